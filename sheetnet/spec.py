@@ -1,0 +1,324 @@
+"""The network file: TOML in, a validated `Network` out. The defaults are the notes' network."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sheetnet.errors import NetworkFileError
+
+Vector = tuple[float, ...]
+Matrix = tuple[Vector, ...]
+
+HIDDEN_ACTIVATIONS = ("relu",)
+OUTPUT_ACTIVATIONS = ("linear",)
+LOSSES = ("half_squared_error",)
+
+TOP_LEVEL_KEYS = ("layers", "activation", "output_activation", "loss", "lr", "iters", "init", "samples")
+INIT_FILL_KEYS = ("weights", "biases")
+SAMPLE_KEYS = ("x", "y")
+
+DEFAULT_LR = 0.01
+DEFAULT_ITERS = 3
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One training example: input vector x and target vector y."""
+
+    x: Vector
+    y: Vector
+
+
+@dataclass(frozen=True)
+class Network:
+    """A fully connected network, its initial parameters, its data and how to train it.
+
+    `weights[l]` is W(l+1): one row per neuron of layer l+1, one column per input to it
+    (the shape of PyTorch's `nn.Linear.weight`); `biases[l]` is B(l+1).
+    """
+
+    layers: tuple[int, ...]
+    activation: str
+    output_activation: str
+    loss: str
+    lr: float
+    iters: int
+    weights: tuple[Matrix, ...]
+    biases: tuple[Vector, ...]
+    samples: tuple[Sample, ...]
+
+    @property
+    def depth(self) -> int:
+        """How many weight layers (the notes' network has 3: W1, W2, W3)."""
+        return len(self.layers) - 1
+
+    @property
+    def shape_text(self) -> str:
+        return "-".join(str(n) for n in self.layers)
+
+    def with_overrides(self, *, iters: int | None = None, lr: float | None = None) -> Network:
+        """The same network with `--iters` / `--lr` from the command line applied."""
+        changes: dict[str, Any] = {}
+        if iters is not None:
+            changes["iters"] = iters
+        if lr is not None:
+            changes["lr"] = lr
+        return replace(self, **changes) if changes else self
+
+    def to_dict(self) -> dict[str, Any]:
+        """The network as plain data, as `--json` shows it."""
+        init: dict[str, Any] = {}
+        for l, (w, b) in enumerate(zip(self.weights, self.biases, strict=True), start=1):
+            init[f"W{l}"] = [list(row) for row in w]
+            init[f"B{l}"] = list(b)
+        return {
+            "layers": list(self.layers),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "loss": self.loss,
+            "lr": self.lr,
+            "iters": self.iters,
+            "init": init,
+            "samples": [{"x": list(s.x), "y": list(s.y)} for s in self.samples],
+        }
+
+
+def default_network() -> Network:
+    """The notes' network: 1-2-2-1, ReLU, every weight 1, every bias −0.5, x = 2, y = 1."""
+    return parse_network(DEFAULT_TOML, source="default network")
+
+
+def load_network(path: str | Path) -> Network:
+    """Read and validate a network file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NetworkFileError("no such file", path=str(path)) from None
+    except IsADirectoryError:
+        raise NetworkFileError("is a directory, not a network file", path=str(path)) from None
+    except PermissionError:
+        raise NetworkFileError("permission denied", path=str(path)) from None
+    except UnicodeDecodeError:
+        raise NetworkFileError("not a text file (expected UTF-8 TOML)", path=str(path)) from None
+    except OSError as exc:
+        raise NetworkFileError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    return parse_network(text, source=str(path))
+
+
+def parse_network(text: str, *, source: str) -> Network:
+    """Validate the TOML text of a network file; every error names the key and, where it can, the line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message, line = _split_toml_error(str(exc))
+        raise NetworkFileError(f"not valid TOML: {message}", path=source, line=line) from None
+    return _Validator(text, source).network(data)
+
+
+def _split_toml_error(message: str) -> tuple[str, int | None]:
+    match = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
+    if not match:
+        return message, None
+    return message[: match.start()], int(match.group(1))
+
+
+class _Validator:
+    """Turns parsed TOML into a `Network`, raising `NetworkFileError` at the first problem."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.lines = text.splitlines()
+        self.source = source
+
+    def fail(self, key: str, message: str) -> NoReturn:
+        raise NetworkFileError(f"{key}: {message}", path=self.source, line=self.line_of(key))
+
+    def line_of(self, key: str) -> int | None:
+        """Best-effort line number of a dotted key such as `init.W2` or `samples[1].x`."""
+        table, _, name = key.rpartition(".")
+        name = name.split("[")[0]
+        table_name = table.split("[")[0]
+        wanted_index = int(table.split("[")[1].rstrip("]")) if "[" in table else 0
+        current, index = "", -1
+        for number, raw in enumerate(self.lines, start=1):
+            line = raw.strip()
+            header = re.match(r"^\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?", line)
+            if header:
+                current = header.group(1)
+                if current == table_name:
+                    index += 1
+                continue
+            if current != table_name or (table_name and index != wanted_index):
+                continue
+            if re.match(rf"^{re.escape(name)}\s*=", line):
+                return number
+        return None
+
+    def network(self, data: dict[str, Any]) -> Network:
+        self.check_keys(data, TOP_LEVEL_KEYS, "")
+        layers = self.layers(data)
+        activation = self.choice(data, "activation", HIDDEN_ACTIVATIONS, "relu")
+        output_activation = self.choice(data, "output_activation", OUTPUT_ACTIVATIONS, "linear")
+        loss = self.choice(data, "loss", LOSSES, "half_squared_error")
+        lr = self.number(data.get("lr", DEFAULT_LR), "lr")
+        if lr <= 0:
+            self.fail("lr", f"must be greater than 0, got {lr}")
+        iters = self.count(data.get("iters", DEFAULT_ITERS), "iters")
+        weights, biases = self.init(data, layers)
+        samples = self.samples(data, layers)
+        return Network(
+            layers=layers,
+            activation=activation,
+            output_activation=output_activation,
+            loss=loss,
+            lr=lr,
+            iters=iters,
+            weights=weights,
+            biases=biases,
+            samples=samples,
+        )
+
+    def check_keys(self, table: dict[str, Any], known: tuple[str, ...], prefix: str) -> None:
+        for key in table:
+            if key in known:
+                continue
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            self.fail(
+                f"{prefix}{key}", f"unknown key{hint}; known keys here: {', '.join(known)}"
+            )
+
+    def layers(self, data: dict[str, Any]) -> tuple[int, ...]:
+        if "layers" not in data:
+            self.fail("layers", "missing; give the layer sizes, e.g. layers = [1, 2, 2, 1]")
+        value = data["layers"]
+        if not isinstance(value, list) or len(value) < 2:
+            self.fail("layers", f"expected a list of at least 2 sizes, e.g. [1, 2, 2, 1], got {value!r}")
+        return tuple(self.count(size, f"layers[{i}]") for i, size in enumerate(value))
+
+    def choice(self, data: dict[str, Any], key: str, supported: tuple[str, ...], default: str) -> str:
+        value = data.get(key, default)
+        if not isinstance(value, str):
+            self.fail(key, f"expected a name in quotes, got {value!r}")
+        if value not in supported:
+            self.fail(key, f"'{value}' is not supported; supported: {', '.join(supported)}")
+        return value
+
+    def number(self, value: Any, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(key, f"expected a number, got {value!r}")
+        if not math.isfinite(value):
+            self.fail(key, f"expected a finite number, got {value!r}")
+        return float(value)
+
+    def count(self, value: Any, key: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.fail(key, f"expected a whole number of at least 1, got {value!r}")
+        return value
+
+    def vector(self, value: Any, key: str, size: int, what: str) -> Vector:
+        if size == 1 and not isinstance(value, list):
+            value = [value]
+        if not isinstance(value, list):
+            self.fail(key, f"expected a list of {size} numbers ({what}), got {value!r}")
+        if len(value) != size:
+            self.fail(key, f"expected {size} numbers ({what}), got {len(value)}")
+        return tuple(self.number(v, f"{key}[{i}]") for i, v in enumerate(value))
+
+    def init(self, data: dict[str, Any], layers: tuple[int, ...]) -> tuple[tuple[Matrix, ...], tuple[Vector, ...]]:
+        depth = len(layers) - 1
+        init = data.get("init")
+        if init is None:
+            self.fail("init", "missing; give W1, B1, ... or fill every layer with weights = 1.0 and biases = -0.5")
+        if not isinstance(init, dict):
+            self.fail("init", "expected a table [init]")
+        per_layer = tuple(f"{p}{l}" for l in range(1, depth + 1) for p in "WB")
+        self.check_keys(init, INIT_FILL_KEYS + per_layer, "init.")
+        fill_w = self.number(init["weights"], "init.weights") if "weights" in init else None
+        fill_b = self.number(init["biases"], "init.biases") if "biases" in init else None
+        weights, biases = [], []
+        for l in range(1, depth + 1):
+            rows, cols = layers[l], layers[l - 1]
+            key = f"init.W{l}"
+            if f"W{l}" in init:
+                weights.append(self.matrix(init[f"W{l}"], key, rows, cols))
+            elif fill_w is not None:
+                weights.append(tuple((fill_w,) * cols for _ in range(rows)))
+            else:
+                self.fail(key, f"missing; give a {rows}×{cols} matrix or init.weights = <number> for every layer")
+            key = f"init.B{l}"
+            if f"B{l}" in init:
+                biases.append(self.vector(init[f"B{l}"], key, rows, f"one per neuron of layer {l}"))
+            elif fill_b is not None:
+                biases.append((fill_b,) * rows)
+            else:
+                self.fail(key, f"missing; give {rows} numbers or init.biases = <number> for every layer")
+        return tuple(weights), tuple(biases)
+
+    def matrix(self, value: Any, key: str, rows: int, cols: int) -> Matrix:
+        expected = f"{rows}×{cols}: one row per neuron of this layer, one column per input"
+        if not isinstance(value, list) or not all(isinstance(r, list) for r in value):
+            self.fail(key, f"expected a matrix (a list of rows) of shape {expected}, got {value!r}")
+        found = f"{len(value)}×{len(value[0]) if value else 0}"
+        if len(value) != rows or any(len(r) != cols for r in value):
+            if value and any(len(r) != len(value[0]) for r in value):
+                found = f"{len(value)} rows of different lengths"
+            self.fail(key, f"has shape {found}, expected {expected}")
+        return tuple(
+            tuple(self.number(v, f"{key}[{j}][{i}]") for i, v in enumerate(r)) for j, r in enumerate(value)
+        )
+
+    def samples(self, data: dict[str, Any], layers: tuple[int, ...]) -> tuple[Sample, ...]:
+        samples = data.get("samples")
+        if samples is None:
+            self.fail("samples", "missing; add a [[samples]] table with x = [...] and y = [...]")
+        if not isinstance(samples, list) or not all(isinstance(s, dict) for s in samples):
+            self.fail("samples", "expected [[samples]] tables, each with x = [...] and y = [...]")
+        if len(samples) == 0:
+            self.fail("samples", "no samples; add a [[samples]] table with x = [...] and y = [...]")
+        if len(samples) > 1:
+            self.fail("samples", f"{len(samples)} samples given; only one sample is supported yet")
+        result = []
+        for n, sample in enumerate(samples):
+            prefix = f"samples[{n}]."
+            self.check_keys(sample, SAMPLE_KEYS, prefix)
+            for key in SAMPLE_KEYS:
+                if key not in sample:
+                    self.fail(prefix + key, "missing")
+            x = self.vector(sample["x"], prefix + "x", layers[0], f"layers[0] = {layers[0]} inputs")
+            y = self.vector(sample["y"], prefix + "y", layers[-1], f"layers[-1] = {layers[-1]} outputs")
+            result.append(Sample(x, y))
+        return tuple(result)
+
+
+DEFAULT_TOML = """\
+# A sheetnet network file: the network of the notes sheetnet began from.
+# Edit it, then run:  sheetnet run --config THIS_FILE
+# --iters and --lr on the command line override the values below.
+
+layers = [1, 2, 2, 1]              # input size, hidden sizes..., output size
+activation = "relu"                # hidden layers: f(S) = max(0, S), f'(S) = 1 if S > 0 else 0
+output_activation = "linear"       # ŷ = O3, no squashing
+loss = "half_squared_error"        # L = ½ Σ_k (ŷ_k − y_k)² per sample, so Δ = ŷ − y
+lr = 0.01                          # η, the learning rate (plain gradient descent: W ← W − η·∂L/∂W)
+iters = 3                          # iterations (one sheet each in the workbook)
+
+[init]                             # W_l: one row per neuron of layer l, one column per input
+W1 = [[1.0], [1.0]]
+B1 = [-0.5, -0.5]
+W2 = [[1.0, 1.0], [1.0, 1.0]]
+B2 = [-0.5, -0.5]
+W3 = [[1.0, 1.0]]
+B3 = [-0.5]
+# or fill every layer at once:  weights = 1.0  and  biases = -0.5
+
+[[samples]]                        # the training example
+x = [2.0]
+y = [1.0]
+"""
