@@ -210,7 +210,9 @@ class Dot(Expr):
     def formula(self, cells: Cells) -> tuple[str, int]:
         text = self._sumproduct(cells)
         if text is None:
-            text = "+".join(f"{_wrap(a, cells, MUL)}*{_wrap(b, cells, MUL)}" for a, b in zip(self.a, self.b))
+            text = "+".join(
+                f"{_wrap(a, cells, MUL)}*{_wrap(b, cells, MUL)}" for a, b in zip(self.a, self.b, strict=False)
+            )
         if self.bias is not None:
             text += "+" + _wrap(self.bias, cells, ADD)
         return text, ADD
@@ -237,7 +239,9 @@ class Dot(Expr):
 def _orientation(span: str) -> str:
     """'row' or 'column' for a one-dimensional range such as `B7:F7` or `'S'!B7:B11`."""
     first, last = span.rsplit("!", 1)[-1].replace("$", "").split(":")
-    return "row" if first.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") else "column"
+    return (
+        "row" if first.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") else "column"
+    )
 
 
 class Relu(Expr):

@@ -108,12 +108,20 @@ class BlocksLayout:
             "plain gradient descent",
         )
         plan.rows.append(
-            Row("subtitle", "Yellow cells are inputs: change one and every iteration recomputes. Every other cell is a formula.")
+            Row(
+                "subtitle",
+                "Yellow cells are inputs: change one and every iteration recomputes. Every other cell is a formula.",
+            )
         )
         plan.section(PARAMETERS, "Training")
         plan.quantity(setup[0])
         plan.rows.append(
-            Row("info", "iterations", number=n.iters, note="one sheet each; to change it, run sheetnet again with --iters")
+            Row(
+                "info",
+                "iterations",
+                number=n.iters,
+                note="one sheet each; to change it, run sheetnet again with --iters",
+            )
         )
         plan.section(FORWARD, "Samples" if len(n.samples) > 1 else "Sample")
         for quantity in setup:
@@ -174,8 +182,12 @@ class SheetCells:
     def span(self, keys: Sequence[Key]) -> str | None:
         cells = [self.layout.cells[k] for k in keys]
         first, last = cells[0], cells[-1]
-        same_row = all(c.sheet == first.sheet and c.row == first.row and c.col == first.col + n for n, c in enumerate(cells))
-        same_col = all(c.sheet == first.sheet and c.col == first.col and c.row == first.row + n for n, c in enumerate(cells))
+        same_row = all(
+            c.sheet == first.sheet and c.row == first.row and c.col == first.col + n for n, c in enumerate(cells)
+        )
+        same_col = all(
+            c.sheet == first.sheet and c.col == first.col and c.row == first.row + n for n, c in enumerate(cells)
+        )
         if not (same_row or same_col):
             return None
         text = f"{xl_rowcol_to_cell(first.row, first.col)}:{xl_rowcol_to_cell(last.row, last.col)}"

@@ -66,11 +66,17 @@ class IterationGraph:
 
     def add(self, quantity: Quantity) -> Quantity:
         self.quantities.append(quantity)
-        self.by_name[(quantity.name, quantity.sample)] = quantity
+        name = f"new {quantity.name}" if quantity.section == UPDATE else quantity.name
+        self.by_name[(name, quantity.sample)] = quantity
         return quantity
 
     def get(self, name: str, sample: int | None = None) -> Quantity:
+        """A quantity by name; a parameter's name gives the value used in this iteration."""
         return self.by_name[(name, sample)]
+
+    def updated(self, name: str) -> Quantity:
+        """Parameter `name` after this iteration's update."""
+        return self.by_name[(f"new {name}", None)]
 
 
 def lr_key() -> Key:
@@ -106,9 +112,7 @@ def activation_name(network: Network, l: int) -> str:
 
 def setup_quantities(network: Network) -> list[Quantity]:
     """The inputs a person would change: η, each sample's x and y, the initial W and B."""
-    quantities = [
-        Quantity("η", "η (learning rate)", PARAMETERS, (), (lr_key(),), inputs=(network.lr,), role=INPUT)
-    ]
+    quantities = [Quantity("η", "η (learning rate)", PARAMETERS, (), (lr_key(),), inputs=(network.lr,), role=INPUT)]
     several = len(network.samples) > 1
     for s, sample in enumerate(network.samples):
         suffix = f" (sample {s + 1})" if several else ""
@@ -132,9 +136,7 @@ def setup_quantities(network: Network) -> list[Quantity]:
             )
         )
         quantities.append(
-            Quantity(
-                f"B{l}", f"B{l}", PARAMETERS, (len(b),), param_keys(network, f"B{l}", SETUP), inputs=b, role=INPUT
-            )
+            Quantity(f"B{l}", f"B{l}", PARAMETERS, (len(b),), param_keys(network, f"B{l}", SETUP), inputs=b, role=INPUT)
         )
     return quantities
 
@@ -187,9 +189,7 @@ def build_iteration(network: Network, t: int) -> IterationGraph:
                     FORWARD,
                     (n,),
                     _keys(name, t, s, (n,)),
-                    tuple(
-                        Dot([Ref(k) for k in a_prev], [Ref(k) for k in W[l][j]], Ref(B[l][j])) for j in range(n)
-                    ),
+                    tuple(Dot([Ref(k) for k in a_prev], [Ref(k) for k in W[l][j]], Ref(B[l][j])) for j in range(n)),
                     sample=s,
                     note=f"S_j = Σ_i {a_prev_name}_i·W{l}[j,i] + B{l}[j]",
                 )
@@ -246,9 +246,7 @@ def _loss_and_backprop(network: Network, graph: IterationGraph, t: int, s: int, 
     errors = [Sub(Ref(a), Ref(b)) for a, b in zip(yhat.keys, y.keys, strict=True)]
     squares = [Square(e) for e in errors]
     total = squares[0] if len(squares) == 1 else Add(*squares)
-    graph.add(
-        Quantity("L", "L = ½ Σ (ŷ − y)²", LOSS, (), (Key("L", t, s, 0),), (Mul(Num(0.5), total),), sample=s)
-    )
+    graph.add(Quantity("L", "L = ½ Σ (ŷ − y)²", LOSS, (), (Key("L", t, s, 0),), (Mul(Num(0.5), total),), sample=s))
     delta = graph.add(
         Quantity(
             "Δ",

@@ -122,6 +122,29 @@ def parse_network(text: str, *, source: str) -> Network:
     return _Validator(text, source).network(data)
 
 
+ALIASES = {
+    "learning_rate": "lr",
+    "eta": "lr",
+    "η": "lr",
+    "iterations": "iters",
+    "epochs": "iters",
+    "steps": "iters",
+    "sample": "samples",
+    "activations": "activation",
+}
+
+
+def _did_you_mean(key: str, known: tuple[str, ...]) -> str | None:
+    """The known key a mistyped one most likely meant: same letters in another case, an alias, or a near spelling."""
+    for candidate in known:
+        if candidate.lower() == key.lower():
+            return candidate
+    if ALIASES.get(key.lower()) in known:
+        return ALIASES[key.lower()]
+    close = difflib.get_close_matches(key, known, n=1)
+    return close[0] if close else None
+
+
 def _split_toml_error(message: str) -> tuple[str, int | None]:
     match = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
     if not match:
@@ -188,11 +211,9 @@ class _Validator:
         for key in table:
             if key in known:
                 continue
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            self.fail(
-                f"{prefix}{key}", f"unknown key{hint}; known keys here: {', '.join(known)}"
-            )
+            guess = _did_you_mean(key, known)
+            hint = f" (did you mean '{guess}'?)" if guess else ""
+            self.fail(f"{prefix}{key}", f"unknown key{hint}; known keys here: {', '.join(known)}")
 
     def layers(self, data: dict[str, Any]) -> tuple[int, ...]:
         if "layers" not in data:
@@ -270,9 +291,7 @@ class _Validator:
             if value and any(len(r) != len(value[0]) for r in value):
                 found = f"{len(value)} rows of different lengths"
             self.fail(key, f"has shape {found}, expected {expected}")
-        return tuple(
-            tuple(self.number(v, f"{key}[{j}][{i}]") for i, v in enumerate(r)) for j, r in enumerate(value)
-        )
+        return tuple(tuple(self.number(v, f"{key}[{j}][{i}]") for i, v in enumerate(r)) for j, r in enumerate(value))
 
     def samples(self, data: dict[str, Any], layers: tuple[int, ...]) -> tuple[Sample, ...]:
         samples = data.get("samples")

@@ -71,7 +71,7 @@ class Trace:
                     }
                 )
             gradients = {name: self._nested(graph.get(f"∂L/∂{name}", 0)) for name in param_names(network)}
-            params = {name: self._nested(self._updated(graph, name)) for name in param_names(network)}
+            params = {name: self._nested(graph.updated(name)) for name in param_names(network)}
             iterations.append(
                 {
                     "index": graph.t,
@@ -82,9 +82,6 @@ class Trace:
                 }
             )
         return _finite_or_null({"network": network.to_dict(), "iterations": iterations})
-
-    def _updated(self, graph: IterationGraph, name: str) -> Quantity:
-        return next(q for q in graph.quantities if q.name == name and q.section == "Update")
 
     def _nested(self, quantity: Quantity) -> list[Any]:
         values = self.of(quantity)

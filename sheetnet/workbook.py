@@ -21,7 +21,17 @@ from sheetnet import __version__
 from sheetnet.errors import OutputError
 from sheetnet.graph import render
 from sheetnet.layout import FIRST_VALUE_COL, LR_NAME, BlocksLayout, Row, SheetPlan, sheet_ref
-from sheetnet.net import BACKPROP, CARRIED, FORWARD, INPUT, LOSS, PARAMETERS, UPDATE, Quantity, lr_key
+from sheetnet.net import (
+    BACKPROP,
+    CARRIED,
+    FORWARD,
+    INPUT,
+    LOSS,
+    PARAMETERS,
+    UPDATE,
+    Quantity,
+    lr_key,
+)
 from sheetnet.trace import Trace
 
 MARK = "sheetnet"  # custom document property: this workbook was written by sheetnet
@@ -103,7 +113,8 @@ def _write(trace: Trace, filename: str) -> None:
             "title": f"sheetnet: a {network.shape_text} network, {network.iters} iterations",
             "subject": "Neural network training, step by step, as live formulas",
             "author": "sheetnet",
-            "comments": f"Written by sheetnet {__version__}. Inputs are on the Setup sheet; every other number is a formula.",
+            "comments": f"Written by sheetnet {__version__}. "
+            "Inputs are on the Setup sheet; every other number is a formula.",
         }
     )
     workbook.set_custom_property(MARK, __version__)
@@ -127,7 +138,9 @@ class _Formats:
         self.label = add({})
         self.result_label = add({"bold": True})
         self.note = add({"italic": True, "font_color": "#7F7F7F", "font_size": 9})
-        self.input = add({**number, "bg_color": "#FFF2CC", "font_color": "#1F3FBF", "border": 1, "border_color": "#BF9000"})
+        self.input = add(
+            {**number, "bg_color": "#FFF2CC", "font_color": "#1F3FBF", "border": 1, "border_color": "#BF9000"}
+        )
         self.carried = add({**number, "font_color": "#7F7F7F", "bg_color": "#F2F2F2"})
         self.computed = add(number)
         self.result = add({**number, "bold": True})

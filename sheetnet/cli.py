@@ -1,0 +1,157 @@
+"""The command line: parse options, make one library call, print. Errors become exit code 2."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sheetnet import __version__
+from sheetnet.errors import SheetnetError
+
+DEFAULT_OUT = Path("workbooks") / "sheetnet.xlsx"
+DEFAULT_CONFIG = Path("network.toml")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"sheetnet: error: {message}", err=True)
+    sys.exit(2)
+
+
+def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a user's mistake into one line and exit 2; an internal error into one line and exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except SheetnetError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            click.echo("sheetnet: interrupted; no file was changed", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
+            click.echo(
+                f"sheetnet: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True
+            )
+            sys.exit(1)
+
+    return wrapper
+
+
+def _positive_finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and (not math.isfinite(value) or value <= 0):
+        raise click.BadParameter(f"must be a finite number greater than 0, got {value}")
+    return value
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sheetnet")
+@click.option("--debug", is_flag=True, help="Show the full traceback of an internal error.")
+def main(debug: bool) -> None:
+    """Train a small neural network step by step, print every iteration, and write it as an
+    Excel workbook of live formulas.
+
+    \b
+    Example:
+      sheetnet run --iters 3 --lr 0.01
+    """
+
+
+@main.command()
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path),
+    help="Network file (TOML). Default: the notes' 1-2-2-1 ReLU network.",
+)
+@click.option("--iters", type=click.IntRange(min=1), help="Number of iterations (overrides the file).")
+@click.option("--lr", type=float, callback=_positive_finite, help="Learning rate η (overrides the file).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Where to write the workbook (the folder is created).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the whole trace as JSON on stdout instead of tables.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the path of the workbook.")
+@click.option("--force", is_flag=True, help="Replace --out even if sheetnet did not write it.")
+@handle_errors
+def run(
+    config: Path | None, iters: int | None, lr: float | None, out: Path, as_json: bool, quiet: bool, force: bool
+) -> None:
+    """Train the network, print each iteration as tables and write the workbook.
+
+    Every number in the workbook is a formula over the cells it depends on: change η or an
+    initial weight on its Setup sheet and the whole training recomputes.
+
+    \b
+    Examples:
+      sheetnet run --iters 3 --lr 0.01
+      sheetnet run --config network.toml --out homework.xlsx
+      sheetnet run --json | jq '.iterations[-1].loss'
+    """
+    from sheetnet.spec import default_network, load_network
+    from sheetnet.trace import run as train
+    from sheetnet.workbook import write_workbook
+
+    network = load_network(config) if config is not None else default_network()
+    network = network.with_overrides(iters=iters, lr=lr)
+    trace = train(network)
+    written = write_workbook(trace, out, force=force)
+
+    if as_json:
+        click.echo(json.dumps(trace.to_json(), ensure_ascii=False, allow_nan=False))
+        if not quiet:
+            click.echo(f"Workbook written to {written}", err=True)
+    elif quiet:
+        click.echo(str(written))
+    else:
+        from rich.console import Console
+
+        from sheetnet.render import print_run
+
+        console = Console(highlight=False)
+        print_run(console, trace)
+        console.print(f"Workbook written to [bold]{written}[/bold]")
+    overflow = trace.first_non_finite()
+    if overflow is not None:
+        t, name = overflow
+        click.echo(
+            f"sheetnet: warning: {name} stopped being a finite number in iteration {t} "
+            "(η too large?); such cells show #NUM! in the workbook",
+            err=True,
+        )
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG)
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@handle_errors
+def init(path: Path, force: bool) -> None:
+    """Write the default network (the notes' 1-2-2-1 ReLU network) as a commented TOML file.
+
+    \b
+    Example:
+      sheetnet init my-network.toml
+      sheetnet run --config my-network.toml
+    """
+    from sheetnet.spec import DEFAULT_TOML
+
+    if path.exists() and not force:
+        raise SheetnetError(f"{path} exists; not replacing it (choose another PATH, or add --force)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(DEFAULT_TOML, encoding="utf-8")
+    except OSError as exc:
+        raise SheetnetError(f"cannot write {path}: {exc.strerror or exc}") from None
+    click.echo(f"Wrote {path}. Edit it, then run: sheetnet run --config {path}")

@@ -1,0 +1,95 @@
+"""Recalculate workbooks in LibreOffice Calc, headless, with a forced full recalculation.
+
+LibreOffice normally trusts the cached values of a file that says Excel wrote it (XlsxWriter's
+files do), so a plain conversion only echoes them back. A throwaway user profile that sets the
+load-time recalculation mode to "always" makes it compute every formula itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from sheetnet.errors import SheetnetError
+
+INSTALL_HINT = (
+    "install LibreOffice Calc (Debian/Ubuntu: apt-get install -y libreoffice-calc-nogui; "
+    "macOS: brew install --cask libreoffice)"
+)
+
+_ALWAYS_RECALCULATE = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">\
+<value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">\
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+_CANDIDATES = (
+    "/usr/bin/soffice",
+    "/usr/lib/libreoffice/program/soffice",
+    "/opt/libreoffice/program/soffice",
+    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+)
+
+
+class LibreOfficeError(SheetnetError):
+    """LibreOffice is missing, or it failed to recalculate a workbook."""
+
+
+def find_soffice() -> str | None:
+    """The path of LibreOffice's `soffice`, or None."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found:
+        return found
+    return next((c for c in _CANDIDATES if os.access(c, os.X_OK)), None)
+
+
+def recalculate(workbooks: Sequence[str | Path], outdir: str | Path, *, timeout: float = 180) -> list[Path]:
+    """Open each workbook in LibreOffice, recalculate every formula, save it as .xlsx in `outdir`.
+
+    Returns the recalculated files, in the order given. Input names must be distinct.
+    """
+    soffice = find_soffice()
+    if soffice is None:
+        raise LibreOfficeError(f"LibreOffice (soffice) was not found; {INSTALL_HINT}")
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    sources = [Path(w).resolve() for w in workbooks]
+    with tempfile.TemporaryDirectory(prefix="sheetnet-lo-") as profile:
+        user = Path(profile) / "user"
+        user.mkdir()
+        (user / "registrymodifications.xcu").write_text(_ALWAYS_RECALCULATE, encoding="utf-8")
+        command = [
+            soffice,
+            f"-env:UserInstallation={Path(profile).as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--calc",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(outdir),
+            *map(str, sources),
+        ]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise LibreOfficeError(f"LibreOffice did not finish recalculating within {timeout:.0f} s") from None
+    outputs = [outdir / (source.stem + ".xlsx") for source in sources]
+    missing = [o for o in outputs if not o.exists()]
+    if result.returncode != 0 or missing:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise LibreOfficeError(
+            f"LibreOffice could not recalculate {', '.join(str(m.name) for m in missing) or 'the workbook'}"
+            + (f": {detail[-1]}" if detail else "")
+        )
+    return outputs

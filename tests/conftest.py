@@ -1,0 +1,40 @@
+"""Shared fixtures: deterministic terminal output, LibreOffice, reading workbooks back."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sheetnet.libreoffice import INSTALL_HINT, find_soffice
+from sheetnet.spec import default_network
+from sheetnet.trace import Trace, run
+from sheetnet.workbook import write_workbook
+
+
+@pytest.fixture(autouse=True)
+def _plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("FORCE_COLOR", "NO_COLOR", "COLUMNS", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """LibreOffice's soffice; its absence skips locally but fails in CI (CI=true)."""
+    path = find_soffice()
+    if path is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"LibreOffice is required in CI and was not found; {INSTALL_HINT}")
+        pytest.skip(f"LibreOffice (soffice) is not installed; {INSTALL_HINT}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def notes_trace() -> Trace:
+    return run(default_network())
+
+
+@pytest.fixture(scope="session")
+def notes_workbook(tmp_path_factory: pytest.TempPathFactory, notes_trace: Trace) -> Path:
+    return write_workbook(notes_trace, tmp_path_factory.mktemp("notes") / "sheetnet.xlsx")

@@ -1,0 +1,156 @@
+"""The command line through click's CliRunner: exit codes, paths, JSON, init then run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sheetnet.cli import main
+from sheetnet.spec import load_network
+from sheetnet.workbook import written_by_sheetnet
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+def test_run_writes_the_default_workbook_and_says_where(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["run", "--iters", "3", "--lr", "0.01"])
+    assert result.exit_code == 0, result.output
+    target = tmp_path / "workbooks" / "sheetnet.xlsx"
+    assert written_by_sheetnet(target)
+    assert "Workbook written to workbooks/sheetnet.xlsx" in result.output
+    assert "O1 = x·W1ᵀ + B1" in result.output
+    assert "Loss by iteration" in result.output
+    assert "\x1b[" not in result.output  # not a terminal: no colour codes
+
+
+def test_quiet_prints_only_the_path(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["run", "--quiet", "--out", "a/b/c.xlsx"])
+    assert result.exit_code == 0
+    assert result.output == "a/b/c.xlsx\n"
+    assert Path("a/b/c.xlsx").is_file()
+
+
+def test_json_is_the_trace_and_nothing_else(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["run", "--json", "--iters", "2"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert "Workbook written to" in result.stderr
+    assert data["network"]["layers"] == [1, 2, 2, 1]
+    first = data["iterations"][0]
+    assert first["index"] == 0
+    assert first["loss"] == 6.125
+    (sample,) = first["samples"]
+    assert sample["layers"][0] == {"S": [1.5, 1.5], "A": [1.5, 1.5]}
+    assert sample["layers"][2] == {"S": [4.5], "A": [4.5]}
+    assert sample["yhat"] == [4.5]
+    assert first["gradients"]["W1"] == [[14.0], [14.0]]
+    assert first["gradients"]["B3"] == [3.5]
+    assert [pytest.approx(row) for row in first["params"]["W2"]] == [[0.9475, 0.9475], [0.9475, 0.9475]]
+    assert first["params"]["B1"] == pytest.approx([-0.57, -0.57])
+    assert len(data["iterations"]) == 2
+
+
+def test_json_with_quiet_prints_json_only(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["run", "--json", "--quiet"])
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    json.loads(result.stdout)
+
+
+def test_init_then_run_config_reproduces_the_default(runner: CliRunner) -> None:
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    assert Path("network.toml").is_file()
+    default = runner.invoke(main, ["run", "--json", "--quiet", "--out", "a.xlsx"])
+    from_file = runner.invoke(main, ["run", "--json", "--quiet", "--config", "network.toml", "--out", "b.xlsx"])
+    assert from_file.exit_code == 0
+    assert json.loads(from_file.stdout) == json.loads(default.stdout)
+
+
+def test_init_does_not_overwrite(runner: CliRunner) -> None:
+    Path("mine.toml").write_text("layers = [9]\n")
+    result = runner.invoke(main, ["init", "mine.toml"])
+    assert result.exit_code == 2
+    assert "exists" in result.stderr
+    assert Path("mine.toml").read_text() == "layers = [9]\n"
+    assert runner.invoke(main, ["init", "mine.toml", "--force"]).exit_code == 0
+    assert load_network("mine.toml").layers == (1, 2, 2, 1)
+
+
+def test_overrides_beat_the_file(runner: CliRunner) -> None:
+    runner.invoke(main, ["init"])
+    result = runner.invoke(main, ["run", "--config", "network.toml", "--iters", "5", "--lr", "0.02", "--json", "-q"])
+    data = json.loads(result.stdout)
+    assert data["network"]["lr"] == 0.02
+    assert len(data["iterations"]) == 5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--iters", "0"], "--iters"),
+        (["run", "--lr", "nan"], "finite number greater than 0"),
+        (["run", "--lr", "-1"], "finite number greater than 0"),
+        (["run", "--lr", "0"], "finite number greater than 0"),
+        (["run", "--config", "missing.toml"], "missing.toml: no such file"),
+        (["run", "--out", "."], "is a folder"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(runner: CliRunner, args: list[str], message: str) -> None:
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_unsupported_value_in_the_file_is_named(runner: CliRunner) -> None:
+    Path("net.toml").write_text(default_toml_with('activation = "relu"', 'activation = "swish"'))
+    result = runner.invoke(main, ["run", "--config", "net.toml"])
+    assert result.exit_code == 2
+    assert "net.toml, line 6: activation: 'swish' is not supported; supported: relu" in result.stderr
+
+
+def test_refuses_to_overwrite_a_file_sheetnet_did_not_write(runner: CliRunner) -> None:
+    Path("homework.xlsx").write_bytes(b"precious")
+    result = runner.invoke(main, ["run", "--out", "homework.xlsx"])
+    assert result.exit_code == 2
+    assert "not written by sheetnet" in result.stderr and "--force" in result.stderr
+    assert Path("homework.xlsx").read_bytes() == b"precious"
+    assert runner.invoke(main, ["run", "--out", "homework.xlsx", "--force", "-q"]).exit_code == 0
+
+
+def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
+    for command in [[], *[[name] for name in main.commands]]:
+        result = runner.invoke(main, [*command, "--help"])
+        assert result.exit_code == 0
+        assert "Example" in result.output, command
+
+
+def test_run_does_not_import_openpyxl(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from sheetnet.cli import main\n"
+        "try:\n"
+        f"    main(['run', '--quiet', '--out', {str(tmp_path / 'x.xlsx')!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('openpyxl' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, check=True)
+    assert result.stdout.splitlines()[-1] == "False"
+
+
+def default_toml_with(old: str, new: str) -> str:
+    from sheetnet.spec import DEFAULT_TOML
+
+    assert old in DEFAULT_TOML
+    return DEFAULT_TOML.replace(old, new)

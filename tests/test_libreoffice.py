@@ -1,0 +1,110 @@
+"""LibreOffice recalculates our workbooks itself and must agree with sheetnet, cell by cell."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from sheetnet.layout import BlocksLayout
+from sheetnet.libreoffice import recalculate
+from sheetnet.spec import default_network
+from sheetnet.trace import Trace, run
+from sheetnet.workbook import write_workbook
+
+pytestmark = pytest.mark.libreoffice
+
+REL = 1e-12
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=REL, abs_tol=1e-15)
+
+
+def _values(path: Path) -> dict[tuple[str, str], object]:
+    book = openpyxl.load_workbook(path, data_only=True)
+    return {
+        (sheet.title, cell.coordinate): cell.value
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    }
+
+
+def _assert_matches_trace(recalculated: Path, trace: Trace) -> int:
+    """Every key of the trace, at its cell in the recalculated workbook, equals the trace's value."""
+    book = openpyxl.load_workbook(recalculated, data_only=True)
+    layout = BlocksLayout(trace.network, trace.setup, trace.iterations)
+    for key, cell in layout.cells.items():
+        value = book[cell.sheet].cell(row=cell.row + 1, column=cell.col + 1).value
+        assert isinstance(value, int | float), (key, cell, value)
+        assert _close(value, trace.values[key]), (key, cell, value, trace.values[key])
+    return len(layout.cells)
+
+
+def test_recalculation_is_forced_not_echoed(soffice: str, tmp_path: Path) -> None:
+    """A wrong cached value must come back corrected, or the other tests prove nothing."""
+    source = tmp_path / "wrong.xlsx"
+    book = xlsxwriter.Workbook(source)
+    sheet = book.add_worksheet()
+    sheet.write_number(0, 0, 20)
+    sheet.write_formula(0, 1, "=A1*2+1", None, 999)
+    book.close()
+    (out,) = recalculate([source], tmp_path / "out")
+    assert openpyxl.load_workbook(out, data_only=True).active["B1"].value == 41
+
+
+def test_libreoffice_agrees_with_every_cached_value_and_the_trace(
+    soffice: str, notes_workbook: Path, notes_trace: Trace, tmp_path: Path
+) -> None:
+    (recalculated,) = recalculate([notes_workbook], tmp_path)
+    cached, computed = _values(notes_workbook), _values(recalculated)
+    numbers = 0
+    for where, value in cached.items():
+        again = computed.get(where)
+        if isinstance(value, str):
+            assert again == value, where
+            continue
+        assert isinstance(again, int | float), (where, again)
+        assert _close(again, value), (where, value, again)
+        numbers += 1
+    errors = [w for w, v in computed.items() if isinstance(v, str) and v.startswith("#")]
+    assert errors == []
+    assert numbers > 3 * 56
+    assert _assert_matches_trace(recalculated, notes_trace) == 16 + 3 * 56
+
+
+def test_changing_lr_in_the_workbook_retrains_every_iteration(
+    soffice: str, notes_workbook: Path, tmp_path: Path
+) -> None:
+    book = openpyxl.load_workbook(notes_workbook)
+    ((sheet, address),) = list(book.defined_names["lr"].destinations)
+    book[sheet][address.replace("$", "")] = 0.05
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)
+    (recalculated,) = recalculate([edited], tmp_path / "out")
+    fresh = run(default_network().with_overrides(iters=3, lr=0.05))
+    assert _assert_matches_trace(recalculated, fresh) == 16 + 3 * 56
+    # and the numbers really moved: iteration 2's ŷ differs from the η = 0.01 run's
+    assert not _close(fresh.values[fresh.iterations[2].get("ŷ", 0).keys[0]], 1.8654490)
+
+
+def test_changing_an_initial_weight_retrains(soffice: str, tmp_path: Path) -> None:
+    network = default_network()
+    path = write_workbook(run(network), tmp_path / "w.xlsx")
+    trace = run(network)
+    layout = BlocksLayout(network, trace.setup, trace.iterations)
+    w2 = layout.cells[trace.setup[[q.name for q in trace.setup].index("W2")].keys[1]]
+    book = openpyxl.load_workbook(path)
+    book["Setup"].cell(row=w2.row + 1, column=w2.col + 1).value = 0.25
+    book.save(tmp_path / "edited.xlsx")
+    (recalculated,) = recalculate([tmp_path / "edited.xlsx"], tmp_path / "out")
+    weights = list(network.weights)
+    weights[1] = ((1.0, 0.25), (1.0, 1.0))
+    from dataclasses import replace
+
+    _assert_matches_trace(recalculated, run(replace(network, weights=tuple(weights))))

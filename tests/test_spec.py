@@ -1,0 +1,95 @@
+"""The network file: what it accepts, and the message for each thing it refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sheetnet.errors import NetworkFileError
+from sheetnet.spec import DEFAULT_TOML, default_network, load_network, parse_network
+
+
+def _with(old: str, new: str) -> str:
+    assert old in DEFAULT_TOML, old
+    return DEFAULT_TOML.replace(old, new)
+
+
+def _error(text: str) -> str:
+    with pytest.raises(NetworkFileError) as info:
+        parse_network(text, source="net.toml")
+    return str(info.value)
+
+
+def test_default_is_the_notes_network() -> None:
+    network = default_network()
+    assert network.layers == (1, 2, 2, 1)
+    assert network.weights == (((1.0,), (1.0,)), ((1.0, 1.0), (1.0, 1.0)), ((1.0, 1.0),))
+    assert network.biases == ((-0.5, -0.5), (-0.5, -0.5), (-0.5,))
+    assert (network.lr, network.iters) == (0.01, 3)
+    assert network.samples[0].x == (2.0,) and network.samples[0].y == (1.0,)
+
+
+def test_fills_give_every_layer_the_same_values() -> None:
+    start = DEFAULT_TOML.index("W1 = ")
+    end = DEFAULT_TOML.index("# or fill")
+    text = DEFAULT_TOML[:start] + "weights = 1.0\nbiases = -0.5\nW3 = [[2.0, 3.0]]\n" + DEFAULT_TOML[end:]
+    network = parse_network(text, source="net.toml")
+    assert network.weights[:2] == default_network().weights[:2]
+    assert network.weights[2] == ((2.0, 3.0),)
+    assert network.biases == default_network().biases
+
+
+def test_scalar_is_accepted_for_a_one_element_vector() -> None:
+    network = parse_network(_with("x = [2.0]", "x = 3"), source="net.toml")
+    assert network.samples[0].x == (3.0,)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('activation = "relu"', 'activation = "sigmoid"', "line 6: activation: 'sigmoid' is not supported"),
+        ('loss = "half_squared_error"', 'loss = "mse"', "loss: 'mse' is not supported; supported: half_squared_error"),
+        (
+            "W2 = [[1.0, 1.0], [1.0, 1.0]]",
+            "W2 = [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]",
+            "line 15: init.W2: has shape 2×3, expected 2×2",
+        ),
+        ("B1 = [-0.5, -0.5]", "B1 = [-0.5]", "init.B1: expected 2 numbers (one per neuron of layer 1), got 1"),
+        ("W1 = [[1.0], [1.0]]", "W1 = [[1.0], [nan]]", "init.W1[1][0]: expected a finite number, got nan"),
+        ("W1 = [[1.0], [1.0]]", 'W1 = [[1.0], ["one"]]', "init.W1[1][0]: expected a number, got 'one'"),
+        ("W1 = [[1.0], [1.0]]", "W1 = [[1.0], [1.0, 2.0]]", "init.W1: has shape 2 rows of different lengths"),
+        ("W1 = [[1.0], [1.0]]", "", "init.W1: missing; give a 2×1 matrix"),
+        ("y = [1.0]", "y = [1.0, 2.0]", "samples[0].y: expected 1 numbers (layers[-1] = 1 outputs), got 2"),
+        ("lr = 0.01", "lr = -0.01", "lr: must be greater than 0"),
+        ("lr = 0.01", "lr = inf", "lr: expected a finite number, got inf"),
+        ("iters = 3", "iters = 0", "iters: expected a whole number of at least 1, got 0"),
+        ("layers = [1, 2, 2, 1]", "layers = [1]", "layers: expected a list of at least 2 sizes"),
+        ("lr = 0.01", "lr = 0.01\nlearning_rate = 0.1", "learning_rate: unknown key (did you mean 'lr'?)"),
+        ("B1 = [-0.5, -0.5]", "B1 = [-0.5, -0.5]\nb1 = 3", "init.b1: unknown key (did you mean 'B1'?)"),
+        ("lr = 0.01", "lr = = 0.01", "not valid TOML: Invalid value"),
+        ("[[samples]]", "[[samples]]\nx = [1.0]\ny = [0.0]\n[[samples]]", "2 samples given; only one sample"),
+    ],
+)
+def test_bad_files_name_what_and_where(old: str, new: str, message: str) -> None:
+    assert message in _error(_with(old, new))
+
+
+def test_syntax_error_gives_the_line() -> None:
+    assert _error(_with("lr = 0.01", "lr = = 0.01")).startswith("net.toml, line 9: not valid TOML")
+
+
+def test_missing_samples() -> None:
+    text = DEFAULT_TOML[: DEFAULT_TOML.index("[[samples]]")]
+    assert "samples: missing" in _error(text)
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(NetworkFileError, match="no such file"):
+        load_network(tmp_path / "nope.toml")
+    with pytest.raises(NetworkFileError, match="is a directory"):
+        load_network(tmp_path)
+    binary = tmp_path / "net.toml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(NetworkFileError, match="not a text file"):
+        load_network(binary)
