@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 
 from rich.console import Console
 from rich.table import Table
 
 from sheetnet.net import BACKPROP, FORWARD, LOSS, PARAMETERS, IterationGraph, Quantity
 from sheetnet.trace import Trace
-
-LOSS_ORDER = ("ŷ", "y", "L", "Δ")
 
 
 def number(value: float, digits: int = 6) -> str:
@@ -26,9 +23,8 @@ def print_run(console: Console, trace: Trace) -> None:
     """Every iteration's tables, then the loss by iteration."""
     network = trace.network
     console.print(
-        f"[bold]sheetnet[/bold] · {network.shape_text} network · hidden {network.activation} · "
-        f"output {network.output_activation} · L = ½ Σ (ŷ − y)² · η = {number(network.lr)} · "
-        f"{network.iters} iteration{'s' if network.iters != 1 else ''}"
+        f"[bold]sheetnet[/bold] · {network.shape_text} · {network.activation} → {network.output_activation} · "
+        f"L = ½ Σ (ŷ − y)² · η = {number(network.lr)} · {network.iters} iteration{'s' if network.iters != 1 else ''}"
     )
     for graph in trace.iterations:
         print_iteration(console, trace, graph)
@@ -36,54 +32,65 @@ def print_run(console: Console, trace: Trace) -> None:
 
 
 def print_iteration(console: Console, trace: Trace, graph: IterationGraph) -> None:
-    console.rule(f"[bold]Iteration {graph.t}")
-    sections = {FORWARD: [], LOSS: [], BACKPROP: []}
+    """One table for the forward pass, the loss and the gradients; one for the update."""
+    sections: dict[str, list[Quantity]] = {FORWARD: [], LOSS: [], BACKPROP: []}
     for quantity in graph.quantities:
         if quantity.section in sections:
             sections[quantity.section].append(quantity)
-    loss_rows = [graph.get("ŷ", s) for s in range(len(trace.network.samples))] + sections[LOSS]
-    loss_rows.sort(key=lambda q: LOSS_ORDER.index(q.name))
-    console.print(vector_table(f"Iteration {graph.t} · forward", trace, sections[FORWARD]))
-    console.print(vector_table(f"Iteration {graph.t} · loss", trace, loss_rows))
-    console.print(vector_table(f"Iteration {graph.t} · backpropagation (gradients)", trace, sections[BACKPROP]))
+    console.print(vector_table(f"Iteration {graph.t}", trace, sections))
     console.print(update_table(trace, graph))
 
 
-def vector_table(title: str, trace: Trace, quantities: Iterable[Quantity]) -> Table:
-    """One row per vector (or matrix row), one column per element."""
-    quantities = list(quantities)
-    width = max((q.cols for q in quantities), default=1)
-    table = Table(title=title, title_justify="left", title_style="bold")
+def vector_table(title: str, trace: Trace, sections: dict[str, list[Quantity]]) -> Table:
+    """One row per vector (or matrix row), one column per element, a band per section."""
+    width = max((q.cols for quantities in sections.values() for q in quantities), default=1)
+    table = Table(title=title, title_justify="left", title_style="bold reverse")
     table.add_column("quantity", style="cyan", no_wrap=True)
     for c in range(width):
         table.add_column(str(c), justify="right")
-    for q in quantities:
-        values = trace.of(q)
-        for r in range(q.rows):
-            cells = [number(v) for v in values[r * q.cols : (r + 1) * q.cols]]
-            label = q.label if r == 0 else ""
-            table.add_row(label, *cells, style="bold" if q.name in ("ŷ", "L") else None)
+    for n, (section, quantities) in enumerate(sections.items()):
+        if n:
+            table.add_section()
+        table.add_row(f"[bold magenta]{section}", *[""] * width)
+        for q in quantities:
+            values = trace.of(q)
+            for r in range(q.rows):
+                cells = [number(v) for v in values[r * q.cols : (r + 1) * q.cols]]
+                label = q.label if r == 0 else ""
+                table.add_row(label, *cells, style="bold" if q.name in ("ŷ", "L") else None)
     return table
 
 
 def update_table(trace: Trace, graph: IterationGraph) -> Table:
-    """Each parameter element: before, η·gradient, after."""
+    """Each parameter as the notes write it: before − η·gradient = after, a row per matrix row."""
     lr = trace.network.lr
     table = Table(
-        title=f"Iteration {graph.t} · update: p ← p − η·∂L/∂p, η = {number(lr)}",
+        title=f"Iteration {graph.t} · update  p ← p − η·∂L/∂p  (η = {number(lr)})",
         title_justify="left",
         title_style="bold",
     )
     table.add_column("parameter", style="cyan", no_wrap=True)
     table.add_column("before", justify="right")
-    table.add_column("η·gradient", justify="right")
+    table.add_column("η·∂L/∂p", justify="right")
     table.add_column("after", justify="right", style="bold")
     for before in (q for q in graph.quantities if q.section == PARAMETERS):
-        gradient = graph.get(f"∂L/∂{before.name}", 0)
-        after = graph.updated(before.name)
-        for i, (b, g, a) in enumerate(zip(trace.of(before), trace.of(gradient), trace.of(after), strict=True)):
-            table.add_row(before.element_name(i), number(b), number(lr * g), number(a))
+        gradient = trace.of(graph.get(f"∂L/∂{before.name}", 0))
+        old, new = trace.of(before), trace.of(graph.updated(before.name))
+        cols = before.cols
+        for r in range(before.rows):
+            row = slice(r * cols, (r + 1) * cols)
+            table.add_row(
+                before.name if r == 0 else "",
+                vector(old[row]),
+                vector([lr * g for g in gradient[row]]),
+                vector(new[row]),
+            )
     return table
+
+
+def vector(values: list[float]) -> str:
+    """`[0.86 0.86]`, as the notes write a row of numbers."""
+    return "[" + " ".join(number(v) for v in values) + "]"
 
 
 def loss_table(trace: Trace) -> Table:

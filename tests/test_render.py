@@ -1,0 +1,59 @@
+"""Terminal output is part of the product: rendered as plain text and compared whole."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+from rich.console import Console
+
+from sheetnet.render import number, print_run
+from sheetnet.spec import default_network
+from sheetnet.trace import Trace, run
+
+GOLDEN = Path(__file__).parent / "golden" / "notes_run.txt"
+
+
+def _render(trace: Trace, width: int = 100) -> str:
+    buffer = io.StringIO()
+    print_run(Console(file=buffer, width=width, color_system=None, highlight=False), trace)
+    return buffer.getvalue()
+
+
+def test_notes_run_renders_exactly_as_recorded(notes_trace: Trace) -> None:
+    text = _render(notes_trace)
+    if os.environ.get("SHEETNET_UPDATE_GOLDEN"):
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_tables_show_the_notes_numbers(notes_trace: Trace) -> None:
+    text = _render(notes_trace)
+    assert re.search(r"│ O2 = f\(O1\)·W2ᵀ \+ B2 +│ +1\.64425 │ +1\.64425 │", text)
+    assert re.search(r"│ W1 +│ +\[1\] │ +\[0\.14\] │ +\[0\.86\] │", text)
+    assert re.search(r"│ B1 +│ +\[-0\.57 -0\.57\] │ +\[0\.0253457 0\.0253457\] │ +\[-0\.595346 -0\.595346\] │", text)
+    assert "Iteration 2" in text and "Iteration 3" not in text
+    lines = [line for line in text.splitlines() if line.startswith("│ ") and line.count("│") == 4]
+    loss_rows = [line.split("│")[1:4] for line in lines[-3:]]
+    assert [r[0].strip() for r in loss_rows] == ["0", "1", "2"]
+    assert [r[2].strip() for r in loss_rows] == ["6.125", "1.07422", "0.374501"]
+
+
+def test_one_iteration_has_one_pair_of_tables() -> None:
+    text = _render(run(default_network().with_overrides(iters=1)))
+    assert text.count("Iteration 0 · update") == 1
+    assert "Iteration 1" not in text
+
+
+def test_numbers_are_short_and_signed() -> None:
+    assert [number(v) for v in (1.5, -0.57, 1.0233333333, 2.0, -0.0, 1e-9, float("inf"))] == [
+        "1.5",
+        "-0.57",
+        "1.02333",
+        "2",
+        "0",
+        "1e-09",
+        "inf",
+    ]
