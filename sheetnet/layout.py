@@ -110,7 +110,8 @@ class BlocksLayout:
         plan.rows.append(
             Row(
                 "subtitle",
-                "Yellow cells are inputs: change one and every iteration recomputes. Every other cell is a formula.",
+                "Yellow cells are inputs: change one and every iteration recomputes. Every other cell is a formula;"
+                " grey ones copy a value from another sheet, bold ones are ŷ, L and the updated parameters.",
             )
         )
         plan.section(PARAMETERS, "Training")

@@ -145,7 +145,7 @@ def build_iteration(network: Network, t: int) -> IterationGraph:
     """Iteration t: carry the parameters in, forward, loss, backpropagation, update."""
     graph = IterationGraph(t)
     L = network.depth
-    source = "Setup" if t == 0 else f"iteration {t - 1}"
+    source = "Setup" if t == 0 else f"Iteration {t - 1}'s update"
     for name in param_names(network):
         shape = param_shape(network, name)
         graph.add(

@@ -137,15 +137,17 @@ class _Formats:
         self.subtitle = add({"italic": True, "font_color": "#595959"})
         self.label = add({})
         self.result_label = add({"bold": True})
-        self.note = add({"italic": True, "font_color": "#7F7F7F", "font_size": 9})
+        self.note = add({"italic": True, "font_color": "#7F7F7F", "font_size": 9, "indent": 1})
         self.input = add(
             {**number, "bg_color": "#FFF2CC", "font_color": "#1F3FBF", "border": 1, "border_color": "#BF9000"}
         )
         self.carried = add({**number, "font_color": "#7F7F7F", "bg_color": "#F2F2F2"})
         self.computed = add(number)
         self.result = add({**number, "bold": True})
-        self.integer = add({"num_format": "0", "align": "left"})
-        self.header = add({"bold": True, "bottom": 1, "align": "center"})
+        self.integer = add({"num_format": "0"})
+        self.iteration = add({"num_format": "0", "align": "center"})
+        self.header = add({"bold": True, "bottom": 1, "align": "right"})
+        self.header_centre = add({"bold": True, "bottom": 1, "align": "center"})
         self.sections = {
             name: add({"bold": True, "bg_color": colour, "bottom": 1, "bottom_color": "#7F7F7F"})
             for name, colour in SECTION_COLOURS.items()
@@ -224,13 +226,13 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
     header_row = 3
     headers = ["iteration"] + (["ŷ"] if outputs == 1 else [f"ŷ[{k}]" for k in range(outputs)]) + ["L"]
     for c, text in enumerate(headers):
-        sheet.write_string(header_row, c, text, formats.header)
+        sheet.write_string(header_row, c, text, formats.header_centre if c == 0 else formats.header)
     sheet.set_column(0, 0, 11)
     sheet.set_column(1, len(headers) - 1, VALUE_WIDTH + 2)
     sheet.hide_gridlines(2)
     for t, graph in enumerate(trace.iterations):
         r = header_row + 1 + t
-        sheet.write_number(r, 0, t, formats.integer)
+        sheet.write_number(r, 0, t, formats.iteration)
         yhat = graph.get("ŷ", 0)
         loss = graph.get("L", 0)
         for c, key in enumerate([*yhat.keys, *loss.keys], start=1):
