@@ -7,8 +7,9 @@ apart. Each node states its value and its formula side by side.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import NamedTuple, Protocol
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import ClassVar, NamedTuple, Protocol
 
 
 class Key(NamedTuple):
@@ -284,3 +285,204 @@ class Step(Expr):
 
     def __repr__(self) -> str:
         return f"Step({self.a!r})"
+
+
+class Div(Expr):
+    __slots__ = ("a", "b")
+
+    def __init__(self, a: Expr, b: Expr) -> None:
+        self.a, self.b = a, b
+
+    def value(self, values: Values) -> float:
+        b = self.b.value(values)
+        a = self.a.value(values)
+        if b == 0:
+            return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a) * math.copysign(1.0, b)
+        return a / b
+
+    def formula(self, cells: Cells) -> tuple[str, int]:
+        return f"{_wrap(self.a, cells, MUL)}/{_wrap(self.b, cells, POW)}", MUL
+
+    def keys(self) -> tuple[Key, ...]:
+        return self.a.keys() + self.b.keys()
+
+    def __repr__(self) -> str:
+        return f"Div({self.a!r}, {self.b!r})"
+
+
+class Power(Expr):
+    """a^b, for a step count in Adam's bias correction (β1^t)."""
+
+    __slots__ = ("a", "b")
+
+    def __init__(self, a: Expr, b: Expr) -> None:
+        self.a, self.b = a, b
+
+    def value(self, values: Values) -> float:
+        try:
+            return self.a.value(values) ** self.b.value(values)
+        except (OverflowError, ZeroDivisionError):
+            return math.inf
+
+    def formula(self, cells: Cells) -> tuple[str, int]:
+        return f"{_wrap(self.a, cells, ATOM)}^{_wrap(self.b, cells, ATOM)}", POW
+
+    def keys(self) -> tuple[Key, ...]:
+        return self.a.keys() + self.b.keys()
+
+    def __repr__(self) -> str:
+        return f"Power({self.a!r}, {self.b!r})"
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _ln(x: float) -> float:
+    return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+
+
+def _sqrt(x: float) -> float:
+    return math.sqrt(x) if x >= 0 else math.nan
+
+
+def _tanh(x: float) -> float:
+    return math.tanh(x)
+
+
+class Fn(Expr):
+    """An Excel function of one or more expressions: EXP, LN, SQRT, TANH, MAX."""
+
+    __slots__ = ("args", "name")
+
+    PYTHON: ClassVar[dict[str, Callable[..., float]]] = {
+        "EXP": _exp,
+        "LN": _ln,
+        "SQRT": _sqrt,
+        "TANH": _tanh,
+        "MAX": max,
+    }
+
+    def __init__(self, name: str, *args: Expr) -> None:
+        self.name, self.args = name, args
+
+    def value(self, values: Values) -> float:
+        args = [a.value(values) for a in self.args]
+        if any(math.isnan(a) for a in args):
+            return math.nan
+        return self.PYTHON[self.name](*args)
+
+    def formula(self, cells: Cells) -> tuple[str, int]:
+        return f"{self.name}({','.join(a.formula(cells)[0] for a in self.args)})", ATOM
+
+    def keys(self) -> tuple[Key, ...]:
+        return tuple(k for a in self.args for k in a.keys())
+
+    def __repr__(self) -> str:
+        return f"Fn({self.name}, {self.args!r})"
+
+
+class Over(Expr):
+    """MAX, SUM or AVERAGE over several cells: a range when they are contiguous, else a list."""
+
+    __slots__ = ("name", "refs")
+
+    PYTHON: ClassVar[dict[str, Callable[[list[float]], float]]] = {
+        "MAX": max,
+        "SUM": sum,
+        "AVERAGE": lambda xs: sum(xs) / len(xs),
+    }
+
+    def __init__(self, name: str, keys: Sequence[Key]) -> None:
+        self.name, self.refs = name, tuple(keys)
+
+    def value(self, values: Values) -> float:
+        args = [values[k] for k in self.refs]
+        if any(math.isnan(a) for a in args):
+            return math.nan
+        return self.PYTHON[self.name](args)
+
+    def formula(self, cells: Cells) -> tuple[str, int]:
+        span = cells.span(self.refs) if len(self.refs) > 1 else None
+        inside = span if span is not None else ",".join(cells.ref(k) for k in self.refs)
+        return f"{self.name}({inside})", ATOM
+
+    def keys(self) -> tuple[Key, ...]:
+        return self.refs
+
+    def __repr__(self) -> str:
+        return f"Over({self.name}, {self.refs!r})"
+
+
+class IfPositive(Expr):
+    """IF(s>0, a, b): leaky ReLU and its slope."""
+
+    __slots__ = ("a", "b", "s")
+
+    def __init__(self, s: Expr, a: Expr, b: Expr) -> None:
+        self.s, self.a, self.b = s, a, b
+
+    def value(self, values: Values) -> float:
+        return self.a.value(values) if self.s.value(values) > 0 else self.b.value(values)
+
+    def formula(self, cells: Cells) -> tuple[str, int]:
+        s, a, b = (e.formula(cells)[0] for e in (self.s, self.a, self.b))
+        return f"IF({s}>0,{a},{b})", ATOM
+
+    def keys(self) -> tuple[Key, ...]:
+        return self.s.keys() + self.a.keys() + self.b.keys()
+
+    def __repr__(self) -> str:
+        return f"IfPositive({self.s!r}, {self.a!r}, {self.b!r})"
+
+
+class Sigmoid(Expr):
+    """σ(S) = 1/(1+e^−S), written so that neither branch can overflow."""
+
+    __slots__ = ("a",)
+
+    def __init__(self, a: Expr) -> None:
+        self.a = a
+
+    def value(self, values: Values) -> float:
+        s = self.a.value(values)
+        if math.isnan(s):
+            return s
+        if s >= 0:
+            return 1.0 / (1.0 + math.exp(-s))
+        e = math.exp(s)
+        return e / (1.0 + e)
+
+    def formula(self, cells: Cells) -> tuple[str, int]:
+        s = self.a.formula(cells)[0]
+        return f"IF({s}>=0,1/(1+EXP(-{s})),EXP({s})/(1+EXP({s})))", ATOM
+
+    def keys(self) -> tuple[Key, ...]:
+        return self.a.keys()
+
+    def __repr__(self) -> str:
+        return f"Sigmoid({self.a!r})"
+
+
+class Neg(Expr):
+    """−a."""
+
+    __slots__ = ("a",)
+
+    def __init__(self, a: Expr) -> None:
+        self.a = a
+
+    def value(self, values: Values) -> float:
+        return -self.a.value(values)
+
+    def formula(self, cells: Cells) -> tuple[str, int]:
+        return f"-{_wrap(self.a, cells, ATOM)}", NEG
+
+    def keys(self) -> tuple[Key, ...]:
+        return self.a.keys()
+
+    def __repr__(self) -> str:
+        return f"Neg({self.a!r})"

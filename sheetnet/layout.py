@@ -15,24 +15,29 @@ from sheetnet.graph import Key
 from sheetnet.net import (
     BACKPROP,
     FORWARD,
+    HYPERPARAMETERS,
     LOSS,
+    MEAN,
     PARAMETERS,
     UPDATE,
     IterationGraph,
     Quantity,
-    lr_key,
+    hyper_key,
+    hyperparameters,
+    loss_text,
+    optimizer_text,
 )
 from sheetnet.spec import Network
 
 FIRST_VALUE_COL = 1  # column B: column A holds the labels
-LR_NAME = "lr"
 
 SECTION_TITLES = {
     PARAMETERS: "Parameters used in this iteration",
     FORWARD: "Forward",
     LOSS: "Loss",
     BACKPROP: "Backpropagation",
-    UPDATE: "Update: W ← W − η·∂L/∂W,  B ← B − η·∂L/∂B",
+    MEAN: "Mean over the samples",
+    UPDATE: "Update",
 }
 
 
@@ -93,7 +98,7 @@ class BlocksLayout:
     def __init__(self, network: Network, setup: Sequence[Quantity], iterations: Sequence[IterationGraph]) -> None:
         self.network = network
         self.cells: dict[Key, Cell] = {}
-        self.names: dict[Key, str] = {lr_key(): LR_NAME}
+        self.names: dict[Key, str] = {hyper_key(name): defined for name, (_, defined) in HYPERPARAMETERS.items()}
         self.setup = self._setup_plan(setup)
         self.iterations = [self._iteration_plan(graph) for graph in iterations]
         for plan in [self.setup, *self.iterations]:
@@ -104,8 +109,8 @@ class BlocksLayout:
         plan = SheetPlan("Setup")
         plan.title(
             f"sheetnet · a {n.shape_text} network",
-            f"hidden layers: {n.activation}, output: {n.output_activation}, loss: L = ½ Σ (ŷ − y)², "
-            "plain gradient descent",
+            f"hidden layers: {n.activation}, output: {n.output_activation}, loss: {loss_text(n)}, {optimizer_text(n)}"
+            + ("" if n.train_biases else ", biases held fixed"),
         )
         plan.rows.append(
             Row(
@@ -115,7 +120,9 @@ class BlocksLayout:
             )
         )
         plan.section(PARAMETERS, "Training")
-        plan.quantity(setup[0])
+        for quantity in setup:
+            if quantity.name in HYPERPARAMETERS:
+                plan.quantity(quantity)
         plan.rows.append(
             Row(
                 "info",
@@ -130,20 +137,31 @@ class BlocksLayout:
                 plan.quantity(quantity)
         plan.section(PARAMETERS, "Initial parameters")
         for quantity in setup:
-            if quantity.name[0] in "WB":
+            if quantity.name[0] in "WB" and quantity.name not in HYPERPARAMETERS:
                 plan.quantity(quantity)
         return plan
 
     def _iteration_plan(self, graph: IterationGraph) -> SheetPlan:
         t = graph.t
+        n = self.network
+        several = len(n.samples) > 1
         plan = SheetPlan(iteration_sheet(t))
         source = "Setup" if t == 0 else f"the update of {iteration_sheet(t - 1)}"
-        plan.title(f"Iteration {t}", f"Parameters from {source}; η is the named cell lr on Setup.")
-        section = None
+        names = ", ".join(f"{name} = {HYPERPARAMETERS[name][1]}" for name in hyperparameters(n))
+        plan.title(f"Iteration {t}", f"Parameters from {source}; named cells on Setup: {names}.")
+        current = None
         for quantity in graph.quantities:
-            if quantity.section != section:
-                section = quantity.section
-                plan.section(section)
+            group = (quantity.section, quantity.sample)
+            if group != current:
+                current = group
+                title = SECTION_TITLES[quantity.section]
+                if quantity.section == MEAN:
+                    title = f"Mean over the {len(n.samples)} samples: the loss and the gradients of this iteration"
+                elif quantity.section == UPDATE:
+                    title = f"Update: {optimizer_text(n)}"
+                elif several and quantity.sample is not None:
+                    title = f"{title} · sample {quantity.sample + 1}"
+                plan.section(quantity.section, title)
             plan.quantity(quantity)
         return plan
 

@@ -8,7 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sheetnet.graph import Add, Dot, Expr, Key, Mul, Num, Ref, Relu, Square, Step, Sub
+from sheetnet.graph import (
+    Add,
+    Div,
+    Dot,
+    Expr,
+    Fn,
+    IfPositive,
+    Key,
+    Mul,
+    Neg,
+    Num,
+    Over,
+    Power,
+    Ref,
+    Relu,
+    Sigmoid,
+    Square,
+    Step,
+    Sub,
+)
 from sheetnet.spec import Network
 
 SETUP = -1  # the iteration index of inputs typed on the Setup sheet
@@ -17,11 +36,24 @@ PARAMETERS = "Parameters"
 FORWARD = "Forward"
 LOSS = "Loss"
 BACKPROP = "Backpropagation"
+MEAN = "Mean"
 UPDATE = "Update"
 
 INPUT = "input"  # typed on the Setup sheet
 CARRIED = "carried"  # a copy of a cell elsewhere, shown where it is used
 COMPUTED = "computed"
+
+LEAKY_SLOPE = 0.01
+LN_FLOOR = Fn("EXP", Num(-100))  # ln is taken of max(p, e^−100): never of 0, and PyTorch's BCE clamp
+
+# Hyperparameters on the Setup sheet: key name, label, defined name in the workbook.
+HYPERPARAMETERS = {
+    "η": ("η (learning rate)", "lr"),
+    "μ": ("μ (momentum)", "mu"),
+    "β1": ("β1 (Adam: decay of m)", "beta1"),
+    "β2": ("β2 (Adam: decay of v)", "beta2"),
+    "ε": ("ε (Adam: added to √v̂)", "eps"),
+}
 
 
 @dataclass(frozen=True)
@@ -61,6 +93,7 @@ class IterationGraph:
     """All quantities of iteration `t` in calculation order, and where to find the notable ones."""
 
     t: int
+    samples: int = 1
     quantities: list[Quantity] = field(default_factory=list)
     by_name: dict[tuple[str, int | None], Quantity] = field(default_factory=dict)
 
@@ -78,9 +111,21 @@ class IterationGraph:
         """Parameter `name` after this iteration's update."""
         return self.by_name[(f"new {name}", None)]
 
+    def gradient(self, name: str) -> Quantity:
+        """∂L/∂`name` of the iteration: the sample's, or the mean over the samples."""
+        return self.get(f"∂L/∂{name}", 0 if self.samples == 1 else None)
+
+    def loss(self) -> Quantity:
+        """L of the iteration: the sample's, or the mean over the samples."""
+        return self.get("L", 0 if self.samples == 1 else None)
+
+
+def hyper_key(name: str) -> Key:
+    return Key(name, SETUP, -1, 0)
+
 
 def lr_key() -> Key:
-    return Key("η", SETUP, -1, 0)
+    return hyper_key("η")
 
 
 def param_names(network: Network) -> list[str]:
@@ -95,8 +140,7 @@ def param_shape(network: Network, name: str) -> tuple[int, ...]:
 
 def param_keys(network: Network, name: str, t: int) -> tuple[Key, ...]:
     """The keys of parameter `name` after iteration `t`'s update (t = −1: the initial values)."""
-    size = _size(param_shape(network, name))
-    return tuple(Key(name, t, -1, i) for i in range(size))
+    return _keys(name, t, -1, param_shape(network, name))
 
 
 def pre_activation_name(network: Network, l: int) -> str:
@@ -110,9 +154,37 @@ def activation_name(network: Network, l: int) -> str:
     return "ŷ" if l == network.depth else f"f(O{l})"
 
 
+def loss_text(network: Network) -> str:
+    """The loss as a formula in the notes' notation."""
+    if network.loss == "mse":
+        return "L = (1/K) Σ (ŷ − y)²"
+    if network.loss == "cross_entropy":
+        if network.output_activation == "softmax":
+            return "L = −Σ y·ln ŷ"
+        return "L = −Σ [y·ln ŷ + (1 − y)·ln(1 − ŷ)]"
+    return "L = ½ Σ (ŷ − y)²"
+
+
+def optimizer_text(network: Network) -> str:
+    if network.optimizer == "momentum":
+        return "SGD with momentum: v ← μ·v + ∂L/∂W, W ← W − η·v"
+    if network.optimizer == "adam":
+        return "Adam: W ← W − η·m̂/(√v̂ + ε)"
+    return "plain gradient descent: W ← W − η·∂L/∂W"
+
+
+def hyperparameters(network: Network) -> list[str]:
+    """The Setup sheet's training inputs for this network's optimizer."""
+    return ["η", *{"sgd": [], "momentum": ["μ"], "adam": ["β1", "β2", "ε"]}[network.optimizer]]
+
+
 def setup_quantities(network: Network) -> list[Quantity]:
-    """The inputs a person would change: η, each sample's x and y, the initial W and B."""
-    quantities = [Quantity("η", "η (learning rate)", PARAMETERS, (), (lr_key(),), inputs=(network.lr,), role=INPUT)]
+    """The inputs a person would change: η and the optimizer's settings, x and y, the initial W and B."""
+    values = {"η": network.lr, "μ": network.momentum, "β1": network.beta1, "β2": network.beta2, "ε": network.eps}
+    quantities = [
+        Quantity(name, HYPERPARAMETERS[name][0], PARAMETERS, (), (hyper_key(name),), inputs=(values[name],), role=INPUT)
+        for name in hyperparameters(network)
+    ]
     several = len(network.samples) > 1
     for s, sample in enumerate(network.samples):
         suffix = f" (sample {s + 1})" if several else ""
@@ -136,15 +208,24 @@ def setup_quantities(network: Network) -> list[Quantity]:
             )
         )
         quantities.append(
-            Quantity(f"B{l}", f"B{l}", PARAMETERS, (len(b),), param_keys(network, f"B{l}", SETUP), inputs=b, role=INPUT)
+            Quantity(
+                f"B{l}",
+                f"B{l}",
+                PARAMETERS,
+                (len(b),),
+                param_keys(network, f"B{l}", SETUP),
+                inputs=b,
+                role=INPUT,
+                note="" if network.train_biases else "held fixed (train_biases = false)",
+            )
         )
     return quantities
 
 
 def build_iteration(network: Network, t: int) -> IterationGraph:
-    """Iteration t: carry the parameters in, forward, loss, backpropagation, update."""
-    graph = IterationGraph(t)
-    L = network.depth
+    """Iteration t: carry the parameters in, then per sample forward, loss and backpropagation,
+    the mean over the samples, and the update."""
+    graph = IterationGraph(t, len(network.samples))
     source = "Setup" if t == 0 else f"Iteration {t - 1}'s update"
     for name in param_names(network):
         shape = param_shape(network, name)
@@ -160,154 +241,250 @@ def build_iteration(network: Network, t: int) -> IterationGraph:
                 note=f"from {source}",
             )
         )
-    W = {l: _grid(graph.get(f"W{l}")) for l in range(1, L + 1)}
-    B = {l: graph.get(f"B{l}").keys for l in range(1, L + 1)}
-
-    for s, sample in enumerate(network.samples):
-        x = graph.add(
-            Quantity(
-                "x",
-                "x",
-                FORWARD,
-                (len(sample.x),),
-                _keys("x@in", t, s, (len(sample.x),)),
-                tuple(Ref(Key("x", SETUP, s, i)) for i in range(len(sample.x))),
-                role=CARRIED,
-                sample=s,
-                note="from Setup",
-            )
-        )
-        a_prev, a_prev_name = x.keys, "x"
-        for l in range(1, L + 1):
-            n = network.layers[l]
-            name = pre_activation_name(network, l)
-            label = f"{'O' + str(l) if name != 'ŷ' else 'ŷ'} = {a_prev_name}·W{l}ᵀ + B{l}"
-            pre = graph.add(
-                Quantity(
-                    name,
-                    label,
-                    FORWARD,
-                    (n,),
-                    _keys(name, t, s, (n,)),
-                    tuple(Dot([Ref(k) for k in a_prev], [Ref(k) for k in W[l][j]], Ref(B[l][j])) for j in range(n)),
-                    sample=s,
-                    note=f"S_j = Σ_i {a_prev_name}_i·W{l}[j,i] + B{l}[j]",
-                )
-            )
-            if l < L:
-                act = graph.add(
-                    Quantity(
-                        f"f(O{l})",
-                        f"f(O{l})",
-                        FORWARD,
-                        (n,),
-                        _keys(f"f(O{l})", t, s, (n,)),
-                        tuple(Relu(Ref(k)) for k in pre.keys),
-                        sample=s,
-                        note="ReLU: max(0, S)",
-                    )
-                )
-                a_prev, a_prev_name = act.keys, f"f(O{l})"
-        _loss_and_backprop(network, graph, t, s, W)
-
+    for s in range(len(network.samples)):
+        _forward(network, graph, t, s)
+        _loss(network, graph, t, s)
+        _backprop(network, graph, t, s)
+    if len(network.samples) > 1:
+        _mean(network, graph, t)
     for name in param_names(network):
-        used = graph.get(name)
-        grad = graph.get(f"∂L/∂{name}", 0)
-        graph.add(
-            Quantity(
-                name,
-                f"{name} ← {name} − η·∂L/∂{name}",
-                UPDATE,
-                used.shape,
-                param_keys(network, name, t),
-                tuple(Sub(Ref(u), Mul(Ref(lr_key()), Ref(g))) for u, g in zip(used.keys, grad.keys, strict=True)),
-            )
-        )
+        _update(network, graph, t, name)
     return graph
 
 
-def _loss_and_backprop(network: Network, graph: IterationGraph, t: int, s: int, W: dict[int, list]) -> None:
+def _forward(network: Network, graph: IterationGraph, t: int, s: int) -> None:
     L = network.depth
-    k_out = network.layers[-1]
+    n_in = network.layers[0]
+    x = graph.add(
+        Quantity(
+            "x",
+            "x",
+            FORWARD,
+            (n_in,),
+            _keys("x@in", t, s, (n_in,)),
+            tuple(Ref(Key("x", SETUP, s, i)) for i in range(n_in)),
+            role=CARRIED,
+            sample=s,
+            note="from Setup",
+        )
+    )
+    a_prev, a_prev_name = x.keys, "x"
+    for l in range(1, L + 1):
+        n = network.layers[l]
+        W = _grid(graph.get(f"W{l}"))
+        B = graph.get(f"B{l}").keys
+        name = pre_activation_name(network, l)
+        pre = graph.add(
+            Quantity(
+                name,
+                f"{name} = {a_prev_name}·W{l}ᵀ + B{l}",
+                FORWARD,
+                (n,),
+                _keys(name, t, s, (n,)),
+                tuple(Dot([Ref(k) for k in a_prev], [Ref(k) for k in W[j]], Ref(B[j])) for j in range(n)),
+                sample=s,
+                note=f"S_j = Σ_i {a_prev_name}_i·W{l}[j,i] + B{l}[j]",
+            )
+        )
+        if l < L:
+            act = _activation(graph, t, s, network.activation, pre, f"f(O{l})", f"f(O{l})")
+            a_prev, a_prev_name = act.keys, act.name
+        elif network.output_activation == "softmax":
+            top = Over("MAX", pre.keys)
+            shifted = graph.add(
+                Quantity(
+                    f"e{l}",
+                    f"e = exp(O{l} − max O{l})",
+                    FORWARD,
+                    (n,),
+                    _keys(f"e{l}", t, s, (n,)),
+                    tuple(Fn("EXP", Sub(Ref(k), top)) for k in pre.keys),
+                    sample=s,
+                    note="the max is subtracted so exp cannot overflow",
+                )
+            )
+            graph.add(
+                Quantity(
+                    "ŷ",
+                    f"ŷ = softmax(O{l}) = e / Σ e",
+                    FORWARD,
+                    (n,),
+                    _keys("ŷ", t, s, (n,)),
+                    tuple(Div(Ref(k), Over("SUM", shifted.keys)) for k in shifted.keys),
+                    sample=s,
+                )
+            )
+        elif network.output_activation != "linear":
+            _activation(graph, t, s, network.output_activation, pre, "ŷ", f"ŷ = f(O{l})")
+
+
+ACTIVATION_NOTES = {
+    "relu": "ReLU: max(0, S)",
+    "leaky_relu": f"leaky ReLU: S if S > 0 else {LEAKY_SLOPE}·S",
+    "sigmoid": "σ(S) = 1/(1 + e^−S)",
+    "tanh": "tanh(S)",
+    "linear": "linear: f(S) = S",
+}
+
+SLOPE_NOTES = {
+    "relu": "ReLU': 1 if S > 0 else 0",
+    "leaky_relu": f"leaky ReLU': 1 if S > 0 else {LEAKY_SLOPE}",
+    "sigmoid": "σ' = f(S)·(1 − f(S))",
+    "tanh": "tanh' = 1 − f(S)²",
+}
+
+
+def _activation(graph: IterationGraph, t: int, s: int, kind: str, pre: Quantity, name: str, label: str) -> Quantity:
+    def apply(k: Key) -> Expr:
+        S = Ref(k)
+        if kind == "relu":
+            return Relu(S)
+        if kind == "leaky_relu":
+            return IfPositive(S, S, Mul(Num(LEAKY_SLOPE), S))
+        if kind == "sigmoid":
+            return Sigmoid(S)
+        if kind == "tanh":
+            return Fn("TANH", S)
+        return S
+
+    return graph.add(
+        Quantity(
+            name,
+            label,
+            FORWARD,
+            pre.shape,
+            _keys(name, t, s, pre.shape),
+            tuple(apply(k) for k in pre.keys),
+            sample=s,
+            note=ACTIVATION_NOTES[kind],
+        )
+    )
+
+
+def _slope(graph: IterationGraph, t: int, s: int, kind: str, pre: Quantity, act: Quantity, l: int) -> Quantity | None:
+    """f'(O_l) as a row of its own, or None for a linear layer (f' = 1)."""
+    if kind == "linear":
+        return None
+
+    def slope(i: int) -> Expr:
+        S, A = Ref(pre.keys[i]), Ref(act.keys[i])
+        if kind == "relu":
+            return Step(S)
+        if kind == "leaky_relu":
+            return IfPositive(S, Num(1), Num(LEAKY_SLOPE))
+        if kind == "sigmoid":
+            return Mul(A, Sub(Num(1), A))
+        return Sub(Num(1), Square(A))
+
+    name = f"f'(O{l})"
+    return graph.add(
+        Quantity(
+            name,
+            name,
+            BACKPROP,
+            pre.shape,
+            _keys(name, t, s, pre.shape),
+            tuple(slope(i) for i in range(len(pre.keys))),
+            sample=s,
+            note=SLOPE_NOTES[kind],
+        )
+    )
+
+
+def _loss(network: Network, graph: IterationGraph, t: int, s: int) -> None:
+    K = network.layers[-1]
     yhat = graph.get("ŷ", s)
     y = graph.add(
         Quantity(
             "y",
             "y",
             LOSS,
-            (k_out,),
-            _keys("y@in", t, s, (k_out,)),
-            tuple(Ref(Key("y", SETUP, s, k)) for k in range(k_out)),
+            (K,),
+            _keys("y@in", t, s, (K,)),
+            tuple(Ref(Key("y", SETUP, s, k)) for k in range(K)),
             role=CARRIED,
             sample=s,
             note="from Setup",
         )
     )
-    errors = [Sub(Ref(a), Ref(b)) for a, b in zip(yhat.keys, y.keys, strict=True)]
-    squares = [Square(e) for e in errors]
-    total = squares[0] if len(squares) == 1 else Add(*squares)
-    graph.add(Quantity("L", "L = ½ Σ (ŷ − y)²", LOSS, (), (Key("L", t, s, 0),), (Mul(Num(0.5), total),), sample=s))
-    delta = graph.add(
-        Quantity(
-            "Δ",
-            "Δ = ∂L/∂ŷ = ŷ − y",
-            LOSS,
-            (k_out,),
-            _keys("Δ", t, s, (k_out,)),
-            tuple(errors),
-            sample=s,
-        )
-    )
+    pairs = [(Ref(a), Ref(b)) for a, b in zip(yhat.keys, y.keys, strict=True)]
+    errors = [Sub(a, b) for a, b in pairs]
+    if network.loss == "cross_entropy":
 
-    grad_b = graph.add(
-        Quantity(
-            f"∂L/∂B{L}",
-            f"∂L/∂B{L} = Δ",
-            BACKPROP,
-            (k_out,),
-            _keys(f"∂L/∂B{L}", t, s, (k_out,)),
-            tuple(Ref(k) for k in delta.keys),
-            sample=s,
-            note="linear output: ∂ŷ/∂O = 1",
-        )
-    )
+        def ln(e: Expr) -> Expr:
+            return Fn("LN", Fn("MAX", e, LN_FLOOR))
+
+        if network.output_activation == "softmax":
+            terms = [Mul(b, ln(a)) for a, b in pairs]
+        else:
+            terms = [Add(Mul(b, ln(a)), Mul(Sub(Num(1), b), ln(Sub(Num(1), a)))) for a, b in pairs]
+        loss: Expr = Neg(_sum(terms))
+        delta_label, deltas = f"Δ = ∂L/∂O{network.depth} = ŷ − y", errors
+    else:
+        squares = _sum([Square(e) for e in errors])
+        if network.loss == "mse":
+            loss = squares if K == 1 else Div(squares, Num(K))
+            delta_label = "Δ = ∂L/∂ŷ = 2(ŷ − y)" + ("" if K == 1 else f"/{K}")
+            deltas = [Mul(Num(2), e) if K == 1 else Div(Mul(Num(2), e), Num(K)) for e in errors]
+        else:
+            loss = Mul(Num(0.5), squares)
+            delta_label, deltas = "Δ = ∂L/∂ŷ = ŷ − y", errors
+    graph.add(Quantity("L", loss_text(network), LOSS, (), (Key("L", t, s, 0),), (loss,), sample=s))
+    graph.add(Quantity("Δ", delta_label, LOSS, (K,), _keys("Δ", t, s, (K,)), tuple(deltas), sample=s))
+
+
+def _backprop(network: Network, graph: IterationGraph, t: int, s: int) -> None:
+    L = network.depth
+    K = network.layers[-1]
+    delta = graph.get("Δ", s)
+    output = network.output_activation
+    name = f"∂L/∂B{L}"
+    if output == "linear" or network.loss == "cross_entropy":
+        note = "linear output: ∂ŷ/∂O = 1" if output == "linear" else f"{output} with cross-entropy: Δ is ∂L/∂O already"
+        exprs: tuple[Expr, ...] = tuple(Ref(k) for k in delta.keys)
+        label = f"{name} = Δ"
+    elif output == "softmax":
+        yhat = graph.get("ŷ", s)
+        dot = Dot([Ref(k) for k in delta.keys], [Ref(k) for k in yhat.keys])
+        exprs = tuple(Mul(Ref(yhat.keys[k]), Sub(Ref(delta.keys[k]), dot)) for k in range(K))
+        label, note = f"{name} = ŷ ∘ (Δ − Σ Δ·ŷ)", "softmax Jacobian applied to Δ"
+    else:
+        slope = _slope(graph, t, s, output, graph.get(f"O{L}", s), graph.get("ŷ", s), L)
+        assert slope is not None
+        exprs = tuple(Mul(Ref(d), Ref(f)) for d, f in zip(delta.keys, slope.keys, strict=True))
+        label, note = f"{name} = Δ ∘ f'(O{L})", ""
+    grad_b = graph.add(Quantity(name, label, BACKPROP, (K,), _keys(name, t, s, (K,)), exprs, sample=s, note=note))
+
     for l in range(L, 0, -1):
         inputs = graph.get("x", s) if l == 1 else graph.get(f"f(O{l - 1})", s)
         _weight_gradient(graph, t, s, l, grad_b, inputs)
         if l == 1:
             break
-        pre = graph.get(pre_activation_name(network, l - 1), s)
-        slope = graph.add(
-            Quantity(
-                f"f'(O{l - 1})",
-                f"f'(O{l - 1})",
-                BACKPROP,
-                pre.shape,
-                _keys(f"f'(O{l - 1})", t, s, pre.shape),
-                tuple(Step(Ref(k)) for k in pre.keys),
-                sample=s,
-                note="ReLU': 1 if S > 0 else 0",
-            )
-        )
+        pre, act = graph.get(f"O{l - 1}", s), graph.get(f"f(O{l - 1})", s)
+        slope = _slope(graph, t, s, network.activation, pre, act, l - 1)
+        W = _grid(graph.get(f"W{l}"))
         n = network.layers[l - 1]
+        back = [Ref(k) for k in grad_b.keys]
         exprs = []
         for i in range(n):
-            column = [Ref(W[l][j][i]) for j in range(network.layers[l])]
-            back = [Ref(k) for k in grad_b.keys]
+            column = [Ref(W[j][i]) for j in range(network.layers[l])]
+            factor = [] if slope is None else [Ref(slope.keys[i])]
             if len(back) == 1:
-                exprs.append(Mul(back[0], column[0], Ref(slope.keys[i])))
+                exprs.append(Mul(back[0], column[0], *factor))
             else:
-                exprs.append(Mul(Dot(back, column), Ref(slope.keys[i])))
+                exprs.append(Mul(Dot(back, column), *factor) if factor else Dot(back, column))
+        name = f"∂L/∂B{l - 1}"
+        label = f"{name} = (∂L/∂B{l}·W{l})" + ("" if slope is None else f" ∘ f'(O{l - 1})")
         grad_b = graph.add(
             Quantity(
-                f"∂L/∂B{l - 1}",
-                f"∂L/∂B{l - 1} = (∂L/∂B{l}·W{l}) ∘ f'(O{l - 1})",
+                name,
+                label,
                 BACKPROP,
                 (n,),
-                _keys(f"∂L/∂B{l - 1}", t, s, (n,)),
+                _keys(name, t, s, (n,)),
                 tuple(exprs),
                 sample=s,
-                note=f"Σ_j ∂L/∂B{l}[j]·W{l}[j,i], times f'(S_i)",
+                note=f"Σ_j ∂L/∂B{l}[j]·W{l}[j,i]" + ("" if slope is None else ", times f'(S_i)"),
             )
         )
 
@@ -326,6 +503,129 @@ def _weight_gradient(graph: IterationGraph, t: int, s: int, l: int, grad_b: Quan
             note=f"∂L/∂B{l}[j]·{inputs.name}[i]",
         )
     )
+
+
+def _mean(network: Network, graph: IterationGraph, t: int) -> None:
+    """With several samples, the loss and every gradient are the mean over the samples."""
+    N = len(network.samples)
+    names = ["L"] + [f"∂L/∂{p}" for p in param_names(network)]
+    for name in names:
+        per_sample = [graph.get(name, s) for s in range(N)]
+        first = per_sample[0]
+        graph.add(
+            Quantity(
+                name,
+                f"{name} (mean of {N} samples)",
+                MEAN,
+                first.shape,
+                _keys(name, t, -1, first.shape),
+                tuple(Over("AVERAGE", [q.keys[i] for q in per_sample]) for i in range(len(first.keys))),
+                note="average over the samples",
+            )
+        )
+
+
+def _update(network: Network, graph: IterationGraph, t: int, name: str) -> None:
+    used = graph.get(name)
+    new_keys = param_keys(network, name, t)
+    if name[0] == "B" and not network.train_biases:
+        graph.add(
+            Quantity(
+                name,
+                f"{name} (held fixed)",
+                UPDATE,
+                used.shape,
+                new_keys,
+                tuple(Ref(k) for k in used.keys),
+                note="train_biases = false",
+            )
+        )
+        return
+    grad = graph.gradient(name).keys
+    lr = Ref(lr_key())
+    shape = used.shape
+
+    def state(q: str, label: str, exprs: list[Expr], note: str = "") -> Quantity:
+        return graph.add(
+            Quantity(f"{q}({name})", label, UPDATE, shape, _keys(f"{q}({name})", t, -1, shape), tuple(exprs), note=note)
+        )
+
+    def previous(q: str, i: int) -> Ref:
+        return Ref(Key(f"{q}({name})", t - 1, -1, i))
+
+    size = len(used.keys)
+    if network.optimizer == "momentum":
+        mu = Ref(hyper_key("μ"))
+        if t == 0:
+            v = state("v", f"v({name}) = ∂L/∂{name}", [Ref(grad[i]) for i in range(size)], "first step: v = gradient")
+        else:
+            v = state(
+                "v",
+                f"v({name}) = μ·v({name}) + ∂L/∂{name}",
+                [Add(Mul(mu, previous("v", i)), Ref(grad[i])) for i in range(size)],
+                f"v from Iteration {t - 1}",
+            )
+        steps = [Mul(lr, Ref(k)) for k in v.keys]
+        label = f"{name} ← {name} − η·v({name})"
+    elif network.optimizer == "adam":
+        b1, b2, eps = Ref(hyper_key("β1")), Ref(hyper_key("β2")), Ref(hyper_key("ε"))
+        step = Num(t + 1)
+        if t == 0:
+            m = state(
+                "m", f"m({name}) = (1 − β1)·∂L/∂{name}", [Mul(Sub(Num(1), b1), Ref(g)) for g in grad], "m starts at 0"
+            )
+            v = state(
+                "v",
+                f"v({name}) = (1 − β2)·(∂L/∂{name})²",
+                [Mul(Sub(Num(1), b2), Square(Ref(g))) for g in grad],
+                "v starts at 0",
+            )
+        else:
+            m = state(
+                "m",
+                f"m({name}) = β1·m({name}) + (1 − β1)·∂L/∂{name}",
+                [Add(Mul(b1, previous("m", i)), Mul(Sub(Num(1), b1), Ref(grad[i]))) for i in range(size)],
+                f"m from Iteration {t - 1}",
+            )
+            v = state(
+                "v",
+                f"v({name}) = β2·v({name}) + (1 − β2)·(∂L/∂{name})²",
+                [Add(Mul(b2, previous("v", i)), Mul(Sub(Num(1), b2), Square(Ref(grad[i])))) for i in range(size)],
+                f"v from Iteration {t - 1}",
+            )
+        m_hat = state(
+            "m̂",
+            f"m̂({name}) = m({name}) / (1 − β1^{t + 1})",
+            [Div(Ref(k), Sub(Num(1), Power(b1, step))) for k in m.keys],
+            f"bias correction, step {t + 1}",
+        )
+        v_hat = state(
+            "v̂",
+            f"v̂({name}) = v({name}) / (1 − β2^{t + 1})",
+            [Div(Ref(k), Sub(Num(1), Power(b2, step))) for k in v.keys],
+            f"bias correction, step {t + 1}",
+        )
+        steps = [
+            Div(Mul(lr, Ref(a)), Add(Fn("SQRT", Ref(b)), eps)) for a, b in zip(m_hat.keys, v_hat.keys, strict=True)
+        ]
+        label = f"{name} ← {name} − η·m̂({name}) / (√v̂({name}) + ε)"
+    else:
+        steps = [Mul(lr, Ref(g)) for g in grad]
+        label = f"{name} ← {name} − η·∂L/∂{name}"
+    graph.add(
+        Quantity(
+            name,
+            label,
+            UPDATE,
+            shape,
+            new_keys,
+            tuple(Sub(Ref(u), step) for u, step in zip(used.keys, steps, strict=True)),
+        )
+    )
+
+
+def _sum(terms: list[Expr]) -> Expr:
+    return terms[0] if len(terms) == 1 else Add(*terms)
 
 
 def _size(shape: tuple[int, ...]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import random
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -15,12 +16,35 @@ from sheetnet.errors import NetworkFileError
 Vector = tuple[float, ...]
 Matrix = tuple[Vector, ...]
 
-HIDDEN_ACTIVATIONS = ("relu",)
-OUTPUT_ACTIVATIONS = ("linear",)
-LOSSES = ("half_squared_error",)
+HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "linear")
+OUTPUT_ACTIVATIONS = (*HIDDEN_ACTIVATIONS, "softmax")
+LOSSES = ("half_squared_error", "mse", "cross_entropy")
+OPTIMIZERS = ("sgd", "momentum", "adam")
 
-TOP_LEVEL_KEYS = ("layers", "activation", "output_activation", "loss", "lr", "iters", "init", "samples")
-INIT_FILL_KEYS = ("weights", "biases")
+TOP_LEVEL_KEYS = (
+    "layers",
+    "activation",
+    "output_activation",
+    "loss",
+    "lr",
+    "iters",
+    "train_biases",
+    "optimizer",
+    "momentum",
+    "beta1",
+    "beta2",
+    "eps",
+    "init",
+    "samples",
+)
+INIT_FILL_KEYS = ("weights", "biases", "seed")
+# optimizer setting: (the optimizer it belongs to, PyTorch's default)
+OPTIMIZER_SETTINGS = {
+    "momentum": ("momentum", 0.9),
+    "beta1": ("adam", 0.9),
+    "beta2": ("adam", 0.999),
+    "eps": ("adam", 1e-8),
+}
 SAMPLE_KEYS = ("x", "y")
 
 DEFAULT_LR = 0.01
@@ -52,6 +76,12 @@ class Network:
     weights: tuple[Matrix, ...]
     biases: tuple[Vector, ...]
     samples: tuple[Sample, ...]
+    train_biases: bool = True
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
 
     @property
     def depth(self) -> int:
@@ -71,6 +101,14 @@ class Network:
             changes["lr"] = lr
         return replace(self, **changes) if changes else self
 
+    def optimizer_settings(self) -> dict[str, float]:
+        """The optimizer's own inputs besides η: μ for momentum; β1, β2, ε for Adam."""
+        if self.optimizer == "momentum":
+            return {"momentum": self.momentum}
+        if self.optimizer == "adam":
+            return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+        return {}
+
     def to_dict(self) -> dict[str, Any]:
         """The network as plain data, as `--json` shows it."""
         init: dict[str, Any] = {}
@@ -84,6 +122,9 @@ class Network:
             "loss": self.loss,
             "lr": self.lr,
             "iters": self.iters,
+            "train_biases": self.train_biases,
+            "optimizer": self.optimizer,
+            **self.optimizer_settings(),
             "init": init,
             "samples": [{"x": list(s.x), "y": list(s.y)} for s in self.samples],
         }
@@ -132,6 +173,23 @@ ALIASES = {
     "sample": "samples",
     "activations": "activation",
 }
+
+
+def glorot_uniform(layers: tuple[int, ...], seed: int) -> tuple[tuple[Matrix, ...], tuple[Vector, ...]]:
+    """Reproducible random initial parameters (`[init] seed = N`).
+
+    The rule: `rng = random.Random(seed)`; for W1, W2, ... in turn, row by row (neuron j), column by
+    column (input i), W_l[j][i] = rng.uniform(−a, a) with a = √(6 / (fan_in + fan_out)), fan_in =
+    layers[l−1], fan_out = layers[l] (Glorot/Xavier uniform). Every bias is 0. Python's Mersenne
+    Twister gives the same numbers on every machine and version.
+    """
+    rng = random.Random(seed)
+    weights = []
+    for l in range(1, len(layers)):
+        limit = math.sqrt(6.0 / (layers[l - 1] + layers[l]))
+        weights.append(tuple(tuple(rng.uniform(-limit, limit) for _ in range(layers[l - 1])) for _ in range(layers[l])))
+    biases = tuple((0.0,) * layers[l] for l in range(1, len(layers)))
+    return tuple(weights), biases
 
 
 def _did_you_mean(key: str, known: tuple[str, ...]) -> str | None:
@@ -189,12 +247,30 @@ class _Validator:
         activation = self.choice(data, "activation", HIDDEN_ACTIVATIONS, "relu")
         output_activation = self.choice(data, "output_activation", OUTPUT_ACTIVATIONS, "linear")
         loss = self.choice(data, "loss", LOSSES, "half_squared_error")
-        lr = self.number(data.get("lr", DEFAULT_LR), "lr")
-        if lr <= 0:
-            self.fail("lr", f"must be greater than 0, got {lr}")
+        if loss == "cross_entropy" and output_activation not in ("softmax", "sigmoid"):
+            self.fail(
+                "loss",
+                f'cross_entropy needs output_activation = "softmax" or "sigmoid", not "{output_activation}"',
+            )
+        lr = self.positive(data.get("lr", DEFAULT_LR), "lr")
         iters = self.count(data.get("iters", DEFAULT_ITERS), "iters")
+        train_biases = data.get("train_biases", True)
+        if not isinstance(train_biases, bool):
+            self.fail("train_biases", f"expected true or false, got {train_biases!r}")
+        optimizer = self.choice(data, "optimizer", OPTIMIZERS, "sgd")
+        tuning = {}
+        for key, (owner, default) in OPTIMIZER_SETTINGS.items():
+            if key in data and optimizer != owner:
+                self.fail(key, f'only used with optimizer = "{owner}" (the optimizer here is "{optimizer}")')
+            value = self.number(data.get(key, default), key)
+            if key == "eps" and value <= 0:
+                self.fail(key, f"expected a number greater than 0, got {value}")
+            if key != "eps" and not 0 <= value < 1:
+                self.fail(key, f"expected a number in [0, 1), got {value}")
+            tuning[key] = value
         weights, biases = self.init(data, layers)
         samples = self.samples(data, layers)
+        self.check_targets(samples, output_activation, loss)
         return Network(
             layers=layers,
             activation=activation,
@@ -205,7 +281,27 @@ class _Validator:
             weights=weights,
             biases=biases,
             samples=samples,
+            train_biases=train_biases,
+            optimizer=optimizer,
+            **tuning,
         )
+
+    def check_targets(self, samples: tuple[Sample, ...], output_activation: str, loss: str) -> None:
+        """Cross-entropy targets must be probabilities (and sum to 1 with softmax)."""
+        if loss != "cross_entropy":
+            return
+        for n, sample in enumerate(samples):
+            key = f"samples[{n}].y"
+            if any(not 0 <= v <= 1 for v in sample.y):
+                self.fail(key, f"cross_entropy targets must lie in [0, 1], got {list(sample.y)}")
+            if output_activation == "softmax" and abs(sum(sample.y) - 1) > 1e-9:
+                self.fail(key, f"with softmax, cross_entropy targets must sum to 1, got {list(sample.y)}")
+
+    def positive(self, value: Any, key: str) -> float:
+        number = self.number(value, key)
+        if number <= 0:
+            self.fail(key, f"must be greater than 0, got {number}")
+        return number
 
     def check_keys(self, table: dict[str, Any], known: tuple[str, ...], prefix: str) -> None:
         for key in table:
@@ -263,6 +359,13 @@ class _Validator:
         self.check_keys(init, INIT_FILL_KEYS + per_layer, "init.")
         fill_w = self.number(init["weights"], "init.weights") if "weights" in init else None
         fill_b = self.number(init["biases"], "init.biases") if "biases" in init else None
+        if "seed" in init:
+            seed = init["seed"]
+            if isinstance(seed, bool) or not isinstance(seed, int):
+                self.fail("init.seed", f"expected a whole number, got {seed!r}")
+            if fill_w is not None or fill_b is not None or any(k in init for k in per_layer):
+                self.fail("init.seed", "give either seed or explicit values (W1, B1, ... / weights, biases), not both")
+            return glorot_uniform(layers, seed)
         weights, biases = [], []
         for l in range(1, depth + 1):
             rows, cols = layers[l], layers[l - 1]
@@ -301,8 +404,6 @@ class _Validator:
             self.fail("samples", "expected [[samples]] tables, each with x = [...] and y = [...]")
         if len(samples) == 0:
             self.fail("samples", "no samples; add a [[samples]] table with x = [...] and y = [...]")
-        if len(samples) > 1:
-            self.fail("samples", f"{len(samples)} samples given; only one sample is supported yet")
         result = []
         for n, sample in enumerate(samples):
             prefix = f"samples[{n}]."

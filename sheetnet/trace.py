@@ -34,9 +34,7 @@ class Trace:
 
     def loss(self, t: int) -> float:
         """The iteration's loss: the mean over the samples."""
-        graph = self.iterations[t]
-        losses = [self.values[graph.get("L", s).keys[0]] for s in range(len(self.network.samples))]
-        return sum(losses) / len(losses)
+        return self.values[self.iterations[t].loss().keys[0]]
 
     def first_non_finite(self) -> tuple[int, str] | None:
         """The first iteration and element whose value overflowed, if any."""
@@ -70,7 +68,7 @@ class Trace:
                         "loss": self.of(graph.get("L", s))[0],
                     }
                 )
-            gradients = {name: self._nested(graph.get(f"∂L/∂{name}", 0)) for name in param_names(network)}
+            gradients = {name: self._nested(graph.gradient(name)) for name in param_names(network)}
             params = {name: self._nested(graph.updated(name)) for name in param_names(network)}
             iterations.append(
                 {

@@ -20,17 +20,17 @@ from xlsxwriter.worksheet import Worksheet
 from sheetnet import __version__
 from sheetnet.errors import OutputError
 from sheetnet.graph import render
-from sheetnet.layout import FIRST_VALUE_COL, LR_NAME, BlocksLayout, Row, SheetPlan, sheet_ref
+from sheetnet.layout import FIRST_VALUE_COL, BlocksLayout, Row, SheetPlan, sheet_ref
 from sheetnet.net import (
     BACKPROP,
     CARRIED,
     FORWARD,
     INPUT,
     LOSS,
+    MEAN,
     PARAMETERS,
     UPDATE,
     Quantity,
-    lr_key,
 )
 from sheetnet.trace import Trace
 
@@ -45,6 +45,7 @@ SECTION_COLOURS = {
     FORWARD: "#DDEBF7",
     LOSS: "#FCE4D6",
     BACKPROP: "#E4DFEC",
+    MEAN: "#FFF2CC",
     UPDATE: "#E2EFDA",
 }
 RESULT_NAMES = {"ŷ", "L"}
@@ -121,8 +122,10 @@ def _write(trace: Trace, filename: str) -> None:
     formats = _Formats(workbook)
 
     _write_plan(workbook, formats, layout, trace, layout.setup)
-    lr_cell = layout.cells[lr_key()]
-    workbook.define_name(LR_NAME, f"={sheet_ref(lr_cell.sheet)}!{layout.address(lr_key(), absolute=True)}")
+    for key, name in layout.names.items():
+        if key in layout.cells:
+            cell = layout.cells[key]
+            workbook.define_name(name, f"={sheet_ref(cell.sheet)}!{layout.address(key, absolute=True)}")
     _write_summary(workbook, formats, layout, trace)
     for plan in layout.iterations:
         _write_plan(workbook, formats, layout, trace, plan)
@@ -158,7 +161,7 @@ class _Formats:
             return self.input
         if quantity.role == CARRIED:
             return self.carried
-        if quantity.name in RESULT_NAMES or quantity.section == UPDATE:
+        if quantity.name in RESULT_NAMES or (quantity.section == UPDATE and "(" not in quantity.name):
             return self.result
         return self.computed
 
@@ -219,12 +222,14 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
     network = trace.network
     sheet = workbook.add_worksheet("Summary")
     cells = layout.on("Summary")
-    outputs = network.layers[-1]
+    outputs = network.layers[-1] if len(network.samples) == 1 else 0
     sheet.write_string(0, 0, "Summary: ŷ and the loss L at each iteration", formats.title)
     sheet.set_row(0, 22)
     sheet.write_string(1, 0, "Change η or any input on Setup and watch the loss curve move.", formats.subtitle)
     header_row = 3
     headers = ["iteration"] + (["ŷ"] if outputs == 1 else [f"ŷ[{k}]" for k in range(outputs)]) + ["L"]
+    if len(network.samples) > 1:
+        headers[-1] = f"L (mean of {len(network.samples)} samples)"
     for c, text in enumerate(headers):
         sheet.write_string(header_row, c, text, formats.header_centre if c == 0 else formats.header)
     sheet.set_column(0, 0, 11)
@@ -233,9 +238,9 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
     for t, graph in enumerate(trace.iterations):
         r = header_row + 1 + t
         sheet.write_number(r, 0, t, formats.iteration)
-        yhat = graph.get("ŷ", 0)
-        loss = graph.get("L", 0)
-        for c, key in enumerate([*yhat.keys, *loss.keys], start=1):
+        yhat = graph.get("ŷ", 0).keys if outputs else ()
+        loss = graph.loss()
+        for c, key in enumerate([*yhat, *loss.keys], start=1):
             value = trace.values[key]
             fmt = formats.result if key == loss.keys[0] else formats.computed
             sheet.write_formula(r, c, "=" + cells.ref(key), fmt, value if math.isfinite(value) else ERROR_VALUE)

@@ -14,8 +14,15 @@ from sheetnet.trace import Trace, run
 STEP = 1e-6
 
 
-def _random_network(layers: tuple[int, ...], seed: int) -> Network:
-    """Random weights, biases and sample, redrawn until no pre-activation sits near ReLU's kink."""
+def _random_network(
+    layers: tuple[int, ...],
+    seed: int,
+    activation: str = "relu",
+    output: str = "linear",
+    loss: str = "half_squared_error",
+    samples: int = 1,
+) -> Network:
+    """Random weights, biases and samples, redrawn until no pre-activation sits near a kink."""
     rng = random.Random(seed)
     while True:
         weights = tuple(
@@ -23,14 +30,34 @@ def _random_network(layers: tuple[int, ...], seed: int) -> Network:
             for l in range(1, len(layers))
         )
         biases = tuple(tuple(rng.uniform(-0.5, 0.5) for _ in range(layers[l])) for l in range(1, len(layers)))
-        sample = Sample(
-            tuple(rng.uniform(-2, 2) for _ in range(layers[0])), tuple(rng.uniform(-1, 1) for _ in range(layers[-1]))
+        data = tuple(
+            Sample(tuple(rng.uniform(-2, 2) for _ in range(layers[0])), _target(rng, layers[-1], output, loss))
+            for _ in range(samples)
         )
-        network = replace(default_network(), layers=layers, weights=weights, biases=biases, samples=(sample,), iters=1)
+        network = replace(
+            default_network(),
+            layers=layers,
+            weights=weights,
+            biases=biases,
+            samples=data,
+            iters=1,
+            activation=activation,
+            output_activation=output,
+            loss=loss,
+        )
         trace = run(network)
-        pre = [k for k in trace.values if k.q.startswith("O") and k.t == 0]
+        pre = [k for k in trace.values if (k.q.startswith("O") or k.q == "ŷ") and k.t == 0]
         if all(abs(trace.values[k]) > 1e-3 for k in pre):
             return network
+
+
+def _target(rng: random.Random, k: int, output: str, loss: str) -> tuple[float, ...]:
+    if loss == "cross_entropy" and output == "softmax":
+        raw = [rng.uniform(0.1, 1) for _ in range(k)]
+        return tuple(v / sum(raw) for v in raw)
+    if loss == "cross_entropy":
+        return tuple(rng.uniform(0, 1) for _ in range(k))
+    return tuple(rng.uniform(-1, 1) for _ in range(k))
 
 
 def _loss_with(network: Network, name: str, index: int, delta: float) -> float:
@@ -55,7 +82,7 @@ def _assert_gradients_match(network: Network) -> int:
     trace: Trace = run(replace(network, iters=1))
     checked = 0
     for name in param_names(network):
-        analytic = trace.of(trace.iterations[0].get(f"∂L/∂{name}", 0))
+        analytic = trace.of(trace.iterations[0].gradient(name))
         for i, g in enumerate(analytic):
             numeric = (_loss_with(network, name, i, STEP) - _loss_with(network, name, i, -STEP)) / (2 * STEP)
             assert g == pytest.approx(numeric, rel=1e-6, abs=1e-7), f"∂L/∂{name}[{i}]"
@@ -82,3 +109,37 @@ def test_relu_slope_at_zero_is_zero() -> None:
     assert trace.of(graph.get("O1", 0)) == [0.0, 0.0]
     assert trace.of(graph.get("f'(O1)", 0)) == [0.0, 0.0]
     assert trace.of(graph.get("∂L/∂W1", 0)) == [0.0, 0.0]
+
+
+COMBINATIONS = [
+    ("leaky_relu", "linear", "half_squared_error"),
+    ("sigmoid", "sigmoid", "half_squared_error"),
+    ("tanh", "tanh", "mse"),
+    ("linear", "leaky_relu", "mse"),
+    ("tanh", "softmax", "cross_entropy"),
+    ("sigmoid", "sigmoid", "cross_entropy"),
+    ("relu", "softmax", "half_squared_error"),
+    ("leaky_relu", "relu", "mse"),
+]
+
+
+@pytest.mark.parametrize(("activation", "output", "loss"), COMBINATIONS)
+@pytest.mark.parametrize("samples", [1, 3])
+def test_every_activation_and_loss_matches_finite_differences(
+    activation: str, output: str, loss: str, samples: int
+) -> None:
+    layers = (3, 4, 3)
+    network = _random_network(layers, 11, activation, output, loss, samples)
+    assert (network.activation, network.output_activation, network.loss) == (activation, output, loss)
+    assert len(network.samples) == samples
+    assert _assert_gradients_match(network) == 3 * 4 + 4 + 4 * 3 + 3
+
+
+def test_several_samples_average_loss_and_gradients() -> None:
+    network = _random_network((2, 3, 2), 5, "tanh", "linear", "half_squared_error", samples=4)
+    trace = run(network)
+    graph = trace.iterations[0]
+    singles = [run(replace(network, samples=(s,))) for s in network.samples]
+    assert trace.loss(0) == pytest.approx(sum(t.loss(0) for t in singles) / 4, rel=1e-14)
+    mean = [sum(vals) / 4 for vals in zip(*(t.of(t.iterations[0].gradient("W1")) for t in singles), strict=True)]
+    assert trace.of(graph.gradient("W1")) == pytest.approx(mean, rel=1e-13)

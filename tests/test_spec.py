@@ -48,8 +48,34 @@ def test_scalar_is_accepted_for_a_one_element_vector() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('activation = "relu"', 'activation = "sigmoid"', "line 6: activation: 'sigmoid' is not supported"),
-        ('loss = "half_squared_error"', 'loss = "mse"', "loss: 'mse' is not supported; supported: half_squared_error"),
+        (
+            'activation = "relu"',
+            'activation = "swish"',
+            "line 6: activation: 'swish' is not supported; supported: relu, leaky_relu, sigmoid, tanh, linear",
+        ),
+        ('activation = "relu"', 'activation = "softmax"', "activation: 'softmax' is not supported"),
+        (
+            'loss = "half_squared_error"',
+            'loss = "cross_entropy"',
+            'loss: cross_entropy needs output_activation = "softmax" or "sigmoid", not "linear"',
+        ),
+        (
+            'output_activation = "linear"',
+            'output_activation = "sigmoid"\nmomentum = 0.5',
+            'momentum: only used with optimizer = "momentum"',
+        ),
+        (
+            "lr = 0.01",
+            'lr = 0.01\noptimizer = "rmsprop"',
+            "optimizer: 'rmsprop' is not supported; supported: sgd, momentum, adam",
+        ),
+        (
+            "lr = 0.01",
+            'lr = 0.01\noptimizer = "momentum"\nmomentum = 1.5',
+            "momentum: expected a number in [0, 1), got 1.5",
+        ),
+        ("lr = 0.01", 'lr = 0.01\ntrain_biases = "no"', "train_biases: expected true or false, got 'no'"),
+        ("B1 = [-0.5, -0.5]", "B1 = [-0.5, -0.5]\nseed = 3", "init.seed: give either seed or explicit values"),
         (
             "W2 = [[1.0, 1.0], [1.0, 1.0]]",
             "W2 = [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]",
@@ -68,7 +94,7 @@ def test_scalar_is_accepted_for_a_one_element_vector() -> None:
         ("lr = 0.01", "lr = 0.01\nlearning_rate = 0.1", "learning_rate: unknown key (did you mean 'lr'?)"),
         ("B1 = [-0.5, -0.5]", "B1 = [-0.5, -0.5]\nb1 = 3", "init.b1: unknown key (did you mean 'B1'?)"),
         ("lr = 0.01", "lr = = 0.01", "not valid TOML: Invalid value"),
-        ("[[samples]]", "[[samples]]\nx = [1.0]\ny = [0.0]\n[[samples]]", "2 samples given; only one sample"),
+        ("[[samples]]", "[[samples]]\nx = [1.0]\n[[samples]]", "samples[0].y: missing"),
     ],
 )
 def test_bad_files_name_what_and_where(old: str, new: str, message: str) -> None:
@@ -93,3 +119,37 @@ def test_unreadable_files(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(NetworkFileError, match="not a text file"):
         load_network(binary)
+
+
+def test_cross_entropy_targets_must_be_probabilities() -> None:
+    text = _with('output_activation = "linear"', 'output_activation = "softmax"')
+    text = _with('loss = "half_squared_error"', 'loss = "cross_entropy"').replace(
+        'output_activation = "linear"', 'output_activation = "softmax"'
+    )
+    text = text.replace("layers = [1, 2, 2, 1]", "layers = [1, 2, 2, 2]").replace(
+        "W3 = [[1.0, 1.0]]\nB3 = [-0.5]", "W3 = [[1.0, 1.0], [1.0, 1.0]]\nB3 = [-0.5, -0.5]"
+    )
+    assert "samples[0].y: with softmax, cross_entropy targets must sum to 1" in _error(
+        text.replace("y = [1.0]", "y = [1.0, 1.0]")
+    )
+    assert parse_network(text.replace("y = [1.0]", "y = [0.25, 0.75]"), source="net.toml").samples[0].y == (0.25, 0.75)
+
+
+def test_seed_gives_glorot_uniform_weights_and_zero_biases() -> None:
+    start = DEFAULT_TOML.index("W1 = ")
+    end = DEFAULT_TOML.index("[[samples]]")
+    text = DEFAULT_TOML[:start] + "seed = 7\n\n" + DEFAULT_TOML[end:]
+    network = parse_network(text, source="net.toml")
+    again = parse_network(text, source="net.toml")
+    assert network.weights == again.weights
+    import math
+    import random
+
+    rng = random.Random(7)
+    a1 = math.sqrt(6 / (1 + 2))
+    assert network.weights[0] == ((rng.uniform(-a1, a1),), (rng.uniform(-a1, a1),))
+    limit = math.sqrt(6 / (2 + 2))
+    assert all(-limit <= w <= limit for row in network.weights[1] for w in row)
+    assert network.biases == ((0.0, 0.0), (0.0, 0.0), (0.0,))
+    other = parse_network(text.replace("seed = 7", "seed = 8"), source="net.toml")
+    assert other.weights != network.weights
