@@ -84,10 +84,24 @@ def main(debug: bool) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the whole trace as JSON on stdout instead of tables.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the path of the workbook.")
+@click.option(
+    "--digits",
+    type=click.IntRange(min=1, max=17),
+    default=6,
+    show_default=True,
+    help="Significant digits in the terminal tables (the workbook and --json keep full precision).",
+)
 @click.option("--force", is_flag=True, help="Replace --out even if sheetnet did not write it.")
 @handle_errors
 def run(
-    config: Path | None, iters: int | None, lr: float | None, out: Path, as_json: bool, quiet: bool, force: bool
+    config: Path | None,
+    iters: int | None,
+    lr: float | None,
+    out: Path,
+    as_json: bool,
+    quiet: bool,
+    digits: int,
+    force: bool,
 ) -> None:
     """Train the network, print each iteration as tables and write the workbook.
 
@@ -97,6 +111,7 @@ def run(
     \b
     Examples:
       sheetnet run --iters 3 --lr 0.01
+      sheetnet run --config examples/xor.toml --digits 4
       sheetnet run --config network.toml --out homework.xlsx
       sheetnet run --json | jq '.iterations[-1].loss'
     """
@@ -121,7 +136,7 @@ def run(
         from sheetnet.render import print_run
 
         console = Console(highlight=False)
-        print_run(console, trace)
+        print_run(console, trace, digits)
         console.print(f"Workbook written to [bold]{written}[/bold]")
     overflow = trace.first_non_finite()
     if overflow is not None:

@@ -154,3 +154,20 @@ def default_toml_with(old: str, new: str) -> str:
 
     assert old in DEFAULT_TOML
     return DEFAULT_TOML.replace(old, new)
+
+
+def test_digits_sets_the_precision_of_the_tables(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["run", "--digits", "3", "--iters", "2"])
+    assert result.exit_code == 0
+    assert "2.47" in result.output and "2.46576" not in result.output
+    assert runner.invoke(main, ["run", "--digits", "0"]).exit_code == 2
+
+
+def test_wide_layers_split_the_tables_to_fit(runner: CliRunner) -> None:
+    Path("wide.toml").write_text(
+        'layers = [2, 16, 1]\nactivation = "tanh"\n[init]\nseed = 2\n[[samples]]\nx = [1.0, 0.5]\ny = [0.2]\n'
+    )
+    result = runner.invoke(main, ["run", "--config", "wide.toml", "--iters", "1"], terminal_width=100)
+    assert result.exit_code == 0, result.output
+    assert "elements 0–" in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 100
