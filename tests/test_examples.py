@@ -152,3 +152,28 @@ def test_libreoffice_recalculation_agrees_for_examples_and_random_networks(soffi
             if isinstance(c.value, str) and c.value.startswith("#")
         ]
         assert errors == [], name
+
+
+@pytest.mark.libreoffice
+def test_optimizer_settings_are_live_inputs(soffice: str, tmp_path: Path) -> None:
+    """Editing μ (momentum) or β2 (Adam) on Setup and recalculating equals a fresh run with it."""
+    cases = {
+        "momentum": (LIBREOFFICE_CASES["leaky-mse-momentum"](), "mu", 0.3, {"momentum": 0.3}),
+        "adam": (LIBREOFFICE_CASES["wide-sumproduct-adam"](), "beta2", 0.9, {"beta2": 0.9}),
+    }
+    edited = []
+    for name, (network, defined, value, _) in cases.items():
+        path = write_workbook(run(network), tmp_path / f"{name}.xlsx")
+        book = openpyxl.load_workbook(path)
+        ((sheet, address),) = list(book.defined_names[defined].destinations)
+        book[sheet][address.replace("$", "")] = value
+        book.save(tmp_path / f"edited-{name}.xlsx")
+        edited.append(tmp_path / f"edited-{name}.xlsx")
+    for (network, _, _, change), path in zip(cases.values(), recalculate(edited, tmp_path / "out"), strict=True):
+        fresh = run(replace(network, **change))
+        assert fresh.loss(2) != pytest.approx(run(network).loss(2), rel=1e-9)
+        computed = openpyxl.load_workbook(path, data_only=True)
+        layout = BlocksLayout(fresh.network, fresh.setup, fresh.iterations)
+        for key, cell in layout.cells.items():
+            value = computed[cell.sheet].cell(row=cell.row + 1, column=cell.col + 1).value
+            assert math.isclose(value, fresh.values[key], rel_tol=1e-12, abs_tol=1e-14), (key, value)
