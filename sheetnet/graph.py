@@ -52,9 +52,9 @@ class Expr:
         """The formula text (without `=`) and its precedence."""
         raise NotImplementedError
 
-    def keys(self) -> tuple[Key, ...]:
-        """The quantities this expression reads."""
-        raise NotImplementedError
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
 
 
 def render(expr: Expr, cells: Cells) -> str:
@@ -81,12 +81,6 @@ class Ref(Expr):
     def formula(self, cells: Cells) -> tuple[str, int]:
         return cells.ref(self.key), ATOM
 
-    def keys(self) -> tuple[Key, ...]:
-        return (self.key,)
-
-    def __repr__(self) -> str:
-        return f"Ref({self.key})"
-
 
 class Num(Expr):
     """A structural constant such as ½ (never a number of the run: those are inputs)."""
@@ -103,12 +97,6 @@ class Num(Expr):
         text = repr(self.number).removesuffix(".0")
         return text, NEG if self.number < 0 else ATOM
 
-    def keys(self) -> tuple[Key, ...]:
-        return ()
-
-    def __repr__(self) -> str:
-        return f"Num({self.number})"
-
 
 class Add(Expr):
     __slots__ = ("terms",)
@@ -122,12 +110,6 @@ class Add(Expr):
     def formula(self, cells: Cells) -> tuple[str, int]:
         return "+".join(_wrap(t, cells, ADD) for t in self.terms), ADD
 
-    def keys(self) -> tuple[Key, ...]:
-        return tuple(k for t in self.terms for k in t.keys())
-
-    def __repr__(self) -> str:
-        return f"Add{self.terms}"
-
 
 class Sub(Expr):
     __slots__ = ("a", "b")
@@ -140,12 +122,6 @@ class Sub(Expr):
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ADD)}-{_wrap(self.b, cells, MUL)}", ADD
-
-    def keys(self) -> tuple[Key, ...]:
-        return self.a.keys() + self.b.keys()
-
-    def __repr__(self) -> str:
-        return f"Sub({self.a!r}, {self.b!r})"
 
 
 class Mul(Expr):
@@ -163,12 +139,6 @@ class Mul(Expr):
     def formula(self, cells: Cells) -> tuple[str, int]:
         return "*".join(_wrap(f, cells, MUL) for f in self.factors), MUL
 
-    def keys(self) -> tuple[Key, ...]:
-        return tuple(k for f in self.factors for k in f.keys())
-
-    def __repr__(self) -> str:
-        return f"Mul{self.factors}"
-
 
 class Square(Expr):
     __slots__ = ("a",)
@@ -182,12 +152,6 @@ class Square(Expr):
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ATOM)}^2", POW
-
-    def keys(self) -> tuple[Key, ...]:
-        return self.a.keys()
-
-    def __repr__(self) -> str:
-        return f"Square({self.a!r})"
 
 
 class Dot(Expr):
@@ -229,62 +193,12 @@ class Dot(Expr):
             return None
         return f"SUMPRODUCT({span_a},{span_b})"
 
-    def keys(self) -> tuple[Key, ...]:
-        bias = self.bias.keys() if self.bias is not None else ()
-        return tuple(k for e in self.a + self.b for k in e.keys()) + bias
-
-    def __repr__(self) -> str:
-        return f"Dot({self.a!r}, {self.b!r}, bias={self.bias!r})"
-
 
 def _orientation(span: str) -> str:
     """'row' or 'column' for a one-dimensional range such as `B7:F7` or `'S'!B7:B11`."""
     first, last = span.rsplit("!", 1)[-1].replace("$", "").split(":")
-    return (
-        "row" if first.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") else "column"
-    )
-
-
-class Relu(Expr):
-    """f(S) = max(0, S)."""
-
-    __slots__ = ("a",)
-
-    def __init__(self, a: Expr) -> None:
-        self.a = a
-
-    def value(self, values: Values) -> float:
-        return max(0.0, self.a.value(values))
-
-    def formula(self, cells: Cells) -> tuple[str, int]:
-        return f"MAX(0,{self.a.formula(cells)[0]})", ATOM
-
-    def keys(self) -> tuple[Key, ...]:
-        return self.a.keys()
-
-    def __repr__(self) -> str:
-        return f"Relu({self.a!r})"
-
-
-class Step(Expr):
-    """f'(S) of ReLU: 1 if S > 0 else 0 (so f'(0) = 0, as in the notes and PyTorch)."""
-
-    __slots__ = ("a",)
-
-    def __init__(self, a: Expr) -> None:
-        self.a = a
-
-    def value(self, values: Values) -> float:
-        return 1.0 if self.a.value(values) > 0 else 0.0
-
-    def formula(self, cells: Cells) -> tuple[str, int]:
-        return f"IF({self.a.formula(cells)[0]}>0,1,0)", ATOM
-
-    def keys(self) -> tuple[Key, ...]:
-        return self.a.keys()
-
-    def __repr__(self) -> str:
-        return f"Step({self.a!r})"
+    row_of = lambda cell: cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # noqa: E731
+    return "row" if row_of(first) == row_of(last) else "column"
 
 
 class Div(Expr):
@@ -295,19 +209,10 @@ class Div(Expr):
 
     def value(self, values: Values) -> float:
         b = self.b.value(values)
-        a = self.a.value(values)
-        if b == 0:
-            return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a) * math.copysign(1.0, b)
-        return a / b
+        return math.nan if b == 0 else self.a.value(values) / b  # Excel: #DIV/0!
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, MUL)}/{_wrap(self.b, cells, POW)}", MUL
-
-    def keys(self) -> tuple[Key, ...]:
-        return self.a.keys() + self.b.keys()
-
-    def __repr__(self) -> str:
-        return f"Div({self.a!r}, {self.b!r})"
 
 
 class Power(Expr):
@@ -326,12 +231,6 @@ class Power(Expr):
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ATOM)}^{_wrap(self.b, cells, ATOM)}", POW
-
-    def keys(self) -> tuple[Key, ...]:
-        return self.a.keys() + self.b.keys()
-
-    def __repr__(self) -> str:
-        return f"Power({self.a!r}, {self.b!r})"
 
 
 def _exp(x: float) -> float:
@@ -378,12 +277,6 @@ class Fn(Expr):
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{self.name}({','.join(a.formula(cells)[0] for a in self.args)})", ATOM
 
-    def keys(self) -> tuple[Key, ...]:
-        return tuple(k for a in self.args for k in a.keys())
-
-    def __repr__(self) -> str:
-        return f"Fn({self.name}, {self.args!r})"
-
 
 class Over(Expr):
     """MAX, SUM or AVERAGE over several cells: a range when they are contiguous, else a list."""
@@ -410,12 +303,6 @@ class Over(Expr):
         inside = span if span is not None else ",".join(cells.ref(k) for k in self.refs)
         return f"{self.name}({inside})", ATOM
 
-    def keys(self) -> tuple[Key, ...]:
-        return self.refs
-
-    def __repr__(self) -> str:
-        return f"Over({self.name}, {self.refs!r})"
-
 
 class IfPositive(Expr):
     """IF(s>0, a, b): leaky ReLU and its slope."""
@@ -431,12 +318,6 @@ class IfPositive(Expr):
     def formula(self, cells: Cells) -> tuple[str, int]:
         s, a, b = (e.formula(cells)[0] for e in (self.s, self.a, self.b))
         return f"IF({s}>0,{a},{b})", ATOM
-
-    def keys(self) -> tuple[Key, ...]:
-        return self.s.keys() + self.a.keys() + self.b.keys()
-
-    def __repr__(self) -> str:
-        return f"IfPositive({self.s!r}, {self.a!r}, {self.b!r})"
 
 
 class Sigmoid(Expr):
@@ -458,13 +339,7 @@ class Sigmoid(Expr):
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         s = self.a.formula(cells)[0]
-        return f"IF({s}>=0,1/(1+EXP(-{s})),EXP({s})/(1+EXP({s})))", ATOM
-
-    def keys(self) -> tuple[Key, ...]:
-        return self.a.keys()
-
-    def __repr__(self) -> str:
-        return f"Sigmoid({self.a!r})"
+        return f"IF({s}>=0,1/(1+EXP(-{_wrap(self.a, cells, ATOM)})),EXP({s})/(1+EXP({s})))", ATOM
 
 
 class Neg(Expr):
@@ -480,9 +355,3 @@ class Neg(Expr):
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"-{_wrap(self.a, cells, ATOM)}", NEG
-
-    def keys(self) -> tuple[Key, ...]:
-        return self.a.keys()
-
-    def __repr__(self) -> str:
-        return f"Neg({self.a!r})"

@@ -137,7 +137,7 @@ class BlocksLayout:
                 plan.quantity(quantity)
         plan.section(PARAMETERS, "Initial parameters")
         for quantity in setup:
-            if quantity.name[0] in "WB" and quantity.name not in HYPERPARAMETERS:
+            if quantity.name[0] in "WB":
                 plan.quantity(quantity)
         return plan
 

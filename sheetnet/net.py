@@ -6,6 +6,7 @@ W1 ← W1 − η·∂L/∂W1. Layers are numbered from 1 (W1 feeds the first hid
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sheetnet.graph import (
@@ -22,10 +23,8 @@ from sheetnet.graph import (
     Over,
     Power,
     Ref,
-    Relu,
     Sigmoid,
     Square,
-    Step,
     Sub,
 )
 from sheetnet.spec import Network
@@ -228,19 +227,7 @@ def build_iteration(network: Network, t: int) -> IterationGraph:
     graph = IterationGraph(t, len(network.samples))
     source = "Setup" if t == 0 else f"Iteration {t - 1}'s update"
     for name in param_names(network):
-        shape = param_shape(network, name)
-        graph.add(
-            Quantity(
-                name,
-                name,
-                PARAMETERS,
-                shape,
-                _keys(f"{name}@in", t, -1, shape),
-                tuple(Ref(k) for k in param_keys(network, name, t - 1)),
-                role=CARRIED,
-                note=f"from {source}",
-            )
-        )
+        _carry(graph, name, PARAMETERS, param_shape(network, name), param_keys(network, name, t - 1), None, source)
     for s in range(len(network.samples)):
         _forward(network, graph, t, s)
         _loss(network, graph, t, s)
@@ -252,22 +239,35 @@ def build_iteration(network: Network, t: int) -> IterationGraph:
     return graph
 
 
+def _carry(
+    graph: IterationGraph,
+    name: str,
+    section: str,
+    shape: tuple[int, ...],
+    sources: Sequence[Key],
+    sample: int | None,
+    origin: str,
+) -> Quantity:
+    """A copy, on this iteration's sheet, of values that live elsewhere (Setup or the last update)."""
+    return graph.add(
+        Quantity(
+            name,
+            name,
+            section,
+            shape,
+            _keys(f"{name}@in", graph.t, -1 if sample is None else sample, shape),
+            tuple(Ref(k) for k in sources),
+            role=CARRIED,
+            sample=sample,
+            note=f"from {origin}",
+        )
+    )
+
+
 def _forward(network: Network, graph: IterationGraph, t: int, s: int) -> None:
     L = network.depth
     n_in = network.layers[0]
-    x = graph.add(
-        Quantity(
-            "x",
-            "x",
-            FORWARD,
-            (n_in,),
-            _keys("x@in", t, s, (n_in,)),
-            tuple(Ref(Key("x", SETUP, s, i)) for i in range(n_in)),
-            role=CARRIED,
-            sample=s,
-            note="from Setup",
-        )
-    )
+    x = _carry(graph, "x", FORWARD, (n_in,), [Key("x", SETUP, s, i) for i in range(n_in)], s, "Setup")
     a_prev, a_prev_name = x.keys, "x"
     for l in range(1, L + 1):
         n = network.layers[l]
@@ -338,7 +338,7 @@ def _activation(graph: IterationGraph, t: int, s: int, kind: str, pre: Quantity,
     def apply(k: Key) -> Expr:
         S = Ref(k)
         if kind == "relu":
-            return Relu(S)
+            return Fn("MAX", Num(0.0), S)
         if kind == "leaky_relu":
             return IfPositive(S, S, Mul(Num(LEAKY_SLOPE), S))
         if kind == "sigmoid":
@@ -369,7 +369,7 @@ def _slope(graph: IterationGraph, t: int, s: int, kind: str, pre: Quantity, act:
     def slope(i: int) -> Expr:
         S, A = Ref(pre.keys[i]), Ref(act.keys[i])
         if kind == "relu":
-            return Step(S)
+            return IfPositive(S, Num(1.0), Num(0.0))
         if kind == "leaky_relu":
             return IfPositive(S, Num(1), Num(LEAKY_SLOPE))
         if kind == "sigmoid":
@@ -394,19 +394,7 @@ def _slope(graph: IterationGraph, t: int, s: int, kind: str, pre: Quantity, act:
 def _loss(network: Network, graph: IterationGraph, t: int, s: int) -> None:
     K = network.layers[-1]
     yhat = graph.get("ŷ", s)
-    y = graph.add(
-        Quantity(
-            "y",
-            "y",
-            LOSS,
-            (K,),
-            _keys("y@in", t, s, (K,)),
-            tuple(Ref(Key("y", SETUP, s, k)) for k in range(K)),
-            role=CARRIED,
-            sample=s,
-            note="from Setup",
-        )
-    )
+    y = _carry(graph, "y", LOSS, (K,), [Key("y", SETUP, s, k) for k in range(K)], s, "Setup")
     pairs = [(Ref(a), Ref(b)) for a, b in zip(yhat.keys, y.keys, strict=True)]
     errors = [Sub(a, b) for a, b in pairs]
     if network.loss == "cross_entropy":
@@ -569,7 +557,7 @@ def _update(network: Network, graph: IterationGraph, t: int, name: str) -> None:
         label = f"{name} ← {name} − η·v({name})"
     elif network.optimizer == "adam":
         b1, b2, eps = Ref(hyper_key("β1")), Ref(hyper_key("β2")), Ref(hyper_key("ε"))
-        step = Num(t + 1)
+        count = Num(t + 1)  # Adam's step number
         if t == 0:
             m = state(
                 "m", f"m({name}) = (1 − β1)·∂L/∂{name}", [Mul(Sub(Num(1), b1), Ref(g)) for g in grad], "m starts at 0"
@@ -596,13 +584,13 @@ def _update(network: Network, graph: IterationGraph, t: int, name: str) -> None:
         m_hat = state(
             "m̂",
             f"m̂({name}) = m({name}) / (1 − β1^{t + 1})",
-            [Div(Ref(k), Sub(Num(1), Power(b1, step))) for k in m.keys],
+            [Div(Ref(k), Sub(Num(1), Power(b1, count))) for k in m.keys],
             f"bias correction, step {t + 1}",
         )
         v_hat = state(
             "v̂",
             f"v̂({name}) = v({name}) / (1 − β2^{t + 1})",
-            [Div(Ref(k), Sub(Num(1), Power(b2, step))) for k in v.keys],
+            [Div(Ref(k), Sub(Num(1), Power(b2, count))) for k in v.keys],
             f"bias correction, step {t + 1}",
         )
         steps = [
@@ -619,7 +607,7 @@ def _update(network: Network, graph: IterationGraph, t: int, name: str) -> None:
             UPDATE,
             shape,
             new_keys,
-            tuple(Sub(Ref(u), step) for u, step in zip(used.keys, steps, strict=True)),
+            tuple(Sub(Ref(u), d) for u, d in zip(used.keys, steps, strict=True)),
         )
     )
 

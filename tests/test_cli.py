@@ -167,7 +167,7 @@ def test_wide_layers_split_the_tables_to_fit(runner: CliRunner) -> None:
     Path("wide.toml").write_text(
         'layers = [2, 16, 1]\nactivation = "tanh"\n[init]\nseed = 2\n[[samples]]\nx = [1.0, 0.5]\ny = [0.2]\n'
     )
-    result = runner.invoke(main, ["run", "--config", "wide.toml", "--iters", "1"], terminal_width=100)
+    result = runner.invoke(main, ["run", "--config", "wide.toml", "--iters", "1"], env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
     assert "elements 0–" in result.output
     assert max(len(line) for line in result.output.splitlines()) <= 100
