@@ -223,7 +223,8 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
     sheet = workbook.add_worksheet("Summary")
     cells = layout.on("Summary")
     outputs = network.layers[-1] if len(network.samples) == 1 else 0
-    sheet.write_string(0, 0, "Summary: ŷ and the loss L at each iteration", formats.title)
+    title = "ŷ and the loss L" if outputs else f"the loss L (mean over {len(network.samples)} samples)"
+    sheet.write_string(0, 0, f"Summary: {title} at each iteration", formats.title)
     sheet.set_row(0, 22)
     sheet.write_string(1, 0, "Change η or any input on Setup and watch the loss curve move.", formats.subtitle)
     header_row = 3
