@@ -19,13 +19,19 @@ DEFAULT_OUT = Path("workbooks") / "sheetnet.xlsx"
 DEFAULT_CONFIG = Path("network.toml")
 
 
+# Exit codes. `diff` and `check` use 1 for "different"/"mismatch", as diff(1) does, so an
+# internal error (a bug in sheetnet) gets a code of its own.
+EXIT_TROUBLE = 2
+EXIT_INTERNAL = 3
+
+
 def _fail(message: str) -> None:
     click.echo(f"sheetnet: error: {message}", err=True)
-    sys.exit(2)
+    sys.exit(EXIT_TROUBLE)
 
 
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a user's mistake into one line and exit 2; an internal error into one line and exit 1."""
+    """Turn a user's mistake into one line and exit 2; an internal error into one line and exit 3."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -42,7 +48,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(
                 f"sheetnet: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True
             )
-            sys.exit(1)
+            sys.exit(EXIT_INTERNAL)
 
     return wrapper
 
@@ -170,3 +176,137 @@ def init(path: Path, force: bool) -> None:
     except OSError as exc:
         raise SheetnetError(f"cannot write {path}: {exc.strerror or exc}") from None
     click.echo(f"Wrote {path}. Edit it, then run: sheetnet run --config {path}")
+
+
+def _tolerance_option(name: str, default: float | None, text: str) -> Callable[[Callable[..., Any]], Any]:
+    return click.option(
+        name,
+        type=click.FloatRange(min=0),
+        default=default,
+        show_default=default is not None,
+        help=text,
+    )
+
+
+_recalc_option = click.option(
+    "--recalc",
+    is_flag=True,
+    help="Recalculate the workbook(s) in LibreOffice (headless) before reading: needed for files "
+    "whose formulas have no saved results.",
+)
+
+
+@main.command()
+@click.argument("a", type=click.Path(path_type=Path))
+@click.argument("b", type=click.Path(path_type=Path))
+@_tolerance_option("--rtol", 1e-9, "Relative tolerance for numbers.")
+@_tolerance_option("--atol", 1e-12, "Absolute tolerance for numbers.")
+@click.option("--formulas", is_flag=True, help="Also compare formula text (ignoring case, spaces, $ and _xlfn.).")
+@click.option("--max", "limit", type=click.IntRange(min=0), default=20, show_default=True, help="Rows to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@_recalc_option
+@handle_errors
+def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int, as_json: bool, recalc: bool) -> None:
+    """Compare two workbooks cell by cell, sheets matched by name.
+
+    Numbers are equal within --rtol/--atol, text exactly. Exit code 0 when the workbooks are
+    equal, 1 when they differ, 2 when one cannot be read.
+
+    \b
+    Examples:
+      sheetnet diff run-a.xlsx run-b.xlsx
+      sheetnet diff solution.xlsx homework.xlsx --formulas --max 50
+      sheetnet diff a.xlsx b.xlsx --json | jq '.differences | length'
+    """
+    from sheetnet.book import read_book, require_cached_values
+    from sheetnet.compare import diff_books
+
+    book_a, book_b = read_book(a, recalc=recalc), read_book(b, recalc=recalc)
+    for book in (book_a, book_b):
+        require_cached_values(book)
+    result = diff_books(book_a, book_b, rtol=rtol, atol=atol, formulas=formulas)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        from rich.console import Console
+
+        from sheetnet.render import print_diff
+
+        print_diff(Console(highlight=False), result, limit)
+    _warn_uncached(book_a, book_b)
+    sys.exit(0 if result.equal else 1)
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path),
+    help="Network file (TOML) the workbook trains. Default: the notes' 1-2-2-1 ReLU network.",
+)
+@click.option("--iters", type=click.IntRange(min=1), help="Number of iterations (overrides the file).")
+@click.option("--lr", type=float, callback=_positive_finite, help="Learning rate η (overrides the file).")
+@_tolerance_option("--rtol", None, "Relative tolerance for every number (default: by how the number is written).")
+@_tolerance_option("--atol", None, "Absolute tolerance for every number (default: by how the number is written).")
+@click.option("--all", "show_all", is_flag=True, help="List every number of the run, found or not.")
+@click.option("--max", "limit", type=click.IntRange(min=0), default=12, show_default=True, help="Mismatches to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_recalc_option
+@handle_errors
+def check(
+    workbook: Path,
+    config: Path | None,
+    iters: int | None,
+    lr: float | None,
+    rtol: float | None,
+    atol: float | None,
+    show_all: bool,
+    limit: int,
+    as_json: bool,
+    recalc: bool,
+) -> None:
+    """Find every number of the run in a workbook of any layout, and the first one that is wrong.
+
+    The run is computed (the default network unless --config) and each S, f(S), ŷ, L, Δ,
+    gradient and updated parameter is looked for in WORKBOOK by its value, iteration by
+    iteration: found, mismatched (a nearby wrong number where it belongs) or absent.
+    Exit code 0 when nothing mismatches, 1 when something does, 2 when the workbook or the
+    network file cannot be read.
+
+    \b
+    Examples:
+      sheetnet check homework.xlsx
+      sheetnet check homework.xlsx --config network.toml --iters 88
+      sheetnet check homework.xlsx --json | jq '.mismatches[0]'
+    """
+    from sheetnet.book import read_book, require_cached_values
+    from sheetnet.compare import Tolerance, check_book
+    from sheetnet.spec import default_network, load_network
+    from sheetnet.trace import run as train
+
+    network = load_network(config) if config is not None else default_network()
+    network = network.with_overrides(iters=iters, lr=lr)
+    book = read_book(workbook, recalc=recalc)
+    require_cached_values(book)
+    result = check_book(book, train(network), Tolerance(rtol=rtol, atol=atol))
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        from rich.console import Console
+
+        from sheetnet.render import print_check
+
+        print_check(Console(highlight=False), result, limit=limit, show_all=show_all)
+    _warn_uncached(book)
+    sys.exit(1 if result.mismatches else 0)
+
+
+def _warn_uncached(*books: Any) -> None:
+    for book in books:
+        if book.formulas_without_value:
+            click.echo(
+                f"sheetnet: warning: {book.path}: {book.formulas_without_value} of {book.formula_cells} formulas "
+                "have no saved result and were read as empty; add --recalc to compute them",
+                err=True,
+            )

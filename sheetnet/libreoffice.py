@@ -52,10 +52,13 @@ def find_soffice() -> str | None:
     return next((c for c in _CANDIDATES if os.access(c, os.X_OK)), None)
 
 
-def recalculate(workbooks: Sequence[str | Path], outdir: str | Path, *, timeout: float = 180) -> list[Path]:
+def recalculate(
+    workbooks: Sequence[str | Path], outdir: str | Path, *, timeout: float = 180, force: bool = True
+) -> list[Path]:
     """Open each workbook in LibreOffice, recalculate every formula, save it as .xlsx in `outdir`.
 
-    Returns the recalculated files, in the order given. Input names must be distinct.
+    Returns the recalculated files, in the order given. Input names must be distinct. With
+    `force=False` the files are only converted: LibreOffice keeps the values they were saved with.
     """
     soffice = find_soffice()
     if soffice is None:
@@ -66,7 +69,8 @@ def recalculate(workbooks: Sequence[str | Path], outdir: str | Path, *, timeout:
     with tempfile.TemporaryDirectory(prefix="sheetnet-lo-") as profile:
         user = Path(profile) / "user"
         user.mkdir()
-        (user / "registrymodifications.xcu").write_text(_ALWAYS_RECALCULATE, encoding="utf-8")
+        if force:
+            (user / "registrymodifications.xcu").write_text(_ALWAYS_RECALCULATE, encoding="utf-8")
         command = [
             soffice,
             f"-env:UserInstallation={Path(profile).as_uri()}",

@@ -5,7 +5,12 @@ from __future__ import annotations
 import math
 
 from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
 from rich.table import Table
+
+from sheetnet.book import Cell
+from sheetnet.compare import ABSENT, FOUND, MISMATCH, CheckResult, DiffResult, Element
 
 from sheetnet.net import PARAMETERS, UPDATE, IterationGraph, Quantity, loss_text
 from sheetnet.trace import Trace
@@ -135,3 +140,179 @@ class Printer:
 def print_run(console: Console, trace: Trace, digits: int = 6) -> None:
     """Every iteration's tables, then the loss by iteration."""
     Printer(console, trace, digits).run()
+
+
+# ------------------------------------------------------------------------------- diff and check
+
+
+def _cell_text(value: object, digits: int = 10) -> str:
+    if value is None:
+        return "[dim](empty)[/dim]"
+    if isinstance(value, float):
+        return number(value, digits)
+    return escape(str(value))
+
+
+def print_diff(console: Console, result: DiffResult, limit: int = 20) -> None:
+    """The differences as a table (the first `limit`), then a one-line summary."""
+    a, b = result.a.path, result.b.path
+    for sheet in result.sheets_only_in_a:
+        console.print(f"Sheet [bold]{escape(sheet)}[/bold] is only in {escape(str(a))}")
+    for sheet in result.sheets_only_in_b:
+        console.print(f"Sheet [bold]{escape(sheet)}[/bold] is only in {escape(str(b))}")
+    shown = result.differences[:limit]
+    if shown:
+        table = Table(title=f"A = {escape(str(a))}\nB = {escape(str(b))}", title_justify="left")
+        table.add_column("sheet")
+        table.add_column("cell")
+        table.add_column("A", justify="right", overflow="fold")
+        table.add_column("B", justify="right", overflow="fold")
+        table.add_column("B − A", justify="right")
+        for d in shown:
+            delta = d.delta
+            table.add_row(
+                escape(d.sheet),
+                d.cell + (" [dim](formula)[/dim]" if d.what == "formula" else ""),
+                _cell_text(d.a),
+                _cell_text(d.b),
+                number(delta, 3) if delta is not None else "",
+            )
+        console.print(table)
+    rest = len(result.differences) - len(shown)
+    if rest > 0:
+        console.print(f"… and {rest} more (--max {len(result.differences)} shows them all, --json lists them)")
+    if result.equal:
+        console.print(f"[green]Equal[/green]: {result.compared} cells compared, no differences.")
+        return
+    sheets = len({d.sheet for d in result.differences})
+    only = len(result.sheets_only_in_a) + len(result.sheets_only_in_b)
+    console.print(
+        f"[red]Different[/red]: {len(result.differences)} of {result.compared} cells differ"
+        + (f" in {sheets} sheet{'s' if sheets != 1 else ''}" if sheets else "")
+        + (f"; {only} sheet{'s' if only != 1 else ''} in one file only" if only else "")
+        + "."
+    )
+
+
+def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_all: bool = False) -> None:
+    """What `check` found: the first mismatch first, then the mismatches, then quantity by quantity."""
+    network = result.trace.network
+    iters = len(result.trace.iterations)
+    console.print(
+        f"[bold]sheetnet check[/bold] {escape(str(result.book.path))} · {network.shape_text} "
+        f"{network.activation} network · η = {number(network.lr)} · {iters} iteration{'s' if iters != 1 else ''}"
+    )
+    first = result.first_mismatch
+    if first is not None:
+        assert first.cell is not None
+        console.print(
+            Panel(
+                f"iteration {first.t}, [bold]{escape(first.name)}[/bold] in [bold]{escape(first.cell.address)}[/bold]\n"
+                f"expected [bold green]{number(first.expected, 10)}[/bold green], "
+                f"found [bold red]{_cell_text(first.found)}[/bold red]"
+                + (f"\n[dim]{_FOLLOWS_NOTE}[/dim]" if len(result.mismatches) > 1 else ""),
+                title="[bold red]First mismatch[/bold red]",
+                title_align="left",
+                border_style="red",
+                expand=False,
+            )
+        )
+    if show_all:
+        console.print(_elements_table(result.elements, "Every number of the run, in calculation order"))
+    elif result.mismatches:
+        shown = result.mismatches[:limit]
+        console.print(_elements_table(shown, f"Mismatches ({len(result.mismatches)}), in calculation order"))
+        if len(result.mismatches) > len(shown):
+            console.print(f"… and {len(result.mismatches) - len(shown)} more (--max or --json shows them all)")
+    console.print(_quantities_table(result))
+    console.print(_summary(result))
+
+
+_FOLLOWS_NOTE = (
+    "Mismatches marked 'follows' agree with the workbook's own earlier numbers: they are wrong only "
+    "because of an earlier mismatch."
+)
+
+
+def _elements_table(elements: list[Element], title: str) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold")
+    table.add_column("iteration", justify="right")
+    table.add_column("quantity")
+    table.add_column("cell")
+    table.add_column("expected", justify="right")
+    table.add_column("found", justify="right")
+    table.add_column("")
+    for e in elements:
+        style = {MISMATCH: "red", ABSENT: "dim"}.get(e.status, "")
+        status = e.status if e.status != MISMATCH else f"✗ {e.kind}"
+        table.add_row(
+            str(e.t),
+            escape(e.name),
+            escape(e.cell.address) if e.cell else "",
+            number(e.expected, 10),
+            _cell_text(e.found) if e.cell else "",
+            status,
+            style=style,
+        )
+    return table
+
+
+def _quantities_table(result: CheckResult) -> Table:
+    iters = len(result.trace.iterations)
+    groups: dict[str, list[Element]] = {}
+    for e in result.elements:
+        groups.setdefault(e.group, []).append(e)
+    table = Table(title="Quantity by quantity", title_justify="left", title_style="bold")
+    table.add_column("quantity")
+    table.add_column("found", justify="right")
+    table.add_column("mismatched", justify="right")
+    table.add_column("absent", justify="right")
+    table.add_column("where" if iters == 1 else "where (first … last found)")
+    one_sheet = len(result.book.sheets) == 1
+    for name, elements in groups.items():
+        found = [e for e in elements if e.cell is not None]
+        mismatched = sum(e.status == MISMATCH for e in elements)
+        absent = sum(e.status == ABSENT for e in elements)
+        where = ""
+        if found:
+            first, last = found[0].cell, found[-1].cell
+            assert first is not None and last is not None
+            where = _short(first, one_sheet)
+            if last is not first:
+                where += " … " + _short(last, one_sheet)
+        table.add_row(
+            escape(name),
+            f"{len(elements) - mismatched - absent}/{len(elements)}",
+            f"[red]{mismatched}[/red]" if mismatched else "·",
+            f"[dim]{absent}[/dim]" if absent else "·",
+            escape(where),
+            style="dim" if not found else "",
+        )
+    return table
+
+
+def _short(cell: Cell, one_sheet: bool) -> str:
+    return cell.address.rsplit("!", 1)[1] if one_sheet else cell.address
+
+
+def _summary(result: CheckResult) -> str:
+    found, absent, total = result.count(FOUND), result.count(ABSENT), len(result.elements)
+    mismatched = len(result.mismatches)
+    last_t = max((e.t for e in result.elements if e.cell is not None), default=None)
+    iters = len(result.trace.iterations)
+    parts = [f"found {found} of {total} numbers", f"{mismatched} mismatched", f"{absent} absent"]
+    text = ("[red]Mismatch[/red]: " if mismatched else "[green]No mismatch[/green]: ") + ", ".join(parts) + "."
+    if last_t is None:
+        text += " Nothing of this run is in the workbook: is it the right network (--config, --iters, --lr)?"
+    elif last_t < iters - 1:
+        text += f" The workbook stops after iteration {last_t}: iterations {last_t + 1}–{iters - 1} are absent."
+    rounded, full = result.precision.get("rounded", 0), result.precision.get("full", 0)
+    if not result.tolerance.custom and (rounded or full):
+        text += (
+            f"\n[dim]Precision: {full} numbers found at full precision (checked to 1e-9 relative), "
+            f"{rounded} typed with few digits (checked as rounded to 4 or more decimals, also against "
+            "the workbook's own earlier numbers).[/dim]"
+        )
+    elif result.tolerance.custom:
+        text += f"\n[dim]Tolerance: {result.tolerance.describe()}.[/dim]"
+    return text

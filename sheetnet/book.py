@@ -1,0 +1,217 @@
+"""Read any workbook a person brings: its cells' values, formulas and how precisely numbers are written.
+
+openpyxl reads .xlsx and .xlsm (formulas, and the values cached by the program that saved them).
+.ods and old .xls files go through LibreOffice first. Whatever goes wrong while reading
+becomes one `WorkbookError` line (exit 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tempfile
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sheetnet.errors import SheetnetError
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
+_ROUNDING = re.compile(r"\b(ROUND|ROUNDUP|ROUNDDOWN|TRUNC|INT|FIXED|MROUND|FLOOR|CEILING)\s*\(", re.IGNORECASE)
+
+# A typed number with at least this many significant digits was not rounded by hand.
+FULL_PRECISION_DIGITS = 10
+
+
+class WorkbookError(SheetnetError):
+    """A file that cannot be read as a workbook."""
+
+
+@dataclass
+class Cell:
+    """One non-empty cell: its value (the cached result for a formula) and its formula, if any."""
+
+    sheet: str
+    row: int
+    col: int
+    value: Any
+    formula: str | None = None
+
+    @property
+    def address(self) -> str:
+        return cell_address(self.sheet, self.row, self.col)
+
+    @property
+    def is_number(self) -> bool:
+        return isinstance(self.value, int | float) and not isinstance(self.value, bool)
+
+    @functools.cached_property
+    def decimals(self) -> int | None:
+        """How many decimals a rounded number was written with; None for one at full precision.
+
+        A formula's result is at full precision unless the formula rounds it. A typed number
+        counts as rounded when it has fewer than `FULL_PRECISION_DIGITS` significant digits.
+        """
+        if self.formula is not None and not _ROUNDING.search(self.formula):
+            return None
+        digits = Decimal(repr(float(self.value))).normalize().as_tuple()
+        if len(digits.digits) >= FULL_PRECISION_DIGITS:
+            return None
+        return max(0, -int(digits.exponent))
+
+
+@dataclass
+class Book:
+    """A workbook's cells, sheet by sheet, in the order the file lists its sheets."""
+
+    path: Path
+    sheets: list[str]
+    cells: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
+    formulas_without_value: int = 0
+    formula_cells: int = 0
+
+    def numbers(self) -> list[Cell]:
+        """Every cell holding a number, sheet by sheet, row by row."""
+        return [c for sheet in self.sheets for c in self.cells[sheet].values() if c.is_number]
+
+
+def column_letter(col: int) -> str:
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_address(sheet: str, row: int, col: int) -> str:
+    """`Sheet1!B7`, or `'Iteration 0'!B7` when the sheet's name needs quotes."""
+    name = sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
+    return f"{name}!{column_letter(col)}{row}"
+
+
+def read_book(path: str | Path, *, recalc: bool = False, timeout: float = 180) -> Book:
+    """Read `path`: values, formulas and sheets. `recalc` recalculates it in LibreOffice first.
+
+    .ods and .xls files are converted by LibreOffice (and recalculated only with `recalc`).
+    """
+    path = Path(path)
+    kind = _sniff(path)
+    if recalc or kind in ("ods", "xls"):
+        from sheetnet.libreoffice import recalculate
+
+        with tempfile.TemporaryDirectory(prefix="sheetnet-read-") as tmp:
+            # LibreOffice names its output after the input's stem: copy under a fixed name.
+            source = Path(tmp) / ("in" + path.suffix.lower() if path.suffix else "in.xlsx")
+            source.write_bytes(path.read_bytes())
+            try:
+                (converted,) = recalculate([source], Path(tmp) / "out", timeout=timeout, force=recalc)
+            except SheetnetError as exc:
+                raise WorkbookError(f"{path}: {exc}") from None
+            book = _read_xlsx(converted, shown_as=path)
+        book.path = path
+        return book
+    return _read_xlsx(path, shown_as=path)
+
+
+def _sniff(path: Path) -> str:
+    """'xlsx' (also .xlsm), 'ods' or 'xls', from the file's bytes; anything else is refused."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+            handle.seek(0)
+            whole_start = handle.read(1 << 20)
+    except FileNotFoundError:
+        raise WorkbookError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise WorkbookError(f"{path}: is a directory, not a workbook") from None
+    except OSError as exc:
+        raise WorkbookError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if not head:
+        raise WorkbookError(f"{path}: the file is empty, not a workbook")
+    if head.startswith(_OLE2_MAGIC):
+        if _ENCRYPTED_MARK in whole_start:
+            raise WorkbookError(
+                f"{path}: the workbook is password-protected; open it, remove the password "
+                "(File > Info > Protect Workbook in Excel) and save a copy"
+            )
+        return "xls"
+    if not head.startswith(b"PK"):
+        raise WorkbookError(f"{path}: not a workbook (expected an .xlsx, .xlsm, .ods or .xls file)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names and b"spreadsheet" in archive.read("mimetype"):
+                return "ods"
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise WorkbookError(f"{path}: the file is damaged or truncated (not a readable zip archive)") from None
+    if "xl/workbook.xml" not in names:
+        raise WorkbookError(f"{path}: a zip archive but not a spreadsheet (no xl/workbook.xml)")
+    return "xlsx"
+
+
+def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
+    import openpyxl  # noqa: PLC0415 (0.2 s to import: only the commands that read workbooks pay for it)
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about drawings, data validation and other parts it drops: harmless here.
+            warnings.simplefilter("ignore")
+            formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+            values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            book = Book(shown_as, [ws.title for ws in formulas.worksheets])
+            for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
+                book.cells[ws_f.title] = _read_sheet(book, ws_f, ws_v)
+            formulas.close()
+            values.close()
+    except WorkbookError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        reason = str(exc).strip() or type(exc).__name__
+        raise WorkbookError(f"{shown_as}: cannot be read as a workbook ({reason})") from None
+    return book
+
+
+def _read_sheet(book: Book, ws_formulas: Any, ws_values: Any) -> dict[tuple[int, int], Cell]:
+    cells: dict[tuple[int, int], Cell] = {}
+    cached: dict[tuple[int, int], Any] = {}
+    for row in ws_values.iter_rows():
+        for c in row:
+            if getattr(c, "value", None) is not None:
+                cached[(c.row, c.column)] = c.value
+    for row in ws_formulas.iter_rows():
+        for c in row:
+            raw = getattr(c, "value", None)
+            if raw is None:
+                continue
+            where = (c.row, c.column)
+            formula = _formula_text(raw)
+            if formula is None:
+                cells[where] = Cell(ws_formulas.title, c.row, c.column, raw)
+                continue
+            book.formula_cells += 1
+            value = cached.get(where)
+            if value is None:
+                book.formulas_without_value += 1
+            cells[where] = Cell(ws_formulas.title, c.row, c.column, value, formula)
+    return cells
+
+
+def _formula_text(raw: Any) -> str | None:
+    if isinstance(raw, str):
+        return raw if raw.startswith("=") and len(raw) > 1 else None
+    text = getattr(raw, "text", None)  # ArrayFormula, DataTableFormula
+    return str(text) if text is not None else None
+
+
+def require_cached_values(book: Book) -> None:
+    """Refuse a workbook whose formulas carry no results: it cannot be compared by value."""
+    if book.formula_cells and book.formulas_without_value == book.formula_cells:
+        raise WorkbookError(
+            f"{book.path}: its {book.formula_cells} formulas have no saved results (the file was written "
+            "by a script, not saved by a spreadsheet program), so it cannot be compared by value; "
+            "add --recalc to recalculate it in LibreOffice first"
+        )
