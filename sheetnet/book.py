@@ -154,7 +154,7 @@ def _sniff(path: Path) -> str:
 
 
 def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
-    import openpyxl  # noqa: PLC0415 (0.2 s to import: only the commands that read workbooks pay for it)
+    import openpyxl  # 0.2 s to import: only the commands that read workbooks pay for it
 
     try:
         with warnings.catch_warnings():

@@ -369,15 +369,16 @@ class _Locator:
         return elements
 
     def locate(self, element: Element, n: int, inputs_tainted: bool, copy_of: Expr) -> None:
-        ident = (element.quantity.name + ("" if element.quantity.section != UPDATE else "'"), element.key.s, element.index)
+        updated = "'" if element.quantity.section == UPDATE else ""
+        ident = (element.quantity.name + updated, element.key.s, element.index)
         history = self.positions.setdefault(ident, {})
         predicted = None
         if history and self.stride is not None:
             last_t = max(history)  # the layout repeats: step on from where it was last seen
             prev, k = history[last_t], element.t - last_t
             predicted = (prev[0] + k * self.stride[0], prev[1] + k * self.stride[1], prev[2] + k * self.stride[2])
-        expected, local = element.expected, element.local
-        root = self.roots[element.key] = self.roots.get(copy_of.key, copy_of.key) if isinstance(copy_of, Ref) else element.key
+        root = self.roots.get(copy_of.key, copy_of.key) if isinstance(copy_of, Ref) else element.key
+        self.roots[element.key] = root
         sibling = element.index > 0 and self.last_element == (element.t, element.quantity.name, element.index - 1)
         name = _label_name(element.quantity.name)
         carried = element.quantity.role == CARRIED
@@ -632,4 +633,4 @@ def _held_fixed(trace: Trace, quantity: Quantity) -> bool:
     return not trace.network.train_biases and quantity.name[0] == "B" and quantity.section in (PARAMETERS, UPDATE)
 
 
-__all__ = ["cell_address", "check_book", "diff_books", "Tolerance", "CheckResult", "DiffResult"]
+__all__ = ["CheckResult", "DiffResult", "Tolerance", "cell_address", "check_book", "diff_books"]

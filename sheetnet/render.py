@@ -11,7 +11,6 @@ from rich.table import Table
 
 from sheetnet.book import Cell
 from sheetnet.compare import ABSENT, FOUND, MISMATCH, CheckResult, DiffResult, Element
-
 from sheetnet.net import PARAMETERS, UPDATE, IterationGraph, Quantity, loss_text
 from sheetnet.trace import Trace
 

@@ -141,7 +141,7 @@ def mazur_rows(path: Path, *, iters: int = 12, slip: bool = False) -> tuple[Path
             for w in range(1, 9):
                 f[f"w{w}"] = f"={c[f'w{w}']}{p}-$C$1*{c[f'dw{w}']}{p}"
 
-        def at(name: str) -> str:
+        def at(name: str, r: int = r) -> str:
             return f"{c[name]}{r}"
 
         f["h1"] = f"={at('w1')}*{at('i1')}+{at('w2')}*{at('i2')}+{at('b1')}"
