@@ -259,6 +259,7 @@ class CheckResult:
     tolerance: Tolerance
     elements: list[Element]
     precision: dict[str, int] = field(default_factory=dict)
+    unexplained: int = 0  # numbers in the workbook that no element of the run was found in
 
     @property
     def mismatches(self) -> list[Element]:
@@ -278,6 +279,7 @@ class CheckResult:
             "found": self.count(FOUND),
             "absent": self.count(ABSENT),
             "total": len(self.elements),
+            "unmatched_cells": self.unexplained,
             "first_mismatch": first.to_json() if first else None,
             "elements": [e.to_json() for e in self.elements],
         }
@@ -330,6 +332,7 @@ class _Locator:
         self.neighbours = neighbours
         self.claimed: dict[Position, Key] = {}  # cell → the element it holds
         self.last: Position | None = None
+        self.last_n = -1  # the calculation-order index of the element found at `last`
         self.last_element: tuple[int, str, int] | None = None
         self.last_computed: Position | None = None  # the last cell found that is not a copy of an input
         self.positions: dict[tuple[str, int, int], dict[int, Position]] = {}
@@ -407,7 +410,7 @@ class _Locator:
         p = self.pos(cell)
         copy = p in self.claimed or root.t < 0
         self.claimed.setdefault(p, root)
-        self.last = p
+        self.last, self.last_n = p, n
         self.last_element = (element.t, element.quantity.name, element.index)
         if root.t >= 0:
             self.last_computed = p
@@ -542,10 +545,18 @@ class _Locator:
         region: set[Position] = set()
         if predicted is not None:
             region.add(predicted)
-        before = self.last
-        after = next((p for p in (self.neighbours or [])[n + 1 :] if p is not None), None)
-        if before is not None and after is not None and before[0] == after[0]:
-            region |= set(_box(before, after, 0))
+        # Between the numbers found just before and just after it in calculation order, if those
+        # are close: a few elements apart, on the same sheet, at most NEIGHBOUR_ROWS rows apart.
+        before, after_n = self.last, None
+        for m in range(n + 1, min(n + 1 + NEIGHBOUR_GAP, len(self.neighbours or []))):
+            if (self.neighbours or [])[m] is not None:
+                after_n = m
+                break
+        if before is not None and after_n is not None and n - self.last_n <= NEIGHBOUR_GAP:
+            after = (self.neighbours or [])[after_n]
+            assert after is not None
+            if before[0] == after[0] and abs(before[1] - after[1]) < NEIGHBOUR_ROWS:
+                region |= set(_box(before, after, 0))
         targets = [element.expected] + ([element.local] if element.local is not None else [])
         found: list[tuple[float, Cell]] = []
         for p in region:
@@ -572,6 +583,8 @@ def _label_name(text: str) -> str:
 
 _ORIGIN: Position = (0, 0, 0)
 CROWD = 64
+NEIGHBOUR_GAP, NEIGHBOUR_ROWS = 8, 4
+MAX_PASSES = 4
 WINDOW_ROWS, WINDOW_COLS = 6, 60
 
 
@@ -615,17 +628,25 @@ def _transposed(value: float, expected: float, decimals: int) -> bool:
 def check_book(book: Book, trace: Trace, tolerance: Tolerance | None = None) -> CheckResult:
     """Locate every number of `trace` in `book`; see the module's docstring for the rules."""
     tolerance = tolerance or Tolerance()
-    first = _Locator(book, trace, tolerance)
-    found = first.elements()
-    explained = {(e.cell.sheet, e.cell.row, e.cell.col) for e in found if e.cell is not None}
-    neighbours = [first.pos(e.cell) if e.cell is not None else None for e in found]
-    second = _Locator(book, trace, tolerance, explained=explained, neighbours=neighbours)
-    elements = second.elements()
+    locator = _Locator(book, trace, tolerance)
+    elements = locator.elements()  # found only: no cell is known to be explained yet
+    for _ in range(MAX_PASSES):
+        # Cells that rightly hold a number (found, or following from a slip) are no slip of
+        # another; the numbers found give each element its neighbours for the next pass.
+        explained = {(e.cell.sheet, e.cell.row, e.cell.col) for e in elements if e.cell is not None and e.kind != SLIP}
+        neighbours = [locator.pos(e.cell) if e.cell is not None and e.kind != SLIP else None for e in elements]
+        again = _Locator(book, trace, tolerance, explained=explained, neighbours=neighbours).elements()
+        settled = [(e.status, e.cell) for e in again] == [(e.status, e.cell) for e in elements]
+        elements = again
+        if settled:
+            break
     precision = {"rounded": 0, "full": 0}
     for e in elements:
         if e.cell is not None:
             precision["full" if e.cell.decimals is None else "rounded"] += 1
-    return CheckResult(book, trace, tolerance, elements, precision)
+    used = {(e.cell.sheet, e.cell.row, e.cell.col) for e in elements if e.cell is not None}
+    unexplained = sum((c.sheet, c.row, c.col) not in used for c in book.numbers())
+    return CheckResult(book, trace, tolerance, elements, precision, unexplained)
 
 
 def _held_fixed(trace: Trace, quantity: Quantity) -> bool:

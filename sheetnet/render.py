@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from sheetnet.book import Cell
-from sheetnet.compare import ABSENT, FOUND, MISMATCH, CheckResult, DiffResult, Element
+from sheetnet.compare import ABSENT, FOLLOWS, FOUND, MISMATCH, CheckResult, DiffResult, Element
 from sheetnet.net import PARAMETERS, UPDATE, IterationGraph, Quantity, loss_text
 from sheetnet.trace import Trace
 
@@ -204,18 +204,21 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
     first = result.first_mismatch
     if first is not None:
         assert first.cell is not None
-        console.print(
-            Panel(
-                f"iteration {first.t}, [bold]{escape(first.name)}[/bold] in [bold]{escape(first.cell.address)}[/bold]\n"
-                f"expected [bold green]{number(first.expected, 10)}[/bold green], "
-                f"found [bold red]{_cell_text(first.found)}[/bold red]"
-                + (f"\n[dim]{_FOLLOWS_NOTE}[/dim]" if len(result.mismatches) > 1 else ""),
-                title="[bold red]First mismatch[/bold red]",
-                title_align="left",
-                border_style="red",
-                expand=False,
-            )
+        later = result.mismatches[1:]
+        follows = sum(e.kind == FOLLOWS for e in later)
+        text = (
+            f"iteration {first.t}, [bold]{escape(first.name)}[/bold] in [bold]{escape(first.cell.address)}[/bold]\n"
+            f"expected [bold green]{number(first.expected, 10)}[/bold green], "
+            f"found [bold red]{_cell_text(first.found)}[/bold red]"
         )
+        if later:
+            text += f"\n{len(later)} more mismatch{'es' if len(later) != 1 else ''} after it"
+            if follows:
+                text += (
+                    f"; {follows} of them follow from earlier ones (they agree with the workbook's own earlier numbers)"
+                )
+        title = "[bold red]First mismatch[/bold red]"
+        console.print(Panel(text, title=title, title_align="left", border_style="red", expand=False))
     if show_all:
         console.print(_elements_table(result.elements, "Every number of the run, in calculation order"))
     elif result.mismatches:
@@ -225,12 +228,6 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
             console.print(f"… and {len(result.mismatches) - len(shown)} more (--max or --json shows them all)")
     console.print(_quantities_table(result))
     console.print(_summary(result))
-
-
-_FOLLOWS_NOTE = (
-    "Mismatches marked 'follows' agree with the workbook's own earlier numbers: they are wrong only "
-    "because of an earlier mismatch."
-)
 
 
 def _elements_table(elements: list[Element], title: str) -> Table:
@@ -301,9 +298,12 @@ def _summary(result: CheckResult) -> str:
     iters = len(result.trace.iterations)
     parts = [f"found {found} of {total} numbers", f"{mismatched} mismatched", f"{absent} absent"]
     text = ("[red]Mismatch[/red]: " if mismatched else "[green]No mismatch[/green]: ") + ", ".join(parts) + "."
-    if last_t is None:
-        text += " Nothing of this run is in the workbook: is it the right network (--config, --iters, --lr)?"
-    elif last_t < iters - 1:
+    if last_t is None or (found < total / 2 and result.unexplained):
+        text += (
+            f" {result.unexplained} numbers in the workbook match nothing of this run: "
+            "is it the right network (--config, --iters, --lr)?"
+        )
+    if last_t is not None and last_t < iters - 1:
         text += f" The workbook stops after iteration {last_t}: iterations {last_t + 1}–{iters - 1} are absent."
     rounded, full = result.precision.get("rounded", 0), result.precision.get("full", 0)
     if not result.tolerance.custom and (rounded or full):
