@@ -110,7 +110,7 @@ ROW_COLUMNS = (
 FIRST_ROW = 4
 
 
-def _col(name: str) -> str:
+def column(name: str) -> str:
     return openpyxl.utils.get_column_letter(2 + ROW_COLUMNS.index(name))
 
 
@@ -127,7 +127,7 @@ def mazur_rows(path: Path, *, iters: int = 12, slip: bool = False) -> tuple[Path
     ws.cell(3, 1, "iteration")
     for j, name in enumerate(ROW_COLUMNS):
         ws.cell(3, 2 + j, name)
-    c = {name: _col(name) for name in ROW_COLUMNS}
+    c = {name: column(name) for name in ROW_COLUMNS}
     for k in range(iters):
         r = FIRST_ROW + k
         p = r - 1

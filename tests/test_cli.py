@@ -171,3 +171,18 @@ def test_wide_layers_split_the_tables_to_fit(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert "elements 0–" in result.output
     assert max(len(line) for line in result.output.splitlines()) <= 100
+
+
+def test_an_internal_error_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exit 1 means "different" for check and diff, so a bug in sheetnet must not use it."""
+    import sheetnet.trace
+
+    def broken(network: object) -> None:
+        raise ZeroDivisionError("simulated bug")
+
+    monkeypatch.setattr(sheetnet.trace, "run", broken)
+    result = CliRunner().invoke(main, ["run", "--out", "unused.xlsx"])
+    assert result.exit_code == 3
+    assert result.output.strip() == (
+        "sheetnet: internal error: ZeroDivisionError: simulated bug (run with --debug for details)"
+    )

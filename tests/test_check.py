@@ -1,0 +1,260 @@
+"""`sheetnet check` on workbooks people made by hand: the notes typed in, rounded blocks, formula rows."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from handmade import (
+    FIRST_ROW,
+    NOTES_SLIP,
+    column,
+    mazur_rows,
+    notes_blocks,
+    rounded_blocks,
+    rounded_by_hand,
+)
+from sheetnet.book import read_book
+from sheetnet.cli import main
+from sheetnet.compare import ABSENT, FOLLOWS, FOUND, SLIP, CheckResult, Tolerance, check_book
+from sheetnet.libreoffice import recalculate
+from sheetnet.spec import Network, default_network, load_network
+from sheetnet.trace import run
+
+ROOT = Path(__file__).resolve().parent.parent
+MAZUR = ROOT / "examples" / "mazur-2-2-2.toml"
+
+
+def _check(path: Path, network: Network | None = None, **tolerance: float) -> CheckResult:
+    return check_book(read_book(path), run(network or default_network()), Tolerance(**tolerance))
+
+
+def _by_name(result: CheckResult, t: int, name: str):
+    return next(e for e in result.elements if e.t == t and e.name == name)
+
+
+# ------------------------------------------------------------------------------ the notes typed in
+
+
+def test_the_notes_typed_in_are_found_and_pass(tmp_path: Path) -> None:
+    path, _ = notes_blocks(tmp_path / "notes")
+    result = _check(path)
+    assert result.mismatches == []
+    # Every number the notes write is found, at the cell it was typed in.
+    assert _by_name(result, 1, "ŷ[0]").cell.address == "Backprop!B37"
+    assert _by_name(result, 1, "ŷ[0]").found == 2.4658
+    assert _by_name(result, 2, "O1[1]").found == 1.0233
+    assert _by_name(result, 1, "∂L/∂W1[0,0]").found == 5.0691
+    assert _by_name(result, 0, "W2[1,1]").found == 0.9475  # the update
+    assert _by_name(result, 1, "W2[1,1] (used)").cell == _by_name(result, 0, "W2[1,1]").cell
+    # What the notes do not write is absent, not wrong: L, ∂L/∂W3, f'(S), iteration 2's backward pass.
+    for name in ("L", "∂L/∂W3[0,0]", "f'(O1)[0]"):
+        assert _by_name(result, 0, name).status == ABSENT
+    backward = [e for e in result.elements if e.t == 2 and e.quantity.section in ("Backpropagation", "Update")]
+    assert [e.name for e in backward if e.status != ABSENT] == ["∂L/∂B3[0]"]  # ∂L/∂B3 = Δ, which is written
+    assert result.count(FOUND) == 124
+    exit_code, out = _cli(["check", str(path)])
+    assert exit_code == 0
+    assert "No mismatch" in out and "stops" not in out
+
+
+def test_the_notes_own_slip_is_the_first_mismatch(tmp_path: Path) -> None:
+    path, cells = notes_blocks(tmp_path / "notes", slip=True)
+    result = _check(path)
+    first = result.first_mismatch
+    assert first is not None
+    assert (first.t, first.name, first.found, first.kind) == (1, "∂L/∂B1[0]", NOTES_SLIP, SLIP)
+    assert round(first.expected, 4) == 2.5346
+    assert first.cell.address == cells["B1 slip"]
+    # Only the slip itself: the notes go on from the right value (∂L/∂W1 = 5.0691 is found).
+    assert [e.name for e in result.mismatches] == ["∂L/∂B1[0]", "∂L/∂B1[1]"]
+    assert _by_name(result, 1, "∂L/∂W1[0,0]").status == FOUND
+
+    exit_code, out = _cli(["check", str(path)])
+    assert exit_code == 1
+    assert "First mismatch" in out and "∂L/∂B1[0]" in out and cells["B1 slip"] in out and "2.5436" in out
+
+    exit_code, out = _cli(["check", str(path), "--json"])
+    data = json.loads(out)
+    assert exit_code == 1
+    assert data["mismatches"][0] == {
+        "iteration": 1,
+        "quantity": "∂L/∂B1[0]",
+        "expected": pytest.approx(2.5345673855),
+        "status": "mismatch",
+        "found": 2.5436,
+        "cell": cells["B1 slip"],
+        "kind": "slip",
+    }
+    assert (data["found"], data["absent"], data["total"]) == (122, 44, 168)
+    assert data["found"] + data["absent"] + len(data["mismatches"]) == data["total"]
+
+
+def test_a_slip_inside_the_default_tolerance_is_not_reported_but_a_tighter_tolerance_reports_it(
+    tmp_path: Path,
+) -> None:
+    path, cells = notes_blocks(tmp_path / "notes", slip=True)
+    assert _check(path, rtol=0.01).mismatches == []  # 2.5436 is within 1 % of 2.5346
+    tight = _check(path, atol=1e-3)
+    assert tight.first_mismatch is not None and tight.first_mismatch.name == "∂L/∂B1[0]"
+
+
+# -------------------------------------------------------------- rounding carried forward, by hand
+
+
+def test_rounding_carried_forward_for_20_iterations_is_accepted(tmp_path: Path) -> None:
+    iters = 20
+    path = rounded_blocks(tmp_path / "rounded", iters)
+    result = _check(path, load_network(MAZUR).with_overrides(iters=iters))
+    assert result.mismatches == []
+    written = ("O1", "f(O1)", "O2", "ŷ", "L", "∂L/∂B2", "∂L/∂W2", "∂L/∂B1", "∂L/∂W1")
+    missing = [(e.t, e.name) for e in result.elements if e.quantity.name in written and e.status != FOUND]
+    assert missing == []
+    updates = [e for e in result.elements if e.quantity.section == "Update"]
+    assert all(e.status == FOUND for e in updates)
+    # The hand-rounded numbers really drift from the exact run, beyond a 4-place rounding:
+    drift = max(abs(e.found - e.expected) for e in updates)
+    assert drift > 1e-4
+
+
+def test_a_transposed_digit_in_a_rounded_workbook_is_the_only_mismatch(tmp_path: Path) -> None:
+    iters = 8
+    path = rounded_blocks(tmp_path / "rounded", iters)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    target = rounded_by_hand(iters)[5]["∂L/∂W2"][1]  # 0.0862 → 0.0826
+    digits = f"{target:.4f}"
+    swapped = float(digits[:-2] + digits[-1] + digits[-2])
+    hits = [c for row in ws.iter_rows() for c in row if c.value == target and c.column == 3]
+    cell = next(c for c in hits if c.row > 5 * 12)
+    cell.value = swapped
+    wb.save(path)
+    result = _check(path, load_network(MAZUR).with_overrides(iters=iters))
+    assert [(e.t, e.name, e.found, e.kind) for e in result.mismatches] == [(5, "∂L/∂W2[0,1]", swapped, SLIP)]
+    assert result.first_mismatch.cell.address == f"Hand!C{cell.row}"
+
+
+# --------------------------------------------------------------- one row per iteration, formulas
+
+
+@pytest.fixture(scope="module")
+def formula_rows(tmp_path_factory: pytest.TempPathFactory, soffice: str) -> dict[str, Path]:
+    """Hand-typed formula rows, right and with a slip, saved through LibreOffice (cached values)."""
+    folder = tmp_path_factory.mktemp("rows")
+    right, _ = mazur_rows(folder / "rows")
+    wrong, _ = mazur_rows(folder / "rows_slip", slip=True)
+    saved = recalculate([right, wrong], folder / "saved")
+    return {"right": saved[0], "wrong": saved[1], "uncached": right}
+
+
+@pytest.mark.libreoffice
+def test_formula_rows_pass_at_full_precision(formula_rows: dict[str, Path]) -> None:
+    network = load_network(MAZUR).with_overrides(iters=12)
+    result = _check(formula_rows["right"], network)
+    assert result.mismatches == []
+    for t in range(12):
+        row = FIRST_ROW + t
+        assert _by_name(result, t, "L").cell.address == f"Training!{column('E_tot')}{row}"
+        assert _by_name(result, t, "∂L/∂W2[0,1]").cell.address == f"Training!{column('dw6')}{row}"
+        assert _by_name(result, t, "∂L/∂W1[1,1]").cell.address == f"Training!{column('dw4')}{row}"
+        assert _by_name(result, t, "f(O1)[1]").cell.address == f"Training!{column('a_h2')}{row}"
+    # the last row has no update after it: incomplete, not wrong
+    assert all(e.status == ABSENT for e in result.elements if e.t == 11 and e.quantity.section == "Update")
+    assert result.precision["full"] > 400
+
+
+@pytest.mark.libreoffice
+def test_a_formula_slip_filled_down_is_named_in_every_row_and_its_consequences_follow(
+    formula_rows: dict[str, Path],
+) -> None:
+    network = load_network(MAZUR).with_overrides(iters=12)
+    result = _check(formula_rows["wrong"], network)
+    first = result.first_mismatch
+    assert (first.t, first.name, first.cell.address, first.kind) == (0, "∂L/∂W2[0,1]", f"Training!AD{FIRST_ROW}", SLIP)
+    # a_h1 used where a_h2 belongs: a difference in the 3rd significant digit, far inside a
+    # 4-decimal tolerance's reach for numbers this small, yet a mismatch at full precision
+    assert abs(first.found - first.expected) / first.expected < 0.01
+    slips = [(e.t, e.name) for e in result.mismatches if e.kind == SLIP]
+    assert [s for s in slips if s[1] == "∂L/∂W2[0,1]"] == [(t, "∂L/∂W2[0,1]") for t in range(12)]
+    # Everything the slip feeds is reported as following from it, not as a new slip.
+    assert _by_name(result, 0, "W2[0,1]").kind == FOLLOWS
+    assert _by_name(result, 3, "ŷ[0]").kind == FOLLOWS
+    # Unaffected numbers are still found: iteration 0's forward pass and the update of W2's second row.
+    assert _by_name(result, 0, "ŷ[0]").status == FOUND
+    assert _by_name(result, 0, "W2[1,1]").status == FOUND
+    # ...and every number the workbook holds is accounted for, as in the right workbook.
+    right = _check(formula_rows["right"], network)
+    assert result.count(ABSENT) == right.count(ABSENT)
+
+    exit_code, out = _cli(["check", str(formula_rows["wrong"]), "--config", str(MAZUR), "--iters", "12"])
+    assert exit_code == 1
+    assert "iteration 0, ∂L/∂W2[0,1] in Training!AD4" in out
+
+
+@pytest.mark.libreoffice
+def test_formulas_without_saved_results_need_recalc(formula_rows: dict[str, Path]) -> None:
+    args = ["check", str(formula_rows["uncached"]), "--config", str(MAZUR), "--iters", "12"]
+    exit_code, out = _cli(args)
+    assert exit_code == 2
+    assert "no saved results" in out and "--recalc" in out
+    exit_code, out = _cli([*args, "--recalc"])
+    assert exit_code == 0, out
+    assert "No mismatch" in out
+
+
+# -------------------------------------------------------------------- a real hand-made workbook
+
+
+def _shared_fixtures() -> Path:
+    candidates = [os.environ.get("SHEETNET_SHARED_FIXTURES", ""), str(ROOT.parent / "shared" / "fixtures")]
+    for folder in filter(None, candidates):
+        if (Path(folder) / "era-wk6-backpropagation.xlsx").exists():
+            return Path(folder)
+    pytest.skip(
+        "the shared fixtures (era-wk6-backpropagation.xlsx) are not here: set SHEETNET_SHARED_FIXTURES "
+        f"to their folder (looked in {', '.join(filter(None, candidates))})"
+    )
+
+
+def test_a_real_homework_workbook_passes_with_nothing_wrong() -> None:
+    folder = _shared_fixtures()
+    network = load_network(folder / "era-wk6.toml").with_overrides(iters=88)
+    result = _check(folder / "era-wk6-backpropagation.xlsx", network)
+    assert result.mismatches == []
+    gradients = [e for e in result.elements if e.quantity.name in ("∂L/∂W1", "∂L/∂W2")]
+    assert len(gradients) == 88 * 8 and all(e.status == FOUND for e in gradients)
+    assert _by_name(result, 87, "∂L/∂W1[0,0]").cell.address == "Sheet1!Y120"
+    assert _by_name(result, 0, "L").cell.address == "Sheet1!X33"
+    # the values of the last row fall to 1e-8: found at full precision, not matched by chance
+    last = [e for e in gradients if e.t == 87]
+    assert min(abs(e.expected) for e in last) < 1e-7
+    assert all(e.cell.row == 120 for e in last)
+    # the last row has no update after it
+    assert [e.status for e in result.elements if e.t == 87 and e.quantity.section == "Update"] == [ABSENT] * 8
+    assert result.count(FOUND) == 3248
+
+
+# ------------------------------------------------------------------------- sheetnet's own files
+
+
+def test_sheetnet_own_workbook_is_found_whole(notes_workbook: Path) -> None:
+    result = _check(notes_workbook)
+    assert result.count(FOUND) == len(result.elements) and result.mismatches == []
+
+
+def test_a_workbook_of_another_run_is_flagged(notes_workbook: Path) -> None:
+    exit_code, out = _cli(["check", str(notes_workbook), "--lr", "0.02"])
+    assert "is it the right network" in out
+    result = _check(notes_workbook, default_network().with_overrides(lr=0.02))
+    assert result.count(FOUND) < len(result.elements) / 2
+    assert result.unexplained > 100
+
+
+def _cli(args: list[str]) -> tuple[int, str]:
+    result = CliRunner().invoke(main, args)
+    return result.exit_code, result.output
