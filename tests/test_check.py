@@ -10,6 +10,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from sheetnet.book import read_book
+from sheetnet.cli import main
+from sheetnet.compare import ABSENT, FOLLOWS, FOUND, SLIP, CheckResult, Tolerance, check_book
+from sheetnet.libreoffice import recalculate
+from sheetnet.spec import Network, default_network, load_network
+from sheetnet.trace import run
+
 from handmade import (
     FIRST_ROW,
     NOTES_SLIP,
@@ -19,12 +26,6 @@ from handmade import (
     rounded_blocks,
     rounded_by_hand,
 )
-from sheetnet.book import read_book
-from sheetnet.cli import main
-from sheetnet.compare import ABSENT, FOLLOWS, FOUND, SLIP, CheckResult, Tolerance, check_book
-from sheetnet.libreoffice import recalculate
-from sheetnet.spec import Network, default_network, load_network
-from sheetnet.trace import run
 
 ROOT = Path(__file__).resolve().parent.parent
 MAZUR = ROOT / "examples" / "mazur-2-2-2.toml"
@@ -98,7 +99,7 @@ def test_the_notes_own_slip_is_the_first_mismatch(tmp_path: Path) -> None:
 def test_a_slip_inside_the_default_tolerance_is_not_reported_but_a_tighter_tolerance_reports_it(
     tmp_path: Path,
 ) -> None:
-    path, cells = notes_blocks(tmp_path / "notes", slip=True)
+    path, _ = notes_blocks(tmp_path / "notes", slip=True)
     assert _check(path, rtol=0.01).mismatches == []  # 2.5436 is within 1 % of 2.5346
     tight = _check(path, atol=1e-3)
     assert tight.first_mismatch is not None and tight.first_mismatch.name == "∂L/∂B1[0]"
@@ -248,7 +249,7 @@ def test_sheetnet_own_workbook_is_found_whole(notes_workbook: Path) -> None:
 
 
 def test_a_workbook_of_another_run_is_flagged(notes_workbook: Path) -> None:
-    exit_code, out = _cli(["check", str(notes_workbook), "--lr", "0.02"])
+    _, out = _cli(["check", str(notes_workbook), "--lr", "0.02"])
     assert "is it the right network" in out
     result = _check(notes_workbook, default_network().with_overrides(lr=0.02))
     assert result.count(FOUND) < len(result.elements) / 2

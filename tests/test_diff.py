@@ -12,7 +12,6 @@ import pytest
 import xlsxwriter
 from click.testing import CliRunner
 
-from handmade import notes_blocks
 from sheetnet.book import column_letter, read_book
 from sheetnet.cli import main
 from sheetnet.compare import diff_books, normalise_formula
@@ -21,6 +20,8 @@ from sheetnet.libreoffice import recalculate
 from sheetnet.spec import default_network
 from sheetnet.trace import run
 from sheetnet.workbook import write_workbook
+
+from handmade import notes_blocks
 
 
 def _cli(args: list[str]) -> tuple[int, str]:
