@@ -30,10 +30,8 @@ from typing import Any
 from sheetnet.book import Book, Cell, cell_address
 from sheetnet.graph import Expr, Key, Ref
 from sheetnet.net import CARRIED, PARAMETERS, UPDATE, Quantity
+from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH, SLIP
 from sheetnet.trace import Trace
-
-FOUND, MISMATCH, ABSENT = "found", "mismatch", "absent"
-SLIP, FOLLOWS = "slip", "follows"
 
 NEAR_RELATIVE = 0.05  # a wrong number within 5 % of the right one is a mismatch, not an unrelated cell
 _FAR = 10**9

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from sheetnet.book import Cell
-from sheetnet.compare import ABSENT, FOLLOWS, FOUND, MISMATCH, CheckResult, DiffResult, Element
 from sheetnet.net import PARAMETERS, UPDATE, IterationGraph, Quantity, loss_text
+from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH
 from sheetnet.trace import Trace
+
+if TYPE_CHECKING:
+    from sheetnet.book import Cell
+    from sheetnet.compare import CheckResult, DiffResult, Element
 
 LABEL_WIDTH = 34  # room kept for the quantity column when splitting wide tables
 
