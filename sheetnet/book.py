@@ -105,7 +105,8 @@ def read_book(path: str | Path, *, recalc: bool = False, timeout: float = 180) -
 
         with tempfile.TemporaryDirectory(prefix="sheetnet-read-") as tmp:
             # LibreOffice names its output after the input's stem: copy under a fixed name.
-            source = Path(tmp) / ("in" + path.suffix.lower() if path.suffix else "in.xlsx")
+            suffix = path.suffix.lower()
+            source = Path(tmp) / ("in" + (suffix if suffix in (".xlsx", ".xlsm", ".ods", ".xls") else "." + kind))
             source.write_bytes(path.read_bytes())
             try:
                 (converted,) = recalculate([source], Path(tmp) / "out", timeout=timeout, force=recalc)
@@ -160,13 +161,15 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
         with warnings.catch_warnings():
             # openpyxl warns about drawings, data validation and other parts it drops: harmless here.
             warnings.simplefilter("ignore")
-            formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
-            values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            book = Book(shown_as, [ws.title for ws in formulas.worksheets])
-            for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
-                book.cells[ws_f.title] = _read_sheet(book, ws_f, ws_v)
-            formulas.close()
-            values.close()
+            # File objects, not names: openpyxl judges a name by its extension, the bytes are judged above.
+            with path.open("rb") as f_handle, path.open("rb") as v_handle:
+                formulas = openpyxl.load_workbook(f_handle, read_only=True, data_only=False)
+                values = openpyxl.load_workbook(v_handle, read_only=True, data_only=True)
+                book = Book(shown_as, [ws.title for ws in formulas.worksheets])
+                for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
+                    book.cells[ws_f.title] = _read_sheet(book, ws_f, ws_v)
+                formulas.close()
+                values.close()
     except WorkbookError:
         raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged file

@@ -311,11 +311,15 @@ def _summary(result: CheckResult) -> str:
         text += f" The workbook stops after iteration {last_t}: iterations {last_t + 1}–{iters - 1} are absent."
     rounded, full = result.precision.get("rounded", 0), result.precision.get("full", 0)
     if not result.tolerance.custom and (rounded or full):
-        text += (
-            f"\n[dim]Precision: {full} numbers found at full precision (checked to 1e-9 relative), "
-            f"{rounded} typed with few digits (checked as rounded to 4 or more decimals, also against "
-            "the workbook's own earlier numbers).[/dim]"
-        )
+        parts = []
+        if full:
+            parts.append(f"{full} found at full precision (checked to 1e-9 relative)")
+        if rounded:
+            parts.append(
+                f"{rounded} typed with few digits (checked as rounded to 4 or more decimals, "
+                "also against the workbook's own earlier numbers)"
+            )
+        text += "\n[dim]Precision: " + "; ".join(parts) + ".[/dim]"
     elif result.tolerance.custom:
         text += f"\n[dim]Tolerance: {result.tolerance.describe()}.[/dim]"
     return text

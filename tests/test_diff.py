@@ -204,3 +204,22 @@ def test_recalc_recomputes_before_comparing(tmp_path: Path, soffice: str) -> Non
     assert exit_code == 0, out
     recalculated = recalculate([edited], tmp_path / "lo")[0]
     assert read_book(recalculated).cells["Setup"][(6, 2)].value == 0.02
+
+
+def test_recalc_without_libreoffice_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sheetnet.libreoffice
+
+    monkeypatch.setattr(sheetnet.libreoffice, "find_soffice", lambda: None)
+    good, _ = notes_blocks(tmp_path / "good")
+    exit_code, out = _cli(["check", str(good), "--recalc"])
+    assert exit_code == 2
+    assert "LibreOffice (soffice) was not found" in out and "apt-get install -y libreoffice-calc-nogui" in out
+
+
+def test_the_file_kind_comes_from_its_bytes_not_its_name(tmp_path: Path) -> None:
+    good, _ = notes_blocks(tmp_path / "good")
+    for name in ("homework.xlsm", "homework", "homework.XLSX"):
+        copy = tmp_path / name
+        copy.write_bytes(good.read_bytes())
+        exit_code, out = _cli(["diff", str(good), str(copy)])
+        assert exit_code == 0, out
