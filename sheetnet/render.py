@@ -226,10 +226,18 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
     if show_all:
         console.print(_elements_table(result.elements, "Every number of the run, in calculation order"))
     elif result.mismatches:
-        shown = result.mismatches[:limit]
-        console.print(_elements_table(shown, f"Mismatches ({len(result.mismatches)}), in calculation order"))
-        if len(result.mismatches) > len(shown):
-            console.print(f"… and {len(result.mismatches) - len(shown)} more (--max or --json shows them all)")
+        # The slips are what to correct; what follows from them needs no correcting of its own.
+        slips = [e for e in result.mismatches if e.kind != FOLLOWS]
+        follows = len(result.mismatches) - len(slips)
+        shown = slips[:limit]
+        console.print(_elements_table(shown, f"Slips ({len(slips)}), in calculation order"))
+        if len(slips) > len(shown):
+            console.print(f"… and {len(slips) - len(shown)} more slips (--max N shows more, --json all)")
+        if follows:
+            console.print(
+                f"{follows} more mismatch{'es' if follows != 1 else ''} follow from these: they agree with "
+                "the workbook's own earlier numbers (--all or --json lists them)."
+            )
     console.print(_quantities_table(result))
     console.print(_summary(result))
 
@@ -249,8 +257,8 @@ def _elements_table(elements: list[Element], title: str) -> Table:
             str(e.t),
             escape(e.name),
             escape(e.cell.address) if e.cell else "",
-            number(e.expected, 10),
-            _cell_text(e.found) if e.cell else "",
+            number(e.expected, 8),
+            _cell_text(e.found, 8) if e.cell else "",
             status,
             style=style,
         )
