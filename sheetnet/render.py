@@ -310,7 +310,9 @@ def _summary(result: CheckResult) -> str:
     iters = len(result.trace.iterations)
     parts = [f"found {found} of {total} numbers", f"{mismatched} mismatched", f"{absent} absent"]
     text = ("[red]Mismatch[/red]: " if mismatched else "[green]No mismatch[/green]: ") + ", ".join(parts) + "."
-    if last_t is None or (found < total / 2 and result.unexplained):
+    if not result.book.numbers():
+        text += " The workbook holds no numbers."
+    elif last_t is None or (found < total / 2 and result.unexplained):
         text += (
             f" {result.unexplained} numbers in the workbook match nothing of this run: "
             "is it the right network (--config, --iters, --lr)?"
