@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -212,7 +213,16 @@ def test_formulas_without_saved_results_need_recalc(formula_rows: dict[str, Path
 
 
 def _shared_fixtures() -> Path:
-    candidates = [os.environ.get("SHEETNET_SHARED_FIXTURES", ""), str(ROOT.parent / "shared" / "fixtures")]
+    """`../shared/fixtures` beside the repository (or beside the one this clone was made from)."""
+    homes = [ROOT]
+    origin = subprocess.run(
+        ["git", "-C", str(ROOT), "config", "--get", "remote.origin.url"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    if origin and Path(origin).is_dir():
+        homes.append(Path(origin).resolve())
+    candidates = [os.environ.get("SHEETNET_SHARED_FIXTURES", "")] + [
+        str(h.parent / "shared" / "fixtures") for h in homes
+    ]
     for folder in filter(None, candidates):
         if (Path(folder) / "era-wk6-backpropagation.xlsx").exists():
             return Path(folder)
