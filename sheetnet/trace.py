@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.graph import Key
@@ -21,29 +22,34 @@ from sheetnet.spec import Network
 
 @dataclass
 class Trace:
-    """A finished run: every quantity of every iteration and its value."""
+    """A finished run: its iterations (all of them, or those a long run kept) and their values.
+
+    `losses` and `overflow` always cover every iteration.
+    """
 
     network: Network
     setup: list[Quantity]
     iterations: list[IterationGraph]
     values: dict[Key, float]
+    losses: list[float] = field(default_factory=list)
+    overflow: tuple[int, str] | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True if every iteration is here (a long run's terminal summary keeps only a few)."""
+        return len(self.iterations) == self.network.iters
 
     def of(self, quantity: Quantity) -> list[float]:
         """The values of a quantity, row-major."""
         return [self.values[k] for k in quantity.keys]
 
     def loss(self, t: int) -> float:
-        """The iteration's loss: the mean over the samples."""
-        return self.values[self.iterations[t].loss().keys[0]]
+        """Iteration t's loss: the mean over the samples."""
+        return self.losses[t]
 
     def first_non_finite(self) -> tuple[int, str] | None:
         """The first iteration and element whose value overflowed, if any."""
-        for graph in self.iterations:
-            for quantity in graph.quantities:
-                for i, key in enumerate(quantity.keys):
-                    if not math.isfinite(self.values[key]):
-                        return graph.t, quantity.element_name(i)
-        return None
+        return self.overflow
 
     def to_json(self) -> dict[str, Any]:
         """The trace as `--json` prints it (non-finite numbers become null)."""
@@ -89,20 +95,59 @@ class Trace:
         return values
 
 
+class Run:
+    """Training, one iteration at a time, in memory that does not grow with the iterations.
+
+    Iterating yields each iteration's graph and the values so far. Only the values the next
+    iteration reads (this one's) are kept, and those of the iterations `keep(t)` selects; every
+    loss is kept. `trace()` afterwards gives the kept iterations as a `Trace`.
+    """
+
+    def __init__(self, network: Network, keep: Callable[[int], bool] = lambda t: True) -> None:
+        self.network = network
+        self.keep = keep
+        self.setup = setup_quantities(network)
+        self.values: dict[Key, float] = {}
+        for quantity in self.setup:
+            self.values.update(zip(quantity.keys, quantity.inputs or (), strict=True))
+        self.kept: list[IterationGraph] = []
+        self.losses: list[float] = []
+        self.overflow: tuple[int, str] | None = None
+        self.done = 0
+
+    def __iter__(self) -> Iterator[tuple[IterationGraph, dict[Key, float]]]:
+        values = self.values
+        previous: list[Key] = []
+        for t in range(self.network.iters):
+            graph = build_iteration(self.network, t)
+            own: list[Key] = []
+            for quantity in graph.quantities:
+                for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True)):
+                    value = values[key] = expr.value(values)
+                    own.append(key)
+                    if self.overflow is None and not math.isfinite(value):
+                        self.overflow = (t, quantity.element_name(i))
+            self.losses.append(values[graph.loss().keys[0]])
+            if self.keep(t):
+                self.kept.append(graph)
+            yield graph, values
+            self.done = t + 1
+            if previous and not self.keep(t - 1):
+                for key in previous:
+                    del values[key]
+            previous = own
+
+    def trace(self) -> Trace:
+        """The kept iterations and their values, once the iterations have run."""
+        return Trace(self.network, self.setup, self.kept, self.values, self.losses, self.overflow)
+
+
 def run(network: Network) -> Trace:
     """Train `network` for `network.iters` iterations and keep every value."""
-    setup = setup_quantities(network)
-    values: dict[Key, float] = {}
-    for quantity in setup:
-        values.update(zip(quantity.keys, quantity.inputs or (), strict=True))
-    iterations = []
-    for t in range(network.iters):
-        graph = build_iteration(network, t)
-        for quantity in graph.quantities:
-            for key, expr in zip(quantity.keys, quantity.exprs or (), strict=True):
-                values[key] = expr.value(values)
-        iterations.append(graph)
-    return Trace(network, setup, iterations, values)
+    training = Run(network)
+    for _ in training:
+        pass
+    return training.trace()
 
 
 def _finite_or_null(data: Any) -> Any:
