@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from sheetnet import __version__
 from sheetnet.errors import SheetnetError
 
 DEFAULT_OUT = Path("workbooks") / "sheetnet.xlsx"
+SHOW_ALL_UP_TO = 10  # a longer run prints the tables of its first HEAD and last TAIL iterations
+HEAD, TAIL = 3, 2
 DEFAULT_CONFIG = Path("network.toml")
 
 
@@ -51,6 +54,26 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_INTERNAL)
 
     return wrapper
+
+
+@contextlib.contextmanager
+def _progress(*, enabled: bool, total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr while the run computes and writes; nothing if stderr is no terminal."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal or total < PROGRESS_FROM:
+        yield lambda: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("training and writing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("run", total=total)
+        yield lambda: progress.advance(task)
+
+
+PROGRESS_FROM = 20  # steps: shorter runs finish before a bar would be seen
 
 
 def _positive_finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -98,6 +121,17 @@ def main(debug: bool) -> None:
     help="Significant digits in the terminal tables (the workbook and --json keep full precision).",
 )
 @click.option("--force", is_flag=True, help="Replace --out even if sheetnet did not write it.")
+@click.option(
+    "--layout",
+    type=click.Choice(["blocks", "rows"]),
+    help="blocks: a sheet per iteration, like the notes; rows: a row per iteration, like most homework. "
+    "Default: blocks up to 20 iterations, rows above.",
+)
+@click.option(
+    "--all-iterations",
+    is_flag=True,
+    help="Print the tables of every iteration (a run of more than 10 prints the first 3 and the last 2).",
+)
 @handle_errors
 def run(
     config: Path | None,
@@ -108,6 +142,8 @@ def run(
     quiet: bool,
     digits: int,
     force: bool,
+    layout: str | None,
+    all_iterations: bool,
 ) -> None:
     """Train the network, print each iteration as tables and write the workbook.
 
@@ -119,16 +155,32 @@ def run(
       sheetnet run --iters 3 --lr 0.01
       sheetnet run --config examples/xor.toml --digits 4
       sheetnet run --config network.toml --out homework.xlsx
+      sheetnet run --config examples/xor.toml --iters 5000     # rows layout, progress bar
       sheetnet run --json | jq '.iterations[-1].loss'
     """
     from sheetnet.spec import default_network, load_network
-    from sheetnet.trace import run as train
-    from sheetnet.workbook import write_workbook
+    from sheetnet.trace import Run
+    from sheetnet.workbook import BLOCKS, check_output, default_layout, write_workbook
 
     network = load_network(config) if config is not None else default_network()
     network = network.with_overrides(iters=iters, lr=lr)
-    trace = train(network)
-    written = write_workbook(trace, out, force=force)
+    layout = layout or default_layout(network)
+    check_output(network, out, layout=layout, force=force)  # before any training: fail fast
+
+    n = network.iters
+    show_all = all_iterations or n <= SHOW_ALL_UP_TO
+    if as_json or show_all or layout == BLOCKS:
+        training = Run(network)
+    else:  # keep what the terminal shows; the workbook is written as the iterations come
+        training = Run(network, keep=lambda t: t < HEAD or t >= n - TAIL)
+    with _progress(enabled=not (quiet or as_json), total=2 * n if layout == BLOCKS else n) as advance:
+        if layout == BLOCKS:
+            for _ in training:
+                advance()
+            written = write_workbook(training.trace(), out, force=force, layout=layout, progress=lambda _: advance())
+        else:
+            written = write_workbook(training, out, force=force, layout=layout, progress=lambda _: advance())
+    trace = training.trace()
 
     if as_json:
         click.echo(json.dumps(trace.to_json(), ensure_ascii=False, allow_nan=False))
@@ -142,7 +194,7 @@ def run(
         from sheetnet.render import print_run
 
         console = Console(highlight=False)
-        print_run(console, trace, digits)
+        print_run(console, trace, digits, show_all=show_all, head=HEAD, tail=TAIL)
         console.print(f"Workbook written to [bold]{written}[/bold]")
     overflow = trace.first_non_finite()
     if overflow is not None:

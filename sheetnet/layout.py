@@ -1,7 +1,9 @@
-"""Where every quantity goes in the workbook: the blocks layout, one sheet per iteration.
+"""Where every quantity goes in the workbook: one sheet per iteration (blocks) or one row (rows).
 
-A layout is a list of sheet plans (rows of titles, section headers and quantities) and the cell
-of every key, so that formulas can refer to the cells of the quantities they read.
+A layout gives the cell of every key, so that formulas can refer to the cells of the quantities
+they read. Both layouts share the Setup sheet, a plan of rows (titles, section headers and
+quantities). The blocks layout plans each iteration's sheet the same way; the rows layout
+computes a key's cell from its iteration and column, so it holds nothing per iteration.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from sheetnet.graph import Key
 from sheetnet.net import (
     BACKPROP,
+    CARRIED,
     FORWARD,
     HYPERPARAMETERS,
     LOSS,
@@ -92,6 +95,55 @@ def sheet_ref(sheet: str) -> str:
     return sheet if sheet.isalnum() else "'" + sheet.replace("'", "''") + "'"
 
 
+def setup_plan(n: Network, setup: Sequence[Quantity], iterations_note: str) -> SheetPlan:
+    """The Setup sheet: η and the other hyperparameters, the samples, the initial parameters."""
+    plan = SheetPlan("Setup")
+    plan.title(
+        f"sheetnet · a {n.shape_text} network",
+        f"hidden layers: {n.activation}, output: {n.output_activation}, loss: {loss_text(n)}, {optimizer_text(n)}"
+        + ("" if n.train_biases else ", biases held fixed"),
+    )
+    plan.rows.append(
+        Row(
+            "subtitle",
+            "Yellow cells are inputs: change one and every iteration recomputes. Every other cell is a formula;"
+            " grey ones copy a value from another sheet, bold ones are ŷ, L and the updated parameters.",
+        )
+    )
+    plan.section(PARAMETERS, "Training")
+    for quantity in setup:
+        if quantity.name in HYPERPARAMETERS:
+            plan.quantity(quantity)
+    plan.rows.append(
+        Row(
+            "info",
+            "iterations",
+            number=n.iters,
+            note=iterations_note,
+        )
+    )
+    plan.section(FORWARD, "Samples" if len(n.samples) > 1 else "Sample")
+    for quantity in setup:
+        if quantity.name in ("x", "y"):
+            plan.quantity(quantity)
+    plan.section(PARAMETERS, "Initial parameters")
+    for quantity in setup:
+        if quantity.name[0] in "WB":
+            plan.quantity(quantity)
+    return plan
+
+
+def place(plan: SheetPlan, cells: dict[Key, Cell]) -> None:
+    """Record the cell of every key a plan's quantity rows hold."""
+    for row, item in enumerate(plan.rows):
+        if item.kind != "quantity" or item.quantity is None:
+            continue
+        q = item.quantity
+        start = item.matrix_row * q.cols
+        for c in range(q.cols):
+            cells[q.keys[start + c]] = Cell(plan.name, row, FIRST_VALUE_COL + c)
+
+
 class BlocksLayout:
     """Setup, Summary, then one sheet per iteration, each reading like a page of the notes."""
 
@@ -99,47 +151,10 @@ class BlocksLayout:
         self.network = network
         self.cells: dict[Key, Cell] = {}
         self.names: dict[Key, str] = {hyper_key(name): defined for name, (_, defined) in HYPERPARAMETERS.items()}
-        self.setup = self._setup_plan(setup)
+        self.setup = setup_plan(network, setup, "one sheet each; to change it, run sheetnet again with --iters")
         self.iterations = [self._iteration_plan(graph) for graph in iterations]
         for plan in [self.setup, *self.iterations]:
-            self._place(plan)
-
-    def _setup_plan(self, setup: Sequence[Quantity]) -> SheetPlan:
-        n = self.network
-        plan = SheetPlan("Setup")
-        plan.title(
-            f"sheetnet · a {n.shape_text} network",
-            f"hidden layers: {n.activation}, output: {n.output_activation}, loss: {loss_text(n)}, {optimizer_text(n)}"
-            + ("" if n.train_biases else ", biases held fixed"),
-        )
-        plan.rows.append(
-            Row(
-                "subtitle",
-                "Yellow cells are inputs: change one and every iteration recomputes. Every other cell is a formula;"
-                " grey ones copy a value from another sheet, bold ones are ŷ, L and the updated parameters.",
-            )
-        )
-        plan.section(PARAMETERS, "Training")
-        for quantity in setup:
-            if quantity.name in HYPERPARAMETERS:
-                plan.quantity(quantity)
-        plan.rows.append(
-            Row(
-                "info",
-                "iterations",
-                number=n.iters,
-                note="one sheet each; to change it, run sheetnet again with --iters",
-            )
-        )
-        plan.section(FORWARD, "Samples" if len(n.samples) > 1 else "Sample")
-        for quantity in setup:
-            if quantity.name in ("x", "y"):
-                plan.quantity(quantity)
-        plan.section(PARAMETERS, "Initial parameters")
-        for quantity in setup:
-            if quantity.name[0] in "WB":
-                plan.quantity(quantity)
-        return plan
+            place(plan, self.cells)
 
     def _iteration_plan(self, graph: IterationGraph) -> SheetPlan:
         t = graph.t
@@ -165,17 +180,11 @@ class BlocksLayout:
             plan.quantity(quantity)
         return plan
 
-    def _place(self, plan: SheetPlan) -> None:
-        for row, item in enumerate(plan.rows):
-            if item.kind != "quantity" or item.quantity is None:
-                continue
-            q = item.quantity
-            start = item.matrix_row * q.cols
-            for c in range(q.cols):
-                self.cells[q.keys[start + c]] = Cell(plan.name, row, FIRST_VALUE_COL + c)
+    def cell(self, key: Key) -> Cell:
+        return self.cells[key]
 
     def address(self, key: Key, *, absolute: bool = False) -> str:
-        cell = self.cells[key]
+        cell = self.cell(key)
         return xl_rowcol_to_cell(cell.row, cell.col, row_abs=absolute, col_abs=absolute)
 
     def on(self, sheet: str) -> SheetCells:
@@ -186,7 +195,7 @@ class BlocksLayout:
 class SheetCells:
     """Renders references as seen from one sheet (implements `graph.Cells`)."""
 
-    def __init__(self, layout: BlocksLayout, sheet: str) -> None:
+    def __init__(self, layout: BlocksLayout | RowsLayout, sheet: str) -> None:
         self.layout = layout
         self.sheet = sheet
 
@@ -194,12 +203,12 @@ class SheetCells:
         name = self.layout.names.get(key)
         if name is not None:
             return name
-        cell = self.layout.cells[key]
+        cell = self.layout.cell(key)
         address = xl_rowcol_to_cell(cell.row, cell.col)
         return address if cell.sheet == self.sheet else f"{sheet_ref(cell.sheet)}!{address}"
 
     def span(self, keys: Sequence[Key]) -> str | None:
-        cells = [self.layout.cells[k] for k in keys]
+        cells = [self.layout.cell(k) for k in keys]
         first, last = cells[0], cells[-1]
         same_row = all(
             c.sheet == first.sheet and c.row == first.row and c.col == first.col + n for n, c in enumerate(cells)
@@ -215,3 +224,102 @@ class SheetCells:
 
 def iteration_sheet(t: int) -> str:
     return f"Iteration {t}"
+
+
+TRAINING = "Training"
+TRAINING_FIRST_ROW = 4  # title, subtitle, quantity headers, element headers; then iteration 0
+
+
+@dataclass(frozen=True)
+class ColumnGroup:
+    """The columns of one quantity on the Training sheet (iteration 0's quantity stands for all)."""
+
+    quantity: Quantity
+    first_col: int
+
+    @property
+    def last_col(self) -> int:
+        return self.first_col + len(self.quantity.keys) - 1
+
+
+class RowsLayout:
+    """Setup, Summary and Training: one row per iteration, each row's formulas reading the row above.
+
+    A row holds the parameters used in its iteration, then per sample S, f(S), ŷ, L, Δ and the
+    gradients, the means over the samples and the optimizer's state. The update of iteration t is
+    the parameters of row t + 1, so the last row holds the parameters after the last update.
+    The sample's x and y stay on Setup, where the formulas read them.
+    """
+
+    def __init__(self, network: Network, setup: Sequence[Quantity], first: IterationGraph) -> None:
+        self.network = network
+        self.cells: dict[Key, Cell] = {}  # the Setup sheet's keys; Training cells are computed
+        self.names: dict[Key, str] = {hyper_key(name): defined for name, (_, defined) in HYPERPARAMETERS.items()}
+        self.setup = setup_plan(network, setup, f"one row each on {TRAINING}; to change it, run sheetnet again")
+        place(self.setup, self.cells)
+        self.groups: list[ColumnGroup] = []
+        self.columns: dict[tuple[str, int, int], int] = {}
+        self.aliases: dict[tuple[str, int, int], Key] = {}  # a copy of x or y → its Setup key
+        self.next_row: dict[str, str] = {}  # an updated parameter → the parameter it becomes, a row down
+        col = FIRST_VALUE_COL
+        for quantity in first.quantities:
+            if quantity.section == UPDATE and quantity.name in self._parameters(first):
+                self.next_row[quantity.keys[0].q] = first.get(quantity.name).keys[0].q
+                continue
+            if quantity.role == CARRIED and quantity.section != PARAMETERS:
+                for key, expr in zip(quantity.keys, quantity.exprs or (), strict=True):
+                    self.aliases[(key.q, key.s, key.i)] = expr.key  # type: ignore[attr-defined]
+                continue
+            self.groups.append(ColumnGroup(quantity, col))
+            for key in quantity.keys:
+                self.columns[(key.q, key.s, key.i)] = col
+                col += 1
+        self.width = col  # columns used, including column A
+        self.loss_col = self.columns[_slot(first.loss().keys[0])]
+
+    @staticmethod
+    def _parameters(first: IterationGraph) -> set[str]:
+        return {q.name for q in first.quantities if q.section == PARAMETERS}
+
+    def row(self, t: int) -> int:
+        """The Training row of iteration t (t = iters: the parameters after the last update)."""
+        return TRAINING_FIRST_ROW + t
+
+    def parameters(self, graph: IterationGraph) -> list[Quantity]:
+        """The parameters used in an iteration (row 0 writes them; later rows get the updates)."""
+        return [q for q in graph.quantities if q.section == PARAMETERS]
+
+    def updates(self, graph: IterationGraph) -> list[Quantity]:
+        """An iteration's updated parameters: the parameters of the row below."""
+        return [q for q in graph.quantities if q.keys[0].q in self.next_row]
+
+    def in_row(self, graph: IterationGraph) -> list[Quantity]:
+        """What an iteration's own row holds: everything but the parameters and the copies of x, y."""
+        return [
+            q
+            for q in graph.quantities
+            if q.section != PARAMETERS and q.keys[0].q not in self.next_row and _slot(q.keys[0]) not in self.aliases
+        ]
+
+    def cell(self, key: Key) -> Cell:
+        if key.t < 0:
+            return self.cells[key]
+        slot = _slot(key)
+        alias = self.aliases.get(slot)
+        if alias is not None:
+            return self.cells[alias]
+        below = self.next_row.get(key.q)
+        if below is not None:
+            return Cell(TRAINING, self.row(key.t + 1), self.columns[(below, key.s, key.i)])
+        return Cell(TRAINING, self.row(key.t), self.columns[slot])
+
+    def address(self, key: Key, *, absolute: bool = False) -> str:
+        cell = self.cell(key)
+        return xl_rowcol_to_cell(cell.row, cell.col, row_abs=absolute, col_abs=absolute)
+
+    def on(self, sheet: str) -> SheetCells:
+        return SheetCells(self, sheet)
+
+
+def _slot(key: Key) -> tuple[str, int, int]:
+    return (key.q, key.s, key.i)

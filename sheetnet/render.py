@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from sheetnet.compare import CheckResult, DiffResult, Element
 
 LABEL_WIDTH = 34  # room kept for the quantity column when splitting wide tables
+LOSS_TABLE_UP_TO = 10  # a longer run gets a sparkline and LOSS_SAMPLES rows instead of a row per iteration
+LOSS_SAMPLES = 11
 
 
 def number(value: float, digits: int = 6) -> str:
@@ -38,8 +40,8 @@ class Printer:
     def num(self, value: float) -> str:
         return number(value, self.digits)
 
-    def run(self) -> None:
-        """Every iteration's tables, then the loss by iteration."""
+    def run(self, show_all: bool = True, head: int = 3, tail: int = 2) -> None:
+        """Every iteration's tables (or the first `head` and last `tail`), then the loss by iteration."""
         network = self.trace.network
         samples = len(network.samples)
         self.console.print(
@@ -48,9 +50,19 @@ class Printer:
             + (f"{samples} samples · " if samples > 1 else "")
             + f"{network.iters} iteration{'s' if network.iters != 1 else ''}"
         )
-        for graph in self.trace.iterations:
+        n = network.iters
+        shown = [g for g in self.trace.iterations if show_all or g.t < head or g.t >= n - tail]
+        for graph in shown:
+            if graph.t >= head and not show_all and n - tail - head > 0 and graph.t == n - tail:
+                self.console.print(
+                    f"[dim]… iterations {head}–{n - tail - 1} are not shown (--all-iterations prints them; "
+                    "the workbook holds them all)[/dim]"
+                )
             self.iteration(graph)
-        self.console.print(self.loss_table())
+        if n <= LOSS_TABLE_UP_TO and self.trace.complete:
+            self.console.print(self.loss_table())
+        else:
+            self.loss_summary()
 
     def iteration(self, graph: IterationGraph) -> None:
         """One table for the forward pass, the loss and the gradients; one for the update."""
@@ -126,6 +138,26 @@ class Printer:
         """`[0.86 0.86]`, as the notes write a row of numbers."""
         return "[" + " ".join(self.num(v) for v in values) + "]"
 
+    def loss_summary(self) -> None:
+        """A long run's loss: a sparkline over every iteration and a table of a few."""
+        losses = self.trace.losses
+        n = len(losses)
+        picks = sorted({min(n - 1, round(k * n / (LOSS_SAMPLES - 1))) for k in range(LOSS_SAMPLES)})
+        finite = [v for v in losses if math.isfinite(v)]
+        best = min(range(n), key=lambda t: losses[t] if math.isfinite(losses[t]) else math.inf)
+        self.console.print(f"[bold]Loss by iteration[/bold] ({len(picks)} of {n})")
+        table = Table()
+        table.add_column("iteration", justify="right")
+        table.add_column("L" if len(self.trace.network.samples) == 1 else "L (mean)", justify="right", style="bold")
+        for t in picks:
+            table.add_row(str(t), self.num(losses[t]))
+        self.console.print(table)
+        width = max(10, min(60, self.console.width - 30))
+        self.console.print(
+            f"L  {sparkline(losses, width)}  {self.num(losses[0])} → {self.num(losses[-1])}"
+            + (f", lowest {self.num(losses[best])} at iteration {best}" if finite else "")
+        )
+
     def loss_table(self) -> Table:
         network = self.trace.network
         outputs = network.layers[-1] if len(network.samples) == 1 else 0
@@ -140,9 +172,31 @@ class Printer:
         return table
 
 
-def print_run(console: Console, trace: Trace, digits: int = 6) -> None:
-    """Every iteration's tables, then the loss by iteration."""
-    Printer(console, trace, digits).run()
+def print_run(
+    console: Console, trace: Trace, digits: int = 6, *, show_all: bool = True, head: int = 3, tail: int = 2
+) -> None:
+    """Every iteration's tables (or the first and last few), then the loss by iteration."""
+    Printer(console, trace, digits).run(show_all, head, tail)
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float], width: int) -> str:
+    """`values` in `width` characters of ▁▂▃▄▅▆▇█ (each the mean of its share; ✕ where not finite)."""
+    if not values:
+        return ""
+    width = min(width, len(values))
+    buckets = [values[k * len(values) // width : (k + 1) * len(values) // width] for k in range(width)]
+    means = [sum(b) / len(b) if all(math.isfinite(v) for v in b) else math.nan for b in buckets]
+    finite = [m for m in means if math.isfinite(m)]
+    if not finite:
+        return "✕" * width
+    low, high = min(finite), max(finite)
+    span = high - low or 1.0
+    return "".join(
+        SPARKS[min(len(SPARKS) - 1, int((m - low) / span * len(SPARKS)))] if math.isfinite(m) else "✕" for m in means
+    )
 
 
 # ------------------------------------------------------------------------------- diff and check

@@ -11,16 +11,29 @@ import math
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.chart import Chart
 from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from sheetnet import __version__
-from sheetnet.errors import OutputError
-from sheetnet.graph import render
-from sheetnet.layout import FIRST_VALUE_COL, BlocksLayout, Row, SheetPlan, sheet_ref
+from sheetnet.errors import OutputError, SheetnetError
+from sheetnet.graph import Key, render
+from sheetnet.layout import (
+    FIRST_VALUE_COL,
+    TRAINING,
+    BlocksLayout,
+    Row,
+    RowsLayout,
+    SheetCells,
+    SheetPlan,
+    iteration_sheet,
+    sheet_ref,
+)
 from sheetnet.net import (
     BACKPROP,
     CARRIED,
@@ -30,9 +43,13 @@ from sheetnet.net import (
     MEAN,
     PARAMETERS,
     UPDATE,
+    IterationGraph,
     Quantity,
+    build_iteration,
+    setup_quantities,
 )
-from sheetnet.trace import Trace
+from sheetnet.spec import Network
+from sheetnet.trace import Run, Trace
 
 MARK = "sheetnet"  # custom document property: this workbook was written by sheetnet
 NUMBER_FORMAT = "0.0#####"
@@ -51,10 +68,42 @@ SECTION_COLOURS = {
 RESULT_NAMES = {"ŷ", "L"}
 
 
-def write_workbook(trace: Trace, path: str | Path, *, force: bool = False) -> Path:
-    """Write the workbook of `trace` to `path` atomically; return the path written."""
+class LimitError(SheetnetError):
+    """A run that does not fit in a workbook Excel can open."""
+
+
+BLOCKS, ROWS = "blocks", "rows"
+LAYOUTS = (BLOCKS, ROWS)
+BLOCKS_UP_TO = 20  # the default layout: blocks up to this many iterations, rows above
+
+# Excel's limits (https://support.microsoft.com/office/excel-specifications-and-limits)
+MAX_ROWS = 1_048_576
+MAX_COLS = 16_384
+MAX_FORMULA = 8_192  # characters Excel's formula bar takes (a cell may hold 32,767)
+
+Progress = Callable[[int], None]  # called with the number of iterations written so far
+
+
+def default_layout(network: Network) -> str:
+    """Blocks (a sheet per iteration) up to BLOCKS_UP_TO iterations, rows (a row each) above."""
+    return BLOCKS if network.iters <= BLOCKS_UP_TO else ROWS
+
+
+def write_workbook(
+    source: Trace | Run,
+    path: str | Path,
+    *,
+    force: bool = False,
+    layout: str = BLOCKS,
+    progress: Progress | None = None,
+) -> Path:
+    """Write the workbook of a run to `path` atomically; return the path written.
+
+    The blocks layout needs a complete `Trace`. The rows layout also takes a `Run` and trains
+    while it writes, row by row, in constant memory.
+    """
     path = Path(path)
-    _check_target(path, force)
+    check_output(source.network, path, layout=layout, force=force)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -65,7 +114,12 @@ def write_workbook(trace: Trace, path: str | Path, *, force: bool = False) -> Pa
         raise OutputError(f"cannot write in the folder {path.parent}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
-        _write(trace, temporary)
+        if layout == ROWS:
+            _write_rows(source, temporary, progress)
+        else:
+            if isinstance(source, Run) or not source.complete:
+                raise ValueError("the blocks layout needs every iteration: pass a complete Trace")
+            _write(source, temporary, progress)
         _chmod_like_new_file(temporary)
         os.replace(temporary, path)
     except BaseException as exc:
@@ -105,10 +159,54 @@ def _chmod_like_new_file(path: str) -> None:
     os.chmod(path, 0o666 & ~umask)
 
 
-def _write(trace: Trace, filename: str) -> None:
-    network = trace.network
-    layout = BlocksLayout(network, trace.setup, trace.iterations)
-    workbook = xlsxwriter.Workbook(filename)
+def check_output(network: Network, path: str | Path, *, layout: str, force: bool) -> None:
+    """Everything that can be known wrong before a run: Excel's limits, and the file at `path`."""
+    check_fits(network, layout)
+    _check_target(Path(path), force)
+
+
+def check_fits(network: Network, layout: str) -> None:
+    """Refuse, before anything is written, a run that does not fit in Excel's limits."""
+    setup = setup_quantities(network)
+    graphs = [build_iteration(network, t) for t in range(min(2, network.iters))]
+    if layout == ROWS:
+        rows = RowsLayout(network, setup, graphs[0])
+        needed = rows.row(network.iters) + 1
+        if needed > MAX_ROWS:
+            raise LimitError(
+                f"{network.iters:,} iterations need {needed:,} rows on the {TRAINING} sheet; Excel allows "
+                f"{MAX_ROWS:,}: use at most {MAX_ROWS - rows.row(0) - 1:,} iterations"
+            )
+        if rows.width > MAX_COLS:
+            raise LimitError(
+                f"one iteration of this network has {rows.width - 1:,} numbers, one column each in the rows layout; "
+                f"Excel allows {MAX_COLS:,} columns: use --layout blocks, fewer samples or a smaller network"
+            )
+        cells = rows.on(TRAINING)
+        checked = [(g, q) for g in graphs for q in g.quantities if q.exprs is not None]
+    else:
+        blocks = BlocksLayout(network, setup, graphs)
+        for plan in [blocks.setup, *blocks.iterations]:
+            if len(plan.rows) > MAX_ROWS or plan.note_col + 1 > MAX_COLS:
+                raise LimitError(
+                    f"the sheet {plan.name} would need {len(plan.rows):,} rows and {plan.note_col + 1:,} columns; "
+                    f"Excel allows {MAX_ROWS:,} × {MAX_COLS:,}: use --layout rows or a smaller network"
+                )
+        cells = None
+        checked = [(g, q) for g in graphs for q in g.quantities if q.exprs is not None]
+    for graph, quantity in checked:
+        where = cells if cells is not None else blocks.on(iteration_sheet(graph.t))  # type: ignore[possibly-undefined]
+        for i, expr in enumerate(quantity.exprs or ()):
+            length = len(render(expr, where))
+            if length > MAX_FORMULA:
+                raise LimitError(
+                    f"the formula of {quantity.element_name(i)} would be {length:,} characters long; Excel "
+                    f"allows {MAX_FORMULA:,}: use fewer samples (the mean over the samples lists each of them)"
+                )
+
+
+def _new_workbook(filename: str, network: Network, *, constant_memory: bool = False) -> xlsxwriter.Workbook:
+    workbook = xlsxwriter.Workbook(filename, {"constant_memory": constant_memory})
     workbook.set_properties(
         {
             "title": f"sheetnet: a {network.shape_text} network, {network.iters} iterations",
@@ -119,17 +217,159 @@ def _write(trace: Trace, filename: str) -> None:
         }
     )
     workbook.set_custom_property(MARK, __version__)
-    formats = _Formats(workbook)
+    return workbook
 
-    _write_plan(workbook, formats, layout, trace, layout.setup)
+
+def _define_names(workbook: xlsxwriter.Workbook, layout: BlocksLayout | RowsLayout) -> None:
     for key, name in layout.names.items():
         if key in layout.cells:
             cell = layout.cells[key]
             workbook.define_name(name, f"={sheet_ref(cell.sheet)}!{layout.address(key, absolute=True)}")
+
+
+def _write(trace: Trace, filename: str, progress: Progress | None) -> None:
+    network = trace.network
+    layout = BlocksLayout(network, trace.setup, trace.iterations)
+    workbook = _new_workbook(filename, network)
+    formats = _Formats(workbook)
+    _write_plan(workbook, formats, layout, trace.values, layout.setup)
+    _define_names(workbook, layout)
     _write_summary(workbook, formats, layout, trace)
-    for plan in layout.iterations:
-        _write_plan(workbook, formats, layout, trace, plan)
+    for t, plan in enumerate(layout.iterations):
+        _write_plan(workbook, formats, layout, trace.values, plan)
+        if progress is not None:
+            progress(t + 1)
     workbook.close()
+
+
+def _write_rows(source: Trace | Run, filename: str, progress: Progress | None) -> None:
+    """The rows layout, written row by row as the iterations come (XlsxWriter's constant memory)."""
+    network = source.network
+    if isinstance(source, Trace):
+        steps: Iterable[tuple[IterationGraph, dict[Key, float]]] = ((g, source.values) for g in source.iterations)
+    else:
+        steps = source
+    workbook = _new_workbook(filename, network, constant_memory=True)
+    formats = _Formats(workbook)
+    layout = None
+    previous: IterationGraph | None = None
+    sheet = summary = None
+    losses = []
+    for graph, values in steps:
+        if layout is None:
+            layout = RowsLayout(network, source.setup, graph)
+            _write_plan(workbook, formats, layout, values, layout.setup)
+            _define_names(workbook, layout)
+            summary = workbook.add_worksheet("Summary")
+            sheet = _training_sheet(workbook, formats, layout)
+        cells = layout.on(TRAINING)
+        sheet.write_number(layout.row(graph.t), 0, graph.t, formats.iteration)
+        # the parameters used: copied from Setup in row 0, the update of the row above after that
+        used = layout.parameters(graph) if previous is None else layout.updates(previous)
+        _write_cells(sheet, formats, layout, cells, values, used)
+        _write_cells(sheet, formats, layout, cells, values, layout.in_row(graph))
+        losses.append(values[graph.loss().keys[0]])
+        previous = graph
+        if progress is not None:
+            progress(graph.t + 1)
+    assert layout is not None and previous is not None and sheet is not None and summary is not None
+    last = layout.row(network.iters)
+    sheet.write_string(last, 0, "end", formats.iteration)
+    _write_cells(sheet, formats, layout, layout.on(TRAINING), values, layout.updates(previous))
+    _write_rows_summary(workbook, summary, formats, layout, losses)
+    workbook.close()
+
+
+def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: RowsLayout) -> Worksheet:
+    """The Training sheet and its headers: a band per quantity, then its elements."""
+    network = layout.network
+    sheet = workbook.add_worksheet(TRAINING)
+    sheet.set_column(0, 0, 10)
+    sheet.set_column(1, layout.width - 1, VALUE_WIDTH)
+    sheet.freeze_panes(layout.row(0), 1)
+    sheet.write_string(0, 0, f"Training: one row per iteration ({network.iters} iterations)", formats.title)
+    sheet.set_row(0, 22)
+    sheet.write_string(
+        1,
+        0,
+        "Each row's formulas read the row above: the parameters used in a row are the update of the row before "
+        "(row 0 copies Setup); the last row holds the parameters after the last update. x, y and η are on Setup.",
+        formats.subtitle,
+    )
+    header, element = layout.row(0) - 2, layout.row(0) - 1
+    several = len(network.samples) > 1
+    # constant memory: a row is final once the next one is written, so each header row whole
+    for group in layout.groups:
+        q = group.quantity
+        label = q.name if q.section != PARAMETERS else f"{q.name} (used)"
+        if several and q.sample is not None:
+            label += f" · sample {q.sample + 1}"
+        elif q.section == MEAN:
+            label += " (mean)"
+        fmt = formats.sections[q.section]
+        if group.last_col > group.first_col:
+            sheet.merge_range(header, group.first_col, header, group.last_col, label, fmt)
+        else:
+            sheet.write_string(header, group.first_col, label, fmt)
+    sheet.write_string(element, 0, "iteration", formats.header_centre)
+    for group in layout.groups:
+        for i in range(len(group.quantity.keys)):
+            sheet.write_string(element, group.first_col + i, group.quantity.element_name(i), formats.header)
+    return sheet
+
+
+def _write_cells(
+    sheet: Worksheet,
+    formats: _Formats,
+    layout: RowsLayout,
+    cells: SheetCells,
+    values: dict[Key, float],
+    quantities: Iterable[Quantity],
+) -> None:
+    for quantity in quantities:
+        # On Training the parameters of rows 1.. are plain formulas of the row above; ŷ and L stay bold.
+        fmt = formats.computed if quantity.section == UPDATE else formats.value(quantity)
+        for key, expr in zip(quantity.keys, quantity.exprs or (), strict=True):
+            cell, value = layout.cell(key), values[key]
+            cached = value if math.isfinite(value) else ERROR_VALUE
+            sheet.write_formula(cell.row, cell.col, render(expr, cells), fmt, cached)
+
+
+def _write_rows_summary(
+    workbook: xlsxwriter.Workbook, sheet: Worksheet, formats: _Formats, layout: RowsLayout, losses: list[float]
+) -> None:
+    network = layout.network
+    several = len(network.samples) > 1
+    sheet.write_string(0, 0, "Summary: the loss L over all iterations", formats.title)
+    sheet.set_row(0, 22)
+    sheet.write_string(
+        1,
+        0,
+        f"L{' (the mean over the samples)' if several else ''} from the {TRAINING} sheet. "
+        "Change η or any input on Setup and watch the curve move.",
+        formats.subtitle,
+    )
+    sheet.set_column(0, 0, 24)
+    sheet.set_column(1, 1, VALUE_WIDTH + 2)
+    sheet.hide_gridlines(2)
+    first, last = layout.row(0), layout.row(network.iters - 1)
+    column = xl_col_to_name(layout.loss_col)
+    rows = [
+        ("L at iteration 0", f"={TRAINING}!{column}{first + 1}", losses[0]),
+        (f"L at iteration {network.iters - 1}", f"={TRAINING}!{column}{last + 1}", losses[-1]),
+        ("lowest L", f"=MIN({TRAINING}!{column}{first + 1}:{column}{last + 1})", min(losses, key=_finite_key)),
+    ]
+    for r, (label, formula, value) in enumerate(rows, start=3):
+        sheet.write_string(r, 0, label, formats.label)
+        sheet.write_formula(r, 1, formula, formats.result, value if math.isfinite(value) else ERROR_VALUE)
+    chart = _loss_chart(workbook, TRAINING, first, last, layout.loss_col)
+    sheet.insert_chart(7, 0, chart)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+
+
+def _finite_key(value: float) -> float:
+    return value if math.isfinite(value) else math.inf
 
 
 class _Formats:
@@ -167,7 +407,11 @@ class _Formats:
 
 
 def _write_plan(
-    workbook: xlsxwriter.Workbook, formats: _Formats, layout: BlocksLayout, trace: Trace, plan: SheetPlan
+    workbook: xlsxwriter.Workbook,
+    formats: _Formats,
+    layout: BlocksLayout | RowsLayout,
+    values: Mapping[Key, float],
+    plan: SheetPlan,
 ) -> Worksheet:
     sheet = workbook.add_worksheet(plan.name)
     cells = layout.on(plan.name)
@@ -179,11 +423,19 @@ def _write_plan(
     sheet.fit_to_pages(1, 0)
     sheet.hide_gridlines(2)
     for r, row in enumerate(plan.rows):
-        _write_row(sheet, formats, cells, trace, plan, r, row)
+        _write_row(sheet, formats, cells, values, plan, r, row)
     return sheet
 
 
-def _write_row(sheet: Worksheet, formats: _Formats, cells, trace: Trace, plan: SheetPlan, r: int, row: Row) -> None:
+def _write_row(
+    sheet: Worksheet,
+    formats: _Formats,
+    cells: SheetCells,
+    values: Mapping[Key, float],
+    plan: SheetPlan,
+    r: int,
+    row: Row,
+) -> None:
     if row.kind == "title":
         sheet.write_string(r, 0, row.text, formats.title)
         sheet.set_row(r, 22)
@@ -211,9 +463,9 @@ def _write_row(sheet: Worksheet, formats: _Formats, cells, trace: Trace, plan: S
             i = start + c
             key = q.keys[i]
             if q.exprs is None:
-                sheet.write_number(r, FIRST_VALUE_COL + c, trace.values[key], fmt)
+                sheet.write_number(r, FIRST_VALUE_COL + c, values[key], fmt)
             else:
-                value = trace.values[key]
+                value = values[key]
                 cached = value if math.isfinite(value) else ERROR_VALUE
                 sheet.write_formula(r, FIRST_VALUE_COL + c, render(q.exprs[i], cells), fmt, cached)
 
@@ -246,22 +498,27 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
             fmt = formats.result if key == loss.keys[0] else formats.computed
             sheet.write_formula(r, c, "=" + cells.ref(key), fmt, value if math.isfinite(value) else ERROR_VALUE)
     first, last = header_row + 1, header_row + len(trace.iterations)
-    loss_col = len(headers) - 1
+    chart = _loss_chart(workbook, "Summary", first, last, len(headers) - 1)
+    sheet.insert_chart(header_row, len(headers) + 1, chart)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_landscape()
+
+
+def _loss_chart(workbook: xlsxwriter.Workbook, sheet: str, first: int, last: int, loss_col: int) -> Chart:
+    """A line chart of L (column `loss_col`) against the iteration (column A), rows first..last."""
     chart = workbook.add_chart({"type": "line"})
     chart.add_series(
         {
             "name": "L",
-            "categories": ["Summary", first, 0, last, 0],
-            "values": ["Summary", first, loss_col, last, loss_col],
-            "marker": {"type": "circle", "size": 6} if len(trace.iterations) <= 50 else {"type": "none"},
+            "categories": [sheet, first, 0, last, 0],
+            "values": [sheet, first, loss_col, last, loss_col],
+            "marker": {"type": "circle", "size": 6} if last - first < 50 else {"type": "none"},
             "line": {"color": "#C0504D", "width": 2},
         }
     )
     chart.set_title({"name": "Loss L by iteration", "name_font": {"size": 12}})
-    chart.set_x_axis({"name": "iteration"})
+    chart.set_x_axis({"name": "iteration", "interval_unit": max(1, (last - first + 1) // 10)})
     chart.set_y_axis({"name": "L", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_legend({"none": True})
     chart.set_size({"width": 520, "height": 300})
-    sheet.insert_chart(header_row, len(headers) + 1, chart)
-    sheet.fit_to_pages(1, 0)
-    sheet.set_landscape()
+    return chart

@@ -177,10 +177,10 @@ def test_an_internal_error_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatc
     """Exit 1 means "different" for check and diff, so a bug in sheetnet must not use it."""
     import sheetnet.trace
 
-    def broken(network: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("simulated bug")
 
-    monkeypatch.setattr(sheetnet.trace, "run", broken)
+    monkeypatch.setattr(sheetnet.trace, "Run", broken)
     result = CliRunner().invoke(main, ["run", "--out", "unused.xlsx"])
     assert result.exit_code == 3
     assert result.output.strip() == (
