@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from sheetnet.graph import Key
 from sheetnet.net import (
@@ -204,8 +204,11 @@ class SheetCells:
         if name is not None:
             return name
         cell = self.layout.cell(key)
-        address = xl_rowcol_to_cell(cell.row, cell.col)
+        address = self.address(cell)
         return address if cell.sheet == self.sheet else f"{sheet_ref(cell.sheet)}!{address}"
+
+    def address(self, cell: Cell) -> str:
+        return xl_rowcol_to_cell(cell.row, cell.col)
 
     def span(self, keys: Sequence[Key]) -> str | None:
         cells = [self.layout.cell(k) for k in keys]
@@ -218,8 +221,31 @@ class SheetCells:
         )
         if not (same_row or same_col):
             return None
-        text = f"{xl_rowcol_to_cell(first.row, first.col)}:{xl_rowcol_to_cell(last.row, last.col)}"
+        text = f"{self.address(first)}:{self.address(last)}"
         return text if first.sheet == self.sheet else f"{sheet_ref(first.sheet)}!{text}"
+
+
+class RowTemplates(SheetCells):
+    """Training formulas as templates of the row they are in: `B{r0}` is its own row, `B{r1}` the
+    row above. One template serves every row whose formula has the same shape."""
+
+    def __init__(self, layout: RowsLayout) -> None:
+        super().__init__(layout, TRAINING)
+        self.own_row = 0
+        self.letters: dict[int, str] = {}
+
+    def address(self, cell: Cell) -> str:
+        if cell.sheet != TRAINING:
+            return super().address(cell)
+        letters = self.letters.get(cell.col)
+        if letters is None:
+            letters = self.letters[cell.col] = xl_col_to_name(cell.col)
+        return f"{letters}{{r{self.own_row - cell.row}}}"
+
+    @staticmethod
+    def fill(template: str, row: int) -> str:
+        """The formula of a template in (0-based) `row`."""
+        return template.format(r0=row + 1, r1=row, r2=row - 1)
 
 
 def iteration_sheet(t: int) -> str:

@@ -7,6 +7,7 @@ replaced without `force`.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import tempfile
@@ -29,6 +30,7 @@ from sheetnet.layout import (
     BlocksLayout,
     Row,
     RowsLayout,
+    RowTemplates,
     SheetCells,
     SheetPlan,
     iteration_sheet,
@@ -168,7 +170,7 @@ def check_output(network: Network, path: str | Path, *, layout: str, force: bool
 def check_fits(network: Network, layout: str) -> None:
     """Refuse, before anything is written, a run that does not fit in Excel's limits."""
     setup = setup_quantities(network)
-    graphs = [build_iteration(network, t) for t in range(min(2, network.iters))]
+    graphs = [build_iteration(network, 0)]  # every iteration's formulas are as long as the first's
     if layout == ROWS:
         rows = RowsLayout(network, setup, graphs[0])
         needed = rows.row(network.iters) + 1
@@ -244,11 +246,22 @@ def _write(trace: Trace, filename: str, progress: Progress | None) -> None:
 
 def _write_rows(source: Trace | Run, filename: str, progress: Progress | None) -> None:
     """The rows layout, written row by row as the iterations come (XlsxWriter's constant memory)."""
-    network = source.network
     if isinstance(source, Trace):
         steps: Iterable[tuple[IterationGraph, dict[Key, float]]] = ((g, source.values) for g in source.iterations)
     else:
         steps = source
+    with _Collector() as collector:
+        _write_rows_with(source, steps, filename, progress, collector)
+
+
+def _write_rows_with(
+    source: Trace | Run,
+    steps: Iterable[tuple[IterationGraph, dict[Key, float]]],
+    filename: str,
+    progress: Progress | None,
+    collector: _Collector,
+) -> None:
+    network = source.network
     workbook = _new_workbook(filename, network, constant_memory=True)
     formats = _Formats(workbook)
     layout = None
@@ -262,22 +275,90 @@ def _write_rows(source: Trace | Run, filename: str, progress: Progress | None) -
             _define_names(workbook, layout)
             summary = workbook.add_worksheet("Summary")
             sheet = _training_sheet(workbook, formats, layout)
-        cells = layout.on(TRAINING)
+            writer = _RowWriter(sheet, formats, layout)
         sheet.write_number(layout.row(graph.t), 0, graph.t, formats.iteration)
         # the parameters used: copied from Setup in row 0, the update of the row above after that
-        used = layout.parameters(graph) if previous is None else layout.updates(previous)
-        _write_cells(sheet, formats, layout, cells, values, used)
-        _write_cells(sheet, formats, layout, cells, values, layout.in_row(graph))
+        writer.write(values, layout.parameters(graph) if previous is None else layout.updates(previous))
+        writer.write(values, layout.in_row(graph))
         losses.append(values[graph.loss().keys[0]])
         previous = graph
         if progress is not None:
             progress(graph.t + 1)
+        collector.step()
     assert layout is not None and previous is not None and sheet is not None and summary is not None
-    last = layout.row(network.iters)
-    sheet.write_string(last, 0, "end", formats.iteration)
-    _write_cells(sheet, formats, layout, layout.on(TRAINING), values, layout.updates(previous))
+    sheet.write_string(layout.row(network.iters), 0, "end", formats.iteration)
+    writer.write(values, layout.updates(previous))
     _write_rows_summary(workbook, summary, formats, layout, losses)
     workbook.close()
+
+
+class _Collector:
+    """Python's cyclic garbage collector, run every so many iterations instead of every so many
+    allocations. Writing a row allocates thousands of small objects, which otherwise trigger
+    collections that walk the whole heap: a fifth of the time of a long run. Nothing sheetnet
+    makes per iteration is cyclic, so little waits for the periodic collection."""
+
+    EVERY = 64
+
+    def __enter__(self) -> _Collector:
+        self.was_enabled = gc.isenabled()
+        self.count = 0
+        gc.disable()
+        return self
+
+    def step(self) -> None:
+        self.count += 1
+        if self.count % self.EVERY == 0:
+            gc.collect()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.was_enabled:
+            gc.enable()
+
+
+class _RowWriter:
+    """Writes Training rows. A formula is rendered as a template of its row; an element whose
+    template is the same in iterations 1 and 2 (all but those that count iterations, like Adam's
+    bias correction) is then filled in, not rendered again, in every later row."""
+
+    def __init__(self, sheet: Worksheet, formats: _Formats, layout: RowsLayout) -> None:
+        self.sheet, self.formats, self.layout = sheet, formats, layout
+        self.templates = RowTemplates(layout)
+        self.places: dict[tuple[str, int], tuple[int, list[int]]] = {}  # quantity → row offset, columns
+        self.first: dict[tuple[str, int], list[str]] = {}
+        self.steady: dict[tuple[str, int], list[str | None]] = {}
+
+    def write(self, values: Mapping[Key, float], quantities: Iterable[Quantity]) -> None:
+        write_formula, fill = self.sheet.write_formula, RowTemplates.fill
+        for quantity in quantities:
+            # On Training the parameters of rows 1.. are plain formulas of the row above; ŷ and L stay bold.
+            fmt = self.formats.computed if quantity.section == UPDATE else self.formats.value(quantity)
+            first = quantity.keys[0]
+            ident, t = (first.q, first.s), first.t
+            place = self.places.get(ident)
+            if place is None:
+                cells = [self.layout.cell(key) for key in quantity.keys]
+                place = self.places[ident] = (cells[0].row - self.layout.row(t), [c.col for c in cells])
+            row = self.layout.row(t) + place[0]
+            steady = self.steady.get(ident) if t > 2 else None
+            templates = steady if steady is not None else self.render(quantity, ident, row)
+            for key, col, template, expr in zip(quantity.keys, place[1], templates, quantity.exprs or (), strict=True):
+                if template is None:  # changes with the iteration
+                    self.templates.own_row = row
+                    template = render(expr, self.templates)
+                value = values[key]
+                write_formula(row, col, fill(template, row), fmt, value if math.isfinite(value) else ERROR_VALUE)
+
+    def render(self, quantity: Quantity, ident: tuple[str, int], row: int) -> list[str | None]:
+        self.templates.own_row = row
+        templates = [render(expr, self.templates) for expr in quantity.exprs or ()]
+        t = quantity.keys[0].t
+        if t == 1:
+            self.first[ident] = templates
+        elif t == 2:
+            before = self.first.get(ident, [])
+            self.steady[ident] = [a if a == b else None for a, b in zip(templates, before, strict=True)]
+        return list(templates)
 
 
 def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: RowsLayout) -> Worksheet:
@@ -316,23 +397,6 @@ def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Ro
         for i in range(len(group.quantity.keys)):
             sheet.write_string(element, group.first_col + i, group.quantity.element_name(i), formats.header)
     return sheet
-
-
-def _write_cells(
-    sheet: Worksheet,
-    formats: _Formats,
-    layout: RowsLayout,
-    cells: SheetCells,
-    values: dict[Key, float],
-    quantities: Iterable[Quantity],
-) -> None:
-    for quantity in quantities:
-        # On Training the parameters of rows 1.. are plain formulas of the row above; ŷ and L stay bold.
-        fmt = formats.computed if quantity.section == UPDATE else formats.value(quantity)
-        for key, expr in zip(quantity.keys, quantity.exprs or (), strict=True):
-            cell, value = layout.cell(key), values[key]
-            cached = value if math.isfinite(value) else ERROR_VALUE
-            sheet.write_formula(cell.row, cell.col, render(expr, cells), fmt, cached)
 
 
 def _write_rows_summary(
