@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -334,7 +335,9 @@ class _Locator:
         self.last_element: tuple[int, str, int] | None = None
         self.last_computed: Position | None = None  # the last cell found that is not a copy of an input
         self.positions: dict[tuple[str, int, int], dict[int, Position]] = {}
-        self.stride: Position | None = None
+        self.stride: Position | None = None  # how far the layout moves from one iteration to the next
+        self.strides: Counter[Position] = Counter()  # the moves seen in the current iteration
+        self.strides_t = -1
         self.roots: dict[Key, Key] = {}  # a copied number (carried W, ∂L/∂B3 = Δ) → the number it copies
 
     def pos(self, cell: Cell) -> Position:
@@ -386,9 +389,11 @@ class _Locator:
         choice = None
         if predicted in self.grid:  # the predicted cell, if it agrees, wins: try it alone first
             only = [self.grid[predicted]]  # type: ignore[index]
-            choice = self.best(self.candidates(element, bool(history), only), predicted, root, name, carried, sibling)
+            choice = self.best(
+                self.candidates(element, bool(history), root, only), predicted, root, name, carried, sibling
+            )
         if choice is None:
-            choice = self.best(self.candidates(element, bool(history)), predicted, root, name, carried, sibling)
+            choice = self.best(self.candidates(element, bool(history), root), predicted, root, name, carried, sibling)
         cell = None
         if choice is not None:
             cell, from_local = choice
@@ -413,20 +418,27 @@ class _Locator:
         if root.t >= 0:
             self.last_computed = p
         if element.t - 1 in history and not copy:
+            # The most common move of this iteration: one number found in a wrong cell (a 0 among
+            # many) does not mislead the predictions of the others.
+            if element.t != self.strides_t:
+                self.strides, self.strides_t = Counter(), element.t
             prev = history[element.t - 1]
-            self.stride = (p[0] - prev[0], p[1] - prev[1], p[2] - prev[2])
+            self.strides[(p[0] - prev[0], p[1] - prev[1], p[2] - prev[2])] += 1
+            self.stride = self.strides.most_common(1)[0][0]
         history[element.t] = p
 
-    def candidates(self, element: Element, seen: bool, among: list[Cell] | None = None) -> list[tuple[int, int, Cell]]:
+    def candidates(
+        self, element: Element, seen: bool, root: Key, among: list[Cell] | None = None
+    ) -> list[tuple[int, int, Cell]]:
         """Cells agreeing with the element's true value (source 0) or its local value (source 1)."""
         expected, local = element.expected, element.local
-        candidates = [(tier, 0, cell) for tier, cell in self.matching(expected, among)]
+        candidates = [(tier, 0, cell) for tier, cell in self.matching(expected, among, root)]
         if local is not None and local != expected:
             # A rounded cell equal to a value computed from other rounded cells (Δ = ŷ − y) agrees
             # exactly by construction, not by evidence: count it as a correct rounding at most.
             candidates += [
                 (max(tier, 1) if cell.decimals is not None else tier, 1, cell)
-                for tier, cell in self.matching(local, among)
+                for tier, cell in self.matching(local, among, root)
             ]
         if element.t > 0 and not seen:
             # Not found in any earlier iteration: only a number agreeing at full precision counts
@@ -434,7 +446,9 @@ class _Locator:
             candidates = [c for c in candidates if c[0] == 0]
         return candidates
 
-    def matching(self, value: float, among: list[Cell] | None = None) -> list[tuple[int, Cell]]:
+    def matching(
+        self, value: float, among: list[Cell] | None = None, root: Key | None = None
+    ) -> list[tuple[int, Cell]]:
         """The cells within tolerance of `value`, each with how well it agrees.
 
         0: at full precision; 1: `value` correctly rounded to the cell's decimals (at least 4);
@@ -443,14 +457,11 @@ class _Locator:
         if not math.isfinite(value):
             return []
         if among is None:
-            widest = self.tolerance.widest(value)
-            lo = bisect.bisect_left(self.sorted_values, value - widest)
-            hi = bisect.bisect_right(self.sorted_values, value + widest)
-            among = self.numbers[lo:hi]
-            if len(among) > CROWD and self.last is not None:
-                # A number written very many times (0, 1): only where it is near says which is which.
-                anchor = self.last
-                among = sorted(among, key=lambda c: self.distance(self.pos(c), anchor))[:CROWD]
+            among = self.nearby(value, 1e-15 + 1e-9 * abs(value), root)  # agreeing at full precision
+            close = self.tolerance.widest(value)
+            if close > 1e-15 + 1e-9 * abs(value):
+                exact = {id(c) for c in among}
+                among += [c for c in self.nearby(value, close, root) if id(c) not in exact]
         out = []
         for cell in among:
             v = float(cell.value)
@@ -464,6 +475,23 @@ class _Locator:
             elif v != 0:  # a typed 0 is evidence of a small number only as its correct rounding
                 out.append((2, cell))
         return out
+
+    def nearby(self, value: float, within: float, root: Key | None) -> list[Cell]:
+        """The cells within `within` of `value`. Of a number written very many times (0, 1, or
+        the small numbers of a long run), only the CROWD nearest the last cell found: only where
+        it is says which is which, and a cell another number already holds is no candidate."""
+        lo = bisect.bisect_left(self.sorted_values, value - within)
+        hi = bisect.bisect_right(self.sorted_values, value + within)
+        cells = self.numbers[lo:hi]
+        if len(cells) <= CROWD or self.last is None:
+            return cells
+        anchor = self.last
+
+        def rank(cell: Cell) -> tuple[bool, int]:
+            holder = self.claimed.get(self.pos(cell))
+            return holder is not None and holder != root, self.distance(self.pos(cell), anchor)
+
+        return sorted(cells, key=rank)[:CROWD]
 
     def best(
         self,
