@@ -12,6 +12,7 @@ import re
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,13 @@ _ROUNDING = re.compile(r"\b(ROUND|ROUNDUP|ROUNDDOWN|TRUNC|INT|FIXED|MROUND|FLOOR
 
 # A typed number with at least this many significant digits was not rounded by hand.
 FULL_PRECISION_DIGITS = 10
+
+# Bounds on what a workbook from anywhere may make sheetnet do (issue: untrusted workbooks).
+MAX_MEMBER = 256 * 2**20  # bytes one part of the archive may inflate to
+MAX_TOTAL = 512 * 2**20  # bytes all parts together may inflate to
+MAX_MEMBERS = 10_000
+MAX_SHEETS = 1_000
+MAX_CELLS = 5_000_000
 
 
 class WorkbookError(SheetnetError):
@@ -73,6 +81,7 @@ class Book:
     cells: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
     formulas_without_value: int = 0
     formula_cells: int = 0
+    cells_read: int = 0
 
     def numbers(self) -> list[Cell]:
         """Every cell holding a number, sheet by sheet, row by row."""
@@ -144,14 +153,36 @@ def _sniff(path: Path) -> str:
         raise WorkbookError(f"{path}: not a workbook (expected an .xlsx, .xlsm, .ods or .xls file)")
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names and b"spreadsheet" in archive.read("mimetype"):
+            members = archive.infolist()
+            _check_archive(path, members)
+            names = {m.filename for m in members}
+            if "mimetype" in names and b"spreadsheet" in archive.read("mimetype")[:100]:
                 return "ods"
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         raise WorkbookError(f"{path}: the file is damaged or truncated (not a readable zip archive)") from None
     if "xl/workbook.xml" not in names:
         raise WorkbookError(f"{path}: a zip archive but not a spreadsheet (no xl/workbook.xml)")
     return "xlsx"
+
+
+def _check_archive(path: Path, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse, from the zip's own directory and before inflating anything, what no workbook needs:
+    a member that would inflate to more than MAX_MEMBER bytes (a zip bomb), more than MAX_SHEETS
+    sheets, more than MAX_MEMBERS parts."""
+    if len(members) > MAX_MEMBERS:
+        raise WorkbookError(f"{path}: the archive has {len(members):,} parts; a workbook has far fewer (refused)")
+    sheets = sum(m.filename.startswith(("xl/worksheets/", "xl/chartsheets/")) for m in members)
+    if sheets > MAX_SHEETS:
+        raise WorkbookError(f"{path}: {sheets:,} sheets; sheetnet reads at most {MAX_SHEETS:,} (refused)")
+    total = 0
+    for member in members:
+        total += member.file_size
+        if member.file_size > MAX_MEMBER or total > MAX_TOTAL:
+            raise WorkbookError(
+                f"{path}: {member.filename} would inflate to {member.file_size / 2**20:,.0f} MiB "
+                f"({total / 2**20:,.0f} MiB in all); sheetnet reads at most {MAX_MEMBER / 2**20:,.0f} MiB per part "
+                f"and {MAX_TOTAL / 2**20:,.0f} MiB in all (refused: it may be a zip bomb)"
+            )
 
 
 def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
@@ -173,7 +204,15 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
     except WorkbookError:
         raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        reason = str(exc).strip() or type(exc).__name__
+        causes = [exc]
+        while causes[-1].__cause__ or causes[-1].__context__:
+            causes.append(causes[-1].__cause__ or causes[-1].__context__)  # type: ignore[arg-type]
+        if any(type(c).__module__.startswith("defusedxml") for c in causes):
+            raise WorkbookError(
+                f"{shown_as}: its XML declares entities ({type(exc).__name__}), which no spreadsheet program "
+                "writes and which can make a reader expand or fetch data (refused)"
+            ) from None
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
         raise WorkbookError(f"{shown_as}: cannot be read as a workbook ({reason})") from None
     return book
 
@@ -181,26 +220,49 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
 def _read_sheet(book: Book, ws_formulas: Any, ws_values: Any) -> dict[tuple[int, int], Cell]:
     cells: dict[tuple[int, int], Cell] = {}
     cached: dict[tuple[int, int], Any] = {}
-    for row in ws_values.iter_rows():
-        for c in row:
-            if getattr(c, "value", None) is not None:
-                cached[(c.row, c.column)] = c.value
-    for row in ws_formulas.iter_rows():
-        for c in row:
-            raw = getattr(c, "value", None)
-            if raw is None:
-                continue
-            where = (c.row, c.column)
-            formula = _formula_text(raw)
-            if formula is None:
-                cells[where] = Cell(ws_formulas.title, c.row, c.column, raw)
-                continue
-            book.formula_cells += 1
-            value = cached.get(where)
-            if value is None:
-                book.formulas_without_value += 1
-            cells[where] = Cell(ws_formulas.title, c.row, c.column, value, formula)
+    for row, column, value in _parsed_cells(book, ws_values):
+        cached[(row, column)] = value
+    title = ws_formulas.title
+    for row, column, raw in _parsed_cells(book, ws_formulas):
+        where = (row, column)
+        formula = _formula_text(raw)
+        if formula is None:
+            cells[where] = Cell(title, row, column, raw)
+            continue
+        book.formula_cells += 1
+        value = cached.get(where)
+        if value is None:
+            book.formulas_without_value += 1
+        cells[where] = Cell(title, row, column, value, formula)
     return cells
+
+
+def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any]]:
+    """The cells a sheet's XML holds, as (row, column, value): the cells that are there, not the
+    rectangle its <dimension> claims (a hostile file may claim all 17 billion)."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    workbook = ws.parent
+    with ws._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            ws._shared_strings,
+            data_only=workbook.data_only,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for _, row in parser.parse():
+            for cell in row:
+                value = cell["value"]
+                if value is None:
+                    continue
+                book.cells_read += 1
+                if book.cells_read > MAX_CELLS:
+                    raise WorkbookError(
+                        f"{book.path}: more than {MAX_CELLS:,} cells; sheetnet reads at most that many (refused)"
+                    )
+                yield cell["row"], cell["column"], value
 
 
 def _formula_text(raw: Any) -> str | None:

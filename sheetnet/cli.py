@@ -6,6 +6,7 @@ import contextlib
 import functools
 import json
 import math
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,15 +34,39 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_TROUBLE)
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C, so a half-written workbook is removed."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+        self.name = signal.Signals(number).name
+
+
+def _stop_cleanly_on(*names: str) -> None:
+    def stop(number: int, frame: object) -> None:
+        raise Terminated(number)
+
+    for name in names:
+        sig = getattr(signal, name, None)  # SIGHUP does not exist on Windows
+        if sig is not None:
+            with contextlib.suppress(ValueError, OSError):  # not the main thread
+                signal.signal(sig, stop)
+
+
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn a user's mistake into one line and exit 2; an internal error into one line and exit 3."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _stop_cleanly_on("SIGTERM", "SIGHUP")
         try:
             return command(*args, **kwargs)
         except SheetnetError as exc:
             _fail(str(exc))
+        except Terminated as exc:
+            click.echo(f"sheetnet: stopped by {exc.name}; no file was changed", err=True)
+            sys.exit(128 + exc.number)
         except KeyboardInterrupt:
             click.echo("sheetnet: interrupted; no file was changed", err=True)
             sys.exit(130)

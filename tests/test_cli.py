@@ -186,3 +186,32 @@ def test_an_internal_error_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatc
     assert result.output.strip() == (
         "sheetnet: internal error: ZeroDivisionError: simulated bug (run with --debug for details)"
     )
+
+
+def test_a_killed_run_leaves_the_previous_workbook_and_no_temporary_file(tmp_path: Path) -> None:
+    """SIGTERM in the middle of writing: exit 143, the earlier workbook as it was, nothing left behind."""
+    import signal
+    import time
+
+    out = tmp_path / "run.xlsx"
+    first = subprocess.run(
+        [sys.executable, "-m", "sheetnet", "run", "--iters", "2", "--out", str(out), "-q"], capture_output=True
+    )
+    assert first.returncode == 0
+    before = out.read_bytes()
+    xor = Path(__file__).resolve().parent.parent / "examples" / "xor.toml"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sheetnet", "run", "--config", str(xor), "--iters", "100000", "--out", str(out), "-q"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".~run-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(tmp_path.glob(".~run-*")), "the run never started writing"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143
+    assert "stopped by SIGTERM; no file was changed" in stderr and "Traceback" not in stderr
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.xlsx"]
