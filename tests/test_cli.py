@@ -103,9 +103,15 @@ def test_overrides_beat_the_file(runner: CliRunner) -> None:
         (["run", "--lr", "0"], "finite number greater than 0"),
         (["run", "--config", "missing.toml"], "missing.toml: no such file"),
         (["run", "--out", "."], "is a folder"),
+        (["run", "--lr", "inf"], "finite number greater than 0"),
+        (["run", "--iters", "-3"], "--iters"),
+        (["run", "--out", "notes.txt/sub/run.xlsx"], "cannot create the folder notes.txt/sub"),
+        (["run", "--out", "/proc/sheetnet.xlsx"], "cannot write in the folder /proc"),
+        (["run", "--layout", "columns"], "--layout"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(runner: CliRunner, args: list[str], message: str) -> None:
+    Path("notes.txt").write_text("a file, not a folder")
     result = runner.invoke(main, args)
     assert result.exit_code == 2
     assert message in result.stderr
@@ -215,3 +221,14 @@ def test_a_killed_run_leaves_the_previous_workbook_and_no_temporary_file(tmp_pat
     assert "stopped by SIGTERM; no file was changed" in stderr and "Traceback" not in stderr
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.xlsx"]
+
+
+def test_debug_shows_the_traceback_of_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sheetnet.trace
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("simulated bug")
+
+    monkeypatch.setattr(sheetnet.trace, "Run", broken)
+    result = CliRunner().invoke(main, ["--debug", "run", "--out", "unused.xlsx"])
+    assert isinstance(result.exception, ZeroDivisionError)

@@ -1,0 +1,193 @@
+"""Property tests (hypothesis): any valid network file runs and its --json round-trips; any
+mutation of a valid file gives exit 0 or 2 with one line, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from sheetnet.cli import main
+from sheetnet.spec import DEFAULT_TOML, load_network
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def toml_text(data: dict[str, Any]) -> str:
+    """A network file from plain data: scalars and lists first, then tables, then arrays of tables."""
+    lines, tables, arrays = [], [], []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            tables.append((key, value))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            arrays.append((key, value))
+        else:
+            lines.append(f"{_key(key)} = {_value(value)}")
+    for key, table in tables:
+        lines.append(f"\n[{_key(key)}]")
+        lines.extend(f"{_key(k)} = {_value(v)}" for k, v in table.items())
+    for key, items in arrays:
+        for item in items:
+            lines.append(f"\n[[{_key(key)}]]")
+            lines.extend(f"{_key(k)} = {_value(v)}" for k, v in item.items())
+    return "\n".join(lines) + "\n"
+
+
+def _key(key: str) -> str:
+    return key if key.replace("_", "").isalnum() and key.isascii() else json.dumps(key)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, int | str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(value)
+
+
+small = st.floats(min_value=-2, max_value=2, allow_nan=False).map(lambda v: round(v, 3))
+
+
+@st.composite
+def networks(draw: st.DrawFn) -> dict[str, Any]:
+    layers = draw(st.lists(st.integers(1, 3), min_size=2, max_size=4))
+    activation = draw(st.sampled_from(["relu", "leaky_relu", "sigmoid", "tanh", "linear"]))
+    loss = draw(st.sampled_from(["half_squared_error", "mse", "cross_entropy"]))
+    outputs = ["softmax", "sigmoid"] if loss == "cross_entropy" else ["linear", "sigmoid", "tanh", "softmax"]
+    output = draw(st.sampled_from(outputs))
+    optimizer = draw(st.sampled_from(["sgd", "momentum", "adam"]))
+    n = draw(st.integers(1, 3))
+    samples = []
+    for _ in range(n):
+        x = [draw(small) for _ in range(layers[0])]
+        if loss == "cross_entropy" and output == "softmax":
+            hot = draw(st.integers(0, layers[-1] - 1))
+            y = [1.0 if k == hot else 0.0 for k in range(layers[-1])]
+        elif loss == "cross_entropy":
+            y = [draw(st.sampled_from([0.0, 0.25, 1.0])) for _ in range(layers[-1])]
+        else:
+            y = [draw(small) for _ in range(layers[-1])]
+        samples.append({"x": x, "y": y})
+    data: dict[str, Any] = {
+        "layers": layers,
+        "activation": activation,
+        "output_activation": output,
+        "loss": loss,
+        "lr": draw(st.sampled_from([0.001, 0.01, 0.1, 0.5])),
+        "iters": draw(st.integers(1, 3)),
+        "optimizer": optimizer,
+        "train_biases": draw(st.booleans()),
+        "init": {"seed": draw(st.integers(0, 10_000))},
+        "samples": samples,
+    }
+    return data
+
+
+@SETTINGS
+@given(networks())
+def test_any_valid_network_runs_and_its_json_round_trips(data: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "net.toml"
+        config.write_text(toml_text(data), encoding="utf-8")
+        runner = CliRunner()
+        result = runner.invoke(main, ["run", "--config", str(config), "--json", "-q", "--out", f"{tmp}/a.xlsx"])
+        assert result.exit_code == 0, result.output
+        first = json.loads(result.stdout)
+        assert len(first["iterations"]) == data["iters"]
+        # The network --json shows is a network file that gives the very same run.
+        again = Path(tmp) / "again.toml"
+        again.write_text(toml_text(first["network"]), encoding="utf-8")
+        assert load_network(again).to_dict() == first["network"]
+        second = runner.invoke(main, ["run", "--config", str(again), "--json", "-q", "--out", f"{tmp}/b.xlsx"])
+        assert second.exit_code == 0, second.output
+        assert json.loads(second.stdout) == first
+
+
+BASE = tomllib.loads(DEFAULT_TOML)
+PATHS = [
+    ("layers",),
+    ("activation",),
+    ("output_activation",),
+    ("loss",),
+    ("lr",),
+    ("iters",),
+    ("init",),
+    ("init", "W1"),
+    ("init", "B1"),
+    ("init", "W2"),
+    ("init", "B3"),
+    ("samples",),
+    ("samples", 0, "x"),
+    ("samples", 0, "y"),
+]
+junk = st.one_of(
+    st.text(max_size=5),
+    st.integers(-5, 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.lists(st.one_of(st.integers(-3, 3), st.text(max_size=2)), max_size=4),
+    st.lists(st.lists(st.floats(-3, 3), max_size=3), max_size=3),
+    st.just([]),
+    st.dictionaries(st.sampled_from(["a", "W1", "seed"]), st.integers(0, 3), max_size=2),
+)
+
+
+@st.composite
+def mutations(draw: st.DrawFn) -> dict[str, Any]:
+    data = json.loads(json.dumps(BASE))
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(PATHS))
+        parent: Any = data
+        for step in path[:-1]:
+            try:
+                parent = parent[step]
+            except (KeyError, IndexError, TypeError):
+                break
+        else:
+            action = draw(st.sampled_from(["replace", "delete", "unknown key"]))
+            if action == "unknown key" and isinstance(parent, dict):
+                parent[draw(st.sampled_from(["learning_rate", "Layers", "activations", "x", "zzz"]))] = draw(junk)
+            elif action == "delete" and isinstance(parent, dict):
+                parent.pop(path[-1], None)
+            elif isinstance(parent, dict) or (isinstance(parent, list) and isinstance(path[-1], int)):
+                try:
+                    parent[path[-1]] = draw(junk)
+                except IndexError:
+                    pass
+    return data
+
+
+@SETTINGS
+@given(mutations())
+def test_any_mutation_of_a_valid_file_gives_exit_0_or_2_and_one_line(data: dict[str, Any]) -> None:
+    try:
+        text = toml_text(data)
+    except TypeError:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "net.toml"
+        config.write_text(text, encoding="utf-8")
+        result = CliRunner().invoke(main, ["run", "--config", str(config), "-q", "--out", f"{tmp}/a.xlsx"])
+        assert result.exit_code in (0, 2), (text, result.output)
+        event(f"exit {result.exit_code}")
+        assert "Traceback" not in result.output
+        if result.exit_code == 2:
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("sheetnet: error: "), result.stderr
