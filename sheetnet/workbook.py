@@ -14,9 +14,9 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import xlsxwriter
-from xlsxwriter.chart import Chart
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
@@ -52,6 +52,9 @@ from sheetnet.net import (
 )
 from sheetnet.spec import Network
 from sheetnet.trace import Run, Trace
+
+if TYPE_CHECKING:
+    from xlsxwriter.chart import Chart
 
 MARK = "sheetnet"  # custom document property: this workbook was written by sheetnet
 NUMBER_FORMAT = "0.0#####"
