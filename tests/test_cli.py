@@ -232,3 +232,23 @@ def test_debug_shows_the_traceback_of_an_internal_error(monkeypatch: pytest.Monk
     monkeypatch.setattr(sheetnet.trace, "Run", broken)
     result = CliRunner().invoke(main, ["--debug", "run", "--out", "unused.xlsx"])
     assert isinstance(result.exception, ZeroDivisionError)
+
+
+def test_a_full_disk_loses_nothing(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills up while the workbook is saved: exit 2, the earlier workbook intact, no temporary file."""
+    import errno
+
+    import xlsxwriter
+
+    assert runner.invoke(main, ["run", "--out", "run.xlsx", "-q"]).exit_code == 0
+    before = Path("run.xlsx").read_bytes()
+
+    def full(self: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", full)
+    result = runner.invoke(main, ["run", "--lr", "0.02", "--out", "run.xlsx"])
+    assert result.exit_code == 2
+    assert "cannot write run.xlsx: No space left on device" in result.stderr
+    assert Path("run.xlsx").read_bytes() == before
+    assert sorted(p.name for p in Path(".").iterdir() if p.name.startswith(".~")) == []
