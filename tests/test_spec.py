@@ -56,6 +56,11 @@ def test_scalar_is_accepted_for_a_one_element_vector() -> None:
         ('activation = "relu"', 'activation = "softmax"', "activation: 'softmax' is not supported"),
         (
             'loss = "half_squared_error"',
+            'loss = "hinge"',
+            "line 8: loss: 'hinge' is not supported; supported: half_squared_error, mse, cross_entropy",
+        ),
+        (
+            'loss = "half_squared_error"',
             'loss = "cross_entropy"',
             'loss: cross_entropy needs output_activation = "softmax" or "sigmoid", not "linear"',
         ),
