@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sheetnet.book import Book, Cell, cell_address
+from sheetnet.book import Book, Cell, cell_address, column_letter
 from sheetnet.graph import Expr, Key, Ref
 from sheetnet.net import CARRIED, PARAMETERS, UPDATE, Quantity
 from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH, SLIP
@@ -51,8 +51,6 @@ class Difference:
 
     @property
     def cell(self) -> str:
-        from sheetnet.book import column_letter
-
         return f"{column_letter(self.col)}{self.row}"
 
     @property
@@ -582,7 +580,7 @@ class _Locator:
             after = (self.neighbours or [])[after_n]
             assert after is not None
             if before[0] == after[0] and abs(before[1] - after[1]) < NEIGHBOUR_ROWS:
-                region |= set(_box(before, after, 0))
+                region |= set(_box(before, after))
         targets = [element.expected] + ([element.local] if element.local is not None else [])
         found: list[tuple[float, Cell]] = []
         for p in region:
@@ -618,9 +616,10 @@ def _within(p: Position, anchor: Position) -> bool:
     return p[0] == anchor[0] and abs(p[1] - anchor[1]) <= WINDOW_ROWS and abs(p[2] - anchor[2]) <= WINDOW_COLS
 
 
-def _box(a: Position, b: Position, margin: int) -> Iterator[Position]:
-    rows = range(min(a[1], b[1]) - margin, max(a[1], b[1]) + margin + 1)
-    cols = range(min(a[2], b[2]) - margin, max(a[2], b[2]) + margin + 1)
+def _box(a: Position, b: Position) -> Iterator[Position]:
+    """The cells of the rectangle with corners a and b (on a's sheet)."""
+    rows = range(min(a[1], b[1]), max(a[1], b[1]) + 1)
+    cols = range(min(a[2], b[2]), max(a[2], b[2]) + 1)
     for r in rows:
         for c in cols:
             yield (a[0], r, c)
