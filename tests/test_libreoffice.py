@@ -108,3 +108,20 @@ def test_changing_an_initial_weight_retrains(soffice: str, tmp_path: Path) -> No
     from dataclasses import replace
 
     _assert_matches_trace(recalculated, run(replace(network, weights=tuple(weights))))
+
+
+@pytest.mark.parametrize("layout", ["blocks", "rows"])
+def test_an_overflowed_run_is_a_valid_workbook_libreoffice_opens(soffice: str, tmp_path: Path, layout: str) -> None:
+    """η far too large: the numbers overflow, the file stays valid, LibreOffice opens and recalculates it."""
+    trace = run(default_network().with_overrides(iters=3, lr=1e200))
+    assert trace.first_non_finite() is not None
+    path = write_workbook(trace, tmp_path / f"overflow-{layout}.xlsx", layout=layout)
+    (recalculated,) = recalculate([path], tmp_path / "out")
+    values = [
+        c.value
+        for s in openpyxl.load_workbook(recalculated, data_only=True).worksheets
+        for r in s.iter_rows()
+        for c in r
+    ]
+    assert any(isinstance(v, str) and v.startswith("#") for v in values)  # the overflow shows as an error
+    assert 2.0 in values  # and the rest is there: x on Setup

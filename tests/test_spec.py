@@ -92,6 +92,7 @@ def test_scalar_is_accepted_for_a_one_element_vector() -> None:
         ("W1 = [[1.0], [1.0]]", "W1 = [[1.0], [1.0, 2.0]]", "init.W1: has shape 2 rows of different lengths"),
         ("W1 = [[1.0], [1.0]]", "", "init.W1: missing; give a 2×1 matrix"),
         ("y = [1.0]", "y = [1.0, 2.0]", "samples[0].y: expected 1 numbers (layers[-1] = 1 outputs), got 2"),
+        ("x = [2.0]", "x = [2.0, 1.0]", "line 22: samples[0].x: expected 1 numbers (layers[0] = 1 inputs), got 2"),
         ("lr = 0.01", "lr = -0.01", "lr: must be greater than 0"),
         ("lr = 0.01", "lr = inf", "lr: expected a finite number, got inf"),
         ("iters = 3", "iters = 0", "iters: expected a whole number of at least 1, got 0"),
