@@ -10,12 +10,15 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sheetnet import __version__
 from sheetnet.errors import SheetnetError
+
+if TYPE_CHECKING:
+    from sheetnet.spec import Network
 
 DEFAULT_OUT = Path("workbooks") / "sheetnet.xlsx"
 SHOW_ALL_UP_TO = 10  # a longer run prints the tables of its first HEAD and last TAIL iterations
@@ -120,15 +123,33 @@ def main(debug: bool) -> None:
     """
 
 
+def _network_options(config_help: str) -> Callable[[Callable[..., Any]], Any]:
+    """--config, --iters and --lr, as `run` and `check` take them."""
+
+    options = [
+        click.option("--config", "config", type=click.Path(path_type=Path), help=config_help),
+        click.option("--iters", type=click.IntRange(min=1), help="Number of iterations (overrides the file)."),
+        click.option("--lr", type=float, callback=_positive_finite, help="Learning rate η (overrides the file)."),
+    ]
+
+    def apply(command: Callable[..., Any]) -> Any:
+        for option in reversed(options):  # click lists options in decorator order, top first
+            command = option(command)
+        return command
+
+    return apply
+
+
+def _network(config: Path | None, iters: int | None, lr: float | None) -> Network:
+    """The network of --config (the notes' network without it), with --iters and --lr applied."""
+    from sheetnet.spec import default_network, load_network
+
+    network = load_network(config) if config is not None else default_network()
+    return network.with_overrides(iters=iters, lr=lr)
+
+
 @main.command()
-@click.option(
-    "--config",
-    "config",
-    type=click.Path(path_type=Path),
-    help="Network file (TOML). Default: the notes' 1-2-2-1 ReLU network.",
-)
-@click.option("--iters", type=click.IntRange(min=1), help="Number of iterations (overrides the file).")
-@click.option("--lr", type=float, callback=_positive_finite, help="Learning rate η (overrides the file).")
+@_network_options("Network file (TOML). Default: the notes' 1-2-2-1 ReLU network.")
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -170,7 +191,9 @@ def run(
     layout: str | None,
     all_iterations: bool,
 ) -> None:
-    """Train the network, print each iteration as tables and write the workbook.
+    """Train the network, print its iterations as tables and write the workbook.
+
+    A run of more than 10 iterations prints the first 3 and the last 2, and a loss summary.
 
     Every number in the workbook is a formula over the cells it depends on: change η or an
     initial weight on its Setup sheet and the whole training recomputes.
@@ -183,28 +206,20 @@ def run(
       sheetnet run --config examples/xor.toml --iters 5000     # rows layout, progress bar
       sheetnet run --json | jq '.iterations[-1].loss'
     """
-    from sheetnet.spec import default_network, load_network
     from sheetnet.trace import Run
-    from sheetnet.workbook import BLOCKS, check_output, default_layout, write_workbook
+    from sheetnet.workbook import BLOCKS, default_layout, progress_steps, write_workbook
 
-    network = load_network(config) if config is not None else default_network()
-    network = network.with_overrides(iters=iters, lr=lr)
+    network = _network(config, iters, lr)
     layout = layout or default_layout(network)
-    check_output(network, out, layout=layout, force=force)  # before any training: fail fast
-
     n = network.iters
     show_all = all_iterations or n <= SHOW_ALL_UP_TO
     if as_json or show_all or layout == BLOCKS:
         training = Run(network)
     else:  # keep what the terminal shows; the workbook is written as the iterations come
         training = Run(network, keep=lambda t: t < HEAD or t >= n - TAIL)
-    with _progress(enabled=not (quiet or as_json), total=2 * n if layout == BLOCKS else n) as advance:
-        if layout == BLOCKS:
-            for _ in training:
-                advance()
-            written = write_workbook(training.trace(), out, force=force, layout=layout, progress=lambda _: advance())
-        else:
-            written = write_workbook(training, out, force=force, layout=layout, progress=lambda _: advance())
+    # write_workbook checks the output (Excel's limits, --out) before it trains
+    with _progress(enabled=not (quiet or as_json), total=progress_steps(network, layout)) as advance:
+        written = write_workbook(training, out, force=force, layout=layout, progress=advance)
     trace = training.trace()
 
     if as_json:
@@ -316,18 +331,11 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
 
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
-@click.option(
-    "--config",
-    "config",
-    type=click.Path(path_type=Path),
-    help="Network file (TOML) the workbook trains. Default: the notes' 1-2-2-1 ReLU network.",
-)
-@click.option("--iters", type=click.IntRange(min=1), help="Number of iterations (overrides the file).")
-@click.option("--lr", type=float, callback=_positive_finite, help="Learning rate η (overrides the file).")
+@_network_options("Network file (TOML) the workbook trains. Default: the notes' 1-2-2-1 ReLU network.")
 @_tolerance_option("--rtol", None, "Relative tolerance for every number (default: by how the number is written).")
 @_tolerance_option("--atol", None, "Absolute tolerance for every number (default: by how the number is written).")
 @click.option("--all", "show_all", is_flag=True, help="List every number of the run, found or not.")
-@click.option("--max", "limit", type=click.IntRange(min=0), default=12, show_default=True, help="Mismatches to show.")
+@click.option("--max", "limit", type=click.IntRange(min=0), default=12, show_default=True, help="Slips to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_recalc_option
 @handle_errors
@@ -359,11 +367,9 @@ def check(
     """
     from sheetnet.book import read_book, require_cached_values
     from sheetnet.compare import Tolerance, check_book
-    from sheetnet.spec import default_network, load_network
     from sheetnet.trace import run as train
 
-    network = load_network(config) if config is not None else default_network()
-    network = network.with_overrides(iters=iters, lr=lr)
+    network = _network(config, iters, lr)
     book = read_book(workbook, recalc=recalc)
     require_cached_values(book)
     result = check_book(book, train(network), Tolerance(rtol=rtol, atol=atol))

@@ -53,7 +53,7 @@ class Printer:
         n = network.iters
         shown = [g for g in self.trace.iterations if show_all or g.t < head or g.t >= n - tail]
         for graph in shown:
-            if graph.t >= head and not show_all and n - tail - head > 0 and graph.t == n - tail:
+            if not show_all and graph.t == n - tail > head:
                 self.console.print(
                     f"[dim]… iterations {head}–{n - tail - 1} are not shown (--all-iterations prints them; "
                     "the workbook holds them all)[/dim]"

@@ -7,12 +7,13 @@ replaced without `force`.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,7 +87,21 @@ MAX_ROWS = 1_048_576
 MAX_COLS = 16_384
 MAX_FORMULA = 8_192  # characters Excel's formula bar takes (a cell may hold 32,767)
 
-Progress = Callable[[int], None]  # called with the number of iterations written so far
+Progress = Callable[[], None]  # called once per step of a run's training and writing
+
+
+def progress_steps(network: Network, layout: str) -> int:
+    """How many times `write_workbook` calls `progress`: blocks train, then write a sheet each."""
+    return network.iters * (2 if layout == BLOCKS else 1)
+
+
+def _trained(source: Trace | Run, progress: Progress | None) -> Trace:
+    if isinstance(source, Trace):
+        return source
+    for _ in source:
+        if progress is not None:
+            progress()
+    return source.trace()
 
 
 def default_layout(network: Network) -> str:
@@ -104,8 +119,9 @@ def write_workbook(
 ) -> Path:
     """Write the workbook of a run to `path` atomically; return the path written.
 
-    The blocks layout needs a complete `Trace`. The rows layout also takes a `Run` and trains
-    while it writes, row by row, in constant memory.
+    `source` is a finished `Trace`, or a `Run` to train here, after the output has been checked:
+    the blocks layout trains it first, the rows layout while it writes, row by row, in constant
+    memory. `progress` is called once per step (`progress_steps`).
     """
     path = Path(path)
     check_output(source.network, path, layout=layout, force=force)
@@ -122,9 +138,7 @@ def write_workbook(
         if layout == ROWS:
             _write_rows(source, temporary, progress)
         else:
-            if isinstance(source, Run) or not source.complete:
-                raise ValueError("the blocks layout needs every iteration: pass a complete Trace")
-            _write(source, temporary, progress)
+            _write(_trained(source, progress), temporary, progress)
         _chmod_like_new_file(temporary)
         os.replace(temporary, path)
     except BaseException as exc:
@@ -173,9 +187,9 @@ def check_output(network: Network, path: str | Path, *, layout: str, force: bool
 def check_fits(network: Network, layout: str) -> None:
     """Refuse, before anything is written, a run that does not fit in Excel's limits."""
     setup = setup_quantities(network)
-    graphs = [build_iteration(network, 0)]  # every iteration's formulas are as long as the first's
+    first = build_iteration(network, 0)  # every iteration's formulas are as long as the first's
     if layout == ROWS:
-        rows = RowsLayout(network, setup, graphs[0])
+        rows = RowsLayout(network, setup, first)
         needed = rows.row(network.iters) + 1
         if needed > MAX_ROWS:
             raise LimitError(
@@ -188,21 +202,18 @@ def check_fits(network: Network, layout: str) -> None:
                 f"Excel allows {MAX_COLS:,} columns: use --layout blocks, fewer samples or a smaller network"
             )
         cells = rows.on(TRAINING)
-        checked = [(g, q) for g in graphs for q in g.quantities if q.exprs is not None]
     else:
-        blocks = BlocksLayout(network, setup, graphs)
+        blocks = BlocksLayout(network, setup, [first])
         for plan in [blocks.setup, *blocks.iterations]:
             if len(plan.rows) > MAX_ROWS or plan.note_col + 1 > MAX_COLS:
                 raise LimitError(
                     f"the sheet {plan.name} would need {len(plan.rows):,} rows and {plan.note_col + 1:,} columns; "
                     f"Excel allows {MAX_ROWS:,} × {MAX_COLS:,}: use --layout rows or a smaller network"
                 )
-        cells = None
-        checked = [(g, q) for g in graphs for q in g.quantities if q.exprs is not None]
-    for graph, quantity in checked:
-        where = cells if cells is not None else blocks.on(iteration_sheet(graph.t))  # type: ignore[possibly-undefined]
+        cells = blocks.on(iteration_sheet(0))
+    for quantity in first.quantities:
         for i, expr in enumerate(quantity.exprs or ()):
-            length = len(render(expr, where))
+            length = len(render(expr, cells))
             if length > MAX_FORMULA:
                 raise LimitError(
                     f"the formula of {quantity.element_name(i)} would be {length:,} characters long; Excel "
@@ -240,10 +251,10 @@ def _write(trace: Trace, filename: str, progress: Progress | None) -> None:
     _write_plan(workbook, formats, layout, trace.values, layout.setup)
     _define_names(workbook, layout)
     _write_summary(workbook, formats, layout, trace)
-    for t, plan in enumerate(layout.iterations):
+    for plan in layout.iterations:
         _write_plan(workbook, formats, layout, trace.values, plan)
         if progress is not None:
-            progress(t + 1)
+            progress()
     workbook.close()
 
 
@@ -253,17 +264,6 @@ def _write_rows(source: Trace | Run, filename: str, progress: Progress | None) -
         steps: Iterable[tuple[IterationGraph, dict[Key, float]]] = ((g, source.values) for g in source.iterations)
     else:
         steps = source
-    with _Collector() as collector:
-        _write_rows_with(source, steps, filename, progress, collector)
-
-
-def _write_rows_with(
-    source: Trace | Run,
-    steps: Iterable[tuple[IterationGraph, dict[Key, float]]],
-    filename: str,
-    progress: Progress | None,
-    collector: _Collector,
-) -> None:
     network = source.network
     workbook = _new_workbook(filename, network, constant_memory=True)
     formats = _Formats(workbook)
@@ -271,23 +271,24 @@ def _write_rows_with(
     previous: IterationGraph | None = None
     sheet = summary = None
     losses = []
-    for graph, values in steps:
-        if layout is None:
-            layout = RowsLayout(network, source.setup, graph)
-            _write_plan(workbook, formats, layout, values, layout.setup)
-            _define_names(workbook, layout)
-            summary = workbook.add_worksheet("Summary")
-            sheet = _training_sheet(workbook, formats, layout)
-            writer = _RowWriter(sheet, formats, layout)
-        sheet.write_number(layout.row(graph.t), 0, graph.t, formats.iteration)
-        # the parameters used: copied from Setup in row 0, the update of the row above after that
-        writer.write(values, layout.parameters(graph) if previous is None else layout.updates(previous))
-        writer.write(values, layout.in_row(graph))
-        losses.append(values[graph.loss().keys[0]])
-        previous = graph
-        if progress is not None:
-            progress(graph.t + 1)
-        collector.step()
+    with _collecting_every(64) as tick:
+        for graph, values in steps:
+            if layout is None:
+                layout = RowsLayout(network, source.setup, graph)
+                _write_plan(workbook, formats, layout, values, layout.setup)
+                _define_names(workbook, layout)
+                summary = workbook.add_worksheet("Summary")
+                sheet = _training_sheet(workbook, formats, layout)
+                writer = _RowWriter(sheet, formats, layout)
+            sheet.write_number(layout.row(graph.t), 0, graph.t, formats.iteration)
+            # the parameters used: copied from Setup in row 0, the update of the row above after that
+            writer.write(values, layout.parameters(graph) if previous is None else layout.updates(previous))
+            writer.write(values, layout.in_row(graph))
+            losses.append(values[graph.loss().keys[0]])
+            previous = graph
+            tick()
+            if progress is not None:
+                progress()
     assert layout is not None and previous is not None and sheet is not None and summary is not None
     sheet.write_string(layout.row(network.iters), 0, "end", formats.iteration)
     writer.write(values, layout.updates(previous))
@@ -295,27 +296,26 @@ def _write_rows_with(
     workbook.close()
 
 
-class _Collector:
-    """Python's cyclic garbage collector, run every so many iterations instead of every so many
-    allocations. Writing a row allocates thousands of small objects, which otherwise trigger
-    collections that walk the whole heap: a fifth of the time of a long run. Nothing sheetnet
-    makes per iteration is cyclic, so little waits for the periodic collection."""
+@contextlib.contextmanager
+def _collecting_every(steps: int) -> Iterator[Callable[[], None]]:
+    """Python's cyclic garbage collector run every `steps` iterations (call the function given at
+    each one) instead of every so many allocations. Writing a row allocates thousands of small
+    objects, which otherwise trigger collections that walk the whole heap: a fifth of the time of
+    a long run. Nothing sheetnet makes per iteration is cyclic, so little waits for a collection."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    count = 0
 
-    EVERY = 64
-
-    def __enter__(self) -> _Collector:
-        self.was_enabled = gc.isenabled()
-        self.count = 0
-        gc.disable()
-        return self
-
-    def step(self) -> None:
-        self.count += 1
-        if self.count % self.EVERY == 0:
+    def tick() -> None:
+        nonlocal count
+        count += 1
+        if count % steps == 0:
             gc.collect()
 
-    def __exit__(self, *exc: object) -> None:
-        if self.was_enabled:
+    try:
+        yield tick
+    finally:
+        if was_enabled:
             gc.enable()
 
 

@@ -179,7 +179,7 @@ def test_wide_layers_split_the_tables_to_fit(runner: CliRunner) -> None:
     assert max(len(line) for line in result.output.splitlines()) <= 100
 
 
-def test_an_internal_error_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_internal_error_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Exit 1 means "different" for check and diff, so a bug in sheetnet must not use it."""
     import sheetnet.trace
 
@@ -187,7 +187,7 @@ def test_an_internal_error_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatc
         raise ZeroDivisionError("simulated bug")
 
     monkeypatch.setattr(sheetnet.trace, "Run", broken)
-    result = CliRunner().invoke(main, ["run", "--out", "unused.xlsx"])
+    result = CliRunner().invoke(main, ["run", "--out", str(tmp_path / "unused.xlsx")])
     assert result.exit_code == 3
     assert result.output.strip() == (
         "sheetnet: internal error: ZeroDivisionError: simulated bug (run with --debug for details)"
@@ -223,14 +223,14 @@ def test_a_killed_run_leaves_the_previous_workbook_and_no_temporary_file(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.xlsx"]
 
 
-def test_debug_shows_the_traceback_of_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_debug_shows_the_traceback_of_an_internal_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import sheetnet.trace
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("simulated bug")
 
     monkeypatch.setattr(sheetnet.trace, "Run", broken)
-    result = CliRunner().invoke(main, ["--debug", "run", "--out", "unused.xlsx"])
+    result = CliRunner().invoke(main, ["--debug", "run", "--out", str(tmp_path / "unused.xlsx")])
     assert isinstance(result.exception, ZeroDivisionError)
 
 
