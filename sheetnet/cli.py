@@ -311,7 +311,7 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
       sheetnet diff a.xlsx b.xlsx --json | jq '.differences | length'
     """
     from sheetnet.book import read_book, require_cached_values
-    from sheetnet.compare import diff_books
+    from sheetnet.diff import diff_books
 
     book_a, book_b = read_book(a, recalc=recalc), read_book(b, recalc=recalc)
     for book in (book_a, book_b):
@@ -366,13 +366,12 @@ def check(
       sheetnet check homework.xlsx --json | jq '.mismatches[0]'
     """
     from sheetnet.book import read_book, require_cached_values
-    from sheetnet.compare import Tolerance, check_book
-    from sheetnet.trace import run as train
+    from sheetnet.check import Tolerance, check_book
 
     network = _network(config, iters, lr)
     book = read_book(workbook, recalc=recalc)
     require_cached_values(book)
-    result = check_book(book, train(network), Tolerance(rtol=rtol, atol=atol))
+    result = check_book(book, network, Tolerance(rtol=rtol, atol=atol))
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:
@@ -382,7 +381,7 @@ def check(
 
         print_check(Console(highlight=False), result, limit=limit, show_all=show_all)
     _warn_uncached(book)
-    sys.exit(1 if result.mismatches else 0)
+    sys.exit(result.exit_code)
 
 
 def _warn_uncached(*books: Any) -> None:

@@ -11,12 +11,13 @@ from rich.panel import Panel
 from rich.table import Table
 
 from sheetnet.net import PARAMETERS, UPDATE, IterationGraph, Quantity, loss_text
-from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH
+from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH, SLIP
 from sheetnet.trace import Trace
 
 if TYPE_CHECKING:
     from sheetnet.book import Cell
-    from sheetnet.compare import CheckResult, DiffResult, Element
+    from sheetnet.check import CheckResult, Element
+    from sheetnet.diff import DiffResult
 
 LABEL_WIDTH = 34  # room kept for the quantity column when splitting wide tables
 LOSS_TABLE_UP_TO = 10  # a longer run gets a sparkline and LOSS_SAMPLES rows instead of a row per iteration
@@ -252,13 +253,17 @@ def print_diff(console: Console, result: DiffResult, limit: int = 20) -> None:
 
 
 def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_all: bool = False) -> None:
-    """What `check` found: the first mismatch first, then the mismatches, then quantity by quantity."""
-    network = result.trace.network
-    iters = len(result.trace.iterations)
+    """What `check` found: the tables, the first slip and why, the slips, then quantity by quantity."""
+    network = result.network
+    iters = network.iters
     console.print(
         f"[bold]sheetnet check[/bold] {escape(str(result.book.path))} · {network.shape_text} "
         f"{network.activation} network · η = {number(network.lr)} · {iters} iteration{'s' if iters != 1 else ''}"
     )
+    if result.message:
+        console.print(f"[red]{escape(result.message)}[/red]")
+    if len(result.tables) > 1:
+        console.print(_tables_table(result))
     first = result.first_mismatch
     if first is not None:
         assert first.cell is not None
@@ -269,13 +274,15 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
             f"expected [bold green]{number(first.expected, 10)}[/bold green], "
             f"found [bold red]{_cell_text(first.found)}[/bold red]"
         )
+        if first.explanation:
+            text += f"\n{escape(first.explanation)}"
         if later:
             text += f"\n{len(later)} more mismatch{'es' if len(later) != 1 else ''} after it"
             if follows:
                 text += (
                     f"; {follows} of them follow from earlier ones (they agree with the workbook's own earlier numbers)"
                 )
-        title = "[bold red]First mismatch[/bold red]"
+        title = "[bold red]First slip[/bold red]" if first.kind == SLIP else "[bold red]First mismatch[/bold red]"
         console.print(Panel(text, title=title, title_align="left", border_style="red", expand=False))
     if show_all:
         console.print(_elements_table(result.elements, "Every number of the run, in calculation order"))
@@ -292,8 +299,31 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
                 f"{follows} more mismatch{'es' if follows != 1 else ''} follow from these: they agree with "
                 "the workbook's own earlier numbers (--all or --json lists them)."
             )
-    console.print(_quantities_table(result))
+    if result.tables:
+        console.print(_quantities_table(result))
     console.print(_summary(result))
+
+
+def _tables_table(result: CheckResult) -> Table:
+    table = Table(title="Tables that train this network", title_justify="left", title_style="bold")
+    table.add_column("sheet")
+    table.add_column("cells")
+    table.add_column("η", justify="right")
+    table.add_column("iterations", justify="right")
+    table.add_column("verdict")
+    table.add_column("first slip")
+    for t in result.tables:
+        first = t.first_slip
+        style = "green" if t.verdict == "right" else "red"
+        table.add_row(
+            escape(t.sheet),
+            escape(t.range),
+            number(t.eta),
+            str(t.iterations),
+            f"[{style}]{escape(t.verdict)}[/{style}]",
+            escape(first.cell.address) if first is not None and first.cell is not None else "",
+        )
+    return table
 
 
 def _elements_table(elements: list[Element], title: str) -> Table:
@@ -320,7 +350,7 @@ def _elements_table(elements: list[Element], title: str) -> Table:
 
 
 def _quantities_table(result: CheckResult) -> Table:
-    iters = len(result.trace.iterations)
+    iters = result.network.iters
     groups: dict[str, list[Element]] = {}
     for e in result.elements:
         groups.setdefault(e.group, []).append(e)
@@ -360,19 +390,19 @@ def _short(cell: Cell, one_sheet: bool) -> str:
 def _summary(result: CheckResult) -> str:
     found, absent, total = result.count(FOUND), result.count(ABSENT), len(result.elements)
     mismatched = len(result.mismatches)
-    last_t = max((e.t for e in result.elements if e.cell is not None), default=None)
-    iters = len(result.trace.iterations)
     parts = [f"found {found} of {total} numbers", f"{mismatched} mismatched", f"{absent} absent"]
-    text = ("[red]Mismatch[/red]: " if mismatched else "[green]No mismatch[/green]: ") + ", ".join(parts) + "."
+    if result.exit_code == 0:
+        text = "[green]No mismatch[/green]: "
+    elif mismatched:
+        text = "[red]Mismatch[/red]: "
+    else:
+        text = "[red]Not this run[/red]: "
+    text += ", ".join(parts) + "."
     if not result.book.numbers():
         text += " The workbook holds no numbers."
-    elif last_t is None or (found < total / 2 and result.unexplained):
-        text += (
-            f" {result.unexplained} numbers in the workbook match nothing of this run: "
-            "is it the right network (--config, --iters, --lr)?"
-        )
-    if last_t is not None and last_t < iters - 1:
-        text += f" The workbook stops after iteration {last_t}: iterations {last_t + 1}–{iters - 1} are absent."
+    for table in result.tables:
+        if table.verdict not in ("right", "wrong"):
+            text += f" {escape(table.sheet)}: {escape(table.reason)}."
     rounded, full = result.precision.get("rounded", 0), result.precision.get("full", 0)
     if not result.tolerance.custom and (rounded or full):
         parts = []

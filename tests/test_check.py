@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 from sheetnet.book import read_book
 from sheetnet.cli import main
-from sheetnet.compare import ABSENT, FOLLOWS, FOUND, SLIP, CheckResult, Tolerance, check_book
+from sheetnet.check import CheckResult, Tolerance, check_book
 from sheetnet.libreoffice import recalculate
 from sheetnet.spec import Network, default_network, load_network
-from sheetnet.trace import run
+from sheetnet.status import ABSENT, FOLLOWS, FOUND, SLIP
 
 from handmade import (
     FIRST_ROW,
@@ -33,7 +33,7 @@ MAZUR = ROOT / "examples" / "mazur-2-2-2.toml"
 
 
 def _check(path: Path, network: Network | None = None, **tolerance: float) -> CheckResult:
-    return check_book(read_book(path), run(network or default_network()), Tolerance(**tolerance))
+    return check_book(read_book(path), network or default_network(), Tolerance(**tolerance))
 
 
 def _by_name(result: CheckResult, t: int, name: str):
@@ -59,7 +59,9 @@ def test_the_notes_typed_in_are_found_and_pass(tmp_path: Path) -> None:
         assert _by_name(result, 0, name).status == ABSENT
     backward = [e for e in result.elements if e.t == 2 and e.quantity.section in ("Backpropagation", "Update")]
     assert [e.name for e in backward if e.status != ABSENT] == ["∂L/∂B3[0]"]  # ∂L/∂B3 = Δ, which is written
-    assert result.count(FOUND) == 124
+    # Every number of the three blocks (the inputs typed above them are no part of the table).
+    assert result.count(FOUND) == 105
+    assert result.tables[0].layout.kind == "blocks" and result.tables[0].verdict == "right"
     exit_code, out = _cli(["check", str(path)])
     assert exit_code == 0
     assert "No mismatch" in out and "stops" not in out
@@ -79,7 +81,7 @@ def test_the_notes_own_slip_is_the_first_mismatch(tmp_path: Path) -> None:
 
     exit_code, out = _cli(["check", str(path)])
     assert exit_code == 1
-    assert "First mismatch" in out and "∂L/∂B1[0]" in out and cells["B1 slip"] in out and "2.5436" in out
+    assert "First slip" in out and "∂L/∂B1[0]" in out and cells["B1 slip"] in out and "2.5436" in out
 
     exit_code, out = _cli(["check", str(path), "--json"])
     data = json.loads(out)
@@ -92,8 +94,11 @@ def test_the_notes_own_slip_is_the_first_mismatch(tmp_path: Path) -> None:
         "found": 2.5436,
         "cell": cells["B1 slip"],
         "kind": "slip",
+        "reads": [],
+        "explanation": "`B43` = ∂L/∂B1[0] is typed as 2.5436; the run gives 2.534567386 "
+        "and the workbook's own numbers give 2.5345625",
     }
-    assert (data["found"], data["absent"], data["total"]) == (122, 44, 168)
+    assert (data["found"], data["absent"], data["total"]) == (103, 75, 180)
     assert data["found"] + data["absent"] + len(data["mismatches"]) == data["total"]
 
 
@@ -247,7 +252,8 @@ def test_a_real_homework_workbook_passes_with_nothing_wrong() -> None:
     assert all(e.cell.row == 120 for e in last)
     # the last row has no update after it
     assert [e.status for e in result.elements if e.t == 87 and e.quantity.section == "Update"] == [ABSENT] * 8
-    assert result.count(FOUND) == 3248
+    assert result.count(FOUND) == 3424
+    assert result.exit_code == 0 and result.tables[0].range == "B33:AF121"
 
 
 # ------------------------------------------------------------------------- sheetnet's own files
@@ -255,15 +261,20 @@ def test_a_real_homework_workbook_passes_with_nothing_wrong() -> None:
 
 def test_sheetnet_own_workbook_is_found_whole(notes_workbook: Path) -> None:
     result = _check(notes_workbook)
-    assert result.count(FOUND) == len(result.elements) and result.mismatches == []
+    ours = [e for e in result.elements if not e.spot.extra]  # ∂L/∂f(O1) is no row of sheetnet's
+    assert all(e.status == FOUND for e in ours) and result.mismatches == []
+    assert result.tables[0].layout.kind == "a sheet per iteration" and result.exit_code == 0
 
 
 def test_a_workbook_of_another_run_is_flagged(notes_workbook: Path) -> None:
-    _, out = _cli(["check", str(notes_workbook), "--lr", "0.02"])
-    assert "is it the right network" in out
+    exit_code, out = _cli(["check", str(notes_workbook), "--lr", "0.02"])
+    assert exit_code == 1
+    assert "no table trains with η = 0.02" in out and "--lr" in out
+    # It is judged with the η it trains with (read from its first update), and is right with it.
     result = _check(notes_workbook, default_network().with_overrides(lr=0.02))
-    assert result.count(FOUND) < len(result.elements) / 2
-    assert result.unexplained > 100
+    assert [(t.eta, t.verdict) for t in result.tables] == [(0.01, "right")]
+    exit_code, out = _cli(["check", str(notes_workbook), "--config", str(MAZUR)])
+    assert exit_code == 1 and "no table in the workbook follows this network" in out
 
 
 def _cli(args: list[str]) -> tuple[int, str]:

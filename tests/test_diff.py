@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from sheetnet.book import column_letter, read_book
 from sheetnet.cli import main
-from sheetnet.compare import diff_books, normalise_formula
+from sheetnet.diff import diff_books, normalise_formula
 from sheetnet.layout import BlocksLayout
 from sheetnet.libreoffice import recalculate
 from sheetnet.spec import default_network

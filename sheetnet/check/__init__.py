@@ -1,0 +1,221 @@
+"""`sheetnet check`: a workbook of any layout against the run, as a pipeline of named stages.
+
+read (`book.read_book`) → find the tables (the sheets holding iteration 0's forward pass) → read
+each table's η from its first update → fit its layout (`fit`) → judge every cell locally and
+explain each slip from its formula (`judge`) → a verdict per table (this module) → render
+(`render.print_check`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sheetnet.book import Book, WorkbookError
+from sheetnet.check.fit import Layout, fit_layout, learning_rate, table_sheets
+from sheetnet.check.grid import Grid
+from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
+from sheetnet.check.spots import RunSpots, run_spots
+from sheetnet.diff import jsonable
+from sheetnet.net import CARRIED, FORWARD, LOSS, PARAMETERS, UPDATE
+from sheetnet.spec import Network
+from sheetnet.status import ABSENT, FOUND, MISMATCH, SLIP
+from sheetnet.trace import run as train
+
+RIGHT, WRONG, STOPS, INCOMPLETE = "right", "wrong", "stops early", "incomplete"
+
+
+@dataclass
+class Table:
+    """One table of the workbook that trains the network, with the η it trains with, and its verdict."""
+
+    sheet: str
+    layout: Layout
+    eta: float
+    run: RunSpots
+    elements: list[Element]
+    range: str = ""
+    verdict: str = RIGHT
+    reason: str = ""
+
+    @property
+    def first_slip(self) -> Element | None:
+        return next((e for e in self.elements if e.kind == SLIP), None)
+
+    @property
+    def iterations(self) -> int:
+        return self.layout.last + 1
+
+    def to_json(self) -> dict[str, Any]:
+        first = self.first_slip
+        return {
+            "sheet": self.sheet,
+            "range": self.range,
+            "layout": self.layout.kind,
+            "eta": self.eta,
+            "iterations": self.iterations,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "first_slip": first.cell.address if first is not None and first.cell is not None else None,
+            "found": sum(e.status == FOUND for e in self.elements),
+            "total": len(self.elements),
+        }
+
+
+@dataclass
+class CheckResult:
+    book: Book
+    network: Network
+    tolerance: Tolerance
+    tables: list[Table]
+    elements: list[Element]
+    precision: dict[str, int] = field(default_factory=dict)
+    unexplained: int = 0  # numbers in the workbook that are no number of the run
+
+    @property
+    def mismatches(self) -> list[Element]:
+        return [e for e in self.elements if e.status == MISMATCH]
+
+    @property
+    def first_mismatch(self) -> Element | None:
+        return next((e for e in self.elements if e.kind == SLIP), None) or next(iter(self.mismatches), None)
+
+    @property
+    def follows_network(self) -> bool:
+        """True if some table trains the network with the η it was checked against."""
+        return any(_same(t.eta, self.network.lr) for t in self.tables)
+
+    @property
+    def exit_code(self) -> int:
+        right = self.tables and all(t.verdict == RIGHT for t in self.tables) and self.follows_network
+        return 0 if right else 1
+
+    @property
+    def message(self) -> str:
+        """Why the workbook does not hold this run, when no table follows it; else ''."""
+        if not self.tables:
+            return (
+                "no table in the workbook follows this network: iteration 0's forward pass "
+                f"({', '.join(_forward_names(self.network))}) is nowhere in it; is it the right network "
+                "(--config)?"
+            )
+        if not self.follows_network:
+            etas = ", ".join(f"{t.sheet}: η = {t.eta:g}" for t in self.tables)
+            return f"no table trains with η = {self.network.lr:g} ({etas}); is it the right --lr?"
+        return ""
+
+    def count(self, status: str) -> int:
+        return sum(e.status == status for e in self.elements)
+
+    def to_json(self) -> dict[str, Any]:
+        first = self.first_mismatch
+        return {
+            "verdict": RIGHT if self.exit_code == 0 else WRONG,
+            "message": self.message,
+            "mismatches": [e.to_json() for e in self.mismatches],
+            "found": self.count(FOUND),
+            "absent": self.count(ABSENT),
+            "total": len(self.elements),
+            "unmatched_cells": self.unexplained,
+            "first_mismatch": first.to_json() if first else None,
+            "tables": [t.to_json() for t in self.tables],
+            "elements": [e.to_json() | ({"table": e.table} if len(self.tables) > 1 else {}) for e in self.elements],
+        }
+
+
+def check_book(book: Book, network: Network, tolerance: Tolerance | None = None, sheet: str | None = None) -> CheckResult:
+    """Judge `book` against `network`'s run: every table that trains it, each with its own η."""
+    tolerance = tolerance or Tolerance()
+    grid = Grid(book)
+    if sheet is not None and sheet not in book.sheets:
+        raise WorkbookError(f"{book.path}: no sheet named {sheet!r} (it has {', '.join(map(repr, book.sheets))})")
+    runs = {network.lr: run_spots(train(network))}
+    first = runs[network.lr]
+    starts = [s for s in table_sheets(grid, first) if sheet is None or book.sheets[s] == sheet]
+    tables: list[Table] = []
+    covered: set[int] = set()
+    for start in starts:
+        if start in covered:
+            continue
+        eta = learning_rate(grid, first, start) or network.lr
+        key = next((k for k in runs if _same(k, eta)), None)
+        if key is None:
+            runs[eta] = run_spots(train(network.with_overrides(lr=eta)))
+            key = eta
+        run = runs[key]
+        layout = fit_layout(grid, run, start, lambda lay, run=run: local_values(run, lay, grid))
+        elements = judge(run, layout, grid, tolerance, len(tables))
+        explainer = Explainer(run, layout, grid)
+        for element in elements:
+            if element.kind == SLIP:
+                explainer.explain(element)
+        table = Table(book.sheets[start], layout, key, run, elements, layout.range_text(book.sheets))
+        table.verdict, table.reason = _verdict(table)
+        tables.append(table)
+        if layout.stride is not None and layout.stride[0]:
+            covered.update(start + t * layout.stride[0] for t in range(layout.last + 1))
+    tables.sort(key=lambda t: not _same(t.eta, network.lr))
+    for i, table in enumerate(tables):
+        for element in table.elements:
+            element.table = i
+    elements = [e for t in tables for e in t.elements]
+    if not tables:
+        elements = [Element(spot) for spot in first.all()]
+    precision = {"rounded": 0, "full": 0}
+    used = set()
+    for e in elements:
+        if e.cell is not None:
+            precision["full" if e.cell.decimals is None else "rounded"] += 1
+            used.add((e.cell.sheet, e.cell.row, e.cell.col))
+    for table in tables:
+        for ident in table.layout.copies:
+            for t in range(table.layout.last + 1):
+                used.update((book.sheets[p[0]], p[1], p[2]) for p in table.layout.positions(ident, t))
+    unexplained = sum((c.sheet, c.row, c.col) not in used for c in grid.cells.values())
+    return CheckResult(book, network, tolerance, tables, elements, precision, unexplained)
+
+
+def _verdict(table: Table) -> tuple[str, str]:
+    """Right only if the table holds the run (each iteration's forward pass, its loss and every
+    update before the next) and nothing in it mismatches."""
+    first = table.first_slip
+    if first is not None and first.cell is not None:
+        return WRONG, f"first slip in {first.cell.address}, iteration {first.t}: {first.name}"
+    mismatched = next((e for e in table.elements if e.status == MISMATCH), None)
+    if mismatched is not None and mismatched.cell is not None:
+        return WRONG, f"mismatch in {mismatched.cell.address}, iteration {mismatched.t}: {mismatched.name}"
+    iterations = len(table.run.iterations)
+    last = table.layout.last
+    if last < iterations - 1:
+        return STOPS, (
+            f"the table stops after iteration {last}; the run has {iterations} iterations (is --iters right?)"
+        )
+    present: dict[tuple[str, int], bool] = {}
+    for e in table.elements:
+        q = e.quantity
+        held = e.status != ABSENT
+        if q.section == FORWARD and q.name == "ŷ":
+            present[("ŷ", e.t)] = present.get(("ŷ", e.t), False) or held
+        elif q.section == LOSS and q.role != CARRIED:
+            present[("loss", e.t)] = present.get(("loss", e.t), False) or held
+        elif q.section == UPDATE and q.name[0] in "WB" and e.t < last:
+            present[(f"{q.name}:{e.spot.index}", e.t)] = held or present.get((f"{q.name}:{e.spot.index}", e.t), False)
+        elif q.section == PARAMETERS and q.role == CARRIED and e.t >= 1 and e.t - 1 < last:
+            k = (f"{q.name}:{e.spot.index}", e.t - 1)
+            present[k] = present.get(k, False) or held
+    for (what, t), held in present.items():
+        if not held and t <= last:
+            name = {"ŷ": "ŷ", "loss": "the loss (L, Δ or E)"}.get(what, f"the update of {what.split(':')[0]}")
+            return INCOMPLETE, f"the table does not hold {name} of iteration {t}"
+    return RIGHT, ""
+
+
+def _forward_names(network: Network) -> list[str]:
+    return [f"O{l}" for l in range(1, network.depth)] + ["ŷ"]
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+
+
+__all__ = ["CheckResult", "Element", "Table", "Tolerance", "check_book"]

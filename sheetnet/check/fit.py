@@ -1,0 +1,519 @@
+"""Fit a table's layout: where each number of the run sits in a workbook, as one model.
+
+A layout has few parameters: the *stride* from one iteration to the next (a row, a block of rows,
+a group of columns, a sheet) and, for each element of the run, its *base*: the cell it occupies in
+iteration 0. Iteration t of the element is then at base + t·stride. The model is fitted from
+votes: every cell that holds an element's value exactly (at full precision, or as its correct
+rounding) votes for the base it implies. The early iterations, before any slip has spread, agree;
+a slip only removes a few votes. Elements that match nothing exactly (a column wrong from its
+first row) are then given the columns left over, as one assignment over all rows: the closest
+pairs within 5 %, header labels (`w3`, `∂E/∂w3`, `E∂w3`, `dw3`) deciding when present.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sheetnet.book import column_letter
+from sheetnet.check.grid import Grid, Pos, derivative_of, label_token
+from sheetnet.check.spots import Ident, RunSpots, Spot
+from sheetnet.net import CARRIED, FORWARD, PARAMETERS, UPDATE
+
+CLOSE = 0.05  # a wrong number within 5 % of the right one belongs to that element
+MAX_VOTERS = 200  # a value written more often than this (0, 1, an input) says nothing of where it is
+STRIDE_ITERATIONS = 6  # iterations whose exact matches vote for the stride
+
+
+@dataclass
+class Layout:
+    """Where a table holds the run: element ident → its cell in iteration t."""
+
+    sheet: int
+    stride: Pos | None
+    bases: dict[Ident, Pos] = field(default_factory=dict)
+    copies: dict[Ident, list[Pos]] = field(default_factory=dict)
+    box: tuple[int, int, int, int] = (0, 0, 0, 0)  # iteration 0's rows and columns: r0, c0, r1, c1
+    last: int = 0  # the last iteration the table holds
+
+    @property
+    def kind(self) -> str:
+        if self.stride is None:
+            return "one iteration"
+        ds, dr, dc = self.stride
+        if ds:
+            return "a sheet per iteration"
+        if dr == 1 and not dc:
+            return "rows"
+        if dc and not dr:
+            return "columns"
+        return "blocks"
+
+    def shift(self, p: Pos, t: int) -> Pos:
+        if self.stride is None:
+            return p
+        return (p[0] + t * self.stride[0], p[1] + t * self.stride[1], p[2] + t * self.stride[2])
+
+    def at(self, ident: Ident, t: int) -> Pos | None:
+        base = self.bases.get(ident)
+        if base is None:
+            return None
+        p = self.shift(base, t)
+        return p if self.inside(p) else None
+
+    def positions(self, ident: Ident, t: int) -> list[Pos]:
+        """The element's cell and the cells of its copies in iteration t."""
+        out = [self.shift(b, t) for b in [self.bases.get(ident), *self.copies.get(ident, [])] if b is not None]
+        return [p for p in out if self.inside(p)]
+
+    def inside(self, p: Pos) -> bool:
+        """True if `p` lies in the table: iteration 0's box moved by 0 … last strides."""
+        r0, c0, r1, c1 = self.box
+        if self.stride is None:
+            return p[0] == self.sheet and r0 <= p[1] <= r1 and c0 <= p[2] <= c1
+        ds, dr, dc = self.stride
+        if ds:
+            t = p[0] - self.sheet
+            candidates = [t // ds] if t % ds == 0 else []
+        elif dr:
+            candidates = _steps(p[1], r0, r1, dr)
+        else:
+            candidates = _steps(p[2], c0, c1, dc)
+        for t in candidates:
+            if 0 <= t <= self.last:
+                q = (p[0] - t * ds, p[1] - t * dr, p[2] - t * dc)
+                if q[0] == self.sheet and r0 <= q[1] <= r1 and c0 <= q[2] <= c1:
+                    return True
+        return False
+
+    def range_text(self, sheets: list[str]) -> str:
+        r0, c0, r1, c1 = self.box
+        if self.stride is not None:
+            end = self.shift((self.sheet, r1, c1), self.last)
+            if self.stride[0]:
+                first, last = sheets[self.sheet], sheets[end[0]]
+                return f"{first} … {last} ({column_letter(c0)}{r0}:{column_letter(c1)}{r1})"
+            r1, c1 = end[1], end[2]
+        return f"{column_letter(c0)}{r0}:{column_letter(c1)}{r1}"
+
+
+def _steps(x: int, lo: int, hi: int, d: int) -> list[int]:
+    """The t for which x − t·d lies in [lo, hi]."""
+    a, b = (x - hi) / d, (x - lo) / d
+    return list(range(math.ceil(min(a, b)), math.floor(max(a, b)) + 1))
+
+
+# ------------------------------------------------------------------------------------- tables
+
+
+def table_sheets(grid: Grid, run: RunSpots) -> list[int]:
+    """The sheets holding iteration 0's forward pass (which η does not change): a table starts there."""
+    forward = [s for s in run.iterations[0] if s.quantity.section == FORWARD and not s.carried]
+    counts: Counter[int] = Counter()
+    for spot in forward:
+        for sheet in {p[0] for p in grid.matches(spot.value, range(len(grid.sheets)))}:
+            counts[sheet] += 1
+    need = max(2, math.ceil(len(forward) / 2)) if len(forward) > 1 else 1
+    return [sheet for sheet in range(len(grid.sheets)) if counts[sheet] >= need]
+
+
+def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
+    """The η a table trains with, from its first update: at iteration 0 every optimizer moves a
+    parameter by η times a step that does not depend on η, so each updated parameter written in
+    the sheet gives η. None when no η explains at least half of them better than the run's."""
+    eta = run.trace.network.lr
+    moves = []
+    for spot in run.iterations[0]:
+        if spot.quantity.section == UPDATE and spot.quantity.name[0] in "WB":
+            start = run.values[spot.expr.a.key]  # type: ignore[attr-defined]
+            unit = (start - spot.value) / eta
+            if unit != 0 and math.isfinite(unit):
+                moves.append((start, unit))
+    if not moves:
+        return None
+    sheets = [sheet, sheet + 1] if sheet + 1 < len(grid.sheets) else [sheet]
+
+    def explained(candidate: float) -> int:
+        """How many updated parameters η = candidate puts in the sheet: at full precision, and only
+        those it moves visibly (a typed 0.15 is no update by 2e-5, nor by 1e-11)."""
+        count = 0
+        for start, unit in moves:
+            moved = start - candidate * unit
+            if abs(moved - start) > 1e-6 * abs(start) and grid.matches(moved, sheets, strict=True):
+                count += 1
+        return count
+
+    best, best_count = eta, explained(eta)
+    if best_count * 2 >= len(moves):
+        return eta
+    candidates: set[float] = set()
+    for p in grid.numbers_on(sheet):
+        value = float(grid.cells[p].value)
+        if 0 < value <= 1000:
+            candidates.add(value)
+    for start, unit in moves[:4]:  # η from where the first few updated parameters could be
+        for p in grid.numbers_on(sheet):
+            candidate = (start - float(grid.cells[p].value)) / unit
+            if 0 < candidate <= 1000:
+                candidates.add(float(f"{candidate:.9g}"))
+    for candidate in sorted(candidates):
+        count = explained(candidate)
+        if count > best_count:
+            best, best_count = candidate, count
+    return best if best_count * 2 >= len(moves) else None
+
+
+# -------------------------------------------------------------------------------------- layout
+
+
+class _Matches:
+    """Exact matches of each spot, on the sheets the table may use for its iteration."""
+
+    def __init__(self, grid: Grid, sheets_of: Callable[[int], list[int]]) -> None:
+        self.grid, self.sheets_of = grid, sheets_of
+        self._cache: dict[tuple[Ident, int], list[Pos]] = {}
+
+    def __call__(self, spot: Spot) -> list[Pos]:
+        key = (spot.ident, spot.t)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self.grid.matches(spot.value, self.sheets_of(spot.t))
+        return found
+
+
+def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout], dict]) -> Layout:
+    """The layout of the table that starts on `sheet`. `local(layout)` gives each spot's local value."""
+    stride = _stride(grid, run, sheet)
+    if stride is not None and stride[0]:
+        matches = _Matches(grid, lambda t: [sheet + t] if sheet + t < len(grid.sheets) else [])
+    else:
+        matches = _Matches(grid, lambda t: [sheet])
+    layout = Layout(sheet, stride, last=len(run.iterations) - 1)
+    votes = _base_votes(run, matches, layout, grid)
+    _choose_bases(grid, run, layout, votes)
+    _set_box(layout, run)
+    _assign_leftovers(grid, run, layout, local)
+    _set_box(layout, run)
+    layout.last = _last_iteration(grid, run, layout)
+    return layout
+
+
+def _stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
+    """The most voted move from one iteration to the next, within the sheet or to the next sheet.
+
+    Each element found in iterations t and t+1 votes for the moves between its cells, weighed by
+    how unambiguous they are; in iteration 0 only cells near the forward pass count in full (an
+    input typed again above the table is not where the table's iterations start)."""
+    votes: Counter[Pos] = Counter()
+    next_sheet = [sheet + 1] if sheet + 1 < len(grid.sheets) else []
+    near = _forward_region(grid, run, sheet)
+    for t in range(min(len(run.iterations), STRIDE_ITERATIONS) - 1):
+        later = {s.ident: s for s in run.iterations[t + 1]}
+        for spot in run.iterations[t]:
+            after = later.get(spot.ident)
+            if after is None:
+                continue
+            here = grid.matches(spot.value, [sheet])
+            there = grid.matches(after.value, [sheet] + (next_sheet if t == 0 else []))
+            if not here or not there or len(here) * len(there) > MAX_VOTERS * 4:
+                continue
+            weight = 1 / (len(here) * len(there))
+            for p in here:
+                w = weight * _weight(grid, p, spot.value) * (1.0 if t or near(p) else 0.1)
+                for q in there:
+                    move = (q[0] - p[0], q[1] - p[1], q[2] - p[2])
+                    if move != (0, 0, 0) and (move[0] == 0 or move[1:] == (0, 0)):
+                        votes[move] += w * _weight(grid, q, after.value)
+    return votes.most_common(1)[0][0] if votes else None
+
+
+def _forward_region(grid: Grid, run: RunSpots, sheet: int) -> Callable[[Pos], bool]:
+    """Whether a cell lies near iteration 0's forward pass on `sheet` (the cells that hold it alone)."""
+    cells = []
+    for spot in run.iterations[0]:
+        if spot.quantity.section == FORWARD and not spot.carried:
+            found = grid.matches(spot.value, [sheet])
+            if len(found) == 1:
+                cells.append(found[0])
+    if not cells:
+        return lambda p: True
+    r0, r1 = min(p[1] for p in cells) - 3, max(p[1] for p in cells) + 3
+    c0, c1 = min(p[2] for p in cells) - 3, max(p[2] for p in cells) + 3
+    return lambda p: r0 <= p[1] <= r1 and c0 <= p[2] <= c1
+
+
+def _base_votes(run: RunSpots, matches: _Matches, layout: Layout, grid: Grid) -> dict[Ident, dict[Pos, float]]:
+    """For each element, the bases its exact matches imply, with the evidence for each: a vote per
+    iteration, weighed by how many digits the cell shows (a typed 0.25 agrees with many numbers
+    to 4 places; a formula's 0.2499527 with one)."""
+    votes: dict[Ident, dict[Pos, dict[int, float]]] = defaultdict(dict)
+    for spots in run.iterations:
+        for spot in spots:
+            found = matches(spot)
+            if len(found) > MAX_VOTERS:
+                continue
+            for p in found:
+                base = layout.shift(p, -spot.t)
+                weight = _weight(grid, p, spot.value)
+                ts = votes[spot.ident].setdefault(base, {})
+                ts[spot.t] = max(ts.get(spot.t, 0.0), weight)
+    return votes
+
+
+def _weight(grid: Grid, p: Pos, value: float) -> float:
+    cell = grid.cells[p]
+    if cell.decimals is None or abs(float(cell.value) - value) <= 1e-15 + 1e-9 * abs(value):
+        return 1.0
+    digits = len(f"{abs(float(cell.value)):.{max(cell.decimals, 0)}f}".replace(".", "").lstrip("0"))
+    return min(1.0, max(digits, 1) / 5)
+
+
+def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, dict[Pos, dict[int, float]]]) -> None:
+    """Each element's base: the best supported; then the one its labels name; then a cell no other
+    element took; then the nearest after the previous element's, in reading order (the order of
+    calculation is the order people write). A column holds a number in every iteration from the
+    table's first, so a base whose earlier cells are not numbers is no column (a copy such as the
+    weights used may start later); and one iteration is enough only if the next one's cell is
+    close: a number that agrees once by chance does not make a column."""
+    spots = {(s.ident, s.t): s for s in run.all()}
+    taken: set[Pos] = set()
+    anchor: Pos | None = None
+    several = len(run.iterations) > 1
+    primaries: set[Pos] = set()
+    ordered = _first_of_each(run)
+    for spot in [s for s in ordered if not s.extra] + [s for s in ordered if s.extra]:
+        ident = spot.ident
+        options = votes.get(ident)
+        if not options:
+            continue
+        names = _names(spot)
+
+        def rank(item: tuple[Pos, dict[int, float]], names: set[str] = names) -> tuple:
+            base, ts = item
+            labelled = bool(names & set(grid.labels(base)))
+            return (-round(sum(ts.values()), 6), not labelled, base in taken, _reading_distance(base, anchor))
+
+        ranked = sorted(options.items(), key=rank)
+        for base, ts in ranked:
+            first = min(ts)
+            if spot.extra and base in primaries:  # a number only sheets write is never the run's own
+                continue
+            if not spot.carried and any(layout.shift(base, u) not in grid.cells for u in range(first)):
+                continue
+            if sum(ts.values()) >= 1.5:
+                break
+            if (not several or _continues(grid, layout, base, first, ident, spots)) and max(ts.values()) >= 0.99:
+                break
+        else:
+            continue
+        layout.bases[ident] = base
+        taken.add(base)
+        if not spot.extra:
+            primaries.add(base)
+        anchor = base
+        best = sum(ts.values())
+        copies: list[Pos] = []
+        for b, c in ranked:  # other columns holding the element everywhere, one per column
+            if sum(c.values()) >= max(1.5, 0.8 * best) and not any(_in_line(layout, a, b) for a in [base, *copies]):
+                copies.append(b)
+        if copies:
+            layout.copies[ident] = copies
+
+
+def _in_line(layout: Layout, a: Pos, b: Pos) -> bool:
+    """True if b is a moved by whole strides: the same column of a rows table, not a copy of it."""
+    if layout.stride is None:
+        return False
+    d = (b[0] - a[0], b[1] - a[1], b[2] - a[2])
+    ks = {d[i] / layout.stride[i] for i in range(3) if layout.stride[i]}
+    zero = all(d[i] == 0 for i in range(3) if layout.stride[i] == 0)
+    return zero and len(ks) == 1 and float(next(iter(ks))).is_integer()
+
+
+def _first_of_each(run: RunSpots) -> list[Spot]:
+    seen: dict[Ident, Spot] = {}
+    for spot in run.all():
+        seen.setdefault(spot.ident, spot)
+    return list(seen.values())
+
+
+def _names(spot: Spot) -> set[str]:
+    return {label_token(spot.quantity.name), label_token(spot.quantity.label)} - {""}
+
+
+def _continues(
+    grid: Grid, layout: Layout, base: Pos, t: int, ident: Ident, spots: dict[tuple[Ident, int], Spot]
+) -> bool:
+    """True if the cell of the next iteration (or the previous) holds a number close to the element's."""
+    for u in (t + 1, t - 1):
+        spot = spots.get((ident, u))
+        if spot is None:
+            continue
+        cell = grid.cells.get(layout.shift(base, u))
+        if cell is None:
+            return False
+        here = float(cell.value)
+        return _close(here, spot.value) or _close(here, spots[(ident, t)].value)
+    return True
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= CLOSE * max(abs(a), abs(b)) or a == b
+
+
+def _reading_distance(p: Pos, anchor: Pos | None) -> int:
+    """How far `p` comes after `anchor`, row by row (cells before it count double)."""
+    if anchor is None:
+        return p[1] * 1000 + p[2]
+    if p[0] != anchor[0]:
+        return 10**9 + abs(p[0] - anchor[0])
+    d = (p[1] - anchor[1]) * 1000 + (p[2] - anchor[2])
+    return d if d >= 0 else 1 - 2 * d
+
+
+def _set_box(layout: Layout, run: RunSpots) -> None:
+    """Iteration 0's box: the bases of the computed numbers, and of the copies (weights used, x, y)
+    that sit in line with them (not an input typed above the first block)."""
+    carried = {s.ident for s in run.iterations[0] if s.carried}
+    computed = [b for ident, b in layout.bases.items() if ident not in carried and b[0] == layout.sheet]
+    if not computed:
+        computed = [b for b in layout.bases.values() if b[0] == layout.sheet]
+    if not computed:
+        return
+    r0, r1 = min(p[1] for p in computed), max(p[1] for p in computed)
+    c0, c1 = min(p[2] for p in computed), max(p[2] for p in computed)
+    stride = layout.stride or (1, 0, 0)
+    for ident in carried:
+        b = layout.bases.get(ident)
+        if b is None or b[0] != layout.sheet:
+            continue
+        in_line = stride[0] or stride[1] and r0 <= b[1] <= r1 or not stride[1] and c0 <= b[2] <= c1
+        if in_line:
+            c0, c1, r0, r1 = min(c0, b[2]), max(c1, b[2]), min(r0, b[1]), max(r1, b[1])
+    layout.box = (r0, c0, r1, c1)
+
+
+def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[[Layout], dict]) -> None:
+    """Give the numbers of the table that match nothing exactly to the elements still without a
+    base: one assignment over all of them, by how close each column is to each element's local
+    value (within 5 %) in its first iterations, a header that names the element winning."""
+    missing = [s for s in _first_of_each(run) if s.ident not in layout.bases]
+    if not missing or layout.box == (0, 0, 0, 0):
+        return
+    explained: set[Pos] = set()
+    for ident in layout.bases:
+        for t in (0, 1):
+            explained.update(layout.shift(b, t) for b in [layout.bases[ident], *layout.copies.get(ident, [])])
+    r0, c0, r1, c1 = layout.box
+    def starts_a_line(p: Pos) -> bool:  # not the second cell of a column that began one stride before
+        before = layout.shift(p, -1)
+        return before not in grid.cells or not (r0 <= before[1] <= r1 and c0 <= before[2] <= c1)
+
+    pool = [
+        p
+        for p in grid.numbers_on(layout.sheet)
+        if r0 <= p[1] <= r1 and c0 <= p[2] <= c1 and p not in explained and starts_a_line(p)
+    ]
+    # an update sits where the next iteration's parameter is used (one row down in a rows layout)
+    for spot in missing:
+        if spot.quantity.section == UPDATE and layout.stride is not None:
+            used = layout.bases.get((f"{PARAMETERS}:{spot.quantity.name}", -1, spot.index))
+            if used is not None:
+                p = layout.shift(used, 1)
+                if p in grid.cells and p not in pool:
+                    pool.append(p)
+    if not pool:
+        return
+    learned = _learned_names(grid, run, layout)
+    values = local(layout)
+    iterations = min(len(run.iterations), 4)
+    by_key = {(s.ident, s.t): s for s in run.all() if s.t < iterations}
+    cost = [[math.inf] * len(pool) for _ in missing]
+    for i, spot in enumerate(missing):
+        for j, p in enumerate(pool):
+            named = _header_names(grid, p, learned, spot)
+            errors = []
+            for t in range(iterations):
+                other = by_key.get((spot.ident, t))
+                cell = grid.cells.get(layout.shift(p, t))
+                if other is None or cell is None:
+                    continue
+                expected = values.get(other.key, other.value)
+                scale = max(abs(expected), abs(float(cell.value)))
+                errors.append(abs(float(cell.value) - expected) / scale if scale else 0.0)
+            if not errors:
+                continue
+            errors.sort()
+            error = errors[len(errors) // 2]
+            if named:
+                cost[i][j] = min(error, 1.0) - 2
+            elif error <= CLOSE:
+                cost[i][j] = error
+    for i, j in _assignment(cost):
+        layout.bases[missing[i].ident] = pool[j]
+
+
+def _assignment(cost: list[list[float]]) -> list[tuple[int, int]]:
+    """The one-to-one pairs of least total cost among the finite ones."""
+    feasible = [(i, j) for i, row in enumerate(cost) for j, c in enumerate(row) if math.isfinite(c)]
+    if not feasible:
+        return []
+    from scipy.optimize import linear_sum_assignment  # only `check` pays for importing it
+
+    rows = sorted({i for i, _ in feasible})
+    cols = sorted({j for _, j in feasible})
+    big = 1e6
+    matrix = [[cost[i][j] if math.isfinite(cost[i][j]) else big for j in cols] for i in rows]
+    chosen_rows, chosen_cols = linear_sum_assignment(matrix)
+    return [(rows[a], cols[b]) for a, b in zip(chosen_rows, chosen_cols, strict=True) if matrix[a][b] < big]
+
+
+def _learned_names(grid: Grid, run: RunSpots, layout: Layout) -> dict[str, Ident]:
+    """Header labels of the columns fitted so far (`w1`, `a_h1`), and the element each names."""
+    learned: dict[str, Ident] = {}
+    for spot in _first_of_each(run):
+        base = layout.bases.get(spot.ident)
+        if base is not None:
+            for token in grid.labels(base):
+                if token:
+                    learned.setdefault(token, spot.ident)
+    return learned
+
+
+def _header_names(grid: Grid, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
+    """True if a label of `p` names `spot`'s element: by the notes' notation, by a label learned
+    from the fitted columns, or as the derivative of the loss by a learned parameter (`∂E/∂w3`)."""
+    tokens = set(grid.labels(p)) - {""}
+    if tokens & _names(spot):
+        return True
+    for token in tokens:
+        if learned.get(token) == spot.ident:
+            return True
+        of = derivative_of(token)
+        if of is not None and of in learned and _gradient_of(learned[of], spot) and spot.quantity.role != CARRIED:
+            return True
+    return False
+
+
+def _gradient_of(param: Ident, spot: Spot) -> bool:
+    """True if `spot` is ∂L/∂p (the one the update uses) of parameter element `param`."""
+    section, name = param[0].split(":", 1)
+    if section != PARAMETERS or not spot.quantity.name.startswith("∂L/∂") or spot.index != param[2]:
+        return False
+    mean = spot.samples > 1
+    return spot.quantity.name == f"∂L/∂{name}" and (spot.key.s == -1 if mean else True)
+
+
+def _last_iteration(grid: Grid, run: RunSpots, layout: Layout) -> int:
+    """The last iteration whose forward pass the table holds (at least half of it)."""
+    forward = [s.ident for s in _first_of_each(run) if s.quantity.section == FORWARD and s.ident in layout.bases]
+    idents = forward or list(layout.bases)
+    layout.last = len(run.iterations) - 1
+    last = -1
+    for t in range(len(run.iterations)):
+        held = sum(1 for ident in idents if (p := layout.at(ident, t)) is not None and p in grid.cells)
+        if held * 2 >= len(idents) and held:
+            last = t
+    return max(last, 0)

@@ -1,0 +1,113 @@
+"""A workbook's numbers, found by value, and the labels written beside them."""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections.abc import Iterable
+
+from sheetnet.book import Book, Cell
+
+Pos = tuple[int, int, int]  # sheet index, row, column
+
+FULL_RELATIVE = 1e-9
+HEADER_ROWS, LABEL_COLUMNS = 6, 40  # a formula's result, or a number typed with 10+ digits, agrees to this
+
+
+def agrees_exactly(cell: Cell, value: float) -> bool:
+    """True if `cell` holds `value` at full precision, or typed as its correct rounding
+    (decimals counted as at least 4, so that a typed 0 stands only for a number below 5e-5)."""
+    gap = abs(float(cell.value) - value)
+    if gap <= 1e-15 + FULL_RELATIVE * abs(value):
+        return True
+    decimals = cell.decimals
+    return decimals is not None and gap <= 0.5 * 10.0 ** -max(decimals, 4) * (1 + 1e-9)
+
+
+class Grid:
+    """Every finite number of a workbook, by position and by value (sheet by sheet)."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.sheets = book.sheets
+        self.cells: dict[Pos, Cell] = {}
+        self._sorted: list[tuple[list[float], list[Pos]]] = []
+        self._texts: dict[int, dict[tuple[str, int], list[int]]] = {}
+        for s, name in enumerate(book.sheets):
+            numbers = []
+            for (row, col), cell in book.cells[name].items():
+                if cell.is_number and math.isfinite(float(cell.value)):
+                    self.cells[(s, row, col)] = cell
+                    numbers.append((float(cell.value), (s, row, col)))
+            numbers.sort()
+            self._sorted.append(([v for v, _ in numbers], [p for _, p in numbers]))
+
+    def matches(self, value: float, sheets: Iterable[int], *, strict: bool = False) -> list[Pos]:
+        """The cells on `sheets` that hold `value` exactly (see `agrees_exactly`); `strict`: at full
+        precision only."""
+        if not math.isfinite(value):
+            return []
+        within_full = 1e-15 + FULL_RELATIVE * abs(value)
+        within = max(within_full, 0.5e-4 * (1 + 1e-9))
+        out = []
+        for s in sheets:
+            values, positions = self._sorted[s]
+            lo = bisect.bisect_left(values, value - within)
+            hi = bisect.bisect_right(values, value + within)
+            if strict:
+                out += [p for v, p in zip(values[lo:hi], positions[lo:hi], strict=True) if abs(v - value) <= within_full]
+            else:
+                out += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value)]
+        return out
+
+    def numbers_on(self, sheet: int) -> list[Pos]:
+        return self._sorted[sheet][1]
+
+    def header(self, p: Pos) -> str:
+        """The label of a number's column: the nearest text above it, at most HEADER_ROWS up."""
+        return self._nearest_text(p, "col", HEADER_ROWS)
+
+    def row_label(self, p: Pos) -> str:
+        """The label of a number's row: the nearest text to its left, at most LABEL_COLUMNS away."""
+        return self._nearest_text(p, "row", LABEL_COLUMNS)
+
+    def labels(self, p: Pos) -> tuple[str, str]:
+        return label_token(self.row_label(p)), label_token(self.header(p))
+
+    def _nearest_text(self, p: Pos, along: str, within: int) -> str:
+        s, row, col = p
+        index = self._texts.get(s)
+        if index is None:
+            index = self._texts[s] = {}
+            cells = self.book.cells[self.sheets[s]]
+            for (r, c), cell in sorted(cells.items()):
+                if isinstance(cell.value, str) and cell.value.strip():
+                    index.setdefault(("col", c), []).append(r)
+                    index.setdefault(("row", r), []).append(c)
+        line = index.get((along, col if along == "col" else row), [])
+        at = bisect.bisect_left(line, row if along == "col" else col)
+        if at == 0:
+            return ""
+        other = line[at - 1]
+        if (row if along == "col" else col) - other > within:
+            return ""
+        where = (other, col) if along == "col" else (row, other)
+        return str(self.book.cells[self.sheets[s]][where].value)
+
+
+def label_token(text: str) -> str:
+    """`w1` for "W1 ←", "w1:", "W1 = …"; `o1` for "O1 = x·W1ᵀ + B1"; `∂e/∂w3` for "∂E/∂w3"."""
+    text = text.strip().lower()
+    for stop in (" ", "=", "←", ":", "\u2009"):
+        text = text.split(stop, 1)[0]
+    return text
+
+
+_DERIVATIVE = re.compile(r"^(?:(?:∂|d)[a-z_]*/(?:∂|d)|e∂|δ|grad_?|d(?=[a-z]))(?P<of>[a-z][a-z_]*\d+)$")
+
+
+def derivative_of(token: str) -> str | None:
+    """`w3` for a header naming the derivative of the loss by w3: `∂e/∂w3`, `∂e_total/∂w3`, `e∂w3`, `dw3`."""
+    match = _DERIVATIVE.match(token)
+    return match.group("of") if match else None

@@ -1,0 +1,352 @@
+"""Judge every cell of a fitted table locally, and explain a slip from its formula's references.
+
+Each cell is compared with two numbers: the run's, and its *local value*: the run's own expression
+for it evaluated on the workbook's own numbers in the cells it depends on (the run's numbers where
+the table holds none). A cell that agrees with the run is found. One that agrees with its local
+value but not with the run *follows* from an earlier mismatch (or, when nothing before it is
+wrong, carries the rounding of the numbers typed before it, and is found). One that agrees with
+neither is a *slip*: its own calculation is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sheetnet.book import Cell, cell_address, column_letter
+from sheetnet.check.fit import Layout
+from sheetnet.check.grid import Grid, Pos
+from sheetnet.check.spots import Ident, RunSpots, Spot
+from sheetnet.diff import jsonable
+from sheetnet.graph import Key
+from sheetnet.net import lr_key
+from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH, SLIP
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How close a cell must be to count as the expected number.
+
+    By default it depends on how the cell is written. A number rounded by hand to d decimals
+    (d at least 4) is accepted within 5 units of its last place plus 10^-d of the value:
+    5e-4 + 1e-4·|x| at 4 decimals. A formula's result, or a number typed with 10 or more
+    significant digits, is at full precision: 1e-15 + 1e-9·|x|. `--rtol`/`--atol` replace both.
+    """
+
+    rtol: float | None = None
+    atol: float | None = None
+
+    @property
+    def custom(self) -> bool:
+        return self.rtol is not None or self.atol is not None
+
+    def of(self, cell: Cell, expected: float) -> float:
+        if self.custom:
+            return (self.atol or 0.0) + (self.rtol or 0.0) * abs(expected)
+        decimals = cell.decimals
+        if decimals is None:
+            return 1e-15 + 1e-9 * abs(expected)
+        unit = 10.0 ** -max(decimals, 4)
+        return 5 * unit + unit * abs(expected)
+
+    def agrees(self, cell: Cell, expected: float) -> bool:
+        return math.isfinite(expected) and abs(float(cell.value) - expected) <= self.of(cell, expected)
+
+    def describe(self) -> str:
+        if self.custom:
+            return f"|found − expected| ≤ {self.atol or 0:g} + {self.rtol or 0:g}·|expected|"
+        return "numbers rounded to 4 decimals within 5e-4 + 1e-4·|x|; full-precision numbers within 1e-9 relative"
+
+
+@dataclass
+class Element:
+    """One number of the run, as `check` reports it."""
+
+    spot: Spot
+    table: int = 0
+    status: str = ABSENT
+    cell: Cell | None = None
+    kind: str | None = None  # SLIP or FOLLOWS, for a mismatch
+    local: float | None = None  # what the workbook's own numbers give for it
+    reads: list[str] = field(default_factory=list)  # the cells its formula reads, for a slip
+    explanation: str = ""
+
+    @property
+    def t(self) -> int:
+        return self.spot.t
+
+    @property
+    def name(self) -> str:
+        return self.spot.name
+
+    @property
+    def group(self) -> str:
+        return self.spot.group
+
+    @property
+    def quantity(self):  # noqa: ANN201 - the net.Quantity
+        return self.spot.quantity
+
+    @property
+    def expected(self) -> float:
+        return self.spot.value
+
+    @property
+    def found(self) -> float | None:
+        return None if self.cell is None else float(self.cell.value)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "iteration": self.t,
+            "quantity": self.name,
+            "expected": jsonable(self.expected),
+            "status": self.status,
+        }
+        if self.cell is not None:
+            data["found"] = jsonable(self.found)
+            data["cell"] = self.cell.address
+        if self.kind is not None:
+            data["kind"] = self.kind
+        if self.kind == SLIP:
+            data["reads"] = self.reads
+            data["explanation"] = self.explanation
+        return data
+
+
+class _Recorder(Mapping[Key, float]):
+    """The values an expression reads, noted as it reads them."""
+
+    def __init__(self, values: dict[Key, float]) -> None:
+        self.values = values
+        self.read: list[Key] = []
+
+    def __getitem__(self, key: Key) -> float:
+        self.read.append(key)
+        return self.values[key]
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def _start(run: RunSpots) -> dict[Key, float]:
+    local = dict(run.inputs)
+    local.update({key: run.values[key] for key in run.fixed})
+    return local
+
+
+def local_values(run: RunSpots, layout: Layout, grid: Grid) -> dict[Key, float]:
+    """Each number's local value under `layout` (used to fit the columns left over)."""
+    local = _start(run)
+    out: dict[Key, float] = {}
+    for spots in run.iterations:
+        for spot in spots:
+            out[spot.key] = spot.expr.value(local)
+            p = layout.at(spot.ident, spot.t)
+            cell = grid.cells.get(p) if p is not None else None
+            local[spot.key] = float(cell.value) if cell is not None else out[spot.key]
+    return out
+
+
+def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance, table: int = 0) -> list[Element]:
+    """Every number of the run, judged at the cell the layout gives it, in calculation order."""
+    local = _start(run)
+    tainted: set[Key] = set()
+    elements: list[Element] = []
+    for spots in run.iterations:
+        for spot in spots:
+            reader = _Recorder(local)
+            value = spot.expr.value(reader)
+            others = []
+            for alternative in spot.alternatives:
+                try:
+                    others.append(alternative.value(reader))
+                except KeyError:
+                    pass
+            inputs_tainted = any(k in tainted for k in reader.read)
+            element = Element(spot, table, local=value)
+            elements.append(element)
+            p = layout.at(spot.ident, spot.t)
+            cell = grid.cells.get(p) if p is not None else None
+            if cell is None:
+                local[spot.key] = value
+                if inputs_tainted:
+                    tainted.add(spot.key)
+                continue
+            element.cell = cell
+            local[spot.key] = float(cell.value)
+            if tolerance.agrees(cell, spot.value):
+                element.status = FOUND
+            elif any(tolerance.agrees(cell, v) for v in [value, *others]):
+                element.status, element.kind = (MISMATCH, FOLLOWS) if inputs_tainted else (FOUND, None)
+            else:
+                element.status, element.kind = MISMATCH, SLIP
+            if element.status == MISMATCH:
+                tainted.add(spot.key)
+    return elements
+
+
+# ------------------------------------------------------------------------------------- explain
+
+_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+def formula_references(formula: str, sheet: str, sheets: list[str]) -> list[Pos]:
+    """The cells a formula reads (ranges of up to 400 cells spelled out), in the order it reads them."""
+    from openpyxl.formula.tokenizer import Token, Tokenizer
+
+    try:
+        tokens = Tokenizer(formula).items
+    except Exception:  # a formula openpyxl cannot tokenize explains nothing
+        return []
+    out: list[Pos] = []
+    for token in tokens:
+        if token.type != Token.OPERAND or token.subtype != Token.RANGE:
+            continue
+        text = token.value
+        where = sheet
+        if "!" in text:
+            where, text = text.rsplit("!", 1)
+            where = where.strip("'").replace("''", "'")
+        if where not in sheets:
+            continue
+        corners = [_CELL.match(part) for part in text.split(":")]
+        if not corners or not all(corners):
+            continue
+        cols = [_column_number(m.group(1)) for m in corners]  # type: ignore[union-attr]
+        rows = [int(m.group(2)) for m in corners]  # type: ignore[union-attr]
+        s = sheets.index(where)
+        cells = [(s, r, c) for r in range(min(rows), max(rows) + 1) for c in range(min(cols), max(cols) + 1)]
+        out += cells[:400]
+    return out
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+class Explainer:
+    """Says what a slip's formula reads that it should not, in the words a teacher would write."""
+
+    def __init__(self, run: RunSpots, layout: Layout, grid: Grid) -> None:
+        self.run, self.layout, self.grid = run, layout, grid
+        self.by_key = {s.key: s for s in run.all()}
+        self.at: dict[Pos, list[Spot]] = {}
+        for spot in run.all():
+            for p in layout.positions(spot.ident, spot.t):
+                self.at.setdefault(p, []).append(spot)
+
+    def explain(self, element: Element) -> None:
+        cell = element.cell
+        assert cell is not None
+        grid, here = self.grid, (self.grid.sheets.index(cell.sheet), cell.row, cell.col)
+        what = f"`{self.short(here, here)}` = {element.name}{self.label(here, element.spot)}"
+        if cell.formula is None:
+            element.explanation = (
+                f"{what} is typed as {_number(float(cell.value))}; the run gives {_number(element.expected)}"
+                + (
+                    f" and the workbook's own numbers give {_number(element.local)}"
+                    if element.local is not None and not _same(element.local, element.expected)
+                    else ""
+                )
+            )
+            return
+        reads = list(dict.fromkeys(formula_references(cell.formula, cell.sheet, grid.sheets)))
+        element.reads = [self.short(p, here) for p in reads]
+        expected = self.leaves(element.spot)
+        eta = self.run.inputs.get(lr_key())
+        covered: set[tuple[Ident, int]] = set()
+        extra: list[Pos] = []
+        for p in reads:
+            spots = [(s.ident, s.t) for s in self.at.get(p, [])]
+            held = grid.cells.get(p)
+            if ("η", -1) in expected and held is not None and eta is not None and _same(float(held.value), eta):
+                covered.add(("η", -1))
+                continue
+            hits = [s for s in spots if s in expected]
+            covered.update(hits)
+            if not hits:
+                extra.append(p)
+        missing = [leaf for leaf in expected if leaf not in covered and leaf[0] != "η"]
+        used = ", ".join(f"`{self.short(p, here)}`{self.named(p)}" for p in extra)
+        belongs = ", ".join(self.where(leaf, here) for leaf in missing)
+        if extra and missing:
+            verb = "belongs" if len(missing) == 1 else "belong"
+            text = f"{what} uses {used} where {belongs} {verb}"
+        elif extra:
+            text = f"{what} also reads {used}, which {element.name} does not depend on"
+        elif missing:
+            text = f"{what} does not read {belongs}, which it depends on"
+        else:
+            text = (
+                f"{what} reads the right cells but computes {_number(float(cell.value))} from them; "
+                f"they give {_number(element.local if element.local is not None else element.expected)}"
+            )
+        element.explanation = text
+
+    def leaves(self, spot: Spot, depth: int = 0) -> set[tuple[Ident, int]]:
+        """The numbers the table holds that `spot` depends on, through any it does not hold."""
+        reader = _Recorder(_Everything(self.run.values))
+        spot.expr.value(reader)
+        out: set[tuple[Ident, int]] = set()
+        for key in reader.read:
+            if key == lr_key():
+                out.add(("η", -1))
+                continue
+            source = self.by_key.get(key)
+            if source is None:
+                continue
+            if self.layout.positions(source.ident, source.t) or depth > 12:
+                out.add((source.ident, source.t))
+            else:
+                out |= self.leaves(source, depth + 1)
+        return out
+
+    def where(self, leaf: tuple[Ident, int], here: Pos) -> str:
+        spot = next((s for s in self.run.all() if (s.ident, s.t) == leaf), None)
+        if spot is None:
+            return str(leaf[0])
+        p = self.layout.at(spot.ident, spot.t)
+        if p is None:
+            return spot.name
+        label = self.grid.header(p).strip()
+        return f"{spot.name} (`{self.short(p, here)}`" + (f", {label})" if label else ")")
+
+    def named(self, p: Pos) -> str:
+        spots = self.at.get(p, [])
+        label = self.grid.header(p).strip()
+        if spots:
+            return f" = {spots[0].name}" + (f" ({label})" if label else "")
+        return f" ({label})" if label else ""
+
+    def label(self, p: Pos, spot: Spot) -> str:
+        label = self.grid.header(p).strip()
+        return f" ({label})" if label and label != spot.name else ""
+
+    def short(self, p: Pos, here: Pos) -> str:
+        if p[0] == here[0]:
+            return f"{column_letter(p[2])}{p[1]}"
+        return cell_address(self.grid.sheets[p[0]], p[1], p[2])
+
+
+class _Everything(dict):
+    """The run's values; a key it lacks reads as 0 (only which keys are read matters here)."""
+
+    def __missing__(self, key: Key) -> float:
+        return 0.0
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1e-300)
+
+
+def _number(value: float | None) -> str:
+    return "?" if value is None else f"{value:.10g}"

@@ -1,0 +1,176 @@
+"""The numbers of a run as `check` looks for them: every element of every quantity, in calculation
+order, each with its value, its expression and its *identity* (the same element across iterations).
+
+Besides sheetnet's own quantities, homework sheets commonly write a few of their own; they are
+numbers of the run too, and a cell holding one of them rightly holds it:
+
+- the per-output loss E_k = ½(ŷ_k − y_k)² (E1, E2; L = Σ_k E_k),
+- the error reaching a hidden activation, ∂L/∂f(O_l) = Σ_j ∂L/∂B_{l+1}[j]·W_{l+1}[j,i] (∂E/∂a_h1),
+  with ∂L/∂B_l = ∂L/∂f(O_l) ∘ f'(O_l).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sheetnet.graph import Add, Div, Dot, Expr, Key, Mul, Num, Ref, Square, Sub
+from sheetnet.net import BACKPROP, CARRIED, LOSS, PARAMETERS, UPDATE, IterationGraph, Quantity
+from sheetnet.spec import Network
+from sheetnet.trace import Trace
+
+EXTRA = "extra"  # the role of a quantity only homework sheets write
+
+Ident = tuple[str, int, int]  # section:quantity, sample, element: one element across iterations
+
+
+@dataclass
+class Spot:
+    """One number of the run: element `index` of `quantity` in iteration `t`."""
+
+    t: int
+    quantity: Quantity
+    index: int
+    key: Key
+    expr: Expr
+    value: float
+    alternatives: tuple[Expr, ...] = ()  # other ways a sheet computes the same number (L = E1 + E2)
+    samples: int = 1  # how many samples the run has
+
+    @property
+    def ident(self) -> Ident:
+        return ident_of(self.quantity, self.key.s, self.index)
+
+    @property
+    def extra(self) -> bool:
+        return self.quantity.role == EXTRA
+
+    @property
+    def carried(self) -> bool:
+        return self.quantity.role == CARRIED
+
+    @property
+    def name(self) -> str:
+        """`∂L/∂B1[0]`, `W2[1,0]` (the update), `W2[1,0] (used)` (the weight used in the forward pass)."""
+        name = self.quantity.element_name(self.index)
+        if self.quantity.role == CARRIED and self.quantity.section == PARAMETERS:
+            name += " (used)"
+        if self.key.s >= 0 and self.samples > 1:
+            name += f" (sample {self.key.s + 1})"
+        return name
+
+    @property
+    def group(self) -> str:
+        """The quantity, as the per-quantity summary names it."""
+        q = self.quantity
+        if q.section == UPDATE and q.name[0] in "WB":
+            return f"{q.name} (after update)"
+        if q.role == CARRIED and q.section == PARAMETERS:
+            return f"{q.name} (used)"
+        return q.name
+
+
+def ident_of(quantity: Quantity, s: int, index: int) -> Ident:
+    return (f"{quantity.section}:{quantity.name}", s, index)
+
+
+@dataclass
+class RunSpots:
+    """Every number of a run, iteration by iteration, and the values `check` judges against."""
+
+    trace: Trace
+    iterations: list[list[Spot]]
+    values: dict[Key, float] = field(default_factory=dict)  # the run's, extras included
+    inputs: dict[Key, float] = field(default_factory=dict)  # η, x, y and the initial W and B
+    fixed: dict[Key, Expr] = field(default_factory=dict)  # frozen biases: not judged, but read
+
+    def all(self) -> list[Spot]:
+        return [spot for spots in self.iterations for spot in spots]
+
+
+def run_spots(trace: Trace) -> RunSpots:
+    """The spots of every iteration of `trace` (which must keep every iteration)."""
+    network = trace.network
+    values = dict(trace.values)
+    inputs: dict[Key, float] = {}
+    for quantity in trace.setup:
+        inputs.update(zip(quantity.keys, quantity.inputs or (), strict=True))
+    result = RunSpots(trace, [], values, inputs)
+    samples = len(network.samples)
+    for graph in trace.iterations:
+        spots: list[Spot] = []
+        for quantity in _with_extras(network, graph):
+            frozen = not network.train_biases and quantity.name[0] == "B" and quantity.section in (PARAMETERS, UPDATE)
+            for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True)):
+                if key not in values:
+                    values[key] = expr.value(values)
+                if frozen:
+                    result.fixed[key] = expr
+                    continue
+                alternatives = _alternatives(network, graph, quantity, i)
+                spots.append(Spot(graph.t, quantity, i, key, expr, values[key], alternatives, samples))
+        result.iterations.append(spots)
+    return result
+
+
+def _with_extras(network: Network, graph: IterationGraph) -> list[Quantity]:
+    """The iteration's quantities with the ones homework sheets add, each where a sheet computes it."""
+    out: list[Quantity] = []
+    squared = network.loss in ("half_squared_error", "mse")
+    K = network.layers[-1]
+    for quantity in graph.quantities:
+        s = quantity.sample
+        if quantity.name == "L" and s is not None and squared and K > 1:
+            out.append(_per_output_loss(network, graph, s))
+        if s is not None and quantity.section == BACKPROP:
+            l = _hidden_layer_of(quantity.name)
+            if l is not None and l < network.depth and not any(q.name == f"∂L/∂f(O{l})" and q.sample == s for q in out):
+                out.append(_error_at_activation(network, graph, s, l))
+        out.append(quantity)
+    return out
+
+
+def _hidden_layer_of(name: str) -> int | None:
+    """l for f'(O_l), or for ∂L/∂B_l of a hidden layer (the point ∂L/∂f(O_l) comes before)."""
+    for prefix in ("f'(O", "∂L/∂B"):
+        if name.startswith(prefix):
+            digits = name[len(prefix) :].rstrip(")")
+            return int(digits) if digits.isdigit() else None
+    return None
+
+
+def _per_output_loss(network: Network, graph: IterationGraph, s: int) -> Quantity:
+    K = network.layers[-1]
+    yhat, y = graph.get("ŷ", s), graph.get("y", s)
+    exprs: list[Expr] = []
+    for k in range(K):
+        square = Square(Sub(Ref(yhat.keys[k]), Ref(y.keys[k])))
+        exprs.append(Mul(Num(0.5), square) if network.loss == "half_squared_error" else Div(square, Num(K)))
+    keys = tuple(Key("E", graph.t, s, k) for k in range(K))
+    return Quantity("E", "E_k = ½(ŷ_k − y_k)²", LOSS, (K,), keys, tuple(exprs), role=EXTRA, sample=s)
+
+
+def _error_at_activation(network: Network, graph: IterationGraph, s: int, l: int) -> Quantity:
+    """∂L/∂f(O_l)[i] = Σ_j ∂L/∂B_{l+1}[j]·W_{l+1}[j,i]."""
+    n, m = network.layers[l], network.layers[l + 1]
+    back = graph.get(f"∂L/∂B{l + 1}", s).keys
+    W = graph.get(f"W{l + 1}").keys
+    exprs = tuple(Dot([Ref(back[j]) for j in range(m)], [Ref(W[j * n + i]) for j in range(m)]) for i in range(n))
+    name = f"∂L/∂f(O{l})"
+    keys = tuple(Key(name, graph.t, s, i) for i in range(n))
+    return Quantity(name, f"{name} = ∂L/∂B{l + 1}·W{l + 1}", BACKPROP, (n,), keys, exprs, role=EXTRA, sample=s)
+
+
+def _alternatives(
+    network: Network, graph: IterationGraph, quantity: Quantity, i: int
+) -> tuple[Expr, ...]:
+    s = quantity.sample
+    if s is None or quantity.section == UPDATE:
+        return ()
+    if quantity.name == "L" and network.loss in ("half_squared_error", "mse") and network.layers[-1] > 1:
+        return (Add(*(Ref(Key("E", graph.t, s, k)) for k in range(network.layers[-1]))),)
+    l = _hidden_layer_of(quantity.name)
+    if quantity.name.startswith("∂L/∂B") and l is not None and l < network.depth:
+        slope = graph.by_name.get((f"f'(O{l})", s))
+        error = Ref(Key(f"∂L/∂f(O{l})", graph.t, s, i))
+        return (Mul(error, Ref(slope.keys[i])),) if slope is not None else (error,)
+    return ()
