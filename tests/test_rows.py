@@ -10,10 +10,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from sheetnet.book import read_book
+from sheetnet.check import check_book
 from sheetnet.cli import main
 from sheetnet.layout import TRAINING, RowsLayout
 from sheetnet.libreoffice import recalculate
 from sheetnet.spec import default_network, load_network
+from sheetnet.status import FOUND
 from sheetnet.trace import Run, Trace, run
 from sheetnet.workbook import ROWS, write_workbook
 
@@ -106,7 +109,13 @@ def test_check_finds_every_number_of_a_rows_workbook(tmp_path: Path) -> None:
     path = write_workbook(run(network), tmp_path / "rows.xlsx", layout=ROWS)
     exit_code, out = _cli(["check", str(path), "--config", str(XOR), "--iters", "25"])
     assert exit_code == 0
-    assert "No mismatch" in out and " 0 absent" in out
+    assert "No mismatch" in out
+    result = check_book(read_book(path), network)
+    # Every number the Training sheet holds: all but x and y (read from Setup) and ∂L/∂f(O1),
+    # which only homework sheets write.
+    absent = {e.group for e in result.elements if e.status != FOUND}
+    assert absent == {"x", "y", "∂L/∂f(O1)"}
+    assert [(t.sheet, t.layout.kind, t.iterations) for t in result.tables] == [(TRAINING, "rows", 25)]
 
 
 def test_the_default_layout_switches_after_20_iterations(tmp_path: Path) -> None:

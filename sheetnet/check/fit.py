@@ -271,7 +271,8 @@ def _weight(grid: Grid, p: Pos, value: float) -> float:
 
 
 def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, dict[Pos, dict[int, float]]]) -> None:
-    """Each element's base: the best supported; then the one its labels name; then a cell no other
+    """Each element's base: the best supported, the early iterations counting most (before any
+    slip, they agree); then the one its labels name; then a cell no other
     element took; then the nearest after the previous element's, in reading order (the order of
     calculation is the order people write). A column holds a number in every iteration from the
     table's first, so a base whose earlier cells are not numbers is no column (a copy such as the
@@ -281,7 +282,7 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
     taken: set[Pos] = set()
     anchor: Pos | None = None
     several = len(run.iterations) > 1
-    primaries: set[Pos] = set()
+    primaries: dict[Pos, float] = {}  # the cells elements of the run hold, and on what evidence
     ordered = _first_of_each(run)
     for spot in [s for s in ordered if not s.extra] + [s for s in ordered if s.extra]:
         ident = spot.ident
@@ -290,18 +291,26 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
             continue
         names = _names(spot)
 
-        def rank(item: tuple[Pos, dict[int, float]], names: set[str] = names) -> tuple:
+        after_use = _after_use(layout, spot)
+
+        def rank(item: tuple[Pos, dict[int, float]], names: set[str] = names, after_use: Pos | None = after_use):
             base, ts = item
             labelled = bool(names & set(grid.labels(base)))
-            return (-round(sum(ts.values()), 6), not labelled, base in taken, _reading_distance(base, anchor))
+            return (base != after_use, -_early(ts), not labelled, base in taken, _reading_distance(base, anchor))
 
         ranked = sorted(options.items(), key=rank)
+        if after_use is not None and after_use in grid.cells and after_use not in options:
+            ranked.insert(0, (after_use, {0: 1.0, 1: 1.0}))  # written where it is used next, as rows are
         for base, ts in ranked:
             first = min(ts)
             if spot.extra and base in primaries:  # a number only sheets write is never the run's own
                 continue
+            if base in primaries and _early(ts) < primaries[base] - 1e-9:
+                continue  # another element holds this cell on better evidence
             if not spot.carried and any(layout.shift(base, u) not in grid.cells for u in range(first)):
                 continue
+            if not spot.carried and after_use is None and _continues_a_column(grid, layout, base):
+                continue  # the second cell of a column is no element's first
             if sum(ts.values()) >= 1.5:
                 break
             if (not several or _continues(grid, layout, base, first, ident, spots)) and max(ts.values()) >= 0.99:
@@ -311,7 +320,7 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
         layout.bases[ident] = base
         taken.add(base)
         if not spot.extra:
-            primaries.add(base)
+            primaries[base] = max(primaries.get(base, 0.0), _early(ts))
         anchor = base
         best = sum(ts.values())
         copies: list[Pos] = []
@@ -320,6 +329,25 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
                 copies.append(b)
         if copies:
             layout.copies[ident] = copies
+
+
+def _early(ts: dict[int, float]) -> float:
+    """The evidence for a base, the early iterations counting most: before any slip they agree, and
+    a row pasted twice later shifts only the later ones."""
+    return sum(w * 0.5**t for t, w in ts.items())
+
+
+def _after_use(layout: Layout, spot: Spot) -> Pos | None:
+    """Where an updated parameter sits if it is written where the next iteration uses it (rows)."""
+    if spot.quantity.section != UPDATE or layout.stride is None:
+        return None
+    used = layout.bases.get((f"{PARAMETERS}:{spot.quantity.name}", -1, spot.index))
+    return None if used is None else layout.shift(used, 1)
+
+
+def _continues_a_column(grid: Grid, layout: Layout, base: Pos) -> bool:
+    """True if the cell one stride before `base` holds a number, one row before in a rows table."""
+    return layout.kind == "rows" and layout.shift(base, -1) in grid.cells
 
 
 def _in_line(layout: Layout, a: Pos, b: Pos) -> bool:
@@ -430,6 +458,11 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
     values = local(layout)
     iterations = min(len(run.iterations), 4)
     by_key = {(s.ident, s.t): s for s in run.all() if s.t < iterations}
+    previous: dict[Ident, Pos | None] = {}  # the base of the element before it in calculation order
+    last: Pos | None = None
+    for spot in _first_of_each(run):
+        previous[spot.ident] = last
+        last = layout.bases.get(spot.ident, last)
     cost = [[math.inf] * len(pool) for _ in missing]
     for i, spot in enumerate(missing):
         for j, p in enumerate(pool):
@@ -447,10 +480,11 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
                 continue
             errors.sort()
             error = errors[len(errors) // 2]
+            order = 1e-9 * _reading_distance(p, previous[spot.ident])  # equals: in the order of calculation
             if named:
-                cost[i][j] = min(error, 1.0) - 2
+                cost[i][j] = min(error, 1.0) - 2 + order
             elif error <= CLOSE:
-                cost[i][j] = error
+                cost[i][j] = error + order
     for i, j in _assignment(cost):
         layout.bases[missing[i].ident] = pool[j]
 
