@@ -16,7 +16,6 @@ from sheetnet.check.fit import Layout, fit_layout, learning_rate, table_sheets
 from sheetnet.check.grid import Grid
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
 from sheetnet.check.spots import RunSpots, run_spots
-from sheetnet.diff import jsonable
 from sheetnet.net import CARRIED, FORWARD, LOSS, PARAMETERS, UPDATE
 from sheetnet.spec import Network
 from sheetnet.status import ABSENT, FOUND, MISMATCH, SLIP
@@ -123,7 +122,9 @@ class CheckResult:
         }
 
 
-def check_book(book: Book, network: Network, tolerance: Tolerance | None = None, sheet: str | None = None) -> CheckResult:
+def check_book(
+    book: Book, network: Network, tolerance: Tolerance | None = None, sheet: str | None = None
+) -> CheckResult:
     """Judge `book` against `network`'s run: every table that trains it, each with its own η."""
     tolerance = tolerance or Tolerance()
     grid = Grid(book)

@@ -111,11 +111,14 @@ def _steps(x: int, lo: int, hi: int, d: int) -> list[int]:
 def table_sheets(grid: Grid, run: RunSpots) -> list[int]:
     """The sheets holding iteration 0's forward pass (which η does not change): a table starts there."""
     forward = [s for s in run.iterations[0] if s.quantity.section == FORWARD and not s.carried]
+    inputs = set(run.inputs.values())  # a typed input (0, 1, 0.5) found again says nothing
     counts: Counter[int] = Counter()
     for spot in forward:
-        for sheet in {p[0] for p in grid.matches(spot.value, range(len(grid.sheets)))}:
+        found = grid.matches(spot.value, range(len(grid.sheets)))
+        for sheet in {p[0] for p in found if float(grid.cells[p].value) not in inputs}:
             counts[sheet] += 1
-    need = max(2, math.ceil(len(forward) / 2)) if len(forward) > 1 else 1
+    # a quarter of it: a slip in iteration 0's first layer leaves little of the forward pass right
+    need = max(2, math.ceil(len(forward) / 4)) if len(forward) > 1 else 1
     return [sheet for sheet in range(len(grid.sheets)) if counts[sheet] >= need]
 
 
@@ -293,7 +296,12 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
 
         after_use = _after_use(layout, spot)
 
-        def rank(item: tuple[Pos, dict[int, float]], names: set[str] = names, after_use: Pos | None = after_use):
+        def rank(
+            item: tuple[Pos, dict[int, float]],
+            names: set[str] = names,
+            after_use: Pos | None = after_use,
+            anchor: Pos | None = anchor,
+        ) -> tuple:
             base, ts = item
             labelled = bool(names & set(grid.labels(base)))
             return (base != after_use, -_early(ts), not labelled, base in taken, _reading_distance(base, anchor))
@@ -339,7 +347,7 @@ def _early(ts: dict[int, float]) -> float:
 
 def _after_use(layout: Layout, spot: Spot) -> Pos | None:
     """Where an updated parameter sits if it is written where the next iteration uses it (rows)."""
-    if spot.quantity.section != UPDATE or layout.stride is None:
+    if spot.quantity.section != UPDATE or layout.kind != "rows":
         return None
     used = layout.bases.get((f"{PARAMETERS}:{spot.quantity.name}", -1, spot.index))
     return None if used is None else layout.shift(used, 1)
@@ -417,7 +425,7 @@ def _set_box(layout: Layout, run: RunSpots) -> None:
         b = layout.bases.get(ident)
         if b is None or b[0] != layout.sheet:
             continue
-        in_line = stride[0] or stride[1] and r0 <= b[1] <= r1 or not stride[1] and c0 <= b[2] <= c1
+        in_line = stride[0] or (stride[1] and r0 <= b[1] <= r1) or (not stride[1] and c0 <= b[2] <= c1)
         if in_line:
             c0, c1, r0, r1 = min(c0, b[2]), max(c1, b[2]), min(r0, b[1]), max(r1, b[1])
     layout.box = (r0, c0, r1, c1)
@@ -435,6 +443,7 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
         for t in (0, 1):
             explained.update(layout.shift(b, t) for b in [layout.bases[ident], *layout.copies.get(ident, [])])
     r0, c0, r1, c1 = layout.box
+
     def starts_a_line(p: Pos) -> bool:  # not the second cell of a column that began one stride before
         before = layout.shift(p, -1)
         return before not in grid.cells or not (r0 <= before[1] <= r1 and c0 <= before[2] <= c1)

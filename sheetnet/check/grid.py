@@ -56,7 +56,9 @@ class Grid:
             lo = bisect.bisect_left(values, value - within)
             hi = bisect.bisect_right(values, value + within)
             if strict:
-                out += [p for v, p in zip(values[lo:hi], positions[lo:hi], strict=True) if abs(v - value) <= within_full]
+                out += [
+                    p for v, p in zip(values[lo:hi], positions[lo:hi], strict=True) if abs(v - value) <= within_full
+                ]
             else:
                 out += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value)]
         return out

@@ -87,7 +87,7 @@ class Element:
         return self.spot.group
 
     @property
-    def quantity(self):  # noqa: ANN201 - the net.Quantity
+    def quantity(self):
         return self.spot.quantity
 
     @property

@@ -160,9 +160,7 @@ def _error_at_activation(network: Network, graph: IterationGraph, s: int, l: int
     return Quantity(name, f"{name} = ∂L/∂B{l + 1}·W{l + 1}", BACKPROP, (n,), keys, exprs, role=EXTRA, sample=s)
 
 
-def _alternatives(
-    network: Network, graph: IterationGraph, quantity: Quantity, i: int
-) -> tuple[Expr, ...]:
+def _alternatives(network: Network, graph: IterationGraph, quantity: Quantity, i: int) -> tuple[Expr, ...]:
     s = quantity.sample
     if s is None or quantity.section == UPDATE:
         return ()
