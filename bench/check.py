@@ -1,0 +1,67 @@
+"""How long `sheetnet check` takes on a real 200-row homework workbook, against reading it.
+
+Prints the time of `check` (reading included) and of openpyxl reading the same file (values and
+formulas, as `check` reads them), and their ratio. Goal: a few times the read.
+
+    uv run python bench/check.py [WORKBOOK NETWORK ITERS]
+
+Without arguments it uses ../shared/fixtures/samdani-s4.xlsx (109 rows) and harshvs4-bp.xlsx
+(six sheets of 34 rows).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+CASES = [("samdani-s4.xlsx", "samdani-s4.toml", 109), ("harshvs4-bp.xlsx", "harshvs4-bp.toml", 34)]
+
+
+def _best(fn: Callable[[], None], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    import openpyxl
+
+    from sheetnet.book import read_book
+    from sheetnet.check import check_book
+    from sheetnet.spec import load_network
+
+    cases = (
+        [(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))]
+        if len(sys.argv) == 4
+        else [(FIXTURES / book, FIXTURES / network, iters) for book, network, iters in CASES]
+    )
+    for book, network_file, iters in cases:
+        network = load_network(network_file).with_overrides(iters=iters)
+
+        def read(book: Path = book) -> None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for data_only in (False, True):
+                    wb = openpyxl.load_workbook(book, read_only=True, data_only=data_only)
+                    for ws in wb.worksheets:
+                        for _ in ws.iter_rows(values_only=True):
+                            pass
+                    wb.close()
+
+        def check(book: Path = book, network: object = network) -> None:
+            check_book(read_book(book), network)  # type: ignore[arg-type]
+
+        t_read, t_check = _best(read), _best(check)
+        print(f"{book.name}: openpyxl reads it in {t_read:.2f} s, check takes {t_check:.2f} s: {t_check / t_read:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
