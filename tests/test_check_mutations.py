@@ -9,7 +9,6 @@ LibreOffice's recalculation of its formulas and against real homework workbooks.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -201,10 +200,7 @@ RIGHT = {
 
 
 @pytest.mark.parametrize("name", RIGHT)
-def test_a_right_workbook_passes(tmp_path: Path, name: str, request: pytest.FixtureRequest) -> None:
-    if name == "blocks-4dp":
-        reason = "known gap: in blocks typed to 4 places, w3 ≈ 0.25 is taken for the unwritten f'(O1)"
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+def test_a_right_workbook_passes(tmp_path: Path, name: str) -> None:
     built = RIGHT[name](tmp_path / "homework")
     assert built.first_slip is None
     code, data, brief = check(built)
@@ -379,23 +375,12 @@ HOMEWORK = {
 }
 
 
-def _shared_fixtures() -> Path:
-    candidates = [os.environ.get("SHEETNET_SHARED_FIXTURES", ""), str(ROOT.parent / "shared" / "fixtures")]
-    for folder in filter(None, candidates):
-        if (Path(folder) / "verdicts.tsv").exists():
-            return Path(folder)
-    pytest.skip(
-        "the shared fixtures (verdicts.tsv) are not here: set SHEETNET_SHARED_FIXTURES to their folder "
-        f"(looked in {', '.join(filter(None, candidates))})"
-    )
-
-
 @pytest.mark.filterwarnings("ignore:DrawingML support is incomplete")
 @pytest.mark.parametrize("name", HOMEWORK)
-def test_the_row_model_reproduces_real_homework(name: str) -> None:
+def test_the_row_model_reproduces_real_homework(name: str, shared_fixtures: Path) -> None:
     """Every number of a real workbook (Excel's own results) is the row model's, and the first slip
     the model finds is the one the fixtures' verdicts name."""
-    folder = _shared_fixtures()
+    folder = shared_fixtures
     hw = HOMEWORK[name]
     ws = openpyxl.load_workbook(folder / hw.file, data_only=True)[hw.sheet]
     table = train(hw.iters, hw.net, mutation=hw.mutation, helpers=hw.helpers)

@@ -234,6 +234,14 @@ def _stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
 
 def _forward_region(grid: Grid, run: RunSpots, sheet: int) -> Callable[[Pos], bool]:
     """Whether a cell lies near iteration 0's forward pass on `sheet` (the cells that hold it alone)."""
+    box = _forward_box(grid, run, sheet)
+    if box is None:
+        return lambda p: True
+    r0, c0, r1, c1 = box
+    return lambda p: r0 - 3 <= p[1] <= r1 + 3 and c0 - 3 <= p[2] <= c1 + 3
+
+
+def _forward_box(grid: Grid, run: RunSpots, sheet: int) -> tuple[int, int, int, int] | None:
     cells = []
     for spot in run.iterations[0]:
         if spot.quantity.section == FORWARD and not spot.carried:
@@ -241,10 +249,23 @@ def _forward_region(grid: Grid, run: RunSpots, sheet: int) -> Callable[[Pos], bo
             if len(found) == 1:
                 cells.append(found[0])
     if not cells:
+        return None
+    return min(p[1] for p in cells), min(p[2] for p in cells), max(p[1] for p in cells), max(p[2] for p in cells)
+
+
+def _iteration_zero(grid: Grid, run: RunSpots, layout: Layout) -> Callable[[Pos], bool]:
+    """Whether a cell can be one of iteration 0's: near its forward pass, and less than one stride
+    past it along the way the table moves (a block below it; anywhere in its row for rows)."""
+    box = _forward_box(grid, run, layout.sheet)
+    if box is None or layout.stride is None:
         return lambda p: True
-    r0, r1 = min(p[1] for p in cells) - 3, max(p[1] for p in cells) + 3
-    c0, c1 = min(p[2] for p in cells) - 3, max(p[2] for p in cells) + 3
-    return lambda p: r0 <= p[1] <= r1 and c0 <= p[2] <= c1
+    r0, c0, r1, c1 = box
+    ds, dr, dc = layout.stride
+    if ds:
+        return lambda p: p[0] == layout.sheet
+    if dr:
+        return lambda p: p[0] == layout.sheet and r0 - 3 <= p[1] <= max(r1 + 3, r0 - 3 + abs(dr) - 1)
+    return lambda p: p[0] == layout.sheet and c0 - 3 <= p[2] <= max(c1 + 3, c0 - 3 + abs(dc) - 1)
 
 
 def _base_votes(run: RunSpots, matches: _Matches, layout: Layout, grid: Grid) -> dict[Ident, dict[Pos, float]]:
@@ -286,6 +307,8 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
     anchor: Pos | None = None
     several = len(run.iterations) > 1
     primaries: dict[Pos, float] = {}  # the cells elements of the run hold, and on what evidence
+    in_iteration_zero = _iteration_zero(grid, run, layout)
+    support: dict[Ident, float] = {}
     ordered = _first_of_each(run)
     for spot in [s for s in ordered if not s.extra] + [s for s in ordered if s.extra]:
         ident = spot.ident
@@ -307,13 +330,15 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
             return (base != after_use, -_early(ts), not labelled, base in taken, _reading_distance(base, anchor))
 
         ranked = sorted(options.items(), key=rank)
+        if not spot.carried:  # a number of the run is computed in the iteration's own rows
+            ranked = [item for item in ranked if in_iteration_zero(item[0])]
         if after_use is not None and after_use in grid.cells and after_use not in options:
             ranked.insert(0, (after_use, {0: 1.0, 1: 1.0}))  # written where it is used next, as rows are
         for base, ts in ranked:
             first = min(ts)
             if spot.extra and base in primaries:  # a number only sheets write is never the run's own
                 continue
-            if base in primaries and _early(ts) < primaries[base] - 1e-9:
+            if base in primaries and sum(ts.values()) < primaries[base] - 1e-9:
                 continue  # another element holds this cell on better evidence
             if not spot.carried and any(layout.shift(base, u) not in grid.cells for u in range(first)):
                 continue
@@ -326,9 +351,10 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
         else:
             continue
         layout.bases[ident] = base
+        support[ident] = sum(ts.values())
         taken.add(base)
         if not spot.extra:
-            primaries[base] = max(primaries.get(base, 0.0), _early(ts))
+            primaries[base] = max(primaries.get(base, 0.0), sum(ts.values()))
         anchor = base
         best = sum(ts.values())
         copies: list[Pos] = []
@@ -337,6 +363,22 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
                 copies.append(b)
         if copies:
             layout.copies[ident] = copies
+    _settle_shared(layout, support)
+
+
+def _settle_shared(layout: Layout, support: dict[Ident, float]) -> None:
+    """Two elements in one cell: both stay only if the cell holds both as often (with i1 = 1, ∂E/∂w1
+    is ∂L/∂B1[0] in every row); else the one it holds less often (a weight that stays near 0.25
+    agreeing with f'(O1) for a few iterations) has no cell."""
+    holders: dict[Pos, list[Ident]] = defaultdict(list)
+    for ident, base in layout.bases.items():
+        holders[base].append(ident)
+    for idents in holders.values():
+        if len(idents) > 1:
+            best = max(support.get(i, 0.0) for i in idents)
+            for ident in idents:
+                if support.get(ident, 0.0) < 0.9 * best:
+                    del layout.bases[ident]
 
 
 def _early(ts: dict[int, float]) -> float:
