@@ -54,6 +54,11 @@ class Cell:
         return cell_address(self.sheet, self.row, self.col)
 
     @property
+    def coordinate(self) -> str:
+        """`B7`: the address without the sheet."""
+        return f"{column_letter(self.col)}{self.row}"
+
+    @property
     def is_number(self) -> bool:
         return isinstance(self.value, int | float) and not isinstance(self.value, bool)
 

@@ -334,6 +334,7 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
 @_network_options("Network file (TOML) the workbook trains. Default: the notes' 1-2-2-1 ReLU network.")
 @_tolerance_option("--rtol", None, "Relative tolerance for every number (default: by how the number is written).")
 @_tolerance_option("--atol", None, "Absolute tolerance for every number (default: by how the number is written).")
+@click.option("--sheet", metavar="NAME", help="Check only the table on this sheet.")
 @click.option("--all", "show_all", is_flag=True, help="List every number of the run, found or not.")
 @click.option("--max", "limit", type=click.IntRange(min=0), default=12, show_default=True, help="Slips to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -346,24 +347,28 @@ def check(
     lr: float | None,
     rtol: float | None,
     atol: float | None,
+    sheet: str | None,
     show_all: bool,
     limit: int,
     as_json: bool,
     recalc: bool,
 ) -> None:
-    """Find every number of the run in a workbook of any layout, and the first one that is wrong.
+    """Judge a workbook of any layout against the run, and name the first cell that went wrong.
 
-    The run is computed (the default network unless --config) and each S, f(S), ŷ, L, Δ,
-    gradient and updated parameter is looked for in WORKBOOK by its value, iteration by
-    iteration: found, mismatched (a nearby wrong number where it belongs) or absent.
-    Exit code 0 when nothing mismatches, 1 when something does, 2 when the workbook or the
-    network file cannot be read.
+    Each table that trains the network (a sheet per learning rate is a table each, judged with
+    its own η, read from its first update) gets its layout fitted as a whole; then every cell is
+    compared with the run and with what the workbook's own numbers give for it: a slip is wrong
+    on its own, a mismatch that follows is wrong only because of an earlier slip. The first slip
+    is named and, for a formula, explained from the cells it reads.
+    Exit code 0 when every table holds the run and nothing mismatches, 1 otherwise (also when
+    no table follows this network), 2 when the workbook or the network file cannot be read.
 
     \b
     Examples:
       sheetnet check homework.xlsx
       sheetnet check homework.xlsx --config network.toml --iters 88
-      sheetnet check homework.xlsx --json | jq '.mismatches[0]'
+      sheetnet check rates.xlsx --config network.toml --sheet LR_0.5
+      sheetnet check homework.xlsx --json | jq '.first_mismatch.explanation'
     """
     from sheetnet.book import read_book, require_cached_values
     from sheetnet.check import Tolerance, check_book
@@ -371,7 +376,7 @@ def check(
     network = _network(config, iters, lr)
     book = read_book(workbook, recalc=recalc)
     require_cached_values(book)
-    result = check_book(book, network, Tolerance(rtol=rtol, atol=atol))
+    result = check_book(book, network, Tolerance(rtol=rtol, atol=atol), sheet=sheet)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:

@@ -262,7 +262,7 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
     )
     if result.message:
         console.print(f"[red]{escape(result.message)}[/red]")
-    if len(result.tables) > 1:
+    if result.tables:
         console.print(_tables_table(result))
     first = result.first_mismatch
     if first is not None:
@@ -290,10 +290,12 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
         # The slips are what to correct; what follows from them needs no correcting of its own.
         slips = [e for e in result.mismatches if e.kind != FOLLOWS]
         follows = len(result.mismatches) - len(slips)
-        shown = slips[:limit]
-        console.print(_elements_table(shown, f"Slips ({len(slips)}), in calculation order"))
-        if len(slips) > len(shown):
-            console.print(f"… and {len(slips) - len(shown)} more slips (--max N shows more, --json all)")
+        runs = _slip_runs(slips)
+        shown = runs[:limit]
+        title = f"Slips ({len(slips)} in {len(runs)} place{'s' if len(runs) != 1 else ''}), in calculation order"
+        console.print(_slips_table(shown, title))
+        if len(runs) > len(shown):
+            console.print(f"… and {len(runs) - len(shown)} more (--max N shows more, --json lists every one)")
         if follows:
             console.print(
                 f"{follows} more mismatch{'es' if follows != 1 else ''} follow from these: they agree with "
@@ -305,9 +307,12 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
 
 
 def _tables_table(result: CheckResult) -> Table:
-    table = Table(title="Tables that train this network", title_justify="left", title_style="bold")
+    several = len(result.tables) > 1
+    title = "Tables that train this network" if several else "The table that trains this network"
+    table = Table(title=title, title_justify="left", title_style="bold")
     table.add_column("sheet")
     table.add_column("cells")
+    table.add_column("layout")
     table.add_column("η", justify="right")
     table.add_column("iterations", justify="right")
     table.add_column("verdict")
@@ -318,10 +323,48 @@ def _tables_table(result: CheckResult) -> Table:
         table.add_row(
             escape(t.sheet),
             escape(t.range),
+            escape(t.layout.kind),
             number(t.eta),
             str(t.iterations),
             f"[{style}]{escape(t.verdict)}[/{style}]",
             escape(first.cell.address) if first is not None and first.cell is not None else "",
+        )
+    return table
+
+
+def _slip_runs(slips: list[Element]) -> list[list[Element]]:
+    """The slips, those of one number in consecutive iterations together (a formula filled down)."""
+    runs: list[list[Element]] = []
+    last: dict[tuple[int, str], list[Element]] = {}
+    for e in slips:
+        run = last.get((e.table, e.name))
+        if run is not None and run[-1].t == e.t - 1:
+            run.append(e)
+        else:
+            run = [e]
+            runs.append(run)
+        last[(e.table, e.name)] = run
+    return runs
+
+
+def _slips_table(runs: list[list[Element]], title: str) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold")
+    table.add_column("iteration", justify="right")
+    table.add_column("quantity")
+    table.add_column("cell")
+    table.add_column("expected", justify="right")
+    table.add_column("found", justify="right")
+    for run in runs:
+        first, last = run[0], run[-1]
+        assert first.cell is not None and last.cell is not None
+        several = len(run) > 1
+        table.add_row(
+            f"{first.t}–{last.t}" if several else str(first.t),
+            escape(first.name),
+            escape(first.cell.address) + (f" … {escape(last.cell.coordinate)}" if several else ""),
+            number(first.expected, 6),
+            _cell_text(first.found, 6),
+            style="red",
         )
     return table
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sheetnet.book import Book, WorkbookError
+from sheetnet.book import Book, WorkbookError, column_letter
 from sheetnet.check.fit import Layout, fit_layout, learning_rate, table_sheets
 from sheetnet.check.grid import Grid
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
@@ -150,7 +150,7 @@ def check_book(
         for element in elements:
             if element.kind == SLIP:
                 explainer.explain(element)
-        table = Table(book.sheets[start], layout, key, run, elements, layout.range_text(book.sheets))
+        table = Table(book.sheets[start], layout, key, run, elements, _cells_text(elements))
         table.verdict, table.reason = _verdict(table)
         tables.append(table)
         if layout.stride is not None and layout.stride[0]:
@@ -209,6 +209,17 @@ def _verdict(table: Table) -> tuple[str, str]:
             name = {"ŷ": "ŷ", "loss": "the loss (L, Δ or E)"}.get(what, f"the update of {what.split(':')[0]}")
             return INCOMPLETE, f"the table does not hold {name} of iteration {t}"
     return RIGHT, ""
+
+
+def _cells_text(elements: list[Element]) -> str:
+    """Where the table's numbers are: `A36:AE67`, or `Iteration 0 … Iteration 2 (B5:C47)`."""
+    cells = [e.cell for e in elements if e.cell is not None]
+    if not cells:
+        return ""
+    rows, cols = [c.row for c in cells], [c.col for c in cells]
+    box = f"{column_letter(min(cols))}{min(rows)}:{column_letter(max(cols))}{max(rows)}"
+    sheets = list(dict.fromkeys(c.sheet for c in cells))
+    return box if len(sheets) == 1 else f"{sheets[0]} … {sheets[-1]} ({box})"
 
 
 def _forward_names(network: Network) -> list[str]:

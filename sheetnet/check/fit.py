@@ -17,7 +17,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sheetnet.book import column_letter
 from sheetnet.check.grid import Grid, Pos, derivative_of, label_token
 from sheetnet.check.spots import Ident, RunSpots, Spot
 from sheetnet.net import CARRIED, FORWARD, PARAMETERS, UPDATE
@@ -87,16 +86,6 @@ class Layout:
                 if q[0] == self.sheet and r0 <= q[1] <= r1 and c0 <= q[2] <= c1:
                     return True
         return False
-
-    def range_text(self, sheets: list[str]) -> str:
-        r0, c0, r1, c1 = self.box
-        if self.stride is not None:
-            end = self.shift((self.sheet, r1, c1), self.last)
-            if self.stride[0]:
-                first, last = sheets[self.sheet], sheets[end[0]]
-                return f"{first} … {last} ({column_letter(c0)}{r0}:{column_letter(c1)}{r1})"
-            r1, c1 = end[1], end[2]
-        return f"{column_letter(c0)}{r0}:{column_letter(c1)}{r1}"
 
 
 def _steps(x: int, lo: int, hi: int, d: int) -> list[int]:
