@@ -140,17 +140,17 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
     best, best_count = eta, explained(eta)
     if best_count * 2 >= len(moves):
         return eta
-    candidates: set[float] = set()
-    for p in grid.numbers_on(sheet):
-        value = float(grid.cells[p].value)
-        if 0 < value <= 1000:
-            candidates.add(value)
-    for start, unit in moves[:4]:  # η from where the first few updated parameters could be
+    # Each updated parameter in the sheet gives η = (start − cell) / step: the true η is the one
+    # many parameters give. Count them, then confirm the most common few at full precision.
+    counts: Counter[float] = Counter()
+    for start, unit in moves:
+        seen = set()
         for p in grid.numbers_on(sheet):
             candidate = (start - float(grid.cells[p].value)) / unit
             if 0 < candidate <= 1000:
-                candidates.add(float(f"{candidate:.9g}"))
-    for candidate in sorted(candidates):
+                seen.add(float(f"{candidate:.8g}"))
+        counts.update(seen)
+    for candidate, _ in counts.most_common(12):
         count = explained(candidate)
         if count > best_count:
             best, best_count = candidate, count

@@ -239,6 +239,7 @@ class Explainer:
     def __init__(self, run: RunSpots, layout: Layout, grid: Grid) -> None:
         self.run, self.layout, self.grid = run, layout, grid
         self.by_key = {s.key: s for s in run.all()}
+        self.by_leaf = {(s.ident, s.t): s for s in run.all()}
         self.at: dict[Pos, list[Spot]] = {}
         for spot in run.all():
             for p in layout.positions(spot.ident, spot.t):
@@ -311,7 +312,7 @@ class Explainer:
         return out
 
     def where(self, leaf: tuple[Ident, int], here: Pos) -> str:
-        spot = next((s for s in self.run.all() if (s.ident, s.t) == leaf), None)
+        spot = self.by_leaf.get(leaf)
         if spot is None:
             return str(leaf[0])
         p = self.layout.at(spot.ident, spot.t)

@@ -11,6 +11,7 @@ numbers of the run too, and a cell holding one of them rightly holds it:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from sheetnet.graph import Add, Div, Dot, Expr, Key, Mul, Num, Ref, Square, Sub
@@ -36,7 +37,7 @@ class Spot:
     alternatives: tuple[Expr, ...] = ()  # other ways a sheet computes the same number (L = E1 + E2)
     samples: int = 1  # how many samples the run has
 
-    @property
+    @functools.cached_property
     def ident(self) -> Ident:
         return ident_of(self.quantity, self.key.s, self.index)
 
