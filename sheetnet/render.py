@@ -347,13 +347,19 @@ def _slip_runs(slips: list[Element]) -> list[list[Element]]:
     return runs
 
 
-def _slips_table(runs: list[list[Element]], title: str) -> Table:
+def _number_table(title: str) -> Table:
+    """A table of numbers of the run: iteration, quantity, cell, expected, found."""
     table = Table(title=title, title_justify="left", title_style="bold")
     table.add_column("iteration", justify="right")
     table.add_column("quantity")
     table.add_column("cell")
     table.add_column("expected", justify="right")
     table.add_column("found", justify="right")
+    return table
+
+
+def _slips_table(runs: list[list[Element]], title: str) -> Table:
+    table = _number_table(title)
     for run in runs:
         first, last = run[0], run[-1]
         assert first.cell is not None and last.cell is not None
@@ -370,12 +376,7 @@ def _slips_table(runs: list[list[Element]], title: str) -> Table:
 
 
 def _elements_table(elements: list[Element], title: str) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold")
-    table.add_column("iteration", justify="right")
-    table.add_column("quantity")
-    table.add_column("cell")
-    table.add_column("expected", justify="right")
-    table.add_column("found", justify="right")
+    table = _number_table(title)
     table.add_column("")
     for e in elements:
         style = {MISMATCH: "red", ABSENT: "dim"}.get(e.status, "")
