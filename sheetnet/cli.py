@@ -270,10 +270,25 @@ def init(path: Path, force: bool) -> None:
     click.echo(f"Wrote {path}. Edit it, then run: sheetnet run --config {path}")
 
 
+class _Tolerance(click.ParamType):
+    """A tolerance: a finite number, zero or more (nan would make every comparison false)."""
+
+    name = "float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number) or number < 0:
+            self.fail(f"{value!r} is not a finite number of 0 or more", param, ctx)
+        return number
+
+
 def _tolerance_option(name: str, default: float | None, text: str) -> Callable[[Callable[..., Any]], Any]:
     return click.option(
         name,
-        type=click.FloatRange(min=0),
+        type=_Tolerance(),
         default=default,
         show_default=default is not None,
         help=text,

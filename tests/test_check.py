@@ -308,3 +308,18 @@ def test_six_learning_rates_are_six_tables_each_judged_with_its_own(shared_fixtu
         for name, eta in (("0.1", 0.1), ("0.2", 0.2), ("0.5", 0.5), ("0.8", 0.8), ("1", 1.0), ("2", 2.0))
     ]
     assert all(t.first_slip.cell.address == f"{t.sheet}!X32" for t in result.tables)
+
+
+@pytest.mark.parametrize("example", ["notes", "mazur-2-2-2", "xor", "softmax-3-class"])
+@pytest.mark.parametrize("layout", ["blocks", "rows"])
+def test_every_workbook_sheetnet_writes_passes_its_own_check(tmp_path: Path, example: str, layout: str) -> None:
+    from sheetnet.trace import run
+    from sheetnet.workbook import write_workbook
+
+    network = load_network(ROOT / "examples" / f"{example}.toml").with_overrides(iters=6)
+    path = write_workbook(run(network), tmp_path / "own.xlsx", layout=layout)
+    result = _check(path, network)
+    # one table (the Summary's copies of ŷ and L are no table of their own), right
+    kind = "a sheet per iteration" if layout == "blocks" else "rows"
+    assert [(t.layout.kind, t.verdict) for t in result.tables] == [(kind, "right")]
+    assert result.exit_code == 0 and result.mismatches == []

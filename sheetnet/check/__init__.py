@@ -8,6 +8,7 @@ explain each slip from its formula (`judge`) → a verdict per table (this modul
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,6 +151,8 @@ def check_book(
         for element in elements:
             if element.kind == SLIP:
                 explainer.explain(element)
+        if _copies_another_sheet(elements):
+            continue  # a sheet of `=Work!L10`: the table it copies is judged where it is
         table = Table(book.sheets[start], layout, key, run, elements, _cells_text(elements))
         table.verdict, table.reason = _verdict(table)
         tables.append(table)
@@ -209,6 +212,16 @@ def _verdict(table: Table) -> tuple[str, str]:
             name = {"ŷ": "ŷ", "loss": "the loss (L, Δ or E)"}.get(what, f"the update of {what.split(':')[0]}")
             return INCOMPLETE, f"the table does not hold {name} of iteration {t}"
     return RIGHT, ""
+
+
+_REFERENCE_ELSEWHERE = re.compile(r"^=\s*(?:'[^']+'|[^'!=]+)!\$?[A-Za-z]{1,3}\$?\d+\s*$")
+
+
+def _copies_another_sheet(elements: list[Element]) -> bool:
+    """True if most of what a table holds are formulas that only read one cell of another sheet."""
+    cells = [e.cell for e in elements if e.cell is not None]
+    copies = sum(c.formula is not None and bool(_REFERENCE_ELSEWHERE.match(c.formula)) for c in cells)
+    return bool(cells) and copies >= 0.8 * len(cells)
 
 
 def _cells_text(elements: list[Element]) -> str:

@@ -102,13 +102,17 @@ def table_sheets(grid: Grid, run: RunSpots) -> list[int]:
     forward = [s for s in run.iterations[0] if s.quantity.section == FORWARD and not s.carried]
     inputs = set(run.inputs.values())  # a typed input (0, 1, 0.5) found again says nothing
     counts: Counter[int] = Counter()
+    quantities: dict[int, set[str]] = defaultdict(set)
     for spot in forward:
         found = grid.matches(spot.value, range(len(grid.sheets)))
         for sheet in {p[0] for p in found if float(grid.cells[p].value) not in inputs}:
             counts[sheet] += 1
-    # a quarter of it: a slip in iteration 0's first layer leaves little of the forward pass right
+            quantities[sheet].add(spot.quantity.name)
+    # A quarter of it, from two quantities at least: a slip in iteration 0's first layer leaves
+    # little of the forward pass right, and a summary of ŷ alone is no table.
     need = max(2, math.ceil(len(forward) / 4)) if len(forward) > 1 else 1
-    return [sheet for sheet in range(len(grid.sheets)) if counts[sheet] >= need]
+    kinds = min(2, len({s.quantity.name for s in forward}))
+    return [s for s in range(len(grid.sheets)) if counts[s] >= need and len(quantities[s]) >= kinds]
 
 
 def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
