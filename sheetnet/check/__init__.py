@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Book, WorkbookError, column_letter
-from sheetnet.check.fit import Layout, fit_layout, learning_rate, table_sheets
+from sheetnet.check.fit import Layout, eta_cell, fit_layout, learning_rate, table_sheets
 from sheetnet.check.grid import Grid
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
 from sheetnet.check.spots import RunSpots, run_spots
@@ -37,6 +37,8 @@ class Table:
     range: str = ""
     verdict: str = RIGHT
     reason: str = ""
+    eta_cell: str | None = None  # the cell the table writes η in, if it has one
+    eta_moved: float | None = None  # the η its first update moves by, when another than eta
 
     @property
     def first_slip(self) -> Element | None:
@@ -53,6 +55,7 @@ class Table:
             "range": self.range,
             "layout": self.layout.kind,
             "eta": self.eta,
+            "eta_cell": self.eta_cell,
             "iterations": self.iterations,
             "verdict": self.verdict,
             "reason": self.reason,
@@ -139,7 +142,11 @@ def check_book(
     for start in starts:
         if start in covered:
             continue
-        eta = learning_rate(grid, first, start) or network.lr
+        # The table's η: what its own η cell says, else what its first update shows, else the run's.
+        # An update that moves by another η than the cell's is then a slip, not another assignment.
+        written = eta_cell(grid, start)
+        moved = learning_rate(grid, first, start)
+        eta = float(grid.cells[written].value) if written is not None else moved or network.lr
         key = next((k for k in runs if _same(k, eta)), None)
         if key is None:
             runs[eta] = run_spots(train(network.with_overrides(lr=eta)))
@@ -154,6 +161,10 @@ def check_book(
         if _copies_another_sheet(elements):
             continue  # a sheet of `=Work!L10`: the table it copies is judged where it is
         table = Table(book.sheets[start], layout, key, run, elements, _cells_text(elements))
+        if written is not None:
+            table.eta_cell = grid.cells[written].address
+        if moved is not None and not _same(moved, key):
+            table.eta_moved = moved
         table.verdict, table.reason = _verdict(table)
         tables.append(table)
         if layout.stride is not None and layout.stride[0]:
@@ -184,7 +195,10 @@ def _verdict(table: Table) -> tuple[str, str]:
     update before the next) and nothing in it mismatches."""
     first = table.first_slip
     if first is not None and first.cell is not None:
-        return WRONG, f"first slip in {first.cell.address}, iteration {first.t}: {first.name}"
+        reason = f"first slip in {first.cell.address}, iteration {first.t}: {first.name}"
+        if table.eta_moved is not None:
+            reason += f"; its updates move by η = {table.eta_moved:g}, not the η = {table.eta:g} of {table.eta_cell}"
+        return WRONG, reason
     mismatched = next((e for e in table.elements if e.status == MISMATCH), None)
     if mismatched is not None and mismatched.cell is not None:
         return WRONG, f"mismatch in {mismatched.cell.address}, iteration {mismatched.t}: {mismatched.name}"

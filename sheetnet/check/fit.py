@@ -12,7 +12,9 @@ pairs within 5 %, header labels (`w3`, `∂E/∂w3`, `E∂w3`, `dw3`) deciding w
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,6 +115,19 @@ def table_sheets(grid: Grid, run: RunSpots) -> list[int]:
     need = max(2, math.ceil(len(forward) / 4)) if len(forward) > 1 else 1
     kinds = min(2, len({s.quantity.name for s in forward}))
     return [s for s in range(len(grid.sheets)) if counts[s] >= need and len(quantities[s]) >= kinds]
+
+
+ETA_LABELS = {"η", "eta", "lr", "learning", "learning_rate", "learningrate", "α", "alpha", "ͷ", "n"}
+
+
+def eta_cell(grid: Grid, sheet: int) -> Pos | None:
+    """The cell a sheet writes its η in: a positive number labelled `η`, `eta`, `LR`, `learning
+    rate`, `α` or `n =` (on its left, or above it), the first such in reading order."""
+    for p in sorted(grid.numbers_on(sheet), key=lambda p: (p[1], p[2])):
+        value = float(grid.cells[p].value)
+        if 0 < value <= 1000 and ETA_LABELS & set(grid.labels(p)):
+            return p
+    return None
 
 
 def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
@@ -301,6 +316,11 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
     several = len(run.iterations) > 1
     primaries: dict[Pos, float] = {}  # the cells elements of the run hold, and on what evidence
     in_iteration_zero = _iteration_zero(grid, run, layout)
+    forward = _forward_box(grid, run, layout.sheet)
+
+    def in_forward_rows(p: Pos) -> bool:
+        return forward is not None and p[0] == layout.sheet and forward[0] <= p[1] <= forward[2]
+
     support: dict[Ident, float] = {}
     ordered = _first_of_each(run)
     for spot in [s for s in ordered if not s.extra] + [s for s in ordered if s.extra]:
@@ -339,8 +359,12 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
                 continue  # the second cell of a column is no element's first
             if sum(ts.values()) >= 1.5:
                 break
-            if (not several or _continues(grid, layout, base, first, ident, spots)) and max(ts.values()) >= 0.99:
+            if max(ts.values()) < 0.99:
+                continue
+            if not several or _continues(grid, layout, base, first, ident, spots):
                 break
+            if spot.carried and first == 0 and in_forward_rows(base):
+                break  # an input typed as it is, in line with the forward pass: a column, however it goes on
         else:
             continue
         layout.bases[ident] = base
@@ -551,13 +575,30 @@ def _assignment(cost: list[list[float]]) -> list[tuple[int, int]]:
 def _learned_names(grid: Grid, run: RunSpots, layout: Layout) -> dict[str, Ident]:
     """Header labels of the columns fitted so far (`w1`, `a_h1`), and the element each names."""
     learned: dict[str, Ident] = {}
-    for spot in _first_of_each(run):
-        base = layout.bases.get(spot.ident)
+    order = [spot.ident for spot in _first_of_each(run)]
+    for ident in order:
+        base = layout.bases.get(ident)
         if base is not None:
             for token in grid.labels(base):
                 if token:
-                    learned.setdefault(token, spot.ident)
+                    learned.setdefault(token, ident)
+    # Numbered names fill their gaps: with w2 and w4 learned one element apart in the order of
+    # calculation, w3 is the element between (a column no number of the run matches exactly).
+    numbered: dict[str, dict[int, int]] = defaultdict(dict)
+    for token, ident in learned.items():
+        match = _NUMBERED.match(token)
+        if match:
+            numbered[match.group(1)][int(match.group(2))] = order.index(ident)
+    for prefix, known in numbered.items():
+        ns = sorted(known)
+        for a, b in itertools.pairwise(ns):
+            if b - a > 1 and known[b] - known[a] == b - a:
+                for m in range(a + 1, b):
+                    learned.setdefault(f"{prefix}{m}", order[known[a] + m - a])
     return learned
+
+
+_NUMBERED = re.compile(r"^(\D*?)(\d+)$")
 
 
 def _header_names(grid: Grid, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
