@@ -265,6 +265,24 @@ def sign_slip(row: int) -> Mutation:
     return Mutation(f"a_h2 without the minus from iteration {row}", row, rules, filled_down=True)
 
 
+def flipped(name: str, row: int) -> Mutation:
+    """A gradient with its sign flipped, filled down from `row`: far outside any 5 % window from
+    the first row on, so no number of its column ever agrees with the run."""
+    right = RULES[_quantity(name)]
+    wrong = Rule(f"-({right.formula})", lambda r, p, eta: -right.value(r, p, eta))
+    return Mutation(f"{name} with its sign flipped from iteration {row}", row, {name: wrong}, filled_down=True)
+
+
+def literal_eta(eta: float) -> Mutation:
+    """The updates typed with another η than the η cell's (`=E7-0.05*X7` beside `η = 0.5`), from
+    the first update on."""
+    rules = {
+        f"w{n}": Rule(f"{{w{n}_prev}}-{eta!r}*{{dw{n}_prev}}", lambda r, p, _, n=n: p[f"w{n}"] - eta * p[f"dw{n}"])
+        for n in range(1, 9)
+    }
+    return Mutation(f"the updates use η = {eta}", 1, rules, filled_down=True)
+
+
 def wrong_reference(row: int) -> Mutation:
     """(d) One formula reads the wrong column: o2 = w7·a_h1 + w8·a_h1 (a_h1 where a_h2 belongs)."""
     rules = {"o2": Rule("{w7}*{a_h1}+{w8}*{a_h1}", lambda r, p, eta: r.w7 * r.a_h1 + r.w8 * r.a_h1)}

@@ -31,7 +31,9 @@ from homework import (
     blocks_workbook,
     delta_h1,
     first_slip,
+    flipped,
     hidden_neighbours,
+    literal_eta,
     output_neighbours,
     pasted,
     rows_workbook,
@@ -124,6 +126,12 @@ SLIPS = {
     # (f) two adjacent digits of a_o1 swapped in iteration 6: the 3rd and 4th significant digits of
     # a full-precision number, the last two decimals of a rounded one.
     "f-transposed-digits": Slip(transposed("a_o1", 6), (6, "a_o1"), typed_only=True),
+    # a column wrong from its first row, far from the run: ∂E/∂w6 with its sign flipped. No cell of
+    # it (nor of w6 after it) ever agrees with the run: it is placed by its header, dw6 after w6.
+    "g-column-wrong-from-the-start": Slip(flipped("dw6", 0), (0, "dw6")),
+    # the updates typed with η = 0.05 beside the η cell's 0.5: the first update is the slip (where
+    # numbers are rounded to 4 places, the first one that moves visibly: w5)
+    "h-literal-eta": Slip(literal_eta(0.05), (1, "w1"), (literal_eta(0.05), (1, "w5"))),
 }
 
 CASES = [

@@ -147,12 +147,12 @@ def check_book(
         written = eta_cell(grid, start)
         moved = learning_rate(grid, first, start)
         eta = float(grid.cells[written].value) if written is not None else moved or network.lr
-        key = next((k for k in runs if _same(k, eta)), None)
-        if key is None:
-            runs[eta] = run_spots(train(network.with_overrides(lr=eta)))
-            key = eta
-        run = runs[key]
-        layout = fit_layout(grid, run, start, lambda lay, run=run: local_values(run, lay, grid))
+        run = _run_with(runs, network, eta)
+        key = run.trace.network.lr
+        # The layout is fitted on the run the sheet's numbers follow (its updates' η), and judged
+        # against the run its η cell asks for.
+        shape = _run_with(runs, network, moved) if moved is not None else run
+        layout = fit_layout(grid, shape, start, lambda lay, shape=shape: local_values(shape, lay, grid))
         elements = judge(run, layout, grid, tolerance, len(tables))
         explainer = Explainer(run, layout, grid)
         for element in elements:
@@ -236,6 +236,15 @@ def _copies_another_sheet(elements: list[Element]) -> bool:
     cells = [e.cell for e in elements if e.cell is not None]
     copies = sum(c.formula is not None and bool(_REFERENCE_ELSEWHERE.match(c.formula)) for c in cells)
     return bool(cells) and copies >= 0.8 * len(cells)
+
+
+def _run_with(runs: dict[float, RunSpots], network: Network, eta: float) -> RunSpots:
+    """The run of `network` with learning rate `eta`, trained once per η."""
+    key = next((k for k in runs if _same(k, eta)), None)
+    if key is None:
+        key = eta
+        runs[key] = run_spots(train(network.with_overrides(lr=eta)))
+    return runs[key]
 
 
 def _cells_text(elements: list[Element]) -> str:

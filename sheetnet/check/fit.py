@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sheetnet.check.grid import Grid, Pos, derivative_of, label_token
+from sheetnet.check.grid import Grid, Pos, agrees_exactly, derivative_of, label_token
 from sheetnet.check.spots import Ident, RunSpots, Spot
 from sheetnet.net import CARRIED, FORWARD, PARAMETERS, UPDATE
 
@@ -133,47 +133,68 @@ def eta_cell(grid: Grid, sheet: int) -> Pos | None:
 def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
     """The η a table trains with, from its first update: at iteration 0 every optimizer moves a
     parameter by η times a step that does not depend on η, so each updated parameter written in
-    the sheet gives η. None when no η explains at least half of them better than the run's."""
+    line with the parameter (below it in its column, right of it in its row, or in its cell on the
+    next sheet) gives η. The η most parameters give wins, the run's on a tie; None when none is
+    given by at least half of the parameters it moves visibly."""
     eta = run.trace.network.lr
-    moves = []
+    moves: list[tuple[float, float, list[Pos]]] = []  # start, step at η = 1, the cells in line with it
     for spot in run.iterations[0]:
         if spot.quantity.section == UPDATE and spot.quantity.name[0] in "WB":
             start = run.values[spot.expr.a.key]  # type: ignore[attr-defined]
             unit = (start - spot.value) / eta
             if unit != 0 and math.isfinite(unit):
-                moves.append((start, unit))
+                here = sorted(grid.matches(start, [sheet]), key=lambda p: (abs(float(grid.cells[p].value) - start), p))
+                moves.append((start, unit, _in_line_with(grid, here[:5])))
     if not moves:
         return None
-    sheets = [sheet, sheet + 1] if sheet + 1 < len(grid.sheets) else [sheet]
 
     def explained(candidate: float) -> int:
-        """How many updated parameters η = candidate puts in the sheet: at full precision, and only
-        those it moves visibly (a typed 0.15 is no update by 2e-5, nor by 1e-11)."""
-        count = 0
-        for start, unit in moves:
+        """How many parameters η = candidate puts in line with them, if at least half of those it
+        moves visibly (by a unit of the 4th decimal: a typed 0.15 is no update by 2e-5); else 0."""
+        count = visible = 0
+        for start, unit, line in moves:
             moved = start - candidate * unit
-            if abs(moved - start) > 1e-6 * abs(start) and grid.matches(moved, sheets, strict=True):
-                count += 1
-        return count
+            if abs(moved - start) >= 1e-4:
+                visible += 1
+                count += any(agrees_exactly(grid.cells[p], moved) for p in line)
+        return count if count * 2 >= visible else 0
 
     best, best_count = eta, explained(eta)
-    if best_count * 2 >= len(moves):
+    if best_count:
         return eta
-    # Each updated parameter in the sheet gives η = (start − cell) / step: the true η is the one
-    # many parameters give. Count them, then confirm the most common few at full precision.
-    counts: Counter[float] = Counter()
-    for start, unit in moves:
-        seen = set()
-        for p in grid.numbers_on(sheet):
+    # The η each cell in line would mean, to one digit (numbers typed to 4 places give it no closer
+    # than a few %): the most common few are confirmed, as the round value and as the middle one.
+    bins: dict[float, list[float]] = defaultdict(list)
+    biggest = sorted(moves, key=lambda m: -abs(m[1]))[: max(2, len(moves) // 2)]  # they give η best
+    for start, unit, line in biggest:
+        seen: dict[float, float] = {}
+        for p in line:
             candidate = (start - float(grid.cells[p].value)) / unit
             if 0 < candidate <= 1000:
-                seen.add(float(f"{candidate:.8g}"))
-        counts.update(seen)
-    for candidate, _ in counts.most_common(12):
-        count = explained(candidate)
-        if count > best_count:
-            best, best_count = candidate, count
-    return best if best_count * 2 >= len(moves) else None
+                seen.setdefault(float(f"{candidate:.1g}"), candidate)
+        for key, candidate in seen.items():
+            bins[key].append(candidate)
+    # A later value in line gives a multiple of η (k steps later): of the η that explain as many
+    # parameters, the smallest is the step.
+    for key in sorted(bins, key=lambda k: (-len(bins[k]), k))[:8]:
+        found = sorted(bins[key])
+        for candidate in (key, float(f"{found[len(found) // 2]:.8g}")):
+            count = explained(candidate)
+            if count > best_count or count == best_count and count and candidate < best and candidate == key:
+                best, best_count = candidate, count
+    return best if best_count else None
+
+
+def _in_line_with(grid: Grid, cells: list[Pos], reach: int = 400) -> list[Pos]:
+    """The numbers below `cells` in their columns, right of them in their rows, and in their place
+    on the next sheet: where a table writes the next value of a number."""
+    out: list[Pos] = []
+    for s, row, col in cells:
+        out += [(s, r, col) for r in range(row + 1, row + reach) if (s, r, col) in grid.cells]
+        out += [(s, row, c) for c in range(col + 1, col + reach) if (s, row, c) in grid.cells]
+        if (s + 1, row, col) in grid.cells:
+            out.append((s + 1, row, col))
+    return out
 
 
 # -------------------------------------------------------------------------------------- layout
@@ -316,6 +337,7 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
     several = len(run.iterations) > 1
     primaries: dict[Pos, float] = {}  # the cells elements of the run hold, and on what evidence
     in_iteration_zero = _iteration_zero(grid, run, layout)
+    claims: Counter[Pos] = Counter(b for options in votes.values() for b, ts in options.items() if 0 in ts)
     forward = _forward_box(grid, run, layout.sheet)
 
     def in_forward_rows(p: Pos) -> bool:
@@ -359,6 +381,8 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
                 continue  # the second cell of a column is no element's first
             if sum(ts.values()) >= 1.5:
                 break
+            if first == 0 and in_iteration_zero(base) and claims[base] == 1 and max(ts.values()) >= 0.6:
+                break  # iteration 0 (no slip has spread yet) holds it there and nothing else: a column
             if max(ts.values()) < 0.99:
                 continue
             if not several or _continues(grid, layout, base, first, ident, spots):
