@@ -565,9 +565,11 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
                 cell = grid.cells.get(layout.shift(p, t))
                 if other is None or cell is None:
                     continue
-                expected = values.get(other.key, other.value)
-                scale = max(abs(expected), abs(float(cell.value)))
-                errors.append(abs(float(cell.value) - expected) / scale if scale else 0.0)
+                expected, found = values.get(other.key, other.value), float(cell.value)
+                scale = max(abs(expected), abs(found))
+                # a number with its sign flipped is as close as one 1 % off: the commonest slip of all
+                gap = min(abs(found - expected), abs(found + expected) + 0.01 * scale)
+                errors.append(gap / scale if scale else 0.0)
             if not errors:
                 continue
             errors.sort()
