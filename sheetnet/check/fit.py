@@ -180,7 +180,7 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
         found = sorted(bins[key])
         for candidate in (key, float(f"{found[len(found) // 2]:.8g}")):
             count = explained(candidate)
-            if count > best_count or count == best_count and count and candidate < best and candidate == key:
+            if count > best_count or (count == best_count and count and candidate < best and candidate == key):
                 best, best_count = candidate, count
     return best if best_count else None
 
@@ -225,9 +225,9 @@ def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout], 
     layout = Layout(sheet, stride, last=len(run.iterations) - 1)
     votes = _base_votes(run, matches, layout, grid)
     _choose_bases(grid, run, layout, votes)
-    _set_box(layout, run)
+    _set_box(grid, layout, run)
     _assign_leftovers(grid, run, layout, local)
-    _set_box(layout, run)
+    _set_box(grid, layout, run)
     layout.last = _last_iteration(grid, run, layout)
     return layout
 
@@ -492,7 +492,7 @@ def _reading_distance(p: Pos, anchor: Pos | None) -> int:
     return d if d >= 0 else 1 - 2 * d
 
 
-def _set_box(layout: Layout, run: RunSpots) -> None:
+def _set_box(grid: Grid, layout: Layout, run: RunSpots) -> None:
     """Iteration 0's box: the bases of the computed numbers, and of the copies (weights used, x, y)
     that sit in line with them (not an input typed above the first block)."""
     carried = {s.ident for s in run.iterations[0] if s.carried}
@@ -511,6 +511,14 @@ def _set_box(layout: Layout, run: RunSpots) -> None:
         in_line = stride[0] or (stride[1] and r0 <= b[1] <= r1) or (not stride[1] and c0 <= b[2] <= c1)
         if in_line:
             c0, c1, r0, r1 = min(c0, b[2]), max(c1, b[2]), min(r0, b[1]), max(r1, b[1])
+    # and the numbers written on beyond them in the same rows: a last column no number of the run
+    # matches exactly (∂E/∂w8 wrong from its first row) is still the table's
+    sheet = layout.sheet
+    for r in range(r0, r1 + 1):
+        while (sheet, r, c1 + 1) in grid.cells:
+            c1 += 1
+        while c0 > 1 and (sheet, r, c0 - 1) in grid.cells:
+            c0 -= 1
     layout.box = (r0, c0, r1, c1)
 
 
