@@ -513,11 +513,17 @@ def _set_box(grid: Grid, layout: Layout, run: RunSpots) -> None:
             c0, c1, r0, r1 = min(c0, b[2]), max(c1, b[2]), min(r0, b[1]), max(r1, b[1])
     # and the numbers written on beyond them in the same rows: a last column no number of the run
     # matches exactly (∂E/∂w8 wrong from its first row) is still the table's
+    # (until a header repeats one of the table's own: another table begins there)
     sheet = layout.sheet
+    own = {grid.header(b) for b in layout.bases.values()} - {""}
+
+    def more(r: int, c: int) -> bool:
+        return (sheet, r, c) in grid.cells and grid.header((sheet, r, c)) not in own
+
     for r in range(r0, r1 + 1):
-        while (sheet, r, c1 + 1) in grid.cells:
+        while more(r, c1 + 1):
             c1 += 1
-        while c0 > 1 and (sheet, r, c0 - 1) in grid.cells:
+        while c0 > 1 and more(r, c0 - 1):
             c0 -= 1
     layout.box = (r0, c0, r1, c1)
 
