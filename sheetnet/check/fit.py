@@ -672,7 +672,7 @@ def _last_iteration(grid: Grid, run: RunSpots, layout: Layout) -> int:
     layout.last = len(run.iterations) - 1
     last = -1
     for t in range(len(run.iterations)):
-        held = sum(1 for ident in idents if (p := layout.at(ident, t)) is not None and p in grid.cells)
+        held = sum(1 for ident in idents if (p := layout.at(ident, t)) is not None and grid.held(p))
         if held * 2 >= len(idents) and held:
             last = t
     return max(last, 0)

@@ -11,8 +11,9 @@ from sheetnet.book import Book, Cell
 
 Pos = tuple[int, int, int]  # sheet index, row, column
 
-FULL_RELATIVE = 1e-9
-HEADER_ROWS, LABEL_COLUMNS = 6, 40  # a formula's result, or a number typed with 10+ digits, agrees to this
+FULL_RELATIVE = 1e-9  # a formula's result, or a number typed with 10+ digits, agrees to this
+HEADER_ROWS, LABEL_COLUMNS = 6, 40
+ERRORS = {"#DIV/0!", "#NUM!", "#VALUE!", "#REF!", "#NAME?", "#N/A", "#NULL!"}
 
 
 def agrees_exactly(cell: Cell, value: float) -> bool:
@@ -32,6 +33,7 @@ class Grid:
         self.book = book
         self.sheets = book.sheets
         self.cells: dict[Pos, Cell] = {}
+        self.errors: dict[Pos, Cell] = {}  # formulas whose result is an error (#DIV/0!): no number
         self._sorted: list[tuple[list[float], list[Pos]]] = []
         self._texts: dict[int, dict[tuple[str, int], list[int]]] = {}
         for s, name in enumerate(book.sheets):
@@ -40,6 +42,8 @@ class Grid:
                 if cell.is_number and math.isfinite(float(cell.value)):
                     self.cells[(s, row, col)] = cell
                     numbers.append((float(cell.value), (s, row, col)))
+                elif cell.value in ERRORS:
+                    self.errors[(s, row, col)] = cell
             numbers.sort()
             self._sorted.append(([v for v, _ in numbers], [p for _, p in numbers]))
 
@@ -62,6 +66,10 @@ class Grid:
             else:
                 out += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value)]
         return out
+
+    def held(self, p: Pos) -> Cell | None:
+        """The cell at `p` if it holds a number or an error a formula gave."""
+        return self.cells.get(p) or self.errors.get(p)
 
     def numbers_on(self, sheet: int) -> list[Pos]:
         return self._sorted[sheet][1]

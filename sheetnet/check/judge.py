@@ -95,8 +95,11 @@ class Element:
         return self.spot.value
 
     @property
-    def found(self) -> float | None:
-        return None if self.cell is None else float(self.cell.value)
+    def found(self) -> float | str | None:
+        """The number the cell holds, or the error it shows (`#DIV/0!`)."""
+        if self.cell is None:
+            return None
+        return float(self.cell.value) if self.cell.is_number else str(self.cell.value)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -172,13 +175,18 @@ def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance, table
             element = Element(spot, table, local=value)
             elements.append(element)
             p = layout.at(spot.ident, spot.t)
-            cell = grid.cells.get(p) if p is not None else None
+            cell = grid.held(p) if p is not None else None
             if cell is None:
                 local[spot.key] = value
                 if inputs_tainted:
                     tainted.add(spot.key)
                 continue
             element.cell = cell
+            if not cell.is_number:  # #DIV/0! where a number belongs: wrong, by itself or by what it reads
+                local[spot.key] = value
+                element.status, element.kind = MISMATCH, FOLLOWS if inputs_tainted else SLIP
+                tainted.add(spot.key)
+                continue
             local[spot.key] = float(cell.value)
             if tolerance.agrees(cell, spot.value):
                 element.status = FOUND
@@ -250,6 +258,11 @@ class Explainer:
         assert cell is not None
         grid, here = self.grid, (self.grid.sheets.index(cell.sheet), cell.row, cell.col)
         what = f"`{self.short(here, here)}` = {element.name}{self.label(here, element.spot)}"
+        if not cell.is_number:
+            reads = formula_references(cell.formula or "", cell.sheet, grid.sheets)
+            element.reads = [self.short(p, here) for p in reads]
+            element.explanation = f"{what} shows {cell.value} where the run gives {_number(element.expected)}"
+            return
         if cell.formula is None:
             element.explanation = (
                 f"{what} is typed as {_number(float(cell.value))}; the run gives {_number(element.expected)}"
