@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sheetnet.check.grid import Grid, Pos, agrees_exactly, derivative_of, label_token
+from sheetnet.check.grid import Grid, Pos, derivative_of, label_token
 from sheetnet.check.spots import Ident, RunSpots, Spot
 from sheetnet.net import CARRIED, FORWARD, PARAMETERS, UPDATE
 
@@ -156,7 +156,7 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
             moved = start - candidate * unit
             if abs(moved - start) >= 1e-4:
                 visible += 1
-                count += any(agrees_exactly(grid.cells[p], moved) for p in line)
+                count += any(grid.agrees(p, moved) for p in line)
         return count if count * 2 >= visible else 0
 
     best, best_count = eta, explained(eta)
@@ -343,7 +343,7 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
     def in_forward_rows(p: Pos) -> bool:
         return forward is not None and p[0] == layout.sheet and forward[0] <= p[1] <= forward[2]
 
-    support: dict[Ident, float] = {}
+    support: dict[Ident, tuple[float, float]] = {}  # how exactly its first iteration, how often
     ordered = _first_of_each(run)
     for spot in [s for s in ordered if not s.extra] + [s for s in ordered if s.extra]:
         ident = spot.ident
@@ -377,7 +377,7 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
                 continue  # another element holds this cell on better evidence
             if not spot.carried and any(layout.shift(base, u) not in grid.cells for u in range(first)):
                 continue
-            if not spot.carried and after_use is None and _continues_a_column(grid, layout, base):
+            if after_use is None and _continues_a_column(grid, layout, base):
                 continue  # the second cell of a column is no element's first
             if sum(ts.values()) >= 1.5:
                 break
@@ -392,7 +392,7 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
         else:
             continue
         layout.bases[ident] = base
-        support[ident] = sum(ts.values())
+        support[ident] = (ts.get(min(ts), 0.0), sum(ts.values()))
         taken.add(base)
         if not spot.extra:
             primaries[base] = max(primaries.get(base, 0.0), sum(ts.values()))
@@ -407,18 +407,20 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
     _settle_shared(layout, support)
 
 
-def _settle_shared(layout: Layout, support: dict[Ident, float]) -> None:
-    """Two elements in one cell: both stay only if the cell holds both as often (with i1 = 1, ∂E/∂w1
-    is ∂L/∂B1[0] in every row); else the one it holds less often (a weight that stays near 0.25
-    agreeing with f'(O1) for a few iterations) has no cell."""
+def _settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) -> None:
+    """Two elements in one cell: both stay only if the cell holds both as exactly in their first
+    iteration and as often (with i1 = 1, ∂E/∂w1 is ∂L/∂B1[0] in every row); else the other has no
+    cell (a weight typed as 0.25 that stays near it, against f'(O1) = 0.2499… agreeing only to the
+    rounding for a few iterations)."""
     holders: dict[Pos, list[Ident]] = defaultdict(list)
     for ident, base in layout.bases.items():
         holders[base].append(ident)
     for idents in holders.values():
         if len(idents) > 1:
-            best = max(support.get(i, 0.0) for i in idents)
+            exact = max(support[i][0] for i in idents)
+            often = max(support[i][1] for i in idents if support[i][0] == exact)
             for ident in idents:
-                if support.get(ident, 0.0) < 0.9 * best:
+                if support[ident][0] < exact or support[ident][1] < 0.9 * often:
                     del layout.bases[ident]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from sheetnet.book import Book, Cell
@@ -16,14 +17,14 @@ HEADER_ROWS, LABEL_COLUMNS = 6, 40
 ERRORS = {"#DIV/0!", "#NUM!", "#VALUE!", "#REF!", "#NAME?", "#N/A", "#NULL!"}
 
 
-def agrees_exactly(cell: Cell, value: float) -> bool:
-    """True if `cell` holds `value` at full precision, or typed as its correct rounding
-    (decimals counted as at least 4, so that a typed 0 stands only for a number below 5e-5)."""
+def agrees_exactly(cell: Cell, value: float, places: int = 4) -> bool:
+    """True if `cell` holds `value` at full precision, or typed as its correct rounding (decimals
+    counted as at least `places`, so that a typed 0 stands only for a number below 5·10⁻⁵)."""
     gap = abs(float(cell.value) - value)
     if gap <= 1e-15 + FULL_RELATIVE * abs(value):
         return True
     decimals = cell.decimals
-    return decimals is not None and gap <= 0.5 * 10.0 ** -max(decimals, 4) * (1 + 1e-9)
+    return decimals is not None and gap <= 0.5 * 10.0 ** -max(decimals, places) * (1 + 1e-9)
 
 
 class Grid:
@@ -34,6 +35,7 @@ class Grid:
         self.sheets = book.sheets
         self.cells: dict[Pos, Cell] = {}
         self.errors: dict[Pos, Cell] = {}  # formulas whose result is an error (#DIV/0!): no number
+        self.places: list[int] = []  # per sheet, the decimals its numbers are typed to (4 at most)
         self._sorted: list[tuple[list[float], list[Pos]]] = []
         self._texts: dict[int, dict[tuple[str, int], list[int]]] = {}
         for s, name in enumerate(book.sheets):
@@ -46,6 +48,7 @@ class Grid:
                     self.errors[(s, row, col)] = cell
             numbers.sort()
             self._sorted.append(([v for v, _ in numbers], [p for _, p in numbers]))
+            self.places.append(_typed_places([self.cells[p] for _, p in numbers]))
 
     def matches(self, value: float, sheets: Iterable[int], *, strict: bool = False) -> list[Pos]:
         """The cells on `sheets` that hold `value` exactly (see `agrees_exactly`); `strict`: at full
@@ -53,7 +56,10 @@ class Grid:
         if not math.isfinite(value):
             return []
         within_full = 1e-15 + FULL_RELATIVE * abs(value)
-        within = max(within_full, 0.5e-4 * (1 + 1e-9))
+        sheets = list(sheets)
+        if not sheets:
+            return []
+        within = max(within_full, 0.5 * 10.0 ** -min(self.places[s] for s in sheets) * (1 + 1e-9))
         out = []
         for s in sheets:
             values, positions = self._sorted[s]
@@ -64,8 +70,12 @@ class Grid:
                     p for v, p in zip(values[lo:hi], positions[lo:hi], strict=True) if abs(v - value) <= within_full
                 ]
             else:
-                out += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value)]
+                out += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value, self.places[s])]
         return out
+
+    def agrees(self, p: Pos, value: float) -> bool:
+        """`agrees_exactly` with the decimals the cell's sheet is typed to."""
+        return agrees_exactly(self.cells[p], value, self.places[p[0]])
 
     def held(self, p: Pos) -> Cell | None:
         """The cell at `p` if it holds a number or an error a formula gave."""
@@ -104,6 +114,15 @@ class Grid:
             return ""
         where = (other, col) if along == "col" else (row, other)
         return str(self.book.cells[self.sheets[s]][where].value)
+
+
+def _typed_places(cells: list[Cell]) -> int:
+    """How many decimals a sheet's numbers are typed to: 3 for a sheet typed to 3 places (most of
+    its many typed numbers have 3), else 4 (a few typed inputs say nothing of it)."""
+    typed = [c.decimals for c in cells if c.formula is None and c.decimals]
+    if len(typed) < 20:
+        return 4
+    return 3 if Counter(typed).most_common(1)[0][0] == 3 else 4
 
 
 def label_token(text: str) -> str:

@@ -43,17 +43,19 @@ class Tolerance:
     def custom(self) -> bool:
         return self.rtol is not None or self.atol is not None
 
-    def of(self, cell: Cell, expected: float) -> float:
+    def of(self, cell: Cell, expected: float, places: int = 4) -> float:
+        """The tolerance for `cell`, d decimals counted as at least `places` (3 on a sheet typed
+        to 3 places, else 4)."""
         if self.custom:
             return (self.atol or 0.0) + (self.rtol or 0.0) * abs(expected)
         decimals = cell.decimals
         if decimals is None:
             return 1e-15 + 1e-9 * abs(expected)
-        unit = 10.0 ** -max(decimals, 4)
+        unit = 10.0 ** -max(decimals, places)
         return 5 * unit + unit * abs(expected)
 
-    def agrees(self, cell: Cell, expected: float) -> bool:
-        return math.isfinite(expected) and abs(float(cell.value) - expected) <= self.of(cell, expected)
+    def agrees(self, cell: Cell, expected: float, places: int = 4) -> bool:
+        return math.isfinite(expected) and abs(float(cell.value) - expected) <= self.of(cell, expected, places)
 
     def describe(self) -> str:
         if self.custom:
@@ -188,9 +190,10 @@ def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance, table
                 tainted.add(spot.key)
                 continue
             local[spot.key] = float(cell.value)
-            if tolerance.agrees(cell, spot.value):
+            places = grid.places[p[0]]  # type: ignore[index]
+            if tolerance.agrees(cell, spot.value, places):
                 element.status = FOUND
-            elif any(tolerance.agrees(cell, v) for v in [value, *others]):
+            elif any(tolerance.agrees(cell, v, places) for v in [value, *others]):
                 element.status, element.kind = (MISMATCH, FOLLOWS) if inputs_tainted else (FOUND, None)
             else:
                 element.status, element.kind = MISMATCH, SLIP
