@@ -224,9 +224,10 @@ def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout], 
         matches = _Matches(grid, lambda t: [sheet])
     layout = Layout(sheet, stride, last=len(run.iterations) - 1)
     votes = _base_votes(run, matches, layout, grid)
-    _choose_bases(grid, run, layout, votes)
+    support = _choose_bases(grid, run, layout, votes)
     _set_box(grid, layout, run)
     _assign_leftovers(grid, run, layout, local)
+    _settle_shared(layout, support)
     _set_box(grid, layout, run)
     layout.last = _last_iteration(grid, run, layout)
     return layout
@@ -323,7 +324,9 @@ def _weight(grid: Grid, p: Pos, value: float) -> float:
     return min(1.0, max(digits, 1) / 5)
 
 
-def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, dict[Pos, dict[int, float]]]) -> None:
+def _choose_bases(
+    grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, dict[Pos, dict[int, float]]]
+) -> dict[Ident, tuple[float, float]]:
     """Each element's base: the best supported, the early iterations counting most (before any
     slip, they agree); then the one its labels name; then a cell no other
     element took; then the nearest after the previous element's, in reading order (the order of
@@ -405,6 +408,7 @@ def _choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, 
         if copies:
             layout.copies[ident] = copies
     _settle_shared(layout, support)
+    return support
 
 
 def _settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) -> None:
@@ -415,12 +419,26 @@ def _settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) ->
     holders: dict[Pos, list[Ident]] = defaultdict(list)
     for ident, base in layout.bases.items():
         holders[base].append(ident)
-    for idents in holders.values():
+    for base, idents in holders.items():
         if len(idents) > 1:
-            exact = max(support[i][0] for i in idents)
-            often = max(support[i][1] for i in idents if support[i][0] == exact)
-            for ident in idents:
-                if support[ident][0] < exact or support[ident][1] < 0.9 * often:
+            # an update in the cell where the next iteration uses the parameter is held there by
+            # the layout itself: it keeps the cell
+            used = [layout.bases.get((f"{PARAMETERS}:{i[0].split(':', 1)[1]}", -1, i[2])) for i in idents]
+            placed = [
+                i
+                for i, u in zip(idents, used, strict=True)
+                if i[0].startswith(f"{UPDATE}:") and u is not None and layout.shift(u, 1) == base
+            ]
+            if placed:
+                for ident in idents:
+                    if ident not in placed:
+                        del layout.bases[ident]
+                continue
+            held = {i: support.get(i, (0.0, 0.0)) for i in idents}  # (0, 0): a column left over
+            exact = max(h[0] for h in held.values())
+            often = max(h[1] for h in held.values() if h[0] == exact)
+            for ident, (first, total) in held.items():
+                if first < exact or total < 0.9 * often:
                     del layout.bases[ident]
 
 
