@@ -23,6 +23,7 @@ from sheetnet.status import ABSENT, FOUND, MISMATCH, SLIP
 from sheetnet.trace import run as train
 
 RIGHT, WRONG, STOPS, INCOMPLETE = "right", "wrong", "stops early", "incomplete"
+TABLES_PER_SHEET = 8
 
 
 @dataclass
@@ -142,33 +143,19 @@ def check_book(
     for start in starts:
         if start in covered:
             continue
-        # The table's η: what its own η cell says, else what its first update shows, else the run's.
-        # An update that moves by another η than the cell's is then a slip, not another assignment.
-        written = eta_cell(grid, start)
-        moved = learning_rate(grid, first, start)
-        eta = float(grid.cells[written].value) if written is not None else moved or network.lr
-        run = _run_with(runs, network, eta)
-        key = run.trace.network.lr
-        # The layout is fitted on the run the sheet's numbers follow (its updates' η), and judged
-        # against the run its η cell asks for.
-        shape = _run_with(runs, network, moved) if moved is not None else run
-        layout = fit_layout(grid, shape, start, lambda lay, shape=shape: local_values(shape, lay, grid))
-        elements = judge(run, layout, grid, tolerance, len(tables))
-        explainer = Explainer(run, layout, grid)
-        for element in elements:
-            if element.kind == SLIP:
-                explainer.explain(element)
-        if _copies_another_sheet(elements):
-            continue  # a sheet of `=Work!L10`: the table it copies is judged where it is
-        table = Table(book.sheets[start], layout, key, run, elements, _cells_text(elements))
-        if written is not None:
-            table.eta_cell = grid.cells[written].address
-        if moved is not None and not _same(moved, key):
-            table.eta_moved = moved
-        table.verdict, table.reason = _verdict(table)
-        tables.append(table)
-        if layout.stride is not None and layout.stride[0]:
-            covered.update(start + t * layout.stride[0] for t in range(layout.last + 1))
+        view = grid
+        for _ in range(TABLES_PER_SHEET):  # side by side, or one below the other
+            table = _table(view, network, runs, start, tolerance, len(tables))
+            if table is None:
+                break
+            tables.append(table)
+            layout = table.layout
+            if layout.stride is not None and layout.stride[0]:
+                covered.update(start + t * layout.stride[0] for t in range(layout.last + 1))
+                break
+            view = view.without(layout.inside, start)
+            if start not in table_sheets(view, first):
+                break
     tables.sort(key=lambda t: not _same(t.eta, network.lr))
     for i, table in enumerate(tables):
         for element in table.elements:
@@ -188,6 +175,37 @@ def check_book(
                 used.update((book.sheets[p[0]], p[1], p[2]) for p in table.layout.positions(ident, t))
     unexplained = sum((c.sheet, c.row, c.col) not in used for c in grid.cells.values())
     return CheckResult(book, network, tolerance, tables, elements, precision, unexplained)
+
+
+def _table(
+    grid: Grid, network: Network, runs: dict[float, RunSpots], start: int, tolerance: Tolerance, index: int
+) -> Table | None:
+    """The table that starts on sheet `start`, fitted and judged; None if it copies another sheet."""
+    first = runs[network.lr]
+    # The table's η: what its own η cell says, else what its first update shows, else the run's.
+    # An update that moves by another η than the cell's is then a slip, not another assignment.
+    written = eta_cell(grid, first, start)
+    moved = learning_rate(grid, first, start)
+    eta = float(grid.cells[written].value) if written is not None else moved or network.lr
+    run = _run_with(runs, network, eta)
+    # The layout is fitted on the run the sheet's numbers follow (its updates' η), and judged
+    # against the run its η cell asks for.
+    shape = _run_with(runs, network, moved) if moved is not None else run
+    layout = fit_layout(grid, shape, start, lambda lay: local_values(shape, lay, grid))
+    elements = judge(run, layout, grid, tolerance, index)
+    if _copies_another_sheet(elements):
+        return None  # a sheet of `=Work!L10`: the table it copies is judged where it is
+    explainer = Explainer(run, layout, grid)
+    for element in elements:
+        if element.kind == SLIP:
+            explainer.explain(element)
+    table = Table(grid.sheets[start], layout, run.trace.network.lr, run, elements, _cells_text(elements))
+    if written is not None:
+        table.eta_cell = grid.cells[written].address
+    if moved is not None and not _same(moved, table.eta):
+        table.eta_moved = moved
+    table.verdict, table.reason = _verdict(table)
+    return table
 
 
 def _verdict(table: Table) -> tuple[str, str]:

@@ -120,14 +120,17 @@ def table_sheets(grid: Grid, run: RunSpots) -> list[int]:
 ETA_LABELS = {"η", "eta", "lr", "learning", "learning_rate", "learningrate", "α", "alpha", "ͷ", "n"}
 
 
-def eta_cell(grid: Grid, sheet: int) -> Pos | None:
-    """The cell a sheet writes its η in: a positive number labelled `η`, `eta`, `LR`, `learning
-    rate`, `α` or `n =` (on its left, or above it), the first such in reading order."""
-    for p in sorted(grid.numbers_on(sheet), key=lambda p: (p[1], p[2])):
-        value = float(grid.cells[p].value)
-        if 0 < value <= 1000 and ETA_LABELS & set(grid.labels(p)):
-            return p
-    return None
+def eta_cell(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
+    """The cell a table writes its η in: a positive number labelled `η`, `eta`, `LR`, `learning
+    rate`, `α` or `n =` (on its left, or above it), the nearest to the table's forward pass."""
+    box = _forward_box(grid, run, sheet)
+    r, c = (box[0], box[1]) if box is not None else (0, 0)
+    labelled = [
+        p
+        for p in grid.numbers_on(sheet)
+        if 0 < float(grid.cells[p].value) <= 1000 and ETA_LABELS & set(grid.labels(p))
+    ]
+    return min(labelled, key=lambda p: (abs(p[1] - r) + abs(p[2] - c), p), default=None)
 
 
 def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import bisect
+import copy
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sheetnet.book import Book, Cell
 
@@ -72,6 +73,17 @@ class Grid:
             else:
                 out += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value, self.places[s])]
         return out
+
+    def without(self, gone: Callable[[Pos], bool], sheet: int) -> Grid:
+        """The same grid with the cells of `sheet` that `gone` selects left out (a table judged)."""
+        view = copy.copy(self)
+        view.cells = {p: c for p, c in self.cells.items() if p[0] != sheet or not gone(p)}
+        view.errors = {p: c for p, c in self.errors.items() if p[0] != sheet or not gone(p)}
+        view._sorted = list(self._sorted)
+        values, positions = self._sorted[sheet]
+        kept = [(v, p) for v, p in zip(values, positions, strict=True) if p in view.cells]
+        view._sorted[sheet] = ([v for v, _ in kept], [p for _, p in kept])
+        return view
 
     def agrees(self, p: Pos, value: float) -> bool:
         """`agrees_exactly` with the decimals the cell's sheet is typed to."""
