@@ -125,12 +125,17 @@ def eta_cell(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     rate`, `α` or `n =` (on its left, or above it), the nearest to the table's forward pass."""
     box = _forward_box(grid, run, sheet)
     r, c = (box[0], box[1]) if box is not None else (0, 0)
-    labelled = [
-        p
-        for p in grid.numbers_on(sheet)
-        if 0 < float(grid.cells[p].value) <= 1000 and ETA_LABELS & set(grid.labels(p))
-    ]
+    labelled = [p for p in grid.numbers_on(sheet) if 0 < float(grid.cells[p].value) <= 1000 and _named_eta(grid, p)]
     return min(labelled, key=lambda p: (abs(p[1] - r) + abs(p[2] - c), p), default=None)
+
+
+def _named_eta(grid: Grid, p: Pos) -> bool:
+    """True if the text just left of `p` (two cells at most) or just above it names η."""
+    s, r, c = p
+    if any(label_token(grid.text(q)) in ETA_LABELS for q in [(s, r, c - 1), (s, r, c - 2)]):
+        return True
+    # a label above, unless it is the label of the number on its right (`η | 0.5` in the row above)
+    return label_token(grid.text((s, r - 1, c))) in ETA_LABELS and (s, r - 1, c + 1) not in grid.cells
 
 
 def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
@@ -275,15 +280,21 @@ def _forward_region(grid: Grid, run: RunSpots, sheet: int) -> Callable[[Pos], bo
 
 
 def _forward_box(grid: Grid, run: RunSpots, sheet: int) -> tuple[int, int, int, int] | None:
-    cells = []
+    """Rows and columns of iteration 0's forward pass on `sheet`: the numbers written there once,
+    and those written a few times (O1 = f(O1) under ReLU) that lie next to them."""
+    unique, few = [], []
     for spot in run.iterations[0]:
         if spot.quantity.section == FORWARD and not spot.carried:
             found = grid.matches(spot.value, [sheet])
-            if len(found) == 1:
-                cells.append(found[0])
-    if not cells:
+            (unique if len(found) == 1 else few if len(found) <= 4 else []).extend(found)
+    if not unique:
         return None
-    return min(p[1] for p in cells), min(p[2] for p in cells), max(p[1] for p in cells), max(p[2] for p in cells)
+    r0, c0 = min(p[1] for p in unique), min(p[2] for p in unique)
+    r1, c1 = max(p[1] for p in unique), max(p[2] for p in unique)
+    for p in few:
+        if r0 - 6 <= p[1] <= r1 + 6 and c0 - 6 <= p[2] <= c1 + 6:
+            r0, c0, r1, c1 = min(r0, p[1]), min(c0, p[2]), max(r1, p[1]), max(c1, p[2])
+    return r0, c0, r1, c1
 
 
 def _iteration_zero(grid: Grid, run: RunSpots, layout: Layout) -> Callable[[Pos], bool]:

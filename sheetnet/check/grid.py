@@ -96,6 +96,13 @@ class Grid:
     def numbers_on(self, sheet: int) -> list[Pos]:
         return self._sorted[sheet][1]
 
+    def text(self, p: Pos) -> str:
+        """The text of the cell at `p` ('' for a number or an empty cell)."""
+        if p[1] < 1 or p[2] < 1:
+            return ""
+        cell = self.book.cells[self.sheets[p[0]]].get((p[1], p[2]))
+        return cell.value if cell is not None and isinstance(cell.value, str) else ""
+
     def header(self, p: Pos) -> str:
         """The label of a number's column: the nearest text above it, at most HEADER_ROWS up."""
         return self._nearest_text(p, "col", HEADER_ROWS)
