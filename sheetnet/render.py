@@ -307,8 +307,7 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
 
 
 def _tables_table(result: CheckResult) -> Table:
-    several = len(result.tables) > 1
-    title = "Tables that train this network" if several else "The table that trains this network"
+    title = "Tables in the workbook" if len(result.tables) > 1 else "The table"
     table = Table(title=title, title_justify="left", title_style="bold")
     table.add_column("sheet")
     table.add_column("cells")
@@ -407,6 +406,8 @@ def _quantities_table(result: CheckResult) -> Table:
     one_sheet = len(result.book.sheets) == 1
     for name, elements in groups.items():
         found = [e for e in elements if e.cell is not None]
+        if not found:
+            continue  # named once, below the table
         mismatched = sum(e.status == MISMATCH for e in elements)
         absent = sum(e.status == ABSENT for e in elements)
         where = ""
@@ -422,8 +423,11 @@ def _quantities_table(result: CheckResult) -> Table:
             f"[red]{mismatched}[/red]" if mismatched else "·",
             f"[dim]{absent}[/dim]" if absent else "·",
             escape(where),
-            style="dim" if not found else "",
         )
+    unwritten = [name for name, elements in groups.items() if all(e.cell is None for e in elements)]
+    if unwritten:
+        table.caption = "Not written in the workbook (left out, not wrong): " + ", ".join(map(escape, unwritten))
+        table.caption_justify = "left"
     return table
 
 
@@ -434,11 +438,13 @@ def _short(cell: Cell, one_sheet: bool) -> str:
 def _summary(result: CheckResult) -> str:
     found, absent, total = result.count(FOUND), result.count(ABSENT), len(result.elements)
     mismatched = len(result.mismatches)
-    parts = [f"found {found} of {total} numbers", f"{mismatched} mismatched", f"{absent} absent"]
+    parts = [f"found {found} of the run's {total} numbers", f"{mismatched} mismatched", f"{absent} not in the workbook"]
     if result.exit_code == 0:
         text = "[green]No mismatch[/green]: "
     elif mismatched:
         text = "[red]Mismatch[/red]: "
+    elif result.tables and result.follows_network:
+        text = "[red]Incomplete[/red]: "
     else:
         text = "[red]Not this run[/red]: "
     text += ", ".join(parts) + "."
@@ -447,7 +453,7 @@ def _summary(result: CheckResult) -> str:
     for table in result.tables:
         if table.verdict not in ("right", "wrong"):
             text += f" {escape(table.sheet)}: {escape(table.reason)}."
-    rounded, full = result.precision.get("rounded", 0), result.precision.get("full", 0)
+    rounded, full = result.precision.get("rounded", 0), result.precision.get("full", 0)  # computed numbers
     if not result.tolerance.custom and (rounded or full):
         parts = []
         if full:

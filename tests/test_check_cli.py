@@ -20,7 +20,8 @@ def test_the_commonest_slip_reads_as_a_teacher_would_write_it(shared_fixtures: P
     code, out = _check(str(book), "--config", str(network), "--iters", "32")
     assert code == 1
     text = " ".join(out.replace("│", " ").split())  # the panel wraps at 80 columns
-    assert "The table that trains this network" in out and "A36:AE67" in out and "rows" in out
+    assert "The table" in out and "A36:AE67" in out and "rows" in out
+    assert "Not written in the workbook (left out, not wrong): Δ, f'(O2), ∂L/∂B2" in text
     assert "First slip" in out and "∂L/∂W1[1,0] in Sheet1!Z36" in text
     assert "uses `J36` = f(O1)[0] (a_h1) where f(O1)[1] (`L36`, a_h2) belongs" in text
     # the same formula filled down is one place, not 32 rows of slips

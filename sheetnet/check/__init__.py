@@ -97,6 +97,8 @@ class CheckResult:
     @property
     def message(self) -> str:
         """Why the workbook does not hold this run, when no table follows it; else ''."""
+        if not self.book.numbers():
+            return "the workbook holds no numbers"
         if not self.tables:
             return (
                 "no table in the workbook follows this network: iteration 0's forward pass "
@@ -167,7 +169,8 @@ def check_book(
     used = set()
     for e in elements:
         if e.cell is not None:
-            precision["full" if e.cell.decimals is None else "rounded"] += 1
+            if not e.spot.carried and e.cell.is_number:  # computed numbers: typed inputs say nothing of it
+                precision["full" if e.cell.decimals is None else "rounded"] += 1
             used.add((e.cell.sheet, e.cell.row, e.cell.col))
     for table in tables:
         for ident in table.layout.copies:
@@ -224,7 +227,8 @@ def _verdict(table: Table) -> tuple[str, str]:
     last = table.layout.last
     if last < iterations - 1:
         return STOPS, (
-            f"the table stops after iteration {last}; the run has {iterations} iterations (is --iters right?)"
+            f"the table stops after iteration {last} of the run's {iterations}: it is unfinished, "
+            "or --iters asks for more than it trains"
         )
     present: dict[tuple[str, int], bool] = {}
     for e in table.elements:
