@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sheetnet.check.grid import Grid, Pos, derivative_of, label_token
+from sheetnet.check.grid import Grid, Pos, derivative_of, element_word, label_token
 from sheetnet.check.spots import Ident, RunSpots, Spot
 from sheetnet.net import CARRIED, FORWARD, PARAMETERS, UPDATE
 
@@ -376,12 +376,22 @@ def _choose_bases(
             names: set[str] = names,
             after_use: Pos | None = after_use,
             anchor: Pos | None = anchor,
+            word: str = _element_word(spot),
         ) -> tuple:
             base, ts = item
+            named = word in grid.words(base)  # `B3[0]` above it: this very element
             labelled = bool(names & set(grid.labels(base)))
-            return (base != after_use, -_early(ts), not labelled, base in taken, _reading_distance(base, anchor))
+            return (
+                base != after_use,
+                not named,
+                -_early(ts),
+                not labelled,
+                base in taken,
+                _reading_distance(base, anchor),
+            )
 
-        ranked = sorted(options.items(), key=rank)
+        others = _other_elements(spot)
+        ranked = sorted(((b, ts) for b, ts in options.items() if not others & grid.words(b)), key=rank)
         if not spot.carried:  # a number of the run is computed in the iteration's own rows
             ranked = [item for item in ranked if in_iteration_zero(item[0])]
         if after_use is not None and after_use in grid.cells and after_use not in options:
@@ -493,7 +503,29 @@ def _first_of_each(run: RunSpots) -> list[Spot]:
 
 
 def _names(spot: Spot) -> set[str]:
+    """What a label may call the element's quantity in the notes' notation: `o1`, `O1 = x·W1ᵀ + B1`."""
     return {label_token(spot.quantity.name), label_token(spot.quantity.label)} - {""}
+
+
+def _element_word(spot: Spot, index: int | None = None) -> str:
+    """The element in the notes' notation as one word: `o11` for O1[1], `w201` for W2[0,1] (see
+    `element_word`); a scalar's is its quantity's name. With several samples a sample's own number
+    has none (a label names the element, not the sample): `·`, which no label holds."""
+    q = spot.quantity
+    if spot.samples > 1 and spot.key.s >= 0:
+        return "·"
+    index = spot.index if index is None else index
+    base = element_word(q.name)
+    if len(q.shape) == 2:
+        j, i = divmod(index, q.cols)
+        return f"{base}{j}{i}"
+    return f"{base}{index}" if q.shape else base
+
+
+def _other_elements(spot: Spot) -> set[str]:
+    """The other elements of the spot's quantity, as words: a label naming one of them (`∂L/∂W3_01`
+    above a cell offered to ∂L/∂W3[0,0]) says the cell is not this element's."""
+    return {_element_word(spot, i) for i in range(len(spot.quantity.keys))} - {_element_word(spot)}
 
 
 def _continues(
@@ -636,6 +668,9 @@ def _assignment(cost: list[list[float]]) -> list[tuple[int, int]]:
     feasible = [(i, j) for i, row in enumerate(cost) for j, c in enumerate(row) if math.isfinite(c)]
     if not feasible:
         return []
+    rows_seen, cols_seen = Counter(i for i, _ in feasible), Counter(j for _, j in feasible)
+    if all(rows_seen[i] == 1 and cols_seen[j] == 1 for i, j in feasible):
+        return feasible  # nothing to choose between
     from scipy.optimize import linear_sum_assignment  # only `check` pays for importing it
 
     rows = sorted({i for i, _ in feasible})
@@ -679,7 +714,7 @@ def _header_names(grid: Grid, p: Pos, learned: dict[str, Ident], spot: Spot) -> 
     """True if a label of `p` names `spot`'s element: by the notes' notation, by a label learned
     from the fitted columns, or as the derivative of the loss by a learned parameter (`∂E/∂w3`)."""
     tokens = set(grid.labels(p)) - {""}
-    if tokens & _names(spot):
+    if tokens & _names(spot) or _element_word(spot) in grid.words(p):
         return True
     for token in tokens:
         if learned.get(token) == spot.ident:

@@ -39,6 +39,7 @@ class Grid:
         self.places: list[int] = []  # per sheet, the decimals its numbers are typed to (4 at most)
         self._sorted: list[tuple[list[float], list[Pos]]] = []
         self._texts: dict[int, dict[tuple[str, int], list[int]]] = {}
+        self._words: dict[Pos, set[str]] = {}
         for s, name in enumerate(book.sheets):
             numbers = []
             for (row, col), cell in book.cells[name].items():
@@ -114,6 +115,15 @@ class Grid:
     def labels(self, p: Pos) -> tuple[str, str]:
         return label_token(self.row_label(p)), label_token(self.header(p))
 
+    def words(self, p: Pos) -> set[str]:
+        """Every word of a number's labels, as `element_word` writes names (`mean ∂L/∂W3_00` gives
+        `mean` and `∂l/∂w300`)."""
+        found = self._words.get(p)
+        if found is None:
+            texts = (self.row_label(p), self.header(p))
+            found = self._words[p] = {element_word(w) for text in texts for w in text.split()} - {""}
+        return found
+
     def _nearest_text(self, p: Pos, along: str, within: int) -> str:
         s, row, col = p
         index = self._texts.get(s)
@@ -150,6 +160,12 @@ def label_token(text: str) -> str:
     for stop in (" ", "=", "←", ":", "\u2009"):
         text = text.split(stop, 1)[0]
     return text
+
+
+def element_word(text: str) -> str:
+    """A name as one lowercase word without brackets, commas and underscores: `W2[0,1]`, `W2[01]`
+    and `w2_01` are all `w201`."""
+    return re.sub(r"[\[\],_ ]", "", text.lower())
 
 
 _DERIVATIVE = re.compile(r"^(?:(?:∂|d)[a-z_]*/(?:∂|d)|e∂|δ|grad_?|d(?=[a-z]))(?P<of>[a-z][a-z_]*\d+)$")
