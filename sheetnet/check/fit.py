@@ -362,7 +362,13 @@ def _choose_bases(
 
     support: dict[Ident, tuple[float, float]] = {}  # how exactly its first iteration, how often
     ordered = _first_of_each(run)
-    for spot in [s for s in ordered if not s.extra] + [s for s in ordered if s.extra]:
+    values: dict[Ident, set[float]] = defaultdict(set)
+    for other in run.all():
+        values[other.ident].add(other.value)
+    constant = {ident for ident, seen in values.items() if len(seen) == 1 and len(run.iterations) > 1}
+    # The numbers that change first, then those that do not (x, y, a frozen bias: a column of 1s
+    # or 0.5s may be any of them), then those only sheets write.
+    for spot in sorted(ordered, key=lambda s: (s.extra, s.ident in constant)):
         ident = spot.ident
         options = votes.get(ident)
         if not options:
@@ -398,11 +404,14 @@ def _choose_bases(
             ranked.insert(0, (after_use, {0: 1.0, 1: 1.0}))  # written where it is used next, as rows are
         for base, ts in ranked:
             first = min(ts)
-            if spot.extra and base in primaries:  # a number only sheets write is never the run's own
-                continue
+            if (spot.extra or spot.ident in constant) and base in primaries:
+                continue  # a number that changes, or that is the run's own, holds the cell
+            if spot.ident in constant and len(ts) < 2:
+                continue  # a number that stays is known by staying (a counter starts at 0 or 1 too)
             if base in primaries and sum(ts.values()) < primaries[base] - 1e-9:
                 continue  # another element holds this cell on better evidence
-            if not spot.carried and any(layout.shift(base, u) not in grid.cells for u in range(first)):
+            starts_later = spot.carried and spot.ident not in constant  # the weights used, after an update
+            if not starts_later and any(layout.shift(base, u) not in grid.cells for u in range(first)):
                 continue
             if after_use is None and _continues_a_column(grid, layout, base):
                 continue  # the second cell of a column is no element's first
@@ -414,7 +423,7 @@ def _choose_bases(
                 continue
             if not several or _continues(grid, layout, base, first, ident, spots):
                 break
-            if spot.carried and first == 0 and in_forward_rows(base):
+            if spot.carried and first == 0 and in_forward_rows(base) and grid.cells[base].formula is None:
                 break  # an input typed as it is, in line with the forward pass: a column, however it goes on
         else:
             continue
