@@ -408,6 +408,8 @@ def _choose_bases(
                 continue  # a number that changes, or that is the run's own, holds the cell
             if spot.ident in constant and len(ts) < 2:
                 continue  # a number that stays is known by staying (a counter starts at 0 or 1 too)
+            if spot.ident not in constant and _stays(grid, layout, base, len(run.iterations)):
+                continue  # a column of one number over the whole table (x = 1) is no number that changes
             if base in primaries and sum(ts.values()) < primaries[base] - 1e-9:
                 continue  # another element holds this cell on better evidence
             starts_later = spot.carried and spot.ident not in constant  # the weights used, after an update
@@ -473,6 +475,14 @@ def _settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) ->
             for ident, (first, total) in held.items():
                 if first < exact or total < 0.9 * often:
                     del layout.bases[ident]
+
+
+def _stays(grid: Grid, layout: Layout, base: Pos, iterations: int) -> bool:
+    """True if the cells from `base` on hold one and the same number in every iteration (three at
+    least)."""
+    seen = {grid.cells[p].value for t in range(iterations) if (p := layout.shift(base, t)) in grid.cells}
+    count = sum(layout.shift(base, t) in grid.cells for t in range(iterations))
+    return count >= 3 and len(seen) == 1
 
 
 def _early(ts: dict[int, float]) -> float:
