@@ -341,109 +341,128 @@ def _weight(grid: Grid, p: Pos, value: float) -> float:
 def _choose_bases(
     grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, dict[Pos, dict[int, float]]]
 ) -> dict[Ident, tuple[float, float]]:
-    """Each element's base: the best supported, the early iterations counting most (before any
-    slip, they agree); then the one its labels name; then a cell no other
-    element took; then the nearest after the previous element's, in reading order (the order of
-    calculation is the order people write). A column holds a number in every iteration from the
-    table's first, so a base whose earlier cells are not numbers is no column (a copy such as the
-    weights used may start later); and one iteration is enough only if the next one's cell is
-    close: a number that agrees once by chance does not make a column."""
-    spots = {(s.ident, s.t): s for s in run.all()}
-    taken: set[Pos] = set()
-    anchor: Pos | None = None
-    several = len(run.iterations) > 1
-    primaries: dict[Pos, float] = {}  # the cells elements of the run hold, and on what evidence
-    in_iteration_zero = _iteration_zero(grid, run, layout)
-    claims: Counter[Pos] = Counter(b for options in votes.values() for b, ts in options.items() if 0 in ts)
-    forward = _forward_box(grid, run, layout.sheet)
+    """Each element's base, from the cells whose exact matches vote for it (see `_Bases`)."""
+    chooser = _Bases(grid, run, layout, votes)
+    for spot in chooser.order():
+        chooser.choose(spot)
+    _settle_shared(layout, chooser.support)
+    return chooser.support
 
-    def in_forward_rows(p: Pos) -> bool:
-        return forward is not None and p[0] == layout.sheet and forward[0] <= p[1] <= forward[2]
 
-    support: dict[Ident, tuple[float, float]] = {}  # how exactly its first iteration, how often
-    ordered = _first_of_each(run)
-    values: dict[Ident, set[float]] = defaultdict(set)
-    for other in run.all():
-        values[other.ident].add(other.value)
-    constant = {ident for ident, seen in values.items() if len(seen) == 1 and len(run.iterations) > 1}
-    # The numbers that change first, then those that do not (x, y, a frozen bias: a column of 1s
-    # or 0.5s may be any of them), then those only sheets write.
-    for spot in sorted(ordered, key=lambda s: (s.extra, s.ident in constant)):
-        ident = spot.ident
-        options = votes.get(ident)
-        if not options:
-            continue
-        names = _names(spot)
+class _Bases:
+    """Chooses each element's base among those its exact matches vote for.
 
-        after_use = _after_use(layout, spot)
+    Order: the numbers that change first, then those that stay the same (x, y, a frozen bias: a
+    column of 1s may be any of them), then those only homework sheets write.
 
-        def rank(
-            item: tuple[Pos, dict[int, float]],
-            names: set[str] = names,
-            after_use: Pos | None = after_use,
-            anchor: Pos | None = anchor,
-            word: str = _element_word(spot),
-        ) -> tuple:
+    Rank (best first): where the next iteration uses an updated parameter (rows); a label naming
+    the very element (`B3[0]`); the evidence, the early iterations counting most (before any slip
+    they agree, and a row pasted twice shifts only the later ones); a label naming its quantity;
+    a cell no other element took; the nearest after the previous element's in reading order (the
+    order of calculation is the order people write).
+
+    A base is then taken if nothing rules it out (`ruled_out`) and the evidence is enough
+    (`enough`).
+    """
+
+    def __init__(
+        self, grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, dict[Pos, dict[int, float]]]
+    ) -> None:
+        self.grid, self.run, self.layout, self.votes = grid, run, layout, votes
+        self.spots = {(s.ident, s.t): s for s in run.all()}
+        self.several = len(run.iterations) > 1
+        self.taken: set[Pos] = set()
+        self.anchor: Pos | None = None
+        self.primaries: dict[Pos, float] = {}  # the cells numbers of the run hold, on what evidence
+        self.support: dict[Ident, tuple[float, float]] = {}  # how exactly in its first iteration, how often
+        self.in_iteration_zero = _iteration_zero(grid, run, layout)
+        self.claims: Counter[Pos] = Counter(b for options in votes.values() for b, ts in options.items() if 0 in ts)
+        self.forward = _forward_box(grid, run, layout.sheet)
+        values: dict[Ident, set[float]] = defaultdict(set)
+        for spot in run.all():
+            values[spot.ident].add(spot.value)
+        self.constant = {ident for ident, seen in values.items() if len(seen) == 1 and self.several}
+
+    def order(self) -> list[Spot]:
+        return sorted(_first_of_each(self.run), key=lambda s: (s.extra, s.ident in self.constant))
+
+    def choose(self, spot: Spot) -> None:
+        ranked = self.ranked(spot)
+        for base, ts in ranked:
+            if not self.ruled_out(spot, base, ts) and self.enough(spot, base, ts):
+                break
+        else:
+            return
+        layout, total = self.layout, sum(ts.values())
+        layout.bases[spot.ident] = base
+        self.support[spot.ident] = (ts[min(ts)], total)
+        self.taken.add(base)
+        if not spot.extra:
+            self.primaries[base] = max(self.primaries.get(base, 0.0), total)
+        self.anchor = base
+        copies: list[Pos] = []
+        for b, c in ranked:  # other columns holding the element everywhere (a helper's copy), one per column
+            if sum(c.values()) >= max(1.5, 0.8 * total) and not any(_in_line(layout, a, b) for a in [base, *copies]):
+                copies.append(b)
+        if copies:
+            layout.copies[spot.ident] = copies
+
+    def ranked(self, spot: Spot) -> list[tuple[Pos, dict[int, float]]]:
+        grid, names, word = self.grid, _names(spot), _element_word(spot)
+        after_use, anchor = _after_use(self.layout, spot), self.anchor
+
+        def rank(item: tuple[Pos, dict[int, float]]) -> tuple:
             base, ts = item
-            named = word in grid.words(base)  # `B3[0]` above it: this very element
-            labelled = bool(names & set(grid.labels(base)))
             return (
                 base != after_use,
-                not named,
+                word not in grid.words(base),
                 -_early(ts),
-                not labelled,
-                base in taken,
+                not names & set(grid.labels(base)),
+                base in self.taken,
                 _reading_distance(base, anchor),
             )
 
-        others = _other_elements(spot)
+        others = _other_elements(spot)  # a label naming another element of the quantity rules a cell out
+        options = self.votes.get(spot.ident, {})
         ranked = sorted(((b, ts) for b, ts in options.items() if not others & grid.words(b)), key=rank)
         if not spot.carried:  # a number of the run is computed in the iteration's own rows
-            ranked = [item for item in ranked if in_iteration_zero(item[0])]
+            ranked = [item for item in ranked if self.in_iteration_zero(item[0])]
         if after_use is not None and after_use in grid.cells and after_use not in options:
             ranked.insert(0, (after_use, {0: 1.0, 1: 1.0}))  # written where it is used next, as rows are
-        for base, ts in ranked:
-            first = min(ts)
-            if (spot.extra or spot.ident in constant) and base in primaries:
-                continue  # a number that changes, or that is the run's own, holds the cell
-            if spot.ident in constant and len(ts) < 2:
-                continue  # a number that stays is known by staying (a counter starts at 0 or 1 too)
-            if spot.ident not in constant and _stays(grid, layout, base, len(run.iterations)):
-                continue  # a column of one number over the whole table (x = 1) is no number that changes
-            if base in primaries and sum(ts.values()) < primaries[base] - 1e-9:
-                continue  # another element holds this cell on better evidence
-            starts_later = spot.carried and spot.ident not in constant  # the weights used, after an update
-            if not starts_later and any(layout.shift(base, u) not in grid.cells for u in range(first)):
-                continue
-            if after_use is None and _continues_a_column(grid, layout, base):
-                continue  # the second cell of a column is no element's first
-            if sum(ts.values()) >= 1.5:
-                break
-            if first == 0 and in_iteration_zero(base) and claims[base] == 1 and max(ts.values()) >= 0.6:
-                break  # iteration 0 (no slip has spread yet) holds it there and nothing else: a column
-            if max(ts.values()) < 0.99:
-                continue
-            if not several or _continues(grid, layout, base, first, ident, spots):
-                break
-            if spot.carried and first == 0 and in_forward_rows(base) and grid.cells[base].formula is None:
-                break  # an input typed as it is, in line with the forward pass: a column, however it goes on
-        else:
-            continue
-        layout.bases[ident] = base
-        support[ident] = (ts.get(min(ts), 0.0), sum(ts.values()))
-        taken.add(base)
-        if not spot.extra:
-            primaries[base] = max(primaries.get(base, 0.0), sum(ts.values()))
-        anchor = base
-        best = sum(ts.values())
-        copies: list[Pos] = []
-        for b, c in ranked:  # other columns holding the element everywhere, one per column
-            if sum(c.values()) >= max(1.5, 0.8 * best) and not any(_in_line(layout, a, b) for a in [base, *copies]):
-                copies.append(b)
-        if copies:
-            layout.copies[ident] = copies
-    _settle_shared(layout, support)
-    return support
+        return ranked
+
+    def ruled_out(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
+        grid, layout, constant = self.grid, self.layout, spot.ident in self.constant
+        if (spot.extra or constant) and base in self.primaries:
+            return True  # a number that changes, or that is the run's own, holds the cell
+        if constant and len(ts) < 2:
+            return True  # a number that stays is known by staying (a counter starts at 0 or 1 too)
+        if not constant and _stays(grid, layout, base, len(self.run.iterations)):
+            return True  # a column of one number over the whole table (x = 1) is no number that changes
+        if base in self.primaries and sum(ts.values()) < self.primaries[base] - 1e-9:
+            return True  # another number holds this cell on better evidence
+        starts_later = spot.carried and not constant  # the weights used, after an update
+        if not starts_later and any(layout.shift(base, u) not in grid.cells for u in range(min(ts))):
+            return True  # a column holds a number in every iteration from the table's first
+        return _after_use(layout, spot) is None and _continues_a_column(grid, layout, base)
+
+    def enough(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
+        """Two iterations' worth of evidence; or one, where nothing else can explain it: iteration
+        0 (before any slip) and no other number there; an exact match whose next iteration is close
+        (a number that agrees once by chance makes no column); an input typed as it is in line with
+        the forward pass."""
+        first = min(ts)
+        if sum(ts.values()) >= 1.5:
+            return True
+        if first == 0 and self.in_iteration_zero(base) and self.claims[base] == 1 and max(ts.values()) >= 0.6:
+            return True
+        if max(ts.values()) < 0.99:
+            return False
+        if not self.several or _continues(self.grid, self.layout, base, first, spot.ident, self.spots):
+            return True
+        forward = self.forward
+        in_forward_rows = forward is not None and base[0] == self.layout.sheet and forward[0] <= base[1] <= forward[2]
+        return spot.carried and first == 0 and in_forward_rows and self.grid.cells[base].formula is None
 
 
 def _settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) -> None:
