@@ -144,6 +144,8 @@ def test_two_tables_side_by_side_are_two_tables_each_right(tmp_path: Path) -> No
     assert code == 0, data
     assert first_cell(data) is None
     assert tables(data) == [("Sheet1", 0.5, "right", None), ("Sheet1", 2.0, "right", None)]
+    # each table holds its own inputs (t1 t2 i1 i2), though both have the same
+    assert [t["range"] for t in data["tables"]] == ["A7:AE18", "AH7:BL18"]
 
 
 def test_a_slip_in_the_second_of_two_tables_side_by_side_is_named_there(tmp_path: Path) -> None:

@@ -410,6 +410,13 @@ class _Bases:
     def ranked(self, spot: Spot) -> list[tuple[Pos, dict[int, float]]]:
         grid, names, word = self.grid, _names(spot), _element_word(spot)
         after_use, anchor = _after_use(self.layout, spot), self.anchor
+        distance = _reading_distance
+        if spot.ident in self.constant and self.layout.bases:
+            # an input written beside every table (the same in each): the one nearest this table's numbers
+            rows = sorted(b[1] for b in self.layout.bases.values())
+            cols = sorted(b[2] for b in self.layout.bases.values())
+            anchor = (self.layout.sheet, rows[len(rows) // 2], cols[len(cols) // 2])
+            distance = _distance
 
         def rank(item: tuple[Pos, dict[int, float]]) -> tuple:
             base, ts = item
@@ -419,7 +426,7 @@ class _Bases:
                 -_early(ts),
                 not names & set(grid.labels(base)),
                 base in self.taken,
-                _reading_distance(base, anchor),
+                distance(base, anchor),
             )
 
         others = _other_elements(spot)  # a label naming another element of the quantity rules a cell out
@@ -584,6 +591,13 @@ def _continues(
 
 def _close(a: float, b: float) -> bool:
     return abs(a - b) <= CLOSE * max(abs(a), abs(b)) or a == b
+
+
+def _distance(p: Pos, anchor: Pos | None) -> int:
+    """How far `p` is from `anchor`, rows weighing more than columns, either way."""
+    if anchor is None or p[0] != anchor[0]:
+        return 10**9
+    return abs(p[1] - anchor[1]) * 1000 + abs(p[2] - anchor[2])
 
 
 def _reading_distance(p: Pos, anchor: Pos | None) -> int:
