@@ -293,8 +293,11 @@ FORMULA_CELLS = [(k, name) for k in range(ITERS) for name in QUANTITIES if k > 0
 
 
 # No shrinking: a failing example is already small, and shrinking it would take most of a minute.
+# Derandomized, so that CI runs the same examples every time (every cell at three sizes was swept
+# by hand: all named).
 @settings(
     max_examples=25,
+    derandomize=True,
     deadline=None,
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow],
