@@ -473,7 +473,7 @@ class Built:
         return path
 
 
-def _formula(rule: Rule, letters: Mapping[str, str], row: int, eta: str) -> str:
+def formula(rule: Rule, letters: Mapping[str, str], row: int, eta: str) -> str:
     """`rule`'s formula in 1-based sheet row `row`."""
 
     class Refs(dict[str, str]):
@@ -547,7 +547,7 @@ def rows_workbook(
                 if cell.rule is None:
                     ws.write_number(r, j, cell.value, rounded)
                 else:
-                    ws.write_formula(r, j, _formula(cell.rule, letters, r + 1, eta_ref), None, cell.value)
+                    ws.write_formula(r, j, formula(cell.rule, letters, r + 1, eta_ref), None, cell.value)
         tables.append(table)
         sheet_slip = _checked_slip(table, sheet_net, mutation if s == mutated_sheet else None)
         if sheet_slip is not None:

@@ -31,6 +31,7 @@ from homework import (
     Rule,
     Table,
     first_slip,
+    formula,
     literal_eta,
     rows_workbook,
     scaled,
@@ -67,20 +68,6 @@ def network_file(path: Path, eta: float = 0.5, iters: int = ITERS) -> Path:
 
 
 # ------------------------------------------------------------------- 2-2-2 tables placed anywhere
-
-
-def formula(rule: Rule, letters: Mapping[str, str], row: int, eta_ref: str) -> str:
-    """`rule`'s Excel formula in 1-based sheet row `row` (`{w1_prev}` is the row above)."""
-
-    class Refs(dict[str, str]):
-        def __missing__(self, key: str) -> str:
-            if key == "eta":
-                return eta_ref
-            if key.endswith("_prev"):
-                return f"{letters[key.removesuffix('_prev')]}{row - 1}"
-            return f"{letters[key]}{row}"
-
-    return "=" + rule.formula.format_map(Refs())
 
 
 def write_table(
