@@ -52,27 +52,22 @@ class Grid:
             self._sorted.append(([v for v, _ in numbers], [p for _, p in numbers]))
             self.places.append(_typed_places([self.cells[p] for _, p in numbers]))
 
-    def matches(self, value: float, sheets: Iterable[int], *, strict: bool = False) -> list[Pos]:
-        """The cells on `sheets` that hold `value` exactly (see `agrees_exactly`); `strict`: at full
-        precision only."""
+    def matches(self, value: float, sheets: Iterable[int]) -> list[Pos]:
+        """The cells on `sheets` that hold `value` exactly (see `agrees_exactly`), each sheet's
+        typed numbers as the decimals it is typed to."""
         if not math.isfinite(value):
             return []
-        within_full = 1e-15 + FULL_RELATIVE * abs(value)
         sheets = list(sheets)
         if not sheets:
             return []
-        within = max(within_full, 0.5 * 10.0 ** -min(self.places[s] for s in sheets) * (1 + 1e-9))
+        rounding = 0.5 * 10.0 ** -min(self.places[s] for s in sheets) * (1 + 1e-9)
+        within = max(1e-15 + FULL_RELATIVE * abs(value), rounding)
         out = []
         for s in sheets:
             values, positions = self._sorted[s]
             lo = bisect.bisect_left(values, value - within)
             hi = bisect.bisect_right(values, value + within)
-            if strict:
-                out += [
-                    p for v, p in zip(values[lo:hi], positions[lo:hi], strict=True) if abs(v - value) <= within_full
-                ]
-            else:
-                out += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value, self.places[s])]
+            out += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value, self.places[s])]
         return out
 
     def without(self, gone: Callable[[Pos], bool], sheet: int) -> Grid:
