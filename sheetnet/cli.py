@@ -371,7 +371,7 @@ def check(
     """Judge a workbook of any layout against the run, and name the first cell that went wrong.
 
     Each table that trains the network (a sheet per learning rate is a table each, judged with
-    its own η, read from its first update) gets its layout fitted as a whole; then every cell is
+    its own η: its η cell's, else its first update's) gets its layout fitted as a whole; then every cell is
     compared with the run and with what the workbook's own numbers give for it: a slip is wrong
     on its own, a mismatch that follows is wrong only because of an earlier slip. The first slip
     is named and, for a formula, explained from the cells it reads.

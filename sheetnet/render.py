@@ -11,7 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from sheetnet.net import PARAMETERS, UPDATE, IterationGraph, Quantity, loss_text
-from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH, SLIP
+from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH
 from sheetnet.trace import Trace
 
 if TYPE_CHECKING:
@@ -282,7 +282,7 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
                 text += (
                     f"; {follows} of them follow from earlier ones (they agree with the workbook's own earlier numbers)"
                 )
-        title = "[bold red]First slip[/bold red]" if first.kind == SLIP else "[bold red]First mismatch[/bold red]"
+        title = "[bold red]First slip[/bold red]"
         console.print(Panel(text, title=title, title_align="left", border_style="red", expand=False))
     if show_all:
         console.print(_elements_table(result.elements, "Every number of the run, in calculation order"))

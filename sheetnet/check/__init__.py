@@ -1,20 +1,19 @@
 """`sheetnet check`: a workbook of any layout against the run, as a pipeline of named stages.
 
-read (`book.read_book`) → find the tables (the sheets holding iteration 0's forward pass) → read
-each table's η from its first update → fit its layout (`fit`) → judge every cell locally and
+read (`book.read_book`) → find the tables (where iteration 0's forward pass is) → each table's η
+(its η cell, else its first update) → fit its layout (`fit`) → judge every cell locally and
 explain each slip from its formula (`judge`) → a verdict per table (this module) → render
 (`render.print_check`).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Book, WorkbookError, column_letter
 from sheetnet.check.fit import Layout, eta_cell, fit_layout, learning_rate, table_sheets
-from sheetnet.check.grid import Grid
+from sheetnet.check.grid import Grid, copied_from, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
 from sheetnet.check.spots import RunSpots, run_spots
 from sheetnet.net import CARRIED, FORWARD, LOSS, PARAMETERS, UPDATE
@@ -82,12 +81,13 @@ class CheckResult:
 
     @property
     def first_mismatch(self) -> Element | None:
-        return next((e for e in self.elements if e.kind == SLIP), None) or next(iter(self.mismatches), None)
+        """The first slip in calculation order (a mismatch that follows never comes before one)."""
+        return next((e for e in self.elements if e.kind == SLIP), None)
 
     @property
     def follows_network(self) -> bool:
         """True if some table trains the network with the η it was checked against."""
-        return any(_same(t.eta, self.network.lr) for t in self.tables)
+        return any(same(t.eta, self.network.lr) for t in self.tables)
 
     @property
     def exit_code(self) -> int:
@@ -106,8 +106,16 @@ class CheckResult:
                 "(--config)?"
             )
         if not self.follows_network:
+            lr = self.network.lr
+            moved = [t for t in self.tables if t.eta_moved is not None and same(t.eta_moved, lr)]
+            if moved:
+                t = moved[0]
+                return (
+                    f"{t.sheet}'s η cell {t.eta_cell} says {t.eta:g}, but its updates move by η = {lr:g}, "
+                    "the η checked against: is that cell the η?"
+                )
             etas = ", ".join(f"{t.sheet}: η = {t.eta:g}" for t in self.tables)
-            return f"no table trains with η = {self.network.lr:g} ({etas}); is it the right --lr?"
+            return f"no table trains with η = {lr:g} ({etas}); is it the right --lr?"
         return ""
 
     def count(self, status: str) -> int:
@@ -158,7 +166,7 @@ def check_book(
             view = view.without(layout.inside, start)
             if start not in table_sheets(view, first):
                 break
-    tables.sort(key=lambda t: not _same(t.eta, network.lr))
+    tables.sort(key=lambda t: not same(t.eta, network.lr))
     for i, table in enumerate(tables):
         for element in table.elements:
             element.table = i
@@ -205,7 +213,7 @@ def _table(
     table = Table(grid.sheets[start], layout, run.trace.network.lr, run, elements, _cells_text(elements))
     if written is not None:
         table.eta_cell = grid.cells[written].address
-    if moved is not None and not _same(moved, table.eta):
+    if moved is not None and not same(moved, table.eta):
         table.eta_moved = moved
     table.verdict, table.reason = _verdict(table)
     return table
@@ -220,9 +228,6 @@ def _verdict(table: Table) -> tuple[str, str]:
         if table.eta_moved is not None:
             reason += f"; its updates move by η = {table.eta_moved:g}, not the η = {table.eta:g} of {table.eta_cell}"
         return WRONG, reason
-    mismatched = next((e for e in table.elements if e.status == MISMATCH), None)
-    if mismatched is not None and mismatched.cell is not None:
-        return WRONG, f"mismatch in {mismatched.cell.address}, iteration {mismatched.t}: {mismatched.name}"
     iterations = len(table.run.iterations)
     last = table.layout.last
     if last < iterations - 1:
@@ -250,19 +255,16 @@ def _verdict(table: Table) -> tuple[str, str]:
     return RIGHT, ""
 
 
-_REFERENCE_ELSEWHERE = re.compile(r"^=\s*(?:'[^']+'|[^'!=]+)!\$?[A-Za-z]{1,3}\$?\d+\s*$")
-
-
 def _copies_another_sheet(elements: list[Element]) -> bool:
     """True if most of what a table holds are formulas that only read one cell of another sheet."""
     cells = [e.cell for e in elements if e.cell is not None]
-    copies = sum(c.formula is not None and bool(_REFERENCE_ELSEWHERE.match(c.formula)) for c in cells)
+    copies = sum(bool(copied_from(c)) for c in cells)
     return bool(cells) and copies >= 0.8 * len(cells)
 
 
 def _run_with(runs: dict[float, RunSpots], network: Network, eta: float) -> RunSpots:
     """The run of `network` with learning rate `eta`, trained once per η."""
-    key = next((k for k in runs if _same(k, eta)), None)
+    key = next((k for k in runs if same(k, eta)), None)
     if key is None:
         key = eta
         runs[key] = run_spots(train(network.with_overrides(lr=eta)))
@@ -282,10 +284,6 @@ def _cells_text(elements: list[Element]) -> str:
 
 def _forward_names(network: Network) -> list[str]:
     return [f"O{l}" for l in range(1, network.depth)] + ["ŷ"]
-
-
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(abs(a), abs(b))
 
 
 __all__ = ["CheckResult", "Element", "Table", "Tolerance", "check_book"]

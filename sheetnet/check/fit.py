@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sheetnet.check.grid import Grid, Pos, derivative_of, element_word, label_token
+from sheetnet.check.grid import FULL_RELATIVE, Grid, Pos, derivative_of, element_word, label_token
 from sheetnet.check.spots import Ident, RunSpots, Spot
 from sheetnet.net import CARRIED, FORWARD, PARAMETERS, UPDATE
 
@@ -248,6 +248,7 @@ def _stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     how unambiguous they are; in iteration 0 only cells near the forward pass count in full (an
     input typed again above the table is not where the table's iterations start)."""
     votes: Counter[Pos] = Counter()
+    voters: dict[Pos, set[Ident]] = defaultdict(set)
     next_sheet = [sheet + 1] if sheet + 1 < len(grid.sheets) else []
     near = _forward_region(grid, run, sheet)
     for t in range(min(len(run.iterations), STRIDE_ITERATIONS) - 1):
@@ -267,7 +268,10 @@ def _stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
                     move = (q[0] - p[0], q[1] - p[1], q[2] - p[2])
                     if move != (0, 0, 0) and (move[0] == 0 or move[1:] == (0, 0)):
                         votes[move] += w * _weight(grid, q, after.value)
-    return votes.most_common(1)[0][0] if votes else None
+                        voters[move].add(spot.ident)
+    # A move only one number makes (or none that changes) is chance: the table has one iteration.
+    moves = [m for m, _ in votes.most_common() if len(voters[m]) >= 2]
+    return moves[0] if moves else None
 
 
 def _forward_region(grid: Grid, run: RunSpots, sheet: int) -> Callable[[Pos], bool]:
@@ -332,7 +336,7 @@ def _base_votes(run: RunSpots, matches: _Matches, layout: Layout, grid: Grid) ->
 
 def _weight(grid: Grid, p: Pos, value: float) -> float:
     cell = grid.cells[p]
-    if cell.decimals is None or abs(float(cell.value) - value) <= 1e-15 + 1e-9 * abs(value):
+    if cell.decimals is None or abs(float(cell.value) - value) <= 1e-15 + FULL_RELATIVE * abs(value):
         return 1.0
     digits = len(f"{abs(float(cell.value)):.{max(cell.decimals, 0)}f}".replace(".", "").lstrip("0"))
     return min(1.0, max(digits, 1) / 5)
@@ -658,8 +662,13 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
         for t in (0, 1):
             explained.update(layout.shift(b, t) for b in [layout.bases[ident], *layout.copies.get(ident, [])])
     r0, c0, r1, c1 = layout.box
+    if layout.stride is None:  # one iteration: its own rows, not the update written below them
+        rows = [b[1] for ident, b in layout.bases.items() if not ident[0].startswith(f"{UPDATE}:")]
+        r0, r1 = (min(rows), max(rows)) if rows else (r0, r1)
 
     def starts_a_line(p: Pos) -> bool:  # not the second cell of a column that began one stride before
+        if layout.stride is None:
+            return True
         before = layout.shift(p, -1)
         return before not in grid.cells or not (r0 <= before[1] <= r1 and c0 <= before[2] <= c1)
 

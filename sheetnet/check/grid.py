@@ -18,6 +18,11 @@ HEADER_ROWS, LABEL_COLUMNS = 6, 40
 ERRORS = {"#DIV/0!", "#NUM!", "#VALUE!", "#REF!", "#NAME?", "#N/A", "#NULL!"}
 
 
+def same(a: float, b: float) -> bool:
+    """Two numbers equal at full precision (η read from a sheet and η of the network)."""
+    return abs(a - b) <= FULL_RELATIVE * max(abs(a), abs(b))
+
+
 def agrees_exactly(cell: Cell, value: float, places: int = 4) -> bool:
     """True if `cell` holds `value` at full precision, or typed as its correct rounding (decimals
     counted as at least `places`, so that a typed 0 stands only for a number below 5·10⁻⁵)."""
@@ -147,6 +152,16 @@ def _typed_places(cells: list[Cell]) -> int:
     if len(typed) < 20:
         return 4
     return 3 if Counter(typed).most_common(1)[0][0] == 3 else 4
+
+
+_REFERENCE = re.compile(r"^=\s*(?:(?P<sheet>'[^']+'|[^'!=]+)!)?\$?[A-Za-z]{1,3}\$?\d+\s*$")
+
+
+def copied_from(cell: Cell) -> str | None:
+    """For a cell whose formula only reads one other cell (`=$B$8`, `=Work!L10`): the sheet it
+    reads ('' for its own); None for any other cell."""
+    match = _REFERENCE.match(cell.formula or "")
+    return None if match is None else (match.group("sheet") or "").strip("'")
 
 
 def label_token(text: str) -> str:

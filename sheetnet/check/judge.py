@@ -18,7 +18,7 @@ from typing import Any
 
 from sheetnet.book import Cell, cell_address, column_letter
 from sheetnet.check.fit import Layout
-from sheetnet.check.grid import Grid, Pos
+from sheetnet.check.grid import FULL_RELATIVE, Grid, Pos, same
 from sheetnet.check.spots import Ident, RunSpots, Spot
 from sheetnet.diff import jsonable
 from sheetnet.graph import Key
@@ -31,9 +31,10 @@ class Tolerance:
     """How close a cell must be to count as the expected number.
 
     By default it depends on how the cell is written. A number rounded by hand to d decimals
-    (d at least 4) is accepted within 5 units of its last place plus 10^-d of the value:
-    5e-4 + 1e-4·|x| at 4 decimals. A formula's result, or a number typed with 10 or more
-    significant digits, is at full precision: 1e-15 + 1e-9·|x|. `--rtol`/`--atol` replace both.
+    (d at least 4, or 3 on a sheet typed to 3 places) is accepted within 5 units of its last place
+    plus 10^-d of the value: 5e-4 + 1e-4·|x| at 4 decimals. A formula's result, or a number typed
+    with 10 or more significant digits, is at full precision: 1e-15 + 1e-9·|x|. `--rtol`/`--atol`
+    replace both.
     """
 
     rtol: float | None = None
@@ -50,7 +51,7 @@ class Tolerance:
             return (self.atol or 0.0) + (self.rtol or 0.0) * abs(expected)
         decimals = cell.decimals
         if decimals is None:
-            return 1e-15 + 1e-9 * abs(expected)
+            return 1e-15 + FULL_RELATIVE * abs(expected)
         unit = 10.0 ** -max(decimals, places)
         return 5 * unit + unit * abs(expected)
 
@@ -60,7 +61,10 @@ class Tolerance:
     def describe(self) -> str:
         if self.custom:
             return f"|found − expected| ≤ {self.atol or 0:g} + {self.rtol or 0:g}·|expected|"
-        return "numbers rounded to 4 decimals within 5e-4 + 1e-4·|x|; full-precision numbers within 1e-9 relative"
+        return (
+            "numbers rounded to 4 decimals (3 on a sheet typed to 3) within 5e-4 + 1e-4·|x|; "
+            "full-precision numbers within 1e-9 relative"
+        )
 
 
 @dataclass
@@ -210,6 +214,7 @@ _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 def formula_references(formula: str, sheet: str, sheets: list[str]) -> list[Pos]:
     """The cells a formula reads (ranges of up to 400 cells spelled out), in the order it reads them."""
     from openpyxl.formula.tokenizer import Token, Tokenizer
+    from openpyxl.utils import column_index_from_string
 
     try:
         tokens = Tokenizer(formula).items
@@ -229,19 +234,12 @@ def formula_references(formula: str, sheet: str, sheets: list[str]) -> list[Pos]
         corners = [_CELL.match(part) for part in text.split(":")]
         if not corners or not all(corners):
             continue
-        cols = [_column_number(m.group(1)) for m in corners]  # type: ignore[union-attr]
+        cols = [column_index_from_string(m.group(1).upper()) for m in corners]  # type: ignore[union-attr]
         rows = [int(m.group(2)) for m in corners]  # type: ignore[union-attr]
         s = sheets.index(where)
         cells = [(s, r, c) for r in range(min(rows), max(rows) + 1) for c in range(min(cols), max(cols) + 1)]
         out += cells[:400]
     return out
-
-
-def _column_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 class Explainer:
@@ -271,7 +269,7 @@ class Explainer:
                 f"{what} is typed as {_number(float(cell.value))}; the run gives {_number(element.expected)}"
                 + (
                     f" and the workbook's own numbers give {_number(element.local)}"
-                    if element.local is not None and not _same(element.local, element.expected)
+                    if element.local is not None and not same(element.local, element.expected)
                     else ""
                 )
             )
@@ -285,7 +283,7 @@ class Explainer:
         for p in reads:
             spots = [(s.ident, s.t) for s in self.at.get(p, [])]
             held = grid.cells.get(p)
-            if ("η", -1) in expected and held is not None and eta is not None and _same(float(held.value), eta):
+            if ("η", -1) in expected and held is not None and eta is not None and same(float(held.value), eta):
                 covered.add(("η", -1))
                 continue
             hits = [s for s in spots if s in expected]
@@ -359,10 +357,6 @@ class _Everything(dict):
 
     def __missing__(self, key: Key) -> float:
         return 0.0
-
-
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1e-300)
 
 
 def _number(value: float | None) -> str:
