@@ -323,3 +323,20 @@ def test_every_workbook_sheetnet_writes_passes_its_own_check(tmp_path: Path, exa
     kind = "a sheet per iteration" if layout == "blocks" else "rows"
     assert [(t.layout.kind, t.verdict) for t in result.tables] == [(kind, "right")]
     assert result.exit_code == 0 and result.mismatches == []
+
+
+def test_a_table_of_one_iteration_checked_for_more_stops_early(tmp_path: Path) -> None:
+    from sheetnet.trace import run
+    from sheetnet.workbook import write_workbook
+
+    path = write_workbook(run(default_network().with_overrides(iters=1)), tmp_path / "one.xlsx", layout="blocks")
+    assert _check(path, default_network().with_overrides(iters=1)).exit_code == 0
+    result = _check(path, default_network().with_overrides(iters=3))
+    assert [(t.layout.kind, t.verdict) for t in result.tables] == [("one iteration", "stops early")]
+    assert result.exit_code == 1 and result.mismatches == []
+
+
+def test_the_commonest_slip_is_named_when_only_iteration_0_is_checked(shared_fixtures: Path) -> None:
+    network = load_network(shared_fixtures / "vishak-dlexcel.toml").with_overrides(iters=1)
+    result = _check(shared_fixtures / "vishak-dlexcel.xlsx", network)
+    assert result.first_mismatch.cell.address == "Sheet1!Z36" and result.exit_code == 1

@@ -59,13 +59,15 @@ class Layout:
 
     def at(self, ident: Ident, t: int) -> Pos | None:
         base = self.bases.get(ident)
-        if base is None:
+        if base is None or (self.stride is None and t > 0):  # a table of one iteration holds no more
             return None
         p = self.shift(base, t)
         return p if self.inside(p) else None
 
     def positions(self, ident: Ident, t: int) -> list[Pos]:
         """The element's cell and the cells of its copies in iteration t."""
+        if self.stride is None and t > 0:
+            return []
         out = [self.shift(b, t) for b in [self.bases.get(ident), *self.copies.get(ident, [])] if b is not None]
         return [p for p in out if self.inside(p)]
 
@@ -226,6 +228,8 @@ class _Matches:
 def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout], dict]) -> Layout:
     """The layout of the table that starts on `sheet`. `local(layout)` gives each spot's local value."""
     stride = _stride(grid, run, sheet)
+    if stride is not None and not _moves_forward(grid, run, sheet, stride):
+        stride = None  # the table holds one iteration only
     if stride is not None and stride[0]:
         matches = _Matches(grid, lambda t: [sheet + t] if sheet + t < len(grid.sheets) else [])
     else:
@@ -272,6 +276,22 @@ def _stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     # A move only one number makes (or none that changes) is chance: the table has one iteration.
     moves = [m for m, _ in votes.most_common() if len(voters[m]) >= 2]
     return moves[0] if moves else None
+
+
+def _moves_forward(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
+    """True if one stride on from iteration 0's forward pass, the cells hold iteration 1's forward
+    pass (within 5 %, slips and all) for at least half of it: not just numbers one column over."""
+    later = {s.ident: s.value for s in run.iterations[1]}
+    near = total = 0
+    for spot in run.iterations[0]:
+        if spot.quantity.section == FORWARD and not spot.carried:
+            found = grid.matches(spot.value, [sheet])
+            if len(found) == 1:
+                total += 1
+                q = (found[0][0] + stride[0], found[0][1] + stride[1], found[0][2] + stride[2])
+                cell = grid.cells.get(q)
+                near += cell is not None and _close(float(cell.value), later[spot.ident])
+    return total == 0 or near * 2 >= total
 
 
 def _forward_region(grid: Grid, run: RunSpots, sheet: int) -> Callable[[Pos], bool]:
