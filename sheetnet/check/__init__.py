@@ -8,6 +8,7 @@ explain each slip from its formula (`judge`) → a verdict per table (this modul
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,14 +32,17 @@ class Table:
 
     sheet: str
     layout: Layout
-    eta: float
-    run: RunSpots
+    run: RunSpots  # the run it is judged against, with its η
     elements: list[Element]
     range: str = ""
     verdict: str = RIGHT
     reason: str = ""
     eta_cell: str | None = None  # the cell the table writes η in, if it has one
     eta_moved: float | None = None  # the η its first update moves by, when another than eta
+
+    @property
+    def eta(self) -> float:
+        return self.run.trace.network.lr
 
     @property
     def first_slip(self) -> Element | None:
@@ -155,7 +159,7 @@ def check_book(
             continue
         view = grid
         for _ in range(TABLES_PER_SHEET):  # side by side, or one below the other
-            table = _table(view, network, runs, start, tolerance, len(tables))
+            table = _table(view, network, runs, start, tolerance)
             if table is None:
                 break
             tables.append(table)
@@ -188,9 +192,7 @@ def check_book(
     return CheckResult(book, network, tolerance, tables, elements, precision, unexplained)
 
 
-def _table(
-    grid: Grid, network: Network, runs: dict[float, RunSpots], start: int, tolerance: Tolerance, index: int
-) -> Table | None:
+def _table(grid: Grid, network: Network, runs: dict[float, RunSpots], start: int, tolerance: Tolerance) -> Table | None:
     """The table that starts on sheet `start`, fitted and judged; None if it copies another sheet."""
     first = runs[network.lr]
     # The table's η: what its own η cell says, else what its first update shows, else the run's.
@@ -203,14 +205,14 @@ def _table(
     # against the run its η cell asks for.
     shape = _run_with(runs, network, moved) if moved is not None else run
     layout = fit_layout(grid, shape, start, lambda lay: local_values(shape, lay, grid))
-    elements = judge(run, layout, grid, tolerance, index)
+    elements = judge(run, layout, grid, tolerance)
     if _copies_another_sheet(elements):
         return None  # a sheet of `=Work!L10`: the table it copies is judged where it is
     explainer = Explainer(run, layout, grid)
     for element in elements:
         if element.kind == SLIP:
             explainer.explain(element)
-    table = Table(grid.sheets[start], layout, run.trace.network.lr, run, elements, _cells_text(elements))
+    table = Table(grid.sheets[start], layout, run, elements, _cells_text(elements))
     if written is not None:
         table.eta_cell = grid.cells[written].address
     if moved is not None and not same(moved, table.eta):
@@ -220,8 +222,8 @@ def _table(
 
 
 def _verdict(table: Table) -> tuple[str, str]:
-    """Right only if the table holds the run (each iteration's forward pass, its loss and every
-    update before the next) and nothing in it mismatches."""
+    """Right only if the table holds the run (each iteration's output ŷ, its loss and every update
+    before the next, for every iteration of the run) and nothing in it mismatches."""
     first = table.first_slip
     if first is not None and first.cell is not None:
         reason = f"first slip in {first.cell.address}, iteration {first.t}: {first.name}"
@@ -235,23 +237,22 @@ def _verdict(table: Table) -> tuple[str, str]:
             f"the table stops after iteration {last} of the run's {iterations}: it is unfinished, "
             "or --iters asks for more than it trains"
         )
-    present: dict[tuple[str, int], bool] = {}
+    # What each iteration must hold, and whether it does: ŷ, a loss (L, Δ or E), and every trained
+    # parameter's update before the next iteration (written as the update or as the value used next).
+    held: dict[tuple[str, int], bool] = defaultdict(bool)
     for e in table.elements:
-        q = e.quantity
-        held = e.status != ABSENT
+        q, present = e.quantity, e.status != ABSENT
         if q.section == FORWARD and q.name == "ŷ":
-            present[("ŷ", e.t)] = present.get(("ŷ", e.t), False) or held
+            held["ŷ", e.t] |= present
         elif q.section == LOSS and q.role != CARRIED:
-            present[("loss", e.t)] = present.get(("loss", e.t), False) or held
+            held["the loss (L, Δ or E)", e.t] |= present
         elif q.section == UPDATE and q.name[0] in "WB" and e.t < last:
-            present[(f"{q.name}:{e.spot.index}", e.t)] = held or present.get((f"{q.name}:{e.spot.index}", e.t), False)
-        elif q.section == PARAMETERS and q.role == CARRIED and e.t >= 1 and e.t - 1 < last:
-            k = (f"{q.name}:{e.spot.index}", e.t - 1)
-            present[k] = present.get(k, False) or held
-    for (what, t), held in present.items():
-        if not held and t <= last:
-            name = {"ŷ": "ŷ", "loss": "the loss (L, Δ or E)"}.get(what, f"the update of {what.split(':')[0]}")
-            return INCOMPLETE, f"the table does not hold {name} of iteration {t}"
+            held[f"the update of {q.name}[{e.spot.index}]", e.t] |= present
+        elif q.section == PARAMETERS and q.role == CARRIED and 1 <= e.t <= last:
+            held[f"the update of {q.name}[{e.spot.index}]", e.t - 1] |= present
+    for (what, t), present in held.items():
+        if not present and t <= last:
+            return INCOMPLETE, f"the table does not hold {what} of iteration {t}"
     return RIGHT, ""
 
 

@@ -162,7 +162,7 @@ def local_values(run: RunSpots, layout: Layout, grid: Grid) -> dict[Key, float]:
     return out
 
 
-def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance, table: int = 0) -> list[Element]:
+def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance) -> list[Element]:
     """Every number of the run, judged at the cell the layout gives it, in calculation order."""
     local = _start(run)
     tainted: set[Key] = set()
@@ -178,7 +178,7 @@ def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance, table
                 except KeyError:
                     pass
             inputs_tainted = any(k in tainted for k in reader.read)
-            element = Element(spot, table, local=value)
+            element = Element(spot, local=value)
             elements.append(element)
             p = layout.at(spot.ident, spot.t)
             cell = grid.held(p) if p is not None else None
