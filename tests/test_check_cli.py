@@ -40,3 +40,11 @@ def test_one_sheet_of_several_with_sheet(shared_fixtures: Path) -> None:
     assert "no table trains with η = 0.1" in data["message"]
     code, out = _check(str(book), "--config", str(network), "--sheet", "LR_9")
     assert code == 2 and "no sheet named 'LR_9'" in out and "'LR_0.1'" in out
+
+
+def test_a_sheet_where_no_table_starts_is_said_to_be_one(notes_workbook: Path) -> None:
+    code, out = _check(str(notes_workbook), "--sheet", "Iteration 1", "--json")
+    assert code == 1
+    assert json.loads(out)["message"].startswith("no table starts on sheet 'Iteration 1'")
+    code, out = _check(str(notes_workbook), "--sheet", "Iteration 0", "--json")
+    assert code == 0 and [t["layout"] for t in json.loads(out)["tables"]] == ["a sheet per iteration"]

@@ -78,6 +78,7 @@ class CheckResult:
     elements: list[Element]
     precision: dict[str, int] = field(default_factory=dict)
     unexplained: int = 0  # numbers in the workbook that are no number of the run
+    sheet: str | None = None  # --sheet: the only sheet looked at
 
     @property
     def mismatches(self) -> list[Element]:
@@ -103,6 +104,11 @@ class CheckResult:
         """Why the workbook does not hold this run, when no table follows it; else ''."""
         if not self.book.numbers():
             return "the workbook holds no numbers"
+        if not self.tables and self.sheet is not None:
+            return (
+                f"no table starts on sheet {self.sheet!r}: iteration 0's forward pass is not on it "
+                "(a table of a sheet per iteration starts on its first sheet)"
+            )
         if not self.tables:
             return (
                 "no table in the workbook follows this network: iteration 0's forward pass "
@@ -189,7 +195,7 @@ def check_book(
             for t in range(table.layout.last + 1):
                 used.update((book.sheets[p[0]], p[1], p[2]) for p in table.layout.positions(ident, t))
     unexplained = sum((c.sheet, c.row, c.col) not in used for c in grid.cells.values())
-    return CheckResult(book, network, tolerance, tables, elements, precision, unexplained)
+    return CheckResult(book, network, tolerance, tables, elements, precision, unexplained, sheet)
 
 
 def _table(grid: Grid, network: Network, runs: dict[float, RunSpots], start: int, tolerance: Tolerance) -> Table | None:
