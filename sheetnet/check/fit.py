@@ -508,12 +508,7 @@ def _settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) ->
         if len(idents) > 1:
             # an update in the cell where the next iteration uses the parameter is held there by
             # the layout itself: it keeps the cell
-            used = [layout.bases.get((f"{PARAMETERS}:{i[0].split(':', 1)[1]}", -1, i[2])) for i in idents]
-            placed = [
-                i
-                for i, u in zip(idents, used, strict=True)
-                if i[0].startswith(f"{UPDATE}:") and u is not None and layout.shift(u, 1) == base
-            ]
+            placed = [i for i in idents if _next_use(layout, i) == base]
             if placed:
                 for ident in idents:
                     if ident not in placed:
@@ -541,12 +536,19 @@ def _early(ts: dict[int, float]) -> float:
     return sum(w * 0.5**t for t, w in ts.items())
 
 
-def _after_use(layout: Layout, spot: Spot) -> Pos | None:
-    """Where an updated parameter sits if it is written where the next iteration uses it (rows)."""
-    if spot.quantity.section != UPDATE or layout.kind != "rows":
+def _next_use(layout: Layout, ident: Ident) -> Pos | None:
+    """For an updated parameter, the cell where the next iteration uses it: the same number (in a
+    rows table the update is written nowhere else). None for any other element."""
+    section, name = ident[0].split(":", 1)
+    if section != UPDATE or layout.stride is None:
         return None
-    used = layout.bases.get((f"{PARAMETERS}:{spot.quantity.name}", -1, spot.index))
+    used = layout.bases.get((f"{PARAMETERS}:{name}", -1, ident[2]))
     return None if used is None else layout.shift(used, 1)
+
+
+def _after_use(layout: Layout, spot: Spot) -> Pos | None:
+    """Where a rows table writes an updated parameter: where the next row uses it."""
+    return _next_use(layout, spot.ident) if layout.kind == "rows" else None
 
 
 def _continues_a_column(grid: Grid, layout: Layout, base: Pos) -> bool:
@@ -699,12 +701,9 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
     ]
     # an update sits where the next iteration's parameter is used (one row down in a rows layout)
     for spot in missing:
-        if spot.quantity.section == UPDATE and layout.stride is not None:
-            used = layout.bases.get((f"{PARAMETERS}:{spot.quantity.name}", -1, spot.index))
-            if used is not None:
-                p = layout.shift(used, 1)
-                if p in grid.cells and p not in pool:
-                    pool.append(p)
+        p = _next_use(layout, spot.ident)
+        if p is not None and p in grid.cells and p not in pool:
+            pool.append(p)
     if not pool:
         return
     learned = _learned_names(grid, run, layout)

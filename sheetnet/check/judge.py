@@ -151,15 +151,7 @@ def _start(run: RunSpots) -> dict[Key, float]:
 
 def local_values(run: RunSpots, layout: Layout, grid: Grid) -> dict[Key, float]:
     """Each number's local value under `layout` (used to fit the columns left over)."""
-    local = _start(run)
-    out: dict[Key, float] = {}
-    for spots in run.iterations:
-        for spot in spots:
-            out[spot.key] = spot.expr.value(local)
-            p = layout.at(spot.ident, spot.t)
-            cell = grid.cells.get(p) if p is not None else None
-            local[spot.key] = float(cell.value) if cell is not None else out[spot.key]
-    return out
+    return {e.spot.key: e.local for e in judge(run, layout, grid, Tolerance()) if e.local is not None}
 
 
 def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance) -> list[Element]:
