@@ -351,7 +351,14 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
 @_tolerance_option("--atol", None, "Absolute tolerance for every number (default: by how the number is written).")
 @click.option("--sheet", metavar="NAME", help="Check only the table on this sheet.")
 @click.option("--all", "show_all", is_flag=True, help="List every number of the run, found or not.")
-@click.option("--max", "limit", type=click.IntRange(min=0), default=12, show_default=True, help="Places of slips to show (a slip filled down a column is one).")
+@click.option(
+    "--max",
+    "limit",
+    type=click.IntRange(min=0),
+    default=12,
+    show_default=True,
+    help="Places of slips to show (a slip filled down a column is one).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_recalc_option
 @handle_errors
