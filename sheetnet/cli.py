@@ -148,6 +148,14 @@ def _network(config: Path | None, iters: int | None, lr: float | None) -> Networ
     return network.with_overrides(iters=iters, lr=lr)
 
 
+_recalc_option = click.option(
+    "--recalc",
+    is_flag=True,
+    help="Recalculate the workbook(s) in LibreOffice (headless) before reading: needed for files "
+    "whose formulas have no saved results.",
+)
+
+
 @main.command()
 @_network_options("Network file (TOML). Default: the notes' 1-2-2-1 ReLU network.")
 @click.option(
@@ -249,25 +257,86 @@ def run(
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG)
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(path_type=Path),
+    metavar="WORKBOOK",
+    help="Read the network from this workbook (its formulas, else its labels) instead of writing the default.",
+)
+@click.option("--sheet", metavar="NAME", help="With --from: the sheet whose table to read (default: the first).")
+@_recalc_option
 @handle_errors
-def init(path: Path, force: bool) -> None:
-    """Write the default network (the notes' 1-2-2-1 ReLU network) as a commented TOML file.
+def init(path: Path, force: bool, source: Path | None, sheet: str | None, recalc: bool) -> None:
+    """Write a network file (TOML): the default network (the notes' 1-2-2-1 ReLU network), or the
+    one a workbook trains (--from).
+
+    With --from, the network is read from the workbook's own formulas (an update
+    `=E33-$H$31*X33` names a parameter, η and its gradient; a pre-activation's sum of products
+    names which weight joins which cell to which neuron), else from its labels (i1 t1 w1 … η)
+    and the numbers of its first iteration. Each value's comment names the cells it came from.
+    It is only written if the run it defines is found in the workbook. What cannot be read is
+    written as a marked placeholder, and the exit code is 2.
 
     \b
-    Example:
+    Examples:
       sheetnet init my-network.toml
+      sheetnet init --from homework.xlsx network.toml
+      sheetnet init --from rates.xlsx --sheet LR_0.5 rates.toml
       sheetnet run --config my-network.toml
     """
-    from sheetnet.spec import DEFAULT_TOML
-
+    if sheet is not None and source is None:
+        raise click.UsageError("--sheet needs --from WORKBOOK")
+    if path.is_dir():
+        raise SheetnetError(f"{path} is a folder; give a file name such as {path / 'network.toml'}")
     if path.exists() and not force:
         raise SheetnetError(f"{path} exists; not replacing it (choose another PATH, or add --force)")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(DEFAULT_TOML, encoding="utf-8")
-    except OSError as exc:
-        raise SheetnetError(f"cannot write {path}: {exc.strerror or exc}") from None
-    click.echo(f"Wrote {path}. Edit it, then run: sheetnet run --config {path}")
+    if source is None:
+        from sheetnet.spec import DEFAULT_TOML
+
+        _write_text(path, DEFAULT_TOML)
+        click.echo(f"Wrote {path}. Edit it, then run: sheetnet run --config {path}")
+        return
+    _init_from(source, path, sheet=sheet, recalc=recalc)
+
+
+def _init_from(source: Path, path: Path, *, sheet: str | None, recalc: bool) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from sheetnet.book import read_book, require_cached_values
+    from sheetnet.infer import read_network
+
+    book = read_book(source, recalc=recalc)
+    require_cached_values(book)
+    reading = read_network(book, sheet=sheet)
+    console = Console(highlight=False)
+    console.print(f"[bold]{escape(str(source))}[/bold] · {escape(reading.summary())}")
+    for line in reading.toml(source=source.name).splitlines():
+        if line and not line.startswith("#"):
+            console.print("  " + escape(line))
+    console.print(escape(reading.certainty()))
+    if reading.others:
+        listed = "; ".join(
+            f"{o.sheet} (η {o.values['lr']:g}{', ' + o.eta_cell if o.eta_cell else ''})"
+            if isinstance(o.values.get("lr"), float | int)
+            else o.sheet
+            for o in reading.others
+        )
+        console.print(f"Other tables: {escape(listed)}; read one with --sheet NAME")
+    if reading.complete and not reading.total:
+        raise SheetnetError(
+            f"not writing {path}: the run of the network read from {source} is not in the workbook "
+            "(iteration 0's forward pass is nowhere in it); write the network file by hand (sheetnet init)"
+        )
+    _write_text(path, reading.toml(source=source.name))
+    if reading.missing:
+        raise SheetnetError(
+            f"wrote {path} with placeholders: {', '.join(reading.missing)} could not be read from {source}; "
+            "type them in before using it"
+        )
+    console.print(f"Wrote [bold]{escape(str(path))}[/bold]. Check the workbook against it: "
+                  f"sheetnet check {escape(str(source))} --config {escape(str(path))}")
 
 
 class _Tolerance(click.ParamType):
@@ -293,14 +362,6 @@ def _tolerance_option(name: str, default: float | None, text: str) -> Callable[[
         show_default=default is not None,
         help=text,
     )
-
-
-_recalc_option = click.option(
-    "--recalc",
-    is_flag=True,
-    help="Recalculate the workbook(s) in LibreOffice (headless) before reading: needed for files "
-    "whose formulas have no saved results.",
-)
 
 
 @main.command()
@@ -345,8 +406,10 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
 
 
 @main.command()
-@click.argument("workbook", type=click.Path(path_type=Path))
-@_network_options("Network file (TOML) the workbook trains. Default: the notes' 1-2-2-1 ReLU network.")
+@click.argument("workbooks", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="WORKBOOK...")
+@_network_options(
+    "Network file (TOML) the workbook trains. Default: the network read from the workbook (else the notes' one)."
+)
 @_tolerance_option("--rtol", None, "Relative tolerance for every number (default: by how the number is written).")
 @_tolerance_option("--atol", None, "Absolute tolerance for every number (default: by how the number is written).")
 @click.option("--sheet", metavar="NAME", help="Check only the table on this sheet.")
@@ -359,11 +422,24 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
     show_default=True,
     help="Places of slips to show (a slip filled down a column is one).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (an array for several workbooks).")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(path_type=Path),
+    help="Write the class table (file, verdict, table, first slip, expected, found, explanation) to this CSV file.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Workbooks checked at once (default: one per core).",
+)
+@click.option("--force", is_flag=True, help="Replace the --csv file if it exists.")
 @_recalc_option
 @handle_errors
 def check(
-    workbook: Path,
+    workbooks: tuple[Path, ...],
     config: Path | None,
     iters: int | None,
     lr: float | None,
@@ -373,42 +449,163 @@ def check(
     show_all: bool,
     limit: int,
     as_json: bool,
+    csv_path: Path | None,
+    jobs: int | None,
+    force: bool,
     recalc: bool,
 ) -> None:
-    """Judge a workbook of any layout against the run, and name the first cell that went wrong.
+    """Judge workbooks of any layout against the run, and name the first cell that went wrong.
+
+    Without --config the network is read from the workbook (its formulas, else its labels; a
+    workbook sheetnet wrote, from its Setup sheet), and the first line says what was read. A
+    mistyped starting weight then reads as another assignment, not as a slip: to grade, give the
+    assignment's network with --config (sheetnet init --from a model solution writes one).
 
     Each table that trains the network (a sheet per learning rate is a table each, judged with
     its own η: its η cell's, else its first update's) gets its layout fitted as a whole; then every cell is
     compared with the run and with what the workbook's own numbers give for it: a slip is wrong
     on its own, a mismatch that follows is wrong only because of an earlier slip. The first slip
     is named and, for a formula, explained from the cells it reads.
+
+    Several workbooks, or a FOLDER of them (.xlsx .xlsm .ods .xls), are checked in parallel: a
+    line each as it finishes, then a summary; --csv writes the class table.
     Exit code 0 when every table holds the run and nothing mismatches, 1 otherwise (also when
-    no table follows this network), 2 when the workbook or the network file cannot be read.
+    no table follows this network), 2 when a workbook or the network file cannot be read.
 
     \b
     Examples:
       sheetnet check homework.xlsx
       sheetnet check homework.xlsx --config network.toml --iters 88
       sheetnet check rates.xlsx --config network.toml --sheet LR_0.5
+      sheetnet check submissions/ --config network.toml --csv grades.csv
       sheetnet check homework.xlsx --json | jq '.first_mismatch.explanation'
     """
-    from sheetnet.book import read_book, require_cached_values
-    from sheetnet.check import Tolerance, check_book
+    from sheetnet.batch import Options, workbooks as collect
 
-    network = _network(config, iters, lr)
-    book = read_book(workbook, recalc=recalc)
-    require_cached_values(book)
-    result = check_book(book, network, Tolerance(rtol=rtol, atol=atol), sheet=sheet)
+    options = Options(config=config, iters=iters, lr=lr, rtol=rtol, atol=atol, sheet=sheet, recalc=recalc)
+    if config is not None:
+        _network(config, iters, lr)  # a bad network file stops everything, before any workbook is read
+    paths = collect(workbooks)
+    if csv_path is not None:
+        _check_csv_target(csv_path, force)
+    if len(paths) == 1 and not workbooks[0].is_dir() and csv_path is None:
+        _check_one(paths[0], options, limit=limit, show_all=show_all, as_json=as_json)
+    else:
+        _check_many(paths, options, jobs=jobs, as_json=as_json, csv_path=csv_path)
+
+
+def _check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json: bool) -> None:
+    from sheetnet.batch import judge
+
+    result, reading, line = judge(path, options)
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        data = result.to_json()
+        if reading is not None:
+            data["network_read"] = reading.to_json()
+        data["network_source"] = line
+        click.echo(json.dumps(data, ensure_ascii=False))
     else:
         from rich.console import Console
+        from rich.markup import escape
 
         from sheetnet.render import print_check
 
-        print_check(Console(highlight=False), result, limit=limit, show_all=show_all)
-    _warn_uncached(book)
+        console = Console(highlight=False)
+        console.print(escape(line), style="dim" if options.config is not None else None)
+        print_check(console, result, limit=limit, show_all=show_all)
+    _warn_uncached(result.book)
     sys.exit(result.exit_code)
+
+
+def _check_csv_target(path: Path, force: bool) -> None:
+    if path.is_dir():
+        raise SheetnetError(f"--csv {path} is a folder; give a file name such as {path / 'grades.csv'}")
+    if path.exists() and not force:
+        raise SheetnetError(f"--csv {path} exists; not replacing it (choose another name, or add --force)")
+
+
+def _check_many(paths: list[Path], options: Any, *, jobs: int | None, as_json: bool, csv_path: Path | None) -> None:
+    from rich.console import Console
+
+    from sheetnet.batch import csv_text, default_jobs, exit_code, run_all
+    from sheetnet.render import class_line, print_class_summary
+
+    console = Console(highlight=False)
+    errors = Console(stderr=True, highlight=False)
+    show_lines = not as_json
+    bar = _class_progress(errors, total=len(paths))
+    with bar as advance:
+
+        def done(row: dict[str, Any]) -> None:
+            if show_lines:
+                console.print(class_line(row))  # above the bar: rich redirects stdout while it shows
+            advance()
+
+        rows = run_all(paths, options, jobs=jobs or default_jobs(), done=done)
+    if as_json:
+        click.echo(json.dumps([_json_row(r) for r in rows], ensure_ascii=False))
+    else:
+        print_class_summary(console, rows)
+    if csv_path is not None:
+        _write_text(csv_path, csv_text(rows))
+        if not as_json:
+            console.print(f"Class table written to [bold]{csv_path}[/bold]")
+    sys.exit(exit_code(rows))
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write `path` whole or not at all (a temporary file beside it, renamed into place)."""
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                out.write(text)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise SheetnetError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _json_row(row: dict[str, Any]) -> dict[str, Any]:
+    data = {"file": row["file"], "verdict": row["verdict"]}
+    if "error" in row:
+        data["error"] = row["error"]
+    else:
+        data["network_source"] = row.get("network", "")
+        data.update(row["result"])
+        data["verdict"] = row["verdict"]
+    return data
+
+
+class _Advance:
+    def __init__(self, progress: Any = None, task: Any = None) -> None:
+        self.progress, self.task = progress, task
+
+    def __call__(self) -> None:
+        if self.progress is not None:
+            self.progress.advance(self.task)
+
+
+@contextlib.contextmanager
+def _class_progress(console: Any, *, total: int) -> Iterator[_Advance]:
+    """A progress bar on stderr while the workbooks are checked; nothing if stderr is no terminal."""
+    if not console.is_terminal or total < 2:
+        yield _Advance()
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        yield _Advance(progress, progress.add_task("check", total=total))
 
 
 def _warn_uncached(*books: Any) -> None:

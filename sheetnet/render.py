@@ -467,3 +467,47 @@ def _summary(result: CheckResult) -> str:
     elif result.tolerance.custom:
         text += f"\n[dim]Tolerance: {result.tolerance.describe()}.[/dim]"
     return text
+
+
+_VERDICT_STYLE = {"right": "green", "wrong": "red", "unreadable": "yellow"}
+
+
+def class_line(row: dict) -> str:
+    """One workbook of a class, as it finishes: verdict, first slip and why, found of total."""
+    verdict = row["verdict"]
+    style = _VERDICT_STYLE.get(verdict, "magenta")
+    head = f"[{style}]{escape(verdict):<11}[/{style}] {escape(row['file'])}"
+    if "error" in row:
+        return f"{head}: {escape(row['error'])}"
+    counts = f" ({row['found']:,}/{row['total']:,} found)"
+    slip = row.get("first_slip")
+    if slip:
+        text = f"{head}: {escape(slip['cell'])} {escape(slip['quantity'])}"
+        if slip.get("explanation"):
+            text += f": {escape(slip['explanation'])}"
+        return text + counts
+    if row.get("message"):
+        return f"{head}: {escape(row['message'])}"
+    return head + counts
+
+
+def print_class_summary(console: Console, rows: list[dict]) -> None:
+    """The class table: a row per workbook, then how many got each verdict."""
+    table = Table(title="sheetnet check: summary", title_justify="left", show_edge=False, pad_edge=False)
+    table.add_column("file", overflow="fold")
+    table.add_column("verdict")
+    table.add_column("first slip", overflow="fold")
+    table.add_column("found", justify="right")
+    for row in rows:
+        style = _VERDICT_STYLE.get(row["verdict"], "magenta")
+        slip = row.get("first_slip")
+        where = f"{slip['cell']} {slip['quantity']}" if slip else ("" if "error" not in row else "cannot be read")
+        found = f"{row['found']:,}/{row['total']:,}" if "found" in row else ""
+        table.add_row(escape(row["file"]), f"[{style}]{escape(row['verdict'])}[/{style}]", escape(where), found)
+    console.print()
+    console.print(table)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
+    parts = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    console.print(f"{len(rows)} workbook{'s' * (len(rows) != 1)}: {parts}")

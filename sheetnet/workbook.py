@@ -25,6 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 from sheetnet import __version__
 from sheetnet.errors import OutputError, SheetnetError
 from sheetnet.graph import Key, render
+from sheetnet.infer import PROPERTY, network_property
 from sheetnet.layout import (
     FIRST_VALUE_COL,
     TRAINING,
@@ -233,6 +234,9 @@ def _new_workbook(filename: str, network: Network, *, constant_memory: bool = Fa
         }
     )
     workbook.set_custom_property(MARK, __version__)
+    kind = network_property(network)
+    if kind is not None:  # `sheetnet init --from` reads the network's kind from here, its numbers from Setup
+        workbook.set_custom_property(PROPERTY, kind)
     return workbook
 
 

@@ -1,0 +1,991 @@
+"""The network a workbook trains, read from the workbook: `sheetnet init --from` and `check` without `--config`.
+
+Three readers, tried in this order:
+
+1. **Setup** — a workbook sheetnet wrote carries the network's kind (layers, activations, loss,
+   optimizer) in a document property, and its numbers (η, x, y, the initial W and B) on its
+   Setup sheet, where a person may have changed them.
+2. **Formulas** — the workbook's own formulas say what it computes. An update reads
+   `=E33-$H$31*X33` (the parameter, η, its gradient): the cells it starts from are the initial
+   parameters, and the chain of updates counts the iterations. A pre-activation is a sum of
+   products of such parameters and the cells they weigh (inputs, or activations of the layer
+   before), plus perhaps a bias: which weight joins which cell to which neuron gives the layer
+   sizes and W's shape. The formula reading only its pre-activation is the activation, named by
+   evaluating it (σ, tanh, ReLU, leaky ReLU, identity). A target is the cell that, put in the
+   place of an output, makes a formula on it zero (`0.5*(t-a)^2`, `a-t`).
+3. **Labels** — typed numbers under or beside labels (`i1 i2 t1 t2 w1 … w8`, `x`, `y`, `η`, `LR`,
+   `W1`, `b1`): the first row or block gives the starting numbers; the activation, the loss and
+   the order of w1…w8 are chosen as the ones whose forward pass the workbook holds.
+
+A reading is only offered if the run it defines is found in the workbook (`confirm`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sheetnet.book import Book, column_letter
+from sheetnet.errors import SheetnetError
+from sheetnet.formula import Bin, FormulaError, Node, Num, Ref, evaluate, factors, parse, references, terms
+from sheetnet.spec import Network, parse_network
+
+Pos = tuple[int, int, int]
+
+PROPERTY = "sheetnet network"  # document property of a workbook sheetnet wrote: the network's kind
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")  # the order a tie is settled in
+LEAKY_SLOPE = 0.01
+PROBES = (-2.3, -0.7, -0.05, 0.3, 1.9)
+PLACEHOLDER = "FILL IN"
+
+
+class NoNetwork(SheetnetError):
+    """A workbook in which no network can be read."""
+
+
+def _sigmoid(v: float) -> float:
+    return 1 / (1 + math.exp(-v)) if v > -700 else 0.0
+
+
+FUNCTIONS = {
+    "sigmoid": _sigmoid,
+    "tanh": math.tanh,
+    "relu": lambda v: max(0.0, v),
+    "leaky_relu": lambda v: v if v > 0 else LEAKY_SLOPE * v,
+    "linear": lambda v: v,
+}
+
+
+@dataclass
+class Reading:
+    """What was read: the network file's values, where each came from, and how sure it is."""
+
+    sheet: str
+    how: str  # "the Setup sheet", "formulas", "labels"
+    values: dict[str, Any]  # the network file's keys (init as {"W1": …}, samples as [{x, y}])
+    cells: dict[str, str] = field(default_factory=dict)  # key → the cells it came from ("E33 F33")
+    names: dict[str, str] = field(default_factory=dict)  # key → the workbook's own names ("w1 w2")
+    missing: dict[str, str] = field(default_factory=dict)  # key → why it could not be read
+    eta_cell: str | None = None
+    found: int = 0  # numbers of the run found in the workbook (confirm)
+    total: int = 0
+    verdict: str = ""
+    others: list[Reading] = field(default_factory=list)  # the other tables, when there are several
+    result: Any = None  # the check that confirmed it (every table, default tolerance)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def network(self) -> Network:
+        """The network, validated as a network file is; NoNetwork while something is missing."""
+        if self.missing:
+            raise NoNetwork(f"{', '.join(self.missing)} could not be read from the workbook")
+        return parse_network(self.toml(), source="the network read from the workbook")
+
+    @property
+    def shape(self) -> str:
+        layers = self.values.get("layers")
+        return "-".join(str(n) for n in layers) if isinstance(layers, list) else "?"
+
+    def summary(self) -> str:
+        """`2-2-2 sigmoid, η 2 (G33), 32 iterations`."""
+        v = self.values
+        kind = v.get("activation", "?")
+        if v.get("output_activation") not in (None, kind):
+            kind += f"/{v['output_activation']}"
+        lr = v.get("lr")
+        eta = f"η {lr:g}" if isinstance(lr, float | int) else "η not found"
+        if self.eta_cell:
+            eta += f" ({self.eta_cell})"
+        iters = v.get("iters")
+        count = f"{iters} iteration{'s' * (iters != 1)}" if isinstance(iters, int) else "iterations not found"
+        where = f"sheet {self.sheet}: " if self.sheet else ""
+        return f"{where}{self.shape} {kind}, {eta}, {count}"
+
+    def certainty(self) -> str:
+        """How sure the reading is, in one sentence."""
+        if self.missing:
+            return "incomplete: " + "; ".join(f"{key}: {why}" for key, why in self.missing.items())
+        basis = {
+            "the Setup sheet": "read from the Setup sheet sheetnet wrote",
+            "formulas": "read from the workbook's formulas",
+            "labels": "guessed from the labels and the numbers of the first iteration",
+        }[self.how]
+        if not self.total:
+            return f"{basis}; not confirmed: the run it defines was not found in the workbook"
+        share = self.found / self.total
+        sure = "sure" if self.how != "labels" or share >= 0.5 or self.verdict == "right" else "a guess"
+        return (
+            f"{sure}: {basis}, and the run it defines is in the workbook "
+            f"({self.found:,} of its {self.total:,} numbers found; the table is {self.verdict})"
+        )
+
+    def toml(self, *, source: str = "") -> str:
+        """The network file, each value with a comment naming the cells it came from."""
+        v = self.values
+        lines = [f"# The network of {source or 'a workbook'}, sheet {self.sheet}, read by sheetnet from {_FROM[self.how]}."]
+        lines.append(f"# {self.certainty()}")
+        if self.missing:
+            lines.append(f'# Values marked "{PLACEHOLDER}" could not be read: type them in before using this file.')
+        lines.append("")
+
+        def line(key: str, text: str) -> None:
+            comment = " ".join(part for part in (self.cells.get(key, ""), _paren(self.names.get(key))) if part)
+            if key in self.missing:
+                comment = f"{PLACEHOLDER}: {self.missing[key]}"
+            lines.append(f"{text:<34} # {comment}" if comment else text)
+
+        for key in ("layers", "activation", "output_activation", "loss", "lr", "iters", "train_biases"):
+            if key in v or key in self.missing:
+                line(key, f"{key} = {_toml_value(v.get(key, PLACEHOLDER))}")
+        for key in ("optimizer", "momentum", "beta1", "beta2", "eps"):
+            if key in v:
+                line(key, f"{key} = {_toml_value(v[key])}")
+        lines += ["", "[init]"]
+        for key, value in v.get("init", {}).items():
+            line(key, f"{key} = {_toml_value(value)}")
+        for s, sample in enumerate(v.get("samples", [{}])):
+            lines += ["", "[[samples]]"]
+            for name in ("x", "y"):
+                key = name if s == 0 else f"{name}{s + 1}"
+                line(key, f"{name} = {_toml_value(sample.get(name, PLACEHOLDER))}")
+        return "\n".join(lines) + "\n"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sheet": self.sheet,
+            "how": self.how,
+            "summary": self.summary(),
+            "certainty": self.certainty(),
+            "network": self.values,
+            "cells": self.cells,
+            "names": self.names,
+            "missing": self.missing,
+            "found": self.found,
+            "total": self.total,
+            "others": [{"sheet": o.sheet, "lr": o.values.get("lr"), "eta_cell": o.eta_cell} for o in self.others],
+        }
+
+
+_FROM = {"the Setup sheet": "its Setup sheet", "formulas": "its formulas", "labels": "its labels and numbers"}
+
+
+def _paren(text: str | None) -> str:
+    return f"({text})" if text else ""
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else '"not a number"'
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    raise TypeError(value)
+
+
+# --------------------------------------------------------------------------------------------------
+# the entry point
+
+
+def read_network(book: Book, *, sheet: str | None = None, confirm: bool = True) -> Reading:
+    """The network `book` trains (the table on `sheet`, or the first table), with the others listed.
+
+    NoNetwork if none can be read. A reading whose run is not found in the workbook is not offered.
+    """
+    if sheet is not None and sheet not in book.sheets:
+        raise NoNetwork(f"{book.path} has no sheet {sheet!r} (its sheets: {', '.join(book.sheets)})")
+    setup = _from_setup(book)
+    if setup is not None:
+        readings = [setup]
+    else:
+        from sheetnet.check.grid import Grid
+
+        grid = Grid(book)
+        readings = []
+        for s, name in enumerate(book.sheets):
+            if sheet is None or name == sheet:
+                found = _Formulas(book, grid, s).readings()
+                readings += found or _Labels(book, grid, s).readings()
+    if not readings:
+        where = f"sheet {sheet!r} of {book.path}" if sheet else str(book.path)
+        raise NoNetwork(
+            f"no network found on {where}: no update formulas (w ← w − η·∂E/∂w) and no labelled "
+            "starting numbers (i1, t1, w1, η); write a network file by hand (sheetnet init), or use --config"
+        )
+    first = readings[0]
+    if confirm and first.complete:
+        _confirm(book, first)
+    first.others = readings[1:]
+    return first
+
+
+def _confirm(book: Book, reading: Reading) -> None:
+    """Check the workbook against the network read: how much of its run is there, and the
+    iterations set to those its table holds. The check of every table is kept (`result`)."""
+    from sheetnet.check import Tolerance, check_book
+
+    network = reading.network()
+    result = check_book(book, network, Tolerance())
+    table = _table_of(result, reading)
+    if table is not None and reading.how != "the Setup sheet" and table.iterations != network.iters:
+        reading.values["iters"] = table.iterations
+        result = check_book(book, reading.network(), Tolerance())
+        table = _table_of(result, reading) or table
+    reading.result = result
+    if table is None:
+        reading.found, reading.total = 0, 0
+        return
+    reading.verdict = table.verdict
+    reading.found = sum(e.status == "found" for e in table.elements)
+    reading.total = len(table.elements)
+
+
+def _table_of(result: Any, reading: Reading) -> Any:
+    return next((t for t in result.tables if t.sheet == reading.sheet or reading.how == "the Setup sheet"), None)
+
+
+# --------------------------------------------------------------------------------------------------
+# 1. the Setup sheet of a workbook sheetnet wrote
+
+
+def network_property(network: Network) -> str | None:
+    """The document property sheetnet writes: the network's kind, without its numbers (Excel
+    keeps at most 255 characters of a property)."""
+    kind = {k: v for k, v in network.to_dict().items() if k not in ("init", "samples", "lr", "iters")}
+    kind["samples"] = len(network.samples)
+    text = json.dumps(kind, separators=(",", ":"))
+    return text if len(text) <= 255 else None
+
+
+def _from_setup(book: Book) -> Reading | None:
+    kind = _read_property(book)
+    if kind is None or "Setup" not in book.sheets:
+        return None
+    from sheetnet.layout import place, setup_plan
+    from sheetnet.net import setup_quantities
+
+    try:
+        samples = int(kind.pop("samples"))
+        layers = [int(n) for n in kind["layers"]]
+        values: dict[str, Any] = {**kind, "lr": 0.01, "iters": 1}
+        values["init"] = {}
+        for l in range(1, len(layers)):
+            values["init"][f"W{l}"] = [[0.0] * layers[l - 1] for _ in range(layers[l])]
+            values["init"][f"B{l}"] = [0.0] * layers[l]
+        values["samples"] = [{"x": [0.0] * layers[0], "y": [0.5] * layers[-1]} for _ in range(samples)]
+        shape = Reading("Setup", "the Setup sheet", values).network()
+    except (KeyError, TypeError, ValueError, SheetnetError):
+        return None
+    plan = setup_plan(shape, setup_quantities(shape), "")
+    cells: dict[Any, Any] = {}
+    place(plan, cells)
+    sheet = book.cells["Setup"]
+    reading = Reading("Setup", "the Setup sheet", values)
+
+    def read(key: Any) -> tuple[float | None, str]:
+        cell = cells[key]
+        found = sheet.get((cell.row + 1, cell.col + 1))
+        where = f"{column_letter(cell.col + 1)}{cell.row + 1}"
+        if found is None or not found.is_number:
+            return None, where
+        return float(found.value), where
+
+    for quantity in setup_quantities(shape):
+        numbers, where = zip(*(read(key) for key in quantity.keys), strict=True)
+        target = quantity.name
+        if any(n is None for n in numbers):
+            reading.missing[target] = f"Setup {where[0]} holds no number"
+            continue
+        if quantity.name in ("η", "μ", "β1", "β2", "ε"):
+            key = {"η": "lr", "μ": "momentum", "β1": "beta1", "β2": "beta2", "ε": "eps"}[quantity.name]
+            values[key] = numbers[0]
+            reading.cells[key] = where[0]
+            if key == "lr":
+                reading.eta_cell = f"Setup!{where[0]}"
+        elif quantity.name in ("x", "y"):
+            values["samples"][quantity.sample][quantity.name] = list(numbers)
+            reading.cells[quantity.name if quantity.sample == 0 else f"{quantity.name}{quantity.sample + 1}"] = (
+                " ".join(where)
+            )
+        else:
+            rows, cols = quantity.shape if len(quantity.shape) == 2 else (1, quantity.shape[0])
+            flat = list(numbers)
+            values["init"][quantity.name] = (
+                [flat[r * cols : (r + 1) * cols] for r in range(rows)] if len(quantity.shape) == 2 else flat
+            )
+            reading.cells[quantity.name] = " ".join(where)
+    iters = _setup_iterations(book)
+    values["iters"] = iters if iters is not None else 1
+    return reading
+
+
+def _read_property(book: Book) -> dict[str, Any] | None:
+    try:
+        with zipfile.ZipFile(book.path) as archive:
+            info = archive.getinfo("docProps/custom.xml")
+            if info.file_size > 1_000_000:
+                return None
+            text = archive.read(info).decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+    match = re.search(r'name="' + PROPERTY + r'"[^>]*>\s*<vt:lpwstr>(.*?)</vt:lpwstr>', text, re.S)
+    if match is None:
+        return None
+    import html
+
+    try:
+        kind = json.loads(html.unescape(match.group(1)))
+    except ValueError:
+        return None
+    return kind if isinstance(kind, dict) else None
+
+
+def _setup_iterations(book: Book) -> int | None:
+    for cell in book.cells["Setup"].values():
+        if cell.value == "iterations":
+            number = book.cells["Setup"].get((cell.row, cell.col + 1))
+            if number is not None and number.is_number and float(number.value).is_integer() and number.value >= 1:
+                return int(number.value)
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# 2. formulas
+
+
+@dataclass
+class _Neuron:
+    z: Pos  # its pre-activation
+    out: Pos  # its activation (z itself for a linear neuron written once)
+    kind: str  # activation
+    weights: list[tuple[Pos, Pos]]  # (the weight's cell, the cell it weighs)
+    bias: Pos | float | None
+
+
+class _Formulas:
+    """One sheet's formulas, read as a network."""
+
+    def __init__(self, book: Book, grid: Any, s: int) -> None:
+        self.book, self.grid, self.s = book, grid, s
+        self.trees: dict[Pos, Node] = {}
+        for (row, col), cell in book.cells[book.sheets[s]].items():
+            if cell.formula:
+                try:
+                    self.trees[(s, row, col)] = parse(cell.formula, s, book.sheets)
+                except FormulaError:
+                    pass
+
+    def value(self, p: Pos) -> float:
+        cell = self.book.cells[self.book.sheets[p[0]]].get((p[1], p[2]))
+        if cell is None or not cell.is_number:
+            raise FormulaError(f"no number at {p}")
+        return float(cell.value)
+
+    def coordinate(self, p: Pos) -> str:
+        text = f"{column_letter(p[2])}{p[1]}"
+        return text if p[0] == self.s else f"{self.book.sheets[p[0]]}!{text}"
+
+    # updates: P − η·G
+    def updates(self) -> dict[Pos, tuple[Pos, Node, Pos]]:
+        options: dict[Pos, list[tuple[Pos, Node, Pos]]] = {}
+        for u, tree in self.trees.items():
+            if not (isinstance(tree, Bin) and tree.op == "-" and isinstance(tree.left, Ref)):
+                continue
+            fs = factors(tree.right)
+            if len(fs) != 2 or tree.left.pos == u:
+                continue
+            a, b = fs
+            found = []
+            for eta, g in ((a, b), (b, a)):
+                if isinstance(g, Ref) and isinstance(eta, Ref | Num) and g.pos != tree.left.pos:
+                    found.append((tree.left.pos, eta, g.pos))
+            if found:
+                options[u] = found
+        # η is the factor most updates share (the same cell, or the same typed number)
+        votes = Counter(_eta_key(eta) for found in options.values() for _, eta, _ in found)
+        chosen = {}
+        for u, found in options.items():
+            chosen[u] = max(found, key=lambda f: (votes[_eta_key(f[1])], isinstance(f[1], Ref) and f[1].absolute))
+        return chosen
+
+    def readings(self) -> list[Reading]:
+        updates = self.updates()
+        if not updates:
+            return []
+        after = {p: u for u, (p, _, _) in updates.items()}
+        roots = {p for p in after if p not in updates}
+        neurons = self.neurons(roots)
+        if not neurons:
+            return []
+        out = []
+        for group in self.tables(neurons):
+            reading = self.reading(group, roots, after, updates)
+            if reading is not None:
+                out.append(reading)
+        return out
+
+    def neurons(self, roots: set[Pos]) -> dict[Pos, _Neuron]:
+        """Every pre-activation of iteration 0: a sum of (initial weight × cell) and perhaps a bias."""
+        found: dict[Pos, _Neuron] = {}
+        for z, tree in self.trees.items():
+            weights, biases, ok = [], [], True
+            for sign, term in terms(tree):
+                fs = factors(term)
+                if sign < 0:
+                    ok = False
+                elif len(fs) == 2 and all(isinstance(f, Ref) for f in fs):
+                    first, second = fs  # type: ignore[misc]
+                    params = [f for f in (first, second) if f.pos in roots]
+                    if len(params) != 1:
+                        ok = False
+                    else:
+                        other = second if params[0] is first else first
+                        weights.append((params[0].pos, other.pos))
+                elif len(fs) == 1 and isinstance(fs[0], Ref):
+                    biases.append(fs[0].pos)
+                elif len(fs) == 1 and isinstance(fs[0], Num):
+                    biases.append(fs[0].value)
+                else:
+                    ok = False
+                if not ok:
+                    break
+            if ok and weights and len(biases) <= 1:
+                found[z] = _Neuron(z, z, "linear", weights, biases[0] if biases else None)
+        # activations: a formula reading only the pre-activation, evaluated at a few points
+        readers: dict[Pos, list[Pos]] = defaultdict(list)
+        for a, tree in self.trees.items():
+            refs = {r.pos for r in references(tree)}
+            if len(refs) == 1:
+                (z,) = refs
+                if z in found and a not in found:
+                    readers[z].append(a)
+        for z, candidates in readers.items():
+            best = None
+            for a in sorted(candidates, key=lambda p: (p[1], p[2])):
+                kind = self.activation(self.trees[a], z)
+                if kind is not None and (best is None or (best[1] == "linear" and kind != "linear")):
+                    best = (a, kind)
+            if best is not None:
+                found[z].out, found[z].kind = best
+        return found
+
+    def activation(self, tree: Node, z: Pos) -> str | None:
+        for kind in ACTIVATIONS:
+            f = FUNCTIONS[kind]
+            try:
+                if all(math.isclose(evaluate(tree, lambda p, v=v: v), f(v), rel_tol=1e-9, abs_tol=1e-12) for v in PROBES):
+                    return kind
+            except FormulaError:
+                return None
+        return None
+
+    def tables(self, neurons: dict[Pos, _Neuron]) -> list[list[_Neuron]]:
+        """The neurons in groups that feed each other (one group per table), in reading order."""
+        parent: dict[Pos, Pos] = {}
+
+        def find(p: Pos) -> Pos:
+            while parent.setdefault(p, p) != p:
+                p = parent[p]
+            return p
+
+        by_out = {n.out: n for n in neurons.values()}
+        for n in neurons.values():
+            for _, source in n.weights:
+                other = by_out.get(source)
+                parent[find(n.z)] = find(other.z if other else source)
+        groups: dict[Pos, list[_Neuron]] = defaultdict(list)
+        for n in neurons.values():
+            groups[find(n.z)].append(n)
+        return sorted(groups.values(), key=lambda g: min((n.z[1], n.z[2]) for n in g))
+
+    def reading(
+        self,
+        group: list[_Neuron],
+        roots: set[Pos],
+        after: dict[Pos, Pos],
+        updates: dict[Pos, tuple[Pos, Node, Pos]],
+    ) -> Reading | None:
+        by_out = {n.out: n for n in group}
+        depth: dict[Pos, int] = {}
+
+        def level(n: _Neuron, seen: frozenset[Pos] = frozenset()) -> int:
+            if n.z not in depth:
+                if n.z in seen:
+                    raise FormulaError("a cycle")
+                sources = [by_out[s] for _, s in n.weights if s in by_out]
+                depth[n.z] = 1 + max((level(m, seen | {n.z}) for m in sources), default=0)
+            return depth[n.z]
+
+        try:
+            for n in group:
+                level(n)
+        except FormulaError:
+            return None
+        layers: list[list[_Neuron]] = [
+            [n for n in group if depth[n.z] == d] for d in range(1, max(depth.values()) + 1)
+        ]
+        if any(not layer for layer in layers):
+            return None
+        inputs = {s for n in layers[0] for _, s in n.weights}
+        if any(s in by_out for s in inputs):
+            return None
+        inputs_sorted = self.order(sorted(inputs))
+        layers = [self.order_neurons(layer) for layer in layers]
+        outs = [[n.out for n in layer] for layer in layers]
+        values: dict[str, Any] = {}
+        reading = Reading(self.book.sheets[self.s], "formulas", values)
+        sizes = [len(inputs_sorted)] + [len(layer) for layer in layers]
+        values["layers"] = sizes
+        hidden = {n.kind for layer in layers[:-1] for n in layer}
+        output = {n.kind for n in layers[-1]}
+        if len(hidden) > 1 or len(output) > 1:
+            return None  # sheetnet trains one activation for the hidden layers and one for the output
+        values["activation"] = next(iter(hidden or output))
+        values["output_activation"] = next(iter(output))
+        values["init"] = {}
+        trained: list[bool] = []
+        for l, layer in enumerate(layers, start=1):
+            previous = inputs_sorted if l == 1 else outs[l - 2]
+            w, b, w_cells, b_cells, w_names, b_names = [], [], [], [], [], []
+            for n in layer:
+                weights = {source: param for param, source in n.weights}
+                if set(weights) != set(previous) or len(n.weights) != len(previous):
+                    return None  # not fully connected
+                w.append([self.value(weights[source]) for source in previous])
+                w_cells += [self.coordinate(weights[source]) for source in previous]
+                w_names += [self.name(weights[source]) for source in previous]
+                if isinstance(n.bias, tuple):
+                    b.append(self.value(n.bias))
+                    b_cells.append(self.coordinate(n.bias))
+                    b_names.append(self.name(n.bias))
+                    trained.append(n.bias in roots)
+                else:
+                    b.append(float(n.bias or 0.0))
+            values["init"][f"W{l}"] = w
+            values["init"][f"B{l}"] = b
+            reading.cells[f"W{l}"] = " ".join(w_cells)
+            reading.names[f"W{l}"] = " ".join(x for x in w_names if x)
+            if b_cells:
+                reading.cells[f"B{l}"] = " ".join(b_cells)
+                reading.names[f"B{l}"] = " ".join(x for x in b_names if x)
+        values["train_biases"] = bool(trained) and Counter(trained).most_common(1)[0][0]
+        x = [self.value(p) for p in inputs_sorted]
+        reading.cells["x"] = " ".join(self.coordinate(p) for p in inputs_sorted)
+        reading.names["x"] = " ".join(filter(None, (self.name(p) for p in inputs_sorted)))
+        targets = [self.target(out, set(roots) | set(by_out) | {n.z for n in group}) for out in outs[-1]]
+        sample: dict[str, Any] = {"x": x}
+        if all(t is not None for t in targets):
+            sample["y"] = [self.value(t) for t in targets]  # type: ignore[arg-type]
+            reading.cells["y"] = " ".join(self.coordinate(t) for t in targets)  # type: ignore[arg-type]
+            reading.names["y"] = " ".join(filter(None, (self.name(t) for t in targets)))  # type: ignore[arg-type]
+        else:
+            reading.missing["y"] = "no formula compares the outputs with targets (0.5*(t-a)^2)"
+        values["samples"] = [sample]
+        # η and the iterations, from the updates of this table's weights
+        params = [param for layer in layers for n in layer for param, _ in n.weights]
+        etas = Counter()
+        where: dict[Any, list[Pos]] = defaultdict(list)
+        for param in params:
+            u = after.get(param)
+            if u is not None:
+                eta = updates[u][1]
+                etas[_eta_key(eta)] += 1
+                where[_eta_key(eta)].append(u)
+        if etas:
+            key = etas.most_common(1)[0][0]
+            if key[0] == "cell":
+                values["lr"] = self.value(key[1])
+                reading.eta_cell = self.coordinate(key[1])
+                reading.cells["lr"] = reading.eta_cell
+                reading.names["lr"] = self.name(key[1])
+            else:
+                values["lr"] = key[1]
+                first = min(where[key], key=lambda p: (p[1], p[2]))
+                reading.cells["lr"] = f"typed in the updates ({self.coordinate(first)} …)"
+        else:
+            reading.missing["lr"] = "no update formula of these weights"
+        lengths = []
+        for param in params:
+            count, p = 1, param
+            while p in after and count < 1_048_576:
+                p, count = after[p], count + 1
+            lengths.append(count)
+        values["iters"] = max(lengths)
+        first_rows = sorted({p[1] for p in params})
+        reading.cells["iters"] = f"the chain of updates from row {first_rows[0]}"
+        values["loss"] = self.loss(values, outs[-1])
+        return reading
+
+    def order(self, cells: list[Pos]) -> list[Pos]:
+        """Cells in the order their labels number them (i1, i2), else in reading order."""
+        numbers = [_label_number(self.name(p)) for p in cells]
+        if all(n is not None for n in numbers) and len(set(numbers)) == len(numbers):
+            return [p for _, p in sorted(zip(numbers, cells, strict=True))]
+        return sorted(cells, key=lambda p: (p[0], p[2], p[1]) if self._row_layout(cells) else (p[0], p[1], p[2]))
+
+    def order_neurons(self, layer: list[_Neuron]) -> list[_Neuron]:
+        ordered = self.order([n.z for n in layer])
+        by_z = {n.z: n for n in layer}
+        return [by_z[z] for z in ordered]
+
+    @staticmethod
+    def _row_layout(cells: list[Pos]) -> bool:
+        return len({p[1] for p in cells}) == 1
+
+    def name(self, p: Pos) -> str:
+        """The label the workbook gives a cell: its column's header, else its row's label."""
+        from sheetnet.check.grid import label_token
+
+        if p[0] != self.s:
+            return ""
+        for text in (self.grid.header(p), self.grid.row_label(p)):
+            token = label_token(text)
+            if token and len(token) <= 12 and re.search(r"[a-zα-ωη]", token):
+                return token
+        return ""
+
+    def target(self, out: Pos, network_cells: set[Pos]) -> Pos | None:
+        """The cell that, put in the place of output `out`, makes a formula reading both zero."""
+        votes: Counter[Pos] = Counter()
+        for f, tree in self.trees.items():
+            refs = {r.pos for r in references(tree)}
+            if out not in refs or f in network_cells or len(refs) > 6:
+                continue
+            for t in refs - {out} - network_cells:
+                if t in self.trees and not isinstance(self.trees[t], Num) and not _is_copy(self.trees[t]):
+                    continue  # a target is typed (or copied), never computed
+                try:
+                    tv = self.value(t)
+                    if abs(tv - self.value(out)) < 1e-12:
+                        continue
+                    swapped = evaluate(tree, lambda p, tv=tv: tv if p == out else self.value(p))
+                    actual = evaluate(tree, self.value)
+                except FormulaError:
+                    continue
+                if abs(swapped) <= 1e-12 and abs(actual) > 1e-12:
+                    votes[t] += 1
+        if not votes:
+            return None
+        return max(votes, key=lambda t: (votes[t], -t[1], -t[2]))
+
+    def loss(self, values: dict[str, Any], outs: list[Pos]) -> str:
+        """The loss whose value the sheet holds for iteration 0 (½ squared error if none is found)."""
+        return _loss_in(self.grid, self.s, values)
+
+
+def _is_copy(tree: Node) -> bool:
+    return isinstance(tree, Ref)
+
+
+def _eta_key(eta: Node) -> tuple[str, Any]:
+    return ("cell", eta.pos) if isinstance(eta, Ref) else ("number", eta.value)  # type: ignore[union-attr]
+
+
+def _label_number(token: str) -> int | None:
+    match = re.search(r"(\d+)$", token or "")
+    return int(match.group(1)) if match else None
+
+
+def _forward(values: dict[str, Any]) -> tuple[list[float], list[float]] | None:
+    """Iteration 0's pre-activations and activations (every layer, flat) and ŷ of a reading's network."""
+    try:
+        a = list(values["samples"][0]["x"])
+        flat_s: list[float] = []
+        flat_a: list[float] = []
+        depth = len(values["layers"]) - 1
+        for l in range(1, depth + 1):
+            w, b = values["init"][f"W{l}"], values["init"][f"B{l}"]
+            s = [math.fsum(wi * ai for wi, ai in zip(row, a, strict=True)) + bj for row, bj in zip(w, b, strict=True)]
+            kind = values["output_activation"] if l == depth else values["activation"]
+            a = [FUNCTIONS[kind](v) for v in s]
+            flat_s += s
+            flat_a += a
+        return flat_s + flat_a, a
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+
+
+def _losses(yhat: list[float], y: list[float]) -> dict[str, float]:
+    diffs = [(p - t) ** 2 for p, t in zip(yhat, y, strict=True)]
+    out = {"half_squared_error": 0.5 * math.fsum(diffs), "mse": math.fsum(diffs) / len(diffs)}
+    if all(0 < p < 1 for p in yhat):
+        if len(yhat) == 1:
+            p, t = yhat[0], y[0]
+            out["cross_entropy"] = -(t * math.log(p) + (1 - t) * math.log(1 - p))
+        else:
+            out["cross_entropy"] = -math.fsum(t * math.log(p) for p, t in zip(yhat, y, strict=True))
+    return out
+
+
+def _loss_in(grid: Any, s: int, values: dict[str, Any]) -> str:
+    forward = _forward(values)
+    y = values.get("samples", [{}])[0].get("y")
+    if forward is None or y is None:
+        return "half_squared_error"
+    for kind, loss in _losses(forward[1], y).items():
+        if grid.matches(loss, [s]):
+            return kind
+    return "half_squared_error"
+
+
+# --------------------------------------------------------------------------------------------------
+# 3. labels
+
+
+_NAME = re.compile(r"^(?P<kind>[a-z]+?)_?(?P<n>\d*)$")
+_RANGE = re.compile(r"^(?P<a>[a-zα-ω]+)_?(?P<i>\d+)\s*(?:…|\.\.\.?|-|–|—|to)\s*(?:[a-zα-ω]+_?)?(?P<j>\d+)$")
+INPUT_NAMES = {"i": "x", "x": "x", "in": "x", "input": "x"}
+TARGET_NAMES = {"t": "y", "y": "y", "target": "y", "d": "y"}
+ETA_WORDS = ("η", "eta", "lr", "learning", "alpha", "α", "ͷ", "n")
+
+
+def _names_of(label: str, count: int) -> list[tuple[str, int]] | None:
+    """What a label names, element by element: `i1, i2` → x1, x2; `w1 … w4`; `x` with two numbers
+    → x1, x2; `W1` with four numbers → W1's elements; `η` → lr."""
+    text = label.strip()
+    upper_matrix = re.fullmatch(r"W_?(\d+)\s*(?:←|=|:)?", text)
+    low = text.lower().strip(" :=←").replace("_", "")
+    if not low:
+        return None
+    if low.split()[0].rstrip(":=") in ETA_WORDS or low.startswith(("η", "learning")):
+        return [("lr", 0)] if count >= 1 else None
+    if upper_matrix and count > 1:
+        return [(f"W{upper_matrix.group(1)}", k) for k in range(count)]
+    match = _RANGE.match(low)
+    if match:
+        i, j = int(match.group("i")), int(match.group("j"))
+        return [(match.group("a"), n) for n in range(i, j + 1)] if 0 < j - i < 64 else None
+    parts = [p for p in re.split(r"[,;\s]+", low) if p]
+    named = []
+    for part in parts:
+        m = _NAME.match(part)
+        if m is None:
+            return None
+        named.append((m.group("kind"), int(m.group("n")) if m.group("n") else 0))
+    if len(named) == 1 and named[0][1] == 0 and count > 1:
+        return [(named[0][0], k) for k in range(1, count + 1)]
+    return named
+
+
+class _Labels:
+    """One sheet of typed numbers, read by the labels beside or above them."""
+
+    def __init__(self, book: Book, grid: Any, s: int) -> None:
+        self.book, self.grid, self.s = book, grid, s
+        self.sheet = book.sheets[s]
+        self.found: dict[tuple[str, int], list[Pos]] = defaultdict(list)
+        self.row_named: set[Pos] = set()
+        self.row_labels: set[tuple[int, str]] = set()  # texts with numbers right of them
+        cells = book.cells[self.sheet]
+        # row labels: a text, then the numbers right of it
+        by_row: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+        for (row, col), cell in cells.items():
+            by_row[row].append((col, cell))
+        headers: dict[int, list[tuple[int, str]]] = defaultdict(list)  # col → (row, text)
+        for row in sorted(by_row):
+            label, numbers = None, []
+            for col, cell in sorted(by_row[row], key=lambda x: x[0]):
+                if isinstance(cell.value, str) and cell.value.strip():
+                    self._name_row(label, numbers)
+                    label, numbers = cell.value, []
+                    headers[col].append((row, cell.value))
+                elif cell.is_number and math.isfinite(float(cell.value)):
+                    numbers.append((self.s, row, col))
+            self._name_row(label, numbers)
+        # column headers: a text with no numbers right of it names the numbers below it, down to
+        # the first cell that is no number
+        for col, texts in headers.items():
+            for row, text in texts:
+                if (row, text) in self.row_labels:
+                    continue
+                names = _names_of(text, 1)
+                if not names or len(names) != 1:
+                    continue
+                r = row + 1
+                while True:
+                    cell = cells.get((r, col))
+                    if cell is None or not cell.is_number or not math.isfinite(float(cell.value)):
+                        break
+                    if (self.s, r, col) not in self.row_named:
+                        self.found[self._canonical(names[0])].append((self.s, r, col))
+                    r += 1
+        for positions in self.found.values():
+            positions.sort(key=lambda p: (p[1], p[2]))
+
+    def _name_row(self, label: str | None, numbers: list[Pos]) -> None:
+        if label is None or not numbers:
+            return
+        names = _names_of(label, len(numbers))
+        if not names or len(names) != len(numbers) and not (names[0][0] == "lr"):
+            return
+        self.row_labels.add((numbers[0][1], label))
+        for name, p in zip(names, numbers, strict=False):
+            self.found[self._canonical(name)].append(p)
+            self.row_named.add(p)
+
+    @staticmethod
+    def _canonical(name: tuple[str, int]) -> tuple[str, int]:
+        kind, n = name
+        if kind in INPUT_NAMES:
+            return ("x", n)
+        if kind in TARGET_NAMES:
+            return ("y", n)
+        return (kind, n)
+
+    def value(self, p: Pos) -> float:
+        return float(self.book.cells[self.sheet][(p[1], p[2])].value)
+
+    def first(self, kind: str) -> list[tuple[int, Pos]]:
+        """The first cell of each element of a kind, by element number."""
+        return sorted((n, ps[0]) for (k, n), ps in self.found.items() if k == kind and ps)
+
+    def readings(self) -> list[Reading]:
+        xs, ys, ws = self.first("x"), self.first("y"), self.first("w")
+        matrices = sorted({k for k, _ in self.found if re.fullmatch(r"W\d+", k)})
+        if not xs or not ys or not (ws or matrices):
+            return []
+        n0, n_out = len(xs), len(ys)
+        hidden = len(self.first("h"))
+        values: dict[str, Any] = {}
+        reading = Reading(self.sheet, "labels", values)
+        if matrices:
+            sizes = [n0]
+            for name in matrices:
+                count = len(self.first(name))
+                if count % sizes[-1]:
+                    return []
+                sizes.append(count // sizes[-1])
+            if sizes[-1] != n_out:
+                return []
+            orders = ["rows"]
+        else:
+            if hidden == 0:
+                if len(ws) % (n0 + n_out):
+                    return []
+                hidden = len(ws) // (n0 + n_out)
+            if len(ws) != hidden * (n0 + n_out):
+                return []
+            sizes = [n0, hidden, n_out]
+            orders = ["rows", "columns"] if hidden > 1 else ["rows"]
+        values["layers"] = sizes
+        x = [self.value(p) for _, p in xs]
+        y = [self.value(p) for _, p in ys]
+        values["samples"] = [{"x": x, "y": y}]
+        reading.cells["x"] = " ".join(self.coordinate(p) for _, p in xs)
+        reading.cells["y"] = " ".join(self.coordinate(p) for _, p in ys)
+        reading.names["x"] = " ".join(self.label(p) for _, p in xs)
+        reading.names["y"] = " ".join(self.label(p) for _, p in ys)
+        lr = self.first("lr")
+        if lr:
+            values["lr"] = self.value(lr[0][1])
+            reading.eta_cell = reading.cells["lr"] = self.coordinate(lr[0][1])
+        else:
+            reading.missing["lr"] = "no number labelled η, eta, LR, learning rate or α"
+        biases = self.first("b")
+        depth = len(sizes) - 1
+        best: tuple[int, dict[str, Any], dict[str, str], dict[str, str]] | None = None
+        for order in orders:
+            init, cells, names = self.parameters(sizes, order, ws, matrices, biases)
+            if init is None:
+                continue
+            for hidden_kind in ACTIVATIONS:
+                for output_kind in ACTIVATIONS:
+                    if depth == 1 and hidden_kind != output_kind:
+                        continue
+                    trial = {**values, "init": init, "activation": hidden_kind, "output_activation": output_kind}
+                    score = self.score(trial)
+                    if best is None or score > best[0]:
+                        best = (score, trial, cells, names)
+        if best is None or best[0] == 0:
+            return []
+        values.update(best[1])
+        reading.cells.update(best[2])
+        reading.names.update(best[3])
+        values["loss"] = _loss_in(self.grid, self.s, values)
+        trained = False
+        for _, p in biases:
+            later = [q for q in self.found[("b", _)] if q != p]
+            trained = trained or any(not math.isclose(self.value(q), self.value(p), rel_tol=1e-12) for q in later)
+        values["train_biases"] = trained
+        key = ("w", ws[0][0]) if ws else (matrices[0], 0)
+        values["iters"] = max(1, len(self.found[key]))
+        reading.cells["iters"] = f"{len(self.found[key])} cells labelled {self.label(self.found[key][0])}"
+        return [reading]
+
+    def parameters(
+        self,
+        sizes: list[int],
+        order: str,
+        ws: list[tuple[int, Pos]],
+        matrices: list[str],
+        biases: list[tuple[int, Pos]],
+    ) -> tuple[dict[str, Any] | None, dict[str, str], dict[str, str]]:
+        init: dict[str, Any] = {}
+        cells: dict[str, str] = {}
+        names: dict[str, str] = {}
+        flat = [p for _, p in ws]
+        at = 0
+        for l in range(1, len(sizes)):
+            rows, cols = sizes[l], sizes[l - 1]
+            if matrices:
+                ps = [p for _, p in self.first(matrices[l - 1])]
+            else:
+                ps = flat[at : at + rows * cols]
+                at += rows * cols
+            if len(ps) != rows * cols:
+                return None, {}, {}
+            grid = (
+                [[ps[j * cols + i] for i in range(cols)] for j in range(rows)]
+                if order == "rows"
+                else [[ps[i * rows + j] for i in range(cols)] for j in range(rows)]
+            )
+            init[f"W{l}"] = [[self.value(p) for p in row] for row in grid]
+            cells[f"W{l}"] = " ".join(self.coordinate(p) for row in grid for p in row)
+            names[f"W{l}"] = " ".join(self.label(p) for row in grid for p in row)
+            if len(biases) == len(sizes) - 1:  # one bias per layer, shared by its neurons
+                p = biases[l - 1][1]
+                init[f"B{l}"] = [self.value(p)] * rows
+                cells[f"B{l}"] = self.coordinate(p)
+                names[f"B{l}"] = self.label(p)
+            elif len(biases) == sum(sizes[1:]):
+                start = sum(sizes[1:l])
+                ps_b = [p for _, p in biases[start : start + rows]]
+                init[f"B{l}"] = [self.value(p) for p in ps_b]
+                cells[f"B{l}"] = " ".join(self.coordinate(p) for p in ps_b)
+                names[f"B{l}"] = " ".join(self.label(p) for p in ps_b)
+            else:
+                init[f"B{l}"] = [0.0] * rows
+        return init, cells, names
+
+    def score(self, values: dict[str, Any]) -> int:
+        """How many numbers of iteration 0's forward pass the sheet holds."""
+        forward = _forward(values)
+        if forward is None:
+            return 0
+        return sum(1 for v in forward[0] if math.isfinite(v) and self.grid.matches(v, [self.s]))
+
+    def coordinate(self, p: Pos) -> str:
+        return f"{column_letter(p[2])}{p[1]}"
+
+    def label(self, p: Pos) -> str:
+        for key, ps in self.found.items():
+            if p in ps:
+                kind, n = key
+                return f"{kind}{n}" if kind != "lr" else "η"
+        return ""
+
+
+def describe(readings: Iterable[Reading]) -> list[str]:
+    return [r.summary() for r in readings]
