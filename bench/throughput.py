@@ -128,8 +128,10 @@ def main() -> None:
         print(f"    ratio: {ratio:.2f}  (goal ≤ 1.5, aim ≤ 1.2)")
         small, large = args.memory_iters
         peaks = {n: peak_kib(n, Path(tmp)) for n in (small, large)}
-        print(f"(b) peak memory: {peaks[small] / 1024:.1f} MiB at {small} iterations, "
-              f"{peaks[large] / 1024:.1f} MiB at {large}")
+        print(
+            f"(b) peak memory: {peaks[small] / 1024:.1f} MiB at {small} iterations, "
+            f"{peaks[large] / 1024:.1f} MiB at {large}"
+        )
         print(f"    ratio: {peaks[large] / peaks[small]:.2f}  (goal ≤ 1.5)")
         print(json.dumps({"time_ratio": round(ratio, 3), "memory_ratio": round(peaks[large] / peaks[small], 3)}))
 

@@ -125,10 +125,7 @@ def network_of(book: Any, options: Options) -> tuple[Any, Any, str]:
         )
     if reading is not None and not why:
         network = reading.network().with_overrides(iters=options.iters, lr=options.lr)
-        line = (
-            f"network read from the workbook: {reading.summary()}; "
-            f"`sheetnet init --from {book.path}` writes it out"
-        )
+        line = f"network read from the workbook: {reading.summary()}; `sheetnet init --from {book.path}` writes it out"
         return network, reading, line
     network = default_network().with_overrides(iters=options.iters, lr=options.lr)
     return network, None, f"the notes' {network.shape_text} network (none read from the workbook: {why})"
@@ -150,7 +147,9 @@ def _check(path: Path, options: Options) -> dict[str, Any]:
         "file": str(path),
         "verdict": verdict,
         "exit_code": result.exit_code,
-        "table": f"{table.sheet}!{table.range}" if table is not None and table.range else (table.sheet if table else ""),
+        "table": f"{table.sheet}!{table.range}"
+        if table is not None and table.range
+        else (table.sheet if table else ""),
         "message": result.message,
         "found": result.count("found"),
         "total": len(result.elements),

@@ -335,8 +335,10 @@ def _init_from(source: Path, path: Path, *, sheet: str | None, recalc: bool) -> 
             f"wrote {path} with placeholders: {', '.join(reading.missing)} could not be read from {source}; "
             "type them in before using it"
         )
-    console.print(f"Wrote [bold]{escape(str(path))}[/bold]. Check the workbook against it: "
-                  f"sheetnet check {escape(str(source))} --config {escape(str(path))}")
+    console.print(
+        f"Wrote [bold]{escape(str(path))}[/bold]. Check the workbook against it: "
+        f"sheetnet check {escape(str(source))} --config {escape(str(path))}"
+    )
 
 
 class _Tolerance(click.ParamType):
@@ -480,7 +482,8 @@ def check(
       sheetnet check submissions/ --config network.toml --csv grades.csv
       sheetnet check homework.xlsx --json | jq '.first_mismatch.explanation'
     """
-    from sheetnet.batch import Options, workbooks as collect
+    from sheetnet.batch import Options
+    from sheetnet.batch import workbooks as collect
 
     options = Options(config=config, iters=iters, lr=lr, rtol=rtol, atol=atol, sheet=sheet, recalc=recalc)
     if config is not None:

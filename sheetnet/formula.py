@@ -28,6 +28,13 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class Rng:
+    """A range of cells, row by row (`E33:H33`); at most MAX_RANGE cells."""
+
+    cells: tuple[Pos, ...]
+
+
+@dataclass(frozen=True)
 class Neg:
     arg: Node
 
@@ -50,11 +57,12 @@ class Unknown:
     text: str
 
 
-Node = Num | Ref | Neg | Bin | Call | Unknown
+Node = Num | Ref | Rng | Neg | Bin | Call | Unknown
 
 _CELL = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)(\d+)$")
 _PRECEDENCE = {"=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "&": 2, "+": 3, "-": 3, "*": 4, "/": 4, "^": 5}
 MAX_LENGTH = 2000  # longer formulas are no formula of a small network
+MAX_RANGE = 400
 
 
 class FormulaError(ValueError):
@@ -82,10 +90,10 @@ class _Parser:
     def __init__(self, tokens: list, sheet: int, sheets: list[str]) -> None:
         self.tokens, self.at, self.sheet, self.sheets = tokens, 0, sheet, sheets
 
-    def peek(self):  # noqa: ANN201 - an openpyxl Token
+    def peek(self):
         return self.tokens[self.at] if self.at < len(self.tokens) else None
 
-    def take(self):  # noqa: ANN201
+    def take(self):
         token = self.peek()
         if token is None:
             raise FormulaError("ends too early")
@@ -165,17 +173,27 @@ class _Parser:
             if name not in self.sheets:
                 return Unknown(text)
             where = self.sheets.index(name)
-        match = _CELL.match(text)
-        if match is None:  # a range or a defined name: nothing a network's formula needs to read here
+        corners = [_CELL.match(part) for part in text.split(":")]
+        if not all(corners) or len(corners) > 2:  # a defined name, a whole column: not read here
             return Unknown(text)
-        col = column_index_from_string(match.group(2).upper())
-        return Ref((where, int(match.group(4)), col), absolute=bool(match.group(1) and match.group(3)))
+        spots = [(int(m.group(4)), column_index_from_string(m.group(2).upper())) for m in corners]  # type: ignore[union-attr]
+        if len(spots) == 1:
+            first = corners[0]
+            return Ref((where, *spots[0]), absolute=bool(first.group(1) and first.group(3)))  # type: ignore[union-attr]
+        (r1, c1), (r2, c2) = spots
+        rows, cols = range(min(r1, r2), max(r1, r2) + 1), range(min(c1, c2), max(c1, c2) + 1)
+        if len(rows) * len(cols) > MAX_RANGE:
+            return Unknown(text)
+        return Rng(tuple((where, r, c) for r in rows for c in cols))
 
 
 def references(node: Node) -> Iterator[Ref]:
     """Every reference of a tree, in reading order."""
     if isinstance(node, Ref):
         yield node
+    elif isinstance(node, Rng):
+        for p in node.cells:
+            yield Ref(p)
     elif isinstance(node, Neg):
         yield from references(node.arg)
     elif isinstance(node, Bin):
@@ -248,11 +266,29 @@ def _evaluate(node: Node, value: Callable[[Pos], float]) -> float:
                 return float(a >= b)
         raise FormulaError(f"operator {node.op}")
     if isinstance(node, Call):
+        if node.name == "SUMPRODUCT":
+            columns = [_spread(arg, value) for arg in node.args]
+            if not columns or len({len(c) for c in columns}) != 1:
+                raise FormulaError("SUMPRODUCT of ranges of different sizes")
+            return math.fsum(math.prod(items) for items in zip(*columns, strict=True))
         function = _FUNCTIONS.get(node.name)
         if function is None:
             raise FormulaError(f"function {node.name}")
-        return float(function([_evaluate(arg, value) for arg in node.args]))
+        args: list[float] = []
+        for arg in node.args:
+            args += (
+                _spread(arg, value)
+                if isinstance(arg, Rng) and node.name in ("SUM", "MAX", "MIN")
+                else [_evaluate(arg, value)]
+            )
+        return float(function(args))
     raise FormulaError(f"cannot evaluate {node}")
+
+
+def _spread(node: Node, value: Callable[[Pos], float]) -> list[float]:
+    if isinstance(node, Rng):
+        return [float(value(p)) for p in node.cells]
+    return [_evaluate(node, value)]
 
 
 def terms(node: Node) -> list[tuple[int, Node]]:

@@ -33,7 +33,7 @@ from typing import Any
 
 from sheetnet.book import Book, column_letter
 from sheetnet.errors import SheetnetError
-from sheetnet.formula import Bin, FormulaError, Node, Num, Ref, evaluate, factors, parse, references, terms
+from sheetnet.formula import Bin, Call, FormulaError, Node, Num, Ref, Rng, evaluate, factors, parse, references, terms
 from sheetnet.spec import Network, parse_network
 
 Pos = tuple[int, int, int]
@@ -130,7 +130,9 @@ class Reading:
     def toml(self, *, source: str = "") -> str:
         """The network file, each value with a comment naming the cells it came from."""
         v = self.values
-        lines = [f"# The network of {source or 'a workbook'}, sheet {self.sheet}, read by sheetnet from {_FROM[self.how]}."]
+        lines = [
+            f"# The network of {source or 'a workbook'}, sheet {self.sheet}, read by sheetnet from {_FROM[self.how]}."
+        ]
         lines.append(f"# {self.certainty()}")
         if self.missing:
             lines.append(f'# Values marked "{PLACEHOLDER}" could not be read: type them in before using this file.')
@@ -284,7 +286,7 @@ def _from_setup(book: Book) -> Reading | None:
         for l in range(1, len(layers)):
             values["init"][f"W{l}"] = [[0.0] * layers[l - 1] for _ in range(layers[l])]
             values["init"][f"B{l}"] = [0.0] * layers[l]
-        values["samples"] = [{"x": [0.0] * layers[0], "y": [0.5] * layers[-1]} for _ in range(samples)]
+        values["samples"] = [{"x": [0.0] * layers[0], "y": [1.0] + [0.0] * (layers[-1] - 1)} for _ in range(samples)]
         shape = Reading("Setup", "the Setup sheet", values).network()
     except (KeyError, TypeError, ValueError, SheetnetError):
         return None
@@ -453,6 +455,13 @@ class _Formulas:
                     else:
                         other = second if params[0] is first else first
                         weights.append((params[0].pos, other.pos))
+                elif len(fs) == 1 and _sumproduct(fs[0]) is not None:
+                    for first, second in _sumproduct(fs[0]):  # type: ignore[union-attr]
+                        params = [p for p in (first, second) if p in roots]
+                        if len(params) != 1:
+                            ok = False
+                            break
+                        weights.append((params[0], second if params[0] == first else first))
                 elif len(fs) == 1 and isinstance(fs[0], Ref):
                     biases.append(fs[0].pos)
                 elif len(fs) == 1 and isinstance(fs[0], Num):
@@ -485,7 +494,9 @@ class _Formulas:
         for kind in ACTIVATIONS:
             f = FUNCTIONS[kind]
             try:
-                if all(math.isclose(evaluate(tree, lambda p, v=v: v), f(v), rel_tol=1e-9, abs_tol=1e-12) for v in PROBES):
+                if all(
+                    math.isclose(evaluate(tree, lambda p, v=v: v), f(v), rel_tol=1e-4, abs_tol=1e-9) for v in PROBES
+                ):
                     return kind
             except FormulaError:
                 return None
@@ -533,9 +544,7 @@ class _Formulas:
                 level(n)
         except FormulaError:
             return None
-        layers: list[list[_Neuron]] = [
-            [n for n in group if depth[n.z] == d] for d in range(1, max(depth.values()) + 1)
-        ]
+        layers: list[list[_Neuron]] = [[n for n in group if depth[n.z] == d] for d in range(1, max(depth.values()) + 1)]
         if any(not layer for layer in layers):
             return None
         inputs = {s for n in layers[0] for _, s in n.weights}
@@ -685,6 +694,15 @@ class _Formulas:
         return _loss_in(self.grid, self.s, values)
 
 
+def _sumproduct(node: Node) -> list[tuple[Pos, Pos]] | None:
+    """SUMPRODUCT(E33:F33, C33:D33) as the pairs it multiplies."""
+    if isinstance(node, Call) and node.name == "SUMPRODUCT" and len(node.args) == 2:
+        a, b = node.args
+        if isinstance(a, Rng) and isinstance(b, Rng) and len(a.cells) == len(b.cells):
+            return list(zip(a.cells, b.cells, strict=True))
+    return None
+
+
 def _is_copy(tree: Node) -> bool:
     return isinstance(tree, Ref)
 
@@ -828,7 +846,7 @@ class _Labels:
         if label is None or not numbers:
             return
         names = _names_of(label, len(numbers))
-        if not names or len(names) != len(numbers) and not (names[0][0] == "lr"):
+        if not names or (len(names) != len(numbers) and not (names[0][0] == "lr")):
             return
         self.row_labels.add((numbers[0][1], label))
         for name, p in zip(names, numbers, strict=False):

@@ -1,0 +1,382 @@
+"""`sheetnet init --from WORKBOOK`: the network a workbook trains, read from the workbook.
+
+The truth each reading is compared with comes from elsewhere: the network files written by hand
+beside the real homework workbooks (../shared/fixtures), the network sheetnet itself wrote a
+workbook from, and the networks the test builders (homework.py, handmade.py) computed their
+numbers with in plain Python.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import random
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from homework import ASHWIN_COLUMNS, COLUMNS, blocks_workbook, rows_workbook
+
+from sheetnet.cli import main
+from sheetnet.formula import FormulaError, evaluate, parse
+from sheetnet.infer import PLACEHOLDER
+from sheetnet.libreoffice import recalculate
+from sheetnet.spec import Network, default_network, load_network, parse_network
+from sheetnet.trace import run
+from sheetnet.workbook import write_workbook
+
+from handmade import mazur_rows, notes_blocks, rounded_blocks
+
+FIXTURES = ("era-wk6", "vishak-dlexcel", "ashwin-nntraining", "samdani-s4", "harshvs4-bp")
+
+
+def fixture_workbooks(shared: Path) -> dict[str, tuple[Path, Path, str, int]]:
+    """name → (workbook, network file, first-slip cell or '-', exit code), from verdicts.tsv."""
+    out = {}
+    for line in (shared / "verdicts.tsv").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        workbook, network, _, code, cell = line.split("\t")
+        out[workbook] = (shared / workbook, shared / network, cell, int(code))
+    return out
+
+
+def assert_same_network(read: Network, truth: Network, *, iters: bool = True) -> None:
+    assert read.layers == truth.layers
+    assert (read.activation, read.output_activation) == (truth.activation, truth.output_activation)
+    assert read.loss == truth.loss
+    assert math.isclose(read.lr, truth.lr, rel_tol=1e-12)
+    if iters:
+        assert read.iters == truth.iters
+    assert read.train_biases == truth.train_biases
+    assert read.optimizer == truth.optimizer
+    for a, b in zip(read.weights, truth.weights, strict=True):
+        assert [v for r in a for v in r] == pytest.approx([v for r in b for v in r], rel=1e-12)
+        assert len(a) == len(b)
+    for a, b in zip(read.biases, truth.biases, strict=True):
+        assert list(a) == pytest.approx(list(b), rel=1e-12)
+    assert len(read.samples) == len(truth.samples)
+    for a, b in zip(read.samples, truth.samples, strict=True):
+        assert list(a.x) == pytest.approx(list(b.x), rel=1e-12)
+        assert list(a.y) == pytest.approx(list(b.y), rel=1e-12)
+
+
+def init_from(workbook: Path, out: Path, *args: str) -> tuple[int, str, Network | None]:
+    result = CliRunner().invoke(main, ["init", "--from", str(workbook), str(out), *args])
+    network = load_network(out) if out.exists() and result.exit_code == 0 else None
+    return result.exit_code, result.output, network
+
+
+# --------------------------------------------------------------------------------------------------
+# the real homework workbooks
+
+
+def test_every_fixture_gives_its_own_network_file(shared_fixtures: Path, tmp_path: Path) -> None:
+    for name, (workbook, network_file, _, _) in fixture_workbooks(shared_fixtures).items():
+        code, output, read = init_from(workbook, tmp_path / f"{name}.toml")
+        assert code == 0, output
+        assert read is not None
+        assert_same_network(read, load_network(network_file))
+        assert "read from the workbook's formulas" in output, output
+
+
+def test_the_comments_name_the_cells_each_value_came_from(shared_fixtures: Path, tmp_path: Path) -> None:
+    out = tmp_path / "vishak.toml"
+    code, output, _ = init_from(shared_fixtures / "vishak-dlexcel.xlsx", out)
+    assert code == 0, output
+    text = out.read_text(encoding="utf-8")
+    lines = {line.split("=")[0].strip(): line for line in text.splitlines() if "=" in line and not line.startswith("#")}
+    assert lines["W1"].endswith("# E36 F36 G36 H36 (w1 w2 w3 w4)")
+    assert lines["W2"].endswith("# M36 N36 O36 P36 (w5 w6 w7 w8)")
+    assert lines["lr"].endswith("# G33 (n)")  # vishak writes "n = " beside η
+    assert lines["x"].endswith("# C36 D36 (i1 i2)")
+    assert lines["y"].endswith("# A36 B36 (t1 t2)")
+    # the reading is confirmed by the check: the table is found, and it is the one with the slip
+    assert "the table is wrong" in text
+
+
+def test_several_tables_the_first_is_read_and_the_others_listed(shared_fixtures: Path, tmp_path: Path) -> None:
+    code, output, read = init_from(shared_fixtures / "harshvs4-bp.xlsx", tmp_path / "a.toml")
+    assert code == 0, output
+    assert read is not None and read.lr == 0.1
+    flat = " ".join(output.split())
+    assert "Other tables: LR_0.2 (η 0.2, B29); LR_0.5 (η 0.5, B29)" in flat
+    code, output, read = init_from(shared_fixtures / "harshvs4-bp.xlsx", tmp_path / "b.toml", "--sheet", "LR_0.8")
+    assert code == 0, output
+    assert read is not None and read.lr == 0.8 and read.iters == 34
+
+
+def test_check_without_config_reads_the_network_and_says_so(shared_fixtures: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["check", str(shared_fixtures / "vishak-dlexcel.xlsx")])
+    assert result.exit_code == 1, result.output
+    first = " ".join(result.output.split("\n\n")[0].split())
+    assert first.startswith("network read from the workbook: sheet Sheet1: 2-2-2 sigmoid, η 2 (G33), 32 iterations")
+    assert "sheetnet init --from" in first
+    data = json.loads(runner.invoke(main, ["check", str(shared_fixtures / "vishak-dlexcel.xlsx"), "--json"]).stdout)
+    assert data["first_mismatch"]["cell"] == "Sheet1!Z36"
+    assert data["network_read"]["how"] == "formulas"
+    for name, (workbook, _, cell, code) in fixture_workbooks(shared_fixtures).items():
+        data = json.loads(runner.invoke(main, ["check", str(workbook), "--json"]).stdout)
+        first = data["first_mismatch"]
+        assert (first["cell"] if first else "-") == cell, name
+        assert (0 if data["verdict"] == "right" else 1) == code, name
+
+
+# --------------------------------------------------------------------------------------------------
+# workbooks sheetnet wrote: the Setup sheet
+
+
+@pytest.mark.parametrize("layout", ["blocks", "rows"])
+@pytest.mark.parametrize("config", [None, "examples/xor.toml", "examples/softmax-3-class.toml"])
+def test_a_workbook_sheetnet_wrote_gives_back_its_network(layout: str, config: str | None, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    network = default_network() if config is None else load_network(root / config).with_overrides(iters=4)
+    workbook = write_workbook(run(network), tmp_path / "run.xlsx", layout=layout)
+    code, output, read = init_from(workbook, tmp_path / "read.toml")
+    assert code == 0, output
+    assert read is not None
+    assert_same_network(read, network)
+    assert "read from the Setup sheet" in output
+
+
+def test_the_setup_sheet_is_read_as_it_is_now(tmp_path: Path, soffice: str) -> None:
+    """A person changed η and an initial weight on Setup: the network read is the changed one."""
+    network = default_network()
+    workbook = write_workbook(run(network), tmp_path / "run.xlsx", layout="rows")
+    book = openpyxl.load_workbook(workbook)
+    book["Setup"]["B6"] = 0.05  # η
+    book["Setup"]["B14"] = 0.5  # W1[0,0]
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)
+    (recalculated,) = recalculate([edited], tmp_path / "lo")
+    code, output, read = init_from(recalculated, tmp_path / "read.toml")
+    assert code == 0, output
+    assert read is not None and read.lr == 0.05 and read.weights[0][0][0] == 0.5
+    assert "the table is right" in output
+
+
+# --------------------------------------------------------------------------------------------------
+# hand-made workbooks: formulas, typed numbers, unusual column orders, blocks
+
+
+def _builder_network(built) -> Network:
+    return load_network(built.network())
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["formulas", "formulas-helpers", "typed-4dp", "typed-full", "shuffled", "shuffled-typed", "blocks"],
+)
+def test_hand_made_workbooks(kind: str, tmp_path: Path) -> None:
+    order = list(COLUMNS)
+    random.Random(7).shuffle(order)
+    build = {
+        "formulas": lambda p: rows_workbook(p, iters=20, eta=2.0),
+        "formulas-helpers": lambda p: rows_workbook(p, iters=20, helper_columns=True, column_order=ASHWIN_COLUMNS),
+        "typed-4dp": lambda p: rows_workbook(p, iters=20, typed=True, decimals=4),
+        "typed-full": lambda p: rows_workbook(p, iters=20, typed=True),
+        "shuffled": lambda p: rows_workbook(p, iters=20, column_order=order),
+        "shuffled-typed": lambda p: rows_workbook(p, iters=20, column_order=order, typed=True, decimals=4),
+        "blocks": lambda p: blocks_workbook(p, iters=12),
+    }[kind]
+    built = build(tmp_path / kind)
+    code, output, read = init_from(built.path, tmp_path / "read.toml")
+    assert code == 0, output
+    assert read is not None
+    assert_same_network(read, _builder_network(built))
+    how = "labels and the numbers" if kind.endswith(("typed", "4dp", "full")) or kind == "blocks" else "formulas"
+    assert how in " ".join(output.split())
+
+
+def test_hand_made_mazur_with_biases_held_fixed(tmp_path: Path, soffice: str) -> None:
+    path, _ = mazur_rows(tmp_path / "mazur", iters=12)
+    code, output, read = init_from(path, tmp_path / "read.toml", "--recalc")
+    assert code == 0, output
+    truth = parse_network(
+        (Path(__file__).resolve().parent.parent / "examples" / "mazur-2-2-2.toml").read_text(encoding="utf-8"),
+        source="mazur",
+    ).with_overrides(iters=12)
+    assert read is not None
+    assert_same_network(read, truth)
+    assert " ".join(output.split()).count("B1 = [0.35, 0.35] # J4 J4 (b1 b1)") == 1
+
+
+def test_hand_made_blocks_with_matrices_and_shared_biases(tmp_path: Path) -> None:
+    path = rounded_blocks(tmp_path / "rb", 5)
+    code, output, read = init_from(path, tmp_path / "read.toml")
+    assert code == 0, output
+    assert read is not None
+    assert read.layers == (2, 2, 2) and read.lr == 0.5 and read.iters == 5
+    assert read.biases == ((0.35, 0.35), (0.6, 0.6)) and not read.train_biases
+    assert read.weights[1] == ((0.4, 0.45), (0.5, 0.55))
+
+
+# --------------------------------------------------------------------------------------------------
+# what cannot be read
+
+
+def test_what_cannot_be_read_is_a_marked_placeholder(tmp_path: Path) -> None:
+    built = rows_workbook(tmp_path / "typed", iters=20, typed=True, decimals=4)
+    book = openpyxl.load_workbook(built.path)
+    book.active["A4"] = "a note"  # "η =" becomes "a note": η is nowhere labelled, and no formula updates
+    path = tmp_path / "no-eta.xlsx"
+    book.save(path)
+    out = tmp_path / "read.toml"
+    code, output, _ = init_from(path, out)
+    assert code == 2, output
+    assert "lr" in output and "could not be read" in output
+    text = out.read_text(encoding="utf-8")
+    assert f'lr = "{PLACEHOLDER}"' in text and "# FILL IN: no number labelled η" in text
+    result = CliRunner().invoke(main, ["run", "--config", str(out)])
+    assert result.exit_code == 2 and "lr" in result.output
+
+
+def test_no_network_no_file(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active["A1"] = "my notes"
+    book.active["B2"] = 3.5
+    path = tmp_path / "notes.xlsx"
+    book.save(path)
+    out = tmp_path / "read.toml"
+    code, output, _ = init_from(path, out)
+    assert code == 2
+    assert "no network found" in output and "Traceback" not in output
+    assert not out.exists()
+
+
+def test_existing_file_is_never_replaced_without_force(shared_fixtures: Path, tmp_path: Path) -> None:
+    out = tmp_path / "mine.toml"
+    out.write_text("# my own notes\n", encoding="utf-8")
+    code, output, _ = init_from(shared_fixtures / "era-wk6-backpropagation.xlsx", out)
+    assert code == 2 and "exists" in output
+    assert out.read_text(encoding="utf-8") == "# my own notes\n"
+    code, output, read = init_from(shared_fixtures / "era-wk6-backpropagation.xlsx", out, "--force")
+    assert code == 0 and read is not None and read.lr == 2.0
+
+
+def test_sheet_that_does_not_exist(shared_fixtures: Path, tmp_path: Path) -> None:
+    code, output, _ = init_from(shared_fixtures / "harshvs4-bp.xlsx", tmp_path / "x.toml", "--sheet", "LR_9")
+    assert code == 2 and "LR_9" in output and "LR_0.1" in output
+
+
+def test_notes_typed_by_hand_are_checked_against_the_notes_network(tmp_path: Path) -> None:
+    path, cells = notes_blocks(tmp_path / "notes", slip=True)
+    result = CliRunner().invoke(main, ["check", str(path), "--json"])
+    data = json.loads(result.stdout)
+    assert data["network_source"].startswith("the notes' 1-2-2-1 network")
+    assert data["first_mismatch"]["cell"] == cells["B1 slip"]
+
+
+# --------------------------------------------------------------------------------------------------
+# the formula reader's own pieces
+
+
+@pytest.mark.parametrize(
+    ("formula", "value"),
+    [
+        ("=-2^2", 4.0),  # unary minus binds tighter than ^, as in Excel and LibreOffice
+        ("=2^-1", 0.5),
+        ("=1+2*3^2", 19.0),
+        ("=(1+2)*3", 9.0),
+        ("=50%", 0.5),
+        ("=1/(1+EXP(-1*A1))", 1 / (1 + math.exp(-3))),
+        ("=SUMPRODUCT(A1:B1,A2:B2)", 3 * 4 + 5 * 6),
+        ("=MAX(0,A1-10)", 0.0),
+        ("=IF(A1>0,A1,0.01*A1)", 3.0),
+        ("=0.5*POWER(A1-B1,2)", 2.0),
+        ("=SUM(A1:B2)", 18.0),
+    ],
+)
+def test_formulas_evaluate_as_a_spreadsheet_does(formula: str, value: float) -> None:
+    cells = {(0, 1, 1): 3.0, (0, 1, 2): 5.0, (0, 2, 1): 4.0, (0, 2, 2): 6.0}
+    assert evaluate(parse(formula, 0, ["S"]), cells.__getitem__) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("formula", ["=VLOOKUP(A1,B1:C9,2)", "=A1&B1", "=NOW()"])
+def test_formulas_it_cannot_evaluate_say_so(formula: str) -> None:
+    with pytest.raises(FormulaError):
+        evaluate(parse(formula, 0, ["S"]), lambda p: 1.0)
+
+
+# --------------------------------------------------------------------------------------------------
+# a class's workbooks at once
+
+
+def test_a_folder_of_a_class(shared_fixtures: Path, tmp_path: Path, soffice: str) -> None:
+    """Twenty copies of the fixtures, some with a slip put in, and two unreadable files: each
+    gets its own verdict, checked in parallel, and the CSV reads back."""
+    folder = tmp_path / "class"
+    staging = tmp_path / "staging"
+    folder.mkdir()
+    staging.mkdir()
+    fixtures = fixture_workbooks(shared_fixtures)
+    expected: dict[str, tuple[str, str]] = {}  # file → (verdict, first slip cell)
+    sources = {
+        "era": ("era-wk6-backpropagation.xlsx", "Sheet1", 33, "AC"),  # ∂E/∂w5 column, first row 33
+        "ashwin": ("ashwin-nntraining.xlsx", "training", 37, "AB"),
+        "samdani": ("samdani-s4.xlsx", "Sheet1", 44, "AC"),
+    }
+    to_recalculate = []
+    n = 0
+    for key, (name, sheet, first, col) in sources.items():
+        for k in range(5):
+            n += 1
+            target = staging / f"{n:02d}-{key}.xlsx"
+            book = openpyxl.load_workbook(fixtures[name][0])
+            row = first + 2 * k + 1
+            cell = book[sheet][f"{col}{row}"]
+            cell.value = f"=({cell.value.lstrip('=')})*1.01"  # the kind of slip a typo makes
+            book.save(target)
+            to_recalculate.append(target)
+            expected[target.name] = ("wrong", f"{sheet}!{col}{row}")
+        n += 1
+        shutil.copy(fixtures[name][0], folder / f"{n:02d}-{key}.xlsx")
+        expected[f"{n:02d}-{key}.xlsx"] = ("right", "-")
+    for key, name in (("vishak", "vishak-dlexcel.xlsx"), ("harshvs4", "harshvs4-bp.xlsx")):
+        n += 1
+        shutil.copy(fixtures[name][0], folder / f"{n:02d}-{key}.xlsx")
+        expected[f"{n:02d}-{key}.xlsx"] = ("wrong", fixtures[name][2])
+    for recalculated, source in zip(recalculate(to_recalculate, tmp_path / "lo"), to_recalculate, strict=True):
+        shutil.copy(recalculated, folder / source.name)
+    (folder / "21-broken.xlsx").write_text("not a workbook", encoding="utf-8")
+    (folder / "22-empty.xlsx").write_bytes(b"")
+    (folder / "notes.txt").write_text("not a workbook either, and not looked at", encoding="utf-8")
+    assert len(expected) == 20
+
+    grades = tmp_path / "grades.csv"
+    result = CliRunner().invoke(main, ["check", str(folder), "--csv", str(grades), "--jobs", "2"])
+    assert result.exit_code == 2, result.output  # two files could not be read
+    with grades.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 22
+    by_file = {Path(r["file"]).name: r for r in rows}
+    for name, (verdict, cell) in expected.items():
+        row = by_file[name]
+        assert row["verdict"] == verdict, (name, row)
+        assert (row["first slip cell"] or "-") == cell, (name, row)
+    for name in ("21-broken.xlsx", "22-empty.xlsx"):
+        assert by_file[name]["verdict"] == "unreadable"
+        assert by_file[name]["explanation"], by_file[name]
+    wrong = by_file["01-era.xlsx"]
+    assert float(wrong["expected"]) != pytest.approx(float(wrong["found"]))
+    assert "notes.txt" not in by_file
+
+    # --json: one array, in the order of the files; the CSV is not replaced without --force
+    result = CliRunner().invoke(main, ["check", str(folder), "--json", "--csv", str(grades)])
+    assert result.exit_code == 2 and "exists" in result.output
+    result = CliRunner().invoke(main, ["check", str(folder), "--json"])
+    data = json.loads(result.stdout)
+    assert [Path(d["file"]).name for d in data] == sorted(by_file)
+    assert {d["verdict"] for d in data} == {"right", "wrong", "unreadable"}
+
+
+def test_exit_codes_of_several_files(shared_fixtures: Path) -> None:
+    right = [str(shared_fixtures / n) for n in ("era-wk6-backpropagation.xlsx", "samdani-s4.xlsx")]
+    assert CliRunner().invoke(main, ["check", *right]).exit_code == 0
+    assert CliRunner().invoke(main, ["check", *right, str(shared_fixtures / "vishak-dlexcel.xlsx")]).exit_code == 1
+    result = CliRunner().invoke(main, ["check", *right, "missing.xlsx"])
+    assert result.exit_code == 2 and "missing.xlsx" in result.output
