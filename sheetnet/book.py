@@ -87,6 +87,7 @@ class Book:
     formulas_without_value: int = 0
     formula_cells: int = 0
     cells_read: int = 0
+    names: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # defined names of one cell, lowercase
 
     def numbers(self) -> list[Cell]:
         """Every cell holding a number, sheet by sheet, row by row."""
@@ -204,6 +205,7 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
                 book = Book(shown_as, [ws.title for ws in formulas.worksheets])
                 for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
                     book.cells[ws_f.title] = _read_sheet(book, ws_f, ws_v)
+                book.names = _single_cell_names(formulas)
                 formulas.close()
                 values.close()
     except WorkbookError:
@@ -220,6 +222,32 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
         raise WorkbookError(f"{shown_as}: cannot be read as a workbook ({reason})") from None
     return book
+
+
+_ONE_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+def _single_cell_names(workbook: Any) -> dict[str, tuple[str, int, int]]:
+    """The workbook's defined names that stand for one cell (`lr` → Setup!B6), by lowercase name."""
+    from openpyxl.utils import column_index_from_string
+
+    names: dict[str, tuple[str, int, int]] = {}
+    try:
+        defined = list(workbook.defined_names.values())[:10_000]
+    except Exception:  # a name openpyxl cannot read names nothing
+        return names
+    for name in defined:
+        try:
+            destinations = list(name.destinations)
+        except Exception:
+            continue
+        if len(destinations) != 1:
+            continue
+        sheet, ref = destinations[0]
+        match = _ONE_CELL.match(ref or "")
+        if match and sheet in workbook.sheetnames:
+            names[name.name.lower()] = (sheet, int(match.group(2)), column_index_from_string(match.group(1).upper()))
+    return names
 
 
 def _read_sheet(book: Book, ws_formulas: Any, ws_values: Any) -> dict[tuple[int, int], Cell]:

@@ -69,7 +69,7 @@ class FormulaError(ValueError):
     """A formula this module cannot read or evaluate."""
 
 
-def parse(formula: str, sheet: int, sheets: list[str]) -> Node:
+def parse(formula: str, sheet: int, sheets: list[str], names: dict[str, tuple[str, int, int]] | None = None) -> Node:
     """The tree of `formula` (with its leading '='), its references resolved to positions."""
     from openpyxl.formula.tokenizer import Token, Tokenizer
 
@@ -79,7 +79,7 @@ def parse(formula: str, sheet: int, sheets: list[str]) -> Node:
         tokens = [t for t in Tokenizer(formula).items if t.type != Token.WSPACE]
     except Exception as exc:
         raise FormulaError(str(exc)) from None
-    parser = _Parser(tokens, sheet, sheets)
+    parser = _Parser(tokens, sheet, sheets, names or {})
     node = parser.expression(0)
     if parser.at < len(tokens):
         raise FormulaError(f"unexpected {tokens[parser.at].value!r}")
@@ -87,8 +87,8 @@ def parse(formula: str, sheet: int, sheets: list[str]) -> Node:
 
 
 class _Parser:
-    def __init__(self, tokens: list, sheet: int, sheets: list[str]) -> None:
-        self.tokens, self.at, self.sheet, self.sheets = tokens, 0, sheet, sheets
+    def __init__(self, tokens: list, sheet: int, sheets: list[str], names: dict[str, tuple[str, int, int]]) -> None:
+        self.tokens, self.at, self.sheet, self.sheets, self.names = tokens, 0, sheet, sheets, names
 
     def peek(self):
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -166,15 +166,18 @@ class _Parser:
     def reference(self, text: str) -> Node:
         from openpyxl.utils import column_index_from_string
 
-        where = self.sheet
-        if "!" in text:
+        where, qualified = self.sheet, "!" in text
+        if qualified:
             name, text = text.rsplit("!", 1)
             name = name.strip("'").replace("''", "'")
             if name not in self.sheets:
                 return Unknown(text)
             where = self.sheets.index(name)
         corners = [_CELL.match(part) for part in text.split(":")]
-        if not all(corners) or len(corners) > 2:  # a defined name, a whole column: not read here
+        named = None if qualified or all(corners) else self.names.get(text.lower())
+        if named is not None and named[0] in self.sheets:  # a defined name of one cell (`lr`)
+            return Ref((self.sheets.index(named[0]), named[1], named[2]), absolute=True)
+        if not all(corners) or len(corners) > 2:  # another defined name, a whole column: not read here
             return Unknown(text)
         spots = [(int(m.group(4)), column_index_from_string(m.group(2).upper())) for m in corners]  # type: ignore[union-attr]
         if len(spots) == 1:

@@ -215,11 +215,10 @@ def read_network(book: Book, *, sheet: str | None = None, confirm: bool = True) 
         from sheetnet.check.grid import Grid
 
         grid = Grid(book)
-        readings = []
-        for s, name in enumerate(book.sheets):
-            if sheet is None or name == sheet:
-                found = _Formulas(book, grid, s).readings()
-                readings += found or _Labels(book, grid, s).readings()
+        chosen = [s for s, name in enumerate(book.sheets) if sheet is None or name == sheet]
+        readings = [r for s in chosen for r in _Formulas(book, grid, s).readings()]
+        if not readings:  # typed numbers: read by their labels only where no formula says more
+            readings = [r for s in chosen for r in _Labels(book, grid, s).readings()]
     if not readings:
         where = f"sheet {sheet!r} of {book.path}" if sheet else str(book.path)
         raise NoNetwork(
@@ -227,10 +226,29 @@ def read_network(book: Book, *, sheet: str | None = None, confirm: bool = True) 
             "starting numbers (i1, t1, w1, η); write a network file by hand (sheetnet init), or use --config"
         )
     first = readings[0]
-    if confirm and first.complete:
-        _confirm(book, first)
-    first.others = readings[1:]
+    if confirm:
+        # the first reading whose run is in the workbook (a few tried: each costs a check)
+        for candidate in readings[:CONFIRM_AT_MOST]:
+            if candidate.complete:
+                _confirm(book, candidate)
+                if candidate.total:
+                    first = candidate
+                    break
+    first.others = [r for r in readings if r is not first and not _same_table(r, first)]
     return first
+
+
+CONFIRM_AT_MOST = 4
+
+
+def _same_table(a: Reading, b: Reading) -> bool:
+    """Two readings of one table: the same sheet, the same network but for its starting numbers
+    (a later row of a table whose rows each start from a copy of the row above)."""
+    if a.sheet != b.sheet or a.how != b.how:
+        return False
+    keys = ("layers", "activation", "output_activation", "lr")
+    columns = [[c.rstrip("0123456789") for c in r.cells.get("W1", "").split()] for r in (a, b)]
+    return all(a.values.get(k) == b.values.get(k) for k in keys) and columns[0] == columns[1]
 
 
 def _confirm(book: Book, reading: Reading) -> None:
@@ -385,7 +403,7 @@ class _Formulas:
         for (row, col), cell in book.cells[book.sheets[s]].items():
             if cell.formula:
                 try:
-                    self.trees[(s, row, col)] = parse(cell.formula, s, book.sheets)
+                    self.trees[(s, row, col)] = parse(cell.formula, s, book.sheets, book.names)
                 except FormulaError:
                     pass
 
@@ -662,7 +680,8 @@ class _Formulas:
         for text in (self.grid.header(p), self.grid.row_label(p)):
             token = label_token(text)
             if token and len(token) <= 12 and re.search(r"[a-zα-ωη]", token):
-                return token
+                original = text.strip()
+                return original[: len(token)] if original.lower().startswith(token) else token
         return ""
 
     def target(self, out: Pos, network_cells: set[Pos]) -> Pos | None:
@@ -1001,7 +1020,9 @@ class _Labels:
         for key, ps in self.found.items():
             if p in ps:
                 kind, n = key
-                return f"{kind}{n}" if kind != "lr" else "η"
+                if kind == "lr":
+                    return "η"
+                return f"{kind}[{n}]" if re.fullmatch(r"W\d+", kind) else f"{kind}{n}"
         return ""
 
 

@@ -159,6 +159,29 @@ def test_the_setup_sheet_is_read_as_it_is_now(tmp_path: Path, soffice: str) -> N
     assert "the table is right" in output
 
 
+def test_without_its_property_sheetnet_s_rows_are_read_from_their_formulas(tmp_path: Path) -> None:
+    """Its updates read η through the defined name `lr` and x, y from Setup: the formula reader
+    follows both."""
+    import re
+    import zipfile
+
+    network = load_network(Path(__file__).resolve().parent.parent / "examples" / "mazur-2-2-2.toml")
+    network = network.with_overrides(iters=25)
+    written = write_workbook(run(network), tmp_path / "run.xlsx", layout="rows")
+    stripped = tmp_path / "stripped.xlsx"
+    with zipfile.ZipFile(written) as zin, zipfile.ZipFile(stripped, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "docProps/custom.xml":
+                data = re.sub(rb'<property[^>]*name="sheetnet network".*?</property>', b"", data, flags=re.S)
+            zout.writestr(info, data)
+    code, output, read = init_from(stripped, tmp_path / "read.toml")
+    assert code == 0, output
+    assert "read from the workbook's formulas" in " ".join(output.split())
+    assert read is not None
+    assert_same_network(read, network)
+
+
 # --------------------------------------------------------------------------------------------------
 # hand-made workbooks: formulas, typed numbers, unusual column orders, blocks
 
