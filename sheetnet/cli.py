@@ -536,19 +536,20 @@ def _check_many(paths: list[Path], options: Any, *, jobs: int | None, as_json: b
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
     show_lines = not as_json
+    common = _common_folder(paths)
     bar = _class_progress(errors, total=len(paths))
     with bar as advance:
 
         def done(row: dict[str, Any]) -> None:
             if show_lines:
-                console.print(class_line(row))  # above the bar: rich redirects stdout while it shows
+                console.print(class_line(row, common))  # above the bar: rich redirects stdout while it shows
             advance()
 
         rows = run_all(paths, options, jobs=jobs or default_jobs(), done=done)
     if as_json:
         click.echo(json.dumps([_json_row(r) for r in rows], ensure_ascii=False))
     else:
-        print_class_summary(console, rows)
+        print_class_summary(console, rows, common)
     if csv_path is not None:
         _write_text(csv_path, csv_text(rows))
         if not as_json:
@@ -576,6 +577,12 @@ def _write_text(path: Path, text: str) -> None:
             raise
     except OSError as exc:
         raise SheetnetError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _common_folder(paths: list[Path]) -> Path | None:
+    """The folder all the workbooks are in, if there is one: the lines name the files within it."""
+    parents = {p.parent for p in paths}
+    return parents.pop() if len(parents) == 1 and len(paths) > 1 else None
 
 
 def _json_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -418,23 +418,26 @@ class _Formulas:
         return text if p[0] == self.s else f"{self.book.sheets[p[0]]}!{text}"
 
     # updates: P − η·G
-    def updates(self) -> dict[Pos, tuple[Pos, Node, Pos]]:
-        options: dict[Pos, list[tuple[Pos, Node, Pos]]] = {}
+    def updates(self) -> dict[Pos, tuple[Pos, Node]]:
+        """Every formula `P − η·G` (G a cell, or a product written inline: `=E5-$B$1*S5*K5`), as
+        (P, η). Which factor is η: the one most updates share."""
+        options: dict[Pos, list[tuple[Pos, Node]]] = {}
         for u, tree in self.trees.items():
             if not (isinstance(tree, Bin) and tree.op == "-" and isinstance(tree.left, Ref)):
                 continue
             fs = factors(tree.right)
-            if len(fs) != 2 or tree.left.pos == u:
+            if not 2 <= len(fs) <= 6 or tree.left.pos == u:
                 continue
-            a, b = fs
             found = []
-            for eta, g in ((a, b), (b, a)):
-                if isinstance(g, Ref) and isinstance(eta, Ref | Num) and g.pos != tree.left.pos:
-                    found.append((tree.left.pos, eta, g.pos))
+            for k, eta in enumerate(fs):
+                rest = fs[:k] + fs[k + 1 :]
+                if isinstance(eta, Ref | Num) and not any(isinstance(f, Ref) and f.pos == tree.left.pos for f in rest):
+                    if any(isinstance(f, Ref) for f in rest) or any(not isinstance(f, Num) for f in rest):
+                        found.append((tree.left.pos, eta))
             if found:
                 options[u] = found
         # η is the factor most updates share (the same cell, or the same typed number)
-        votes = Counter(_eta_key(eta) for found in options.values() for _, eta, _ in found)
+        votes = Counter(_eta_key(eta) for found in options.values() for _, eta in found)
         chosen = {}
         for u, found in options.items():
             chosen[u] = max(found, key=lambda f: (votes[_eta_key(f[1])], isinstance(f[1], Ref) and f[1].absolute))
@@ -444,7 +447,7 @@ class _Formulas:
         updates = self.updates()
         if not updates:
             return []
-        after = {p: u for u, (p, _, _) in updates.items()}
+        after = {p: u for u, (p, _) in updates.items()}
         roots = {p for p in after if p not in updates}
         neurons = self.neurons(roots)
         if not neurons:
@@ -544,7 +547,7 @@ class _Formulas:
         group: list[_Neuron],
         roots: set[Pos],
         after: dict[Pos, Pos],
-        updates: dict[Pos, tuple[Pos, Node, Pos]],
+        updates: dict[Pos, tuple[Pos, Node]],
     ) -> Reading | None:
         by_out = {n.out: n for n in group}
         depth: dict[Pos, int] = {}
@@ -865,6 +868,8 @@ class _Labels:
         if label is None or not numbers:
             return
         names = _names_of(label, len(numbers))
+        if names and len(names) == 1 and names[0][1] > 0 and len(numbers) > 1:
+            names = names * len(numbers)  # one element, iteration after iteration along the row
         if not names or (len(names) != len(numbers) and not (names[0][0] == "lr")):
             return
         self.row_labels.add((numbers[0][1], label))

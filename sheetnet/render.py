@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -472,13 +473,18 @@ def _summary(result: CheckResult) -> str:
 _VERDICT_STYLE = {"right": "green", "wrong": "red", "unreadable": "yellow"}
 
 
-def class_line(row: dict) -> str:
+def _shown(file: str, within: Path | None) -> str:
+    path = Path(file)
+    return path.name if within is not None and path.parent == within else file
+
+
+def class_line(row: dict, within: Path | None = None) -> str:
     """One workbook of a class, as it finishes: verdict, first slip and why, found of total."""
     verdict = row["verdict"]
     style = _VERDICT_STYLE.get(verdict, "magenta")
-    head = f"[{style}]{escape(verdict):<11}[/{style}] {escape(row['file'])}"
+    head = f"[{style}]{escape(verdict):<11}[/{style}] {escape(_shown(row['file'], within))}"
     if "error" in row:
-        return f"{head}: {escape(row['error'])}"
+        return f"{head}: {escape(row['error'].removeprefix(row['file'] + ': '))}"
     counts = f" ({row['found']:,}/{row['total']:,} found)"
     slip = row.get("first_slip")
     if slip:
@@ -491,9 +497,10 @@ def class_line(row: dict) -> str:
     return head + counts
 
 
-def print_class_summary(console: Console, rows: list[dict]) -> None:
+def print_class_summary(console: Console, rows: list[dict], within: Path | None = None) -> None:
     """The class table: a row per workbook, then how many got each verdict."""
-    table = Table(title="sheetnet check: summary", title_justify="left", show_edge=False, pad_edge=False)
+    title = f"sheetnet check: {len(rows)} workbooks" + (f" in {within}" if within is not None else "")
+    table = Table(title=escape(title), title_justify="left", show_edge=False, pad_edge=False)
     table.add_column("file", overflow="fold")
     table.add_column("verdict")
     table.add_column("first slip", overflow="fold")
@@ -503,11 +510,12 @@ def print_class_summary(console: Console, rows: list[dict]) -> None:
         slip = row.get("first_slip")
         where = f"{slip['cell']} {slip['quantity']}" if slip else ("" if "error" not in row else "cannot be read")
         found = f"{row['found']:,}/{row['total']:,}" if "found" in row else ""
-        table.add_row(escape(row["file"]), f"[{style}]{escape(row['verdict'])}[/{style}]", escape(where), found)
+        verdict = f"[{style}]{escape(row['verdict'])}[/{style}]"
+        table.add_row(escape(_shown(row["file"], within)), verdict, escape(where), found)
     console.print()
     console.print(table)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
     parts = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-    console.print(f"{len(rows)} workbook{'s' * (len(rows) != 1)}: {parts}")
+    console.print(parts)
