@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any
 
+import pytest
 import xlsxwriter
 from click.testing import CliRunner
 from homework import (
@@ -30,6 +31,7 @@ from homework import (
     Row,
     Rule,
     Table,
+    blocks_workbook,
     first_slip,
     formula,
     literal_eta,
@@ -447,3 +449,27 @@ def test_an_empty_workbook_gets_one_message_and_no_traceback(tmp_path: Path) -> 
         assert data["tables"] == [] and data["message"]
     else:
         assert result.output.strip()
+
+
+@pytest.mark.parametrize("iters", [6, 10, 12])
+def test_a_short_typed_table_is_right(iters: int, tmp_path: Path) -> None:
+    """In the first rows w3 typed as 0.2500 … 0.2505 agrees with f'(O1)[1] = 0.2499 to the rounding:
+    the cell where iteration 1 uses w3 is w3's (the update's), never f'(O1)'s."""
+    built = rows_workbook(tmp_path / "short", iters=iters, typed=True, decimals=4)
+    result = CliRunner().invoke(main, ["check", str(built.path), "--config", str(built.network()), "--json"])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0, data["first_mismatch"]
+    assert [t["verdict"] for t in data["tables"]] == ["right"]
+
+
+@pytest.mark.parametrize("iters", [3, 6, 8])
+def test_few_typed_blocks_are_one_right_table(iters: int, tmp_path: Path) -> None:
+    """O1 = 0.0275 typed in each of the first eight blocks is a number that changes slowly, not
+    one that stays: it is placed, and the table is one table from its first block."""
+    built = blocks_workbook(tmp_path / "blocks", iters=iters)
+    result = CliRunner().invoke(main, ["check", str(built.path), "--config", str(built.network()), "--json"])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0, data["tables"]
+    assert [(t["verdict"], t["iterations"]) for t in data["tables"]] == [("right", iters)]
+    found = {e["quantity"] for e in data["elements"] if e["iteration"] == 0 and e["status"] == "found"}
+    assert {"O1[0]", "O1[1]", "f(O1)[0]", "f(O1)[1]"} <= found

@@ -166,8 +166,8 @@ def check_book(
         view = grid
         for _ in range(TABLES_PER_SHEET):  # side by side, or one below the other
             table = _table(view, network, runs, start, tolerance)
-            if table is None:
-                break
+            if table is None or not table.range:
+                break  # a copy of another sheet, or nothing of the run left on this one
             tables.append(table)
             layout = table.layout
             if layout.stride is not None and layout.stride[0]:

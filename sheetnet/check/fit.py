@@ -468,7 +468,11 @@ class _Bases:
             return True  # a number that changes, or that is the run's own, holds the cell
         if constant and len(ts) < 2:
             return True  # a number that stays is known by staying (a counter starts at 0 or 1 too)
-        if not constant and _stays(grid, layout, base, len(self.run.iterations)):
+        if (
+            not constant
+            and _stays(grid, layout, base, len(self.run.iterations))
+            and not self.agrees_throughout(spot, base)
+        ):
             return True  # a column of one number over the whole table (x = 1) is no number that changes
         if base in self.primaries and sum(ts.values()) < self.primaries[base] - 1e-9:
             return True  # another number holds this cell on better evidence
@@ -476,6 +480,16 @@ class _Bases:
         if not starts_later and any(layout.shift(base, u) not in grid.cells for u in range(min(ts))):
             return True  # a column holds a number in every iteration from the table's first
         return _after_use(layout, spot) is None and _continues_a_column(grid, layout, base)
+
+    def agrees_throughout(self, spot: Spot, base: Pos) -> bool:
+        """True if every iteration's cell holds the element's number as it is written: a number that
+        changes slowly, typed to 4 places, is the same in the first few iterations (O1 = 0.0275)."""
+        for t in range(len(self.run.iterations)):
+            p = self.layout.shift(base, t)
+            other = self.spots.get((spot.ident, t))
+            if p in self.grid.cells and (other is None or not self.grid.agrees(p, other.value)):
+                return False
+        return True
 
     def enough(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
         """Two iterations' worth of evidence; or one, where nothing else can explain it: iteration
@@ -699,11 +713,14 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
         for p in grid.numbers_on(layout.sheet)
         if r0 <= p[1] <= r1 and c0 <= p[2] <= c1 and p not in explained and starts_a_line(p)
     ]
-    # an update sits where the next iteration's parameter is used (one row down in a rows layout)
+    # an update sits where the next iteration's parameter is used (one row down in a rows layout):
+    # that cell is the update's or no one's (it is the next iteration's parameter)
+    reserved: dict[Pos, Ident] = {}
     for spot in missing:
         p = _next_use(layout, spot.ident)
         if p is not None and p in grid.cells and p not in pool:
             pool.append(p)
+            reserved[p] = spot.ident
     if not pool:
         return
     learned = _learned_names(grid, run, layout)
@@ -718,6 +735,8 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
     cost = [[math.inf] * len(pool) for _ in missing]
     for i, spot in enumerate(missing):
         for j, p in enumerate(pool):
+            if reserved.get(p, spot.ident) != spot.ident:
+                continue
             named = _header_names(grid, p, learned, spot)
             errors = []
             for t in range(iterations):
