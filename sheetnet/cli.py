@@ -316,6 +316,8 @@ def _init_from(source: Path, path: Path, *, sheet: str | None, recalc: bool) -> 
         if line and not line.startswith("#"):
             console.print("  " + escape(line))
     console.print(escape(reading.certainty()))
+    for note in reading.notes:
+        console.print(f"[yellow]Note:[/yellow] {escape(note)}")
     if reading.others:
         listed = "; ".join(
             f"{o.sheet} (η {o.values['lr']:g}{', ' + o.eta_cell if o.eta_cell else ''})"

@@ -22,6 +22,7 @@ A reading is only offered if the run it defines is found in the workbook (`confi
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -40,9 +41,11 @@ Pos = tuple[int, int, int]
 
 PROPERTY = "sheetnet network"  # document property of a workbook sheetnet wrote: the network's kind
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")  # the order a tie is settled in
+OUTPUT_PREFERENCE = ("sigmoid", "tanh", "linear", "relu", "leaky_relu")  # positive outputs: ReLU or none
 LEAKY_SLOPE = 0.01
 PROBES = (-2.3, -0.7, -0.05, 0.3, 1.9)
 PLACEHOLDER = "FILL IN"
+GUESSED_LOSS = "½ squared error, not written"  # the loss of a sheet that writes none: chosen by the check
 
 
 class NoNetwork(SheetnetError):
@@ -78,6 +81,7 @@ class Reading:
     verdict: str = ""
     others: list[Reading] = field(default_factory=list)  # the other tables, when there are several
     result: Any = None  # the check that confirmed it (every table, default tolerance)
+    notes: list[str] = field(default_factory=list)  # what the reader had to decide, in words
 
     @property
     def complete(self) -> bool:
@@ -134,6 +138,7 @@ class Reading:
             f"# The network of {source or 'a workbook'}, sheet {self.sheet}, read by sheetnet from {_FROM[self.how]}."
         ]
         lines.append(f"# {self.certainty()}")
+        lines += [f"# Note: {note}" for note in self.notes]
         if self.missing:
             lines.append(f'# Values marked "{PLACEHOLDER}" could not be read: type them in before using this file.')
         lines.append("")
@@ -172,11 +177,16 @@ class Reading:
             "missing": self.missing,
             "found": self.found,
             "total": self.total,
+            "notes": self.notes,
             "others": [{"sheet": o.sheet, "lr": o.values.get("lr"), "eta_cell": o.eta_cell} for o in self.others],
         }
 
 
 _FROM = {"the Setup sheet": "its Setup sheet", "formulas": "its formulas", "labels": "its labels and numbers"}
+
+
+def _is_number(cell: Any) -> bool:
+    return cell is not None and cell.is_number
 
 
 def _paren(text: str | None) -> str:
@@ -256,6 +266,21 @@ def _confirm(book: Book, reading: Reading) -> None:
     iterations set to those its table holds. The check of every table is kept (`result`)."""
     from sheetnet.check import Tolerance, check_book
 
+    if reading.values.get("loss") == GUESSED_LOSS:
+        # no loss written: the one whose gradients the workbook holds
+        best = None
+        for kind in ("half_squared_error", "mse", "cross_entropy"):
+            reading.values["loss"] = kind
+            try:
+                network = reading.network()
+            except SheetnetError:
+                continue
+            table = _table_of(check_book(book, network, Tolerance()), reading)
+            found = sum(e.status == "found" for e in table.elements) if table is not None else -1
+            if best is None or found > best[0]:
+                best = (found, kind)
+        reading.values["loss"] = best[1] if best else "half_squared_error"
+        reading.cells["loss"] = "not written: the loss whose gradients the workbook holds"
     network = reading.network()
     result = check_book(book, network, Tolerance())
     table = _table_of(result, reading)
@@ -452,9 +477,13 @@ class _Formulas:
         neurons = self.neurons(roots)
         if not neurons:
             return []
+        self.used = {param for n in neurons.values() for param, _ in n.weights}
         out = []
-        for group in self.tables(neurons):
-            reading = self.reading(group, roots, after, updates)
+        clusters: dict[frozenset[Pos], list[list[_Neuron]]] = {}
+        for group in self.tables(neurons):  # the groups that use the same weights are its samples
+            clusters.setdefault(frozenset(w for n in group for w, _ in n.weights), []).append(group)
+        for groups in clusters.values():
+            reading = self.reading(groups[0], roots, after, updates, samples=groups[1:])
             if reading is not None:
                 out.append(reading)
         return out
@@ -470,21 +499,23 @@ class _Formulas:
                     ok = False
                 elif len(fs) == 2 and all(isinstance(f, Ref) for f in fs):
                     first, second = fs  # type: ignore[misc]
-                    params = [f for f in (first, second) if f.pos in roots]
+                    params = [f for f in (first, second) if self.origin(f.pos, roots) in roots]
                     if len(params) != 1:
                         ok = False
                     else:
                         other = second if params[0] is first else first
-                        weights.append((params[0].pos, other.pos))
+                        weights.append((self.origin(params[0].pos, roots), other.pos))
                 elif len(fs) == 1 and _sumproduct(fs[0]) is not None:
                     for first, second in _sumproduct(fs[0]):  # type: ignore[union-attr]
-                        params = [p for p in (first, second) if p in roots]
+                        params = [p for p in (first, second) if self.origin(p, roots) in roots]
                         if len(params) != 1:
                             ok = False
                             break
-                        weights.append((params[0], second if params[0] == first else first))
+                        weights.append((self.origin(params[0], roots), second if params[0] == first else first))
                 elif len(fs) == 1 and isinstance(fs[0], Ref):
-                    biases.append(fs[0].pos)
+                    biases.append(
+                        self.origin(fs[0].pos, roots) if self.origin(fs[0].pos, roots) in roots else fs[0].pos
+                    )
                 elif len(fs) == 1 and isinstance(fs[0], Num):
                     biases.append(fs[0].value)
                 else:
@@ -494,33 +525,78 @@ class _Formulas:
             if ok and weights and len(biases) <= 1:
                 found[z] = _Neuron(z, z, "linear", weights, biases[0] if biases else None)
         # activations: a formula reading only the pre-activation, evaluated at a few points
+        # (or reading a cell that reads only it: `=EXP(-h1)`, then `=1/(1+X7)`)
         readers: dict[Pos, list[Pos]] = defaultdict(list)
-        for a, tree in self.trees.items():
-            refs = {r.pos for r in references(tree)}
-            if len(refs) == 1:
-                (z,) = refs
+        leaves: dict[Pos, frozenset[Pos]] = {}
+        for a in self.trees:
+            reached = self.leaves(a, found, leaves)
+            if len(reached) == 1:
+                (z,) = reached
                 if z in found and a not in found:
                     readers[z].append(a)
         for z, candidates in readers.items():
             best = None
             for a in sorted(candidates, key=lambda p: (p[1], p[2])):
-                kind = self.activation(self.trees[a], z)
+                kind = self.activation(a, z)
                 if kind is not None and (best is None or (best[1] == "linear" and kind != "linear")):
                     best = (a, kind)
             if best is not None:
                 found[z].out, found[z].kind = best
         return found
 
-    def activation(self, tree: Node, z: Pos) -> str | None:
+    def origin(self, p: Pos, roots: set[Pos]) -> Pos:
+        """The parameter a copy (`=C4`, copied again) copies, for a sample's row that copies the
+        weights of the first; the cell itself if it is a parameter or copies none."""
+        for _ in range(8):
+            if p in roots:
+                break
+            tree = self.trees.get(p)
+            if not isinstance(tree, Ref):
+                break
+            p = tree.pos
+        return p
+
+    def leaves(
+        self, p: Pos, neurons: dict[Pos, Any], memo: dict[Pos, frozenset[Pos]], depth: int = 0
+    ) -> frozenset[Pos]:
+        """The cells a formula reads, through the formulas between it and a pre-activation (three deep)."""
+        if p in memo:
+            return memo[p]
+        tree = self.trees.get(p)
+        if tree is None or depth > 3:
+            return frozenset({p})
+        out: set[Pos] = set()
+        for ref in references(tree):
+            q = ref.pos
+            if q in neurons or q not in self.trees or len(out) > 1:
+                out.add(q)
+            else:
+                out |= self.leaves(q, neurons, memo, depth + 1)
+        memo[p] = frozenset(out)
+        return memo[p]
+
+    def activation(self, a: Pos, z: Pos) -> str | None:
+        """The activation the formula at `a` computes of the pre-activation at `z`, if any."""
+
+        def at(v: float) -> float:
+            def value(p: Pos, depth: int = 0) -> float:
+                if p == z:
+                    return v
+                if p not in self.trees or depth > 3:
+                    raise FormulaError("reads more than the pre-activation")
+                return evaluate(self.trees[p], lambda q: value(q, depth + 1))
+
+            return evaluate(self.trees[a], value)
+
+        try:
+            results = [at(v) for v in PROBES]
+        except FormulaError:
+            return None
         for kind in ACTIVATIONS:
             f = FUNCTIONS[kind]
-            try:
-                if all(
-                    math.isclose(evaluate(tree, lambda p, v=v: v), f(v), rel_tol=1e-4, abs_tol=1e-9) for v in PROBES
-                ):
-                    return kind
-            except FormulaError:
-                return None
+            if all(math.isclose(r, f(v), rel_tol=1e-4, abs_tol=1e-9) for r, v in zip(results, PROBES, strict=True)):
+                return kind
+        return None
         return None
 
     def tables(self, neurons: dict[Pos, _Neuron]) -> list[list[_Neuron]]:
@@ -548,6 +624,7 @@ class _Formulas:
         roots: set[Pos],
         after: dict[Pos, Pos],
         updates: dict[Pos, tuple[Pos, Node]],
+        samples: list[list[_Neuron]] = (),  # type: ignore[assignment]
     ) -> Reading | None:
         by_out = {n.out: n for n in group}
         depth: dict[Pos, int] = {}
@@ -584,6 +661,7 @@ class _Formulas:
             return None  # sheetnet trains one activation for the hidden layers and one for the output
         values["activation"] = next(iter(hidden or output))
         values["output_activation"] = next(iter(output))
+        self.read_twice(layers, roots, reading)
         values["init"] = {}
         trained: list[bool] = []
         for l, layer in enumerate(layers, start=1):
@@ -611,18 +689,35 @@ class _Formulas:
                 reading.cells[f"B{l}"] = " ".join(b_cells)
                 reading.names[f"B{l}"] = " ".join(x for x in b_names if x)
         values["train_biases"] = bool(trained) and Counter(trained).most_common(1)[0][0]
-        x = [self.value(p) for p in inputs_sorted]
-        reading.cells["x"] = " ".join(self.coordinate(p) for p in inputs_sorted)
-        reading.names["x"] = " ".join(filter(None, (self.name(p) for p in inputs_sorted)))
-        targets = [self.target(out, set(roots) | set(by_out) | {n.z for n in group}) for out in outs[-1]]
-        sample: dict[str, Any] = {"x": x}
-        if all(t is not None for t in targets):
-            sample["y"] = [self.value(t) for t in targets]  # type: ignore[arg-type]
-            reading.cells["y"] = " ".join(self.coordinate(t) for t in targets)  # type: ignore[arg-type]
-            reading.names["y"] = " ".join(filter(None, (self.name(t) for t in targets)))  # type: ignore[arg-type]
-        else:
-            reading.missing["y"] = "no formula compares the outputs with targets (0.5*(t-a)^2)"
-        values["samples"] = [sample]
+        network_cells = (
+            set(roots) | {n.out for g in [group, *samples] for n in g} | {n.z for g in [group, *samples] for n in g}
+        )
+        values["samples"] = []
+        # the other samples' cells, matched to this one's by the weights they meet
+        first_weight = {source: param for n in layers[0] for param, source in n.weights}
+        out_weights = [frozenset(w for w, _ in n.weights) for n in layers[-1]]
+        for s, members in enumerate([group, *samples]):
+            if s == 0:
+                xs, ys = inputs_sorted, outs[-1]
+            else:
+                by_param = {param: source for n in members for param, source in n.weights}
+                by_weights = {frozenset(w for w, _ in n.weights): n.out for n in members}
+                xs = [by_param.get(first_weight[p]) for p in inputs_sorted]
+                ys = [by_weights.get(key) for key in out_weights]
+                if any(p is None for p in xs) or any(p is None for p in ys):
+                    continue
+            key = "" if s == 0 else str(len(values["samples"]) + 1)
+            targets = [self.target(out, network_cells) for out in ys]
+            sample: dict[str, Any] = {"x": [self.value(p) for p in xs]}
+            reading.cells["x" + key] = " ".join(self.coordinate(p) for p in xs)
+            reading.names["x" + key] = " ".join(filter(None, (self.name(p) for p in xs)))
+            if all(t is not None for t in targets):
+                sample["y"] = [self.value(t) for t in targets]  # type: ignore[arg-type]
+                reading.cells["y" + key] = " ".join(self.coordinate(t) for t in targets)  # type: ignore[arg-type]
+                reading.names["y" + key] = " ".join(filter(None, (self.name(t) for t in targets)))  # type: ignore[arg-type]
+            else:
+                reading.missing["y" + key] = "no formula compares the outputs with targets (0.5*(t-a)^2)"
+            values["samples"].append(sample)
         # η and the iterations, from the updates of this table's weights
         params = [param for layer in layers for n in layer for param, _ in n.weights]
         etas = Counter()
@@ -657,6 +752,42 @@ class _Formulas:
         reading.cells["iters"] = f"the chain of updates from row {first_rows[0]}"
         values["loss"] = self.loss(values, outs[-1])
         return reading
+
+    def read_twice(self, layers: list[list[_Neuron]], roots: set[Pos], reading: Reading) -> None:
+        """A weight read twice (`=w1*i1+w1*i2`, a slip) where another, updated like a weight, is read
+        by no pre-activation: that one is taken in the second place, and the reading says so."""
+        seen: set[Pos] = set()
+        twice: list[tuple[_Neuron, int]] = []
+        for layer in layers:
+            for n in layer:
+                for k, (param, _) in enumerate(n.weights):
+                    if param in seen:
+                        twice.append((n, k))
+                    seen.add(param)
+        if not twice:
+            return
+        rows = [p[1] for p in seen]
+        cols = [p[2] for p in seen]
+        unused = [
+            r
+            for r in roots - self.used
+            if r[0] == self.s and min(rows) <= r[1] <= max(rows) and min(cols) <= r[2] <= max(cols)
+        ]
+        if len(unused) != len(twice):
+            return
+        for n, k in twice:
+            param, source = n.weights[k]
+            nearest = min(unused, key=lambda r: (abs(r[1] - param[1]) + abs(r[2] - param[2]), r))
+            unused.remove(nearest)
+            n.weights[k] = (nearest, source)
+            reading.notes.append(
+                f"{self.coordinate(n.z)} reads {self.label(param)} twice; {self.label(nearest)}, updated like a "
+                "weight but read by no pre-activation, is taken in its second place (a slip in that formula?)"
+            )
+
+    def label(self, p: Pos) -> str:
+        name = self.name(p)
+        return f"{name} ({self.coordinate(p)})" if name else self.coordinate(p)
 
     def order(self, cells: list[Pos]) -> list[Pos]:
         """Cells in the order their labels number them (i1, i2), else in reading order."""
@@ -713,7 +844,7 @@ class _Formulas:
 
     def loss(self, values: dict[str, Any], outs: list[Pos]) -> str:
         """The loss whose value the sheet holds for iteration 0 (½ squared error if none is found)."""
-        return _loss_in(self.grid, self.s, values)
+        return _loss_in(self.grid, self.s, values) or GUESSED_LOSS
 
 
 def _sumproduct(node: Node) -> list[tuple[Pos, Pos]] | None:
@@ -769,15 +900,16 @@ def _losses(yhat: list[float], y: list[float]) -> dict[str, float]:
     return out
 
 
-def _loss_in(grid: Any, s: int, values: dict[str, Any]) -> str:
+def _loss_in(grid: Any, s: int, values: dict[str, Any]) -> str | None:
+    """The loss whose value of iteration 0 (first sample) the sheet holds; None if it holds none."""
     forward = _forward(values)
     y = values.get("samples", [{}])[0].get("y")
     if forward is None or y is None:
-        return "half_squared_error"
+        return None
     for kind, loss in _losses(forward[1], y).items():
         if grid.matches(loss, [s]):
             return kind
-    return "half_squared_error"
+    return None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -823,6 +955,8 @@ class _Labels:
     """One sheet of typed numbers, read by the labels beside or above them."""
 
     def __init__(self, book: Book, grid: Any, s: int) -> None:
+        from sheetnet.check.grid import label_token
+
         self.book, self.grid, self.s = book, grid, s
         self.sheet = book.sheets[s]
         self.found: dict[tuple[str, int], list[Pos]] = defaultdict(list)
@@ -853,6 +987,8 @@ class _Labels:
                 names = _names_of(text, 1)
                 if not names or len(names) != 1:
                     continue
+                if names[0][0] == "lr" and (label_token(text) == "n" or _is_number(cells.get((row + 2, col)))):
+                    continue  # `n` over 1, 2, 3 …, or a column of numbers: an iteration counter, not η
                 r = row + 1
                 while True:
                     cell = cells.get((r, col))
@@ -911,7 +1047,7 @@ class _Labels:
                 sizes.append(count // sizes[-1])
             if sizes[-1] != n_out:
                 return []
-            orders = ["rows"]
+            orders = [("rows",) * (len(sizes) - 1)]
         else:
             if hidden == 0:
                 if len(ws) % (n0 + n_out):
@@ -920,7 +1056,8 @@ class _Labels:
             if len(ws) != hidden * (n0 + n_out):
                 return []
             sizes = [n0, hidden, n_out]
-            orders = ["rows", "columns"] if hidden > 1 else ["rows"]
+            # w1 … w8 numbered neuron by neuron (w1, w2 into h1), or input by input (w1, w2 from i1), layer by layer
+            orders = list(itertools.product(("rows", "columns"), repeat=2))
         values["layers"] = sizes
         x = [self.value(p) for _, p in xs]
         y = [self.value(p) for _, p in ys]
@@ -943,7 +1080,7 @@ class _Labels:
             if init is None:
                 continue
             for hidden_kind in ACTIVATIONS:
-                for output_kind in ACTIVATIONS:
+                for output_kind in OUTPUT_PREFERENCE:
                     if depth == 1 and hidden_kind != output_kind:
                         continue
                     trial = {**values, "init": init, "activation": hidden_kind, "output_activation": output_kind}
@@ -955,7 +1092,7 @@ class _Labels:
         values.update(best[1])
         reading.cells.update(best[2])
         reading.names.update(best[3])
-        values["loss"] = _loss_in(self.grid, self.s, values)
+        values["loss"] = _loss_in(self.grid, self.s, values) or GUESSED_LOSS
         trained = False
         for _, p in biases:
             later = [q for q in self.found[("b", _)] if q != p]
@@ -969,7 +1106,7 @@ class _Labels:
     def parameters(
         self,
         sizes: list[int],
-        order: str,
+        order: tuple[str, ...],
         ws: list[tuple[int, Pos]],
         matrices: list[str],
         biases: list[tuple[int, Pos]],
@@ -990,7 +1127,7 @@ class _Labels:
                 return None, {}, {}
             grid = (
                 [[ps[j * cols + i] for i in range(cols)] for j in range(rows)]
-                if order == "rows"
+                if order[l - 1] == "rows"
                 else [[ps[i * rows + j] for i in range(cols)] for j in range(rows)]
             )
             init[f"W{l}"] = [[self.value(p) for p in row] for row in grid]

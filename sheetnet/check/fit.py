@@ -136,8 +136,13 @@ def _named_eta(grid: Grid, p: Pos) -> bool:
     s, r, c = p
     if any(label_token(grid.text(q)) in ETA_LABELS for q in [(s, r, c - 1), (s, r, c - 2)]):
         return True
-    # a label above, unless it is the label of the number on its right (`η | 0.5` in the row above)
-    return label_token(grid.text((s, r - 1, c))) in ETA_LABELS and (s, r - 1, c + 1) not in grid.cells
+    # a label above, unless it is the label of the number on its right (`η | 0.5` in the row above),
+    # or heads a column of numbers (`n` over 1, 2, 3 …: an iteration counter)
+    return (
+        label_token(grid.text((s, r - 1, c))) in ETA_LABELS
+        and (s, r - 1, c + 1) not in grid.cells
+        and (s, r + 1, c) not in grid.cells
+    )
 
 
 def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
@@ -803,6 +808,11 @@ def _learned_names(grid: Grid, run: RunSpots, layout: Layout) -> dict[str, Ident
             if b - a > 1 and known[b] - known[a] == b - a:
                 for m in range(a + 1, b):
                     learned.setdefault(f"{prefix}{m}", order[known[a] + m - a])
+        # and their ends, within the same quantity: with h2 learned for O1[1], h1 is O1[0]
+        for n, step in ((ns[0], -1), (ns[-1], 1)):
+            at = known[n] + step
+            if n + step >= 0 and 0 <= at < len(order) and order[at][0] == order[known[n]][0]:
+                learned.setdefault(f"{prefix}{n + step}", order[at])
     return learned
 
 
@@ -813,8 +823,15 @@ def _header_names(grid: Grid, p: Pos, learned: dict[str, Ident], spot: Spot) -> 
     """True if a label of `p` names `spot`'s element: by the notes' notation, by a label learned
     from the fitted columns, or as the derivative of the loss by a learned parameter (`∂E/∂w3`)."""
     tokens = set(grid.labels(p)) - {""}
-    if tokens & _names(spot) or _element_word(spot) in grid.words(p):
+    if _element_word(spot) in grid.words(p):
         return True
+    notation = tokens & _names(spot)
+    if notation:
+        # unless the sheet calls this quantity otherwise: with `h2` learned for O1[1], `o1` is an
+        # output neuron's, not O1 (homework names neurons h1, h2, o1, o2)
+        own = {_prefix(t) for t, ident in learned.items() if ident[0] == spot.ident[0]}
+        if not own or {_prefix(t) for t in notation} & own:
+            return True
     for token in tokens:
         if learned.get(token) == spot.ident:
             return True
@@ -822,6 +839,11 @@ def _header_names(grid: Grid, p: Pos, learned: dict[str, Ident], spot: Spot) -> 
         if of is not None and of in learned and _gradient_of(learned[of], spot) and spot.quantity.role != CARRIED:
             return True
     return False
+
+
+def _prefix(token: str) -> str:
+    match = _NUMBERED.match(token)
+    return match.group(1) if match else token
 
 
 def _gradient_of(param: Ident, spot: Spot) -> bool:
