@@ -289,6 +289,8 @@ def init(path: Path, force: bool, source: Path | None, sheet: str | None, recalc
         raise click.UsageError("--sheet needs --from WORKBOOK")
     if path.is_dir():
         raise SheetnetError(f"{path} is a folder; give a file name such as {path / 'network.toml'}")
+    if source is not None and path.exists() and source.exists() and path.resolve() == source.resolve():
+        raise SheetnetError(f"{path} is the workbook read from; give the network file another name (not even --force)")
     if path.exists() and not force:
         raise SheetnetError(f"{path} exists; not replacing it (choose another PATH, or add --force)")
     if source is None:
@@ -337,9 +339,10 @@ def _init_from(source: Path, path: Path, *, sheet: str | None, recalc: bool) -> 
             f"wrote {path} with placeholders: {', '.join(reading.missing)} could not be read from {source}; "
             "type them in before using it"
         )
+    again = " --recalc" if recalc else ""
     console.print(
         f"Wrote [bold]{escape(str(path))}[/bold]. Check the workbook against it: "
-        f"sheetnet check {escape(str(source))} --config {escape(str(path))}"
+        f"sheetnet check {escape(str(source))} --config {escape(str(path))}{again}"
     )
 
 

@@ -403,3 +403,35 @@ def test_exit_codes_of_several_files(shared_fixtures: Path) -> None:
     assert CliRunner().invoke(main, ["check", *right, str(shared_fixtures / "vishak-dlexcel.xlsx")]).exit_code == 1
     result = CliRunner().invoke(main, ["check", *right, "missing.xlsx"])
     assert result.exit_code == 2 and "missing.xlsx" in result.output
+
+
+def test_the_workbook_read_is_never_the_file_written(shared_fixtures: Path, tmp_path: Path) -> None:
+    workbook = tmp_path / "homework.xlsx"
+    shutil.copy(shared_fixtures / "era-wk6-backpropagation.xlsx", workbook)
+    before = workbook.read_bytes()
+    code, output, _ = init_from(workbook, workbook, "--force")
+    assert code == 2 and "the workbook read from" in output
+    assert workbook.read_bytes() == before
+
+
+def test_a_read_with_a_slip_in_the_forward_pass_says_what_it_decided(tmp_path: Path) -> None:
+    """h1 = w1·i1 + w1·i2 (w1 where w2 belongs): w2 is updated but read by no pre-activation."""
+    built = rows_workbook(tmp_path / "twice", iters=20)
+    book = openpyxl.load_workbook(built.path)
+    ws = book.active
+    h1, w1, w2 = (COLUMNS.index(n) for n in ("h1", "w1", "w2"))
+    letter = openpyxl.utils.get_column_letter
+    for row in range(7, 27):
+        formula = ws.cell(row, h1 + 1).value
+        assert f"{letter(w2 + 1)}{row}" in formula, formula
+        ws.cell(row, h1 + 1).value = formula.replace(f"{letter(w2 + 1)}{row}", f"{letter(w1 + 1)}{row}")
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)
+    (recalculated,) = recalculate([edited], tmp_path / "lo")
+    code, output, read = init_from(recalculated, tmp_path / "read.toml")
+    assert code == 0, output
+    assert read is not None and read.weights[0] == ((0.15, 0.2), (0.25, 0.3))
+    flat = " ".join(output.split())
+    assert f"{letter(h1 + 1)}7 reads w1 ({letter(w1 + 1)}7) twice; w2 ({letter(w2 + 1)}7)" in flat
+    result = CliRunner().invoke(main, ["check", str(recalculated), "--json"])
+    assert json.loads(result.stdout)["first_mismatch"]["cell"] == f"Sheet1!{letter(h1 + 1)}7"
