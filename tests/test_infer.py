@@ -329,6 +329,7 @@ def test_formulas_it_cannot_evaluate_say_so(formula: str) -> None:
 # a class's workbooks at once
 
 
+@pytest.mark.filterwarnings("ignore:DrawingML support is incomplete")  # openpyxl on era's drawing
 def test_a_folder_of_a_class(shared_fixtures: Path, tmp_path: Path, soffice: str) -> None:
     """Twenty copies of the fixtures, some with a slip put in, and two unreadable files: each
     gets its own verdict, checked in parallel, and the CSV reads back."""
