@@ -98,12 +98,55 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
         from sheetnet.spec import load_network
 
         network = load_network(options.config).with_overrides(iters=options.iters, lr=options.lr)
-        return check_book(book, network, tolerance, sheet=options.sheet), None, f"network: {options.config}"
+        follows = starting_numbers_read(book, network, options.sheet)
+        result = check_book(book, network, tolerance, sheet=options.sheet, follows=follows)
+        return result, None, f"network: {options.config}"
     network, reading, line = network_of(book, options)
     unchanged = options.iters is None and options.lr is None and options.rtol is None and options.atol is None
     if reading is not None and reading.result is not None and unchanged and options.sheet is None:
         return reading.result, reading, line
     return check_book(book, network, tolerance, sheet=options.sheet), reading, line
+
+
+def starting_numbers_read(book: Any, network: Any, sheet: str | None) -> Any:
+    """`network` starting from the numbers the workbook starts from, if its formulas say they are
+    others (a starting weight, an input or a target typed wrong): the run the workbook's numbers
+    follow, to find and fit its tables on. None if they are the same, or cannot be read surely."""
+    from dataclasses import replace
+
+    from sheetnet.infer import NoNetwork, read_network
+
+    try:
+        reading = read_network(book, sheet=sheet, confirm=False)
+    except NoNetwork:
+        return None
+    if reading.how != "formulas" or reading.missing:
+        return None
+    values = reading.values
+    same_shape = (
+        values.get("layers") == list(network.layers)
+        and values.get("activation") == network.activation
+        and values.get("output_activation") == network.output_activation
+        and values.get("train_biases") == network.train_biases
+        and len(values.get("samples", [])) == len(network.samples)
+    )
+    if not same_shape:
+        return None
+    try:
+        read = reading.network() if values.get("loss") in ("half_squared_error", "mse", "cross_entropy") else None
+    except SheetnetError:
+        return None
+    if read is None:
+        values = {**values, "loss": network.loss}
+        try:
+            from sheetnet.spec import parse_network
+
+            read = parse_network(type(reading)(reading.sheet, reading.how, values).toml(), source="workbook")
+        except SheetnetError:
+            return None
+    if (read.weights, read.biases, read.samples) == (network.weights, network.biases, network.samples):
+        return None
+    return replace(network, weights=read.weights, biases=read.biases, samples=read.samples)
 
 
 def network_of(book: Any, options: Options) -> tuple[Any, Any, str]:

@@ -263,6 +263,8 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
     )
     if result.message:
         console.print(f"[red]{escape(result.message)}[/red]")
+    if result.note:
+        console.print(f"[yellow]Note:[/yellow] {escape(result.note)}")
     if result.tables:
         console.print(_tables_table(result))
     first = result.first_mismatch

@@ -473,3 +473,28 @@ def test_few_typed_blocks_are_one_right_table(iters: int, tmp_path: Path) -> Non
     assert [(t["verdict"], t["iterations"]) for t in data["tables"]] == [("right", iters)]
     found = {e["quantity"] for e in data["elements"] if e["iteration"] == 0 and e["status"] == "found"}
     assert {"O1[0]", "O1[1]", "f(O1)[0]", "f(O1)[1]"} <= found
+
+
+@pytest.mark.parametrize(
+    ("typed", "column", "why"),
+    [
+        ({"w": (0.15, 0.20, 0.52, 0.30, 0.40, 0.45, 0.50, 0.55)}, "w3", "W1[1,0] (used) (w3) is typed as 0.52"),
+        ({"x": (0.05, 0.01)}, "i2", "x[1] (i2) is typed as 0.01"),
+        ({"y": (0.01, 0.09)}, "t2", "y[1] (t2) is typed as 0.09"),
+    ],
+)
+def test_a_starting_number_typed_wrong_is_the_first_slip(
+    typed: dict[str, tuple[float, ...]], column: str, why: str, tmp_path: Path
+) -> None:
+    """The student typed a starting number wrong and computed everything right from it: with the
+    assignment's network (--config) the tables are still found (fitted on the run the workbook's
+    own starting numbers give, read from its formulas) and the typed number is the first slip."""
+    built = rows_workbook(tmp_path / "typo", iters=ITERS, net=Network(**typed))
+    assignment = network_file(tmp_path / "assignment.toml")
+    result = CliRunner().invoke(main, ["check", str(built.path), "--config", str(assignment), "--json"])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 1
+    first = data["first_mismatch"]
+    assert first["cell"] == built.cell(0, column), data["tables"]
+    assert why in first["explanation"]
+    assert [t["verdict"] for t in data["tables"]] == ["wrong"]

@@ -79,6 +79,7 @@ class CheckResult:
     precision: dict[str, int] = field(default_factory=dict)
     unexplained: int = 0  # numbers in the workbook that are no number of the run
     sheet: str | None = None  # --sheet: the only sheet looked at
+    note: str = ""  # the workbook starts from other numbers than the network (read from its formulas)
 
     @property
     def mismatches(self) -> list[Element]:
@@ -136,6 +137,7 @@ class CheckResult:
         return {
             "verdict": RIGHT if self.exit_code == 0 else WRONG,
             "message": self.message,
+            "note": self.note,
             "mismatches": [e.to_json() for e in self.mismatches],
             "found": self.count(FOUND),
             "absent": self.count(ABSENT),
@@ -148,16 +150,27 @@ class CheckResult:
 
 
 def check_book(
-    book: Book, network: Network, tolerance: Tolerance | None = None, sheet: str | None = None
+    book: Book,
+    network: Network,
+    tolerance: Tolerance | None = None,
+    sheet: str | None = None,
+    follows: Network | None = None,
 ) -> CheckResult:
-    """Judge `book` against `network`'s run: every table that trains it, each with its own η."""
+    """Judge `book` against `network`'s run: every table that trains it, each with its own η.
+
+    `follows`: the network the workbook's numbers follow, if it starts from other numbers than
+    `network` (a starting weight or a target typed wrong, read from the workbook): the tables are
+    found and fitted on its run, and judged against `network`'s, so the mistyped number is the slip.
+    """
     tolerance = tolerance or Tolerance()
     grid = Grid(book)
     if sheet is not None and sheet not in book.sheets:
         raise WorkbookError(f"{book.path}: no sheet named {sheet!r} (it has {', '.join(map(repr, book.sheets))})")
     runs = {network.lr: run_spots(train(network))}
     first = runs[network.lr]
-    starts = [s for s in table_sheets(grid, first) if sheet is None or book.sheets[s] == sheet]
+    shapes = runs if follows is None else {follows.lr: run_spots(train(follows))}
+    shaped = follows or network
+    starts = [s for s in table_sheets(grid, shapes[shaped.lr]) if sheet is None or book.sheets[s] == sheet]
     tables: list[Table] = []
     covered: set[int] = set()
     for start in starts:
@@ -165,7 +178,7 @@ def check_book(
             continue
         view = grid
         for _ in range(TABLES_PER_SHEET):  # side by side, or one below the other
-            table = _table(view, network, runs, start, tolerance)
+            table = _table(view, network, runs, start, tolerance, shaped, shapes)
             if table is None or not table.range:
                 break  # a copy of another sheet, or nothing of the run left on this one
             tables.append(table)
@@ -174,7 +187,7 @@ def check_book(
                 covered.update(start + t * layout.stride[0] for t in range(layout.last + 1))
                 break
             view = view.without(layout.inside, start)
-            if start not in table_sheets(view, first):
+            if start not in table_sheets(view, shapes[shaped.lr]):
                 break
     tables.sort(key=lambda t: not same(t.eta, network.lr))
     for i, table in enumerate(tables):
@@ -195,12 +208,46 @@ def check_book(
             for t in range(table.layout.last + 1):
                 used.update((book.sheets[p[0]], p[1], p[2]) for p in table.layout.positions(ident, t))
     unexplained = sum((c.sheet, c.row, c.col) not in used for c in grid.cells.values())
-    return CheckResult(book, network, tolerance, tables, elements, precision, unexplained, sheet)
+    result = CheckResult(book, network, tolerance, tables, elements, precision, unexplained, sheet)
+    if follows is not None and tables:
+        result.note = _starts_otherwise(network, follows)
+    return result
 
 
-def _table(grid: Grid, network: Network, runs: dict[float, RunSpots], start: int, tolerance: Tolerance) -> Table | None:
+def _starts_otherwise(network: Network, follows: Network) -> str:
+    """What the workbook starts from that the network does not: `W1[0,1] 0.2 (not 0.25)`."""
+    differ = []
+    for l, (a, b) in enumerate(zip(network.weights, follows.weights, strict=True), start=1):
+        for j, (row_a, row_b) in enumerate(zip(a, b, strict=True)):
+            differ += [
+                f"W{l}[{j},{i}] {y:g} (not {x:g})" for i, (x, y) in enumerate(zip(row_a, row_b, strict=True)) if x != y
+            ]
+    for l, (a, b) in enumerate(zip(network.biases, follows.biases, strict=True), start=1):
+        differ += [f"B{l}[{j}] {y:g} (not {x:g})" for j, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    for s, (a, b) in enumerate(zip(network.samples, follows.samples, strict=True)):
+        suffix = f" (sample {s + 1})" if len(network.samples) > 1 else ""
+        for name, u, v in (("x", a.x, b.x), ("y", a.y, b.y)):
+            differ += [
+                f"{name}[{i}]{suffix} {y:g} (not {x:g})" for i, (x, y) in enumerate(zip(u, v, strict=True)) if x != y
+            ]
+    shown = ", ".join(differ[:6]) + (f" and {len(differ) - 6} more" if len(differ) > 6 else "")
+    return (
+        f"the workbook starts from other numbers than the network file: {shown}. Each is a slip if the "
+        "network file is the assignment; if not, check against the right one (--config)"
+    )
+
+
+def _table(
+    grid: Grid,
+    network: Network,
+    runs: dict[float, RunSpots],
+    start: int,
+    tolerance: Tolerance,
+    shaped: Network,
+    shapes: dict[float, RunSpots],
+) -> Table | None:
     """The table that starts on sheet `start`, fitted and judged; None if it copies another sheet."""
-    first = runs[network.lr]
+    first = shapes[shaped.lr]
     # The table's η: what its own η cell says, else what its first update shows, else the run's.
     # An update that moves by another η than the cell's is then a slip, not another assignment.
     written = eta_cell(grid, first, start)
@@ -209,7 +256,7 @@ def _table(grid: Grid, network: Network, runs: dict[float, RunSpots], start: int
     run = _run_with(runs, network, eta)
     # The layout is fitted on the run the sheet's numbers follow (its updates' η), and judged
     # against the run its η cell asks for.
-    shape = _run_with(runs, network, moved) if moved is not None else run
+    shape = _run_with(shapes, shaped, moved if moved is not None else eta)
     layout = fit_layout(grid, shape, start, lambda lay: local_values(shape, lay, grid))
     elements = judge(run, layout, grid, tolerance)
     if _copies_another_sheet(elements):

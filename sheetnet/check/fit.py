@@ -455,6 +455,7 @@ class _Bases:
                 -_early(ts),
                 not names & set(grid.labels(base)),
                 base in self.taken,
+                _numbered_otherwise(grid, base, spot),
                 distance(base, anchor),
             )
 
@@ -839,6 +840,15 @@ def _header_names(grid: Grid, p: Pos, learned: dict[str, Ident], spot: Spot) -> 
         if of is not None and of in learned and _gradient_of(learned[of], spot) and spot.quantity.role != CARRIED:
             return True
     return False
+
+
+def _numbered_otherwise(grid: Grid, base: Pos, spot: Spot) -> bool:
+    """True if a vector's element sits under a label numbered for another (y[0] under `t2`): of two
+    cells holding the same number (t1 = t2 = 0.5), each element takes the one its number names."""
+    if len(spot.quantity.shape) != 1:
+        return False
+    numbers = {int(m.group(2)) for token in grid.labels(base) if (m := _NUMBERED.match(token))}
+    return bool(numbers) and spot.index + 1 not in numbers
 
 
 def _prefix(token: str) -> str:

@@ -256,14 +256,13 @@ class Explainer:
             element.reads = [self.short(p, here) for p in reads]
             element.explanation = f"{what} shows {cell.value} where the run gives {_number(element.expected)}"
             return
-        if cell.formula is None:
-            element.explanation = (
-                f"{what} is typed as {_number(float(cell.value))}; the run gives {_number(element.expected)}"
-                + (
-                    f" and the workbook's own numbers give {_number(element.local)}"
-                    if element.local is not None and not same(element.local, element.expected)
-                    else ""
-                )
+        constant = cell.formula is not None and not formula_references(cell.formula, cell.sheet, grid.sheets)
+        if cell.formula is None or constant:
+            typed = f"{_number(float(cell.value))}" + (f" ({cell.formula})" if constant else "")
+            element.explanation = f"{what} is typed as {typed}; the run gives {_number(element.expected)}" + (
+                f" and the workbook's own numbers give {_number(element.local)}"
+                if element.local is not None and not same(element.local, element.expected)
+                else ""
             )
             return
         reads = list(dict.fromkeys(formula_references(cell.formula, cell.sheet, grid.sheets)))
