@@ -31,6 +31,7 @@ CSV_COLUMNS = (
     "numbers found",
     "numbers of the run",
     "network",
+    "tables",
 )
 
 
@@ -183,7 +184,7 @@ def _check(path: Path, options: Options) -> dict[str, Any]:
     elif first is not None:
         verdict = "wrong"
     elif result.message:
-        verdict = "no table"
+        verdict = "other η" if result.tables else "no table"
     else:
         verdict = next((t.verdict for t in result.tables if t.verdict != "right"), "wrong")
     row: dict[str, Any] = {
@@ -197,6 +198,10 @@ def _check(path: Path, options: Options) -> dict[str, Any]:
         "found": result.count("found"),
         "total": len(result.elements),
         "network": line,
+        "tables": "; ".join(
+            f"{t.sheet} {t.verdict}" + (f" (η {t.eta:g})" if len(result.tables) > 1 else "") for t in result.tables
+        ),
+        "read": reading.summary(sheet=False) if reading is not None else "",
     }
     if first is not None:
         row["first_slip"] = {
@@ -279,6 +284,7 @@ def csv_rows(rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
             r.get("found", ""),
             r.get("total", ""),
             r.get("network", ""),
+            r.get("tables", ""),
         ]
 
 
@@ -289,7 +295,9 @@ def _csv_number(value: Any) -> Any:
 
 
 def csv_text(rows: list[dict[str, Any]]) -> str:
+    """The class table as CSV, with a byte-order mark so that Excel reads it as UTF-8 (∂, η)."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\n")
     for row in csv_rows(rows):
         writer.writerow(row)

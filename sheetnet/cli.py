@@ -434,7 +434,8 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
     "--csv",
     "csv_path",
     type=click.Path(path_type=Path),
-    help="Write the class table (file, verdict, table, first slip, expected, found, explanation) to this CSV file.",
+    help="Write the class table (a row per workbook: verdict, first slip, expected, found, explanation, "
+    "counts, network, every table's verdict) to this CSV file (UTF-8 with a BOM, for Excel).",
 )
 @click.option(
     "--jobs",
@@ -542,12 +543,19 @@ def _check_many(paths: list[Path], options: Any, *, jobs: int | None, as_json: b
     errors = Console(stderr=True, highlight=False)
     show_lines = not as_json
     common = _common_folder(paths)
-    bar = _class_progress(errors, total=len(paths))
+    if show_lines and options.config is None:
+        console.print(
+            "[yellow]No --config:[/yellow] each workbook is judged against the network read from it, "
+            "from its own starting numbers; to grade one assignment, give its network with --config."
+        )
+    # the bar goes where the lines go when that is a terminal (one screen, drawn by one console),
+    # else to stderr (the lines go to a pipe or a file)
+    bar = _class_progress(console if console.is_terminal else errors, total=len(paths))
     with bar as advance:
 
         def done(row: dict[str, Any]) -> None:
             if show_lines:
-                console.print(class_line(row, common))  # above the bar: rich redirects stdout while it shows
+                advance.print(console, class_line(row, common))
             advance()
 
         rows = run_all(paths, options, jobs=jobs or default_jobs(), done=done)
@@ -604,6 +612,13 @@ def _json_row(row: dict[str, Any]) -> dict[str, Any]:
 class _Advance:
     def __init__(self, progress: Any = None, task: Any = None) -> None:
         self.progress, self.task = progress, task
+
+    def print(self, console: Any, text: str) -> None:
+        """A line above the bar when the bar is on the same console; else on `console`."""
+        if self.progress is not None and self.progress.console is console:
+            self.progress.console.print(text)
+        else:
+            console.print(text)
 
     def __call__(self) -> None:
         if self.progress is not None:

@@ -98,8 +98,8 @@ class Reading:
         layers = self.values.get("layers")
         return "-".join(str(n) for n in layers) if isinstance(layers, list) else "?"
 
-    def summary(self) -> str:
-        """`2-2-2 sigmoid, η 2 (G33), 32 iterations`."""
+    def summary(self, *, sheet: bool = True) -> str:
+        """`sheet Sheet1: 2-2-2 sigmoid, η 2 (G33), 32 iterations`."""
         v = self.values
         kind = v.get("activation", "?")
         if v.get("output_activation") not in (None, kind):
@@ -110,7 +110,7 @@ class Reading:
             eta += f" ({self.eta_cell})"
         iters = v.get("iters")
         count = f"{iters} iteration{'s' * (iters != 1)}" if isinstance(iters, int) else "iterations not found"
-        where = f"sheet {self.sheet}: " if self.sheet else ""
+        where = f"sheet {self.sheet}: " if self.sheet and sheet else ""
         return f"{where}{self.shape} {kind}, {eta}, {count}"
 
     def certainty(self) -> str:

@@ -493,24 +493,31 @@ def class_line(row: dict, within: Path | None = None) -> str:
         text = f"{head}: {escape(slip['cell'])} {escape(slip['quantity'])}"
         if slip.get("explanation"):
             text += f": {escape(slip['explanation'])}"
-        return text + counts
+        return text + counts + (f" · read: {escape(row['read'])}" if row.get("read") else "")
+    read = f" · read: {escape(row['read'])}" if row.get("read") else ""
     if row.get("message"):
-        return f"{head}: {escape(row['message'])}"
-    return head + counts
+        return f"{head}: {escape(row['message'])}{read}"
+    return head + counts + read
 
 
 def print_class_summary(console: Console, rows: list[dict], within: Path | None = None) -> None:
     """The class table: a row per workbook, then how many got each verdict."""
     title = f"sheetnet check: {len(rows)} workbooks" + (f" in {within}" if within is not None else "")
     table = Table(title=escape(title), title_justify="left", show_edge=False, pad_edge=False)
-    table.add_column("file", overflow="fold")
+    table.add_column("file", no_wrap=True, overflow="ellipsis")
     table.add_column("verdict")
     table.add_column("first slip", overflow="fold")
     table.add_column("found", justify="right")
     for row in rows:
         style = _VERDICT_STYLE.get(row["verdict"], "magenta")
         slip = row.get("first_slip")
-        where = f"{slip['cell']} {slip['quantity']}" if slip else ("" if "error" not in row else "cannot be read")
+        where = (
+            f"{slip['cell']} {slip['quantity']}"
+            if slip
+            else "cannot be read"
+            if "error" in row
+            else (row.get("message") or "")[:60]
+        )
         found = f"{row['found']:,}/{row['total']:,}" if "found" in row else ""
         verdict = f"[{style}]{escape(row['verdict'])}[/{style}]"
         table.add_row(escape(_shown(row["file"], within)), verdict, escape(where), found)

@@ -374,7 +374,7 @@ def test_a_folder_of_a_class(shared_fixtures: Path, tmp_path: Path, soffice: str
     grades = tmp_path / "grades.csv"
     result = CliRunner().invoke(main, ["check", str(folder), "--csv", str(grades), "--jobs", "2"])
     assert result.exit_code == 2, result.output  # two files could not be read
-    with grades.open(encoding="utf-8", newline="") as f:
+    with grades.open(encoding="utf-8-sig", newline="") as f:  # Excel's byte-order mark
         rows = list(csv.DictReader(f))
     assert len(rows) == 22
     by_file = {Path(r["file"]).name: r for r in rows}
