@@ -441,7 +441,11 @@ def _short(cell: Cell, one_sheet: bool) -> str:
 def _summary(result: CheckResult) -> str:
     found, absent, total = result.count(FOUND), result.count(ABSENT), len(result.elements)
     mismatched = len(result.mismatches)
-    parts = [f"found {found} of the run's {total} numbers", f"{mismatched} mismatched", f"{absent} not in the workbook"]
+    parts = [
+        f"found {found:,} of the run's {total:,} numbers",
+        f"{mismatched:,} mismatched",
+        f"{absent:,} not in the workbook",
+    ]
     if result.exit_code == 0:
         text = "[green]No mismatch[/green]: "
     elif mismatched:
@@ -460,10 +464,10 @@ def _summary(result: CheckResult) -> str:
     if not result.tolerance.custom and (rounded or full):
         parts = []
         if full:
-            parts.append(f"{full} found at full precision (checked to 1e-9 relative)")
+            parts.append(f"{full:,} of the cells judged hold a formula's result (checked to 1e-9 relative)")
         if rounded:
             parts.append(
-                f"{rounded} typed with few digits (checked as rounded to 4 or more decimals, "
+                f"{rounded:,} hold a number typed with few digits (checked as rounded to 4 or more decimals, "
                 "also against the workbook's own earlier numbers)"
             )
         text += "\n[dim]Precision: " + "; ".join(parts) + ".[/dim]"
