@@ -256,7 +256,8 @@ class Explainer:
             element.reads = [self.short(p, here) for p in reads]
             element.explanation = f"{what} shows {cell.value} where the run gives {_number(element.expected)}"
             return
-        constant = cell.formula is not None and not formula_references(cell.formula, cell.sheet, grid.sheets)
+        read = formula_references(cell.formula, cell.sheet, grid.sheets) if cell.formula is not None else []
+        constant = cell.formula is not None and not read
         if cell.formula is None or constant:
             typed = f"{_number(float(cell.value))}" + (f" ({cell.formula})" if constant else "")
             element.explanation = f"{what} is typed as {typed}; the run gives {_number(element.expected)}" + (
@@ -265,7 +266,7 @@ class Explainer:
                 else ""
             )
             return
-        reads = list(dict.fromkeys(formula_references(cell.formula, cell.sheet, grid.sheets)))
+        reads = list(dict.fromkeys(read))
         element.reads = [self.short(p, here) for p in reads]
         expected = self.leaves(element.spot)
         eta = self.run.inputs.get(lr_key())
