@@ -25,7 +25,6 @@ from xlsxwriter.worksheet import Worksheet
 from sheetnet import __version__
 from sheetnet.errors import OutputError, SheetnetError
 from sheetnet.graph import Key, render
-from sheetnet.infer import PROPERTY, network_property
 from sheetnet.layout import (
     FIRST_VALUE_COL,
     TRAINING,
@@ -234,6 +233,8 @@ def _new_workbook(filename: str, network: Network, *, constant_memory: bool = Fa
         }
     )
     workbook.set_custom_property(MARK, __version__)
+    from sheetnet.infer import PROPERTY, network_property  # what init --from reads back
+
     kind = network_property(network)
     if kind is not None:  # `sheetnet init --from` reads the network's kind from here, its numbers from Setup
         workbook.set_custom_property(PROPERTY, kind)
