@@ -28,7 +28,6 @@ import math
 import re
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -750,7 +749,7 @@ class _Formulas:
         values["iters"] = max(lengths)
         first_rows = sorted({p[1] for p in params})
         reading.cells["iters"] = f"the chain of updates from row {first_rows[0]}"
-        values["loss"] = self.loss(values, outs[-1])
+        values["loss"] = _loss_in(self.grid, self.s, values) or GUESSED_LOSS
         return reading
 
     def read_twice(self, layers: list[list[_Neuron]], roots: set[Pos], reading: Reading) -> None:
@@ -826,7 +825,7 @@ class _Formulas:
             if out not in refs or f in network_cells or len(refs) > 6:
                 continue
             for t in refs - {out} - network_cells:
-                if t in self.trees and not isinstance(self.trees[t], Num) and not _is_copy(self.trees[t]):
+                if t in self.trees and not isinstance(self.trees[t], Num | Ref):
                     continue  # a target is typed (or copied), never computed
                 try:
                     tv = self.value(t)
@@ -842,10 +841,6 @@ class _Formulas:
             return None
         return max(votes, key=lambda t: (votes[t], -t[1], -t[2]))
 
-    def loss(self, values: dict[str, Any], outs: list[Pos]) -> str:
-        """The loss whose value the sheet holds for iteration 0 (½ squared error if none is found)."""
-        return _loss_in(self.grid, self.s, values) or GUESSED_LOSS
-
 
 def _sumproduct(node: Node) -> list[tuple[Pos, Pos]] | None:
     """SUMPRODUCT(E33:F33, C33:D33) as the pairs it multiplies."""
@@ -854,10 +849,6 @@ def _sumproduct(node: Node) -> list[tuple[Pos, Pos]] | None:
         if isinstance(a, Rng) and isinstance(b, Rng) and len(a.cells) == len(b.cells):
             return list(zip(a.cells, b.cells, strict=True))
     return None
-
-
-def _is_copy(tree: Node) -> bool:
-    return isinstance(tree, Ref)
 
 
 def _eta_key(eta: Node) -> tuple[str, Any]:
@@ -869,45 +860,40 @@ def _label_number(token: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _forward(values: dict[str, Any]) -> tuple[list[float], list[float]] | None:
-    """Iteration 0's pre-activations and activations (every layer, flat) and ŷ of a reading's network."""
+def _first_iteration(values: dict[str, Any], loss: str = "half_squared_error") -> tuple[list[float], float] | None:
+    """Iteration 0 of a reading's network, first sample, as sheetnet's engine computes it: every
+    layer's O and f(O), flat, and the loss. None if the values make no network."""
+    from sheetnet.spec import Sample
+    from sheetnet.trace import run
+
     try:
-        a = list(values["samples"][0]["x"])
-        flat_s: list[float] = []
-        flat_a: list[float] = []
         depth = len(values["layers"]) - 1
-        for l in range(1, depth + 1):
-            w, b = values["init"][f"W{l}"], values["init"][f"B{l}"]
-            s = [math.fsum(wi * ai for wi, ai in zip(row, a, strict=True)) + bj for row, bj in zip(w, b, strict=True)]
-            kind = values["output_activation"] if l == depth else values["activation"]
-            a = [FUNCTIONS[kind](v) for v in s]
-            flat_s += s
-            flat_a += a
-        return flat_s + flat_a, a
-    except (KeyError, TypeError, ValueError, OverflowError):
+        sample = values["samples"][0]
+        network = Network(
+            layers=tuple(values["layers"]),
+            activation=values["activation"],
+            output_activation=values["output_activation"],
+            loss=loss,
+            lr=1.0,
+            iters=1,
+            weights=tuple(tuple(map(tuple, values["init"][f"W{l}"])) for l in range(1, depth + 1)),
+            biases=tuple(tuple(values["init"][f"B{l}"]) for l in range(1, depth + 1)),
+            samples=(Sample(tuple(sample["x"]), tuple(sample["y"])),),
+            train_biases=False,
+        )
+        trace = run(network)
+    except (KeyError, TypeError, ValueError, ArithmeticError, IndexError):
         return None
-
-
-def _losses(yhat: list[float], y: list[float]) -> dict[str, float]:
-    diffs = [(p - t) ** 2 for p, t in zip(yhat, y, strict=True)]
-    out = {"half_squared_error": 0.5 * math.fsum(diffs), "mse": math.fsum(diffs) / len(diffs)}
-    if all(0 < p < 1 for p in yhat):
-        if len(yhat) == 1:
-            p, t = yhat[0], y[0]
-            out["cross_entropy"] = -(t * math.log(p) + (1 - t) * math.log(1 - p))
-        else:
-            out["cross_entropy"] = -math.fsum(t * math.log(p) for p, t in zip(yhat, y, strict=True))
-    return out
+    layers = trace.to_json()["iterations"][0]["samples"][0]["layers"]
+    numbers = [v for layer in layers for v in (*layer["S"], *layer["A"])]
+    return [v for v in numbers if v is not None], trace.loss(0)
 
 
 def _loss_in(grid: Any, s: int, values: dict[str, Any]) -> str | None:
     """The loss whose value of iteration 0 (first sample) the sheet holds; None if it holds none."""
-    forward = _forward(values)
-    y = values.get("samples", [{}])[0].get("y")
-    if forward is None or y is None:
-        return None
-    for kind, loss in _losses(forward[1], y).items():
-        if grid.matches(loss, [s]):
+    for kind in ("half_squared_error", "mse", "cross_entropy"):
+        first = _first_iteration(values, kind)
+        if first is not None and math.isfinite(first[1]) and grid.matches(first[1], [s]):
             return kind
     return None
 
@@ -1150,10 +1136,10 @@ class _Labels:
 
     def score(self, values: dict[str, Any]) -> int:
         """How many numbers of iteration 0's forward pass the sheet holds."""
-        forward = _forward(values)
-        if forward is None:
+        first = _first_iteration(values)
+        if first is None:
             return 0
-        return sum(1 for v in forward[0] if math.isfinite(v) and self.grid.matches(v, [self.s]))
+        return sum(1 for v in first[0] if math.isfinite(v) and self.grid.matches(v, [self.s]))
 
     def coordinate(self, p: Pos) -> str:
         return f"{column_letter(p[2])}{p[1]}"
@@ -1166,7 +1152,3 @@ class _Labels:
                     return "η"
                 return f"{kind}[{n}]" if re.fullmatch(r"W\d+", kind) else f"{kind}{n}"
         return ""
-
-
-def describe(readings: Iterable[Reading]) -> list[str]:
-    return [r.summary() for r in readings]
