@@ -116,38 +116,28 @@ def starting_numbers_read(book: Any, network: Any, sheet: str | None) -> Any:
     from dataclasses import replace
 
     from sheetnet.infer import NoNetwork, read_network
+    from sheetnet.spec import Sample
 
     try:
         reading = read_network(book, sheet=sheet, confirm=False)
     except NoNetwork:
         return None
-    if reading.how != "formulas" or reading.missing:
+    v = reading.values
+    if reading.how != "formulas" or reading.missing or v.get("layers") != list(network.layers):
         return None
-    values = reading.values
-    same_shape = (
-        values.get("layers") == list(network.layers)
-        and values.get("activation") == network.activation
-        and values.get("output_activation") == network.output_activation
-        and values.get("train_biases") == network.train_biases
-        and len(values.get("samples", [])) == len(network.samples)
-    )
-    if not same_shape:
+    if (v["activation"], v["output_activation"]) != (network.activation, network.output_activation):
         return None
-    try:
-        read = reading.network() if values.get("loss") in ("half_squared_error", "mse", "cross_entropy") else None
-    except SheetnetError:
+    if v["train_biases"] != network.train_biases or len(v["samples"]) != len(network.samples):
         return None
-    if read is None:
-        values = {**values, "loss": network.loss}
-        try:
-            from sheetnet.spec import parse_network
-
-            read = parse_network(type(reading)(reading.sheet, reading.how, values).toml(), source="workbook")
-        except SheetnetError:
-            return None
-    if (read.weights, read.biases, read.samples) == (network.weights, network.biases, network.samples):
+    depth = network.depth
+    starts = {
+        "weights": tuple(tuple(map(tuple, v["init"][f"W{l}"])) for l in range(1, depth + 1)),
+        "biases": tuple(tuple(v["init"][f"B{l}"]) for l in range(1, depth + 1)),
+        "samples": tuple(Sample(tuple(s["x"]), tuple(s["y"])) for s in v["samples"]),
+    }
+    if all(starts[k] == getattr(network, k) for k in starts):
         return None
-    return replace(network, weights=read.weights, biases=read.biases, samples=read.samples)
+    return replace(network, **starts)
 
 
 def network_of(book: Any, options: Options) -> tuple[Any, Any, str]:

@@ -467,7 +467,8 @@ def check(
     Without --config the network is read from the workbook (its formulas, else its labels; a
     workbook sheetnet wrote, from its Setup sheet), and the first line says what was read. A
     mistyped starting weight then reads as another assignment, not as a slip: to grade, give the
-    assignment's network with --config (sheetnet init --from a model solution writes one).
+    assignment's network with --config (sheetnet init --from a model solution writes one); a
+    starting number typed wrong is then the first slip.
 
     Each table that trains the network (a sheet per learning rate is a table each, judged with
     its own η: its η cell's, else its first update's) gets its layout fitted as a whole; then every cell is
