@@ -48,7 +48,7 @@ class Printer:
         samples = len(network.samples)
         self.console.print(
             f"[bold]sheetnet[/bold] · {network.shape_text} · {network.activation} → {network.output_activation} · "
-            f"{loss_text(network)} · {network.optimizer} η = {self.num(network.lr)} · "
+            f"{escape(loss_text(network))} · {network.optimizer} η = {self.num(network.lr)} · "
             + (f"{samples} samples · " if samples > 1 else "")
             + f"{network.iters} iteration{'s' if network.iters != 1 else ''}"
         )
@@ -90,19 +90,19 @@ class Printer:
         for first in range(0, width, per_table):
             columns = range(first, min(width, first + per_table))
             part = f" · elements {columns[0]}–{columns[-1]}" if width > per_table else ""
-            table = Table(title=title + part, title_justify="left", title_style="bold reverse")
+            table = Table(title=escape(title + part), title_justify="left", title_style="bold reverse")
             table.add_column("quantity", style="cyan", no_wrap=True)
             for c in columns:
                 table.add_column(str(c), justify="right")
             for n, (section, quantities) in enumerate(groups.items()):
                 if n:
                     table.add_section()
-                table.add_row(f"[bold magenta]{section}", *[""] * len(columns))
+                table.add_row(f"[bold magenta]{escape(section)}", *[""] * len(columns))
                 for q in quantities:
                     values = self.trace.of(q)
                     for r in range(q.rows):
                         cells = [self.num(values[r * q.cols + c]) if c < q.cols else "" for c in columns]
-                        label = q.label if r == 0 else ""
+                        label = escape(q.label) if r == 0 else ""
                         table.add_row(label, *cells, style="bold" if q.name in ("ŷ", "L") else None)
             tables.append(table)
         return tables
@@ -122,18 +122,16 @@ class Printer:
         table.add_column("after", justify="right", style="bold")
         for before in (q for q in graph.quantities if q.section == PARAMETERS):
             old, new = self.trace.of(before), self.trace.of(graph.updated(before.name))
+            frozen = before.name[0] == "B" and not network.train_biases
             if plain:
                 steps = [network.lr * g for g in self.trace.of(graph.gradient(before.name))]
-                if before.name[0] == "B" and not network.train_biases:
-                    steps = [0.0] * len(old)
             else:
                 steps = [a - b for a, b in zip(old, new, strict=True)]
             cols = before.cols
             for r in range(before.rows):
                 row = slice(r * cols, (r + 1) * cols)
-                table.add_row(
-                    before.name if r == 0 else "", self.vector(old[row]), self.vector(steps[row]), self.vector(new[row])
-                )
+                step = "[dim]frozen[/dim]" if frozen else self.vector(steps[row])
+                table.add_row(escape(before.name) if r == 0 else "", self.vector(old[row]), step, self.vector(new[row]))
         return table
 
     def vector(self, values: list[float]) -> str:

@@ -57,3 +57,35 @@ def test_numbers_are_short_and_signed() -> None:
         "1e-09",
         "inf",
     ]
+
+
+def test_every_loss_and_label_is_printed_as_written_not_read_as_markup() -> None:
+    """rich reads `[y·ln ŷ + …]` as markup and deletes it unless it is escaped."""
+    import pytest
+
+    from sheetnet.net import loss_text
+    from sheetnet.spec import parse_network
+
+    root = Path(__file__).resolve().parent.parent
+    cases = [("xor.toml", None), ("softmax-3-class.toml", None), ("mazur-2-2-2.toml", "mse"), ("notes.toml", None)]
+    for name, loss in cases:
+        text = (root / "examples" / name).read_text(encoding="utf-8")
+        if loss is not None:
+            text = re.sub(r"(?m)^loss = .*$", f'loss = "{loss}"', text)
+        network = parse_network(text, source=name).with_overrides(iters=2)
+        out = _render(run(network), width=200)
+        flat = " ".join(out.split())
+        assert " ".join(loss_text(network).split()) in flat, (name, out.splitlines()[0])
+        for label in ("∂L/∂W1", "f(O1)"):
+            assert label in out
+    with pytest.raises(AssertionError):  # the test can fail: unescaped, the bracket goes
+        assert "[y·ln ŷ" in Console(file=io.StringIO()).render_str("L = −Σ [y·ln ŷ]").plain
+
+
+def test_a_frozen_bias_is_said_to_be_frozen() -> None:
+    from sheetnet.spec import load_network
+
+    network = load_network(Path(__file__).resolve().parent.parent / "examples" / "mazur-2-2-2.toml")
+    out = _render(run(network), width=120)
+    b1 = next(line for line in out.splitlines() if line.startswith("│ B1"))
+    assert "frozen" in b1 and "0.35" in b1
