@@ -58,8 +58,8 @@ if TYPE_CHECKING:
     from xlsxwriter.chart import Chart
 
 MARK = "sheetnet"  # custom document property: this workbook was written by sheetnet
-NUMBER_FORMAT = "0.0#####"
-VALUE_WIDTH = 11
+NUMBER_FORMAT = "General"  # every digit that fits the column; scientific when small or large; never ###
+VALUE_WIDTH = 12
 NOTE_WIDTH = 38
 ERROR_VALUE = "#NUM!"  # cached in place of a value that overflowed (inf and NaN are invalid XML)
 

@@ -125,3 +125,75 @@ def test_an_overflowed_run_is_a_valid_workbook_libreoffice_opens(soffice: str, t
     ]
     assert any(isinstance(v, str) and v.startswith("#") for v in values)  # the overflow shows as an error
     assert 2.0 in values  # and the rest is there: x on Setup
+
+
+def _as_shown(path: Path, outdir: Path, soffice: str) -> dict[str, list[list[str]]]:
+    """Every sheet of `path` as LibreOffice displays it (its CSV export "as shown"), by sheet name."""
+    import csv
+    import subprocess
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = outdir / "profile"
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile.resolve().as_uri()}",
+            "--headless",
+            "--convert-to",
+            # separator, quote, UTF-8, from row 1, …, save cell contents as shown, every sheet (-1)
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1",
+            "--outdir",
+            str(outdir),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    shown = {}
+    for name in openpyxl.load_workbook(path, read_only=True).sheetnames:
+        with (outdir / f"{path.stem}-{name}.csv").open(encoding="utf-8", newline="") as f:
+            shown[name] = list(csv.reader(f))
+    return shown
+
+
+@pytest.mark.parametrize(
+    ("example", "options"),
+    [
+        ("xor.toml", {"layout": "rows"}),  # Adam's v (1e-6 … 1e-9), ε = 1e-8, L falling to 1e-4
+        ("softmax-3-class.toml", {"layout": "blocks"}),
+        ("mazur-2-2-2.toml", {"layout": "rows", "iters": 400}),  # L falls over four decades
+        ("notes.toml", {"layout": "blocks", "iters": 12, "lr": 3.0}),  # η too large: it diverges
+    ],
+)
+def test_every_number_shows_four_significant_digits_and_never_hashes(
+    example: str, options: dict, tmp_path: Path, soffice: str
+) -> None:
+    """As LibreOffice displays it: no `###`, and every number that is not 0 shows as itself to 4
+    significant digits at least (no 2.9e-16 shown as 0.0, no ε = 1e-8 as 0)."""
+    from sheetnet.spec import load_network
+
+    root = Path(__file__).resolve().parent.parent
+    network = load_network(root / "examples" / example).with_overrides(iters=options.get("iters"), lr=options.get("lr"))
+    path = write_workbook(run(network), tmp_path / "run.xlsx", layout=options["layout"])
+    shown = _as_shown(path, tmp_path / "shown", soffice)
+    values = openpyxl.load_workbook(path, data_only=True)
+    checked, wrong = 0, []
+    for ws in values.worksheets:
+        rows = shown[ws.title]
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if not isinstance(v, int | float) or isinstance(v, bool):
+                    continue
+                text = rows[cell.row - 1][cell.column - 1]
+                checked += 1
+                try:
+                    number = float(text.replace(",", ""))
+                except ValueError:
+                    wrong.append((ws.title, cell.coordinate, v, text))
+                    continue
+                if abs(number - v) > 5e-4 * abs(v):
+                    wrong.append((ws.title, cell.coordinate, v, text))
+    assert checked > 100
+    assert not wrong, wrong[:10]
