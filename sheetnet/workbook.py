@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import math
 import os
 import tempfile
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from sheetnet import __version__
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
 
 MARK = "sheetnet"  # custom document property: this workbook was written by sheetnet
 NUMBER_FORMAT = "General"  # every digit that fits the column; scientific when small or large; never ###
-VALUE_WIDTH = 12
+VALUE_WIDTH = 14
 NOTE_WIDTH = 38
 ERROR_VALUE = "#NUM!"  # cached in place of a value that overflowed (inf and NaN are invalid XML)
 
@@ -378,13 +379,16 @@ def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Ro
     sheet.freeze_panes(layout.row(0), 1)
     sheet.write_string(0, 0, f"Training: one row per iteration ({network.iters} iterations)", formats.title)
     sheet.set_row(0, 22)
-    sheet.write_string(
+    sheet.merge_range(
         1,
         0,
+        1,
+        min(layout.width - 1, 12),
         "Each row's formulas read the row above: the parameters used in a row are the update of the row before "
         "(row 0 copies Setup); the last row holds the parameters after the last update. x, y and η are on Setup.",
-        formats.subtitle,
+        formats.subtitle_wrapped,
     )
+    sheet.set_row(1, 30)
     header, element = layout.row(0) - 2, layout.row(0) - 1
     several = len(network.samples) > 1
     # constant memory: a row is final once the next one is written, so each header row whole
@@ -395,11 +399,19 @@ def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Ro
             label += f" · sample {q.sample + 1}"
         elif q.section == MEAN:
             label += " (mean)"
-        fmt = formats.sections[q.section]
+        fmt = formats.bands[q.section]
         if group.last_col > group.first_col:
             sheet.merge_range(header, group.first_col, header, group.last_col, label, fmt)
         else:
             sheet.write_string(header, group.first_col, label, fmt)
+    sheet.set_row(header, 30)  # two lines: `∂L/∂W2 · sample 1` in one column
+    sheet.repeat_rows(header, element)  # every printed page: the quantity bands, the elements
+    sheet.repeat_columns(0)  # and the iteration
+    sheet.print_area(0, 0, layout.row(network.iters), layout.width - 1)
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.set_print_scale(70)  # a dozen columns a page, the numbers still legible
+    sheet.set_footer("&L&A&RPage &P of &N")
     sheet.write_string(element, 0, "iteration", formats.header_centre)
     for group in layout.groups:
         for i in range(len(group.quantity.keys)):
@@ -430,14 +442,23 @@ def _write_rows_summary(
         ("L at iteration 0", f"={TRAINING}!{column}{first + 1}", losses[0]),
         (f"L at iteration {network.iters - 1}", f"={TRAINING}!{column}{last + 1}", losses[-1]),
         ("lowest L", f"=MIN({TRAINING}!{column}{first + 1}:{column}{last + 1})", min(losses, key=_finite_key)),
+        (
+            "lowest L at iteration",
+            f"=MATCH(B6,{TRAINING}!{column}{first + 1}:{column}{last + 1},0)-1",
+            float(min(range(len(losses)), key=lambda t: _finite_key(losses[t]))),
+        ),
     ]
     for r, (label, formula, value) in enumerate(rows, start=3):
         sheet.write_string(r, 0, label, formats.label)
-        sheet.write_formula(r, 1, formula, formats.result, value if math.isfinite(value) else ERROR_VALUE)
-    chart = _loss_chart(workbook, TRAINING, first, last, layout.loss_col)
-    sheet.insert_chart(7, 0, chart)
-    sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
+        fmt = formats.integer if label.endswith("iteration") else formats.result
+        sheet.write_formula(r, 1, formula, fmt, value if math.isfinite(value) else ERROR_VALUE)
+    chart = _loss_chart(workbook, TRAINING, first, last, layout.loss_col, losses)
+    sheet.insert_chart(8, 0, chart)
+    _print_setup(sheet, last_row=24, last_col=8, landscape=True)
+
+
+def _finite_or_error(value: float) -> float | str:
+    return value if math.isfinite(value) else ERROR_VALUE
 
 
 def _finite_key(value: float) -> float:
@@ -447,9 +468,10 @@ def _finite_key(value: float) -> float:
 class _Formats:
     def __init__(self, workbook: xlsxwriter.Workbook) -> None:
         add = workbook.add_format
-        number = {"num_format": NUMBER_FORMAT}
+        number = {"num_format": NUMBER_FORMAT, "align": "right", "indent": 1}  # a gap between neighbours
         self.title = add({"bold": True, "font_size": 14})
         self.subtitle = add({"italic": True, "font_color": "#595959"})
+        self.subtitle_wrapped = add({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"})
         self.label = add({})
         self.result_label = add({"bold": True})
         self.note = add({"italic": True, "font_color": "#7F7F7F", "font_size": 9, "indent": 1})
@@ -465,6 +487,36 @@ class _Formats:
         self.header_centre = add({"bold": True, "bottom": 1, "align": "center"})
         self.sections = {
             name: add({"bold": True, "bg_color": colour, "bottom": 1, "bottom_color": "#7F7F7F"})
+            for name, colour in SECTION_COLOURS.items()
+        }
+        self.section_index = {
+            name: add(
+                {
+                    "bold": True,
+                    "bg_color": colour,
+                    "bottom": 1,
+                    "bottom_color": "#7F7F7F",
+                    "align": "right",
+                    "indent": 1,
+                }
+            )
+            for name, colour in SECTION_COLOURS.items()
+        }
+        self.row_index = add({"align": "right", "font_color": "#595959"})
+        self.bands = {  # the rows layout's quantity headers: wrapped in their columns, never run together
+            name: add(
+                {
+                    "bold": True,
+                    "bg_color": colour,
+                    "bottom": 1,
+                    "bottom_color": "#7F7F7F",
+                    "left": 1,
+                    "left_color": "#FFFFFF",
+                    "text_wrap": True,
+                    "valign": "vcenter",
+                    "align": "center",
+                }
+            )
             for name, colour in SECTION_COLOURS.items()
         }
 
@@ -492,11 +544,47 @@ def _write_plan(
     sheet.set_column(FIRST_VALUE_COL, plan.note_col - 1, VALUE_WIDTH)
     sheet.set_column(plan.note_col, plan.note_col, NOTE_WIDTH)
     sheet.freeze_panes(0, 1)
-    sheet.fit_to_pages(1, 0)
     sheet.hide_gridlines(2)
     for r, row in enumerate(plan.rows):
         _write_row(sheet, formats, cells, values, plan, r, row)
+    _print_setup(sheet, last_row=len(plan.rows) - 1, last_col=plan.note_col)
+    sheet.set_h_pagebreaks(_section_breaks(plan))
     return sheet
+
+
+ROWS_PER_PAGE = 46  # A4 portrait, fitted to its width: a section that would straddle a page starts the next
+
+
+def _print_setup(sheet: Worksheet, *, last_row: int, last_col: int, landscape: bool = False) -> None:
+    """Print the sheet's own cells, a page wide, with its name and the page number in the footer."""
+    sheet.print_area(0, 0, last_row, last_col)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_paper(9)  # A4
+    if landscape:
+        sheet.set_landscape()
+    sheet.set_footer("&L&A&RPage &P of &N")
+
+
+def _section_width(plan: SheetPlan, at: int) -> int:
+    """How many value columns the quantities of the section starting at row `at` fill."""
+    width = 0
+    for row in plan.rows[at + 1 :]:
+        if row.kind == "section":
+            break
+        if row.kind == "quantity" and row.quantity is not None:
+            width = max(width, row.quantity.cols)
+    return width
+
+
+def _section_breaks(plan: SheetPlan) -> list[int]:
+    """Page breaks before the sections that would not fit on the rest of their page."""
+    starts = [r for r, row in enumerate(plan.rows) if row.kind == "section"] + [len(plan.rows)]
+    breaks, page = [], 0
+    for start, end in itertools.pairwise(starts):
+        if start > page and end - page > ROWS_PER_PAGE:
+            breaks.append(start)
+            page = start
+    return breaks
 
 
 def _write_row(
@@ -511,24 +599,33 @@ def _write_row(
     if row.kind == "title":
         sheet.write_string(r, 0, row.text, formats.title)
         sheet.set_row(r, 22)
-    elif row.kind == "subtitle":
-        sheet.write_string(r, 0, row.text, formats.subtitle)
+    elif row.kind == "subtitle":  # wrapped across the sheet's columns: it does not widen the page
+        sheet.merge_range(r, 0, r, plan.note_col, row.text, formats.subtitle_wrapped)
+        sheet.set_row(r, 15 * max(1, math.ceil(len(row.text) / (VALUE_WIDTH * plan.note_col + NOTE_WIDTH + 14))))
     elif row.kind == "section":
         fmt = formats.sections[row.section]
+        index = formats.section_index[row.section]
         sheet.write_string(r, 0, row.text, fmt)
+        width = _section_width(plan, r)
         for c in range(1, plan.note_col + 1):
-            sheet.write_blank(r, c, None, fmt)
+            j = c - FIRST_VALUE_COL
+            if 0 <= j < width:  # the element index of each column, as check and the terminal name it
+                sheet.write_string(r, c, f"[{j}]", index)
+            else:
+                sheet.write_blank(r, c, None, fmt)
     elif row.kind == "info":
         sheet.write_string(r, 0, row.text, formats.label)
         sheet.write_number(r, FIRST_VALUE_COL, row.number, formats.integer)
         sheet.write_string(r, plan.note_col, row.note, formats.note)
     elif row.kind == "quantity" and row.quantity is not None:
         q = row.quantity
+        label_format = formats.result_label if formats.value(q) is formats.result else formats.label
         if row.matrix_row == 0:
-            label_format = formats.result_label if formats.value(q) is formats.result else formats.label
             sheet.write_string(r, 0, q.label, label_format)
             if q.note:
                 sheet.write_string(r, plan.note_col, q.note, formats.note)
+        else:  # a matrix's next rows: their row index (W2[1,0] is row [1,·], column [0]; row [0,·] is the label's)
+            sheet.write_string(r, 0, f"[{row.matrix_row},·]", formats.row_index)
         fmt = formats.value(q)
         start = row.matrix_row * q.cols
         for c in range(q.cols):
@@ -558,7 +655,8 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
     for c, text in enumerate(headers):
         sheet.write_string(header_row, c, text, formats.header_centre if c == 0 else formats.header)
     sheet.set_column(0, 0, 11)
-    sheet.set_column(1, len(headers) - 1, VALUE_WIDTH + 2)
+    for c, text in enumerate(headers[1:], start=1):  # a header as long as "L (mean of 3 samples)" is not clipped
+        sheet.set_column(c, c, max(VALUE_WIDTH + 2, len(text) + 2))
     sheet.hide_gridlines(2)
     for t, graph in enumerate(trace.iterations):
         r = header_row + 1 + t
@@ -570,15 +668,29 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
             fmt = formats.result if key == loss.keys[0] else formats.computed
             sheet.write_formula(r, c, "=" + cells.ref(key), fmt, value if math.isfinite(value) else ERROR_VALUE)
     first, last = header_row + 1, header_row + len(trace.iterations)
-    chart = _loss_chart(workbook, "Summary", first, last, len(headers) - 1)
+    chart = _loss_chart(workbook, "Summary", first, last, len(headers) - 1, trace.losses)
     sheet.insert_chart(header_row, len(headers) + 1, chart)
-    sheet.fit_to_pages(1, 0)
-    sheet.set_landscape()
+    loss_col = xl_col_to_name(len(headers) - 1)
+    span = f"{loss_col}{first + 1}:{loss_col}{last + 1}"
+    best = min(range(len(trace.losses)), key=lambda t: _finite_key(trace.losses[t]))
+    at = header_row + 17
+    sheet.write_string(at, len(headers) + 1, "lowest L", formats.label)
+    sheet.write_formula(at, len(headers) + 2, f"=MIN({span})", formats.result, _finite_or_error(trace.losses[best]))
+    sheet.write_string(at + 1, len(headers) + 1, "at iteration", formats.label)
+    cell = xl_rowcol_to_cell(at, len(headers) + 2)
+    sheet.write_formula(at + 1, len(headers) + 2, f"=MATCH({cell},{span},0)-1", formats.integer, best)
+    _print_setup(sheet, last_row=max(last, header_row + 16), last_col=len(headers) + 8, landscape=True)
+    sheet.repeat_rows(header_row)
 
 
-def _loss_chart(workbook: xlsxwriter.Workbook, sheet: str, first: int, last: int, loss_col: int) -> Chart:
-    """A line chart of L (column `loss_col`) against the iteration (column A), rows first..last."""
+def _loss_chart(
+    workbook: xlsxwriter.Workbook, sheet: str, first: int, last: int, loss_col: int, losses: list[float]
+) -> Chart:
+    """A line chart of L (column `loss_col`) against the iteration (column A), rows first..last;
+    on a log scale when L spans more than two decades (else its fall after the first few is flat)."""
     chart = workbook.add_chart({"type": "line"})
+    positive = [v for v in losses if math.isfinite(v) and v > 0]
+    log = bool(positive) and len(positive) == len(losses) and max(positive) > 100 * min(positive)
     chart.add_series(
         {
             "name": "L",
@@ -590,7 +702,13 @@ def _loss_chart(workbook: xlsxwriter.Workbook, sheet: str, first: int, last: int
     )
     chart.set_title({"name": "Loss L by iteration", "name_font": {"size": 12}})
     chart.set_x_axis({"name": "iteration", "interval_unit": max(1, (last - first + 1) // 10)})
-    chart.set_y_axis({"name": "L", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_y_axis(
+        {
+            "name": "L (log scale)" if log else "L",
+            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+            **({"log_base": 10} if log else {}),
+        }
+    )
     chart.set_legend({"none": True})
     chart.set_size({"width": 520, "height": 300})
     return chart

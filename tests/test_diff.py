@@ -46,6 +46,8 @@ def test_two_runs_at_different_learning_rates_differ_in_exactly_the_cells_that_d
     for t in range(3):
         expected |= {("Summary", f"B{5 + t}"), ("Summary", f"C{5 + t}")}
     expected -= {("Summary", "B5"), ("Summary", "C5")}  # iteration 0's forward pass does not depend on η
+    assert min(a_trace.losses) != min(b_trace.losses)
+    expected.add(("Summary", "F21"))  # the lowest L, under the chart (at the same iteration, 2, in both)
     assert ("Setup", "B6") in expected  # η itself
 
     exit_code, out = _cli(["diff", str(a), str(b), "--json"])
