@@ -163,3 +163,45 @@ def test_non_finite_values_are_cached_as_errors(tmp_path: Path) -> None:
     values = openpyxl.load_workbook(path, data_only=True)
     cached = [c.value for s in values.worksheets for r in s.iter_rows() for c in r]
     assert "#NUM!" in cached
+
+
+def test_pages_that_print(tmp_path: Path) -> None:
+    """Every sheet prints its own cells a page wide with its name and page number; the rows
+    layout repeats its header rows and iteration column on every page; no section of an iteration
+    sheet straddles a page break it could have avoided."""
+    from sheetnet.spec import load_network
+
+    root = Path(__file__).resolve().parent.parent
+    xor = load_network(root / "examples" / "xor.toml")
+    rows = openpyxl.load_workbook(write_workbook(run(xor), tmp_path / "rows.xlsx", layout="rows"))
+    blocks = openpyxl.load_workbook(
+        write_workbook(run(xor.with_overrides(iters=3)), tmp_path / "blocks.xlsx", layout="blocks")
+    )
+    for book in (rows, blocks):
+        for ws in book.worksheets:
+            assert ws.print_area, ws.title
+            assert "&A" in ws.oddFooter.left.text and "&P" in ws.oddFooter.right.text, ws.title
+    training = rows["Training"]
+    assert training.print_title_rows == "$3:$4" and training.print_title_cols == "$A:$A"
+    assert training.page_setup.orientation == "landscape"
+    setup = blocks["Setup"]
+    # fitted to one page wide (1, the default, is left out of the file) and as many pages tall as needed
+    assert setup.sheet_properties.pageSetUpPr.fitToPage and setup.page_setup.fitToHeight == 0
+    assert setup.page_setup.fitToWidth in (None, 1)
+    # the long subtitle is wrapped inside the sheet's columns, not widening the page
+    assert any(str(m).startswith("A3:") for m in setup.merged_cells.ranges)
+    sheet = blocks["Iteration 0"]
+    breaks = [b.id for b in sheet.row_breaks.brk]
+    assert breaks, "the four samples' sections of XOR do not fit one page"
+    for b in breaks:  # a break falls just before a section header (its row, 1-based, is b + 1)
+        assert sheet.cell(b + 1, 1).fill.fgColor.rgb not in (None, "00000000"), b
+
+
+def test_every_section_band_names_its_columns_and_matrix_rows_their_index(books) -> None:
+    formulas, _ = books
+    ws = formulas["Iteration 1"]
+    bands = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == "[0]"]
+    assert bands and all(ws.cell(r, 3).value in ("[1]", None) for r in bands)
+    labels = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)]
+    w2 = labels.index("∂L/∂W2 = (∂L/∂B2)ᵀ·f(O1)")
+    assert labels[w2 + 1] == "[1,·]"  # ∂L/∂W2[1,0] is the next row's first number
