@@ -283,7 +283,7 @@ def _forward(network: Network, graph: IterationGraph, t: int, s: int) -> None:
                 _keys(name, t, s, (n,)),
                 tuple(Dot([Ref(k) for k in a_prev], [Ref(k) for k in W[j]], Ref(B[j])) for j in range(n)),
                 sample=s,
-                note=f"S_j = Σ_i {a_prev_name}_i·W{l}[j,i] + B{l}[j]",
+                note=f"{name}[j] = Σ_i {a_prev_name}[i]·W{l}[j,i] + B{l}[j]",
             )
         )
         if l < L:
@@ -318,19 +318,20 @@ def _forward(network: Network, graph: IterationGraph, t: int, s: int) -> None:
             _activation(graph, t, s, network.output_activation, pre, "ŷ", f"ŷ = f(O{l})")
 
 
+# O is the row above's pre-activation (O1, O2, …), as the labels write it
 ACTIVATION_NOTES = {
-    "relu": "ReLU: max(0, S)",
-    "leaky_relu": f"leaky ReLU: S if S > 0 else {LEAKY_SLOPE}·S",
-    "sigmoid": "σ(S) = 1/(1 + e^−S)",
-    "tanh": "tanh(S)",
-    "linear": "linear: f(S) = S",
+    "relu": "ReLU: f(O) = max(0, O)",
+    "leaky_relu": f"leaky ReLU: f(O) = O if O > 0 else {LEAKY_SLOPE}·O",
+    "sigmoid": "σ: f(O) = 1/(1 + e^−O)",
+    "tanh": "f(O) = tanh(O)",
+    "linear": "linear: f(O) = O",
 }
 
 SLOPE_NOTES = {
-    "relu": "ReLU': 1 if S > 0 else 0",
-    "leaky_relu": f"leaky ReLU': 1 if S > 0 else {LEAKY_SLOPE}",
-    "sigmoid": "σ' = f(S)·(1 − f(S))",
-    "tanh": "tanh' = 1 − f(S)²",
+    "relu": "ReLU': f'(O) = 1 if O > 0 else 0",
+    "leaky_relu": f"leaky ReLU': f'(O) = 1 if O > 0 else {LEAKY_SLOPE}",
+    "sigmoid": "σ': f'(O) = f(O)·(1 − f(O))",
+    "tanh": "tanh': f'(O) = 1 − f(O)²",
 }
 
 
@@ -417,8 +418,10 @@ def _loss(network: Network, graph: IterationGraph, t: int, s: int) -> None:
         else:
             loss = Mul(Num(0.5), squares)
             delta_label, deltas = "Δ = ∂L/∂ŷ = ŷ − y", errors
-    graph.add(Quantity("L", loss_text(network), LOSS, (), (Key("L", t, s, 0),), (loss,), sample=s))
-    graph.add(Quantity("Δ", delta_label, LOSS, (K,), _keys("Δ", t, s, (K,)), tuple(deltas), sample=s))
+    loss_note = "how far ŷ is from y: what training makes small"
+    graph.add(Quantity("L", loss_text(network), LOSS, (), (Key("L", t, s, 0),), (loss,), sample=s, note=loss_note))
+    delta_note = "the error at the output, where backpropagation starts"
+    graph.add(Quantity("Δ", delta_label, LOSS, (K,), _keys("Δ", t, s, (K,)), tuple(deltas), sample=s, note=delta_note))
 
 
 def _backprop(network: Network, graph: IterationGraph, t: int, s: int) -> None:
@@ -440,7 +443,7 @@ def _backprop(network: Network, graph: IterationGraph, t: int, s: int) -> None:
         slope = _slope(graph, t, s, output, graph.get(f"O{L}", s), graph.get("ŷ", s), L)
         assert slope is not None
         exprs = tuple(Mul(Ref(d), Ref(f)) for d, f in zip(delta.keys, slope.keys, strict=True))
-        label, note = f"{name} = Δ ∘ f'(O{L})", ""
+        label, note = f"{name} = Δ ∘ f'(O{L})", f"Δ[k]·f'(O{L})[k]: the error through the output's slope"
     grad_b = graph.add(Quantity(name, label, BACKPROP, (K,), _keys(name, t, s, (K,)), exprs, sample=s, note=note))
 
     for l in range(L, 0, -1):
@@ -472,7 +475,7 @@ def _backprop(network: Network, graph: IterationGraph, t: int, s: int) -> None:
                 _keys(name, t, s, (n,)),
                 tuple(exprs),
                 sample=s,
-                note=f"Σ_j ∂L/∂B{l}[j]·W{l}[j,i]" + ("" if slope is None else ", times f'(S_i)"),
+                note=f"Σ_j ∂L/∂B{l}[j]·W{l}[j,i]" + ("" if slope is None else f", times f'(O{l - 1})[i]"),
             )
         )
 
@@ -560,26 +563,29 @@ def _update(network: Network, graph: IterationGraph, t: int, name: str) -> None:
         count = Num(t + 1)  # Adam's step number
         if t == 0:
             m = state(
-                "m", f"m({name}) = (1 − β1)·∂L/∂{name}", [Mul(Sub(Num(1), b1), Ref(g)) for g in grad], "m starts at 0"
+                "m",
+                f"m({name}) = (1 − β1)·∂L/∂{name}",
+                [Mul(Sub(Num(1), b1), Ref(g)) for g in grad],
+                "step 1: m₁ = β1·m₀ + (1 − β1)·g₁, m₀ = 0",
             )
             v = state(
                 "v",
                 f"v({name}) = (1 − β2)·(∂L/∂{name})²",
                 [Mul(Sub(Num(1), b2), Square(Ref(g))) for g in grad],
-                "v starts at 0",
+                "step 1: v₁ = β2·v₀ + (1 − β2)·g₁², v₀ = 0",
             )
         else:
             m = state(
                 "m",
                 f"m({name}) = β1·m({name}) + (1 − β1)·∂L/∂{name}",
                 [Add(Mul(b1, previous("m", i)), Mul(Sub(Num(1), b1), Ref(grad[i]))) for i in range(size)],
-                f"m from Iteration {t - 1}",
+                f"step {t + 1}: m_{t + 1} = β1·m_{t} + (1 − β1)·g_{t + 1}, m_{t} from Iteration {t - 1}",
             )
             v = state(
                 "v",
                 f"v({name}) = β2·v({name}) + (1 − β2)·(∂L/∂{name})²",
                 [Add(Mul(b2, previous("v", i)), Mul(Sub(Num(1), b2), Square(Ref(grad[i])))) for i in range(size)],
-                f"v from Iteration {t - 1}",
+                f"step {t + 1}: v_{t + 1} = β2·v_{t} + (1 − β2)·g_{t + 1}², v_{t} from Iteration {t - 1}",
             )
         m_hat = state(
             "m̂",
