@@ -46,6 +46,7 @@ from sheetnet.net import (
     LOSS,
     MEAN,
     PARAMETERS,
+    SETUP,
     UPDATE,
     IterationGraph,
     Quantity,
@@ -299,6 +300,7 @@ def _write_rows(source: Trace | Run, filename: str, progress: Progress | None) -
     sheet.write_string(layout.row(network.iters), 0, "end", formats.iteration)
     writer.write(values, layout.updates(previous))
     _write_rows_summary(workbook, summary, formats, layout, losses)
+    _write_samples(summary, formats, layout.on("Summary"), network, previous, values, row=25, col=0)
     workbook.close()
 
 
@@ -482,6 +484,7 @@ class _Formats:
         self.computed = add(number)
         self.result = add({**number, "bold": True})
         self.integer = add({"num_format": "0"})
+        self.percent = add({"num_format": "0%", "bold": True})
         self.iteration = add({"num_format": "0", "align": "center"})
         self.header = add({"bold": True, "bottom": 1, "align": "right"})
         self.header_centre = add({"bold": True, "bottom": 1, "align": "center"})
@@ -679,8 +682,73 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
     sheet.write_string(at + 1, len(headers) + 1, "at iteration", formats.label)
     cell = xl_rowcol_to_cell(at, len(headers) + 2)
     sheet.write_formula(at + 1, len(headers) + 2, f"=MATCH({cell},{span},0)-1", formats.integer, best)
-    _print_setup(sheet, last_row=max(last, header_row + 16), last_col=len(headers) + 8, landscape=True)
+    last_row = _write_samples(
+        sheet, formats, cells, network, trace.iterations[-1], trace.values, row=at + 3, col=len(headers) + 1
+    )
+    _print_setup(sheet, last_row=max(last, header_row + 16, last_row), last_col=len(headers) + 8, landscape=True)
     sheet.repeat_rows(header_row)
+
+
+def _write_samples(
+    sheet: Worksheet,
+    formats: _Formats,
+    cells: SheetCells,
+    network: Network,
+    graph: IterationGraph,
+    values: Mapping[Key, float],
+    *,
+    row: int,
+    col: int,
+) -> int:
+    """With several samples: x, y and the last iteration's ŷ of each (the truth table the run has
+    learned), and, for a classifier, whether each is right and the accuracy. Returns the last row."""
+    samples = network.samples
+    if len(samples) < 2:
+        return row
+    n_in, k_out = network.layers[0], network.layers[-1]
+    one_hot = all(sorted(s.y) == [0.0] * (k_out - 1) + [1.0] for s in samples)
+    binary = k_out == 1 and all(s.y[0] in (0.0, 1.0) for s in samples)
+    classifier = (network.output_activation == "softmax" and one_hot) or (
+        network.output_activation == "sigmoid" and binary
+    )
+    title = f"After the last iteration ({network.iters - 1}), sample by sample"
+    sheet.write_string(row, col, title, formats.result_label)
+    names = [f"x[{i}]" for i in range(n_in)] + [f"y[{k}]" for k in range(k_out)] + [f"ŷ[{k}]" for k in range(k_out)]
+    headers = ["sample", *names] + (["right"] if classifier else [])
+    for c, text in enumerate(headers):
+        sheet.write_string(row + 1, col + c, text, formats.header)
+    right_col = col + len(headers) - 1
+    rights = []
+    for s in range(len(samples)):
+        r = row + 2 + s
+        sheet.write_number(r, col, s + 1, formats.iteration)  # samples count from 1, as "sample 1" everywhere
+        keys = [Key("x", SETUP, s, i) for i in range(n_in)] + [Key("y", SETUP, s, k) for k in range(k_out)]
+        keys += list(graph.get("ŷ", s).keys)
+        typed = [*samples[s].x, *samples[s].y]  # the Setup keys are inputs: their values are the network's
+        for c, key in enumerate(keys, start=1):
+            value = values[key] if key in values else typed[c - 1]
+            fmt = formats.result if c > n_in + k_out else formats.computed
+            sheet.write_formula(r, col + c, "=" + cells.ref(key), fmt, _finite_or_error(value))
+        if classifier:
+            y0, yhat0 = col + 1 + n_in, col + 1 + n_in + k_out
+            y_cells = f"{xl_rowcol_to_cell(r, y0)}:{xl_rowcol_to_cell(r, y0 + k_out - 1)}"
+            yhat_cells = f"{xl_rowcol_to_cell(r, yhat0)}:{xl_rowcol_to_cell(r, yhat0 + k_out - 1)}"
+            yhat = [values.get(k, math.nan) for k in graph.get("ŷ", s).keys]
+            if k_out == 1:
+                formula = f"=IF(ROUND({xl_rowcol_to_cell(r, yhat0)},0)={xl_rowcol_to_cell(r, y0)},1,0)"
+                ok = math.isfinite(yhat[0]) and round(yhat[0]) == samples[s].y[0]
+            else:
+                formula = f"=IF(MATCH(MAX({yhat_cells}),{yhat_cells},0)=MATCH(MAX({y_cells}),{y_cells},0),1,0)"
+                ok = all(math.isfinite(v) for v in yhat) and yhat.index(max(yhat)) == list(samples[s].y).index(1.0)
+            sheet.write_formula(r, right_col, formula, formats.integer, int(ok))
+            rights.append(ok)
+    last = row + 1 + len(samples)
+    if classifier:
+        span = f"{xl_rowcol_to_cell(row + 2, right_col)}:{xl_rowcol_to_cell(last, right_col)}"
+        sheet.write_string(last + 1, right_col - 1, "accuracy", formats.result_label)
+        sheet.write_formula(last + 1, right_col, f"=AVERAGE({span})", formats.percent, sum(rights) / len(rights))
+        last += 1
+    return last
 
 
 def _loss_chart(

@@ -197,3 +197,34 @@ def test_every_number_shows_four_significant_digits_and_never_hashes(
                     wrong.append((ws.title, cell.coordinate, v, text))
     assert checked > 100
     assert not wrong, wrong[:10]
+
+
+@pytest.mark.parametrize("layout", ["rows", "blocks"])
+def test_the_summary_shows_what_each_sample_has_learned(layout: str, tmp_path: Path, soffice: str) -> None:
+    """XOR's truth table after the last iteration, and the accuracy, as LibreOffice computes them."""
+    from sheetnet.spec import load_network
+
+    root = Path(__file__).resolve().parent.parent
+    xor = load_network(root / "examples" / "xor.toml")
+    for iters, accuracy in ((100, 1.0), (2, None)):
+        network = xor.with_overrides(iters=iters)
+        trace = run(network)
+        path = write_workbook(trace, tmp_path / f"xor-{layout}-{iters}.xlsx", layout=layout)
+        (recalculated,) = recalculate([path], tmp_path / f"lo-{iters}")
+        ws = openpyxl.load_workbook(recalculated, data_only=True)["Summary"]
+        cells = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}
+        (r, c) = next(k for k, v in cells.items() if v == "sample")
+        assert [cells.get((r, c + j)) for j in range(6)] == ["sample", "x[0]", "x[1]", "y[0]", "ŷ[0]", "right"]
+        last = trace.iterations[-1]
+        rights = []
+        for s, sample in enumerate(network.samples):
+            row = [cells[(r + 1 + s, c + j)] for j in range(6)]
+            yhat = trace.values[last.get("ŷ", s).keys[0]]
+            assert row[:4] == [s + 1, *sample.x, *sample.y]
+            assert math.isclose(row[4], yhat, rel_tol=1e-9)
+            assert row[5] == (1 if round(yhat) == sample.y[0] else 0)
+            rights.append(row[5])
+        (ar, ac) = next(k for k, v in cells.items() if v == "accuracy")
+        assert cells[(ar, ac + 1)] == pytest.approx(sum(rights) / 4)
+        if accuracy is not None:
+            assert cells[(ar, ac + 1)] == accuracy
