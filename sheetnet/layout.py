@@ -175,7 +175,7 @@ class BlocksLayout:
                 elif quantity.section == UPDATE:
                     title = f"Update: {optimizer_text(n)}"
                 elif several and quantity.sample is not None:
-                    title = f"{title} · sample {quantity.sample + 1}"
+                    title = f"{title} · sample {quantity.sample}"
                 plan.section(quantity.section, title)
             plan.quantity(quantity)
         return plan

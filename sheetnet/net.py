@@ -186,7 +186,7 @@ def setup_quantities(network: Network) -> list[Quantity]:
     ]
     several = len(network.samples) > 1
     for s, sample in enumerate(network.samples):
-        suffix = f" (sample {s + 1})" if several else ""
+        suffix = f" (sample {s})" if several else ""
         for name, vector in (("x", sample.x), ("y", sample.y)):
             keys = tuple(Key(name, SETUP, s, i) for i in range(len(vector)))
             quantities.append(

@@ -75,7 +75,7 @@ class Printer:
                 continue
             title = quantity.section
             if several and quantity.sample is not None:
-                title = f"{title} · sample {quantity.sample + 1}"
+                title = f"{title} · sample {quantity.sample}"
             groups.setdefault(title, []).append(quantity)
         for table in self.vector_tables(f"Iteration {graph.t}", groups):
             self.console.print(table)

@@ -398,7 +398,7 @@ def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Ro
         q = group.quantity
         label = q.name if q.section != PARAMETERS else f"{q.name} (used)"
         if several and q.sample is not None:
-            label += f" · sample {q.sample + 1}"
+            label += f" · sample {q.sample}"
         elif q.section == MEAN:
             label += " (mean)"
         fmt = formats.bands[q.section]
@@ -721,7 +721,7 @@ def _write_samples(
     rights = []
     for s in range(len(samples)):
         r = row + 2 + s
-        sheet.write_number(r, col, s + 1, formats.iteration)  # samples count from 1, as "sample 1" everywhere
+        sheet.write_number(r, col, s, formats.iteration)  # samples count from 0, as elements and iterations do
         keys = [Key("x", SETUP, s, i) for i in range(n_in)] + [Key("y", SETUP, s, k) for k in range(k_out)]
         keys += list(graph.get("ŷ", s).keys)
         typed = [*samples[s].x, *samples[s].y]  # the Setup keys are inputs: their values are the network's

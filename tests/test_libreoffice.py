@@ -221,7 +221,7 @@ def test_the_summary_shows_what_each_sample_has_learned(layout: str, tmp_path: P
         for s, sample in enumerate(network.samples):
             row = [cells[(r + 1 + s, c + j)] for j in range(6)]
             yhat = trace.values[last.get("ŷ", s).keys[0]]
-            assert row[:4] == [s + 1, *sample.x, *sample.y]
+            assert row[:4] == [s, *sample.x, *sample.y]
             assert math.isclose(row[4], yhat, rel_tol=1e-9)
             assert row[5] == (1 if round(yhat) == sample.y[0] else 0)
             rights.append(row[5])

@@ -225,7 +225,7 @@ def _starts_otherwise(network: Network, follows: Network) -> str:
     for l, (a, b) in enumerate(zip(network.biases, follows.biases, strict=True), start=1):
         differ += [f"B{l}[{j}] {y:g} (not {x:g})" for j, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
     for s, (a, b) in enumerate(zip(network.samples, follows.samples, strict=True)):
-        suffix = f" (sample {s + 1})" if len(network.samples) > 1 else ""
+        suffix = f" (sample {s})" if len(network.samples) > 1 else ""
         for name, u, v in (("x", a.x, b.x), ("y", a.y, b.y)):
             differ += [
                 f"{name}[{i}]{suffix} {y:g} (not {x:g})" for i, (x, y) in enumerate(zip(u, v, strict=True)) if x != y

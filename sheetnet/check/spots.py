@@ -56,7 +56,7 @@ class Spot:
         if self.quantity.role == CARRIED and self.quantity.section == PARAMETERS:
             name += " (used)"
         if self.key.s >= 0 and self.samples > 1:
-            name += f" (sample {self.key.s + 1})"
+            name += f" (sample {self.key.s})"
         return name
 
     @property
