@@ -46,12 +46,16 @@ class Printer:
         """Every iteration's tables (or the first `head` and last `tail`), then the loss by iteration."""
         network = self.trace.network
         samples = len(network.samples)
-        self.console.print(
-            f"[bold]sheetnet[/bold] · {network.shape_text} · {network.activation} → {network.output_activation} · "
-            f"{escape(loss_text(network))} · {network.optimizer} η = {self.num(network.lr)} · "
+        kind = f"{network.activation} → {network.output_activation}"
+        what = f"sheetnet · {network.shape_text} · {kind} · {loss_text(network)}"
+        how = (
+            f"{network.optimizer} η = {self.num(network.lr)} · "
             + (f"{samples} samples · " if samples > 1 else "")
             + f"{network.iters} iteration{'s' if network.iters != 1 else ''}"
         )
+        # one line if it fits, else two, broken between what is trained and how (never mid-phrase)
+        joint = " · " if len(what) + 3 + len(how) <= self.console.width else "\n"
+        self.console.print(escape(what + joint + how).replace("sheetnet", "[bold]sheetnet[/bold]", 1))
         n = network.iters
         shown = [g for g in self.trace.iterations if show_all or g.t < head or g.t >= n - tail]
         for graph in shown:
@@ -85,24 +89,32 @@ class Printer:
         """One row per vector (or matrix row), one column per element, a band per section;
         split into several tables by columns when the elements do not fit the width."""
         width = max((q.cols for quantities in groups.values() for q in quantities), default=1)
-        per_table = max(1, (self.console.width - LABEL_WIDTH) // (self.digits + 6))
+        column = self.digits + 8  # a number of `digits` digits, its sign, point, exponent, and the rules
+        labels = [q.label for quantities in groups.values() for q in quantities] + list(groups)
+        label_width = min(LABEL_WIDTH, max(map(len, labels), default=10) + 4)
+        short = label_width + width * column > self.console.width  # the names alone: O1, ∂L/∂W2
+        if short:
+            names = [q.name for quantities in groups.values() for q in quantities]
+            label_width = max(map(len, [*names, *(t.split(" · ")[-1] for t in groups)]), default=6) + 4
+        per_table = max(1, (self.console.width - label_width) // column)
         tables = []
         for first in range(0, width, per_table):
             columns = range(first, min(width, first + per_table))
             part = f" · elements {columns[0]}–{columns[-1]}" if width > per_table else ""
             table = Table(title=escape(title + part), title_justify="left", title_style="bold reverse")
-            table.add_column("quantity", style="cyan", no_wrap=True)
+            table.add_column("quantity", style="cyan", no_wrap=not short, overflow="fold")
             for c in columns:
                 table.add_column(str(c), justify="right")
             for n, (section, quantities) in enumerate(groups.items()):
                 if n:
                     table.add_section()
                 table.add_row(f"[bold magenta]{escape(section)}", *[""] * len(columns))
+                # (a narrow terminal gets the section on its own row and the names alone below it)
                 for q in quantities:
                     values = self.trace.of(q)
                     for r in range(q.rows):
                         cells = [self.num(values[r * q.cols + c]) if c < q.cols else "" for c in columns]
-                        label = escape(q.label) if r == 0 else ""
+                        label = escape(q.name if short else q.label) if r == 0 else ""
                         table.add_row(label, *cells, style="bold" if q.name in ("ŷ", "L") else None)
             tables.append(table)
         return tables
@@ -120,6 +132,7 @@ class Printer:
         table.add_column("before", justify="right")
         table.add_column("η·∂L/∂p" if plain else "step", justify="right")
         table.add_column("after", justify="right", style="bold")
+        rows = []  # (parameter, its matrix row r, before, step or None if frozen, after)
         for before in (q for q in graph.quantities if q.section == PARAMETERS):
             old, new = self.trace.of(before), self.trace.of(graph.updated(before.name))
             frozen = before.name[0] == "B" and not network.train_biases
@@ -130,8 +143,18 @@ class Printer:
             cols = before.cols
             for r in range(before.rows):
                 row = slice(r * cols, (r + 1) * cols)
-                step = "[dim]frozen[/dim]" if frozen else self.vector(steps[row])
-                table.add_row(escape(before.name) if r == 0 else "", self.vector(old[row]), step, self.vector(new[row]))
+                rows.append((before, r, old[row], None if frozen else steps[row], new[row]))
+        widest = max((len(self.vector(v)) for _, _, o, _, n in rows for v in (o, n)), default=0)
+        by_element = 12 + 3 * widest + 10 > self.console.width  # bracketed rows would wrap: a row per element
+        for before, r, old, steps, new in rows:
+            if not by_element:
+                step = "[dim]frozen[/dim]" if steps is None else self.vector(steps)
+                table.add_row(escape(before.name) if r == 0 else "", self.vector(old), step, self.vector(new))
+                continue
+            for c in range(len(old)):
+                index = f"[{r},{c}]" if len(before.shape) == 2 else f"[{c}]"
+                step = "[dim]frozen[/dim]" if steps is None else self.num(steps[c])
+                table.add_row(escape(before.name + index), self.num(old[c]), step, self.num(new[c]))
         return table
 
     def vector(self, values: list[float]) -> str:
@@ -152,11 +175,12 @@ class Printer:
         for t in picks:
             table.add_row(str(t), self.num(losses[t]))
         self.console.print(table)
-        width = max(10, min(60, self.console.width - 30))
-        self.console.print(
-            f"L  {sparkline(losses, width)}  {self.num(losses[0])} → {self.num(losses[-1])}"
-            + (f", lowest {self.num(losses[best])} at iteration {best}" if finite else "")
-        )
+        ends = f"{self.num(losses[0])} → {self.num(losses[-1])}"
+        lowest = f"lowest {self.num(losses[best])} at iteration {best}" if finite else ""
+        width = max(10, min(60, self.console.width - len(ends) - 6))
+        self.console.print(f"L  {sparkline(losses, width)}  {ends}")
+        if lowest:
+            self.console.print(f"   {lowest}")
 
     def loss_table(self) -> Table:
         network = self.trace.network

@@ -89,3 +89,23 @@ def test_a_frozen_bias_is_said_to_be_frozen() -> None:
     out = _render(run(network), width=120)
     b1 = next(line for line in out.splitlines() if line.startswith("│ B1"))
     assert "frozen" in b1 and "0.35" in b1
+
+
+def test_every_example_fits_80_columns_without_splitting_a_small_vector() -> None:
+    """At 80 columns: no line wider than the terminal, the title broken between what is trained and
+    how, four-element vectors in one table (names alone when the labels leave no room), and a
+    matrix too wide for bracketed rows updated one element per row."""
+    from sheetnet.spec import load_network
+
+    root = Path(__file__).resolve().parent.parent
+    for example in sorted((root / "examples").glob("*.toml")):
+        out = _render(run(load_network(example).with_overrides(iters=12)), width=80)
+        lines = out.splitlines()
+        assert max(map(len, lines)) <= 80, (example.name, max(lines, key=len))
+        assert "elements" not in out, example.name  # 4 elements at most: one table
+        assert lines[0].startswith("sheetnet ·")
+    soft = _render(run(load_network(root / "examples" / "softmax-3-class.toml").with_overrides(iters=1)), width=80)
+    assert "│ W2[1,2]" in soft  # a row per element
+    assert "│ O1  " in soft or "│ O1 " in soft  # the name alone
+    wide = _render(run(load_network(root / "examples" / "softmax-3-class.toml").with_overrides(iters=1)), width=160)
+    assert "O1 = x·W1ᵀ + B1" in wide and "│ W2[1,2]" not in wide  # room enough: the notes' labels, rows
