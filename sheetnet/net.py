@@ -234,9 +234,20 @@ def build_iteration(network: Network, t: int) -> IterationGraph:
         _backprop(network, graph, t, s)
     if len(network.samples) > 1:
         _mean(network, graph, t)
+    if network.optimizer == "adam":
+        _adam_step(graph, t)
     for name in param_names(network):
         _update(network, graph, t, name)
     return graph
+
+
+def _adam_step(graph: IterationGraph, t: int) -> Quantity:
+    """Adam's step number as a cell of its own, 1 and then the previous step + 1: the bias
+    corrections read it, so rows filled down count on (no step typed into a formula)."""
+    key = Key("step", t, -1, 0)
+    expr: Expr = Num(1.0) if t == 0 else Add(Ref(Key("step", t - 1, -1, 0)), Num(1.0))
+    note = "Adam's step: 1 in iteration 0, then the step before + 1"
+    return graph.add(Quantity("step", "Adam's step", UPDATE, (), (key,), (expr,), note=note))
 
 
 def _carry(
@@ -560,7 +571,7 @@ def _update(network: Network, graph: IterationGraph, t: int, name: str) -> None:
         label = f"{name} ← {name} − η·v({name})"
     elif network.optimizer == "adam":
         b1, b2, eps = Ref(hyper_key("β1")), Ref(hyper_key("β2")), Ref(hyper_key("ε"))
-        count = Num(t + 1)  # Adam's step number
+        count = Ref(Key("step", t, -1, 0))  # Adam's step number, a cell of its own
         if t == 0:
             m = state(
                 "m",

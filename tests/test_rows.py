@@ -201,3 +201,25 @@ def test_json_of_a_long_rows_run_has_every_iteration(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert len(data["iterations"]) == 30
     assert data["iterations"][29]["loss"] == pytest.approx(run(load_network(XOR).with_overrides(iters=30)).loss(29))
+
+
+def test_adams_bias_correction_reads_its_step_from_a_cell(tmp_path: Path) -> None:
+    """Rows filled down count on: no step number is typed into a formula."""
+    import re
+
+    import openpyxl
+
+    from sheetnet.spec import load_network
+    from sheetnet.trace import run
+    from sheetnet.workbook import write_workbook
+
+    root = Path(__file__).resolve().parent.parent
+    network = load_network(root / "examples" / "xor.toml").with_overrides(iters=5)
+    ws = openpyxl.load_workbook(write_workbook(run(network), tmp_path / "adam.xlsx", layout="rows"))["Training"]
+    step = next(c.column_letter for c in ws[3] if c.value == "step")
+    first = next(r for r in range(1, 20) if ws["A" + str(r)].value == 0)
+    assert ws[f"{step}{first}"].value == "=1"
+    for r in range(first + 1, first + 5):
+        assert ws[f"{step}{r}"].value == f"={step}{r - 1}+1"
+    corrections = [c.value for row in ws.iter_rows(min_row=first) for c in row if "beta1^" in str(c.value)]
+    assert corrections and all(re.search(r"beta1\^" + step + r"\d+", f) for f in corrections), corrections[:3]
