@@ -323,6 +323,7 @@ def _forward(network: Network, graph: IterationGraph, t: int, s: int) -> None:
                     _keys("ŷ", t, s, (n,)),
                     tuple(Div(Ref(k), Over("SUM", shifted.keys)) for k in shifted.keys),
                     sample=s,
+                    note="ŷ[k] = e[k] / Σ_j e[j]: the outputs as probabilities (they sum to 1)",
                 )
             )
         elif network.output_activation != "linear":
@@ -625,6 +626,7 @@ def _update(network: Network, graph: IterationGraph, t: int, name: str) -> None:
             shape,
             new_keys,
             tuple(Sub(Ref(u), d) for u, d in zip(used.keys, steps, strict=True)),
+            note=f"the {name} that iteration {t + 1} uses" if t + 1 < network.iters else f"{name} after the training",
         )
     )
 

@@ -205,3 +205,19 @@ def test_every_section_band_names_its_columns_and_matrix_rows_their_index(books)
     labels = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)]
     w2 = labels.index("∂L/∂W2 = (∂L/∂B2)ᵀ·f(O1)")
     assert labels[w2 + 1] == "[1,·]"  # ∂L/∂W2[1,0] is the next row's first number
+
+
+def test_every_row_of_numbers_has_its_note(tmp_path: Path) -> None:
+    """Each quantity row of an iteration sheet says in words what it computes, for every example."""
+    from sheetnet.spec import load_network
+
+    root = Path(__file__).resolve().parent.parent
+    for example in sorted((root / "examples").glob("*.toml")):
+        path = write_workbook(run(load_network(example).with_overrides(iters=2)), tmp_path / f"{example.stem}.xlsx")
+        ws = openpyxl.load_workbook(path)["Iteration 0"]
+        note_col = max(c.column for row in ws.iter_rows() for c in row if c.value is not None)
+        for r in range(1, ws.max_row + 1):
+            label, numbers = ws.cell(r, 1).value, [ws.cell(r, c).value for c in range(2, note_col)]
+            formulas = [v for v in numbers if isinstance(v, str) and v.startswith("=")]
+            if label and not str(label).startswith("[") and formulas:
+                assert ws.cell(r, note_col).value, (example.name, label)
