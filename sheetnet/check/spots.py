@@ -100,7 +100,10 @@ def run_spots(trace: Trace) -> RunSpots:
     for graph in trace.iterations:
         spots: list[Spot] = []
         for quantity in _with_extras(network, graph):
-            frozen = not network.train_biases and quantity.name[0] == "B" and quantity.section in (PARAMETERS, UPDATE)
+            # a frozen bias, and Adam's step number (1, 2, …: bookkeeping), are no numbers to look for
+            frozen = quantity.name == "step" or (
+                not network.train_biases and quantity.name[0] == "B" and quantity.section in (PARAMETERS, UPDATE)
+            )
             for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True)):
                 if key not in values:
                     values[key] = expr.value(values)
