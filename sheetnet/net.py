@@ -30,6 +30,7 @@ from sheetnet.graph import (
 from sheetnet.spec import Network
 
 SETUP = -1  # the iteration index of inputs typed on the Setup sheet
+STEP_PREFIX = "−η·∂L/∂"  # the update's step, shown as a row of its own (plain gradient descent)
 
 PARAMETERS = "Parameters"
 FORWARD = "Forward"
@@ -618,6 +619,19 @@ def _update(network: Network, graph: IterationGraph, t: int, name: str) -> None:
     else:
         steps = [Mul(lr, Ref(g)) for g in grad]
         label = f"{name} ← {name} − η·∂L/∂{name}"
+        # the step itself, as the terminal shows it: what the update adds to each element
+        step_name = f"{STEP_PREFIX}{name}"
+        graph.add(
+            Quantity(
+                step_name,
+                step_name,
+                UPDATE,
+                shape,
+                _keys(step_name, t, -1, shape),
+                tuple(Neg(Mul(lr, Ref(g))) for g in grad),
+                note=f"the step: {name} plus it is the new {name}",
+            )
+        )
     graph.add(
         Quantity(
             name,

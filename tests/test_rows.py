@@ -61,7 +61,7 @@ def test_a_row_per_iteration_each_reading_the_row_above(tmp_path: Path) -> None:
     assert ws["B6"].value == f"=B5-lr*{grad}"  # row 1's W1 is row 0's update
     assert ws["B8"].value == f"=B7-lr*{grad[:-1]}7"  # the last row: after the last update
     cached = openpyxl.load_workbook(path, data_only=True)
-    assert _assert_rows_match(path, trace) == 3 * 56
+    assert _assert_rows_match(path, trace) == 3 * (56 + 13)  # and the update's 13 steps (−η·∂L/∂p)
     assert cached[TRAINING]["B8"].value == pytest.approx(trace.of(trace.iterations[2].updated("W1"))[0])
     # the Summary's chart reads L from the Training sheet
     with zipfile.ZipFile(path) as archive:

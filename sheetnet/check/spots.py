@@ -15,7 +15,7 @@ import functools
 from dataclasses import dataclass, field
 
 from sheetnet.graph import Add, Div, Dot, Expr, Key, Mul, Num, Ref, Square, Sub
-from sheetnet.net import BACKPROP, CARRIED, LOSS, PARAMETERS, UPDATE, IterationGraph, Quantity
+from sheetnet.net import BACKPROP, CARRIED, LOSS, PARAMETERS, STEP_PREFIX, UPDATE, IterationGraph, Quantity
 from sheetnet.spec import Network
 from sheetnet.trace import Trace
 
@@ -101,8 +101,10 @@ def run_spots(trace: Trace) -> RunSpots:
         spots: list[Spot] = []
         for quantity in _with_extras(network, graph):
             # a frozen bias, and Adam's step number (1, 2, …: bookkeeping), are no numbers to look for
-            frozen = quantity.name == "step" or (
-                not network.train_biases and quantity.name[0] == "B" and quantity.section in (PARAMETERS, UPDATE)
+            frozen = (
+                quantity.name == "step"
+                or quantity.name.startswith(STEP_PREFIX)
+                or (not network.train_biases and quantity.name[0] == "B" and quantity.section in (PARAMETERS, UPDATE))
             )
             for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True)):
                 if key not in values:
