@@ -47,6 +47,7 @@ from sheetnet.net import (
     MEAN,
     PARAMETERS,
     SETUP,
+    STEP_PREFIX,
     UPDATE,
     IterationGraph,
     Quantity,
@@ -528,7 +529,8 @@ class _Formats:
             return self.input
         if quantity.role == CARRIED:
             return self.carried
-        if quantity.name in RESULT_NAMES or (quantity.section == UPDATE and "(" not in quantity.name):
+        updated = quantity.section == UPDATE and "(" not in quantity.name and not quantity.name.startswith(STEP_PREFIX)
+        if quantity.name in RESULT_NAMES or updated:
             return self.result
         return self.computed
 
