@@ -301,7 +301,8 @@ def _write_rows(source: Trace | Run, filename: str, progress: Progress | None) -
     sheet.write_string(layout.row(network.iters), 0, "end", formats.iteration)
     writer.write(values, layout.updates(previous))
     _write_rows_summary(workbook, summary, formats, layout, losses)
-    _write_samples(summary, formats, layout.on("Summary"), network, previous, values, row=25, col=0)
+    last = _write_samples(summary, formats, layout.on("Summary"), network, previous, values, row=25, col=0)
+    _print_setup(summary, last_row=max(24, last), last_col=8, landscape=True)
     workbook.close()
 
 
@@ -457,7 +458,6 @@ def _write_rows_summary(
         sheet.write_formula(r, 1, formula, fmt, value if math.isfinite(value) else ERROR_VALUE)
     chart = _loss_chart(workbook, TRAINING, first, last, layout.loss_col, losses)
     sheet.insert_chart(8, 0, chart)
-    _print_setup(sheet, last_row=24, last_col=8, landscape=True)
 
 
 def _finite_or_error(value: float) -> float | str:
