@@ -44,6 +44,7 @@ OUTPUT_PREFERENCE = ("sigmoid", "tanh", "linear", "relu", "leaky_relu")  # posit
 LEAKY_SLOPE = 0.01
 PROBES = (-2.3, -0.7, -0.05, 0.3, 1.9)
 PLACEHOLDER = "FILL IN"
+MAX_FORMULAS = 50_000  # per sheet: more is no hand-made network (sheetnet's own are read from Setup)
 GUESSED_LOSS = "½ squared error, not written"  # the loss of a sheet that writes none: chosen by the check
 
 
@@ -424,7 +425,10 @@ class _Formulas:
     def __init__(self, book: Book, grid: Any, s: int) -> None:
         self.book, self.grid, self.s = book, grid, s
         self.trees: dict[Pos, Node] = {}
-        for (row, col), cell in book.cells[book.sheets[s]].items():
+        formulas = [(rc, cell) for rc, cell in book.cells[book.sheets[s]].items() if cell.formula]
+        if len(formulas) > MAX_FORMULAS:  # no homework network: not read (parsing takes ~0.1 ms a formula)
+            formulas = []
+        for (row, col), cell in formulas:
             if cell.formula:
                 try:
                     self.trees[(s, row, col)] = parse(cell.formula, s, book.sheets, book.names)
