@@ -185,6 +185,12 @@ class Reading:
 _FROM = {"the Setup sheet": "its Setup sheet", "formulas": "its formulas", "labels": "its labels and numbers"}
 
 
+def _coordinate(p: Pos, sheet: int, sheets: list[str]) -> str:
+    """`E33`, or `Params!B1` for a cell of another sheet than `sheet`."""
+    text = f"{column_letter(p[2])}{p[1]}"
+    return text if p[0] == sheet else f"{sheets[p[0]]}!{text}"
+
+
 def _is_number(cell: Any) -> bool:
     return cell is not None and cell.is_number
 
@@ -266,23 +272,26 @@ def _confirm(book: Book, reading: Reading) -> None:
     iterations set to those its table holds. The check of every table is kept (`result`)."""
     from sheetnet.check import Tolerance, check_book
 
+    result = None
     if reading.values.get("loss") == GUESSED_LOSS:
-        # no loss written: the one whose gradients the workbook holds
-        best = None
+        # no loss written: the one whose gradients the workbook holds (its check is kept)
+        best: tuple[int, str, Any] | None = None
         for kind in ("half_squared_error", "mse", "cross_entropy"):
             reading.values["loss"] = kind
             try:
-                network = reading.network()
+                checked = check_book(book, reading.network(), Tolerance())
             except SheetnetError:
                 continue
-            table = _table_of(check_book(book, network, Tolerance()), reading)
+            table = _table_of(checked, reading)
             found = sum(e.status == "found" for e in table.elements) if table is not None else -1
             if best is None or found > best[0]:
-                best = (found, kind)
+                best = (found, kind, checked)
         reading.values["loss"] = best[1] if best else "half_squared_error"
+        result = best[2] if best else None
         reading.cells["loss"] = "not written: the loss whose gradients the workbook holds"
     network = reading.network()
-    result = check_book(book, network, Tolerance())
+    if result is None:
+        result = check_book(book, network, Tolerance())
     table = _table_of(result, reading)
     if table is not None and reading.how != "the Setup sheet" and table.iterations != network.iters:
         reading.values["iters"] = table.iterations
@@ -425,15 +434,15 @@ class _Formulas:
     def __init__(self, book: Book, grid: Any, s: int) -> None:
         self.book, self.grid, self.s = book, grid, s
         self.trees: dict[Pos, Node] = {}
+        self.used: set[Pos] = set()  # the parameters the pre-activations read (set by `readings`)
         formulas = [(rc, cell) for rc, cell in book.cells[book.sheets[s]].items() if cell.formula]
         if len(formulas) > MAX_FORMULAS:  # no homework network: not read (parsing takes ~0.1 ms a formula)
             formulas = []
         for (row, col), cell in formulas:
-            if cell.formula:
-                try:
-                    self.trees[(s, row, col)] = parse(cell.formula, s, book.sheets, book.names)
-                except FormulaError:
-                    pass
+            try:
+                self.trees[(s, row, col)] = parse(cell.formula, s, book.sheets, book.names)
+            except FormulaError:
+                pass
 
     def value(self, p: Pos) -> float:
         cell = self.book.cells[self.book.sheets[p[0]]].get((p[1], p[2]))
@@ -442,8 +451,7 @@ class _Formulas:
         return float(cell.value)
 
     def coordinate(self, p: Pos) -> str:
-        text = f"{column_letter(p[2])}{p[1]}"
-        return text if p[0] == self.s else f"{self.book.sheets[p[0]]}!{text}"
+        return _coordinate(p, self.s, self.book.sheets)
 
     # updates: P − η·G
     def updates(self) -> dict[Pos, tuple[Pos, Node]]:
@@ -1146,7 +1154,7 @@ class _Labels:
         return sum(1 for v in first[0] if math.isfinite(v) and self.grid.matches(v, [self.s]))
 
     def coordinate(self, p: Pos) -> str:
-        return f"{column_letter(p[2])}{p[1]}"
+        return _coordinate(p, self.s, self.book.sheets)
 
     def label(self, p: Pos) -> str:
         for key, ps in self.found.items():

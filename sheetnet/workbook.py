@@ -411,11 +411,8 @@ def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Ro
     sheet.set_row(header, 30)  # two lines: `∂L/∂W2 · sample 1` in one column
     sheet.repeat_rows(header, element)  # every printed page: the quantity bands, the elements
     sheet.repeat_columns(0)  # and the iteration
-    sheet.print_area(0, 0, layout.row(network.iters), layout.width - 1)
-    sheet.set_paper(9)
-    sheet.set_landscape()
-    sheet.set_print_scale(70)  # a dozen columns a page, the numbers still legible
-    sheet.set_footer("&L&A&RPage &P of &N")
+    # a dozen columns a page at 70 %, the numbers still legible (a page wide would be unreadable)
+    _print_setup(sheet, last_row=layout.row(network.iters), last_col=layout.width - 1, landscape=True, scale=70)
     sheet.write_string(element, 0, "iteration", formats.header_centre)
     for group in layout.groups:
         for i in range(len(group.quantity.keys)):
@@ -560,10 +557,16 @@ def _write_plan(
 ROWS_PER_PAGE = 46  # A4 portrait, fitted to its width: a section that would straddle a page starts the next
 
 
-def _print_setup(sheet: Worksheet, *, last_row: int, last_col: int, landscape: bool = False) -> None:
-    """Print the sheet's own cells, a page wide, with its name and the page number in the footer."""
+def _print_setup(
+    sheet: Worksheet, *, last_row: int, last_col: int, landscape: bool = False, scale: int | None = None
+) -> None:
+    """Print the sheet's own cells on A4, a page wide (or at `scale` %), with its name and the page
+    number in the footer."""
     sheet.print_area(0, 0, last_row, last_col)
-    sheet.fit_to_pages(1, 0)
+    if scale is None:
+        sheet.fit_to_pages(1, 0)
+    else:
+        sheet.set_print_scale(scale)
     sheet.set_paper(9)  # A4
     if landscape:
         sheet.set_landscape()
