@@ -202,8 +202,10 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
             with path.open("rb") as f_handle, path.open("rb") as v_handle:
                 formulas = openpyxl.load_workbook(f_handle, read_only=True, data_only=False)
                 values = openpyxl.load_workbook(v_handle, read_only=True, data_only=True)
-                book = Book(shown_as, [ws.title for ws in formulas.worksheets])
-                for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
+                key = _exercise_key(formulas)
+                sheets = [(f, v) for f, v in zip(formulas.worksheets, values.worksheets, strict=True) if f is not key]
+                book = Book(shown_as, [ws.title for ws, _ in sheets])
+                for ws_f, ws_v in sheets:
                     book.cells[ws_f.title] = _read_sheet(book, ws_f, ws_v)
                 book.names = _single_cell_names(formulas)
                 formulas.close()
@@ -222,6 +224,22 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
         raise WorkbookError(f"{shown_as}: cannot be read as a workbook ({reason})") from None
     return book
+
+
+def _exercise_key(workbook: Any) -> Any:
+    """The hidden key sheet of an exercise sheetnet wrote (`run --exercise`), left out of what is
+    read: its numbers are the run's, not the student's."""
+    from sheetnet.exercise import KEY_SHEET, PROPERTY
+
+    try:
+        marked = any(p.name == PROPERTY for p in workbook.custom_doc_props.props)
+    except Exception:  # no custom properties, or ones openpyxl cannot read
+        return None
+    if marked and KEY_SHEET in workbook.sheetnames:
+        sheet = workbook[KEY_SHEET]
+        if sheet.sheet_state != "visible":
+            return sheet
+    return None
 
 
 _ONE_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")

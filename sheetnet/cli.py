@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sheetnet.spec import Network
 
 DEFAULT_OUT = Path("workbooks") / "sheetnet.xlsx"
+DEFAULT_EXERCISE_OUT = Path("workbooks") / "exercise.xlsx"
 SHOW_ALL_UP_TO = 10  # a longer run prints the tables of its first HEAD and last TAIL iterations
 HEAD, TAIL = 3, 2
 DEFAULT_CONFIG = Path("network.toml")
@@ -161,9 +162,8 @@ _recalc_option = click.option(
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
-    help="Where to write the workbook (the folder is created).",
+    help=f"Where to write the workbook (the folder is created). Default: {DEFAULT_OUT}, "
+    f"or {DEFAULT_EXERCISE_OUT} with --exercise.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the whole trace as JSON on stdout instead of tables.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the path of the workbook.")
@@ -186,18 +186,34 @@ _recalc_option = click.option(
     is_flag=True,
     help="Print the tables of every iteration (a run of more than 10 prints the first 3 and the last 2).",
 )
+@click.option(
+    "--exercise",
+    type=click.Choice(["all", "backward", "update"]),
+    is_flag=False,
+    flag_value="all",
+    help="Write an exercise sheet: the computed cells of this part left empty for a student, with a "
+    "self-check (✓/✗) beside each. all (the default): everything after the parameters of iteration 0; "
+    "backward: the forward pass given; update: the gradients given too.",
+)
+@click.option(
+    "--no-key",
+    is_flag=True,
+    help="With --exercise: no key and no self-check in the workbook (a sheet to grade with sheetnet check).",
+)
 @handle_errors
 def run(
     config: Path | None,
     iters: int | None,
     lr: float | None,
-    out: Path,
+    out: Path | None,
     as_json: bool,
     quiet: bool,
     digits: int,
     force: bool,
     layout: str | None,
     all_iterations: bool,
+    exercise: str | None,
+    no_key: bool,
 ) -> None:
     """Train the network, print its iterations as tables and write the workbook.
 
@@ -213,11 +229,28 @@ def run(
       sheetnet run --config network.toml --out homework.xlsx
       sheetnet run --config examples/xor.toml --iters 5000     # rows layout, progress bar
       sheetnet run --json | jq '.iterations[-1].loss'
+      sheetnet run --exercise backward --out exercise.xlsx
     """
     from sheetnet.trace import Run
     from sheetnet.workbook import BLOCKS, default_layout, progress_steps, write_workbook
 
+    if no_key and exercise is None:
+        raise SheetnetError("--no-key goes with --exercise (it leaves the key out of an exercise sheet)")
+    if exercise is not None and layout not in (None, BLOCKS):
+        raise SheetnetError("--exercise writes a sheet per iteration (blocks): leave out --layout rows")
     network = _network(config, iters, lr)
+    if exercise is not None:
+        _run_exercise(
+            network,
+            exercise,
+            key=not no_key,
+            out=out or DEFAULT_EXERCISE_OUT,
+            force=force,
+            quiet=quiet,
+            as_json=as_json,
+        )
+        return
+    out = out or DEFAULT_OUT
     layout = layout or default_layout(network)
     n = network.iters
     show_all = all_iterations or n <= SHOW_ALL_UP_TO
@@ -252,6 +285,32 @@ def run(
             "(η too large?); such cells show #NUM! in the workbook",
             err=True,
         )
+
+
+def _run_exercise(
+    network: Network, part: str, *, key: bool, out: Path, force: bool, quiet: bool, as_json: bool
+) -> None:
+    """`run --exercise`: write the exercise sheet and say what it holds; the tables, being the
+    answers, are not printed (`--json` still prints the whole run, for a teacher's scripts)."""
+    from sheetnet.exercise import Exercise, answer_count
+    from sheetnet.trace import run as train
+    from sheetnet.workbook import BLOCKS, write_workbook
+
+    exercise = Exercise(part, key)
+    trace = train(network)
+    written = write_workbook(trace, out, force=force, layout=BLOCKS, exercise=exercise)
+    if as_json:
+        click.echo(json.dumps(trace.to_json(), ensure_ascii=False, allow_nan=False))
+    if quiet or as_json:
+        click.echo(str(written), err=as_json)
+        return
+    answers = answer_count(trace, part)
+    sheets = f"{network.iters} iteration sheet{'s' if network.iters > 1 else ''}"
+    click.echo(f"Exercise written to {written}: {answers} answer cells on {sheets}; part {exercise.description}.")
+    if key:
+        click.echo("Beside each answer a self-check shows ✓ or ✗; the key is the sheet Key: hidden, not secret.")
+    else:
+        click.echo("No key in the workbook: grade a filled copy with `sheetnet check FILLED.xlsx`.")
 
 
 @main.command()

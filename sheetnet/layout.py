@@ -8,7 +8,7 @@ computes a key's cell from its iteration and column, so it holds nothing per ite
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
@@ -211,18 +211,23 @@ class SheetCells:
         return xl_rowcol_to_cell(cell.row, cell.col)
 
     def span(self, keys: Sequence[Key]) -> str | None:
-        cells = [self.layout.cell(k) for k in keys]
-        first, last = cells[0], cells[-1]
-        same_row = all(
-            c.sheet == first.sheet and c.row == first.row and c.col == first.col + n for n, c in enumerate(cells)
-        )
-        same_col = all(
-            c.sheet == first.sheet and c.col == first.col and c.row == first.row + n for n, c in enumerate(cells)
-        )
-        if not (same_row or same_col):
-            return None
-        text = f"{self.address(first)}:{self.address(last)}"
-        return text if first.sheet == self.sheet else f"{sheet_ref(first.sheet)}!{text}"
+        return span_of([self.layout.cell(k) for k in keys], self.sheet, self.address)
+
+
+def span_of(cells: Sequence[Cell], here: str, address: Callable[[Cell], str]) -> str | None:
+    """`B7:F7` (or `'Iteration 0'!B7:F7` from another sheet) if the cells fill a row or a column
+    in order, else None."""
+    first, last = cells[0], cells[-1]
+    same_row = all(
+        c.sheet == first.sheet and c.row == first.row and c.col == first.col + n for n, c in enumerate(cells)
+    )
+    same_col = all(
+        c.sheet == first.sheet and c.col == first.col and c.row == first.row + n for n, c in enumerate(cells)
+    )
+    if not (same_row or same_col):
+        return None
+    text = f"{address(first)}:{address(last)}"
+    return text if first.sheet == here else f"{sheet_ref(first.sheet)}!{text}"
 
 
 class RowTemplates(SheetCells):

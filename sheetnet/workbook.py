@@ -15,6 +15,7 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,10 +61,13 @@ from sheetnet.trace import Run, Trace
 if TYPE_CHECKING:
     from xlsxwriter.chart import Chart
 
+    from sheetnet.exercise import Exercise
+
 MARK = "sheetnet"  # custom document property: this workbook was written by sheetnet
 NUMBER_FORMAT = "General"  # every digit that fits the column; scientific when small or large; never ###
 VALUE_WIDTH = 14
 NOTE_WIDTH = 38
+CHECK_WIDTH = 3.5  # an exercise's self-check column: ✓ or ✗
 ERROR_VALUE = "#NUM!"  # cached in place of a value that overflowed (inf and NaN are invalid XML)
 
 SECTION_COLOURS = {
@@ -119,12 +123,14 @@ def write_workbook(
     force: bool = False,
     layout: str = BLOCKS,
     progress: Progress | None = None,
+    exercise: Exercise | None = None,
 ) -> Path:
     """Write the workbook of a run to `path` atomically; return the path written.
 
     `source` is a finished `Trace`, or a `Run` to train here, after the output has been checked:
     the blocks layout trains it first, the rows layout while it writes, row by row, in constant
-    memory. `progress` is called once per step (`progress_steps`).
+    memory. `progress` is called once per step (`progress_steps`). With `exercise`, the
+    workbook is an exercise sheet of the run (blocks layout; see `sheetnet.exercise`).
     """
     path = Path(path)
     check_output(source.network, path, layout=layout, force=force)
@@ -138,7 +144,9 @@ def write_workbook(
         raise OutputError(f"cannot write in the folder {path.parent}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
-        if layout == ROWS:
+        if exercise is not None:
+            _write_exercise(_trained(source, progress), temporary, exercise, progress)
+        elif layout == ROWS:
             _write_rows(source, temporary, progress)
         else:
             _write(_trained(source, progress), temporary, progress)
@@ -263,6 +271,39 @@ def _write(trace: Trace, filename: str, progress: Progress | None) -> None:
         _write_plan(workbook, formats, layout, trace.values, plan)
         if progress is not None:
             progress()
+    workbook.close()
+
+
+def _write_exercise(trace: Trace, filename: str, exercise: Exercise, progress: Progress | None) -> None:
+    """An exercise: Setup, then the iteration sheets with their answer cells, then the key."""
+    from sheetnet.exercise import PROPERTY, ExerciseWriter
+
+    network = trace.network
+    layout = BlocksLayout(network, trace.setup, trace.iterations)
+    workbook = _new_workbook(filename, network)
+    workbook.set_custom_property(PROPERTY, f"{exercise.part}{'' if exercise.key else ', no key'}")
+    formats = _Formats(workbook)
+    writer = ExerciseWriter(trace, layout, exercise, formats)
+    setup = layout.setup
+    setup.rows[1] = replace(setup.rows[1], text=writer.setup_subtitle())
+    _write_plan(workbook, formats, layout, trace.values, setup)
+    _define_names(workbook, layout)
+    for plan in layout.iterations:
+        plan.rows[1] = replace(plan.rows[1], text=writer.iteration_subtitle(plan.rows[1].text))
+        sheet = _write_plan(workbook, formats, layout, trace.values, plan, stride=writer.stride, element=writer.element)
+        if exercise.key:
+            last = FIRST_VALUE_COL + plan.value_cols * writer.stride
+            sheet.conditional_format(
+                0,
+                FIRST_VALUE_COL,
+                len(plan.rows),
+                last,
+                {"type": "cell", "criteria": "==", "value": '"✓"', "format": formats.right},
+            )
+        if progress is not None:
+            progress()
+    if exercise.key:
+        writer.write_key(workbook, formats)
     workbook.close()
 
 
@@ -503,6 +544,14 @@ class _Formats:
             )
             for name, colour in SECTION_COLOURS.items()
         }
+        self.section_check = {  # an exercise's self-check column, headed ✓
+            name: add({"bold": True, "bg_color": colour, "bottom": 1, "bottom_color": "#7F7F7F", "align": "center"})
+            for name, colour in SECTION_COLOURS.items()
+        }
+        # an exercise's answer cell: a stronger yellow than Setup's inputs, black, boxed
+        self.answer = add({**number, "bg_color": "#FFE699", "border": 1, "border_color": "#7F6000"})
+        self.check = add({"align": "center", "bold": True, "font_color": "#C00000"})
+        self.right = add({"font_color": "#00803C"})  # conditional: ✓ in green (✗ stays red)
         self.row_index = add({"align": "right", "font_color": "#595959"})
         self.bands = {  # the rows layout's quantity headers: wrapped in their columns, never run together
             name: add(
@@ -532,24 +581,36 @@ class _Formats:
         return self.computed
 
 
+# Writes element `i` of a quantity at (row, col): the exercise sheets' answer and given cells.
+ElementWriter = Callable[[Worksheet, int, int, Quantity, int], None]
+
+
 def _write_plan(
     workbook: xlsxwriter.Workbook,
     formats: _Formats,
     layout: BlocksLayout | RowsLayout,
     values: Mapping[Key, float],
     plan: SheetPlan,
+    *,
+    stride: int = 1,
+    element: ElementWriter | None = None,
 ) -> Worksheet:
+    """A sheet of `plan`. `stride` 2 leaves a column after each value (an exercise's self-check
+    cells); `element`, if given, writes the iteration sheets' values instead of their formulas."""
     sheet = workbook.add_worksheet(plan.name)
     cells = layout.on(plan.name)
+    note_col = FIRST_VALUE_COL + plan.value_cols * stride
     labels = [row.quantity.label for row in plan.rows if row.quantity is not None]
     sheet.set_column(0, 0, max(14, min(44, 2 + max(map(len, labels), default=0))))
-    sheet.set_column(FIRST_VALUE_COL, plan.note_col - 1, VALUE_WIDTH)
-    sheet.set_column(plan.note_col, plan.note_col, NOTE_WIDTH)
+    sheet.set_column(FIRST_VALUE_COL, note_col - 1, VALUE_WIDTH)
+    for c in range(FIRST_VALUE_COL + 1, note_col, stride) if stride > 1 else ():
+        sheet.set_column(c, c, CHECK_WIDTH)
+    sheet.set_column(note_col, note_col, NOTE_WIDTH)
     sheet.freeze_panes(0, 1)
     sheet.hide_gridlines(2)
     for r, row in enumerate(plan.rows):
-        _write_row(sheet, formats, cells, values, plan, r, row)
-    _print_setup(sheet, last_row=len(plan.rows) - 1, last_col=plan.note_col)
+        _write_row(sheet, formats, cells, values, plan, r, row, note_col=note_col, stride=stride, element=element)
+    _print_setup(sheet, last_row=len(plan.rows) - 1, last_col=note_col)
     sheet.set_h_pagebreaks(_section_breaks(plan))
     return sheet
 
@@ -603,35 +664,41 @@ def _write_row(
     plan: SheetPlan,
     r: int,
     row: Row,
+    *,
+    note_col: int,
+    stride: int = 1,
+    element: ElementWriter | None = None,
 ) -> None:
     if row.kind == "title":
         sheet.write_string(r, 0, row.text, formats.title)
         sheet.set_row(r, 22)
     elif row.kind == "subtitle":  # wrapped across the sheet's columns: it does not widen the page
-        sheet.merge_range(r, 0, r, plan.note_col, row.text, formats.subtitle_wrapped)
-        sheet.set_row(r, 15 * max(1, math.ceil(len(row.text) / (VALUE_WIDTH * plan.note_col + NOTE_WIDTH + 14))))
+        sheet.merge_range(r, 0, r, note_col, row.text, formats.subtitle_wrapped)
+        sheet.set_row(r, 15 * max(1, math.ceil(len(row.text) / (VALUE_WIDTH * (note_col - 1) + NOTE_WIDTH + 14))))
     elif row.kind == "section":
         fmt = formats.sections[row.section]
         index = formats.section_index[row.section]
         sheet.write_string(r, 0, row.text, fmt)
         width = _section_width(plan, r)
-        for c in range(1, plan.note_col + 1):
-            j = c - FIRST_VALUE_COL
-            if 0 <= j < width:  # the element index of each column, as check and the terminal name it
+        for c in range(1, note_col + 1):
+            j, beside = divmod(c - FIRST_VALUE_COL, stride)
+            if 0 <= j < width and not beside:  # the element index of each column, as check and the terminal name it
                 sheet.write_string(r, c, f"[{j}]", index)
+            elif 0 <= j < width:
+                sheet.write_string(r, c, "✓", formats.section_check[row.section])
             else:
                 sheet.write_blank(r, c, None, fmt)
     elif row.kind == "info":
         sheet.write_string(r, 0, row.text, formats.label)
         sheet.write_number(r, FIRST_VALUE_COL, row.number, formats.integer)
-        sheet.write_string(r, plan.note_col, row.note, formats.note)
+        sheet.write_string(r, note_col, row.note, formats.note)
     elif row.kind == "quantity" and row.quantity is not None:
         q = row.quantity
         label_format = formats.result_label if formats.value(q) is formats.result else formats.label
         if row.matrix_row == 0:
             sheet.write_string(r, 0, q.label, label_format)
             if q.note:
-                sheet.write_string(r, plan.note_col, q.note, formats.note)
+                sheet.write_string(r, note_col, q.note, formats.note)
         else:  # a matrix's next rows: their row index (W2[1,0] is row [1,·], column [0]; row [0,·] is the label's)
             sheet.write_string(r, 0, f"[{row.matrix_row},·]", formats.row_index)
         fmt = formats.value(q)
@@ -639,12 +706,15 @@ def _write_row(
         for c in range(q.cols):
             i = start + c
             key = q.keys[i]
-            if q.exprs is None:
-                sheet.write_number(r, FIRST_VALUE_COL + c, values[key], fmt)
+            col = FIRST_VALUE_COL + c * stride
+            if element is not None:
+                element(sheet, r, col, q, i)
+            elif q.exprs is None:
+                sheet.write_number(r, col, values[key], fmt)
             else:
                 value = values[key]
                 cached = value if math.isfinite(value) else ERROR_VALUE
-                sheet.write_formula(r, FIRST_VALUE_COL + c, render(q.exprs[i], cells), fmt, cached)
+                sheet.write_formula(r, col, render(q.exprs[i], cells), fmt, cached)
 
 
 def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: BlocksLayout, trace: Trace) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Book, WorkbookError, column_letter
-from sheetnet.check.fit import Layout, eta_cell, fit_layout, learning_rate, table_sheets
+from sheetnet.check.fit import Layout, eta_cell, fit_layout, learning_rate, own_layout, table_sheets
 from sheetnet.check.grid import Grid, copied_from, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
 from sheetnet.check.spots import RunSpots, run_spots
@@ -257,7 +257,9 @@ def _table(
     # The layout is fitted on the run the sheet's numbers follow (its updates' η), and judged
     # against the run its η cell asks for.
     shape = _run_with(shapes, shaped, moved if moved is not None else eta)
-    layout = fit_layout(grid, shape, start, lambda lay: local_values(shape, lay, grid))
+    layout = own_layout(grid, shape, start) or fit_layout(
+        grid, shape, start, lambda lay: local_values(shape, lay, grid)
+    )
     elements = judge(run, layout, grid, tolerance)
     if _copies_another_sheet(elements):
         return None  # a sheet of `=Work!L10`: the table it copies is judged where it is

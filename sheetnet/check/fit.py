@@ -876,3 +876,40 @@ def _last_iteration(grid: Grid, run: RunSpots, layout: Layout) -> int:
         if held * 2 >= len(idents) and held:
             last = t
     return max(last, 0)
+
+
+def own_layout(grid: Grid, run: RunSpots, sheet: int) -> Layout | None:
+    """The layout of a workbook sheetnet wrote a sheet per iteration (a run's, or an exercise's with
+    a self-check column beside each value), read from where sheetnet puts each number, if the
+    labels of column A are where it puts them; None otherwise (a sheet rearranged by hand is fitted).
+
+    Fitting by value cannot tell apart elements that are equal, as in the notes' symmetric network,
+    where a slip in one of two equal gradients would be looked for in the other's cell."""
+    from sheetnet.layout import FIRST_VALUE_COL, BlocksLayout, iteration_sheet
+
+    trace = run.trace
+    if grid.sheets[sheet] != iteration_sheet(0):
+        return None
+    blocks = BlocksLayout(trace.network, trace.setup, trace.iterations[:1])
+    plan = blocks.iterations[0]
+    for r, row in enumerate(plan.rows):
+        if row.kind == "quantity" and row.quantity is not None and row.matrix_row == 0:
+            if grid.text((sheet, r + 1, 1)) != row.quantity.label:
+                return None
+    first_section = next(r for r, row in enumerate(plan.rows) if row.kind == "section")
+    stride = 2 if grid.text((sheet, first_section + 1, FIRST_VALUE_COL + 2)) == "✓" else 1
+    more = sheet + 1 < len(grid.sheets) and grid.sheets[sheet + 1] == iteration_sheet(1)
+    layout = Layout(sheet, (1, 0, 0) if more else None, last=len(run.iterations) - 1)
+    for spot in run.iterations[0]:
+        cell = blocks.cells.get(spot.key)
+        if cell is not None:
+            layout.bases[spot.ident] = (
+                sheet,
+                cell.row + 1,
+                FIRST_VALUE_COL + stride * (cell.col - FIRST_VALUE_COL) + 1,
+            )
+    r0, c0 = min(b[1] for b in layout.bases.values()), min(b[2] for b in layout.bases.values())
+    r1, c1 = max(b[1] for b in layout.bases.values()), max(b[2] for b in layout.bases.values())
+    layout.box = (r0, c0, r1, c1)
+    layout.last = _last_iteration(grid, run, layout)
+    return layout

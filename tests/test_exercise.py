@@ -1,0 +1,209 @@
+"""Exercise sheets (`sheetnet run --exercise`): answer cells left empty, ✓/✗ beside each, and a
+hidden key. A student is simulated: every answer typed rounded to 4 places, computed from the
+student's own earlier numbers, one of them a slip; LibreOffice recalculates the self-checks, and
+`sheetnet check` must reach the same verdict."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from openpyxl.utils import get_column_letter
+
+from sheetnet.cli import main
+from sheetnet.exercise import KEY_SHEET, Exercise, answer_cells, answer_count
+from sheetnet.graph import Key
+from sheetnet.layout import Cell
+from sheetnet.libreoffice import recalculate
+from sheetnet.net import BACKPROP, COMPUTED, FORWARD, PARAMETERS, UPDATE
+from sheetnet.spec import default_network, load_network
+from sheetnet.trace import Trace, run
+from sheetnet.workbook import write_workbook
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _student(trace: Trace, answers: set[Key], slip: Key | None = None, by: float = 0.1) -> dict[Key, float]:
+    """What a student types: each answer from their own earlier numbers, rounded to 4 places;
+    `slip` off by `by`. The engine's formulas (Expr.value) stand for the student's arithmetic."""
+    values = dict(trace.values)
+    for graph in trace.iterations:
+        for quantity in graph.quantities:
+            for key, expr in zip(quantity.keys, quantity.exprs or (), strict=True):
+                value = expr.value(values)
+                if key in answers:
+                    value = round(value + (by if key == slip else 0.0), 4)
+                values[key] = value
+    return values
+
+
+def _fill(exercise_path: Path, cells: dict, typed: dict[Key, float], out: Path) -> Path:
+    book = openpyxl.load_workbook(exercise_path)
+    for key, cell in cells.items():
+        book[cell.sheet].cell(cell.row + 1, cell.col + 1).value = typed[key]
+    book.save(out)
+    return out
+
+
+def _marks(path: Path, cells: dict) -> dict[Key, str | None]:
+    book = openpyxl.load_workbook(path, data_only=True)
+    return {key: book[c.sheet].cell(c.row + 1, c.col + 2).value for key, c in cells.items()}
+
+
+def _check(path: Path, *args: str) -> dict:
+    result = CliRunner().invoke(main, ["check", str(path), "--json", *args])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)
+
+
+def _a1(cell: Cell) -> str:
+    return f"'{cell.sheet}'!{get_column_letter(cell.col + 1)}{cell.row + 1}"
+
+
+def test_answer_cells_are_empty_and_given_cells_are_formulas(tmp_path: Path) -> None:
+    trace = run(default_network())
+    path = write_workbook(trace, tmp_path / "ex.xlsx", exercise=Exercise("backward"))
+    book = openpyxl.load_workbook(path)
+    cells = answer_cells(trace, Exercise("backward"))
+    assert len(cells) == answer_count(trace, "backward") > 0
+    for key, c in cells.items():
+        assert book[c.sheet].cell(c.row + 1, c.col + 1).value is None, key
+        assert book[c.sheet].cell(c.row + 1, c.col + 2).value.startswith(f"={KEY_SHEET}!"), key
+    # the forward pass is given: O1 of iteration 0 is a live formula of x and the parameters; Δ is an answer
+    sheet = book["Iteration 0"]
+    labels = {sheet.cell(r, 1).value: r for r in range(1, sheet.max_row + 1)}
+    o1 = sheet.cell(labels["O1 = x·W1ᵀ + B1"], 2).value
+    assert o1.startswith("=") and "B5" in o1
+    assert sheet.cell(labels["Δ = ∂L/∂ŷ = ŷ − y"], 2).value is None
+    # iteration 1 takes its parameters from the student's update: empty while that is
+    w1 = book["Iteration 1"].cell(5, 2).value
+    assert w1.startswith("=IF(") and "'Iteration 0'!" in w1
+    assert book[KEY_SHEET].sheet_state == "hidden"
+    assert book[KEY_SHEET].protection.sheet
+
+
+@pytest.mark.parametrize(
+    ("part", "sections"),
+    [
+        ("all", {FORWARD, "Loss", BACKPROP, UPDATE}),
+        ("backward", {"Loss", BACKPROP, UPDATE}),
+        ("update", {UPDATE}),
+    ],
+)
+def test_each_part_leaves_its_sections(part: str, sections: set[str]) -> None:
+    trace = run(default_network())
+    answers = set(answer_cells(trace, Exercise(part)))
+    left = {
+        q.section
+        for graph in trace.iterations
+        for q in graph.quantities
+        if q.role == COMPUTED and set(q.keys) <= answers
+    }
+    assert left == sections
+    given = {q.section for q in trace.iterations[0].quantities if not set(q.keys) & answers}
+    assert PARAMETERS in given
+
+
+def test_a_student_is_judged_by_the_self_checks_and_by_check(soffice: str, tmp_path: Path) -> None:
+    """The notes' network, every part of it an exercise: right answers all ✓; a slip in ∂L/∂W2 of
+    iteration 1, carried on by the student, is the only ✗, and `check` names the same cell."""
+    trace = run(default_network())
+    exercise = Exercise("all")
+    path = write_workbook(trace, tmp_path / "ex.xlsx", exercise=exercise)
+    cells = answer_cells(trace, exercise)
+    right = _fill(path, cells, _student(trace, set(cells)), tmp_path / "right.xlsx")
+    slip = next(k for k in cells if k.q == "∂L/∂W2" and k.t == 1 and k.i == 1)
+    wrong = _fill(path, cells, _student(trace, set(cells), slip), tmp_path / "wrong.xlsx")
+    half = openpyxl.load_workbook(path)
+    for key in list(cells)[:5]:
+        c = cells[key]
+        half[c.sheet].cell(c.row + 1, c.col + 1).value = round(trace.values[key], 4)
+    half.save(tmp_path / "half.xlsx")
+    out = recalculate([right, wrong, tmp_path / "half.xlsx"], tmp_path / "recalculated")
+
+    marks = _marks(out[0], cells)
+    assert set(marks.values()) == {"✓"}
+    marks = _marks(out[1], cells)
+    assert [k for k, m in marks.items() if m != "✓"] == [slip]
+    assert marks[slip] == "✗"
+    marks = _marks(out[2], cells)  # five typed, the rest empty: no mark where nothing is typed
+    assert [m for m in marks.values() if m] == ["✓"] * 5
+
+    report = _check(out[0])
+    assert report["verdict"] == "right", report["verdict"]
+    report = _check(out[1])
+    assert report["verdict"] != "right"
+    c = cells[slip]
+    assert report["first_mismatch"]["cell"].endswith(
+        f"'Iteration 1'!{openpyxl.utils.get_column_letter(c.col + 1)}{c.row + 1}"
+    )
+
+
+def test_several_samples_and_the_forward_pass_given(soffice: str, tmp_path: Path) -> None:
+    """XOR (four samples, sigmoid, the mean over the samples), the backward part: a slip in the
+    mean gradient is the only ✗."""
+    network = load_network(EXAMPLES / "xor.toml").with_overrides(iters=2)
+    trace = run(network)
+    exercise = Exercise("backward")
+    path = write_workbook(trace, tmp_path / "ex.xlsx", exercise=exercise)
+    cells = answer_cells(trace, exercise)
+    slip = next(k for k in cells if k.q == "∂L/∂B1" and k.s == -1 and k.t == 0)
+    wrong = _fill(path, cells, _student(trace, set(cells), slip, by=0.05), tmp_path / "wrong.xlsx")
+    (out,) = recalculate([wrong], tmp_path / "recalculated")
+    marks = _marks(out, cells)
+    assert [k for k, m in marks.items() if m != "✓"] == [slip]
+
+
+def test_no_key_is_graded_by_check(soffice: str, tmp_path: Path) -> None:
+    trace = run(default_network())
+    exercise = Exercise("update", key=False)
+    path = write_workbook(trace, tmp_path / "ex.xlsx", exercise=exercise)
+    book = openpyxl.load_workbook(path)
+    assert KEY_SHEET not in book.sheetnames
+    cells = answer_cells(trace, exercise)
+    texts = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [t for t in texts if "Key!" in t or "✓" in t]  # no self-check cells
+    given = book["Iteration 0"].cell(16, 2).value  # O1[0]: given as its number, there is no key to compute it
+    assert given == pytest.approx(trace.values[Key("O1", 0, 0, 0)])
+    slip = next(k for k in cells if k.q == "W2" and k.t == 0 and k.i == 2)
+    wrong = _fill(path, cells, _student(trace, set(cells), slip), tmp_path / "wrong.xlsx")
+    (out,) = recalculate([wrong], tmp_path / "recalculated")
+    report = _check(out)
+    c = cells[slip]
+    assert report["first_mismatch"]["cell"].endswith(
+        f"'Iteration 0'!{openpyxl.utils.get_column_letter(c.col + 1)}{c.row + 1}"
+    )
+
+
+def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # --out defaults to a path in the current folder
+    runner = CliRunner()
+    result = runner.invoke(main, ["run", "--exercise"])
+    assert result.exit_code == 0, result.output
+    assert "162 answer cells on 3 iteration sheets" in result.output
+    assert "1.5" not in result.output  # the answers are not printed
+    assert Path("workbooks/exercise.xlsx").is_file() and not Path("workbooks/sheetnet.xlsx").exists()
+    result = runner.invoke(main, ["run", "--no-key"])
+    assert result.exit_code == 2 and "--no-key goes with --exercise" in result.output
+    result = runner.invoke(main, ["run", "--exercise", "--layout", "rows"])
+    assert result.exit_code == 2 and "--layout rows" in result.output
+    Path("mine.xlsx").write_text("a student's own file")
+    result = runner.invoke(main, ["run", "--exercise", "backward", "--out", "mine.xlsx"])
+    assert result.exit_code == 2 and Path("mine.xlsx").read_text() == "a student's own file"
+    result = runner.invoke(main, ["run", "--exercise", "update", "--no-key", "--out", "graded.xlsx"])
+    assert result.exit_code == 0 and "sheetnet check" in result.output
+
+
+def test_key_values_are_the_run(tmp_path: Path) -> None:
+    """The key's value column caches the run's numbers (what Excel shows before recalculating)."""
+    trace = run(default_network())
+    path = write_workbook(trace, tmp_path / "ex.xlsx", exercise=Exercise())
+    key = openpyxl.load_workbook(path, data_only=True)[KEY_SHEET]
+    numbers = [key.cell(r, 3).value for r in range(4, key.max_row + 1)]
+    expected = [trace.values[k] for g in trace.iterations for q in g.quantities for k in q.keys]
+    assert len(numbers) == len(expected)
+    assert all(math.isclose(a, b) for a, b in zip(numbers, expected, strict=True))
