@@ -210,6 +210,9 @@ class ExerciseWriter:
         """The number used for an answer (and its copies); the given cells as the student sees them."""
         return self._key_cell(key, USED) if key in self.key_rows and self.roles.from_answer(key) else None
 
+    def checked(self, quantity: Quantity) -> bool:
+        return self.exercise.key and any(key in self.roles.answers for key in quantity.keys)
+
     def element(self, sheet: Worksheet, row: int, col: int, quantity: Quantity, i: int) -> None:
         """Write element `i` of `quantity` at (row, col) of an iteration sheet, and its self-check."""
         key = quantity.keys[i]

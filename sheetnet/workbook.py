@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -290,7 +290,7 @@ def _write_exercise(trace: Trace, filename: str, exercise: Exercise, progress: P
     _define_names(workbook, layout)
     for plan in layout.iterations:
         plan.rows[1] = replace(plan.rows[1], text=writer.iteration_subtitle(plan.rows[1].text))
-        sheet = _write_plan(workbook, formats, layout, trace.values, plan, stride=writer.stride, element=writer.element)
+        sheet = _write_plan(workbook, formats, layout, trace.values, plan, stride=writer.stride, element=writer)
         if exercise.key:
             last = FIRST_VALUE_COL + plan.value_cols * writer.stride
             sheet.conditional_format(
@@ -582,7 +582,14 @@ class _Formats:
 
 
 # Writes element `i` of a quantity at (row, col): the exercise sheets' answer and given cells.
-ElementWriter = Callable[[Worksheet, int, int, Quantity, int], None]
+class ElementWriter(Protocol):
+    """Writes the values of the iteration sheets of an exercise (`sheetnet.exercise.ExerciseWriter`)."""
+
+    def element(self, sheet: Worksheet, row: int, col: int, quantity: Quantity, i: int) -> None:
+        """Element `i` of `quantity` at (row, col), and its self-check beside it."""
+
+    def checked(self, quantity: Quantity) -> bool:
+        """True if the quantity has answers (and so self-checks)."""
 
 
 def _write_plan(
@@ -645,6 +652,16 @@ def _section_width(plan: SheetPlan, at: int) -> int:
     return width
 
 
+def _checked_section(plan: SheetPlan, at: int, writer: ElementWriter) -> bool:
+    """True if a quantity of the section starting at row `at` has self-checks."""
+    for row in plan.rows[at + 1 :]:
+        if row.kind == "section":
+            return False
+        if row.quantity is not None and writer.checked(row.quantity):
+            return True
+    return False
+
+
 def _section_breaks(plan: SheetPlan) -> list[int]:
     """Page breaks before the sections that would not fit on the rest of their page."""
     starts = [r for r, row in enumerate(plan.rows) if row.kind == "section"] + [len(plan.rows)]
@@ -684,7 +701,7 @@ def _write_row(
             j, beside = divmod(c - FIRST_VALUE_COL, stride)
             if 0 <= j < width and not beside:  # the element index of each column, as check and the terminal name it
                 sheet.write_string(r, c, f"[{j}]", index)
-            elif 0 <= j < width:
+            elif 0 <= j < width and element is not None and _checked_section(plan, r, element):
                 sheet.write_string(r, c, "✓", formats.section_check[row.section])
             else:
                 sheet.write_blank(r, c, None, fmt)
@@ -708,7 +725,7 @@ def _write_row(
             key = q.keys[i]
             col = FIRST_VALUE_COL + c * stride
             if element is not None:
-                element(sheet, r, col, q, i)
+                element.element(sheet, r, col, q, i)
             elif q.exprs is None:
                 sheet.write_number(r, col, values[key], fmt)
             else:

@@ -156,6 +156,7 @@ def test_several_samples_and_the_forward_pass_given(soffice: str, tmp_path: Path
     (out,) = recalculate([wrong], tmp_path / "recalculated")
     marks = _marks(out, cells)
     assert [k for k, m in marks.items() if m != "✓"] == [slip]
+    assert _check(out)["first_mismatch"]["cell"] == _a1(cells[slip])
 
 
 def test_no_key_is_graded_by_check(soffice: str, tmp_path: Path) -> None:

@@ -896,8 +896,11 @@ def own_layout(grid: Grid, run: RunSpots, sheet: int) -> Layout | None:
         if row.kind == "quantity" and row.quantity is not None and row.matrix_row == 0:
             if grid.text((sheet, r + 1, 1)) != row.quantity.label:
                 return None
-    first_section = next(r for r, row in enumerate(plan.rows) if row.kind == "section")
-    stride = 2 if grid.text((sheet, first_section + 1, FIRST_VALUE_COL + 2)) == "✓" else 1
+    sections = [r + 1 for r, row in enumerate(plan.rows) if row.kind == "section"]
+    # an exercise's self-check columns: ✓ heads them, and element [1] is two columns on
+    c = FIRST_VALUE_COL + 1  # column B (counted from 1)
+    interleaved = any(grid.text((sheet, r, c + 1)) == "✓" or grid.text((sheet, r, c + 2)) == "[1]" for r in sections)
+    stride = 2 if interleaved else 1
     more = sheet + 1 < len(grid.sheets) and grid.sheets[sheet + 1] == iteration_sheet(1)
     layout = Layout(sheet, (1, 0, 0) if more else None, last=len(run.iterations) - 1)
     for spot in run.iterations[0]:
