@@ -6,6 +6,7 @@ import contextlib
 import functools
 import json
 import math
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -111,7 +112,54 @@ def _positive_finite(ctx: click.Context, param: click.Parameter, value: float | 
     return value
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The `sheetnet` group: click's own errors (a bad option value, a missing argument) as one
+    line, like every other error, and the `--help` hint on a second."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `sheetnet` alone: its help
+            click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+            sys.exit(0)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "sheetnet"
+            click.echo(f"{where}: {_usage_message(exc)}", err=True)
+            click.echo(f"Try '{where} --help'.", err=True)
+            sys.exit(EXIT_TROUBLE)
+        except click.ClickException as exc:
+            click.echo(f"sheetnet: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("sheetnet: interrupted; no file was changed", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+_CLICK_WORDS = {
+    "is not a valid float": "is not a number",
+    "is not a valid integer": "is not a whole number",
+    "is not a valid range": "is not a number",
+}
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """`--lr: 'abc' is not a number` from click's `Invalid value for '--lr': 'abc' is not a valid float.`"""
+    if isinstance(exc, click.MissingParameter) or not exc.message:
+        return exc.format_message().rstrip(".")
+    message = exc.message.rstrip(".")
+    for said, meant in _CLICK_WORDS.items():
+        message = message.replace(said, meant)
+    message = re.sub(r"is not in the range x>=(\S+)", r"must be at least \1", message)
+    param = getattr(exc, "param", None)
+    if isinstance(exc, click.BadParameter) and param is not None:
+        name = param.opts[0] if param.opts and param.opts[0].startswith("-") else param.human_readable_name
+        return f"{name}: {message}"
+    return message
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sheetnet")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an internal error.")
 def main(debug: bool) -> None:
@@ -346,12 +394,11 @@ def init(path: Path, force: bool, source: Path | None, sheet: str | None, recalc
     """
     if sheet is not None and source is None:
         raise click.UsageError("--sheet needs --from WORKBOOK")
-    if path.is_dir():
-        raise SheetnetError(f"{path} is a folder; give a file name such as {path / 'network.toml'}")
+    from sheetnet.workbook import check_target
+
     if source is not None and path.exists() and source.exists() and path.resolve() == source.resolve():
         raise SheetnetError(f"{path} is the workbook read from; give the network file another name (not even --force)")
-    if path.exists() and not force:
-        raise SheetnetError(f"{path} exists; not replacing it (choose another PATH, or add --force)")
+    check_target(path, force, what="network file")
     if source is None:
         from sheetnet.spec import DEFAULT_TOML
 
@@ -587,10 +634,12 @@ def _check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json:
 
 
 def _check_csv_target(path: Path, force: bool) -> None:
-    if path.is_dir():
-        raise SheetnetError(f"--csv {path} is a folder; give a file name such as {path / 'grades.csv'}")
-    if path.exists() and not force:
-        raise SheetnetError(f"--csv {path} exists; not replacing it (choose another name, or add --force)")
+    from sheetnet.workbook import check_target
+
+    try:
+        check_target(path, force, what="CSV file")
+    except SheetnetError as exc:
+        raise SheetnetError(f"--csv {exc}") from None
 
 
 def _check_many(paths: list[Path], options: Any, *, jobs: int | None, as_json: bool, csv_path: Path | None) -> None:
@@ -635,15 +684,17 @@ def _write_text(path: Path, text: str) -> None:
     import os
     import tempfile
 
+    from sheetnet.workbook import chmod_like_new_file
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, temporary = tempfile.mkstemp(
+            prefix=".sheetnet-", suffix=".tmp", dir=path.parent
+        )  # short: see write_workbook
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
                 out.write(text)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)
+            chmod_like_new_file(temporary)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

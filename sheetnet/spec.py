@@ -6,11 +6,13 @@ import difflib
 import math
 import random
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
+from sheetnet import limits
 from sheetnet.errors import NetworkFileError
 
 Vector = tuple[float, ...]
@@ -136,20 +138,37 @@ def default_network() -> Network:
 
 
 def load_network(path: str | Path) -> Network:
-    """Read and validate a network file."""
+    """Read and validate a network file: a regular file of at most `limits.NETWORK_FILE_BYTES`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        info = path.stat()
     except FileNotFoundError:
         raise NetworkFileError("no such file", path=str(path)) from None
-    except IsADirectoryError:
-        raise NetworkFileError("is a directory, not a network file", path=str(path)) from None
+    except OSError as exc:
+        raise NetworkFileError(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise NetworkFileError("is a directory, not a network file", path=str(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise NetworkFileError(
+            "is not a regular file (a device, a pipe or a socket): not a network file", path=str(path)
+        )
+    if info.st_size > limits.NETWORK_FILE_BYTES:
+        raise NetworkFileError(
+            f"{info.st_size:,} bytes; a network file may have at most {limits.NETWORK_FILE_BYTES:,} (refused)",
+            path=str(path),
+        )
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limits.NETWORK_FILE_BYTES + 1)  # it may have grown since
+        if len(data) > limits.NETWORK_FILE_BYTES:
+            raise NetworkFileError(f"more than {limits.NETWORK_FILE_BYTES:,} bytes (refused)", path=str(path))
+        text = data.decode("utf-8")
     except PermissionError:
         raise NetworkFileError("permission denied", path=str(path)) from None
     except UnicodeDecodeError:
         raise NetworkFileError("not a text file (expected UTF-8 TOML)", path=str(path)) from None
     except OSError as exc:
-        raise NetworkFileError(f"cannot read: {exc.strerror}", path=str(path)) from None
+        raise NetworkFileError(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
     return parse_network(text, source=str(path))
 
 
@@ -160,6 +179,8 @@ def parse_network(text: str, *, source: str) -> Network:
     except tomllib.TOMLDecodeError as exc:
         message, line = _split_toml_error(str(exc))
         raise NetworkFileError(f"not valid TOML: {message}", path=source, line=line) from None
+    except RecursionError:
+        raise NetworkFileError("not a network file: arrays or tables nested too deeply to read", path=source) from None
     return _Validator(text, source).network(data)
 
 
@@ -268,6 +289,7 @@ class _Validator:
             if key != "eps" and not 0 <= value < 1:
                 self.fail(key, f"expected a number in [0, 1), got {value}")
             tuning[key] = value
+        self.check_size(data, layers, activation, output_activation, loss, optimizer, train_biases)
         weights, biases = self.init(data, layers)
         samples = self.samples(data, layers)
         self.check_targets(samples, output_activation, loss)
@@ -285,6 +307,41 @@ class _Validator:
             optimizer=optimizer,
             **tuning,
         )
+
+    def check_size(
+        self,
+        data: dict[str, Any],
+        layers: tuple[int, ...],
+        activation: str,
+        output_activation: str,
+        loss: str,
+        optimizer: str,
+        train_biases: bool,
+    ) -> None:
+        """Refuse, before a weight is made, a network of which not one iteration fits in a workbook,
+        or more samples than sheetnet takes."""
+        from sheetnet.net import iteration_size
+
+        raw = data.get("samples")
+        count = len(raw) if isinstance(raw, list) else 1
+        if count > limits.SAMPLES:
+            self.fail("samples", f"{count:,} samples; sheetnet takes at most {limits.SAMPLES:,}")
+        size = iteration_size(
+            layers,
+            count,
+            activation=activation,
+            output_activation=output_activation,
+            loss=loss,
+            optimizer=optimizer,
+            train_biases=train_biases,
+        )
+        if size > limits.WORKBOOK_CELLS:
+            fewer = "fewer neurons" + (" or fewer samples" if count > 1 else "")
+            self.fail(
+                "layers",
+                f"one iteration of this network holds {size:,} numbers, a cell each; a workbook of sheetnet's "
+                f"holds at most {limits.WORKBOOK_CELLS:,}: use {fewer}",
+            )
 
     def check_targets(self, samples: tuple[Sample, ...], output_activation: str, loss: str) -> None:
         """Cross-entropy targets must be probabilities (and sum to 1 with softmax)."""

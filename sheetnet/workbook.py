@@ -12,6 +12,7 @@ import gc
 import itertools
 import math
 import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -24,7 +25,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from sheetnet import __version__
+from sheetnet import __version__, limits
 from sheetnet.errors import OutputError, SheetnetError
 from sheetnet.graph import Key, render
 from sheetnet.layout import (
@@ -53,6 +54,7 @@ from sheetnet.net import (
     IterationGraph,
     Quantity,
     build_iteration,
+    network_iteration_size,
     setup_quantities,
 )
 from sheetnet.spec import Network
@@ -131,15 +133,18 @@ def write_workbook(
     the blocks layout trains it first, the rows layout while it writes, row by row, in constant
     memory. `progress` is called once per step (`progress_steps`). With `exercise`, the
     workbook is an exercise sheet of the run (blocks layout; see `sheetnet.exercise`).
+
+    The file at `path` is checked again just before the workbook takes its place: one that
+    appeared or changed meanwhile is not replaced (without `force`); the workbook is kept beside it.
     """
     path = Path(path)
-    check_output(source.network, path, layout=layout, force=force)
+    before = check_output(source.network, path, layout=layout, force=force)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=f".~{path.stem}-", suffix=".xlsx", dir=path.parent)
+    try:  # a short name of its own: the user's may already be as long as the system allows
+        fd, temporary = tempfile.mkstemp(prefix=".sheetnet-", suffix=".xlsx", dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot write in the folder {path.parent}: {exc.strerror or exc}") from None
     os.close(fd)
@@ -150,8 +155,8 @@ def write_workbook(
             _write_rows(source, temporary, progress)
         else:
             _write(_trained(source, progress), temporary, progress)
-        _chmod_like_new_file(temporary)
-        os.replace(temporary, path)
+        chmod_like_new_file(temporary)
+        _put_in_place(temporary, path, before, force)
     except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(exc, OSError):
@@ -160,75 +165,185 @@ def write_workbook(
     return path
 
 
-def written_by_sheetnet(path: Path) -> bool:
-    """True if `path` is a workbook carrying sheetnet's document property."""
+def _identity(info: os.stat_result | None) -> tuple[int, ...] | None:
+    return None if info is None else (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _put_in_place(temporary: str, path: Path, before: os.stat_result | None, force: bool) -> None:
+    """Move the finished workbook to `path`, unless a file appeared there, or the one there changed,
+    since the run began: then keep it beside that file and say where (exit 2)."""
+    if force:
+        os.replace(temporary, path)
+        return
+    if before is None:  # nothing was there: link, which never replaces what appeared meanwhile
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            _keep_aside(temporary, path, "appeared while sheetnet was running")
+        except OSError:  # a file system without hard links
+            if os.path.lexists(path):
+                _keep_aside(temporary, path, "appeared while sheetnet was running")
+            os.replace(temporary, path)
+        else:
+            os.unlink(temporary)
+        return
     try:
+        now = os.lstat(path)
+    except FileNotFoundError:
+        now = None
+    if _identity(now) != _identity(before):
+        _keep_aside(
+            temporary, path, "changed while sheetnet was running" if now else "was removed while sheetnet was running"
+        )
+    os.replace(temporary, path)
+
+
+def _keep_aside(temporary: str, path: Path, what: str) -> None:
+    """Keep the finished workbook under a new name beside `path`, and refuse (OutputError)."""
+    for n in range(1, 100):
+        name = f"{path.stem} (sheetnet {n}).xlsx"
+        if len(name.encode()) > 255:
+            name = f"sheetnet {n}.xlsx"
+        aside = path.with_name(name)
+        try:
+            os.link(temporary, aside)
+        except FileExistsError:
+            continue
+        except OSError:
+            if os.path.lexists(aside):
+                continue
+            os.replace(temporary, aside)
+        else:
+            os.unlink(temporary)
+        raise OutputError(f"{path} {what}; not replacing it: the workbook is in {aside}")
+    raise OutputError(f"{path} {what}; not replacing it, and no free name beside it to keep the workbook")
+
+
+def written_by_sheetnet(path: Path) -> bool:
+    """True if `path` is a regular file, a workbook carrying sheetnet's document property."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False  # a device, a pipe, a link: never opened as a zip (it could be endless)
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo("docProps/custom.xml")
             if info.file_size > 1_000_000:
                 return False
             return f'name="{MARK}"' in archive.read(info).decode("utf-8", "replace")
-    except (OSError, KeyError, zipfile.BadZipFile):
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, EOFError):
         return False
 
 
-def _check_target(path: Path, force: bool) -> None:
-    if path.is_dir():
-        raise OutputError(f"{path} is a folder; give a file name such as {path / 'sheetnet.xlsx'}")
-    if path.exists() and not force and not written_by_sheetnet(path):
+def check_target(path: Path, force: bool, *, what: str = "workbook") -> os.stat_result | None:
+    """Refuse an output sheetnet may not replace; return what is there now (None: nothing).
+
+    Only a regular file, or nothing, can become an output: a folder, a device, a pipe are refused
+    before anything opens them. A symbolic link, dangling or not, and a file sheetnet did not write
+    are replaced only with `force`."""
+    try:
+        info = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):  # nothing there (creating its folder will say why not)
+        return None
+    except OSError as exc:
+        raise OutputError(f"cannot use {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise OutputError(f"{path} is a folder; give a file name such as {path / f'sheetnet.{_EXTENSION[what]}'}")
+    if stat.S_ISLNK(info.st_mode):
+        if not force:
+            raise OutputError(
+                f"{path} is a symbolic link; not replacing it (choose another name, or add --force to "
+                f"replace the link, not what it points to, with the {what})"
+            )
+        return info
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputError(f"{path} is not a regular file (a device, a pipe or a socket); the {what} cannot go there")
+    if force:
+        return info
+    if what != "workbook":
+        raise OutputError(f"{path} exists; not replacing it (choose another name, or add --force)")
+    if not written_by_sheetnet(path):
         raise OutputError(
             f"{path} exists and was not written by sheetnet; not replacing it "
             "(choose another --out, or add --force to replace it)"
         )
+    return info
 
 
-def _chmod_like_new_file(path: str) -> None:
+_EXTENSION = {"workbook": "xlsx", "network file": "toml", "CSV file": "csv", "solution": "md"}
+
+
+def chmod_like_new_file(path: str) -> None:
     """mkstemp makes files private (0600); give the workbook the usual permissions instead."""
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(path, 0o666 & ~umask)
 
 
-def check_output(network: Network, path: str | Path, *, layout: str, force: bool) -> None:
-    """Everything that can be known wrong before a run: Excel's limits, and the file at `path`."""
+def check_output(network: Network, path: str | Path, *, layout: str, force: bool) -> os.stat_result | None:
+    """Everything that can be known wrong before a run: its size, Excel's limits, the name and
+    the file at `path`. Returns what is at `path` now (None: nothing)."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; give a file name such as {path / 'sheetnet.xlsx'}")
+    if path.suffix.lower() != ".xlsx":
+        better = path.with_name(path.stem + ".xlsx") if path.suffix else path.with_name(path.name + ".xlsx")
+        raise OutputError(f"{path}: a workbook's name ends in .xlsx (it is an Excel workbook): use {better}")
     check_fits(network, layout)
-    _check_target(Path(path), force)
+    return check_target(path, force)
 
 
 def check_fits(network: Network, layout: str) -> None:
-    """Refuse, before anything is written, a run that does not fit in Excel's limits."""
+    """Refuse, before anything is built, a run that does not fit: the cells of the whole run (from
+    the network's shape, in microseconds), then Excel's rows, columns and formula length."""
+    per_iteration = network_iteration_size(network)
+    total = per_iteration * network.iters
+    several = len(network.samples) > 1
+    if total > limits.WORKBOOK_CELLS:
+        fit = limits.WORKBOOK_CELLS // per_iteration
+        raise LimitError(
+            f"{network.iters:,} iterations of this network are {total:,} numbers, a cell each "
+            f"({per_iteration:,} an iteration); a workbook of sheetnet's holds at most {limits.WORKBOOK_CELLS:,}: "
+            + (f"use --iters {fit} or fewer" if fit else "use fewer neurons" + (" or fewer samples" if several else ""))
+        )
+    if layout == BLOCKS and network.iters > limits.BLOCK_SHEETS:
+        raise LimitError(
+            f"the blocks layout writes a sheet per iteration, at most {limits.BLOCK_SHEETS:,}; "
+            f"{network.iters:,} iterations: use --layout rows (a row each)"
+        )
     setup = setup_quantities(network)
     first = build_iteration(network, 0)  # every iteration's formulas are as long as the first's
     if layout == ROWS:
-        rows = RowsLayout(network, setup, first)
-        needed = rows.row(network.iters) + 1
-        if needed > MAX_ROWS:
-            raise LimitError(
-                f"{network.iters:,} iterations need {needed:,} rows on the {TRAINING} sheet; Excel allows "
-                f"{MAX_ROWS:,}: use at most {MAX_ROWS - rows.row(0) - 1:,} iterations"
-            )
+        rows = RowsLayout(network, setup, first)  # its rows: WORKBOOK_CELLS keeps them far below Excel's
         if rows.width > MAX_COLS:
+            blocks = network.iters <= limits.BLOCK_SHEETS  # a sheet per iteration: no row is that wide
             raise LimitError(
                 f"one iteration of this network has {rows.width - 1:,} numbers, one column each in the rows layout; "
-                f"Excel allows {MAX_COLS:,} columns: use --layout blocks, fewer samples or a smaller network"
+                f"Excel allows {MAX_COLS:,} columns: use "
+                + ("--layout blocks, " if blocks else "")
+                + ("fewer samples or " if several else "")
+                + "a smaller network"
             )
         cells = rows.on(TRAINING)
     else:
-        blocks = BlocksLayout(network, setup, [first])
-        for plan in [blocks.setup, *blocks.iterations]:
+        blocks_layout = BlocksLayout(network, setup, [first])
+        for plan in [blocks_layout.setup, *blocks_layout.iterations]:
             if len(plan.rows) > MAX_ROWS or plan.note_col + 1 > MAX_COLS:
                 raise LimitError(
                     f"the sheet {plan.name} would need {len(plan.rows):,} rows and {plan.note_col + 1:,} columns; "
-                    f"Excel allows {MAX_ROWS:,} × {MAX_COLS:,}: use --layout rows or a smaller network"
+                    f"Excel allows {MAX_ROWS:,} × {MAX_COLS:,}: use a smaller network"
                 )
-        cells = blocks.on(iteration_sheet(0))
+        cells = blocks_layout.on(iteration_sheet(0))
     for quantity in first.quantities:
         for i, expr in enumerate(quantity.exprs or ()):
             length = len(render(expr, cells))
             if length > MAX_FORMULA:
+                cause = (
+                    "use fewer samples (the mean over the samples lists each of them)"
+                    if quantity.section == MEAN
+                    else "use fewer neurons in the layer it sums over"
+                )
                 raise LimitError(
                     f"the formula of {quantity.element_name(i)} would be {length:,} characters long; Excel "
-                    f"allows {MAX_FORMULA:,}: use fewer samples (the mean over the samples lists each of them)"
+                    f"allows {MAX_FORMULA:,}: {cause}"
                 )
 
 

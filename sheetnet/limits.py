@@ -1,0 +1,21 @@
+"""What sheetnet will read and write, in numbers: no input may make it eat the machine or hang.
+
+Each limit is checked before the work it bounds, from sizes known up front (a file's size, a
+network's shape, the count of elements in a workbook's parts), never by running out of time or
+memory first. The README lists them.
+"""
+
+from __future__ import annotations
+
+# Network files
+NETWORK_FILE_BYTES = 2 * 2**20  # a network file of 2 MiB parses in about a second
+SAMPLES = 10_000
+
+# Workbooks sheetnet writes
+WORKBOOK_CELLS = 250_000  # the numbers of a run (an iteration's × the iterations): written in seconds
+BLOCK_SHEETS = 998  # iteration sheets of the blocks layout: with Setup and Summary, the sheets check reads
+
+# Workbooks sheetnet reads (check, diff, init --from)
+READ_CELLS = 500_000  # cells of all sheets, each counted once
+READ_STRINGS = 1_000_000  # entries of the shared-strings part
+READ_STYLES = 64_000  # cell formats: Excel's own limit
