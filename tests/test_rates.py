@@ -282,7 +282,7 @@ def test_the_network_read_from_it_is_each_sheet_s(rates_workbook: Path) -> None:
     assert read_network(book, sheet="η = 2").network() == _networks()[2]
 
 
-def test_check_judges_each_sheet_with_its_own_rate(rates_workbook: Path) -> None:
+def test_check_judges_each_sheet_with_its_own_rate(rates_workbook: Path, tmp_path: Path) -> None:
     result, reading, line = judge(rates_workbook, Options())
     assert reading is not None and "η = 0.1" in line
     assert [(t.sheet, t.eta, t.eta_cell, t.verdict) for t in result.tables] == [
@@ -292,6 +292,15 @@ def test_check_judges_each_sheet_with_its_own_rate(rates_workbook: Path) -> None
     # against the network file, every rate of --lr must have its table
     config = Options(config=MAZUR, iters=ITERS, lr=RATES)
     assert judge(rates_workbook, config)[0].exit_code == 0
+    listed = tmp_path / "rates.toml"
+    listed.write_text(MAZUR.read_text(encoding="utf-8").replace("lr = 0.5", "lr = [2, 0.1, 0.5]"), encoding="utf-8")
+    in_file, _, _ = judge(rates_workbook, Options(config=listed, iters=ITERS))
+    assert in_file.exit_code == 0 and [t.eta for t in in_file.tables] == [2.0, 0.1, 0.5]  # in the file's order
+    more = listed.read_text(encoding="utf-8").replace("lr = [2, 0.1, 0.5]", "lr = [2, 0.1, 0.5, 1]")
+    listed.write_text(more, encoding="utf-8")
+    assert judge(rates_workbook, Options(config=listed, iters=ITERS))[0].message.startswith(
+        "no table trains with η = 1 ("
+    )
     missing, _, _ = judge(rates_workbook, Options(config=MAZUR, iters=ITERS, lr=(0.1, 0.3)))
     assert missing.exit_code == 1
     assert missing.message.startswith("no table trains with η = 0.3 (η = 0.1: η = 0.1, η = 0.5: η = 0.5")
