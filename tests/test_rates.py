@@ -196,8 +196,11 @@ def test_run_with_several_rates_prints_the_comparison_and_a_curve_each(tmp_path:
 
 
 def test_json_of_several_rates_is_each_run_and_the_comparison(tmp_path: Path) -> None:
-    code, text, err = _cli(["run", "--config", str(MAZUR), "--lr", "0.5,2", "--iters", "4", "--json"])
-    assert code == 0 and err.startswith("Workbook written to")
+    out = tmp_path / "rates.xlsx"
+    code, text, err = _cli(
+        ["run", "--config", str(MAZUR), "--lr", "0.5,2", "--iters", "4", "--json", "--out", str(out)]
+    )
+    assert code == 0 and err == f"Workbook written to {out}\n"
     data = json.loads(text)
     assert list(data) == ["runs", "comparison"]
     for run_json, lr in zip(data["runs"], (0.5, 2.0), strict=True):
