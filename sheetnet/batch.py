@@ -41,7 +41,7 @@ class Options:
 
     config: Path | None = None
     iters: int | None = None
-    lr: float | None = None
+    lr: tuple[float, ...] | None = None  # --lr: the η every one of which a table must train
     rtol: float | None = None
     atol: float | None = None
     sheet: str | None = None
@@ -96,17 +96,18 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
     require_cached_values(book)
     tolerance = Tolerance(rtol=options.rtol, atol=options.atol)
     if options.config is not None:
-        from sheetnet.spec import load_network
+        from sheetnet.spec import load_networks, with_overrides
 
-        network = load_network(options.config).with_overrides(iters=options.iters, lr=options.lr)
+        networks = with_overrides(load_networks(options.config), iters=options.iters, lrs=options.lr)
+        network, rates = networks[0], [n.lr for n in networks]
         follows = starting_numbers_read(book, network, options.sheet)
-        result = check_book(book, network, tolerance, sheet=options.sheet, follows=follows)
+        result = check_book(book, network, tolerance, sheet=options.sheet, follows=follows, rates=rates)
         return result, None, f"network: {options.config}"
     network, reading, line = network_of(book, options)
     unchanged = options.iters is None and options.lr is None and options.rtol is None and options.atol is None
     if reading is not None and reading.result is not None and unchanged and options.sheet is None:
         return reading.result, reading, line
-    return check_book(book, network, tolerance, sheet=options.sheet), reading, line
+    return check_book(book, network, tolerance, sheet=options.sheet, rates=options.lr), reading, line
 
 
 def starting_numbers_read(book: Any, network: Any, sheet: str | None) -> Any:
@@ -157,11 +158,12 @@ def network_of(book: Any, options: Options) -> tuple[Any, Any, str]:
             if not reading.total
             else ""
         )
+    lr = options.lr[0] if options.lr else None
     if reading is not None and not why:
-        network = reading.network().with_overrides(iters=options.iters, lr=options.lr)
+        network = reading.network().with_overrides(iters=options.iters, lr=lr)
         line = f"network read from the workbook: {reading.summary()}; `sheetnet init --from {book.path}` writes it out"
         return network, reading, line
-    network = default_network().with_overrides(iters=options.iters, lr=options.lr)
+    network = default_network().with_overrides(iters=options.iters, lr=lr)
     return network, None, f"the notes' {network.shape_text} network (none read from the workbook: {why})"
 
 

@@ -106,10 +106,26 @@ def _progress(*, enabled: bool, total: int) -> Iterator[Callable[[], None]]:
 PROGRESS_FROM = 20  # steps: shorter runs finish before a bar would be seen
 
 
-def _positive_finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
-    if value is not None and (not math.isfinite(value) or value <= 0):
-        raise click.BadParameter(f"must be a finite number greater than 0, got {value}")
-    return value
+class _LearningRates(click.ParamType):
+    """η, or several separated by commas (`0.1,0.5,1`): each a finite number greater than 0, none twice."""
+
+    name = "η[,η…]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[float, ...]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            rates = tuple(float(part) for part in str(value).split(","))
+        except ValueError:
+            what = "a number" if "," not in str(value) else "a list of numbers"
+            self.fail(f"{value!r} is not {what} (give η, or several separated by commas: 0.1,0.5,1)", param, ctx)
+        for lr in rates:
+            if not math.isfinite(lr) or lr <= 0:
+                self.fail(f"must be a finite number greater than 0, got {lr}", param, ctx)
+        for i, lr in enumerate(rates):
+            if lr in rates[:i]:
+                self.fail(f"{value!r} gives {lr:g} twice", param, ctx)
+        return rates
 
 
 class _Commands(click.Group):
@@ -178,7 +194,13 @@ def _network_options(config_help: str) -> Callable[[Callable[..., Any]], Any]:
     options = [
         click.option("--config", "config", type=click.Path(path_type=Path), help=config_help),
         click.option("--iters", type=click.IntRange(min=1), help="Number of iterations (overrides the file)."),
-        click.option("--lr", type=float, callback=_positive_finite, help="Learning rate η (overrides the file)."),
+        click.option(
+            "--lr",
+            type=_LearningRates(),
+            metavar="η[,η…]",
+            help="Learning rate η, or several separated by commas (0.1,0.5,1): run trains once per η, check wants "
+            "a table for each (overrides the file).",
+        ),
     ]
 
     def apply(command: Callable[..., Any]) -> Any:
@@ -189,12 +211,13 @@ def _network_options(config_help: str) -> Callable[[Callable[..., Any]], Any]:
     return apply
 
 
-def _network(config: Path | None, iters: int | None, lr: float | None) -> Network:
-    """The network of --config (the notes' network without it), with --iters and --lr applied."""
-    from sheetnet.spec import default_network, load_network
+def _networks(config: Path | None, iters: int | None, lrs: tuple[float, ...] | None) -> tuple[Network, ...]:
+    """The networks of --config (the notes' network without it), one per η of the file or of
+    --lr, with --iters applied."""
+    from sheetnet.spec import default_network, load_networks, with_overrides
 
-    network = load_network(config) if config is not None else default_network()
-    return network.with_overrides(iters=iters, lr=lr)
+    networks = load_networks(config) if config is not None else (default_network(),)
+    return with_overrides(networks, iters=iters, lrs=lrs)
 
 
 _recalc_option = click.option(
@@ -252,7 +275,7 @@ _recalc_option = click.option(
 def run(
     config: Path | None,
     iters: int | None,
-    lr: float | None,
+    lr: tuple[float, ...] | None,
     out: Path | None,
     as_json: bool,
     quiet: bool,
@@ -277,6 +300,7 @@ def run(
       sheetnet run --config network.toml --out homework.xlsx
       sheetnet run --config examples/xor.toml --iters 5000     # rows layout, progress bar
       sheetnet run --json | jq '.iterations[-1].loss'
+      sheetnet run --config examples/mazur-2-2-2.toml --lr 0.1,0.5,1,2 --iters 50   # compare η
       sheetnet run --exercise backward --out exercise.xlsx
     """
     from sheetnet.trace import Run
@@ -286,10 +310,12 @@ def run(
         raise SheetnetError("--no-key goes with --exercise (it leaves the key out of an exercise sheet)")
     if exercise is not None and layout not in (None, BLOCKS):
         raise SheetnetError("--exercise writes a sheet per iteration (blocks): leave out --layout rows")
-    network = _network(config, iters, lr)
+    networks = _networks(config, iters, lr)
     if exercise is not None:
+        if len(networks) > 1:
+            raise SheetnetError("--exercise takes one η: an exercise sheet is one run")
         _run_exercise(
-            network,
+            networks[0],
             exercise,
             key=not no_key,
             out=out or DEFAULT_EXERCISE_OUT,
@@ -299,6 +325,15 @@ def run(
         )
         return
     out = out or DEFAULT_OUT
+    if len(networks) > 1:
+        if all_iterations:
+            raise SheetnetError(
+                "--all-iterations prints the tables of one run; with several η the terminal compares their "
+                "losses (give one η to see its tables)"
+            )
+        _run_rates(networks, out, as_json=as_json, quiet=quiet, digits=digits, force=force, layout=layout)
+        return
+    (network,) = networks
     layout = layout or default_layout(network)
     n = network.iters
     show_all = all_iterations or n <= SHOW_ALL_UP_TO
@@ -359,6 +394,56 @@ def _run_exercise(
         click.echo("Beside each answer a self-check shows ✓ or ✗; the key is the sheet Key: hidden, not secret.")
     else:
         click.echo("No key in the workbook: grade a filled copy with `sheetnet check FILLED.xlsx`.")
+
+
+def _run_rates(
+    networks: tuple[Network, ...],
+    out: Path,
+    *,
+    as_json: bool,
+    quiet: bool,
+    digits: int,
+    force: bool,
+    layout: str | None,
+) -> None:
+    """`run` with several η: the same network trained once per η into one workbook (a rows sheet
+    per η and a Summary comparing them); the terminal prints the comparison, not every table."""
+    from sheetnet.trace import Run, compared_json
+    from sheetnet.workbook import BLOCKS, write_rates_workbook
+
+    if layout == BLOCKS:
+        raise SheetnetError(
+            "--layout blocks writes a sheet per iteration; several η are written in the rows layout, "
+            "a sheet per η: leave out --layout blocks, or give one η"
+        )
+    # the workbook is written as each η trains; the terminal needs only the losses (--json, every value)
+    trainings = [Run(n) if as_json else Run(n, keep=lambda t: False) for n in networks]
+    with _progress(enabled=not (quiet or as_json), total=sum(n.iters for n in networks)) as advance:
+        written = write_rates_workbook(trainings, out, force=force, progress=advance)
+    traces = [t.trace() for t in trainings]
+    if as_json:
+        click.echo(json.dumps(compared_json(traces), ensure_ascii=False, allow_nan=False))
+        if not quiet:
+            click.echo(f"Workbook written to {written}", err=True)
+    elif quiet:
+        click.echo(str(written))
+    else:
+        from rich.console import Console
+
+        from sheetnet.render import print_rates
+
+        console = Console(highlight=False)
+        print_rates(console, traces, digits)
+        console.print(f"Workbook written to [bold]{written}[/bold]")
+    for trace in traces:
+        overflow = trace.first_non_finite()
+        if overflow is not None:
+            t, name = overflow
+            click.echo(
+                f"sheetnet: warning: η = {trace.network.lr:g}: {name} stopped being a finite number in iteration {t}; "
+                "such cells show #NUM! in the workbook",
+                err=True,
+            )
 
 
 @main.command()
@@ -556,7 +641,7 @@ def check(
     workbooks: tuple[Path, ...],
     config: Path | None,
     iters: int | None,
-    lr: float | None,
+    lr: tuple[float, ...] | None,
     rtol: float | None,
     atol: float | None,
     sheet: str | None,
@@ -600,7 +685,7 @@ def check(
 
     options = Options(config=config, iters=iters, lr=lr, rtol=rtol, atol=atol, sheet=sheet, recalc=recalc)
     if config is not None:
-        _network(config, iters, lr)  # a bad network file stops everything, before any workbook is read
+        _networks(config, iters, lr)  # a bad network file stops everything, before any workbook is read
     paths = collect(workbooks)
     if csv_path is not None:
         _check_csv_target(csv_path, force)

@@ -22,6 +22,7 @@ A reading is only offered if the run it defines is found in the workbook (`confi
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import math
@@ -39,6 +40,7 @@ from sheetnet.spec import Network, parse_network
 Pos = tuple[int, int, int]
 
 PROPERTY = "sheetnet network"  # document property of a workbook sheetnet wrote: the network's kind
+RATE_SHEETS = "lr_sheets"  # in it: a run of several η, a sheet each (η = 0.1, …) holding its own η
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")  # the order a tie is settled in
 OUTPUT_PREFERENCE = ("sigmoid", "tanh", "linear", "relu", "leaky_relu")  # positive outputs: ReLU or none
 LEAKY_SLOPE = 0.01
@@ -225,8 +227,8 @@ def read_network(book: Book, *, sheet: str | None = None, confirm: bool = True) 
     if sheet is not None and sheet not in book.sheets:
         raise NoNetwork(f"{book.path} has no sheet {sheet!r} (its sheets: {', '.join(book.sheets)})")
     setup = _from_setup(book)
-    if setup is not None:
-        readings = [setup]
+    if setup:  # one reading, or one per η sheet: the one on `sheet` first
+        readings = sorted(setup, key=lambda r: sheet is not None and r.sheet != sheet)
     else:
         from sheetnet.check.grid import Grid
 
@@ -314,23 +316,28 @@ def _table_of(result: Any, reading: Reading) -> Any:
 # 1. the Setup sheet of a workbook sheetnet wrote
 
 
-def network_property(network: Network) -> str | None:
+def network_property(network: Network, rate_sheets: int = 1) -> str | None:
     """The document property sheetnet writes: the network's kind, without its numbers (Excel
-    keeps at most 255 characters of a property)."""
+    keeps at most 255 characters of a property); with several η, how many η sheets it has."""
     kind = {k: v for k, v in network.to_dict().items() if k not in ("init", "samples", "lr", "iters")}
     kind["samples"] = len(network.samples)
+    if rate_sheets > 1:
+        kind[RATE_SHEETS] = rate_sheets
     text = json.dumps(kind, separators=(",", ":"))
     return text if len(text) <= 255 else None
 
 
-def _from_setup(book: Book) -> Reading | None:
+def _from_setup(book: Book) -> list[Reading] | None:
+    """The network of a workbook sheetnet wrote; of a run of several η, one reading per η sheet,
+    each with the η in its B2."""
     kind = _read_property(book)
     if kind is None or "Setup" not in book.sheets:
         return None
-    from sheetnet.layout import place, setup_plan
+    from sheetnet.layout import RATES_NOTE, place, setup_plan
     from sheetnet.net import setup_quantities
 
     try:
+        rate_sheets = int(kind.pop(RATE_SHEETS, 1))
         samples = int(kind.pop("samples"))
         layers = [int(n) for n in kind["layers"]]
         values: dict[str, Any] = {**kind, "lr": 0.01, "iters": 1}
@@ -342,7 +349,7 @@ def _from_setup(book: Book) -> Reading | None:
         shape = Reading("Setup", "the Setup sheet", values).network()
     except (KeyError, TypeError, ValueError, SheetnetError):
         return None
-    plan = setup_plan(shape, setup_quantities(shape), "")
+    plan = setup_plan(shape, setup_quantities(shape), "", RATES_NOTE if rate_sheets > 1 else "")
     cells: dict[Any, Any] = {}
     place(plan, cells)
     sheet = book.cells["Setup"]
@@ -357,6 +364,8 @@ def _from_setup(book: Book) -> Reading | None:
         return float(found.value), where
 
     for quantity in setup_quantities(shape):
+        if rate_sheets > 1 and quantity.name == "η":
+            continue  # on each η sheet
         numbers, where = zip(*(read(key) for key in quantity.keys), strict=True)
         target = quantity.name
         if any(n is None for n in numbers):
@@ -382,7 +391,28 @@ def _from_setup(book: Book) -> Reading | None:
             reading.cells[quantity.name] = " ".join(where)
     iters = _setup_iterations(book)
     values["iters"] = iters if iters is not None else 1
-    return reading
+    return [reading] if rate_sheets == 1 else _rate_readings(book, reading)
+
+
+def _rate_readings(book: Book, setup: Reading) -> list[Reading]:
+    """A run of several η: a reading per η sheet (`η = 0.1`, …), Setup's numbers and its own η (B2)."""
+    from sheetnet.layout import RATE_COL, RATE_ROW, sheet_ref
+
+    readings = []
+    for name in (s for s in book.sheets if s.startswith("η = ")):
+        reading = Reading(name, setup.how, copy.deepcopy(setup.values), dict(setup.cells), missing=dict(setup.missing))
+        found = book.cells[name].get((RATE_ROW + 1, RATE_COL + 1))
+        where = f"{sheet_ref(name)}!{column_letter(RATE_COL + 1)}{RATE_ROW + 1}"
+        if found is None or not found.is_number:
+            reading.missing["lr"] = f"{where} holds no number"
+        else:
+            reading.values["lr"] = float(found.value)
+            reading.cells["lr"] = reading.eta_cell = where
+        readings.append(reading)
+    if not readings:
+        setup.missing["lr"] = "no η sheet (η = …) is left in the workbook"
+        return [setup]
+    return readings
 
 
 def _read_property(book: Book) -> dict[str, Any] | None:

@@ -28,9 +28,10 @@ from sheetnet.net import (
     hyper_key,
     hyperparameters,
     loss_text,
+    lr_key,
     optimizer_text,
 )
-from sheetnet.spec import Network
+from sheetnet.spec import Network, rate_text
 
 FIRST_VALUE_COL = 1  # column B: column A holds the labels
 
@@ -95,8 +96,12 @@ def sheet_ref(sheet: str) -> str:
     return sheet if sheet.isalnum() else "'" + sheet.replace("'", "''") + "'"
 
 
-def setup_plan(n: Network, setup: Sequence[Quantity], iterations_note: str) -> SheetPlan:
-    """The Setup sheet: η and the other hyperparameters, the samples, the initial parameters."""
+def setup_plan(n: Network, setup: Sequence[Quantity], iterations_note: str, rates_note: str = "") -> SheetPlan:
+    """The Setup sheet: η and the other hyperparameters, the samples, the initial parameters.
+
+    With `rates_note` (a run of several η), η is not on Setup: each η sheet holds its own, and
+    the note says where, in η's place.
+    """
     plan = SheetPlan("Setup")
     plan.title(
         f"sheetnet · a {n.shape_text} network",
@@ -111,8 +116,10 @@ def setup_plan(n: Network, setup: Sequence[Quantity], iterations_note: str) -> S
         )
     )
     plan.section(PARAMETERS, "Training")
+    if rates_note:
+        plan.rows.append(Row("subtitle", rates_note))
     for quantity in setup:
-        if quantity.name in HYPERPARAMETERS:
+        if quantity.name in HYPERPARAMETERS and not (rates_note and quantity.name == "η"):
             plan.quantity(quantity)
     plan.rows.append(
         Row(
@@ -151,6 +158,7 @@ class BlocksLayout:
         self.network = network
         self.cells: dict[Key, Cell] = {}
         self.names: dict[Key, str] = {hyper_key(name): defined for name, (_, defined) in HYPERPARAMETERS.items()}
+        self.absolute: set[Key] = set()
         self.setup = setup_plan(network, setup, "one sheet each; to change it, run sheetnet again with --iters")
         self.iterations = [self._iteration_plan(graph) for graph in iterations]
         for plan in [self.setup, *self.iterations]:
@@ -204,7 +212,10 @@ class SheetCells:
         if name is not None:
             return name
         cell = self.layout.cell(key)
-        address = self.address(cell)
+        if key in self.layout.absolute:  # the same cell from every row: `$B$2`
+            address = xl_rowcol_to_cell(cell.row, cell.col, row_abs=True, col_abs=True)
+        else:
+            address = self.address(cell)
         return address if cell.sheet == self.sheet else f"{sheet_ref(cell.sheet)}!{address}"
 
     def address(self, cell: Cell) -> str:
@@ -235,12 +246,12 @@ class RowTemplates(SheetCells):
     row above. One template serves every row whose formula has the same shape."""
 
     def __init__(self, layout: RowsLayout) -> None:
-        super().__init__(layout, TRAINING)
+        super().__init__(layout, layout.sheet)
         self.own_row = 0
         self.letters: dict[int, str] = {}
 
     def address(self, cell: Cell) -> str:
-        if cell.sheet != TRAINING:
+        if cell.sheet != self.sheet:
             return super().address(cell)
         letters = self.letters.get(cell.col)
         if letters is None:
@@ -259,6 +270,17 @@ def iteration_sheet(t: int) -> str:
 
 TRAINING = "Training"
 TRAINING_FIRST_ROW = 4  # title, subtitle, quantity headers, element headers; then iteration 0
+RATE_ROW, RATE_COL = 1, FIRST_VALUE_COL  # an η sheet's own η, in B2 (its label in A2)
+RATES_NOTE = (
+    f"η: one per sheet, the yellow cell {xl_rowcol_to_cell(RATE_ROW, RATE_COL)} of each η sheet (η = …): "
+    "change it there and that sheet recomputes"
+)
+
+
+def rate_sheet(lr: float) -> str:
+    """The sheet of a run of several η that trains with `lr`: `η = 0.1`. A legal Excel sheet name
+    (at most 31 characters, none of []:*?/\\) that reads back as the same number."""
+    return f"η = {rate_text(lr)}"
 
 
 @dataclass(frozen=True)
@@ -280,14 +302,28 @@ class RowsLayout:
     gradients, the means over the samples and the optimizer's state. The update of iteration t is
     the parameters of row t + 1, so the last row holds the parameters after the last update.
     The sample's x and y stay on Setup, where the formulas read them.
+
+    With `own_rate` (a run of several η) the rows go on the sheet `rate_sheet(network.lr)`, which
+    holds its own η in B2 (`$B$2` in every formula) instead of reading `lr` from Setup.
     """
 
-    def __init__(self, network: Network, setup: Sequence[Quantity], first: IterationGraph) -> None:
+    def __init__(
+        self, network: Network, setup: Sequence[Quantity], first: IterationGraph, *, own_rate: bool = False
+    ) -> None:
         self.network = network
+        self.sheet = rate_sheet(network.lr) if own_rate else TRAINING
         self.cells: dict[Key, Cell] = {}  # the Setup sheet's keys; Training cells are computed
         self.names: dict[Key, str] = {hyper_key(name): defined for name, (_, defined) in HYPERPARAMETERS.items()}
-        self.setup = setup_plan(network, setup, f"one row each on {TRAINING}; to change it, run sheetnet again")
+        self.absolute: set[Key] = set()
+        where = "each η sheet" if own_rate else TRAINING
+        self.setup = setup_plan(
+            network, setup, f"one row each on {where}; to change it, run sheetnet again", RATES_NOTE if own_rate else ""
+        )
         place(self.setup, self.cells)
+        if own_rate:
+            del self.names[lr_key()]
+            self.cells[lr_key()] = Cell(self.sheet, RATE_ROW, RATE_COL)
+            self.absolute.add(lr_key())
         self.groups: list[ColumnGroup] = []
         self.columns: dict[tuple[str, int, int], int] = {}
         self.aliases: dict[tuple[str, int, int], Key] = {}  # a copy of x or y → its Setup key
@@ -341,8 +377,8 @@ class RowsLayout:
             return self.cells[alias]
         below = self.next_row.get(key.q)
         if below is not None:
-            return Cell(TRAINING, self.row(key.t + 1), self.columns[(below, key.s, key.i)])
-        return Cell(TRAINING, self.row(key.t), self.columns[slot])
+            return Cell(self.sheet, self.row(key.t + 1), self.columns[(below, key.s, key.i)])
+        return Cell(self.sheet, self.row(key.t), self.columns[slot])
 
     def address(self, key: Key, *, absolute: bool = False) -> str:
         cell = self.cell(key)

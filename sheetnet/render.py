@@ -13,7 +13,7 @@ from rich.table import Table
 
 from sheetnet.net import PARAMETERS, UPDATE, IterationGraph, Quantity, loss_text
 from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH
-from sheetnet.trace import Trace
+from sheetnet.trace import Trace, lowest
 
 if TYPE_CHECKING:
     from sheetnet.book import Cell
@@ -208,19 +208,82 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 def sparkline(values: list[float], width: int) -> str:
     """`values` in `width` characters of ▁▂▃▄▅▆▇█ (each the mean of its share; ✕ where not finite)."""
-    if not values:
-        return ""
-    width = min(width, len(values))
-    buckets = [values[k * len(values) // width : (k + 1) * len(values) // width] for k in range(width)]
-    means = [sum(b) / len(b) if all(math.isfinite(v) for v in b) else math.nan for b in buckets]
-    finite = [m for m in means if math.isfinite(m)]
+    return sparklines([values], width)[0]
+
+
+def sparklines(series: list[list[float]], width: int, *, log: bool = False) -> list[str]:
+    """Each of `series` as `sparkline` draws it, all on one scale (a lower curve is a lower line);
+    `log`: on the scale of log10 of the values, which must then be positive."""
+    drawn = []
+    for values in series:
+        count = min(width, len(values))
+        buckets = [values[k * len(values) // count : (k + 1) * len(values) // count] for k in range(count)]
+        means = [sum(b) / len(b) if all(math.isfinite(v) for v in b) else math.nan for b in buckets]
+        if log:
+            means = [math.log10(m) if math.isfinite(m) and m > 0 else math.nan for m in means]
+        drawn.append(means)
+    finite = [m for means in drawn for m in means if math.isfinite(m)]
     if not finite:
-        return "✕" * width
+        return ["✕" * len(means) for means in drawn]
     low, high = min(finite), max(finite)
     span = high - low or 1.0
-    return "".join(
-        SPARKS[min(len(SPARKS) - 1, int((m - low) / span * len(SPARKS)))] if math.isfinite(m) else "✕" for m in means
+    return [
+        "".join(
+            SPARKS[min(len(SPARKS) - 1, int((m - low) / span * len(SPARKS)))] if math.isfinite(m) else "✕"
+            for m in means
+        )
+        for means in drawn
+    ]
+
+
+def print_rates(console: Console, traces: list[Trace], digits: int = 6) -> None:
+    """Several η: for each, L at the last iteration and the lowest L (with its iteration), then the
+    loss curves as sparklines on one scale (log when L spans more than two decades)."""
+    network = traces[0].network
+    n = network.iters
+    samples = len(network.samples)
+    kind = f"{network.activation} → {network.output_activation}"
+    what = f"sheetnet · {network.shape_text} · {kind} · {loss_text(network)}"
+    how = (
+        f"{network.optimizer} · {len(traces)} values of η · "
+        + (f"{samples} samples · " if samples > 1 else "")
+        + f"{n} iteration{'s' if n != 1 else ''}"
     )
+    joint = " · " if len(what) + 3 + len(how) <= console.width else "\n"
+    console.print(escape(what + joint + how).replace("sheetnet", "[bold]sheetnet[/bold]", 1))
+    lows = [lowest(t.losses) for t in traces]
+    best = min(range(len(traces)), key=lambda k: lows[k][1] if math.isfinite(lows[k][1]) else math.inf)
+    mean = " (mean)" if samples > 1 else ""
+    table = Table(title=f"Loss L{mean} by η", title_justify="left", title_style="bold")
+    table.add_column("η", justify="right")
+    table.add_column(f"L at iteration {n - 1}", justify="right")
+    table.add_column("lowest L", justify="right", style="bold")
+    table.add_column("at iteration", justify="right")
+    for k, (trace, (at, low)) in enumerate(zip(traces, lows, strict=True)):
+        table.add_row(
+            number(trace.network.lr, digits),
+            number(trace.losses[-1], digits),
+            number(low, digits),
+            str(at),
+            style="green" if k == best else None,
+        )
+    console.print(table)
+    at, low = lows[best]
+    if math.isfinite(low):
+        console.print(
+            f"Lowest L: {number(low, digits)}, with η = {number(traces[best].network.lr, digits)} at iteration {at}."
+        )
+        console.print(
+            f"Every η starts from L = {number(traces[0].losses[0], digits)}: iteration 0 does not depend on η."
+        )
+    finite = [v for t in traces for v in t.losses if math.isfinite(v)]
+    log = bool(finite) and min(finite) > 0 and max(finite) > 100 * min(finite)
+    labels = [f"η = {number(t.network.lr, digits)}" for t in traces]
+    label_width = max(map(len, labels))
+    width = max(10, min(60, console.width - label_width - 2))
+    console.print(f"[bold]L by iteration[/bold], every η on one scale{' (log)' if log else ''}:")
+    for label, line in zip(labels, sparklines([t.losses for t in traces], width, log=log), strict=True):
+        console.print(f"{escape(label):<{label_width}}  {line}")
 
 
 # ------------------------------------------------------------------------------- diff and check
@@ -281,7 +344,8 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
     iters = network.iters
     console.print(
         f"[bold]sheetnet check[/bold] {escape(str(result.book.path))} · {network.shape_text} "
-        f"{network.activation} network · η = {number(network.lr)} · {iters} iteration{'s' if iters != 1 else ''}"
+        f"{network.activation} network · η = {', '.join(map(number, result.wanted_rates))} · "
+        f"{iters} iteration{'s' if iters != 1 else ''}"
     )
     if result.message:
         console.print(f"[red]{escape(result.message)}[/red]")

@@ -8,6 +8,7 @@ import random
 import re
 import stat
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -138,8 +139,18 @@ def default_network() -> Network:
 
 
 def load_network(path: str | Path) -> Network:
-    """Read and validate a network file: a regular file of at most `limits.NETWORK_FILE_BYTES`."""
-    path = Path(path)
+    """Read and validate a network file that trains with one η."""
+    return parse_network(_read(Path(path)), source=str(path))
+
+
+def load_networks(path: str | Path) -> tuple[Network, ...]:
+    """Read and validate a network file: one network per η of its `lr` (a number or a list)."""
+    return parse_networks(_read(Path(path)), source=str(path))
+
+
+def _read(path: Path) -> str:
+    """The text of a network file: a regular file of at most `limits.NETWORK_FILE_BYTES`, its size
+    checked before it is opened (a device or a pipe would be read forever, or block)."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -169,19 +180,49 @@ def load_network(path: str | Path) -> Network:
         raise NetworkFileError("not a text file (expected UTF-8 TOML)", path=str(path)) from None
     except OSError as exc:
         raise NetworkFileError(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
-    return parse_network(text, source=str(path))
+    return text
 
 
 def parse_network(text: str, *, source: str) -> Network:
-    """Validate the TOML text of a network file; every error names the key and, where it can, the line."""
+    """Validate the TOML text of a network file that trains with one η; every error names the key
+    and, where it can, the line."""
+    validator = _Validator(text, source)
+    networks = validator.networks(_toml(text, source))
+    if len(networks) > 1:
+        rates = ", ".join(rate_text(n.lr) for n in networks)
+        validator.fail("lr", f"gives {len(networks)} learning rates ({rates}); one is needed here")
+    return networks[0]
+
+
+def parse_networks(text: str, *, source: str) -> tuple[Network, ...]:
+    """Validate the TOML text of a network file: one network per η of its `lr`, in the file's order
+    (`lr = [0.1, 0.5]` compares two learning rates; the networks differ in nothing else)."""
+    return _Validator(text, source).networks(_toml(text, source))
+
+
+def _toml(text: str, source: str) -> dict[str, Any]:
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message, line = _split_toml_error(str(exc))
         raise NetworkFileError(f"not valid TOML: {message}", path=source, line=line) from None
     except RecursionError:
         raise NetworkFileError("not a network file: arrays or tables nested too deeply to read", path=source) from None
-    return _Validator(text, source).network(data)
+
+
+def with_overrides(
+    networks: Sequence[Network], *, iters: int | None = None, lrs: Sequence[float] | None = None
+) -> tuple[Network, ...]:
+    """`--iters` and `--lr` from the command line applied to a file's networks: --lr's η replace
+    the file's, one network per η."""
+    if lrs:
+        return tuple(networks[0].with_overrides(iters=iters, lr=lr) for lr in lrs)
+    return tuple(n.with_overrides(iters=iters) for n in networks)
+
+
+def rate_text(lr: float) -> str:
+    """η as the shortest text that reads back as the same number: `0.1`, `2`, `1e-05`."""
+    return repr(lr).removesuffix(".0")
 
 
 ALIASES = {
@@ -262,8 +303,25 @@ class _Validator:
                 return number
         return None
 
-    def network(self, data: dict[str, Any]) -> Network:
+    def networks(self, data: dict[str, Any]) -> tuple[Network, ...]:
+        """One network per η of `lr`, which is a number or a list of distinct ones."""
         self.check_keys(data, TOP_LEVEL_KEYS, "")
+        rates = self.rates(data.get("lr", DEFAULT_LR))
+        network = self.network(data, rates[0])
+        return tuple(replace(network, lr=lr) for lr in rates)
+
+    def rates(self, value: Any) -> tuple[float, ...]:
+        if not isinstance(value, list):
+            return (self.positive(value, "lr"),)
+        if not value:
+            self.fail("lr", "an empty list; give η, or a list of them to compare, e.g. lr = [0.1, 0.5, 1]")
+        rates = tuple(self.positive(v, f"lr[{i}]") for i, v in enumerate(value))
+        for i, lr in enumerate(rates):
+            if lr in rates[:i]:
+                self.fail(f"lr[{i}]", f"{rate_text(lr)} is given twice (lr[{rates.index(lr)}] and lr[{i}])")
+        return rates
+
+    def network(self, data: dict[str, Any], lr: float) -> Network:
         layers = self.layers(data)
         activation = self.choice(data, "activation", HIDDEN_ACTIVATIONS, "relu")
         output_activation = self.choice(data, "output_activation", OUTPUT_ACTIVATIONS, "linear")
@@ -273,7 +331,6 @@ class _Validator:
                 "loss",
                 f'cross_entropy needs output_activation = "softmax" or "sigmoid", not "{output_activation}"',
             )
-        lr = self.positive(data.get("lr", DEFAULT_LR), "lr")
         iters = self.count(data.get("iters", DEFAULT_ITERS), "iters")
         train_biases = data.get("train_biases", True)
         if not isinstance(train_biases, bool):
@@ -477,7 +534,7 @@ class _Validator:
 DEFAULT_TOML = """\
 # A sheetnet network file: the network of the notes sheetnet began from.
 # Edit it, then run:  sheetnet run --config THIS_FILE
-# --iters and --lr on the command line override the values below.
+# --iters and --lr on the command line override the values below; lr = [0.1, 0.5, 1] compares η.
 
 layers = [1, 2, 2, 1]              # input size, hidden sizes..., output size
 activation = "relu"                # hidden layers: f(S) = max(0, S), f'(S) = 1 if S > 0 else 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,6 +148,23 @@ def run(network: Network) -> Trace:
     for _ in training:
         pass
     return training.trace()
+
+
+def compared_json(traces: Sequence[Trace]) -> dict[str, Any]:
+    """Several η, as `run --json` prints them: `runs`, each η's trace as a run of one η prints it,
+    and `comparison`, each η's last loss and its lowest with the iteration of it."""
+    comparison = []
+    for trace in traces:
+        at, low = lowest(trace.losses)
+        comparison.append({"lr": trace.network.lr, "last_loss": trace.losses[-1], "lowest_loss": low, "lowest_at": at})
+    return _finite_or_null({"runs": [t.to_json() for t in traces], "comparison": comparison})
+
+
+def lowest(losses: Sequence[float]) -> tuple[int, float]:
+    """The iteration of the lowest finite loss, and that loss (the first on a tie; a loss that
+    overflowed never counts unless every one did)."""
+    best = min(range(len(losses)), key=lambda t: losses[t] if math.isfinite(losses[t]) else math.inf)
+    return best, losses[best]
 
 
 def _finite_or_null(data: Any) -> Any:

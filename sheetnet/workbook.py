@@ -15,7 +15,7 @@ import os
 import stat
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -30,6 +30,8 @@ from sheetnet.errors import OutputError, SheetnetError
 from sheetnet.graph import Key, render
 from sheetnet.layout import (
     FIRST_VALUE_COL,
+    RATE_COL,
+    RATE_ROW,
     TRAINING,
     BlocksLayout,
     Row,
@@ -58,7 +60,7 @@ from sheetnet.net import (
     setup_quantities,
 )
 from sheetnet.spec import Network
-from sheetnet.trace import Run, Trace
+from sheetnet.trace import Run, Trace, lowest
 
 if TYPE_CHECKING:
     from xlsxwriter.chart import Chart
@@ -139,6 +141,20 @@ def write_workbook(
     """
     path = Path(path)
     before = check_output(source.network, path, layout=layout, force=force)
+    with _replaced_atomically(path, before, force) as temporary:
+        if exercise is not None:
+            _write_exercise(_trained(source, progress), temporary, exercise, progress)
+        elif layout == ROWS:
+            _write_rows(source, temporary, progress)
+        else:
+            _write(_trained(source, progress), temporary, progress)
+    return path
+
+
+@contextlib.contextmanager
+def _replaced_atomically(path: Path, before: os.stat_result | None, force: bool) -> Iterator[str]:
+    """A temporary file beside `path` to write, put in its place when the block ends (if what is
+    at `path` is still `before`, see `_put_in_place`), removed if the block fails."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -149,12 +165,7 @@ def write_workbook(
         raise OutputError(f"cannot write in the folder {path.parent}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
-        if exercise is not None:
-            _write_exercise(_trained(source, progress), temporary, exercise, progress)
-        elif layout == ROWS:
-            _write_rows(source, temporary, progress)
-        else:
-            _write(_trained(source, progress), temporary, progress)
+        yield temporary
         chmod_like_new_file(temporary)
         _put_in_place(temporary, path, before, force)
     except BaseException as exc:
@@ -162,7 +173,6 @@ def write_workbook(
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
-    return path
 
 
 def _identity(info: os.stat_result | None) -> tuple[int, ...] | None:
@@ -278,29 +288,32 @@ def chmod_like_new_file(path: str) -> None:
     os.chmod(path, 0o666 & ~umask)
 
 
-def check_output(network: Network, path: str | Path, *, layout: str, force: bool) -> os.stat_result | None:
-    """Everything that can be known wrong before a run: its size, Excel's limits, the name and
-    the file at `path`. Returns what is at `path` now (None: nothing)."""
+def check_output(
+    network: Network, path: str | Path, *, layout: str, force: bool, runs: int = 1
+) -> os.stat_result | None:
+    """Everything that can be known wrong before a run (or `runs` of it, one per η): its size,
+    Excel's limits, the name and the file at `path`. Returns what is at `path` now (None: nothing)."""
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"{path} is a folder; give a file name such as {path / 'sheetnet.xlsx'}")
     if path.suffix.lower() != ".xlsx":
         better = path.with_name(path.stem + ".xlsx") if path.suffix else path.with_name(path.name + ".xlsx")
         raise OutputError(f"{path}: a workbook's name ends in .xlsx (it is an Excel workbook): use {better}")
-    check_fits(network, layout)
+    check_fits(network, layout, runs=runs)
     return check_target(path, force)
 
 
-def check_fits(network: Network, layout: str) -> None:
+def check_fits(network: Network, layout: str, *, runs: int = 1) -> None:
     """Refuse, before anything is built, a run that does not fit: the cells of the whole run (from
     the network's shape, in microseconds), then Excel's rows, columns and formula length."""
-    per_iteration = network_iteration_size(network)
+    per_iteration = network_iteration_size(network) * runs
     total = per_iteration * network.iters
     several = len(network.samples) > 1
     if total > limits.WORKBOOK_CELLS:
         fit = limits.WORKBOOK_CELLS // per_iteration
+        each = f", {runs} η" if runs > 1 else ""
         raise LimitError(
-            f"{network.iters:,} iterations of this network are {total:,} numbers, a cell each "
+            f"{network.iters:,} iterations of this network{each} are {total:,} numbers, a cell each "
             f"({per_iteration:,} an iteration); a workbook of sheetnet's holds at most {limits.WORKBOOK_CELLS:,}: "
             + (f"use --iters {fit} or fewer" if fit else "use fewer neurons" + (" or fewer samples" if several else ""))
         )
@@ -347,21 +360,25 @@ def check_fits(network: Network, layout: str) -> None:
                 )
 
 
-def _new_workbook(filename: str, network: Network, *, constant_memory: bool = False) -> xlsxwriter.Workbook:
+def _new_workbook(
+    filename: str, network: Network, *, constant_memory: bool = False, rate_sheets: int = 1
+) -> xlsxwriter.Workbook:
     workbook = xlsxwriter.Workbook(filename, {"constant_memory": constant_memory})
+    several = f", {rate_sheets} learning rates" if rate_sheets > 1 else ""
     workbook.set_properties(
         {
-            "title": f"sheetnet: a {network.shape_text} network, {network.iters} iterations",
+            "title": f"sheetnet: a {network.shape_text} network, {network.iters} iterations{several}",
             "subject": "Neural network training, step by step, as live formulas",
             "author": "sheetnet",
             "comments": f"Written by sheetnet {__version__}. "
-            "Inputs are on the Setup sheet; every other number is a formula.",
+            + ("Inputs are on the Setup sheet" + (" and each η sheet's B2" if several else ""))
+            + "; every other number is a formula.",
         }
     )
     workbook.set_custom_property(MARK, __version__)
     from sheetnet.infer import PROPERTY, network_property  # what init --from reads back
 
-    kind = network_property(network)
+    kind = network_property(network, rate_sheets)
     if kind is not None:  # `sheetnet init --from` reads the network's kind from here, its numbers from Setup
         workbook.set_custom_property(PROPERTY, kind)
     return workbook
@@ -533,21 +550,25 @@ class _RowWriter:
 def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: RowsLayout) -> Worksheet:
     """The Training sheet and its headers: a band per quantity, then its elements."""
     network = layout.network
-    sheet = workbook.add_worksheet(TRAINING)
+    sheet = workbook.add_worksheet(layout.sheet)
     sheet.set_column(0, 0, 10)
     sheet.set_column(1, layout.width - 1, VALUE_WIDTH)
     sheet.freeze_panes(layout.row(0), 1)
-    sheet.write_string(0, 0, f"Training: one row per iteration ({network.iters} iterations)", formats.title)
+    title = "Training" if layout.sheet == TRAINING else f"Training with {layout.sheet}"
+    sheet.write_string(0, 0, f"{title}: one row per iteration ({network.iters} iterations)", formats.title)
     sheet.set_row(0, 22)
-    sheet.merge_range(
-        1,
-        0,
-        1,
-        min(layout.width - 1, 12),
-        "Each row's formulas read the row above: the parameters used in a row are the update of the row before "
-        "(row 0 copies Setup); the last row holds the parameters after the last update. x, y and η are on Setup.",
-        formats.subtitle_wrapped,
-    )
+    if layout.sheet != TRAINING:
+        _rate_header(sheet, formats, layout)
+    else:
+        sheet.merge_range(
+            1,
+            0,
+            1,
+            min(layout.width - 1, 12),
+            "Each row's formulas read the row above: the parameters used in a row are the update of the row before "
+            "(row 0 copies Setup); the last row holds the parameters after the last update. x, y and η are on Setup.",
+            formats.subtitle_wrapped,
+        )
     sheet.set_row(1, 30)
     header, element = layout.row(0) - 2, layout.row(0) - 1
     several = len(network.samples) > 1
@@ -611,6 +632,199 @@ def _write_rows_summary(
         sheet.write_formula(r, 1, formula, fmt, value if math.isfinite(value) else ERROR_VALUE)
     chart = _loss_chart(workbook, TRAINING, first, last, layout.loss_col, losses)
     sheet.insert_chart(8, 0, chart)
+
+
+# ------------------------------------------------------------------------- several η in one run
+
+MAX_RATES = 255  # series Excel draws in one chart
+
+
+def write_rates_workbook(
+    sources: Sequence[Trace | Run],
+    path: str | Path,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> Path:
+    """Write one workbook for the same network trained once per η (`sources`, one per η, in the
+    order to show them): Setup (x, y, the initial parameters), Summary (each η's last and lowest
+    L, and their curves on one chart) and a rows-layout sheet per η, `η = 0.1`, that holds its own
+    η in B2, so that changing it recomputes that sheet only. Atomic, like `write_workbook`.
+    """
+    path = Path(path)
+    networks = [s.network for s in sources]
+    if len(networks) > MAX_RATES:
+        raise LimitError(f"{len(networks)} learning rates; Excel draws at most {MAX_RATES} curves in one chart")
+    before = check_output(networks[0], path, layout=ROWS, force=force, runs=len(networks))
+    with _replaced_atomically(path, before, force) as temporary:
+        _write_rates(sources, temporary, progress)
+    return path
+
+
+def _write_rates(sources: Sequence[Trace | Run], filename: str, progress: Progress | None) -> None:
+    workbook = _new_workbook(filename, sources[0].network, constant_memory=True, rate_sheets=len(sources))
+    formats = _Formats(workbook)
+    summary: Worksheet | None = None
+    layouts: list[RowsLayout] = []
+    losses: list[list[float]] = []
+
+    def first_rows(layout: RowsLayout, values: Mapping[Key, float]) -> None:
+        nonlocal summary
+        if summary is None:  # Setup (without η) and the Summary come first, as in every workbook
+            _write_plan(workbook, formats, layout, values, layout.setup)
+            _define_names(workbook, layout)
+            summary = workbook.add_worksheet("Summary")
+
+    for source in sources:
+        layout, curve = _write_training_rows(workbook, formats, source, progress, before=first_rows, own_rate=True)
+        layouts.append(layout)
+        losses.append(curve)
+    assert summary is not None
+    _write_rates_summary(workbook, summary, formats, layouts, losses)
+    workbook.close()
+
+
+def _write_training_rows(
+    workbook: xlsxwriter.Workbook,
+    formats: _Formats,
+    source: Trace | Run,
+    progress: Progress | None,
+    *,
+    before: Callable[[RowsLayout, Mapping[Key, float]], None],
+    own_rate: bool,
+) -> tuple[RowsLayout, list[float]]:
+    """One run's rows sheet, written row by row as it trains; `before` is called with its layout
+    once the first iteration has run, before the sheet is added. Returns the layout and the losses."""
+    if isinstance(source, Trace):
+        steps: Iterable[tuple[IterationGraph, dict[Key, float]]] = ((g, source.values) for g in source.iterations)
+    else:
+        steps = source
+    network = source.network
+    layout: RowsLayout | None = None
+    previous: IterationGraph | None = None
+    losses = []
+    with _collecting_every(64) as tick:
+        for graph, values in steps:
+            if layout is None:
+                layout = RowsLayout(network, source.setup, graph, own_rate=own_rate)
+                before(layout, values)
+                sheet = _training_sheet(workbook, formats, layout)
+                writer = _RowWriter(sheet, formats, layout)
+            sheet.write_number(layout.row(graph.t), 0, graph.t, formats.iteration)
+            writer.write(values, layout.parameters(graph) if previous is None else layout.updates(previous))
+            writer.write(values, layout.in_row(graph))
+            losses.append(values[graph.loss().keys[0]])
+            previous = graph
+            tick()
+            if progress is not None:
+                progress()
+    assert layout is not None and previous is not None
+    sheet.write_string(layout.row(network.iters), 0, "end", formats.iteration)
+    writer.write(values, layout.updates(previous))
+    return layout, losses
+
+
+def _rate_header(sheet: Worksheet, formats: _Formats, layout: RowsLayout) -> None:
+    """An η sheet's second row: `η` and its own η (an input), then what the sheet holds."""
+    sheet.write_string(RATE_ROW, 0, "η", formats.result_label)
+    sheet.write_number(RATE_ROW, RATE_COL, layout.network.lr, formats.input)
+    sheet.merge_range(
+        RATE_ROW,
+        RATE_COL + 1,
+        RATE_ROW,
+        max(RATE_COL + 2, min(layout.width - 1, 9)),
+        f"Change η ({xl_rowcol_to_cell(RATE_ROW, RATE_COL)}, yellow) and this sheet recomputes. Each row reads the "
+        "row above (row 0 copies Setup, where x and y are); the last row holds the parameters after the last update.",
+        formats.subtitle_wrapped,
+    )
+
+
+def _write_rates_summary(
+    workbook: xlsxwriter.Workbook,
+    sheet: Worksheet,
+    formats: _Formats,
+    layouts: Sequence[RowsLayout],
+    losses: Sequence[list[float]],
+) -> None:
+    """η, L at the last iteration, the lowest L and its iteration for each η sheet, as formulas
+    over it; below, one chart with a curve per η."""
+    network = layouts[0].network
+    several = len(network.samples) > 1
+    sheet.write_string(0, 0, "Summary: the loss L for each learning rate η", formats.title)
+    sheet.set_row(0, 22)
+    sheet.write_string(
+        1,
+        0,
+        f"L{' (the mean over the samples)' if several else ''} from each η sheet. Change η in B2 of an η sheet "
+        "(yellow) and its row here and its curve move.",
+        formats.subtitle,
+    )
+    last_t = network.iters - 1
+    headers = ["η", f"L at iteration {last_t}", "lowest L", "at iteration"]
+    header_row = 3
+    for c, text in enumerate(headers):
+        sheet.write_string(header_row, c, text, formats.header)
+    sheet.set_column(0, 0, VALUE_WIDTH)
+    sheet.set_column(1, len(headers) - 1, VALUE_WIDTH + 4)
+    sheet.hide_gridlines(2)
+    for k, (layout, curve) in enumerate(zip(layouts, losses, strict=True)):
+        r = header_row + 1 + k
+        on = sheet_ref(layout.sheet)
+        column = xl_col_to_name(layout.loss_col)
+        span = f"{on}!${column}${layout.row(0) + 1}:${column}${layout.row(last_t) + 1}"
+        at, low = lowest(curve)
+        complete = all(math.isfinite(v) for v in curve)  # else MIN and MATCH give the error they meet
+        rate = xl_rowcol_to_cell(RATE_ROW, RATE_COL, row_abs=True, col_abs=True)
+        cells = [
+            (f"={on}!{rate}", formats.computed, layout.network.lr),
+            (f"={on}!{column}{layout.row(last_t) + 1}", formats.result, _finite_or_error(curve[-1])),
+            (f"=MIN({span})", formats.result, low if complete else ERROR_VALUE),
+            (f"=MATCH({xl_rowcol_to_cell(r, 2)},{span},0)-1", formats.integer, at if complete else ERROR_VALUE),
+        ]
+        for c, (formula, fmt, value) in enumerate(cells):
+            sheet.write_formula(r, c, formula, fmt, value)
+    chart_row = header_row + len(layouts) + 2
+    sheet.insert_chart(chart_row, 0, _rates_chart(workbook, layouts, losses))
+    _print_setup(sheet, last_row=chart_row + 22, last_col=8, landscape=True)
+
+
+RATE_COLOURS = ("#C0504D", "#4F81BD", "#9BBB59", "#8064A2", "#F79646", "#4BACC6", "#7F7F7F", "#000000")
+
+
+def _rates_chart(workbook: xlsxwriter.Workbook, layouts: Sequence[RowsLayout], losses: Sequence[list[float]]) -> Chart:
+    """L against the iteration, a curve per η sheet named after it; on a log scale when the losses
+    span more than two decades."""
+    chart = workbook.add_chart({"type": "line"})
+    values = [v for curve in losses for v in curve]
+    positive = [v for v in values if math.isfinite(v) and v > 0]
+    log = bool(positive) and len(positive) == len(values) and max(positive) > 100 * min(positive)
+    n = layouts[0].network.iters
+    for k, layout in enumerate(layouts):
+        first, last = layout.row(0), layout.row(n - 1)
+        line: dict[str, object] = {"width": 2}
+        if k < len(RATE_COLOURS):
+            line["color"] = RATE_COLOURS[k]
+        chart.add_series(
+            {
+                "name": layout.sheet,
+                "categories": [layout.sheet, first, 0, last, 0],
+                "values": [layout.sheet, first, layout.loss_col, last, layout.loss_col],
+                "marker": {"type": "none"},
+                "line": line,
+            }
+        )
+    chart.set_title({"name": "Loss L by iteration, for each η", "name_font": {"size": 12}})
+    chart.set_x_axis({"name": "iteration", "interval_unit": max(1, n // 10)})
+    chart.set_y_axis(
+        {
+            "name": "L (log scale)" if log else "L",
+            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+            **({"log_base": 10} if log else {}),
+        }
+    )
+    chart.set_legend({"position": "right"})
+    chart.set_size({"width": 720, "height": 400})
+    return chart
 
 
 def _finite_or_error(value: float) -> float | str:

@@ -325,6 +325,20 @@ def test_every_workbook_sheetnet_writes_passes_its_own_check(tmp_path: Path, exa
     assert result.exit_code == 0 and result.mismatches == []
 
 
+@pytest.mark.parametrize("layout", ["blocks", "rows"])
+def test_a_step_column_is_not_taken_for_another_number(tmp_path: Path, layout: str) -> None:
+    """At η = 1 Mazur's step −η·∂L/∂W2[1,1] is within 4 % of the per-output loss E[1], which sheetnet
+    does not write: the column named for the step is the step's (not looked for), never a slip of E[1]."""
+    from sheetnet.trace import run
+    from sheetnet.workbook import write_workbook
+
+    network = load_network(MAZUR).with_overrides(iters=6, lr=1.0)
+    path = write_workbook(run(network), tmp_path / "eta1.xlsx", layout=layout)
+    result = _check(path, network)
+    assert [t.verdict for t in result.tables] == ["right"]
+    assert result.mismatches == [] and _by_name(result, 0, "E[1]").status == ABSENT
+
+
 def test_a_table_of_one_iteration_checked_for_more_stops_early(tmp_path: Path) -> None:
     from sheetnet.trace import run
     from sheetnet.workbook import write_workbook

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from sheetnet.errors import NetworkFileError
-from sheetnet.spec import DEFAULT_TOML, default_network, load_network, parse_network
+from sheetnet.spec import (
+    DEFAULT_TOML,
+    default_network,
+    load_network,
+    parse_network,
+    parse_networks,
+    rate_text,
+    with_overrides,
+)
 
 
 def _with(old: str, new: str) -> str:
@@ -159,3 +168,55 @@ def test_seed_gives_glorot_uniform_weights_and_zero_biases() -> None:
     assert network.biases == ((0.0, 0.0), (0.0, 0.0), (0.0,))
     other = parse_network(text.replace("seed = 7", "seed = 8"), source="net.toml")
     assert other.weights != network.weights
+
+
+# ------------------------------------------------------------------------------ several η
+
+
+def test_a_list_of_learning_rates_is_one_network_per_rate_differing_in_nothing_else() -> None:
+    networks = parse_networks(_with("lr = 0.01", "lr = [0.5, 0.1, 2]"), source="net.toml")
+    assert [n.lr for n in networks] == [0.5, 0.1, 2.0]  # in the file's order
+    base = default_network()
+    assert all(replace(n, lr=base.lr) == base for n in networks)
+    # one η, as a number or a list of one, is one network, as before
+    assert parse_networks(DEFAULT_TOML, source="net.toml") == (base,)
+    assert parse_networks(_with("lr = 0.01", "lr = [0.01]"), source="net.toml") == (base,)
+
+
+@pytest.mark.parametrize(
+    ("lr", "message"),
+    [
+        ("[]", "line 9: lr: an empty list; give η, or a list of them to compare"),
+        ("[0.1, -1]", "line 9: lr[1]: must be greater than 0, got -1.0"),
+        ("[0.1, 0]", "lr[1]: must be greater than 0, got 0.0"),
+        ("[0.1, inf]", "lr[1]: expected a finite number, got inf"),
+        ("[0.1, 'fast']", "lr[1]: expected a number, got 'fast'"),
+        ("[0.1, [0.2]]", "lr[1]: expected a number, got [0.2]"),
+        ("[0.5, 0.1, 0.5]", "line 9: lr[2]: 0.5 is given twice (lr[0] and lr[2])"),
+        ("'0.1'", "lr: expected a number, got '0.1'"),
+    ],
+)
+def test_bad_lists_of_learning_rates_name_the_element(lr: str, message: str) -> None:
+    with pytest.raises(NetworkFileError) as info:
+        parse_networks(_with("lr = 0.01", f"lr = {lr}"), source="net.toml")
+    assert message in str(info.value)
+
+
+def test_a_reader_of_one_network_refuses_several_rates_and_says_where() -> None:
+    assert "net.toml, line 9: lr: gives 2 learning rates (0.1, 2); one is needed here" in _error(
+        _with("lr = 0.01", "lr = [0.1, 2.0]")
+    )
+
+
+def test_command_line_rates_replace_the_file_s() -> None:
+    networks = parse_networks(_with("lr = 0.01", "lr = [0.5, 0.1]"), source="net.toml")
+    assert [(n.lr, n.iters) for n in with_overrides(networks, iters=7)] == [(0.5, 7), (0.1, 7)]
+    assert [n.lr for n in with_overrides(networks, lrs=(0.3,))] == [0.3]
+    assert [n.lr for n in with_overrides(networks[:1], lrs=(1.0, 2.0, 0.25))] == [1.0, 2.0, 0.25]
+
+
+@pytest.mark.parametrize(
+    ("lr", "text"), [(0.1, "0.1"), (2.0, "2"), (1e-05, "1e-05"), (0.30000000000000004, "0.30000000000000004")]
+)
+def test_rate_text_reads_back_as_the_same_number(lr: float, text: str) -> None:
+    assert rate_text(lr) == text and float(text) == lr

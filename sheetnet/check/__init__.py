@@ -9,6 +9,7 @@ explain each slip from its formula (`judge`) → a verdict per table (this modul
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,16 @@ class CheckResult:
     unexplained: int = 0  # numbers in the workbook that are no number of the run
     sheet: str | None = None  # --sheet: the only sheet looked at
     note: str = ""  # the workbook starts from other numbers than the network (read from its formulas)
+    rates: tuple[float, ...] = ()  # the η each of which some table must train (default: the network's)
+
+    @property
+    def wanted_rates(self) -> tuple[float, ...]:
+        return self.rates or (self.network.lr,)
+
+    @property
+    def missing_rates(self) -> list[float]:
+        """The η checked against that no table trains with."""
+        return [lr for lr in self.wanted_rates if not any(same(t.eta, lr) for t in self.tables)]
 
     @property
     def mismatches(self) -> list[Element]:
@@ -92,8 +103,8 @@ class CheckResult:
 
     @property
     def follows_network(self) -> bool:
-        """True if some table trains the network with the η it was checked against."""
-        return any(same(t.eta, self.network.lr) for t in self.tables)
+        """True if, for each η it was checked against, some table trains the network with it."""
+        return bool(self.tables) and not self.missing_rates
 
     @property
     def exit_code(self) -> int:
@@ -117,7 +128,8 @@ class CheckResult:
                 "(--config)?"
             )
         if not self.follows_network:
-            lr = self.network.lr
+            missing = self.missing_rates
+            lr = missing[0]
             moved = [t for t in self.tables if t.eta_moved is not None and same(t.eta_moved, lr)]
             if moved:
                 t = moved[0]
@@ -126,7 +138,8 @@ class CheckResult:
                     "the η checked against: is that cell the η?"
                 )
             etas = ", ".join(f"{t.sheet}: η = {t.eta:g}" for t in self.tables)
-            return f"no table trains with η = {lr:g} ({etas}); is it the right --lr?"
+            wanted = " or ".join(f"η = {r:g}" for r in missing)
+            return f"no table trains with {wanted} ({etas}); is it the right --lr?"
         return ""
 
     def count(self, status: str) -> int:
@@ -155,8 +168,12 @@ def check_book(
     tolerance: Tolerance | None = None,
     sheet: str | None = None,
     follows: Network | None = None,
+    rates: Sequence[float] | None = None,
 ) -> CheckResult:
     """Judge `book` against `network`'s run: every table that trains it, each with its own η.
+
+    `rates`: the η the workbook must train, each in a table of its own (a run of several η);
+    by default the network's. The tables are listed in their order.
 
     `follows`: the network the workbook's numbers follow, if it starts from other numbers than
     `network` (a starting weight or a target typed wrong, read from the workbook): the tables are
@@ -189,7 +206,8 @@ def check_book(
             view = view.without(layout.inside, start)
             if start not in table_sheets(view, shapes[shaped.lr]):
                 break
-    tables.sort(key=lambda t: not same(t.eta, network.lr))
+    wanted = tuple(rates) if rates else (network.lr,)
+    tables.sort(key=lambda t: next((k for k, lr in enumerate(wanted) if same(t.eta, lr)), len(wanted)))
     for i, table in enumerate(tables):
         for element in table.elements:
             element.table = i
@@ -208,7 +226,7 @@ def check_book(
             for t in range(table.layout.last + 1):
                 used.update((book.sheets[p[0]], p[1], p[2]) for p in table.layout.positions(ident, t))
     unexplained = sum((c.sheet, c.row, c.col) not in used for c in grid.cells.values())
-    result = CheckResult(book, network, tolerance, tables, elements, precision, unexplained, sheet)
+    result = CheckResult(book, network, tolerance, tables, elements, precision, unexplained, sheet, rates=wanted)
     if follows is not None and tables:
         result.note = _starts_otherwise(network, follows)
     return result

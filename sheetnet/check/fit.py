@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from sheetnet.check.grid import FULL_RELATIVE, Grid, Pos, derivative_of, element_word, label_token
 from sheetnet.check.spots import Ident, RunSpots, Spot
-from sheetnet.net import CARRIED, FORWARD, PARAMETERS, UPDATE
+from sheetnet.net import CARRIED, FORWARD, PARAMETERS, STEP_PREFIX, UPDATE
 
 CLOSE = 0.05  # a wrong number within 5 % of the right one belongs to that element
 MAX_VOTERS = 200  # a value written more often than this (0, 1, an input) says nothing of where it is
@@ -714,10 +714,19 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
         before = layout.shift(p, -1)
         return before not in grid.cells or not (r0 <= before[1] <= r1 and c0 <= before[2] <= c1)
 
+    # a cell holding an update's step −η·∂L/∂p, which is not looked for, is that step's, never
+    # another number's (at η = 1 a step can come within 5 % of a per-output loss)
+    steps = {
+        p
+        for key in run.fixed
+        if key.t == 0 and key.q.startswith(STEP_PREFIX)
+        for p in grid.matches(run.values[key], [layout.sheet])
+        if grid.cells[p].decimals is None
+    }
     pool = [
         p
         for p in grid.numbers_on(layout.sheet)
-        if r0 <= p[1] <= r1 and c0 <= p[2] <= c1 and p not in explained and starts_a_line(p)
+        if r0 <= p[1] <= r1 and c0 <= p[2] <= c1 and p not in explained and starts_a_line(p) and p not in steps
     ]
     # an update sits where the next iteration's parameter is used (one row down in a rows layout):
     # that cell is the update's or no one's (it is the next iteration's parameter)
