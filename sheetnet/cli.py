@@ -604,6 +604,80 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
 
 
 @main.command()
+@_network_options("Network file (TOML). Default: the notes' 1-2-2-1 ReLU network.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "tex"]),
+    help="md: Markdown with $…$ math; html: one page, MathML and a diagram; tex: LaTeX for pdflatex. "
+    "Default: from --out's extension, else md.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Write the solution to this file (the folder is created). Default: print it.",
+)
+@click.option(
+    "--iterations",
+    metavar="LIST",
+    help="The iterations worked in full, e.g. 0,1,2,99 or 0-2,99 (counted from 0); a table gives the loss "
+    "of every iteration (of every k-th in a run over 100). Default: all of a run of up to 10, else the first 3 "
+    "and the last.",
+)
+@click.option(
+    "--digits",
+    type=click.IntRange(min=1, max=17),
+    default=6,
+    show_default=True,
+    help="Significant digits of the numbers.",
+)
+@click.option("--force", is_flag=True, help="Replace --out even if sheetnet did not write it.")
+@handle_errors
+def solve(
+    config: Path | None,
+    iters: int | None,
+    lr: tuple[float, ...] | None,
+    fmt: str | None,
+    out: Path | None,
+    iterations: str | None,
+    digits: int,
+    force: bool,
+) -> None:
+    """Write the run as a worked solution, the way the notes are written: each step as its
+    equation, the equation with the numbers put in, and the result.
+
+    For every iteration worked in full, every quantity of the workbook, in calculation order:
+    `O1 = x·W1ᵀ + B1 = 2·[1 1] + [−0.5 −0.5] = [1.5 1.5]`; then the loss of every iteration.
+    The HTML page also draws the network, each weight labelled by its name.
+
+    \b
+    Examples:
+      sheetnet solve > solution.md
+      sheetnet solve --config examples/xor.toml --out xor.html
+      sheetnet solve --config examples/xor.toml --iterations 0,1,2,99 --out xor.tex
+    """
+    from sheetnet.solve import format_for, parse_iterations, render, write_solution
+    from sheetnet.solve import solve as work_out
+
+    networks = _networks(config, iters, lr)
+    if len(networks) > 1:
+        raise SheetnetError("solve works out one run: give one η (--lr 0.5)")
+    (network,) = networks
+    fmt = format_for(out, fmt)
+    chosen = None if iterations is None else parse_iterations(iterations, network.iters)
+    solution = work_out(network, iterations=chosen, digits=digits)
+    text = render(solution, fmt)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_solution(text, out, force=force)
+        click.echo(f"Solution written to {out}")
+    if solution.overflow is not None:
+        t, name = solution.overflow
+        click.echo(f"sheetnet: warning: {name} stopped being a finite number in iteration {t} (η too large?)", err=True)
+
+
+@main.command()
 @click.argument("workbooks", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="WORKBOOK...")
 @_network_options(
     "Network file (TOML) the workbook trains. Default: the network read from the workbook (else the notes' one)."
