@@ -1,3 +1,3 @@
 from sheetnet.cli import main
 
-main()
+main(prog_name="sheetnet")

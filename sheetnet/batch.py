@@ -100,14 +100,31 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
 
         networks = with_overrides(load_networks(options.config), iters=options.iters, lrs=options.lr)
         network, rates = networks[0], [n.lr for n in networks]
+        network, note = _at_most_what_fits(book, network)
         follows = starting_numbers_read(book, network, options.sheet)
         result = check_book(book, network, tolerance, sheet=options.sheet, follows=follows, rates=rates)
-        return result, None, f"network: {options.config}"
+        return result, None, f"network: {options.config}{note}"
     network, reading, line = network_of(book, options)
     unchanged = options.iters is None and options.lr is None and options.rtol is None and options.atol is None
     if reading is not None and reading.result is not None and unchanged and options.sheet is None:
         return reading.result, reading, line
-    return check_book(book, network, tolerance, sheet=options.sheet, rates=options.lr), reading, line
+    network, note = _at_most_what_fits(book, network)
+    return check_book(book, network, tolerance, sheet=options.sheet, rates=options.lr), reading, line + note
+
+
+def _at_most_what_fits(book: Any, network: Any) -> tuple[Any, str]:
+    """`network` with no more iterations than the workbook could hold (each iteration a table holds
+    writes, at least, every parameter's update and a loss), and a note saying so if it had more:
+    `check --iters 1000000000` trains no further than that."""
+    per_iteration = sum(len(w) * len(w[0]) + len(b) for w, b in zip(network.weights, network.biases, strict=True)) + 1
+    fits = max(1, len(book.numbers()) // per_iteration)
+    if network.iters <= fits:
+        return network, ""
+    note = (
+        f"; {network.iters:,} iterations are more than the workbook could hold ({len(book.numbers()):,} numbers, "
+        f"{per_iteration} an iteration at least): checking {fits:,}"
+    )
+    return network.with_overrides(iters=fits), note
 
 
 def starting_numbers_read(book: Any, network: Any, sheet: str | None) -> Any:

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import functools
 import re
+import stat
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sheetnet import limits
 from sheetnet.errors import SheetnetError
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -32,7 +35,6 @@ MAX_MEMBER = 256 * 2**20  # bytes one part of the archive may inflate to
 MAX_TOTAL = 512 * 2**20  # bytes all parts together may inflate to
 MAX_MEMBERS = 10_000
 MAX_SHEETS = 1_000
-MAX_CELLS = 5_000_000
 
 
 class WorkbookError(SheetnetError):
@@ -134,8 +136,11 @@ def read_book(path: str | Path, *, recalc: bool = False, timeout: float = 180) -
 
 
 def _sniff(path: Path) -> str:
-    """'xlsx' (also .xlsm), 'ods' or 'xls', from the file's bytes; anything else is refused."""
+    """'xlsx' (also .xlsm), 'ods' or 'xls', from the file's bytes; anything else is refused.
+    Only a regular file is opened: a device could be read forever, a pipe would block."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():
+            raise WorkbookError(f"{path}: not a regular file (a device, a pipe or a socket), not a workbook")
         with path.open("rb") as handle:
             head = handle.read(8)
             handle.seek(0)
@@ -191,8 +196,58 @@ def _check_archive(path: Path, members: list[zipfile.ZipInfo]) -> None:
             )
 
 
+# Elements counted in the parts of a workbook before openpyxl reads any of it: openpyxl holds the
+# shared strings and the styles whole, and a few hundred kilobytes can inflate to millions of them.
+_COUNTED = {
+    "cells": (re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b"), "READ_CELLS"),
+    "shared strings": (re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si\b"), "READ_STRINGS"),
+    "cell formats": (re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?xf\b"), "READ_STYLES"),
+}
+_CHUNK = 1 << 20
+
+
+def _what_part(name: str) -> str | None:
+    if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+        return "cells"
+    if name == "xl/sharedStrings.xml":
+        return "shared strings"
+    if name == "xl/styles.xml":
+        return "cell formats"
+    return None
+
+
+def _check_counts(path: Path, shown_as: Path) -> None:
+    """Refuse a workbook with more cells, shared strings or cell formats than `limits` allows,
+    counted from the parts' bytes as they inflate (each cell once), before openpyxl reads it."""
+    counts = dict.fromkeys(_COUNTED, 0)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.infolist():
+                what = _what_part(member.filename)
+                if what is None:
+                    continue
+                pattern = _COUNTED[what][0]
+                with archive.open(member) as part:
+                    rest = b""
+                    while chunk := part.read(_CHUNK):
+                        data = rest + chunk
+                        cut = data.rfind(b"<")  # a tag is never split between two reads
+                        cut = len(data) if cut < 0 else cut
+                        counts[what] += sum(1 for _ in pattern.finditer(data, 0, cut))
+                        rest = data[cut:]
+                    counts[what] += sum(1 for _ in pattern.finditer(rest))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error):
+        raise WorkbookError(f"{shown_as}: the file is damaged or truncated (not a readable zip archive)") from None
+    for what, (_, name) in _COUNTED.items():
+        limit = getattr(limits, name)
+        if counts[what] > limit:
+            raise WorkbookError(f"{shown_as}: {counts[what]:,} {what}; sheetnet reads at most {limit:,} (refused)")
+
+
 def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
     import openpyxl  # 0.2 s to import: only the commands that read workbooks pay for it
+
+    _check_counts(path, shown_as)
 
     try:
         with warnings.catch_warnings():
@@ -308,11 +363,13 @@ def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any]]:
                 value = cell["value"]
                 if value is None:
                     continue
-                book.cells_read += 1
-                if book.cells_read > MAX_CELLS:
-                    raise WorkbookError(
-                        f"{book.path}: more than {MAX_CELLS:,} cells; sheetnet reads at most that many (refused)"
-                    )
+                if not workbook.data_only:  # each cell counted once, in the formulas' pass
+                    book.cells_read += 1
+                    if book.cells_read > limits.READ_CELLS:  # what _check_counts did not see (it should)
+                        raise WorkbookError(
+                            f"{book.path}: more than {limits.READ_CELLS:,} cells; sheetnet reads at most that many "
+                            "(refused)"
+                        )
                 yield cell["row"], cell["column"], value
 
 

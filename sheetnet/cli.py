@@ -365,7 +365,7 @@ def run(
         t, name = overflow
         click.echo(
             f"sheetnet: warning: {name} stopped being a finite number in iteration {t} "
-            "(η too large?); such cells show #NUM! in the workbook",
+            f"({trace.overflow_cause()}); such cells show #NUM! in the workbook",
             err=True,
         )
 
@@ -440,8 +440,8 @@ def _run_rates(
         if overflow is not None:
             t, name = overflow
             click.echo(
-                f"sheetnet: warning: η = {trace.network.lr:g}: {name} stopped being a finite number in iteration {t}; "
-                "such cells show #NUM! in the workbook",
+                f"sheetnet: warning: η = {trace.network.lr:g}: {name} stopped being a finite number in iteration {t} "
+                f"({trace.overflow_cause()}); such cells show #NUM! in the workbook",
                 err=True,
             )
 
@@ -674,7 +674,10 @@ def solve(
         click.echo(f"Solution written to {out}")
     if solution.overflow is not None:
         t, name = solution.overflow
-        click.echo(f"sheetnet: warning: {name} stopped being a finite number in iteration {t} (η too large?)", err=True)
+        click.echo(
+            f"sheetnet: warning: {name} stopped being a finite number in iteration {t} ({solution.overflow_cause})",
+            err=True,
+        )
 
 
 @main.command()

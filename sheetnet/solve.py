@@ -153,6 +153,7 @@ class Solution:
     loss_every: int  # 1, or the k of "every k-th iteration" when the run is long
     final: Block | None = None  # the parameters after training, when the last iteration is not in full
     overflow: tuple[int, str] | None = None
+    overflow_cause: str = ""  # what the numbers say made it overflow (`Trace.overflow_cause`)
 
     @property
     def title(self) -> str:
@@ -817,6 +818,7 @@ def solve(network: Network, *, iterations: Sequence[int] | None = None, digits: 
         every,
         final,
         trace.first_non_finite(),
+        trace.overflow_cause() if trace.first_non_finite() else "",
     )
 
 

@@ -51,6 +51,28 @@ class Trace:
         """The first iteration and element whose value overflowed, if any."""
         return self.overflow
 
+    def overflow_cause(self) -> str:
+        """What the numbers say made a value overflow: a typed number near the largest a spreadsheet
+        holds, or a loss that grew (η too large)."""
+        network = self.network
+        several = len(network.samples) > 1
+        typed: list[tuple[str, float]] = []
+        for s, sample in enumerate(network.samples):
+            where = f" (sample {s})" if several else ""
+            typed += [(f"x[{i}]{where}", v) for i, v in enumerate(sample.x)]
+            typed += [(f"y[{k}]{where}", v) for k, v in enumerate(sample.y)]
+        for l, (w, b) in enumerate(zip(network.weights, network.biases, strict=True), start=1):
+            typed += [(f"W{l}[{j},{i}]", v) for j, row in enumerate(w) for i, v in enumerate(row)]
+            typed += [(f"B{l}[{j}]", v) for j, v in enumerate(b)]
+        name, value = max(typed, key=lambda item: abs(item[1]))
+        if abs(value) > 1e100:
+            return f"{name} = {value:g} is near the largest number a spreadsheet holds, about 1.8e+308"
+        t = self.overflow[0] if self.overflow else len(self.losses)
+        finite = [v for v in self.losses[:t] if math.isfinite(v)]
+        if len(finite) >= 2 and finite[-1] > finite[0]:
+            return f"η too large? the loss grew from {finite[0]:.4g} to {finite[-1]:.4g} before it"
+        return "η or the typed numbers too large?"
+
     def to_json(self) -> dict[str, Any]:
         """The trace as `--json` prints it (non-finite numbers become null)."""
         network = self.network

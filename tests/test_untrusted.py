@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 import sheetnet.book
+import sheetnet.limits
 from sheetnet.book import WorkbookError, read_book
 
 resource = pytest.importorskip("resource")  # POSIX: the memory cap
@@ -121,10 +122,10 @@ def test_absurd_dimensions_are_read_for_what_is_there(tmp_path: Path) -> None:
 
 
 def test_too_many_cells_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sheetnet.book, "MAX_CELLS", 100)
+    monkeypatch.setattr(sheetnet.limits, "READ_CELLS", 100)
     wb = openpyxl.Workbook()
     for r in range(1, 202):
         wb.active.cell(r, 1, float(r))
     wb.save(tmp_path / "many.xlsx")
-    with pytest.raises(WorkbookError, match="more than 100 cells"):
+    with pytest.raises(WorkbookError, match="201 cells; sheetnet reads at most 100 "):
         read_book(tmp_path / "many.xlsx")
