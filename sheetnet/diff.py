@@ -101,8 +101,8 @@ class FormulaChange:
         matcher = difflib.SequenceMatcher(None, [t.same for t in a], [t.same for t in b], autojunk=False)
         pieces_a: list[tuple[str, bool]] = [("=", False)]
         pieces_b: list[tuple[str, bool]] = [("=", False)]
-        for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            if op == "equal":
+        for equal, (i1, i2), (j1, j2) in _spans(matcher.get_opcodes()):
+            if equal:
                 pieces_a += [(t.text, False) for t in a[i1:i2]]
                 pieces_b += [(t.text, False) for t in b[j1:j2]]
             else:
@@ -240,6 +240,26 @@ def group_formula_changes(
             )
         )
     return changes
+
+
+def _spans(opcodes: list[tuple[str, int, int, int, int]]) -> list[tuple[bool, tuple[int, int], tuple[int, int]]]:
+    """difflib's opcodes as (equal, span in a, span in b), with one token kept between an insertion
+    and a deletion taken into the change: `=A1+B1` → `=B1+A1` reads as one change, not as `B1+`
+    put before `A1` and `+B1` taken after it."""
+    spans = [(op == "equal", (i1, i2), (j1, j2)) for op, i1, i2, j1, j2 in opcodes]
+    for k in range(1, len(spans) - 1):
+        equal, (i1, i2), _ = spans[k]
+        before, after = spans[k - 1], spans[k + 1]
+        lopsided = any(span[1][0] == span[1][1] or span[2][0] == span[2][1] for span in (before, after))
+        if equal and i2 - i1 == 1 and not before[0] and not after[0] and lopsided:
+            spans[k] = (False, *spans[k][1:])
+    merged: list[tuple[bool, tuple[int, int], tuple[int, int]]] = []
+    for equal, span_a, span_b in spans:
+        if merged and not equal and not merged[-1][0]:
+            merged[-1] = (False, (merged[-1][1][0], span_a[1]), (merged[-1][2][0], span_b[1]))
+        else:
+            merged.append((equal, span_a, span_b))
+    return merged
 
 
 def _rectangles(cells: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:

@@ -108,7 +108,7 @@ def tokens(formula: str, sheet: str, row: int, col: int) -> list[FormulaToken]:
 def relative_key(formula: str, sheet: str, row: int, col: int) -> Key:
     """The formula of cell (row, col) of `sheet` in R1C1 form: one key in every cell it was filled into."""
     pattern = _ROW_DIGITS.sub(_HOLE, formula)
-    roles = _hole_roles(pattern)
+    roles = _hole_roles(pattern) if _HOLE not in formula else None
     if roles is None:
         return tuple(t.relative for t in tokens(formula, sheet, row, col))
     digits = [int(d) for d in _ROW_DIGITS.findall(formula)]
@@ -160,6 +160,8 @@ class Precedents:
         self._plans: dict[str, tuple[list[_Plan], list[tuple[int, str]]] | None] = {}
 
     def __call__(self, formula: str, sheet: str) -> list[Area]:
+        if _HOLE in formula:  # no workbook's formula can hold it; nothing it reads is traced
+            return []
         pattern = _ROW_DIGITS.sub(_HOLE, formula)
         if pattern in self._plans:
             planned = self._plans[pattern]
@@ -302,10 +304,12 @@ def _hole_roles(pattern: str) -> tuple[bool, ...] | None:
 
 def _raw_tokens(formula: str) -> list[tuple[str, str]] | None:
     """A formula's tokens as (kind, text), spaces left out, read through its pattern's tokens."""
+    if _HOLE in formula:  # no workbook's formula can hold it
+        return None
     pattern = _ROW_DIGITS.sub(_HOLE, formula)
     read = _pattern_tokens(pattern)
     if read is None:
-        direct = _pattern_tokens(formula) if _HOLE not in formula else None
+        direct = _pattern_tokens(formula)
         return None if direct is None else [(kind, value) for kind, value, _ in direct]
     digits = _ROW_DIGITS.findall(formula)
     return [(kind, _fill(value, digits, first)) for kind, value, first in read]

@@ -249,10 +249,13 @@ def print_diff(console: Console, result: DiffResult, limit: int = 20) -> None:
     changes = result.formula_changes
     if changes:
         cells = sum(c.cells for c in changes)
-        console.print(
-            f"[bold]Formula changes[/bold]: {_count(cells, 'cell')} in {_count(len(changes), 'range')}, "
-            "each one formula filled down or across (its first cell shown, A → B, what differs «marked»):"
-        )
+        if cells == len(changes):
+            console.print(f"[bold]Formula changes[/bold] in {_count(cells, 'cell')}, A → B, what differs «marked»:")
+        else:
+            console.print(
+                f"[bold]Formula changes[/bold] in {cells} cells, {_count(len(changes), 'range')} each filled from "
+                "one formula (first cell shown, A → B, what differs «marked»):"
+            )
         for change in changes[:limit]:
             pieces_a, pieces_b = change.marked()
             where = f"  [bold]{escape(change.address)}[/bold] ({_count(change.cells, 'cell')})"
@@ -271,8 +274,9 @@ def print_diff(console: Console, result: DiffResult, limit: int = 20) -> None:
     values = result.values
     shown = values[:limit]
     if shown:
-        title = "Values that differ, not following from a formula change" if changes else None
-        table = Table(title=title, title_justify="left", title_style="bold")
+        if changes:
+            console.print("[bold]Values that differ, not following from a formula change:[/bold]")
+        table = Table()
         table.add_column("sheet")
         table.add_column("cell")
         table.add_column("A", justify="right", overflow="fold")
@@ -293,9 +297,10 @@ def print_diff(console: Console, result: DiffResult, limit: int = 20) -> None:
         verb = "follows" if following == 1 else "follow"
         console.print(f"{_count(following, 'value')} {verb} from {these} (--json gives the range each follows from).")
     if result.formulas_also_differ:
+        also = result.formulas_also_differ
         console.print(
-            f"{result.formulas_also_differ} of these cells differ in formula too: --formulas shows the formula "
-            "changes first, grouped as they were filled, and counts the values that follow from them."
+            f"{also} of these cells {'differs' if also == 1 else 'differ'} in formula too: --formulas shows the "
+            "formula changes first, grouped as they were filled, and counts the values that follow from them."
         )
     if result.equal:
         console.print(f"[green]Equal[/green]: {result.compared} cells compared, no differences.")
