@@ -11,7 +11,6 @@ own.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import math
 from collections.abc import Hashable
@@ -297,7 +296,7 @@ def _with_causes(differences: list[Difference], changes: list[FormulaChange], b:
     marked = []
     for d in differences:
         n = cause.get((sheet_index[d.sheet], d.row, d.col)) if d.what == "value" else None
-        marked.append(d if n is None else dataclasses.replace(d, follows_from=addresses[n]))
+        marked.append(d if n is None else Difference(d.sheet, d.row, d.col, d.a, d.b, d.what, addresses[n]))
     return marked
 
 

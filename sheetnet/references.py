@@ -292,9 +292,9 @@ def _hole_roles(pattern: str) -> tuple[bool, ...] | None:
     roles = [False] * pattern.count(_HOLE)
     for kind, value, first_hole in read:
         reference = _parse_reference(value) if kind == _RANGE and _HOLE in value else None
-        if reference is None or _HOLE in (reference.sheet or ""):
+        if reference is None:
             continue
-        hole = first_hole
+        hole = first_hole + value.rsplit("!", 1)[0].count(_HOLE) if "!" in value else first_hole
         for corner in reference.corners:
             if corner.row == _HOLE_ROW:
                 roles[hole] = not corner.row_absolute
