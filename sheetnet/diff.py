@@ -115,6 +115,9 @@ class FormulaChange:
 
 @dataclass
 class DiffResult:
+    """What `diff_books` found: every cell that differs (a formula change or a value), in cell
+    order, and the formula changes grouped as they were filled."""
+
     a: Book
     b: Book
     differences: list[Difference]
@@ -122,7 +125,6 @@ class DiffResult:
     sheets_only_in_b: list[str]
     compared: int
     formula_changes: list[FormulaChange] = field(default_factory=list)
-    formulas_compared: bool = False
     # Without `formulas`: value differences in cells whose formulas differ too (a hint to compare them).
     formulas_also_differ: int = 0
 
@@ -191,7 +193,6 @@ def diff_books(a: Book, b: Book, *, rtol: float = 1e-9, atol: float = 1e-12, for
         [s for s in b.sheets if s not in a.cells],
         compared,
         changes,
-        formulas,
         also,
     )
 

@@ -40,7 +40,7 @@ _HOLE_ROW = 0  # the row of a corner, in a pattern, whose digits are a hole
 _CORNER = re.compile(r"^(\$?)([A-Za-z]{1,3})?(\$?)([0-9]+|\x00)?$")
 _RANGE, _TEXT, _FUNCTION = "range", "text", "function"  # kinds of token; the others keep openpyxl's type
 # Relative keys by what decides them: pattern, digits (a relative row as its offset), sheet, column.
-_RELATIVE_KEYS: dict[tuple[str, tuple[int, ...], str, int], Key] = {}
+_RELATIVE_KEYS: dict[tuple[str, tuple[int | str, ...], str, int], Key] = {}
 _RELATIVE_KEYS_KEPT = 4096
 
 
@@ -111,10 +111,10 @@ def relative_key(formula: str, sheet: str, row: int, col: int) -> Key:
     roles = _hole_roles(pattern) if _HOLE not in formula else None
     if roles is None:
         return tuple(t.relative for t in tokens(formula, sheet, row, col))
-    digits = [int(d) for d in _ROW_DIGITS.findall(formula)]
-    # The formula, told apart from every other by its pattern and digits, with each relative row
-    # taken as its offset from the cell: a column of filled formulas is one entry.
-    filled = tuple(d - row if relative else d for d, relative in zip(digits, roles, strict=True))
+    digits = _ROW_DIGITS.findall(formula)
+    # The formula, told apart from every other by its pattern and digits (as written: `"ID007"` is
+    # not `"ID7"`), with each relative row as its offset from the cell: a filled column is one entry.
+    filled = tuple(int(d) - row if relative else d for d, relative in zip(digits, roles, strict=True))
     lookup = (pattern, filled, sheet, col)
     key = _RELATIVE_KEYS.get(lookup)
     if key is None:

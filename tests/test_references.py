@@ -39,6 +39,7 @@ def test_formulas_of_one_cell_are_the_same_when_they_point_at_the_same_cells() -
     assert not same("=Sheet2!A1", "=A1")
     assert not same('=IF(A1>0,"a b","")', '=IF(A1>0,"ab","")')  # text in quotes as written
     assert not same("=lr*A1", "=$B$6*A1")  # a name is not the cell it names
+    assert not same('="ID007"&A1', '="ID7"&A1') and same('="ID7"&A007', '="ID7"&A7')
 
 
 def test_the_cells_a_formula_reads() -> None:
