@@ -567,15 +567,29 @@ def _tolerance_option(name: str, default: float | None, text: str) -> Callable[[
 @click.argument("b", type=click.Path(path_type=Path))
 @_tolerance_option("--rtol", 1e-9, "Relative tolerance for numbers.")
 @_tolerance_option("--atol", 1e-12, "Absolute tolerance for numbers.")
-@click.option("--formulas", is_flag=True, help="Also compare formula text (ignoring case, spaces, $ and _xlfn.).")
-@click.option("--max", "limit", type=click.IntRange(min=0), default=20, show_default=True, help="Rows to show.")
+@click.option(
+    "--formulas",
+    is_flag=True,
+    help="Also compare formulas, by the cells they point at ($A$1 and A1 are one): formula changes come first, "
+    "grouped as they were filled, and the values that follow from them are counted.",
+)
+@click.option(
+    "--max",
+    "limit",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Rows of each list to show (ranges of formula changes, values).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
 @_recalc_option
 @handle_errors
 def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int, as_json: bool, recalc: bool) -> None:
     """Compare two workbooks cell by cell, sheets matched by name.
 
-    Numbers are equal within --rtol/--atol, text exactly. Exit code 0 when the workbooks are
+    Numbers are equal within --rtol/--atol, text exactly. With --formulas, the cause comes first:
+    each formula change (a formula filled down a column is one), then the values no formula change
+    explains, then how many values follow from the changes. Exit code 0 when the workbooks are
     equal, 1 when they differ, 2 when one cannot be read.
 
     \b

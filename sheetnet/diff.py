@@ -1,22 +1,37 @@
-"""`sheetnet diff`: two workbooks compared cell by cell, sheets matched by name."""
+"""`sheetnet diff`: two workbooks compared cell by cell, sheets matched by name, causes first.
+
+With `formulas`, a cell whose formula differs is a formula change whatever its value does. The
+formula changes are grouped as a spreadsheet fills them: cells whose two formulas are the same in
+R1C1 form (`references.relative_key`) and that touch make one rectangle, so a formula filled down
+a column is one change. A value difference in a cell that depends on a formula change, directly or
+through other cells and across sheets (`dependents.Dependents`, read from B's formulas), follows
+from it; the others (a typed number changed, or a value nothing changed explains) stand on their
+own.
+"""
 
 from __future__ import annotations
 
+import difflib
 import math
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 from typing import Any
 
-from sheetnet.book import Book, column_letter
+from sheetnet.book import Book, Cell, cell_address, column_letter
+from sheetnet.references import alike_in_cell, relative_key, tokens
 
 
 @dataclass(frozen=True)
 class Difference:
+    """One cell that differs: in value, or (`what="formula"`) in formula, `a` and `b` then the formulas."""
+
     sheet: str
     row: int
     col: int
     a: Any
     b: Any
     what: str = "value"  # or "formula"
+    follows_from: str | None = None  # a value's formula change (`Sheet1!Z36:Z67`), if it depends on one
 
     @property
     def cell(self) -> str:
@@ -34,25 +49,103 @@ class Difference:
             data["compared"] = self.what
         if self.delta is not None:
             data["difference"] = jsonable(self.delta)
+        if self.what == "value":
+            data["follows_from"] = self.follows_from
         return data
+
+
+@dataclass(frozen=True)
+class FormulaChange:
+    """A rectangle of cells whose formulas changed the same way: one formula filled down or across.
+
+    `a` and `b` are its first cell's formulas (None where that cell holds none: then `a_value` or
+    `b_value` is what it holds, a typed number or nothing).
+    """
+
+    sheet: str
+    top: int
+    left: int
+    bottom: int
+    right: int
+    a: str | None
+    b: str | None
+    a_value: Any = None
+    b_value: Any = None
+
+    @property
+    def cells(self) -> int:
+        return (self.bottom - self.top + 1) * (self.right - self.left + 1)
+
+    @property
+    def range(self) -> str:
+        """`Z36:Z67`, or `Z36` for one cell."""
+        first = f"{column_letter(self.left)}{self.top}"
+        return first if self.cells == 1 else f"{first}:{column_letter(self.right)}{self.bottom}"
+
+    @property
+    def address(self) -> str:
+        """`Sheet1!Z36:Z67`, the sheet's name quoted when it needs to be."""
+        return cell_address(self.sheet, self.top, self.left).rsplit("!", 1)[0] + "!" + self.range
+
+    def marked(self) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+        """The first cell's two formulas as pieces (text, differs), token by token.
+
+        Tokens both formulas have are pieces of their own; a run of tokens that differ is one
+        piece marked True, empty where the other formula has tokens this one lacks.
+        """
+        if self.a is None or self.b is None:
+            return [(self.a or "", True)], [(self.b or "", True)]
+        a = tokens(self.a, self.sheet, self.top, self.left)
+        b = tokens(self.b, self.sheet, self.top, self.left)
+        matcher = difflib.SequenceMatcher(None, [t.same for t in a], [t.same for t in b], autojunk=False)
+        pieces_a: list[tuple[str, bool]] = [("=", False)]
+        pieces_b: list[tuple[str, bool]] = [("=", False)]
+        for equal, (i1, i2), (j1, j2) in _spans(matcher.get_opcodes()):
+            if equal:
+                pieces_a += [(t.text, False) for t in a[i1:i2]]
+                pieces_b += [(t.text, False) for t in b[j1:j2]]
+            else:
+                pieces_a.append(("".join(t.text for t in a[i1:i2]), True))
+                pieces_b.append(("".join(t.text for t in b[j1:j2]), True))
+        return pieces_a, pieces_b
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "range": self.range, "a": self.a, "b": self.b, "cells": self.cells}
 
 
 @dataclass
 class DiffResult:
+    """What `diff_books` found: every cell that differs (a formula change or a value), in cell
+    order, and the formula changes grouped as they were filled."""
+
     a: Book
     b: Book
     differences: list[Difference]
     sheets_only_in_a: list[str]
     sheets_only_in_b: list[str]
     compared: int
+    formula_changes: list[FormulaChange] = field(default_factory=list)
+    # Without `formulas`: value differences in cells whose formulas differ too (a hint to compare them).
+    formulas_also_differ: int = 0
 
     @property
     def equal(self) -> bool:
         return not (self.differences or self.sheets_only_in_a or self.sheets_only_in_b)
 
+    @property
+    def values(self) -> list[Difference]:
+        """The value differences that follow from no formula change, in cell order."""
+        return [d for d in self.differences if d.what == "value" and d.follows_from is None]
+
+    @property
+    def following(self) -> list[Difference]:
+        """The value differences that follow from a formula change."""
+        return [d for d in self.differences if d.follows_from is not None]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "differences": [d.to_json() for d in self.differences],
+            "formula_changes": [c.to_json() for c in self.formula_changes],
             "sheets_only_in_a": self.sheets_only_in_a,
             "sheets_only_in_b": self.sheets_only_in_b,
             "compared": self.compared,
@@ -61,8 +154,14 @@ class DiffResult:
 
 
 def diff_books(a: Book, b: Book, *, rtol: float = 1e-9, atol: float = 1e-12, formulas: bool = False) -> DiffResult:
-    """Compare two workbooks cell by cell, sheets matched by name, in `a`'s sheet order."""
+    """Compare two workbooks cell by cell, sheets matched by name, in `a`'s sheet order.
+
+    With `formulas`, formulas are compared too, grouped into `FormulaChange`s, and each value
+    difference that depends on one says which (`Difference.follows_from`).
+    """
     differences: list[Difference] = []
+    changed: dict[tuple[str, int, int], tuple[Cell | None, Cell | None, Hashable]] = {}
+    also = 0
     compared = 0
     common = [s for s in a.sheets if s in b.cells]
     for sheet in common:
@@ -71,13 +170,21 @@ def diff_books(a: Book, b: Book, *, rtol: float = 1e-9, atol: float = 1e-12, for
             compared += 1
             ca, cb = cells_a.get(where), cells_b.get(where)
             va, vb = (ca.value if ca else None), (cb.value if cb else None)
+            fa, fb = (ca.formula if ca else None), (cb.formula if cb else None)
             row, col = where
-            if not _same_value(va, vb, rtol, atol):
-                differences.append(Difference(sheet, row, col, va, vb))
-            elif formulas:
-                fa, fb = (ca.formula if ca else None), (cb.formula if cb else None)
-                if normalise_formula(fa) != normalise_formula(fb):
+            same_value = _same_value(va, vb, rtol, atol)
+            fill = formula_change(fa, fb, sheet, row, col) if formulas or not same_value else None
+            if fill is not None:
+                if formulas:
                     differences.append(Difference(sheet, row, col, fa, fb, "formula"))
+                    changed[(sheet, row, col)] = (ca, cb, fill)
+                    continue
+                also += 1
+            if not same_value:
+                differences.append(Difference(sheet, row, col, va, vb))
+    changes = group_formula_changes(changed, common)
+    if changes and any(d.what == "value" for d in differences):
+        differences = _with_causes(differences, changes, b)
     return DiffResult(
         a,
         b,
@@ -85,21 +192,113 @@ def diff_books(a: Book, b: Book, *, rtol: float = 1e-9, atol: float = 1e-12, for
         [s for s in a.sheets if s not in b.cells],
         [s for s in b.sheets if s not in a.cells],
         compared,
+        changes,
+        also,
     )
 
 
-def normalise_formula(formula: str | None) -> str | None:
-    """Formula text compared without case, spaces, `$` and Excel's `_xlfn.`/`_xlws.` prefixes.
-
-    Text inside double quotes keeps its case and spaces.
-    """
-    if formula is None:
+def formula_change(a: str | None, b: str | None, sheet: str, row: int, col: int) -> Hashable | None:
+    """None if the cell's two formulas (None: no formula) compute the same thing from the same cells,
+    case, spaces, `$` and Excel's `_xlfn.` prefixes aside (`references.same_key`); else the change
+    in R1C1 form, the same in every cell the two formulas were filled into."""
+    if a == b:
         return None
-    parts = formula.split('"')
-    for i in range(0, len(parts), 2):  # outside string literals
-        text = parts[i].upper().replace("$", "").replace("_XLFN.", "").replace("_XLWS.", "")
-        parts[i] = "".join(text.split())
-    return '"'.join(parts)
+    key_a = relative_key(a, sheet, row, col) if a is not None else None
+    key_b = relative_key(b, sheet, row, col) if b is not None else None
+    if key_a is not None and key_b is not None and alike_in_cell(key_a, key_b, row, col):
+        return None
+    return (key_a, key_b)
+
+
+def group_formula_changes(
+    changed: dict[tuple[str, int, int], tuple[Cell | None, Cell | None, Hashable]], sheets: list[str]
+) -> list[FormulaChange]:
+    """The changed cells, each with its cells and its change (`formula_change`), as rectangles of one
+    change each, in sheet order, then by their first cell."""
+    by_fill: dict[tuple[str, Hashable], list[tuple[int, int]]] = {}
+    for (sheet, row, col), (_, _, fill) in changed.items():
+        by_fill.setdefault((sheet, fill), []).append((row, col))
+    order = {sheet: i for i, sheet in enumerate(sheets)}
+    rectangles = sorted(
+        ((sheet, *rect) for (sheet, _), cells in by_fill.items() for rect in _rectangles(cells)),
+        key=lambda r: (order[r[0]], r[1], r[2]),
+    )
+    changes = []
+    for sheet, top, left, bottom, right in rectangles:
+        ca, cb, _ = changed[(sheet, top, left)]
+        changes.append(
+            FormulaChange(
+                sheet,
+                top,
+                left,
+                bottom,
+                right,
+                ca.formula if ca else None,
+                cb.formula if cb else None,
+                ca.value if ca else None,
+                cb.value if cb else None,
+            )
+        )
+    return changes
+
+
+def _spans(opcodes: list[tuple[str, int, int, int, int]]) -> list[tuple[bool, tuple[int, int], tuple[int, int]]]:
+    """difflib's opcodes as (equal, span in a, span in b), with one token kept between an insertion
+    and a deletion taken into the change: `=A1+B1` → `=B1+A1` reads as one change, not as `B1+`
+    put before `A1` and `+B1` taken after it."""
+    spans = [(op == "equal", (i1, i2), (j1, j2)) for op, i1, i2, j1, j2 in opcodes]
+    for k in range(1, len(spans) - 1):
+        equal, (i1, i2), _ = spans[k]
+        before, after = spans[k - 1], spans[k + 1]
+        lopsided = any(span[1][0] == span[1][1] or span[2][0] == span[2][1] for span in (before, after))
+        if equal and i2 - i1 == 1 and not before[0] and not after[0] and lopsided:
+            spans[k] = (False, *spans[k][1:])
+    merged: list[tuple[bool, tuple[int, int], tuple[int, int]]] = []
+    for equal, span_a, span_b in spans:
+        if merged and not equal and not merged[-1][0]:
+            merged[-1] = (False, (merged[-1][1][0], span_a[1]), (merged[-1][2][0], span_b[1]))
+        else:
+            merged.append((equal, span_a, span_b))
+    return merged
+
+
+def _rectangles(cells: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+    """Cells (row, col) as rectangles (top, left, bottom, right): runs down each column, then runs
+    of the same rows in neighbouring columns side by side."""
+    runs: list[tuple[int, int, int]] = []  # top, bottom, col
+    for row, col in sorted(cells, key=lambda rc: (rc[1], rc[0])):
+        if runs and runs[-1][2] == col and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row, col)
+        else:
+            runs.append((row, row, col))
+    rectangles: list[tuple[int, int, int, int]] = []
+    for top, bottom, col in sorted(runs):
+        last = rectangles[-1] if rectangles else None
+        if last is not None and (last[0], last[2], last[3]) == (top, bottom, col - 1):
+            rectangles[-1] = (top, last[1], bottom, col)
+        else:
+            rectangles.append((top, col, bottom, col))
+    return rectangles
+
+
+def _with_causes(differences: list[Difference], changes: list[FormulaChange], b: Book) -> list[Difference]:
+    """Each value difference that depends on a formula change, marked with the change's address."""
+    from sheetnet.dependents import Dependents
+
+    sheet_index = {sheet: i for i, sheet in enumerate(b.sheets)}
+    seeds = (
+        ((sheet_index[c.sheet], row, col), n)
+        for n, c in enumerate(changes)
+        for row in range(c.top, c.bottom + 1)
+        for col in range(c.left, c.right + 1)
+    )
+    cause = Dependents(b).reach(seeds)
+    addresses = [c.address for c in changes]
+    marked = []
+    for d in differences:
+        n = cause.get((sheet_index[d.sheet], d.row, d.col)) if d.what == "value" else None
+        marked.append(d if n is None else Difference(d.sheet, d.row, d.col, d.a, d.b, d.what, addresses[n]))
+    return marked
 
 
 def _same_value(a: Any, b: Any, rtol: float, atol: float) -> bool:
@@ -125,4 +324,12 @@ def jsonable(v: Any) -> Any:
     return str(v)
 
 
-__all__ = ["DiffResult", "Difference", "diff_books", "jsonable", "normalise_formula"]
+__all__ = [
+    "DiffResult",
+    "Difference",
+    "FormulaChange",
+    "diff_books",
+    "formula_change",
+    "group_formula_changes",
+    "jsonable",
+]
