@@ -298,7 +298,7 @@ def run(
       sheetnet run --iters 3 --lr 0.01
       sheetnet run --config examples/xor.toml --digits 4
       sheetnet run --config network.toml --out homework.xlsx
-      sheetnet run --config examples/xor.toml --iters 5000     # rows layout, progress bar
+      sheetnet run --config examples/xor.toml --iters 1000     # rows layout, progress bar
       sheetnet run --json | jq '.iterations[-1].loss'
       sheetnet run --config examples/mazur-2-2-2.toml --lr 0.1,0.5,1,2 --iters 50   # compare η
       sheetnet run --exercise backward --out exercise.xlsx

@@ -389,3 +389,17 @@ def test_a_name_as_long_as_the_system_allows(tmp_path: Path) -> None:
     result = _sheetnet("run", "--out", name, "-q", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / name).is_file()
+
+
+def test_the_readme_gives_the_limits() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for number in (
+        limits.WORKBOOK_CELLS,
+        limits.SAMPLES,
+        limits.BLOCK_SHEETS,
+        limits.READ_CELLS,
+        limits.READ_STRINGS,
+        limits.READ_STYLES,
+    ):
+        assert f"{number:,}" in readme, number
+    assert f"{limits.NETWORK_FILE_BYTES // 2**20} MiB" in readme
