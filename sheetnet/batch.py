@@ -172,8 +172,8 @@ def network_of(book: Any, options: Options) -> tuple[Any, Any, str]:
             "; ".join(reading.missing.values())
             if reading.missing
             else "the run it defines is not in the workbook"
-            if not reading.total
-            else ""
+            if not reading.total and not (book.exercise and reading.how == "the Setup sheet")
+            else ""  # an exercise's Setup says its network even before a single answer is typed
         )
     lr = options.lr[0] if options.lr else None
     if reading is not None and not why:

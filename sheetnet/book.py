@@ -90,6 +90,7 @@ class Book:
     formula_cells: int = 0
     cells_read: int = 0
     names: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # defined names of one cell, lowercase
+    exercise: bool = False  # an exercise sheetnet wrote (`run --exercise`): its empty answers are no missing results
 
     def numbers(self) -> list[Cell]:
         """Every cell holding a number, sheet by sheet, row by row."""
@@ -258,8 +259,9 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
                 formulas = openpyxl.load_workbook(f_handle, read_only=True, data_only=False)
                 values = openpyxl.load_workbook(v_handle, read_only=True, data_only=True)
                 key = _exercise_key(formulas)
+                exercise = key is not None or _has_property(formulas, "sheetnet exercise")
                 sheets = [(f, v) for f, v in zip(formulas.worksheets, values.worksheets, strict=True) if f is not key]
-                book = Book(shown_as, [ws.title for ws, _ in sheets])
+                book = Book(shown_as, [ws.title for ws, _ in sheets], exercise=exercise)
                 for ws_f, ws_v in sheets:
                     book.cells[ws_f.title] = _read_sheet(book, ws_f, ws_v)
                 book.names = _single_cell_names(formulas)
@@ -281,16 +283,19 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
     return book
 
 
+def _has_property(workbook: Any, name: str) -> bool:
+    try:
+        return any(p.name == name for p in workbook.custom_doc_props.props)
+    except Exception:  # no custom properties, or ones openpyxl cannot read
+        return False
+
+
 def _exercise_key(workbook: Any) -> Any:
     """The hidden key sheet of an exercise sheetnet wrote (`run --exercise`), left out of what is
     read: its numbers are the run's, not the student's."""
     from sheetnet.exercise import KEY_SHEET, PROPERTY
 
-    try:
-        marked = any(p.name == PROPERTY for p in workbook.custom_doc_props.props)
-    except Exception:  # no custom properties, or ones openpyxl cannot read
-        return None
-    if marked and KEY_SHEET in workbook.sheetnames:
+    if _has_property(workbook, PROPERTY) and KEY_SHEET in workbook.sheetnames:
         sheet = workbook[KEY_SHEET]
         if sheet.sheet_state != "visible":
             return sheet

@@ -927,7 +927,7 @@ def _class_progress(console: Any, *, total: int) -> Iterator[_Advance]:
 
 def _warn_uncached(*books: Any) -> None:
     for book in books:
-        if book.formulas_without_value:
+        if book.formulas_without_value and not book.exercise:  # an exercise's empty answers and checks: ""
             click.echo(
                 f"sheetnet: warning: {book.path}: {book.formulas_without_value} of {book.formula_cells} formulas "
                 "have no saved result and were read as empty; add --recalc to compute them",

@@ -208,3 +208,16 @@ def test_key_values_are_the_run(tmp_path: Path) -> None:
     expected = [trace.values[k] for g in trace.iterations for q in g.quantities for k in q.keys]
     assert len(numbers) == len(expected)
     assert all(math.isclose(a, b) for a, b in zip(numbers, expected, strict=True))
+
+
+def test_a_blank_exercise_is_checked_against_its_own_network(tmp_path: Path) -> None:
+    """Before a single answer is typed, check reads the exercise's network from its Setup sheet
+    (not the notes' network) and says nothing of formulas without results (its empty cells)."""
+    network = load_network(EXAMPLES / "xor.toml").with_overrides(iters=2)
+    path = write_workbook(run(network), tmp_path / "blank.xlsx", exercise=Exercise())
+    result = CliRunner().invoke(main, ["check", str(path), "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["network_source"].startswith("network read from the workbook: sheet Setup: 2-2-1 sigmoid")
+    assert report["found"] == 0
+    assert "no saved result" not in result.stderr
