@@ -90,7 +90,7 @@ class Book:
     formula_cells: int = 0
     cells_read: int = 0
     names: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # defined names of one cell, lowercase
-    exercise: bool = False  # an exercise sheetnet wrote (`run --exercise`): its empty answers are no missing results
+    exercise: str | None = None  # of an exercise sheetnet wrote (`run --exercise`): its part, "all", "update, no key"
 
     def numbers(self) -> list[Cell]:
         """Every cell holding a number, sheet by sheet, row by row."""
@@ -259,7 +259,7 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
                 formulas = openpyxl.load_workbook(f_handle, read_only=True, data_only=False)
                 values = openpyxl.load_workbook(v_handle, read_only=True, data_only=True)
                 key = _exercise_key(formulas)
-                exercise = key is not None or _has_property(formulas, "sheetnet exercise")
+                exercise = _property(formulas, "sheetnet exercise")
                 sheets = [(f, v) for f, v in zip(formulas.worksheets, values.worksheets, strict=True) if f is not key]
                 book = Book(shown_as, [ws.title for ws, _ in sheets], exercise=exercise)
                 for ws_f, ws_v in sheets:
@@ -283,11 +283,12 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
     return book
 
 
-def _has_property(workbook: Any, name: str) -> bool:
+def _property(workbook: Any, name: str) -> str | None:
+    """The value of the workbook's custom document property `name`, if it has it."""
     try:
-        return any(p.name == name for p in workbook.custom_doc_props.props)
+        return next((str(p.value) for p in workbook.custom_doc_props.props if p.name == name), None)
     except Exception:  # no custom properties, or ones openpyxl cannot read
-        return False
+        return None
 
 
 def _exercise_key(workbook: Any) -> Any:
@@ -295,7 +296,7 @@ def _exercise_key(workbook: Any) -> Any:
     read: its numbers are the run's, not the student's."""
     from sheetnet.exercise import KEY_SHEET, PROPERTY
 
-    if _has_property(workbook, PROPERTY) and KEY_SHEET in workbook.sheetnames:
+    if _property(workbook, PROPERTY) is not None and KEY_SHEET in workbook.sheetnames:
         sheet = workbook[KEY_SHEET]
         if sheet.sheet_state != "visible":
             return sheet

@@ -42,23 +42,22 @@ PROPERTY = "sheetnet exercise"  # document property: the part left to the studen
 RIGHT, WRONG = "✓", "✗"
 KEY_FIRST_ROW = 3  # title, explanation, headers; then one row per number of the run
 
-# check's tolerance (judge.Tolerance.of), as a formula of the typed number {a} and the expected {e}:
-# decimals d counted by how many roundings change the number, at least 4; within 10^−d·(5 + |e|),
-# or 10⁻⁹ relative for a number typed to full precision
-_DECIMALS = "SUMPRODUCT(--(ROUND({a},{{0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15}})<>{a}))"
-_VERDICT = (
-    '=IFERROR(IF(ISBLANK({a}),"",IF(ISNUMBER({a}),IF(ABS({a}-{e})<=MAX(10^-MAX(4,'
-    + _DECIMALS
-    + ')*(5+ABS({e})),1E-9*ABS({e}))+1E-15,"'
-    + RIGHT
-    + '","'
-    + WRONG
-    + '"),"'
-    + WRONG
-    + '")),"'
-    + WRONG
-    + '")'
-)
+# check's rule (judge.Tolerance.of) as formulas. The decimals d a number {a} is typed to: how many
+# of the roundings to 0 … 15 places change it. Within the tolerance of {e}: 10^−max(4, d)·(5 + |e|),
+# or 10⁻⁹ relative for a number typed to full precision.
+_DECIMALS = "=IFERROR(SUMPRODUCT(--(ROUND({a},{{0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15}})<>{a})),0)"
+_WITHIN = "ABS({a}-{e})<=MAX(10^-MAX(4,{d})*(5+ABS({e})),1E-9*ABS({e}))+1E-15"
+
+
+def _verdict(a: str, expected: str, value: str, decimals: str) -> str:
+    """✓ if the answer in `a` is the number that follows from the student's own earlier numbers
+    (`expected`) or the run's (`value`), as check accepts either; ✗ if not (or not a number); ""
+    while it is empty."""
+    within = [_WITHIN.format(a=a, e=e, d=decimals) for e in (expected, value)]
+    return (
+        f'=IFERROR(IF(ISBLANK({a}),"",IF(ISNUMBER({a}),IF(OR({within[0]},{within[1]}),"{RIGHT}","{WRONG}"),'
+        f'"{WRONG}")),"{WRONG}")'
+    )
 
 
 @dataclass(frozen=True)
@@ -125,7 +124,9 @@ def answer_cells(trace: Trace, exercise: Exercise) -> dict[Key, Cell]:
     layout = BlocksLayout(trace.network, trace.setup, trace.iterations)
     if exercise.key:
         _make_room_for_checks(layout, trace)
-    return {key: layout.cells[key] for key in _Roles(trace, exercise.part).answers}
+    answers = _Roles(trace, exercise.part).answers
+    ordered = [k for graph in trace.iterations for q in graph.quantities for k in q.keys if k in answers]
+    return {key: layout.cells[key] for key in ordered}  # in calculation order
 
 
 def _make_room_for_checks(layout: BlocksLayout, trace: Trace) -> None:
@@ -160,7 +161,7 @@ class _Mapped:
         return span_of([self._cell(k) for k in keys], self.here, lambda c: xl_rowcol_to_cell(c.row, c.col))
 
 
-VALUE, USED, EXPECTED, VERDICT = 2, 3, 4, 5  # the key sheet's columns C to F
+VALUE, USED, EXPECTED, VERDICT, DECIMALS = 2, 3, 4, 5, 6  # the key sheet's columns C to G
 
 
 class ExerciseWriter:
@@ -195,8 +196,8 @@ class ExerciseWriter:
         )
 
     def iteration_subtitle(self, text: str) -> str:
-        return f"{text} Fill in the boxed yellow cells" + (
-            ": ✓ right, ✗ not yet (within the precision you typed)." if self.exercise.key else "."
+        return f"{text} Fill in the boxed yellow cells, to 4 decimals or more" + (
+            ": ✓ right, ✗ not yet." if self.exercise.key else "."
         )
 
     def _key_cell(self, key: Key, col: int) -> Cell:
@@ -244,10 +245,11 @@ class ExerciseWriter:
             1,
             0,
             "value: the run; used: your number where you typed one, else the value; expected: the cell's "
-            "formula over the numbers used (so one slip is judged once); ✓ within the precision you typed.",
+            "formula over the numbers used (so one slip is judged once); ✓: your number is the expected or the "
+            "value, within the decimals you typed (at least 4).",
             f.subtitle,
         )
-        for c, text in enumerate(["number", "cell", "value", "used", "expected", "✓"]):
+        for c, text in enumerate(["number", "cell", "value", "used", "expected", "✓", "decimals typed"]):
             sheet.write_string(2, c, text, f.header)
         sheet.set_column(0, 0, 26)
         sheet.set_column(1, 1, 20)
@@ -285,7 +287,9 @@ class ExerciseWriter:
                 r, USED, f"=IF(ISNUMBER({where}),{where},{xl_rowcol_to_cell(r, VALUE)})", f.computed, cached
             )
             sheet.write_formula(r, EXPECTED, render(expr, used), f.computed, cached)
-            verdict = _VERDICT.format(a=where, e=xl_rowcol_to_cell(r, EXPECTED))
+            decimals = xl_rowcol_to_cell(r, DECIMALS)
+            sheet.write_formula(r, DECIMALS, _DECIMALS.format(a=where), f.integer, 0)
+            verdict = _verdict(where, xl_rowcol_to_cell(r, EXPECTED), xl_rowcol_to_cell(r, VALUE), decimals)
             sheet.write_formula(r, VERDICT, verdict, f.check, "")
         elif self.roles.from_answer(key):  # a copy of an answer: the number used for its source
             sheet.write_formula(r, USED, "=" + used.ref(self.roles.sources[key]), f.computed, cached)

@@ -35,6 +35,8 @@ from sheetnet.spec import Network, rate_text
 
 FIRST_VALUE_COL = 1  # column B: column A holds the labels
 
+UPDATE_NAMES = {"sgd": "gradient descent", "momentum": "SGD with momentum", "adam": "Adam"}
+
 SECTION_TITLES = {
     PARAMETERS: "Parameters used in this iteration",
     FORWARD: "Forward",
@@ -159,7 +161,7 @@ class BlocksLayout:
         self.cells: dict[Key, Cell] = {}
         self.names: dict[Key, str] = {hyper_key(name): defined for name, (_, defined) in HYPERPARAMETERS.items()}
         self.absolute: set[Key] = set()
-        self.setup = setup_plan(network, setup, "one sheet each; to change it, run sheetnet again with --iters")
+        self.setup = setup_plan(network, setup, "a sheet each (sheetnet run --iters N)")
         self.iterations = [self._iteration_plan(graph) for graph in iterations]
         for plan in [self.setup, *self.iterations]:
             place(plan, self.cells)
@@ -179,9 +181,9 @@ class BlocksLayout:
                 current = group
                 title = SECTION_TITLES[quantity.section]
                 if quantity.section == MEAN:
-                    title = f"Mean over the {len(n.samples)} samples: the loss and the gradients of this iteration"
+                    title = f"Mean over the {len(n.samples)} samples"  # short: the element indices follow in B, C, …
                 elif quantity.section == UPDATE:
-                    title = f"Update: {optimizer_text(n)}"
+                    title = f"Update: {UPDATE_NAMES[n.optimizer]}"  # each row's label gives its rule
                 elif several and quantity.sample is not None:
                     title = f"{title} · sample {quantity.sample}"
                 plan.section(quantity.section, title)
@@ -315,10 +317,7 @@ class RowsLayout:
         self.cells: dict[Key, Cell] = {}  # the Setup sheet's keys; Training cells are computed
         self.names: dict[Key, str] = {hyper_key(name): defined for name, (_, defined) in HYPERPARAMETERS.items()}
         self.absolute: set[Key] = set()
-        where = "each η sheet" if own_rate else TRAINING
-        self.setup = setup_plan(
-            network, setup, f"one row each on {where}; to change it, run sheetnet again", RATES_NOTE if own_rate else ""
-        )
+        self.setup = setup_plan(network, setup, "a row each (sheetnet run --iters N)", RATES_NOTE if own_rate else "")
         place(self.setup, self.cells)
         if own_rate:
             del self.names[lr_key()]

@@ -700,8 +700,8 @@ def _facts(network: Network, numbers: Numbers) -> list[Fact]:
         )
     out = network.output_activation
     yhat, pre = symbol("ŷ"), symbol(f"O{L}")
-    if out == "linear":
-        output = [Equation(yhat, "=", (pre,))]
+    if out == "linear":  # the workbook writes no O for it: ŷ is the last layer's weighted sum itself
+        output = []
     elif out == "softmax":
         k = "k"
         e_k = Power(Var("e"), Var("O", sub=f"{L},{k}"))
@@ -712,7 +712,8 @@ def _facts(network: Network, numbers: Numbers) -> list[Fact]:
         output = [Equation(yhat, "=", (_apply(out, pre),))]
         if out != network.activation or L == 1:
             output += _named_functions(out)
-    facts.append(Fact("Output", ACTIVATION_NAMES[out], (tuple(output),)))
+    name = ACTIVATION_NAMES[out] + (" (no activation: ŷ is the last layer's weighted sum itself)" if not output else "")
+    facts.append(Fact("Output", name, (tuple(output),) if output else ()))
     samples = len(network.samples)
     loss_words = "per sample" + (f"; L is the mean over the {samples} samples" if samples > 1 else "")
     facts.append(Fact("Loss", loss_words, (_loss_definitions(network),)))

@@ -417,12 +417,15 @@ def _write_exercise(trace: Trace, filename: str, exercise: Exercise, progress: P
     formats = _Formats(workbook)
     writer = ExerciseWriter(trace, layout, exercise, formats)
     setup = layout.setup
-    setup.rows[1] = replace(setup.rows[1], text=writer.setup_subtitle())
+    at = next(r for r, row in enumerate(setup.rows) if row.kind == "subtitle" and row.text.startswith("Yellow"))
+    setup.rows[at] = replace(setup.rows[at], text=writer.setup_subtitle())
     _write_plan(workbook, formats, layout, trace.values, setup)
     _define_names(workbook, layout)
     for plan in layout.iterations:
         plan.rows[1] = replace(plan.rows[1], text=writer.iteration_subtitle(plan.rows[1].text))
         sheet = _write_plan(workbook, formats, layout, trace.values, plan, stride=writer.stride, element=writer)
+        # only the answer cells take typing (the protection has no password: it guards against slips)
+        sheet.protect("", {"format_columns": True, "format_rows": True})
         if exercise.key:
             last = FIRST_VALUE_COL + plan.value_cols * writer.stride
             sheet.conditional_format(
@@ -877,8 +880,9 @@ class _Formats:
             name: add({"bold": True, "bg_color": colour, "bottom": 1, "bottom_color": "#7F7F7F", "align": "center"})
             for name, colour in SECTION_COLOURS.items()
         }
-        # an exercise's answer cell: a stronger yellow than Setup's inputs, black, boxed
-        self.answer = add({**number, "bg_color": "#FFE699", "border": 1, "border_color": "#7F6000"})
+        # an exercise's answer cell: a stronger yellow than Setup's inputs, black, in a thicker box; the only
+        # cells of a protected iteration sheet that take typing
+        self.answer = add({**number, "bg_color": "#FFE699", "border": 2, "border_color": "#7F6000", "locked": False})
         self.check = add({"align": "center", "bold": True, "font_color": "#C00000"})
         self.right = add({"font_color": "#00803C"})  # conditional: ✓ in green (✗ stays red)
         self.row_index = add({"align": "right", "font_color": "#595959"})
@@ -937,6 +941,7 @@ def _write_plan(
     cells = layout.on(plan.name)
     note_col = FIRST_VALUE_COL + plan.value_cols * stride
     labels = [row.quantity.label for row in plan.rows if row.quantity is not None]
+    labels += [row.text + "  " for row in plan.rows if row.kind == "section"]  # bold, and an index beside it
     sheet.set_column(0, 0, max(14, min(44, 2 + max(map(len, labels), default=0))))
     sheet.set_column(FIRST_VALUE_COL, note_col - 1, VALUE_WIDTH)
     for c in range(FIRST_VALUE_COL + 1, note_col, stride) if stride > 1 else ():
@@ -1031,7 +1036,7 @@ def _write_row(
             if 0 <= j < width and not beside:  # the element index of each column, as check and the terminal name it
                 sheet.write_string(r, c, f"[{j}]", index)
             elif 0 <= j < width and element is not None and _checked_section(plan, r, element):
-                sheet.write_string(r, c, "✓", formats.section_check[row.section])
+                sheet.write_string(r, c, "✓✗", formats.section_check[row.section])
             else:
                 sheet.write_blank(r, c, None, fmt)
     elif row.kind == "info":

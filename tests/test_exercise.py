@@ -221,3 +221,40 @@ def test_a_blank_exercise_is_checked_against_its_own_network(tmp_path: Path) -> 
     assert report["network_source"].startswith("network read from the workbook: sheet Setup: 2-2-1 sigmoid")
     assert report["found"] == 0
     assert "no saved result" not in result.stderr
+
+
+def test_blanks_make_an_exercise_incomplete_and_the_runs_number_is_right_after_a_slip(
+    soffice: str, tmp_path: Path
+) -> None:
+    """A slip the student did not carry on (the later cells hold the run's numbers, as check
+    accepts) is the only ✗; cells left empty have no mark, and check calls the sheet incomplete,
+    naming the first empty answer, however much else is right."""
+    trace = run(default_network())
+    exercise = Exercise("update", key=True)
+    path = write_workbook(trace, tmp_path / "ex.xlsx", exercise=exercise)
+    cells = answer_cells(trace, exercise)
+    typed = {k: round(v, 4) for k, v in trace.values.items()}
+    slip = next(k for k in cells if k.q == "B2" and k.t == 0 and k.i == 1)
+    typed[slip] += 0.1
+    empty = [k for k in cells if k.t == 2 and k.q == "W3"]
+    book = openpyxl.load_workbook(path)
+    for key, c in cells.items():
+        if key not in empty:
+            book[c.sheet].cell(c.row + 1, c.col + 1).value = typed[key]
+    book.save(tmp_path / "slip.xlsx")
+    typed[slip] -= 0.1
+    for key in cells:
+        if key not in empty:
+            book[cells[key].sheet].cell(cells[key].row + 1, cells[key].col + 1).value = typed[key]
+    book.save(tmp_path / "blanks.xlsx")
+    slipped, blanks = recalculate([tmp_path / "slip.xlsx", tmp_path / "blanks.xlsx"], tmp_path / "out")
+
+    marks = _marks(slipped, cells)
+    assert [k for k, m in marks.items() if m == "✗"] == [slip]
+    assert [k for k, m in marks.items() if m is None] == empty
+    assert _check(slipped)["first_mismatch"]["cell"] == _a1(cells[slip])
+
+    report = _check(blanks)
+    (table,) = report["tables"]
+    assert report["verdict"] == "wrong" and table["verdict"] == "incomplete", table
+    assert f"2 answer cells of the exercise hold no number; the first: {_a1(cells[empty[0]])}" in table["reason"]

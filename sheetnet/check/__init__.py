@@ -18,6 +18,7 @@ from sheetnet.check.fit import Layout, eta_cell, fit_layout, learning_rate, own_
 from sheetnet.check.grid import Grid, copied_from, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
 from sheetnet.check.spots import RunSpots, run_spots
+from sheetnet.layout import iteration_sheet
 from sheetnet.net import CARRIED, FORWARD, LOSS, PARAMETERS, UPDATE
 from sheetnet.spec import Network
 from sheetnet.status import ABSENT, FOUND, MISMATCH, SLIP
@@ -188,6 +189,10 @@ def check_book(
     shapes = runs if follows is None else {follows.lr: run_spots(train(follows))}
     shaped = follows or network
     starts = [s for s in table_sheets(grid, shapes[shaped.lr]) if sheet is None or book.sheets[s] == sheet]
+    first_sheet = book.sheets.index(iteration_sheet(0)) if iteration_sheet(0) in book.sheets else None
+    if first_sheet is not None and first_sheet not in starts and (sheet is None or sheet == iteration_sheet(0)):
+        if own_layout(grid, shapes[shaped.lr], first_sheet) is not None:  # sheetnet's own, however little is filled
+            starts.insert(0, first_sheet)
     tables: list[Table] = []
     covered: set[int] = set()
     for start in starts:
@@ -291,7 +296,27 @@ def _table(
     if moved is not None and not same(moved, table.eta):
         table.eta_moved = moved
     table.verdict, table.reason = _verdict(table)
+    if table.verdict == RIGHT and grid.book.exercise and table.layout.own:
+        table.verdict, table.reason = _unanswered(table, grid, grid.book.exercise.split(",")[0])
     return table
+
+
+def _unanswered(table: Table, grid: Grid, part: str) -> tuple[str, str]:
+    """An exercise sheet is right only when every answer cell holds its number: the first empty one
+    (or one holding text) makes it incomplete."""
+    from sheetnet.book import cell_address
+    from sheetnet.exercise import is_answer
+
+    empty = [e for e in table.elements if e.status == ABSENT and is_answer(e.quantity, part)]
+    if not empty:
+        return RIGHT, ""
+    first = empty[0]
+    where = table.layout.at(first.spot.ident, first.t)
+    cell = f" {cell_address(grid.sheets[where[0]], where[1], where[2])}" if where else ""
+    return INCOMPLETE, (
+        f"{len(empty)} answer cell{'s' if len(empty) > 1 else ''} of the exercise hold no number; the first:{cell}, "
+        f"{first.name} of iteration {first.t}"
+    )
 
 
 def _verdict(table: Table) -> tuple[str, str]:

@@ -38,6 +38,7 @@ class Layout:
     copies: dict[Ident, list[Pos]] = field(default_factory=dict)
     box: tuple[int, int, int, int] = (0, 0, 0, 0)  # iteration 0's rows and columns: r0, c0, r1, c1
     last: int = 0  # the last iteration the table holds
+    own: bool = False  # read from where sheetnet puts each number (`own_layout`), not fitted
 
     @property
     def kind(self) -> str:
@@ -906,12 +907,12 @@ def own_layout(grid: Grid, run: RunSpots, sheet: int) -> Layout | None:
             if grid.text((sheet, r + 1, 1)) != row.quantity.label:
                 return None
     sections = [r + 1 for r, row in enumerate(plan.rows) if row.kind == "section"]
-    # an exercise's self-check columns: ✓ heads them, and element [1] is two columns on
+    # an exercise's self-check columns: ✓✗ heads them, and element [1] is two columns on
     c = FIRST_VALUE_COL + 1  # column B (counted from 1)
-    interleaved = any(grid.text((sheet, r, c + 1)) == "✓" or grid.text((sheet, r, c + 2)) == "[1]" for r in sections)
+    interleaved = any(grid.text((sheet, r, c + 1)) == "✓✗" or grid.text((sheet, r, c + 2)) == "[1]" for r in sections)
     stride = 2 if interleaved else 1
     more = sheet + 1 < len(grid.sheets) and grid.sheets[sheet + 1] == iteration_sheet(1)
-    layout = Layout(sheet, (1, 0, 0) if more else None, last=len(run.iterations) - 1)
+    layout = Layout(sheet, (1, 0, 0) if more else None, last=len(run.iterations) - 1, own=True)
     for spot in run.iterations[0]:
         cell = blocks.cells.get(spot.key)
         if cell is not None:
