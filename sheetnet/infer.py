@@ -154,7 +154,7 @@ class Reading:
         for key in ("layers", "activation", "output_activation", "loss", "lr", "iters", "train_biases"):
             if key in v or key in self.missing:
                 line(key, f"{key} = {_toml_value(v.get(key, PLACEHOLDER))}")
-        for key in ("optimizer", "momentum", "beta1", "beta2", "eps"):
+        for key in ("optimizer", "momentum", "beta1", "beta2", "eps", "reduction", "batch_size"):
             if key in v:
                 line(key, f"{key} = {_toml_value(v[key])}")
         lines += ["", "[init]"]

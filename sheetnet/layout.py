@@ -272,12 +272,16 @@ class RowTemplates(SheetCells):
         return template.format(r0=row + 1, r1=row, r2=row - 1)
 
 
+def samples_words(batch: Sequence[int]) -> str:
+    """`sample 2`, `samples 2, 0`: the samples an iteration uses."""
+    return f"sample{'s' if len(batch) > 1 else ''} {', '.join(map(str, batch))}"
+
+
 def used_text(graph: IterationGraph, network: Network) -> str:
     """` Samples 2, 0 used in this iteration.` when an iteration uses fewer than all the samples."""
     if not network.batched:
         return ""
-    which = ", ".join(map(str, graph.batch))
-    return f" Sample{'s' if len(graph.batch) > 1 else ''} {which} used in this iteration."
+    return f" {samples_words(graph.batch).capitalize()} used in this iteration."
 
 
 def iteration_sheet(t: int) -> str:
@@ -318,7 +322,7 @@ class RowsLayout:
     gradients, the means (or sums) over the samples and the optimizer's state. The update of
     iteration t is the parameters of row t + 1, so the last row holds the parameters after the last
     update. The sample's x and y stay on Setup, where the formulas read them; when an iteration uses
-    fewer than all the samples (`batch_size`), a row's first columns say which it uses, and its
+    fewer than all the samples (`batch_size`), a row's first column says which it uses, and its
     formulas read those samples' cells on Setup (their templates differ from row to row, so
     `workbook._RowWriter` renders them for every row).
 
@@ -348,9 +352,10 @@ class RowsLayout:
         self.aliases: dict[tuple[str, int, int], Key] = {}  # a copy of x or y → its Setup key
         self.next_row: dict[str, str] = {}  # an updated parameter → the parameter it becomes, a row down
         col = FIRST_VALUE_COL
-        # an iteration that uses fewer than all the samples says which, a column per place of its batch
-        self.samples_cols = range(col, col + network.per_update) if network.batched else range(0)
-        col += len(self.samples_cols)
+        # an iteration that uses fewer than all the samples says which, in words (a number there
+        # would read as a number of the run to `check`)
+        self.samples_col = col if network.batched else None
+        col += network.batched
         for quantity in first.quantities:
             if quantity.section == UPDATE and quantity.name in self._parameters(first):
                 self.next_row[quantity.keys[0].q] = first.get(quantity.name).keys[0].q
@@ -396,7 +401,7 @@ class RowsLayout:
         slot = _slot(key)
         alias = self.aliases.get(slot)
         if alias is not None:  # x or y on Setup: of the sample in this place of iteration t's batch
-            if self.samples_cols:
+            if self.samples_col is not None:
                 alias = alias._replace(s=self.network.sample_at(key.t, key.s))
             return self.cells[alias]
         below = self.next_row.get(key.q)

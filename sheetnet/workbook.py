@@ -40,6 +40,7 @@ from sheetnet.layout import (
     SheetCells,
     SheetPlan,
     iteration_sheet,
+    samples_words,
     sheet_ref,
 )
 from sheetnet.net import (
@@ -555,8 +556,8 @@ def _write_iteration_number(sheet: Worksheet, formats: _Formats, layout: RowsLay
     """A Training row's iteration, and the samples it uses when it uses fewer than all of them."""
     row = layout.row(graph.t)
     sheet.write_number(row, 0, graph.t, formats.iteration)
-    for col, sample in zip(layout.samples_cols, graph.batch, strict=False):
-        sheet.write_number(row, col, sample, formats.iteration)
+    if layout.samples_col is not None:
+        sheet.write_string(row, layout.samples_col, samples_words(graph.batch), formats.label)
 
 
 def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: RowsLayout) -> Worksheet:
@@ -585,17 +586,16 @@ def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Ro
     header, element = layout.row(0) - 2, layout.row(0) - 1
     several = len(network.samples) > 1
     # constant memory: a row is final once the next one is written, so each header row whole
-    samples = layout.samples_cols
-    if len(samples) > 1:
-        sheet.merge_range(header, samples[0], header, samples[-1], "samples used", formats.bands[PARAMETERS])
-    elif samples:
-        sheet.write_string(header, samples[0], "sample used", formats.bands[PARAMETERS])
+    if layout.samples_col is not None:
+        sheet.write_string(header, layout.samples_col, "samples used", formats.bands[PARAMETERS])
+        widest = samples_words([len(network.samples) - 1] * network.per_update)
+        sheet.set_column(layout.samples_col, layout.samples_col, max(VALUE_WIDTH, len(widest) + 2))
     for group in layout.groups:
         q = group.quantity
         label = q.name if q.section != PARAMETERS else f"{q.name} (used)"
         if several and q.sample is not None and not network.batched:
             label += f" · sample {q.sample}"
-        elif network.per_update > 1 and q.sample is not None:  # a place of the batch: its sample is in `samples used`
+        elif network.per_update > 1 and q.sample is not None:  # a place in the batch: its sample is in `samples used`
             label += f" · batch[{q.sample}]"
         elif q.section == MEAN:
             label += f" ({reduction_word(network)})"
@@ -610,8 +610,6 @@ def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Ro
     # a dozen columns a page at 70 %, the numbers still legible (a page wide would be unreadable)
     _print_setup(sheet, last_row=layout.row(network.iters), last_col=layout.width - 1, landscape=True, scale=70)
     sheet.write_string(element, 0, "iteration", formats.header_centre)
-    for k, col in enumerate(samples):
-        sheet.write_string(element, col, f"batch[{k}]" if len(samples) > 1 else "sample", formats.header)
     for group in layout.groups:
         for i in range(len(group.quantity.keys)):
             sheet.write_string(element, group.first_col + i, group.quantity.element_name(i), formats.header)
