@@ -101,7 +101,8 @@ class Reading:
         return "-".join(str(n) for n in layers) if isinstance(layers, list) else "?"
 
     def summary(self, *, sheet: bool = True) -> str:
-        """`sheet Sheet1: 2-2-2 sigmoid, η 2 (G33), 32 iterations`."""
+        """`sheet Sheet1: 2-2-2 sigmoid, η 2 (G33), 32 iterations` (`, summed over the samples`,
+        `, 1 sample an iteration` when the network says so)."""
         v = self.values
         kind = v.get("activation", "?")
         if v.get("output_activation") not in (None, kind):
@@ -113,7 +114,10 @@ class Reading:
         iters = v.get("iters")
         count = f"{iters} iteration{'s' * (iters != 1)}" if isinstance(iters, int) else "iterations not found"
         where = f"sheet {self.sheet}: " if self.sheet and sheet else ""
-        return f"{where}{self.shape} {kind}, {eta}, {count}"
+        how = ", summed over the samples" if v.get("reduction") == "sum" else ""
+        if isinstance(v.get("batch_size"), int):
+            how += f", {v['batch_size']} sample{'s' * (v['batch_size'] != 1)} an iteration"
+        return f"{where}{self.shape} {kind}, {eta}, {count}{how}"
 
     def certainty(self) -> str:
         """How sure the reading is, in one sentence."""

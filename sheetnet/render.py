@@ -435,10 +435,12 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
     """What `check` found: the tables, the first slip and why, the slips, then quantity by quantity."""
     network = result.network
     iters = network.iters
+    # how the samples are used, when it is not every sample averaged
+    samples = samples_text(network).removesuffix(" · ") if network.batched or summed_text(network) else ""
     console.print(
         f"[bold]sheetnet check[/bold] {escape(str(result.book.path))} · {network.shape_text} "
         f"{network.activation} network · η = {', '.join(map(number, result.wanted_rates))} · "
-        f"{iters} iteration{'s' if iters != 1 else ''}"
+        f"{iters} iteration{'s' if iters != 1 else ''}" + (f" · {escape(samples)}" if samples else "")
     )
     if result.message:
         console.print(f"[red]{escape(result.message)}[/red]")
