@@ -603,4 +603,7 @@ B3 = [-0.5]
 [[samples]]                        # the training example
 x = [2.0]
 y = [1.0]
+# More samples: one such table each. Then, at the top of the file:
+#   reduction = "sum"    the loss and the gradients sum over the samples (default "mean")
+#   batch_size = 1       each iteration uses the next sample(s), an update each (default: all)
 """
