@@ -322,9 +322,10 @@ class RowsLayout:
     gradients, the means (or sums) over the samples and the optimizer's state. The update of
     iteration t is the parameters of row t + 1, so the last row holds the parameters after the last
     update. The sample's x and y stay on Setup, where the formulas read them; when an iteration uses
-    fewer than all the samples (`batch_size`), a row's first column says which it uses, and its
-    formulas read those samples' cells on Setup (their templates differ from row to row, so
-    `workbook._RowWriter` renders them for every row).
+    fewer than all the samples (`batch_size`), they change from row to row: a row's first column
+    says which samples it uses, and it copies their x and y from Setup into columns of its own
+    (`=Setup!B11`, a formula whose template differs from row to row, so `workbook._RowWriter`
+    renders it for every row), which its other formulas read.
 
     With `own_rate` (a run of several η) the rows go on the sheet `rate_sheet(network.lr)`, which
     holds its own η in B2 (`$B$2` in every formula) instead of reading `lr` from Setup.
@@ -360,7 +361,7 @@ class RowsLayout:
             if quantity.section == UPDATE and quantity.name in self._parameters(first):
                 self.next_row[quantity.keys[0].q] = first.get(quantity.name).keys[0].q
                 continue
-            if quantity.role == CARRIED and quantity.section != PARAMETERS:
+            if quantity.role == CARRIED and quantity.section != PARAMETERS and not network.batched:
                 for key, expr in zip(quantity.keys, quantity.exprs or (), strict=True):
                     self.aliases[(key.q, key.s, key.i)] = expr.key  # type: ignore[attr-defined]
                 continue
@@ -400,9 +401,7 @@ class RowsLayout:
             return self.cells[key]
         slot = _slot(key)
         alias = self.aliases.get(slot)
-        if alias is not None:  # x or y on Setup: of the sample in this place of iteration t's batch
-            if self.samples_col is not None:
-                alias = alias._replace(s=self.network.sample_at(key.t, key.s))
+        if alias is not None:
             return self.cells[alias]
         below = self.next_row.get(key.q)
         if below is not None:

@@ -50,6 +50,12 @@ class Spot:
         return self.quantity.role == EXTRA
 
     @property
+    def optional(self) -> bool:
+        """True for the loss and the gradients under the other reduction (ΣL, mean L): a sheet may
+        write them, but a sheet that does not lacks no number of the run."""
+        return self.quantity.role == EXTRA and self.quantity.section == MEAN
+
+    @property
     def carried(self) -> bool:
         return self.quantity.role == CARRIED
 
