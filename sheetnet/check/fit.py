@@ -938,7 +938,8 @@ def own_rows_layout(grid: Grid, run: RunSpots, sheet: int) -> Layout | None:
 
     trace = run.trace
     name = grid.sheets[sheet]
-    if name not in (TRAINING, rate_sheet(trace.network.lr)):
+    # only for batches so far: fitting does well enough on the others, and its verdicts on them stay as they were
+    if not trace.network.batched or name not in (TRAINING, rate_sheet(trace.network.lr)):
         return None
     rows = RowsLayout(trace.network, trace.setup, trace.iterations[0], own_rate=name != TRAINING)
     elements = rows.row(0)  # the element names' row, counted from 1
