@@ -1086,11 +1086,14 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
     cells = layout.on("Summary")
     outputs = network.layers[-1] if len(network.samples) == 1 else 0
     title = "ŷ and the loss L" if outputs else f"the loss {loss_heading(network).replace(' of ', ' over ')}"
+    if network.batched and network.per_update == 1:
+        title = "the loss L of the sample used"
     sheet.write_string(0, 0, f"Summary: {title} at each iteration", formats.title)
     sheet.set_row(0, 22)
     sheet.write_string(1, 0, "Change η or any input on Setup and watch the loss curve move.", formats.subtitle)
     header_row = 3
-    headers = ["iteration"] + (["ŷ"] if outputs == 1 else [f"ŷ[{k}]" for k in range(outputs)]) + ["L"]
+    used = ["samples used"] if network.batched else []
+    headers = ["iteration", *used] + (["ŷ"] if outputs == 1 else [f"ŷ[{k}]" for k in range(outputs)]) + ["L"]
     headers[-1] = loss_heading(network)
     for c, text in enumerate(headers):
         sheet.write_string(header_row, c, text, formats.header_centre if c == 0 else formats.header)
@@ -1101,9 +1104,11 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
     for t, graph in enumerate(trace.iterations):
         r = header_row + 1 + t
         sheet.write_number(r, 0, t, formats.iteration)
+        if used:
+            sheet.write_string(r, 1, samples_words(graph.batch), formats.label)
         yhat = graph.get("ŷ", 0).keys if outputs else ()
         loss = graph.loss()
-        for c, key in enumerate([*yhat, *loss.keys], start=1):
+        for c, key in enumerate([*yhat, *loss.keys], start=1 + len(used)):
             value = trace.values[key]
             fmt = formats.result if key == loss.keys[0] else formats.computed
             sheet.write_formula(r, c, "=" + cells.ref(key), fmt, value if math.isfinite(value) else ERROR_VALUE)
