@@ -12,6 +12,7 @@ from html import escape
 
 from sheetnet import __version__
 from sheetnet.diagram import network_svg
+from sheetnet.net import reduction_word
 from sheetnet.notation import MINUS, Equation, Node, Num, relation_mathml, relation_tex
 from sheetnet.solve import MARK, Block, Fact, Solution
 
@@ -46,8 +47,14 @@ def _loss_table(solution: Solution) -> list[list[tuple[int, Num]]]:
 
 def _loss_caption(solution: Solution) -> str:
     n = solution.network.iters
-    samples = len(solution.network.samples)
-    what = "the mean loss over the samples" if samples > 1 else "the loss"
+    network = solution.network
+    if network.per_update > 1:
+        each = " each iteration uses" if network.batched else ""
+        what = f"the {reduction_word(network)} loss over the samples{each}"
+        if network.reduction == "sum":
+            what = f"the sum of the losses over the samples{each}"
+    else:
+        what = "the loss" + (" of the sample each iteration uses" if network.batched else "")
     every = f", every {solution.loss_every}th iteration and the last" if solution.loss_every > 1 else ""
     full = " The iterations worked in full above are in bold." if len(solution.iterations) < n else ""
     return f"L, {what}, in each iteration before its update{every}.{full}"

@@ -101,7 +101,8 @@ class Reading:
         return "-".join(str(n) for n in layers) if isinstance(layers, list) else "?"
 
     def summary(self, *, sheet: bool = True) -> str:
-        """`sheet Sheet1: 2-2-2 sigmoid, η 2 (G33), 32 iterations`."""
+        """`sheet Sheet1: 2-2-2 sigmoid, η 2 (G33), 32 iterations` (`, summed over the samples`,
+        `, 1 sample an iteration` when the network says so)."""
         v = self.values
         kind = v.get("activation", "?")
         if v.get("output_activation") not in (None, kind):
@@ -113,7 +114,10 @@ class Reading:
         iters = v.get("iters")
         count = f"{iters} iteration{'s' * (iters != 1)}" if isinstance(iters, int) else "iterations not found"
         where = f"sheet {self.sheet}: " if self.sheet and sheet else ""
-        return f"{where}{self.shape} {kind}, {eta}, {count}"
+        how = ", summed over the samples" if v.get("reduction") == "sum" else ""
+        if isinstance(v.get("batch_size"), int):
+            how += f", {v['batch_size']} sample{'s' * (v['batch_size'] != 1)} an iteration"
+        return f"{where}{self.shape} {kind}, {eta}, {count}{how}"
 
     def certainty(self) -> str:
         """How sure the reading is, in one sentence."""
@@ -154,7 +158,7 @@ class Reading:
         for key in ("layers", "activation", "output_activation", "loss", "lr", "iters", "train_biases"):
             if key in v or key in self.missing:
                 line(key, f"{key} = {_toml_value(v.get(key, PLACEHOLDER))}")
-        for key in ("optimizer", "momentum", "beta1", "beta2", "eps"):
+        for key in ("optimizer", "momentum", "beta1", "beta2", "eps", "reduction", "batch_size"):
             if key in v:
                 line(key, f"{key} = {_toml_value(v[key])}")
         lines += ["", "[init]"]
@@ -271,15 +275,23 @@ def _same_table(a: Reading, b: Reading) -> bool:
 
 def _confirm(book: Book, reading: Reading) -> None:
     """Check the workbook against the network read: how much of its run is there, and the
-    iterations set to those its table holds. The check of every table is kept (`result`)."""
+    iterations set to those its table holds. The check of every table is kept (`result`).
+
+    What the formulas do not say is chosen as what the workbook holds most of: the loss of a sheet
+    that writes none (the one whose gradients it holds), and, with several samples an update, the
+    reduction (the mean or the sum of their gradients, whichever its updates move by)."""
     from sheetnet.check import Tolerance, check_book
 
     result = None
-    if reading.values.get("loss") == GUESSED_LOSS:
-        # no loss written: the one whose gradients the workbook holds (its check is kept)
-        best: tuple[int, str, Any] | None = None
-        for kind in ("half_squared_error", "mse", "cross_entropy"):
-            reading.values["loss"] = kind
+    guessed = reading.values.get("loss") == GUESSED_LOSS
+    losses = ("half_squared_error", "mse", "cross_entropy") if guessed else (reading.values.get("loss"),)
+    samples = reading.values.get("samples") or [{}]
+    several = reading.how != "the Setup sheet" and (reading.values.get("batch_size") or len(samples)) > 1
+    reductions = ("mean", "sum") if several else (reading.values.get("reduction", "mean"),)
+    if len(losses) * len(reductions) > 1:
+        best: tuple[int, str, str, Any] | None = None
+        for kind, reduction in itertools.product(losses, reductions):
+            reading.values["loss"], reading.values["reduction"] = kind, reduction
             try:
                 checked = check_book(book, reading.network(), Tolerance())
             except SheetnetError:
@@ -287,10 +299,20 @@ def _confirm(book: Book, reading: Reading) -> None:
             table = _table_of(checked, reading)
             found = sum(e.status == "found" for e in table.elements) if table is not None else -1
             if best is None or found > best[0]:
-                best = (found, kind, checked)
+                best = (found, kind, reduction, checked)
         reading.values["loss"] = best[1] if best else "half_squared_error"
-        result = best[2] if best else None
-        reading.cells["loss"] = "not written: the loss whose gradients the workbook holds"
+        reduction = best[2] if best else "mean"
+        result = best[3] if best else None
+        if guessed:
+            reading.cells["loss"] = "not written: the loss whose gradients the workbook holds"
+        if reduction == "sum":
+            reading.cells["reduction"] = "the updates move by the sum of the samples' gradients"
+    else:
+        reduction = reductions[0]
+    if reduction == "mean":
+        reading.values.pop("reduction", None)  # the default: the file says nothing of it
+    else:
+        reading.values["reduction"] = reduction
     network = reading.network()
     if result is None:
         result = check_book(book, network, Tolerance())
@@ -465,6 +487,7 @@ class _Formulas:
         self.book, self.grid, self.s = book, grid, s
         self.trees: dict[Pos, Node] = {}
         self.used: set[Pos] = set()  # the parameters the pre-activations read (set by `readings`)
+        self.copies: dict[Pos, list[Pos]] | None = None  # cell → the cells `=cell` (see `successor`)
         formulas = [(rc, cell) for rc, cell in book.cells[book.sheets[s]].items() if cell.formula]
         if len(formulas) > MAX_FORMULAS:  # no homework network: not read (parsing takes ~0.1 ms a formula)
             formulas = []
@@ -485,13 +508,17 @@ class _Formulas:
 
     # updates: P − η·G
     def updates(self) -> dict[Pos, tuple[Pos, Node]]:
-        """Every formula `P − η·G` (G a cell, or a product written inline: `=E5-$B$1*S5*K5`), as
-        (P, η). Which factor is η: the one most updates share."""
+        """Every formula `P − η·G` (G a cell, or a product written inline: `=E5-$B$1*S5*K5`, or a
+        sum divided by the samples: `=E5-$B$1*S12/4`), as (P, η). Which factor is η: the one most
+        updates share."""
         options: dict[Pos, list[tuple[Pos, Node]]] = {}
         for u, tree in self.trees.items():
             if not (isinstance(tree, Bin) and tree.op == "-" and isinstance(tree.left, Ref)):
                 continue
-            fs = factors(tree.right)
+            step = tree.right
+            if isinstance(step, Bin) and step.op == "/" and isinstance(step.right, Num):
+                step = step.left  # η·Σ/N: the mean written through the sum (the divisor is no η)
+            fs = factors(step)
             if not 2 <= len(fs) <= 6 or tree.left.pos == u:
                 continue
             found = []
@@ -526,8 +553,75 @@ class _Formulas:
         for groups in clusters.values():
             reading = self.reading(groups[0], roots, after, updates, samples=groups[1:])
             if reading is not None:
+                self.read_batches(reading, groups[0], after, updates)
                 out.append(reading)
         return out
+
+    def successor(self, p: Pos, after: dict[Pos, Pos]) -> Pos | None:
+        """The parameter the next iteration uses: the update of `p`, or the update of a cell that
+        copies it (a block per iteration that starts from `=B12`, the update of the block before)."""
+        if p in after:
+            return after[p]
+        if self.copies is None:
+            self.copies = defaultdict(list)
+            for q, tree in self.trees.items():
+                if isinstance(tree, Ref):
+                    self.copies[tree.pos].append(q)
+        return next((after[c] for c in self.copies.get(p, ()) if c in after), None)
+
+    def read_batches(
+        self, reading: Reading, group: list[_Neuron], after: dict[Pos, Pos], updates: dict[Pos, tuple[Pos, Node]]
+    ) -> None:
+        """Online or mini-batch learning: iteration 1 (and on) reads other samples than iteration 0.
+        The samples of the iterations that follow, one after the other, repeat from where they
+        wrap around: they are the samples, and iteration 0's count is the batch size."""
+        first = reading.values["samples"]
+        if not first or any("y" not in sample for sample in first):
+            return
+        b = len(first)
+        seen: list[tuple[tuple[float, ...], tuple[float, ...]]] = [(tuple(s["x"]), tuple(s["y"])) for s in first]
+        where: list[dict[str, str]] = [_sample_cells(reading, k) for k in range(b)]
+        current = {param: param for n in group for param, _ in n.weights}
+        for t in range(1, min(reading.values["iters"], SCAN_AT_MOST)):
+            moved = {p: self.successor(q, after) for p, q in current.items()}
+            if any(q is None for q in moved.values()):
+                break
+            current = moved  # type: ignore[assignment]
+            used = set(current.values())
+            groups = self.tables(self.neurons(used))  # type: ignore[arg-type]
+            mine = [g for g in groups if {w for n in g for w, _ in n.weights} <= used]
+            later = self.reading(mine[0], used, after, updates, samples=mine[1:]) if mine else None  # type: ignore[arg-type]
+            if later is None or later.values["layers"] != reading.values["layers"]:
+                break
+            batch = later.values["samples"]
+            if len(batch) != b or any("y" not in sample for sample in batch):
+                break
+            pairs = [(tuple(s["x"]), tuple(s["y"])) for s in batch]
+            if t == 1 and pairs == seen:
+                return  # every sample in every iteration
+            seen += pairs
+            where += [_sample_cells(later, k) for k in range(b)]
+            if len(seen) >= 2 * _period(seen, b):
+                break
+        if len(seen) == b:
+            return
+        n = _period(seen, b)
+        if n == b and all(seen[j] == seen[j % b] for j in range(len(seen))):
+            return
+        reading.values["samples"] = [{"x": list(x), "y": list(y)} for x, y in seen[:n]]
+        for k in range(b, n):
+            for name in ("x", "y"):
+                key = f"{name}{k + 1}"
+                reading.cells[key] = where[k].get(f"{name}cells", "")
+                reading.names[key] = where[k].get(f"{name}names", "")
+        if b < n:
+            reading.values["batch_size"] = b
+            cells = where[b].get("xcells", "").split()
+            rows = sorted({int(m.group(1)) for c in cells if (m := re.search(r"(\d+)$", c))})
+            at = f" (row {rows[0]})" if rows else ""
+            reading.cells["batch_size"] = (
+                f"{'a sample' if b == 1 else f'{b} samples'} an iteration: iteration 1 reads the next{at}"
+            )
 
     def neurons(self, roots: set[Pos]) -> dict[Pos, _Neuron]:
         """Every pre-activation of iteration 0: a sum of (initial weight × cell) and perhaps a bias."""
@@ -785,8 +879,8 @@ class _Formulas:
         lengths = []
         for param in params:
             count, p = 1, param
-            while p in after and count < 1_048_576:
-                p, count = after[p], count + 1
+            while (q := self.successor(p, after)) is not None and count < 1_048_576:
+                p, count = q, count + 1
             lengths.append(count)
         values["iters"] = max(lengths)
         first_rows = sorted({p[1] for p in params})
@@ -882,6 +976,28 @@ class _Formulas:
         if not votes:
             return None
         return max(votes, key=lambda t: (votes[t], -t[1], -t[2]))
+
+
+SCAN_AT_MOST = 64  # iterations read for the samples of online or mini-batch learning
+
+
+def _sample_cells(reading: Reading, k: int) -> dict[str, str]:
+    """Where a reading's sample k came from: its x and y cells and names."""
+    key = "" if k == 0 else str(k + 1)
+    return {
+        "xcells": reading.cells.get("x" + key, ""),
+        "ycells": reading.cells.get("y" + key, ""),
+        "xnames": reading.names.get("x" + key, ""),
+        "ynames": reading.names.get("y" + key, ""),
+    }
+
+
+def _period(seen: list[Any], least: int) -> int:
+    """The smallest n ≥ `least` after which `seen` repeats itself (len(seen) if it does not)."""
+    for n in range(least, len(seen)):
+        if all(seen[j] == seen[j - n] for j in range(n, len(seen))):
+            return n
+    return len(seen)
 
 
 def _sumproduct(node: Node) -> list[tuple[Pos, Pos]] | None:

@@ -25,11 +25,14 @@ from sheetnet.net import (
     UPDATE,
     IterationGraph,
     Quantity,
+    batch_text,
     hyper_key,
     hyperparameters,
     loss_text,
     lr_key,
     optimizer_text,
+    reduction_word,
+    summed_text,
 )
 from sheetnet.spec import Network, rate_text
 
@@ -107,8 +110,8 @@ def setup_plan(n: Network, setup: Sequence[Quantity], iterations_note: str, rate
     plan = SheetPlan("Setup")
     plan.title(
         f"sheetnet · a {n.shape_text} network",
-        f"hidden layers: {n.activation}, output: {n.output_activation}, loss: {loss_text(n)}, {optimizer_text(n)}"
-        + ("" if n.train_biases else ", biases held fixed"),
+        f"hidden layers: {n.activation}, output: {n.output_activation}, loss: {loss_text(n)}{summed_text(n)}, "
+        f"{optimizer_text(n)}" + ("" if n.train_biases else ", biases held fixed"),
     )
     plan.rows.append(
         Row(
@@ -131,6 +134,8 @@ def setup_plan(n: Network, setup: Sequence[Quantity], iterations_note: str, rate
             note=iterations_note,
         )
     )
+    if n.batched:
+        plan.rows.append(Row("info", "batch size", number=n.per_update, note=batch_text(n)))
     plan.section(FORWARD, "Samples" if len(n.samples) > 1 else "Sample")
     for quantity in setup:
         if quantity.name in ("x", "y"):
@@ -173,7 +178,7 @@ class BlocksLayout:
         plan = SheetPlan(iteration_sheet(t))
         source = "Setup" if t == 0 else f"the update of {iteration_sheet(t - 1)}"
         names = ", ".join(f"{name} = {HYPERPARAMETERS[name][1]}" for name in hyperparameters(n))
-        plan.title(f"Iteration {t}", f"Parameters from {source}; named cells on Setup: {names}.")
+        plan.title(f"Iteration {t}", f"Parameters from {source}; named cells on Setup: {names}." + used_text(graph, n))
         current = None
         for quantity in graph.quantities:
             group = (quantity.section, quantity.sample)
@@ -181,11 +186,13 @@ class BlocksLayout:
                 current = group
                 title = SECTION_TITLES[quantity.section]
                 if quantity.section == MEAN:
-                    title = f"Mean over the {len(n.samples)} samples"  # short: the element indices follow in B, C, …
+                    title = (
+                        f"{reduction_word(n).capitalize()} over the {graph.samples} samples"  # short: indices follow
+                    )
                 elif quantity.section == UPDATE:
                     title = f"Update: {UPDATE_NAMES[n.optimizer]}"  # each row's label gives its rule
                 elif several and quantity.sample is not None:
-                    title = f"{title} · sample {quantity.sample}"
+                    title = f"{title} · sample {graph.sample_of(quantity.sample)}"
                 plan.section(quantity.section, title)
             plan.quantity(quantity)
         return plan
@@ -266,6 +273,18 @@ class RowTemplates(SheetCells):
         return template.format(r0=row + 1, r1=row, r2=row - 1)
 
 
+def samples_words(batch: Sequence[int]) -> str:
+    """`sample 2`, `samples 2, 0`: the samples an iteration uses."""
+    return f"sample{'s' if len(batch) > 1 else ''} {', '.join(map(str, batch))}"
+
+
+def used_text(graph: IterationGraph, network: Network) -> str:
+    """` Samples 2, 0 used in this iteration.` when an iteration uses fewer than all the samples."""
+    if not network.batched:
+        return ""
+    return f" {samples_words(graph.batch).capitalize()} used in this iteration."
+
+
 def iteration_sheet(t: int) -> str:
     return f"Iteration {t}"
 
@@ -301,9 +320,13 @@ class RowsLayout:
     """Setup, Summary and Training: one row per iteration, each row's formulas reading the row above.
 
     A row holds the parameters used in its iteration, then per sample S, f(S), ŷ, L, Δ and the
-    gradients, the means over the samples and the optimizer's state. The update of iteration t is
-    the parameters of row t + 1, so the last row holds the parameters after the last update.
-    The sample's x and y stay on Setup, where the formulas read them.
+    gradients, the means (or sums) over the samples and the optimizer's state. The update of
+    iteration t is the parameters of row t + 1, so the last row holds the parameters after the last
+    update. The sample's x and y stay on Setup, where the formulas read them; when an iteration uses
+    fewer than all the samples (`batch_size`), they change from row to row: a row's first column
+    says which samples it uses, and it copies their x and y from Setup into columns of its own
+    (`=Setup!B11`, a formula whose template differs from row to row, so `workbook._RowWriter`
+    renders it for every row), which its other formulas read.
 
     With `own_rate` (a run of several η) the rows go on the sheet `rate_sheet(network.lr)`, which
     holds its own η in B2 (`$B$2` in every formula) instead of reading `lr` from Setup.
@@ -328,11 +351,15 @@ class RowsLayout:
         self.aliases: dict[tuple[str, int, int], Key] = {}  # a copy of x or y → its Setup key
         self.next_row: dict[str, str] = {}  # an updated parameter → the parameter it becomes, a row down
         col = FIRST_VALUE_COL
+        # an iteration that uses fewer than all the samples says which, in words (a number there
+        # would read as a number of the run to `check`)
+        self.samples_col = col if network.batched else None
+        col += network.batched
         for quantity in first.quantities:
             if quantity.section == UPDATE and quantity.name in self._parameters(first):
                 self.next_row[quantity.keys[0].q] = first.get(quantity.name).keys[0].q
                 continue
-            if quantity.role == CARRIED and quantity.section != PARAMETERS:
+            if quantity.role == CARRIED and quantity.section != PARAMETERS and not network.batched:
                 for key, expr in zip(quantity.keys, quantity.exprs or (), strict=True):
                     self.aliases[(key.q, key.s, key.i)] = expr.key  # type: ignore[attr-defined]
                 continue

@@ -93,9 +93,14 @@ class IterationGraph:
     """All quantities of iteration `t` in calculation order, and where to find the notable ones."""
 
     t: int
-    samples: int = 1
+    samples: int = 1  # how many samples the iteration uses (its batch)
     quantities: list[Quantity] = field(default_factory=list)
     by_name: dict[tuple[str, int | None], Quantity] = field(default_factory=dict)
+    batch: tuple[int, ...] = ()  # the samples it uses, in order; a quantity's `sample` is a place in it
+
+    def sample_of(self, k: int) -> int:
+        """The sample (its index on Setup) in place k of the iteration's batch."""
+        return self.batch[k] if self.batch else k
 
     def add(self, quantity: Quantity) -> Quantity:
         self.quantities.append(quantity)
@@ -112,11 +117,11 @@ class IterationGraph:
         return self.by_name[(f"new {name}", None)]
 
     def gradient(self, name: str) -> Quantity:
-        """∂L/∂`name` of the iteration: the sample's, or the mean over the samples."""
+        """∂L/∂`name` of the iteration: the sample's, or the mean (or sum) over its samples."""
         return self.get(f"∂L/∂{name}", 0 if self.samples == 1 else None)
 
     def loss(self) -> Quantity:
-        """L of the iteration: the sample's, or the mean over the samples."""
+        """L of the iteration: the sample's, or the mean (or sum) over its samples."""
         return self.get("L", 0 if self.samples == 1 else None)
 
 
@@ -163,6 +168,45 @@ def loss_text(network: Network) -> str:
             return "L = −Σ y·ln ŷ"
         return "L = −Σ [y·ln ŷ + (1 − y)·ln(1 − ŷ)]"
     return "L = ½ Σ (ŷ − y)²"
+
+
+def reduction_word(network: Network) -> str:
+    """How an iteration's loss and gradients combine its samples: "mean" or "sum"."""
+    return "sum" if network.reduction == "sum" else "mean"
+
+
+def summed_text(network: Network) -> str:
+    """`, summed over the samples` when the loss and the gradients are sums over several samples;
+    else nothing (the mean, or one sample, whose sum is its mean)."""
+    return ", summed over the samples" if network.reduction == "sum" and network.per_update > 1 else ""
+
+
+def loss_heading(network: Network) -> str:
+    """An iteration's loss as a table heads it: `L`, `L (mean of 3 samples)`, `L (sum of 2 samples)`,
+    `L (1 sample)` (one sample an iteration, of several)."""
+    if len(network.samples) == 1:
+        return "L"
+    b = network.per_update
+    return "L (1 sample)" if b == 1 else f"L ({reduction_word(network)} of {b} samples)"
+
+
+def loss_over_text(network: Network) -> str:
+    """` (the mean over the samples)`, as a sentence says what L is; nothing with one sample."""
+    if len(network.samples) == 1:
+        return ""
+    if network.per_update == 1:
+        return " (of the one sample each iteration uses)"
+    each = " each iteration uses" if network.batched else ""
+    return f" (the {reduction_word(network)} over the samples{each})"
+
+
+def batch_text(network: Network) -> str:
+    """How an iteration picks its samples, when it uses fewer than all of them; else nothing."""
+    if not network.batched:
+        return ""
+    b = network.per_update
+    what = "one sample" if b == 1 else f"{b} samples"
+    return f"{what} an iteration: the next in order, wrapping around (one update each)"
 
 
 def optimizer_text(network: Network) -> str:
@@ -234,7 +278,8 @@ def iteration_size(
 ) -> int:
     """How many numbers one iteration holds (the cells `build_iteration` makes), from the network's
     shape alone: computed in microseconds, so that a run too large for a workbook is refused before
-    anything is built."""
+    anything is built. `samples` is how many samples an iteration uses (its batch); the reduction
+    (mean or sum) makes as many numbers either way."""
     L = len(layers) - 1
     K = layers[-1]
     params = sum(layers[l] * layers[l - 1] + layers[l] for l in range(1, L + 1))
@@ -255,18 +300,19 @@ def iteration_size(
 
 
 def build_iteration(network: Network, t: int) -> IterationGraph:
-    """Iteration t: carry the parameters in, then per sample forward, loss and backpropagation,
-    the mean over the samples, and the update."""
-    graph = IterationGraph(t, len(network.samples))
+    """Iteration t: carry the parameters in, then per sample of its batch forward, loss and
+    backpropagation, the mean (or sum) over those samples, and the update."""
+    batch = network.batch(t)
+    graph = IterationGraph(t, len(batch), batch=batch)
     source = "Setup" if t == 0 else f"Iteration {t - 1}'s update"
     for name in param_names(network):
         _carry(graph, name, PARAMETERS, param_shape(network, name), param_keys(network, name, t - 1), None, source)
-    for s in range(len(network.samples)):
-        _forward(network, graph, t, s)
-        _loss(network, graph, t, s)
-        _backprop(network, graph, t, s)
-    if len(network.samples) > 1:
-        _mean(network, graph, t)
+    for k, s in enumerate(batch):
+        _forward(network, graph, t, k, s)
+        _loss(network, graph, t, k, s)
+        _backprop(network, graph, t, k)
+    if len(batch) > 1:
+        _reduce(network, graph, t)
     if network.optimizer == "adam":
         _adam_step(graph, t)
     for name in param_names(network):
@@ -308,10 +354,18 @@ def _carry(
     )
 
 
-def _forward(network: Network, graph: IterationGraph, t: int, s: int) -> None:
+def _setup_origin(network: Network, sample: int) -> str:
+    """Where a sample's x and y come from: Setup, and which of its samples when an iteration uses
+    fewer than all of them."""
+    return f"Setup (sample {sample})" if network.batched else "Setup"
+
+
+def _forward(network: Network, graph: IterationGraph, t: int, s: int, sample: int) -> None:
+    """The forward pass of place s of the batch, which holds sample `sample`."""
     L = network.depth
     n_in = network.layers[0]
-    x = _carry(graph, "x", FORWARD, (n_in,), [Key("x", SETUP, s, i) for i in range(n_in)], s, "Setup")
+    origin = _setup_origin(network, sample)
+    x = _carry(graph, "x", FORWARD, (n_in,), [Key("x", SETUP, sample, i) for i in range(n_in)], s, origin)
     a_prev, a_prev_name = x.keys, "x"
     for l in range(1, L + 1):
         n = network.layers[l]
@@ -437,10 +491,11 @@ def _slope(graph: IterationGraph, t: int, s: int, kind: str, pre: Quantity, act:
     )
 
 
-def _loss(network: Network, graph: IterationGraph, t: int, s: int) -> None:
+def _loss(network: Network, graph: IterationGraph, t: int, s: int, sample: int) -> None:
     K = network.layers[-1]
     yhat = graph.get("ŷ", s)
-    y = _carry(graph, "y", LOSS, (K,), [Key("y", SETUP, s, k) for k in range(K)], s, "Setup")
+    origin = _setup_origin(network, sample)
+    y = _carry(graph, "y", LOSS, (K,), [Key("y", SETUP, sample, k) for k in range(K)], s, origin)
     pairs = [(Ref(a), Ref(b)) for a, b in zip(yhat.keys, y.keys, strict=True)]
     errors = [Sub(a, b) for a, b in pairs]
     if network.loss == "cross_entropy":
@@ -541,9 +596,11 @@ def _weight_gradient(graph: IterationGraph, t: int, s: int, l: int, grad_b: Quan
     )
 
 
-def _mean(network: Network, graph: IterationGraph, t: int) -> None:
-    """With several samples, the loss and every gradient are the mean over the samples."""
-    N = len(network.samples)
+def _reduce(network: Network, graph: IterationGraph, t: int) -> None:
+    """With several samples in an iteration, its loss and every gradient are their mean over them
+    (`reduction = "mean"`), or their sum (`"sum"`)."""
+    N = graph.samples
+    function, word = ("SUM", "sum") if network.reduction == "sum" else ("AVERAGE", "mean")
     names = ["L"] + [f"∂L/∂{p}" for p in param_names(network)]
     for name in names:
         per_sample = [graph.get(name, s) for s in range(N)]
@@ -551,12 +608,12 @@ def _mean(network: Network, graph: IterationGraph, t: int) -> None:
         graph.add(
             Quantity(
                 name,
-                f"{name} (mean of {N} samples)",
+                f"{name} ({word} of {N} samples)",
                 MEAN,
                 first.shape,
                 _keys(name, t, -1, first.shape),
-                tuple(Over("AVERAGE", [q.keys[i] for q in per_sample]) for i in range(len(first.keys))),
-                note="average over the samples",
+                tuple(Over(function, [q.keys[i] for q in per_sample]) for i in range(len(first.keys))),
+                note="average over the samples" if word == "mean" else "sum over the samples",
             )
         )
 
@@ -702,7 +759,7 @@ def network_iteration_size(network: Network) -> int:
     """How many numbers one iteration of `network` holds (`iteration_size`)."""
     return iteration_size(
         network.layers,
-        len(network.samples),
+        network.per_update,
         activation=network.activation,
         output_activation=network.output_activation,
         loss=network.loss,

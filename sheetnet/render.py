@@ -12,7 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from sheetnet.net import PARAMETERS, UPDATE, IterationGraph, Quantity, loss_text
+from sheetnet.net import MEAN, PARAMETERS, UPDATE, IterationGraph, Quantity, loss_text, reduction_word, summed_text
+from sheetnet.spec import Network
 from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH
 from sheetnet.trace import Trace, lowest
 
@@ -46,12 +47,11 @@ class Printer:
     def run(self, show_all: bool = True, head: int = 3, tail: int = 2) -> None:
         """Every iteration's tables (or the first `head` and last `tail`), then the loss by iteration."""
         network = self.trace.network
-        samples = len(network.samples)
         kind = f"{network.activation} → {network.output_activation}"
         what = f"sheetnet · {network.shape_text} · {kind} · {loss_text(network)}"
         how = (
             f"{network.optimizer} η = {self.num(network.lr)} · "
-            + (f"{samples} samples · " if samples > 1 else "")
+            + samples_text(network)
             + f"{network.iters} iteration{'s' if network.iters != 1 else ''}"
         )
         # one line if it fits, else two, broken between what is trained and how (never mid-phrase)
@@ -74,15 +74,19 @@ class Printer:
     def iteration(self, graph: IterationGraph) -> None:
         """One table for the forward pass, the loss and the gradients; one for the update."""
         several = graph.samples > 1
+        network = self.trace.network
         groups: dict[str, list[Quantity]] = {}
         for quantity in graph.quantities:
             if quantity.section in (PARAMETERS, UPDATE):
                 continue
-            title = quantity.section
+            title = reduction_word(network).capitalize() if quantity.section == MEAN else quantity.section
             if several and quantity.sample is not None:
-                title = f"{title} · sample {quantity.sample}"
+                title = f"{title} · sample {graph.sample_of(quantity.sample)}"
             groups.setdefault(title, []).append(quantity)
-        for table in self.vector_tables(f"Iteration {graph.t}", groups):
+        title = f"Iteration {graph.t}"
+        if network.batched:
+            title += f" · sample{'s' if several else ''} {', '.join(map(str, graph.batch))}"
+        for table in self.vector_tables(title, groups):
             self.console.print(table)
         self.console.print(self.update_table(graph))
 
@@ -172,7 +176,7 @@ class Printer:
         self.console.print(f"[bold]Loss by iteration[/bold] ({len(picks)} of {n})")
         table = Table()
         table.add_column("iteration", justify="right")
-        table.add_column("L" if len(self.trace.network.samples) == 1 else "L (mean)", justify="right", style="bold")
+        table.add_column(loss_column(self.trace.network), justify="right", style="bold")
         for t in picks:
             table.add_row(str(t), self.num(losses[t]))
         self.console.print(table)
@@ -188,13 +192,33 @@ class Printer:
         outputs = network.layers[-1] if len(network.samples) == 1 else 0
         table = Table(title="Loss by iteration", title_justify="left", title_style="bold")
         table.add_column("iteration", justify="right")
+        if network.batched:  # which samples each iteration used
+            table.add_column("sample" if network.per_update == 1 else "samples", justify="right")
         for k in range(outputs):
             table.add_column("ŷ" if outputs == 1 else f"ŷ[{k}]", justify="right")
-        table.add_column("L" if outputs else "L (mean)", justify="right", style="bold")
+        table.add_column(loss_column(network), justify="right", style="bold")
         for graph in self.trace.iterations:
             yhat = self.trace.of(graph.get("ŷ", 0)) if outputs else []
-            table.add_row(str(graph.t), *(self.num(v) for v in yhat), self.num(self.trace.loss(graph.t)))
+            used = [", ".join(map(str, graph.batch))] if network.batched else []
+            table.add_row(str(graph.t), *used, *(self.num(v) for v in yhat), self.num(self.trace.loss(graph.t)))
         return table
+
+
+def samples_text(network: Network) -> str:
+    """The samples in a run's header: `4 samples · `, `4 samples, 2 an iteration, summed · `;
+    nothing for one sample."""
+    n = len(network.samples)
+    if n == 1:
+        return ""
+    text = f"{n} samples"
+    if network.batched:
+        text += ", one an iteration" if network.per_update == 1 else f", {network.per_update} an iteration"
+    return text + summed_text(network).replace(" over the samples", "") + " · "
+
+
+def loss_column(network: Network) -> str:
+    """The heading of the loss in a table: `L`, `L (mean)`, `L (sum)`."""
+    return "L" if network.per_update == 1 else f"L ({reduction_word(network)})"
 
 
 def print_run(
@@ -242,19 +266,18 @@ def print_rates(console: Console, traces: list[Trace], digits: int = 6) -> None:
     loss curves as sparklines on one scale (log when L spans more than two decades)."""
     network = traces[0].network
     n = network.iters
-    samples = len(network.samples)
     kind = f"{network.activation} → {network.output_activation}"
     what = f"sheetnet · {network.shape_text} · {kind} · {loss_text(network)}"
     how = (
         f"{network.optimizer} · {len(traces)} values of η · "
-        + (f"{samples} samples · " if samples > 1 else "")
+        + samples_text(network)
         + f"{n} iteration{'s' if n != 1 else ''}"
     )
     joint = " · " if len(what) + 3 + len(how) <= console.width else "\n"
     console.print(escape(what + joint + how).replace("sheetnet", "[bold]sheetnet[/bold]", 1))
     lows = [lowest(t.losses) for t in traces]
     best = min(range(len(traces)), key=lambda k: lows[k][1] if math.isfinite(lows[k][1]) else math.inf)
-    mean = " (mean)" if samples > 1 else ""
+    mean = loss_column(network).removeprefix("L")
     table = Table(title=f"Loss L{mean} by η", title_justify="left", title_style="bold")
     table.add_column("η", justify="right")
     table.add_column(f"L at iteration {n - 1}", justify="right")
@@ -412,10 +435,12 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
     """What `check` found: the tables, the first slip and why, the slips, then quantity by quantity."""
     network = result.network
     iters = network.iters
+    # how the samples are used, when it is not every sample averaged
+    samples = samples_text(network).removesuffix(" · ") if network.batched or summed_text(network) else ""
     console.print(
         f"[bold]sheetnet check[/bold] {escape(str(result.book.path))} · {network.shape_text} "
         f"{network.activation} network · η = {', '.join(map(number, result.wanted_rates))} · "
-        f"{iters} iteration{'s' if iters != 1 else ''}"
+        f"{iters} iteration{'s' if iters != 1 else ''}" + (f" · {escape(samples)}" if samples else "")
     )
     if result.message:
         console.print(f"[red]{escape(result.message)}[/red]")

@@ -37,6 +37,7 @@ from sheetnet.net import (
     hyper_key,
     hyperparameters,
     param_names,
+    reduction_word,
 )
 from sheetnet.notation import (
     Call,
@@ -171,6 +172,10 @@ class Solution:
         parts.append(OPTIMIZER_NAMES[network.optimizer])
         samples = len(network.samples)
         parts.append(f"{samples} sample{'s' if samples != 1 else ''}")
+        if network.batched:
+            parts.append(f"{network.per_update} an iteration")
+        if network.reduction == "sum" and network.per_update > 1:
+            parts.append("loss and gradients summed")
         shown = ", ".join(str(it.t) for it in self.iterations)
         n = network.iters
         parts.append(f"iterations in full: {shown}" if len(self.iterations) < n else f"all {n} iterations in full")
@@ -476,7 +481,10 @@ def _hidden_gradient(c: Context, s: Side) -> Node:
 
 
 def _mean(c: Context, s: Side) -> Node:
+    """The mean over the iteration's samples, or their sum (`reduction = "sum"`)."""
     n = c.graph.samples
+    if c.network.reduction == "sum":
+        return s.total("s", n, lambda k: s.sample(c.graph, c.q.name, k), bracket=False)
     return Seq(Frac(Const("1"), Const(str(n))), s.total("s", n, lambda k: s.sample(c.graph, c.q.name, k)))
 
 
@@ -596,17 +604,22 @@ def _step(network: Network, graph: IterationGraph, q: Quantity, numbers: Numbers
     return Step(q.name, Equation(symbol(q.name), _relation(q), tuple(distinct)), q.note)
 
 
-def _block_title(network: Network, section: str, sample: int | None, t: int) -> str:
+def _block_title(network: Network, graph: IterationGraph, section: str, sample: int | None) -> str:
+    t = graph.t
     titles = {
         PARAMETERS: f"Parameters used ({'the initial ones' if t == 0 else f'from the update of iteration {t - 1}'})",
         FORWARD: "Forward",
         LOSS: "Loss",
         BACKPROP: "Backpropagation",
-        MEAN: f"Mean over the {len(network.samples)} samples",
+        MEAN: f"{reduction_word(network).capitalize()} over the {graph.samples} samples",
         UPDATE: f"Update ({OPTIMIZER_NAMES[network.optimizer]})",
     }
     title = titles[section]
-    return f"{title} · sample {sample}" if sample is not None and len(network.samples) > 1 else title
+    if section == MEAN and network.batched:
+        title += f" of this iteration ({', '.join(map(str, graph.batch))})"
+    if sample is not None and len(network.samples) > 1:
+        return f"{title} · sample {graph.sample_of(sample)}"
+    return title
 
 
 def iteration_solution(network: Network, graph: IterationGraph, numbers: Numbers) -> IterationSolution:
@@ -620,11 +633,11 @@ def iteration_solution(network: Network, graph: IterationGraph, numbers: Numbers
         where = (q.section, q.sample if q.section not in (PARAMETERS, MEAN, UPDATE) else None)
         if where != current:
             if steps and current is not None:
-                blocks.append(Block(_block_title(network, *current, graph.t), tuple(steps)))
+                blocks.append(Block(_block_title(network, graph, *current), tuple(steps)))
             current, steps = where, []
         steps.append(_step(network, graph, q, numbers))
     if steps and current is not None:
-        blocks.append(Block(_block_title(network, *current, graph.t), tuple(steps)))
+        blocks.append(Block(_block_title(network, graph, *current), tuple(steps)))
     return IterationSolution(graph.t, tuple(blocks))
 
 
@@ -714,9 +727,21 @@ def _facts(network: Network, numbers: Numbers) -> list[Fact]:
             output += _named_functions(out)
     name = ACTIVATION_NAMES[out] + (" (no activation: ŷ is the last layer's weighted sum itself)" if not output else "")
     facts.append(Fact("Output", name, (tuple(output),) if output else ()))
-    samples = len(network.samples)
-    loss_words = "per sample" + (f"; L is the mean over the {samples} samples" if samples > 1 else "")
+    samples, b = len(network.samples), network.per_update
+    each = " each iteration uses" if network.batched else ""
+    loss_words = "per sample" + (f"; L is the {reduction_word(network)} over the {b} samples{each}" if b > 1 else "")
+    if network.reduction == "sum" and b > 1:
+        loss_words += ", and so is each gradient"
     facts.append(Fact("Loss", loss_words, (_loss_definitions(network),)))
+    if network.batched:
+        which = f"samples (t·{b} + k) mod {samples}, k = 0 … {b - 1}" if b > 1 else f"sample t mod {samples}"
+        facts.append(
+            Fact(
+                "Batches",
+                f"{'one sample' if b == 1 else f'{b} samples'} an iteration, the next in order, wrapping around, "
+                f"and an update after each: iteration t uses {which}",
+            )
+        )
     facts.append(_optimizer_fact(network, numbers))
     samples = []
     several = len(network.samples) > 1
@@ -803,7 +828,7 @@ def solve(network: Network, *, iterations: Sequence[int] | None = None, digits: 
     shown = tuple(iteration_solution(network, by_t[t], numbers) for t in full)
     every = max(1, -(-n // LOSS_ROWS))
     rows = sorted(set(range(0, n, every)) | {n - 1})
-    samples = len(network.samples)
+    samples = network.per_update
     losses = tuple((t, Num(trace.losses[t], Key("L", t, 0 if samples == 1 else -1, 0), digits)) for t in rows)
     final = None
     if n - 1 not in wanted:

@@ -23,6 +23,7 @@ HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "linear")
 OUTPUT_ACTIVATIONS = (*HIDDEN_ACTIVATIONS, "softmax")
 LOSSES = ("half_squared_error", "mse", "cross_entropy")
 OPTIMIZERS = ("sgd", "momentum", "adam")
+REDUCTIONS = ("mean", "sum")  # how the loss and the gradients combine the samples of an update (PyTorch's names)
 
 TOP_LEVEL_KEYS = (
     "layers",
@@ -37,6 +38,8 @@ TOP_LEVEL_KEYS = (
     "beta1",
     "beta2",
     "eps",
+    "reduction",
+    "batch_size",
     "init",
     "samples",
 )
@@ -85,6 +88,8 @@ class Network:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    reduction: str = "mean"
+    batch_size: int | None = None  # samples per update; None: all of them
 
     @property
     def depth(self) -> int:
@@ -94,6 +99,25 @@ class Network:
     @property
     def shape_text(self) -> str:
         return "-".join(str(n) for n in self.layers)
+
+    @property
+    def per_update(self) -> int:
+        """How many samples each iteration uses: `batch_size`, or all of them."""
+        return min(self.batch_size or len(self.samples), len(self.samples))
+
+    @property
+    def batched(self) -> bool:
+        """True if an iteration uses fewer than all the samples (online or mini-batch learning)."""
+        return self.per_update < len(self.samples)
+
+    def sample_at(self, t: int, k: int) -> int:
+        """The sample in place k of iteration t's batch: the next `per_update` samples in order,
+        wrapping around, so (t·b + k) mod N."""
+        return (t * self.per_update + k) % len(self.samples)
+
+    def batch(self, t: int) -> tuple[int, ...]:
+        """The samples iteration t uses, in order (all of them, 0 … N−1, without `batch_size`)."""
+        return tuple(self.sample_at(t, k) for k in range(self.per_update))
 
     def with_overrides(self, *, iters: int | None = None, lr: float | None = None) -> Network:
         """The same network with `--iters` / `--lr` from the command line applied."""
@@ -128,6 +152,8 @@ class Network:
             "train_biases": self.train_biases,
             "optimizer": self.optimizer,
             **self.optimizer_settings(),
+            **({"reduction": self.reduction} if self.reduction != "mean" else {}),
+            **({"batch_size": self.per_update} if self.batched else {}),
             "init": init,
             "samples": [{"x": list(s.x), "y": list(s.y)} for s in self.samples],
         }
@@ -346,10 +372,14 @@ class _Validator:
             if key != "eps" and not 0 <= value < 1:
                 self.fail(key, f"expected a number in [0, 1), got {value}")
             tuning[key] = value
-        self.check_size(data, layers, activation, output_activation, loss, optimizer, train_biases)
+        reduction = self.choice(data, "reduction", REDUCTIONS, "mean")
+        wanted = data.get("batch_size")  # validated once the samples are; here only to size an iteration
+        per_update = wanted if isinstance(wanted, int) and not isinstance(wanted, bool) and wanted >= 1 else None
+        self.check_size(data, layers, activation, output_activation, loss, optimizer, train_biases, per_update)
         weights, biases = self.init(data, layers)
         samples = self.samples(data, layers)
         self.check_targets(samples, output_activation, loss)
+        batch_size = self.batch_size(data, len(samples))
         return Network(
             layers=layers,
             activation=activation,
@@ -363,7 +393,22 @@ class _Validator:
             train_biases=train_biases,
             optimizer=optimizer,
             **tuning,
+            reduction=reduction,
+            batch_size=batch_size,
         )
+
+    def batch_size(self, data: dict[str, Any], count: int) -> int | None:
+        """Samples per update, 1 … `count` (the samples); None (every sample) when not given or all of them."""
+        if "batch_size" not in data:
+            return None
+        size = self.count(data["batch_size"], "batch_size")
+        if size > count:
+            self.fail(
+                "batch_size",
+                f"{size} is more than the {count} sample{'s' if count != 1 else ''}; give 1 to {count} "
+                "(1: an update per sample; every sample: leave batch_size out)",
+            )
+        return None if size == count else size
 
     def check_size(
         self,
@@ -374,6 +419,7 @@ class _Validator:
         loss: str,
         optimizer: str,
         train_biases: bool,
+        batch_size: int | None = None,
     ) -> None:
         """Refuse, before a weight is made, a network of which not one iteration fits in a workbook,
         or more samples than sheetnet takes."""
@@ -385,7 +431,7 @@ class _Validator:
             self.fail("samples", f"{count:,} samples; sheetnet takes at most {limits.SAMPLES:,}")
         size = iteration_size(
             layers,
-            count,
+            min(batch_size or count, count),
             activation=activation,
             output_activation=output_activation,
             loss=loss,
@@ -393,7 +439,9 @@ class _Validator:
             train_biases=train_biases,
         )
         if size > limits.WORKBOOK_CELLS:
-            fewer = "fewer neurons" + (" or fewer samples" if count > 1 else "")
+            fewer = "fewer neurons" + (
+                " or a smaller batch_size" if batch_size else " or fewer samples" if count > 1 else ""
+            )
             self.fail(
                 "layers",
                 f"one iteration of this network holds {size:,} numbers, a cell each; a workbook of sheetnet's "
@@ -555,4 +603,7 @@ B3 = [-0.5]
 [[samples]]                        # the training example
 x = [2.0]
 y = [1.0]
+# More samples: one such table each. Then, at the top of the file:
+#   reduction = "sum"    the loss and the gradients sum over the samples (default "mean")
+#   batch_size = 1       each iteration uses the next sample(s), an update each (default: all)
 """

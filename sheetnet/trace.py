@@ -44,7 +44,7 @@ class Trace:
         return [self.values[k] for k in quantity.keys]
 
     def loss(self, t: int) -> float:
-        """Iteration t's loss: the mean over the samples."""
+        """Iteration t's loss: over the samples it uses, their mean (or sum, `reduction = "sum"`)."""
         return self.losses[t]
 
     def first_non_finite(self) -> tuple[int, str] | None:
@@ -79,7 +79,8 @@ class Trace:
         iterations = []
         for graph in self.iterations:
             samples = []
-            for s, sample in enumerate(network.samples):
+            for s, used in enumerate(graph.batch):
+                sample = network.samples[used]
                 layers = [
                     {
                         "S": self.of(graph.get(pre_activation_name(network, l), s)),
@@ -98,15 +99,11 @@ class Trace:
                 )
             gradients = {name: self._nested(graph.gradient(name)) for name in param_names(network)}
             params = {name: self._nested(graph.updated(name)) for name in param_names(network)}
-            iterations.append(
-                {
-                    "index": graph.t,
-                    "loss": self.loss(graph.t),
-                    "samples": samples,
-                    "gradients": gradients,
-                    "params": params,
-                }
-            )
+            iteration: dict[str, Any] = {"index": graph.t}
+            if network.batched:
+                iteration["samples_used"] = list(graph.batch)
+            iteration.update(loss=self.loss(graph.t), samples=samples, gradients=gradients, params=params)
+            iterations.append(iteration)
         return _finite_or_null({"network": network.to_dict(), "iterations": iterations})
 
     def _nested(self, quantity: Quantity) -> list[Any]:

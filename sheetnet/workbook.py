@@ -40,6 +40,7 @@ from sheetnet.layout import (
     SheetCells,
     SheetPlan,
     iteration_sheet,
+    samples_words,
     sheet_ref,
 )
 from sheetnet.net import (
@@ -56,7 +57,10 @@ from sheetnet.net import (
     IterationGraph,
     Quantity,
     build_iteration,
+    loss_heading,
+    loss_over_text,
     network_iteration_size,
+    reduction_word,
     setup_quantities,
 )
 from sheetnet.spec import Network
@@ -350,7 +354,8 @@ def check_fits(network: Network, layout: str, *, runs: int = 1) -> None:
             length = len(render(expr, cells))
             if length > MAX_FORMULA:
                 cause = (
-                    "use fewer samples (the mean over the samples lists each of them)"
+                    f"use fewer samples{' or a smaller batch_size' if network.batched else ''} (the "
+                    f"{reduction_word(network)} over the samples lists each of them)"
                     if quantity.section == MEAN
                     else "use fewer neurons in the layer it sums over"
                 )
@@ -464,7 +469,7 @@ def _write_rows(source: Trace | Run, filename: str, progress: Progress | None) -
                 summary = workbook.add_worksheet("Summary")
                 sheet = _training_sheet(workbook, formats, layout)
                 writer = _RowWriter(sheet, formats, layout)
-            sheet.write_number(layout.row(graph.t), 0, graph.t, formats.iteration)
+            _write_iteration_number(sheet, formats, layout, graph)
             # the parameters used: copied from Setup in row 0, the update of the row above after that
             writer.write(values, layout.parameters(graph) if previous is None else layout.updates(previous))
             writer.write(values, layout.in_row(graph))
@@ -550,6 +555,14 @@ class _RowWriter:
         return list(templates)
 
 
+def _write_iteration_number(sheet: Worksheet, formats: _Formats, layout: RowsLayout, graph: IterationGraph) -> None:
+    """A Training row's iteration, and the samples it uses when it uses fewer than all of them."""
+    row = layout.row(graph.t)
+    sheet.write_number(row, 0, graph.t, formats.iteration)
+    if layout.samples_col is not None:
+        sheet.write_string(row, layout.samples_col, samples_words(graph.batch), formats.label)
+
+
 def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: RowsLayout) -> Worksheet:
     """The Training sheet and its headers: a band per quantity, then its elements."""
     network = layout.network
@@ -576,13 +589,19 @@ def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Ro
     header, element = layout.row(0) - 2, layout.row(0) - 1
     several = len(network.samples) > 1
     # constant memory: a row is final once the next one is written, so each header row whole
+    if layout.samples_col is not None:
+        sheet.write_string(header, layout.samples_col, "samples used", formats.bands[PARAMETERS])
+        widest = samples_words([len(network.samples) - 1] * network.per_update)
+        sheet.set_column(layout.samples_col, layout.samples_col, max(VALUE_WIDTH, len(widest) + 2))
     for group in layout.groups:
         q = group.quantity
         label = q.name if q.section != PARAMETERS else f"{q.name} (used)"
-        if several and q.sample is not None:
+        if several and q.sample is not None and not network.batched:
             label += f" · sample {q.sample}"
+        elif network.per_update > 1 and q.sample is not None:  # a place in the batch: its sample is in `samples used`
+            label += f" · batch[{q.sample}]"
         elif q.section == MEAN:
-            label += " (mean)"
+            label += f" ({reduction_word(network)})"
         fmt = formats.bands[q.section]
         if group.last_col > group.first_col:
             sheet.merge_range(header, group.first_col, header, group.last_col, label, fmt)
@@ -604,13 +623,12 @@ def _write_rows_summary(
     workbook: xlsxwriter.Workbook, sheet: Worksheet, formats: _Formats, layout: RowsLayout, losses: list[float]
 ) -> None:
     network = layout.network
-    several = len(network.samples) > 1
     sheet.write_string(0, 0, "Summary: the loss L over all iterations", formats.title)
     sheet.set_row(0, 22)
     sheet.write_string(
         1,
         0,
-        f"L{' (the mean over the samples)' if several else ''} from the {TRAINING} sheet. "
+        f"L{loss_over_text(network)} from the {TRAINING} sheet. "
         "Change η or any input on Setup and watch the curve move.",
         formats.subtitle,
     )
@@ -713,7 +731,7 @@ def _write_training_rows(
                 before(layout, values)
                 sheet = _training_sheet(workbook, formats, layout)
                 writer = _RowWriter(sheet, formats, layout)
-            sheet.write_number(layout.row(graph.t), 0, graph.t, formats.iteration)
+            _write_iteration_number(sheet, formats, layout, graph)
             writer.write(values, layout.parameters(graph) if previous is None else layout.updates(previous))
             writer.write(values, layout.in_row(graph))
             losses.append(values[graph.loss().keys[0]])
@@ -752,13 +770,12 @@ def _write_rates_summary(
     """η, L at the last iteration, the lowest L and its iteration for each η sheet, as formulas
     over it; below, one chart with a curve per η."""
     network = layouts[0].network
-    several = len(network.samples) > 1
     sheet.write_string(0, 0, "Summary: the loss L for each learning rate η", formats.title)
     sheet.set_row(0, 22)
     sheet.write_string(
         1,
         0,
-        f"L{' (the mean over the samples)' if several else ''} from each η sheet. Change η in B2 of an η sheet "
+        f"L{loss_over_text(network)} from each η sheet. Change η in B2 of an η sheet "
         "(yellow) and its row here and its curve move.",
         formats.subtitle,
     )
@@ -1073,14 +1090,16 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
     sheet = workbook.add_worksheet("Summary")
     cells = layout.on("Summary")
     outputs = network.layers[-1] if len(network.samples) == 1 else 0
-    title = "ŷ and the loss L" if outputs else f"the loss L (mean over {len(network.samples)} samples)"
+    title = "ŷ and the loss L" if outputs else f"the loss {loss_heading(network).replace(' of ', ' over ')}"
+    if network.batched and network.per_update == 1:
+        title = "the loss L of the sample used"
     sheet.write_string(0, 0, f"Summary: {title} at each iteration", formats.title)
     sheet.set_row(0, 22)
     sheet.write_string(1, 0, "Change η or any input on Setup and watch the loss curve move.", formats.subtitle)
     header_row = 3
-    headers = ["iteration"] + (["ŷ"] if outputs == 1 else [f"ŷ[{k}]" for k in range(outputs)]) + ["L"]
-    if len(network.samples) > 1:
-        headers[-1] = f"L (mean of {len(network.samples)} samples)"
+    used = ["samples used"] if network.batched else []
+    headers = ["iteration", *used] + (["ŷ"] if outputs == 1 else [f"ŷ[{k}]" for k in range(outputs)]) + ["L"]
+    headers[-1] = loss_heading(network)
     for c, text in enumerate(headers):
         sheet.write_string(header_row, c, text, formats.header_centre if c == 0 else formats.header)
     sheet.set_column(0, 0, 11)
@@ -1090,9 +1109,11 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
     for t, graph in enumerate(trace.iterations):
         r = header_row + 1 + t
         sheet.write_number(r, 0, t, formats.iteration)
+        if used:
+            sheet.write_string(r, 1, samples_words(graph.batch), formats.label)
         yhat = graph.get("ŷ", 0).keys if outputs else ()
         loss = graph.loss()
-        for c, key in enumerate([*yhat, *loss.keys], start=1):
+        for c, key in enumerate([*yhat, *loss.keys], start=1 + len(used)):
             value = trace.values[key]
             fmt = formats.result if key == loss.keys[0] else formats.computed
             sheet.write_formula(r, c, "=" + cells.ref(key), fmt, value if math.isfinite(value) else ERROR_VALUE)
@@ -1129,7 +1150,7 @@ def _write_samples(
     """With several samples: x, y and the last iteration's ŷ of each (the truth table the run has
     learned), and, for a classifier, whether each is right and the accuracy. Returns the last row."""
     samples = network.samples
-    if len(samples) < 2:
+    if len(samples) < 2 or network.batched:  # no iteration computes ŷ of every sample
         return row
     n_in, k_out = network.layers[0], network.layers[-1]
     one_hot = all(sorted(s.y) == [0.0] * (k_out - 1) + [1.0] for s in samples)

@@ -234,3 +234,170 @@ def rounded_blocks(path: Path, iters: int) -> Path:
     path = path.with_suffix(".xlsx")
     wb.save(path)
     return path
+
+
+# A 2-2-1 logistic network learning AND from its four samples, typed as people type it when they
+# sum (or average) over the samples, or update after each sample. The numbers come from the
+# spreadsheet's own formulas: read such a workbook after LibreOffice has recalculated it.
+AND_SAMPLES = ((0.0, 0.0, 0.0), (0.0, 1.0, 0.0), (1.0, 0.0, 0.0), (1.0, 1.0, 1.0))  # i1, i2, t (x1, x2, y)
+AND_START = {"w1": 0.5, "w2": -0.4, "w3": 0.3, "w4": 0.8, "b1": 0.1, "b2": -0.2, "w5": 0.7, "w6": -0.6, "b3": 0.05}
+AND_ETA = 0.5
+PARAMETERS = tuple(AND_START)  # w1, w2 into h1; w3, w4 into h2; b1, b2; w5, w6 into the output; b3
+FORWARD_COLUMNS = "h1 h2 a1 a2 o yhat E d_o dw5 dw6 db3 d_h1 d_h2 dw1 dw2 dw3 dw4 db1 db2".split()
+GRADIENT_OF = {p: "d" + p for p in PARAMETERS}  # w1 → dw1, b3 → db3
+
+
+def and_network_toml(*, iters: int, reduction: str = "mean", batch_size: int | None = None) -> str:
+    """The network of the AND workbooks below, as a network file."""
+    s = AND_START
+    lines = [
+        "layers = [2, 2, 1]",
+        'activation = "sigmoid"',
+        'output_activation = "sigmoid"',
+        f"lr = {AND_ETA}",
+        f"iters = {iters}",
+        f'reduction = "{reduction}"',
+    ]
+    if batch_size is not None:
+        lines.append(f"batch_size = {batch_size}")
+    lines += [
+        "[init]",
+        f"W1 = [[{s['w1']}, {s['w2']}], [{s['w3']}, {s['w4']}]]",
+        f"B1 = [{s['b1']}, {s['b2']}]",
+        f"W2 = [[{s['w5']}, {s['w6']}]]",
+        f"B2 = [{s['b3']}]",
+    ]
+    for x1, x2, y in AND_SAMPLES:
+        lines += ["[[samples]]", f"x = [{x1}, {x2}]", f"y = [{y}]"]
+    return "\n".join(lines) + "\n"
+
+
+def _sample_formulas(at: dict[str, str]) -> dict[str, str]:
+    """One sample's forward pass, error and gradients, as a student types them; `at` gives the cell
+    of every name (i1, i2, t, the parameters used and the columns of FORWARD_COLUMNS)."""
+    return {
+        "h1": f"={at['w1']}*{at['i1']}+{at['w2']}*{at['i2']}+{at['b1']}",
+        "h2": f"={at['w3']}*{at['i1']}+{at['w4']}*{at['i2']}+{at['b2']}",
+        "a1": f"=1/(1+EXP(-{at['h1']}))",
+        "a2": f"=1/(1+EXP(-{at['h2']}))",
+        "o": f"={at['w5']}*{at['a1']}+{at['w6']}*{at['a2']}+{at['b3']}",
+        "yhat": f"=1/(1+EXP(-{at['o']}))",
+        "E": f"=0.5*({at['t']}-{at['yhat']})^2",
+        "d_o": f"=({at['yhat']}-{at['t']})*{at['yhat']}*(1-{at['yhat']})",
+        "dw5": f"={at['d_o']}*{at['a1']}",
+        "dw6": f"={at['d_o']}*{at['a2']}",
+        "db3": f"={at['d_o']}",
+        "d_h1": f"={at['d_o']}*{at['w5']}*{at['a1']}*(1-{at['a1']})",
+        "d_h2": f"={at['d_o']}*{at['w6']}*{at['a2']}*(1-{at['a2']})",
+        "dw1": f"={at['d_h1']}*{at['i1']}",
+        "dw2": f"={at['d_h1']}*{at['i2']}",
+        "dw3": f"={at['d_h2']}*{at['i1']}",
+        "dw4": f"={at['d_h2']}*{at['i2']}",
+        "db1": f"={at['d_h1']}",
+        "db2": f"={at['d_h2']}",
+    }
+
+
+def and_batch_blocks(
+    path: Path, *, iters: int = 3, reduction: str = "sum", divide: bool = False, mutate: str | None = None
+) -> tuple[Path, dict[str, str]]:
+    """A block per iteration: the parameters used, a row per sample (i1 i2 t, its forward pass and
+    gradients), a row that sums (`reduction = "sum"`) or averages (`"mean"`) each column over the
+    samples, and the updated parameters W − η·Σ. With `divide`, the row holds sums and the update
+    divides by the number of samples (W − η·Σ/4): the mean, written through the sum.
+
+    `mutate` names a cell of iteration 1 to get wrong: `"sum dw5"` sums three samples of four.
+    Returns the file and the cells of some notable numbers.
+    """
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Batch"
+    ws["A1"], ws["E1"], ws["F1"] = "AND, the whole batch in each update", "η", AND_ETA
+    eta = "$F$1"
+    letter = openpyxl.utils.get_column_letter
+    table = ["i1", "i2", "t", *FORWARD_COLUMNS]
+    col = {name: letter(2 + k) for k, name in enumerate(table)}
+    pcol = {name: letter(2 + k) for k, name in enumerate(PARAMETERS)}
+    n = len(AND_SAMPLES)
+    height = 6 + n  # title, parameter names and values, table header, samples, Σ, update, blank
+    cells: dict[str, str] = {}
+    function = "SUM" if reduction == "sum" or divide else "AVERAGE"
+    for t in range(iters):
+        r0 = 3 + t * (height + 1)
+        ws.cell(r0, 1, f"Iteration {t}")
+        ws.cell(r0 + 1, 1, "parameters")
+        for name in PARAMETERS:
+            ws[f"{pcol[name]}{r0 + 1}"] = name
+            if t == 0:
+                ws[f"{pcol[name]}{r0 + 2}"] = AND_START[name]
+            else:  # the update of the block before
+                ws[f"{pcol[name]}{r0 + 2}"] = f"={pcol[name]}{r0 - (height + 1) + n + 5}"
+        header = r0 + 3
+        for name in table:
+            ws[f"{col[name]}{header}"] = name
+        for s, (x1, x2, y) in enumerate(AND_SAMPLES):
+            r = header + 1 + s
+            ws.cell(r, 1, f"sample {s}")
+            at = {name: f"{col[name]}{r}" for name in table}
+            at.update({name: f"{pcol[name]}${r0 + 2}" for name in PARAMETERS})
+            ws[at["i1"]], ws[at["i2"]], ws[at["t"]] = x1, x2, y
+            for name, formula in _sample_formulas(at).items():
+                ws[at[name]] = formula
+        total = header + 1 + n
+        ws.cell(total, 1, "Σ" if function == "SUM" else "mean")
+        for name in ["E", *GRADIENT_OF.values()]:
+            first, last = f"{col[name]}{header + 1}", f"{col[name]}{header + n}"
+            ws[f"{col[name]}{total}"] = f"={function}({first}:{last})"
+        if mutate == "sum dw5" and t == 1:
+            ws[f"{col['dw5']}{total}"] = f"=SUM({col['dw5']}{header + 1}:{col['dw5']}{header + n - 1})"
+            cells["mutated"] = f"Batch!{col['dw5']}{total}"
+        cells[f"sum dw5 {t}"] = f"Batch!{col['dw5']}{total}"
+        new = total + 1
+        ws.cell(new, 1, "updated")
+        for name in PARAMETERS:
+            g = f"{col[GRADIENT_OF[name]]}{total}"
+            step = f"{eta}*{g}/{n}" if divide else f"{eta}*{g}"
+            ws[f"{pcol[name]}{new}"] = f"={pcol[name]}{r0 + 2}-{step}"
+        cells[f"w1 {t}"] = f"Batch!{pcol['w1']}{new}"
+    path = path.with_suffix(".xlsx")
+    wb.save(path)
+    return path, cells
+
+
+def and_online_rows(path: Path, *, iters: int = 8, mutate: str | None = None) -> tuple[Path, dict[str, str]]:
+    """One row per sample, in order and round again (online learning, an update after each): the
+    row's sample typed in (i1 i2 t), the parameters it uses (the row above's, less η times its
+    gradient), its forward pass and its gradients.
+
+    `mutate`: `"dw3"` types ∂E/∂w3 of row 2 with i2 where i1 belongs."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Online"
+    ws["A1"], ws["B1"], ws["C1"] = "AND, an update after each sample", "eta", AND_ETA
+    eta = "$C$1"
+    letter = openpyxl.utils.get_column_letter
+    columns = ["i1", "i2", "t", *PARAMETERS, *FORWARD_COLUMNS]
+    col = {name: letter(2 + k) for k, name in enumerate(columns)}
+    ws.cell(3, 1, "step")
+    for name in columns:
+        ws[f"{col[name]}3"] = name
+    cells: dict[str, str] = {}
+    for t in range(iters):
+        r = 4 + t
+        ws.cell(r, 1, t)
+        at = {name: f"{col[name]}{r}" for name in columns}
+        x1, x2, y = AND_SAMPLES[t % len(AND_SAMPLES)]
+        ws[at["i1"]], ws[at["i2"]], ws[at["t"]] = x1, x2, y
+        for name in PARAMETERS:
+            if t == 0:
+                ws[at[name]] = AND_START[name]
+            else:
+                ws[at[name]] = f"={col[name]}{r - 1}-{eta}*{col[GRADIENT_OF[name]]}{r - 1}"
+        for name, formula in _sample_formulas(at).items():
+            ws[at[name]] = formula
+        if mutate == "dw3" and t == 2:
+            ws[at["dw3"]] = f"={at['d_h2']}*{at['i2']}"
+            cells["mutated"] = f"Online!{at['dw3']}"
+    path = path.with_suffix(".xlsx")
+    wb.save(path)
+    return path, cells

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Book, WorkbookError, column_letter
-from sheetnet.check.fit import Layout, eta_cell, fit_layout, learning_rate, own_layout, table_sheets
+from sheetnet.check.fit import (
+    Layout,
+    eta_cell,
+    fit_layout,
+    learning_rate,
+    own_layout,
+    own_rows_layout,
+    table_sheets,
+)
 from sheetnet.check.grid import Grid, copied_from, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
 from sheetnet.check.spots import RunSpots, run_spots
@@ -218,7 +226,7 @@ def check_book(
             element.table = i
     elements = [e for t in tables for e in t.elements]
     if not tables:
-        elements = [Element(spot) for spot in first.all()]
+        elements = [Element(spot) for spot in first.all() if not spot.optional]
     precision = {"rounded": 0, "full": 0}
     used = set()
     for e in elements:
@@ -280,10 +288,13 @@ def _table(
     # The layout is fitted on the run the sheet's numbers follow (its updates' η), and judged
     # against the run its η cell asks for.
     shape = _run_with(shapes, shaped, moved if moved is not None else eta)
-    layout = own_layout(grid, shape, start) or fit_layout(
-        grid, shape, start, lambda lay: local_values(shape, lay, grid)
+    layout = (
+        own_layout(grid, shape, start)
+        or own_rows_layout(grid, shape, start)
+        or fit_layout(grid, shape, start, lambda lay: local_values(shape, lay, grid))
     )
-    elements = judge(run, layout, grid, tolerance)
+    # the other reduction's sums (or means) count only where the sheet writes them
+    elements = [e for e in judge(run, layout, grid, tolerance) if e.status != ABSENT or not e.spot.optional]
     if _copies_another_sheet(elements):
         return None  # a sheet of `=Work!L10`: the table it copies is judged where it is
     explainer = Explainer(run, layout, grid)

@@ -926,3 +926,40 @@ def own_layout(grid: Grid, run: RunSpots, sheet: int) -> Layout | None:
     layout.box = (r0, c0, r1, c1)
     layout.last = _last_iteration(grid, run, layout)
     return layout
+
+
+def own_rows_layout(grid: Grid, run: RunSpots, sheet: int) -> Layout | None:
+    """The layout of a Training sheet (or an η sheet) sheetnet wrote a row per iteration, read from
+    where sheetnet puts each number, if its element headers are where it puts them; None otherwise.
+
+    Besides equal elements (see `own_layout`), fitting by value is lost among the columns of an
+    iteration that uses fewer than all the samples (`batch_size`): x, y and the gradients of a
+    place of the batch change from row to row among a few small numbers (XOR's 0 and 1)."""
+    from sheetnet.layout import TRAINING, RowsLayout, rate_sheet
+
+    trace = run.trace
+    name = grid.sheets[sheet]
+    # only for batches so far: fitting does well enough on the others, and its verdicts on them stay as they were
+    if not trace.network.batched or name not in (TRAINING, rate_sheet(trace.network.lr)):
+        return None
+    rows = RowsLayout(trace.network, trace.setup, trace.iterations[0], own_rate=name != TRAINING)
+    elements = rows.row(0)  # the element names' row, counted from 1
+    for group in rows.groups:
+        for i in range(len(group.quantity.keys)):
+            if grid.text((sheet, elements, group.first_col + i + 1)) != group.quantity.element_name(i):
+                return None
+    layout = Layout(sheet, (0, 1, 0), last=len(run.iterations) - 1)
+    for spot in run.iterations[0]:
+        try:
+            cell = rows.cell(spot.key)
+        except KeyError:  # a number only homework sheets write
+            continue
+        if cell.sheet == name:  # not x and y, read from Setup
+            layout.bases[spot.ident] = (sheet, cell.row + 1, cell.col + 1)
+    if not layout.bases:
+        return None
+    r0, c0 = min(b[1] for b in layout.bases.values()), min(b[2] for b in layout.bases.values())
+    r1, c1 = max(b[1] for b in layout.bases.values()), max(b[2] for b in layout.bases.values())
+    layout.box = (r0, c0, r1, c1)  # r1: the row below, where the update goes
+    layout.last = _last_iteration(grid, run, layout)
+    return layout

@@ -6,7 +6,10 @@ numbers of the run too, and a cell holding one of them rightly holds it:
 
 - the per-output loss E_k = ½(ŷ_k − y_k)² (E1, E2; L = Σ_k E_k),
 - the error reaching a hidden activation, ∂L/∂f(O_l) = Σ_j ∂L/∂B_{l+1}[j]·W_{l+1}[j,i] (∂E/∂a_h1),
-  with ∂L/∂B_l = ∂L/∂f(O_l) ∘ f'(O_l).
+  with ∂L/∂B_l = ∂L/∂f(O_l) ∘ f'(O_l),
+- with several samples an iteration, the loss and the gradients under the other reduction: their
+  sum over the samples when the network averages them (ΣL, Σ∂L/∂W1), their mean when it sums them
+  (mean L, mean ∂L/∂W1); the network's own is then also the other's mean (or sum) times the count.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from sheetnet.graph import Add, Div, Dot, Expr, Key, Mul, Num, Ref, Square, Sub
-from sheetnet.net import BACKPROP, CARRIED, LOSS, PARAMETERS, STEP_PREFIX, UPDATE, IterationGraph, Quantity
+from sheetnet.graph import Add, Div, Dot, Expr, Key, Mul, Num, Over, Ref, Square, Sub
+from sheetnet.net import BACKPROP, CARRIED, LOSS, MEAN, PARAMETERS, STEP_PREFIX, UPDATE, IterationGraph, Quantity
 from sheetnet.spec import Network
 from sheetnet.trace import Trace
 
@@ -35,7 +38,8 @@ class Spot:
     expr: Expr
     value: float
     alternatives: tuple[Expr, ...] = ()  # other ways a sheet computes the same number (L = E1 + E2)
-    samples: int = 1  # how many samples the run has
+    samples: int = 1  # how many samples its iteration uses
+    batch: tuple[int, ...] = ()  # the samples its iteration uses, when fewer than all (`batch_size`)
 
     @functools.cached_property
     def ident(self) -> Ident:
@@ -44,6 +48,12 @@ class Spot:
     @property
     def extra(self) -> bool:
         return self.quantity.role == EXTRA
+
+    @property
+    def optional(self) -> bool:
+        """True for the loss and the gradients under the other reduction (ΣL, mean L): a sheet may
+        write them, but a sheet that does not lacks no number of the run."""
+        return self.quantity.role == EXTRA and self.quantity.section == MEAN
 
     @property
     def carried(self) -> bool:
@@ -55,8 +65,8 @@ class Spot:
         name = self.quantity.element_name(self.index)
         if self.quantity.role == CARRIED and self.quantity.section == PARAMETERS:
             name += " (used)"
-        if self.key.s >= 0 and self.samples > 1:
-            name += f" (sample {self.key.s})"
+        if self.key.s >= 0 and (self.samples > 1 or self.batch):
+            name += f" (sample {self.batch[self.key.s] if self.batch else self.key.s})"
         return name
 
     @property
@@ -96,8 +106,8 @@ def run_spots(trace: Trace) -> RunSpots:
     for quantity in trace.setup:
         inputs.update(zip(quantity.keys, quantity.inputs or (), strict=True))
     result = RunSpots(trace, [], values, inputs)
-    samples = len(network.samples)
     for graph in trace.iterations:
+        samples, batch = graph.samples, graph.batch if network.batched else ()
         spots: list[Spot] = []
         for quantity in _with_extras(network, graph):
             # a frozen bias, and Adam's step number (1, 2, …: bookkeeping), are no numbers to look for
@@ -113,7 +123,7 @@ def run_spots(trace: Trace) -> RunSpots:
                     result.fixed[key] = expr
                     continue
                 alternatives = _alternatives(network, graph, quantity, i)
-                spots.append(Spot(graph.t, quantity, i, key, expr, values[key], alternatives, samples))
+                spots.append(Spot(graph.t, quantity, i, key, expr, values[key], alternatives, samples, batch))
         result.iterations.append(spots)
     return result
 
@@ -125,6 +135,8 @@ def _with_extras(network: Network, graph: IterationGraph) -> list[Quantity]:
     K = network.layers[-1]
     for quantity in graph.quantities:
         s = quantity.sample
+        if quantity.section == MEAN:
+            out.append(_other_reduction(network, graph, quantity))
         if quantity.name == "L" and s is not None and squared and K > 1:
             out.append(_per_output_loss(network, graph, s))
         if s is not None and quantity.section == BACKPROP:
@@ -166,7 +178,28 @@ def _error_at_activation(network: Network, graph: IterationGraph, s: int, l: int
     return Quantity(name, f"{name} = ∂L/∂B{l + 1}·W{l + 1}", BACKPROP, (n,), keys, exprs, role=EXTRA, sample=s)
 
 
+def _other_reduction(network: Network, graph: IterationGraph, quantity: Quantity) -> Quantity:
+    """The loss or a gradient over the iteration's samples under the reduction the network does not
+    use: the sum (ΣL, Σ∂L/∂W1) when it averages, the mean (mean L) when it sums."""
+    n = graph.samples
+    per_sample = [graph.get(quantity.name, s).keys for s in range(n)]
+    name = _other_name(network, quantity.name)
+    function, word = ("AVERAGE", "mean") if network.reduction == "sum" else ("SUM", "sum")
+    exprs = tuple(Over(function, [keys[i] for keys in per_sample]) for i in range(len(quantity.keys)))
+    keys = tuple(Key(name, graph.t, -1, i) for i in range(len(quantity.keys)))
+    label = f"{quantity.name} ({word} of {n} samples)"
+    return Quantity(name, label, MEAN, quantity.shape, keys, exprs, role=EXTRA)
+
+
+def _other_name(network: Network, name: str) -> str:
+    return f"mean {name}" if network.reduction == "sum" else f"Σ{name}"
+
+
 def _alternatives(network: Network, graph: IterationGraph, quantity: Quantity, i: int) -> tuple[Expr, ...]:
+    if quantity.section == MEAN and quantity.role != EXTRA:  # the mean as the sum / n, the sum as n × the mean
+        other = Ref(Key(_other_name(network, quantity.name), graph.t, -1, i))
+        n = Num(float(graph.samples))
+        return (Mul(n, other),) if network.reduction == "sum" else (Div(other, n),)
     s = quantity.sample
     if s is None or quantity.section == UPDATE:
         return ()
