@@ -56,7 +56,11 @@ def workbooks(arguments: Iterable[Path]) -> list[Path]:
     """
     out: list[Path] = []
     for path in arguments:
-        if path.is_dir():
+        try:
+            folder = path.is_dir()
+        except OSError as exc:  # a name longer than the system allows, say
+            raise SheetnetError(f"cannot use {path}: {exc.strerror or exc}") from None
+        if folder:
             try:
                 inside = sorted(p for p in path.iterdir() if p.suffix.lower() in EXTENSIONS and p.is_file())
             except OSError as exc:

@@ -31,8 +31,8 @@ _ROUNDING = re.compile(r"\b(ROUND|ROUNDUP|ROUNDDOWN|TRUNC|INT|FIXED|MROUND|FLOOR
 FULL_PRECISION_DIGITS = 10
 
 # Bounds on what a workbook from anywhere may make sheetnet do (issue: untrusted workbooks).
-MAX_MEMBER = 256 * 2**20  # bytes one part of the archive may inflate to
-MAX_TOTAL = 512 * 2**20  # bytes all parts together may inflate to
+MAX_MEMBER = 64 * 2**20  # bytes one part of the archive may inflate to (sheetnet's largest sheet: 18 MiB)
+MAX_TOTAL = 128 * 2**20  # bytes all parts together may inflate to
 MAX_MEMBERS = 10_000
 MAX_SHEETS = 1_000
 
@@ -197,52 +197,62 @@ def _check_archive(path: Path, members: list[zipfile.ZipInfo]) -> None:
             )
 
 
-# Elements counted in the parts of a workbook before openpyxl reads any of it: openpyxl holds the
-# shared strings and the styles whole, and a few hundred kilobytes can inflate to millions of them.
+# Elements counted in every part of a workbook before openpyxl reads any of it: openpyxl holds the
+# shared strings, the styles, the relationships and the names whole, and a few hundred kilobytes
+# can inflate to millions of them. A tag may carry any namespace prefix (`<x:c>`).
+_PREFIX = rb"<(?:[^\s<>/:!?]+:)?"
 _COUNTED = {
-    "cells": (re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b"), "READ_CELLS"),
-    "shared strings": (re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si\b"), "READ_STRINGS"),
-    "cell formats": (re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?xf\b"), "READ_STYLES"),
+    "cells": (re.compile(_PREFIX + rb"c[\s>/]"), "READ_CELLS"),
+    "shared strings": (re.compile(_PREFIX + rb"si[\s>/]"), "READ_STRINGS"),
+    "cell formats": (re.compile(_PREFIX + rb"d?xf[\s>/]"), "READ_STYLES"),
+    "sheets": (re.compile(_PREFIX + rb"sheet[\s>/]"), "READ_SHEETS"),
 }
 _CHUNK = 1 << 20
-
-
-def _what_part(name: str) -> str | None:
-    if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-        return "cells"
-    if name == "xl/sharedStrings.xml":
-        return "shared strings"
-    if name == "xl/styles.xml":
-        return "cell formats"
-    return None
+_BINARY = (".png", ".jpeg", ".jpg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".bin", ".svg")
 
 
 def _check_counts(path: Path, shown_as: Path) -> None:
-    """Refuse a workbook with more cells, shared strings or cell formats than `limits` allows,
-    counted from the parts' bytes as they inflate (each cell once), before openpyxl reads it."""
+    """Refuse a workbook with more cells, shared strings, cell formats or sheets than `limits`
+    allows, or more elements of anything else (relationships, names, fonts, properties), counted
+    from every part's bytes as it inflates (each cell once), before openpyxl reads it."""
     counts = dict.fromkeys(_COUNTED, 0)
+    other = 0  # elements of the parts that hold no cells and no strings
     try:
         with zipfile.ZipFile(path) as archive:
             for member in archive.infolist():
-                what = _what_part(member.filename)
-                if what is None:
+                if member.filename.lower().endswith(_BINARY) or member.is_dir():
                     continue
-                pattern = _COUNTED[what][0]
+                found = dict.fromkeys(_COUNTED, 0)
+                tags = 0
                 with archive.open(member) as part:
                     rest = b""
-                    while chunk := part.read(_CHUNK):
+                    while True:
+                        chunk = part.read(_CHUNK)
                         data = rest + chunk
-                        cut = data.rfind(b"<")  # a tag is never split between two reads
+                        cut = data.rfind(b"<") if chunk else len(data)  # a tag is never split between reads
                         cut = len(data) if cut < 0 else cut
-                        counts[what] += sum(1 for _ in pattern.finditer(data, 0, cut))
+                        block = data[:cut]
+                        for what, (pattern, _) in _COUNTED.items():
+                            found[what] += len(pattern.findall(block))
+                        tags += block.count(b"<") - block.count(b"</") - block.count(b"<?") - block.count(b"<!")
                         rest = data[cut:]
-                    counts[what] += sum(1 for _ in pattern.finditer(rest))
+                        if not chunk:
+                            break
+                for what in counts:
+                    counts[what] += found[what]
+                if not found["cells"] and not found["shared strings"]:
+                    other += tags
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error):
         raise WorkbookError(f"{shown_as}: the file is damaged or truncated (not a readable zip archive)") from None
     for what, (_, name) in _COUNTED.items():
         limit = getattr(limits, name)
         if counts[what] > limit:
             raise WorkbookError(f"{shown_as}: {counts[what]:,} {what}; sheetnet reads at most {limit:,} (refused)")
+    if other > limits.READ_OTHER_ELEMENTS:
+        raise WorkbookError(
+            f"{shown_as}: {other:,} elements besides cells and strings (relationships, names, styles, properties); "
+            f"sheetnet reads at most {limits.READ_OTHER_ELEMENTS:,} (refused)"
+        )
 
 
 def _read_xlsx(path: Path, *, shown_as: Path) -> Book:

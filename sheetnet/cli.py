@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sheetnet import __version__
+from sheetnet import __version__, limits
 from sheetnet.errors import SheetnetError
 
 if TYPE_CHECKING:
@@ -34,8 +34,13 @@ EXIT_TROUBLE = 2
 EXIT_INTERNAL = 3
 
 
+def one_line(text: str) -> str:
+    """`text` on one line: a newline in a file name or a key is shown as \\n, never printed."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def _fail(message: str) -> None:
-    click.echo(f"sheetnet: error: {message}", err=True)
+    click.echo(f"sheetnet: error: {one_line(message)}", err=True)
     sys.exit(EXIT_TROUBLE)
 
 
@@ -122,9 +127,11 @@ class _LearningRates(click.ParamType):
         for lr in rates:
             if not math.isfinite(lr) or lr <= 0:
                 self.fail(f"must be a finite number greater than 0, got {lr}", param, ctx)
-        for i, lr in enumerate(rates):
-            if lr in rates[:i]:
-                self.fail(f"{value!r} gives {lr:g} twice", param, ctx)
+        if len(rates) > limits.RATES:
+            self.fail(f"{len(rates):,} learning rates; sheetnet compares at most {limits.RATES}", param, ctx)
+        if len(set(rates)) < len(rates):
+            twice = next(lr for i, lr in enumerate(rates) if lr in rates[:i])
+            self.fail(f"{value!r} gives {twice:g} twice", param, ctx)
         return rates
 
 
@@ -141,11 +148,11 @@ class _Commands(click.Group):
             sys.exit(0)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "sheetnet"
-            click.echo(f"{where}: {_usage_message(exc)}", err=True)
+            click.echo(f"{where}: {one_line(_usage_message(exc))}", err=True)
             click.echo(f"Try '{where} --help'.", err=True)
             sys.exit(EXIT_TROUBLE)
         except click.ClickException as exc:
-            click.echo(f"sheetnet: error: {exc.format_message()}", err=True)
+            click.echo(f"sheetnet: error: {one_line(exc.format_message())}", err=True)
             sys.exit(exc.exit_code)
         except click.exceptions.Abort:
             click.echo("sheetnet: interrupted; no file was changed", err=True)
@@ -479,11 +486,12 @@ def init(path: Path, force: bool, source: Path | None, sheet: str | None, recalc
     """
     if sheet is not None and source is None:
         raise click.UsageError("--sheet needs --from WORKBOOK")
-    from sheetnet.workbook import check_target
+    from sheetnet.workbook import check_extension, check_target
 
     if source is not None and path.exists() and source.exists() and path.resolve() == source.resolve():
         raise SheetnetError(f"{path} is the workbook read from; give the network file another name (not even --force)")
     check_target(path, force, what="network file")
+    check_extension(path, (".toml",), "network file")
     if source is None:
         from sheetnet.spec import DEFAULT_TOML
 
@@ -672,11 +680,13 @@ def solve(
     """
     from sheetnet.solve import format_for, parse_iterations, render, write_solution
     from sheetnet.solve import solve as work_out
+    from sheetnet.workbook import check_cells
 
     networks = _networks(config, iters, lr)
     if len(networks) > 1:
         raise SheetnetError("solve works out one run: give one η (--lr 0.5)")
     (network,) = networks
+    check_cells(network)  # a run no workbook of sheetnet's would hold is no worked solution either
     fmt = format_for(out, fmt)
     chosen = None if iterations is None else parse_iterations(iterations, network.iters)
     solution = work_out(network, iterations=chosen, digits=digits)
@@ -722,8 +732,8 @@ def solve(
 @click.option(
     "--jobs",
     "-j",
-    type=click.IntRange(min=1),
-    help="Workbooks checked at once (default: one per core).",
+    type=click.IntRange(min=1, max=limits.JOBS),
+    help="Workbooks checked at once (default: one per core; at most 64).",
 )
 @click.option("--force", is_flag=True, help="Replace the --csv file if it exists.")
 @_recalc_option
@@ -810,9 +820,10 @@ def _check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json:
 
 
 def _check_csv_target(path: Path, force: bool) -> None:
-    from sheetnet.workbook import check_target
+    from sheetnet.workbook import check_extension, check_target
 
     try:
+        check_extension(path, (".csv",), "CSV file")
         check_target(path, force, what="CSV file")
     except SheetnetError as exc:
         raise SheetnetError(f"--csv {exc}") from None
@@ -856,27 +867,13 @@ def _check_many(paths: list[Path], options: Any, *, jobs: int | None, as_json: b
 
 
 def _write_text(path: Path, text: str) -> None:
-    """Write `path` whole or not at all (a temporary file beside it, renamed into place)."""
+    """Write `path` whole or not at all (a temporary file beside it, moved into place unless a file
+    appeared there meanwhile); the caller has checked the target (`check_target`)."""
     import os
-    import tempfile
 
-    from sheetnet.workbook import chmod_like_new_file
+    from sheetnet.workbook import write_text_atomically
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(
-            prefix=".sheetnet-", suffix=".tmp", dir=path.parent
-        )  # short: see write_workbook
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                out.write(text)
-            chmod_like_new_file(temporary)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise SheetnetError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_text_atomically(path, text, path.lstat() if os.path.lexists(path) else None, force=False)
 
 
 def _common_folder(paths: list[Path]) -> Path | None:

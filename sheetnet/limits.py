@@ -10,12 +10,18 @@ from __future__ import annotations
 # Network files
 NETWORK_FILE_BYTES = 2 * 2**20  # a network file of 2 MiB parses in about a second
 SAMPLES = 10_000
+RATES = 255  # several η in one run: Excel draws at most 255 curves in one chart
 
 # Workbooks sheetnet writes
 WORKBOOK_CELLS = 250_000  # the numbers of a run (an iteration's × the iterations): written in seconds
 BLOCK_SHEETS = 998  # iteration sheets of the blocks layout: with Setup and Summary, the sheets check reads
 
+# Commands
+JOBS = 64  # workbooks `check` reads at once (each a process)
+
 # Workbooks sheetnet reads (check, diff, init --from)
 READ_CELLS = 500_000  # cells of all sheets, each counted once
 READ_STRINGS = 1_000_000  # entries of the shared-strings part
 READ_STYLES = 64_000  # cell formats: Excel's own limit
+READ_SHEETS = 1_000
+READ_OTHER_ELEMENTS = 100_000  # relationships, names, fonts, properties … (a workbook has hundreds)

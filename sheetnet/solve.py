@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from sheetnet.errors import OutputError, SheetnetError
+from sheetnet.errors import SheetnetError
 from sheetnet.graph import Key
 from sheetnet.net import (
     BACKPROP,
@@ -878,31 +878,12 @@ def written_by_sheetnet(path: Path) -> bool:
 
 
 def write_solution(text: str, path: Path, *, force: bool = False) -> Path:
-    """Write a solution to `path` whole or not at all; a file sheetnet did not write is only replaced with `force`."""
-    import os
-    import tempfile
+    """Write a solution to `path` whole or not at all, under `run --out`'s rules: only a regular
+    file, or nothing, is replaced, and one sheetnet did not write (or a link) only with `force`."""
+    from sheetnet.workbook import check_target, write_text_atomically
 
-    if path.is_dir():
-        raise OutputError(f"{path} is a folder; give a file name such as {path / 'solution.html'}")
-    if path.exists() and not force and not written_by_sheetnet(path):
-        raise OutputError(
-            f"{path} exists and was not written by sheetnet; not replacing it (choose another --out, or add --force)"
-        )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".~{path.stem}-", suffix=path.suffix, dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-                out.write(text)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    before = check_target(path, force, what="solution", mine=written_by_sheetnet)
+    write_text_atomically(path, text, before, force)
     return path
 
 

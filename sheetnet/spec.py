@@ -234,6 +234,8 @@ def _toml(text: str, source: str) -> dict[str, Any]:
         raise NetworkFileError(f"not valid TOML: {message}", path=source, line=line) from None
     except RecursionError:
         raise NetworkFileError("not a network file: arrays or tables nested too deeply to read", path=source) from None
+    except ValueError as exc:  # an integer of thousands of digits (Python's limit on converting them)
+        raise NetworkFileError(f"not a network file: {str(exc).splitlines()[0]}", path=source) from None
 
 
 def with_overrides(
@@ -341,10 +343,14 @@ class _Validator:
             return (self.positive(value, "lr"),)
         if not value:
             self.fail("lr", "an empty list; give η, or a list of them to compare, e.g. lr = [0.1, 0.5, 1]")
+        if len(value) > limits.RATES:
+            self.fail("lr", f"{len(value):,} learning rates; sheetnet compares at most {limits.RATES} (a curve each)")
         rates = tuple(self.positive(v, f"lr[{i}]") for i, v in enumerate(value))
+        first: dict[float, int] = {}
         for i, lr in enumerate(rates):
-            if lr in rates[:i]:
-                self.fail(f"lr[{i}]", f"{rate_text(lr)} is given twice (lr[{rates.index(lr)}] and lr[{i}])")
+            if lr in first:
+                self.fail(f"lr[{i}]", f"{rate_text(lr)} is given twice (lr[{first[lr]}] and lr[{i}])")
+            first[lr] = i
         return rates
 
     def network(self, data: dict[str, Any], lr: float) -> Network:

@@ -164,7 +164,7 @@ def _replaced_atomically(path: Path, before: os.stat_result | None, force: bool)
     except OSError as exc:
         raise OutputError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
     try:  # a short name of its own: the user's may already be as long as the system allows
-        fd, temporary = tempfile.mkstemp(prefix=".sheetnet-", suffix=".xlsx", dir=path.parent)
+        fd, temporary = tempfile.mkstemp(prefix=".sheetnet-", suffix=path.suffix[:8], dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot write in the folder {path.parent}: {exc.strerror or exc}") from None
     os.close(fd)
@@ -180,7 +180,7 @@ def _replaced_atomically(path: Path, before: os.stat_result | None, force: bool)
 
 
 def _identity(info: os.stat_result | None) -> tuple[int, ...] | None:
-    return None if info is None else (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    return None if info is None else (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def _put_in_place(temporary: str, path: Path, before: os.stat_result | None, force: bool) -> None:
@@ -247,12 +247,17 @@ def written_by_sheetnet(path: Path) -> bool:
         return False
 
 
-def check_target(path: Path, force: bool, *, what: str = "workbook") -> os.stat_result | None:
+def check_target(
+    path: Path, force: bool, *, what: str = "workbook", mine: Callable[[Path], bool] | None = None
+) -> os.stat_result | None:
     """Refuse an output sheetnet may not replace; return what is there now (None: nothing).
 
     Only a regular file, or nothing, can become an output: a folder, a device, a pipe are refused
     before anything opens them. A symbolic link, dangling or not, and a file sheetnet did not write
+    (`mine` says which it did: a workbook's property, a solution's mark; without it, any file)
     are replaced only with `force`."""
+    if what == "workbook":
+        mine = written_by_sheetnet
     try:
         info = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):  # nothing there (creating its folder will say why not)
@@ -272,9 +277,9 @@ def check_target(path: Path, force: bool, *, what: str = "workbook") -> os.stat_
         raise OutputError(f"{path} is not a regular file (a device, a pipe or a socket); the {what} cannot go there")
     if force:
         return info
-    if what != "workbook":
+    if mine is None:
         raise OutputError(f"{path} exists; not replacing it (choose another name, or add --force)")
-    if not written_by_sheetnet(path):
+    if not mine(path):
         raise OutputError(
             f"{path} exists and was not written by sheetnet; not replacing it "
             "(choose another --out, or add --force to replace it)"
@@ -283,6 +288,21 @@ def check_target(path: Path, force: bool, *, what: str = "workbook") -> os.stat_
 
 
 _EXTENSION = {"workbook": "xlsx", "network file": "toml", "CSV file": "csv", "solution": "md"}
+
+
+def check_extension(path: Path, extensions: Sequence[str], what: str) -> None:
+    """Refuse an output whose name does not end in one of `extensions` (`.xlsx`): it would be
+    written under a name that says it is something else."""
+    if path.suffix.lower() not in extensions:
+        name = path.name if path.name not in ("", ".", "..") else "out"
+        better = path.with_name((path.stem if path.suffix else name) + extensions[0])
+        raise OutputError(f"{path}: a {what}'s name ends in {' or '.join(extensions)}: use {better}")
+
+
+def write_text_atomically(path: Path, text: str, before: os.stat_result | None, force: bool) -> None:
+    """Write `text` to `path` whole or not at all, under the rules of `_put_in_place`."""
+    with _replaced_atomically(path, before, force) as temporary:
+        Path(temporary).write_text(text, encoding="utf-8", newline="")
 
 
 def chmod_like_new_file(path: str) -> None:
@@ -298,18 +318,19 @@ def check_output(
     """Everything that can be known wrong before a run (or `runs` of it, one per η): its size,
     Excel's limits, the name and the file at `path`. Returns what is at `path` now (None: nothing)."""
     path = Path(path)
-    if path.is_dir():
-        raise OutputError(f"{path} is a folder; give a file name such as {path / 'sheetnet.xlsx'}")
-    if path.suffix.lower() != ".xlsx":
-        better = path.with_name(path.stem + ".xlsx") if path.suffix else path.with_name(path.name + ".xlsx")
-        raise OutputError(f"{path}: a workbook's name ends in .xlsx (it is an Excel workbook): use {better}")
+    try:
+        if path.is_dir():
+            raise OutputError(f"{path} is a folder; give a file name such as {path / 'sheetnet.xlsx'}")
+    except OSError as exc:  # a name longer than the system allows, say
+        raise OutputError(f"cannot use {path}: {exc.strerror or exc}") from None
+    check_extension(path, (".xlsx",), "workbook")
     check_fits(network, layout, runs=runs)
     return check_target(path, force)
 
 
-def check_fits(network: Network, layout: str, *, runs: int = 1) -> None:
-    """Refuse, before anything is built, a run that does not fit: the cells of the whole run (from
-    the network's shape, in microseconds), then Excel's rows, columns and formula length."""
+def check_cells(network: Network, *, runs: int = 1) -> None:
+    """Refuse a run of more numbers than a workbook of sheetnet's holds (`limits.WORKBOOK_CELLS`),
+    counted from the network's shape in microseconds, before anything is built."""
     per_iteration = network_iteration_size(network) * runs
     total = per_iteration * network.iters
     several = len(network.samples) > 1
@@ -321,6 +342,13 @@ def check_fits(network: Network, layout: str, *, runs: int = 1) -> None:
             f"({per_iteration:,} an iteration); a workbook of sheetnet's holds at most {limits.WORKBOOK_CELLS:,}: "
             + (f"use --iters {fit} or fewer" if fit else "use fewer neurons" + (" or fewer samples" if several else ""))
         )
+
+
+def check_fits(network: Network, layout: str, *, runs: int = 1) -> None:
+    """Refuse, before anything is built, a run that does not fit: the cells of the whole run (from
+    the network's shape, in microseconds), then Excel's rows, columns and formula length."""
+    check_cells(network, runs=runs)
+    several = len(network.samples) > 1
     if layout == BLOCKS and network.iters > limits.BLOCK_SHEETS:
         raise LimitError(
             f"the blocks layout writes a sheet per iteration, at most {limits.BLOCK_SHEETS:,}; "
@@ -657,7 +685,7 @@ def _write_rows_summary(
 
 # ------------------------------------------------------------------------- several η in one run
 
-MAX_RATES = 255  # series Excel draws in one chart
+MAX_RATES = limits.RATES  # series Excel draws in one chart
 
 
 def write_rates_workbook(

@@ -274,8 +274,9 @@ def _cells(n: int):
 @pytest.mark.parametrize(
     ("name", "part", "write", "words"),
     [
-        ("strings.xlsx", "xl/sharedStrings.xml", _strings(15_000_000), ["15,000,000 shared strings"]),
-        ("styles.xlsx", "xl/styles.xml", _styles(3_000_000), ["3,000,000 cell formats"]),
+        ("strings.xlsx", "xl/sharedStrings.xml", _strings(3_000_000), ["3,000,000 shared strings"]),
+        ("styles.xlsx", "xl/styles.xml", _styles(1_000_000), ["1,000,000 cell formats"]),
+        ("bigger.xlsx", "xl/sharedStrings.xml", _strings(15_000_000), ["243 MiB", "at most 64 MiB per part"]),
         ("cells.xlsx", "xl/worksheets/sheet1.xml", _cells(3_000_000), ["3,000,000 cells", "at most 500,000"]),
         ("million.xlsx", "xl/worksheets/sheet1.xml", _cells(1_000_000), ["1,000,000 cells"]),
     ],
@@ -403,3 +404,97 @@ def test_the_readme_gives_the_limits() -> None:
     ):
         assert f"{number:,}" in readme, number
     assert f"{limits.NETWORK_FILE_BYTES // 2**20} MiB" in readme
+
+
+# What an adversarial review found after the first round
+
+
+def test_every_output_follows_the_rules_of_out(tmp_path: Path) -> None:
+    """solve --out, init PATH and check --csv: no device, pipe or link, the right extension, and a
+    name as long as the system allows or longer is one line, never a traceback."""
+    dangling = tmp_path / "d.md"
+    dangling.symlink_to(tmp_path / "nowhere.md")
+    _refused(_sheetnet("solve", "--out", str(dangling), cwd=tmp_path), "symbolic link")
+    assert dangling.is_symlink()
+    fifo = tmp_path / "g.md"
+    os.mkfifo(fifo)
+    _refused(_sheetnet("solve", "--out", str(fifo), cwd=tmp_path), "not a regular file")
+    long_name = "s" * 250 + ".md"
+    done = _sheetnet("solve", "--out", long_name, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    _refused(_sheetnet("run", "--out", "r" * 300 + ".xlsx", cwd=tmp_path), "File name too long")
+    _refused(_sheetnet("check", "c" * 300 + ".xlsx", cwd=tmp_path), "File name too long")
+    _refused(_sheetnet("init", "net.xlsx", cwd=tmp_path), "use net.toml")
+    made = _sheetnet("run", "-q", "--out", "ok.xlsx", cwd=tmp_path)
+    assert made.returncode == 0
+    _refused(_sheetnet("check", "ok.xlsx", "--csv", "grades.xlsx", cwd=tmp_path), "use grades.csv")
+
+
+def test_a_newline_in_a_name_stays_on_one_line(tmp_path: Path) -> None:
+    line = _refused(_sheetnet("check", "a\nb.xlsx", cwd=tmp_path), "no such file")
+    assert "a\\nb.xlsx" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["solve", "--iters", "1000000000"], ["at most 250,000"]),
+        (["check", "x.xlsx", "--jobs", "100000"], ["--jobs"]),
+        (["run", "--lr", ",".join(str(0.001 * (k + 1)) for k in range(300))], ["300 learning rates", "at most 255"]),
+    ],
+)
+def test_options_that_would_run_unbounded(tmp_path: Path, args: list[str], words: list[str]) -> None:
+    _refused(_sheetnet(*args, cwd=tmp_path), *words)
+
+
+def test_network_files_that_would_run_unbounded(tmp_path: Path) -> None:
+    rates = tmp_path / "rates.toml"
+    rates.write_text(
+        "layers = [1, 1]\nlr = [" + ", ".join(str(0.0001 * (k + 1)) for k in range(100_000)) + "]\n"
+        "[init]\nseed = 1\n[[samples]]\nx = 1\ny = 1\n"
+    )
+    _refused(_sheetnet("run", "--config", str(rates), cwd=tmp_path), "100,000 learning rates")
+    digits = tmp_path / "digits.toml"
+    digits.write_text("layers = [1, " + "9" * 5000 + "]\n")
+    _refused(_sheetnet("run", "--config", str(digits), cwd=tmp_path), "not a network file")
+
+
+def _part(handle, text: bytes, repeat: int, head: bytes = b"", tail: bytes = b"") -> None:
+    handle.write(head)
+    block = text * 10_000
+    for _ in range(repeat // 10_000):
+        handle.write(block)
+    handle.write(tail)
+
+
+@pytest.mark.parametrize(
+    ("part", "write", "words"),
+    [
+        (  # cells in a sheet part outside xl/worksheets/, with a namespace prefix of its own
+            "xl/data/s.xml",
+            lambda h: _part(h, "<é:c><é:v>1</é:v></é:c>".encode(), 2_000_000, f"<worksheet {NS}>".encode()),
+            ["2,000,001 cells"],
+        ),
+        (
+            "xl/_rels/many.xml.rels",
+            lambda h: _part(h, b'<Relationship Id="r" Type="t" Target="x"/>', 1_000_000, b"<Relationships>"),
+            ["1,00", "elements besides cells and strings"],
+        ),
+        (
+            "xl/dxfs.xml",
+            lambda h: _part(h, b"<dxf/>", 2_000_000, b"<styleSheet>"),
+            ["2,000,00", "cell formats"],
+        ),
+    ],
+)
+def test_elements_anywhere_are_counted(tmp_path: Path, part: str, write, words: list[str]) -> None:
+    plain = tmp_path / "plain.xlsx"
+    with xlsxwriter.Workbook(plain) as wb:
+        wb.add_worksheet().write_number(0, 0, 1.5)
+    path = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        with dst.open(part, "w", force_zip64=True) as handle:
+            write(handle)
+    _refused(_sheetnet("check", str(path), cwd=tmp_path), *words)
