@@ -17,7 +17,7 @@ from sheetnet.book import Book, WorkbookError, column_letter
 from sheetnet.check.fit import Layout, eta_cell, fit_layout, learning_rate, own_layout, table_sheets
 from sheetnet.check.grid import Grid, copied_from, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
-from sheetnet.check.spots import RunSpots, run_spots
+from sheetnet.check.spots import RunSpots, is_step, run_spots
 from sheetnet.net import CARRIED, FORWARD, LOSS, PARAMETERS, UPDATE
 from sheetnet.spec import Network
 from sheetnet.status import ABSENT, FOUND, MISMATCH, SLIP
@@ -213,7 +213,7 @@ def check_book(
             element.table = i
     elements = [e for t in tables for e in t.elements]
     if not tables:
-        elements = [Element(spot) for spot in first.all()]
+        elements = _held_steps([Element(spot) for spot in first.all()])
     precision = {"rounded": 0, "full": 0}
     used = set()
     for e in elements:
@@ -278,7 +278,7 @@ def _table(
     layout = own_layout(grid, shape, start) or fit_layout(
         grid, shape, start, lambda lay: local_values(shape, lay, grid)
     )
-    elements = judge(run, layout, grid, tolerance)
+    elements = _held_steps(judge(run, layout, grid, tolerance))
     if _copies_another_sheet(elements):
         return None  # a sheet of `=Work!L10`: the table it copies is judged where it is
     explainer = Explainer(run, layout, grid)
@@ -292,6 +292,13 @@ def _table(
         table.eta_moved = moved
     table.verdict, table.reason = _verdict(table)
     return table
+
+
+def _held_steps(elements: list[Element]) -> list[Element]:
+    """The elements without the steps (±η·∂L/∂p) a table does not write: a sheet writes a step in
+    one sign or not at all, and one it does not write is no number missing from it."""
+    held = {e.quantity.name for e in elements if e.cell is not None and is_step(e.quantity)}
+    return [e for e in elements if not is_step(e.quantity) or e.quantity.name in held]
 
 
 def _verdict(table: Table) -> tuple[str, str]:

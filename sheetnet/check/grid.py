@@ -185,3 +185,13 @@ def derivative_of(token: str) -> str | None:
     """`w3` for a header naming the derivative of the loss by w3: `∂e/∂w3`, `∂e_total/∂w3`, `e∂w3`, `dw3`."""
     match = _DERIVATIVE.match(token)
     return match.group("of") if match else None
+
+
+_CHANGE = re.compile(r"^(?:d|δ|delta_?|step_?|change_?)(?P<of>[a-z][a-z_]*\d+)$")
+
+
+def change_of(token: str) -> str | None:
+    """`w3` for a header naming what a sheet adds to w3 in its update: `dw3`, `Δw3`, `delta_w3`,
+    `step_w3` (a step column, η·∂E/∂w3 or its negative; `dw3` may as well be the gradient)."""
+    match = _CHANGE.match(token)
+    return match.group("of") if match else None

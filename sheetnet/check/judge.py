@@ -159,6 +159,7 @@ def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance) -> li
     local = _start(run)
     tainted: set[Key] = set()
     elements: list[Element] = []
+    bases = set(layout.bases.values())  # a copy that is another element's cell is judged there
     for spots in run.iterations:
         for spot in spots:
             reader = _Recorder(local)
@@ -193,9 +194,42 @@ def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance) -> li
                 element.status, element.kind = (MISMATCH, FOLLOWS) if inputs_tainted else (FOUND, None)
             else:
                 element.status, element.kind = MISMATCH, SLIP
+            if element.status == FOUND:
+                _judge_copies(element, layout, grid, tolerance, [value, *others], inputs_tainted, local, bases)
             if element.status == MISMATCH:
                 tainted.add(spot.key)
     return elements
+
+
+def _judge_copies(
+    element: Element,
+    layout: Layout,
+    grid: Grid,
+    tolerance: Tolerance,
+    local_values: list[float],
+    inputs_tainted: bool,
+    local: dict[Key, float],
+    bases: set[Pos],
+) -> None:
+    """An element the table writes twice (see `fit._written_twice`) is wrong where either cell is:
+    a copy that agrees with neither the run nor the workbook's own numbers is the slip, and what
+    follows it is computed from it. (A copy that is another element's cell is judged there.)"""
+    spot = element.spot
+    for copy in layout.twice.get(spot.ident, []):
+        p = layout.shift(copy, spot.t)
+        cell = grid.cells.get(p)
+        if cell is None or copy in bases or not layout.inside(p) or (spot.t and layout.stride is None):
+            continue
+        places = grid.places[p[0]]
+        if tolerance.agrees(cell, spot.value, places):
+            continue
+        follows = any(tolerance.agrees(cell, v, places) for v in local_values)
+        if follows and not inputs_tainted:
+            continue
+        element.cell, element.status = cell, MISMATCH
+        element.kind = FOLLOWS if follows else SLIP
+        local[spot.key] = float(cell.value)
+        return
 
 
 # ------------------------------------------------------------------------------------- explain
