@@ -1,13 +1,29 @@
 """Fit a table's layout: where each number of the run sits in a workbook, as one model.
 
-A layout has few parameters: the *stride* from one iteration to the next (a row, a block of rows,
-a group of columns, a sheet) and, for each element of the run, its *base*: the cell it occupies in
-iteration 0. Iteration t of the element is then at base + t·stride. The model is fitted from
-votes: every cell that holds an element's value exactly (at full precision, or as its correct
-rounding) votes for the base it implies. The early iterations, before any slip has spread, agree;
-a slip only removes a few votes. Elements that match nothing exactly (a column wrong from its
-first row) are then given the columns left over, as one assignment over all rows: the closest
-pairs within 5 %, header labels (`w3`, `∂E/∂w3`, `E∂w3`, `dw3`) deciding when present.
+A layout has few parameters: the *stride* from one iteration to the next, along one axis (a row,
+a block of rows, a column or a group of columns, a sheet) and, for each element of the run, its
+*base*: the cell it occupies in iteration 0. Iteration t of the element is then at base + t·stride.
+The model is fitted from votes: every cell that holds an element's value exactly (at full
+precision, or as its correct rounding) votes for the base it implies. The early iterations, before
+any slip has spread, agree; a slip only removes a few votes. 0, ±1 and 2 do not vote: sheets hold
+them everywhere (inputs, targets, zero biases, a row of ones), so such a number is evidence only
+where the fitted layout puts it. Elements that match nothing exactly (a column wrong from its first
+row) are then given the columns left over, as one assignment over all rows: the closest pairs
+within 5 %, header labels (`w3`, `∂E/∂w3`, `E∂w3`, `dw3`) deciding when present.
+
+Among cells of equal evidence (equal numbers: x1 = 1 makes ∂E/∂w1 equal ∂E/∂b1), the model's
+structure decides:
+
+- a matrix is a grid of its own, its elements one step apart along rows and columns, written
+  either way round (neurons down and inputs across, or transposed: inputs down, neurons across,
+  as X·W sheets write W); a bias is one more column of its weights' grid, where a sheet appends a
+  1 to the inputs and a row of ones to X (`_matrix_cell`);
+- where a stride moves a block or a group of columns, the table's elements share the lines across
+  it, so copies of its first iteration beside it (a row per network, each with its own η) are
+  other tables (`_Bases.within_the_table`); of equal copies, the one that goes on nearest the run
+  is the run's (`_Bases.continuation`);
+- a number written twice, each computed on its own (dZ1, and the bias row of dW1 = Xᵀ·dZ1), is
+  judged in both cells (`_written_twice`).
 """
 
 from __future__ import annotations
@@ -283,8 +299,8 @@ def _stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
         later = {s.ident: s for s in run.iterations[t + 1]}
         for spot in run.iterations[t]:
             after = later.get(spot.ident)
-            if after is None or after.value == spot.value:
-                continue  # a number that stays (x, y) cannot tell the next iteration from a copy
+            if after is None or after.value == spot.value or _small(spot.value) or _small(after.value):
+                continue  # a number that stays (x, y), or one as small as 0, ±1, 2, tells nothing of a move
             here = grid.matches(spot.value, [sheet])
             there = grid.matches(after.value, [sheet] + (next_sheet if t == 0 else []))
             if not here or not there or len(here) * len(there) > MAX_VOTERS * 4:
@@ -367,6 +383,8 @@ def _base_votes(run: RunSpots, matches: _Matches, layout: Layout, grid: Grid) ->
     votes: dict[Ident, dict[Pos, dict[int, float]]] = defaultdict(dict)
     for spots in run.iterations:
         for spot in spots:
+            if _small(spot.value):
+                continue  # 0, ±1, 2 are everywhere: evidence only where the layout puts them
             found = matches(spot)
             if len(found) > MAX_VOTERS:
                 continue
@@ -477,10 +495,10 @@ class _Bases:
                 word not in grid.words(base),
                 -_early(ts),
                 self.continuation(spot, base, ts),
-                not names & set(grid.labels(base)),
                 on_grid is not None and base != on_grid,
+                not names & set(grid.labels(base)),
                 base in self.taken,
-                _numbered_otherwise(grid, base, spot),
+                _numbered_otherwise(grid, self.layout, base, spot),
                 distance(base, anchor),
             )
 
@@ -491,7 +509,18 @@ class _Bases:
             ranked = [item for item in ranked if self.in_iteration_zero(item[0])]
         if after_use is not None and after_use in grid.cells and after_use not in options:
             ranked.insert(0, (after_use, {0: 1.0, 1: 1.0}))  # written where it is used next, as rows are
+        elif on_grid is not None and on_grid not in options and self.holds(spot, on_grid):
+            ranked.insert(0, (on_grid, {0: 1.0, 1: 1.0}))  # where its matrix's grid puts it (a 0, a 1 there)
         return ranked
+
+    def holds(self, spot: Spot, base: Pos) -> bool:
+        """True if the cells from `base` hold the element in its first two iterations."""
+        for t in (0, 1):
+            other = self.spots.get((spot.ident, t))
+            p = self.layout.shift(base, t)
+            if other is not None and (p not in self.grid.cells or not self.grid.agrees(p, other.value)):
+                return False
+        return True
 
     def within_the_table(self, ranked: list[tuple[Pos, dict[int, float]]]) -> list[tuple[Pos, dict[int, float]]]:
         """Where an iteration takes a group of rows or columns (a block, or a group of columns per
@@ -563,7 +592,7 @@ class _Bases:
         """`_named_for_another`, by the labels of the run's own numbers (placed before any step)."""
         if self.learned is None:
             self.learned = _learned_names(self.grid, self.run, self.layout)
-        return _named_for_another(self.grid, self.learned, spot, base)
+        return _named_for_another(self.grid, self.layout, self.learned, spot, base)
 
     def agrees_throughout(self, spot: Spot, base: Pos) -> bool:
         """True if every iteration's cell holds the element's number as it is written: a number that
@@ -838,8 +867,11 @@ def _reading_distance(p: Pos, anchor: Pos | None) -> int:
 
 def _set_box(grid: Grid, layout: Layout, run: RunSpots) -> None:
     """Iteration 0's box: the bases of the computed numbers, and of the copies (weights used, x, y)
-    that sit in line with them (not an input typed above the first block)."""
+    that sit in line with them, or that the next iteration's cell one stride on holds again (W1
+    typed at the top of the first block, and updated at the top of the next), not an input typed
+    above the first block."""
     carried = {s.ident for s in run.iterations[0] if s.carried}
+    later = {s.ident: s.value for s in run.iterations[1]} if len(run.iterations) > 1 else {}
     computed = [b for ident, b in layout.bases.items() if ident not in carried and b[0] == layout.sheet]
     if not computed:
         computed = [b for b in layout.bases.values() if b[0] == layout.sheet]
@@ -853,7 +885,9 @@ def _set_box(grid: Grid, layout: Layout, run: RunSpots) -> None:
         if b is None or b[0] != layout.sheet:
             continue
         in_line = stride[0] or (stride[1] and r0 <= b[1] <= r1) or (not stride[1] and c0 <= b[2] <= c1)
-        if in_line:
+        next_cell = layout.shift(b, 1)
+        goes_on = layout.stride is not None and ident in later and next_cell in grid.cells
+        if in_line or (goes_on and grid.agrees(next_cell, later[ident]) and not _small(later[ident])):
             c0, c1, r0, r1 = min(c0, b[2]), max(c1, b[2]), min(r0, b[1]), max(r1, b[1])
     # and the numbers written on beyond them in the same rows: a last column no number of the run
     # matches exactly (∂E/∂w8 wrong from its first row) is still the table's
@@ -923,9 +957,9 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
         for j, p in enumerate(pool):
             if reserved.get(p, spot.ident) != spot.ident:
                 continue
-            if is_step(spot.quantity) and _named_for_another(grid, learned, spot, p):
+            if is_step(spot.quantity) and _named_for_another(grid, layout, learned, spot, p):
                 continue
-            named = _header_names(grid, p, learned, spot)
+            named = _header_names(grid, layout, p, learned, spot)
             errors = []
             for t in range(iterations):
                 other = by_key.get((spot.ident, t))
@@ -948,7 +982,7 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
                 order += 1e-6  # equals (η = 1: a step is its gradient): the run's own number first
             if named:
                 cost[i][j] = min(error, 1.0) - 2 + order
-            elif error <= CLOSE:
+            elif error <= CLOSE and not is_step(spot.quantity):  # a step is written under its name, if at all
                 cost[i][j] = error + order
     for i, j in _assignment(cost):
         layout.bases[missing[i].ident] = pool[j]
@@ -979,7 +1013,7 @@ def _learned_names(grid: Grid, run: RunSpots, layout: Layout) -> dict[str, Ident
     for ident in order:
         base = layout.bases.get(ident)
         if base is not None:
-            for token in grid.labels(base):
+            for token in _own_labels(grid, layout, base):
                 if token:
                     learned.setdefault(token, ident)
     # Numbered names fill their gaps: with w2 and w4 learned one element apart in the order of
@@ -1006,10 +1040,10 @@ def _learned_names(grid: Grid, run: RunSpots, layout: Layout) -> dict[str, Ident
 _NUMBERED = re.compile(r"^(\D*?)(\d+)$")
 
 
-def _header_names(grid: Grid, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
+def _header_names(grid: Grid, layout: Layout, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
     """True if a label of `p` names `spot`'s element: by the notes' notation, by a label learned
     from the fitted columns, or as the derivative of the loss by a learned parameter (`∂E/∂w3`)."""
-    tokens = set(grid.labels(p)) - {""}
+    tokens = set(_own_labels(grid, layout, p)) - {""}
     if _element_word(spot) in grid.words(p):
         return True
     notation = tokens & _names(spot)
@@ -1031,16 +1065,24 @@ def _header_names(grid: Grid, p: Pos, learned: dict[str, Ident], spot: Spot) -> 
     return False
 
 
-def _numbered_otherwise(grid: Grid, base: Pos, spot: Spot) -> bool:
+def _own_labels(grid: Grid, layout: Layout, p: Pos) -> tuple[str, str]:
+    """A cell's row label and header as labels of the one number it holds: a row label before a
+    row of the iteration's numbers names them all (`dW1` before a row of the matrix dW1), not the
+    first (the cells beside it that are the next iterations' do not count: a column per iteration)."""
+    row_label, header = grid.labels(p)
+    s, r, c = p
+    iterations = {layout.shift(p, 1), layout.shift(p, -1)} if layout.stride is not None else set()
+    if any(q in grid.cells and q not in iterations for q in ((s, r, c - 1), (s, r, c + 1))):
+        row_label = ""
+    return row_label, header
+
+
+def _numbered_otherwise(grid: Grid, layout: Layout, base: Pos, spot: Spot) -> bool:
     """True if a vector's element sits under a label numbered for another (y[0] under `t2`): of two
     cells holding the same number (t1 = t2 = 0.5), each element takes the one its number names."""
     if len(spot.quantity.shape) != 1:
         return False
-    row_label, header = grid.labels(base)
-    s, r, c = base
-    if (s, r, c - 1) in grid.cells or (s, r, c + 1) in grid.cells:
-        row_label = ""  # the label of a row of numbers names them all (`dZ1` before dZ1's three)
-    numbers = {int(m.group(2)) for token in (row_label, header) if (m := _NUMBERED.match(token))}
+    numbers = {int(m.group(2)) for token in _own_labels(grid, layout, base) if (m := _NUMBERED.match(token))}
     return bool(numbers) and spot.index + 1 not in numbers
 
 
@@ -1058,10 +1100,10 @@ def _gradient_of(param: Ident, spot: Spot) -> bool:
     return spot.quantity.name == f"∂L/∂{name}" and (spot.key.s == -1 if mean else True)
 
 
-def _named_for_another(grid: Grid, learned: dict[str, Ident], spot: Spot, p: Pos) -> bool:
+def _named_for_another(grid: Grid, layout: Layout, learned: dict[str, Ident], spot: Spot, p: Pos) -> bool:
     """True if a label of `p` names the gradient or the step of another parameter than the step
     `spot`'s (`dE/dw3` over a number of w2's step size: with η·x2 = x1 it is w3's gradient, wrong)."""
-    for token in set(grid.labels(p)) - {""}:
+    for token in set(_own_labels(grid, layout, p)) - {""}:
         for of in (derivative_of(token), change_of(token)):
             param = learned.get(of) if of is not None else None
             if param is not None and param[0].startswith(f"{PARAMETERS}:") and not _step_of(param, spot):

@@ -187,7 +187,7 @@ def derivative_of(token: str) -> str | None:
     return match.group("of") if match else None
 
 
-_CHANGE = re.compile(r"^(?:d|δ|delta_?|step_?|change_?)(?P<of>[a-z][a-z_]*\d+)$")
+_CHANGE = re.compile(r"^(?:delta_?|step_?|change_?|d|δ)(?P<of>[a-z][a-z_]*\d+)$")
 
 
 def change_of(token: str) -> str | None:
