@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Book, WorkbookError, column_letter
-from sheetnet.check.fit import Layout, eta_cell, fit_layout, learning_rate, own_layout, table_sheets
+from sheetnet.check.fit import Layout, eta_cell, fit_layout, learning_rate, own_layout, small, table_sheets
 from sheetnet.check.grid import Grid, copied_from, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
 from sheetnet.check.spots import RunSpots, is_step, run_spots
@@ -275,6 +275,8 @@ def _table(
     # The layout is fitted on the run the sheet's numbers follow (its updates' η), and judged
     # against the run its η cell asks for.
     shape = _run_with(shapes, shaped, moved if moved is not None else eta)
+    if not _writes_steps(grid, shape, start):
+        run, shape = run.without_steps, shape.without_steps
     layout = own_layout(grid, shape, start) or fit_layout(
         grid, shape, start, lambda lay: local_values(shape, lay, grid)
     )
@@ -341,6 +343,13 @@ def _copies_another_sheet(elements: list[Element]) -> bool:
     cells = [e.cell for e in elements if e.cell is not None]
     copies = sum(bool(copied_from(c)) for c in cells)
     return bool(cells) and copies >= 0.8 * len(cells)
+
+
+def _writes_steps(grid: Grid, run: RunSpots, sheet: int) -> bool:
+    """True if the sheet holds a step (±η·∂L/∂p, η·v, Adam's) of the first three iterations exactly:
+    a sheet that writes its steps writes most of them right (a step column wrong from its first
+    row among them)."""
+    return any(grid.matches(s.value, [sheet]) for s in run.steps_near_the_start() if not small(s.value))
 
 
 def _run_with(runs: dict[float, RunSpots], network: Network, eta: float) -> RunSpots:

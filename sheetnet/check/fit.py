@@ -299,7 +299,7 @@ def _stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
         later = {s.ident: s for s in run.iterations[t + 1]}
         for spot in run.iterations[t]:
             after = later.get(spot.ident)
-            if after is None or after.value == spot.value or _small(spot.value) or _small(after.value):
+            if after is None or after.value == spot.value or small(spot.value) or small(after.value):
                 continue  # a number that stays (x, y), or one as small as 0, ±1, 2, tells nothing of a move
             here = grid.matches(spot.value, [sheet])
             there = grid.matches(after.value, [sheet] + (next_sheet if t == 0 else []))
@@ -383,7 +383,7 @@ def _base_votes(run: RunSpots, matches: _Matches, layout: Layout, grid: Grid) ->
     votes: dict[Ident, dict[Pos, dict[int, float]]] = defaultdict(dict)
     for spots in run.iterations:
         for spot in spots:
-            if _small(spot.value):
+            if small(spot.value):
                 continue  # 0, ±1, 2 are everywhere: evidence only where the layout puts them
             found = matches(spot)
             if len(found) > MAX_VOTERS:
@@ -543,7 +543,7 @@ class _Bases:
         others: set[int] = set()
         for ident in strong:
             base = self.layout.bases[ident]
-            if ident in self.constant or _small(self.spots[(ident, 0)].value if (ident, 0) in self.spots else 0):
+            if ident in self.constant or small(self.spots[(ident, 0)].value if (ident, 0) in self.spots else 0):
                 continue  # x, y and small integers are written everywhere: they mark no table
             for b, ts in self.votes.get(ident, {}).items():
                 if 0 in ts and b[along] == base[along] and not lo <= b[axis] <= hi:
@@ -648,7 +648,7 @@ def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident,
                 continue  # (another element's cell in some iteration: a number typed to 4 places agrees by chance)
             if min(ts.values()) < 0.99:
                 continue  # at full precision only
-            if _small(spots[(ident, first)].value) or any(_in_line(layout, a, b) for a in [base, *copies]):
+            if small(spots[(ident, first)].value) or any(_in_line(layout, a, b) for a in [base, *copies]):
                 continue
             for u in sorted(own):
                 if u in ts:
@@ -745,7 +745,7 @@ def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) ->
     return cell if all(cell(*ji) == p for ji, p in items) else None
 
 
-def _small(value: float) -> bool:
+def small(value: float) -> bool:
     """True for 0, ±1, ±2: numbers such sheets hold everywhere (inputs, targets, a column of ones,
     zero biases), evidence of an element only where the fitted layout puts it."""
     return value in (0.0, 1.0, -1.0, 2.0, -2.0)
@@ -887,7 +887,7 @@ def _set_box(grid: Grid, layout: Layout, run: RunSpots) -> None:
         in_line = stride[0] or (stride[1] and r0 <= b[1] <= r1) or (not stride[1] and c0 <= b[2] <= c1)
         next_cell = layout.shift(b, 1)
         goes_on = layout.stride is not None and ident in later and next_cell in grid.cells
-        if in_line or (goes_on and grid.agrees(next_cell, later[ident]) and not _small(later[ident])):
+        if in_line or (goes_on and grid.agrees(next_cell, later[ident]) and not small(later[ident])):
             c0, c1, r0, r1 = min(c0, b[2]), max(c1, b[2]), min(r0, b[1]), max(r1, b[1])
     # and the numbers written on beyond them in the same rows: a last column no number of the run
     # matches exactly (∂E/∂w8 wrong from its first row) is still the table's

@@ -102,6 +102,17 @@ class RunSpots:
     def all(self) -> list[Spot]:
         return [spot for spots in self.iterations for spot in spots]
 
+    @functools.cached_property
+    def without_steps(self) -> RunSpots:
+        """The same run without the steps ±η·∂L/∂p: for a table that writes none (most), they are
+        no numbers to look for, and looking costs."""
+        iterations = [[s for s in spots if not is_step(s.quantity)] for spots in self.iterations]
+        return RunSpots(self.trace, iterations, self.values, self.inputs, self.fixed)
+
+    def steps_near_the_start(self) -> list[Spot]:
+        """The steps of the first three iterations."""
+        return [s for spots in self.iterations[:3] for s in spots if is_step(s.quantity)]
+
 
 def run_spots(trace: Trace) -> RunSpots:
     """The spots of every iteration of `trace` (which must keep every iteration)."""
