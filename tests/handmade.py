@@ -689,3 +689,76 @@ def wx_blocks(path: Path, *, iters: int = 6, across: bool = False, mutate: str |
     path = path.with_suffix(".xlsx")
     wb.save(path)
     return path, put
+
+
+SAMPLE_COLUMNS = ("x1 x2 y z1 z2 a1 a2 zo yhat E do dh1 dh2 g_w11 g_w12 g_w21 g_w22 g_b1 g_b2 g_v1 g_v2 g_c").split()
+SAMPLE_PARAMS = {  # the 2-2-1 network of `wx_blocks`: w_ji into hidden neuron j, v_j into the output
+    "w11": WX["W1"][0][0],
+    "w12": WX["W1"][0][1],
+    "w21": WX["W1"][1][0],
+    "w22": WX["W1"][1][1],
+    "b1": WX["B1"][0],
+    "b2": WX["B1"][1],
+    "v1": WX["W2"][0][0],
+    "v2": WX["W2"][0][1],
+    "c": WX["B2"][0],
+}
+SAMPLE_FORMULAS = {
+    "z1": "{w11}*{x1_s}+{w12}*{x2_s}+{b1}",
+    "z2": "{w21}*{x1_s}+{w22}*{x2_s}+{b2}",
+    "a1": "1/(1+EXP(-{z1_s}))",
+    "a2": "1/(1+EXP(-{z2_s}))",
+    "zo": "{v1}*{a1_s}+{v2}*{a2_s}+{c}",
+    "yhat": "1/(1+EXP(-{zo_s}))",
+    "E": "0.5*({yhat_s}-{y_s})^2",
+    "do": "({yhat_s}-{y_s})*{yhat_s}*(1-{yhat_s})",
+    "dh1": "{do_s}*{v1}*{a1_s}*(1-{a1_s})",
+    "dh2": "{do_s}*{v2}*{a2_s}*(1-{a2_s})",
+    "g_w11": "{dh1_s}*{x1_s}",
+    "g_w12": "{dh1_s}*{x2_s}",
+    "g_w21": "{dh2_s}*{x1_s}",
+    "g_w22": "{dh2_s}*{x2_s}",
+    "g_b1": "{dh1_s}",  # a reference to the cell beside: the bias's gradient is the neuron's error
+    "g_b2": "{dh2_s}",
+    "g_v1": "{do_s}*{a1_s}",
+    "g_v2": "{do_s}*{a2_s}",
+    "g_c": "{do_s}",
+}
+
+
+def sample_rows_blocks(path: Path, *, iters: int = 6, mutate: str | None = None) -> tuple[Path, Placer]:
+    """The 2-2-1 network of `wx_blocks` on XOR, a block per iteration, a row per sample (AND and XOR
+    sheets): the parameters w11 … c in a row, then the four samples' forward pass, errors and
+    gradients (g_b1 = dh1 and g_b2 = dh2 as references), then their mean row, AVERAGE of each
+    gradient column; the next block's parameters are these minus η times the mean. Names:
+    `w11@t`, `dh2_1@t` (dh2 of sample 1), `mean_g_w21@t`."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "XOR"
+    put = Placer(ws, mutate)
+    put.label(1, 1, "lr")
+    put("eta", 1, 2, WX_ETA)
+    n, height = len(WX["y"]), 12
+    for t in range(iters):
+        top = 3 + t * height
+        put.label(top, 1, f"Iteration {t}")
+        for j, p in enumerate(SAMPLE_PARAMS):
+            put.label(top + 1, 2 + j, p)
+            start = SAMPLE_PARAMS[p]
+            put(p, top + 2, 2 + j, start if t == 0 else f"{{{p}'}}-{{$eta}}*{{mean_g_{p}'}}", t)
+        for j, name in enumerate(SAMPLE_COLUMNS):
+            put.label(top + 3, 2 + j, name)
+        for s in range(n):
+            typed = {"x1": WX["x"][s][0], "x2": WX["x"][s][1], "y": WX["y"][s]}
+            for j, name in enumerate(SAMPLE_COLUMNS):
+                value = typed[name] if name in typed else SAMPLE_FORMULAS[name].replace("_s}", f"_{s}}}")
+                put(f"{name}_{s}", top + 4 + s, 2 + j, value, t)
+        put.label(top + 4 + n, 1, "mean")
+        for j, name in enumerate(SAMPLE_COLUMNS):
+            if name == "E" or name.startswith("g_"):
+                (r0, c), (r1, _) = put.where[f"{name}_0@{t}"], put.where[f"{name}_{n - 1}@{t}"]
+                column = get_column_letter(c)
+                put(f"mean_{name}", top + 4 + n, 2 + j, f"AVERAGE({column}{r0}:{column}{r1})", t)
+    path = path.with_suffix(".xlsx")
+    wb.save(path)
+    return path, put

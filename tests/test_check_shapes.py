@@ -4,7 +4,8 @@ Step columns of either sign (dw = −η·∂E/∂w added, η·∂E/∂w subtract
 m, v, m̂, v̂ and step, iterations across columns (a row per network, each row its own η; a column
 per iteration), X·W blocks with W written transposed and the bias as its last row (a 1 appended
 to x and to A1), W·X blocks on XOR's four samples with the bias as the last column of W and a
-row of ones under X, blocks one below the other and side by side. Each is right as built, and
+row of ones under X, blocks one below the other and side by side, and XOR blocks with a row per
+sample and a row of means. Each is right as built, and
 with one cell's formula multiplied by 1.01 its first slip is that cell.
 """
 
@@ -30,6 +31,7 @@ from handmade import (
     one_one_one_across,
     one_one_one_rows,
     one_one_one_toml,
+    sample_rows_blocks,
     wx_blocks,
     wx_toml,
     xw_blocks,
@@ -57,6 +59,7 @@ SHAPES = {
     "xw-side-by-side": Shape(xw_blocks, xw_toml(), {"across": True}),
     "wx-blocks": Shape(wx_blocks, wx_toml()),
     "wx-side-by-side": Shape(wx_blocks, wx_toml(), {"across": True}),
+    "a-row-per-sample": Shape(sample_rows_blocks, wx_toml()),
 }
 
 # (shape, the cell mutated, the quantity check names there, its iteration)
@@ -77,6 +80,9 @@ MUTATIONS = [
     ("wx-blocks", "dZ1_13@0", "∂L/∂B1[1] (sample 3)", 0),
     ("wx-blocks", "dW1_12@2", "∂L/∂B1[1]", 2),  # the bias column of dW1: the mean ∂L/∂B1
     ("wx-side-by-side", "A1_10@0", "f(O1)[1] (sample 0)", 0),
+    ("a-row-per-sample", "dh2_1@2", "∂L/∂B1[1] (sample 1)", 2),  # g_b2 beside it is `=dh2`: a copy
+    ("a-row-per-sample", "g_v1_2@0", "∂L/∂W2[0,0] (sample 2)", 0),
+    ("a-row-per-sample", "mean_g_w21@1", "∂L/∂W1[1,0]", 1),
 ]
 
 

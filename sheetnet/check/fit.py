@@ -35,7 +35,16 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sheetnet.check.grid import FULL_RELATIVE, Grid, Pos, change_of, derivative_of, element_word, label_token
+from sheetnet.check.grid import (
+    FULL_RELATIVE,
+    Grid,
+    Pos,
+    change_of,
+    copied_from,
+    derivative_of,
+    element_word,
+    label_token,
+)
 from sheetnet.check.spots import Ident, RunSpots, Spot, is_step, step_parameter
 from sheetnet.net import CARRIED, FORWARD, PARAMETERS, UPDATE
 
@@ -495,6 +504,7 @@ class _Bases:
                 word not in grid.words(base),
                 -_early(ts),
                 self.continuation(spot, base, ts),
+                not spot.carried and base in grid.cells and copied_from(grid.cells[base]) is not None,  # not `=N32`
                 on_grid is not None and base != on_grid,
                 not names & set(grid.labels(base)),
                 base in self.taken,
