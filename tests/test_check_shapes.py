@@ -66,6 +66,7 @@ SHAPES = {
 MUTATIONS = [
     ("steps-minus", "dw2@0", "−η·∂L/∂W2[0,0]", 0),  # the first dw: wrong from its first row
     ("steps-minus", "dw2@2", "−η·∂L/∂W2[0,0]", 2),
+    ("steps-minus", "w2@3", "W2[0,0]", 2),  # `w2 + dw2` with a slip: the update of iteration 2
     ("steps-plus", "db1@3", "η·∂L/∂B1[0]", 3),
     ("momentum", "v_b2@2", "v(B2)[0]", 2),
     ("adam", "mh_w1@2", "m̂(W1)[0,0]", 2),
@@ -201,6 +202,16 @@ def test_one_cell_wrong_is_the_first_slip(
     slips = {(e.name, e.t) for e in result.mismatches if e.kind == SLIP}
     assert slips == {(quantity, t)}, sorted(slips)[:6]
     assert any(e.kind == FOLLOWS for e in result.mismatches)
+
+
+def test_an_update_that_adds_its_step_is_explained_by_what_it_adds(
+    built: dict[tuple[str, str | None], Built],
+) -> None:
+    """`w2 + dw2` is the update written another way: a slip in it reads the right cells."""
+    result = _check(built[("steps-minus", "w2@3")])
+    first = result.first_mismatch
+    assert first.reads == ["F6", "O6"]  # w2 and dw2 of the row above
+    assert "reads the right cells but computes" in first.explanation, first.explanation
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ structure decides:
   it, so copies of its first iteration beside it (a row per network, each with its own η) are
   other tables (`_Bases.within_the_table`); of equal copies, the one that goes on nearest the run
   is the run's (`_Bases.continuation`);
+- a cell that computes the number comes before one that only refers to it (`=N32`);
 - a number written twice, each computed on its own (dZ1, and the bias row of dW1 = Xᵀ·dZ1), is
   judged in both cells (`_written_twice`).
 """
@@ -175,8 +176,11 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
     """The η a table trains with, from its first update: at iteration 0 every optimizer moves a
     parameter by η times a step that does not depend on η, so each updated parameter written in
     line with the parameter (below it in its column, right of it in its row, or in its cell on the
-    next sheet) gives η. The η most parameters give wins, the run's on a tie; None when none is
-    given by at least half of the parameters it moves visibly."""
+    next sheet) gives η. The η most parameters give wins, the run's on a tie (and over its
+    multiples k·η: a value k updates later in line); None when none is given by at least half of
+    the parameters it moves visibly. (With a row per η, rows that agree in iteration 0, the intact
+    rows' η win over the run's in a row with a slip in its first update: those tables are fitted,
+    and taken away, first.)"""
     eta = run.trace.network.lr
     moves: list[tuple[float, float, list[Pos]]] = []  # start, step at η = 1, the cells in line with it
     for spot in run.iterations[0]:

@@ -57,6 +57,11 @@ class Spot:
         return ident_of(self.quantity, self.key.s, self.index)
 
     @property
+    def expressions(self) -> tuple[Expr, ...]:
+        """The run's expression and the other ways a sheet computes the number."""
+        return (self.expr, *self.alternatives)
+
+    @property
     def extra(self) -> bool:
         return self.quantity.role == EXTRA
 
