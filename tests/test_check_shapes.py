@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from sheetnet.book import read_book
+from sheetnet.book import Cell, read_book
 from sheetnet.check import CheckResult, check_book
-from sheetnet.check.grid import change_of, derivative_of
+from sheetnet.check.grid import change_of, copied_from, derivative_of
 from sheetnet.libreoffice import recalculate
 from sheetnet.spec import parse_network
 from sheetnet.status import FOLLOWS, FOUND, SLIP
@@ -222,3 +222,13 @@ def test_a_step_column_is_named_by_what_it_adds(token: str, change: str | None) 
     """`dw3` names the gradient or the step of w3; `∂E/∂w3` only the gradient."""
     assert change_of(token) == change
     assert derivative_of("dw3") == derivative_of("∂e/∂w3") == "w3"
+
+
+@pytest.mark.parametrize(
+    ("formula", "sheet"),
+    [("=N32", ""), ("=$B$8", ""), ("=Work!L10", "Work"), ("='LR 0.1'!B3", "LR 0.1"), ("=AQ5*Setup!C15", None)],
+)
+def test_a_cell_that_only_refers_to_another_is_a_copy(formula: str, sheet: str | None) -> None:
+    """Of cells holding equal numbers the one that computes it is the element's; `=AQ5*Setup!C15`
+    computes (it is no reference to a sheet named `AQ5*Setup`)."""
+    assert copied_from(Cell("Sheet1", 1, 1, 0.5, formula)) == sheet

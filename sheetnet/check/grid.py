@@ -154,7 +154,7 @@ def _typed_places(cells: list[Cell]) -> int:
     return 3 if Counter(typed).most_common(1)[0][0] == 3 else 4
 
 
-_REFERENCE = re.compile(r"^=\s*(?:(?P<sheet>'[^']+'|[^'!=]+)!)?\$?[A-Za-z]{1,3}\$?\d+\s*$")
+_REFERENCE = re.compile(r"^=\s*(?:(?P<sheet>'[^']+'|[\w.]+)!)?\$?[A-Za-z]{1,3}\$?\d+\s*$")
 
 
 def copied_from(cell: Cell) -> str | None:
