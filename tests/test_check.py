@@ -57,8 +57,13 @@ def test_the_notes_typed_in_are_found_and_pass(tmp_path: Path) -> None:
         assert _by_name(result, 0, name).status == ABSENT
     backward = [e for e in result.elements if e.t == 2 and e.quantity.section in ("Backpropagation", "Update")]
     assert [e.name for e in backward if e.status != ABSENT] == ["∂L/∂B3[0]"]  # ∂L/∂B3 = Δ, which is written
-    # Every number of the three blocks (the inputs typed above them are no part of the table).
-    assert result.count(FOUND) == 105
+    # Every number of the three blocks, and the parameters typed above them: iteration 0 uses them,
+    # and each block's update stands one block below them (W1 ← of block 0 is 21 rows under W1).
+    assert result.count(FOUND) == 105 + 13
+    assert _by_name(result, 0, "W1[0,0] (used)").cell.address == "Backprop!B3"
+    # each of the symmetric network's equal weights in its own cell, by its matrix's grid
+    assert _by_name(result, 0, "W2[1,0] (used)").cell.address == "Backprop!B6"
+    assert _by_name(result, 0, "∂L/∂W2[1,1]").cell.address == "Backprop!C21"
     assert result.tables[0].layout.kind == "blocks" and result.tables[0].verdict == "right"
     exit_code, out = _cli(["check", str(path)])
     assert exit_code == 0
@@ -96,7 +101,7 @@ def test_the_notes_own_slip_is_the_first_mismatch(tmp_path: Path) -> None:
         "explanation": "`B43` = ∂L/∂B1[0] is typed as 2.5436; the run gives 2.534567386 "
         "and the workbook's own numbers give 2.5345625",
     }
-    assert (data["found"], data["absent"], data["total"]) == (103, 75, 180)
+    assert (data["found"], data["absent"], data["total"]) == (116, 62, 180)
     assert data["found"] + data["absent"] + len(data["mismatches"]) == data["total"]
 
 

@@ -21,11 +21,12 @@ from sheetnet.check.fit import (
     learning_rate,
     own_layout,
     own_rows_layout,
+    small,
     table_sheets,
 )
 from sheetnet.check.grid import Grid, copied_from, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
-from sheetnet.check.spots import RunSpots, run_spots
+from sheetnet.check.spots import RunSpots, is_step, run_spots
 from sheetnet.layout import iteration_sheet
 from sheetnet.net import CARRIED, FORWARD, LOSS, PARAMETERS, UPDATE
 from sheetnet.spec import Network
@@ -226,7 +227,7 @@ def check_book(
             element.table = i
     elements = [e for t in tables for e in t.elements]
     if not tables:
-        elements = [Element(spot) for spot in first.all() if not spot.optional]
+        elements = _held_steps([Element(spot) for spot in first.all() if not spot.optional])
     precision = {"rounded": 0, "full": 0}
     used = set()
     for e in elements:
@@ -288,13 +289,16 @@ def _table(
     # The layout is fitted on the run the sheet's numbers follow (its updates' η), and judged
     # against the run its η cell asks for.
     shape = _run_with(shapes, shaped, moved if moved is not None else eta)
+    if not _writes_steps(grid, shape, start):
+        run, shape = run.without_steps, shape.without_steps
     layout = (
         own_layout(grid, shape, start)
         or own_rows_layout(grid, shape, start)
         or fit_layout(grid, shape, start, lambda lay: local_values(shape, lay, grid))
     )
     # the other reduction's sums (or means) count only where the sheet writes them
-    elements = [e for e in judge(run, layout, grid, tolerance) if e.status != ABSENT or not e.spot.optional]
+    judged = [e for e in judge(run, layout, grid, tolerance) if e.status != ABSENT or not e.spot.optional]
+    elements = _held_steps(judged)
     if _copies_another_sheet(elements):
         return None  # a sheet of `=Work!L10`: the table it copies is judged where it is
     explainer = Explainer(run, layout, grid)
@@ -328,6 +332,13 @@ def _unanswered(table: Table, grid: Grid, part: str) -> tuple[str, str]:
         f"{len(empty)} answer cell{'s' if len(empty) > 1 else ''} of the exercise hold no number; the first:{cell}, "
         f"{first.name} of iteration {first.t}"
     )
+
+
+def _held_steps(elements: list[Element]) -> list[Element]:
+    """The elements without the steps (±η·∂L/∂p) a table does not write: a sheet writes a step in
+    one sign or not at all, and one it does not write is no number missing from it."""
+    held = {e.quantity.name for e in elements if e.cell is not None and is_step(e.quantity)}
+    return [e for e in elements if not is_step(e.quantity) or e.quantity.name in held]
 
 
 def _verdict(table: Table) -> tuple[str, str]:
@@ -370,6 +381,13 @@ def _copies_another_sheet(elements: list[Element]) -> bool:
     cells = [e.cell for e in elements if e.cell is not None]
     copies = sum(bool(copied_from(c)) for c in cells)
     return bool(cells) and copies >= 0.8 * len(cells)
+
+
+def _writes_steps(grid: Grid, run: RunSpots, sheet: int) -> bool:
+    """True if the sheet holds a step (±η·∂L/∂p, η·v, Adam's) of the first three iterations exactly:
+    a sheet that writes its steps writes most of them right (a step column wrong from its first
+    row among them)."""
+    return any(grid.matches(s.value, [sheet]) for s in run.steps_near_the_start() if not small(s.value))
 
 
 def _run_with(runs: dict[float, RunSpots], network: Network, eta: float) -> RunSpots:

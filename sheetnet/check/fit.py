@@ -1,13 +1,30 @@
 """Fit a table's layout: where each number of the run sits in a workbook, as one model.
 
-A layout has few parameters: the *stride* from one iteration to the next (a row, a block of rows,
-a group of columns, a sheet) and, for each element of the run, its *base*: the cell it occupies in
-iteration 0. Iteration t of the element is then at base + t·stride. The model is fitted from
-votes: every cell that holds an element's value exactly (at full precision, or as its correct
-rounding) votes for the base it implies. The early iterations, before any slip has spread, agree;
-a slip only removes a few votes. Elements that match nothing exactly (a column wrong from its
-first row) are then given the columns left over, as one assignment over all rows: the closest
-pairs within 5 %, header labels (`w3`, `∂E/∂w3`, `E∂w3`, `dw3`) deciding when present.
+A layout has few parameters: the *stride* from one iteration to the next, along one axis (a row,
+a block of rows, a column or a group of columns, a sheet) and, for each element of the run, its
+*base*: the cell it occupies in iteration 0. Iteration t of the element is then at base + t·stride.
+The model is fitted from votes: every cell that holds an element's value exactly (at full
+precision, or as its correct rounding) votes for the base it implies. The early iterations, before
+any slip has spread, agree; a slip only removes a few votes. 0, ±1 and 2 do not vote: sheets hold
+them everywhere (inputs, targets, zero biases, a row of ones), so such a number is evidence only
+where the fitted layout puts it. Elements that match nothing exactly (a column wrong from its first
+row) are then given the columns left over, as one assignment over all rows: the closest pairs
+within 5 %, header labels (`w3`, `∂E/∂w3`, `E∂w3`, `dw3`) deciding when present.
+
+Among cells of equal evidence (equal numbers: x1 = 1 makes ∂E/∂w1 equal ∂E/∂b1), the model's
+structure decides:
+
+- a matrix is a grid of its own, its elements one step apart along rows and columns, written
+  either way round (neurons down and inputs across, or transposed: inputs down, neurons across,
+  as X·W sheets write W); a bias is one more column of its weights' grid, where a sheet appends a
+  1 to the inputs and a row of ones to X (`_matrix_cell`);
+- where a stride moves a block or a group of columns, the table's elements share the lines across
+  it, so copies of its first iteration beside it (a row per network, each with its own η) are
+  other tables (`_Bases.within_the_table`); of equal copies, the one that goes on nearest the run
+  is the run's (`_Bases.continuation`);
+- a cell that computes the number comes before one that only refers to it (`=N32`);
+- a number written twice, each computed on its own (dZ1, and the bias row of dW1 = Xᵀ·dZ1), is
+  judged in both cells (`_written_twice`).
 """
 
 from __future__ import annotations
@@ -19,9 +36,18 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sheetnet.check.grid import FULL_RELATIVE, Grid, Pos, derivative_of, element_word, label_token
-from sheetnet.check.spots import Ident, RunSpots, Spot
-from sheetnet.net import CARRIED, FORWARD, PARAMETERS, STEP_PREFIX, UPDATE
+from sheetnet.check.grid import (
+    FULL_RELATIVE,
+    Grid,
+    Pos,
+    change_of,
+    copied_from,
+    derivative_of,
+    element_word,
+    label_token,
+)
+from sheetnet.check.spots import Ident, RunSpots, Spot, is_step, step_parameter
+from sheetnet.net import CARRIED, FORWARD, MEAN, PARAMETERS, UPDATE
 
 CLOSE = 0.05  # a wrong number within 5 % of the right one belongs to that element
 MAX_VOTERS = 200  # a value written more often than this (0, 1, an input) says nothing of where it is
@@ -36,6 +62,7 @@ class Layout:
     stride: Pos | None
     bases: dict[Ident, Pos] = field(default_factory=dict)
     copies: dict[Ident, list[Pos]] = field(default_factory=dict)
+    twice: dict[Ident, list[Pos]] = field(default_factory=dict)  # the copies judged (`_written_twice`)
     box: tuple[int, int, int, int] = (0, 0, 0, 0)  # iteration 0's rows and columns: r0, c0, r1, c1
     last: int = 0  # the last iteration the table holds
     own: bool = False  # read from where sheetnet puts each number (`own_layout`), not fitted
@@ -150,8 +177,11 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
     """The η a table trains with, from its first update: at iteration 0 every optimizer moves a
     parameter by η times a step that does not depend on η, so each updated parameter written in
     line with the parameter (below it in its column, right of it in its row, or in its cell on the
-    next sheet) gives η. The η most parameters give wins, the run's on a tie; None when none is
-    given by at least half of the parameters it moves visibly."""
+    next sheet) gives η. The η most parameters give wins, the run's on a tie (and over its
+    multiples k·η: a value k updates later in line); None when none is given by at least half of
+    the parameters it moves visibly. (With a row per η, rows that agree in iteration 0, the intact
+    rows' η win over the run's in a row with a slip in its first update: those tables are fitted,
+    and taken away, first.)"""
     eta = run.trace.network.lr
     moves: list[tuple[float, float, list[Pos]]] = []  # start, step at η = 1, the cells in line with it
     for spot in run.iterations[0]:
@@ -164,20 +194,28 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
     if not moves:
         return None
 
-    def explained(candidate: float) -> int:
-        """How many parameters η = candidate puts in line with them, if at least half of those it
-        moves visibly (by a unit of the 4th decimal: a typed 0.15 is no update by 2e-5); else 0."""
+    def tally(candidate: float) -> tuple[int, int]:
+        """How many parameters η = candidate puts in line with them, and how many it moves visibly
+        (by a unit of the 4th decimal: a typed 0.15 is no update by 2e-5)."""
         count = visible = 0
         for start, unit, line in moves:
             moved = start - candidate * unit
             if abs(moved - start) >= 1e-4:
                 visible += 1
                 count += any(grid.agrees(p, moved) for p in line)
+        return count, visible
+
+    def explained(candidate: float) -> int:
+        """`tally`'s count, if at least half of the parameters it moves visibly; else 0."""
+        count, visible = tally(candidate)
         return count if count * 2 >= visible else 0
 
-    best, best_count = eta, explained(eta)
-    if best_count:
-        return eta
+    count, visible = tally(eta)
+    if count == visible and count:
+        return eta  # every update is in line: the run's η
+    best, best_count = eta, (count if count * 2 >= visible else 0)
+    # Else another η may explain more: of tables one beside the other with the same first
+    # iteration (a row per η), one intact is fitted before the run's with a slip in its first update.
     # The η each cell in line would mean, to one digit (numbers typed to 4 places give it no closer
     # than a few %): the most common few are confirmed, as the round value and as the middle one.
     bins: dict[float, list[float]] = defaultdict(list)
@@ -196,9 +234,18 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
         found = sorted(bins[key])
         for candidate in (key, float(f"{found[len(found) // 2]:.8g}")):
             count = explained(candidate)
-            if count > best_count or (count == best_count and count and candidate < best and candidate == key):
+            smaller = best != eta and candidate < best and candidate == key
+            if best == eta and best_count and _multiple(candidate, eta):
+                continue  # k steps later in line: the run's η still
+            if count > best_count or (count == best_count and count and smaller):
                 best, best_count = candidate, count
     return best if best_count else None
+
+
+def _multiple(candidate: float, eta: float) -> bool:
+    """True if `candidate` is k·η for a whole k ≥ 2, within 10 %."""
+    k = round(candidate / eta)
+    return k >= 2 and abs(candidate - k * eta) <= 0.1 * k * eta
 
 
 def _in_line_with(grid: Grid, cells: list[Pos], reach: int = 400) -> list[Pos]:
@@ -247,6 +294,7 @@ def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout], 
     _assign_leftovers(grid, run, layout, local)
     _settle_shared(layout, support)
     _set_box(grid, layout, run)
+    _written_twice(grid, run, layout, votes)
     layout.last = _last_iteration(grid, run, layout)
     return layout
 
@@ -265,8 +313,8 @@ def _stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
         later = {s.ident: s for s in run.iterations[t + 1]}
         for spot in run.iterations[t]:
             after = later.get(spot.ident)
-            if after is None:
-                continue
+            if after is None or after.value == spot.value or small(spot.value) or small(after.value):
+                continue  # a number that stays (x, y), or one as small as 0, ±1, 2, tells nothing of a move
             here = grid.matches(spot.value, [sheet])
             there = grid.matches(after.value, [sheet] + (next_sheet if t == 0 else []))
             if not here or not there or len(here) * len(there) > MAX_VOTERS * 4:
@@ -276,7 +324,7 @@ def _stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
                 w = weight * _weight(grid, p, spot.value) * (1.0 if t or near(p) else 0.1)
                 for q in there:
                     move = (q[0] - p[0], q[1] - p[1], q[2] - p[2])
-                    if move != (0, 0, 0) and (move[0] == 0 or move[1:] == (0, 0)):
+                    if sum(d != 0 for d in move) == 1:  # along one axis: rows, columns or sheets
                         votes[move] += w * _weight(grid, q, after.value)
                         voters[move].add(spot.ident)
     # A move only one number makes (or none that changes) is chance: the table has one iteration.
@@ -349,6 +397,8 @@ def _base_votes(run: RunSpots, matches: _Matches, layout: Layout, grid: Grid) ->
     votes: dict[Ident, dict[Pos, dict[int, float]]] = defaultdict(dict)
     for spots in run.iterations:
         for spot in spots:
+            if small(spot.value):
+                continue  # 0, ±1, 2 are everywhere: evidence only where the layout puts them
             found = matches(spot)
             if len(found) > MAX_VOTERS:
                 continue
@@ -412,12 +462,14 @@ class _Bases:
         for spot in run.all():
             values[spot.ident].add(spot.value)
         self.constant = {ident for ident, seen in values.items() if len(seen) == 1 and self.several}
+        self.shapes = {s.ident[0]: s.quantity.shape for s in run.iterations[0]}
+        self.learned: dict[str, Ident] | None = None  # labels of the run's own columns, once they are placed
 
     def order(self) -> list[Spot]:
         return sorted(_first_of_each(self.run), key=lambda s: (s.extra, s.ident in self.constant))
 
     def choose(self, spot: Spot) -> None:
-        ranked = self.ranked(spot)
+        ranked = self.within_the_table(self.ranked(spot))
         for base, ts in ranked:
             if not self.ruled_out(spot, base, ts) and self.enough(spot, base, ts):
                 break
@@ -448,15 +500,20 @@ class _Bases:
             anchor = (self.layout.sheet, rows[len(rows) // 2], cols[len(cols) // 2])
             distance = _distance
 
+        on_grid = _matrix_cell(self.layout, spot, self.shapes)
+
         def rank(item: tuple[Pos, dict[int, float]]) -> tuple:
             base, ts = item
             return (
                 base != after_use,
                 word not in grid.words(base),
                 -_early(ts),
+                self.continuation(spot, base, ts),
+                not spot.carried and base in grid.cells and copied_from(grid.cells[base]) is not None,  # not `=N32`
+                on_grid is not None and base != on_grid,
                 not names & set(grid.labels(base)),
                 base in self.taken,
-                _numbered_otherwise(grid, base, spot),
+                _numbered_otherwise(grid, self.layout, base, spot),
                 distance(base, anchor),
             )
 
@@ -467,7 +524,63 @@ class _Bases:
             ranked = [item for item in ranked if self.in_iteration_zero(item[0])]
         if after_use is not None and after_use in grid.cells and after_use not in options:
             ranked.insert(0, (after_use, {0: 1.0, 1: 1.0}))  # written where it is used next, as rows are
+        elif on_grid is not None and on_grid not in options and self.holds(spot, on_grid):
+            ranked.insert(0, (on_grid, {0: 1.0, 1: 1.0}))  # where its matrix's grid puts it (a 0, a 1 there)
         return ranked
+
+    def holds(self, spot: Spot, base: Pos) -> bool:
+        """True if the cells from `base` hold the element in its first two iterations."""
+        for t in (0, 1):
+            other = self.spots.get((spot.ident, t))
+            p = self.layout.shift(base, t)
+            if other is not None and (p not in self.grid.cells or not self.grid.agrees(p, other.value)):
+                return False
+        return True
+
+    def within_the_table(self, ranked: list[tuple[Pos, dict[int, float]]]) -> list[tuple[Pos, dict[int, float]]]:
+        """Where an iteration takes a group of rows or columns (a block, or a group of columns per
+        iteration in a row per network), the table's elements share the lines across the way it
+        moves: its rows when it moves across, its columns when it moves down. A line outside the
+        span of the bases found in two iterations or more, that holds iteration 0 of one of them
+        again, in line with it, is another table beside this one (a network per row, each with
+        its own η: the same in iteration 0). A cell there holding an element in one iteration only
+        is that table's: the element is left to the cells left over (its own, wrong)."""
+        stride = self.layout.stride
+        if stride is None or stride[0] or max(abs(stride[1]), abs(stride[2])) < 2:
+            return ranked
+        axis = 1 if stride[2] else 2  # moving across: the table's rows; down: its columns
+        strong = [i for i, (_, total) in self.support.items() if total >= 1.5]
+        if not strong or not any(len(ts) == 1 for _, ts in ranked):
+            return ranked
+        lo = min(self.layout.bases[i][axis] for i in strong)
+        hi = max(self.layout.bases[i][axis] for i in strong)
+        along = 3 - axis  # the coordinate the stride moves
+        others: set[int] = set()
+        for ident in strong:
+            base = self.layout.bases[ident]
+            if ident in self.constant or small(self.spots[(ident, 0)].value if (ident, 0) in self.spots else 0):
+                continue  # x, y and small integers are written everywhere: they mark no table
+            for b, ts in self.votes.get(ident, {}).items():
+                if 0 in ts and b[along] == base[along] and not lo <= b[axis] <= hi:
+                    others.add(b[axis])
+        return [(b, ts) for b, ts in ranked if len(ts) > 1 or b[axis] not in others]
+
+    def continuation(self, spot: Spot, base: Pos, ts: dict[int, float]) -> int:
+        """How closely the cell one stride on holds the element's next number, where it does not
+        hold it exactly, in decades of relative error (0 when it is exact, absent or there is no
+        next iteration). Of copies that agree equally in iteration 0 (a network per row, each row
+        with its own η), the one that goes on nearest the run is the run's, slips and all."""
+        t = min(ts) + 1
+        if self.layout.stride is None or t in ts:
+            return 0
+        after = self.spots.get((spot.ident, t))
+        cell = self.grid.cells.get(self.layout.shift(base, t))
+        if after is None or cell is None:
+            return 0
+        found = float(cell.value)
+        scale = max(abs(found), abs(after.value))
+        gap = abs(found - after.value) / scale if scale else 0.0
+        return math.ceil(math.log10(gap)) if gap > 0 else -16
 
     def ruled_out(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
         grid, layout, constant = self.grid, self.layout, spot.ident in self.constant
@@ -475,6 +588,8 @@ class _Bases:
             return True  # a number that changes, or that is the run's own, holds the cell
         if constant and len(ts) < 2:
             return True  # a number that stays is known by staying (a counter starts at 0 or 1 too)
+        if is_step(spot.quantity) and self.named_for_another(spot, base):
+            return True  # `dE/dw3` over a step of w2's size (η·x2 = x1): w3's gradient, wrong
         if (
             not constant
             and _stays(grid, layout, base, len(self.run.iterations))
@@ -487,6 +602,12 @@ class _Bases:
         if not starts_later and any(layout.shift(base, u) not in grid.cells for u in range(min(ts))):
             return True  # a column holds a number in every iteration from the table's first
         return _after_use(layout, spot) is None and _continues_a_column(grid, layout, base)
+
+    def named_for_another(self, spot: Spot, base: Pos) -> bool:
+        """`_named_for_another`, by the labels of the run's own numbers (placed before any step)."""
+        if self.learned is None:
+            self.learned = _learned_names(self.grid, self.run, self.layout)
+        return _named_for_another(self.grid, self.layout, self.learned, spot, base)
 
     def agrees_throughout(self, spot: Spot, base: Pos) -> bool:
         """True if every iteration's cell holds the element's number as it is written: a number that
@@ -517,6 +638,47 @@ class _Bases:
         return spot.carried and first == 0 and in_forward_rows and self.grid.cells[base].formula is None
 
 
+def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, dict[Pos, dict[int, float]]]) -> None:
+    """The copies `judge` judges (`Layout.twice`): the cells that hold an element a second time, each
+    computed on its own, as ∂L/∂B1 as dZ1 and again as the bias row of dW1 = Xᵀ·dZ1 (the 1 appended
+    to x multiplies it), and a helper's copy of it (`_Bases.choose`).
+    Such a cell holds the element at full precision wherever its base does, from the same first
+    iteration, in two iterations at least (a number equal to it once, as x·W is O1 while B1 is 0,
+    is no copy), until it goes wrong, where it is close (within 5 %): there it is a slip (`judge`
+    judges copies). A cell another element holds in some iteration is no copy."""
+    if layout.stride is None:
+        return
+    bases = set(layout.bases.values())
+    occupied = {layout.shift(b, t) for b in bases for t in range(-layout.last, layout.last + 1)}
+    spots = {(s.ident, s.t): s for s in run.all()}
+    for ident, base in layout.bases.items():
+        options = votes.get(ident, {})
+        own = options.get(base)
+        if not own:
+            continue
+        first = min(own)
+        copies = [b for b in layout.copies.get(ident, []) if b not in occupied]
+        for b, ts in options.items():
+            if b == base or b in occupied or b in copies or min(ts) != first or len(ts) < 2:
+                continue  # (another element's cell in some iteration: a number typed to 4 places agrees by chance)
+            if min(ts.values()) < 0.99:
+                continue  # at full precision only
+            if small(spots[(ident, first)].value) or any(_in_line(layout, a, b) for a in [base, *copies]):
+                continue
+            for u in sorted(own):
+                if u in ts:
+                    continue
+                cell, spot = grid.cells.get(layout.shift(b, u)), spots.get((ident, u))
+                if cell is not None and spot is not None and _close(float(cell.value), spot.value):
+                    copies.append(b)  # it went wrong here
+                break
+            else:
+                copies.append(b)  # it holds the element wherever the base does
+        if copies:
+            layout.twice[ident] = copies
+            layout.copies[ident] = list(dict.fromkeys([*layout.copies.get(ident, []), *copies]))
+
+
 def _settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) -> None:
     """Two elements in one cell: both stay only if the cell holds both as exactly in their first
     iteration and as often (with i1 = 1, ∂E/∂w1 is ∂L/∂B1[0] in every row); else the other has no
@@ -541,6 +703,67 @@ def _settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) ->
             for ident, (first, total) in held.items():
                 if first < exact or total < 0.9 * often:
                     del layout.bases[ident]
+
+
+def _matrix_cell(layout: Layout, spot: Spot, shapes: dict[str, tuple[int, ...]]) -> Pos | None:
+    """Where a matrix's element goes, by the elements of it already placed: a matrix is written as
+    a grid, its rows (neurons) down and its columns (inputs) across, or transposed (inputs down,
+    neurons across, as X·W sheets write W). A bias (B1, ∂L/∂B1, its step, its update) goes where
+    sheets that append a 1 to the inputs write it: one more column of its weights' grid (W1,
+    ∂L/∂W1, …), the column the 1 multiplies. None if too few are placed to say, or no grid."""
+    q = spot.quantity
+    section, name = spot.ident[0].split(":", 1)
+    if len(q.shape) == 2:
+        cell = _grid(layout, spot.ident[0], spot.ident[1], q.shape)
+        return cell(*divmod(spot.index, q.shape[1])) if cell is not None else None
+    weights = re.sub(r"B(\d+)", r"W\1", name)
+    if len(q.shape) != 1 or weights == name:
+        return None
+    shape = shapes.get(f"{section}:{weights}")
+    if shape is None or len(shape) != 2:
+        return None
+    cell = _grid(layout, f"{section}:{weights}", spot.ident[1], shape)
+    return cell(spot.index, shape[1]) if cell is not None else None
+
+
+def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) -> Callable[[int, int], Pos] | None:
+    """The cell of element [j, i] of a matrix quantity, by the grid its placed elements form."""
+    cols = shape[1]
+    items = [
+        (divmod(k, cols), base)
+        for k in range(shape[0] * cols)
+        if (base := layout.bases.get((quantity, sample, k))) is not None
+    ]
+    if not items:
+        return None
+    steps: dict[str, tuple[int, int]] = {}  # the move from one neuron to the next (j), one input to the next (i)
+    for (a, pa), (b, pb) in itertools.combinations(items, 2):
+        if pa[0] != pb[0]:
+            continue
+        move = (pb[1] - pa[1], pb[2] - pa[2])
+        for axis, k in (("i", 1), ("j", 0)):
+            if a[1 - k] == b[1 - k] and a[k] != b[k]:
+                d = b[k] - a[k]
+                if move[0] % d == 0 and move[1] % d == 0 and sorted(map(abs, (move[0] // d, move[1] // d))) == [0, 1]:
+                    steps.setdefault(axis, (move[0] // d, move[1] // d))
+    if not steps:
+        return None
+    i_step = steps.get("i") or (steps["j"][1], steps["j"][0])  # the other axis of the grid
+    j_step = steps.get("j") or (i_step[1], i_step[0])
+    (j0, i0), first = items[0]
+    row0 = first[1] - j0 * j_step[0] - i0 * i_step[0]
+    col0 = first[2] - j0 * j_step[1] - i0 * i_step[1]
+
+    def cell(j: int, i: int) -> Pos:
+        return (first[0], row0 + j * j_step[0] + i * i_step[0], col0 + j * j_step[1] + i * i_step[1])
+
+    return cell if all(cell(*ji) == p for ji, p in items) else None
+
+
+def small(value: float) -> bool:
+    """True for 0, ±1, ±2: numbers such sheets hold everywhere (inputs, targets, a column of ones,
+    zero biases), evidence of an element only where the fitted layout puts it."""
+    return value in (0.0, 1.0, -1.0, 2.0, -2.0)
 
 
 def _stays(grid: Grid, layout: Layout, base: Pos, iterations: int) -> bool:
@@ -659,8 +882,11 @@ def _reading_distance(p: Pos, anchor: Pos | None) -> int:
 
 def _set_box(grid: Grid, layout: Layout, run: RunSpots) -> None:
     """Iteration 0's box: the bases of the computed numbers, and of the copies (weights used, x, y)
-    that sit in line with them (not an input typed above the first block)."""
+    that sit in line with them, or that the next iteration's cell one stride on holds again (W1
+    typed at the top of the first block, and updated at the top of the next), not an input typed
+    above the first block."""
     carried = {s.ident for s in run.iterations[0] if s.carried}
+    later = {s.ident: s.value for s in run.iterations[1]} if len(run.iterations) > 1 else {}
     computed = [b for ident, b in layout.bases.items() if ident not in carried and b[0] == layout.sheet]
     if not computed:
         computed = [b for b in layout.bases.values() if b[0] == layout.sheet]
@@ -674,7 +900,9 @@ def _set_box(grid: Grid, layout: Layout, run: RunSpots) -> None:
         if b is None or b[0] != layout.sheet:
             continue
         in_line = stride[0] or (stride[1] and r0 <= b[1] <= r1) or (not stride[1] and c0 <= b[2] <= c1)
-        if in_line:
+        next_cell = layout.shift(b, 1)
+        goes_on = layout.stride is not None and ident in later and next_cell in grid.cells
+        if in_line or (goes_on and grid.agrees(next_cell, later[ident]) and not small(later[ident])):
             c0, c1, r0, r1 = min(c0, b[2]), max(c1, b[2]), min(r0, b[1]), max(r1, b[1])
     # and the numbers written on beyond them in the same rows: a last column no number of the run
     # matches exactly (∂E/∂w8 wrong from its first row) is still the table's
@@ -697,7 +925,8 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
     """Give the numbers of the table that match nothing exactly to the elements still without a
     base: one assignment over all of them, by how close each column is to each element's local
     value (within 5 %) in its first iterations, a header that names the element winning."""
-    missing = [s for s in _first_of_each(run) if s.ident not in layout.bases]
+    # the other reduction's sums (optional) are found only where a cell holds one, never left over
+    missing = [s for s in _first_of_each(run) if s.ident not in layout.bases and not s.optional]
     if not missing or layout.box == (0, 0, 0, 0):
         return
     explained: set[Pos] = set()
@@ -715,19 +944,10 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
         before = layout.shift(p, -1)
         return before not in grid.cells or not (r0 <= before[1] <= r1 and c0 <= before[2] <= c1)
 
-    # a cell holding an update's step −η·∂L/∂p, which is not looked for, is that step's, never
-    # another number's (at η = 1 a step can come within 5 % of a per-output loss)
-    steps = {
-        p
-        for key in run.fixed
-        if key.t == 0 and key.q.startswith(STEP_PREFIX)
-        for p in grid.matches(run.values[key], [layout.sheet])
-        if grid.cells[p].decimals is None
-    }
     pool = [
         p
         for p in grid.numbers_on(layout.sheet)
-        if r0 <= p[1] <= r1 and c0 <= p[2] <= c1 and p not in explained and starts_a_line(p) and p not in steps
+        if r0 <= p[1] <= r1 and c0 <= p[2] <= c1 and p not in explained and starts_a_line(p)
     ]
     # an update sits where the next iteration's parameter is used (one row down in a rows layout):
     # that cell is the update's or no one's (it is the next iteration's parameter)
@@ -753,7 +973,9 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
         for j, p in enumerate(pool):
             if reserved.get(p, spot.ident) != spot.ident:
                 continue
-            named = _header_names(grid, p, learned, spot)
+            if is_step(spot.quantity) and _named_for_another(grid, layout, learned, spot, p):
+                continue
+            named = _header_names(grid, layout, p, learned, spot)
             errors = []
             for t in range(iterations):
                 other = by_key.get((spot.ident, t))
@@ -763,16 +985,23 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
                 expected, found = values.get(other.key, other.value), float(cell.value)
                 scale = max(abs(expected), abs(found))
                 # a number with its sign flipped is as close as one 1 % off: the commonest slip of all
-                gap = min(abs(found - expected), abs(found + expected) + 0.01 * scale)
+                # (but a step's negative is the other step, ±η·∂L/∂p)
+                flipped = math.inf if is_step(spot.quantity) else abs(found + expected) + 0.01 * scale
+                gap = min(abs(found - expected), flipped)
                 errors.append(gap / scale if scale else 0.0)
             if not errors:
                 continue
             errors.sort()
             error = errors[len(errors) // 2]
             order = 1e-9 * _reading_distance(p, previous[spot.ident])  # equals: in the order of calculation
+            if spot.extra:
+                order += 1e-6  # equals (η = 1: a step is its gradient): the run's own number first
+            starts_small = p in grid.cells and small(float(grid.cells[p].value))
+            if named and error > CLOSE and starts_small and (is_step(spot.quantity) or spot.quantity.section == MEAN):
+                continue  # a `dw` column of 0s far from the step or the mean is another number (a sample's)
             if named:
                 cost[i][j] = min(error, 1.0) - 2 + order
-            elif error <= CLOSE:
+            elif error <= CLOSE and not is_step(spot.quantity):  # a step is written under its name, if at all
                 cost[i][j] = error + order
     for i, j in _assignment(cost):
         layout.bases[missing[i].ident] = pool[j]
@@ -803,7 +1032,7 @@ def _learned_names(grid: Grid, run: RunSpots, layout: Layout) -> dict[str, Ident
     for ident in order:
         base = layout.bases.get(ident)
         if base is not None:
-            for token in grid.labels(base):
+            for token in _own_labels(grid, layout, base):
                 if token:
                     learned.setdefault(token, ident)
     # Numbered names fill their gaps: with w2 and w4 learned one element apart in the order of
@@ -830,10 +1059,10 @@ def _learned_names(grid: Grid, run: RunSpots, layout: Layout) -> dict[str, Ident
 _NUMBERED = re.compile(r"^(\D*?)(\d+)$")
 
 
-def _header_names(grid: Grid, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
+def _header_names(grid: Grid, layout: Layout, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
     """True if a label of `p` names `spot`'s element: by the notes' notation, by a label learned
     from the fitted columns, or as the derivative of the loss by a learned parameter (`∂E/∂w3`)."""
-    tokens = set(grid.labels(p)) - {""}
+    tokens = set(_own_labels(grid, layout, p)) - {""}
     if _element_word(spot) in grid.words(p):
         return True
     notation = tokens & _names(spot)
@@ -849,15 +1078,30 @@ def _header_names(grid: Grid, p: Pos, learned: dict[str, Ident], spot: Spot) -> 
         of = derivative_of(token)
         if of is not None and of in learned and _gradient_of(learned[of], spot) and spot.quantity.role != CARRIED:
             return True
+        of = change_of(token)  # `dw3` may also be the step of w3 (what the sheet adds to it)
+        if of is not None and of in learned and _step_of(learned[of], spot):
+            return True
     return False
 
 
-def _numbered_otherwise(grid: Grid, base: Pos, spot: Spot) -> bool:
+def _own_labels(grid: Grid, layout: Layout, p: Pos) -> tuple[str, str]:
+    """A cell's row label and header as labels of the one number it holds: a row label before a
+    row of the iteration's numbers names them all (`dW1` before a row of the matrix dW1), not the
+    first (the cells beside it that are the next iterations' do not count: a column per iteration)."""
+    row_label, header = grid.labels(p)
+    s, r, c = p
+    iterations = {layout.shift(p, 1), layout.shift(p, -1)} if layout.stride is not None else set()
+    if any(q in grid.cells and q not in iterations for q in ((s, r, c - 1), (s, r, c + 1))):
+        row_label = ""
+    return row_label, header
+
+
+def _numbered_otherwise(grid: Grid, layout: Layout, base: Pos, spot: Spot) -> bool:
     """True if a vector's element sits under a label numbered for another (y[0] under `t2`): of two
     cells holding the same number (t1 = t2 = 0.5), each element takes the one its number names."""
     if len(spot.quantity.shape) != 1:
         return False
-    numbers = {int(m.group(2)) for token in grid.labels(base) if (m := _NUMBERED.match(token))}
+    numbers = {int(m.group(2)) for token in _own_labels(grid, layout, base) if (m := _NUMBERED.match(token))}
     return bool(numbers) and spot.index + 1 not in numbers
 
 
@@ -873,6 +1117,23 @@ def _gradient_of(param: Ident, spot: Spot) -> bool:
         return False
     mean = spot.samples > 1
     return spot.quantity.name == f"∂L/∂{name}" and (spot.key.s == -1 if mean else True)
+
+
+def _named_for_another(grid: Grid, layout: Layout, learned: dict[str, Ident], spot: Spot, p: Pos) -> bool:
+    """True if a label of `p` names the gradient or the step of another parameter than the step
+    `spot`'s (`dE/dw3` over a number of w2's step size: with η·x2 = x1 it is w3's gradient, wrong)."""
+    for token in set(_own_labels(grid, layout, p)) - {""}:
+        for of in (derivative_of(token), change_of(token)):
+            param = learned.get(of) if of is not None else None
+            if param is not None and param[0].startswith(f"{PARAMETERS}:") and not _step_of(param, spot):
+                return True
+    return False
+
+
+def _step_of(param: Ident, spot: Spot) -> bool:
+    """True if `spot` is a step (±η·∂L/∂p, see `spots.step_names`) of parameter element `param`."""
+    section, name = param[0].split(":", 1)
+    return section == PARAMETERS and spot.index == param[2] and step_parameter(spot.quantity) == name
 
 
 def _last_iteration(grid: Grid, run: RunSpots, layout: Layout) -> int:

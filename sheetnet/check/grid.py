@@ -154,7 +154,7 @@ def _typed_places(cells: list[Cell]) -> int:
     return 3 if Counter(typed).most_common(1)[0][0] == 3 else 4
 
 
-_REFERENCE = re.compile(r"^=\s*(?:(?P<sheet>'[^']+'|[^'!=]+)!)?\$?[A-Za-z]{1,3}\$?\d+\s*$")
+_REFERENCE = re.compile(r"^=\s*(?:(?P<sheet>'[^']+'|[\w.]+)!)?\$?[A-Za-z]{1,3}\$?\d+\s*$")
 
 
 def copied_from(cell: Cell) -> str | None:
@@ -184,4 +184,14 @@ _DERIVATIVE = re.compile(r"^(?:(?:∂|d)[a-z_]*/(?:∂|d)|e∂|δ|grad_?|d(?=[a-
 def derivative_of(token: str) -> str | None:
     """`w3` for a header naming the derivative of the loss by w3: `∂e/∂w3`, `∂e_total/∂w3`, `e∂w3`, `dw3`."""
     match = _DERIVATIVE.match(token)
+    return match.group("of") if match else None
+
+
+_CHANGE = re.compile(r"^(?:delta_?|step_?|change_?|d|δ)(?P<of>[a-z][a-z_]*\d+)$")
+
+
+def change_of(token: str) -> str | None:
+    """`w3` for a header naming what a sheet adds to w3 in its update: `dw3`, `Δw3`, `delta_w3`,
+    `step_w3` (a step column, η·∂E/∂w3 or its negative; `dw3` may as well be the gradient)."""
+    match = _CHANGE.match(token)
     return match.group("of") if match else None

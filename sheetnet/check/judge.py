@@ -21,7 +21,7 @@ from sheetnet.check.fit import Layout
 from sheetnet.check.grid import FULL_RELATIVE, Grid, Pos, same
 from sheetnet.check.spots import Ident, RunSpots, Spot
 from sheetnet.diff import jsonable
-from sheetnet.graph import Key
+from sheetnet.graph import Expr, Key
 from sheetnet.net import lr_key
 from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH, SLIP
 
@@ -159,6 +159,7 @@ def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance) -> li
     local = _start(run)
     tainted: set[Key] = set()
     elements: list[Element] = []
+    bases = set(layout.bases.values())  # a copy that is another element's cell is judged there
     for spots in run.iterations:
         for spot in spots:
             reader = _Recorder(local)
@@ -193,9 +194,42 @@ def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance) -> li
                 element.status, element.kind = (MISMATCH, FOLLOWS) if inputs_tainted else (FOUND, None)
             else:
                 element.status, element.kind = MISMATCH, SLIP
+            if element.status == FOUND:
+                _judge_copies(element, layout, grid, tolerance, [value, *others], inputs_tainted, local, bases)
             if element.status == MISMATCH:
                 tainted.add(spot.key)
     return elements
+
+
+def _judge_copies(
+    element: Element,
+    layout: Layout,
+    grid: Grid,
+    tolerance: Tolerance,
+    local_values: list[float],
+    inputs_tainted: bool,
+    local: dict[Key, float],
+    bases: set[Pos],
+) -> None:
+    """An element the table writes twice (see `fit._written_twice`) is wrong where either cell is:
+    a copy that agrees with neither the run nor the workbook's own numbers is the slip, and what
+    follows it is computed from it. (A copy that is another element's cell is judged there.)"""
+    spot = element.spot
+    for copy in layout.twice.get(spot.ident, []):
+        p = layout.shift(copy, spot.t)
+        cell = grid.cells.get(p)
+        if cell is None or copy in bases or not layout.inside(p) or (spot.t and layout.stride is None):
+            continue
+        places = grid.places[p[0]]
+        if tolerance.agrees(cell, spot.value, places):
+            continue
+        follows = any(tolerance.agrees(cell, v, places) for v in local_values)
+        if follows and not inputs_tainted:
+            continue
+        element.cell, element.status = cell, MISMATCH
+        element.kind = FOLLOWS if follows else SLIP
+        local[spot.key] = float(cell.value)
+        return
 
 
 # ------------------------------------------------------------------------------------- explain
@@ -268,21 +302,10 @@ class Explainer:
             return
         reads = list(dict.fromkeys(read))
         element.reads = [self.short(p, here) for p in reads]
-        expected = self.leaves(element.spot)
-        eta = self.run.inputs.get(lr_key())
-        covered: set[tuple[Ident, int]] = set()
-        extra: list[Pos] = []
-        for p in reads:
-            spots = [(s.ident, s.t) for s in self.at.get(p, [])]
-            held = grid.cells.get(p)
-            if ("η", -1) in expected and held is not None and eta is not None and same(float(held.value), eta):
-                covered.add(("η", -1))
-                continue
-            hits = [s for s in spots if s in expected]
-            covered.update(hits)
-            if not hits:
-                extra.append(p)
-        missing = [leaf for leaf in expected if leaf not in covered and leaf[0] != "η"]
+        # the run's expression, or another way a sheet computes the same number (W + (−η·∂L/∂W)),
+        # whichever the formula's reads come closest to
+        compared = [self.compare(self.leaves(element.spot, expr=expr), reads) for expr in element.spot.expressions]
+        extra, missing = min(compared, key=lambda c: len(c[0]) + len(c[1]))
         used = ", ".join(f"`{self.short(p, here)}`{self.named(p)}" for p in extra)
         belongs = ", ".join(self.where(leaf, here) for leaf in missing)
         if extra and missing:
@@ -299,10 +322,28 @@ class Explainer:
             )
         element.explanation = text
 
-    def leaves(self, spot: Spot, depth: int = 0) -> set[tuple[Ident, int]]:
-        """The numbers the table holds that `spot` depends on, through any it does not hold."""
+    def compare(self, expected: set[tuple[Ident, int]], reads: list[Pos]) -> tuple[list[Pos], list]:
+        """The cells a formula reads that hold none of the numbers `expected`, and those of them it
+        does not read (η counts as read where the formula reads a cell holding η)."""
+        eta = self.run.inputs.get(lr_key())
+        covered: set[tuple[Ident, int]] = set()
+        extra: list[Pos] = []
+        for p in reads:
+            held = self.grid.cells.get(p)
+            if ("η", -1) in expected and held is not None and eta is not None and same(float(held.value), eta):
+                covered.add(("η", -1))
+                continue
+            hits = [s for s in ((s.ident, s.t) for s in self.at.get(p, [])) if s in expected]
+            covered.update(hits)
+            if not hits:
+                extra.append(p)
+        return extra, [leaf for leaf in expected if leaf not in covered and leaf[0] != "η"]
+
+    def leaves(self, spot: Spot, depth: int = 0, expr: Expr | None = None) -> set[tuple[Ident, int]]:
+        """The numbers the table holds that `spot` (or `expr`, one way of computing it) depends on,
+        through any it does not hold."""
         reader = _Recorder(_Everything(self.run.values))
-        spot.expr.value(reader)
+        (expr or spot.expr).value(reader)
         out: set[tuple[Ident, int]] = set()
         for key in reader.read:
             if key == lr_key():

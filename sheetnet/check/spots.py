@@ -10,6 +10,11 @@ numbers of the run too, and a cell holding one of them rightly holds it:
 - with several samples an iteration, the loss and the gradients under the other reduction: their
   sum over the samples when the network averages them (ΣL, Σ∂L/∂W1), their mean when it sums them
   (mean L, mean ∂L/∂W1); the network's own is then also the other's mean (or sum) times the count.
+- each trained parameter's step d, the amount its update takes away (new p = p − d): η·∂L/∂p under
+  plain gradient descent, η·v under momentum, η·m̂/(√v̂ + ε) under Adam, written either as it is
+  (`dw = η·∂E/∂w`, then `w − dw`) or negated (`dw = −η·∂E/∂w`, then `w + dw`). The update is then
+  also the parameter plus −d, or minus d, as the sheet adds it. (Momentum's v and Adam's m, v, m̂, v̂
+  are quantities of the run itself.)
 """
 
 from __future__ import annotations
@@ -17,8 +22,19 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from sheetnet.graph import Add, Div, Dot, Expr, Key, Mul, Num, Over, Ref, Square, Sub
-from sheetnet.net import BACKPROP, CARRIED, LOSS, MEAN, PARAMETERS, STEP_PREFIX, UPDATE, IterationGraph, Quantity
+from sheetnet.graph import Add, Div, Dot, Expr, Key, Mul, Neg, Num, Over, Ref, Square, Sub
+from sheetnet.net import (
+    BACKPROP,
+    CARRIED,
+    LOSS,
+    MEAN,
+    PARAMETERS,
+    STEP_PREFIX,
+    UPDATE,
+    IterationGraph,
+    Quantity,
+    param_names,
+)
 from sheetnet.spec import Network
 from sheetnet.trace import Trace
 
@@ -44,6 +60,11 @@ class Spot:
     @functools.cached_property
     def ident(self) -> Ident:
         return ident_of(self.quantity, self.key.s, self.index)
+
+    @property
+    def expressions(self) -> tuple[Expr, ...]:
+        """The run's expression and the other ways a sheet computes the number."""
+        return (self.expr, *self.alternatives)
 
     @property
     def extra(self) -> bool:
@@ -97,6 +118,17 @@ class RunSpots:
     def all(self) -> list[Spot]:
         return [spot for spots in self.iterations for spot in spots]
 
+    @functools.cached_property
+    def without_steps(self) -> RunSpots:
+        """The same run without the steps ±η·∂L/∂p: for a table that writes none (most), they are
+        no numbers to look for, and looking costs."""
+        iterations = [[s for s in spots if not is_step(s.quantity)] for spots in self.iterations]
+        return RunSpots(self.trace, iterations, self.values, self.inputs, self.fixed)
+
+    def steps_near_the_start(self) -> list[Spot]:
+        """The steps of the first three iterations."""
+        return [s for spots in self.iterations[:3] for s in spots if is_step(s.quantity)]
+
 
 def run_spots(trace: Trace) -> RunSpots:
     """The spots of every iteration of `trace` (which must keep every iteration)."""
@@ -111,10 +143,8 @@ def run_spots(trace: Trace) -> RunSpots:
         spots: list[Spot] = []
         for quantity in _with_extras(network, graph):
             # a frozen bias, and Adam's step number (1, 2, …: bookkeeping), are no numbers to look for
-            frozen = (
-                quantity.name == "step"
-                or quantity.name.startswith(STEP_PREFIX)
-                or (not network.train_biases and quantity.name[0] == "B" and quantity.section in (PARAMETERS, UPDATE))
+            frozen = quantity.name == "step" or (
+                not network.train_biases and quantity.name[0] == "B" and quantity.section in (PARAMETERS, UPDATE)
             )
             for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True)):
                 if key not in values:
@@ -133,8 +163,13 @@ def _with_extras(network: Network, graph: IterationGraph) -> list[Quantity]:
     out: list[Quantity] = []
     squared = network.loss in ("half_squared_error", "mse")
     K = network.layers[-1]
+    trained = {p for p in param_names(network) if p[0] == "W" or network.train_biases}
     for quantity in graph.quantities:
         s = quantity.sample
+        if quantity.name.startswith(STEP_PREFIX):
+            continue  # the run's own −η·∂L/∂p: among the steps, below
+        if quantity.section == UPDATE and quantity.name in trained:
+            out += _steps(network, graph, quantity)
         if quantity.section == MEAN:
             out.append(_other_reduction(network, graph, quantity))
         if quantity.name == "L" and s is not None and squared and K > 1:
@@ -195,12 +230,58 @@ def _other_name(network: Network, name: str) -> str:
     return f"mean {name}" if network.reduction == "sum" else f"Σ{name}"
 
 
+STEP_NAMES = {"sgd": "η·∂L/∂{p}", "momentum": "η·v({p})", "adam": "η·m̂({p})/(√v̂({p}) + ε)"}
+
+
+def step_names(network: Network, p: str) -> tuple[str, str]:
+    """The names of parameter p's step d and of −d: `η·∂L/∂W1`, `−η·∂L/∂W1` (the run's own step)."""
+    name = STEP_NAMES[network.optimizer].format(p=p)
+    return name, "−" + name
+
+
+def _steps(network: Network, graph: IterationGraph, update: Quantity) -> list[Quantity]:
+    """The step d of an update p ← p − d, and −d, as a sheet may write them before adding them up.
+    −η·∂L/∂p is the run's own quantity (sheetnet writes it); its keys are kept."""
+    plus, minus = step_names(network, update.name)
+    d = [expr.b for expr in update.exprs or ()]  # type: ignore[attr-defined]
+    own = graph.by_name.get((STEP_PREFIX + update.name, None))
+    t, shape = graph.t, update.shape
+    made = []
+    for name, exprs in ((plus, d), (minus, [Neg(e) for e in d])):
+        if name == plus and network.lr == 1 and network.optimizer != "adam":
+            continue  # at η = 1 the step η·∂L/∂p is ∂L/∂p itself (or v): no number of its own
+        keys = tuple(Key(name, t, -1, i) for i in range(len(d)))
+        if own is not None and name == own.name:
+            keys, exprs = own.keys, list(own.exprs or ())
+        made.append(Quantity(name, name, UPDATE, shape, keys, tuple(exprs), role=EXTRA, note=update.name))
+    return made
+
+
+def is_step(quantity: Quantity) -> bool:
+    """True for a parameter's step d or −d (see `_steps`)."""
+    return quantity.role == EXTRA and quantity.section == UPDATE
+
+
+def step_parameter(quantity: Quantity) -> str | None:
+    """The parameter (`W1`) a step belongs to; None for any other quantity."""
+    return quantity.note if is_step(quantity) else None
+
+
 def _alternatives(network: Network, graph: IterationGraph, quantity: Quantity, i: int) -> tuple[Expr, ...]:
     if quantity.section == MEAN and quantity.role != EXTRA:  # the mean as the sum / n, the sum as n × the mean
         other = Ref(Key(_other_name(network, quantity.name), graph.t, -1, i))
         n = Num(float(graph.samples))
         return (Mul(n, other),) if network.reduction == "sum" else (Div(other, n),)
     s = quantity.sample
+    if quantity.section == UPDATE and quantity.role != EXTRA and quantity.name in param_names(network):
+        if quantity.name[0] == "B" and not network.train_biases:
+            return ()
+        plus, minus = step_names(network, quantity.name)
+        expr = quantity.exprs[i]  # type: ignore[index]
+        own = graph.by_name.get((STEP_PREFIX + quantity.name, None))
+        minus_key = own.keys[i] if own is not None else Key(minus, graph.t, -1, i)
+        used = expr.a  # type: ignore[attr-defined]
+        return (Add(used, Ref(minus_key)), Sub(used, Ref(Key(plus, graph.t, -1, i))))
     if s is None or quantity.section == UPDATE:
         return ()
     if quantity.name == "L" and network.loss in ("half_squared_error", "mse") and network.layers[-1] > 1:
