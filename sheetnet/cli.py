@@ -353,20 +353,12 @@ def run(
         written = write_workbook(training, out, force=force, layout=layout, progress=advance)
     trace = training.trace()
 
-    if as_json:
-        click.echo(json.dumps(trace.to_json(), ensure_ascii=False, allow_nan=False))
-        if not quiet:
-            click.echo(f"Workbook written to {written}", err=True)
-    elif quiet:
-        click.echo(str(written))
-    else:
-        from rich.console import Console
-
+    def tables(console: Any) -> None:
         from sheetnet.render import print_run
 
-        console = Console(highlight=False)
         print_run(console, trace, digits, show_all=show_all, head=HEAD, tail=TAIL)
-        console.print(f"Workbook written to [bold]{written}[/bold]")
+
+    _report(written, trace.to_json() if as_json else None, tables, quiet=quiet)
     overflow = trace.first_non_finite()
     if overflow is not None:
         t, name = overflow
@@ -375,6 +367,23 @@ def run(
             f"({trace.overflow_cause()}); such cells show #NUM! in the workbook",
             err=True,
         )
+
+
+def _report(written: Path, data: Any, tables: Callable[[Any], None], *, quiet: bool) -> None:
+    """What `run` prints: `data` as JSON (--json, the path on stderr), the path alone (--quiet), or
+    the tables `tables(console)` prints and the path."""
+    if data is not None:
+        click.echo(json.dumps(data, ensure_ascii=False, allow_nan=False))
+        if not quiet:
+            click.echo(f"Workbook written to {written}", err=True)
+    elif quiet:
+        click.echo(str(written))
+    else:
+        from rich.console import Console
+
+        console = Console(highlight=False)
+        tables(console)
+        console.print(f"Workbook written to [bold]{written}[/bold]")
 
 
 def _run_exercise(
@@ -428,20 +437,13 @@ def _run_rates(
     with _progress(enabled=not (quiet or as_json), total=sum(n.iters for n in networks)) as advance:
         written = write_rates_workbook(trainings, out, force=force, progress=advance)
     traces = [t.trace() for t in trainings]
-    if as_json:
-        click.echo(json.dumps(compared_json(traces), ensure_ascii=False, allow_nan=False))
-        if not quiet:
-            click.echo(f"Workbook written to {written}", err=True)
-    elif quiet:
-        click.echo(str(written))
-    else:
-        from rich.console import Console
 
+    def tables(console: Any) -> None:
         from sheetnet.render import print_rates
 
-        console = Console(highlight=False)
         print_rates(console, traces, digits)
-        console.print(f"Workbook written to [bold]{written}[/bold]")
+
+    _report(written, compared_json(traces) if as_json else None, tables, quiet=quiet)
     for trace in traces:
         overflow = trace.first_non_finite()
         if overflow is not None:

@@ -477,41 +477,23 @@ def _write_exercise(trace: Trace, filename: str, exercise: Exercise, progress: P
 
 def _write_rows(source: Trace | Run, filename: str, progress: Progress | None) -> None:
     """The rows layout, written row by row as the iterations come (XlsxWriter's constant memory)."""
-    if isinstance(source, Trace):
-        steps: Iterable[tuple[IterationGraph, dict[Key, float]]] = ((g, source.values) for g in source.iterations)
-    else:
-        steps = source
     network = source.network
     workbook = _new_workbook(filename, network, constant_memory=True)
     formats = _Formats(workbook)
-    layout = None
-    previous: IterationGraph | None = None
-    sheet = summary = None
-    losses = []
-    with _collecting_every(64) as tick:
-        for graph, values in steps:
-            if layout is None:
-                layout = RowsLayout(network, source.setup, graph)
-                _write_plan(workbook, formats, layout, values, layout.setup)
-                _define_names(workbook, layout)
-                summary = workbook.add_worksheet("Summary")
-                sheet = _training_sheet(workbook, formats, layout)
-                writer = _RowWriter(sheet, formats, layout)
-            _write_iteration_number(sheet, formats, layout, graph)
-            # the parameters used: copied from Setup in row 0, the update of the row above after that
-            writer.write(values, layout.parameters(graph) if previous is None else layout.updates(previous))
-            writer.write(values, layout.in_row(graph))
-            losses.append(values[graph.loss().keys[0]])
-            previous = graph
-            tick()
-            if progress is not None:
-                progress()
-    assert layout is not None and previous is not None and sheet is not None and summary is not None
-    sheet.write_string(layout.row(network.iters), 0, "end", formats.iteration)
-    writer.write(values, layout.updates(previous))
+    sheets: list[Worksheet] = []
+
+    def first_rows(layout: RowsLayout, values: Mapping[Key, float]) -> None:  # Setup, then Summary, then Training
+        _write_plan(workbook, formats, layout, values, layout.setup)
+        _define_names(workbook, layout)
+        sheets.append(workbook.add_worksheet("Summary"))
+
+    layout, losses, last, values = _write_training_rows(
+        workbook, formats, source, progress, before=first_rows, own_rate=False
+    )
+    (summary,) = sheets
     _write_rows_summary(workbook, summary, formats, layout, losses)
-    last = _write_samples(summary, formats, layout.on("Summary"), network, previous, values, row=25, col=0)
-    _print_setup(summary, last_row=max(24, last), last_col=8, landscape=True)
+    end = _write_samples(summary, formats, layout.on("Summary"), network, last, values, row=25, col=0)
+    _print_setup(summary, last_row=max(24, end), last_col=8, landscape=True)
     workbook.close()
 
 
@@ -725,7 +707,9 @@ def _write_rates(sources: Sequence[Trace | Run], filename: str, progress: Progre
             summary = workbook.add_worksheet("Summary")
 
     for source in sources:
-        layout, curve = _write_training_rows(workbook, formats, source, progress, before=first_rows, own_rate=True)
+        layout, curve, _, _ = _write_training_rows(
+            workbook, formats, source, progress, before=first_rows, own_rate=True
+        )
         layouts.append(layout)
         losses.append(curve)
     assert summary is not None
@@ -741,9 +725,10 @@ def _write_training_rows(
     *,
     before: Callable[[RowsLayout, Mapping[Key, float]], None],
     own_rate: bool,
-) -> tuple[RowsLayout, list[float]]:
+) -> tuple[RowsLayout, list[float], IterationGraph, Mapping[Key, float]]:
     """One run's rows sheet, written row by row as it trains; `before` is called with its layout
-    once the first iteration has run, before the sheet is added. Returns the layout and the losses."""
+    once the first iteration has run, before the sheet is added. Returns the layout, the losses,
+    and the last iteration with its values."""
     if isinstance(source, Trace):
         steps: Iterable[tuple[IterationGraph, dict[Key, float]]] = ((g, source.values) for g in source.iterations)
     else:
@@ -770,7 +755,7 @@ def _write_training_rows(
     assert layout is not None and previous is not None
     sheet.write_string(layout.row(network.iters), 0, "end", formats.iteration)
     writer.write(values, layout.updates(previous))
-    return layout, losses
+    return layout, losses, previous, values
 
 
 def _rate_header(sheet: Worksheet, formats: _Formats, layout: RowsLayout) -> None:

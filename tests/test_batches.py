@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl.utils import get_column_letter
 from test_gradients import _assert_gradients_match, _random_network
+from test_rows import _assert_rows_match
 
 from sheetnet.book import read_book
 from sheetnet.check import Tolerance, check_book
@@ -248,21 +249,6 @@ def _assert_blocks_match(path: Path, trace: Trace) -> int:
         assert isinstance(value, int | float), (key, cell, value)
         assert math.isclose(value, trace.values[key], rel_tol=1e-12, abs_tol=1e-15), (key, value, trace.values[key])
     return len(layout.cells)
-
-
-def _assert_rows_match(path: Path, trace: Trace) -> int:
-    book = openpyxl.load_workbook(path, data_only=True)
-    layout = RowsLayout(trace.network, trace.setup, trace.iterations[0])
-    checked = 0
-    for graph in trace.iterations:
-        for quantity in graph.quantities:
-            for key in quantity.keys:
-                cell = layout.cell(key)
-                value = book[cell.sheet].cell(row=cell.row + 1, column=cell.col + 1).value
-                assert isinstance(value, int | float), (key, cell, value)
-                assert math.isclose(value, trace.values[key], rel_tol=1e-12, abs_tol=1e-15), (key, value)
-                checked += 1
-    return checked
 
 
 def test_the_workbook_sums_and_says_which_samples_it_used(tmp_path: Path) -> None:
