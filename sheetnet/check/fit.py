@@ -590,6 +590,8 @@ class _Bases:
             return True  # a number that stays is known by staying (a counter starts at 0 or 1 too)
         if is_step(spot.quantity) and self.named_for_another(spot, base):
             return True  # `dE/dw3` over a step of w2's size (η·x2 = x1): w3's gradient, wrong
+        if not spot.carried and self.contradicted(spot, base, ts):
+            return True  # db1 beside dw1: equal where x1 is 1, another number where dw1 is 0
         if (
             not constant
             and _stays(grid, layout, base, len(self.run.iterations))
@@ -602,6 +604,19 @@ class _Bases:
         if not starts_later and any(layout.shift(base, u) not in grid.cells for u in range(min(ts))):
             return True  # a column holds a number in every iteration from the table's first
         return _after_use(layout, spot) is None and _continues_a_column(grid, layout, base)
+
+    def contradicted(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
+        """True if, in an iteration before the first the cell holds the element in, the element is
+        0 or ±1, which cast no vote (x1 = 0 makes ∂L/∂W1[0,0] 0), and the cell holds another number."""
+        for u in range(min(ts)):
+            other = self.spots.get((spot.ident, u))
+            p = self.layout.shift(base, u)
+            cell = self.grid.cells.get(p)
+            if other is None or cell is None or not small(other.value):
+                continue
+            if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool) and not self.grid.agrees(p, other.value):
+                return True
+        return False
 
     def named_for_another(self, spot: Spot, base: Pos) -> bool:
         """`_named_for_another`, by the labels of the run's own numbers (placed before any step)."""
@@ -657,7 +672,8 @@ def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident,
         if not own:
             continue
         first = min(own)
-        copies = [b for b in layout.copies.get(ident, []) if b not in occupied]
+        holds = [u for u in range(layout.last + 1) if _holds(grid, layout, base, spots.get((ident, u)), u)]
+        copies: list[Pos] = []
         for b, ts in options.items():
             if b == base or b in occupied or b in copies or min(ts) != first or len(ts) < 2:
                 continue  # (another element's cell in some iteration: a number typed to 4 places agrees by chance)
@@ -665,11 +681,14 @@ def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident,
                 continue  # at full precision only
             if small(spots[(ident, first)].value) or any(_in_line(layout, a, b) for a in [base, *copies]):
                 continue
-            for u in sorted(own):
-                if u in ts:
+            # wherever the base holds it, zeros too (a column of ∂L/∂B1 holds ∂L/∂W1 only where x
+            # is 1), until it goes wrong, where it is close: there it is a slip
+            for u in holds:
+                spot = spots.get((ident, u))
+                if _holds(grid, layout, b, spot, u, exact=True):
                     continue
-                cell, spot = grid.cells.get(layout.shift(b, u)), spots.get((ident, u))
-                if cell is not None and spot is not None and _close(float(cell.value), spot.value):
+                cell = grid.cells.get(layout.shift(b, u))
+                if u > first and isinstance(cell.value if cell else None, (int, float)) and _close(float(cell.value), spot.value):
                     copies.append(b)  # it went wrong here
                 break
             else:
@@ -677,6 +696,18 @@ def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident,
         if copies:
             layout.twice[ident] = copies
             layout.copies[ident] = list(dict.fromkeys([*layout.copies.get(ident, []), *copies]))
+
+
+def _holds(grid: Grid, layout: Layout, pos: Pos, spot: Spot | None, t: int, *, exact: bool = False) -> bool:
+    """Whether the cell at `pos`, shifted to iteration t, holds the spot's value (to 10⁻⁹ if
+    `exact`, else to the nearness of `_close`)."""
+    cell = grid.cells.get(layout.shift(pos, t))
+    if spot is None or cell is None or isinstance(cell.value, bool) or not isinstance(cell.value, (int, float)):
+        return False
+    a, b = float(cell.value), spot.value
+    if exact:
+        return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    return _close(a, b)
 
 
 def _settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) -> None:
@@ -991,6 +1022,9 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
                 errors.append(gap / scale if scale else 0.0)
             if not errors:
                 continue
+            # the median forgives a slip; the mean tells apart columns of small numbers that agree
+            # in most rows (x1 = 0, 0, 1, 1 against a target 0, 0, 0, 1: online learning)
+            spread = 0.01 * sum(min(e, 1.0) for e in errors) / len(errors)
             errors.sort()
             error = errors[len(errors) // 2]
             order = 1e-9 * _reading_distance(p, previous[spot.ident])  # equals: in the order of calculation
@@ -1000,9 +1034,9 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
             if named and error > CLOSE and starts_small and (is_step(spot.quantity) or spot.quantity.section == MEAN):
                 continue  # a `dw` column of 0s far from the step or the mean is another number (a sample's)
             if named:
-                cost[i][j] = min(error, 1.0) - 2 + order
+                cost[i][j] = min(error, 1.0) - 2 + spread + order
             elif error <= CLOSE and not is_step(spot.quantity):  # a step is written under its name, if at all
-                cost[i][j] = error + order
+                cost[i][j] = error + spread + order
     for i, j in _assignment(cost):
         layout.bases[missing[i].ident] = pool[j]
 
