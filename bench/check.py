@@ -6,12 +6,15 @@ formulas, as `check` reads them), and their ratio. Goal: a few times the read.
     uv run python bench/check.py [WORKBOOK NETWORK ITERS]
 
 Without arguments it uses ../shared/fixtures/samdani-s4.xlsx (109 rows) and harshvs4-bp.xlsx
-(six sheets of 34 rows).
+(six sheets of 34 rows), and a rows workbook of XOR over 400 iterations that sheetnet writes
+(52,400 numbers, many of them near each other: where matching every number against every cell
+once took minutes).
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -31,6 +34,17 @@ def _best(fn: Callable[[], None], repeat: int = 3) -> float:
     return min(times)
 
 
+def _long_rows_workbook() -> tuple[Path, Path, int]:
+    from sheetnet.spec import load_network
+    from sheetnet.trace import run
+    from sheetnet.workbook import write_workbook
+
+    network_file = ROOT / "examples" / "xor.toml"
+    out = Path(tempfile.mkdtemp()) / "xor-400-rows.xlsx"
+    write_workbook(run(load_network(network_file).with_overrides(iters=400)), out, layout="rows")
+    return out, network_file, 400
+
+
 def main() -> None:
     import openpyxl
 
@@ -38,11 +52,11 @@ def main() -> None:
     from sheetnet.check import check_book
     from sheetnet.spec import load_network
 
-    cases = (
-        [(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))]
-        if len(sys.argv) == 4
-        else [(FIXTURES / book, FIXTURES / network, iters) for book, network, iters in CASES]
-    )
+    if len(sys.argv) == 4:
+        cases = [(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))]
+    else:
+        cases = [(FIXTURES / book, FIXTURES / network, iters) for book, network, iters in CASES]
+        cases.append(_long_rows_workbook())
     for book, network_file, iters in cases:
         network = load_network(network_file).with_overrides(iters=iters)
 

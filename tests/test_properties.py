@@ -191,3 +191,39 @@ def test_any_mutation_of_a_valid_file_gives_exit_0_or_2_and_one_line(data: dict[
         if result.exit_code == 2:
             lines = result.stderr.strip().splitlines()
             assert len(lines) == 1 and lines[0].startswith("sheetnet: error: "), result.stderr
+
+
+# ------------------------------------------------ check's grid: numbers found by value, in windows
+
+_numbers = st.one_of(
+    st.floats(-3, 3, allow_nan=False),
+    st.integers(-3, 3).map(float),
+    st.floats(0.49, 0.51),  # a slow run's outputs, near each other
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cells=st.lists(st.tuples(_numbers, st.booleans(), st.integers(0, 5)), min_size=1, max_size=60),
+    probes=st.lists(_numbers, min_size=1, max_size=10),
+)
+def test_grid_matches_finds_what_comparing_every_cell_finds(
+    cells: list[tuple[float, bool, int]], probes: list[float]
+) -> None:
+    """`Grid.matches` looks in a narrow window for formulas' results and in the rounding's window
+    for typed numbers: it finds exactly the cells `agrees_exactly` accepts, in the order of value."""
+    from sheetnet.book import Book, Cell
+    from sheetnet.check.grid import Grid, agrees_exactly
+
+    sheet: dict[tuple[int, int], Cell] = {}
+    for row, (value, formula, places) in enumerate(cells, start=1):
+        if formula:
+            sheet[(row, 1)] = Cell("S", row, 1, value, formula=f"=A{row}*1")
+        else:
+            sheet[(row, 1)] = Cell("S", row, 1, round(value, places))  # typed to `places` decimals
+    grid = Grid(Book(path=Path("s.xlsx"), sheets=["S"], cells={"S": sheet}))
+    for value in [*probes, *(float(c.value) for c in sheet.values())]:
+        every = sorted(
+            ((float(c.value), (0, c.row, c.col)) for c in sheet.values() if agrees_exactly(c, value, grid.places[0])),
+        )
+        assert grid.matches(value, [0]) == [p for _, p in every]

@@ -43,6 +43,11 @@ class Grid:
         self.errors: dict[Pos, Cell] = {}  # formulas whose result is an error (#DIV/0!): no number
         self.places: list[int] = []  # per sheet, the decimals its numbers are typed to (4 at most)
         self._sorted: list[tuple[list[float], list[Pos]]] = []
+        # the same numbers apart: those at full precision, found in a window of 10⁻⁹, and the
+        # rounded ones, in the window of their rounding (a slow run's 26,000 results near 0.5
+        # are not each compared with every number)
+        self._full: list[tuple[list[float], list[Pos]]] = []
+        self._rounded: list[tuple[list[float], list[Pos]]] = []
         self._texts: dict[int, dict[tuple[str, int], list[int]]] = {}
         self._words: dict[Pos, set[str]] = {}
         for s, name in enumerate(book.sheets):
@@ -55,7 +60,14 @@ class Grid:
                     self.errors[(s, row, col)] = cell
             numbers.sort()
             self._sorted.append(([v for v, _ in numbers], [p for _, p in numbers]))
+            self._split(numbers)
             self.places.append(_typed_places([self.cells[p] for _, p in numbers]))
+
+    def _split(self, numbers: list[tuple[float, Pos]]) -> None:
+        full = [(v, p) for v, p in numbers if self.cells[p].decimals is None]
+        rounded = [(v, p) for v, p in numbers if self.cells[p].decimals is not None]
+        self._full.append(([v for v, _ in full], [p for _, p in full]))
+        self._rounded.append(([v for v, _ in rounded], [p for _, p in rounded]))
 
     def matches(self, value: float, sheets: Iterable[int]) -> list[Pos]:
         """The cells on `sheets` that hold `value` exactly (see `agrees_exactly`), each sheet's
@@ -66,13 +78,15 @@ class Grid:
         if not sheets:
             return []
         rounding = 0.5 * 10.0 ** -min(self.places[s] for s in sheets) * (1 + 1e-9)
-        within = max(1e-15 + FULL_RELATIVE * abs(value), rounding)
+        exact = 1e-15 + FULL_RELATIVE * abs(value)
         out = []
         for s in sheets:
-            values, positions = self._sorted[s]
-            lo = bisect.bisect_left(values, value - within)
-            hi = bisect.bisect_right(values, value + within)
-            out += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value, self.places[s])]
+            found = []
+            for (values, positions), within in ((self._full[s], exact), (self._rounded[s], max(exact, rounding))):
+                lo = bisect.bisect_left(values, value - within)
+                hi = bisect.bisect_right(values, value + within)
+                found += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value, self.places[s])]
+            out += sorted(found, key=lambda p: (float(self.cells[p].value), p))  # in the order of value
         return out
 
     def without(self, gone: Callable[[Pos], bool], sheet: int) -> Grid:
@@ -80,10 +94,11 @@ class Grid:
         view = copy.copy(self)
         view.cells = {p: c for p, c in self.cells.items() if p[0] != sheet or not gone(p)}
         view.errors = {p: c for p, c in self.errors.items() if p[0] != sheet or not gone(p)}
-        view._sorted = list(self._sorted)
-        values, positions = self._sorted[sheet]
-        kept = [(v, p) for v, p in zip(values, positions, strict=True) if p in view.cells]
-        view._sorted[sheet] = ([v for v, _ in kept], [p for _, p in kept])
+        view._sorted, view._full, view._rounded = list(self._sorted), list(self._full), list(self._rounded)
+        for lists in (view._sorted, view._full, view._rounded):
+            values, positions = lists[sheet]
+            kept = [(v, p) for v, p in zip(values, positions, strict=True) if p in view.cells]
+            lists[sheet] = ([v for v, _ in kept], [p for _, p in kept])
         return view
 
     def agrees(self, p: Pos, value: float) -> bool:
