@@ -9,7 +9,9 @@ number of the run:
 - D, the number used: what the student typed, where it is a number, else the value;
 - E, the expected number: the cell's formula over the numbers used. A slip is judged once; the
   cells after it are judged on the student's own numbers (the rule `sheetnet check` follows);
-- F, ✓ or ✗: the student's number within the precision it was typed to (check's tolerance).
+- F, ✓ or ✗: the student's number within the precision it was typed to (check's tolerance);
+- H, for an updated parameter, the parameter used plus the student's own step (W + (−η·∂L/∂W)),
+  which is right too: a wrong step added to W is one slip, not two.
 
 The cells given to the student are formulas over the numbers used, so that what they read
 agrees with what they typed before. Without a key (`--no-key`, a sheet a teacher grades with
@@ -27,9 +29,9 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from sheetnet.graph import Expr, Key, Ref, render
+from sheetnet.graph import Add, Expr, Key, Ref, Sub, render
 from sheetnet.layout import FIRST_VALUE_COL, BlocksLayout, Cell, sheet_ref, span_of
-from sheetnet.net import BACKPROP, COMPUTED, LOSS, MEAN, PARAMETERS, UPDATE, Quantity
+from sheetnet.net import BACKPROP, COMPUTED, LOSS, MEAN, PARAMETERS, STEP_PREFIX, UPDATE, Quantity
 from sheetnet.trace import Trace
 
 if TYPE_CHECKING:
@@ -49,15 +51,12 @@ _DECIMALS = "=IFERROR(SUMPRODUCT(--(ROUND({a},{{0,1,2,3,4,5,6,7,8,9,10,11,12,13,
 _WITHIN = "ABS({a}-{e})<=MAX(10^-MAX(4,{d})*(5+ABS({e})),1E-9*ABS({e}))+1E-15"
 
 
-def _verdict(a: str, expected: str, value: str, decimals: str) -> str:
-    """✓ if the answer in `a` is the number that follows from the student's own earlier numbers
-    (`expected`) or the run's (`value`), as check accepts either; ✗ if not (or not a number); ""
-    while it is empty."""
-    within = [_WITHIN.format(a=a, e=e, d=decimals) for e in (expected, value)]
-    return (
-        f'=IFERROR(IF(ISBLANK({a}),"",IF(ISNUMBER({a}),IF(OR({within[0]},{within[1]}),"{RIGHT}","{WRONG}"),'
-        f'"{WRONG}")),"{WRONG}")'
-    )
+def _verdict(a: str, accepted: Sequence[str], decimals: str) -> str:
+    """✓ if the answer in `a` is one of the `accepted` numbers: the one that follows from the
+    student's own earlier numbers, the run's (check accepts either), and for an updated parameter
+    the one used plus the student's own step; ✗ if not (or not a number); "" while it is empty."""
+    within = ",".join(_WITHIN.format(a=a, e=e, d=decimals) for e in accepted)
+    return f'=IFERROR(IF(ISBLANK({a}),"",IF(ISNUMBER({a}),IF(OR({within}),"{RIGHT}","{WRONG}"),"{WRONG}")),"{WRONG}")'
 
 
 @dataclass(frozen=True)
@@ -161,7 +160,7 @@ class _Mapped:
         return span_of([self._cell(k) for k in keys], self.here, lambda c: xl_rowcol_to_cell(c.row, c.col))
 
 
-VALUE, USED, EXPECTED, VERDICT, DECIMALS = 2, 3, 4, 5, 6  # the key sheet's columns C to G
+VALUE, USED, EXPECTED, VERDICT, DECIMALS, BY_STEP = 2, 3, 4, 5, 6, 7  # the key sheet's columns C to H
 
 
 class ExerciseWriter:
@@ -245,21 +244,32 @@ class ExerciseWriter:
             1,
             0,
             "value: the run; used: your number where you typed one, else the value; expected: the cell's "
-            "formula over the numbers used (so one slip is judged once); ✓: your number is the expected or the "
-            "value, within the decimals you typed (at least 4).",
+            "formula over the numbers used (so one slip is judged once), and for an updated parameter also the "
+            "one used plus your step; ✓: your number is one of these or the value, within the decimals you typed "
+            "(at least 4).",
             f.subtitle,
         )
-        for c, text in enumerate(["number", "cell", "value", "used", "expected", "✓", "decimals typed"]):
+        headers = ["number", "cell", "value", "used", "expected", "✓", "decimals typed", "expected, from your step"]
+        for c, text in enumerate(headers):
             sheet.write_string(2, c, text, f.header)
         sheet.set_column(0, 0, 26)
         sheet.set_column(1, 1, 20)
         sheet.set_column(2, 4, 16)
+        sheet.set_column(BY_STEP, BY_STEP, 22)
         values = _Mapped(self.layout, KEY_SHEET, self._value)
         used = _Mapped(self.layout, KEY_SHEET, self._used)
         for graph in self.trace.iterations:
             for quantity in graph.quantities:
+                step = (
+                    graph.by_name.get((f"new {STEP_PREFIX}{quantity.name}", None))
+                    if quantity.section == UPDATE
+                    else None
+                )
                 for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True)):
-                    self._key_row(sheet, f, quantity, i, key, expr, values, used)
+                    # an updated parameter is also right as the parameter used plus the student's own
+                    # step (W + (−η·∂L/∂W)): a wrong step is then one ✗, not two
+                    by_step = Add(expr.a, Ref(step.keys[i])) if step is not None and isinstance(expr, Sub) else None
+                    self._key_row(sheet, f, quantity, i, key, expr, values, used, by_step)
         sheet.hide()
         sheet.protect()
 
@@ -273,6 +283,7 @@ class ExerciseWriter:
         expr: Expr,
         values: _Mapped,
         used: _Mapped,
+        by_step: Expr | None = None,
     ) -> None:
         r = self.key_rows[key]
         value = self.trace.values[key]
@@ -289,7 +300,11 @@ class ExerciseWriter:
             sheet.write_formula(r, EXPECTED, render(expr, used), f.computed, cached)
             decimals = xl_rowcol_to_cell(r, DECIMALS)
             sheet.write_formula(r, DECIMALS, _DECIMALS.format(a=where), f.integer, 0)
-            verdict = _verdict(where, xl_rowcol_to_cell(r, EXPECTED), xl_rowcol_to_cell(r, VALUE), decimals)
+            accepted = [xl_rowcol_to_cell(r, EXPECTED), xl_rowcol_to_cell(r, VALUE)]
+            if by_step is not None:
+                sheet.write_formula(r, BY_STEP, render(by_step, used), f.computed, cached)
+                accepted.append(xl_rowcol_to_cell(r, BY_STEP))
+            verdict = _verdict(where, accepted, decimals)
             sheet.write_formula(r, VERDICT, verdict, f.check, "")
         elif self.roles.from_answer(key):  # a copy of an answer: the number used for its source
             sheet.write_formula(r, USED, "=" + used.ref(self.roles.sources[key]), f.computed, cached)

@@ -19,7 +19,7 @@ from sheetnet.exercise import KEY_SHEET, Exercise, answer_cells, answer_count
 from sheetnet.graph import Key
 from sheetnet.layout import Cell
 from sheetnet.libreoffice import recalculate
-from sheetnet.net import BACKPROP, COMPUTED, FORWARD, PARAMETERS, UPDATE
+from sheetnet.net import BACKPROP, COMPUTED, FORWARD, PARAMETERS, STEP_PREFIX, UPDATE
 from sheetnet.spec import default_network, load_network
 from sheetnet.trace import Trace, run
 from sheetnet.workbook import write_workbook
@@ -153,6 +153,41 @@ def test_several_samples_and_the_forward_pass_given(soffice: str, tmp_path: Path
     cells = answer_cells(trace, exercise)
     slip = next(k for k in cells if k.q == "∂L/∂B1" and k.s == -1 and k.t == 0)
     wrong = _fill(path, cells, _student(trace, set(cells), slip, by=0.05), tmp_path / "wrong.xlsx")
+    (out,) = recalculate([wrong], tmp_path / "recalculated")
+    marks = _marks(out, cells)
+    assert [k for k, m in marks.items() if m != "✓"] == [slip]
+    assert _check(out)["first_mismatch"]["cell"] == _a1(cells[slip])
+
+
+def _student_adding_steps(trace: Trace, answers: set[Key], slip: Key, by: float = 0.01) -> dict[Key, float]:
+    """A student who writes each step −η·∂L/∂W and then W + step (not W − η·∂L/∂W again), to 4
+    places, `slip` off by `by`."""
+    values = dict(trace.values)
+    for graph in trace.iterations:
+        for quantity in graph.quantities:
+            step = (
+                graph.by_name.get((f"new {STEP_PREFIX}{quantity.name}", None)) if quantity.section == UPDATE else None
+            )
+            for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True)):
+                value = expr.a.value(values) + values[step.keys[i]] if step is not None else expr.value(values)
+                if key in answers:
+                    value = round(value + (by if key == slip else 0.0), 4)
+                values[key] = value
+    return values
+
+
+def test_a_wrong_step_added_to_the_parameter_is_one_cross_and_checks_first_slip(soffice: str, tmp_path: Path) -> None:
+    """`W2 + step` after a wrong step −η·∂L/∂W2: the new W2 follows from the student's own step, so
+    the step is the only ✗ (not the W2 too), and `check` names the step's cell."""
+    trace = run(default_network())
+    exercise = Exercise("update")
+    path = write_workbook(trace, tmp_path / "ex.xlsx", exercise=exercise)
+    cells = answer_cells(trace, exercise)
+    slip = next(k for k in cells if k.q == STEP_PREFIX + "W2" and k.t == 1 and k.i == 1)
+    typed = _student_adding_steps(trace, set(cells), slip)
+    new_w2 = Key("W2", 1, -1, 1)
+    assert abs(typed[new_w2] - round(trace.values[new_w2], 4)) > 0.005  # the slip carried into W2
+    wrong = _fill(path, cells, typed, tmp_path / "wrong.xlsx")
     (out,) = recalculate([wrong], tmp_path / "recalculated")
     marks = _marks(out, cells)
     assert [k for k, m in marks.items() if m != "✓"] == [slip]

@@ -614,7 +614,11 @@ class _Bases:
             cell = self.grid.cells.get(p)
             if other is None or cell is None or not small(other.value):
                 continue
-            if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool) and not self.grid.agrees(p, other.value):
+            if (
+                isinstance(cell.value, (int, float))
+                and not isinstance(cell.value, bool)
+                and not self.grid.agrees(p, other.value)
+            ):
                 return True
         return False
 
@@ -688,7 +692,11 @@ def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident,
                 if _holds(grid, layout, b, spot, u, exact=True):
                     continue
                 cell = grid.cells.get(layout.shift(b, u))
-                if u > first and isinstance(cell.value if cell else None, (int, float)) and _close(float(cell.value), spot.value):
+                if (
+                    u > first
+                    and isinstance(cell.value if cell else None, (int, float))
+                    and _close(float(cell.value), spot.value)
+                ):
                     copies.append(b)  # it went wrong here
                 break
             else:

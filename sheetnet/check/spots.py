@@ -278,7 +278,7 @@ def _alternatives(network: Network, graph: IterationGraph, quantity: Quantity, i
             return ()
         plus, minus = step_names(network, quantity.name)
         expr = quantity.exprs[i]  # type: ignore[index]
-        own = graph.by_name.get((STEP_PREFIX + quantity.name, None))
+        own = graph.by_name.get((f"new {STEP_PREFIX}{quantity.name}", None))
         minus_key = own.keys[i] if own is not None else Key(minus, graph.t, -1, i)
         used = expr.a  # type: ignore[attr-defined]
         return (Add(used, Ref(minus_key)), Sub(used, Ref(Key(plus, graph.t, -1, i))))
