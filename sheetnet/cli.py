@@ -20,6 +20,7 @@ from sheetnet.errors import SheetnetError
 
 if TYPE_CHECKING:
     from sheetnet.spec import Network
+    from sheetnet.trace import Trace
 
 DEFAULT_OUT = Path("workbooks") / "sheetnet.xlsx"
 DEFAULT_EXERCISE_OUT = Path("workbooks") / "exercise.xlsx"
@@ -359,11 +360,17 @@ def run(
         print_run(console, trace, digits, show_all=show_all, head=HEAD, tail=TAIL)
 
     _report(written, trace.to_json() if as_json else None, tables, quiet=quiet)
+    _warn_overflow(trace)
+
+
+def _warn_overflow(trace: Trace, which: str = "") -> None:
+    """On stderr: the first number of the run that stopped being finite, and why (`which`: the
+    η of one of several runs)."""
     overflow = trace.first_non_finite()
     if overflow is not None:
         t, name = overflow
         click.echo(
-            f"sheetnet: warning: {name} stopped being a finite number in iteration {t} "
+            f"sheetnet: warning: {which}{name} stopped being a finite number in iteration {t} "
             f"({trace.overflow_cause()}); such cells show #NUM! in the workbook",
             err=True,
         )
@@ -445,14 +452,7 @@ def _run_rates(
 
     _report(written, compared_json(traces) if as_json else None, tables, quiet=quiet)
     for trace in traces:
-        overflow = trace.first_non_finite()
-        if overflow is not None:
-            t, name = overflow
-            click.echo(
-                f"sheetnet: warning: η = {trace.network.lr:g}: {name} stopped being a finite number in iteration {t} "
-                f"({trace.overflow_cause()}); such cells show #NUM! in the workbook",
-                err=True,
-            )
+        _warn_overflow(trace, f"η = {trace.network.lr:g}: ")
 
 
 @main.command()
