@@ -15,23 +15,14 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
+
+from timing import best
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 CASES = [("samdani-s4.xlsx", "samdani-s4.toml", 109), ("harshvs4-bp.xlsx", "harshvs4-bp.toml", 34)]
-
-
-def _best(fn: Callable[[], None], repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def _long_rows_workbook() -> tuple[Path, Path, int]:
@@ -73,7 +64,7 @@ def main() -> None:
         def check(book: Path = book, network: object = network) -> None:
             check_book(read_book(book), network)  # type: ignore[arg-type]
 
-        t_read, t_check = _best(read), _best(check)
+        t_read, t_check = best(read), best(check)
         print(f"{book.name}: openpyxl reads it in {t_read:.2f} s, check takes {t_check:.2f} s: {t_check / t_read:.1f}x")
 
 

@@ -18,22 +18,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import timed
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT.parent / "shared" / "fixtures"
-
-
-def _timed(command: list[str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode not in (0, 1):
-        sys.exit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -51,9 +43,9 @@ def main() -> None:
         files = sorted(folder.iterdir())
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         print(f"{len(files)} workbooks ({copies} copies of {len(workbooks)}), {cores} cores")
-        parallel = _timed([*sheetnet, "check", str(folder)])
-        one_by_one = sum(_timed([*sheetnet, "check", str(f)]) for f in files)
-        serial = _timed([*sheetnet, "check", str(folder), "--jobs", "1"])
+        parallel = timed([*sheetnet, "check", str(folder)], ok=(0, 1))
+        one_by_one = sum(timed([*sheetnet, "check", str(f)], ok=(0, 1)) for f in files)
+        serial = timed([*sheetnet, "check", str(folder), "--jobs", "1"], ok=(0, 1))
     print(f"check FOLDER (parallel):        {parallel:6.1f} s")
     print(f"check FILE, once per file:      {one_by_one:6.1f} s")
     print(f"check FOLDER --jobs 1:          {serial:6.1f} s")

@@ -18,12 +18,12 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from timing import best  # noqa: E402
 
 from sheetnet.book import read_book  # noqa: E402
 from sheetnet.diff import diff_books  # noqa: E402
@@ -73,15 +73,6 @@ def write(path: Path, rows: int, corrected: bool) -> None:
                 text = text if text.startswith("=") else "=" + text
                 value = r + (corrected and (r > 36 or c in ("Z", "AA")))
                 ws.write_formula(f"{c}{r}", text, None, value)
-
-
-def best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
