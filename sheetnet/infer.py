@@ -35,12 +35,11 @@ from typing import Any
 from sheetnet.book import Book, column_letter
 from sheetnet.errors import SheetnetError
 from sheetnet.formula import Bin, Call, FormulaError, Node, Num, Ref, Rng, evaluate, factors, parse, references, terms
-from sheetnet.spec import Network, parse_network
+from sheetnet.spec import NETWORK_PROPERTY as PROPERTY
+from sheetnet.spec import RATE_SHEETS, Network, parse_network
 
 Pos = tuple[int, int, int]
 
-PROPERTY = "sheetnet network"  # document property of a workbook sheetnet wrote: the network's kind
-RATE_SHEETS = "lr_sheets"  # in it: a run of several η, a sheet each (η = 0.1, …) holding its own η
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")  # the order a tie is settled in
 OUTPUT_PREFERENCE = ("sigmoid", "tanh", "linear", "relu", "leaky_relu")  # positive outputs: ReLU or none
 LEAKY_SLOPE = 0.01
@@ -336,17 +335,6 @@ def _table_of(result: Any, reading: Reading) -> Any:
 
 # --------------------------------------------------------------------------------------------------
 # 1. the Setup sheet of a workbook sheetnet wrote
-
-
-def network_property(network: Network, rate_sheets: int = 1) -> str | None:
-    """The document property sheetnet writes: the network's kind, without its numbers (Excel
-    keeps at most 255 characters of a property); with several η, how many η sheets it has."""
-    kind = {k: v for k, v in network.to_dict().items() if k not in ("init", "samples", "lr", "iters")}
-    kind["samples"] = len(network.samples)
-    if rate_sheets > 1:
-        kind[RATE_SHEETS] = rate_sheets
-    text = json.dumps(kind, separators=(",", ":"))
-    return text if len(text) <= 255 else None
 
 
 def _from_setup(book: Book) -> list[Reading] | None:

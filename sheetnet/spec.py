@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import random
 import re
@@ -15,6 +16,9 @@ from typing import Any, NoReturn
 
 from sheetnet import limits
 from sheetnet.errors import NetworkFileError
+
+NETWORK_PROPERTY = "sheetnet network"  # document property of a workbook sheetnet wrote: its kind
+RATE_SHEETS = "lr_sheets"  # in it: a run of several η, a sheet each (η = 0.1, …) holding its own η
 
 Vector = tuple[float, ...]
 Matrix = tuple[Vector, ...]
@@ -613,3 +617,14 @@ y = [1.0]
 #   reduction = "sum"    the loss and the gradients sum over the samples (default "mean")
 #   batch_size = 1       each iteration uses the next sample(s), an update each (default: all)
 """
+
+
+def network_property(network: Network, rate_sheets: int = 1) -> str | None:
+    """The document property sheetnet writes: the network's kind, without its numbers (Excel
+    keeps at most 255 characters of a property); with several η, how many η sheets it has."""
+    kind = {k: v for k, v in network.to_dict().items() if k not in ("init", "samples", "lr", "iters")}
+    kind["samples"] = len(network.samples)
+    if rate_sheets > 1:
+        kind[RATE_SHEETS] = rate_sheets
+    text = json.dumps(kind, separators=(",", ":"))
+    return text if len(text) <= 255 else None

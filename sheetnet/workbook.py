@@ -63,7 +63,7 @@ from sheetnet.net import (
     reduction_word,
     setup_quantities,
 )
-from sheetnet.spec import Network
+from sheetnet.spec import NETWORK_PROPERTY, Network, network_property
 from sheetnet.trace import Run, Trace, lowest
 
 if TYPE_CHECKING:
@@ -409,11 +409,9 @@ def _new_workbook(
         }
     )
     workbook.set_custom_property(MARK, __version__)
-    from sheetnet.infer import PROPERTY, network_property  # what init --from reads back
-
     kind = network_property(network, rate_sheets)
     if kind is not None:  # `sheetnet init --from` reads the network's kind from here, its numbers from Setup
-        workbook.set_custom_property(PROPERTY, kind)
+        workbook.set_custom_property(NETWORK_PROPERTY, kind)
     return workbook
 
 
