@@ -28,7 +28,7 @@ from sheetnet.check.grid import Grid, copied_from, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
 from sheetnet.check.spots import RunSpots, is_step, run_spots
 from sheetnet.layout import iteration_sheet
-from sheetnet.net import CARRIED, FORWARD, LOSS, PARAMETERS, UPDATE
+from sheetnet.net import CARRIED, FORWARD, LOSS, MEAN, PARAMETERS, UPDATE
 from sheetnet.spec import Network
 from sheetnet.status import ABSENT, FOUND, MISMATCH, SLIP
 from sheetnet.trace import run as train
@@ -364,8 +364,8 @@ def _verdict(table: Table) -> tuple[str, str]:
         q, present = e.quantity, e.status != ABSENT
         if q.section == FORWARD and q.name == "ŷ":
             held["ŷ", e.t] |= present
-        elif q.section == LOSS and q.role != CARRIED:
-            held["the loss (L, Δ or E)", e.t] |= present
+        elif (q.section == LOSS and q.role != CARRIED) or (q.section == MEAN and q.name == "L"):
+            held["the loss (L, Δ or E)", e.t] |= present  # a sample's, or the mean (or sum) over them
         elif q.section == UPDATE and q.name[0] in "WB" and e.t < last:
             held[f"the update of {q.name}[{e.spot.index}]", e.t] |= present
         elif q.section == PARAMETERS and q.role == CARRIED and 1 <= e.t <= last:

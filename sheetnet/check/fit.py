@@ -856,9 +856,15 @@ def _first_of_each(run: RunSpots) -> list[Spot]:
     return list(seen.values())
 
 
+# what sheets call the loss, as label tokens (`MSE`, `E_total`, `Cost`)
+LOSS_WORDS = frozenset({"loss", "mse", "sse", "cost", "e_total", "etotal", "total"})
+
+
 def _names(spot: Spot) -> set[str]:
-    """What a label may call the element's quantity in the notes' notation: `o1`, `O1 = x·W1ᵀ + B1`."""
-    return {label_token(spot.quantity.name), label_token(spot.quantity.label)} - {""}
+    """What a label may call the element's quantity in the notes' notation: `o1`, `O1 = x·W1ᵀ + B1`;
+    the loss also by the words sheets use for it."""
+    names = {label_token(spot.quantity.name), label_token(spot.quantity.label)} - {""}
+    return names | LOSS_WORDS if spot.quantity.name == "L" else names
 
 
 def _element_word(spot: Spot, index: int | None = None) -> str:
@@ -1007,8 +1013,13 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
     for spot in _first_of_each(run):
         previous[spot.ident] = last
         last = layout.bases.get(spot.ident, last)
+    # a sample's own number (no label names it) is left over only where the sheet writes that
+    # quantity sample by sample: a residual ŷ − y within 5 % of sample 2's ∂L/∂B1 is no gradient
+    per_sample = {ident[0] for ident in layout.bases if ident[1] >= 0}
     cost = [[math.inf] * len(pool) for _ in missing]
     for i, spot in enumerate(missing):
+        if spot.samples > 1 and spot.key.s >= 0 and spot.ident[0] not in per_sample:
+            continue
         for j, p in enumerate(pool):
             if reserved.get(p, spot.ident) != spot.ident:
                 continue
