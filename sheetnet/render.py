@@ -608,7 +608,9 @@ def _quantities_table(result: CheckResult) -> Table:
             f"[dim]{absent}[/dim]" if absent else "·",
             escape(where),
         )
-    unwritten = [name for name, elements in groups.items() if all(e.cell is None for e in elements)]
+    written = {name for name, elements in groups.items() if any(e.cell is not None for e in elements)}
+    # a gradient the sheet writes negated (−∂L/∂W2, the delta rule's) is written
+    unwritten = [name for name in groups if name not in written and f"−{name}" not in written]
     if unwritten:
         table.caption = "Not written in the workbook (left out, not wrong): " + ", ".join(map(escape, unwritten))
         table.caption_justify = "left"

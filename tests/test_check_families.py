@@ -132,3 +132,137 @@ def test_tanh_mse_on_a_data_sheet(slip: str | None, books: dict[str | None, Path
     else:
         assert result.exit_code == 1
         assert first is not None and first.cell is not None and first.cell.address == SLIPS[slip]
+
+
+# ------------------------------------------------------------------------------- the delta rule
+#
+# XOR as textbooks write backpropagation (Mitchell, Haykin): δo = (t − y)·y(1 − y), δh = h(1 − h)·v·δo,
+# Δv = δo·h, Δw = δh·x, summed over the four patterns, and new w = w + η·ΣΔw: every gradient with
+# its sign turned. A block of rows per epoch; the network sums (reduction = "sum").
+
+XOR = [((0, 0), 0), ((0, 1), 1), ((1, 0), 1), ((1, 1), 0)]
+DELTA_START = {
+    "w11": 0.15,
+    "w12": -0.25,
+    "w21": 0.3,
+    "w22": 0.1,
+    "b1": 0.1,
+    "b2": -0.2,
+    "v1": 0.5,
+    "v2": -0.3,
+    "c": 0.05,
+}
+DELTA_OF = {"w11": "dw11", "w12": "dw12", "w21": "dw21", "w22": "dw22", "b1": "db1", "b2": "db2"}
+DELTA_OF |= {"v1": "dv1", "v2": "dv2", "c": "dc"}
+PATTERN = ["x1", "x2", "t", "net_h1", "h1", "net_h2", "h2", "net_o", "y", "E", "δo", "δh1", "δh2"]
+PATTERN += ["dv1", "dv2", "dc", "dw11", "dw12", "dw21", "dw22", "db1", "db2"]
+DELTA_EPOCHS = 5
+DELTA_NETWORK = f"""
+layers = [2, 2, 1]
+activation = "sigmoid"
+output_activation = "sigmoid"
+reduction = "sum"
+lr = 0.5
+iters = {DELTA_EPOCHS}
+[init]
+W1 = [[0.15, -0.25], [0.30, 0.10]]
+B1 = [0.1, -0.2]
+W2 = [[0.5, -0.3]]
+B2 = [0.05]
+""" + "".join(f"[[samples]]\nx = [{x1}, {x2}]\ny = [{t}]\n" for (x1, x2), t in XOR)
+
+
+def _delta_rule(path: Path, slip: str | None) -> tuple[Path, dict[str, str]]:
+    """Epoch k's block starts at row 4 + 11k: its title, names, weights, headers, four patterns,
+    their Sum and the new weights, then a blank row."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "XOR"
+    ws["A1"], ws["A2"], ws["B2"] = "XOR, the delta rule, summed over the patterns", "learning rate", 0.5
+    params = list(DELTA_START)
+    pcol = {p: get_column_letter(2 + j) for j, p in enumerate(params)}
+    col = {n: get_column_letter(2 + j) for j, n in enumerate(PATTERN)}
+    cells: dict[str, str] = {}
+    for k in range(DELTA_EPOCHS):
+        top = 4 + 11 * k
+        ws.cell(top, 1, f"Epoch {k + 1}")
+        for p in params:
+            ws[f"{pcol[p]}{top + 1}"] = p
+            ws[f"{pcol[p]}{top + 2}"] = DELTA_START[p] if k == 0 else f"={pcol[p]}{top - 2}"
+        ws.cell(top + 2, 1, "weights")
+        for n in PATTERN:
+            ws[f"{col[n]}{top + 3}"] = n
+        w = {p: f"{pcol[p]}${top + 2}" for p in params}
+        rows = range(top + 4, top + 8)
+        for r, ((x1, x2), t) in zip(rows, XOR, strict=True):
+            c = {n: f"{col[n]}{r}" for n in PATTERN}
+            ws.cell(r, 1, f"pattern {r - top - 3}")
+            f = {
+                "x1": x1,
+                "x2": x2,
+                "t": t,
+                "net_h1": f"={w['w11']}*{c['x1']}+{w['w12']}*{c['x2']}+{w['b1']}",
+                "h1": f"=1/(1+EXP(-{c['net_h1']}))",
+                "net_h2": f"={w['w21']}*{c['x1']}+{w['w22']}*{c['x2']}+{w['b2']}",
+                "h2": f"=1/(1+EXP(-{c['net_h2']}))",
+                "net_o": f"={w['v1']}*{c['h1']}+{w['v2']}*{c['h2']}+{w['c']}",
+                "y": f"=1/(1+EXP(-{c['net_o']}))",
+                "E": f"=0.5*({c['t']}-{c['y']})^2",
+                "δo": f"=({c['t']}-{c['y']})*{c['y']}*(1-{c['y']})",
+                "δh1": f"={c['h1']}*(1-{c['h1']})*{w['v1']}*{c['δo']}",
+                "δh2": f"={c['h2']}*(1-{c['h2']})*{w['v2']}*{c['δo']}",
+                "dv1": f"={c['δo']}*{c['h1']}",
+                "dv2": f"={c['δo']}*{c['h2']}",
+                "dc": f"={c['δo']}",
+                "dw11": f"={c['δh1']}*{c['x1']}",
+                "dw12": f"={c['δh1']}*{c['x2']}",
+                "dw21": f"={c['δh2']}*{c['x1']}",
+                "dw22": f"={c['δh2']}*{c['x2']}",
+                "db1": f"={c['δh1']}",
+                "db2": f"={c['δh2']}",
+            }
+            if slip == "δh2" and k == 0 and r == rows[1]:
+                f["δh2"] = f"={c['h2']}*(1-{c['h2']})*{w['v1']}*{c['δo']}"  # v1 where v2 belongs
+                cells["δh2"] = f"XOR!{c['δh2']}"
+            for n, value in f.items():
+                ws[c[n]] = value
+        total = top + 8
+        ws.cell(total, 1, "Sum")
+        for n in ["E", *DELTA_OF.values()]:
+            last = rows[-1] - (1 if slip == "sum" and k == 1 and n == "dw21" else 0)  # one pattern left out
+            ws[f"{col[n]}{total}"] = f"=SUM({col[n]}{rows[0]}:{col[n]}{last})"
+        cells["sum"] = f"XOR!{col['dw21']}{4 + 11 + 8}"
+        ws.cell(total + 1, 1, "new weights")
+        for p in params:
+            sign = "-" if slip == "sign" and k == 2 and p == "v1" else "+"
+            ws[f"{pcol[p]}{total + 1}"] = f"={pcol[p]}{top + 2}{sign}$B$2*{col[DELTA_OF[p]]}{total}"
+        cells["sign"] = f"XOR!{pcol['v1']}{4 + 22 + 9}"
+    wb.save(path)
+    return path, cells
+
+
+DELTA_SLIPS = [None, "δh2", "sum", "sign"]
+
+
+@pytest.fixture(scope="module")
+def delta_books(tmp_path_factory: pytest.TempPathFactory, soffice: str) -> dict[str | None, tuple[Path, str | None]]:
+    raw = tmp_path_factory.mktemp("delta-raw")
+    made = {slip: _delta_rule(raw / f"delta-{slip or 'right'}.xlsx".replace("δ", "d"), slip) for slip in DELTA_SLIPS}
+    done = recalculate([path for path, _ in made.values()], tmp_path_factory.mktemp("delta"))
+    return {slip: (out, made[slip][1].get(slip or "")) for slip, out in zip(made, done, strict=True)}
+
+
+@pytest.mark.parametrize("slip", DELTA_SLIPS)
+def test_the_delta_rule_signs(slip: str | None, delta_books: dict[str | None, tuple[Path, str | None]]) -> None:
+    """δ = (t − y)·y(1 − y), Δw summed, w + η·ΣΔw: right as built, and each slip named where it is."""
+    path, cell = delta_books[slip]
+    result = check_book(read_book(path), parse_network(DELTA_NETWORK, source="delta"))
+    if slip is None:
+        assert result.exit_code == 0, [t.reason for t in result.tables]
+        assert result.tables[0].iterations == DELTA_EPOCHS
+        negatives = {e.quantity.name for e in result.elements if e.cell is not None and e.quantity.name[0] == "−"}
+        assert {"−∂L/∂B2", "−∂L/∂W1", "−∂L/∂B1"} <= negatives  # δo, Δw of a pattern, δh found as such
+    else:
+        first = result.first_mismatch
+        assert result.exit_code == 1 and first is not None and first.cell is not None
+        assert first.cell.address == cell

@@ -290,6 +290,7 @@ def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout], 
     layout = Layout(sheet, stride, last=len(run.iterations) - 1)
     votes = _base_votes(run, matches, layout, grid)
     support = _choose_bases(grid, run, layout, votes)
+    _one_sign_per_quantity(run, layout)
     _set_box(grid, layout, run)
     _assign_leftovers(grid, run, layout, local)
     _settle_shared(layout, support)
@@ -971,7 +972,8 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
     base: one assignment over all of them, by how close each column is to each element's local
     value (within 5 %) in its first iterations, a header that names the element winning."""
     # the other reduction's sums (optional) are found only where a cell holds one, never left over
-    missing = [s for s in _first_of_each(run) if s.ident not in layout.bases and not s.optional]
+    # and a gradient whose negative the sheet writes (the delta rule's δ) is written, in that sign
+    missing = _missing_in_the_sheets_sign(run, layout)
     if not missing or layout.box == (0, 0, 0, 0):
         return
     explained: set[Pos] = set()
@@ -1015,17 +1017,17 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
         last = layout.bases.get(spot.ident, last)
     # a sample's own number (no label names it) is left over only where the sheet writes that
     # quantity sample by sample: a residual ŷ − y within 5 % of sample 2's ∂L/∂B1 is no gradient
-    per_sample = {ident[0] for ident in layout.bases if ident[1] >= 0}
+    per_sample = {ident[0].replace(":−", ":", 1) for ident in layout.bases if ident[1] >= 0}  # either sign
     cost = [[math.inf] * len(pool) for _ in missing]
     for i, spot in enumerate(missing):
-        if spot.samples > 1 and spot.key.s >= 0 and spot.ident[0] not in per_sample:
+        if spot.samples > 1 and spot.key.s >= 0 and spot.ident[0].replace(":−", ":", 1) not in per_sample:
             continue
         for j, p in enumerate(pool):
             if reserved.get(p, spot.ident) != spot.ident:
                 continue
             if is_step(spot.quantity) and _named_for_another(grid, layout, learned, spot, p):
                 continue
-            named = _header_names(grid, layout, p, learned, spot)
+            named = _header_names(grid, layout, p, learned, spot) or p == _in_line_with_samples(layout, spot)
             errors = []
             for t in range(iterations):
                 other = by_key.get((spot.ident, t))
@@ -1058,6 +1060,73 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
                 cost[i][j] = error + spread + order
     for i, j in _assignment(cost):
         layout.bases[missing[i].ident] = pool[j]
+
+
+def _one_sign_per_quantity(run: RunSpots, layout: Layout) -> None:
+    """A sheet writes a gradient in one sign: where it holds both ∂L/∂W2's elements and negatives
+    of them (dw5 = ∂E/∂w5 beside a dw6 = −∂E/∂w6), the sign most of its elements are in is the
+    sheet's (the run's own, on a tie), and the others are slips, not the delta rule's negatives.
+    Elements that are 0 or ±1 say nothing of a sign."""
+    signs: dict[str, list[Ident]] = defaultdict(list)
+    for spot in _first_of_each(run):
+        if spot.ident in layout.bases and not small(spot.value):
+            signs[spot.ident[0]].append(spot.ident)
+    for name, negatives in list(signs.items()):
+        section, quantity = name.split(":", 1)
+        if not quantity.startswith("−"):
+            continue
+        positives = signs.get(f"{section}:{quantity[1:]}", [])
+        for ident in negatives if len(negatives) <= len(positives) else positives:
+            del layout.bases[ident]
+            layout.copies.pop(ident, None)
+
+
+def _missing_in_the_sheets_sign(run: RunSpots, layout: Layout) -> list[Spot]:
+    """The elements without a base that the table should hold: not the other reduction's sums, and
+    of a gradient and its negative (−∂L/∂p, the delta rule's) the one in the sign the table writes
+    that quantity in (a δh2 column for the other samples: this sample's δh2 is −∂L/∂B1 too)."""
+    written = {ident[0] for ident in layout.bases}
+    missing = []
+    for spot in _first_of_each(run):
+        if spot.ident in layout.bases or _negative_placed(layout, spot):
+            continue
+        positive = spot.ident[0].replace(":−", ":", 1)
+        negative = positive.replace(":", ":−", 1)
+        if spot.negated:
+            if negative in written and positive not in written:
+                missing.append(spot)
+        elif not spot.optional and not (negative in written and positive not in written):
+            missing.append(spot)
+    return missing
+
+
+def _in_line_with_samples(layout: Layout, spot: Spot) -> Pos | None:
+    """Where a sample's element goes if the table writes the element for the other samples in a
+    line, one sample a row (or a column) on: δh2 of patterns 1, 3 and 4 in N8, N10, N11 puts
+    pattern 2's in N9."""
+    if spot.key.s < 0:
+        return None
+    section, name = spot.ident[0].split(":", 1)
+    names = {f"{section}:{name.removeprefix('−')}", f"{section}:−{name.removeprefix('−')}"}
+    others = {ident[1]: b for ident, b in layout.bases.items() if ident[0] in names and ident[2] == spot.ident[2]}
+    others.pop(spot.key.s, None)
+    if len(others) < 2:
+        return None
+    (s0, p0), *rest = sorted(others.items())
+    s1, p1 = rest[0]
+    steps = [(p1[k] - p0[k]) / (s1 - s0) for k in (1, 2)]
+    if p1[0] != p0[0] or any(v != int(v) for v in steps):
+        return None
+    predicted = lambda s: (p0[0], p0[1] + int(steps[0]) * (s - s0), p0[2] + int(steps[1]) * (s - s0))  # noqa: E731
+    if any(predicted(s) != b for s, b in others.items()):
+        return None
+    return predicted(spot.key.s)
+
+
+def _negative_placed(layout: Layout, spot: Spot) -> bool:
+    """True if the layout places the spot's negative, −∂L/∂p (see `spots.negated`)."""
+    section, name = spot.ident[0].split(":", 1)
+    return (f"{section}:−{name}", *spot.ident[1:]) in layout.bases
 
 
 def _assignment(cost: list[list[float]]) -> list[tuple[int, int]]:

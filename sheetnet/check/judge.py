@@ -19,7 +19,7 @@ from typing import Any
 from sheetnet.book import Cell, cell_address, column_letter
 from sheetnet.check.fit import Layout
 from sheetnet.check.grid import FULL_RELATIVE, Grid, Pos, same
-from sheetnet.check.spots import Ident, RunSpots, Spot
+from sheetnet.check.spots import Ident, RunSpots, Spot, unnegated
 from sheetnet.diff import jsonable
 from sheetnet.graph import Expr, Key
 from sheetnet.net import lr_key
@@ -160,6 +160,7 @@ def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance) -> li
     tainted: set[Key] = set()
     elements: list[Element] = []
     bases = set(layout.bases.values())  # a copy that is another element's cell is judged there
+    placed: set[Key] = set()  # the numbers a cell holds
     for spots in run.iterations:
         for spot in spots:
             reader = _Recorder(local)
@@ -187,6 +188,9 @@ def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance) -> li
                 tainted.add(spot.key)
                 continue
             local[spot.key] = float(cell.value)
+            placed.add(spot.key)
+            if spot.negated and unnegated(spot.key) not in placed:  # δ written, ∂L/∂B2 not: what follows reads −δ
+                local[unnegated(spot.key)] = -float(cell.value)
             places = grid.places[p[0]]  # type: ignore[index]
             if tolerance.agrees(cell, spot.value, places):
                 element.status = FOUND

@@ -15,6 +15,10 @@ numbers of the run too, and a cell holding one of them rightly holds it:
   (`dw = η·∂E/∂w`, then `w − dw`) or negated (`dw = −η·∂E/∂w`, then `w + dw`). The update is then
   also the parameter plus −d, or minus d, as the sheet adds it. (Momentum's v and Adam's m, v, m̂, v̂
   are quantities of the run itself.)
+- the delta rule's signs: a gradient negated, −∂L/∂p (δ = (t − ŷ)·ŷ(1 − ŷ) is −∂L/∂B2, Δw = δ·x
+  is −∂L/∂W2, an error t − ŷ is −Δ), the sum or mean of them, and the update p + η·(−∂L/∂p).
+  A sheet writes a gradient in one sign or the other: a negated one it does not write is no
+  number missing from it (`Spot.optional`).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from sheetnet.spec import Network
 from sheetnet.trace import Trace
 
 EXTRA = "extra"  # the role of a quantity only homework sheets write
+NEGATED = "negated"  # the note of a gradient's negative, −∂L/∂p (the delta rule's sign)
 
 Ident = tuple[str, int, int]  # section:quantity, sample, element: one element across iterations
 
@@ -74,7 +79,12 @@ class Spot:
     def optional(self) -> bool:
         """True for the loss and the gradients under the other reduction (ΣL, mean L): a sheet may
         write them, but a sheet that does not lacks no number of the run."""
-        return self.quantity.role == EXTRA and self.quantity.section == MEAN
+        return self.quantity.role == EXTRA and (self.quantity.section == MEAN or self.negated)
+
+    @property
+    def negated(self) -> bool:
+        """True for a gradient's negative, −∂L/∂p, as the delta rule writes it."""
+        return self.quantity.role == EXTRA and self.quantity.note == NEGATED
 
     @property
     def carried(self) -> bool:
@@ -179,7 +189,36 @@ def _with_extras(network: Network, graph: IterationGraph) -> list[Quantity]:
             if l is not None and l < network.depth and not any(q.name == f"∂L/∂f(O{l})" and q.sample == s for q in out):
                 out.append(_error_at_activation(network, graph, s, l))
         out.append(quantity)
+        if _negatable(quantity) and not (quantity.section == MEAN and network.lr == 1):
+            out.append(negated(quantity))  # (at η = 1 the mean's negative is the step −η·∂L/∂p)
+    for extra in [q for q in out if q.name.startswith("∂L/∂f(O")]:
+        out.insert(out.index(extra) + 1, negated(extra))
     return out
+
+
+def _negatable(quantity: Quantity) -> bool:
+    """A gradient the delta rule writes negated: Δ, ∂L/∂B_l and ∂L/∂W_l of a sample, and their
+    mean (or sum) over the samples."""
+    if quantity.role == EXTRA:
+        return False
+    if quantity.section == LOSS:
+        return quantity.name == "Δ"
+    return quantity.section in (BACKPROP, MEAN) and quantity.name.startswith(("∂L/∂B", "∂L/∂W"))
+
+
+def negated(quantity: Quantity) -> Quantity:
+    """−q: the same element by element with its sign turned (`−∂L/∂W2`)."""
+    name = "−" + quantity.name
+    keys = tuple(Key(name, k.t, k.s, k.i) for k in quantity.keys)
+    exprs = tuple(Neg(Ref(k)) for k in quantity.keys)
+    return Quantity(
+        name, name, quantity.section, quantity.shape, keys, exprs, role=EXTRA, sample=quantity.sample, note=NEGATED
+    )
+
+
+def unnegated(key: Key) -> Key:
+    """The key of the gradient a negated key (`−∂L/∂W2`) is the negative of."""
+    return Key(key.q[1:], key.t, key.s, key.i)
 
 
 def _hidden_layer_of(name: str) -> int | None:
@@ -244,7 +283,7 @@ def _steps(network: Network, graph: IterationGraph, update: Quantity) -> list[Qu
     −η·∂L/∂p is the run's own quantity (sheetnet writes it); its keys are kept."""
     plus, minus = step_names(network, update.name)
     d = [expr.b for expr in update.exprs or ()]  # type: ignore[attr-defined]
-    own = graph.by_name.get((STEP_PREFIX + update.name, None))
+    own = graph.by_name.get((f"new {STEP_PREFIX}{update.name}", None))
     t, shape = graph.t, update.shape
     made = []
     for name, exprs in ((plus, d), (minus, [Neg(e) for e in d])):
@@ -281,7 +320,12 @@ def _alternatives(network: Network, graph: IterationGraph, quantity: Quantity, i
         own = graph.by_name.get((f"new {STEP_PREFIX}{quantity.name}", None))
         minus_key = own.keys[i] if own is not None else Key(minus, graph.t, -1, i)
         used = expr.a  # type: ignore[attr-defined]
-        return (Add(used, Ref(minus_key)), Sub(used, Ref(Key(plus, graph.t, -1, i))))
+        alternatives: tuple[Expr, ...] = (Add(used, Ref(minus_key)), Sub(used, Ref(Key(plus, graph.t, -1, i))))
+        step = expr.b  # type: ignore[attr-defined]
+        if network.optimizer == "sgd" and isinstance(step, Mul) and isinstance(step.factors[-1], Ref):
+            lr, gradient = step.factors[0], step.factors[-1].key  # p + η·(−∂L/∂p): the delta rule
+            alternatives += (Add(used, Mul(lr, Ref(Key("−" + gradient.q, gradient.t, gradient.s, gradient.i)))),)
+        return alternatives
     if s is None or quantity.section == UPDATE:
         return ()
     if quantity.name == "L" and network.loss in ("half_squared_error", "mse") and network.layers[-1] > 1:
