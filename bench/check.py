@@ -25,13 +25,13 @@ FIXTURES = ROOT.parent / "shared" / "fixtures"
 CASES = [("samdani-s4.xlsx", "samdani-s4.toml", 109), ("harshvs4-bp.xlsx", "harshvs4-bp.toml", 34)]
 
 
-def _long_rows_workbook() -> tuple[Path, Path, int]:
+def _long_rows_workbook(folder: Path) -> tuple[Path, Path, int]:
     from sheetnet.spec import load_network
     from sheetnet.trace import run
     from sheetnet.workbook import write_workbook
 
     network_file = ROOT / "examples" / "xor.toml"
-    out = Path(tempfile.mkdtemp()) / "xor-400-rows.xlsx"
+    out = folder / "xor-400-rows.xlsx"
     write_workbook(run(load_network(network_file).with_overrides(iters=400)), out, layout="rows")
     return out, network_file, 400
 
@@ -43,11 +43,12 @@ def main() -> None:
     from sheetnet.check import check_book
     from sheetnet.spec import load_network
 
+    scratch = tempfile.TemporaryDirectory()  # the long workbook, removed at the end
     if len(sys.argv) == 4:
         cases = [(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))]
     else:
         cases = [(FIXTURES / book, FIXTURES / network, iters) for book, network, iters in CASES]
-        cases.append(_long_rows_workbook())
+        cases.append(_long_rows_workbook(Path(scratch.name)))
     for book, network_file, iters in cases:
         network = load_network(network_file).with_overrides(iters=iters)
 
@@ -66,6 +67,7 @@ def main() -> None:
 
         t_read, t_check = best(read), best(check)
         print(f"{book.name}: openpyxl reads it in {t_read:.2f} s, check takes {t_check:.2f} s: {t_check / t_read:.1f}x")
+    scratch.cleanup()
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from sheetnet.graph import Add, Expr, Key, Ref, Sub, render
 from sheetnet.layout import FIRST_VALUE_COL, BlocksLayout, Cell, sheet_ref, span_of
-from sheetnet.net import BACKPROP, COMPUTED, LOSS, MEAN, PARAMETERS, STEP_PREFIX, UPDATE, Quantity
+from sheetnet.net import BACKPROP, COMPUTED, LOSS, MEAN, PARAMETERS, UPDATE, Quantity
 from sheetnet.trace import Trace
 
 if TYPE_CHECKING:
@@ -260,11 +260,7 @@ class ExerciseWriter:
         used = _Mapped(self.layout, KEY_SHEET, self._used)
         for graph in self.trace.iterations:
             for quantity in graph.quantities:
-                step = (
-                    graph.by_name.get((f"new {STEP_PREFIX}{quantity.name}", None))
-                    if quantity.section == UPDATE
-                    else None
-                )
+                step = graph.step(quantity.name) if quantity.section == UPDATE else None
                 for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True)):
                     # an updated parameter is also right as the parameter used plus the student's own
                     # step (W + (−η·∂L/∂W)): a wrong step is then one ✗, not two

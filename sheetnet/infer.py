@@ -35,8 +35,7 @@ from typing import Any
 from sheetnet.book import Book, column_letter
 from sheetnet.errors import SheetnetError
 from sheetnet.formula import Bin, Call, FormulaError, Node, Num, Ref, Rng, evaluate, factors, parse, references, terms
-from sheetnet.spec import NETWORK_PROPERTY as PROPERTY
-from sheetnet.spec import RATE_SHEETS, Network, parse_network
+from sheetnet.spec import NETWORK_PROPERTY, RATE_SHEETS, Network, parse_network
 
 Pos = tuple[int, int, int]
 
@@ -434,7 +433,7 @@ def _read_property(book: Book) -> dict[str, Any] | None:
             text = archive.read(info).decode("utf-8", "replace")
     except (OSError, KeyError, zipfile.BadZipFile):
         return None
-    match = re.search(r'name="' + PROPERTY + r'"[^>]*>\s*<vt:lpwstr>(.*?)</vt:lpwstr>', text, re.S)
+    match = re.search(r'name="' + NETWORK_PROPERTY + r'"[^>]*>\s*<vt:lpwstr>(.*?)</vt:lpwstr>', text, re.S)
     if match is None:
         return None
     import html

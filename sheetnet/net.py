@@ -116,6 +116,11 @@ class IterationGraph:
         """Parameter `name` after this iteration's update."""
         return self.by_name[(f"new {name}", None)]
 
+    def step(self, name: str) -> Quantity | None:
+        """Parameter `name`'s step −η·∂L/∂p as its own row (plain gradient descent); None if the
+        optimizer writes none, or `name` is no parameter."""
+        return self.by_name.get((f"new {STEP_PREFIX}{name}", None))
+
     def gradient(self, name: str) -> Quantity:
         """∂L/∂`name` of the iteration: the sample's, or the mean (or sum) over its samples."""
         return self.get(f"∂L/∂{name}", 0 if self.samples == 1 else None)

@@ -592,10 +592,10 @@ def _step(network: Network, graph: IterationGraph, q: Quantity, numbers: Numbers
     context = Context(network, graph, q)
     template = _template(network, q)
     sides = [*_aliases(network, q), template(context, Symbols()), template(context, numbers)]
-    step_name = f"{STEP_PREFIX}{q.name}"
-    if q.section == UPDATE and ("new " + step_name, None) in graph.by_name:
+    step = graph.step(q.name) if q.section == UPDATE else None
+    if step is not None:
         # plain gradient descent: the step −η·∂L/∂W itself, as the workbook's step row shows it
-        sides.append(Op("+", numbers.of(graph.get(q.name)), numbers.of(graph.updated(step_name))))
+        sides.append(Op("+", numbers.of(graph.get(q.name)), numbers.of(step)))
     sides.append(result)
     distinct: list[Node] = []
     for side in sides:

@@ -214,6 +214,23 @@ def test_an_update_that_adds_its_step_is_explained_by_what_it_adds(
     assert "reads the right cells but computes" in first.explanation, first.explanation
 
 
+def test_an_update_of_a_sheet_without_steps_is_explained_by_its_own_expression(tmp_path: Path, soffice: str) -> None:
+    """Momentum's w1 typed as `w1 − 0.01` (no η, no v): the sheet writes no step, so the update is
+    explained by what it should read (v), not by `w1 + step` with the step missing (which would
+    leave w1 alone and say the right cells are read)."""
+    import openpyxl
+
+    path, _ = one_one_one_rows(tmp_path / "momentum", optimizer="momentum")
+    book = openpyxl.load_workbook(path)
+    assert book.active["D6"].value == "=D5-$B$1*S5"  # w1 ← w1 − η·v of the row above
+    book.active["D6"] = "=D5-0.01"
+    book.save(path)
+    (out,) = recalculate([path], tmp_path / "recalculated")
+    first = check_book(read_book(out), parse_network(one_one_one_toml("momentum"), source="m")).first_mismatch
+    assert first is not None and first.cell is not None and first.cell.address == "Rows!D6"
+    assert "does not read v(W1)[0,0]" in first.explanation, first.explanation
+
+
 @pytest.mark.parametrize(
     ("token", "change"),
     [("dw3", "w3"), ("δw3", "w3"), ("delta_w3", "w3"), ("step_b2", "b2"), ("∂e/∂w3", None), ("w3", None)],

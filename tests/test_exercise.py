@@ -165,9 +165,7 @@ def _student_adding_steps(trace: Trace, answers: set[Key], slip: Key, by: float 
     values = dict(trace.values)
     for graph in trace.iterations:
         for quantity in graph.quantities:
-            step = (
-                graph.by_name.get((f"new {STEP_PREFIX}{quantity.name}", None)) if quantity.section == UPDATE else None
-            )
+            step = graph.step(quantity.name) if quantity.section == UPDATE else None
             for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True)):
                 value = expr.a.value(values) + values[step.keys[i]] if step is not None else expr.value(values)
                 if key in answers:

@@ -5,7 +5,7 @@ a block of rows, a column or a group of columns, a sheet) and, for each element 
 *base*: the cell it occupies in iteration 0. Iteration t of the element is then at base + t·stride.
 The model is fitted from votes: every cell that holds an element's value exactly (at full
 precision, or as its correct rounding) votes for the base it implies. The early iterations, before
-any slip has spread, agree; a slip only removes a few votes. 0, ±1 and 2 do not vote: sheets hold
+any slip has spread, agree; a slip only removes a few votes. 0, ±1 and ±2 do not vote: sheets hold
 them everywhere (inputs, targets, zero biases, a row of ones), so such a number is evidence only
 where the fitted layout puts it. Elements that match nothing exactly (a column wrong from its first
 row) are then given the columns left over, as one assignment over all rows: the closest pairs
@@ -45,6 +45,7 @@ from sheetnet.check.grid import (
     derivative_of,
     element_word,
     label_token,
+    same,
 )
 from sheetnet.check.spots import Ident, RunSpots, Spot, is_step, step_parameter
 from sheetnet.net import CARRIED, FORWARD, MEAN, PARAMETERS, UPDATE
@@ -315,7 +316,7 @@ def _stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
         for spot in run.iterations[t]:
             after = later.get(spot.ident)
             if after is None or after.value == spot.value or small(spot.value) or small(after.value):
-                continue  # a number that stays (x, y), or one as small as 0, ±1, 2, tells nothing of a move
+                continue  # a number that stays (x, y), or one as small as 0, ±1, ±2, tells nothing of a move
             here = grid.matches(spot.value, [sheet])
             there = grid.matches(after.value, [sheet] + (next_sheet if t == 0 else []))
             if not here or not there or len(here) * len(there) > MAX_VOTERS * 4:
@@ -399,7 +400,7 @@ def _base_votes(run: RunSpots, matches: _Matches, layout: Layout, grid: Grid) ->
     for spots in run.iterations:
         for spot in spots:
             if small(spot.value):
-                continue  # 0, ±1, 2 are everywhere: evidence only where the layout puts them
+                continue  # 0, ±1, ±2 are everywhere: evidence only where the layout puts them
             found = matches(spot)
             if len(found) > MAX_VOTERS:
                 continue
@@ -608,7 +609,7 @@ class _Bases:
 
     def contradicted(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
         """True if, in an iteration before the first the cell holds the element in, the element is
-        0 or ±1, which cast no vote (x1 = 0 makes ∂L/∂W1[0,0] 0), and the cell holds another number."""
+        0, ±1 or ±2, which cast no vote (x1 = 0 makes ∂L/∂W1[0,0] 0), and the cell holds another number."""
         for u in range(min(ts)):
             other = self.spots.get((spot.ident, u))
             p = self.layout.shift(base, u)
@@ -708,15 +709,13 @@ def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident,
 
 
 def _holds(grid: Grid, layout: Layout, pos: Pos, spot: Spot | None, t: int, *, exact: bool = False) -> bool:
-    """Whether the cell at `pos`, shifted to iteration t, holds the spot's value (to 10⁻⁹ if
-    `exact`, else to the nearness of `_close`)."""
+    """Whether the cell at `pos`, shifted to iteration t, holds the spot's value (at full
+    precision if `exact`, else to the nearness of `_close`)."""
     cell = grid.cells.get(layout.shift(pos, t))
     if spot is None or cell is None or isinstance(cell.value, bool) or not isinstance(cell.value, (int, float)):
         return False
     a, b = float(cell.value), spot.value
-    if exact:
-        return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
-    return _close(a, b)
+    return same(a, b) if exact else _close(a, b)
 
 
 def _settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) -> None:
@@ -1066,7 +1065,7 @@ def _one_sign_per_quantity(run: RunSpots, layout: Layout) -> None:
     """A sheet writes a gradient in one sign: where it holds both ∂L/∂W2's elements and negatives
     of them (dw5 = ∂E/∂w5 beside a dw6 = −∂E/∂w6), the sign most of its elements are in is the
     sheet's (the run's own, on a tie), and the others are slips, not the delta rule's negatives.
-    Elements that are 0 or ±1 say nothing of a sign."""
+    Elements that are 0, ±1 or ±2 say nothing of a sign."""
     signs: dict[str, list[Ident]] = defaultdict(list)
     for spot in _first_of_each(run):
         if spot.ident in layout.bases and not small(spot.value):

@@ -308,7 +308,10 @@ class Explainer:
         element.reads = [self.short(p, here) for p in reads]
         # the run's expression, or another way a sheet computes the same number (W + (−η·∂L/∂W)),
         # whichever the formula's reads come closest to
-        compared = [self.compare(self.leaves(element.spot, expr=expr), reads) for expr in element.spot.expressions]
+        # (only ways whose every number is one the table is judged on: a table that writes no
+        # step is judged without them, and W + (−η·∂L/∂W) would then read W alone)
+        ways = [expr for expr in element.spot.expressions if expr is element.spot.expr or self.known(expr)]
+        compared = [self.compare(self.leaves(element.spot, expr=expr), reads) for expr in ways]
         extra, missing = min(compared, key=lambda c: len(c[0]) + len(c[1]))
         used = ", ".join(f"`{self.short(p, here)}`{self.named(p)}" for p in extra)
         belongs = ", ".join(self.where(leaf, here) for leaf in missing)
@@ -342,6 +345,13 @@ class Explainer:
             if not hits:
                 extra.append(p)
         return extra, [leaf for leaf in expected if leaf not in covered and leaf[0] != "η"]
+
+    def known(self, expr: Expr) -> bool:
+        """True if every number `expr` reads is η, an input, or a number of the run judged here."""
+        reader = _Recorder(_Everything(self.run.values))
+        expr.value(reader)
+        run = self.run
+        return all(k == lr_key() or k in self.by_key or k in run.inputs or k in run.fixed for k in reader.read)
 
     def leaves(self, spot: Spot, depth: int = 0, expr: Expr | None = None) -> set[tuple[Ident, int]]:
         """The numbers the table holds that `spot` (or `expr`, one way of computing it) depends on,

@@ -283,7 +283,7 @@ def _steps(network: Network, graph: IterationGraph, update: Quantity) -> list[Qu
     −η·∂L/∂p is the run's own quantity (sheetnet writes it); its keys are kept."""
     plus, minus = step_names(network, update.name)
     d = [expr.b for expr in update.exprs or ()]  # type: ignore[attr-defined]
-    own = graph.by_name.get((f"new {STEP_PREFIX}{update.name}", None))
+    own = graph.step(update.name)
     t, shape = graph.t, update.shape
     made = []
     for name, exprs in ((plus, d), (minus, [Neg(e) for e in d])):
@@ -317,7 +317,7 @@ def _alternatives(network: Network, graph: IterationGraph, quantity: Quantity, i
             return ()
         plus, minus = step_names(network, quantity.name)
         expr = quantity.exprs[i]  # type: ignore[index]
-        own = graph.by_name.get((f"new {STEP_PREFIX}{quantity.name}", None))
+        own = graph.step(quantity.name)
         minus_key = own.keys[i] if own is not None else Key(minus, graph.t, -1, i)
         used = expr.a  # type: ignore[attr-defined]
         alternatives: tuple[Expr, ...] = (Add(used, Ref(minus_key)), Sub(used, Ref(Key(plus, graph.t, -1, i))))
