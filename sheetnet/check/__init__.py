@@ -384,10 +384,12 @@ def _copies_another_sheet(elements: list[Element]) -> bool:
 
 
 def _writes_steps(grid: Grid, run: RunSpots, sheet: int) -> bool:
-    """True if the sheet holds a step (±η·∂L/∂p, η·v, Adam's) of the first three iterations exactly:
-    a sheet that writes its steps writes most of them right (a step column wrong from its first
-    row among them)."""
-    return any(grid.matches(s.value, [sheet]) for s in run.steps_near_the_start() if not small(s.value))
+    """True if the sheet holds two steps (±η·∂L/∂p, η·v, Adam's) of the first three iterations
+    exactly: a sheet that writes its steps writes most of them right (a step column wrong from its
+    first row among them), and one number equal to a step is a coincidence (Mazur's η·∂L/∂w2 is
+    0.05, his x1)."""
+    found = (s for s in run.steps_near_the_start() if not small(s.value) and grid.matches(s.value, [sheet]))
+    return next(found, None) is not None and next(found, None) is not None
 
 
 def _run_with(runs: dict[float, RunSpots], network: Network, eta: float) -> RunSpots:
