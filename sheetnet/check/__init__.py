@@ -21,6 +21,7 @@ from sheetnet.check.fit import (
     learning_rate,
     own_layout,
     own_rows_layout,
+    retyped,
     small,
     table_sheets,
 )
@@ -289,6 +290,8 @@ def _table(
     # The layout is fitted on the run the sheet's numbers follow (its updates' η), and judged
     # against the run its η cell asks for.
     shape = _run_with(shapes, shaped, moved if moved is not None else eta)
+    # where later iterations' parameters are typed rounded, the sheet's numbers follow them
+    shape = retyped(grid, shape, start)
     if not _writes_steps(grid, shape, start):
         run, shape = run.without_steps, shape.without_steps
     layout = (
