@@ -266,3 +266,115 @@ def test_the_delta_rule_signs(slip: str | None, delta_books: dict[str | None, tu
         first = result.first_mismatch
         assert result.exit_code == 1 and first is not None and first.cell is not None
         assert first.cell.address == cell
+
+
+# ------------------------------------------------------------ a slip that spreads to every block
+#
+# Matt Mazur's 2-2-2 example as a blog reader writes it: a block of rows per iteration, a label in
+# column A and its number in B. A slip made in every block from the first (the sigmoid's slope as
+# out·(1 + out)), or the hidden errors read from the updated w5…w8 (written above them), leaves no
+# number after iteration 0 equal to the run's: the stride is found from where iteration 1's forward
+# pass is close to the run's, and the slip is named by its label.
+
+MAZUR_W = {"w1": 0.15, "w2": 0.2, "w3": 0.25, "w4": 0.3, "w5": 0.4, "w6": 0.45, "w7": 0.5, "w8": 0.55}
+MAZUR_ITERS = 6
+MAZUR_NETWORK = (Path(__file__).resolve().parent.parent / "examples" / "mazur-2-2-2.toml").read_text()
+
+
+def _mazur_rows(slip: str | None) -> list[tuple[str, str]]:
+    rows = [
+        ("net_h1", "={w1}*{i1}+{w2}*{i2}+{b1}*1"),
+        ("out_h1", "=1/(1+EXP(-{net_h1}))"),
+        ("net_h2", "={w3}*{i1}+{w4}*{i2}+{b1}*1"),
+        ("out_h2", "=1/(1+EXP(-{net_h2}))"),
+        ("net_o1", "={w5}*{out_h1}+{w6}*{out_h2}+{b2}*1"),
+        ("out_o1", "=1/(1+EXP(-{net_o1}))"),
+        ("net_o2", "={w7}*{out_h1}+{w8}*{out_h2}+{b2}*1"),
+        ("out_o2", "=1/(1+EXP(-{net_o2}))"),
+        ("E_o1", "=0.5*({target_o1}-{out_o1})^2"),
+        ("E_o2", "=0.5*({target_o2}-{out_o2})^2"),
+        ("E_total", "={E_o1}+{E_o2}"),
+        ("dE_total/dout_o1", "=-({target_o1}-{out_o1})"),
+        ("dout_o1/dnet_o1", "={out_o1}*(1+{out_o1})" if slip == "slope" else "={out_o1}*(1-{out_o1})"),
+        ("dE_total/dout_o2", "=-({target_o2}-{out_o2})"),
+        ("dout_o2/dnet_o2", "={out_o2}*(1-{out_o2})"),
+        ("δ_o1", "={dE_total/dout_o1}*{dout_o1/dnet_o1}"),
+        ("δ_o2", "={dE_total/dout_o2}*{dout_o2/dnet_o2}"),
+        ("dE/dw5", "={δ_o1}*{out_h1}"),
+        ("dE/dw6", "={δ_o1}*{out_h2}"),
+        ("dE/dw7", "={δ_o2}*{out_h1}"),
+        ("dE/dw8", "={δ_o2}*{out_h2}"),
+    ]
+    new = [(f"{w}+", f"={{{w}}}-{{eta}}*{{dE/d{w}}}") for w in ("w5", "w6", "w7", "w8")]
+    w = "+}" if slip == "updated" else "}"  # the updated w5…w8 where the ones used belong
+    hidden = [
+        ("dE_total/dout_h1", f"={{δ_o1}}*{{w5{w}+{{δ_o2}}*{{w7{w}"),
+        ("dE_total/dout_h2", f"={{δ_o1}}*{{w6{w}+{{δ_o2}}*{{w8{w}"),
+        ("dout_h1/dnet_h1", "={out_h1}*(1-{out_h1})"),
+        ("dout_h2/dnet_h2", "={out_h2}*(1-{out_h2})"),
+        ("dE/dw1", "={dE_total/dout_h1}*{dout_h1/dnet_h1}*{i1}"),
+        ("dE/dw2", "={dE_total/dout_h1}*{dout_h1/dnet_h1}*{i2}"),
+        ("dE/dw3", "={dE_total/dout_h2}*{dout_h2/dnet_h2}*{i1}"),
+        ("dE/dw4", "={dE_total/dout_h2}*{dout_h2/dnet_h2}*{i2}"),
+    ]
+    rest = [(f"{w}+", f"={{{w}}}-{{eta}}*{{dE/d{w}}}") for w in ("w1", "w2", "w3", "w4")]
+    return [*rows, *new, *hidden, *rest]
+
+
+def _mazur_blocks(path: Path, slip: str | None) -> tuple[Path, str | None]:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Backprop"
+    ws["A1"], ws["A2"], ws["B2"] = "Step by step backpropagation (Mazur)", "learning rate η", 0.5
+    at = {"eta": "$B$2"}
+    for j, (name, value) in enumerate(
+        [("i1", 0.05), ("i2", 0.1), ("target_o1", 0.01), ("target_o2", 0.99), ("b1", 0.35), ("b2", 0.6)]
+    ):
+        ws.cell(4 + j, 1, name)
+        ws.cell(4 + j, 2, value)
+        at[name] = f"$B${4 + j}"
+    r, slipped = 11, None
+    for k in range(MAZUR_ITERS):
+        ws.cell(r, 1, f"Iteration {k + 1}")
+        r += 1
+        before = dict(at)
+        for w, start in MAZUR_W.items():
+            ws.cell(r, 1, w)
+            ws.cell(r, 2, start if k == 0 else f"={before[w + '+']}")
+            at[w] = f"B{r}"
+            r += 1
+        for label, formula in _mazur_rows(slip):
+            ws.cell(r, 1, label)
+            at[label] = f"B{r}"
+            ws.cell(r, 2, re.sub(r"\{([^{}]+)\}", lambda m: at[m.group(1)], formula))
+            if k == 0 and label == {"slope": "dout_o1/dnet_o1", "updated": "dE_total/dout_h1"}.get(slip or ""):
+                slipped = f"Backprop!B{r}"
+            r += 1
+        r += 1
+    wb.save(path)
+    return path, slipped
+
+
+MAZUR_SLIPS = [None, "slope", "updated"]
+
+
+@pytest.fixture(scope="module")
+def mazur_books(tmp_path_factory: pytest.TempPathFactory, soffice: str) -> dict[str | None, tuple[Path, str | None]]:
+    raw = tmp_path_factory.mktemp("mazur-raw")
+    made = {slip: _mazur_blocks(raw / f"mazur-{slip or 'right'}.xlsx", slip) for slip in MAZUR_SLIPS}
+    done = recalculate([path for path, _ in made.values()], tmp_path_factory.mktemp("mazur"))
+    return {slip: (out, made[slip][1]) for slip, out in zip(made, done, strict=True)}
+
+
+@pytest.mark.parametrize("slip", MAZUR_SLIPS)
+def test_a_slip_in_every_block_is_named(slip: str | None, mazur_books: dict) -> None:
+    path, cell = mazur_books[slip]
+    network = parse_network(MAZUR_NETWORK, source="mazur").with_overrides(iters=MAZUR_ITERS)
+    result = check_book(read_book(path), network)
+    assert result.tables[0].layout.stride == (0, 47, 0)  # a block of 47 rows per iteration
+    if slip is None:
+        assert result.exit_code == 0, [t.reason for t in result.tables]
+    else:
+        first = result.first_mismatch
+        assert result.exit_code == 1 and first is not None and first.cell is not None
+        assert first.cell.address == cell

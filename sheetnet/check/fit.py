@@ -388,9 +388,9 @@ class _Matches:
 
 def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout], dict]) -> Layout:
     """The layout of the table that starts on `sheet`. `local(layout)` gives each spot's local value."""
-    stride = _stride(grid, run, sheet)
-    if stride is not None and not _moves_forward(grid, run, sheet, stride):
-        stride = None  # the table holds one iteration only
+    # the most voted move that carries iteration 0's forward pass on to iteration 1's; none: the
+    # table holds one iteration only
+    stride = next((m for m in _strides(grid, run, sheet) if _moves_forward(grid, run, sheet, m)), None)
     if stride is not None and stride[0]:
         matches = _Matches(grid, lambda t: [sheet + t] if sheet + t < len(grid.sheets) else [])
     else:
@@ -408,8 +408,10 @@ def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout], 
     return layout
 
 
-def _stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
-    """The most voted move from one iteration to the next, within the sheet or to the next sheet.
+def _strides(grid: Grid, run: RunSpots, sheet: int) -> list[Pos]:
+    """The moves from one iteration to the next, within the sheet or to the next sheet, most
+    voted first (an updated weight written below its block, w7+, votes beside where the next
+    block uses it).
 
     Each element found in iterations t and t+1 votes for the moves between its cells, weighed by
     how unambiguous they are; in iteration 0 only cells near the forward pass count in full (an
@@ -438,7 +440,38 @@ def _stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
                         voters[move].add(spot.ident)
     # A move only one number makes (or none that changes) is chance: the table has one iteration.
     moves = [m for m, _ in votes.most_common() if len(voters[m]) >= 2]
-    return moves[0] if moves else None
+    after_a_slip = _stride_after_a_slip(grid, run, sheet)
+    return [*moves[:3], *([after_a_slip] if after_a_slip is not None and after_a_slip not in moves else [])]
+
+
+def _stride_after_a_slip(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
+    """The stride of a table whose later iterations match the run nowhere exactly (a slip in
+    iteration 0 spreads to every number after it): iteration 0's forward pass, found exactly,
+    moves to where iteration 1's is close (within 5 %). Only a move most of it makes counts."""
+    if len(run.iterations) < 2:
+        return None
+    later = {s.ident: s for s in run.iterations[1]}
+    votes: Counter[Pos] = Counter()
+    voters = 0
+    near = _forward_region(grid, run, sheet)
+    for spot in run.iterations[0]:
+        after = later.get(spot.ident)
+        if spot.quantity.section != FORWARD or spot.carried or after is None or small(spot.value):
+            continue
+        here = [p for p in grid.matches(spot.value, [sheet]) if near(p)]
+        if len(here) != 1:
+            continue
+        moves = set()
+        for q in grid.near(after.value, sheet, CLOSE):
+            move = (0, q[1] - here[0][1], q[2] - here[0][2])
+            if sum(d != 0 for d in move) == 1:
+                moves.add(move)
+        voters += 1
+        votes.update(moves)
+    if not votes:
+        return None
+    move, count = votes.most_common(1)[0]
+    return move if count >= max(2, voters / 2) else None
 
 
 def _moves_forward(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
@@ -1309,7 +1342,27 @@ def _header_names(grid: Grid, layout: Layout, p: Pos, learned: dict[str, Ident],
         of = change_of(token)  # `dw3` may also be the step of w3 (what the sheet adds to it)
         if of is not None and of in learned and _step_of(learned[of], spot):
             return True
+        if _slope_named(token, learned) == (spot.quantity.name, spot.key.s, spot.index):
+            return True
     return False
+
+
+_SLOPE = re.compile(r"[dδ∂]([^/]+)/[dδ∂]([^/]+)")
+
+
+def _slope_named(token: str, learned: dict[str, Ident]) -> tuple[str, int, int] | None:
+    """f'(O_l)[i] of a sample for `dout_h1/dnet_h1`, where `out_h1` is learned as f(O1)[0] (or ŷ)
+    and `net_h1` as O1[0]: (quantity name, sample, element)."""
+    match = _SLOPE.fullmatch(token)
+    if match is None:
+        return None
+    a, o = learned.get(match.group(1)), learned.get(match.group(2))
+    if a is None or o is None or a[1:] != o[1:]:
+        return None
+    activation, net = a[0].split(":", 1)[1], o[0].split(":", 1)[1]
+    if activation not in (f"f({net})", "ŷ") or not net.startswith("O"):
+        return None
+    return f"f'({net})", o[1], o[2]
 
 
 def _own_labels(grid: Grid, layout: Layout, p: Pos) -> tuple[str, str]:
@@ -1339,8 +1392,12 @@ def _prefix(token: str) -> str:
 
 
 def _gradient_of(param: Ident, spot: Spot) -> bool:
-    """True if `spot` is ∂L/∂p (the one the update uses) of parameter element `param`."""
+    """True if `spot` is ∂L/∂p (the one the update uses) of parameter element `param`; or, for an
+    activation of the forward pass (`out_h1` learned as f(O1)[0]), the loss's derivative by it in
+    the same sample (`dE_total/dout_h1` is ∂L/∂f(O1)[0], `dE_total/dout_o1` is Δ[0])."""
     section, name = param[0].split(":", 1)
+    if section == FORWARD and spot.index == param[2] and spot.key.s == param[1]:
+        return spot.quantity.name == ("Δ" if name == "ŷ" else f"∂L/∂{name}")
     if section != PARAMETERS or not spot.quantity.name.startswith("∂L/∂") or spot.index != param[2]:
         return False
     mean = spot.samples > 1

@@ -109,6 +109,15 @@ class Grid:
         """The cell at `p` if it holds a number or an error a formula gave."""
         return self.cells.get(p) or self.errors.get(p)
 
+    def near(self, value: float, sheet: int, relative: float) -> list[Pos]:
+        """The cells on `sheet` holding `value` to within `relative` of it (a number after a slip
+        that has spread: close, not exact)."""
+        values, positions = self._sorted[sheet]
+        within = relative * abs(value)
+        lo = bisect.bisect_left(values, value - within)
+        hi = bisect.bisect_right(values, value + within)
+        return positions[lo:hi]
+
     def numbers_on(self, sheet: int) -> list[Pos]:
         return self._sorted[sheet][1]
 
