@@ -9,7 +9,9 @@ any slip has spread, agree; a slip only removes a few votes. 0, ±1 and ±2 do n
 them everywhere (inputs, targets, zero biases, a row of ones), so such a number is evidence only
 where the fitted layout puts it. Elements that match nothing exactly (a column wrong from its first
 row) are then given the columns left over, as one assignment over all rows: the closest pairs
-within 5 %, header labels (`w3`, `∂E/∂w3`, `E∂w3`, `dw3`) deciding when present.
+within 5 %, header labels (`w3`, `∂E/∂w3`, `E∂w3`, `dw3`) deciding when present, and x where
+the forward pass's formula multiplies it by its weight (`_read_inputs`: columns of 0/±1 inputs and
+targets agree in most rows).
 
 Among cells of equal evidence (equal numbers: x1 = 1 makes ∂E/∂w1 equal ∂E/∂b1), the model's
 structure decides:
@@ -134,8 +136,11 @@ def _steps(x: int, lo: int, hi: int, d: int) -> list[int]:
 
 def table_sheets(grid: Grid, run: RunSpots) -> list[int]:
     """The sheets holding iteration 0's forward pass (which η does not change): a table starts there."""
-    forward = [s for s in run.iterations[0] if s.quantity.section == FORWARD and not s.carried]
     inputs = set(run.inputs.values())  # a typed input (0, 1, 0.5) found again says nothing
+    # nor is a number of the forward pass that equals one looked for (O1 = B1 where x is 0)
+    forward = [
+        s for s in run.iterations[0] if s.quantity.section == FORWARD and not s.carried and s.value not in inputs
+    ]
     counts: Counter[int] = Counter()
     quantities: dict[int, set[str]] = defaultdict(set)
     for spot in forward:
@@ -749,12 +754,19 @@ class _Bases:
 
     def contradicted(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
         """True if, in an iteration before the first the cell holds the element in, the element is
-        0, ±1 or ±2, which cast no vote (x1 = 0 makes ∂L/∂W1[0,0] 0), and the cell holds another number."""
+        0, ±1 or ±2, which cast no vote (x1 = 0 makes ∂L/∂W1[0,0] 0), and the cell holds another number;
+        or the cell holds the element's negative there (t − y, equal to ∂L/∂W1 where x1 is −1)."""
         for u in range(min(ts)):
             other = self.spots.get((spot.ident, u))
             p = self.layout.shift(base, u)
             cell = self.grid.cells.get(p)
-            if other is None or cell is None or not small(other.value):
+            if other is None or cell is None or isinstance(cell.value, bool):
+                continue
+            if not small(other.value):
+                # t − y where ∂L/∂W1 = (y − t)·x1: the cell holds the element's negative until
+                # x1 is −1, where the two agree (inputs of ±1, online): another number
+                if isinstance(cell.value, (int, float)) and self.grid.agrees(p, -other.value):
+                    return True
                 continue
             if (
                 isinstance(cell.value, (int, float))
@@ -1146,8 +1158,10 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
     if not pool:
         return
     learned = _learned_names(grid, run, layout)
+    read = {ident: p for ident, p in _read_inputs(grid, run, layout).items() if p in pool}
     values = local(layout)
     iterations = min(len(run.iterations), 4)
+    updates_right = _updates_follow_the_run(grid, run, layout, iterations)
     by_key = {(s.ident, s.t): s for s in run.all() if s.t < iterations}
     previous: dict[Ident, Pos | None] = {}  # the base of the element before it in calculation order
     last: Pos | None = None
@@ -1164,10 +1178,12 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
         for j, p in enumerate(pool):
             if reserved.get(p, spot.ident) != spot.ident:
                 continue
+            if spot.ident in read and read[spot.ident] != p:
+                continue  # x is where the forward pass reads it
             if is_step(spot.quantity) and _named_for_another(grid, layout, learned, spot, p):
                 continue
             named = _header_names(grid, layout, p, learned, spot) or p == _in_line_with_samples(layout, spot)
-            errors = []
+            errors, negated, equal = [], 0, 0
             for t in range(iterations):
                 other = by_key.get((spot.ident, t))
                 cell = grid.cells.get(layout.shift(p, t))
@@ -1180,8 +1196,12 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
                 flipped = math.inf if is_step(spot.quantity) else abs(found + expected) + 0.01 * scale
                 gap = min(abs(found - expected), flipped)
                 errors.append(gap / scale if scale else 0.0)
+                negated += expected != 0 and abs(found + expected) <= FULL_RELATIVE * scale
+                equal += abs(found - expected) <= FULL_RELATIVE * scale
             if not errors:
                 continue
+            if not named and updates_right and negated >= 2 and negated + equal == len(errors):
+                continue  # its negative throughout (t − y for ŷ − y), and the updates right: another number
             # the median forgives a slip; the mean tells apart columns of small numbers that agree
             # in most rows (x1 = 0, 0, 1, 1 against a target 0, 0, 0, 1: online learning)
             spread = 0.01 * sum(min(e, 1.0) for e in errors) / len(errors)
@@ -1193,7 +1213,9 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
             starts_small = p in grid.cells and small(float(grid.cells[p].value))
             if named and error > CLOSE and starts_small and (is_step(spot.quantity) or spot.quantity.section == MEAN):
                 continue  # a `dw` column of 0s far from the step or the mean is another number (a sample's)
-            if named:
+            if read.get(spot.ident) == p:
+                cost[i][j] = min(error, 1.0) - 3 + spread + order  # typed wrong or not, x is here
+            elif named:
                 cost[i][j] = min(error, 1.0) - 2 + spread + order
             elif error <= CLOSE and not is_step(spot.quantity):  # a step is written under its name, if at all
                 cost[i][j] = error + spread + order
@@ -1266,6 +1288,67 @@ def _negative_placed(layout: Layout, spot: Spot) -> bool:
     """True if the layout places the spot's negative, −∂L/∂p (see `spots.negated`)."""
     section, name = spot.ident[0].split(":", 1)
     return (f"{section}:−{name}", *spot.ident[1:]) in layout.bases
+
+
+def _read_inputs(grid: Grid, run: RunSpots, layout: Layout) -> dict[Ident, Pos]:
+    """Where the forward pass reads x: the cell a formula of iteration 0's first layer multiplies
+    by a placed weight W1[j,i] (`=B5*E5+C5*F5+G5`, `=SUMPRODUCT(B5:C5,E5:F5)+G5`) is x[i] of its
+    sample. Inputs and targets of 0 and ±1 cast no vote, and columns of them agree in most rows
+    (x1 against a target, online): the formulas that read them say which is which."""
+    from sheetnet.formula import Call, FormulaError, Neg, Ref, Rng, factors, parse, terms
+
+    weights: dict[Pos, int] = {}  # a cell of W1 (used) → the input it multiplies
+    for ident, base in layout.bases.items():
+        if ident[0] == f"{PARAMETERS}:W1":
+            weights[base] = ident[2] % run.trace.network.layers[0]
+    if not weights:
+        return {}
+    votes: dict[Ident, Counter[Pos]] = defaultdict(Counter)
+    for spot in run.iterations[0]:
+        base = layout.bases.get(spot.ident)
+        if spot.quantity.section != FORWARD or spot.carried or base is None or base[0] != layout.sheet:
+            continue
+        cell = grid.cells.get(base)
+        if cell is None or not cell.formula:
+            continue
+        try:
+            tree = parse(cell.formula, base[0], grid.sheets, grid.book.names)
+        except FormulaError:
+            continue
+        pairs: list[tuple[Pos, Pos]] = []
+        for _, term in terms(tree):
+            while isinstance(term, Neg):
+                term = term.arg
+            if isinstance(term, Call) and term.name == "SUMPRODUCT" and len(term.args) == 2:
+                a, b = term.args
+                if isinstance(a, Rng) and isinstance(b, Rng) and len(a.cells) == len(b.cells):
+                    pairs += zip(a.cells, b.cells, strict=True)
+                continue
+            refs = [f for f in factors(term) if isinstance(f, Ref)]
+            if len(refs) == 2:
+                pairs.append((refs[0].pos, refs[1].pos))
+        for a, b in pairs:
+            for w, p in ((a, b), (b, a)):
+                if w in weights and p not in weights and p[0] == layout.sheet:
+                    votes[(f"{FORWARD}:x", spot.ident[1], weights[w])][p] += 1
+    return {ident: counts.most_common(1)[0][0] for ident, counts in votes.items()}
+
+
+def _updates_follow_the_run(grid: Grid, run: RunSpots, layout: Layout, iterations: int) -> bool:
+    """True if the table's updated parameters are the run's in its first iterations, every one
+    placed (at least one): a number the updates are computed from is then not wrong."""
+    found = 0
+    for spots in run.iterations[:iterations]:
+        for spot in spots:
+            if spot.quantity.section != UPDATE or spot.quantity.name[0] not in "WB" or is_step(spot.quantity):
+                continue
+            p = layout.at(spot.ident, spot.t)
+            if p is None or p not in grid.cells:
+                return False
+            if not grid.agrees(p, spot.value):
+                return False
+            found += 1
+    return found > 0
 
 
 def _assignment(cost: list[list[float]]) -> list[tuple[int, int]]:
