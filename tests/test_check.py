@@ -359,3 +359,17 @@ def test_the_commonest_slip_is_named_when_only_iteration_0_is_checked(shared_fix
     network = load_network(shared_fixtures / "vishak-dlexcel.toml").with_overrides(iters=1)
     result = _check(shared_fixtures / "vishak-dlexcel.xlsx", network)
     assert result.first_mismatch.cell.address == "Sheet1!Z36" and result.exit_code == 1
+
+
+def test_a_difference_a_spreadsheet_gives_as_0_agrees_with_the_runs_tiny_one() -> None:
+    """2.5 − 2.499999999999993 is 0 in Excel and LibreOffice and −7e-15 in the run (a ReLU network
+    that has converged): the same number. A formula's result 1e-9 away from a number near 1 is not."""
+    from sheetnet.book import Cell
+    from sheetnet.check.grid import agrees_exactly
+
+    zero = Cell("S", 1, 1, 0.0, formula="=A1-B1")
+    run_value = 2.499999999999993 - 2.5
+    assert run_value != 0 and Tolerance().agrees(zero, run_value) and agrees_exactly(zero, run_value)
+    assert not Tolerance().agrees(zero, 1e-9) and not agrees_exactly(zero, 1e-9)
+    near_one = Cell("S", 1, 1, 0.75 + 2e-9, formula="=A1*B1")
+    assert not Tolerance().agrees(near_one, 0.75) and not agrees_exactly(near_one, 0.75)

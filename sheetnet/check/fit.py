@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sheetnet.check.grid import (
+    FULL_ABSOLUTE,
     FULL_RELATIVE,
     Grid,
     Pos,
@@ -50,7 +51,7 @@ from sheetnet.check.grid import (
     same,
 )
 from sheetnet.check.spots import Ident, RunSpots, Spot, is_step, run_spots, step_parameter
-from sheetnet.graph import Key
+from sheetnet.graph import Key, Ref
 from sheetnet.net import CARRIED, FORWARD, MEAN, PARAMETERS, UPDATE, IterationGraph
 from sheetnet.trace import Trace
 
@@ -257,7 +258,7 @@ def _found_at_full_precision(
 
 
 def _exact(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-15 + FULL_RELATIVE * abs(b)
+    return abs(a - b) <= FULL_ABSOLUTE + FULL_RELATIVE * abs(b)
 
 
 ETA_LABELS = {"η", "eta", "lr", "learning", "learning_rate", "learningrate", "α", "alpha", "ͷ", "n"}
@@ -546,6 +547,8 @@ def _base_votes(run: RunSpots, matches: _Matches, layout: Layout, grid: Grid) ->
         for spot in spots:
             if small(spot.value):
                 continue  # 0, ±1, ±2 are everywhere: evidence only where the layout puts them
+            if spot.quantity.section == UPDATE and isinstance(spot.expr, Ref):
+                continue  # momentum's v on its first step is the gradient itself: its column's, not v's
             found = matches(spot)
             if len(found) > MAX_VOTERS:
                 continue
@@ -559,7 +562,7 @@ def _base_votes(run: RunSpots, matches: _Matches, layout: Layout, grid: Grid) ->
 
 def _weight(grid: Grid, p: Pos, value: float) -> float:
     cell = grid.cells[p]
-    if cell.decimals is None or abs(float(cell.value) - value) <= 1e-15 + FULL_RELATIVE * abs(value):
+    if cell.decimals is None or abs(float(cell.value) - value) <= FULL_ABSOLUTE + FULL_RELATIVE * abs(value):
         return 1.0
     digits = len(f"{abs(float(cell.value)):.{max(cell.decimals, 0)}f}".replace(".", "").lstrip("0"))
     return min(1.0, max(digits, 1) / 5)
@@ -735,6 +738,8 @@ class _Bases:
             return True  # a number that changes, or that is the run's own, holds the cell
         if constant and len(ts) < 2:
             return True  # a number that stays is known by staying (a counter starts at 0 or 1 too)
+        if constant and self.layout.kind == "rows" and not self.agrees_throughout(spot, base):
+            return True  # μ = 0.9 above x2 = 0.9 stays for a row, then the column holds weights
         if is_step(spot.quantity) and self.named_for_another(spot, base):
             return True  # `dE/dw3` over a step of w2's size (η·x2 = x1): w3's gradient, wrong
         if not spot.carried and self.contradicted(spot, base, ts):
@@ -750,7 +755,7 @@ class _Bases:
         starts_later = spot.carried and not constant  # the weights used, after an update
         if not starts_later and any(layout.shift(base, u) not in grid.cells for u in range(min(ts))):
             return True  # a column holds a number in every iteration from the table's first
-        return _after_use(layout, spot) is None and _continues_a_column(grid, layout, base)
+        return _after_use(layout, spot) is None and _continues_a_column(grid, layout, base, spot)
 
     def contradicted(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
         """True if, in an iteration before the first the cell holds the element in, the element is
@@ -986,9 +991,16 @@ def _after_use(layout: Layout, spot: Spot) -> Pos | None:
     return _next_use(layout, spot.ident) if layout.kind == "rows" else None
 
 
-def _continues_a_column(grid: Grid, layout: Layout, base: Pos) -> bool:
-    """True if the cell one stride before `base` holds a number, one row before in a rows table."""
-    return layout.kind == "rows" and layout.shift(base, -1) in grid.cells
+def _continues_a_column(grid: Grid, layout: Layout, base: Pos, spot: Spot) -> bool:
+    """True if the cell one stride before `base` holds a number, one row before in a rows table;
+    for an optimizer's state (momentum's v, Adam's m and v), a number but the 0 it starts from (a
+    row `v0` of zeros above the first iteration's)."""
+    if layout.kind != "rows":
+        return False
+    before = grid.cells.get(layout.shift(base, -1))
+    if before is None:
+        return False
+    return not (spot.quantity.name.startswith(("v(", "m(")) and float(before.value) == 0)
 
 
 def _in_line(layout: Layout, a: Pos, b: Pos) -> bool:

@@ -14,6 +14,9 @@ from sheetnet.book import Book, Cell
 Pos = tuple[int, int, int]  # sheet index, row, column
 
 FULL_RELATIVE = 1e-9  # a formula's result, or a number typed with 10+ digits, agrees to this
+# and to this near 0: Excel and LibreOffice give 0 for a difference of two numbers equal to their
+# last few bits (2.5 − 2.499999999999993), where the run keeps −7e-15
+FULL_ABSOLUTE = 1e-12
 HEADER_ROWS, LABEL_COLUMNS = 6, 40
 ERRORS = {"#DIV/0!", "#NUM!", "#VALUE!", "#REF!", "#NAME?", "#N/A", "#NULL!"}
 
@@ -27,7 +30,7 @@ def agrees_exactly(cell: Cell, value: float, places: int = 4) -> bool:
     """True if `cell` holds `value` at full precision, or typed as its correct rounding (decimals
     counted as at least `places`, so that a typed 0 stands only for a number below 5·10⁻⁵)."""
     gap = abs(float(cell.value) - value)
-    if gap <= 1e-15 + FULL_RELATIVE * abs(value):
+    if gap <= FULL_ABSOLUTE + FULL_RELATIVE * abs(value):
         return True
     decimals = cell.decimals
     return decimals is not None and gap <= 0.5 * 10.0 ** -max(decimals, places) * (1 + 1e-9)
@@ -78,7 +81,7 @@ class Grid:
         if not sheets:
             return []
         rounding = 0.5 * 10.0 ** -min(self.places[s] for s in sheets) * (1 + 1e-9)
-        exact = 1e-15 + FULL_RELATIVE * abs(value)
+        exact = FULL_ABSOLUTE + FULL_RELATIVE * abs(value)
         out = []
         for s in sheets:
             found = []

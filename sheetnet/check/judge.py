@@ -18,7 +18,7 @@ from typing import Any
 
 from sheetnet.book import Cell, cell_address, column_letter
 from sheetnet.check.fit import Layout
-from sheetnet.check.grid import FULL_RELATIVE, Grid, Pos, same
+from sheetnet.check.grid import FULL_ABSOLUTE, FULL_RELATIVE, Grid, Pos, same
 from sheetnet.check.spots import Ident, RunSpots, Spot, unnegated
 from sheetnet.diff import jsonable
 from sheetnet.graph import Expr, Key
@@ -33,7 +33,7 @@ class Tolerance:
     By default it depends on how the cell is written. A number rounded by hand to d decimals
     (d at least 4, or 3 on a sheet typed to 3 places) is accepted within 5 units of its last place
     plus 10^-d of the value: 5e-4 + 1e-4·|x| at 4 decimals. A formula's result, or a number typed
-    with 10 or more significant digits, is at full precision: 1e-15 + 1e-9·|x|. `--rtol`/`--atol`
+    with 10 or more significant digits, is at full precision: 1e-12 + 1e-9·|x|. `--rtol`/`--atol`
     replace both.
     """
 
@@ -51,7 +51,7 @@ class Tolerance:
             return (self.atol or 0.0) + (self.rtol or 0.0) * abs(expected)
         decimals = cell.decimals
         if decimals is None:
-            return 1e-15 + FULL_RELATIVE * abs(expected)
+            return FULL_ABSOLUTE + FULL_RELATIVE * abs(expected)
         unit = 10.0 ** -max(decimals, places)
         return 5 * unit + unit * abs(expected)
 
