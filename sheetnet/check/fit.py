@@ -396,7 +396,14 @@ def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout], 
     """The layout of the table that starts on `sheet`. `local(layout)` gives each spot's local value."""
     # the most voted move that carries iteration 0's forward pass on to iteration 1's; none: the
     # table holds one iteration only
-    stride = next((m for m in _strides(grid, run, sheet) if _moves_forward(grid, run, sheet, m)), None)
+    stride = next(
+        (
+            m
+            for m in _strides(grid, run, sheet)
+            if _moves_forward(grid, run, sheet, m) or _moves_weights(grid, run, sheet, m)
+        ),
+        None,
+    )
     if stride is not None and stride[0]:
         matches = _Matches(grid, lambda t: [sheet + t] if sheet + t < len(grid.sheets) else [])
     else:
@@ -494,6 +501,29 @@ def _moves_forward(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
                 cell = grid.cells.get(q)
                 near += cell is not None and _close(float(cell.value), later[spot.ident])
     return total == 0 or near * 2 >= total
+
+
+def _moves_weights(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
+    """True if one stride on from iteration 0's parameters, the cells hold iteration 1's exactly for
+    most of those that move (a wrong slope in iteration 0's hidden layer moves iteration 1's forward
+    pass far from the run's, but leaves the output layer's update right)."""
+    if len(run.iterations) < 2:
+        return False
+    later = {s.ident: s.value for s in run.iterations[1]}
+    moved = held = 0
+    for spot in run.iterations[0]:
+        after = later.get(spot.ident)
+        if spot.quantity.section != PARAMETERS or not spot.carried or after is None or small(spot.value):
+            continue
+        if spot.value == after:
+            continue
+        found = grid.matches(spot.value, [sheet])
+        if len(found) != 1:
+            continue
+        moved += 1
+        q = (found[0][0] + stride[0], found[0][1] + stride[1], found[0][2] + stride[2])
+        held += q in grid.cells and grid.agrees(q, after)
+    return moved >= 2 and held * 2 > moved
 
 
 def _forward_region(grid: Grid, run: RunSpots, sheet: int) -> Callable[[Pos], bool]:
@@ -958,8 +988,9 @@ def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) ->
 
 def small(value: float) -> bool:
     """True for 0, ±1, ±2: numbers such sheets hold everywhere (inputs, targets, a column of ones,
-    zero biases), evidence of an element only where the fitted layout puts it."""
-    return value in (0.0, 1.0, -1.0, 2.0, -2.0)
+    zero biases), evidence of an element only where the fitted layout puts it; and for a number
+    so near 0 that a spreadsheet's 0 agrees with it (a converged network's gradients)."""
+    return value in (0.0, 1.0, -1.0, 2.0, -2.0) or abs(value) <= FULL_ABSOLUTE
 
 
 def _stays(grid: Grid, layout: Layout, base: Pos, iterations: int) -> bool:
@@ -1229,7 +1260,13 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
                 cost[i][j] = min(error, 1.0) - 3 + spread + order  # typed wrong or not, x is here
             elif named:
                 cost[i][j] = min(error, 1.0) - 2 + spread + order
-            elif error <= CLOSE and not is_step(spot.quantity):  # a step is written under its name, if at all
+            elif (
+                error <= CLOSE
+                and not is_step(spot.quantity)
+                and not _labelled_as_learned(grid, layout, p, learned, spot)
+            ):
+                # (a step is written under its name, if at all; a cell whose label names a number
+                # the table holds elsewhere, `dE/dw21`, is that number's, not a look-alike's)
                 cost[i][j] = error + spread + order
     for i, j in _assignment(cost):
         layout.bases[missing[i].ident] = pool[j]
@@ -1460,6 +1497,16 @@ def _slope_named(token: str, learned: dict[str, Ident]) -> tuple[str, int, int] 
     return f"f'({net})", o[1], o[2]
 
 
+def _labelled_as_learned(grid: Grid, layout: Layout, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
+    """True if a label of `p` names the derivative of the loss by a number the fitted columns hold
+    (`dE/dw21`, w21 learned as W1[1,0]) and `spot` is not that derivative."""
+    for token in set(_own_labels(grid, layout, p)) - {""}:
+        of = derivative_of(token)
+        if of is not None and of in learned and not _gradient_of(learned[of], spot):
+            return True
+    return False
+
+
 def _own_labels(grid: Grid, layout: Layout, p: Pos) -> tuple[str, str]:
     """A cell's row label and header as labels of the one number it holds: a row label before a
     row of the iteration's numbers names them all (`dW1` before a row of the matrix dW1), not the
@@ -1489,9 +1536,12 @@ def _prefix(token: str) -> str:
 def _gradient_of(param: Ident, spot: Spot) -> bool:
     """True if `spot` is ∂L/∂p (the one the update uses) of parameter element `param`; or, for an
     activation of the forward pass (`out_h1` learned as f(O1)[0]), the loss's derivative by it in
-    the same sample (`dE_total/dout_h1` is ∂L/∂f(O1)[0], `dE_total/dout_o1` is Δ[0])."""
+    the same sample (`dE_total/dout_h1` is ∂L/∂f(O1)[0], `dE_total/dout_o1` is Δ[0], `dE/dz2`
+    with z2 learned as O1[1] is ∂L/∂B1[1])."""
     section, name = param[0].split(":", 1)
     if section == FORWARD and spot.index == param[2] and spot.key.s == param[1]:
+        if name[0] == "O" and name[1:].isdigit():  # `dE/dz2`: ∂L/∂O1 is ∂L/∂B1
+            return spot.quantity.name == f"∂L/∂B{name[1:]}"
         return spot.quantity.name == ("Δ" if name == "ŷ" else f"∂L/∂{name}")
     if section != PARAMETERS or not spot.quantity.name.startswith("∂L/∂") or spot.index != param[2]:
         return False
