@@ -492,3 +492,174 @@ def test_momentum_with_velocity_columns_under_a_row_of_zeros(variant: str, momen
         first = result.first_mismatch
         assert result.exit_code == 1 and first is not None and first.cell is not None
         assert first.cell.address == cell
+
+
+# ------------------------------------------- a row per iteration: ReLU that converges, and softmax
+#
+# Two sheets a tester wrote, a row per iteration, each column a name and a formula of this row's
+# `{name}` and the row above's `{name@p}`. The ReLU network (2-3-1, a neuron dead from the start,
+# linear output, MSE) converges: its error becomes 2.5 − 2.499999999999993, which a spreadsheet
+# gives as 0 and the run as −7e-15. The softmax network (2-2-3 tanh, cross-entropy) has its slip
+# in iteration 0's hidden layer (tanh′ as 1 − h): every later forward pass is far from the run's,
+# and the stride is known from the output layer's update, which stays right.
+
+
+def _rows(path: Path, title: str, top: list[tuple[str, object]], columns: list[tuple], iters: int) -> Path:
+    """`top`: (label, number) pairs in row 2 (B2, D2, F2, …: $B$2 is the first number); `columns`:
+    (name, header, formula, first-row number or None), written from column B, a row per iteration."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title
+    ws["A1"], ws["B1"] = "learning rate", LR[title]
+    for j, (label, value) in enumerate(top):
+        ws.cell(2, 1 + 2 * j, label)
+        ws.cell(2, 2 + 2 * j, value)
+    col = {name: get_column_letter(2 + j) for j, (name, *_) in enumerate(columns)}
+    for name, header, _, _ in columns:
+        ws[f"{col[name]}4"] = header
+    for k in range(iters):
+        r = 5 + k
+        for name, _, formula, first in columns:
+            if k == 0 and first is not None:
+                ws[f"{col[name]}{r}"] = first
+                continue
+
+            def cell(m: re.Match, r: int = r) -> str:
+                name, before = m.group(1), m.group(2)
+                return f"{col[name]}{r - 1 if before else r}"
+
+            ws[f"{col[name]}{r}"] = re.sub(r"\{([^{}@]+)(@p)?\}", cell, formula)
+    wb.save(path)
+    return path
+
+
+LR = {"ReLU": 0.05, "Softmax": 0.3}
+RELU_ITERS = 15
+RELU_NETWORK = f"""
+layers = [2, 3, 1]
+activation = "relu"
+output_activation = "linear"
+loss = "mse"
+lr = 0.05
+iters = {RELU_ITERS}
+[init]
+W1 = [[0.5, -0.2], [0.3, 0.4], [-0.6, -0.1]]
+B1 = [0.1, -0.1, 0.2]
+W2 = [[0.7, 0.9, 0.35]]
+B2 = [0.05]
+[[samples]]
+x = [1.5, 0.8]
+y = [2.5]
+"""
+
+
+def _relu_columns(slip: str | None) -> list[tuple]:
+    start = {"w11": 0.5, "w12": -0.2, "w21": 0.3, "w22": 0.4, "w31": -0.6, "w32": -0.1}
+    start |= {"b1": 0.1, "b2": -0.1, "b3": 0.2, "v1": 0.7, "v2": 0.9, "v3": 0.35, "c": 0.05}
+    grad = {p: f"g{p}" for p in start}
+    out = [(p, p, f"={{{p}@p}}-$B$1*{{{grad[p]}@p}}", v) for p, v in start.items()]
+    for j in (1, 2, 3):
+        out.append((f"z{j}", f"z{j}", f"={{w{j}1}}*$B$2+{{w{j}2}}*$D$2+{{b{j}}}", None))
+    for j in (1, 2, 3):
+        out.append((f"h{j}", f"h{j}=ReLU", f"=MAX(0,{{z{j}}})", None))
+    out.append(("yh", "y_hat", "={v1}*{h1}+{v2}*{h2}+{v3}*{h3}+{c}", None))
+    out.append(("mse", "MSE", "=({yh}-$F$2)^2", None))
+    out.append(("dout", "dE/dyhat", "=2*({yh}-$F$2)", None))
+    for j in (1, 2, 3):
+        out.append((f"gv{j}", f"dE/dv{j}", f"={{dout}}*{{h{j}}}", None))
+    out.append(("gc", "dE/dc", "={dout}", None))
+    for j in (1, 2, 3):
+        out.append((f"r{j}", f"relu'(z{j})", f"=IF({{z{j}}}>0,1,0)", None))
+    for j in (1, 2, 3):
+        slope = f"{{h{j}}}" if slip == "relu'" and j == 2 else f"{{r{j}}}"  # h2 where relu'(z2) belongs
+        out.append((f"gb{j}", f"dE/dz{j}", f"={{dout}}*{{v{j}}}*{slope}", None))
+    for j in (1, 2, 3):
+        out.append((f"gw{j}1", f"dE/dw{j}1", f"={{gb{j}}}*$B$2", None))
+        out.append((f"gw{j}2", f"dE/dw{j}2", f"={{gb{j}}}*$D$2", None))
+    return out
+
+
+SOFTMAX_ITERS = 10
+SOFTMAX_NETWORK = f"""
+layers = [2, 2, 3]
+activation = "tanh"
+output_activation = "softmax"
+loss = "cross_entropy"
+lr = 0.3
+iters = {SOFTMAX_ITERS}
+[init]
+W1 = [[0.4, -0.7], [0.25, 0.6]]
+B1 = [0.1, -0.2]
+W2 = [[0.3, -0.5], [-0.4, 0.8], [0.65, 0.15]]
+B2 = [0.05, -0.1, 0.2]
+[[samples]]
+x = [0.5, -0.3]
+y = [0.0, 1.0, 0.0]
+"""
+
+
+def _softmax_columns(slip: str | None) -> list[tuple]:
+    start = {"w11": 0.4, "w12": -0.7, "w21": 0.25, "w22": 0.6, "b1": 0.1, "b2": -0.2}
+    start |= {"u11": 0.3, "u12": -0.5, "u21": -0.4, "u22": 0.8, "u31": 0.65, "u32": 0.15}
+    start |= {"c1": 0.05, "c2": -0.1, "c3": 0.2}
+    out = [(p, p, f"={{{p}@p}}-$B$1*{{g{p}@p}}", v) for p, v in start.items()]
+    for j in (1, 2):
+        out.append((f"z{j}", f"z{j}", f"=$B$2*{{w{j}1}}+$D$2*{{w{j}2}}+{{b{j}}}", None))
+    for j in (1, 2):
+        out.append((f"h{j}", f"h{j}", f"=TANH({{z{j}}})", None))
+    for k in (1, 2, 3):
+        out.append((f"o{k}", f"o{k}", f"={{h1}}*{{u{k}1}}+{{h2}}*{{u{k}2}}+{{c{k}}}", None))
+    for k in (1, 2, 3):
+        out.append((f"e{k}", f"exp(o{k})", f"=EXP({{o{k}}})", None))
+    out.append(("s", "sum", "={e1}+{e2}+{e3}", None))
+    for k in (1, 2, 3):
+        out.append((f"p{k}", f"p{k}", f"={{e{k}}}/{{s}}", None))
+    out.append(("loss", "Loss", "=-($F$2*LN({p1})+$H$2*LN({p2})+$J$2*LN({p3}))", None))
+    for k, t in ((1, "$F$2"), (2, "$H$2"), (3, "$J$2")):
+        out.append((f"gc{k}", f"δ{k}=p{k}-t{k}", f"={{p{k}}}-{t}", None))
+    for k in (1, 2, 3):
+        for j in (1, 2):
+            out.append((f"gu{k}{j}", f"dL/du{k}{j}", f"={{gc{k}}}*{{h{j}}}", None))
+    for j in (1, 2):
+        out.append((f"dh{j}", f"dL/dh{j}", f"={{gc1}}*{{u1{j}}}+{{gc2}}*{{u2{j}}}+{{gc3}}*{{u3{j}}}", None))
+    for j in (1, 2):
+        slope = "(1-{h1})" if slip == "tanh'" and j == 1 else f"(1-{{h{j}}}^2)"
+        out.append((f"gb{j}", f"dL/dz{j}", f"={{dh{j}}}*{slope}", None))
+    for j in (1, 2):
+        out.append((f"gw{j}1", f"dL/dw{j}1", f"={{gb{j}}}*$B$2", None))
+        out.append((f"gw{j}2", f"dL/dw{j}2", f"={{gb{j}}}*$D$2", None))
+    return out
+
+
+ROWS_CASES = {  # name: (title, network, columns, iterations, the first slip's cell)
+    "relu": ("ReLU", RELU_NETWORK, _relu_columns(None), RELU_ITERS, None),
+    "relu-slope": ("ReLU", RELU_NETWORK, _relu_columns("relu'"), RELU_ITERS, "gb2"),
+    "softmax": ("Softmax", SOFTMAX_NETWORK, _softmax_columns(None), SOFTMAX_ITERS, None),
+    "softmax-tanh'": ("Softmax", SOFTMAX_NETWORK, _softmax_columns("tanh'"), SOFTMAX_ITERS, "gb1"),
+}
+
+
+@pytest.fixture(scope="module")
+def rows_books(tmp_path_factory: pytest.TempPathFactory, soffice: str) -> dict[str, Path]:
+    raw = tmp_path_factory.mktemp("rows-raw")
+    made = {}
+    for name, (title, _, columns, iters, _) in ROWS_CASES.items():
+        top = [("x1", 1.5 if title == "ReLU" else 0.5), ("x2", 0.8 if title == "ReLU" else -0.3)]
+        top += [("target", 2.5)] if title == "ReLU" else [("t1", 0), ("t2", 1), ("t3", 0)]
+        made[name] = _rows(raw / f"{name.replace(chr(39), '-d')}.xlsx", title, top, columns, iters)
+    done = recalculate(list(made.values()), tmp_path_factory.mktemp("rows"))
+    return dict(zip(made, done, strict=True))
+
+
+@pytest.mark.parametrize("name", list(ROWS_CASES))
+def test_rows_of_relu_and_softmax(name: str, rows_books: dict[str, Path]) -> None:
+    title, network, columns, iters, slipped = ROWS_CASES[name]
+    result = check_book(read_book(rows_books[name]), parse_network(network, source=name))
+    if slipped is None:
+        assert result.exit_code == 0, [t.reason for t in result.tables]
+        assert result.tables[0].iterations == iters
+    else:
+        column = get_column_letter(2 + [c[0] for c in columns].index(slipped))
+        first = result.first_mismatch
+        assert result.exit_code == 1 and first is not None and first.cell is not None
+        assert first.cell.address == f"{title}!{column}5"  # iteration 0's row

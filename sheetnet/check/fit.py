@@ -989,8 +989,9 @@ def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) ->
 def small(value: float) -> bool:
     """True for 0, ±1, ±2: numbers such sheets hold everywhere (inputs, targets, a column of ones,
     zero biases), evidence of an element only where the fitted layout puts it; and for a number
-    so near 0 that a spreadsheet's 0 agrees with it (a converged network's gradients)."""
-    return value in (0.0, 1.0, -1.0, 2.0, -2.0) or abs(value) <= FULL_ABSOLUTE
+    so near 0 that a spreadsheet's 0, or another tiny number, agrees with it (a converged
+    network's gradients, 1e-13 where the sheet has 0 or 4e-13)."""
+    return value in (0.0, 1.0, -1.0, 2.0, -2.0) or abs(value) <= 1000 * FULL_ABSOLUTE  # (a thousand times the window)
 
 
 def _stays(grid: Grid, layout: Layout, base: Pos, iterations: int) -> bool:
