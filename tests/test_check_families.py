@@ -663,3 +663,88 @@ def test_rows_of_relu_and_softmax(name: str, rows_books: dict[str, Path]) -> Non
         first = result.first_mismatch
         assert result.exit_code == 1 and first is not None and first.cell is not None
         assert first.cell.address == f"{title}!{column}5"  # iteration 0's row
+
+
+# ----------------------------------------------------------------------- a sheet per epoch by hand
+#
+# A sheet per epoch, each a table of parameter · value · gradient · new value beside the forward
+# pass, the next sheet's values `=Epoch1!D9`. With the sign of one gradient flipped in the first
+# epoch, a correct cell holding ∂L/∂B1[1] within 5 % of ∂L/∂f(O1)[1] (a number only some sheets
+# write) once came first: such a number is found by its value or its name, not by nearness.
+
+EPOCHS = 5
+EPOCHS_NETWORK = f"""
+layers = [2, 2, 1]
+activation = "tanh"
+output_activation = "sigmoid"
+loss = "cross_entropy"
+lr = 0.8
+iters = {EPOCHS}
+[init]
+W1 = [[0.3, -0.25], [0.45, 0.2]]
+B1 = [0.05, -0.1]
+W2 = [[0.6, -0.35]]
+B2 = [0.0]
+[[samples]]
+x = [0.7, -0.4]
+y = [1.0]
+"""
+EPOCH_PARAMETERS = [
+    ("w11", 0.3, "=G17*B4"),
+    ("w12", -0.25, "=G17*B5"),
+    ("w21", 0.45, "=G18*B4"),
+    ("w22", 0.2, "=G18*B5"),
+    ("b1", 0.05, "=G17"),
+    ("b2", -0.1, "=G18"),
+    ("v1", 0.6, "=G16*G11"),
+    ("v2", -0.35, "=G16*G12"),
+    ("c", 0.0, "=G16"),
+]
+EPOCH_FORWARD = [
+    ("z1", "=B9*B4+B10*B5+B13"),
+    ("z2", "=B11*B4+B12*B5+B14"),
+    ("h1", "=TANH(G9)"),
+    ("h2", "=TANH(G10)"),
+    ("z_out", "=B15*G11+B16*G12+B17"),
+    ("output", "=1/(1+EXP(-G13))"),
+    ("loss", "=-(B6*LN(G14)+(1-B6)*LN(1-G14))"),
+    ("delta_out", "=G14-B6"),
+    ("delta_h1", "=G16*B15*(1-G11^2)"),
+    ("delta_h2", "=G16*B16*(1-G12^2)"),
+]
+
+
+def _epochs(path: Path, slip: bool) -> Path:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for k in range(EPOCHS):
+        ws = wb.create_sheet(f"Epoch{k + 1}")
+        ws["A1"] = f"Epoch {k + 1}"
+        for r, (label, value) in enumerate([("learning rate", 0.8), ("x1", 0.7), ("x2", -0.4), ("target", 1)], 3):
+            ws.cell(r, 1, label)
+            ws.cell(r, 2, value)
+        for c, header in enumerate(["parameter", "value", "gradient", "new value"], 1):
+            ws.cell(8, c, header)
+        for r, (name, start, gradient) in enumerate(EPOCH_PARAMETERS, 9):
+            ws.cell(r, 1, name)
+            ws.cell(r, 2, start if k == 0 else f"=Epoch{k}!D{r}")
+            ws.cell(r, 3, "=-G18*B5" if slip and k == 0 and name == "w22" else gradient)
+            ws.cell(r, 4, f"=B{r}-$B$3*C{r}")
+        for r, (name, formula) in enumerate(EPOCH_FORWARD, 9):
+            ws.cell(r, 6, name)
+            ws.cell(r, 7, formula)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("slip", [False, True])
+def test_a_sheet_per_epoch(slip: bool, tmp_path: Path, soffice: str) -> None:
+    (path,) = recalculate([_epochs(tmp_path / f"epochs-{slip}.xlsx", slip)], tmp_path / "recalculated")
+    result = check_book(read_book(path), parse_network(EPOCHS_NETWORK, source="epochs"))
+    if not slip:
+        assert result.exit_code == 0, [t.reason for t in result.tables]
+        assert result.tables[0].iterations == EPOCHS
+    else:
+        first = result.first_mismatch
+        assert result.exit_code == 1 and first is not None and first.cell is not None
+        assert first.cell.address == "Epoch1!C12", first.name  # ∂E/∂w22 with its sign flipped

@@ -1263,11 +1263,12 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
                 cost[i][j] = min(error, 1.0) - 2 + spread + order
             elif (
                 error <= CLOSE
-                and not is_step(spot.quantity)
+                and not spot.extra
                 and not _labelled_as_learned(grid, layout, p, learned, spot)
             ):
-                # (a step is written under its name, if at all; a cell whose label names a number
-                # the table holds elsewhere, `dE/dw21`, is that number's, not a look-alike's)
+                # (a number only homework sheets write, a step or ∂L/∂f(O1), is found by its value
+                # or its name, never by nearness alone; a cell whose label names a number the table
+                # holds elsewhere, `dE/dw21`, is that number's, not a look-alike's)
                 cost[i][j] = error + spread + order
     for i, j in _assignment(cost):
         layout.bases[missing[i].ident] = pool[j]
