@@ -672,14 +672,14 @@ def test_rows_of_relu_and_softmax(name: str, rows_books: dict[str, Path]) -> Non
 # epoch, a correct cell holding ∂L/∂B1[1] within 5 % of ∂L/∂f(O1)[1] (a number only some sheets
 # write) once came first: such a number is found by its value or its name, not by nearness.
 
-EPOCHS = 5
+SHEETS = 5
 EPOCHS_NETWORK = f"""
 layers = [2, 2, 1]
 activation = "tanh"
 output_activation = "sigmoid"
 loss = "cross_entropy"
 lr = 0.8
-iters = {EPOCHS}
+iters = {SHEETS}
 [init]
 W1 = [[0.3, -0.25], [0.45, 0.2]]
 B1 = [0.05, -0.1]
@@ -717,7 +717,7 @@ EPOCH_FORWARD = [
 def _epochs(path: Path, slip: bool) -> Path:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
-    for k in range(EPOCHS):
+    for k in range(SHEETS):
         ws = wb.create_sheet(f"Epoch{k + 1}")
         ws["A1"] = f"Epoch {k + 1}"
         for r, (label, value) in enumerate([("learning rate", 0.8), ("x1", 0.7), ("x2", -0.4), ("target", 1)], 3):
@@ -743,7 +743,7 @@ def test_a_sheet_per_epoch(slip: bool, tmp_path: Path, soffice: str) -> None:
     result = check_book(read_book(path), parse_network(EPOCHS_NETWORK, source="epochs"))
     if not slip:
         assert result.exit_code == 0, [t.reason for t in result.tables]
-        assert result.tables[0].iterations == EPOCHS
+        assert result.tables[0].iterations == SHEETS
     else:
         first = result.first_mismatch
         assert result.exit_code == 1 and first is not None and first.cell is not None

@@ -25,7 +25,7 @@ from sheetnet.check.fit import (
     small,
     table_sheets,
 )
-from sheetnet.check.grid import Grid, copied_from, same
+from sheetnet.check.grid import Grid, Pos, copied_from, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
 from sheetnet.check.spots import RunSpots, is_step, run_spots
 from sheetnet.layout import iteration_sheet
@@ -391,8 +391,13 @@ def _writes_steps(grid: Grid, run: RunSpots, sheet: int) -> bool:
     exactly: a sheet that writes its steps writes most of them right (a step column wrong from its
     first row among them), and one number equal to a step is a coincidence (Mazur's η·∂L/∂w2 is
     0.05, his x1)."""
-    found = (s for s in run.steps_near_the_start() if not small(s.value) and grid.matches(s.value, [sheet]))
-    return next(found, None) is not None and next(found, None) is not None
+    cells: set[Pos] = set()  # two cells, not one cell equal to two steps (x = 1: w's step is b's)
+    for s in run.steps_near_the_start():
+        if not small(s.value):
+            cells.update(grid.matches(s.value, [sheet]))
+            if len(cells) >= 2:
+                return True
+    return False
 
 
 def _run_with(runs: dict[float, RunSpots], network: Network, eta: float) -> RunSpots:

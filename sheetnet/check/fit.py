@@ -7,7 +7,8 @@ The model is fitted from votes: every cell that holds an element's value exactly
 precision, or as its correct rounding) votes for the base it implies. The early iterations, before
 any slip has spread, agree; a slip only removes a few votes. 0, ±1 and ±2 do not vote: sheets hold
 them everywhere (inputs, targets, zero biases, a row of ones), so such a number is evidence only
-where the fitted layout puts it. Elements that match nothing exactly (a column wrong from its first
+where the fitted layout puts it; nor do numbers within 1e-9 of 0, nor momentum's first v (the
+gradient itself). Elements that match nothing exactly (a column wrong from its first
 row) are then given the columns left over, as one assignment over all rows: the closest pairs
 within 5 %, header labels (`w3`, `∂E/∂w3`, `E∂w3`, `dw3`) deciding when present, and x where
 the forward pass's formula multiplies it by its weight (`_read_inputs`: columns of 0/±1 inputs and
@@ -460,7 +461,8 @@ def _strides(grid: Grid, run: RunSpots, sheet: int) -> list[Pos]:
 def _stride_after_a_slip(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     """The stride of a table whose later iterations match the run nowhere exactly (a slip in
     iteration 0 spreads to every number after it): iteration 0's forward pass, found exactly,
-    moves to where iteration 1's is close (within 5 %). Only a move most of it makes counts."""
+    moves to where iteration 1's is close (within 5 %). Only a move half of it makes, and two
+    numbers at least, counts."""
     if len(run.iterations) < 2:
         return None
     later = {s.ident: s for s in run.iterations[1]}
@@ -577,7 +579,7 @@ def _base_votes(run: RunSpots, matches: _Matches, layout: Layout, grid: Grid) ->
         for spot in spots:
             if small(spot.value):
                 continue  # 0, ±1, ±2 are everywhere: evidence only where the layout puts them
-            if spot.quantity.section == UPDATE and isinstance(spot.expr, Ref):
+            if spot.t == 0 and spot.quantity.name.startswith("v(") and isinstance(spot.expr, Ref):
                 continue  # momentum's v on its first step is the gradient itself: its column's, not v's
             found = matches(spot)
             if len(found) > MAX_VOTERS:
@@ -800,7 +802,7 @@ class _Bases:
             if not small(other.value):
                 # t − y where ∂L/∂W1 = (y − t)·x1: the cell holds the element's negative until
                 # x1 is −1, where the two agree (inputs of ±1, online): another number
-                if isinstance(cell.value, (int, float)) and self.grid.agrees(p, -other.value):
+                if self.grid.agrees(p, -other.value) and not self.grid.agrees(p, other.value):  # (0.0000 is both)
                     return True
                 continue
             if (
@@ -1263,12 +1265,13 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
                 cost[i][j] = min(error, 1.0) - 2 + spread + order
             elif (
                 error <= CLOSE
-                and not spot.extra
+                and (spot.negated or not spot.extra)
                 and not _labelled_as_learned(grid, layout, p, learned, spot)
             ):
                 # (a number only homework sheets write, a step or ∂L/∂f(O1), is found by its value
-                # or its name, never by nearness alone; a cell whose label names a number the table
-                # holds elsewhere, `dE/dw21`, is that number's, not a look-alike's)
+                # or its name, never by nearness alone: but a gradient's negative is left over only
+                # where the sheet writes the quantity negated; a cell whose label names a number the
+                # table holds elsewhere, `dE/dw21`, is that number's, not a look-alike's)
                 cost[i][j] = error + spread + order
     for i, j in _assignment(cost):
         layout.bases[missing[i].ident] = pool[j]
@@ -1501,12 +1504,26 @@ def _slope_named(token: str, learned: dict[str, Ident]) -> tuple[str, int, int] 
 
 def _labelled_as_learned(grid: Grid, layout: Layout, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
     """True if a label of `p` names the derivative of the loss by a number the fitted columns hold
-    (`dE/dw21`, w21 learned as W1[1,0]) and `spot` is not that derivative."""
+    (`dE/dw21`, w21 learned as W1[1,0]) and `spot` is not that derivative (in either sign, of a
+    sample or over the samples)."""
     for token in set(_own_labels(grid, layout, p)) - {""}:
         of = derivative_of(token)
-        if of is not None and of in learned and not _gradient_of(learned[of], spot):
+        if of is not None and of in learned and not _derivative_by(learned[of], spot):
             return True
     return False
+
+
+def _derivative_by(named: Ident, spot: Spot) -> bool:
+    """True if `spot` is the loss's derivative by the element `named`, in either sign, of a sample
+    or over the samples."""
+    if _gradient_of(named, spot):
+        return True
+    section, name = named[0].split(":", 1)
+    return (
+        section == PARAMETERS
+        and spot.index == named[2]
+        and spot.quantity.name.removeprefix("−") in (f"∂L/∂{name}", f"Σ∂L/∂{name}", f"mean ∂L/∂{name}")
+    )
 
 
 def _own_labels(grid: Grid, layout: Layout, p: Pos) -> tuple[str, str]:
