@@ -36,7 +36,7 @@ import itertools
 import math
 import re
 from collections import ChainMap, Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sheetnet.check.grid import (
@@ -422,7 +422,7 @@ def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout], 
     return layout
 
 
-def _strides(grid: Grid, run: RunSpots, sheet: int) -> list[Pos]:
+def _strides(grid: Grid, run: RunSpots, sheet: int) -> Iterator[Pos]:
     """The moves from one iteration to the next, within the sheet or to the next sheet, most
     voted first (an updated weight written below its block, w7+, votes beside where the next
     block uses it).
@@ -454,8 +454,10 @@ def _strides(grid: Grid, run: RunSpots, sheet: int) -> list[Pos]:
                         voters[move].add(spot.ident)
     # A move only one number makes (or none that changes) is chance: the table has one iteration.
     moves = [m for m, _ in votes.most_common() if len(voters[m]) >= 2]
-    after_a_slip = _stride_after_a_slip(grid, run, sheet)
-    return [*moves[:3], *([after_a_slip] if after_a_slip is not None and after_a_slip not in moves else [])]
+    yield from moves[:3]
+    after_a_slip = _stride_after_a_slip(grid, run, sheet)  # (only if none of those carries the table on)
+    if after_a_slip is not None and after_a_slip not in moves:
+        yield after_a_slip
 
 
 def _stride_after_a_slip(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
