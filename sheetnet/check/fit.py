@@ -41,17 +41,17 @@ from dataclasses import dataclass, field
 
 from sheetnet.check.grid import (
     FULL_ABSOLUTE,
-    FULL_RELATIVE,
     Grid,
     Pos,
     change_of,
     copied_from,
     derivative_of,
     element_word,
+    full_window,
     label_token,
     same,
 )
-from sheetnet.check.spots import Ident, RunSpots, Spot, is_step, run_spots, step_parameter
+from sheetnet.check.spots import Ident, RunSpots, Spot, either_sign, is_step, run_spots, step_parameter
 from sheetnet.graph import Key, Ref
 from sheetnet.net import CARRIED, FORWARD, MEAN, PARAMETERS, UPDATE, IterationGraph
 from sheetnet.trace import Trace
@@ -259,7 +259,7 @@ def _found_at_full_precision(
 
 
 def _exact(a: float, b: float) -> bool:
-    return abs(a - b) <= FULL_ABSOLUTE + FULL_RELATIVE * abs(b)
+    return abs(a - b) <= full_window(b)
 
 
 ETA_LABELS = {"η", "eta", "lr", "learning", "learning_rate", "learningrate", "α", "alpha", "ͷ", "n"}
@@ -494,40 +494,57 @@ def _stride_after_a_slip(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
 def _moves_forward(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
     """True if one stride on from iteration 0's forward pass, the cells hold iteration 1's forward
     pass (within 5 %, slips and all) for at least half of it: not just numbers one column over."""
-    later = {s.ident: s.value for s in run.iterations[1]}
-    near = total = 0
-    for spot in run.iterations[0]:
-        if spot.quantity.section == FORWARD and not spot.carried:
-            found = grid.matches(spot.value, [sheet])
-            if len(found) == 1:
-                total += 1
-                q = (found[0][0] + stride[0], found[0][1] + stride[1], found[0][2] + stride[2])
-                cell = grid.cells.get(q)
-                near += cell is not None and _close(float(cell.value), later[spot.ident])
-    return total == 0 or near * 2 >= total
+    held, total = _carried_on(
+        grid,
+        run,
+        sheet,
+        stride,
+        lambda spot, after: spot.quantity.section == FORWARD and not spot.carried,
+        lambda q, after: q in grid.cells and _close(float(grid.cells[q].value), after),
+    )
+    return total == 0 or held * 2 >= total
 
 
 def _moves_weights(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
     """True if one stride on from iteration 0's parameters, the cells hold iteration 1's exactly for
     most of those that move (a wrong slope in iteration 0's hidden layer moves iteration 1's forward
     pass far from the run's, but leaves the output layer's update right)."""
+    held, total = _carried_on(
+        grid,
+        run,
+        sheet,
+        stride,
+        lambda spot, after: (
+            spot.quantity.section == PARAMETERS and spot.carried and not small(spot.value) and spot.value != after
+        ),
+        lambda q, after: q in grid.cells and grid.agrees(q, after),
+    )
+    return total >= 2 and held * 2 > total
+
+
+def _carried_on(
+    grid: Grid,
+    run: RunSpots,
+    sheet: int,
+    stride: Pos,
+    counts: Callable[[Spot, float], bool],
+    holds: Callable[[Pos, float], bool],
+) -> tuple[int, int]:
+    """Of iteration 0's numbers that `counts` and the sheet holds in one cell, how many hold (by
+    `holds`) their iteration 1's value one stride on, and how many there are."""
     if len(run.iterations) < 2:
-        return False
+        return 0, 0
     later = {s.ident: s.value for s in run.iterations[1]}
-    moved = held = 0
+    held = total = 0
     for spot in run.iterations[0]:
         after = later.get(spot.ident)
-        if spot.quantity.section != PARAMETERS or not spot.carried or after is None or small(spot.value):
-            continue
-        if spot.value == after:
+        if after is None or not counts(spot, after):
             continue
         found = grid.matches(spot.value, [sheet])
-        if len(found) != 1:
-            continue
-        moved += 1
-        q = (found[0][0] + stride[0], found[0][1] + stride[1], found[0][2] + stride[2])
-        held += q in grid.cells and grid.agrees(q, after)
-    return moved >= 2 and held * 2 > moved
+        if len(found) == 1:
+            total += 1
+            held += holds((found[0][0] + stride[0], found[0][1] + stride[1], found[0][2] + stride[2]), after)
+    return held, total
 
 
 def _forward_region(grid: Grid, run: RunSpots, sheet: int) -> Callable[[Pos], bool]:
@@ -596,7 +613,7 @@ def _base_votes(run: RunSpots, matches: _Matches, layout: Layout, grid: Grid) ->
 
 def _weight(grid: Grid, p: Pos, value: float) -> float:
     cell = grid.cells[p]
-    if cell.decimals is None or abs(float(cell.value) - value) <= FULL_ABSOLUTE + FULL_RELATIVE * abs(value):
+    if cell.decimals is None or abs(float(cell.value) - value) <= full_window(value):
         return 1.0
     digits = len(f"{abs(float(cell.value)):.{max(cell.decimals, 0)}f}".replace(".", "").lstrip("0"))
     return min(1.0, max(digits, 1) / 5)
@@ -1218,10 +1235,10 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
         last = layout.bases.get(spot.ident, last)
     # a sample's own number (no label names it) is left over only where the sheet writes that
     # quantity sample by sample: a residual ŷ − y within 5 % of sample 2's ∂L/∂B1 is no gradient
-    per_sample = {ident[0].replace(":−", ":", 1) for ident in layout.bases if ident[1] >= 0}  # either sign
+    per_sample = {either_sign(ident[0])[0] for ident in layout.bases if ident[1] >= 0}  # either sign
     cost = [[math.inf] * len(pool) for _ in missing]
     for i, spot in enumerate(missing):
-        if spot.samples > 1 and spot.key.s >= 0 and spot.ident[0].replace(":−", ":", 1) not in per_sample:
+        if spot.samples > 1 and spot.key.s >= 0 and either_sign(spot.ident[0])[0] not in per_sample:
             continue
         for j, p in enumerate(pool):
             if reserved.get(p, spot.ident) != spot.ident:
@@ -1244,8 +1261,8 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
                 flipped = math.inf if is_step(spot.quantity) else abs(found + expected) + 0.01 * scale
                 gap = min(abs(found - expected), flipped)
                 errors.append(gap / scale if scale else 0.0)
-                negated += expected != 0 and abs(found + expected) <= FULL_RELATIVE * scale
-                equal += abs(found - expected) <= FULL_RELATIVE * scale
+                negated += expected != 0 and abs(found + expected) <= full_window(scale)
+                equal += abs(found - expected) <= full_window(scale)
             if not errors:
                 continue
             if not named and updates_right and negated >= 2 and negated + equal == len(errors):
@@ -1305,14 +1322,15 @@ def _missing_in_the_sheets_sign(run: RunSpots, layout: Layout) -> list[Spot]:
     written = {ident[0] for ident in layout.bases}
     missing = []
     for spot in _first_of_each(run):
-        if spot.ident in layout.bases or _negative_placed(layout, spot):
+        if spot.ident in layout.bases:
             continue
-        positive = spot.ident[0].replace(":−", ":", 1)
-        negative = positive.replace(":", ":−", 1)
+        positive, negative = either_sign(spot.ident[0])
         if spot.negated:
             if negative in written and positive not in written:
                 missing.append(spot)
-        elif not spot.optional and not (negative in written and positive not in written):
+        elif spot.optional or _negative_placed(layout, spot):
+            continue
+        elif not (negative in written and positive not in written):
             missing.append(spot)
     return missing
 
@@ -1323,8 +1341,7 @@ def _in_line_with_samples(layout: Layout, spot: Spot) -> Pos | None:
     pattern 2's in N9."""
     if spot.key.s < 0:
         return None
-    section, name = spot.ident[0].split(":", 1)
-    names = {f"{section}:{name.removeprefix('−')}", f"{section}:−{name.removeprefix('−')}"}
+    names = set(either_sign(spot.ident[0]))
     others = {ident[1]: b for ident, b in layout.bases.items() if ident[0] in names and ident[2] == spot.ident[2]}
     others.pop(spot.key.s, None)
     if len(others) < 2:
@@ -1342,8 +1359,7 @@ def _in_line_with_samples(layout: Layout, spot: Spot) -> Pos | None:
 
 def _negative_placed(layout: Layout, spot: Spot) -> bool:
     """True if the layout places the spot's negative, −∂L/∂p (see `spots.negated`)."""
-    section, name = spot.ident[0].split(":", 1)
-    return (f"{section}:−{name}", *spot.ident[1:]) in layout.bases
+    return (either_sign(spot.ident[0])[1], *spot.ident[1:]) in layout.bases
 
 
 def _read_inputs(grid: Grid, run: RunSpots, layout: Layout) -> dict[Ident, Pos]:

@@ -17,6 +17,13 @@ FULL_RELATIVE = 1e-9  # a formula's result, or a number typed with 10+ digits, a
 # and to this near 0: Excel and LibreOffice give 0 for a difference of two numbers equal to their
 # last few bits (2.5 − 2.499999999999993), where the run keeps −7e-15
 FULL_ABSOLUTE = 1e-12
+
+
+def full_window(value: float) -> float:
+    """How far a number at full precision may be from `value` and still be it."""
+    return FULL_ABSOLUTE + FULL_RELATIVE * abs(value)
+
+
 HEADER_ROWS, LABEL_COLUMNS = 6, 40
 ERRORS = {"#DIV/0!", "#NUM!", "#VALUE!", "#REF!", "#NAME?", "#N/A", "#NULL!"}
 
@@ -30,7 +37,7 @@ def agrees_exactly(cell: Cell, value: float, places: int = 4) -> bool:
     """True if `cell` holds `value` at full precision, or typed as its correct rounding (decimals
     counted as at least `places`, so that a typed 0 stands only for a number below 5·10⁻⁵)."""
     gap = abs(float(cell.value) - value)
-    if gap <= FULL_ABSOLUTE + FULL_RELATIVE * abs(value):
+    if gap <= full_window(value):
         return True
     decimals = cell.decimals
     return decimals is not None and gap <= 0.5 * 10.0 ** -max(decimals, places) * (1 + 1e-9)
@@ -81,7 +88,7 @@ class Grid:
         if not sheets:
             return []
         rounding = 0.5 * 10.0 ** -min(self.places[s] for s in sheets) * (1 + 1e-9)
-        exact = FULL_ABSOLUTE + FULL_RELATIVE * abs(value)
+        exact = full_window(value)
         out = []
         for s in sheets:
             found = []

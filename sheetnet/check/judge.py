@@ -18,7 +18,7 @@ from typing import Any
 
 from sheetnet.book import Cell, cell_address, column_letter
 from sheetnet.check.fit import Layout
-from sheetnet.check.grid import FULL_ABSOLUTE, FULL_RELATIVE, Grid, Pos, same
+from sheetnet.check.grid import Grid, Pos, full_window, same
 from sheetnet.check.spots import Ident, RunSpots, Spot, unnegated
 from sheetnet.diff import jsonable
 from sheetnet.graph import Expr, Key
@@ -51,7 +51,7 @@ class Tolerance:
             return (self.atol or 0.0) + (self.rtol or 0.0) * abs(expected)
         decimals = cell.decimals
         if decimals is None:
-            return FULL_ABSOLUTE + FULL_RELATIVE * abs(expected)
+            return full_window(expected)
         unit = 10.0 ** -max(decimals, places)
         return 5 * unit + unit * abs(expected)
 

@@ -216,6 +216,14 @@ def negated(quantity: Quantity) -> Quantity:
     )
 
 
+def either_sign(quantity: str) -> tuple[str, str]:
+    """A quantity's identity (`Backpropagation:∂L/∂W1`) in both signs: itself and its negative
+    (`Backpropagation:−∂L/∂W1`), whichever is given."""
+    section, name = quantity.split(":", 1)
+    name = name.removeprefix("−")
+    return f"{section}:{name}", f"{section}:−{name}"
+
+
 def unnegated(key: Key) -> Key:
     """The key of the gradient a negated key (`−∂L/∂W2`) is the negative of."""
     return Key(key.q[1:], key.t, key.s, key.i)
