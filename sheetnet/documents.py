@@ -158,7 +158,7 @@ def _md_block(block: Block) -> list[str]:
 CSS = """
 :root{color:#1b1b1b;background:#fff}
 body{margin:0;font:17px/1.45 "Latin Modern Roman","CMU Serif",Georgia,"Times New Roman",serif}
-main{max-width:54rem;margin:0 auto;padding:2rem 1.5rem 3rem}
+main{box-sizing:border-box;max-width:57rem;margin:0 auto;padding:2rem 1.5rem 3rem}
 math{font-family:"Latin Modern Math","STIX Two Math","Cambria Math",math;font-size:1.08em;math-style:normal}
 h1{font-size:1.75rem;margin:0 0 .3rem;font-weight:600}
 .summary{color:#555;margin:0 0 1rem}
@@ -167,14 +167,14 @@ h3{font-size:1.02rem;font-weight:600;color:#34507d;margin:1.3rem 0 .35rem}
 figure{margin:1rem 0;text-align:center}
 figure svg{max-width:100%;height:auto}
 figcaption{color:#555;font-size:.88rem;margin-top:.3rem}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.45rem 1rem;margin:0}
+dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.45rem 1rem;margin:0}
 dl.facts dt{font-weight:600}
-dl.facts dd{margin:0}
+dl.facts dd{margin:0;overflow-x:auto;overflow-y:hidden}
 dl.facts .line{padding-left:1.2rem}
 .step{display:grid;grid-template-columns:6.5rem minmax(0,1fr);column-gap:.1rem;align-items:baseline;
   margin:.2rem 0 .55rem;break-inside:avoid}
 .lhs{text-align:right}
-.rhs{padding:.12rem 0}
+.rhs{padding:.12rem 0;overflow-x:auto;overflow-y:hidden}
 .givens{display:flex;flex-wrap:wrap;align-items:baseline;gap:.5rem 2.2rem;padding-left:2rem}
 .note{grid-column:2;color:#666;font-size:.84rem;font-style:italic;margin-top:-.05rem}
 table.losses{border-collapse:collapse;margin:.5rem 0;font-variant-numeric:tabular-nums}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,10 @@ from sheetnet.libreoffice import INSTALL_HINT, find_soffice
 from sheetnet.spec import default_network
 from sheetnet.trace import Trace, run
 from sheetnet.workbook import write_workbook
+
+import shared
+
+pytest_plugins = ["interrupt"]
 
 
 @pytest.fixture(autouse=True)
@@ -41,29 +44,16 @@ def notes_workbook(tmp_path_factory: pytest.TempPathFactory, notes_trace: Trace)
     return write_workbook(notes_trace, tmp_path_factory.mktemp("notes") / "sheetnet.xlsx")
 
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
 @pytest.fixture(scope="session")
 def shared_fixtures() -> Path:
-    """`../shared/fixtures` (real homework workbooks judged by hand) beside the repository, or beside
-    the one this clone was made from, or in SHEETNET_SHARED_FIXTURES. Their absence skips with
-    where it looked, except in CI (CI=true), where it fails."""
-    homes = [ROOT]
-    origin = subprocess.run(
-        ["git", "-C", str(ROOT), "config", "--get", "remote.origin.url"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    if origin and Path(origin).is_dir():
-        homes.append(Path(origin).resolve())
-    candidates = [os.environ.get("SHEETNET_SHARED_FIXTURES", "")] + [
-        str(h.parent / "shared" / "fixtures") for h in homes
-    ]
-    for folder in filter(None, candidates):
-        if (Path(folder) / "verdicts.tsv").exists():
-            return Path(folder)
+    """`../shared/fixtures` (real homework workbooks judged by hand), found as `shared.folder` says.
+    Their absence skips with where it looked, except in CI (CI=true), where it fails."""
+    found = shared.folder()
+    if found is not None:
+        return found
     message = (
         "the shared fixtures (verdicts.tsv) are not here: set SHEETNET_SHARED_FIXTURES to their folder "
-        f"(looked in {', '.join(filter(None, candidates))})"
+        f"(looked in {', '.join(shared.candidates())})"
     )
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message)

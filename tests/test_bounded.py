@@ -25,6 +25,8 @@ from sheetnet import limits
 from sheetnet.net import build_iteration, iteration_size
 from sheetnet.spec import parse_network
 
+from paused import PausedRun
+
 resource = pytest.importorskip("resource")  # POSIX: the memory cap
 
 MEMORY_CAP = 2**30
@@ -346,19 +348,13 @@ def test_a_file_saved_at_out_during_the_run_is_kept(tmp_path: Path) -> None:
     """A run is started; while it computes, a file of the user's appears at --out. It is kept byte
     for byte, and the finished workbook is put beside it, under a name the message gives."""
     out = tmp_path / "run.xlsx"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sheetnet", "run", "--config", str(XOR), "--iters", "1600", "--out", str(out), "-q"],
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_cap_memory,
+    run = PausedRun(
+        ["run", "--config", str(XOR), "--iters", "2", "--out", str(out), "-q"], cwd=tmp_path, preexec_fn=_cap_memory
     )
-    deadline = time.monotonic() + TIME_LIMIT
-    while not list(tmp_path.glob(".sheetnet-*")) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert list(tmp_path.glob(".sheetnet-*")), "the run never started writing"
+    assert run.paused and list(tmp_path.glob(".sheetnet-*")), "the run never wrote its workbook"
     out.write_bytes(b"the user's own file")
-    _, stderr = process.communicate(timeout=TIME_LIMIT)
-    assert process.returncode == 2, stderr
+    returncode, stderr = run.finish()
+    assert returncode == 2, stderr
     assert out.read_bytes() == b"the user's own file"
     aside = tmp_path / "run (sheetnet 1).xlsx"
     assert "appeared while sheetnet was running" in stderr and str(aside) in stderr
@@ -369,19 +365,13 @@ def test_a_file_saved_at_out_during_the_run_is_kept(tmp_path: Path) -> None:
 def test_a_sheetnet_workbook_changed_during_the_run_is_kept(tmp_path: Path) -> None:
     out = tmp_path / "run.xlsx"
     assert _sheetnet("run", "--out", str(out), "-q", cwd=tmp_path).returncode == 0
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sheetnet", "run", "--config", str(XOR), "--iters", "1600", "--out", str(out), "-q"],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + TIME_LIMIT
-    while not list(tmp_path.glob(".sheetnet-*")) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    run = PausedRun(["run", "--config", str(XOR), "--iters", "2", "--out", str(out), "-q"], cwd=tmp_path)
+    assert run.paused, "the run never wrote its workbook"
     saved = out.read_bytes()  # saved again by the user's spreadsheet program: another file
     out.unlink()
     out.write_bytes(saved)
-    _, stderr = process.communicate(timeout=TIME_LIMIT)
-    assert process.returncode == 2 and "changed while sheetnet was running" in stderr
+    returncode, stderr = run.finish()
+    assert returncode == 2 and "changed while sheetnet was running" in stderr
     assert out.read_bytes() == saved
 
 

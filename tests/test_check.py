@@ -16,6 +16,7 @@ from sheetnet.libreoffice import recalculate
 from sheetnet.spec import Network, default_network, load_network
 from sheetnet.status import ABSENT, FOLLOWS, FOUND, SLIP
 
+import shared
 from handmade import (
     FIRST_ROW,
     NOTES_SLIP,
@@ -268,26 +269,19 @@ def _cli(args: list[str]) -> tuple[int, str]:
 # ------------------------------------------------------- every real homework workbook, as judged
 
 
-def _verdicts(folder: Path) -> list[list[str]]:
-    lines = (folder / "verdicts.tsv").read_text().splitlines()
-    return [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
-
-
-def test_every_shared_fixture_gets_the_verdict_judged_by_hand(shared_fixtures: Path) -> None:
-    folder = shared_fixtures
-    rows = _verdicts(folder)
-    assert len(rows) >= 5
-    for book, config, iters, want, cells in rows:
-        exit_code, out = _cli(
-            ["check", str(folder / book), "--config", str(folder / config), "--iters", iters, "--json"]
-        )
-        data = json.loads(out)
-        assert exit_code == int(want), (book, data["message"], data["tables"])
-        first = (data["first_mismatch"] or {}).get("cell")
-        if want == "1":
-            assert first in cells.split(","), (book, data["first_mismatch"])
-        else:
-            assert first is None, (book, data["first_mismatch"])
+@pytest.mark.parametrize("verdict", shared.verdicts("verdicts.tsv", shared.CHECK_OWED))
+def test_every_shared_fixture_gets_the_verdict_judged_by_hand(shared_fixtures: Path, verdict: tuple[str, ...]) -> None:
+    book, config, iters, want, cells = verdict
+    exit_code, out = _cli(
+        ["check", str(shared_fixtures / book), "--config", str(shared_fixtures / config), "--iters", iters, "--json"]
+    )
+    data = json.loads(out)
+    assert exit_code == int(want), (book, data["message"], data["tables"])
+    first = (data["first_mismatch"] or {}).get("cell")
+    if want == "1":
+        assert first in cells.split(","), (book, data["first_mismatch"])
+    else:
+        assert first is None, (book, data["first_mismatch"])
 
 
 def test_the_commonest_slip_is_explained_from_its_formula(shared_fixtures: Path) -> None:

@@ -15,6 +15,8 @@ from sheetnet.cli import main
 from sheetnet.spec import load_network
 from sheetnet.workbook import written_by_sheetnet
 
+from paused import PausedRun
+
 
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
@@ -197,7 +199,6 @@ def test_an_internal_error_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatc
 def test_a_killed_run_leaves_the_previous_workbook_and_no_temporary_file(tmp_path: Path) -> None:
     """SIGTERM in the middle of writing: exit 143, the earlier workbook as it was, nothing left behind."""
     import signal
-    import time
 
     out = tmp_path / "run.xlsx"
     first = subprocess.run(
@@ -206,18 +207,11 @@ def test_a_killed_run_leaves_the_previous_workbook_and_no_temporary_file(tmp_pat
     assert first.returncode == 0
     before = out.read_bytes()
     xor = Path(__file__).resolve().parent.parent / "examples" / "xor.toml"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sheetnet", "run", "--config", str(xor), "--iters", "1600", "--out", str(out), "-q"],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".sheetnet-*")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert list(tmp_path.glob(".sheetnet-*")), "the run never started writing"
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 143
+    run = PausedRun(["run", "--config", str(xor), "--iters", "2", "--out", str(out), "-q"], cwd=tmp_path)
+    assert run.paused and list(tmp_path.glob(".sheetnet-*")), "the run never wrote its workbook"
+    run.process.send_signal(signal.SIGTERM)
+    returncode, stderr = run.finish()
+    assert returncode == 143
     assert "stopped by SIGTERM; no file was changed" in stderr and "Traceback" not in stderr
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.xlsx"]

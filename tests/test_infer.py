@@ -28,6 +28,7 @@ from sheetnet.spec import Network, default_network, load_network, parse_network
 from sheetnet.trace import run
 from sheetnet.workbook import write_workbook
 
+import shared
 from handmade import mazur_rows, notes_blocks, rounded_blocks
 
 FIXTURES = ("era-wk6", "vishak-dlexcel", "ashwin-nntraining", "samdani-s4", "harshvs4-bp")
@@ -74,13 +75,16 @@ def init_from(workbook: Path, out: Path, *args: str) -> tuple[int, str, Network 
 # the real homework workbooks
 
 
-def test_every_fixture_gives_its_own_network_file(shared_fixtures: Path, tmp_path: Path) -> None:
-    for name, (workbook, network_file, _, _) in fixture_workbooks(shared_fixtures).items():
-        code, output, read = init_from(workbook, tmp_path / f"{name}.toml")
-        assert code == 0, output
-        assert read is not None
-        assert_same_network(read, load_network(network_file))
-        assert "read from the workbook's formulas" in output, output
+@pytest.mark.parametrize("verdict", shared.verdicts("verdicts.tsv", shared.INIT_OWED))
+def test_every_fixture_gives_its_own_network_file(
+    shared_fixtures: Path, tmp_path: Path, verdict: tuple[str, ...]
+) -> None:
+    book, network_file = verdict[:2]
+    code, output, read = init_from(shared_fixtures / book, tmp_path / "read.toml")
+    assert code == 0, output
+    assert read is not None
+    assert_same_network(read, load_network(shared_fixtures / network_file))
+    assert "read from the workbook's formulas" in output, output
 
 
 def test_the_comments_name_the_cells_each_value_came_from(shared_fixtures: Path, tmp_path: Path) -> None:
@@ -119,11 +123,15 @@ def test_check_without_config_reads_the_network_and_says_so(shared_fixtures: Pat
     data = json.loads(runner.invoke(main, ["check", str(shared_fixtures / "vishak-dlexcel.xlsx"), "--json"]).stdout)
     assert data["first_mismatch"]["cell"] == "Sheet1!Z36"
     assert data["network_read"]["how"] == "formulas"
-    for name, (workbook, _, cell, code) in fixture_workbooks(shared_fixtures).items():
-        data = json.loads(runner.invoke(main, ["check", str(workbook), "--json"]).stdout)
-        first = data["first_mismatch"]
-        assert (first["cell"] if first else "-") == cell, name
-        assert (0 if data["verdict"] == "right" else 1) == code, name
+
+
+@pytest.mark.parametrize("verdict", shared.verdicts("verdicts-no-network.tsv", shared.NO_NETWORK_OWED))
+def test_check_without_config_gives_the_verdict_judged_by_hand(shared_fixtures: Path, verdict: tuple[str, ...]) -> None:
+    book, code, cells = verdict
+    data = json.loads(CliRunner().invoke(main, ["check", str(shared_fixtures / book), "--json"]).stdout)
+    first = data["first_mismatch"]
+    assert (first["cell"] if first else "-") in cells.split(","), book
+    assert (0 if data["verdict"] == "right" else 1) == int(code), book
 
 
 # --------------------------------------------------------------------------------------------------
