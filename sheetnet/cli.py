@@ -390,7 +390,10 @@ def _report(written: Path, data: Any, tables: Callable[[Any], None], *, quiet: b
 
         console = Console(highlight=False)
         tables(console)
-        console.print(f"Workbook written to [bold]{written}[/bold]")
+        from rich.text import Text
+
+        # the path whole, never folded at the terminal's width: it is copied from here
+        console.print(Text.assemble("Workbook written to ", (str(written), "bold")), soft_wrap=True)
 
 
 def _run_exercise(

@@ -35,6 +35,15 @@ def test_run_writes_the_default_workbook_and_says_where(runner: CliRunner, tmp_p
     assert "\x1b[" not in result.output  # not a terminal: no colour codes
 
 
+def test_a_long_path_is_printed_whole_and_as_it_is(runner: CliRunner) -> None:
+    """Copied from the terminal, the path works: not folded at 80 columns, brackets not read as markup."""
+    out = "a folder with a long name [draft 2]/" + "n" * 70 + ".xlsx"
+    result = runner.invoke(main, ["run", "--iters", "2", "--out", out])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == f"Workbook written to {out}"
+    assert Path(out).is_file()
+
+
 def test_quiet_prints_only_the_path(runner: CliRunner) -> None:
     result = runner.invoke(main, ["run", "--quiet", "--out", "a/b/c.xlsx"])
     assert result.exit_code == 0

@@ -339,8 +339,8 @@ def test_formulas_it_cannot_evaluate_say_so(formula: str) -> None:
 
 @pytest.mark.filterwarnings("ignore:DrawingML support is incomplete")  # openpyxl on era's drawing
 def test_a_folder_of_a_class(shared_fixtures: Path, tmp_path: Path, soffice: str) -> None:
-    """Twenty copies of the fixtures, some with a slip put in, and two unreadable files: each
-    gets its own verdict, checked in parallel, and the CSV reads back."""
+    """Copies of the fixtures, two of each family with a slip put in (each in another row), and two
+    unreadable files: each gets its own verdict, checked in parallel, and the CSV reads back."""
     folder = tmp_path / "class"
     staging = tmp_path / "staging"
     folder.mkdir()
@@ -355,7 +355,7 @@ def test_a_folder_of_a_class(shared_fixtures: Path, tmp_path: Path, soffice: str
     to_recalculate = []
     n = 0
     for key, (name, sheet, first, col) in sources.items():
-        for k in range(5):
+        for k in range(2):
             n += 1
             target = staging / f"{n:02d}-{key}.xlsx"
             book = openpyxl.load_workbook(fixtures[name][0])
@@ -377,14 +377,14 @@ def test_a_folder_of_a_class(shared_fixtures: Path, tmp_path: Path, soffice: str
     (folder / "21-broken.xlsx").write_text("not a workbook", encoding="utf-8")
     (folder / "22-empty.xlsx").write_bytes(b"")
     (folder / "notes.txt").write_text("not a workbook either, and not looked at", encoding="utf-8")
-    assert len(expected) == 20
+    assert len(expected) == 11
 
     grades = tmp_path / "grades.csv"
     result = CliRunner().invoke(main, ["check", str(folder), "--csv", str(grades), "--jobs", "2"])
     assert result.exit_code == 2, result.output  # two files could not be read
     with grades.open(encoding="utf-8-sig", newline="") as f:  # Excel's byte-order mark
         rows = list(csv.DictReader(f))
-    assert len(rows) == 22
+    assert len(rows) == 13
     by_file = {Path(r["file"]).name: r for r in rows}
     for name, (verdict, cell) in expected.items():
         row = by_file[name]
@@ -407,7 +407,7 @@ def test_a_folder_of_a_class(shared_fixtures: Path, tmp_path: Path, soffice: str
 
 
 def test_exit_codes_of_several_files(shared_fixtures: Path) -> None:
-    right = [str(shared_fixtures / n) for n in ("era-wk6-backpropagation.xlsx", "samdani-s4.xlsx")]
+    right = [str(shared_fixtures / n) for n in ("ashwin-nntraining.xlsx", "cardona-mazur.xlsx")]
     assert CliRunner().invoke(main, ["check", *right]).exit_code == 0
     assert CliRunner().invoke(main, ["check", *right, str(shared_fixtures / "vishak-dlexcel.xlsx")]).exit_code == 1
     result = CliRunner().invoke(main, ["check", *right, "missing.xlsx"])
