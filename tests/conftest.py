@@ -14,7 +14,7 @@ from sheetnet.workbook import write_workbook
 
 import shared
 
-pytest_plugins = ["interrupt"]
+pytest_plugins = ["bytecode", "interrupt"]
 
 
 @pytest.fixture(autouse=True)
