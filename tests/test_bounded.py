@@ -13,7 +13,6 @@ import itertools
 import os
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -27,12 +26,12 @@ from sheetnet.cli import main
 from sheetnet.net import build_iteration, iteration_size
 from sheetnet.spec import parse_network
 
+from hang import HANG
 from paused import PausedRun
 
 resource = pytest.importorskip("resource")  # POSIX: the memory cap
 
 MEMORY_CAP = 2**30
-TIME_LIMIT = 60
 ROOT = Path(__file__).resolve().parent.parent
 XOR = ROOT / "examples" / "xor.toml"
 HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -48,7 +47,7 @@ def _sheetnet(*args: str, cwd: Path, stdin: int | None = None) -> subprocess.Com
         [sys.executable, "-m", "sheetnet", *args],
         capture_output=True,
         text=True,
-        timeout=TIME_LIMIT,
+        timeout=HANG,
         preexec_fn=_cap_memory,
         cwd=cwd,
         stdin=stdin,
@@ -183,12 +182,10 @@ def test_the_hints_never_point_at_each_other(tmp_path: Path) -> None:
 def test_check_trains_no_more_iterations_than_the_workbook_holds(tmp_path: Path) -> None:
     made = _sheetnet("run", "-q", "--out", "good.xlsx", cwd=tmp_path)
     assert made.returncode == 0
-    started = time.monotonic()
     result = _sheetnet("check", "good.xlsx", "--iters", "1000000000", cwd=tmp_path)
     assert result.returncode == 1, result.stderr  # it stops early: the workbook holds 3 iterations
     assert "stops after iteration 2" in result.stdout
     assert "1,000,000,000 iterations are more than the workbook could hold" in result.stdout
-    assert time.monotonic() - started < TIME_LIMIT
 
 
 def test_the_iteration_size_is_the_graphs() -> None:

@@ -22,6 +22,7 @@ from sheetnet.trace import run
 from sheetnet.workbook import write_workbook
 
 from handmade import notes_blocks
+from hang import HANG
 
 
 def _cli(args: list[str]) -> tuple[int, str]:
@@ -182,7 +183,7 @@ def test_ods_and_xls_files_are_read_through_libreoffice(tmp_path: Path, soffice:
             [soffice, "--headless", "--convert-to", fmt, "--outdir", str(tmp_path), str(source)],
             check=True,
             capture_output=True,
-            timeout=120,
+            timeout=HANG,
         )
         converted = tmp_path / f"notes.{fmt}"
         exit_code, out = _cli(["diff", str(source), str(converted)])

@@ -15,6 +15,8 @@ from sheetnet.spec import default_network
 from sheetnet.trace import Trace, run
 from sheetnet.workbook import write_workbook
 
+from hang import HANG
+
 pytestmark = pytest.mark.libreoffice
 
 REL = 1e-12
@@ -149,7 +151,7 @@ def _as_shown(path: Path, outdir: Path, soffice: str) -> dict[str, list[list[str
         ],
         check=True,
         capture_output=True,
-        timeout=180,
+        timeout=HANG,
     )
     shown = {}
     for name in openpyxl.load_workbook(path, read_only=True).sheetnames:

@@ -53,6 +53,8 @@ from sheetnet.spec import (
 )
 from sheetnet.trace import run
 
+from hang import HANG
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ["notes", "xor", "softmax-3-class", "mazur-2-2-2"]
 
@@ -471,7 +473,7 @@ def _headless(chromium: str, *args: str) -> subprocess.CompletedProcess[str]:
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", *args],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=HANG,
         check=True,
     )
 
@@ -537,7 +539,7 @@ def test_latex_compiles_with_pdflatex(pdflatex: str, tmp_path: Path, name: str) 
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=HANG,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-2000:]
