@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from sheetnet.libreoffice import INSTALL_HINT, find_soffice
+from sheetnet.libreoffice import INSTALL_HINT, find_soffice, recalculate
 from sheetnet.spec import default_network
 from sheetnet.trace import Trace, run
 from sheetnet.workbook import write_workbook
 
 import shared
+from hang import HANG
 
 pytest_plugins = ["bytecode", "interrupt"]
 
@@ -21,6 +23,15 @@ pytest_plugins = ["bytecode", "interrupt"]
 def _plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("FORCE_COLOR", "NO_COLOR", "COLUMNS", "TERM"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _libreoffice_waits_only_for_a_hang() -> Iterator[None]:
+    """`recalculate`'s own bound (180 s) is for users; in the tests a busy machine must not reach it."""
+    defaults = recalculate.__kwdefaults__
+    bound, defaults["timeout"] = defaults["timeout"], HANG
+    yield
+    defaults["timeout"] = bound
 
 
 @pytest.fixture(scope="session")
