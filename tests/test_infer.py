@@ -380,8 +380,9 @@ def test_a_folder_of_a_class(shared_fixtures: Path, tmp_path: Path, soffice: str
     assert len(expected) == 11
 
     grades = tmp_path / "grades.csv"
-    result = CliRunner().invoke(main, ["check", str(folder), "--csv", str(grades), "--jobs", "2"])
+    result = CliRunner().invoke(main, ["check", str(folder), "--csv", str(grades), "--json", "--jobs", "2"])
     assert result.exit_code == 2, result.output  # two files could not be read
+    data = json.loads(result.stdout)  # --json: one array, in the order of the files
     with grades.open(encoding="utf-8-sig", newline="") as f:  # Excel's byte-order mark
         rows = list(csv.DictReader(f))
     assert len(rows) == 13
@@ -397,13 +398,14 @@ def test_a_folder_of_a_class(shared_fixtures: Path, tmp_path: Path, soffice: str
     assert float(wrong["expected"]) != pytest.approx(float(wrong["found"]))
     assert "notes.txt" not in by_file
 
-    # --json: one array, in the order of the files; the CSV is not replaced without --force
-    result = CliRunner().invoke(main, ["check", str(folder), "--json", "--csv", str(grades)])
-    assert result.exit_code == 2 and "exists" in result.output
-    result = CliRunner().invoke(main, ["check", str(folder), "--json"])
-    data = json.loads(result.stdout)
     assert [Path(d["file"]).name for d in data] == sorted(by_file)
     assert {d["verdict"] for d in data} == {"right", "wrong", "unreadable"}
+
+    # the CSV is not replaced without --force
+    before = grades.read_bytes()
+    result = CliRunner().invoke(main, ["check", str(folder), "--json", "--csv", str(grades)])
+    assert result.exit_code == 2 and "exists" in result.output
+    assert grades.read_bytes() == before
 
 
 def test_exit_codes_of_several_files(shared_fixtures: Path) -> None:
