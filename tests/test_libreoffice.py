@@ -215,7 +215,7 @@ def test_the_summary_shows_what_each_sample_has_learned(layout: str, tmp_path: P
     for (iters, trace), recalculated in zip(runs.items(), recalculate(paths, tmp_path / "lo"), strict=True):
         network = trace.network
         accuracy = 1.0 if iters == 60 else None
-        ws = openpyxl.load_workbook(recalculated, data_only=True)["Summary"]
+        ws = openpyxl.load_workbook(recalculated, data_only=True, read_only=True)["Summary"]
         cells = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}
         (r, c) = next(k for k, v in cells.items() if v == "sample")
         assert [cells.get((r, c + j)) for j in range(6)] == ["sample", "x[0]", "x[1]", "y[0]", "ŷ[0]", "right"]
