@@ -17,6 +17,7 @@ import click
 
 from sheetnet import __version__, limits
 from sheetnet.errors import SheetnetError
+from sheetnet.outputs import one_line
 
 if TYPE_CHECKING:
     from sheetnet.spec import Network
@@ -33,11 +34,6 @@ DEFAULT_CONFIG = Path("network.toml")
 # internal error (a bug in sheetnet) gets a code of its own.
 EXIT_TROUBLE = 2
 EXIT_INTERNAL = 3
-
-
-def one_line(text: str) -> str:
-    """`text` on one line: a newline in a file name or a key is shown as \\n, never printed."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _fail(message: str) -> None:
@@ -488,7 +484,7 @@ def init(path: Path, force: bool, source: Path | None, sheet: str | None, recalc
     """
     if sheet is not None and source is None:
         raise click.UsageError("--sheet needs --from WORKBOOK")
-    from sheetnet.workbook import check_extension, check_target
+    from sheetnet.outputs import check_extension, check_target
 
     if source is not None and path.exists() and source.exists() and path.resolve() == source.resolve():
         raise SheetnetError(f"{path} is the workbook read from; give the network file another name (not even --force)")
@@ -696,7 +692,7 @@ def solve(
     if out is None:
         click.echo(text, nl=False)
     else:
-        write_solution(text, out, force=force)
+        write_solution(text, out, fmt=fmt, force=force)
         click.echo(f"Solution written to {out}")
     if solution.overflow is not None:
         t, name = solution.overflow
@@ -822,7 +818,7 @@ def _check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json:
 
 
 def _check_csv_target(path: Path, force: bool) -> None:
-    from sheetnet.workbook import check_extension, check_target
+    from sheetnet.outputs import check_extension, check_target
 
     try:
         check_extension(path, (".csv",), "CSV file")
@@ -873,7 +869,7 @@ def _write_text(path: Path, text: str) -> None:
     appeared there meanwhile); the caller has checked the target (`check_target`)."""
     import os
 
-    from sheetnet.workbook import write_text_atomically
+    from sheetnet.outputs import write_text_atomically
 
     write_text_atomically(path, text, path.lstat() if os.path.lexists(path) else None, force=False)
 
