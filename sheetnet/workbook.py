@@ -99,7 +99,7 @@ BLOCKS_UP_TO = 20  # the default layout: blocks up to this many iterations, rows
 # Excel's limits (https://support.microsoft.com/office/excel-specifications-and-limits)
 MAX_ROWS = 1_048_576
 MAX_COLS = 16_384
-MAX_FORMULA = 8_192  # characters Excel's formula bar takes (a cell may hold 32,767)
+MAX_FORMULA = limits.FORMULA_CHARS
 
 Progress = Callable[[], None]  # called once per step of a run's training and writing
 
