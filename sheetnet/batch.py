@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sheetnet.errors import SheetnetError
+from sheetnet.outputs import one_line
 
 EXTENSIONS = (".xlsx", ".xlsm", ".ods", ".xls")
 UNREADABLE = "unreadable"
@@ -308,10 +309,11 @@ def _csv_number(value: Any) -> Any:
 
 
 def csv_text(rows: list[dict[str, Any]]) -> str:
-    """The class table as CSV, with a byte-order mark so that Excel reads it as UTF-8 (∂, η)."""
+    """The class table as CSV, with a byte-order mark so that Excel reads it as UTF-8 (∂, η); a
+    text (a file's or a sheet's name, an explanation) on one line, its control characters escaped."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\n")
     for row in csv_rows(rows):
-        writer.writerow(row)
+        writer.writerow([one_line(field) if isinstance(field, str) else field for field in row])
     return out.getvalue()

@@ -378,6 +378,7 @@ def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any]]:
     rectangle its <dimension> claims (a hostile file may claim all 17 billion)."""
     from openpyxl.worksheet._reader import WorkSheetParser
 
+    _read_numbers_tolerantly()
     workbook = ws.parent
     with ws._get_source() as source:
         parser = WorkSheetParser(
@@ -404,18 +405,39 @@ def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any]]:
 
 
 def _as_read(value: Any) -> Any:
-    """A cell's value as sheetnet keeps it: a number too large for a float (400 digits) is kept as
-    the text it was written as; an infinite or NaN one (`1e999`) as the error a spreadsheet shows."""
+    """A cell's value as sheetnet keeps it: a number no float holds (`1e999`, 400 digits, `NaN`)
+    as the error a spreadsheet shows for it, so that it is a mismatch wherever a number belongs."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
         try:
             float(value)
         except OverflowError:
-            return str(value)
+            return NOT_A_NUMBER
     elif isinstance(value, float) and not math.isfinite(value):
         return NOT_A_NUMBER
     return value
+
+
+def _number_as_written(text: str) -> int | float:
+    """openpyxl's reading of a cell's number, which takes `NaN`, `INF` and an integer of more
+    digits than Python converts (4,300) as the float they spell (NaN, inf) instead of failing."""
+    try:
+        return _OPENPYXL_NUMBER(text)
+    except ValueError:
+        return float(text)  # a text that is no number at all still fails: the file is damaged
+
+
+def _read_numbers_tolerantly() -> None:
+    global _OPENPYXL_NUMBER
+    from openpyxl.worksheet import _reader
+
+    if _reader._cast_number is not _number_as_written:
+        _OPENPYXL_NUMBER = _reader._cast_number
+        _reader._cast_number = _number_as_written
+
+
+_OPENPYXL_NUMBER: Any = None
 
 
 def _formula_text(raw: Any) -> str | None:

@@ -261,16 +261,22 @@ def _refused_write(exc: BaseException) -> OSError | None:
 
 
 def _close_archives_left_open(exc: BaseException) -> None:
-    """Close the zip archives a failed write left open in its frames: closed later by the garbage
-    collector they would try to write again and print a traceback nobody can act on."""
-    frame_tb = exc.__traceback__
-    while frame_tb is not None:
-        for value in list(frame_tb.tb_frame.f_locals.values()):
-            if isinstance(value, zipfile.ZipFile):
-                with contextlib.suppress(Exception):
-                    value.close()
-                value.fp = None
-        frame_tb = frame_tb.tb_next
+    """Close the zip archives a failed write left open in its frames (those of the error and of
+    the errors it wraps): closed later by the garbage collector they would try to write again
+    and print a traceback nobody can act on."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return
+        frame_tb = seen.__traceback__
+        while frame_tb is not None:
+            for value in list(frame_tb.tb_frame.f_locals.values()):
+                if isinstance(value, zipfile.ZipFile):
+                    with contextlib.suppress(Exception):
+                        value.close()
+                    value.fp = None
+            frame_tb = frame_tb.tb_next
+        seen = seen.__cause__ or seen.__context__
 
 
 def _identity(info: os.stat_result | None) -> tuple[int, ...] | None:
