@@ -32,6 +32,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from sheetnet import archive
 from sheetnet.errors import OutputError
 
 SEAL_PREFIX = b"sheetnet-sha256:"  # then the 64 hex digits of the digest
@@ -40,6 +41,7 @@ _END_RECORD = b"PK\x05\x06"  # a zip archive's End Of Central Directory record: 
 _END_RECORD_SIZE = 22
 _SEAL_SIZE = len(SEAL_PREFIX) + 64
 _READ = 1 << 20
+_SEAL_LINE = 256  # bytes at the end of a text file that hold its seal line (`<!-- sheetnet-sha256:… -->`)
 
 _EXTENSION = {"workbook": "xlsx", "network file": "toml", "CSV file": "csv", "solution": "md"}
 
@@ -121,8 +123,11 @@ def workbook_state(path: Path, claimed: Callable[[zipfile.ZipFile], bool]) -> St
                     and seal[len(SEAL_PREFIX) :] == _digest(handle, size - _SEAL_SIZE - 2).encode()
                 ):
                     return State.UNCHANGED
-        with zipfile.ZipFile(path) as archive:
-            return State.CHANGED if claimed(archive) else State.FOREIGN
+        listed = archive.directory(path)
+        if listed is None or not listed.fits:  # no workbook sheetnet could have written
+            return State.FOREIGN
+        with zipfile.ZipFile(path) as opened:
+            return State.CHANGED if claimed(opened) else State.FOREIGN
     except (OSError, KeyError, zipfile.BadZipFile, ValueError, EOFError, struct.error):
         return State.FOREIGN
 
@@ -138,21 +143,26 @@ def sealed_text(text: str, comment: str) -> str:
 
 def text_state(path: Path, mark: bytes) -> State:
     """UNCHANGED if the text file's last line seals the rest; else CHANGED if its first 4 KiB
-    carry `mark` (what every file of this kind sheetnet writes begins with), else FOREIGN."""
+    carry `mark` (what every file of this kind sheetnet writes begins with), else FOREIGN. The
+    file is read in bounded pieces, never whole."""
     try:
         info = os.lstat(path)
         if not stat.S_ISREG(info.st_mode):
             return State.FOREIGN
         with path.open("rb") as handle:
             head = handle.read(4096)
-            if info.st_size <= SEALED_BYTES:
-                handle.seek(0)
-                data = handle.read(SEALED_BYTES + 1)
-                body, _, last = data.rstrip(b"\n").rpartition(b"\n")
-                at = last.find(SEAL_PREFIX)
-                if at >= 0:
-                    digest = last[at + len(SEAL_PREFIX) : at + len(SEAL_PREFIX) + 64]
-                    if digest == hashlib.sha256(body + b"\n").hexdigest().encode():
+            size = info.st_size
+            if size <= SEALED_BYTES:
+                handle.seek(max(0, size - _SEAL_LINE))
+                tail = handle.read()
+                if tail.endswith(b"\n"):
+                    last = tail[:-1].rpartition(b"\n")[2]
+                    body = size - len(last) - 1
+                    at = last.find(SEAL_PREFIX)
+                    if (
+                        at >= 0
+                        and last[at + len(SEAL_PREFIX) : at + len(SEAL_PREFIX) + 64] == _digest(handle, body).encode()
+                    ):
                         return State.UNCHANGED
     except OSError:
         return State.FOREIGN

@@ -7,6 +7,7 @@ its bytes now; a document property, which every save keeps and anyone can copy, 
 from __future__ import annotations
 
 import shutil
+import struct
 import zipfile
 from pathlib import Path
 
@@ -116,3 +117,13 @@ def test_a_seal_covers_every_byte_before_it(tmp_path: Path) -> None:
     assert text_state(path, b"line") is State.CHANGED
     path.write_text("line one\n" + sealed_text("line one\nline two\n", "<!-- {} -->"), encoding="utf-8")
     assert text_state(path, b"nothing") is State.FOREIGN
+
+
+def test_a_hostile_archive_at_out_is_judged_from_its_last_bytes(tmp_path: Path) -> None:
+    """A directory claiming 4,000,000 entries at --out: not sheetnet's, decided without parsing it."""
+    body = b"PK\x03\x04" + bytes(60)
+    end64 = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, 4_000_000, 4_000_000, 188_000_000, 0)
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, len(body), 1)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    (tmp_path / "w.xlsx").write_bytes(body + end64 + locator + end)
+    refused(sheetnet("run", "-q", "--out", "w.xlsx", cwd=tmp_path), "not written by sheetnet", "--force")
