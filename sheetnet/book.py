@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import shutil
 import stat
 import tempfile
 import warnings
@@ -128,7 +129,12 @@ def read_book(path: str | Path, *, recalc: bool = False, timeout: float = 180) -
             # LibreOffice names its output after the input's stem: copy under a fixed name.
             suffix = path.suffix.lower()
             source = Path(tmp) / ("in" + (suffix if suffix in (".xlsx", ".xlsm", ".ods", ".xls") else "." + kind))
-            source.write_bytes(path.read_bytes())
+            try:
+                shutil.copyfile(path, source)  # in pieces: never the whole file in memory
+            except OSError as exc:
+                raise WorkbookError(
+                    f"{path}: cannot copy it to a temporary folder for LibreOffice: {exc.strerror or exc}"
+                ) from None
             try:
                 (converted,) = recalculate([source], Path(tmp) / "out", timeout=timeout, force=recalc)
             except SheetnetError as exc:
@@ -223,6 +229,19 @@ _CHUNK = 1 << 20
 _BINARY = (".png", ".jpeg", ".jpg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".bin", ".svg")
 
 
+# a UTF-16 or UTF-32 byte-order mark, or "<" followed by a character in either
+_WIDE_START = re.compile(rb"\xff\xfe|\xfe\xff|\x00\x00\xfe\xff|<\x00[^\x00]\x00|<\x00\x00\x00|\x00<|\x00\x00\x00<")
+
+
+def _xml_encoding(start: bytes) -> str | None:
+    """ "utf-8" if a part's first bytes are XML as every spreadsheet program writes it (UTF-8, or
+    ASCII, maybe after a byte-order mark), "wide" if they are XML in UTF-16 or UTF-32, else None."""
+    text = start.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    if _WIDE_START.match(text):
+        return "wide"
+    return "utf-8" if text.startswith(b"<") else None
+
+
 def _check_counts(path: Path, shown_as: Path) -> None:
     """Refuse a workbook with more cells, shared strings, cell formats or sheets than `limits`
     allows, or more elements of anything else (merged ranges, conditional formats, relationships,
@@ -233,12 +252,20 @@ def _check_counts(path: Path, shown_as: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             for member in archive.infolist():
-                if member.filename.lower().endswith(_BINARY) or member.is_dir():
+                if member.is_dir():
                     continue
                 with archive.open(member) as part:
+                    chunk = part.read(_CHUNK)
+                    encoding = _xml_encoding(chunk)
+                    if encoding == "wide":  # the patterns below would not see a tag of it
+                        raise WorkbookError(
+                            f"{shown_as}: {member.filename} is XML in UTF-16 or UTF-32, which no spreadsheet "
+                            "program writes (refused)"
+                        )
+                    if encoding is None and member.filename.lower().endswith(_BINARY):
+                        continue  # an image; a part named like one but holding XML is counted
                     rest = b""
                     while True:
-                        chunk = part.read(_CHUNK)
                         data = rest + chunk
                         cut = data.rfind(b"<") if chunk else len(data)  # a tag is never split between reads
                         cut = len(data) if cut < 0 else cut
@@ -249,6 +276,7 @@ def _check_counts(path: Path, shown_as: Path) -> None:
                         rest = data[cut:]
                         if not chunk:
                             break
+                        chunk = part.read(_CHUNK)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error):
         raise WorkbookError(f"{shown_as}: the file is damaged or truncated (not a readable zip archive)") from None
     for what, (_, name) in _COUNTED.items():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import math
+import os
 import re
 import signal
 import sys
@@ -61,6 +63,16 @@ def _stop_cleanly_on(*names: str) -> None:
                 signal.signal(sig, stop)
 
 
+_WRITE_REFUSED = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EIO}
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null: what is left in its buffer would fail again as Python exits."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn a user's mistake into one line and exit 2; an internal error into one line and exit 3."""
 
@@ -78,6 +90,9 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             click.echo("sheetnet: interrupted; no file was changed", err=True)
             sys.exit(130)
         except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno in _WRITE_REFUSED:  # stdout on a full disk, say
+                _silence_stdout()
+                _fail(f"cannot write the output: {exc.strerror or exc}")
             if click.get_current_context().find_root().params.get("debug"):
                 raise
             click.echo(
@@ -867,8 +882,6 @@ def _check_many(paths: list[Path], options: Any, *, jobs: int | None, as_json: b
 def _write_text(path: Path, text: str) -> None:
     """Write `path` whole or not at all (a temporary file beside it, moved into place unless a file
     appeared there meanwhile); the caller has checked the target (`check_target`)."""
-    import os
-
     from sheetnet.outputs import write_text_atomically
 
     write_text_atomically(path, text, path.lstat() if os.path.lexists(path) else None, force=False)

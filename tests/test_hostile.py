@@ -154,6 +154,29 @@ def test_the_parts_cells_are_made_of_are_counted_too(tmp_path: Path) -> None:
     refused(sheetnet("check", str(path), cwd=tmp_path), "runs of text", f"at most {limits.READ_CELL_PARTS:,}")
 
 
+def test_cells_in_a_part_named_like_an_image_are_counted(tmp_path: Path) -> None:
+    path = _with_sheet(
+        tmp_path,
+        "plain-cells.xlsx",
+        _sheet(b"<sheetData>", repeat=b"<c><v>1</v></c>", times=limits.READ_CELLS + 1, after=b"</sheetData>"),
+    )
+    hidden = tmp_path / "hidden.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(hidden, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            name = item.filename.replace("worksheets/sheet1.xml", "media/image1.png")
+            dst.writestr(name, data.replace(b"worksheets/sheet1.xml", b"media/image1.png"))
+    refused(sheetnet("check", str(hidden), cwd=tmp_path), f"{limits.READ_CELLS + 1:,} cells")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_a_part_in_utf16_or_utf32_is_refused(tmp_path: Path, encoding: str) -> None:
+    """The counting reads UTF-8 bytes: a part in another encoding would slip past it."""
+    xml = f"{HEAD}<worksheet {NS}>".replace("UTF-8", encoding.upper()) + "<sheetData/></worksheet>"
+    path = _with_sheet(tmp_path, "wide.xlsx", lambda handle: handle.write(xml.encode(encoding)))
+    refused(sheetnet("check", str(path), cwd=tmp_path), "xl/worksheets/sheet1.xml", "UTF-16 or UTF-32")
+
+
 # ------------------------------------------------------------------------------------- formulas
 
 
@@ -325,6 +348,21 @@ def _files_of_at_most(size: int) -> Callable[[], None]:
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
 
     return limit
+
+
+@pytest.mark.parametrize("args", [["solve"], ["run", "--json", "-q", "--out", "w.xlsx"], ["check", "good.xlsx"]])
+def test_standard_output_on_a_full_disk_is_one_line(made: Path, tmp_path: Path, args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "sheetnet", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=TIME_LIMIT,
+            preexec_fn=cap_memory,
+            cwd=tmp_path,
+        )
+    refused(result, "cannot write the output: No space left on device")
 
 
 @pytest.mark.parametrize(
