@@ -104,8 +104,9 @@ def seal_workbook(filename: str) -> None:
 
 
 def workbook_state(path: Path, claimed: Callable[[zipfile.ZipFile], bool]) -> State:
-    """UNCHANGED if the workbook's seal matches its bytes; else CHANGED if it says sheetnet wrote it
-    (`claimed`: a document property every save keeps), else FOREIGN. Only a regular file is read."""
+    """UNCHANGED if the workbook's seal matches its bytes; CHANGED if its seal does not, or if it
+    has none but says sheetnet wrote it (`claimed`: a document property every save keeps); else
+    FOREIGN. Only a regular file is read, and its zip directory only once sized (`archive`)."""
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return State.FOREIGN
@@ -120,9 +121,9 @@ def workbook_state(path: Path, claimed: Callable[[zipfile.ZipFile], bool]) -> St
                     record.startswith(_END_RECORD)
                     and struct.unpack("<H", record[20:22])[0] == _SEAL_SIZE
                     and seal.startswith(SEAL_PREFIX)
-                    and seal[len(SEAL_PREFIX) :] == _digest(handle, size - _SEAL_SIZE - 2).encode()
                 ):
-                    return State.UNCHANGED
+                    unchanged = seal[len(SEAL_PREFIX) :] == _digest(handle, size - _SEAL_SIZE - 2).encode()
+                    return State.UNCHANGED if unchanged else State.CHANGED
         listed = archive.directory(path)
         if listed is None or not listed.fits:  # no workbook sheetnet could have written
             return State.FOREIGN
