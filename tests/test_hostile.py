@@ -23,15 +23,18 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from capped import TIME_LIMIT, cap_memory, refused, sheetnet
 
 from sheetnet import limits
 from sheetnet.errors import OutputError
 from sheetnet.libreoffice import MEMORY
 
+from capped import TIME_LIMIT, cap_memory, refused, sheetnet
+from handmade import rounded_blocks
+
 HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 ITERATION_0 = "xl/worksheets/sheet3.xml"  # of `sheetnet run`'s workbook: Setup, Summary, Iteration 0, …
+linux = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc and /dev/full (Linux)")
 
 
 @pytest.fixture
@@ -300,9 +303,6 @@ def test_an_infinite_or_nan_cached_loss_is_a_mismatch(made: Path, tmp_path: Path
 
 
 def test_a_sheet_name_with_newlines_stays_in_its_comment(tmp_path: Path) -> None:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from handmade import rounded_blocks
-
     plain = rounded_blocks(tmp_path / "hand.xlsx", 3)
     name = "Hand&#10;optimizer = &quot;adam&quot;&#13;&#10;momentum = 0.9"
     hostile = _edited(
@@ -350,6 +350,7 @@ def _files_of_at_most(size: int) -> Callable[[], None]:
     return limit
 
 
+@linux
 @pytest.mark.parametrize("args", [["solve"], ["run", "--json", "-q", "--out", "w.xlsx"], ["check", "good.xlsx"]])
 def test_standard_output_on_a_full_disk_is_one_line(made: Path, tmp_path: Path, args: list[str]) -> None:
     with open("/dev/full", "w") as full:
@@ -413,6 +414,7 @@ def _alive_in_group(pgid: int) -> list[int]:
     return alive
 
 
+@linux
 def test_libreoffice_and_all_it_started_end_on_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     """A program that never ends and starts one of its own, as soffice starts soffice.bin."""
     from sheetnet.libreoffice import LibreOfficeError, _run_alone
@@ -443,6 +445,7 @@ def _processes_mentioning(text: str) -> dict[int, str]:
     return found
 
 
+@linux
 @pytest.mark.libreoffice
 @pytest.mark.parametrize(
     ("stop", "code", "jobs"), [(signal.SIGTERM, 143, 1), (signal.SIGINT, 130, 1), (signal.SIGTERM, 143, 2)]

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from capped import refused, sheetnet
 
 from sheetnet.outputs import State, sealed_text, text_state
 from sheetnet.workbook import workbook_state
+
+from capped import refused, sheetnet
 
 CHANGED = "was changed since sheetnet wrote it"
 
