@@ -258,16 +258,12 @@ def replaced_atomically(
 
 
 def _refused_write(exc: BaseException) -> OSError | None:
-    """The OSError behind a failed write (XlsxWriter wraps it in its FileCreateError), if any."""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None or isinstance(seen, OutputError):
-            return None
-        if isinstance(seen, OSError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-        if seen is None and exc.args and isinstance(exc.args[0], OSError):
-            return exc.args[0]
+    """The OSError of a write the system refused: the error itself, or the one XlsxWriter wraps
+    in its FileCreateError. Ctrl-C and SIGTERM are never taken for one."""
+    if isinstance(exc, OSError):
+        return exc
+    if isinstance(exc, Exception) and exc.args and isinstance(exc.args[0], OSError):
+        return exc.args[0]
     return None
 
 
