@@ -295,6 +295,7 @@ def _check_counts(path: Path, shown_as: Path) -> None:
 def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
     import openpyxl  # 0.2 s to import: only the commands that read workbooks pay for it
 
+    _adapt_openpyxl()
     _check_counts(path, shown_as)
 
     try:
@@ -406,7 +407,6 @@ def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any]]:
     rectangle its <dimension> claims (a hostile file may claim all 17 billion)."""
     from openpyxl.worksheet._reader import WorkSheetParser
 
-    _read_numbers_tolerantly()
     workbook = ws.parent
     with ws._get_source() as source:
         parser = WorkSheetParser(
@@ -456,13 +456,22 @@ def _number_as_written(text: str) -> int | float:
         return float(text)  # a text that is no number at all still fails: the file is damaged
 
 
-def _read_numbers_tolerantly() -> None:
+def _adapt_openpyxl() -> None:
+    """Two changes to how openpyxl reads, made once: numbers as `_number_as_written`, and no
+    sizing of a read-only sheet on opening it (sheetnet reads the cells that are there, never the
+    size): a sheet without a <dimension> element would otherwise be parsed whole to size it,
+    twice per file, before a cell is read (30 s for 200,000 cells)."""
     global _OPENPYXL_NUMBER
-    from openpyxl.worksheet import _reader
+    from openpyxl.worksheet import _read_only, _reader
 
     if _reader._cast_number is not _number_as_written:
         _OPENPYXL_NUMBER = _reader._cast_number
         _reader._cast_number = _number_as_written
+        _read_only.ReadOnlyWorksheet._get_size = _unsized
+
+
+def _unsized(sheet: Any) -> None:
+    """A read-only sheet's size left unknown (openpyxl's class defaults: None)."""
 
 
 _OPENPYXL_NUMBER: Any = None
