@@ -317,6 +317,20 @@ def test_a_sheet_name_with_newlines_stays_in_its_comment(tmp_path: Path) -> None
     assert 'sheet Hand\\noptimizer = "adam"\\r\\nmomentum = 0.9, read by' in text
 
 
+def test_the_class_table_holds_each_name_on_one_line() -> None:
+    from sheetnet.batch import csv_text
+
+    row = {
+        "file": "a\nb.xlsx",
+        "verdict": "wrong",
+        "table": "Hand\r\nx = 1",
+        "first_slip": {"cell": "'It\x1b[2J'!B5", "explanation": "uses\u2028B4"},
+    }
+    text = csv_text([row])
+    assert text.count("\n") == 2 and "\r" not in text and "\x1b" not in text and "\u2028" not in text
+    assert "a\\nb.xlsx" in text and "Hand\\r\\nx = 1" in text and "It\\x1b[2J" in text
+
+
 def _no_space(*args, **kwargs):
     raise OSError(28, "No space left on device")
 
