@@ -18,7 +18,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sheetnet.errors import SheetnetError
@@ -116,6 +116,15 @@ def _run_alone(command: list[str], timeout: float) -> tuple[int, str, str]:
     """Run `command` as a process group of its own under `MEMORY`; return its exit code and
     output. The whole group is killed on the way out, however that way is taken."""
     posix = os.name == "posix"
+    limit: Callable[[], None] | None = None
+    if posix:
+        # prlimit sets the cap and execs LibreOffice; a function run between fork and exec is the
+        # fallback (Python warns it may deadlock when sheetnet has threads, a progress bar's say)
+        prlimit = shutil.which("prlimit")
+        if prlimit:
+            command = [prlimit, f"--as={MEMORY}", "--", *command]
+        else:
+            limit = _limit_memory
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -123,7 +132,7 @@ def _run_alone(command: list[str], timeout: float) -> tuple[int, str, str]:
         stdin=subprocess.DEVNULL,
         text=True,
         start_new_session=posix,
-        preexec_fn=_limit_memory if posix else None,
+        preexec_fn=limit,
     )
     try:
         stdout, stderr = process.communicate(timeout=timeout)
