@@ -2,8 +2,9 @@
 
 Each formula cell is an edge from every cell it reads to itself. A reference to one cell, or to
 a range of at most `EXPANDED_AREA` cells, becomes an edge per cell; a larger range (a whole
-column, a running `SUM($W$36:W900)`) is kept whole and tested against the cells reached so far,
-so the graph grows with the number of formulas, never with the area their ranges cover.
+column, a running `SUM($W$36:W900)`) is kept whole, in a segment tree that gives the ranges
+holding a cell as it is reached, so the graph grows with the number of formulas, never with the
+area their ranges cover, and a walk with the cells it reaches, never with cells times ranges.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ Edge = tuple[int, int, int, int, int, Pos]  # sheet, top, left, bottom, right, d
 
 EXPANDED_AREA = 256  # a range of at most this many cells is an edge per cell
 EXPANDED_TOTAL = 4_000_000  # past this many edges from ranges, every further range is kept whole
+# a large range is kept at up to this many nodes of `_Ranges`' tree (an aligned one needs a few, a
+# range of ragged corners up to (2·log₂ n)²); one needing more is kept at its rows only
+NODES_PER_RANGE = 64
+_ANY_COLUMNS = 0  # no node of a segment tree is 0: the ranges kept at a row node whatever their columns
 
 
 class Dependents:
@@ -85,6 +90,8 @@ class _Ranges:
             col_span = _cover(
                 bisect.bisect_left(self.cols, left), bisect.bisect_left(self.cols, right + 1), self.col_size
             )
+            if len(row_span) * len(col_span) > NODES_PER_RANGE:
+                col_span = [_ANY_COLUMNS]  # kept at its rows only, its columns tested when it is met
             for r in row_span:
                 inner = self.nodes.setdefault(r, {})
                 for c in col_span:
@@ -106,6 +113,10 @@ class _Ranges:
                     if found:
                         yield from found
                     node >>= 1
+                tested = inner.get(_ANY_COLUMNS)
+                if tested:
+                    inner[_ANY_COLUMNS] = [e for e in tested if not e[2] <= col <= e[4]]
+                    yield from (e for e in tested if e[2] <= col <= e[4])
             r >>= 1
 
 
