@@ -63,7 +63,7 @@ def _stop_cleanly_on(*names: str) -> None:
                 signal.signal(sig, stop)
 
 
-_WRITE_REFUSED = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EIO}
+_WRITE_REFUSED = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}  # errors only a write gets
 
 
 def _silence_stdout() -> None:
