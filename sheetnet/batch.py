@@ -6,9 +6,11 @@ cannot be read becomes a row with its error. The rows are what `--csv` writes an
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sheetnet.errors import SheetnetError
+from sheetnet.outputs import one_line
 
 EXTENSIONS = (".xlsx", ".xlsm", ".ods", ".xls")
 UNREADABLE = "unreadable"
@@ -246,25 +249,61 @@ def run_all(
             rows[i] = check_file(path, options)
             done(rows[i])
         return [rows[i] for i in range(len(paths))]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=_unwind_on_sigterm) as pool:
         pending: dict[Future[dict[str, Any]], int] = {
             pool.submit(check_file, path, options): i for i, path in enumerate(paths)
         }
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                i = pending.pop(future)
-                try:
-                    rows[i] = future.result()
-                except Exception as exc:  # a worker that died (out of memory, killed)
-                    rows[i] = {
-                        "file": str(paths[i]),
-                        "verdict": UNREADABLE,
-                        "exit_code": 3,
-                        "error": f"the worker checking it stopped: {type(exc).__name__}: {exc}",
-                    }
-                done(rows[i])
+        with _workers_stopped_with(pool):
+            _collect(pending, paths, rows, done)
     return [rows[i] for i in range(len(paths))]
+
+
+def _collect(
+    pending: dict[Future[dict[str, Any]], int],
+    paths: list[Path],
+    rows: dict[int, dict[str, Any]],
+    done: Callable[[dict[str, Any]], None],
+) -> None:
+    """Each worker's row as it finishes, into `rows`; a worker that died is a row that says so."""
+    while pending:
+        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in finished:
+            i = pending.pop(future)
+            try:
+                rows[i] = future.result()
+            except Exception as exc:  # a worker that died (out of memory, killed)
+                rows[i] = {
+                    "file": str(paths[i]),
+                    "verdict": UNREADABLE,
+                    "exit_code": 3,
+                    "error": f"the worker checking it stopped: {type(exc).__name__}: {exc}",
+                }
+            done(rows[i])
+
+
+def _unwind_on_sigterm() -> None:
+    """In a worker: SIGTERM unwinds it (its `finally` blocks end the LibreOffice it may have
+    started) instead of killing it outright."""
+
+    def stop(number: int, frame: object) -> None:
+        raise SystemExit(128 + number)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+@contextlib.contextmanager
+def _workers_stopped_with(pool: ProcessPoolExecutor) -> Iterator[None]:
+    """If sheetnet is stopped (Ctrl-C, SIGTERM) while workers run, stop them too, each through
+    SIGTERM, so that none goes on checking (or recalculating in LibreOffice) after sheetnet."""
+    try:
+        yield
+    except BaseException:
+        workers = list(getattr(pool, "_processes", None) or {})  # pids; no public way before 3.14
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGTERM)
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
 
 
 def default_jobs() -> int:
@@ -308,10 +347,11 @@ def _csv_number(value: Any) -> Any:
 
 
 def csv_text(rows: list[dict[str, Any]]) -> str:
-    """The class table as CSV, with a byte-order mark so that Excel reads it as UTF-8 (∂, η)."""
+    """The class table as CSV, with a byte-order mark so that Excel reads it as UTF-8 (∂, η); a
+    text (a file's or a sheet's name, an explanation) on one line, its control characters escaped."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\n")
     for row in csv_rows(rows):
-        writer.writerow(row)
+        writer.writerow([one_line(field) if isinstance(field, str) else field for field in row])
     return out.getvalue()

@@ -8,7 +8,9 @@ becomes one `WorkbookError` line (exit 2), never a traceback.
 from __future__ import annotations
 
 import functools
+import math
 import re
+import shutil
 import stat
 import tempfile
 import warnings
@@ -20,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sheetnet import archive as archive_directory
 from sheetnet import limits
 from sheetnet.errors import SheetnetError
 
@@ -33,8 +36,9 @@ FULL_PRECISION_DIGITS = 10
 # Bounds on what a workbook from anywhere may make sheetnet do (issue: untrusted workbooks).
 MAX_MEMBER = 64 * 2**20  # bytes one part of the archive may inflate to (sheetnet's largest sheet: 18 MiB)
 MAX_TOTAL = 128 * 2**20  # bytes all parts together may inflate to
-MAX_MEMBERS = 10_000
+MAX_MEMBERS = archive_directory.ENTRIES
 MAX_SHEETS = 1_000
+NOT_A_NUMBER = "#NUM!"  # what a cell shows whose number is infinite or not a number (1e999 cached)
 
 
 class WorkbookError(SheetnetError):
@@ -125,7 +129,12 @@ def read_book(path: str | Path, *, recalc: bool = False, timeout: float = 180) -
             # LibreOffice names its output after the input's stem: copy under a fixed name.
             suffix = path.suffix.lower()
             source = Path(tmp) / ("in" + (suffix if suffix in (".xlsx", ".xlsm", ".ods", ".xls") else "." + kind))
-            source.write_bytes(path.read_bytes())
+            try:
+                shutil.copyfile(path, source)  # in pieces: never the whole file in memory
+            except OSError as exc:
+                raise WorkbookError(
+                    f"{path}: cannot copy it to a temporary folder for LibreOffice: {exc.strerror or exc}"
+                ) from None
             try:
                 (converted,) = recalculate([source], Path(tmp) / "out", timeout=timeout, force=recalc)
             except SheetnetError as exc:
@@ -164,6 +173,13 @@ def _sniff(path: Path) -> str:
     if not head.startswith(b"PK"):
         raise WorkbookError(f"{path}: not a workbook (expected an .xlsx, .xlsm, .ods or .xls file)")
     try:
+        found = archive_directory.directory(path)
+        if found is not None and not found.fits:
+            raise WorkbookError(
+                f"{path}: the archive's directory lists {found.entries:,} parts in {found.size / 2**20:,.1f} MiB; "
+                f"sheetnet reads at most {archive_directory.ENTRIES:,} parts and "
+                f"{archive_directory.DIRECTORY_BYTES / 2**20:,.0f} MiB of directory (refused)"
+            )
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             _check_archive(path, members)
@@ -206,51 +222,72 @@ _COUNTED = {
     "shared strings": (re.compile(_PREFIX + rb"si[\s>/]"), "READ_STRINGS"),
     "cell formats": (re.compile(_PREFIX + rb"d?xf[\s>/]"), "READ_STYLES"),
     "sheets": (re.compile(_PREFIX + rb"sheet[\s>/]"), "READ_SHEETS"),
+    # what cells and strings are made of: a cell holds two or three (<v>, <f>; its <row>), a string one or two
+    "values, formulas, rows and runs of text": (re.compile(_PREFIX + rb"(?:v|f|row|is|t|r)[\s>/]"), "READ_CELL_PARTS"),
 }
 _CHUNK = 1 << 20
 _BINARY = (".png", ".jpeg", ".jpg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".bin", ".svg")
 
 
+# a UTF-16 or UTF-32 byte-order mark, or "<" followed by a character in either
+_WIDE_START = re.compile(rb"\xff\xfe|\xfe\xff|\x00\x00\xfe\xff|<\x00[^\x00]\x00|<\x00\x00\x00|\x00<|\x00\x00\x00<")
+
+
+def _xml_encoding(start: bytes) -> str | None:
+    """ "utf-8" if a part's first bytes are XML as every spreadsheet program writes it (UTF-8, or
+    ASCII, maybe after a byte-order mark), "wide" if they are XML in UTF-16 or UTF-32, else None."""
+    text = start.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    if _WIDE_START.match(text):
+        return "wide"
+    return "utf-8" if text.startswith(b"<") else None
+
+
 def _check_counts(path: Path, shown_as: Path) -> None:
     """Refuse a workbook with more cells, shared strings, cell formats or sheets than `limits`
-    allows, or more elements of anything else (relationships, names, fonts, properties), counted
-    from every part's bytes as it inflates (each cell once), before openpyxl reads it."""
+    allows, or more elements of anything else (merged ranges, conditional formats, relationships,
+    names, fonts, properties), counted from every part's bytes as it inflates, whatever the part
+    holds besides (each cell once), before openpyxl reads it."""
     counts = dict.fromkeys(_COUNTED, 0)
-    other = 0  # elements of the parts that hold no cells and no strings
+    tags = 0  # every element of every part
     try:
         with zipfile.ZipFile(path) as archive:
             for member in archive.infolist():
-                if member.filename.lower().endswith(_BINARY) or member.is_dir():
+                if member.is_dir():
                     continue
-                found = dict.fromkeys(_COUNTED, 0)
-                tags = 0
                 with archive.open(member) as part:
+                    chunk = part.read(_CHUNK)
+                    encoding = _xml_encoding(chunk)
+                    if encoding == "wide":  # the patterns below would not see a tag of it
+                        raise WorkbookError(
+                            f"{shown_as}: {member.filename} is XML in UTF-16 or UTF-32, which no spreadsheet "
+                            "program writes (refused)"
+                        )
+                    if encoding is None and member.filename.lower().endswith(_BINARY):
+                        continue  # an image; a part named like one but holding XML is counted
                     rest = b""
                     while True:
-                        chunk = part.read(_CHUNK)
                         data = rest + chunk
                         cut = data.rfind(b"<") if chunk else len(data)  # a tag is never split between reads
                         cut = len(data) if cut < 0 else cut
                         block = data[:cut]
                         for what, (pattern, _) in _COUNTED.items():
-                            found[what] += len(pattern.findall(block))
+                            counts[what] += len(pattern.findall(block))
                         tags += block.count(b"<") - block.count(b"</") - block.count(b"<?") - block.count(b"<!")
                         rest = data[cut:]
                         if not chunk:
                             break
-                for what in counts:
-                    counts[what] += found[what]
-                if not found["cells"] and not found["shared strings"]:
-                    other += tags
+                        chunk = part.read(_CHUNK)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error):
         raise WorkbookError(f"{shown_as}: the file is damaged or truncated (not a readable zip archive)") from None
     for what, (_, name) in _COUNTED.items():
         limit = getattr(limits, name)
         if counts[what] > limit:
             raise WorkbookError(f"{shown_as}: {counts[what]:,} {what}; sheetnet reads at most {limit:,} (refused)")
+    other = tags - sum(counts.values())
     if other > limits.READ_OTHER_ELEMENTS:
         raise WorkbookError(
-            f"{shown_as}: {other:,} elements besides cells and strings (relationships, names, styles, properties); "
+            f"{shown_as}: {other:,} elements besides cells and strings (merged ranges, conditional formats, "
+            "relationships, names, styles, properties); "
             f"sheetnet reads at most {limits.READ_OTHER_ELEMENTS:,} (refused)"
         )
 
@@ -258,6 +295,7 @@ def _check_counts(path: Path, shown_as: Path) -> None:
 def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
     import openpyxl  # 0.2 s to import: only the commands that read workbooks pay for it
 
+    _adapt_openpyxl()
     _check_counts(path, shown_as)
 
     try:
@@ -343,14 +381,19 @@ def _read_sheet(book: Book, ws_formulas: Any, ws_values: Any) -> dict[tuple[int,
     cells: dict[tuple[int, int], Cell] = {}
     cached: dict[tuple[int, int], Any] = {}
     for row, column, value in _parsed_cells(book, ws_values):
-        cached[(row, column)] = value
+        cached[(row, column)] = _as_read(value)
     title = ws_formulas.title
     for row, column, raw in _parsed_cells(book, ws_formulas):
         where = (row, column)
         formula = _formula_text(raw)
         if formula is None:
-            cells[where] = Cell(title, row, column, raw)
+            cells[where] = Cell(title, row, column, _as_read(raw))
             continue
+        if len(formula) - 1 > limits.FORMULA_CHARS:
+            raise WorkbookError(
+                f"{book.path}: {cell_address(title, row, column)} holds a formula of {len(formula) - 1:,} characters; "
+                f"Excel allows at most {limits.FORMULA_CHARS:,} (refused)"
+            )
         book.formula_cells += 1
         value = cached.get(where)
         if value is None:
@@ -387,6 +430,51 @@ def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any]]:
                             "(refused)"
                         )
                 yield cell["row"], cell["column"], value
+
+
+def _as_read(value: Any) -> Any:
+    """A cell's value as sheetnet keeps it: a number no float holds (`1e999`, 400 digits, `NaN`)
+    as the error a spreadsheet shows for it, so that it is a mismatch wherever a number belongs."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        try:
+            float(value)
+        except OverflowError:
+            return NOT_A_NUMBER
+    elif isinstance(value, float) and not math.isfinite(value):
+        return NOT_A_NUMBER
+    return value
+
+
+def _number_as_written(text: str) -> int | float:
+    """openpyxl's reading of a cell's number, which takes `NaN`, `INF` and an integer of more
+    digits than Python converts (4,300) as the float they spell (NaN, inf) instead of failing."""
+    try:
+        return _OPENPYXL_NUMBER(text)
+    except ValueError:
+        return float(text)  # a text that is no number at all still fails: the file is damaged
+
+
+def _adapt_openpyxl() -> None:
+    """Two changes to how openpyxl reads, made once: numbers as `_number_as_written`, and no
+    sizing of a read-only sheet on opening it (sheetnet reads the cells that are there, never the
+    size): a sheet without a <dimension> element would otherwise be parsed whole to size it,
+    twice per file, before a cell is read (30 s for 200,000 cells)."""
+    global _OPENPYXL_NUMBER
+    from openpyxl.worksheet import _read_only, _reader
+
+    if _reader._cast_number is not _number_as_written:
+        _OPENPYXL_NUMBER = _reader._cast_number
+        _reader._cast_number = _number_as_written
+        _read_only.ReadOnlyWorksheet._get_size = _unsized
+
+
+def _unsized(sheet: Any) -> None:
+    """A read-only sheet's size left unknown (openpyxl's class defaults: None)."""
+
+
+_OPENPYXL_NUMBER: Any = None
 
 
 def _formula_text(raw: Any) -> str | None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import math
+import os
 import re
 import signal
 import sys
@@ -17,6 +19,7 @@ import click
 
 from sheetnet import __version__, limits
 from sheetnet.errors import SheetnetError
+from sheetnet.outputs import one_line
 
 if TYPE_CHECKING:
     from sheetnet.spec import Network
@@ -33,11 +36,6 @@ DEFAULT_CONFIG = Path("network.toml")
 # internal error (a bug in sheetnet) gets a code of its own.
 EXIT_TROUBLE = 2
 EXIT_INTERNAL = 3
-
-
-def one_line(text: str) -> str:
-    """`text` on one line: a newline in a file name or a key is shown as \\n, never printed."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _fail(message: str) -> None:
@@ -65,6 +63,16 @@ def _stop_cleanly_on(*names: str) -> None:
                 signal.signal(sig, stop)
 
 
+_WRITE_REFUSED = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}  # errors only a write gets
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null: what is left in its buffer would fail again as Python exits."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn a user's mistake into one line and exit 2; an internal error into one line and exit 3."""
 
@@ -82,6 +90,9 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             click.echo("sheetnet: interrupted; no file was changed", err=True)
             sys.exit(130)
         except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno in _WRITE_REFUSED:  # stdout on a full disk, say
+                _silence_stdout()
+                _fail(f"cannot write the output: {exc.strerror or exc}")
             if click.get_current_context().find_root().params.get("debug"):
                 raise
             click.echo(
@@ -491,7 +502,7 @@ def init(path: Path, force: bool, source: Path | None, sheet: str | None, recalc
     """
     if sheet is not None and source is None:
         raise click.UsageError("--sheet needs --from WORKBOOK")
-    from sheetnet.workbook import check_extension, check_target
+    from sheetnet.outputs import check_extension, check_target
 
     if source is not None and path.exists() and source.exists() and path.resolve() == source.resolve():
         raise SheetnetError(f"{path} is the workbook read from; give the network file another name (not even --force)")
@@ -699,7 +710,7 @@ def solve(
     if out is None:
         click.echo(text, nl=False)
     else:
-        write_solution(text, out, force=force)
+        write_solution(text, out, fmt=fmt, force=force)
         click.echo(f"Solution written to {out}")
     if solution.overflow is not None:
         t, name = solution.overflow
@@ -825,7 +836,7 @@ def _check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json:
 
 
 def _check_csv_target(path: Path, force: bool) -> None:
-    from sheetnet.workbook import check_extension, check_target
+    from sheetnet.outputs import check_extension, check_target
 
     try:
         check_extension(path, (".csv",), "CSV file")
@@ -874,9 +885,7 @@ def _check_many(paths: list[Path], options: Any, *, jobs: int | None, as_json: b
 def _write_text(path: Path, text: str) -> None:
     """Write `path` whole or not at all (a temporary file beside it, moved into place unless a file
     appeared there meanwhile); the caller has checked the target (`check_target`)."""
-    import os
-
-    from sheetnet.workbook import write_text_atomically
+    from sheetnet.outputs import write_text_atomically
 
     write_text_atomically(path, text, path.lstat() if os.path.lexists(path) else None, force=False)
 

@@ -35,6 +35,7 @@ from typing import Any
 from sheetnet.book import Book, column_letter
 from sheetnet.errors import SheetnetError
 from sheetnet.formula import Bin, Call, FormulaError, Node, Num, Ref, Rng, evaluate, factors, parse, references, terms
+from sheetnet.outputs import one_line
 from sheetnet.spec import NETWORK_PROPERTY, RATE_SHEETS, Network, parse_network
 
 Pos = tuple[int, int, int]
@@ -138,11 +139,15 @@ class Reading:
     def toml(self, *, source: str = "") -> str:
         """The network file, each value with a comment naming the cells it came from."""
         v = self.values
+        # every comment on one line: a sheet's name, a label or a note read from the workbook may
+        # hold a newline, which would start a line of TOML of its own (a key nobody wrote)
         lines = [
-            f"# The network of {source or 'a workbook'}, sheet {self.sheet}, read by sheetnet from {_FROM[self.how]}."
+            "# "
+            + one_line(f"The network of {source or 'a workbook'}, sheet {self.sheet}, read by sheetnet from ")
+            + f"{_FROM[self.how]}."
         ]
-        lines.append(f"# {self.certainty()}")
-        lines += [f"# Note: {note}" for note in self.notes]
+        lines.append(f"# {one_line(self.certainty())}")
+        lines += [f"# Note: {one_line(note)}" for note in self.notes]
         if self.missing:
             lines.append(f'# Values marked "{PLACEHOLDER}" could not be read: type them in before using this file.')
         lines.append("")
@@ -151,7 +156,7 @@ class Reading:
             comment = " ".join(part for part in (self.cells.get(key, ""), _paren(self.names.get(key))) if part)
             if key in self.missing:
                 comment = f"{PLACEHOLDER}: {self.missing[key]}"
-            lines.append(f"{text:<34} # {comment}" if comment else text)
+            lines.append(f"{text:<34} # {one_line(comment)}" if comment else text)
 
         for key in ("layers", "activation", "output_activation", "loss", "lr", "iters", "train_biases"):
             if key in v or key in self.missing:
@@ -210,8 +215,8 @@ def _toml_value(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else '"not a number"'
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):  # JSON escapes every control character TOML forbids but DEL
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     raise TypeError(value)

@@ -3,15 +3,22 @@
 LibreOffice normally trusts the cached values of a file that says Excel wrote it (XlsxWriter's
 files do), so a plain conversion only echoes them back. A throwaway user profile that sets the
 load-time recalculation mode to "always" makes it compute every formula itself.
+
+No LibreOffice outlives the sheetnet that started it: `soffice` is a wrapper that starts
+`soffice.bin`, so it is started as the leader of a process group of its own (a new session), with
+its address space capped, and the whole group is killed when it times out, when sheetnet is
+interrupted (Ctrl-C, SIGTERM, SIGHUP: each unwinds through here) and when it is done.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sheetnet.errors import SheetnetError
@@ -31,6 +38,8 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <value>0</value></prop></item>
 </oor:items>
 """
+
+MEMORY = 3 * 2**29  # 1.5 GiB of address space: sheetnet's largest workbook recalculates in under 1 GiB here
 
 _CANDIDATES = (
     "/usr/bin/soffice",
@@ -84,16 +93,62 @@ def recalculate(
             str(outdir),
             *map(str, sources),
         ]
-        try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            raise LibreOfficeError(f"LibreOffice did not finish recalculating within {timeout:.0f} s") from None
+        returncode, stdout, stderr = _run_alone(command, timeout)
     outputs = [outdir / (source.stem + ".xlsx") for source in sources]
     missing = [o for o in outputs if not o.exists()]
-    if result.returncode != 0 or missing:
-        detail = (result.stderr or result.stdout).strip().splitlines()
+    if returncode != 0 or missing:
+        detail = (stderr or stdout).strip().splitlines()
         raise LibreOfficeError(
             f"LibreOffice could not recalculate {', '.join(str(m.name) for m in missing) or 'the workbook'}"
             + (f": {detail[-1]}" if detail else "")
         )
     return outputs
+
+
+def _limit_memory() -> None:
+    """In the child, before LibreOffice starts: cap its address space (its children inherit it)."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+
+
+def _run_alone(command: list[str], timeout: float) -> tuple[int, str, str]:
+    """Run `command` as a process group of its own under `MEMORY`; return its exit code and
+    output. The whole group is killed on the way out, however that way is taken."""
+    posix = os.name == "posix"
+    limit: Callable[[], None] | None = None
+    if posix:
+        # prlimit sets the cap and execs LibreOffice; a function run between fork and exec is the
+        # fallback (Python warns it may deadlock when sheetnet has threads, a progress bar's say)
+        prlimit = shutil.which("prlimit")
+        if prlimit:
+            command = [prlimit, f"--as={MEMORY}", "--", *command]
+        else:
+            limit = _limit_memory
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=posix,
+        preexec_fn=limit,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise LibreOfficeError(f"LibreOffice did not finish recalculating within {timeout:.0f} s") from None
+    finally:
+        _kill_group(process)
+    return process.returncode, stdout, stderr
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    """Kill every process of `process`'s group (soffice and the soffice.bin it started) and reap it."""
+    if os.name == "posix":
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+    else:
+        process.kill()
+    with contextlib.suppress(Exception):
+        process.communicate(timeout=5)

@@ -14,6 +14,7 @@ RATES = 255  # several η in one run: Excel draws at most 255 curves in one char
 
 # Workbooks sheetnet writes
 WORKBOOK_CELLS = 250_000  # the numbers of a run (an iteration's × the iterations): written in seconds
+FORMULA_CHARS = 8_192  # Excel's formula bar (a cell may hold 32,767): written and read alike
 BLOCK_SHEETS = 998  # iteration sheets of the blocks layout: with Setup and Summary, the sheets check reads
 
 # Commands
@@ -24,4 +25,5 @@ READ_CELLS = 250_000  # cells of all sheets, each counted once: read in about 6 
 READ_STRINGS = 1_000_000  # entries of the shared-strings part
 READ_STYLES = 64_000  # cell formats: Excel's own limit
 READ_SHEETS = 1_000
+READ_CELL_PARTS = 3 * READ_CELLS + 2 * READ_STRINGS  # <v>, <f>, <row> of a cell; <t>, <r> of a string
 READ_OTHER_ELEMENTS = 100_000  # relationships, names, fonts, properties … (a workbook has hundreds)

@@ -61,6 +61,7 @@ from sheetnet.notation import (
     Var,
     Word,
 )
+from sheetnet.outputs import State, check_target, sealed_text, text_state, write_text_atomically
 from sheetnet.spec import Network
 from sheetnet.trace import Run
 
@@ -867,23 +868,26 @@ def format_for(path: Path | None, given: str | None) -> str:
         ) from None
 
 
+def solution_state(path: Path) -> State:
+    """Whether `path` is a solution sheetnet wrote, unchanged since: its last line seals the rest
+    (see `sheetnet.outputs`); one that starts with the mark but no longer matches was changed."""
+    return text_state(path, MARK.encode())
+
+
 def written_by_sheetnet(path: Path) -> bool:
-    """True if `path` starts with a solution's mark (its first line, a comment in every format)."""
-    try:
-        with path.open("rb") as file:
-            head = file.read(4096)
-    except OSError:
-        return False
-    return MARK.encode() in head
+    """True if `path` is a solution sheetnet wrote and nobody changed since."""
+    return solution_state(path) is State.UNCHANGED
 
 
-def write_solution(text: str, path: Path, *, force: bool = False) -> Path:
-    """Write a solution to `path` whole or not at all, under `run --out`'s rules: only a regular
-    file, or nothing, is replaced, and one sheetnet did not write (or a link) only with `force`."""
-    from sheetnet.workbook import check_target, write_text_atomically
+SEAL_COMMENT = {"md": "<!-- {} -->", "html": "<!-- {} -->", "tex": "% {}"}  # the seal, a comment in each format
 
-    before = check_target(path, force, what="solution", mine=written_by_sheetnet)
-    write_text_atomically(path, text, before, force)
+
+def write_solution(text: str, path: Path, *, fmt: str = "md", force: bool = False) -> Path:
+    """Write a solution to `path` whole or not at all, sealed, under `run --out`'s rules: only a
+    regular file, or nothing, is replaced, and one that is not sheetnet's unchanged (or a link)
+    only with `force`."""
+    before = check_target(path, force, what="solution", state=solution_state)
+    write_text_atomically(path, sealed_text(text, SEAL_COMMENT[fmt]), before, force)
     return path
 
 

@@ -1,8 +1,8 @@
 """Write a run as an .xlsx workbook of live formulas, each with its value cached (XlsxWriter).
 
 The file is written next to its destination under a temporary name and moved into place, so an
-interrupted run leaves any earlier file untouched. A file sheetnet did not write is never
-replaced without `force`.
+interrupted run leaves any earlier file untouched, and sealed (`sheetnet.outputs`): only a
+workbook of sheetnet's that nobody changed since is replaced without `force`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import gc
 import itertools
 import math
 import os
-import stat
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -25,7 +23,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from sheetnet import __version__, limits
+from sheetnet import __version__, limits, outputs
 from sheetnet.errors import OutputError, SheetnetError
 from sheetnet.graph import Key, render
 from sheetnet.layout import (
@@ -63,6 +61,7 @@ from sheetnet.net import (
     reduction_word,
     setup_quantities,
 )
+from sheetnet.outputs import State, check_extension, check_target, replaced_atomically, seal_workbook
 from sheetnet.spec import NETWORK_PROPERTY, Network, network_property
 from sheetnet.trace import Run, Trace, lowest
 
@@ -100,7 +99,7 @@ BLOCKS_UP_TO = 20  # the default layout: blocks up to this many iterations, rows
 # Excel's limits (https://support.microsoft.com/office/excel-specifications-and-limits)
 MAX_ROWS = 1_048_576
 MAX_COLS = 16_384
-MAX_FORMULA = 8_192  # characters Excel's formula bar takes (a cell may hold 32,767)
+MAX_FORMULA = limits.FORMULA_CHARS
 
 Progress = Callable[[], None]  # called once per step of a run's training and writing
 
@@ -145,7 +144,7 @@ def write_workbook(
     """
     path = Path(path)
     before = check_output(source.network, path, layout=layout, force=force)
-    with _replaced_atomically(path, before, force) as temporary:
+    with replaced_atomically(path, before, force, seal=seal_workbook) as temporary:
         if exercise is not None:
             _write_exercise(_trained(source, progress), temporary, exercise, progress)
         elif layout == ROWS:
@@ -155,161 +154,26 @@ def write_workbook(
     return path
 
 
-@contextlib.contextmanager
-def _replaced_atomically(path: Path, before: os.stat_result | None, force: bool) -> Iterator[str]:
-    """A temporary file beside `path` to write, put in its place when the block ends (if what is
-    at `path` is still `before`, see `_put_in_place`), removed if the block fails."""
+def _claims_sheetnet(archive: zipfile.ZipFile) -> bool:
+    """The workbook carries sheetnet's document property (every program's save keeps it)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
-    try:  # a short name of its own: the user's may already be as long as the system allows
-        fd, temporary = tempfile.mkstemp(prefix=".sheetnet-", suffix=path.suffix[:8], dir=path.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write in the folder {path.parent}: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
-        yield temporary
-        chmod_like_new_file(temporary)
-        _put_in_place(temporary, path, before, force)
-    except BaseException as exc:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
-
-
-def _identity(info: os.stat_result | None) -> tuple[int, ...] | None:
-    return None if info is None else (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-
-
-def _put_in_place(temporary: str, path: Path, before: os.stat_result | None, force: bool) -> None:
-    """Move the finished workbook to `path`, unless a file appeared there, or the one there changed,
-    since the run began: then keep it beside that file and say where (exit 2)."""
-    if force:
-        os.replace(temporary, path)
-        return
-    if before is None:  # nothing was there: link, which never replaces what appeared meanwhile
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            _keep_aside(temporary, path, "appeared while sheetnet was running")
-        except OSError:  # a file system without hard links
-            if os.path.lexists(path):
-                _keep_aside(temporary, path, "appeared while sheetnet was running")
-            os.replace(temporary, path)
-        else:
-            os.unlink(temporary)
-        return
-    try:
-        now = os.lstat(path)
-    except FileNotFoundError:
-        now = None
-    if _identity(now) != _identity(before):
-        _keep_aside(
-            temporary, path, "changed while sheetnet was running" if now else "was removed while sheetnet was running"
-        )
-    os.replace(temporary, path)
-
-
-def _keep_aside(temporary: str, path: Path, what: str) -> None:
-    """Keep the finished workbook under a new name beside `path`, and refuse (OutputError)."""
-    for n in range(1, 100):
-        name = f"{path.stem} (sheetnet {n}).xlsx"
-        if len(name.encode()) > 255:
-            name = f"sheetnet {n}.xlsx"
-        aside = path.with_name(name)
-        try:
-            os.link(temporary, aside)
-        except FileExistsError:
-            continue
-        except OSError:
-            if os.path.lexists(aside):
-                continue
-            os.replace(temporary, aside)
-        else:
-            os.unlink(temporary)
-        raise OutputError(f"{path} {what}; not replacing it: the workbook is in {aside}")
-    raise OutputError(f"{path} {what}; not replacing it, and no free name beside it to keep the workbook")
-
-
-def written_by_sheetnet(path: Path) -> bool:
-    """True if `path` is a regular file, a workbook carrying sheetnet's document property."""
-    try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            return False  # a device, a pipe, a link: never opened as a zip (it could be endless)
-        with zipfile.ZipFile(path) as archive:
-            info = archive.getinfo("docProps/custom.xml")
-            if info.file_size > 1_000_000:
-                return False
-            return f'name="{MARK}"' in archive.read(info).decode("utf-8", "replace")
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError, EOFError):
+        info = archive.getinfo("docProps/custom.xml")
+        return info.file_size <= _PROPERTIES_BYTES and f'name="{MARK}"'.encode() in archive.read(info)
+    except KeyError:
         return False
 
 
-def check_target(
-    path: Path, force: bool, *, what: str = "workbook", mine: Callable[[Path], bool] | None = None
-) -> os.stat_result | None:
-    """Refuse an output sheetnet may not replace; return what is there now (None: nothing).
-
-    Only a regular file, or nothing, can become an output: a folder, a device, a pipe are refused
-    before anything opens them. A symbolic link, dangling or not, and a file sheetnet did not write
-    (`mine` says which it did: a workbook's property, a solution's mark; without it, any file)
-    are replaced only with `force`."""
-    if what == "workbook":
-        mine = written_by_sheetnet
-    try:
-        info = os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):  # nothing there (creating its folder will say why not)
-        return None
-    except OSError as exc:
-        raise OutputError(f"cannot use {path}: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise OutputError(f"{path} is a folder; give a file name such as {path / f'sheetnet.{_EXTENSION[what]}'}")
-    if stat.S_ISLNK(info.st_mode):
-        if not force:
-            raise OutputError(
-                f"{path} is a symbolic link; not replacing it (choose another name, or add --force to "
-                f"replace the link, not what it points to, with the {what})"
-            )
-        return info
-    if not stat.S_ISREG(info.st_mode):
-        raise OutputError(f"{path} is not a regular file (a device, a pipe or a socket); the {what} cannot go there")
-    if force:
-        return info
-    if mine is None:
-        raise OutputError(f"{path} exists; not replacing it (choose another name, or add --force)")
-    if not mine(path):
-        raise OutputError(
-            f"{path} exists and was not written by sheetnet; not replacing it "
-            "(choose another --out, or add --force to replace it)"
-        )
-    return info
+_PROPERTIES_BYTES = 1_000_000  # docProps/custom.xml of sheetnet's is under a kilobyte
 
 
-_EXTENSION = {"workbook": "xlsx", "network file": "toml", "CSV file": "csv", "solution": "md"}
+def workbook_state(path: Path) -> State:
+    """Whether the workbook at `path` is one sheetnet wrote, unchanged since (see `sheetnet.outputs`)."""
+    return outputs.workbook_state(path, _claims_sheetnet)
 
 
-def check_extension(path: Path, extensions: Sequence[str], what: str) -> None:
-    """Refuse an output whose name does not end in one of `extensions` (`.xlsx`): it would be
-    written under a name that says it is something else."""
-    if path.suffix.lower() not in extensions:
-        name = path.name if path.name not in ("", ".", "..") else "out"
-        better = path.with_name((path.stem if path.suffix else name) + extensions[0])
-        raise OutputError(f"{path}: a {what}'s name ends in {' or '.join(extensions)}: use {better}")
-
-
-def write_text_atomically(path: Path, text: str, before: os.stat_result | None, force: bool) -> None:
-    """Write `text` to `path` whole or not at all, under the rules of `_put_in_place`."""
-    with _replaced_atomically(path, before, force) as temporary:
-        Path(temporary).write_text(text, encoding="utf-8", newline="")
-
-
-def chmod_like_new_file(path: str) -> None:
-    """mkstemp makes files private (0600); give the workbook the usual permissions instead."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+def written_by_sheetnet(path: Path) -> bool:
+    """True if `path` is a workbook sheetnet wrote and nobody changed since: its seal matches its bytes."""
+    return workbook_state(path) is State.UNCHANGED
 
 
 def check_output(
@@ -325,7 +189,7 @@ def check_output(
         raise OutputError(f"cannot use {path}: {exc.strerror or exc}") from None
     check_extension(path, (".xlsx",), "workbook")
     check_fits(network, layout, runs=runs)
-    return check_target(path, force)
+    return check_target(path, force, state=workbook_state)
 
 
 def check_cells(network: Network, *, runs: int = 1) -> None:
@@ -685,7 +549,7 @@ def write_rates_workbook(
     if len(networks) > MAX_RATES:
         raise LimitError(f"{len(networks)} learning rates; Excel draws at most {MAX_RATES} curves in one chart")
     before = check_output(networks[0], path, layout=ROWS, force=force, runs=len(networks))
-    with _replaced_atomically(path, before, force) as temporary:
+    with replaced_atomically(path, before, force, seal=seal_workbook) as temporary:
         _write_rates(sources, temporary, progress)
     return path
 

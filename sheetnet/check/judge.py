@@ -10,6 +10,7 @@ neither is a *slip*: its own calculation is wrong.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -239,10 +240,13 @@ def _judge_copies(
 # ------------------------------------------------------------------------------------- explain
 
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+RANGE_SHOWN = 400  # cells of one range an explanation may name: a range is spelled out only that far
+READS_SHOWN = 4 * RANGE_SHOWN  # cells of one formula, its ranges together (`SUM(A1:XFD1048576)` is 17 billion)
 
 
 def formula_references(formula: str, sheet: str, sheets: list[str]) -> list[Pos]:
-    """The cells a formula reads (ranges of up to 400 cells spelled out), in the order it reads them."""
+    """The cells a formula reads, in the order it reads them: a range spelled out up to
+    `RANGE_SHOWN` cells, and never more than `READS_SHOWN` in all, whatever area it covers."""
     from openpyxl.formula.tokenizer import Token, Tokenizer
     from openpyxl.utils import column_index_from_string
 
@@ -267,8 +271,10 @@ def formula_references(formula: str, sheet: str, sheets: list[str]) -> list[Pos]
         cols = [column_index_from_string(m.group(1).upper()) for m in corners]  # type: ignore[union-attr]
         rows = [int(m.group(2)) for m in corners]  # type: ignore[union-attr]
         s = sheets.index(where)
-        cells = [(s, r, c) for r in range(min(rows), max(rows) + 1) for c in range(min(cols), max(cols) + 1)]
-        out += cells[:400]
+        cells = ((s, r, c) for r in range(min(rows), max(rows) + 1) for c in range(min(cols), max(cols) + 1))
+        out += itertools.islice(cells, min(RANGE_SHOWN, READS_SHOWN - len(out)))
+        if len(out) >= READS_SHOWN:
+            break
     return out
 
 
