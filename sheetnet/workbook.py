@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import itertools
 import math
 import os
@@ -63,6 +64,7 @@ from sheetnet.net import (
     reduction_word,
     setup_quantities,
 )
+from sheetnet.rowxml import ERROR_VALUE, RowShape, SheetRows, escape, inline_text, splice, xf_index
 from sheetnet.spec import NETWORK_PROPERTY, Network, network_property
 from sheetnet.trace import Run, Trace, lowest
 
@@ -76,7 +78,6 @@ NUMBER_FORMAT = "General"  # every digit that fits the column; scientific when s
 VALUE_WIDTH = 14
 NOTE_WIDTH = 38
 CHECK_WIDTH = 3.5  # an exercise's self-check column: ✓ or ✗
-ERROR_VALUE = "#NUM!"  # cached in place of a value that overflowed (inf and NaN are invalid XML)
 
 SECTION_COLOURS = {
     PARAMETERS: "#EDEDED",
@@ -103,6 +104,21 @@ MAX_COLS = 16_384
 MAX_FORMULA = 8_192  # characters Excel's formula bar takes (a cell may hold 32,767)
 
 Progress = Callable[[], None]  # called once per step of a run's training and writing
+
+
+class RowWriter(Protocol):
+    """Writes the iteration rows of a rows sheet (`_RowWriter`; the tests' cell-by-cell XlsxWriter is another)."""
+
+    streamed: SheetRows | None  # the rows to splice into the sheet; None: written through XlsxWriter
+
+    def row(self, graph: IterationGraph, values: Mapping[Key, float], quantities: Sequence[Quantity]) -> None:
+        """Iteration `graph.t`'s row: its iteration (and samples), then `quantities`."""
+
+    def end(self, values: Mapping[Key, float], quantities: Sequence[Quantity]) -> None:
+        """The last row, `end`: the parameters after the last update."""
+
+
+RowWriterType = Callable[[xlsxwriter.Workbook, Worksheet, "_Formats", RowsLayout], RowWriter]
 
 
 def progress_steps(network: Network, layout: str) -> int:
@@ -394,7 +410,7 @@ def check_fits(network: Network, layout: str, *, runs: int = 1) -> None:
 
 
 def _new_workbook(
-    filename: str, network: Network, *, constant_memory: bool = False, rate_sheets: int = 1
+    filename: str | io.BytesIO, network: Network, *, constant_memory: bool = False, rate_sheets: int = 1
 ) -> xlsxwriter.Workbook:
     workbook = xlsxwriter.Workbook(filename, {"constant_memory": constant_memory})
     several = f", {rate_sheets} learning rates" if rate_sheets > 1 else ""
@@ -473,10 +489,15 @@ def _write_exercise(trace: Trace, filename: str, exercise: Exercise, progress: P
     workbook.close()
 
 
-def _write_rows(source: Trace | Run, filename: str, progress: Progress | None) -> None:
-    """The rows layout, written row by row as the iterations come (XlsxWriter's constant memory)."""
+def _write_rows(
+    source: Trace | Run, filename: str, progress: Progress | None, *, row_writer: RowWriterType | None = None
+) -> None:
+    """The rows layout: XlsxWriter writes Setup, Summary and the Training sheet's headers, the rows
+    are streamed as the iterations come (`_RowWriter`) and spliced in; memory does not grow with
+    the iterations. `row_writer` replaces `_RowWriter` (the tests' cell-by-cell XlsxWriter)."""
     network = source.network
-    workbook = _new_workbook(filename, network, constant_memory=True)
+    parts = io.BytesIO()
+    workbook = _new_workbook(parts, network, constant_memory=True)
     formats = _Formats(workbook)
     sheets: list[Worksheet] = []
 
@@ -485,14 +506,29 @@ def _write_rows(source: Trace | Run, filename: str, progress: Progress | None) -
         _define_names(workbook, layout)
         sheets.append(workbook.add_worksheet("Summary"))
 
-    layout, losses, last, values = _write_training_rows(
-        workbook, formats, source, progress, before=first_rows, own_rate=False
+    layout, losses, last, values, writer = _write_training_rows(
+        workbook, formats, source, progress, before=first_rows, own_rate=False, row_writer=row_writer
     )
     (summary,) = sheets
     _write_rows_summary(workbook, summary, formats, layout, losses)
     end = _write_samples(summary, formats, layout.on("Summary"), network, last, values, row=25, col=0)
     _print_setup(summary, last_row=max(24, end), last_col=8, landscape=True)
+    _close_spliced(workbook, parts, filename, [writer])
+
+
+def _close_spliced(
+    workbook: xlsxwriter.Workbook, parts: io.BytesIO, filename: str, writers: Sequence[RowWriter]
+) -> None:
+    """Close the workbook XlsxWriter wrote to `parts` and write it to `filename` with the rows the
+    writers streamed in their sheets."""
     workbook.close()
+    streamed = [w.streamed for w in writers if w.streamed is not None]
+    try:
+        parts.seek(0)
+        splice(parts, filename, streamed)
+    finally:
+        for rows in streamed:
+            rows.close()
 
 
 @contextlib.contextmanager
@@ -519,56 +555,113 @@ def _collecting_every(steps: int) -> Iterator[Callable[[], None]]:
 
 
 class _RowWriter:
-    """Writes Training rows. A formula is rendered as a template of its row; an element whose
-    template is the same in iterations 1 and 2 (all but those that count iterations, like Adam's
-    bias correction) is then filled in, not rendered again, in every later row."""
+    """Writes a Training sheet's rows as XML from row templates (`sheetnet.rowxml`), to be spliced
+    into the sheet XlsxWriter writes with its header rows.
 
-    def __init__(self, sheet: Worksheet, formats: _Formats, layout: RowsLayout) -> None:
-        self.sheet, self.formats, self.layout = sheet, formats, layout
+    A formula is rendered as a template of its row; an element whose template is the same in
+    iterations 1 and 2 (all but those that count iterations, like Adam's bias correction, or copy
+    a batch's samples) is steady. Once every quantity of a row is steady, the row's XML template
+    (`RowShape`) is built once and every later row is that template with its row numbers, values
+    and the formulas that change put in."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook, sheet: Worksheet, formats: _Formats, layout: RowsLayout) -> None:
+        self.formats, self.layout = formats, layout
+        self.streamed: SheetRows | None = SheetRows(f"xl/worksheets/sheet{workbook.worksheets().index(sheet) + 1}.xml")
         self.templates = RowTemplates(layout)
         self.places: dict[tuple[str, int], tuple[int, list[int]]] = {}  # quantity → row offset, columns
         self.first: dict[tuple[str, int], list[str]] = {}
         self.steady: dict[tuple[str, int], list[str | None]] = {}
+        self.shape: tuple[tuple[tuple[str, int], ...], RowShape, list[tuple[int, int]]] | None = None
+        # XlsxWriter numbers the styles of the element header row when it writes the row below it
+        xf_index(formats.header_centre)
+        xf_index(formats.header)
 
-    def write(self, values: Mapping[Key, float], quantities: Iterable[Quantity]) -> None:
-        write_formula, fill = self.sheet.write_formula, RowTemplates.fill
-        for quantity in quantities:
+    def row(self, graph: IterationGraph, values: Mapping[Key, float], quantities: Sequence[Quantity]) -> None:
+        """Iteration `graph.t`'s row: its iteration (and samples), then `quantities`."""
+        texts = [str(graph.t)]
+        if self.layout.samples_col is not None:
+            texts.append(inline_text(samples_words(graph.batch)))
+        self._write(self.layout.row(graph.t), values, quantities, texts, label=None)
+
+    def end(self, values: Mapping[Key, float], quantities: Sequence[Quantity]) -> None:
+        """The last row, `end`: the parameters after the last update."""
+        self._write(self.layout.row(self.layout.network.iters), values, quantities, [], label="end")
+
+    def _write(
+        self,
+        row: int,
+        values: Mapping[Key, float],
+        quantities: Sequence[Quantity],
+        texts: list[str],
+        *,
+        label: str | None,
+    ) -> None:
+        idents = tuple((q.keys[0].q, q.keys[0].s) for q in quantities)
+        if self.shape is None or self.shape[0] != idents:
+            steady = [self.steady.get(ident) for ident in idents]
+            if label is None and all(q.keys[0].t > 2 for q in quantities) and all(s is not None for s in steady):
+                self.shape = (idents, self._shape(quantities, steady, label), [])
+                self.shape[2].extend(
+                    (n, i)
+                    for n, templates in enumerate(steady)
+                    for i, template in enumerate(templates or ())
+                    if template is None
+                )
+            else:  # the first rows (and the last): rendered, and steady templates learnt from them
+                templates = [self._render(q, ident, row) for q, ident in zip(quantities, idents, strict=True)]
+                shape = self._shape(quantities, templates, label)
+                self._put(shape, row, values, quantities, texts)
+                return
+        _, shape, varying = self.shape
+        self.templates.own_row = row
+        for n, i in varying:  # the formulas that change with the iteration, rendered in this row
+            formula = quantities[n].exprs[i].formula(self.templates)[0]  # type: ignore[index]
+            texts.append(escape(RowTemplates.fill(formula, row)))
+        self._put(shape, row, values, quantities, texts)
+
+    def _put(
+        self, shape: RowShape, row: int, values: Mapping[Key, float], quantities: Sequence[Quantity], texts: list[str]
+    ) -> None:
+        assert self.streamed is not None
+        self.streamed.write(row, shape.fill(row, [values[k] for q in quantities for k in q.keys], texts))
+
+    def _shape(
+        self, quantities: Sequence[Quantity], templates: Sequence[Sequence[str | None] | None], label: str | None
+    ) -> RowShape:
+        shape = RowShape()
+        if label is None:
+            shape.number(0, self.formats.iteration)
+            if self.layout.samples_col is not None:
+                shape.text(self.layout.samples_col, self.formats.label)
+        else:
+            shape.string(0, self.formats.iteration, label)
+        for quantity, element_templates in zip(quantities, templates, strict=True):
             # On Training the parameters of rows 1.. are plain formulas of the row above; ŷ and L stay bold.
             fmt = self.formats.computed if quantity.section == UPDATE else self.formats.value(quantity)
-            first = quantity.keys[0]
-            ident, t = (first.q, first.s), first.t
-            place = self.places.get(ident)
-            if place is None:
-                cells = [self.layout.cell(key) for key in quantity.keys]
-                place = self.places[ident] = (cells[0].row - self.layout.row(t), [c.col for c in cells])
-            row = self.layout.row(t) + place[0]
-            steady = self.steady.get(ident) if t > 2 else None
-            templates = steady if steady is not None else self.render(quantity, ident, row)
-            for key, col, template, expr in zip(quantity.keys, place[1], templates, quantity.exprs or (), strict=True):
-                if template is None:  # changes with the iteration
-                    self.templates.own_row = row
-                    template = render(expr, self.templates)
-                value = values[key]
-                write_formula(row, col, fill(template, row), fmt, value if math.isfinite(value) else ERROR_VALUE)
+            _, cols = self._place(quantity)
+            for col, template in zip(cols, element_templates or (), strict=True):
+                shape.formula(col, fmt, template)
+        return shape
 
-    def render(self, quantity: Quantity, ident: tuple[str, int], row: int) -> list[str | None]:
+    def _place(self, quantity: Quantity) -> tuple[int, list[int]]:
+        first = quantity.keys[0]
+        ident = (first.q, first.s)
+        place = self.places.get(ident)
+        if place is None:
+            cells = [self.layout.cell(key) for key in quantity.keys]
+            place = self.places[ident] = (cells[0].row - self.layout.row(first.t), [c.col for c in cells])
+        return place
+
+    def _render(self, quantity: Quantity, ident: tuple[str, int], row: int) -> list[str]:
         self.templates.own_row = row
-        templates = [render(expr, self.templates) for expr in quantity.exprs or ()]
+        templates = [expr.formula(self.templates)[0] for expr in quantity.exprs or ()]  # without its `=`
         t = quantity.keys[0].t
         if t == 1:
             self.first[ident] = templates
         elif t == 2:
             before = self.first.get(ident, [])
             self.steady[ident] = [a if a == b else None for a, b in zip(templates, before, strict=True)]
-        return list(templates)
-
-
-def _write_iteration_number(sheet: Worksheet, formats: _Formats, layout: RowsLayout, graph: IterationGraph) -> None:
-    """A Training row's iteration, and the samples it uses when it uses fewer than all of them."""
-    row = layout.row(graph.t)
-    sheet.write_number(row, 0, graph.t, formats.iteration)
-    if layout.samples_col is not None:
-        sheet.write_string(row, layout.samples_col, samples_words(graph.batch), formats.label)
+        return templates
 
 
 def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: RowsLayout) -> Worksheet:
@@ -690,12 +783,16 @@ def write_rates_workbook(
     return path
 
 
-def _write_rates(sources: Sequence[Trace | Run], filename: str, progress: Progress | None) -> None:
-    workbook = _new_workbook(filename, sources[0].network, constant_memory=True, rate_sheets=len(sources))
+def _write_rates(
+    sources: Sequence[Trace | Run], filename: str, progress: Progress | None, *, row_writer: RowWriterType | None = None
+) -> None:
+    parts = io.BytesIO()
+    workbook = _new_workbook(parts, sources[0].network, constant_memory=True, rate_sheets=len(sources))
     formats = _Formats(workbook)
     summary: Worksheet | None = None
     layouts: list[RowsLayout] = []
     losses: list[list[float]] = []
+    writers: list[RowWriter] = []
 
     def first_rows(layout: RowsLayout, values: Mapping[Key, float]) -> None:
         nonlocal summary
@@ -705,14 +802,15 @@ def _write_rates(sources: Sequence[Trace | Run], filename: str, progress: Progre
             summary = workbook.add_worksheet("Summary")
 
     for source in sources:
-        layout, curve, _, _ = _write_training_rows(
-            workbook, formats, source, progress, before=first_rows, own_rate=True
+        layout, curve, _, _, writer = _write_training_rows(
+            workbook, formats, source, progress, before=first_rows, own_rate=True, row_writer=row_writer
         )
         layouts.append(layout)
         losses.append(curve)
+        writers.append(writer)
     assert summary is not None
     _write_rates_summary(workbook, summary, formats, layouts, losses)
-    workbook.close()
+    _close_spliced(workbook, parts, filename, writers)
 
 
 def _write_training_rows(
@@ -723,16 +821,18 @@ def _write_training_rows(
     *,
     before: Callable[[RowsLayout, Mapping[Key, float]], None],
     own_rate: bool,
-) -> tuple[RowsLayout, list[float], IterationGraph, Mapping[Key, float]]:
+    row_writer: RowWriterType | None = None,
+) -> tuple[RowsLayout, list[float], IterationGraph, Mapping[Key, float], RowWriter]:
     """One run's rows sheet, written row by row as it trains; `before` is called with its layout
     once the first iteration has run, before the sheet is added. Returns the layout, the losses,
-    and the last iteration with its values."""
+    the last iteration with its values, and the writer of the rows."""
     if isinstance(source, Trace):
         steps: Iterable[tuple[IterationGraph, dict[Key, float]]] = ((g, source.values) for g in source.iterations)
     else:
         steps = source
     network = source.network
     layout: RowsLayout | None = None
+    writer: RowWriter | None = None
     previous: IterationGraph | None = None
     losses = []
     with _collecting_every(64) as tick:
@@ -741,19 +841,18 @@ def _write_training_rows(
                 layout = RowsLayout(network, source.setup, graph, own_rate=own_rate)
                 before(layout, values)
                 sheet = _training_sheet(workbook, formats, layout)
-                writer = _RowWriter(sheet, formats, layout)
-            _write_iteration_number(sheet, formats, layout, graph)
-            writer.write(values, layout.parameters(graph) if previous is None else layout.updates(previous))
-            writer.write(values, layout.in_row(graph))
+                writer = (row_writer or _RowWriter)(workbook, sheet, formats, layout)
+            assert writer is not None
+            parameters = layout.parameters(graph) if previous is None else layout.updates(previous)
+            writer.row(graph, values, [*parameters, *layout.in_row(graph)])
             losses.append(values[graph.loss().keys[0]])
             previous = graph
             tick()
             if progress is not None:
                 progress()
-    assert layout is not None and previous is not None
-    sheet.write_string(layout.row(network.iters), 0, "end", formats.iteration)
-    writer.write(values, layout.updates(previous))
-    return layout, losses, previous, values
+    assert layout is not None and previous is not None and writer is not None
+    writer.end(values, layout.updates(previous))
+    return layout, losses, previous, values, writer
 
 
 def _rate_header(sheet: Worksheet, formats: _Formats, layout: RowsLayout) -> None:
