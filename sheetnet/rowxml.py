@@ -21,11 +21,13 @@ compare whole workbooks part by part with what XlsxWriter writes cell by cell.
 from __future__ import annotations
 
 import math
+import operator
 import re
 import shutil
+import string
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO, BinaryIO
 
 from xlsxwriter.format import Format
@@ -70,6 +72,7 @@ def _braced(text: str) -> str:
 
 
 _NUMBER, _TEXT, _STRING, _FORMULA = range(4)
+_ROW_NUMBERS = ("r0", "r1", "r2")  # a row's own number, the row above, two rows above (`RowTemplates`)
 
 
 class RowShape:
@@ -77,26 +80,27 @@ class RowShape:
 
     A formula cell takes a value slot (its cached result, in the order the cells were added), and a
     text slot for its formula if the formula changes from row to row; a number cell (the iteration)
-    and a text cell (the samples a row uses) take a text slot. `fill` puts them in.
+    and a text cell (the samples a row uses) take a text slot. `fill` puts them in: the template is
+    a `%` template whose arguments one `itemgetter` picks from the row's strings, both in C.
     """
 
     def __init__(self) -> None:
-        self.cells: list[tuple[int, int, int, str, int, int]] = []  # col, kind, xf, literal, value slot, text slot
+        self.cells: list[tuple[int, int, Format, str, int, int]] = []  # col, kind, style, literal, value, text
         self.values = 0
         self.texts = 0
-        self._templates: dict[tuple[int, ...], str] = {}
+        self._templates: dict[tuple[int, ...], tuple[str, Callable[[list[str]], tuple[str, ...]]]] = {}
 
     def number(self, col: int, fmt: Format) -> None:
         """A number, given as its text (`str(t)` for an integer) in the next text slot."""
-        self.cells.append((col, _NUMBER, xf_index(fmt), "", -1, self._text()))
+        self.cells.append((col, _NUMBER, fmt, "", -1, self._text()))
 
     def text(self, col: int, fmt: Format) -> None:
         """An inline string that changes from row to row: `inline_text` of it in the next text slot."""
-        self.cells.append((col, _TEXT, xf_index(fmt), "", -1, self._text()))
+        self.cells.append((col, _TEXT, fmt, "", -1, self._text()))
 
     def string(self, col: int, fmt: Format, text: str) -> None:
         """An inline string the same in every row this shape writes."""
-        self.cells.append((col, _STRING, xf_index(fmt), _braced(inline_text(text)), -1, -1))
+        self.cells.append((col, _STRING, fmt, _braced(inline_text(text)), -1, -1))
 
     def formula(self, col: int, fmt: Format, template: str | None) -> None:
         """A formula with its cached value in the next value slot; `template` is its text with
@@ -104,7 +108,7 @@ class RowShape:
         next text slot."""
         literal = escape(template) if template is not None else ""
         text = -1 if template is not None else self._text()
-        self.cells.append((col, _FORMULA, xf_index(fmt), literal, self.values, text))
+        self.cells.append((col, _FORMULA, fmt, literal, self.values, text))
         self.values += 1
 
     def _text(self) -> int:
@@ -118,17 +122,37 @@ class RowShape:
         errors: tuple[int, ...] = ()
         if not math.isfinite(sum(values)):  # some value is not finite (or the sum overflowed)
             errors = tuple(k for k, v in enumerate(values) if not math.isfinite(v))
-        template = self._templates.get(errors)
-        if template is None:
+        compiled = self._templates.get(errors)
+        if compiled is None:
             if len(self._templates) > 64:  # a diverging run: a new set of errors in many rows
                 self._templates.clear()
-            template = self._templates[errors] = self._template(set(errors))
-        return template.format(*strings, *texts, r0=row + 1, r1=row, r2=row - 1)
+            compiled = self._templates[errors] = self._compiled(set(errors))
+        template, pick = compiled
+        strings += texts
+        strings += (str(row + 1), str(row), str(row - 1))
+        return template % pick(strings)
+
+    def _compiled(self, errors: set[int]) -> tuple[str, Callable[[list[str]], tuple[str, ...]]]:
+        """The row as a `%s` template and the function that picks its arguments, in order, from
+        the row's strings: values, texts, then its row numbers."""
+        numbers = {name: self.values + self.texts + n for n, name in enumerate(_ROW_NUMBERS)}
+        pieces, order = [], []
+        for literal, field, _, _ in string.Formatter().parse(self._template(errors)):
+            pieces.append(literal.replace("%", "%%"))
+            if field is not None:
+                pieces.append("%s")
+                order.append(numbers[field] if field in numbers else int(field))
+        pick = operator.itemgetter(*order)
+        if len(order) == 1:
+            return "".join(pieces), lambda strings: (pick(strings),)
+        return "".join(pieces), pick  # type: ignore[return-value]
 
     def _template(self, errors: set[int]) -> str:
+        """The row in `str.format` syntax: `{k}` a slot, `{r0}` a row number. Styles are numbered
+        here, in column order, when the row is first written: as XlsxWriter numbers them."""
         parts = ['<row r="{r0}">']
-        for col, kind, xf, literal, value, text in sorted(self.cells):
-            head = f'<c r="{xl_col_to_name(col)}{{r0}}" s="{xf}"'
+        for col, kind, fmt, literal, value, text in sorted(self.cells, key=lambda cell: cell[0]):
+            head = f'<c r="{xl_col_to_name(col)}{{r0}}" s="{xf_index(fmt)}"'
             slot = f"{{{self.values + text}}}"
             if kind == _NUMBER:
                 parts.append(f"{head}><v>{slot}</v></c>")

@@ -608,7 +608,7 @@ class _RowWriter:
                     if template is None
                 )
             else:  # the first rows (and the last): rendered, and steady templates learnt from them
-                templates = [self._render(q, ident, row) for q, ident in zip(quantities, idents, strict=True)]
+                templates = [self._templates_of(q, ident, row) for q, ident in zip(quantities, idents, strict=True)]
                 shape = self._shape(quantities, templates, label)
                 self._put(shape, row, values, quantities, texts)
                 return
@@ -651,6 +651,15 @@ class _RowWriter:
             cells = [self.layout.cell(key) for key in quantity.keys]
             place = self.places[ident] = (cells[0].row - self.layout.row(first.t), [c.col for c in cells])
         return place
+
+    def _templates_of(self, quantity: Quantity, ident: tuple[str, int], row: int) -> list[str]:
+        """The quantity's templates in `row`: its steady ones, once known, and the others rendered."""
+        steady = self.steady.get(ident) if quantity.keys[0].t > 2 else None
+        if steady is None:
+            return self._render(quantity, ident, row)
+        self.templates.own_row = row
+        exprs = quantity.exprs or ()
+        return [s if s is not None else e.formula(self.templates)[0] for s, e in zip(steady, exprs, strict=True)]
 
     def _render(self, quantity: Quantity, ident: tuple[str, int], row: int) -> list[str]:
         self.templates.own_row = row
