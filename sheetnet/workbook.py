@@ -136,8 +136,10 @@ def _trained(source: Trace | Run, progress: Progress | None) -> Trace:
 
 
 def default_layout(network: Network) -> str:
-    """Blocks (a sheet per iteration) up to BLOCKS_UP_TO iterations, rows (a row each) above."""
-    return BLOCKS if network.iters <= BLOCKS_UP_TO else ROWS
+    """Blocks (a sheet per iteration) up to BLOCKS_UP_TO iterations, rows (a row each) above, and
+    for a run of more numbers than the blocks layout holds (`limits.BLOCK_CELLS`)."""
+    small = network.iters * network_iteration_size(network) <= limits.BLOCK_CELLS
+    return BLOCKS if network.iters <= BLOCKS_UP_TO and small else ROWS
 
 
 def write_workbook(
@@ -160,7 +162,7 @@ def write_workbook(
     appeared or changed meanwhile is not replaced (without `force`); the workbook is kept beside it.
     """
     path = Path(path)
-    before = check_output(source.network, path, layout=layout, force=force)
+    before = check_output(source.network, path, layout=layout, force=force, exercise=exercise is not None)
     with _replaced_atomically(path, before, force) as temporary:
         if exercise is not None:
             _write_exercise(_trained(source, progress), temporary, exercise, progress)
@@ -329,7 +331,7 @@ def chmod_like_new_file(path: str) -> None:
 
 
 def check_output(
-    network: Network, path: str | Path, *, layout: str, force: bool, runs: int = 1
+    network: Network, path: str | Path, *, layout: str, force: bool, runs: int = 1, exercise: bool = False
 ) -> os.stat_result | None:
     """Everything that can be known wrong before a run (or `runs` of it, one per η): its size,
     Excel's limits, the name and the file at `path`. Returns what is at `path` now (None: nothing)."""
@@ -340,30 +342,35 @@ def check_output(
     except OSError as exc:  # a name longer than the system allows, say
         raise OutputError(f"cannot use {path}: {exc.strerror or exc}") from None
     check_extension(path, (".xlsx",), "workbook")
-    check_fits(network, layout, runs=runs)
+    check_fits(network, layout, runs=runs, exercise=exercise)
     return check_target(path, force)
 
 
-def check_cells(network: Network, *, runs: int = 1) -> None:
-    """Refuse a run of more numbers than a workbook of sheetnet's holds (`limits.WORKBOOK_CELLS`),
-    counted from the network's shape in microseconds, before anything is built."""
+def check_cells(network: Network, *, runs: int = 1, layout: str = ROWS, exercise: bool = False) -> None:
+    """Refuse a run of more numbers than a workbook of sheetnet's holds in `layout`
+    (`limits.WORKBOOK_CELLS` in rows, `limits.BLOCK_CELLS` in blocks and exercises), counted from
+    the network's shape in microseconds, before anything is built."""
     per_iteration = network_iteration_size(network) * runs
     total = per_iteration * network.iters
     several = len(network.samples) > 1
-    if total > limits.WORKBOOK_CELLS:
-        fit = limits.WORKBOOK_CELLS // per_iteration
+    ceiling = limits.WORKBOOK_CELLS if layout == ROWS else limits.BLOCK_CELLS
+    if total > ceiling:
+        fit = ceiling // per_iteration
         each = f", {runs} η" if runs > 1 else ""
+        where = "" if layout == ROWS else " in a sheet per iteration"
+        rows = layout != ROWS and not exercise and total <= limits.WORKBOOK_CELLS  # the rows layout takes it
         raise LimitError(
             f"{network.iters:,} iterations of this network{each} are {total:,} numbers, a cell each "
-            f"({per_iteration:,} an iteration); a workbook of sheetnet's holds at most {limits.WORKBOOK_CELLS:,}: "
-            + (f"use --iters {fit} or fewer" if fit else "use fewer neurons" + (" or fewer samples" if several else ""))
+            f"({per_iteration:,} an iteration); a workbook of sheetnet's holds at most {ceiling:,}{where}: "
+            + ("use --layout rows (a row each), or " if rows else "use ")
+            + (f"--iters {fit} or fewer" if fit else "fewer neurons" + (" or fewer samples" if several else ""))
         )
 
 
-def check_fits(network: Network, layout: str, *, runs: int = 1) -> None:
+def check_fits(network: Network, layout: str, *, runs: int = 1, exercise: bool = False) -> None:
     """Refuse, before anything is built, a run that does not fit: the cells of the whole run (from
     the network's shape, in microseconds), then Excel's rows, columns and formula length."""
-    check_cells(network, runs=runs)
+    check_cells(network, runs=runs, layout=layout, exercise=exercise)
     several = len(network.samples) > 1
     if layout == BLOCKS and network.iters > limits.BLOCK_SHEETS:
         raise LimitError(
@@ -375,7 +382,9 @@ def check_fits(network: Network, layout: str, *, runs: int = 1) -> None:
     if layout == ROWS:
         rows = RowsLayout(network, setup, first)  # its rows: WORKBOOK_CELLS keeps them far below Excel's
         if rows.width > MAX_COLS:
-            blocks = network.iters <= limits.BLOCK_SHEETS  # a sheet per iteration: no row is that wide
+            # a sheet per iteration: no row is that wide (if blocks take the run)
+            total = network_iteration_size(network) * runs * network.iters
+            blocks = runs == 1 and network.iters <= limits.BLOCK_SHEETS and total <= limits.BLOCK_CELLS
             raise LimitError(
                 f"one iteration of this network has {rows.width - 1:,} numbers, one column each in the rows layout; "
                 f"Excel allows {MAX_COLS:,} columns: use "
