@@ -325,7 +325,7 @@ class RowsLayout:
     update. The sample's x and y stay on Setup, where the formulas read them; when an iteration uses
     fewer than all the samples (`batch_size`), they change from row to row: a row's first column
     says which samples it uses, and it copies their x and y from Setup into columns of its own
-    (`=Setup!B11`, a formula whose template differs from row to row, so `workbook._RowWriter`
+    (`=Setup!B11`, a formula whose template differs from row to row, so `training_rows.StreamedRows`
     renders it for every row), which its other formulas read.
 
     With `own_rate` (a run of several η) the rows go on the sheet `rate_sheet(network.lr)`, which

@@ -37,7 +37,6 @@ from sheetnet.layout import (
     BlocksLayout,
     Row,
     RowsLayout,
-    RowTemplates,
     SheetCells,
     SheetPlan,
     iteration_sheet,
@@ -64,9 +63,10 @@ from sheetnet.net import (
     reduction_word,
     setup_quantities,
 )
-from sheetnet.rowxml import ERROR_VALUE, RowShape, SheetRows, escape, inline_text, splice, xf_index
+from sheetnet.rowxml import ERROR_VALUE, splice
 from sheetnet.spec import NETWORK_PROPERTY, Network, network_property
 from sheetnet.trace import Run, Trace, lowest
+from sheetnet.training_rows import RowWriter, RowWriterType, StreamedRows
 
 if TYPE_CHECKING:
     from xlsxwriter.chart import Chart
@@ -104,21 +104,6 @@ MAX_COLS = 16_384
 MAX_FORMULA = 8_192  # characters Excel's formula bar takes (a cell may hold 32,767)
 
 Progress = Callable[[], None]  # called once per step of a run's training and writing
-
-
-class RowWriter(Protocol):
-    """Writes the iteration rows of a rows sheet (`_RowWriter`; the tests' cell-by-cell XlsxWriter is another)."""
-
-    streamed: SheetRows | None  # the rows to splice into the sheet; None: written through XlsxWriter
-
-    def row(self, graph: IterationGraph, values: Mapping[Key, float], quantities: Sequence[Quantity]) -> None:
-        """Iteration `graph.t`'s row: its iteration (and samples), then `quantities`."""
-
-    def end(self, values: Mapping[Key, float], quantities: Sequence[Quantity]) -> None:
-        """The last row, `end`: the parameters after the last update."""
-
-
-RowWriterType = Callable[[xlsxwriter.Workbook, Worksheet, "_Formats", RowsLayout], RowWriter]
 
 
 def progress_steps(network: Network, layout: str) -> int:
@@ -502,8 +487,8 @@ def _write_rows(
     source: Trace | Run, filename: str, progress: Progress | None, *, row_writer: RowWriterType | None = None
 ) -> None:
     """The rows layout: XlsxWriter writes Setup, Summary and the Training sheet's headers, the rows
-    are streamed as the iterations come (`_RowWriter`) and spliced in; memory does not grow with
-    the iterations. `row_writer` replaces `_RowWriter` (the tests' cell-by-cell XlsxWriter)."""
+    are streamed as the iterations come (`StreamedRows`) and spliced in; memory does not grow with
+    the iterations. `row_writer` replaces `StreamedRows` (the tests write cell by cell through XlsxWriter)."""
     network = source.network
     parts = io.BytesIO()
     workbook = _new_workbook(parts, network, constant_memory=True)
@@ -561,125 +546,6 @@ def _collecting_every(steps: int) -> Iterator[Callable[[], None]]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-class _RowWriter:
-    """Writes a Training sheet's rows as XML from row templates (`sheetnet.rowxml`), to be spliced
-    into the sheet XlsxWriter writes with its header rows.
-
-    A formula is rendered as a template of its row; an element whose template is the same in
-    iterations 1 and 2 (all but those that count iterations, like Adam's bias correction, or copy
-    a batch's samples) is steady. Once every quantity of a row is steady, the row's XML template
-    (`RowShape`) is built once and every later row is that template with its row numbers, values
-    and the formulas that change put in."""
-
-    def __init__(self, workbook: xlsxwriter.Workbook, sheet: Worksheet, formats: _Formats, layout: RowsLayout) -> None:
-        self.formats, self.layout = formats, layout
-        self.streamed: SheetRows | None = SheetRows(f"xl/worksheets/sheet{workbook.worksheets().index(sheet) + 1}.xml")
-        self.templates = RowTemplates(layout)
-        self.places: dict[tuple[str, int], tuple[int, list[int]]] = {}  # quantity → row offset, columns
-        self.first: dict[tuple[str, int], list[str]] = {}
-        self.steady: dict[tuple[str, int], list[str | None]] = {}
-        self.shape: tuple[tuple[tuple[str, int], ...], RowShape, list[tuple[int, int]]] | None = None
-        # XlsxWriter numbers the styles of the element header row when it writes the row below it
-        xf_index(formats.header_centre)
-        xf_index(formats.header)
-
-    def row(self, graph: IterationGraph, values: Mapping[Key, float], quantities: Sequence[Quantity]) -> None:
-        """Iteration `graph.t`'s row: its iteration (and samples), then `quantities`."""
-        texts = [str(graph.t)]
-        if self.layout.samples_col is not None:
-            texts.append(inline_text(samples_words(graph.batch)))
-        self._write(self.layout.row(graph.t), values, quantities, texts, label=None)
-
-    def end(self, values: Mapping[Key, float], quantities: Sequence[Quantity]) -> None:
-        """The last row, `end`: the parameters after the last update."""
-        self._write(self.layout.row(self.layout.network.iters), values, quantities, [], label="end")
-
-    def _write(
-        self,
-        row: int,
-        values: Mapping[Key, float],
-        quantities: Sequence[Quantity],
-        texts: list[str],
-        *,
-        label: str | None,
-    ) -> None:
-        idents = tuple((q.keys[0].q, q.keys[0].s) for q in quantities)
-        if self.shape is None or self.shape[0] != idents:
-            steady = [self.steady.get(ident) for ident in idents]
-            if label is None and all(q.keys[0].t > 2 for q in quantities) and all(s is not None for s in steady):
-                self.shape = (idents, self._shape(quantities, steady, label), [])
-                self.shape[2].extend(
-                    (n, i)
-                    for n, templates in enumerate(steady)
-                    for i, template in enumerate(templates or ())
-                    if template is None
-                )
-            else:  # the first rows (and the last): rendered, and steady templates learnt from them
-                templates = [self._templates_of(q, ident, row) for q, ident in zip(quantities, idents, strict=True)]
-                shape = self._shape(quantities, templates, label)
-                self._put(shape, row, values, quantities, texts)
-                return
-        _, shape, varying = self.shape
-        self.templates.own_row = row
-        for n, i in varying:  # the formulas that change with the iteration, rendered in this row
-            formula = quantities[n].exprs[i].formula(self.templates)[0]  # type: ignore[index]
-            texts.append(escape(RowTemplates.fill(formula, row)))
-        self._put(shape, row, values, quantities, texts)
-
-    def _put(
-        self, shape: RowShape, row: int, values: Mapping[Key, float], quantities: Sequence[Quantity], texts: list[str]
-    ) -> None:
-        assert self.streamed is not None
-        self.streamed.write(row, shape.fill(row, [values[k] for q in quantities for k in q.keys], texts))
-
-    def _shape(
-        self, quantities: Sequence[Quantity], templates: Sequence[Sequence[str | None] | None], label: str | None
-    ) -> RowShape:
-        shape = RowShape()
-        if label is None:
-            shape.number(0, self.formats.iteration)
-            if self.layout.samples_col is not None:
-                shape.text(self.layout.samples_col, self.formats.label)
-        else:
-            shape.string(0, self.formats.iteration, label)
-        for quantity, element_templates in zip(quantities, templates, strict=True):
-            # On Training the parameters of rows 1.. are plain formulas of the row above; ŷ and L stay bold.
-            fmt = self.formats.computed if quantity.section == UPDATE else self.formats.value(quantity)
-            _, cols = self._place(quantity)
-            for col, template in zip(cols, element_templates or (), strict=True):
-                shape.formula(col, fmt, template)
-        return shape
-
-    def _place(self, quantity: Quantity) -> tuple[int, list[int]]:
-        first = quantity.keys[0]
-        ident = (first.q, first.s)
-        place = self.places.get(ident)
-        if place is None:
-            cells = [self.layout.cell(key) for key in quantity.keys]
-            place = self.places[ident] = (cells[0].row - self.layout.row(first.t), [c.col for c in cells])
-        return place
-
-    def _templates_of(self, quantity: Quantity, ident: tuple[str, int], row: int) -> list[str]:
-        """The quantity's templates in `row`: its steady ones, once known, and the others rendered."""
-        steady = self.steady.get(ident) if quantity.keys[0].t > 2 else None
-        if steady is None:
-            return self._render(quantity, ident, row)
-        self.templates.own_row = row
-        exprs = quantity.exprs or ()
-        return [s if s is not None else e.formula(self.templates)[0] for s, e in zip(steady, exprs, strict=True)]
-
-    def _render(self, quantity: Quantity, ident: tuple[str, int], row: int) -> list[str]:
-        self.templates.own_row = row
-        templates = [expr.formula(self.templates)[0] for expr in quantity.exprs or ()]  # without its `=`
-        t = quantity.keys[0].t
-        if t == 1:
-            self.first[ident] = templates
-        elif t == 2:
-            before = self.first.get(ident, [])
-            self.steady[ident] = [a if a == b else None for a, b in zip(templates, before, strict=True)]
-        return templates
 
 
 def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: RowsLayout) -> Worksheet:
@@ -859,7 +725,7 @@ def _write_training_rows(
                 layout = RowsLayout(network, source.setup, graph, own_rate=own_rate)
                 before(layout, values)
                 sheet = _training_sheet(workbook, formats, layout)
-                writer = (row_writer or _RowWriter)(workbook, sheet, formats, layout)
+                writer = (row_writer or StreamedRows)(workbook, sheet, formats, layout)
             assert writer is not None
             parameters = layout.parameters(graph) if previous is None else layout.updates(previous)
             writer.row(graph, values, [*parameters, *layout.in_row(graph)])
