@@ -115,13 +115,15 @@ class RowShape:
         self.texts += 1
         return self.texts - 1
 
-    def fill(self, row: int, values: Sequence[float], texts: Sequence[str]) -> str:
+    def fill(self, row: int, values: Sequence[float], texts: Sequence[str], *, once: bool = False) -> str:
         """The XML of (0-based) `row` with `values` (one per formula cell, in the order added) and
-        `texts` (one per text slot) put in."""
+        `texts` (one per text slot) put in. A shape filled `once` is not compiled for the rows after."""
         strings = list(map(str, values))
         errors: tuple[int, ...] = ()
         if not math.isfinite(sum(values)):  # some value is not finite (or the sum overflowed)
             errors = tuple(k for k, v in enumerate(values) if not math.isfinite(v))
+        if once:
+            return self._template(set(errors)).format(*strings, *texts, r0=row + 1, r1=row, r2=row - 1)
         compiled = self._templates.get(errors)
         if compiled is None:
             if len(self._templates) > 64:  # a diverging run: a new set of errors in many rows

@@ -110,7 +110,7 @@ class StreamedRows:
             else:  # the first rows (and the last): rendered, and steady templates learnt from them
                 templates = [self._templates_of(q, ident, row) for q, ident in zip(quantities, idents, strict=True)]
                 shape = self._shape(quantities, templates, label)
-                self._put(shape, row, values, quantities, texts)
+                self._put(shape, row, values, quantities, texts, once=True)
                 return
         _, shape, varying = self.shape
         self.templates.own_row = row
@@ -120,10 +120,18 @@ class StreamedRows:
         self._put(shape, row, values, quantities, texts)
 
     def _put(
-        self, shape: RowShape, row: int, values: Mapping[Key, float], quantities: Sequence[Quantity], texts: list[str]
+        self,
+        shape: RowShape,
+        row: int,
+        values: Mapping[Key, float],
+        quantities: Sequence[Quantity],
+        texts: list[str],
+        *,
+        once: bool = False,
     ) -> None:
         assert self.streamed is not None
-        self.streamed.write(row, shape.fill(row, [values[k] for q in quantities for k in q.keys], texts))
+        row_values = [values[k] for q in quantities for k in q.keys]
+        self.streamed.write(row, shape.fill(row, row_values, texts, once=once))
 
     def _shape(
         self, quantities: Sequence[Quantity], templates: Sequence[Sequence[str | None] | None], label: str | None

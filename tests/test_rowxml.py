@@ -143,7 +143,9 @@ def test_a_shape_puts_its_row_numbers_values_and_texts_in() -> None:
     shape.formula(3, Style(4), None)  # type: ignore[arg-type]
     shape.text(1, Style(5))  # type: ignore[arg-type]
     shape.string(4, Style(6), " 100% & <end> ")  # type: ignore[arg-type]
-    xml = shape.fill(9, [0.5, math.inf], ["9", "IF(A9&gt;0,1,0)", inline_text("samples 1, 0")])
+    texts = ["9", "IF(A9&gt;0,1,0)", inline_text("samples 1, 0")]
+    xml = shape.fill(9, [0.5, math.inf], texts)
+    assert shape.fill(9, [0.5, math.inf], texts, once=True) == xml  # not compiled: str.format
     assert xml == (
         '<row r="10"><c r="A10" s="3"><v>9</v></c>'
         '<c r="B10" s="5" t="inlineStr"><is><t>samples 1, 0</t></is></c>'
