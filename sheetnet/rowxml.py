@@ -20,6 +20,7 @@ compare whole workbooks part by part with what XlsxWriter writes cell by cell.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import re
@@ -43,6 +44,9 @@ COPY_CHUNK = 1 << 20  # bytes copied at a time from the temporary file into the 
 _CONTROL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")  # XlsxWriter's, so text reads back as it does
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _SURROUNDING_SPACE = re.compile(r"^\s|\s$")
+
+
+_column_name = functools.cache(xl_col_to_name)  # `AB` of column 27: a row shape asks for every column
 
 
 def xf_index(fmt: Format) -> int:
@@ -154,7 +158,7 @@ class RowShape:
         here, in column order, when the row is first written: as XlsxWriter numbers them."""
         parts = ['<row r="{r0}">']
         for col, kind, fmt, literal, value, text in sorted(self.cells, key=lambda cell: cell[0]):
-            head = f'<c r="{xl_col_to_name(col)}{{r0}}" s="{xf_index(fmt)}"'
+            head = f'<c r="{_column_name(col)}{{r0}}" s="{xf_index(fmt)}"'
             slot = f"{{{self.values + text}}}"
             if kind == _NUMBER:
                 parts.append(f"{head}><v>{slot}</v></c>")
