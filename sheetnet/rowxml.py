@@ -39,7 +39,7 @@ ERROR_VALUE = "#NUM!"  # cached in place of a result that overflowed (inf and Na
 # times faster than its default (which XlsxWriter uses, and which the other parts keep), for a file
 # about an eighth larger. Readers inflate either the same way.
 ROWS_COMPRESSION = 1
-COPY_CHUNK = 1 << 20  # bytes copied at a time from the temporary file into the zip
+COPY_CHUNK = 1 << 18  # bytes copied at a time from the temporary file into the zip
 
 _CONTROL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")  # XlsxWriter's, so text reads back as it does
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
