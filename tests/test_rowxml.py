@@ -8,6 +8,7 @@ in docProps/core.xml, differs). LibreOffice recalculates the largest run sheetne
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import tracemalloc
@@ -18,9 +19,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+from click.testing import CliRunner
 from xlsxwriter.worksheet import Worksheet
 
 from sheetnet import limits, workbook
+from sheetnet.cli import main
 from sheetnet.graph import Key, render
 from sheetnet.layout import RowsLayout, samples_words
 from sheetnet.libreoffice import recalculate
@@ -128,6 +131,21 @@ def test_openpyxl_reads_the_streamed_formulas_values_and_styles(tmp_path: Path) 
     assert values["N5"].value == pytest.approx(1.125) and formulas["N5"].font.b  # L, bold
     assert values["N10"].value == "#NUM!"  # overflowed: an error value, not inf
     assert formulas.freeze_panes == "B5"
+
+
+def test_diff_reads_two_streamed_workbooks_cell_by_cell(tmp_path: Path) -> None:
+    """Two runs differing in η: the same formulas, every computed value different; `diff` says so."""
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    workbook.write_workbook(Run(_parsed("notes", ITERS)), a, layout=workbook.ROWS)
+    workbook.write_workbook(Run(_parsed("notes", ITERS).with_overrides(lr=0.02)), b, layout=workbook.ROWS)
+    same = CliRunner().invoke(main, ["diff", str(a), str(a), "--formulas"])
+    assert same.exit_code == 0, same.output
+    result = CliRunner().invoke(main, ["diff", str(a), str(b), "--formulas", "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["formula_changes"] == []  # η is an input: no formula differs
+    changed = {(d["sheet"], d["cell"]) for d in report["differences"]}
+    assert ("Setup", "B6") in changed and ("Training", "B12") in changed  # η; W1 after the last update
 
 
 def test_what_the_rows_writer_holds_does_not_grow_with_the_rows(tmp_path: Path) -> None:
