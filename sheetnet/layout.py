@@ -256,8 +256,19 @@ class RowTemplates(SheetCells):
 
     def __init__(self, layout: RowsLayout) -> None:
         super().__init__(layout, layout.sheet)
+        self.rows = layout
         self.own_row = 0
         self.letters: dict[int, str] = {}
+        self.refs: dict[tuple[str, int, int, int], str] = {}
+
+    def ref(self, key: Key) -> str:
+        """As `SheetCells.ref`, remembered by where the key is from the row: its text depends on
+        nothing else (a Setup key, t = −1, is the same from every row)."""
+        place = (key.q, key.s, key.i, key.t if key.t < 0 else self.own_row - self.rows.row(key.t))
+        text = self.refs.get(place)
+        if text is None:
+            text = self.refs[place] = super().ref(key)
+        return text
 
     def address(self, cell: Cell) -> str:
         if cell.sheet != self.sheet:
