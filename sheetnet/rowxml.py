@@ -4,9 +4,10 @@ XlsxWriter builds every cell in Python: about 45 µs a formula cell here, most o
 expression passes over the formula and the escaping of each attribute. A row of the rows layout
 is the row above with its row numbers moved by one, so here a row's XML is a template built once
 (`RowShape`: each cell's reference, style index and XML-escaped formula text, with `{r0}` for the
-row's own number, `{r1}` for the row above, `{r2}` two above), and a row is one `str.format` that
-puts in its row numbers, its values and the few formulas that change from row to row. The rows
-go to a temporary file (`SheetRows`) as they are made, so memory does not grow with them. When
+row's own number, `{r1}` for the row above, `{r2}` two above), and a row is one `%` formatting,
+its arguments picked by one `itemgetter` (both in C): its row numbers, its values and the few
+formulas that change from row to row (a value's text is `str(value)`, as XlsxWriter writes it).
+The rows go to a temporary file (`SheetRows`) as they are made: memory does not grow with them. When
 XlsxWriter has written the rest of the workbook — including the sheet's own header rows, columns,
 panes, merged cells and print setup — `splice` copies its parts into the workbook file and puts
 the streamed rows at the end of that sheet's `<sheetData>`.
