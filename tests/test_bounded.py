@@ -23,7 +23,8 @@ import xlsxwriter
 
 from sheetnet import limits
 from sheetnet.net import build_iteration, iteration_size
-from sheetnet.spec import parse_network
+from sheetnet.spec import load_network, parse_network
+from sheetnet.workbook import default_layout
 
 resource = pytest.importorskip("resource")  # POSIX: the memory cap
 
@@ -165,9 +166,10 @@ def test_the_blocks_layout_holds_a_quarter_of_the_rows_layout(tmp_path: Path) ->
     assert "use --layout rows (a row each), or --iters 3 or fewer" in line
     line = _refused(_sheetnet("run", "--config", str(config), "--iters", "5", "--exercise", cwd=tmp_path), "250,000")
     assert "--layout rows" not in line and "--iters 3 or fewer" in line  # an exercise is blocks only
-    # by default, 5 iterations of it go to the rows layout, whose row is wider than Excel's
-    _refused(_sheetnet("run", "--config", str(config), "--iters", "5", cwd=tmp_path), "16,384 columns")
     assert not list(tmp_path.glob("*.xlsx"))
+    network = load_network(config)
+    assert default_layout(network.with_overrides(iters=3)) == "blocks"  # 244,503 numbers
+    assert default_layout(network.with_overrides(iters=4)) == "rows"  # 326,004: more than blocks hold
     assert not list(tmp_path.glob("*.xlsx"))
 
 
