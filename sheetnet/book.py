@@ -34,7 +34,7 @@ _ROUNDING = re.compile(r"\b(ROUND|ROUNDUP|ROUNDDOWN|TRUNC|INT|FIXED|MROUND|FLOOR
 FULL_PRECISION_DIGITS = 10
 
 # Bounds on what a workbook from anywhere may make sheetnet do (issue: untrusted workbooks).
-MAX_MEMBER = 64 * 2**20  # bytes one part of the archive may inflate to (sheetnet's largest sheet: 18 MiB)
+MAX_MEMBER = 64 * 2**20  # bytes one part of the archive may inflate to (a blocks workbook's largest sheet: 18 MiB)
 MAX_TOTAL = 128 * 2**20  # bytes all parts together may inflate to
 MAX_MEMBERS = archive_directory.ENTRIES
 MAX_SHEETS = 1_000
@@ -209,7 +209,8 @@ def _check_archive(path: Path, members: list[zipfile.ZipInfo]) -> None:
             raise WorkbookError(
                 f"{path}: {member.filename} would inflate to {member.file_size / 2**20:,.0f} MiB "
                 f"({total / 2**20:,.0f} MiB in all); sheetnet reads at most {MAX_MEMBER / 2**20:,.0f} MiB per part "
-                f"and {MAX_TOTAL / 2**20:,.0f} MiB in all (refused: it may be a zip bomb)"
+                f"and {MAX_TOTAL / 2**20:,.0f} MiB in all (refused: it may be a zip bomb, or a workbook of more than "
+                f"{limits.READ_CELLS:,} cells, more than sheetnet reads)"
             )
 
 

@@ -256,8 +256,19 @@ class RowTemplates(SheetCells):
 
     def __init__(self, layout: RowsLayout) -> None:
         super().__init__(layout, layout.sheet)
+        self.rows = layout
         self.own_row = 0
         self.letters: dict[int, str] = {}
+        self.refs: dict[tuple[str, int, int, int], str] = {}
+
+    def ref(self, key: Key) -> str:
+        """As `SheetCells.ref`, remembered by where the key is from the row: its text depends on
+        nothing else (a Setup key, t = −1, is the same from every row)."""
+        place = (key.q, key.s, key.i, key.t if key.t < 0 else self.own_row - self.rows.row(key.t))
+        text = self.refs.get(place)
+        if text is None:
+            text = self.refs[place] = super().ref(key)
+        return text
 
     def address(self, cell: Cell) -> str:
         if cell.sheet != self.sheet:
@@ -325,7 +336,7 @@ class RowsLayout:
     update. The sample's x and y stay on Setup, where the formulas read them; when an iteration uses
     fewer than all the samples (`batch_size`), they change from row to row: a row's first column
     says which samples it uses, and it copies their x and y from Setup into columns of its own
-    (`=Setup!B11`, a formula whose template differs from row to row, so `workbook._RowWriter`
+    (`=Setup!B11`, a formula whose template differs from row to row, so `training_rows.StreamedRows`
     renders it for every row), which its other formulas read.
 
     With `own_rate` (a run of several η) the rows go on the sheet `rate_sheet(network.lr)`, which

@@ -13,7 +13,10 @@ SAMPLES = 10_000
 RATES = 255  # several η in one run: Excel draws at most 255 curves in one chart
 
 # Workbooks sheetnet writes
-WORKBOOK_CELLS = 250_000  # the numbers of a run (an iteration's × the iterations): written in seconds
+# the numbers of a run (an iteration's × the iterations × the η) in the rows layout, its rows streamed
+# in memory that does not grow with them: about 10 CPU seconds here, half of them training
+WORKBOOK_CELLS = 1_000_000
+BLOCK_CELLS = 250_000  # in the blocks layout and exercises: XlsxWriter holds each sheet until the file closes
 FORMULA_CHARS = 8_192  # Excel's formula bar (a cell may hold 32,767): written and read alike
 BLOCK_SHEETS = 998  # iteration sheets of the blocks layout: with Setup and Summary, the sheets check reads
 

@@ -141,11 +141,13 @@ class Run:
             graph = build_iteration(self.network, t)
             own: list[Key] = []
             for quantity in graph.quantities:
-                for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True)):
-                    value = values[key] = expr.value(values)
-                    own.append(key)
-                    if self.overflow is None and not math.isfinite(value):
-                        self.overflow = (t, quantity.element_name(i))
+                keys = quantity.keys
+                for key, expr in zip(keys, quantity.exprs or (), strict=True):
+                    values[key] = expr.value(values)
+                own += keys
+                if self.overflow is None and not all(map(math.isfinite, map(values.__getitem__, keys))):
+                    first = next(i for i, key in enumerate(keys) if not math.isfinite(values[key]))
+                    self.overflow = (t, quantity.element_name(first))
             self.losses.append(values[graph.loss().keys[0]])
             if self.keep(t):
                 self.kept.append(graph)

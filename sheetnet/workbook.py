@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import itertools
 import math
 import os
@@ -34,7 +35,6 @@ from sheetnet.layout import (
     BlocksLayout,
     Row,
     RowsLayout,
-    RowTemplates,
     SheetCells,
     SheetPlan,
     iteration_sheet,
@@ -62,8 +62,10 @@ from sheetnet.net import (
     setup_quantities,
 )
 from sheetnet.outputs import State, check_extension, check_target, replaced_atomically, seal_workbook
+from sheetnet.rowxml import ERROR_VALUE, splice
 from sheetnet.spec import NETWORK_PROPERTY, Network, network_property
 from sheetnet.trace import Run, Trace, lowest
+from sheetnet.training_rows import RowWriter, RowWriterType, StreamedRows
 
 if TYPE_CHECKING:
     from xlsxwriter.chart import Chart
@@ -75,7 +77,6 @@ NUMBER_FORMAT = "General"  # every digit that fits the column; scientific when s
 VALUE_WIDTH = 14
 NOTE_WIDTH = 38
 CHECK_WIDTH = 3.5  # an exercise's self-check column: ✓ or ✗
-ERROR_VALUE = "#NUM!"  # cached in place of a value that overflowed (inf and NaN are invalid XML)
 
 SECTION_COLOURS = {
     PARAMETERS: "#EDEDED",
@@ -119,8 +120,10 @@ def _trained(source: Trace | Run, progress: Progress | None) -> Trace:
 
 
 def default_layout(network: Network) -> str:
-    """Blocks (a sheet per iteration) up to BLOCKS_UP_TO iterations, rows (a row each) above."""
-    return BLOCKS if network.iters <= BLOCKS_UP_TO else ROWS
+    """Blocks (a sheet per iteration) up to BLOCKS_UP_TO iterations, rows (a row each) above, and
+    for a run of more numbers than the blocks layout holds (`limits.BLOCK_CELLS`)."""
+    small = network.iters * network_iteration_size(network) <= limits.BLOCK_CELLS
+    return BLOCKS if network.iters <= BLOCKS_UP_TO and small else ROWS
 
 
 def write_workbook(
@@ -143,7 +146,7 @@ def write_workbook(
     appeared or changed meanwhile is not replaced (without `force`); the workbook is kept beside it.
     """
     path = Path(path)
-    before = check_output(source.network, path, layout=layout, force=force)
+    before = check_output(source.network, path, layout=layout, force=force, exercise=exercise is not None)
     with replaced_atomically(path, before, force, seal=seal_workbook) as temporary:
         if exercise is not None:
             _write_exercise(_trained(source, progress), temporary, exercise, progress)
@@ -177,7 +180,7 @@ def written_by_sheetnet(path: Path) -> bool:
 
 
 def check_output(
-    network: Network, path: str | Path, *, layout: str, force: bool, runs: int = 1
+    network: Network, path: str | Path, *, layout: str, force: bool, runs: int = 1, exercise: bool = False
 ) -> os.stat_result | None:
     """Everything that can be known wrong before a run (or `runs` of it, one per η): its size,
     Excel's limits, the name and the file at `path`. Returns what is at `path` now (None: nothing)."""
@@ -188,30 +191,35 @@ def check_output(
     except OSError as exc:  # a name longer than the system allows, say
         raise OutputError(f"cannot use {path}: {exc.strerror or exc}") from None
     check_extension(path, (".xlsx",), "workbook")
-    check_fits(network, layout, runs=runs)
+    check_fits(network, layout, runs=runs, exercise=exercise)
     return check_target(path, force, state=workbook_state)
 
 
-def check_cells(network: Network, *, runs: int = 1) -> None:
-    """Refuse a run of more numbers than a workbook of sheetnet's holds (`limits.WORKBOOK_CELLS`),
-    counted from the network's shape in microseconds, before anything is built."""
+def check_cells(network: Network, *, runs: int = 1, layout: str = ROWS, exercise: bool = False) -> None:
+    """Refuse a run of more numbers than a workbook of sheetnet's holds in `layout`
+    (`limits.WORKBOOK_CELLS` in rows, `limits.BLOCK_CELLS` in blocks and exercises), counted from
+    the network's shape in microseconds, before anything is built."""
     per_iteration = network_iteration_size(network) * runs
     total = per_iteration * network.iters
     several = len(network.samples) > 1
-    if total > limits.WORKBOOK_CELLS:
-        fit = limits.WORKBOOK_CELLS // per_iteration
+    ceiling = limits.WORKBOOK_CELLS if layout == ROWS else limits.BLOCK_CELLS
+    if total > ceiling:
+        fit = ceiling // per_iteration
         each = f", {runs} η" if runs > 1 else ""
+        where = "" if layout == ROWS else " in a sheet per iteration"
+        rows = layout != ROWS and not exercise and total <= limits.WORKBOOK_CELLS  # the rows layout takes it
         raise LimitError(
             f"{network.iters:,} iterations of this network{each} are {total:,} numbers, a cell each "
-            f"({per_iteration:,} an iteration); a workbook of sheetnet's holds at most {limits.WORKBOOK_CELLS:,}: "
-            + (f"use --iters {fit} or fewer" if fit else "use fewer neurons" + (" or fewer samples" if several else ""))
+            f"({per_iteration:,} an iteration); a workbook of sheetnet's holds at most {ceiling:,}{where}: "
+            + ("use --layout rows (a row each), or " if rows else "use ")
+            + (f"--iters {fit} or fewer" if fit else "fewer neurons" + (" or fewer samples" if several else ""))
         )
 
 
-def check_fits(network: Network, layout: str, *, runs: int = 1) -> None:
+def check_fits(network: Network, layout: str, *, runs: int = 1, exercise: bool = False) -> None:
     """Refuse, before anything is built, a run that does not fit: the cells of the whole run (from
     the network's shape, in microseconds), then Excel's rows, columns and formula length."""
-    check_cells(network, runs=runs)
+    check_cells(network, runs=runs, layout=layout, exercise=exercise)
     several = len(network.samples) > 1
     if layout == BLOCKS and network.iters > limits.BLOCK_SHEETS:
         raise LimitError(
@@ -223,7 +231,9 @@ def check_fits(network: Network, layout: str, *, runs: int = 1) -> None:
     if layout == ROWS:
         rows = RowsLayout(network, setup, first)  # its rows: WORKBOOK_CELLS keeps them far below Excel's
         if rows.width > MAX_COLS:
-            blocks = network.iters <= limits.BLOCK_SHEETS  # a sheet per iteration: no row is that wide
+            # a sheet per iteration: no row is that wide (if blocks take the run)
+            total = network_iteration_size(network) * runs * network.iters
+            blocks = runs == 1 and network.iters <= limits.BLOCK_SHEETS and total <= limits.BLOCK_CELLS
             raise LimitError(
                 f"one iteration of this network has {rows.width - 1:,} numbers, one column each in the rows layout; "
                 f"Excel allows {MAX_COLS:,} columns: use "
@@ -258,7 +268,7 @@ def check_fits(network: Network, layout: str, *, runs: int = 1) -> None:
 
 
 def _new_workbook(
-    filename: str, network: Network, *, constant_memory: bool = False, rate_sheets: int = 1
+    filename: str | io.BytesIO, network: Network, *, constant_memory: bool = False, rate_sheets: int = 1
 ) -> xlsxwriter.Workbook:
     workbook = xlsxwriter.Workbook(filename, {"constant_memory": constant_memory})
     several = f", {rate_sheets} learning rates" if rate_sheets > 1 else ""
@@ -337,10 +347,15 @@ def _write_exercise(trace: Trace, filename: str, exercise: Exercise, progress: P
     workbook.close()
 
 
-def _write_rows(source: Trace | Run, filename: str, progress: Progress | None) -> None:
-    """The rows layout, written row by row as the iterations come (XlsxWriter's constant memory)."""
+def _write_rows(
+    source: Trace | Run, filename: str, progress: Progress | None, *, row_writer: RowWriterType | None = None
+) -> None:
+    """The rows layout: XlsxWriter writes Setup, Summary and the Training sheet's headers, the rows
+    are streamed as the iterations come (`StreamedRows`) and spliced in; memory does not grow with
+    the iterations. `row_writer` replaces `StreamedRows` (the tests write cell by cell through XlsxWriter)."""
     network = source.network
-    workbook = _new_workbook(filename, network, constant_memory=True)
+    parts = io.BytesIO()
+    workbook = _new_workbook(parts, network, constant_memory=True)
     formats = _Formats(workbook)
     sheets: list[Worksheet] = []
 
@@ -349,14 +364,29 @@ def _write_rows(source: Trace | Run, filename: str, progress: Progress | None) -
         _define_names(workbook, layout)
         sheets.append(workbook.add_worksheet("Summary"))
 
-    layout, losses, last, values = _write_training_rows(
-        workbook, formats, source, progress, before=first_rows, own_rate=False
+    layout, losses, last, values, writer = _write_training_rows(
+        workbook, formats, source, progress, before=first_rows, own_rate=False, row_writer=row_writer
     )
     (summary,) = sheets
     _write_rows_summary(workbook, summary, formats, layout, losses)
     end = _write_samples(summary, formats, layout.on("Summary"), network, last, values, row=25, col=0)
     _print_setup(summary, last_row=max(24, end), last_col=8, landscape=True)
+    _close_spliced(workbook, parts, filename, [writer])
+
+
+def _close_spliced(
+    workbook: xlsxwriter.Workbook, parts: io.BytesIO, filename: str, writers: Sequence[RowWriter]
+) -> None:
+    """Close the workbook XlsxWriter wrote to `parts` and write it to `filename` with the rows the
+    writers streamed in their sheets."""
     workbook.close()
+    streamed = [w.streamed for w in writers if w.streamed is not None]
+    try:
+        parts.seek(0)
+        splice(parts, filename, streamed)
+    finally:
+        for rows in streamed:
+            rows.close()
 
 
 @contextlib.contextmanager
@@ -380,59 +410,6 @@ def _collecting_every(steps: int) -> Iterator[Callable[[], None]]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-class _RowWriter:
-    """Writes Training rows. A formula is rendered as a template of its row; an element whose
-    template is the same in iterations 1 and 2 (all but those that count iterations, like Adam's
-    bias correction) is then filled in, not rendered again, in every later row."""
-
-    def __init__(self, sheet: Worksheet, formats: _Formats, layout: RowsLayout) -> None:
-        self.sheet, self.formats, self.layout = sheet, formats, layout
-        self.templates = RowTemplates(layout)
-        self.places: dict[tuple[str, int], tuple[int, list[int]]] = {}  # quantity → row offset, columns
-        self.first: dict[tuple[str, int], list[str]] = {}
-        self.steady: dict[tuple[str, int], list[str | None]] = {}
-
-    def write(self, values: Mapping[Key, float], quantities: Iterable[Quantity]) -> None:
-        write_formula, fill = self.sheet.write_formula, RowTemplates.fill
-        for quantity in quantities:
-            # On Training the parameters of rows 1.. are plain formulas of the row above; ŷ and L stay bold.
-            fmt = self.formats.computed if quantity.section == UPDATE else self.formats.value(quantity)
-            first = quantity.keys[0]
-            ident, t = (first.q, first.s), first.t
-            place = self.places.get(ident)
-            if place is None:
-                cells = [self.layout.cell(key) for key in quantity.keys]
-                place = self.places[ident] = (cells[0].row - self.layout.row(t), [c.col for c in cells])
-            row = self.layout.row(t) + place[0]
-            steady = self.steady.get(ident) if t > 2 else None
-            templates = steady if steady is not None else self.render(quantity, ident, row)
-            for key, col, template, expr in zip(quantity.keys, place[1], templates, quantity.exprs or (), strict=True):
-                if template is None:  # changes with the iteration
-                    self.templates.own_row = row
-                    template = render(expr, self.templates)
-                value = values[key]
-                write_formula(row, col, fill(template, row), fmt, value if math.isfinite(value) else ERROR_VALUE)
-
-    def render(self, quantity: Quantity, ident: tuple[str, int], row: int) -> list[str | None]:
-        self.templates.own_row = row
-        templates = [render(expr, self.templates) for expr in quantity.exprs or ()]
-        t = quantity.keys[0].t
-        if t == 1:
-            self.first[ident] = templates
-        elif t == 2:
-            before = self.first.get(ident, [])
-            self.steady[ident] = [a if a == b else None for a, b in zip(templates, before, strict=True)]
-        return list(templates)
-
-
-def _write_iteration_number(sheet: Worksheet, formats: _Formats, layout: RowsLayout, graph: IterationGraph) -> None:
-    """A Training row's iteration, and the samples it uses when it uses fewer than all of them."""
-    row = layout.row(graph.t)
-    sheet.write_number(row, 0, graph.t, formats.iteration)
-    if layout.samples_col is not None:
-        sheet.write_string(row, layout.samples_col, samples_words(graph.batch), formats.label)
 
 
 def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: RowsLayout) -> Worksheet:
@@ -554,12 +531,16 @@ def write_rates_workbook(
     return path
 
 
-def _write_rates(sources: Sequence[Trace | Run], filename: str, progress: Progress | None) -> None:
-    workbook = _new_workbook(filename, sources[0].network, constant_memory=True, rate_sheets=len(sources))
+def _write_rates(
+    sources: Sequence[Trace | Run], filename: str, progress: Progress | None, *, row_writer: RowWriterType | None = None
+) -> None:
+    parts = io.BytesIO()
+    workbook = _new_workbook(parts, sources[0].network, constant_memory=True, rate_sheets=len(sources))
     formats = _Formats(workbook)
     summary: Worksheet | None = None
     layouts: list[RowsLayout] = []
     losses: list[list[float]] = []
+    writers: list[RowWriter] = []
 
     def first_rows(layout: RowsLayout, values: Mapping[Key, float]) -> None:
         nonlocal summary
@@ -569,14 +550,15 @@ def _write_rates(sources: Sequence[Trace | Run], filename: str, progress: Progre
             summary = workbook.add_worksheet("Summary")
 
     for source in sources:
-        layout, curve, _, _ = _write_training_rows(
-            workbook, formats, source, progress, before=first_rows, own_rate=True
+        layout, curve, _, _, writer = _write_training_rows(
+            workbook, formats, source, progress, before=first_rows, own_rate=True, row_writer=row_writer
         )
         layouts.append(layout)
         losses.append(curve)
+        writers.append(writer)
     assert summary is not None
     _write_rates_summary(workbook, summary, formats, layouts, losses)
-    workbook.close()
+    _close_spliced(workbook, parts, filename, writers)
 
 
 def _write_training_rows(
@@ -587,16 +569,18 @@ def _write_training_rows(
     *,
     before: Callable[[RowsLayout, Mapping[Key, float]], None],
     own_rate: bool,
-) -> tuple[RowsLayout, list[float], IterationGraph, Mapping[Key, float]]:
+    row_writer: RowWriterType | None = None,
+) -> tuple[RowsLayout, list[float], IterationGraph, Mapping[Key, float], RowWriter]:
     """One run's rows sheet, written row by row as it trains; `before` is called with its layout
     once the first iteration has run, before the sheet is added. Returns the layout, the losses,
-    and the last iteration with its values."""
+    the last iteration with its values, and the writer of the rows."""
     if isinstance(source, Trace):
         steps: Iterable[tuple[IterationGraph, dict[Key, float]]] = ((g, source.values) for g in source.iterations)
     else:
         steps = source
     network = source.network
     layout: RowsLayout | None = None
+    writer: RowWriter | None = None
     previous: IterationGraph | None = None
     losses = []
     with _collecting_every(64) as tick:
@@ -605,19 +589,18 @@ def _write_training_rows(
                 layout = RowsLayout(network, source.setup, graph, own_rate=own_rate)
                 before(layout, values)
                 sheet = _training_sheet(workbook, formats, layout)
-                writer = _RowWriter(sheet, formats, layout)
-            _write_iteration_number(sheet, formats, layout, graph)
-            writer.write(values, layout.parameters(graph) if previous is None else layout.updates(previous))
-            writer.write(values, layout.in_row(graph))
+                writer = (row_writer or StreamedRows)(workbook, sheet, formats, layout)
+            assert writer is not None
+            parameters = layout.parameters(graph) if previous is None else layout.updates(previous)
+            writer.row(graph, values, [*parameters, *layout.in_row(graph)])
             losses.append(values[graph.loss().keys[0]])
             previous = graph
             tick()
             if progress is not None:
                 progress()
-    assert layout is not None and previous is not None
-    sheet.write_string(layout.row(network.iters), 0, "end", formats.iteration)
-    writer.write(values, layout.updates(previous))
-    return layout, losses, previous, values
+    assert layout is not None and previous is not None and writer is not None
+    writer.end(values, layout.updates(previous))
+    return layout, losses, previous, values, writer
 
 
 def _rate_header(sheet: Worksheet, formats: _Formats, layout: RowsLayout) -> None:

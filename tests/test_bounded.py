@@ -20,7 +20,8 @@ from click.testing import CliRunner
 from sheetnet import limits
 from sheetnet.cli import main
 from sheetnet.net import build_iteration, iteration_size
-from sheetnet.spec import parse_network
+from sheetnet.spec import load_network, parse_network
+from sheetnet.workbook import default_layout
 
 from capped import cap_memory, refused, sheetnet
 from paused import PausedRun
@@ -109,25 +110,43 @@ def _network_file(tmp_path: Path, layers: list[int], samples: int = 1) -> Path:
     [
         ([1, 1_000_000, 1], 3, "one iteration of this network holds 15,000,009 numbers"),
         ([1000, 1000, 1000], 3, "one iteration of this network holds 8,015,001 numbers"),
-        ([200, 200, 200], 3, "one iteration of this network holds 323,001 numbers"),
-        ([100, 100, 100], 5, "5 iterations of this network are 407,505 numbers"),
+        ([400, 400, 400], 3, "one iteration of this network holds 1,286,001 numbers"),
+        ([100, 100, 100], 25, "25 iterations of this network are 2,037,525 numbers"),
     ],
 )
 def test_a_run_too_large_is_refused_from_its_shape(tmp_path: Path, layers: list[int], iters: int, said: str) -> None:
     config = _network_file(tmp_path, layers)
-    line = refused(sheetnet("run", "--config", str(config), "--iters", str(iters), cwd=tmp_path), "at most 250,000")
+    line = refused(sheetnet("run", "--config", str(config), "--iters", str(iters), cwd=tmp_path), "at most 1,000,000")
     assert said in line
     if "one iteration" in line:  # said while reading the file, before a weight is made
         assert "fewer neurons" in line and "samples" not in line  # one sample: no "fewer samples"
     else:
-        assert "use --iters 3 or fewer" in line
+        assert "use --iters 12 or fewer" in line
+
+
+def test_the_blocks_layout_holds_a_quarter_of_the_rows_layout(tmp_path: Path) -> None:
+    """XlsxWriter holds a blocks workbook's sheets whole: 250,000 numbers there; the rows layout
+    streams its rows and takes 1,000,000, and is the default above 250,000."""
+    config = _network_file(tmp_path, [100, 100, 100])  # 81,501 numbers an iteration
+    line = refused(
+        sheetnet("run", "--config", str(config), "--iters", "5", "--layout", "blocks", cwd=tmp_path),
+        "at most 250,000 in a sheet per iteration",
+    )
+    assert "use --layout rows (a row each), or --iters 3 or fewer" in line
+    line = refused(sheetnet("run", "--config", str(config), "--iters", "5", "--exercise", cwd=tmp_path), "250,000")
+    assert "--layout rows" not in line and "--iters 3 or fewer" in line  # an exercise is blocks only
+    assert not list(tmp_path.glob("*.xlsx"))
+    network = load_network(config)
+    assert default_layout(network.with_overrides(iters=3)) == "blocks"  # 244,503 numbers
+    assert default_layout(network.with_overrides(iters=4)) == "rows"  # 326,004: more than blocks hold
     assert not list(tmp_path.glob("*.xlsx"))
 
 
 def test_a_billion_iterations_are_refused_in_either_layout(tmp_path: Path) -> None:
     for layout in ("blocks", "rows"):
-        line = refused(sheetnet("run", "--iters", "1000000000", "--layout", layout, cwd=tmp_path), "at most 250,000")
-        assert "69,000,000,000 numbers" in line and "use --iters 3623 or fewer" in line
+        line = refused(sheetnet("run", "--iters", "1000000000", "--layout", layout, cwd=tmp_path), "at most")
+        fit = 3623 if layout == "blocks" else 14492  # 250,000 or 1,000,000 cells of 69 numbers an iteration
+        assert "69,000,000,000 numbers" in line and f"use --iters {fit} or fewer" in line
     line = refused(sheetnet("run", "--iters", "1000", "--layout", "blocks", cwd=tmp_path), "--layout rows")
     assert f"at most {limits.BLOCK_SHEETS}" in line
 
@@ -398,7 +417,7 @@ def test_a_newline_in_a_name_stays_on_one_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["solve", "--iters", "1000000000"], ["at most 250,000"]),
+        (["solve", "--iters", "1000000000"], ["at most 1,000,000"]),
         (["check", "x.xlsx", "--jobs", "100000"], ["--jobs"]),
         (["run", "--lr", ",".join(str(0.001 * (k + 1)) for k in range(300))], ["300 learning rates", "at most 255"]),
     ],

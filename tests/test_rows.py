@@ -141,8 +141,8 @@ def _network_file(tmp_path: Path, layers: list[int], samples: int = 1) -> Path:
 def test_excel_limits_are_checked_before_anything_is_computed(tmp_path: Path) -> None:
     out = tmp_path / "never.xlsx"
     exit_code, text = _cli(["run", "--iters", "1048572", "--layout", "rows", "--out", str(out)])
-    assert exit_code == 2  # 69 numbers an iteration: 3,623 iterations fit in 250,000 cells
-    assert "72,351,468 numbers" in text and "use --iters 3623 or fewer" in text
+    assert exit_code == 2  # 69 numbers an iteration: 14,492 iterations fit in 1,000,000 cells
+    assert "72,351,468 numbers" in text and "use --iters 14492 or fewer" in text
 
     wide = _network_file(tmp_path, [1, 128, 128])
     exit_code, text = _cli(["run", "--config", str(wide), "--layout", "rows", "--out", str(out)])
