@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,20 @@ if TYPE_CHECKING:
 LABEL_WIDTH = 34  # room kept for the quantity column when splitting wide tables
 LOSS_TABLE_UP_TO = 10  # a longer run gets a sparkline and LOSS_SAMPLES rows instead of a row per iteration
 LOSS_SAMPLES = 11
+
+
+STEP_HEADER = "−η·∂L/∂p"  # gradient descent's step: what the update adds, as the workbook's step rows
+FROZEN = "[dim]frozen[/dim]"
+
+
+def _table_width(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    """The width rich gives a table of these cells (markup aside) with its default box: each
+    column as wide as its widest cell, a space of padding either side, a rule between columns and
+    at both edges."""
+    widths = [Text.from_markup(h).cell_len for h in headers]
+    for row in rows:
+        widths = [max(w, Text.from_markup(cell).cell_len) for w, cell in zip(widths, row, strict=True)]
+    return sum(widths) + 2 * len(widths) + len(widths) + 1
 
 
 def number(value: float, digits: int = 6) -> str:
@@ -125,41 +140,46 @@ class Printer:
         return tables
 
     def update_table(self, graph: IterationGraph) -> Table:
-        """Each parameter as the notes write it: before − step = after, a row per matrix row."""
+        """Each parameter as `before + step = after`, a row per matrix row. A step is what the update
+        adds, after − before, with its sign (−η·∂L/∂p for gradient descent), as the workbook's step
+        rows show it. A row per element instead when the bracketed rows would wrap."""
         network = self.trace.network
         plain = network.optimizer == "sgd"
-        table = Table(
-            title=f"Iteration {graph.t} · update ({network.optimizer}, η = {self.num(network.lr)})",
-            title_justify="left",
-            title_style="bold",
-        )
-        table.add_column("parameter", style="cyan", no_wrap=True)
-        table.add_column("before", justify="right")
-        table.add_column("η·∂L/∂p" if plain else "step", justify="right")
-        table.add_column("after", justify="right", style="bold")
+        headers = ("parameter", "before", STEP_HEADER if plain else "step", "after")
         rows = []  # (parameter, its matrix row r, before, step or None if frozen, after)
         for before in (q for q in graph.quantities if q.section == PARAMETERS):
             old, new = self.trace.of(before), self.trace.of(graph.updated(before.name))
             frozen = before.name[0] == "B" and not network.train_biases
             if plain:
-                steps = [network.lr * g for g in self.trace.of(graph.gradient(before.name))]
+                steps = [-network.lr * g for g in self.trace.of(graph.gradient(before.name))]
             else:
-                steps = [a - b for a, b in zip(old, new, strict=True)]
+                steps = [b - a for a, b in zip(old, new, strict=True)]
             cols = before.cols
             for r in range(before.rows):
                 row = slice(r * cols, (r + 1) * cols)
                 rows.append((before, r, old[row], None if frozen else steps[row], new[row]))
-        widest = max((len(self.vector(v)) for _, _, o, _, n in rows for v in (o, n)), default=0)
-        by_element = 12 + 3 * widest + 10 > self.console.width  # bracketed rows would wrap: a row per element
+        lines = []
         for before, r, old, steps, new in rows:
-            if not by_element:
-                step = "[dim]frozen[/dim]" if steps is None else self.vector(steps)
-                table.add_row(escape(before.name) if r == 0 else "", self.vector(old), step, self.vector(new))
-                continue
-            for c in range(len(old)):
-                index = f"[{r},{c}]" if len(before.shape) == 2 else f"[{c}]"
-                step = "[dim]frozen[/dim]" if steps is None else self.num(steps[c])
-                table.add_row(escape(before.name + index), self.num(old[c]), step, self.num(new[c]))
+            step = FROZEN if steps is None else self.vector(steps)
+            lines.append((escape(before.name) if r == 0 else "", self.vector(old), step, self.vector(new)))
+        if _table_width(headers, lines) > self.console.width:  # bracketed rows would wrap: a row per element
+            lines = []
+            for before, r, old, steps, new in rows:
+                for c in range(len(old)):
+                    index = f"[{r},{c}]" if len(before.shape) == 2 else f"[{c}]"
+                    step = FROZEN if steps is None else self.num(steps[c])
+                    lines.append((escape(before.name + index), self.num(old[c]), step, self.num(new[c])))
+        table = Table(
+            title=f"Iteration {graph.t} · update ({network.optimizer}, η = {self.num(network.lr)}): "
+            "after = before + step",
+            title_justify="left",
+            title_style="bold",
+        )
+        table.add_column(headers[0], style="cyan", no_wrap=True)
+        for header in headers[1:]:
+            table.add_column(header, justify="right", style="bold" if header == "after" else None)
+        for line in lines:
+            table.add_row(*line)
         return table
 
     def vector(self, values: list[float]) -> str:
