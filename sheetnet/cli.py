@@ -361,6 +361,7 @@ def run(
 
     _report(written, trace.to_json() if as_json else None, tables, quiet=quiet)
     _warn_overflow(trace)
+    _warn_dead_relus(trace)
 
 
 def _warn_overflow(trace: Trace, which: str = "") -> None:
@@ -374,6 +375,23 @@ def _warn_overflow(trace: Trace, which: str = "") -> None:
             f"({trace.overflow_cause()}); such cells show #NUM! in the workbook",
             err=True,
         )
+
+
+def _warn_dead_relus(trace: Trace, which: str = "") -> None:
+    """On stderr: the ReLUs that died (S ≤ 0 for every sample from some iteration to the last), and
+    from which iteration, grouped by that iteration."""
+    dead = trace.dead_relus()
+    if not dead:
+        return
+    by_start: dict[int, list[str]] = {}
+    for name, t in dead:
+        by_start.setdefault(t, []).append(name)
+    when = "; ".join(f"{', '.join(names)} from iteration {t}" for t, names in sorted(by_start.items()))
+    click.echo(
+        f"sheetnet: warning: {which}ReLUs died: {when} on, S ≤ 0 for every sample to the last iteration, so "
+        "f'(S) = 0 and the weights and biases before them stop learning (η too large, or the initial weights?)",
+        err=True,
+    )
 
 
 def _report(written: Path, data: Any, tables: Callable[[Any], None], *, quiet: bool) -> None:
@@ -453,6 +471,7 @@ def _run_rates(
     _report(written, compared_json(traces) if as_json else None, tables, quiet=quiet)
     for trace in traces:
         _warn_overflow(trace, f"η = {trace.network.lr:g}: ")
+        _warn_dead_relus(trace, f"η = {trace.network.lr:g}: ")
 
 
 @main.command()
