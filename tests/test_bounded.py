@@ -392,8 +392,8 @@ def test_a_name_as_long_as_the_system_allows(tmp_path: Path) -> None:
     assert (tmp_path / name).is_file()
 
 
-def test_the_readme_gives_the_limits() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_docs_give_the_limits() -> None:
+    readme = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
     for number in (
         limits.WORKBOOK_CELLS,
         limits.SAMPLES,
