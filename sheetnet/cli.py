@@ -97,7 +97,7 @@ def _progress(*, enabled: bool, total: int) -> Iterator[Callable[[], None]]:
     """A progress bar on stderr while the run computes and writes; nothing if stderr is no terminal."""
     from rich.console import Console
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, emoji=False)
     if not enabled or not console.is_terminal or total < PROGRESS_FROM:
         yield lambda: None
         return
@@ -406,7 +406,7 @@ def _report(written: Path, data: Any, tables: Callable[[Any], None], *, quiet: b
     else:
         from rich.console import Console
 
-        console = Console(highlight=False)
+        console = Console(highlight=False, emoji=False)
         tables(console)
         console.print(f"Workbook written to [bold]{written}[/bold]")
 
@@ -532,7 +532,7 @@ def _init_from(source: Path, path: Path, *, sheet: str | None, recalc: bool) -> 
     book = read_book(source, recalc=recalc)
     require_cached_values(book)
     reading = read_network(book, sheet=sheet)
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     console.print(f"[bold]{escape(str(source))}[/bold] · {escape(reading.summary())}")
     for line in reading.toml(source=source.name).splitlines():
         if line and not line.startswith("#"):
@@ -641,7 +641,7 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
 
         from sheetnet.render import print_diff
 
-        print_diff(Console(highlight=False), result, limit)
+        print_diff(Console(highlight=False, emoji=False), result, limit)
     _warn_uncached(book_a, book_b)
     sys.exit(0 if result.equal else 1)
 
@@ -833,7 +833,7 @@ def _check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json:
 
         from sheetnet.render import print_check
 
-        console = Console(highlight=False)
+        console = Console(highlight=False, emoji=False)
         console.print(escape(line), style="dim" if options.config is not None else None)
         print_check(console, result, limit=limit, show_all=show_all)
     _warn_uncached(result.book)
@@ -856,8 +856,8 @@ def _check_many(paths: list[Path], options: Any, *, jobs: int | None, as_json: b
     from sheetnet.batch import csv_text, default_jobs, exit_code, run_all
     from sheetnet.render import class_line, print_class_summary
 
-    console = Console(highlight=False)
-    errors = Console(stderr=True, highlight=False)
+    console = Console(highlight=False, emoji=False)
+    errors = Console(stderr=True, highlight=False, emoji=False)
     show_lines = not as_json
     common = _common_folder(paths)
     if show_lines and options.config is None:

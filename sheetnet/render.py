@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -29,16 +30,15 @@ LOSS_SAMPLES = 11
 
 
 STEP_HEADER = "−η·∂L/∂p"  # gradient descent's step: what the update adds, as the workbook's step rows
-FROZEN = "[dim]frozen[/dim]"
+FROZEN = Text("frozen", style="dim")
 
 
-def _table_width(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
-    """The width rich gives a table of these cells (markup aside) with its default box: each
-    column as wide as its widest cell, a space of padding either side, a rule between columns and
-    at both edges."""
-    widths = [Text.from_markup(h).cell_len for h in headers]
+def _table_width(headers: Sequence[str], rows: Sequence[Sequence[str | Text]]) -> int:
+    """The width rich gives a table of these cells with its default box: each column as wide as
+    its widest cell, a space of padding either side, a rule between columns and at both edges."""
+    widths = [cell_len(h) for h in headers]
     for row in rows:
-        widths = [max(w, Text.from_markup(cell).cell_len) for w, cell in zip(widths, row, strict=True)]
+        widths = [max(w, cell_len(str(cell))) for w, cell in zip(widths, row, strict=True)]
     return sum(widths) + 2 * len(widths) + len(widths) + 1
 
 
@@ -123,18 +123,19 @@ class Printer:
             part = f" · elements {columns[0]}–{columns[-1]}" if width > per_table else ""
             table = Table(title=escape(title + part), title_justify="left", title_style="bold reverse")
             table.add_column("quantity", style="cyan", no_wrap=not short, overflow="fold")
-            for c in columns:
-                table.add_column(str(c), justify="right")
+            for c in columns:  # numbers never wrap: the columns were chosen to fit them
+                table.add_column(str(c), justify="right", no_wrap=True)
+            # cells as Text, not markup: rich then parses nothing (a third of a run's time is its tables)
             for n, (section, quantities) in enumerate(groups.items()):
                 if n:
                     table.add_section()
-                table.add_row(f"[bold magenta]{escape(section)}", *[""] * len(columns))
+                table.add_row(Text(section, style="bold magenta"), *[""] * len(columns))
                 # (a narrow terminal gets the section on its own row and the names alone below it)
                 for q in quantities:
                     values = self.trace.of(q)
                     for r in range(q.rows):
-                        cells = [self.num(values[r * q.cols + c]) if c < q.cols else "" for c in columns]
-                        label = escape(q.name if short else q.label) if r == 0 else ""
+                        cells = [Text(self.num(values[r * q.cols + c])) if c < q.cols else "" for c in columns]
+                        label = Text(q.name if short else q.label) if r == 0 else ""
                         table.add_row(label, *cells, style="bold" if q.name in ("ŷ", "L") else None)
             tables.append(table)
         return tables
@@ -161,14 +162,14 @@ class Printer:
         lines = []
         for before, r, old, steps, new in rows:
             step = FROZEN if steps is None else self.vector(steps)
-            lines.append((escape(before.name) if r == 0 else "", self.vector(old), step, self.vector(new)))
+            lines.append((before.name if r == 0 else "", self.vector(old), step, self.vector(new)))
         if _table_width(headers, lines) > self.console.width:  # bracketed rows would wrap: a row per element
             lines = []
             for before, r, old, steps, new in rows:
                 for c in range(len(old)):
                     index = f"[{r},{c}]" if len(before.shape) == 2 else f"[{c}]"
                     step = FROZEN if steps is None else self.num(steps[c])
-                    lines.append((escape(before.name + index), self.num(old[c]), step, self.num(new[c])))
+                    lines.append((before.name + index, self.num(old[c]), step, self.num(new[c])))
         table = Table(
             title=f"Iteration {graph.t} · update ({network.optimizer}, η = {self.num(network.lr)}): "
             "after = before + step",
@@ -177,9 +178,9 @@ class Printer:
         )
         table.add_column(headers[0], style="cyan", no_wrap=True)
         for header in headers[1:]:
-            table.add_column(header, justify="right", style="bold" if header == "after" else None)
+            table.add_column(header, justify="right", style="bold" if header == "after" else None, no_wrap=True)
         for line in lines:
-            table.add_row(*line)
+            table.add_row(*(cell if isinstance(cell, Text) else Text(cell) for cell in line))
         return table
 
     def vector(self, values: list[float]) -> str:
