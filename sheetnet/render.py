@@ -42,6 +42,60 @@ def _table_width(headers: Sequence[str], rows: Sequence[Sequence[str | Text]]) -
     return sum(widths) + 2 * len(widths) + len(widths) + 1
 
 
+def drawn(table: Table, width: int) -> Text | Table:
+    """`table` as one Text, drawn as rich draws it when every cell and the title fit on one line
+    (its heavy-head box, a space either side of each cell): rich lays out and measures every cell
+    on its own, which took a third of `sheetnet run --iters 3` (bench/startup.py). The table
+    itself when something would wrap, for rich to lay out."""
+    columns = table.columns
+    cells = [[_plain(cell) for cell in column.cells] for column in columns]
+    widths = [
+        max([cell_len(str(c.header)), *(cell_len(text) for text, _ in column)])
+        for c, column in zip(columns, cells, strict=True)
+    ]
+    total = sum(widths) + 3 * len(widths) + 1
+    title = str(table.title or "")
+    if total > width or cell_len(title) > total or any("\n" in text for column in cells for text, _ in column):
+        return table
+    out = Text(no_wrap=True, overflow="ignore", end="")
+    if title:
+        out.append(title + " " * (total - cell_len(title)), style=table.title_style or "")
+        out.append("\n")
+
+    def rule(left: str, line: str, cross: str, right: str) -> None:
+        out.append(left + cross.join(line * (w + 2) for w in widths) + right + "\n")
+
+    def row(texts: list[tuple[str, str]], edge: str, row_style: str, header: bool = False) -> None:
+        out.append(edge)
+        for c, ((text, style), w) in enumerate(zip(texts, widths, strict=True)):
+            gap = " " * (w - cell_len(text))
+            around = "bold" if header else " ".join(filter(None, [str(columns[c].style or ""), row_style]))
+            justified = gap + text if columns[c].justify == "right" else text + gap
+            out.append(" ", style=around or None)
+            out.append(justified, style=" ".join(filter(None, [around, style])) or None)
+            out.append(" ", style=around or None)
+            out.append(edge)
+        out.append("\n")
+
+    rule("┏", "━", "┳", "┓")
+    row([(str(c.header), "") for c in columns], "┃", "", header=True)
+    rule("┡", "━", "╇", "┩")
+    for r, info in enumerate(table.rows):
+        row([column[r] for column in cells], "│", str(info.style or ""))
+        if info.end_section and r < len(table.rows) - 1:
+            rule("├", "─", "┼", "┤")
+    rule("└", "─", "┴", "┘")
+    out.right_crop(1)  # the last newline: print ends the line
+    return out
+
+
+def _plain(cell: object) -> tuple[str, str]:
+    """A cell's text and style: a Text's own, a string's as written (sheetnet's cells hold no markup)."""
+    if isinstance(cell, Text):
+        return cell.plain, str(cell.style or "")
+    return str(cell), ""
+
+
 def number(value: float, digits: int = 6) -> str:
     """A value as the tables show it: `digits` significant digits, no trailing zeros."""
     if not math.isfinite(value):
@@ -82,7 +136,7 @@ class Printer:
                 )
             self.iteration(graph)
         if n <= LOSS_TABLE_UP_TO and self.trace.complete:
-            self.console.print(self.loss_table())
+            self.console.print(drawn(self.loss_table(), self.console.width))
         else:
             self.loss_summary()
 
@@ -101,9 +155,8 @@ class Printer:
         title = f"Iteration {graph.t}"
         if network.batched:
             title += f" · sample{'s' if several else ''} {', '.join(map(str, graph.batch))}"
-        for table in self.vector_tables(title, groups):
-            self.console.print(table)
-        self.console.print(self.update_table(graph))
+        for table in [*self.vector_tables(title, groups), self.update_table(graph)]:
+            self.console.print(drawn(table, self.console.width))
 
     def vector_tables(self, title: str, groups: dict[str, list[Quantity]]) -> list[Table]:
         """One row per vector (or matrix row), one column per element, a band per section;
