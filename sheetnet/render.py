@@ -199,7 +199,7 @@ class Printer:
         rows show it. A row per element instead when the bracketed rows would wrap."""
         network = self.trace.network
         plain = network.optimizer == "sgd"
-        headers = ("parameter", "before", STEP_HEADER if plain else "step", "after")
+        headers = ("parameter", "before", f"+ {STEP_HEADER if plain else 'step'}", "= after")  # read as a sum
         rows = []  # (parameter, its matrix row r, before, step or None if frozen, after)
         for before in (q for q in graph.quantities if q.section == PARAMETERS):
             old, new = self.trace.of(before), self.trace.of(graph.updated(before.name))
@@ -224,14 +224,13 @@ class Printer:
                     step = FROZEN if steps is None else self.num(steps[c])
                     lines.append((before.name + index, self.num(old[c]), step, self.num(new[c])))
         table = Table(
-            title=f"Iteration {graph.t} · update ({network.optimizer}, η = {self.num(network.lr)}): "
-            "after = before + step",
+            title=f"Iteration {graph.t} · update ({network.optimizer}, η = {self.num(network.lr)})",
             title_justify="left",
             title_style="bold",
         )
         table.add_column(headers[0], style="cyan", no_wrap=True)
         for header in headers[1:]:
-            table.add_column(header, justify="right", style="bold" if header == "after" else None, no_wrap=True)
+            table.add_column(header, justify="right", style="bold" if header == "= after" else None, no_wrap=True)
         for line in lines:
             table.add_row(*(cell if isinstance(cell, Text) else Text(cell) for cell in line))
         return table
