@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +11,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -42,11 +43,29 @@ def _table_width(headers: Sequence[str], rows: Sequence[Sequence[str | Text]]) -
     return sum(widths) + 2 * len(widths) + len(widths) + 1
 
 
-def drawn(table: Table, width: int) -> Text | Table:
-    """`table` as one Text, drawn as rich draws it when every cell and the title fit on one line
-    (its heavy-head box, a space either side of each cell): rich lays out and measures every cell
-    on its own, which took a third of `sheetnet run --iters 3` (bench/startup.py). The table
-    itself when something would wrap, for rich to lay out."""
+class Drawn:
+    """A table drawn beforehand: its lines as pieces of text with their styles, handed to rich as
+    they are (no wrapping, no measuring)."""
+
+    def __init__(self) -> None:
+        self.pieces: list[tuple[str, str]] = []
+
+    def add(self, text: str, style: str = "") -> None:
+        self.pieces.append((text, style))
+
+    def __rich_console__(self, console: Console, options: object) -> Iterator[Segment]:
+        for text, style in self.pieces:
+            if text == "\n":
+                yield Segment.line()
+            else:
+                yield Segment(text, console.get_style(style) if style else None)
+
+
+def drawn(table: Table, width: int) -> Drawn | Table:
+    """`table` drawn as rich draws it when every cell and the title fit on one line (its heavy-head
+    box, a space either side of each cell): rich lays out, measures and wraps every cell on its own,
+    which took a third of `sheetnet run --iters 3` (bench/startup.py). The table itself when
+    something would wrap, for rich to lay out."""
     columns = table.columns
     cells = [[_plain(cell) for cell in column.cells] for column in columns]
     widths = [
@@ -57,25 +76,26 @@ def drawn(table: Table, width: int) -> Text | Table:
     title = str(table.title or "")
     if total > width or cell_len(title) > total or any("\n" in text for column in cells for text, _ in column):
         return table
-    out = Text(no_wrap=True, overflow="ignore", end="")
+    out = Drawn()
     if title:
-        out.append(title + " " * (total - cell_len(title)), style=table.title_style or "")
-        out.append("\n")
+        out.add(title + " " * (total - cell_len(title)), str(table.title_style or ""))
+        out.add("\n")
 
     def rule(left: str, line: str, cross: str, right: str) -> None:
-        out.append(left + cross.join(line * (w + 2) for w in widths) + right + "\n")
+        out.add(left + cross.join(line * (w + 2) for w in widths) + right)
+        out.add("\n")
 
     def row(texts: list[tuple[str, str]], edge: str, row_style: str, header: bool = False) -> None:
-        out.append(edge)
+        out.add(edge)
         for c, ((text, style), w) in enumerate(zip(texts, widths, strict=True)):
             gap = " " * (w - cell_len(text))
             around = "bold" if header else " ".join(filter(None, [str(columns[c].style or ""), row_style]))
             justified = gap + text if columns[c].justify == "right" else text + gap
-            out.append(" ", style=around or None)
-            out.append(justified, style=" ".join(filter(None, [around, style])) or None)
-            out.append(" ", style=around or None)
-            out.append(edge)
-        out.append("\n")
+            out.add(" ", around)
+            out.add(justified, " ".join(filter(None, [around, style])))
+            out.add(" ", around)
+            out.add(edge)
+        out.add("\n")
 
     rule("┏", "━", "┳", "┓")
     row([(str(c.header), "") for c in columns], "┃", "", header=True)
@@ -85,7 +105,6 @@ def drawn(table: Table, width: int) -> Text | Table:
         if info.end_section and r < len(table.rows) - 1:
             rule("├", "─", "┼", "┤")
     rule("└", "─", "┴", "┘")
-    out.right_crop(1)  # the last newline: print ends the line
     return out
 
 
