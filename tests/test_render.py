@@ -167,5 +167,5 @@ def test_tables_drawn_directly_are_exactly_what_rich_draws(monkeypatch) -> None:
             for colour in (False, True):
                 fast = printed(trace, width, colour)
                 with monkeypatch.context() as patch:
-                    patch.setattr(render, "drawn", lambda table, width: table)
+                    patch.setattr(render, "drawn", lambda table, width: table)  # rich lays out every table
                     assert fast == printed(trace, width, colour), (example.name, width, colour)
