@@ -198,8 +198,8 @@ def test_the_iteration_size_is_the_graphs() -> None:
         [1, 3],
         [True, False],
     ):
-        if loss == "cross_entropy" and out == "linear":
-            continue
+        if (loss == "cross_entropy" and out == "linear") or (out == "softmax" and layers[-1] == 1):
+            continue  # refused networks
         y = [1.0] + [0.0] * (layers[-1] - 1)
         samples = "".join(f"[[samples]]\nx = {[0.5] * layers[0]}\ny = {y}\n" for _ in range(n))
         network = parse_network(
