@@ -1,5 +1,5 @@
 #!/bin/sh
-# Makes docs/rates.png, the README's picture: the Summary sheet of a run comparing six η on Mazur's
+# Makes docs/rates.png, the picture in docs/run.md: the Summary sheet of a run comparing six η on Mazur's
 # network, as LibreOffice prints it. Needs uv, LibreOffice (soffice) and poppler (pdftoppm).
 set -eu
 cd "$(dirname "$0")/.."

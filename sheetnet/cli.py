@@ -108,7 +108,7 @@ def _progress(*, enabled: bool, total: int) -> Iterator[Callable[[], None]]:
     """A progress bar on stderr while the run computes and writes; nothing if stderr is no terminal."""
     from rich.console import Console
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, emoji=False)
     if not enabled or not console.is_terminal or total < PROGRESS_FROM:
         yield lambda: None
         return
@@ -372,6 +372,7 @@ def run(
 
     _report(written, trace.to_json() if as_json else None, tables, quiet=quiet)
     _warn_overflow(trace)
+    _warn_dead_relus(trace)
 
 
 def _warn_overflow(trace: Trace, which: str = "") -> None:
@@ -387,6 +388,23 @@ def _warn_overflow(trace: Trace, which: str = "") -> None:
         )
 
 
+def _warn_dead_relus(trace: Trace, which: str = "") -> None:
+    """On stderr: the ReLUs that died (S ≤ 0 for every sample from some iteration to the last), and
+    from which iteration, grouped by that iteration."""
+    dead = trace.dead_relus()
+    if not dead:
+        return
+    by_start: dict[int, list[str]] = {}
+    for name, t in dead:
+        by_start.setdefault(t, []).append(name)
+    when = "; ".join(f"{', '.join(names)} from iteration {t}" for t, names in sorted(by_start.items()))
+    click.echo(
+        f"sheetnet: warning: {which}ReLUs died: {when} on, S ≤ 0 for every sample to the last iteration, so "
+        "f'(S) = 0 and the weights and biases before them stop learning (η too large, or the initial weights?)",
+        err=True,
+    )
+
+
 def _report(written: Path, data: Any, tables: Callable[[Any], None], *, quiet: bool) -> None:
     """What `run` prints: `data` as JSON (--json, the path on stderr), the path alone (--quiet), or
     the tables `tables(console)` prints and the path."""
@@ -399,7 +417,7 @@ def _report(written: Path, data: Any, tables: Callable[[Any], None], *, quiet: b
     else:
         from rich.console import Console
 
-        console = Console(highlight=False)
+        console = Console(highlight=False, emoji=False)
         tables(console)
         from rich.text import Text
 
@@ -467,6 +485,7 @@ def _run_rates(
     _report(written, compared_json(traces) if as_json else None, tables, quiet=quiet)
     for trace in traces:
         _warn_overflow(trace, f"η = {trace.network.lr:g}: ")
+        _warn_dead_relus(trace, f"η = {trace.network.lr:g}: ")
 
 
 @main.command()
@@ -527,7 +546,7 @@ def _init_from(source: Path, path: Path, *, sheet: str | None, recalc: bool) -> 
     book = read_book(source, recalc=recalc)
     require_cached_values(book)
     reading = read_network(book, sheet=sheet)
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     console.print(f"[bold]{escape(str(source))}[/bold] · {escape(reading.summary())}")
     for line in reading.toml(source=source.name).splitlines():
         if line and not line.startswith("#"):
@@ -636,7 +655,7 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
 
         from sheetnet.render import print_diff
 
-        print_diff(Console(highlight=False), result, limit)
+        print_diff(Console(highlight=False, emoji=False), result, limit)
     _warn_uncached(book_a, book_b)
     sys.exit(0 if result.equal else 1)
 
@@ -828,7 +847,7 @@ def _check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json:
 
         from sheetnet.render import print_check
 
-        console = Console(highlight=False)
+        console = Console(highlight=False, emoji=False)
         console.print(escape(line), style="dim" if options.config is not None else None)
         print_check(console, result, limit=limit, show_all=show_all)
     _warn_uncached(result.book)
@@ -851,8 +870,8 @@ def _check_many(paths: list[Path], options: Any, *, jobs: int | None, as_json: b
     from sheetnet.batch import csv_text, default_jobs, exit_code, run_all
     from sheetnet.render import class_line, print_class_summary
 
-    console = Console(highlight=False)
-    errors = Console(stderr=True, highlight=False)
+    console = Console(highlight=False, emoji=False)
+    errors = Console(stderr=True, highlight=False, emoji=False)
     show_lines = not as_json
     common = _common_folder(paths)
     if show_lines and options.config is None:

@@ -4,6 +4,7 @@ each bias beside its neuron."""
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 from sheetnet.spec import Network
@@ -14,7 +15,7 @@ RADIUS = 23
 MARGIN_X = 70
 TOP = 62  # room for the column titles
 BOTTOM = 46  # room for the bias of the lowest neuron
-LABEL_AT = 0.68  # where along an edge (from its source) its weight's name sits
+LABEL_AT = 0.72  # where along an edge (from its source) its weight's name sits: past where edges cross
 LABELLED_UP_TO = 6  # neurons per layer; wider layers' edges are drawn without names
 ACTIVATIONS = {
     "relu": "ReLU",
@@ -46,8 +47,13 @@ def network_svg(network: Network) -> str:
                 (x0, y0), (x1, y1) = center(l - 1, i), center(l, j)
                 edges.append(f'<line x1="{x0 + RADIUS:.1f}" y1="{y0:.1f}" x2="{x1 - RADIUS:.1f}" y2="{y1:.1f}"/>')
                 if named:
+                    # written along its own edge, so that two names near a crossing cannot be swapped
                     lx, ly = x0 + (x1 - x0) * LABEL_AT, y0 + (y1 - y0) * LABEL_AT
-                    labels.append(f'<text x="{lx:.1f}" y="{ly + 4:.1f}">W{l}[{j},{i}]</text>')
+                    angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
+                    labels.append(
+                        f'<text x="{lx:.1f}" y="{ly + 4:.1f}" transform="rotate({angle:.1f} {lx:.1f} {ly:.1f})">'
+                        f"W{l}[{j},{i}]</text>"
+                    )
     for l, size in enumerate(layers):
         for j in range(size):
             x, y = center(l, j)

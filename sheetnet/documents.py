@@ -17,7 +17,7 @@ from sheetnet.notation import MINUS, Equation, Node, Num, relation_mathml, relat
 from sheetnet.solve import MARK, Block, Fact, Solution
 
 MD_WIDTH = 80  # about how many characters of math fit a line: a longer equation continues on the next
-HTML_WIDTH = 84
+HTML_WIDTH = 76  # 84 fitted Latin Modern; with DejaVu alone (Debian's chromium) 84 overflowed 1000 px
 TEX_WIDTH = 72
 LOSS_COLUMNS = 4  # the loss table's (iteration, L) pairs side by side, for a long run
 
@@ -170,11 +170,11 @@ figcaption{color:#555;font-size:.88rem;margin-top:.3rem}
 dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.45rem 1rem;margin:0}
 dl.facts dt{font-weight:600}
 dl.facts dd{margin:0;overflow-x:auto;overflow-y:hidden}
-dl.facts .line{padding-left:1.2rem}
+dl.facts .line{padding:.22rem 0 .22rem 1.2rem}
 .step{display:grid;grid-template-columns:6.5rem minmax(0,1fr);column-gap:.1rem;align-items:baseline;
   margin:.2rem 0 .55rem;break-inside:avoid}
 .lhs{text-align:right}
-.rhs{padding:.12rem 0;overflow-x:auto;overflow-y:hidden}
+.rhs{padding:.22rem 0;overflow-x:auto;overflow-y:hidden}
 .givens{display:flex;flex-wrap:wrap;align-items:baseline;gap:.5rem 2.2rem;padding-left:2rem}
 .note{grid-column:2;color:#666;font-size:.84rem;font-style:italic;margin-top:-.05rem}
 table.losses{border-collapse:collapse;margin:.5rem 0;font-variant-numeric:tabular-nums}

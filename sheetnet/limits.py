@@ -2,7 +2,7 @@
 
 Each limit is checked before the work it bounds, from sizes known up front (a file's size, a
 network's shape, the count of elements in a workbook's parts), never by running out of time or
-memory first. The README lists them.
+memory first. docs/errors.md lists them.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 
 from sheetnet.graph import Key
@@ -176,7 +176,7 @@ class Var(Node):
             core = f'<mover accent="true">{core}<mo>^</mo></mover>'
         if self.prime:
             core = _mrow(core, "<mo>′</mo>")
-        sub = f"<mn>{self.sub}</mn>" if self.sub.isdigit() else f"<mi>{escape(self.sub)}</mi>"
+        sub = self.script_mathml()
         sup = f"<mrow>{''.join(_token(c) for c in self.sup)}</mrow>"
         if self.sub and self.sup:
             return f"<msubsup>{core}{sub}{sup}</msubsup>"
@@ -185,6 +185,10 @@ class Var(Node):
         if self.sup:
             return f"<msup>{core}{sup}</msup>"
         return core
+
+    def script_mathml(self) -> str:
+        """The subscript alone."""
+        return f"<mn>{self.sub}</mn>" if self.sub.isdigit() else f"<mi>{escape(self.sub)}</mi>"
 
     def plain(self) -> str:
         base = self.base + ("\u0302" if self.hat else "") + ("'" if self.prime else "")
@@ -438,7 +442,11 @@ class Power(Node):
         return f"{{{self._base().tex(minus)}}}^{{{self.exponent.tex(minus)}}}"
 
     def mathml(self) -> str:
-        return f"<msup>{_mrow(self._base().mathml())}{_mrow(self.exponent.mathml())}</msup>"
+        base = self._base()
+        if isinstance(base, Var) and base.sub and not base.sup:  # β₁^step: one msubsup (a msup of a msub drops the 1)
+            core, sub = replace(base, sub="").mathml(), base.script_mathml()
+            return f"<msubsup>{core}{sub}{_mrow(self.exponent.mathml())}</msubsup>"
+        return f"<msup>{_mrow(base.mathml())}{_mrow(self.exponent.mathml())}</msup>"
 
     def plain(self) -> str:
         exponent = self.exponent.plain()

@@ -12,6 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from sheetnet.boxed import drawn, table_width
 from sheetnet.net import MEAN, PARAMETERS, UPDATE, IterationGraph, Quantity, loss_text, reduction_word, summed_text
 from sheetnet.spec import Network
 from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
 LABEL_WIDTH = 34  # room kept for the quantity column when splitting wide tables
 LOSS_TABLE_UP_TO = 10  # a longer run gets a sparkline and LOSS_SAMPLES rows instead of a row per iteration
 LOSS_SAMPLES = 11
+
+
+STEP_HEADER = "−η·∂L/∂p"  # gradient descent's step: what the update adds, as the workbook's step rows
+FROZEN = Text("frozen", style="dim")
 
 
 def number(value: float, digits: int = 6) -> str:
@@ -67,7 +72,7 @@ class Printer:
                 )
             self.iteration(graph)
         if n <= LOSS_TABLE_UP_TO and self.trace.complete:
-            self.console.print(self.loss_table())
+            self.console.print(drawn(self.loss_table(), self.console.width))
         else:
             self.loss_summary()
 
@@ -86,9 +91,8 @@ class Printer:
         title = f"Iteration {graph.t}"
         if network.batched:
             title += f" · sample{'s' if several else ''} {', '.join(map(str, graph.batch))}"
-        for table in self.vector_tables(title, groups):
-            self.console.print(table)
-        self.console.print(self.update_table(graph))
+        for table in [*self.vector_tables(title, groups), self.update_table(graph)]:
+            self.console.print(drawn(table, self.console.width))
 
     def vector_tables(self, title: str, groups: dict[str, list[Quantity]]) -> list[Table]:
         """One row per vector (or matrix row), one column per element, a band per section;
@@ -108,58 +112,63 @@ class Printer:
             part = f" · elements {columns[0]}–{columns[-1]}" if width > per_table else ""
             table = Table(title=escape(title + part), title_justify="left", title_style="bold reverse")
             table.add_column("quantity", style="cyan", no_wrap=not short, overflow="fold")
-            for c in columns:
-                table.add_column(str(c), justify="right")
+            for c in columns:  # numbers never wrap: the columns were chosen to fit them
+                table.add_column(str(c), justify="right", no_wrap=True)
+            # cells as Text, not markup: rich then parses nothing (a third of a run's time is its tables)
             for n, (section, quantities) in enumerate(groups.items()):
                 if n:
                     table.add_section()
-                table.add_row(f"[bold magenta]{escape(section)}", *[""] * len(columns))
+                table.add_row(Text(section, style="bold magenta"), *[""] * len(columns))
                 # (a narrow terminal gets the section on its own row and the names alone below it)
                 for q in quantities:
                     values = self.trace.of(q)
                     for r in range(q.rows):
-                        cells = [self.num(values[r * q.cols + c]) if c < q.cols else "" for c in columns]
-                        label = escape(q.name if short else q.label) if r == 0 else ""
+                        cells = [Text(self.num(values[r * q.cols + c])) if c < q.cols else "" for c in columns]
+                        label = Text(q.name if short else q.label) if r == 0 else ""
                         table.add_row(label, *cells, style="bold" if q.name in ("ŷ", "L") else None)
             tables.append(table)
         return tables
 
     def update_table(self, graph: IterationGraph) -> Table:
-        """Each parameter as the notes write it: before − step = after, a row per matrix row."""
+        """Each parameter as `before + step = after`, a row per matrix row. A step is what the update
+        adds, after − before, with its sign (−η·∂L/∂p for gradient descent), as the workbook's step
+        rows show it. A row per element instead when the bracketed rows would wrap."""
         network = self.trace.network
         plain = network.optimizer == "sgd"
-        table = Table(
-            title=f"Iteration {graph.t} · update ({network.optimizer}, η = {self.num(network.lr)})",
-            title_justify="left",
-            title_style="bold",
-        )
-        table.add_column("parameter", style="cyan", no_wrap=True)
-        table.add_column("before", justify="right")
-        table.add_column("η·∂L/∂p" if plain else "step", justify="right")
-        table.add_column("after", justify="right", style="bold")
+        headers = ("parameter", "before", f"+ {STEP_HEADER if plain else 'step'}", "= after")  # read as a sum
         rows = []  # (parameter, its matrix row r, before, step or None if frozen, after)
         for before in (q for q in graph.quantities if q.section == PARAMETERS):
             old, new = self.trace.of(before), self.trace.of(graph.updated(before.name))
             frozen = before.name[0] == "B" and not network.train_biases
             if plain:
-                steps = [network.lr * g for g in self.trace.of(graph.gradient(before.name))]
+                steps = [-network.lr * g for g in self.trace.of(graph.gradient(before.name))]
             else:
-                steps = [a - b for a, b in zip(old, new, strict=True)]
+                steps = [b - a for a, b in zip(old, new, strict=True)]
             cols = before.cols
             for r in range(before.rows):
                 row = slice(r * cols, (r + 1) * cols)
                 rows.append((before, r, old[row], None if frozen else steps[row], new[row]))
-        widest = max((len(self.vector(v)) for _, _, o, _, n in rows for v in (o, n)), default=0)
-        by_element = 12 + 3 * widest + 10 > self.console.width  # bracketed rows would wrap: a row per element
+        lines = []
         for before, r, old, steps, new in rows:
-            if not by_element:
-                step = "[dim]frozen[/dim]" if steps is None else self.vector(steps)
-                table.add_row(escape(before.name) if r == 0 else "", self.vector(old), step, self.vector(new))
-                continue
-            for c in range(len(old)):
-                index = f"[{r},{c}]" if len(before.shape) == 2 else f"[{c}]"
-                step = "[dim]frozen[/dim]" if steps is None else self.num(steps[c])
-                table.add_row(escape(before.name + index), self.num(old[c]), step, self.num(new[c]))
+            step = FROZEN if steps is None else self.vector(steps)
+            lines.append((before.name if r == 0 else "", self.vector(old), step, self.vector(new)))
+        if table_width(headers, lines) > self.console.width:  # bracketed rows would wrap: a row per element
+            lines = []
+            for before, r, old, steps, new in rows:
+                for c in range(len(old)):
+                    index = f"[{r},{c}]" if len(before.shape) == 2 else f"[{c}]"
+                    step = FROZEN if steps is None else self.num(steps[c])
+                    lines.append((before.name + index, self.num(old[c]), step, self.num(new[c])))
+        table = Table(
+            title=f"Iteration {graph.t} · update ({network.optimizer}, η = {self.num(network.lr)})",
+            title_justify="left",
+            title_style="bold",
+        )
+        table.add_column(headers[0], style="cyan", no_wrap=True)
+        for header in headers[1:]:
+            table.add_column(header, justify="right", style="bold" if header == "= after" else None, no_wrap=True)
+        for line in lines:
+            table.add_row(*(cell if isinstance(cell, Text) else Text(cell) for cell in line))
         return table
 
     def vector(self, values: list[float]) -> str:

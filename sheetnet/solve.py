@@ -602,7 +602,16 @@ def _step(network: Network, graph: IterationGraph, q: Quantity, numbers: Numbers
     for side in sides:
         if not distinct or distinct[-1].tex("-") != side.tex("-"):
             distinct.append(side)
-    return Step(q.name, Equation(symbol(q.name), _relation(q), tuple(distinct)), q.note)
+    return Step(q.name, Equation(symbol(q.name), _relation(q), tuple(distinct)), prose_note(q.note))
+
+
+FORMULA_MARKS = ("=", "Σ", "^", "[", "·")  # the workbook's plain-text formulas: `Σ_i x[i]·W1[j,i]`, `1/(1 + e^−O)`
+
+
+def prose_note(note: str) -> str:
+    """The workbook's grey note for a quantity if it is words ("how far ŷ is from y"); "" if it
+    restates the formula in plain text, which the page has just typeset above it."""
+    return "" if any(mark in note for mark in FORMULA_MARKS) else note
 
 
 def _block_title(network: Network, graph: IterationGraph, section: str, sample: int | None) -> str:

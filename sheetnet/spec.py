@@ -361,6 +361,12 @@ class _Validator:
         layers = self.layers(data)
         activation = self.choice(data, "activation", HIDDEN_ACTIVATIONS, "relu")
         output_activation = self.choice(data, "output_activation", OUTPUT_ACTIVATIONS, "linear")
+        if output_activation == "softmax" and layers[-1] == 1:
+            self.fail(
+                "output_activation",
+                "softmax over one output is always 1: ŷ = 1, L and every gradient are 0 and nothing learns; "
+                'give layers[-1] two outputs or more, or use "sigmoid" for one',
+            )
         loss = self.choice(data, "loss", LOSSES, "half_squared_error")
         if loss == "cross_entropy" and output_activation not in ("softmax", "sigmoid"):
             self.fail(
@@ -535,9 +541,10 @@ class _Validator:
             seed = init["seed"]
             if isinstance(seed, bool) or not isinstance(seed, int):
                 self.fail("init.seed", f"expected a whole number, got {seed!r}")
-            if fill_w is not None or fill_b is not None or any(k in init for k in per_layer):
-                self.fail("init.seed", "give either seed or explicit values (W1, B1, ... / weights, biases), not both")
-            return glorot_uniform(layers, seed)
+            if fill_w is not None:
+                self.fail("init.seed", "seed draws every weight and weights = fills every weight: give one of them")
+            random_weights, _ = glorot_uniform(layers, seed)
+            fill_b = 0.0 if fill_b is None else fill_b
         weights, biases = [], []
         for l in range(1, depth + 1):
             rows, cols = layers[l], layers[l - 1]
@@ -546,6 +553,8 @@ class _Validator:
                 weights.append(self.matrix(init[f"W{l}"], key, rows, cols))
             elif fill_w is not None:
                 weights.append(tuple((fill_w,) * cols for _ in range(rows)))
+            elif "seed" in init:  # drawn for every layer first, so a layer given explicitly changes no other
+                weights.append(random_weights[l - 1])
             else:
                 self.fail(key, f"missing; give a {rows}×{cols} matrix or init.weights = <number> for every layer")
             key = f"init.B{l}"
@@ -595,10 +604,10 @@ DEFAULT_TOML = """\
 # --iters and --lr on the command line override the values below; lr = [0.1, 0.5, 1] compares η.
 
 layers = [1, 2, 2, 1]              # input size, hidden sizes..., output size
-activation = "relu"                # hidden layers: f(S) = max(0, S), f'(S) = 1 if S > 0 else 0
-output_activation = "linear"       # ŷ = O3, no squashing
-loss = "half_squared_error"        # L = ½ Σ_k (ŷ_k − y_k)² per sample, so Δ = ŷ − y
-lr = 0.01                          # η, the learning rate (plain gradient descent: W ← W − η·∂L/∂W)
+activation = "relu"                # hidden f(S) = max(0, S); or "leaky_relu", "sigmoid", "tanh", "linear"
+output_activation = "linear"       # ŷ = O3; or "relu", "leaky_relu", "sigmoid", "tanh", "softmax" (2+ outputs)
+loss = "half_squared_error"        # ½ Σ_k (ŷ_k − y_k)², Δ = ŷ − y; or "mse", "cross_entropy" (softmax/sigmoid ŷ)
+lr = 0.01                          # η: W ← W − η·∂L/∂W; or a list of η to compare, lr = [0.1, 0.5, 1]
 iters = 3                          # iterations (one sheet each in the workbook)
 
 [init]                             # W_l: one row per neuron of layer l, one column per input
@@ -609,6 +618,7 @@ B2 = [-0.5, -0.5]
 W3 = [[1.0, 1.0]]
 B3 = [-0.5]
 # or fill every layer at once:  weights = 1.0  and  biases = -0.5
+# or random weights:  seed = 1  (Glorot uniform; biases 0 unless biases = or B1 = ... are given)
 
 [[samples]]                        # the training example
 x = [2.0]
@@ -616,6 +626,9 @@ y = [1.0]
 # More samples: one such table each. Then, at the top of the file:
 #   reduction = "sum"    the loss and the gradients sum over the samples (default "mean")
 #   batch_size = 1       each iteration uses the next sample(s), an update each (default: all)
+# Other keys, at the top of the file (defaults shown):
+#   optimizer = "sgd"    or "momentum" (with momentum = 0.9), or "adam" (beta1 = 0.9, beta2 = 0.999, eps = 1e-8)
+#   train_biases = true  or false: the biases keep their initial values
 """
 
 

@@ -33,6 +33,14 @@ class Trace:
     values: dict[Key, float]
     losses: list[float] = field(default_factory=list)
     overflow: tuple[int, str] | None = None
+    last_fired: dict[str, int] = field(default_factory=dict)  # each ReLU's last iteration with S > 0 (−1: never)
+
+    def dead_relus(self) -> list[tuple[str, int]]:
+        """The ReLUs that died: each neuron (`O1[0]`) whose S was ≤ 0 for every sample from some
+        iteration to the last, with that iteration. f'(S) = 0 there, so nothing before such a neuron
+        learns through it again."""
+        last = self.network.iters - 1
+        return [(name, t + 1) for name, t in self.last_fired.items() if t < last]
 
     @property
     def complete(self) -> bool:
@@ -132,6 +140,8 @@ class Run:
         self.kept: list[IterationGraph] = []
         self.losses: list[float] = []
         self.overflow: tuple[int, str] | None = None
+        self.relus = _relu_layers(network)
+        self.last_fired: dict[str, int] = {}
         self.done = 0
 
     def __iter__(self) -> Iterator[tuple[IterationGraph, dict[Key, float]]]:
@@ -149,6 +159,7 @@ class Run:
                     first = next(i for i, key in enumerate(keys) if not math.isfinite(values[key]))
                     self.overflow = (t, quantity.element_name(first))
             self.losses.append(values[graph.loss().keys[0]])
+            self._watch_relus(graph, values)
             if self.keep(t):
                 self.kept.append(graph)
             yield graph, values
@@ -158,9 +169,26 @@ class Run:
                     del values[key]
             previous = own
 
+    def _watch_relus(self, graph: IterationGraph, values: dict[Key, float]) -> None:
+        """Note which ReLUs fired (S > 0 for a sample) in this iteration."""
+        for name in self.relus:
+            fired = [False] * len(graph.get(name, 0).keys)
+            for s in range(graph.samples):
+                for j, key in enumerate(graph.get(name, s).keys):
+                    fired[j] = fired[j] or values[key] > 0
+            for j, on in enumerate(fired):
+                if on or graph.t == 0:
+                    self.last_fired[f"{name}[{j}]"] = graph.t if on else -1
+
     def trace(self) -> Trace:
         """The kept iterations and their values, once the iterations have run."""
-        return Trace(self.network, self.setup, self.kept, self.values, self.losses, self.overflow)
+        return Trace(self.network, self.setup, self.kept, self.values, self.losses, self.overflow, self.last_fired)
+
+
+def _relu_layers(network: Network) -> list[str]:
+    """The pre-activations (O1, O2, …) of the layers whose f is ReLU: a ReLU can die, a leaky one cannot."""
+    hidden = [pre_activation_name(network, l) for l in range(1, network.depth)] if network.activation == "relu" else []
+    return hidden + ([pre_activation_name(network, network.depth)] if network.output_activation == "relu" else [])
 
 
 def run(network: Network) -> Trace:

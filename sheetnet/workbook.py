@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
-import itertools
 import math
 import os
 import zipfile
@@ -24,7 +23,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from sheetnet import __version__, limits, outputs
+from sheetnet import __version__, limits, outputs, printing
 from sheetnet.errors import OutputError, SheetnetError
 from sheetnet.graph import Key, render
 from sheetnet.layout import (
@@ -75,6 +74,9 @@ if TYPE_CHECKING:
 MARK = "sheetnet"  # custom document property: this workbook was written by sheetnet
 NUMBER_FORMAT = "General"  # every digit that fits the column; scientific when small or large; never ###
 VALUE_WIDTH = 14
+DEFAULT_WIDTH = 8.43  # a column whose width is not set
+LOSS_CHART_PX = 520  # the Summary's loss chart: a dozen iterations' markers apart
+RATES_CHART_PX = 720  # the comparison's chart: room for its legend of η
 NOTE_WIDTH = 38
 CHECK_WIDTH = 3.5  # an exercise's self-check column: ✓ or ✗
 
@@ -270,7 +272,8 @@ def check_fits(network: Network, layout: str, *, runs: int = 1, exercise: bool =
 def _new_workbook(
     filename: str | io.BytesIO, network: Network, *, constant_memory: bool = False, rate_sheets: int = 1
 ) -> xlsxwriter.Workbook:
-    workbook = xlsxwriter.Workbook(filename, {"constant_memory": constant_memory})
+    # in memory unless rows are streamed: a temporary file per part costs more than writing a small book
+    workbook = xlsxwriter.Workbook(filename, {"constant_memory": constant_memory, "in_memory": not constant_memory})
     several = f", {rate_sheets} learning rates" if rate_sheets > 1 else ""
     workbook.set_properties(
         {
@@ -369,8 +372,9 @@ def _write_rows(
     )
     (summary,) = sheets
     _write_rows_summary(workbook, summary, formats, layout, losses)
-    end = _write_samples(summary, formats, layout.on("Summary"), network, last, values, row=25, col=0)
-    _print_setup(summary, last_row=max(24, end), last_col=8, landscape=True)
+    end, right = _write_samples(summary, formats, layout.on("Summary"), network, last, values, row=25, col=0)
+    chart_right = printing.columns_under(0, LOSS_CHART_PX, ROWS_SUMMARY_WIDTHS)
+    printing.print_whole(summary, last_row=max(24, end), last_col=max(chart_right, right), landscape=True)
     _close_spliced(workbook, parts, filename, [writer])
 
 
@@ -459,13 +463,19 @@ def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Ro
     sheet.set_row(header, 30)  # two lines: `∂L/∂W2 · sample 1` in one column
     sheet.repeat_rows(header, element)  # every printed page: the quantity bands, the elements
     sheet.repeat_columns(0)  # and the iteration
-    # a dozen columns a page at 70 %, the numbers still legible (a page wide would be unreadable)
-    _print_setup(sheet, last_row=layout.row(network.iters), last_col=layout.width - 1, landscape=True, scale=70)
+    # a dozen columns a page, the numbers still legible (a page wide would be unreadable)
+    scale = printing.rows_scale(network.iters + 1)
+    printing.print_whole(
+        sheet, last_row=layout.row(network.iters), last_col=layout.width - 1, landscape=True, scale=scale
+    )
     sheet.write_string(element, 0, "iteration", formats.header_centre)
     for group in layout.groups:
         for i in range(len(group.quantity.keys)):
             sheet.write_string(element, group.first_col + i, group.quantity.element_name(i), formats.header)
     return sheet
+
+
+ROWS_SUMMARY_WIDTHS = (24, VALUE_WIDTH + 2)  # "lowest L at iteration", then the L column's own width
 
 
 def _write_rows_summary(
@@ -474,15 +484,10 @@ def _write_rows_summary(
     network = layout.network
     sheet.write_string(0, 0, "Summary: the loss L over all iterations", formats.title)
     sheet.set_row(0, 22)
-    sheet.write_string(
-        1,
-        0,
-        f"L{loss_over_text(network)} from the {TRAINING} sheet. "
-        "Change η or any input on Setup and watch the curve move.",
-        formats.subtitle,
-    )
-    sheet.set_column(0, 0, 24)
-    sheet.set_column(1, 1, VALUE_WIDTH + 2)
+    sheet.write_string(1, 0, f"L{loss_over_text(network)} from the {TRAINING} sheet.", formats.subtitle)
+    sheet.write_string(2, 0, "Change η or any input on Setup and watch the curve move.", formats.subtitle)
+    for c, width in enumerate(ROWS_SUMMARY_WIDTHS):
+        sheet.set_column(c, c, width)
     sheet.hide_gridlines(2)
     first, last = layout.row(0), layout.row(network.iters - 1)
     column = xl_col_to_name(layout.loss_col)
@@ -663,7 +668,9 @@ def _write_rates_summary(
             sheet.write_formula(r, c, formula, fmt, value)
     chart_row = header_row + len(layouts) + 2
     sheet.insert_chart(chart_row, 0, _rates_chart(workbook, layouts, losses))
-    _print_setup(sheet, last_row=chart_row + 22, last_col=8, landscape=True)
+    widths = [VALUE_WIDTH] + [VALUE_WIDTH + 4] * (len(headers) - 1)
+    right = printing.columns_under(0, RATES_CHART_PX, widths)
+    printing.print_whole(sheet, last_row=chart_row + 22, last_col=right, landscape=True)
 
 
 RATE_COLOURS = ("#C0504D", "#4F81BD", "#9BBB59", "#8064A2", "#F79646", "#4BACC6", "#7F7F7F", "#000000")
@@ -701,7 +708,7 @@ def _rates_chart(workbook: xlsxwriter.Workbook, layouts: Sequence[RowsLayout], l
         }
     )
     chart.set_legend({"position": "right"})
-    chart.set_size({"width": 720, "height": 400})
+    chart.set_size({"width": RATES_CHART_PX, "height": 400})
     return chart
 
 
@@ -826,28 +833,14 @@ def _write_plan(
     sheet.hide_gridlines(2)
     for r, row in enumerate(plan.rows):
         _write_row(sheet, formats, cells, values, plan, r, row, note_col=note_col, stride=stride, element=element)
-    _print_setup(sheet, last_row=len(plan.rows) - 1, last_col=note_col)
-    sheet.set_h_pagebreaks(_section_breaks(plan))
-    return sheet
-
-
-ROWS_PER_PAGE = 46  # A4 portrait, fitted to its width: a section that would straddle a page starts the next
-
-
-def _print_setup(
-    sheet: Worksheet, *, last_row: int, last_col: int, landscape: bool = False, scale: int | None = None
-) -> None:
-    """Print the sheet's own cells on A4, a page wide (or at `scale` %), with its name and the page
-    number in the footer."""
-    sheet.print_area(0, 0, last_row, last_col)
-    if scale is None:
-        sheet.fit_to_pages(1, 0)
+    rows = len(plan.rows)
+    if printing.fits_one_page(rows):  # an iteration of a small network: one page, not two
+        printing.print_whole(sheet, last_row=rows - 1, last_col=note_col, one_page=True)
     else:
-        sheet.set_print_scale(scale)
-    sheet.set_paper(9)  # A4
-    if landscape:
-        sheet.set_landscape()
-    sheet.set_footer("&L&A&RPage &P of &N")
+        printing.print_whole(sheet, last_row=rows - 1, last_col=note_col)
+        starts = [r for r, row in enumerate(plan.rows) if row.kind == "section"]
+        sheet.set_h_pagebreaks(printing.section_breaks(starts, rows))
+    return sheet
 
 
 def _section_width(plan: SheetPlan, at: int) -> int:
@@ -869,17 +862,6 @@ def _checked_section(plan: SheetPlan, at: int, writer: ElementWriter) -> bool:
         if row.quantity is not None and writer.checked(row.quantity):
             return True
     return False
-
-
-def _section_breaks(plan: SheetPlan) -> list[int]:
-    """Page breaks before the sections that would not fit on the rest of their page."""
-    starts = [r for r, row in enumerate(plan.rows) if row.kind == "section"] + [len(plan.rows)]
-    breaks, page = [], 0
-    for start, end in itertools.pairwise(starts):
-        if start > page and end - page > ROWS_PER_PAGE:
-            breaks.append(start)
-            page = start
-    return breaks
 
 
 def _write_row(
@@ -960,9 +942,13 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
     headers[-1] = loss_heading(network)
     for c, text in enumerate(headers):
         sheet.write_string(header_row, c, text, formats.header_centre if c == 0 else formats.header)
-    sheet.set_column(0, 0, 11)
-    for c, text in enumerate(headers[1:], start=1):  # a header as long as "L (mean of 3 samples)" is not clipped
-        sheet.set_column(c, c, max(VALUE_WIDTH + 2, len(text) + 2))
+    # a header as long as "L (mean of 3 samples)" is not clipped; beside the chart, "at iteration"
+    # is not either, and the lowest L shows as many digits as the column of L
+    side = len(headers) + 1
+    widths = [11.0] + [max(VALUE_WIDTH + 2, len(text) + 2) for text in headers[1:]] + [DEFAULT_WIDTH]
+    widths += [VALUE_WIDTH, widths[len(headers) - 1]]
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, width)
     sheet.hide_gridlines(2)
     for t, graph in enumerate(trace.iterations):
         r = header_row + 1 + t
@@ -977,7 +963,7 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
             sheet.write_formula(r, c, "=" + cells.ref(key), fmt, value if math.isfinite(value) else ERROR_VALUE)
     first, last = header_row + 1, header_row + len(trace.iterations)
     chart = _loss_chart(workbook, "Summary", first, last, len(headers) - 1, trace.losses)
-    sheet.insert_chart(header_row, len(headers) + 1, chart)
+    sheet.insert_chart(header_row, side, chart)
     loss_col = xl_col_to_name(len(headers) - 1)
     span = f"{loss_col}{first + 1}:{loss_col}{last + 1}"
     best = min(range(len(trace.losses)), key=lambda t: _finite_key(trace.losses[t]))
@@ -987,10 +973,11 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
     sheet.write_string(at + 1, len(headers) + 1, "at iteration", formats.label)
     cell = xl_rowcol_to_cell(at, len(headers) + 2)
     sheet.write_formula(at + 1, len(headers) + 2, f"=MATCH({cell},{span},0)-1", formats.integer, best)
-    last_row = _write_samples(
-        sheet, formats, cells, network, trace.iterations[-1], trace.values, row=at + 3, col=len(headers) + 1
+    last_row, right = _write_samples(
+        sheet, formats, cells, network, trace.iterations[-1], trace.values, row=at + 3, col=side
     )
-    _print_setup(sheet, last_row=max(last, header_row + 16, last_row), last_col=len(headers) + 8, landscape=True)
+    right = max(right, printing.columns_under(side, LOSS_CHART_PX, widths))
+    printing.print_whole(sheet, last_row=max(last, header_row + 16, last_row), last_col=right, landscape=True)
     sheet.repeat_rows(header_row)
 
 
@@ -1006,10 +993,11 @@ def _write_samples(
     col: int,
 ) -> int:
     """With several samples: x, y and the last iteration's ŷ of each (the truth table the run has
-    learned), and, for a classifier, whether each is right and the accuracy. Returns the last row."""
+    learned), and, for a classifier, whether each is right and the accuracy. Returns the last row
+    and the last column written."""
     samples = network.samples
     if len(samples) < 2 or network.batched:  # no iteration computes ŷ of every sample
-        return row
+        return row, col
     n_in, k_out = network.layers[0], network.layers[-1]
     one_hot = all(sorted(s.y) == [0.0] * (k_out - 1) + [1.0] for s in samples)
     binary = k_out == 1 and all(s.y[0] in (0.0, 1.0) for s in samples)
@@ -1053,7 +1041,7 @@ def _write_samples(
         sheet.write_string(last + 1, right_col - 1, "accuracy", formats.result_label)
         sheet.write_formula(last + 1, right_col, f"=AVERAGE({span})", formats.percent, sum(rights) / len(rights))
         last += 1
-    return last
+    return last, col + len(headers) - 1
 
 
 def _loss_chart(
@@ -1083,5 +1071,5 @@ def _loss_chart(
         }
     )
     chart.set_legend({"none": True})
-    chart.set_size({"width": 520, "height": 300})
+    chart.set_size({"width": LOSS_CHART_PX, "height": 300})
     return chart

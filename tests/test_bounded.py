@@ -184,8 +184,8 @@ def test_the_iteration_size_is_the_graphs() -> None:
         [1, 3],
         [True, False],
     ):
-        if loss == "cross_entropy" and out == "linear":
-            continue
+        if (loss == "cross_entropy" and out == "linear") or (out == "softmax" and layers[-1] == 1):
+            continue  # refused networks
         y = [1.0] + [0.0] * (layers[-1] - 1)
         samples = "".join(f"[[samples]]\nx = {[0.5] * layers[0]}\ny = {y}\n" for _ in range(n))
         network = parse_network(
@@ -371,8 +371,8 @@ def test_a_name_as_long_as_the_system_allows(tmp_path: Path) -> None:
     assert (tmp_path / name).is_file()
 
 
-def test_the_readme_gives_the_limits() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_docs_give_the_limits() -> None:
+    readme = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
     for number in (
         limits.WORKBOOK_CELLS,
         limits.SAMPLES,

@@ -255,3 +255,22 @@ def test_a_full_disk_loses_nothing(runner: CliRunner, monkeypatch: pytest.Monkey
     assert "cannot write run.xlsx: No space left on device" in result.stderr
     assert Path("run.xlsx").read_bytes() == before
     assert sorted(p.name for p in Path(".").iterdir() if p.name.startswith(".~")) == []
+
+
+def test_relus_that_die_are_named_with_the_iteration_they_died_in(runner: CliRunner) -> None:
+    """η = 0.2 on the notes' network: one step pushes every S below 0, and only B3 moves after it."""
+    died = runner.invoke(main, ["run", "--quiet", "--lr", "0.2", "--iters", "4"])
+    assert died.exit_code == 0
+    assert "ReLUs died: O1[0], O1[1], O2[0], O2[1] from iteration 1 on" in died.stderr
+    alive = runner.invoke(main, ["run", "--quiet", "--lr", "0.01", "--iters", "4"])
+    assert alive.exit_code == 0 and "died" not in alive.stderr
+    several = runner.invoke(main, ["run", "--quiet", "--lr", "0.01,0.2", "--iters", "4"])
+    assert "η = 0.2: ReLUs died" in several.stderr and "η = 0.01: ReLUs" not in several.stderr
+
+
+def test_softmax_over_one_output_is_refused_with_why(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "net.toml").write_text(default_toml_with('"linear"', '"softmax"'), encoding="utf-8")
+    result = runner.invoke(main, ["run", "--config", "net.toml"])
+    assert result.exit_code == 2
+    assert "output_activation: softmax over one output is always 1" in result.stderr
+    assert not (tmp_path / "workbooks").exists()

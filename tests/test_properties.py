@@ -71,6 +71,8 @@ def networks(draw: st.DrawFn) -> dict[str, Any]:
     activation = draw(st.sampled_from(["relu", "leaky_relu", "sigmoid", "tanh", "linear"]))
     loss = draw(st.sampled_from(["half_squared_error", "mse", "cross_entropy"]))
     outputs = ["softmax", "sigmoid"] if loss == "cross_entropy" else ["linear", "sigmoid", "tanh", "softmax"]
+    if layers[-1] == 1:  # softmax over one output is refused: ŷ would always be 1
+        outputs = [o for o in outputs if o != "softmax"]
     output = draw(st.sampled_from(outputs))
     optimizer = draw(st.sampled_from(["sgd", "momentum", "adam"]))
     n = draw(st.integers(1, 3))

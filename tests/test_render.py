@@ -32,8 +32,10 @@ def test_notes_run_renders_exactly_as_recorded(notes_trace: Trace) -> None:
 def test_tables_show_the_notes_numbers(notes_trace: Trace) -> None:
     text = _render(notes_trace)
     assert re.search(r"│ O2 = f\(O1\)·W2ᵀ \+ B2 +│ +1\.64425 │ +1\.64425 │", text)
-    assert re.search(r"│ W1 +│ +\[1\] │ +\[0\.14\] │ +\[0\.86\] │", text)
-    assert re.search(r"│ B1 +│ +\[-0\.57 -0\.57\] │ +\[0\.0253457 0\.0253457\] │ +\[-0\.595346 -0\.595346\] │", text)
+    # a step is what the update adds (after = before + step), in the workbook's sign: −η·∂L/∂p
+    assert re.search(r"│ W1 +│ +\[1\] │ +\[-0\.14\] │ +\[0\.86\] │", text)
+    assert re.search(r"│ B1 +│ +\[-0\.57 -0\.57\] │ +\[-0\.0253457 -0\.0253457\] │ +\[-0\.595346 -0\.595346\] │", text)
+    assert re.search(r"┃ parameter ┃ +before ┃ +\+ −η·∂L/∂p ┃ +\= after ┃", text)  # before + step = after
     assert "Iteration 2" in text and "Iteration 3" not in text
     lines = [line for line in text.splitlines() if line.startswith("│ ") and line.count("│") == 4]
     loss_rows = [line.split("│")[1:4] for line in lines[-3:]]
@@ -109,3 +111,61 @@ def test_every_example_fits_80_columns_without_splitting_a_small_vector() -> Non
     assert "│ O1  " in soft or "│ O1 " in soft  # the name alone
     wide = _render(run(load_network(root / "examples" / "softmax-3-class.toml").with_overrides(iters=1)), width=160)
     assert "O1 = x·W1ᵀ + B1" in wide and "│ W2[1,2]" not in wide  # room enough: the notes' labels, rows
+
+
+def _update_tables(text: str) -> list[list[str]]:
+    """The lines of each update table, from its title to its bottom rule."""
+    tables, current = [], None
+    for line in text.splitlines():
+        if "· update (" in line:
+            current = []
+            tables.append(current)
+        elif current is not None:
+            current.append(line)
+            if line.startswith("└"):
+                current = None
+    return tables
+
+
+def test_no_update_row_splits_a_vector_at_79_to_84_columns() -> None:
+    """The width that decides bracketed rows or a row per element counts every column, the step's
+    too: at 79–84 columns Mazur's `[-0.000219284 -0.000438568]` wrapped onto two lines."""
+    from sheetnet.spec import load_network
+
+    root = Path(__file__).resolve().parent.parent
+    for example in sorted((root / "examples").glob("*.toml")):
+        trace = run(load_network(example).with_overrides(iters=2))
+        for width in range(79, 85):
+            tables = _update_tables(_render(trace, width=width))
+            assert tables, (example.name, width)
+            for line in (line for table in tables for line in table):
+                assert len(line) <= width and line.count("[") == line.count("]"), (example.name, width, line)
+
+
+def test_tables_drawn_directly_are_exactly_what_rich_draws(monkeypatch) -> None:
+    """`drawn` skips rich's cell-by-cell layout (a third of a short run's time) and must give the very
+    characters and colours rich gives, at every width, or hand the table to rich."""
+    from sheetnet import render
+    from sheetnet.spec import load_network
+
+    def printed(trace: Trace, width: int, colour: bool) -> str:
+        buffer = io.StringIO()
+        console = Console(
+            file=buffer,
+            width=width,
+            color_system="truecolor" if colour else None,
+            force_terminal=colour,
+            highlight=False,
+        )
+        print_run(console, trace)
+        return buffer.getvalue()
+
+    root = Path(__file__).resolve().parent.parent
+    for example in sorted((root / "examples").glob("*.toml")):
+        trace = run(load_network(example).with_overrides(iters=2))
+        for width in (40, 79, 84, 120):
+            for colour in (False, True):
+                fast = printed(trace, width, colour)
+                with monkeypatch.context() as patch:
+                    patch.setattr(render, "drawn", lambda table, width: table)  # rich lays out every table
+                    assert fast == printed(trace, width, colour), (example.name, width, colour)

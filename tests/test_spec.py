@@ -89,7 +89,12 @@ def test_scalar_is_accepted_for_a_one_element_vector() -> None:
             "momentum: expected a number in [0, 1), got 1.5",
         ),
         ("lr = 0.01", 'lr = 0.01\ntrain_biases = "no"', "train_biases: expected true or false, got 'no'"),
-        ("B1 = [-0.5, -0.5]", "B1 = [-0.5, -0.5]\nseed = 3", "init.seed: give either seed or explicit values"),
+        ("B1 = [-0.5, -0.5]", "B1 = [-0.5, -0.5]\nseed = 3\nweights = 1.0", "init.seed: seed draws every weight"),
+        (
+            'output_activation = "linear"',
+            'output_activation = "softmax"',
+            "line 7: output_activation: softmax over one output is always 1: ŷ = 1, L and every gradient are 0",
+        ),
         (
             "W2 = [[1.0, 1.0], [1.0, 1.0]]",
             "W2 = [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]",
@@ -101,7 +106,7 @@ def test_scalar_is_accepted_for_a_one_element_vector() -> None:
         ("W1 = [[1.0], [1.0]]", "W1 = [[1.0], [1.0, 2.0]]", "init.W1: has shape 2 rows of different lengths"),
         ("W1 = [[1.0], [1.0]]", "", "init.W1: missing; give a 2×1 matrix"),
         ("y = [1.0]", "y = [1.0, 2.0]", "samples[0].y: expected 1 numbers (layers[-1] = 1 outputs), got 2"),
-        ("x = [2.0]", "x = [2.0, 1.0]", "line 22: samples[0].x: expected 1 numbers (layers[0] = 1 inputs), got 2"),
+        ("x = [2.0]", "x = [2.0, 1.0]", "line 23: samples[0].x: expected 1 numbers (layers[0] = 1 inputs), got 2"),
         ("lr = 0.01", "lr = -0.01", "lr: must be greater than 0"),
         ("lr = 0.01", "lr = inf", "lr: expected a finite number, got inf"),
         ("iters = 3", "iters = 0", "iters: expected a whole number of at least 1, got 0"),
@@ -220,3 +225,24 @@ def test_command_line_rates_replace_the_file_s() -> None:
 )
 def test_rate_text_reads_back_as_the_same_number(lr: float, text: str) -> None:
     assert rate_text(lr) == text and float(text) == lr
+
+
+def test_seed_draws_the_weights_and_biases_may_be_given_beside_it() -> None:
+    """`seed` is the weights' fill: biases = (or B1 = …) sets the biases, W2 = … one layer's weights,
+    and the other layers keep the very weights the seed alone draws."""
+    start, end = DEFAULT_TOML.index("W1 = "), DEFAULT_TOML.index("[[samples]]")
+    seeded = parse_network(DEFAULT_TOML[:start] + "seed = 7\n\n" + DEFAULT_TOML[end:], source="net.toml")
+    text = DEFAULT_TOML[:start] + "seed = 7\nbiases = 0.1\nB3 = [-0.5]\nW2 = [[1.0, 2.0], [3.0, 4.0]]\n\n"
+    network = parse_network(text + DEFAULT_TOML[end:], source="net.toml")
+    assert network.biases == ((0.1, 0.1), (0.1, 0.1), (-0.5,))
+    assert network.weights[1] == ((1.0, 2.0), (3.0, 4.0))
+    assert network.weights[0] == seeded.weights[0] and network.weights[2] == seeded.weights[2]
+
+
+def test_the_file_init_writes_names_every_choice() -> None:
+    from sheetnet.spec import HIDDEN_ACTIVATIONS, LOSSES, OPTIMIZERS, OUTPUT_ACTIVATIONS, REDUCTIONS
+
+    for choice in (*HIDDEN_ACTIVATIONS, *OUTPUT_ACTIVATIONS, *LOSSES, *OPTIMIZERS, *REDUCTIONS):
+        assert f'"{choice}"' in DEFAULT_TOML, choice
+    for key in ("seed", "train_biases", "batch_size", "momentum", "beta1", "beta2", "eps"):
+        assert key in DEFAULT_TOML, key
