@@ -312,7 +312,7 @@ def test_click_errors_are_one_line(tmp_path: Path, args: list[str], line: str) -
 
 
 @pytest.mark.parametrize(("out", "better"), [("data.csv", "data.xlsx"), ("plain", "plain.xlsx")])
-def test_an_output_that_is_no_xlsx_isrefused(tmp_path: Path, out: str, better: str) -> None:
+def test_an_output_that_is_no_xlsx_is_refused(tmp_path: Path, out: str, better: str) -> None:
     refused(sheetnet("run", "--out", out, cwd=tmp_path), f"use {better}")
     assert not list(tmp_path.iterdir())
 
