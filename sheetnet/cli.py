@@ -713,7 +713,8 @@ def solve(
       sheetnet solve --config examples/xor.toml --out xor.html
       sheetnet solve --config examples/xor.toml --iterations 0,1,2,99 --out xor.tex
     """
-    from sheetnet.solve import format_for, parse_iterations, render, write_solution
+    from sheetnet.documents import render
+    from sheetnet.solve import format_for, parse_iterations, write_solution
     from sheetnet.solve import solve as work_out
     from sheetnet.workbook import check_cells
 

@@ -432,3 +432,8 @@ def _tex_block(block: Block) -> list[str]:
 def equation_numbers(node: Node) -> list[Num]:
     """The run's numbers in a piece of math, left to right."""
     return [leaf for leaf in node.leaves() if isinstance(leaf, Num)]
+
+
+def render(solution: Solution, fmt: str) -> str:
+    """The solution as a document in `fmt` (md, html or tex)."""
+    return {"md": markdown, "html": html, "tex": latex}[fmt](solution)

@@ -23,19 +23,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from sheetnet.formats import Formats
 from sheetnet.graph import Add, Expr, Key, Ref, Sub, render
 from sheetnet.layout import FIRST_VALUE_COL, BlocksLayout, Cell, sheet_ref, span_of
 from sheetnet.net import BACKPROP, COMPUTED, LOSS, MEAN, PARAMETERS, UPDATE, Quantity
 from sheetnet.trace import Trace
-
-if TYPE_CHECKING:
-    from sheetnet.workbook import _Formats
 
 PARTS = ("all", "backward", "update")
 KEY_SHEET = "Key"
@@ -166,7 +163,7 @@ VALUE, USED, EXPECTED, VERDICT, DECIMALS, BY_STEP = 2, 3, 4, 5, 6, 7  # the key 
 class ExerciseWriter:
     """Writes the iteration sheets and the key of an exercise (see the module's docstring)."""
 
-    def __init__(self, trace: Trace, layout: BlocksLayout, exercise: Exercise, formats: _Formats) -> None:
+    def __init__(self, trace: Trace, layout: BlocksLayout, exercise: Exercise, formats: Formats) -> None:
         self.trace, self.layout, self.exercise, self.formats = trace, layout, exercise, formats
         self.roles = _Roles(trace, exercise.part)
         self.key_rows: dict[Key, int] = {}
@@ -235,7 +232,7 @@ class ExerciseWriter:
         else:
             sheet.write_formula(row, col, render(expr, _Mapped(self.layout, sheet.name, self._used)), fmt, cached)
 
-    def write_key(self, workbook: xlsxwriter.Workbook, formats: _Formats) -> None:
+    def write_key(self, workbook: xlsxwriter.Workbook, formats: Formats) -> None:
         """The hidden, protected key sheet (see the module's docstring)."""
         sheet = workbook.add_worksheet(KEY_SHEET)
         f = formats
@@ -272,7 +269,7 @@ class ExerciseWriter:
     def _key_row(
         self,
         sheet: Worksheet,
-        f: _Formats,
+        f: Formats,
         quantity: Quantity,
         i: int,
         key: Key,

@@ -7,7 +7,7 @@ defining equation in the notes' notation, the equation with the numbers put in, 
 either their symbols or their numbers, so an equation and its numbers cannot disagree. Every
 number is the trace's own value, so the solution cannot drift from the workbook.
 
-`solve` builds a `Solution`; `render` writes it as a document (documents.py: Markdown, HTML,
+`solve` builds a `Solution`; `documents.render` writes it as a document (Markdown, HTML,
 LaTeX), and `write_solution` puts one in a file.
 """
 
@@ -898,10 +898,3 @@ def write_solution(text: str, path: Path, *, fmt: str = "md", force: bool = Fals
     before = check_target(path, force, what="solution", state=solution_state)
     write_text_atomically(path, sealed_text(text, SEAL_COMMENT[fmt]), before, force)
     return path
-
-
-def render(solution: Solution, fmt: str) -> str:
-    """The solution as a document in `fmt` (md, html or tex)."""
-    from sheetnet import documents
-
-    return {"md": documents.markdown, "html": documents.html, "tex": documents.latex}[fmt](solution)

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from sheetnet import limits
 from sheetnet.errors import NetworkFileError
+from sheetnet.shape import iteration_size
 
 NETWORK_PROPERTY = "sheetnet network"  # document property of a workbook sheetnet wrote: its kind
 RATE_SHEETS = "lr_sheets"  # in it: a run of several η, a sheet each (η = 0.1, …) holding its own η
@@ -439,8 +440,6 @@ class _Validator:
     ) -> None:
         """Refuse, before a weight is made, a network of which not one iteration fits in a workbook,
         or more samples than sheetnet takes."""
-        from sheetnet.net import iteration_size
-
         raw = data.get("samples")
         count = len(raw) if isinstance(raw, list) else 1
         if count > limits.SAMPLES:

@@ -41,7 +41,7 @@ RowWriterType = Callable[[Workbook, Worksheet, "RowFormats", RowsLayout], RowWri
 
 
 class RowFormats(Protocol):
-    """The cell formats of a Training row (`workbook._Formats`)."""
+    """The cell formats of a Training row (`formats.Formats`)."""
 
     iteration: Format
     label: Format

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import xlsxwriter
-from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from sheetnet import __version__, limits, outputs, printing
 from sheetnet.errors import OutputError, SheetnetError
+from sheetnet.formats import Formats
 from sheetnet.graph import Key, render
 from sheetnet.layout import (
     FIRST_VALUE_COL,
@@ -41,16 +41,9 @@ from sheetnet.layout import (
     sheet_ref,
 )
 from sheetnet.net import (
-    BACKPROP,
-    CARRIED,
-    FORWARD,
-    INPUT,
-    LOSS,
     MEAN,
     PARAMETERS,
     SETUP,
-    STEP_PREFIX,
-    UPDATE,
     IterationGraph,
     Quantity,
     build_iteration,
@@ -72,23 +65,12 @@ if TYPE_CHECKING:
     from sheetnet.exercise import Exercise
 
 MARK = "sheetnet"  # custom document property: this workbook was written by sheetnet
-NUMBER_FORMAT = "General"  # every digit that fits the column; scientific when small or large; never ###
 VALUE_WIDTH = 14
 DEFAULT_WIDTH = 8.43  # a column whose width is not set
 LOSS_CHART_PX = 520  # the Summary's loss chart: a dozen iterations' markers apart
 RATES_CHART_PX = 720  # the comparison's chart: room for its legend of η
 NOTE_WIDTH = 38
 CHECK_WIDTH = 3.5  # an exercise's self-check column: ✓ or ✗
-
-SECTION_COLOURS = {
-    PARAMETERS: "#EDEDED",
-    FORWARD: "#DDEBF7",
-    LOSS: "#FCE4D6",
-    BACKPROP: "#E4DFEC",
-    MEAN: "#FFF2CC",
-    UPDATE: "#E2EFDA",
-}
-RESULT_NAMES = {"ŷ", "L"}
 
 
 class LimitError(SheetnetError):
@@ -303,7 +285,7 @@ def _write(trace: Trace, filename: str, progress: Progress | None) -> None:
     network = trace.network
     layout = BlocksLayout(network, trace.setup, trace.iterations)
     workbook = _new_workbook(filename, network)
-    formats = _Formats(workbook)
+    formats = Formats(workbook)
     _write_plan(workbook, formats, layout, trace.values, layout.setup)
     _define_names(workbook, layout)
     _write_summary(workbook, formats, layout, trace)
@@ -322,7 +304,7 @@ def _write_exercise(trace: Trace, filename: str, exercise: Exercise, progress: P
     layout = BlocksLayout(network, trace.setup, trace.iterations)
     workbook = _new_workbook(filename, network)
     workbook.set_custom_property(PROPERTY, f"{exercise.part}{'' if exercise.key else ', no key'}")
-    formats = _Formats(workbook)
+    formats = Formats(workbook)
     writer = ExerciseWriter(trace, layout, exercise, formats)
     setup = layout.setup
     at = next(r for r, row in enumerate(setup.rows) if row.kind == "subtitle" and row.text.startswith("Yellow"))
@@ -359,7 +341,7 @@ def _write_rows(
     network = source.network
     parts = io.BytesIO()
     workbook = _new_workbook(parts, network, constant_memory=True)
-    formats = _Formats(workbook)
+    formats = Formats(workbook)
     sheets: list[Worksheet] = []
 
     def first_rows(layout: RowsLayout, values: Mapping[Key, float]) -> None:  # Setup, then Summary, then Training
@@ -416,7 +398,7 @@ def _collecting_every(steps: int) -> Iterator[Callable[[], None]]:
             gc.enable()
 
 
-def _training_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, layout: RowsLayout) -> Worksheet:
+def _training_sheet(workbook: xlsxwriter.Workbook, formats: Formats, layout: RowsLayout) -> Worksheet:
     """The Training sheet and its headers: a band per quantity, then its elements."""
     network = layout.network
     sheet = workbook.add_worksheet(layout.sheet)
@@ -479,7 +461,7 @@ ROWS_SUMMARY_WIDTHS = (24, VALUE_WIDTH + 2)  # "lowest L at iteration", then the
 
 
 def _write_rows_summary(
-    workbook: xlsxwriter.Workbook, sheet: Worksheet, formats: _Formats, layout: RowsLayout, losses: list[float]
+    workbook: xlsxwriter.Workbook, sheet: Worksheet, formats: Formats, layout: RowsLayout, losses: list[float]
 ) -> None:
     network = layout.network
     sheet.write_string(0, 0, "Summary: the loss L over all iterations", formats.title)
@@ -541,7 +523,7 @@ def _write_rates(
 ) -> None:
     parts = io.BytesIO()
     workbook = _new_workbook(parts, sources[0].network, constant_memory=True, rate_sheets=len(sources))
-    formats = _Formats(workbook)
+    formats = Formats(workbook)
     summary: Worksheet | None = None
     layouts: list[RowsLayout] = []
     losses: list[list[float]] = []
@@ -568,7 +550,7 @@ def _write_rates(
 
 def _write_training_rows(
     workbook: xlsxwriter.Workbook,
-    formats: _Formats,
+    formats: Formats,
     source: Trace | Run,
     progress: Progress | None,
     *,
@@ -608,7 +590,7 @@ def _write_training_rows(
     return layout, losses, previous, values, writer
 
 
-def _rate_header(sheet: Worksheet, formats: _Formats, layout: RowsLayout) -> None:
+def _rate_header(sheet: Worksheet, formats: Formats, layout: RowsLayout) -> None:
     """An η sheet's second row: `η` and its own η (an input), then what the sheet holds."""
     sheet.write_string(RATE_ROW, 0, "η", formats.result_label)
     sheet.write_number(RATE_ROW, RATE_COL, layout.network.lr, formats.input)
@@ -626,7 +608,7 @@ def _rate_header(sheet: Worksheet, formats: _Formats, layout: RowsLayout) -> Non
 def _write_rates_summary(
     workbook: xlsxwriter.Workbook,
     sheet: Worksheet,
-    formats: _Formats,
+    formats: Formats,
     layouts: Sequence[RowsLayout],
     losses: Sequence[list[float]],
 ) -> None:
@@ -720,82 +702,6 @@ def _finite_key(value: float) -> float:
     return value if math.isfinite(value) else math.inf
 
 
-class _Formats:
-    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
-        add = workbook.add_format
-        number = {"num_format": NUMBER_FORMAT, "align": "right", "indent": 1}  # a gap between neighbours
-        self.title = add({"bold": True, "font_size": 14})
-        self.subtitle = add({"italic": True, "font_color": "#595959"})
-        self.subtitle_wrapped = add({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"})
-        self.label = add({})
-        self.result_label = add({"bold": True})
-        self.note = add({"italic": True, "font_color": "#7F7F7F", "font_size": 9, "indent": 1})
-        self.input = add(
-            {**number, "bg_color": "#FFF2CC", "font_color": "#1F3FBF", "border": 1, "border_color": "#BF9000"}
-        )
-        self.carried = add({**number, "font_color": "#7F7F7F", "bg_color": "#F2F2F2"})
-        self.computed = add(number)
-        self.result = add({**number, "bold": True})
-        self.integer = add({"num_format": "0"})
-        self.percent = add({"num_format": "0%", "bold": True})
-        self.iteration = add({"num_format": "0", "align": "center"})
-        self.header = add({"bold": True, "bottom": 1, "align": "right"})
-        self.header_centre = add({"bold": True, "bottom": 1, "align": "center"})
-        self.sections = {
-            name: add({"bold": True, "bg_color": colour, "bottom": 1, "bottom_color": "#7F7F7F"})
-            for name, colour in SECTION_COLOURS.items()
-        }
-        self.section_index = {
-            name: add(
-                {
-                    "bold": True,
-                    "bg_color": colour,
-                    "bottom": 1,
-                    "bottom_color": "#7F7F7F",
-                    "align": "right",
-                    "indent": 1,
-                }
-            )
-            for name, colour in SECTION_COLOURS.items()
-        }
-        self.section_check = {  # an exercise's self-check column, headed ✓
-            name: add({"bold": True, "bg_color": colour, "bottom": 1, "bottom_color": "#7F7F7F", "align": "center"})
-            for name, colour in SECTION_COLOURS.items()
-        }
-        # an exercise's answer cell: a stronger yellow than Setup's inputs, black, in a thicker box; the only
-        # cells of a protected iteration sheet that take typing
-        self.answer = add({**number, "bg_color": "#FFE699", "border": 2, "border_color": "#7F6000", "locked": False})
-        self.check = add({"align": "center", "bold": True, "font_color": "#C00000"})
-        self.right = add({"font_color": "#00803C"})  # conditional: ✓ in green (✗ stays red)
-        self.row_index = add({"align": "right", "font_color": "#595959"})
-        self.bands = {  # the rows layout's quantity headers: wrapped in their columns, never run together
-            name: add(
-                {
-                    "bold": True,
-                    "bg_color": colour,
-                    "bottom": 1,
-                    "bottom_color": "#7F7F7F",
-                    "left": 1,
-                    "left_color": "#FFFFFF",
-                    "text_wrap": True,
-                    "valign": "vcenter",
-                    "align": "center",
-                }
-            )
-            for name, colour in SECTION_COLOURS.items()
-        }
-
-    def value(self, quantity: Quantity) -> Format:
-        if quantity.role == INPUT:
-            return self.input
-        if quantity.role == CARRIED:
-            return self.carried
-        updated = quantity.section == UPDATE and "(" not in quantity.name and not quantity.name.startswith(STEP_PREFIX)
-        if quantity.name in RESULT_NAMES or updated:
-            return self.result
-        return self.computed
-
-
 # Writes element `i` of a quantity at (row, col): the exercise sheets' answer and given cells.
 class ElementWriter(Protocol):
     """Writes the values of the iteration sheets of an exercise (`sheetnet.exercise.ExerciseWriter`)."""
@@ -809,7 +715,7 @@ class ElementWriter(Protocol):
 
 def _write_plan(
     workbook: xlsxwriter.Workbook,
-    formats: _Formats,
+    formats: Formats,
     layout: BlocksLayout | RowsLayout,
     values: Mapping[Key, float],
     plan: SheetPlan,
@@ -866,7 +772,7 @@ def _checked_section(plan: SheetPlan, at: int, writer: ElementWriter) -> bool:
 
 def _write_row(
     sheet: Worksheet,
-    formats: _Formats,
+    formats: Formats,
     cells: SheetCells,
     values: Mapping[Key, float],
     plan: SheetPlan,
@@ -925,7 +831,7 @@ def _write_row(
                 sheet.write_formula(r, col, render(q.exprs[i], cells), fmt, cached)
 
 
-def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: BlocksLayout, trace: Trace) -> None:
+def _write_summary(workbook: xlsxwriter.Workbook, formats: Formats, layout: BlocksLayout, trace: Trace) -> None:
     network = trace.network
     sheet = workbook.add_worksheet("Summary")
     cells = layout.on("Summary")
@@ -983,7 +889,7 @@ def _write_summary(workbook: xlsxwriter.Workbook, formats: _Formats, layout: Blo
 
 def _write_samples(
     sheet: Worksheet,
-    formats: _Formats,
+    formats: Formats,
     cells: SheetCells,
     network: Network,
     graph: IterationGraph,

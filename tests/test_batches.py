@@ -19,10 +19,12 @@ from test_rows import _assert_rows_match
 from sheetnet.book import read_book
 from sheetnet.check import Tolerance, check_book
 from sheetnet.cli import main
+from sheetnet.documents import render
 from sheetnet.layout import TRAINING, BlocksLayout, RowsLayout
 from sheetnet.libreoffice import recalculate
-from sheetnet.net import build_iteration, iteration_size, network_iteration_size, param_names
-from sheetnet.solve import render, solve
+from sheetnet.net import build_iteration, network_iteration_size, param_names
+from sheetnet.shape import iteration_size
+from sheetnet.solve import solve
 from sheetnet.spec import Network, Sample, load_network, parse_network
 from sheetnet.status import FOUND, SLIP
 from sheetnet.trace import Trace, run

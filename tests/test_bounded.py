@@ -19,7 +19,8 @@ from click.testing import CliRunner
 
 from sheetnet import limits
 from sheetnet.cli import main
-from sheetnet.net import build_iteration, iteration_size
+from sheetnet.net import build_iteration
+from sheetnet.shape import iteration_size
 from sheetnet.spec import load_network, parse_network
 from sheetnet.workbook import default_layout
 
