@@ -16,7 +16,12 @@ from sheetnet.workbook import write_workbook
 import shared
 from hang import HANG
 
-pytest_plugins = ["bytecode", "interrupt"]
+pytest_plugins = ["bytecode", "interrupt", "office"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The few heavy tests first: started last, one of them would keep a core busy alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
 
 
 @pytest.fixture(autouse=True)

@@ -173,6 +173,7 @@ def test_a_damaged_workbook_part_is_one_line(tmp_path: Path) -> None:
     assert "cannot be read as a workbook" in out and "Traceback" not in out
 
 
+@pytest.mark.heavy
 @pytest.mark.libreoffice
 def test_ods_and_xls_files_are_read_through_libreoffice(tmp_path: Path, soffice: str) -> None:
     source, cells = notes_blocks(tmp_path / "notes", slip=True)

@@ -337,10 +337,11 @@ def test_formulas_it_cannot_evaluate_say_so(formula: str) -> None:
 # a class's workbooks at once
 
 
+@pytest.mark.heavy
 @pytest.mark.filterwarnings("ignore:DrawingML support is incomplete")  # openpyxl on era's drawing
 def test_a_folder_of_a_class(shared_fixtures: Path, tmp_path: Path, soffice: str) -> None:
-    """Copies of the fixtures, two of each family with a slip put in (each in another row), and two
-    unreadable files: each gets its own verdict, checked in parallel, and the CSV reads back."""
+    """Copies of the fixtures, one of each family with a slip put in, and two unreadable files: each
+    gets its own verdict, checked in parallel, and the CSV reads back."""
     folder = tmp_path / "class"
     staging = tmp_path / "staging"
     folder.mkdir()
@@ -355,16 +356,15 @@ def test_a_folder_of_a_class(shared_fixtures: Path, tmp_path: Path, soffice: str
     to_recalculate = []
     n = 0
     for key, (name, sheet, first, col) in sources.items():
-        for k in range(2):
-            n += 1
-            target = staging / f"{n:02d}-{key}.xlsx"
-            book = openpyxl.load_workbook(fixtures[name][0])
-            row = first + 2 * k + 1
-            cell = book[sheet][f"{col}{row}"]
-            cell.value = f"=({cell.value.lstrip('=')})*1.01"  # the kind of slip a typo makes
-            book.save(target)
-            to_recalculate.append(target)
-            expected[target.name] = ("wrong", f"{sheet}!{col}{row}")
+        n += 1
+        target = staging / f"{n:02d}-{key}.xlsx"
+        book = openpyxl.load_workbook(fixtures[name][0])
+        row = first + 1  # iteration 1: the slip is not in the first row
+        cell = book[sheet][f"{col}{row}"]
+        cell.value = f"=({cell.value.lstrip('=')})*1.01"  # the kind of slip a typo makes
+        book.save(target)
+        to_recalculate.append(target)
+        expected[target.name] = ("wrong", f"{sheet}!{col}{row}")
         n += 1
         shutil.copy(fixtures[name][0], folder / f"{n:02d}-{key}.xlsx")
         expected[f"{n:02d}-{key}.xlsx"] = ("right", "-")
@@ -377,7 +377,7 @@ def test_a_folder_of_a_class(shared_fixtures: Path, tmp_path: Path, soffice: str
     (folder / "21-broken.xlsx").write_text("not a workbook", encoding="utf-8")
     (folder / "22-empty.xlsx").write_bytes(b"")
     (folder / "notes.txt").write_text("not a workbook either, and not looked at", encoding="utf-8")
-    assert len(expected) == 11
+    assert len(expected) == 8
 
     grades = tmp_path / "grades.csv"
     result = CliRunner().invoke(main, ["check", str(folder), "--csv", str(grades), "--json", "--jobs", "2"])
@@ -385,7 +385,7 @@ def test_a_folder_of_a_class(shared_fixtures: Path, tmp_path: Path, soffice: str
     data = json.loads(result.stdout)  # --json: one array, in the order of the files
     with grades.open(encoding="utf-8-sig", newline="") as f:  # Excel's byte-order mark
         rows = list(csv.DictReader(f))
-    assert len(rows) == 13
+    assert len(rows) == 10
     by_file = {Path(r["file"]).name: r for r in rows}
     for name, (verdict, cell) in expected.items():
         row = by_file[name]

@@ -8,9 +8,12 @@ import sys
 import venv
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.heavy
 def test_pip_builds_a_wheel_that_installs_and_runs(tmp_path: Path) -> None:
     env = tmp_path / "venv"
     venv.create(env, with_pip=True)  # a plain venv with pip, as a person makes one

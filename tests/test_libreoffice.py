@@ -60,6 +60,7 @@ def test_recalculation_is_forced_not_echoed(soffice: str, tmp_path: Path) -> Non
     assert openpyxl.load_workbook(out, data_only=True).active["B1"].value == 41
 
 
+@pytest.mark.libreoffice_command  # sheetnet's own soffice command line, not the worker's LibreOffice
 def test_libreoffice_agrees_with_every_cached_value_and_the_trace(
     soffice: str, notes_workbook: Path, notes_trace: Trace, tmp_path: Path
 ) -> None:
