@@ -131,8 +131,9 @@ def test_an_overflowed_run_is_a_valid_workbook_libreoffice_opens(soffice: str, t
     assert 2.0 in values  # and the rest is there: x on Setup
 
 
-def _as_shown(path: Path, outdir: Path, soffice: str) -> dict[str, list[list[str]]]:
-    """Every sheet of `path` as LibreOffice displays it (its CSV export "as shown"), by sheet name."""
+def _as_shown(paths: list[Path], outdir: Path, soffice: str) -> dict[str, dict[str, list[list[str]]]]:
+    """Every sheet of each workbook as LibreOffice displays it (its CSV export "as shown"), by the
+    workbook's name and the sheet's, in one LibreOffice call."""
     import csv
     import subprocess
 
@@ -148,39 +149,51 @@ def _as_shown(path: Path, outdir: Path, soffice: str) -> dict[str, list[list[str
             "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1",
             "--outdir",
             str(outdir),
-            str(path),
+            *map(str, paths),
         ],
         check=True,
         capture_output=True,
         timeout=HANG,
     )
-    shown = {}
-    for name in openpyxl.load_workbook(path, read_only=True).sheetnames:
-        with (outdir / f"{path.stem}-{name}.csv").open(encoding="utf-8", newline="") as f:
-            shown[name] = list(csv.reader(f))
+    shown: dict[str, dict[str, list[list[str]]]] = {}
+    for path in paths:
+        for name in openpyxl.load_workbook(path, read_only=True).sheetnames:
+            with (outdir / f"{path.stem}-{name}.csv").open(encoding="utf-8", newline="") as f:
+                shown.setdefault(path.stem, {})[name] = list(csv.reader(f))
     return shown
 
 
-@pytest.mark.parametrize(
-    ("example", "options"),
-    [
-        ("xor.toml", {"layout": "rows"}),  # Adam's v (1e-6 … 1e-9), ε = 1e-8, L falling to 1e-4
-        ("softmax-3-class.toml", {"layout": "blocks"}),
-        ("mazur-2-2-2.toml", {"layout": "rows", "iters": 400}),  # L falls over four decades
-        ("notes.toml", {"layout": "blocks", "iters": 12, "lr": 3.0}),  # η too large: it diverges
-    ],
-)
-def test_every_number_shows_four_significant_digits_and_never_hashes(
-    example: str, options: dict, tmp_path: Path, soffice: str
-) -> None:
-    """As LibreOffice displays it: no `###`, and every number that is not 0 shows as itself to 4
-    significant digits at least (no 2.9e-16 shown as 0.0, no ε = 1e-8 as 0)."""
+SHOWN = {  # the examples whose every number is read as LibreOffice shows it, and how each is run
+    "xor.toml": {"layout": "rows"},  # Adam's v (1e-6 … 1e-9), ε = 1e-8, L falling to 1e-4
+    "softmax-3-class.toml": {"layout": "blocks"},
+    "mazur-2-2-2.toml": {"layout": "rows", "iters": 400},  # L falls over four decades
+    "notes.toml": {"layout": "blocks", "iters": 12, "lr": 3.0},  # η too large: it diverges
+}
+
+
+@pytest.fixture(scope="module")
+def shown_examples(tmp_path_factory: pytest.TempPathFactory, soffice: str) -> dict[str, tuple[Path, dict]]:
+    """Each of SHOWN's workbooks, and its sheets as LibreOffice shows them (one call for all four)."""
     from sheetnet.spec import load_network
 
     root = Path(__file__).resolve().parent.parent
-    network = load_network(root / "examples" / example).with_overrides(iters=options.get("iters"), lr=options.get("lr"))
-    path = write_workbook(run(network), tmp_path / "run.xlsx", layout=options["layout"])
-    shown = _as_shown(path, tmp_path / "shown", soffice)
+    folder = tmp_path_factory.mktemp("shown")
+    paths = {}
+    for example, options in SHOWN.items():
+        network = load_network(root / "examples" / example)
+        network = network.with_overrides(iters=options.get("iters"), lr=options.get("lr"))
+        paths[example] = write_workbook(run(network), folder / f"{Path(example).stem}.xlsx", layout=options["layout"])
+    shown = _as_shown(list(paths.values()), folder / "shown", soffice)
+    return {example: (path, shown[path.stem]) for example, path in paths.items()}
+
+
+@pytest.mark.parametrize("example", list(SHOWN))
+def test_every_number_shows_four_significant_digits_and_never_hashes(
+    example: str, shown_examples: dict[str, tuple[Path, dict]]
+) -> None:
+    """As LibreOffice displays it: no `###`, and every number that is not 0 shows as itself to 4
+    significant digits at least (no 2.9e-16 shown as 0.0, no ε = 1e-8 as 0)."""
+    path, shown = shown_examples[example]
     values = openpyxl.load_workbook(path, data_only=True)
     checked, wrong = 0, []
     for ws in values.worksheets:
