@@ -1,11 +1,12 @@
 """Recalculate workbooks in a LibreOffice that is already running, through its Python bridge.
 
-    python3 lo_convert.py PIPE OUTDIR WORKBOOK...
+    python3 lo_convert.py PIPE OUTDIR forced|kept WORKBOOK...
 
 Run by the system's Python (LibreOffice's `uno` module is built for it, not for a virtual
 environment), so it imports nothing of sheetnet. For each workbook it does what `soffice
---convert-to xlsx` does in a LibreOffice whose profile forces recalculation on load: load it,
-recalculate every formula, save it as OUTDIR/<stem>.xlsx with the same filter. Exit 0 when every
+--convert-to xlsx` does: load it, recalculate every formula if `forced` (as a profile that forces
+recalculation on loading makes soffice do; `kept` leaves the values it was saved with), and save
+it as OUTDIR/<stem>.xlsx with the same filter. Exit 0 when every
 file is written, 1 otherwise (the caller then starts soffice as sheetnet does).
 """
 
@@ -39,13 +40,14 @@ def _desktop(pipe):
             time.sleep(0.05)
 
 
-def main(pipe, outdir, workbooks):
+def main(pipe, outdir, forced, workbooks):
     desktop = _desktop(pipe)
     for workbook in workbooks:
         source = Path(workbook)
         document = desktop.loadComponentFromURL(source.as_uri(), "_blank", 0, (_property("Hidden", True),))
         try:
-            document.calculateAll()
+            if forced:
+                document.calculateAll()
             target = Path(outdir) / (source.stem + ".xlsx")
             document.storeToURL(target.as_uri(), (_property("FilterName", "Calc MS Excel 2007 XML"),))
         finally:
@@ -54,7 +56,7 @@ def main(pipe, outdir, workbooks):
 
 if __name__ == "__main__":
     try:
-        main(sys.argv[1], sys.argv[2], sys.argv[3:])
+        main(sys.argv[1], sys.argv[2], sys.argv[3] == "forced", sys.argv[4:])
     except Exception as exc:  # any failure: the caller falls back to soffice
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
         sys.exit(1)

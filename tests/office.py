@@ -2,11 +2,12 @@
 
 `sheetnet.libreoffice.recalculate` starts LibreOffice for every call, about 2 s of a core before a
 workbook is even opened; the suite recalculates some sixty times. Here each pytest worker starts
-one LibreOffice when it first needs it, listening on a pipe of its own, with the forced
-recalculation `recalculate` sets up in its profile; a forced recalculation a test asks for is then
-loaded, recalculated and saved in that instance by `lo_convert.py`, under LibreOffice's Python
-bridge (python3-uno, for the system's python3). Only the soffice process is replaced: everything
-`recalculate` does before and after (names, outputs, errors) runs as in sheetnet.
+one LibreOffice when it first needs it, listening on a pipe of its own, with a profile of
+LibreOffice's defaults, and `lo_convert.py` (under LibreOffice's Python bridge, python3-uno, for
+the system's python3) loads, recalculates and saves each workbook a test asks for in it; a
+conversion that keeps a file's values (`force=False`) is loaded and saved without recalculating,
+as LibreOffice's defaults do. Only the soffice process is replaced: everything `recalculate` does
+before and after (names, outputs, errors) runs as in sheetnet.
 
 Where the bridge is missing, or the instance fails a file, the tests start soffice as sheetnet
 does. A test marked `libreoffice_command` always does: those keep sheetnet's own command line under
@@ -35,15 +36,15 @@ CONVERTER = Path(__file__).resolve().parent / "lo_convert.py"
 Run = Callable[[list[str], float], tuple[int, str, str]]
 
 
-def _forced_conversion(command: list[str]) -> tuple[str, list[str]] | None:
-    """(outdir, workbooks) of `recalculate`'s command when it forces a recalculation, else None."""
+def _conversion(command: list[str]) -> tuple[str, list[str], bool] | None:
+    """(outdir, workbooks, forced) of `recalculate`'s command, else None. `forced`: its profile makes
+    LibreOffice recalculate on loading; without it a file keeps the values it was saved with."""
     profile = next((a.split("=", 1)[1] for a in command if a.startswith("-env:UserInstallation=")), None)
     if profile is None or "--convert-to" not in command or "--outdir" not in command:
         return None
-    if not (Path(unquote(urlparse(profile).path)) / "user" / "registrymodifications.xcu").exists():
-        return None  # force=False: the file's own values are to be kept, as sheetnet's command keeps them
+    forced = (Path(unquote(urlparse(profile).path)) / "user" / "registrymodifications.xcu").exists()
     at = command.index("--outdir")
-    return command[at + 1], command[at + 2 :]
+    return command[at + 1], command[at + 2 :], forced
 
 
 class Office:
@@ -67,9 +68,7 @@ class Office:
     def _started(self) -> bool:
         if self.process is not None and self.process.poll() is None:
             return True
-        profile = Path(tempfile.mkdtemp(prefix="sheetnet-lo-worker-"))
-        (profile / "user").mkdir()
-        (profile / "user" / "registrymodifications.xcu").write_text(libreoffice._ALWAYS_RECALCULATE, encoding="utf-8")
+        profile = Path(tempfile.mkdtemp(prefix="sheetnet-lo-worker-"))  # LibreOffice's defaults, as sheetnet's own
         options = ["--headless", "--invisible", "--norestore", "--nolockcheck", f"--accept=pipe,name={self.pipe};urp;"]
         self.process = subprocess.Popen(
             [str(libreoffice.find_soffice()), f"-env:UserInstallation={profile.as_uri()}", *options],
@@ -81,13 +80,15 @@ class Office:
         atexit.register(self.stop)
         return True
 
-    def convert(self, outdir: str, workbooks: list[str], timeout: float) -> bool:
-        """True if the running instance wrote every workbook recalculated into `outdir`."""
+    def convert(self, outdir: str, workbooks: list[str], forced: bool, timeout: float) -> bool:
+        """True if the running instance wrote every workbook into `outdir`, recalculated if `forced`."""
         if not self._bridge() or not self._started():
             return False
         try:
             done = subprocess.run(
-                [SYSTEM_PYTHON, str(CONVERTER), self.pipe, outdir, *workbooks], capture_output=True, timeout=timeout
+                [SYSTEM_PYTHON, str(CONVERTER), self.pipe, outdir, "forced" if forced else "kept", *workbooks],
+                capture_output=True,
+                timeout=timeout,
             )
         except subprocess.TimeoutExpired:
             self.stop()
@@ -111,7 +112,7 @@ _COMMAND: Run = libreoffice._run_alone  # sheetnet's own: soffice started for th
 
 
 def _served(args: list[str], timeout: float) -> tuple[int, str, str]:
-    conversion = None if OFFICE.bypass else _forced_conversion(args)
+    conversion = None if OFFICE.bypass else _conversion(args)
     if conversion is not None and OFFICE.convert(*conversion, timeout=timeout):
         return 0, "", ""
     return _COMMAND(args, timeout)
