@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from hang import HANG
+
 TESTS = Path(__file__).resolve().parent
 
 INTERRUPTED_RUN = """
@@ -55,3 +57,24 @@ def test_one_ctrl_c_stops_the_suite(tmp_path: Path, workers: list[str]) -> None:
     )
     assert done.returncode == pytest.ExitCode.INTERRUPTED, done.stdout[-2000:] + done.stderr[-2000:]
     assert not ran.exists(), "the suite went on after Ctrl-C"
+
+
+def test_the_workers_libreoffice_recalculates_as_sheetnets_command_does(soffice: str, tmp_path: Path) -> None:
+    """tests/office.py stands in for soffice: a wrong cached value comes back corrected when forced,
+    and as it was saved when not, as with sheetnet's own command line."""
+    import openpyxl
+    import xlsxwriter
+
+    from office import OFFICE
+
+    source = tmp_path / "wrong.xlsx"
+    with xlsxwriter.Workbook(source) as book:
+        book.add_worksheet().write_formula(0, 1, "=20*2+1", None, 999)
+    for forced, value in ((True, 41), (False, 999)):
+        out = tmp_path / f"out-{forced}"
+        out.mkdir()
+        served = OFFICE.convert(str(out), [str(source)], forced, timeout=HANG)
+        if not served and os.environ.get("CI", "").lower() != "true":
+            pytest.skip("LibreOffice's Python bridge (python3-uno) is not here: the tests start soffice each time")
+        assert served, "in CI the workers' LibreOffice must serve (python3-uno comes with LibreOffice Calc)"
+        assert openpyxl.load_workbook(out / "wrong.xlsx", data_only=True).active["B1"].value == value
