@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ from xml.etree.ElementTree import iterparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from throughput import PEAK, network_toml  # noqa: E402
+from throughput import network_toml, peak_kib  # noqa: E402
 
 from sheetnet.net import network_iteration_size  # noqa: E402
 from sheetnet.spec import parse_network  # noqa: E402
@@ -125,15 +124,6 @@ def bare_seconds(sheets, out: Path) -> float:
                 sheet.write_number(row, col, content)
     workbook.close()
     return seconds() - start
-
-
-def peak_kib(iters: int, folder: Path) -> int:
-    """The peak memory of `sheetnet run --layout rows` in a fresh process."""
-    config = folder / f"net{iters}.toml"
-    config.write_text(network_toml(iters), encoding="utf-8")
-    code = PEAK.format(config=str(config), out=str(folder / f"peak{iters}.xlsx"))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-    return int(result.stderr.strip().splitlines()[-1])
 
 
 def main() -> None:
