@@ -54,6 +54,7 @@ class Cell:
     col: int
     value: Any
     formula: str | None = None
+    array: str | None = None  # an array formula's anchor: the range it fills (`J5:J8`)
 
     @property
     def address(self) -> str:
@@ -399,7 +400,7 @@ def _read_sheet(book: Book, ws_formulas: Any, ws_values: Any) -> dict[tuple[int,
         value = cached.get(where)
         if value is None:
             book.formulas_without_value += 1
-        cells[where] = Cell(title, row, column, value, formula)
+        cells[where] = Cell(title, row, column, value, formula, _array_range(raw))
     return cells
 
 
@@ -483,6 +484,11 @@ def _formula_text(raw: Any) -> str | None:
         return raw if raw.startswith("=") and len(raw) > 1 else None
     text = getattr(raw, "text", None)  # ArrayFormula, DataTableFormula
     return str(text) if text is not None else None
+
+
+def _array_range(raw: Any) -> str | None:
+    ref = getattr(raw, "ref", None)  # ArrayFormula
+    return str(ref) if isinstance(ref, str) and ":" in ref else None
 
 
 def require_cached_values(book: Book) -> None:

@@ -1,0 +1,198 @@
+"""What a workbook trains, read from its formulas: its updates, chained into iterations.
+
+An *update* is a formula `p ± step` (`=E36-$G$33*X36`, `=+C9-$E$3*C29`, `=L4+Q4*AG4*0.001`,
+`=G5+H5` with `H5 = −η·g`) whose step depends on what `p` feeds: the step reads the workbook's
+own calculation from `p`. `p` is a parameter; the update is its next value. Following each
+parameter from the number typed first through its updates (copies followed, across sheets)
+gives a *chain*, and the chains side by side give the iterations, whichever way the workbook
+runs them: down rows, across columns, in blocks, a sheet per iteration, a row per sample.
+
+A column that repeats `w − η·g` and feeds nothing is no update: a chain is kept only if one of
+its updates feeds the workbook's calculation, and an update that feeds nothing only where it
+stands as that chain's other updates stand (the last iteration of a sheet per iteration).
+
+Guarantee: every `Update` found reads its parameter through its step, and every chain's cells
+are distinct and in the order the workbook computes them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from sheetnet.cells.formulas import Formulas
+from sheetnet.formula import Bin, Neg, Node, Num, Pos, Ref, terms
+
+REACH = 400  # cells searched back from a step for its parameter: an iteration of homework is far smaller
+MAX_CHAIN = 100_000  # links of one chain at most (a loop of updates is no chain)
+
+
+@dataclass(frozen=True)
+class Update:
+    """A parameter's next value: `cell` holds `previous` (as written) plus `step`."""
+
+    cell: Pos
+    previous: Pos
+    parameter: Pos  # `previous` with copies followed
+    step: Node  # the signed sum of the formula's other terms
+
+    @property
+    def offset(self) -> tuple[int, int, int]:
+        """Where the update stands from the parameter cell it reads (sheets, rows, columns)."""
+        return tuple(a - b for a, b in zip(self.cell, self.previous, strict=True))  # type: ignore[return-value]
+
+
+@dataclass
+class Chains:
+    """Each trained parameter's cells, iteration by iteration (the first typed, then each update)."""
+
+    links: list[list[Pos]]
+    updates: dict[Pos, Update]  # by the update's cell
+
+    @property
+    def iterations(self) -> int:
+        """Iterations with an update after them (the longest chain's)."""
+        return max((len(c) - 1 for c in self.links), default=0)
+
+    def variables(self, t: int) -> dict[Pos, int]:
+        """The parameters' cells of iteration `t`, numbered by chain."""
+        return {chain[t]: j for j, chain in enumerate(self.links) if len(chain) > t + 1}
+
+    def update(self, j: int, t: int) -> Update:
+        return self.updates[self.links[j][t + 1]]
+
+    def tables(self, formulas: Formulas) -> list[Chains]:
+        """The chains grouped into the tables that train together: chains that start on one
+        sheet, or whose first steps read one η cell (a sheet per η is a table each)."""
+        from sheetnet.formula import references
+
+        group = list(range(len(self.links)))
+
+        def root(j: int) -> int:
+            while group[j] != j:
+                group[j] = group[group[j]]
+                j = group[j]
+            return j
+
+        first: dict[object, int] = {}
+        for j, chain in enumerate(self.links):
+            step = self.updates[chain[1]].step
+            typed = {formulas.original(r.pos) for r in references(step)}
+            for key in [("sheet", chain[0][0])] + [("read", p) for p in typed if not formulas.computed(p)]:
+                if key in first:
+                    group[root(j)] = root(first[key])
+                else:
+                    first[key] = j
+        members: dict[int, list[int]] = defaultdict(list)
+        for j in range(len(self.links)):
+            members[root(j)].append(j)
+        tables = []
+        for js in sorted(members.values()):
+            links = [self.links[j] for j in js]
+            cells = {c for chain in links for c in chain[1:]}
+            tables.append(Chains(links, {c: u for c, u in self.updates.items() if c in cells}))
+        return tables
+
+
+def find_chains(formulas: Formulas) -> Chains:
+    """The workbook's update chains (none if it trains nothing by formula)."""
+    candidates, continuations = [], defaultdict(list)
+    for pos in formulas.trees:
+        for update, reads_back in _updates(formulas, pos):
+            if reads_back:
+                candidates.append(update)
+            else:
+                continuations[update.parameter].append(update)
+    feeding = {u.cell for u in candidates if _feeds(formulas, u.cell)}
+    by_parameter: dict[Pos, list[Update]] = defaultdict(list)
+    for u in candidates:
+        by_parameter[u.parameter].append(u)
+    usual = Counter(u.offset for u in candidates if u.cell in feeding)
+    chosen: dict[Pos, Update] = {}
+    for parameter, options in by_parameter.items():
+        best = max(options, key=lambda u: (u.cell in feeding, usual[u.offset], _reading(u.cell)))
+        if best.cell in feeding or usual[best.offset] or not feeding:
+            chosen[parameter] = best
+    links: list[list[Pos]] = []
+    following = {u.cell for u in chosen.values()}
+    for start in sorted(p for p in chosen if p not in following and formulas.typed(p)):
+        chain = [start]
+        while len(chain) < MAX_CHAIN:
+            nxt = chosen.get(chain[-1]) or _continuation(continuations[chain[-1]], chain, chosen)
+            if nxt is None or nxt.cell in chain:
+                break
+            chosen[chain[-1]] = nxt
+            chain.append(nxt.cell)
+        if not feeding or any(c in feeding for c in chain[1:]):
+            links.append(chain)
+    links.sort(key=lambda chain: _reading(chain[0]))
+    kept = {c for chain in links for c in chain[1:]}
+    return Chains(links, {u.cell: u for u in chosen.values() if u.cell in kept})
+
+
+def _continuation(options: list[Update], chain: list[Pos], chosen: dict[Pos, Update]) -> Update | None:
+    """An update whose step no longer reads back to its parameter (a gradient typed over its
+    formula) but stands where the chain's previous update stands: the chain goes on through it."""
+    if len(chain) < 2:
+        return None
+    offset = chosen[chain[-2]].offset
+    return next((u for u in options if u.offset == offset), None)
+
+
+def _updates(formulas: Formulas, pos: Pos) -> list[tuple[Update, bool]]:
+    """The ways `pos` reads as `p ± step`, each with whether its step reads back to `p`."""
+    tree = formulas.trees[pos]
+    parts = terms(tree)
+    if len(parts) < 2:
+        return []
+    found = []
+    for k, (sign, node) in enumerate(parts):
+        if sign != 1 or not isinstance(node, Ref) or node.pos == pos:
+            continue
+        previous = node.pos
+        if formulas.number(previous) is None:
+            continue
+        rest = parts[:k] + parts[k + 1 :]
+        parameter = formulas.original(previous)
+        update = Update(pos, previous, parameter, _signed_sum(rest))
+        found.append((update, _reads_back_to(formulas, rest, {previous, parameter})))
+    return found
+
+
+def _reads_back_to(formulas: Formulas, parts: list[tuple[int, Node]], targets: set[Pos]) -> bool:
+    """True if the terms read, through the cells they read, one of `targets`."""
+    from sheetnet.formula import references
+
+    todo = [r.pos for _, node in parts for r in references(node)]
+    seen = set(todo)
+    while todo and len(seen) < REACH:
+        here = todo.pop(0)
+        if here in targets:
+            return True
+        for p in formulas.precedents(here):
+            if p not in seen:
+                seen.add(p)
+                todo.append(p)
+    return False
+
+
+def _signed_sum(parts: list[tuple[int, Node]]) -> Node:
+    total: Node | None = None
+    for sign, node in parts:
+        if total is None:
+            total = node if sign > 0 else Neg(node)
+        else:
+            total = Bin("+" if sign > 0 else "-", total, node)
+    return total if total is not None else Num(0.0)
+
+
+def _feeds(formulas: Formulas, pos: Pos) -> bool:
+    """True if some formula reads `pos`, or a copy of it, other than to copy it."""
+    for cell in (pos, *formulas.copies(pos)):
+        if any(formulas.copied(r) is None for r in formulas.readers(cell)):
+            return True
+    return False
+
+
+def _reading(pos: Pos) -> tuple[int, int, int]:
+    return pos

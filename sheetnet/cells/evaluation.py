@@ -1,0 +1,113 @@
+"""One iteration of a workbook recomputed from its own formulas, with exact derivatives.
+
+The parameters' cells of the iteration are the variables. Every cell that depends on them is
+recomputed from its formula on duals (`dual`), so each carries its derivative with respect to
+every parameter; any other cell is a constant, its shown number. Updates that are not this
+iteration's parameters are constants too: what came before the iteration reaches it only
+through its parameters.
+
+Guarantee: a cell's dual is the derivative of the workbook's own formulas at the workbook's own
+numbers; a cell whose formulas cannot be evaluated raises `Unsupported`, never a guess.
+"""
+
+from __future__ import annotations
+
+from sheetnet.cells.dual import Dual, Unsupported, Value, element, evaluate
+from sheetnet.cells.formulas import Formulas
+from sheetnet.formula import Node, Pos
+
+ITERATION_CELLS = 20_000  # cells one iteration of homework may hold: beyond it, nothing is judged
+
+
+class Evaluation:
+    """The duals of one iteration: `variables` numbered, `constants` never recomputed."""
+
+    def __init__(
+        self, formulas: Formulas, variables: dict[Pos, int], constants: set[Pos], *, shown: bool = False
+    ) -> None:
+        self.formulas = formulas
+        self.shown = shown  # every cell read as the number it shows
+        self.variables = variables
+        self.constants = constants
+        self._memo: dict[Pos, Dual] = {}
+        self._arrays: dict[Pos, Value] = {}
+        self._busy: set[Pos] = set()
+
+    def reached(self) -> list[Pos]:
+        """Every formula cell the variables reach (through readers), up to the next updates."""
+        f = self.formulas
+        todo = [c for v in self.variables for c in (v, *f.copies(v))]
+        seen = set(todo)
+        out = []
+        while todo:
+            here = todo.pop()
+            for reader in f.readers(here):
+                if reader in seen or reader in self.constants:
+                    continue
+                seen.add(reader)
+                todo.append(reader)
+                if f.copied(reader) is None:
+                    out.append(reader)
+                if len(seen) > ITERATION_CELLS:
+                    raise Unsupported(f"an iteration of more than {ITERATION_CELLS:,} cells")
+        return sorted(out)
+
+    def dual(self, pos: Pos) -> Dual:
+        """The cell's number and its derivatives with respect to the variables."""
+        try:
+            return self._read(pos)
+        except RecursionError:
+            raise Unsupported("formulas nested too deep") from None
+
+    def _read(self, pos: Pos) -> Dual:
+        f = self.formulas
+        pos = f.original(pos)
+        number = self.variables.get(pos)
+        if number is not None:
+            return Dual(f.number(pos) or 0.0, {number: 1.0})
+        known = self._memo.get(pos)
+        if known is not None:
+            return known
+        if self.shown or pos in self.constants or not f.computed(pos):
+            return self._shown(pos)
+        if pos in self._busy:
+            raise Unsupported("a circular reference")
+        self._busy.add(pos)
+        try:
+            member = f.members.get(pos)
+            if member is not None:
+                anchor, row, col = member
+                value = element(self._array(anchor), row, col)
+            elif f.cells[pos].array:
+                value = element(self._array(pos), 0, 0)
+            else:
+                result = evaluate(f.trees[pos], self._read)
+                value = result[0][0] if isinstance(result, list) else result
+        finally:
+            self._busy.discard(pos)
+        self._memo[pos] = value
+        return value
+
+    def _array(self, anchor: Pos) -> Value:
+        known = self._arrays.get(anchor)
+        if known is None:
+            tree = self.formulas.trees.get(anchor)
+            if tree is None:
+                raise Unsupported("an array formula that cannot be read")
+            known = self._arrays[anchor] = evaluate(tree, self._read)
+        return known
+
+    def _shown(self, pos: Pos) -> Dual:
+        cell = self.formulas.cells.get(pos)
+        if cell is None or cell.value is None or cell.value == "":
+            return Dual.const(0.0)  # an empty cell reads as 0
+        if not cell.is_number:
+            raise Unsupported(f"{self.formulas.address(pos)} holds {cell.value!r}, not a number")
+        return Dual.const(float(cell.value))
+
+
+def shown_value(formulas: Formulas, node: Node) -> float:
+    """What a formula's tree gives on the numbers the workbook shows (no derivative)."""
+    plain = Evaluation(formulas, {}, set(), shown=True)
+    result = evaluate(node, plain._read)
+    return (result[0][0] if isinstance(result, list) else result).value

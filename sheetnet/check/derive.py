@@ -1,0 +1,498 @@
+"""`check` with no network file: each update judged against the derivative of the workbook's own
+forward pass.
+
+The workbook's updates (`cells.chains`) say what it trains and what each iteration's parameters
+are. For each iteration, its cells are recomputed from their own formulas with exact derivatives
+(`cells.evaluation`); the *loss* is the cell whose derivatives the steps follow: every step must
+be one factor `c` (−η times the loss's convention: ½, a sum, a mean, a logarithm's base) times
+the derivative of that loss with respect to its parameter. A step that is not is wrong, and the
+slip is placed where its calculation first leaves the derivative: the backward cell, read only
+by wrong steps, that is no derivative of the forward cells it reads; else the gradient cell the
+update reads; else the update itself.
+
+No layout and no network is assumed, so any workbook that trains by formulas is judged; what
+only the assignment can say (a forward pass that is not the network's) needs `--config`.
+
+Guarantee: a step is called wrong only when the derivative of the workbook's own formulas, at
+its own numbers, differs from it beyond float rounding (`STEP_RELATIVE`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sheetnet.book import Book, Cell
+from sheetnet.cells.chains import Chains, find_chains
+from sheetnet.cells.dual import Dual, Unsupported, evaluate
+from sheetnet.cells.evaluation import Evaluation, shown_value
+from sheetnet.cells.formulas import Formulas
+from sheetnet.formula import Pos, references
+from sheetnet.status import FOUND, MISMATCH, SLIP
+
+# A step and c·∂L/∂p, computed from the same numbers a program saved with 15 to 17 digits, differ
+# by the rounding of a few dozen operations: far below this
+STEP_RELATIVE = 1e-6
+# a step this small beside the iteration's largest is 0 (Excel shows 0 for a difference of two
+# equal-looking numbers; an input of 0 makes a gradient 0)
+STEP_FLOOR = 1e-12
+LOSS_WORDS = re.compile(r"\b(loss|error|cost|e_?tot(al)?|etotal|total|j|l|mse|sse|e)\b", re.IGNORECASE)
+
+
+@dataclass
+class Slip:
+    """A cell where a step leaves the derivative, as `check` reports it."""
+
+    t: int
+    cell: Cell
+    name: str  # what the cell is: its label, else what it stands for
+    parameter: str  # the parameter whose step it spoils
+    expected: float | None
+    explanation: str
+    kind: str = SLIP
+
+    @property
+    def found(self) -> float | str | None:
+        return float(self.cell.value) if self.cell.is_number else str(self.cell.value)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "iteration": self.t,
+            "cell": self.cell.address,
+            "quantity": self.name,
+            "parameter": self.parameter,
+            "found": self.found,
+            "expected": self.expected,
+            "status": MISMATCH,
+            "kind": self.kind,
+            "explanation": self.explanation,
+        }
+
+
+@dataclass
+class Step:
+    """One parameter's update in one iteration, judged."""
+
+    t: int
+    parameter: Pos
+    update: Pos
+    status: str  # FOUND (follows the derivative) or MISMATCH
+
+
+@dataclass
+class DerivedTable:
+    """The updates that train together (a table), judged iteration by iteration."""
+
+    chains: Chains
+    sheet: str
+    losses: dict[int, Pos] = field(default_factory=dict)  # by iteration: the loss the steps follow
+    factors: dict[int, float] = field(default_factory=dict)  # by iteration: c, step = c·∂L/∂p
+    steps: list[Step] = field(default_factory=list)
+    unjudged: dict[int, str] = field(default_factory=dict)  # iterations not judged, and why
+    eta: float = float("nan")  # the η cell the steps share, if they share one
+    range: str = ""
+
+    @property
+    def iterations(self) -> int:
+        return self.chains.iterations
+
+    @property
+    def verdict(self) -> str:
+        if not self.steps:
+            return "not judged"
+        return "right" if all(s.status == FOUND for s in self.steps) else "wrong"
+
+
+@dataclass
+class Derivation:
+    """The verdict on a workbook judged against its own forward pass."""
+
+    book: Book
+    formulas: Formulas
+    chains: Chains
+    tables: list[DerivedTable] = field(default_factory=list)
+    slips: list[Slip] = field(default_factory=list)
+    network = None
+    note: str = ""
+
+    @property
+    def steps(self) -> list[Step]:
+        return [s for table in self.tables for s in table.steps]
+
+    @property
+    def judged(self) -> bool:
+        return bool(self.steps)
+
+    @property
+    def elements(self) -> list[Step]:
+        return self.steps
+
+    @property
+    def mismatches(self) -> list[Slip]:
+        return self.slips
+
+    @property
+    def first_mismatch(self) -> Slip | None:
+        return self.slips[0] if self.slips else None
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.judged and not self.slips else 1
+
+    @property
+    def unjudged(self) -> list[str]:
+        return sorted({why for table in self.tables for why in table.unjudged.values()})
+
+    @property
+    def message(self) -> str:
+        if not self.judged:
+            return "no iteration could be judged: " + "; ".join(self.unjudged)[:400]
+        return ""
+
+    def count(self, status: str) -> int:
+        return sum(s.status == status for s in self.steps)
+
+    def loss_text(self) -> str:
+        cells = sorted({p for table in self.tables for p in table.losses.values()})
+        if not cells:
+            return "no loss"
+        first = cells[0]
+        more = f" (and {len(cells) - 1} more, one per iteration)" if len(cells) > 1 else ""
+        return f"{self.formulas.address(first)} ({label(self.formulas, first) or 'loss'}){more}"
+
+    def to_json(self) -> dict[str, Any]:
+        first = self.first_mismatch
+        return {
+            "verdict": "right" if self.exit_code == 0 else "wrong",
+            "judged": "against the workbook's own forward pass (no network file)",
+            "message": self.message,
+            "parameters": len(self.chains.links),
+            "iterations": self.chains.iterations,
+            "found": self.count(FOUND),
+            "total": len(self.steps),
+            "first_mismatch": first.to_json() if first else None,
+            "mismatches": [s.to_json() for s in self.slips],
+            "tables": [
+                {
+                    "sheet": t.sheet,
+                    "parameters": len(t.chains.links),
+                    "iterations": t.iterations,
+                    "verdict": t.verdict,
+                    "loss": {str(i): self.formulas.address(p) for i, p in sorted(t.losses.items())},
+                    "unjudged": {str(i): why for i, why in sorted(t.unjudged.items())},
+                }
+                for t in self.tables
+            ],
+        }
+
+
+def derive(book: Book, formulas: Formulas | None = None) -> Derivation | None:
+    """Judge `book`'s updates against its own forward pass; None if it trains nothing by formula."""
+    formulas = formulas or Formulas(book)
+    chains = find_chains(formulas)
+    if not chains.links or not chains.iterations:
+        return None
+    result = Derivation(book, formulas, chains)
+    for part in chains.tables(formulas):
+        table = DerivedTable(part, book.sheets[part.links[0][0][0]], eta=_eta(formulas, part))
+        result.tables.append(table)
+        for t in range(part.iterations):
+            _judge_iteration(result, table, t)
+    result.slips.sort(key=lambda s: (s.t, _order(formulas, s.cell)))
+    return result
+
+
+def _eta(f: Formulas, chains: Chains) -> float:
+    shared = _shared_reads(f, chains, 0)
+    values = [f.number(p) for p in sorted(shared)]
+    return next((v for v in values if v is not None), float("nan"))
+
+
+def _order(formulas: Formulas, cell: Cell) -> tuple[int, int, int]:
+    return (formulas.sheets.index(cell.sheet), cell.row, cell.col)
+
+
+def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
+    f, chains = result.formulas, table.chains
+    variables = chains.variables(t)
+    numbered = {j: p for p, j in variables.items()}
+    evaluation = Evaluation(f, variables, set(chains.updates) - set(variables))
+    try:
+        reached = evaluation.reached()
+    except Unsupported as exc:
+        table.unjudged[t] = str(exc)
+        return
+    steps: dict[int, float] = {}
+    for j in numbered:
+        try:
+            steps[j] = shown_value(f, chains.update(j, t).step)
+        except Unsupported as exc:
+            table.unjudged[t] = f"the step of {f.address(chains.update(j, t).cell)}: {exc}"
+            return
+    duals: dict[Pos, Dual] = {}
+    for pos in reached:
+        if pos in chains.updates:
+            continue
+        try:
+            duals[pos] = evaluation.dual(pos)
+        except Unsupported:
+            continue
+    stepped = _read_by_steps(f, chains, t, duals)
+    fit = _choose_loss(f, {p: d for p, d in duals.items() if p not in stepped}, steps)
+    if fit is None:
+        table.unjudged[t] = "no cell is the loss whose derivatives the updates follow"
+        return
+    loss, factor, matched = fit
+    table.losses[t], table.factors[t] = loss, factor
+    wrong = [j for j in numbered if j not in matched]
+    for j in sorted(numbered):
+        status = FOUND if j in matched else MISMATCH
+        table.steps.append(Step(t, numbered[j], chains.update(j, t).cell, status))
+    if wrong:
+        _place_slips(result, chains, t, evaluation, duals, loss, factor, steps, wrong)
+
+
+def _choose_loss(f: Formulas, duals: dict[Pos, Dual], steps: dict[int, float]) -> tuple[Pos, float, set[int]] | None:
+    """The cell whose derivatives, times one factor, are the steps of the most parameters."""
+    scale = max((abs(s) for s in steps.values()), default=0.0)
+    best: tuple[tuple, Pos, float, set[int]] | None = None
+    for pos, value in duals.items():
+        if not value.d:
+            continue
+        factor = _common_factor(steps, value.d, scale)
+        if factor is None:
+            continue
+        matched = {j for j, s in steps.items() if _agrees(s, factor * value.d.get(j, 0.0), scale)}
+        informative = sum(1 for j in matched if abs(steps[j]) > STEP_FLOOR * scale)
+        named = bool(LOSS_WORDS.search(label(f, pos)))
+        key = (informative, len(value.d), named, pos)
+        if best is None or key > best[0]:
+            best = (key, pos, factor, matched)
+    if best is None:
+        return None
+    (informative, _, named, _), pos, factor, matched = best
+    if informative < 2 and not (named and informative >= 1):
+        return None
+    return pos, factor, matched
+
+
+def _common_factor(steps: dict[int, float], derivatives: dict[int, float], scale: float) -> float | None:
+    """The negative factor most steps share over their derivatives (a slip's own is an outlier)."""
+    ratios = sorted(
+        s / derivatives[j]
+        for j, s in steps.items()
+        if abs(s) > STEP_FLOOR * scale and abs(derivatives.get(j, 0.0)) > 0.0 and s / derivatives[j] < 0
+    )
+    if not ratios:
+        return None
+    best, count, lo = ratios[0], 0, 0
+    for hi, r in enumerate(ratios):
+        while abs(ratios[lo] - r) > STEP_RELATIVE * abs(r):
+            lo += 1
+        if hi - lo + 1 > count:
+            best, count = ratios[(lo + hi) // 2], hi - lo + 1
+    return best
+
+
+def _agrees(step: float, expected: float, scale: float) -> bool:
+    return abs(step - expected) <= STEP_RELATIVE * max(abs(step), abs(expected)) + STEP_FLOOR * scale
+
+
+def _place_slips(
+    result: Derivation,
+    chains: Chains,
+    t: int,
+    evaluation: Evaluation,
+    duals: dict[Pos, Dual],
+    loss: Pos,
+    factor: float,
+    steps: dict[int, float],
+    wrong: list[int],
+) -> None:
+    f = result.formulas
+    forward = _ancestry(f, loss, duals)
+    backward = {p for p in duals if p not in forward and p != loss}
+    shared = _shared_reads(f, chains, t)
+    cones = {j: _cone(f, chains.update(j, t).step, backward, shared) for j in range(len(chains.links)) if j in steps}
+    wrong_set = set(wrong)
+    readers_of: dict[Pos, set[int]] = {}
+    for j, cone in cones.items():
+        for p in cone:
+            readers_of.setdefault(p, set()).add(j)
+    placed: set[Pos] = set()
+    derivative = duals[loss].d
+    for j in wrong:
+        update = chains.update(j, t)
+        parameter = chains.links[j][t]
+        exclusive = [p for p in cones[j] if readers_of[p] <= wrong_set]
+        odd = {p for p in exclusive if not _explained(f, p, forward, loss)}
+        first = [p for p in odd if not any(q in odd for q in _backward_reads(f, p, backward))]
+        expected_step = factor * derivative.get(j, 0.0)
+        if first:
+            cell = min(first, key=lambda p: p)
+        else:
+            direct = [p for p in cones[j] if p in f.precedents(update.cell) or _read_by_step(update, p, f)]
+            cell = direct[0] if len(direct) == 1 else update.cell
+        if cell in placed:
+            continue
+        placed.add(cell)
+        expected = _expected(f, cell, update, steps[j], expected_step)
+        why = _explain(f, cell, parameter, update, loss, duals, j, forward, expected_step, steps[j])
+        result.slips.append(Slip(t, f.cells[cell], label(f, cell) or "step", _named(f, parameter), expected, why))
+
+
+def _read_by_steps(f: Formulas, chains: Chains, t: int, duals: dict[Pos, Dual]) -> set[Pos]:
+    """The iteration's cells the steps read, directly or not: the backward pass and what it reads
+    of the forward pass, never the loss (no step reads the loss itself)."""
+    out: set[Pos] = set()
+    todo = [f.original(r.pos) for j in chains.variables(t).values() for r in references(chains.update(j, t).step)]
+    while todo:
+        here = todo.pop()
+        if here in duals and here not in out:
+            out.add(here)
+            todo.extend(f.original(p) for p in f.precedents(here))
+    return out
+
+
+def _ancestry(f: Formulas, loss: Pos, duals: dict[Pos, Dual]) -> set[Pos]:
+    """The cells of the iteration the loss is computed from (its forward pass)."""
+    out, todo = set(), [loss]
+    while todo:
+        here = todo.pop()
+        for p in f.precedents(here):
+            p = f.original(p)
+            if p in duals and p not in out:
+                out.add(p)
+                todo.append(p)
+    return out
+
+
+def _shared_reads(f: Formulas, chains: Chains, t: int) -> set[Pos]:
+    """Cells the steps of two parameters or more read directly (η)."""
+    seen: dict[Pos, int] = {}
+    for j in range(len(chains.links)):
+        if len(chains.links[j]) <= t + 1:
+            continue
+        for r in {f.original(r.pos) for r in references(chains.update(j, t).step)}:
+            seen[r] = seen.get(r, 0) + 1
+    return {p for p, n in seen.items() if n > 1 and not f.computed(p)}
+
+
+def _cone(f: Formulas, step, backward: set[Pos], shared: set[Pos]) -> set[Pos]:
+    """The backward cells a step reads, directly or through other backward cells, and any number
+    typed where a backward cell belongs (read directly by the step, not η)."""
+    out: set[Pos] = set()
+    todo = [f.original(r.pos) for r in references(step)]
+    for p in todo:
+        if f.typed(p) and p not in shared:
+            out.add(p)
+    while todo:
+        here = todo.pop()
+        if here in backward and here not in out:
+            out.add(here)
+            todo.extend(f.original(p) for p in f.precedents(here))
+    return out
+
+
+def _backward_reads(f: Formulas, pos: Pos, backward: set[Pos]) -> list[Pos]:
+    return [q for q in (f.original(p) for p in f.precedents(pos)) if q in backward]
+
+
+def _read_by_step(update, pos: Pos, f: Formulas) -> bool:
+    return any(f.original(r.pos) == pos for r in references(update.step))
+
+
+def _explained(f: Formulas, pos: Pos, forward: set[Pos], loss: Pos) -> bool:
+    """True if a backward cell is the derivative of a forward cell with respect to one it reads
+    (σ' = ∂a/∂z, a − t = ∂E/∂a): a correct local derivative, whatever it feeds."""
+    value = f.number(pos)
+    if value is None or not f.computed(pos):
+        return False
+    for read in {f.original(p) for p in f.precedents(pos)}:
+        if read not in forward:
+            continue
+        for reader in {f.original(r) for r in f.readers(read)}:
+            if reader not in forward and reader != loss:
+                continue
+            local = _local_derivative(f, reader, read)
+            if local is not None and any(_agrees(value, s * local, abs(local)) for s in (1, -1)):
+                return True
+    return False
+
+
+def _local_derivative(f: Formulas, cell: Pos, wrt: Pos) -> float | None:
+    tree = f.trees.get(cell)
+    if tree is None or f.cells[cell].array:
+        return None
+
+    def read(p: Pos) -> Dual:
+        p = f.original(p)
+        number = f.number(p) or 0.0
+        return Dual(number, {0: 1.0}) if p == wrt else Dual.const(number)
+
+    try:
+        result = evaluate(tree, read)
+    except Unsupported:
+        return None
+    return None if isinstance(result, list) else result.d.get(0, 0.0)
+
+
+def _expected(f: Formulas, cell: Pos, update, step: float, expected_step: float) -> float | None:
+    """What the slip's cell should hold for its step to be right, when the step is proportional to it."""
+    value = f.number(cell)
+    if cell == update.cell:
+        previous = f.number(update.previous)
+        return None if previous is None else previous + expected_step
+    if value is None or not _read_by_step(update, cell, f) or value == 0 or step == 0:
+        return None
+    return value * expected_step / step
+
+
+def _explain(
+    f: Formulas,
+    cell: Pos,
+    parameter: Pos,
+    update,
+    loss: Pos,
+    duals: dict[Pos, Dual],
+    j: int,
+    forward: set[Pos],
+    expected_step: float,
+    step: float,
+) -> str:
+    name = _named(f, cell)
+    what = f"the derivative of {_named(f, loss)} with respect to {_named(f, parameter)}"
+    if f.typed(cell):
+        return f"{name} is a number typed where a formula belongs; {what} gives another"
+    unreached = [
+        p for p in dict.fromkeys(f.original(q) for q in f.precedents(cell)) if p in forward and j not in duals[p].d
+    ]
+    if unreached:
+        listed = ", ".join(_named(f, p) for p in unreached[:3])
+        return (
+            f"{name} reads {listed}, which {_named(f, parameter)} does not reach: {what} does not go through "
+            f"{'it' if len(unreached) == 1 else 'them'}"
+        )
+    if cell == update.cell:
+        return f"its step is {step:.6g} where −η times {what} is {expected_step:.6g}"
+    if cell in forward or not _read_by_step(update, cell, f):
+        return f"{name} is no derivative of the cells it reads, and the steps that read it are wrong"
+    return f"{name} is not {what} (up to the factor the other updates share)"
+
+
+def label(f: Formulas, pos: Pos) -> str:
+    """The text that labels a cell: its column's header, else its row's label."""
+    from sheetnet.check.grid import Grid
+
+    grid = getattr(f, "_grid", None)
+    if grid is None:
+        grid = Grid(f.book)
+        f._grid = grid  # type: ignore[attr-defined]
+    return (grid.header(pos) or grid.row_label(pos)).strip()
+
+
+def _named(f: Formulas, pos: Pos) -> str:
+    text = label(f, pos)
+    address = f.address(pos)
+    return f"{address} ({text})" if text else address
