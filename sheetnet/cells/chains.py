@@ -17,13 +17,13 @@ are distinct and in the order the workbook computes them.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 
 from sheetnet.cells.formulas import Formulas
 from sheetnet.formula import Bin, Neg, Node, Num, Pos, Ref, terms
 
-REACH = 400  # cells searched back from a step for its parameter: an iteration of homework is far smaller
+REACH = 200  # cells searched back from a step for its parameter: an iteration of homework is far smaller
 MAX_CHAIN = 100_000  # links of one chain at most (a loop of updates is no chain)
 
 
@@ -163,10 +163,10 @@ def _reads_back_to(formulas: Formulas, parts: list[tuple[int, Node]], targets: s
     """True if the terms read, through the cells they read, one of `targets`."""
     from sheetnet.formula import references
 
-    todo = [r.pos for _, node in parts for r in references(node)]
+    todo = deque(r.pos for _, node in parts for r in references(node))
     seen = set(todo)
     while todo and len(seen) < REACH:
-        here = todo.pop(0)
+        here = todo.popleft()
         if here in targets:
             return True
         for p in formulas.precedents(here):

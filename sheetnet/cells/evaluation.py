@@ -33,8 +33,9 @@ class Evaluation:
         self._arrays: dict[Pos, Value] = {}
         self._busy: set[Pos] = set()
 
-    def reached(self) -> list[Pos]:
-        """Every formula cell the variables reach (through readers), up to the next updates."""
+    def reached(self, later: set[Pos] = frozenset()) -> list[Pos]:
+        """Every formula cell the variables reach (through readers), up to the next updates;
+        a cell that reads one of `later` (a later iteration's parameters) is not this iteration's."""
         f = self.formulas
         todo = [c for v in self.variables for c in (v, *f.copies(v))]
         seen = set(todo)
@@ -43,6 +44,8 @@ class Evaluation:
             here = todo.pop()
             for reader in f.readers(here):
                 if reader in seen or reader in self.constants:
+                    continue
+                if later and any(f.original(p) in later for p in f.precedents(reader)):
                     continue
                 seen.add(reader)
                 todo.append(reader)

@@ -11,11 +11,19 @@ cannot parse has no tree (it is never read as another formula).
 
 from __future__ import annotations
 
+import functools
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 
 from sheetnet.book import Book, Cell
-from sheetnet.formula import FormulaError, Node, Pos, Ref, parse, references
+from sheetnet.formula import Bin, Call, FormulaError, Neg, Node, Pos, Ref, Rng, MAX_RANGE, parse, references
+
+# A cell or range reference in a formula's text, with its sheet: what changes when a formula is filled down
+_REFERENCE = re.compile(
+    r"(?<![\w.$'\]])((?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?"
+    r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)(?::(\$?)([A-Za-z]{1,3})(\$?)(\d+))?(?![\w.(!])"
+)
 
 COPY_DEPTH = 64  # copies of copies followed at most this far (a loop of copies is no copy)
 
@@ -35,11 +43,12 @@ class Formulas:
         for s, name in enumerate(book.sheets):
             for (row, col), cell in book.cells[name].items():
                 self.cells[(s, row, col)] = cell
+        parsed = _Filled(self.sheets, book.names)
         for pos, cell in self.cells.items():
             if cell.formula is None:
                 continue
             try:
-                tree = parse(cell.formula, pos[0], self.sheets, book.names)
+                tree = parsed.tree(cell.formula, pos)
             except FormulaError:
                 self.unparsed.add(pos)
                 continue
@@ -117,3 +126,96 @@ class Formulas:
         from sheetnet.book import cell_address
 
         return cell_address(self.sheets[pos[0]], pos[1], pos[2])
+
+
+class _Filled:
+    """Formulas parsed once per shape: a formula filled down a column differs from the first only
+    in its references, so its tree is the first's with them replaced (the tokenizer is slow)."""
+
+    def __init__(self, sheets: list[str], names: dict[str, tuple[str, int, int]]) -> None:
+        self.sheets, self.names = sheets, names
+        self.shapes: dict[tuple[int, str], Node | None] = {}
+
+    def tree(self, formula: str, pos: Pos) -> Node:
+        if '"' in formula:  # a text may hold what looks like a reference
+            return parse(formula, pos[0], self.sheets, self.names)
+        matches = list(_REFERENCE.finditer(formula))
+        key = (pos[0], _REFERENCE.sub(lambda m: _relative(m, pos), formula))
+        shape = self.shapes.get(key, ...)
+        if shape is ...:
+            tree = parse(formula, pos[0], self.sheets, self.names)
+            fits = sum(1 for _ in _reference_nodes(tree)) == len(matches)
+            self.shapes[key] = tree if fits else None
+            return tree
+        if shape is None:
+            return parse(formula, pos[0], self.sheets, self.names)
+        try:
+            return _replaced(shape, iter([self._reference(m, pos[0]) for m in matches]))
+        except FormulaError:
+            return parse(formula, pos[0], self.sheets, self.names)
+
+    def _reference(self, match: re.Match[str], sheet: int) -> Node:
+        """The node of a reference matched in a formula's text (as `formula.parse` builds it)."""
+        name, c1, col1, r1, row1, _, col2, _, row2 = match.groups()
+        if name:
+            title = name[:-1]
+            if title.startswith("'"):
+                title = title[1:-1].replace("''", "'")
+            if title not in self.sheets:
+                raise FormulaError("a sheet that is not there")
+            sheet = self.sheets.index(title)
+        first = (int(row1), _column(col1.upper()))
+        if col2 is None:
+            return Ref((sheet, *first), absolute=bool(c1 and r1))
+        last = (int(row2), _column(col2.upper()))
+        rows = range(min(first[0], last[0]), max(first[0], last[0]) + 1)
+        cols = range(min(first[1], last[1]), max(first[1], last[1]) + 1)
+        if len(rows) * len(cols) > MAX_RANGE:
+            raise FormulaError("a range too large")
+        return Rng(tuple((sheet, r, c) for r in rows for c in cols))
+
+
+def _relative(match: re.Match[str], pos: Pos) -> str:
+    sheet, c1, col1, r1, row1, c2, col2, r2, row2 = match.groups()
+    text = sheet or ""
+    for dollar_col, col, dollar_row, row in ((c1, col1, r1, row1), (c2, col2, r2, row2)):
+        if col is None:
+            continue
+        number = _column(col.upper())
+        text += f"C{number}" if dollar_col else f"c{number - pos[2]}"
+        text += f"R{row}" if dollar_row else f"r{int(row) - pos[1]}"
+        text += ":"
+    return "{" + text + "}"
+
+
+@functools.cache
+def _column(letters: str) -> int:
+    from openpyxl.utils import column_index_from_string
+
+    return column_index_from_string(letters)
+
+
+def _reference_nodes(node: Node) -> Iterator[Node]:
+    if isinstance(node, Ref | Rng):
+        yield node
+    elif isinstance(node, Neg):
+        yield from _reference_nodes(node.arg)
+    elif isinstance(node, Bin):
+        yield from _reference_nodes(node.left)
+        yield from _reference_nodes(node.right)
+    elif isinstance(node, Call):
+        for arg in node.args:
+            yield from _reference_nodes(arg)
+
+
+def _replaced(node: Node, fresh: Iterator[Node]) -> Node:
+    if isinstance(node, Ref | Rng):
+        return next(fresh)
+    if isinstance(node, Neg):
+        return Neg(_replaced(node.arg, fresh))
+    if isinstance(node, Bin):
+        left = _replaced(node.left, fresh)
+        return Bin(node.op, left, _replaced(node.right, fresh))
+    if isinstance(node, Call):
+        return Call(node.name, tuple(_replaced(a, fresh) for a in node.args))
+    return node

@@ -219,7 +219,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
     numbered = {j: p for p, j in variables.items()}
     evaluation = Evaluation(f, variables, set(chains.updates) - set(variables))
     try:
-        reached = evaluation.reached()
+        reached = evaluation.reached({c for chain in chains.links for c in chain[t + 2 :]})
     except Unsupported as exc:
         table.unjudged[t] = str(exc)
         return
@@ -230,16 +230,23 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         except Unsupported as exc:
             table.unjudged[t] = f"the step of {f.address(chains.update(j, t).cell)}: {exc}"
             return
+    cells = set(reached) - set(chains.updates)
+    stepped = _read_by_steps(f, chains, t, cells)
+    candidates = [p for p in reached if p in cells and p not in stepped]  # the loss is among these
+    # the loss is most often read by none of them (E_total): those first, the others if they fall short
+    sinks = [p for p in candidates if not any(f.original(r) in cells for r in f.readers(p))]
     duals: dict[Pos, Dual] = {}
-    for pos in reached:
-        if pos in chains.updates:
-            continue
-        try:
-            duals[pos] = evaluation.dual(pos)
-        except Unsupported:
-            continue
-    stepped = _read_by_steps(f, chains, t, duals)
-    fit = _choose_loss(f, {p: d for p, d in duals.items() if p not in stepped}, steps)
+    fit = None
+    for group in (sinks, candidates):
+        for pos in group:
+            if pos not in duals:
+                try:
+                    duals[pos] = evaluation.dual(pos)
+                except Unsupported:
+                    continue
+        fit = _choose_loss(f, duals, steps)
+        if fit is not None and len(fit[2]) == len(steps):
+            break
     if fit is None:
         table.unjudged[t] = "no cell is the loss whose derivatives the updates follow"
         return
@@ -250,7 +257,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         status = FOUND if j in matched else MISMATCH
         table.steps.append(Step(t, numbered[j], chains.update(j, t).cell, status))
     if wrong:
-        _place_slips(result, chains, t, evaluation, duals, loss, factor, steps, wrong)
+        _place_slips(result, chains, t, evaluation, cells, loss, factor, steps, wrong)
 
 
 def _choose_loss(f: Formulas, duals: dict[Pos, Dual], steps: dict[int, float]) -> tuple[Pos, float, set[int]] | None:
@@ -304,15 +311,15 @@ def _place_slips(
     chains: Chains,
     t: int,
     evaluation: Evaluation,
-    duals: dict[Pos, Dual],
+    cells: set[Pos],
     loss: Pos,
     factor: float,
     steps: dict[int, float],
     wrong: list[int],
 ) -> None:
     f = result.formulas
-    forward = _ancestry(f, loss, duals)
-    backward = {p for p in duals if p not in forward and p != loss}
+    forward = _ancestry(f, loss, cells)
+    backward = {p for p in cells if p not in forward and p != loss}
     shared = _shared_reads(f, chains, t)
     cones = {j: _cone(f, chains.update(j, t).step, backward, shared) for j in range(len(chains.links)) if j in steps}
     wrong_set = set(wrong)
@@ -321,7 +328,7 @@ def _place_slips(
         for p in cone:
             readers_of.setdefault(p, set()).add(j)
     placed: set[Pos] = set()
-    derivative = duals[loss].d
+    derivative = evaluation.dual(loss).d
     for j in wrong:
         update = chains.update(j, t)
         parameter = chains.links[j][t]
@@ -338,31 +345,31 @@ def _place_slips(
             continue
         placed.add(cell)
         expected = _expected(f, cell, update, steps[j], expected_step)
-        why = _explain(f, cell, parameter, update, loss, duals, j, forward, expected_step, steps[j])
+        why = _explain(f, cell, parameter, update, loss, evaluation, j, forward, expected_step, steps[j])
         result.slips.append(Slip(t, f.cells[cell], label(f, cell) or "step", _named(f, parameter), expected, why))
 
 
-def _read_by_steps(f: Formulas, chains: Chains, t: int, duals: dict[Pos, Dual]) -> set[Pos]:
+def _read_by_steps(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> set[Pos]:
     """The iteration's cells the steps read, directly or not: the backward pass and what it reads
     of the forward pass, never the loss (no step reads the loss itself)."""
     out: set[Pos] = set()
     todo = [f.original(r.pos) for j in chains.variables(t).values() for r in references(chains.update(j, t).step)]
     while todo:
         here = todo.pop()
-        if here in duals and here not in out:
+        if here in cells and here not in out:
             out.add(here)
             todo.extend(f.original(p) for p in f.precedents(here))
     return out
 
 
-def _ancestry(f: Formulas, loss: Pos, duals: dict[Pos, Dual]) -> set[Pos]:
+def _ancestry(f: Formulas, loss: Pos, cells: set[Pos]) -> set[Pos]:
     """The cells of the iteration the loss is computed from (its forward pass)."""
     out, todo = set(), [loss]
     while todo:
         here = todo.pop()
         for p in f.precedents(here):
             p = f.original(p)
-            if p in duals and p not in out:
+            if p in cells and p not in out:
                 out.add(p)
                 todo.append(p)
     return out
@@ -455,7 +462,7 @@ def _explain(
     parameter: Pos,
     update,
     loss: Pos,
-    duals: dict[Pos, Dual],
+    evaluation: Evaluation,
     j: int,
     forward: set[Pos],
     expected_step: float,
@@ -466,7 +473,9 @@ def _explain(
     if f.typed(cell):
         return f"{name} is a number typed where a formula belongs; {what} gives another"
     unreached = [
-        p for p in dict.fromkeys(f.original(q) for q in f.precedents(cell)) if p in forward and j not in duals[p].d
+        p
+        for p in dict.fromkeys(f.original(q) for q in f.precedents(cell))
+        if p in forward and j not in evaluation.dual(p).d
     ]
     if unreached:
         listed = ", ".join(_named(f, p) for p in unreached[:3])
