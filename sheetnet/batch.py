@@ -111,12 +111,30 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
         follows = starting_numbers_read(book, network, options.sheet)
         result = check_book(book, network, tolerance, sheet=options.sheet, follows=follows, rates=rates)
         return result, None, f"network: {options.config}{note}"
-    network, reading, line = network_of(book, options)
     unchanged = options.iters is None and options.lr is None and options.rtol is None and options.atol is None
+    derivation = _derived(book) if unchanged and options.sheet is None else None
+    if derivation is not None:
+        return derivation, None, OWN_FORWARD_PASS
+    network, reading, line = network_of(book, options)
     if reading is not None and reading.result is not None and unchanged and options.sheet is None:
         return reading.result, reading, line
     network, note = _at_most_what_fits(book, network)
     return check_book(book, network, tolerance, sheet=options.sheet, rates=options.lr), reading, line + note
+
+
+OWN_FORWARD_PASS = "no network file: judged against its own forward pass"
+
+
+def _derived(book: Any) -> Any:
+    """The workbook judged against its own forward pass, if it trains by formulas (not one
+    sheetnet wrote, whose Setup sheet says its network); None otherwise."""
+    from sheetnet.check.derive import derive
+    from sheetnet.infer import written_by_sheetnet
+
+    if book.exercise or written_by_sheetnet(book):
+        return None
+    derivation = derive(book)
+    return derivation if derivation is not None and derivation.judged else None
 
 
 def _at_most_what_fits(book: Any, network: Any) -> tuple[Any, str]:

@@ -846,11 +846,18 @@ def _check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json:
         from rich.console import Console
         from rich.markup import escape
 
+        from sheetnet.check.derive import Derivation
         from sheetnet.render import print_check
 
         console = Console(highlight=False, emoji=False)
-        console.print(escape(line), style="dim" if options.config is not None else None)
-        print_check(console, result, limit=limit, show_all=show_all)
+        if isinstance(result, Derivation):
+            from sheetnet.derived_view import print_derivation
+
+            console.print(f"[bold]sheetnet check[/bold] {escape(str(path))} · {escape(line)}", style=None)
+            print_derivation(console, result, limit=limit, show_all=show_all)
+        else:
+            console.print(escape(line), style="dim" if options.config is not None else None)
+            print_check(console, result, limit=limit, show_all=show_all)
     _warn_uncached(result.book)
     sys.exit(result.exit_code)
 

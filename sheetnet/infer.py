@@ -429,6 +429,11 @@ def _rate_readings(book: Book, setup: Reading) -> list[Reading]:
     return readings
 
 
+def written_by_sheetnet(book: Book) -> bool:
+    """True for a workbook sheetnet wrote (its network is on its Setup sheet)."""
+    return "Setup" in book.sheets and _read_property(book) is not None
+
+
 def _read_property(book: Book) -> dict[str, Any] | None:
     try:
         with zipfile.ZipFile(book.path) as archive:

@@ -29,9 +29,7 @@ INIT_OWED = {
     "mlifc-logreg.xlsx": f"{ISSUE_23}: updates fed by array formulas (MMULT) are not read",
     "luizcf-241.xlsx": f"{ISSUE_23}: η typed inside the update formulas is not read",
 }
-NO_NETWORK_OWED = {
-    "mlifc-logreg.xlsx": f"{ISSUE_23}: with no network no table is found, so H52 typed over its formula is missed",
-}
+NO_NETWORK_OWED: dict[str, str] = {}
 
 
 def folder() -> Path | None:

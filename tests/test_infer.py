@@ -113,16 +113,21 @@ def test_several_tables_the_first_is_read_and_the_others_listed(shared_fixtures:
     assert read is not None and read.lr == 0.8 and read.iters == 34
 
 
-def test_check_without_config_reads_the_network_and_says_so(shared_fixtures: Path) -> None:
+def test_check_without_config_judges_the_workbook_by_its_own_forward_pass_and_says_so(shared_fixtures: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(main, ["check", str(shared_fixtures / "vishak-dlexcel.xlsx")])
+    result = runner.invoke(main, ["check", str(shared_fixtures / "vishak-dlexcel.xlsx")], env={"COLUMNS": "80"})
     assert result.exit_code == 1, result.output
-    first = " ".join(result.output.split("\n\n")[0].split())
-    assert first.startswith("network read from the workbook: sheet Sheet1: 2-2-2 sigmoid, η 2 (G33), 32 iterations")
-    assert "sheetnet init --from" in first
+    lines = result.output.splitlines()
+    assert "no network file: judged" in lines[0] + lines[1]
+    assert "first slip Sheet1!Z36, iteration 0" in " ".join(lines[:4])
+    # explained from the formula: Z36 reads a_h1 (J36), which w3 does not reach
+    assert "reads Sheet1!J36 (a_h1), which Sheet1!G36 (w3) does not" in " ".join(
+        result.output.replace("│", " ").split()
+    )
     data = json.loads(runner.invoke(main, ["check", str(shared_fixtures / "vishak-dlexcel.xlsx"), "--json"]).stdout)
     assert data["first_mismatch"]["cell"] == "Sheet1!Z36"
-    assert data["network_read"]["how"] == "formulas"
+    assert data["judged"].startswith("against the workbook's own forward pass")
+    assert data["found"] == 186 and data["total"] == 248  # 8 steps × 31 iterations, w3's and w4's wrong
 
 
 @pytest.mark.parametrize("verdict", shared.verdicts("verdicts-no-network.tsv", shared.NO_NETWORK_OWED))

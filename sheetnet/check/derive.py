@@ -154,12 +154,13 @@ class Derivation:
         return sum(s.status == status for s in self.steps)
 
     def loss_text(self) -> str:
+        """The loss the steps follow: its label and its cell in the first iteration judged."""
         cells = sorted({p for table in self.tables for p in table.losses.values()})
         if not cells:
             return "no loss"
         first = cells[0]
-        more = f" (and {len(cells) - 1} more, one per iteration)" if len(cells) > 1 else ""
-        return f"{self.formulas.address(first)} ({label(self.formulas, first) or 'loss'}){more}"
+        where = " in iteration 0" if len(cells) > 1 else ""
+        return f"{label(self.formulas, first) or 'the loss'} ({self.formulas.address(first)}{where})"
 
     def to_json(self) -> dict[str, Any]:
         first = self.first_mismatch
@@ -498,7 +499,7 @@ def label(f: Formulas, pos: Pos) -> str:
     if grid is None:
         grid = Grid(f.book)
         f._grid = grid  # type: ignore[attr-defined]
-    return (grid.header(pos) or grid.row_label(pos)).strip()
+    return (grid.column_label(pos) or grid.row_label(pos)).strip()
 
 
 def _named(f: Formulas, pos: Pos) -> str:

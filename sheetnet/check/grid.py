@@ -142,6 +142,10 @@ class Grid:
         """The label of a number's column: the nearest text above it, at most HEADER_ROWS up."""
         return self._nearest_text(p, "col", HEADER_ROWS)
 
+    def column_label(self, p: Pos) -> str:
+        """The nearest text above a cell in its column, however far (a table's header row)."""
+        return self._nearest_text(p, "col", p[1])
+
     def row_label(self, p: Pos) -> str:
         """The label of a number's row: the nearest text to its left, at most LABEL_COLUMNS away."""
         return self._nearest_text(p, "row", LABEL_COLUMNS)

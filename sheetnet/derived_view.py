@@ -1,0 +1,118 @@
+"""What `check` prints of a workbook judged against its own forward pass (no network file).
+
+The verdict comes first, then the first slip and why, then the slips place by place (a formula
+filled down is one place), then the tables when there are several. Nothing wraps at 80 columns:
+long names are cut in tables, whole in the first slip's panel.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from sheetnet.check.derive import Derivation, Slip
+from sheetnet.render import number
+
+
+def print_derivation(console: Console, result: Derivation, *, limit: int = 12, show_all: bool = False) -> None:
+    """The verdict, the first slip, the slips; every step with --all."""
+    chains = result.chains
+    first = result.first_mismatch
+    parameters, iterations = len(chains.links), chains.iterations
+    judged = f"{parameters} parameter{'s' if parameters != 1 else ''} × {iterations} iteration{'s' if iterations != 1 else ''}"
+    if result.exit_code == 0:
+        console.print(
+            f"[bold green]right[/bold green]: every update ({judged}) is −η times the derivative of "
+            f"{escape(result.loss_text())}, the loss its steps follow"
+        )
+    elif first is None:
+        console.print(f"[bold red]not judged[/bold red]: {escape(result.message)}")
+    else:
+        console.print(
+            f"[bold red]wrong[/bold red]: first slip [bold]{escape(first.cell.address)}[/bold], "
+            f"iteration {first.t} ({result.count('found')} of {len(result.steps)} steps follow the derivative)"
+        )
+        console.print(_panel(first, len(result.slips) - 1))
+    if result.slips:
+        places = _places(result.slips)
+        shown = places if show_all else places[:limit]
+        console.print(
+            _slips_table(shown, f"Slips ({len(result.slips)} in {len(places)} place{'s' if len(places) != 1 else ''})")
+        )
+        if len(places) > len(shown):
+            console.print(
+                f"… and {len(places) - len(shown)} more places (--max N or --all shows more, --json lists every one)"
+            )
+    if len(result.tables) > 1:
+        console.print(_tables_table(result))
+    unjudged = result.unjudged
+    if unjudged and result.judged:
+        console.print(f"[yellow]Not judged[/yellow]: {escape('; '.join(unjudged))}", overflow="fold")
+    console.print(
+        "[dim]Judged against the workbook's own forward pass: each step must be one factor (−η, with the "
+        "loss's ½, sum or mean) times the derivative of its loss. A forward pass that is not the "
+        "assignment's needs --config.[/dim]"
+    )
+
+
+def _panel(first: Slip, more: int) -> Panel:
+    text = (
+        f"iteration {first.t}, [bold]{escape(first.name)}[/bold] in [bold]{escape(first.cell.address)}[/bold] "
+        f"(the step of {escape(first.parameter)})\n"
+        f"found [bold red]{_value(first.found)}[/bold red]"
+        + (
+            f", the derivative gives [bold green]{number(first.expected, 10)}[/bold green]"
+            if first.expected is not None
+            else ""
+        )
+        + f"\n{escape(first.explanation)}"
+    )
+    if more:
+        text += f"\n{more} more slip{'s' if more != 1 else ''} after it"
+    return Panel(text, title="[bold red]First slip[/bold red]", title_align="left", border_style="red", expand=False)
+
+
+def _value(value: object) -> str:
+    return number(value, 10) if isinstance(value, float) else escape(str(value))
+
+
+def _places(slips: list[Slip]) -> list[list[Slip]]:
+    """The slips, one place per cell label and column (a formula filled down), in order."""
+    places: dict[tuple[str, str, int], list[Slip]] = {}
+    for s in slips:
+        places.setdefault((s.cell.sheet, s.name, s.cell.col), []).append(s)
+    return list(places.values())
+
+
+def _slips_table(places: list[list[Slip]], title: str) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold")
+    table.add_column("iteration", justify="right", no_wrap=True)
+    table.add_column("quantity", no_wrap=True, max_width=18, overflow="ellipsis")
+    table.add_column("cells", no_wrap=True, max_width=24, overflow="ellipsis")
+    table.add_column("found", justify="right", no_wrap=True)
+    table.add_column("expected", justify="right", no_wrap=True)
+    for place in places:
+        first, last = place[0], place[-1]
+        several = len(place) > 1
+        table.add_row(
+            f"{first.t}–{last.t}" if several else str(first.t),
+            escape(first.name),
+            escape(first.cell.address + (f"…{last.cell.coordinate} ({len(place)})" if several else "")),
+            _value(first.found),
+            number(first.expected, 6) if first.expected is not None else "",
+        )
+    return table
+
+
+def _tables_table(result: Derivation) -> Table:
+    table = Table(title="Tables in the workbook", title_justify="left", title_style="bold")
+    table.add_column("sheet", no_wrap=True, max_width=16, overflow="ellipsis")
+    table.add_column("parameters", justify="right")
+    table.add_column("iterations", justify="right")
+    table.add_column("verdict", no_wrap=True)
+    for t in result.tables:
+        style = "green" if t.verdict == "right" else "red"
+        table.add_row(escape(t.sheet), str(len(t.chains.links)), str(t.iterations), f"[{style}]{t.verdict}[/{style}]")
+    return table
