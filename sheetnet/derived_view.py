@@ -21,7 +21,7 @@ def print_derivation(console: Console, result: Derivation, *, limit: int = 12, s
     chains = result.chains
     first = result.first_mismatch
     parameters, iterations = len(chains.links), chains.iterations
-    judged = f"{parameters} parameter{'s' if parameters != 1 else ''} × {iterations} iteration{'s' if iterations != 1 else ''}"
+    judged = f"{_count(parameters, 'parameter')} × {_count(iterations, 'iteration')}"
     if result.exit_code == 0:
         console.print(
             f"[bold green]right[/bold green]: every update ({judged}) is −η times the derivative of "
@@ -55,6 +55,10 @@ def print_derivation(console: Console, result: Derivation, *, limit: int = 12, s
         "loss's ½, sum or mean) times the derivative of its loss. A forward pass that is not the "
         "assignment's needs --config.[/dim]"
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def _panel(first: Slip, more: int) -> Panel:

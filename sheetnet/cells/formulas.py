@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from sheetnet.book import Book, Cell
-from sheetnet.formula import Bin, Call, FormulaError, Neg, Node, Pos, Ref, Rng, MAX_RANGE, parse, references
+from sheetnet.formula import MAX_RANGE, Bin, Call, FormulaError, Neg, Node, Pos, Ref, Rng, parse, references
 
 # A cell or range reference in a formula's text, with its sheet: what changes when a formula is filled down
 _REFERENCE = re.compile(
