@@ -21,7 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # reading is built (formulas first, the backward pass judged as the derivative of the forward pass).
 ISSUE_23 = "issue 23 (check and init --from on workbooks of any family) is open"
 CHECK_OWED = {
-    "mlifc-logreg.xlsx": f"{ISSUE_23}: P5 (the loss in LOG where LN belongs) is not judged, so H52 is named first",
     "luizcf-241.xlsx": f"{ISSUE_23}: an output wrong from iteration 0 is found by no table, so no cell is named",
 }
 INIT_OWED = {

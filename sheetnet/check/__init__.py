@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Book, WorkbookError, column_letter
+from sheetnet.cells.dual import Unsupported
+from sheetnet.check.derive import Derivation, derive
 from sheetnet.check.fit import (
     Layout,
     eta_cell,
@@ -27,6 +29,7 @@ from sheetnet.check.fit import (
 )
 from sheetnet.check.grid import Grid, Pos, copied_from, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
+from sheetnet.check.placed import logarithm_slip, place_losses
 from sheetnet.check.spots import RunSpots, is_step, run_spots
 from sheetnet.layout import iteration_sheet
 from sheetnet.net import CARRIED, FORWARD, LOSS, MEAN, PARAMETERS, UPDATE
@@ -203,6 +206,7 @@ def check_book(
     if first_sheet is not None and first_sheet not in starts and (sheet is None or sheet == iteration_sheet(0)):
         if own_layout(grid, shapes[shaped.lr], first_sheet) is not None:  # sheetnet's own, however little is filled
             starts.insert(0, first_sheet)
+    derivation = _derivation(book)
     tables: list[Table] = []
     covered: set[int] = set()
     for start in starts:
@@ -210,7 +214,7 @@ def check_book(
             continue
         view = grid
         for _ in range(TABLES_PER_SHEET):  # side by side, or one below the other
-            table = _table(view, network, runs, start, tolerance, shaped, shapes)
+            table = _table(view, network, runs, start, tolerance, shaped, shapes, derivation)
             if table is None or not table.range:
                 break  # a copy of another sheet, or nothing of the run left on this one
             tables.append(table)
@@ -247,6 +251,15 @@ def check_book(
     return result
 
 
+def _derivation(book: Book) -> Derivation | None:
+    """The workbook judged against its own forward pass, for its formulas to place what its numbers
+    cannot (a loss cell wrong from its formula); None where it trains nothing by formula."""
+    try:
+        return derive(book)
+    except Unsupported:
+        return None
+
+
 def _starts_otherwise(network: Network, follows: Network) -> str:
     """What the workbook starts from that the network does not: `W1[0,1] 0.2 (not 0.25)`."""
     differ = []
@@ -278,6 +291,7 @@ def _table(
     tolerance: Tolerance,
     shaped: Network,
     shapes: dict[float, RunSpots],
+    derivation: Derivation | None = None,
 ) -> Table | None:
     """The table that starts on sheet `start`, fitted and judged; None if it copies another sheet."""
     first = shapes[shaped.lr]
@@ -299,6 +313,7 @@ def _table(
         or own_rows_layout(grid, shape, start)
         or fit_layout(grid, shape, start, lambda lay: local_values(shape, lay, grid))
     )
+    place_losses(layout, shape, derivation)  # a loss wrong from its formula holds no number of the run
     # the other reduction's sums (or means) count only where the sheet writes them
     judged = [e for e in judge(run, layout, grid, tolerance) if e.status != ABSENT or not e.spot.optional]
     elements = _held_steps(judged)
@@ -308,6 +323,7 @@ def _table(
     for element in elements:
         if element.kind == SLIP:
             explainer.explain(element)
+            element.explanation = logarithm_slip(element) or element.explanation
     table = Table(grid.sheets[start], layout, run, elements, _cells_text(elements))
     if written is not None:
         table.eta_cell = grid.cells[written].address

@@ -1,0 +1,99 @@
+"""Loss cells placed by the workbook's formulas where their numbers did not place them.
+
+A fitted layout finds a number where the workbook holds the run's value. A loss cell whose
+formula is wrong (`LOG` where `LN` belongs) holds no number of the run, so it is found nowhere
+and would be reported as "not written". Its formulas say where it is: the loss is the cell whose
+derivatives the workbook's updates follow (`derive`), and each sample's loss is the cell of its
+calculation that reads that sample's ŷ. Placed there, the cell is judged as any other: a slip if
+the run's loss on the workbook's own ŷ and y is another number.
+
+Guarantee: only cells no other number of the table holds are placed, and only on the table's
+sheet in its first iteration (later iterations follow the layout's stride).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from sheetnet.cells.formulas import Formulas
+from sheetnet.check.derive import Derivation
+from sheetnet.check.fit import Layout
+from sheetnet.check.judge import Element
+from sheetnet.check.spots import RunSpots, Spot
+from sheetnet.formula import Pos
+from sheetnet.net import FORWARD, LOSS, MEAN
+
+RATIO_TOLERANCE = 1e-6  # a loss computed from the same numbers as another is its multiple to this
+
+
+def place_losses(layout: Layout, run: RunSpots, derivation: Derivation | None) -> None:
+    """Put in `layout` the cells of iteration 0's losses that it lacks, found from the formulas."""
+    if derivation is None or layout.own:
+        return
+    f = derivation.formulas
+    loss = next(
+        (t.losses[0] for t in derivation.tables if 0 in t.losses and t.losses[0][0] == layout.sheet),
+        None,
+    )
+    if loss is None:
+        return
+    taken = set(layout.bases.values()) | {p for ps in layout.copies.values() for p in ps}
+    spots = run.iterations[0]
+    totals = [s for s in spots if s.quantity.section == MEAN and s.quantity.name == "L"]
+    samples = [s for s in spots if s.quantity.section == LOSS and s.quantity.name == "L"]
+    if len(samples) == 1 and not totals:  # one sample: its loss is the loss
+        totals, samples = samples, []
+    for spot in totals:
+        _place(layout, spot, loss, taken)
+    ancestry = _ancestry(f, loss)
+    for spot in samples:
+        outputs = {
+            f.original(p)
+            for s in spots
+            if s.quantity.section == FORWARD and s.quantity.name == "ŷ" and s.key.s == spot.key.s
+            for p in [layout.at(s.ident, 0)]
+            if p is not None
+        }
+        readers = {f.original(r) for p in outputs for r in f.readers(p)} & ancestry
+        if len(readers) == 1:
+            _place(layout, spot, readers.pop(), taken)
+
+
+_BASE_10 = re.compile(r"\bLOG(10)?\s*\(", re.IGNORECASE)
+
+
+def logarithm_slip(element: Element) -> str | None:
+    """Why a loss cell is 1/ln 10 of the run's loss, if its formula takes LOG (base 10) where the
+    loss's logarithm is natural (LN): the commonest slip in a cross-entropy; None otherwise."""
+    cell = element.cell
+    if cell is None or not cell.formula or not cell.is_number or not _BASE_10.search(cell.formula):
+        return None
+    for expected in (element.expected, element.local):
+        if expected and abs(float(cell.value) * math.log(10) / expected - 1) < RATIO_TOLERANCE:
+            return (
+                f"`{cell.coordinate}` = {element.name} takes LOG, the logarithm in base 10, where the loss's "
+                f"logarithm is natural (LN): it gives 1/ln 10 = {1 / math.log(10):.4f} of the loss"
+            )
+    return None
+
+
+def _place(layout: Layout, spot: Spot, pos: Pos, taken: set[Pos]) -> None:
+    if spot.ident in layout.bases or pos in taken or pos[0] != layout.sheet:
+        return
+    layout.bases[spot.ident] = pos
+    taken.add(pos)
+    r0, c0, r1, c1 = layout.box
+    layout.box = (min(r0, pos[1]), min(c0, pos[2]), max(r1, pos[1]), max(c1, pos[2]))
+
+
+def _ancestry(f: Formulas, loss: Pos) -> set[Pos]:
+    """The formula cells the loss is computed from, itself included."""
+    out, todo = {loss}, [loss]
+    while todo:
+        for p in f.precedents(todo.pop()):
+            p = f.original(p)
+            if p not in out and f.computed(p):
+                out.add(p)
+                todo.append(p)
+    return out
