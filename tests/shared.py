@@ -20,9 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The three workbooks of other families (fixtures/README.md): check reads them only once issue 23's
 # reading is built (formulas first, the backward pass judged as the derivative of the forward pass).
 ISSUE_23 = "issue 23 (check and init --from on workbooks of any family) is open"
-CHECK_OWED = {
-    "luizcf-241.xlsx": f"{ISSUE_23}: an output wrong from iteration 0 is found by no table, so no cell is named",
-}
+CHECK_OWED: dict[str, str] = {}
 INIT_OWED = {
     "cardona-mazur.xlsx": f"{ISSUE_23}: a sheet per iteration is read as one sheet of 2 iterations, not 3",
     "mlifc-logreg.xlsx": f"{ISSUE_23}: updates fed by array formulas (MMULT) are not read",

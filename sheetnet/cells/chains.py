@@ -24,6 +24,7 @@ from sheetnet.cells.formulas import Formulas
 from sheetnet.formula import Bin, Neg, Node, Num, Pos, Ref, terms
 
 REACH = 200  # cells searched back from a step for its parameter: an iteration of homework is far smaller
+TYPED_AGAIN = 20  # rows above a typed parameter searched for the number it repeats (a phase's rows)
 MAX_CHAIN = 100_000  # links of one chain at most (a loop of updates is no chain)
 
 
@@ -154,9 +155,27 @@ def _updates(formulas: Formulas, pos: Pos) -> list[tuple[Update, bool]]:
             continue
         rest = parts[:k] + parts[k + 1 :]
         parameter = formulas.original(previous)
-        update = Update(pos, previous, parameter, _signed_sum(rest))
-        found.append((update, _reads_back_to(formulas, rest, {previous, parameter})))
+        reads_back = _reads_back_to(formulas, rest, {previous, parameter})
+        if not reads_back:  # a number typed again (a row per phase repeats the weights): the cell it repeats
+            for earlier in _typed_above(formulas, parameter):
+                if _reads_back_to(formulas, rest, {earlier}):
+                    parameter, reads_back = earlier, True
+                    break
+        found.append((Update(pos, previous, parameter, _signed_sum(rest)), reads_back))
     return found
+
+
+def _typed_above(formulas: Formulas, pos: Pos) -> list[Pos]:
+    """The cells above a typed number in its column that hold the same number typed, nearest first."""
+    value = formulas.number(pos)
+    if not formulas.typed(pos) or value is None:
+        return []
+    sheet, row, col = pos
+    return [
+        (sheet, r, col)
+        for r in range(row - 1, max(0, row - TYPED_AGAIN), -1)
+        if formulas.typed((sheet, r, col)) and formulas.number((sheet, r, col)) == value
+    ]
 
 
 def _reads_back_to(formulas: Formulas, parts: list[tuple[int, Node]], targets: set[Pos]) -> bool:

@@ -8,7 +8,8 @@ explain each slip from its formula (`judge`) → a verdict per table (this modul
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,7 @@ from sheetnet.check.fit import (
 )
 from sheetnet.check.grid import Grid, Pos, copied_from, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
-from sheetnet.check.placed import logarithm_slip, place_losses
+from sheetnet.check.placed import logarithm_slip, place_losses, used_where_read
 from sheetnet.check.spots import RunSpots, is_step, run_spots
 from sheetnet.layout import iteration_sheet
 from sheetnet.net import CARRIED, FORWARD, LOSS, MEAN, PARAMETERS, UPDATE
@@ -37,6 +38,9 @@ from sheetnet.spec import Network
 from sheetnet.status import ABSENT, FOUND, MISMATCH, SLIP
 from sheetnet.trace import run as train
 
+# the share of a network's initial parameters a sheet's update chains must start from to be its table
+# (a parameter a slip leaves unread is trained by no formula that reads it back)
+TRAINED_SHARE = 0.75
 RIGHT, WRONG, STOPS, INCOMPLETE = "right", "wrong", "stops early", "incomplete"
 TABLES_PER_SHEET = 8
 
@@ -201,12 +205,13 @@ def check_book(
     first = runs[network.lr]
     shapes = runs if follows is None else {follows.lr: run_spots(train(follows))}
     shaped = follows or network
-    starts = [s for s in table_sheets(grid, shapes[shaped.lr]) if sheet is None or book.sheets[s] == sheet]
+    derivation = _derivation(book)
+    found = table_sheets(grid, shapes[shaped.lr]) + _trained_sheets(derivation, shaped)
+    starts = [s for s in sorted(set(found)) if sheet is None or book.sheets[s] == sheet]
     first_sheet = book.sheets.index(iteration_sheet(0)) if iteration_sheet(0) in book.sheets else None
     if first_sheet is not None and first_sheet not in starts and (sheet is None or sheet == iteration_sheet(0)):
         if own_layout(grid, shapes[shaped.lr], first_sheet) is not None:  # sheetnet's own, however little is filled
             starts.insert(0, first_sheet)
-    derivation = _derivation(book)
     tables: list[Table] = []
     covered: set[int] = set()
     for start in starts:
@@ -258,6 +263,25 @@ def _derivation(book: Book) -> Derivation | None:
         return derive(book)
     except Unsupported:
         return None
+
+
+def _trained_sheets(derivation: Derivation | None, network: Network) -> list[int]:
+    """The sheets whose update formulas start from the network's initial parameters: a table is
+    there even if its forward pass is wrong from iteration 0 and no number of it is the run's."""
+    if derivation is None:
+        return []
+    initial = [w for matrix in network.weights for row in matrix for w in row]
+    initial += [b for vector in network.biases for b in vector] if network.train_biases else []
+    out = []
+    for table in derivation.tables:
+        left = Counter(initial)
+        for chain in table.chains.links:
+            value = derivation.formulas.number(chain[0])
+            if left[value]:
+                left[value] -= 1
+        if len(initial) - left.total() >= max(2, math.ceil(TRAINED_SHARE * len(initial))):
+            out.append(table.chains.links[0][0][0])
+    return out
 
 
 def _starts_otherwise(network: Network, follows: Network) -> str:
@@ -314,6 +338,7 @@ def _table(
         or fit_layout(grid, shape, start, lambda lay: local_values(shape, lay, grid))
     )
     place_losses(layout, shape, derivation)  # a loss wrong from its formula holds no number of the run
+    used_where_read(layout, shape, derivation)
     # the other reduction's sums (or means) count only where the sheet writes them
     judged = [e for e in judge(run, layout, grid, tolerance) if e.status != ABSENT or not e.spot.optional]
     elements = _held_steps(judged)

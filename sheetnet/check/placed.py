@@ -16,13 +16,14 @@ from __future__ import annotations
 import math
 import re
 
+from sheetnet.cells.chains import TYPED_AGAIN
 from sheetnet.cells.formulas import Formulas
 from sheetnet.check.derive import Derivation
 from sheetnet.check.fit import Layout
 from sheetnet.check.judge import Element
 from sheetnet.check.spots import RunSpots, Spot
 from sheetnet.formula import Pos
-from sheetnet.net import FORWARD, LOSS, MEAN
+from sheetnet.net import FORWARD, LOSS, MEAN, PARAMETERS
 
 RATIO_TOLERANCE = 1e-6  # a loss computed from the same numbers as another is its multiple to this
 
@@ -78,8 +79,34 @@ def logarithm_slip(element: Element) -> str | None:
     return None
 
 
-def _place(layout: Layout, spot: Spot, pos: Pos, taken: set[Pos]) -> None:
-    if spot.ident in layout.bases or pos in taken or pos[0] != layout.sheet:
+def used_where_read(layout: Layout, run: RunSpots, derivation: Derivation | None) -> None:
+    """A number typed twice (a row of initial weights, then a row that uses them): the parameter
+    used is the one the formulas read. Move each used parameter's cell that no formula reads to the
+    cell holding the same number typed in its column that formulas do read."""
+    if derivation is None or layout.own:
+        return
+    f = derivation.formulas
+    taken = set(layout.bases.values())
+    for spot in run.iterations[0]:
+        if not (spot.quantity.section == PARAMETERS and spot.carried):
+            continue
+        base = layout.bases.get(spot.ident)
+        if base is None or f.readers(base) or not f.typed(base):
+            continue
+        value = f.number(base)
+        column = [
+            (base[0], r, base[2])
+            for r in range(max(1, base[1] - TYPED_AGAIN), base[1] + TYPED_AGAIN + 1)
+            if (base[0], r, base[2]) not in taken
+        ]
+        read = [p for p in column if f.typed(p) and f.number(p) == value and f.readers(p)]
+        if len(read) == 1:
+            taken.discard(base)
+            _place(layout, spot, read[0], taken, replace=True)
+
+
+def _place(layout: Layout, spot: Spot, pos: Pos, taken: set[Pos], *, replace: bool = False) -> None:
+    if (spot.ident in layout.bases and not replace) or pos in taken or pos[0] != layout.sheet:
         return
     layout.bases[spot.ident] = pos
     taken.add(pos)
