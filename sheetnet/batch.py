@@ -114,6 +114,10 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
     unchanged = options.iters is None and options.lr is None and options.rtol is None and options.atol is None
     derivation = _derived(book) if unchanged and options.sheet is None else None
     if derivation is not None:
+        if derivation.exit_code != 0:
+            earlier = _forward_slip(book, options, derivation)
+            if earlier is not None:
+                return earlier
         return derivation, None, OWN_FORWARD_PASS
     network, reading, line = network_of(book, options)
     if reading is not None and reading.result is not None and unchanged and options.sheet is None:
@@ -129,12 +133,38 @@ def _derived(book: Any) -> Any:
     """The workbook judged against its own forward pass, if it trains by formulas (not one
     sheetnet wrote, whose Setup sheet says its network); None otherwise."""
     from sheetnet.check.derive import derive
-    from sheetnet.infer import written_by_sheetnet
 
-    if book.exercise or written_by_sheetnet(book):
+    if book.exercise or book.written:
         return None
     derivation = derive(book)
     return derivation if derivation is not None and derivation.judged else None
+
+
+def _forward_slip(book: Any, options: Options, derivation: Any) -> tuple[Any, Any, str] | None:
+    """The check against the network read from the workbook, if it names a slip in the forward pass
+    (a cell the loss is computed from) no later than the derivation's first: a backward pass that
+    is not its forward pass's derivative may be right, and the forward pass wrong (w1 read twice).
+    None if no network is read, or its first slip is no earlier forward cell."""
+    network, reading, line = network_of(book, options)
+    if reading is None:
+        return None
+    result = reading.result
+    if result is None:
+        result = check_book_of(book, network, options)
+    first, own = result.first_mismatch, derivation.first_mismatch
+    if first is None or first.cell is None or own is None or first.t > own.t:
+        return None
+    pos = (book.sheets.index(first.cell.sheet), first.cell.row, first.cell.col)
+    if pos not in derivation.forward(first.t):
+        return None
+    return result, reading, line + "; its forward pass is wrong before its backward pass"
+
+
+def check_book_of(book: Any, network: Any, options: Options) -> Any:
+    from sheetnet.check import Tolerance, check_book
+
+    network, _ = _at_most_what_fits(book, network)
+    return check_book(book, network, Tolerance(rtol=options.rtol, atol=options.atol), sheet=options.sheet)
 
 
 def _at_most_what_fits(book: Any, network: Any) -> tuple[Any, str]:

@@ -38,6 +38,7 @@ MAX_MEMBER = 64 * 2**20  # bytes one part of the archive may inflate to (a block
 MAX_TOTAL = 128 * 2**20  # bytes all parts together may inflate to
 MAX_MEMBERS = archive_directory.ENTRIES
 MAX_SHEETS = 1_000
+NETWORK_PROPERTY = "sheetnet network"  # document property of a workbook sheetnet wrote: its kind
 NOT_A_NUMBER = "#NUM!"  # what a cell shows whose number is infinite or not a number (1e999 cached)
 
 
@@ -95,6 +96,7 @@ class Book:
     formula_cells: int = 0
     cells_read: int = 0
     names: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # defined names of one cell, lowercase
+    written: bool = False  # sheetnet wrote it: its network is on its Setup sheet
     exercise: str | None = None  # of an exercise sheetnet wrote (`run --exercise`): its part, "all", "update, no key"
 
     def numbers(self) -> list[Cell]:
@@ -312,6 +314,7 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
                 exercise = _property(formulas, "sheetnet exercise")
                 sheets = [(f, v) for f, v in zip(formulas.worksheets, values.worksheets, strict=True) if f is not key]
                 book = Book(shown_as, [ws.title for ws, _ in sheets], exercise=exercise)
+                book.written = "Setup" in book.sheets and _property(formulas, NETWORK_PROPERTY) is not None
                 for ws_f, ws_v in sheets:
                     book.cells[ws_f.title] = _read_sheet(book, ws_f, ws_v)
                 book.names = _single_cell_names(formulas)

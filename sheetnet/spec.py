@@ -18,7 +18,6 @@ from sheetnet import limits
 from sheetnet.errors import NetworkFileError
 from sheetnet.shape import iteration_size
 
-NETWORK_PROPERTY = "sheetnet network"  # document property of a workbook sheetnet wrote: its kind
 RATE_SHEETS = "lr_sheets"  # in it: a run of several η, a sheet each (η = 0.1, …) holding its own η
 
 Vector = tuple[float, ...]

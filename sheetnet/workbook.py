@@ -23,6 +23,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from sheetnet import __version__, limits, outputs, printing
+from sheetnet.book import NETWORK_PROPERTY
 from sheetnet.errors import OutputError, SheetnetError
 from sheetnet.formats import Formats
 from sheetnet.graph import Key, render
@@ -55,7 +56,7 @@ from sheetnet.net import (
 )
 from sheetnet.outputs import State, check_extension, check_target, replaced_atomically, seal_workbook
 from sheetnet.rowxml import ERROR_VALUE, splice
-from sheetnet.spec import NETWORK_PROPERTY, Network, network_property
+from sheetnet.spec import Network, network_property
 from sheetnet.trace import Run, Trace, lowest
 from sheetnet.training_rows import RowWriter, RowWriterType, StreamedRows
 

@@ -104,7 +104,7 @@ def find_chains(formulas: Formulas) -> Chains:
                 candidates.append(update)
             else:
                 continuations[update.parameter].append(update)
-    feeding = {u.cell for u in candidates if _feeds(formulas, u.cell)}
+    feeding = {u.cell for u in candidates if _feeds(formulas, u.cell) and _carries_on(formulas, u)}
     by_parameter: dict[Pos, list[Update]] = defaultdict(list)
     for u in candidates:
         by_parameter[u.parameter].append(u)
@@ -210,6 +210,22 @@ def _feeds(formulas: Formulas, pos: Pos) -> bool:
     for cell in (pos, *formulas.copies(pos)):
         if any(formulas.copied(r) is None for r in formulas.readers(cell)):
             return True
+    return False
+
+
+def _carries_on(formulas: Formulas, update: Update) -> bool:
+    """True if the update is read as its parameter was, moved by where it stands: the next
+    iteration's `h1` reads the new `w1` where this one's read the old. A term every formula adds
+    (a fixed bias: `h1 = w1·i1 + w2·i2 + $F$2`) is no parameter that `h1` updates."""
+    olds = {update.previous, update.parameter, *formulas.copies(update.parameter)}
+    news = {update.cell, *formulas.copies(update.cell)}
+    for old in olds:
+        readers = [r for r in formulas.readers(old) if formulas.copied(r) is None]
+        for new in news:
+            shift = tuple(b - a for a, b in zip(old, new, strict=True))
+            read = set(formulas.readers(new))
+            if any(tuple(a + d for a, d in zip(r, shift, strict=True)) in read for r in readers):
+                return True
     return False
 
 

@@ -258,7 +258,10 @@ def check_book(
 
 def _derivation(book: Book) -> Derivation | None:
     """The workbook judged against its own forward pass, for its formulas to place what its numbers
-    cannot (a loss cell wrong from its formula); None where it trains nothing by formula."""
+    cannot (a loss cell wrong from its formula); None where it trains nothing by formula, and for
+    a workbook sheetnet wrote (where every number is known to be)."""
+    if book.exercise or book.written:
+        return None
     try:
         return derive(book)
     except Unsupported:

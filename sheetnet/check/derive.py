@@ -153,6 +153,24 @@ class Derivation:
     def count(self, status: str) -> int:
         return sum(s.status == status for s in self.steps)
 
+    def forward(self, t: int) -> set[Pos]:
+        """The cells iteration `t`'s losses are computed from, back to its parameters (the loss included)."""
+        out: set[Pos] = set()
+        for table in self.tables:
+            loss = table.losses.get(t)
+            if loss is None:
+                continue
+            stop = set(table.chains.variables(t))
+            todo = [loss]
+            out.add(loss)
+            while todo:
+                for p in self.formulas.precedents(todo.pop()):
+                    p = self.formulas.original(p)
+                    if p not in out and p not in stop and self.formulas.computed(p):
+                        out.add(p)
+                        todo.append(p)
+        return out
+
     def loss_text(self) -> str:
         """The loss the steps follow: its label and its cell in the first iteration judged."""
         cells = sorted({p for table in self.tables for p in table.losses.values()})

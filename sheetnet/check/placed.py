@@ -47,7 +47,15 @@ def place_losses(layout: Layout, run: RunSpots, derivation: Derivation | None) -
         totals, samples = samples, []
     for spot in totals:
         _place(layout, spot, loss, taken)
-    ancestry = _ancestry(f, loss)
+    # each sample's loss: the cells the loss sums (or averages), each computed from its sample's ŷ
+    parts = [q for q in dict.fromkeys(f.original(p) for p in f.precedents(loss)) if f.computed(q)]
+    values = [f.number(q) for q in parts]
+    total = f.number(loss)
+    if len(parts) != len(samples) or total is None or None in values:
+        return
+    whole = math.fsum(values)  # type: ignore[arg-type]
+    if not any(abs(total - v) <= RATIO_TOLERANCE * abs(total) for v in (whole, whole / len(parts))):
+        return
     for spot in samples:
         outputs = {
             f.original(p)
@@ -56,9 +64,9 @@ def place_losses(layout: Layout, run: RunSpots, derivation: Derivation | None) -
             for p in [layout.at(s.ident, 0)]
             if p is not None
         }
-        readers = {f.original(r) for p in outputs for r in f.readers(p)} & ancestry
-        if len(readers) == 1:
-            _place(layout, spot, readers.pop(), taken)
+        reading = [q for q in parts if outputs & _ancestry(f, q)]
+        if len(reading) == 1:
+            _place(layout, spot, reading[0], taken)
 
 
 _BASE_10 = re.compile(r"\bLOG(10)?\s*\(", re.IGNORECASE)
