@@ -42,6 +42,10 @@ class Verdict:
         return self.exit_with == "0"
 
 
+def _cells(text: str) -> tuple[str, ...]:
+    return () if text == "-" else tuple(text.split(","))
+
+
 def _rows(name: str) -> list[list[str]]:
     text = (ZOO / name).read_text(encoding="utf-8")
     return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
@@ -53,9 +57,8 @@ def verdicts() -> tuple[Verdict, ...]:
     for fields in _rows("verdicts.tsv"):
         assert len(fields) == 8, fields
         file, network, iters, exit_with, slip_with, exit_without, slip_without, why = fields
-        cells = lambda text: () if text == "-" else tuple(text.split(","))  # noqa: E731
         out.append(
-            Verdict(file, network, int(iters), exit_with, cells(slip_with), exit_without, cells(slip_without), why)
+            Verdict(file, network, int(iters), exit_with, _cells(slip_with), exit_without, _cells(slip_without), why)
         )
     return tuple(out)
 
