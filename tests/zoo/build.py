@@ -6,8 +6,8 @@ with a forced full recalculation (so every file carries its cached values, as a 
 LibreOffice file does), and then verified:
 
 1. every formula cell has a cached number;
-2. a correct workbook's numbers equal a plain-Python training of its network (`train` below, a
-   backpropagation written here, not sheetnet's) to 1e-9 relative;
+2. a correct workbook's numbers equal a plain-Python training of its network (`training.train`,
+   a backpropagation written here, not sheetnet's) to 1e-9 relative;
 3. a seeded copy differs from its correct workbook in its formulas exactly at the seeded cells,
    its first seeded cell changes value, and no cell of an earlier iteration does;
 4. the verdict with no network file is measured, not guessed: LibreOffice recalculates copies
@@ -18,7 +18,8 @@ LibreOffice file does), and then verified:
 
 Then it writes the recalculated workbooks, a network file per correct workbook, `verdicts.tsv`
 and `loss-cells.tsv` into this folder. Run from the repository: `uv run python tests/zoo/build.py`
-(about a minute: three batches of LibreOffice conversions). Tests never rebuild the zoo.
+(1 to 3 minutes: LibreOffice recalculates the 16 workbooks, then
+some 500 copies for the derivatives). Tests never rebuild the zoo.
 """
 
 from __future__ import annotations

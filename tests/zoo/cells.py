@@ -14,6 +14,8 @@ from training import Net
 
 @dataclass
 class Cell:
+    """One cell as written: what it holds, the iteration it belongs to, and (in a correct workbook) its value."""
+
     it: int  # the iteration the cell belongs to; -1 for the setup (typed inputs, labels)
     content: object  # a number, a text, a formula "=…", an ArrayFormula, or None (inside an array)
     expect: float | None = None
@@ -41,6 +43,7 @@ class Book:
     copy_of: str = ""
 
     def put(self, sheet: str, addr: str, content: object, it: int = -1, expect: float | None = None) -> str:
+        """Write `content` at `addr` of `sheet` (made when first used); its key, "Sheet!A1"."""
         if sheet not in self.sheets:
             self.sheets.append(sheet)
         key = f"{sheet}!{addr}"
@@ -63,6 +66,7 @@ class Book:
         self.seeded.append(key)
 
     def save(self, path: Path, overrides: dict[str, float] | None = None) -> None:
+        """Write the workbook with openpyxl (formulas without results); `overrides` put numbers in some cells."""
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
         for name in self.sheets:
@@ -86,6 +90,7 @@ def split_key(key: str) -> tuple[str, str]:
 
 
 def reading_order(book: Book, key: str) -> tuple[int, int, int, int]:
+    """The order in which a slip counts as first: its iteration, then the sheet, the row, the column."""
     sheet, addr = split_key(key)
     col, row = coordinate_from_string(addr)
     return (book.cells[key].it, book.sheets.index(sheet), row, column_index_from_string(col))

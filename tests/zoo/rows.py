@@ -34,34 +34,7 @@ def rows_tanh(slip: bool = False) -> Book:
     book.put(S, "A2", "η (lr)")
     book.put(S, "B2", net.lr)
     book.names["lr"] = f"{S}!$B$2"
-    heads = [
-        "iter",
-        "x1",
-        "x2",
-        "t",
-        "w11",
-        "w12",
-        "w21",
-        "w22",
-        "w31",
-        "w32",
-        "b1",
-        "b2",
-        "b3",
-        "v1",
-        "v2",
-        "v3",
-        "c",
-        "s1",
-        "s2",
-        "s3",
-        "a1",
-        "a2",
-        "a3",
-        "ŷ",
-        "L",
-        "δ = dL/dŷ",
-    ]
+    heads = [*"iter x1 x2 t w11 w12 w21 w22 w31 w32 b1 b2 b3 v1 v2 v3 c s1 s2 s3 a1 a2 a3 ŷ L".split(), "δ = dL/dŷ"]
     heads += ["dL/d" + h for h in heads[4:17]]
     for n, h in enumerate(heads, start=1):
         book.put(S, f"{C(n)}4", h)
@@ -266,31 +239,7 @@ def online_and() -> Book:
     book.put(S, "A1", "AND, online: the weights change after every sample")
     book.put(S, "A2", "learning rate")
     book.put(S, "B2", net.lr)
-    heads = [
-        "pass",
-        "x1",
-        "x2",
-        "t",
-        "w11",
-        "w12",
-        "w21",
-        "w22",
-        "b1",
-        "b2",
-        "v1",
-        "v2",
-        "c",
-        "s1",
-        "s2",
-        "a1",
-        "a2",
-        "so",
-        "y",
-        "E",
-        "δo",
-        "δh1",
-        "δh2",
-    ]
+    heads = "pass x1 x2 t w11 w12 w21 w22 b1 b2 v1 v2 c s1 s2 a1 a2 so y E δo δh1 δh2".split()
     for n, h in enumerate(heads, start=1):
         book.put(S, f"{C(n)}4", h)
     order = ["W1[0,0]", "W1[0,1]", "W1[1,0]", "W1[1,1]", "B1[0]", "B1[1]", "W2[0,0]", "W2[0,1]", "B2[0]"]

@@ -43,18 +43,11 @@ def transposed_batch(slip: bool = False) -> Book:
         book.put(S, f"{C(3 + n)}6", samples[n][1][0])
     for row, label in ((4, "x1"), (5, "x2"), (6, "t")):
         book.put(S, f"A{row}", label)
-    table = {
-        "W1[0,0]": "H1",
-        "W1[0,1]": "I1",
-        "B1[0]": "J1",
-        "W1[1,0]": "H2",
-        "W1[1,1]": "I2",
-        "B1[1]": "J2",
-        "W2[0,0]": "H3",
-        "W2[0,1]": "I3",
-        "B2[0]": "J3",
-    }  # column and row offset in the block
-    gtable = {p: addr[0] + str({"1": 12, "2": 13, "3": 14}[addr[1]]) for p, addr in table.items()}
+    # the parameter table, a row per neuron (h1, h2, o) and a column per input (in1, in2, bias): parameter →
+    # (column, row in the block); each gradient sits in the same column, 11 rows below, beside its δ row
+    neurons = (("W1[0,0]", "W1[0,1]", "B1[0]"), ("W1[1,0]", "W1[1,1]", "B1[1]"), ("W2[0,0]", "W2[0,1]", "B2[0]"))
+    place = {p: (col, 1 + k) for k, row in enumerate(neurons) for col, p in zip("HIJ", row, strict=True)}
+    to_gradient = 11  # rows from a parameter to its gradient
     labels = ["x1", "x2", "t", "net h1", "net h2", "out h1", "out h2", "net o", "out o", "E", "δ o", "δ h1", "δ h2"]
     for t, st in enumerate(steps):
         r = 8 + 16 * t
@@ -72,13 +65,10 @@ def transposed_batch(slip: bool = False) -> Book:
         for n, label in enumerate(labels):
             book.put(S, f"A{r + 1 + n}", label)
         book.params[t] = {}
-        for p, addr in table.items():
-            at = f"{addr[0]}{r + int(addr[1])}"
-            if t == 0:
-                content: object = st.param(p)
-            else:
-                content = f"={addr[0]}{r - 16 + int(addr[1])}-$B$2*{gtable[p][0]}{r - 16 + int(gtable[p][1:])}"
-            book.params[t][p] = book.put(S, at, content, max(t - 1, 0), st.param(p))
+        for p, (col, k) in place.items():
+            before = r - 16 + k  # the previous block's row of this parameter
+            content = st.param(p) if t == 0 else f"={col}{before}-$B$2*{col}{before + to_gradient}"
+            book.params[t][p] = book.put(S, f"{col}{r + k}", content, max(t - 1, 0), st.param(p))
             if t > 0:
                 book.updates.setdefault(t - 1, {})[p] = book.params[t][p]
         for n, v in enumerate(st.seen):
@@ -99,20 +89,23 @@ def transposed_batch(slip: bool = False) -> Book:
             book.put(S, f"{c}{r + 12}", f"={c}{r + 11}*$H{r + 3}*{c}{r + 6}*(1-{c}{r + 6})", t, v.dS[0][0])
             book.put(S, f"{c}{r + 13}", f"={c}{r + 11}*$I{r + 3}*{c}{r + 7}*(1-{c}{r + 7})", t, v.dS[0][1])
         book.losses[t] = book.put(S, f"F{r + 10}", f"=AVERAGE(C{r + 10}:E{r + 10})", t, st.loss)
-        for k, delta, inputs in ((0, r + 12, (r + 1, r + 2)), (1, r + 13, (r + 1, r + 2)), (2, r + 11, (r + 6, r + 7))):
-            row = r + 12 + k
-            for col, src in zip("HI", inputs, strict=True):
-                p = next(q for q, a in gtable.items() if a == f"{col}{12 + k}")
-                book.put(S, f"{col}{row}", f"=SUMPRODUCT(C{delta}:E{delta},C{src}:E{src})/3", t, st.param(p, grad=True))
-            p = next(q for q, a in gtable.items() if a == f"J{12 + k}")
-            book.put(S, f"J{row}", f"=AVERAGE(C{delta}:E{delta})", t, st.param(p, grad=True))
+        # each neuron's δ row and its inputs' rows: h1 and h2 read x1, x2; o reads out h1, out h2
+        for (w_in1, w_in2, bias), delta, inputs in zip(
+            neurons, (r + 12, r + 13, r + 11), ((r + 1, r + 2), (r + 1, r + 2), (r + 6, r + 7)), strict=True
+        ):
+            for p, src in zip((w_in1, w_in2), inputs, strict=True):
+                col, k = place[p]
+                formula = f"=SUMPRODUCT(C{delta}:E{delta},C{src}:E{src})/3"
+                book.put(S, f"{col}{r + k + to_gradient}", formula, t, st.param(p, grad=True))
+            col, k = place[bias]
+            book.put(S, f"{col}{r + k + to_gradient}", f"=AVERAGE(C{delta}:E{delta})", t, st.param(bias, grad=True))
     if slip:
         book.copy_of = "transposed-batch.xlsx"
         book.first_slip = [f"{S}!C19"]
         book.no_network_exit = "1"
         book.no_network_slip = [f"{S}!C19", f"{S}!D19", f"{S}!E19", f"{S}!H20", f"{S}!I20", f"{S}!J20"]
         book.why = (
-            "δ o reads out·t where out − t belongs: (C17*C11)*C17*(1−C17), in every sample and block; C19 is "
+            "δ o reads out·t where out − t belongs: C17*C11*C17*(1−C17), in every sample and block; C19 is "
             "sample 1's in iteration 0. The factor out·t/(out − t) differs from sample to sample, so the mean "
             "gradients are not proportional to the true ones: the sheet contradicts its own forward pass. With "
             "no network a judge may name a δ o cell of iteration 0 or the first gradient that reads them (H20)"
@@ -410,32 +403,7 @@ def xor_delta_rule() -> Book:
     S = "XOR"
     book.put(S, "A1", "eta")
     book.put(S, "B1", net.lr)
-    heads = [
-        "iteration",
-        "x1",
-        "x2",
-        "t",
-        "w11",
-        "w12",
-        "w21",
-        "w22",
-        "b1",
-        "b2",
-        "v1",
-        "v2",
-        "c",
-        "s1",
-        "s2",
-        "a1",
-        "a2",
-        "so",
-        "y",
-        "E",
-        "δ",
-        "δh1",
-        "δh2",
-        "E total",
-    ]
+    heads = [*"iteration x1 x2 t w11 w12 w21 w22 b1 b2 v1 v2 c s1 s2 a1 a2 so y E δ δh1 δh2".split(), "E total"]
     for n, h in enumerate(heads, start=1):
         book.put(S, f"{C(n)}3", h)
     order = ["W1[0,0]", "W1[0,1]", "W1[1,0]", "W1[1,1]", "B1[0]", "B1[1]", "W2[0,0]", "W2[0,1]", "B2[0]"]
