@@ -18,7 +18,7 @@ LibreOffice file does), and then verified:
 
 Then it writes the recalculated workbooks, a network file per correct workbook, `verdicts.tsv`
 and `loss-cells.tsv` into this folder. Run from the repository: `uv run python tests/zoo/build.py`
-(1 to 3 minutes: LibreOffice recalculates the 16 workbooks, then
+(1 to 3 minutes: LibreOffice recalculates the 17 workbooks, then
 some 500 copies for the derivatives). Tests never rebuild the zoo.
 """
 
@@ -35,7 +35,7 @@ from pathlib import Path
 import openpyxl
 from cells import Book, Cell, display, reading_order, split_key
 from openpyxl.worksheet.formula import ArrayFormula
-from rows import columns_relu, linreg_steps, logreg_sumproduct, online_and, rows_tanh
+from rows import columns_relu, linreg_steps, logreg_sumproduct, named_cells, online_and, rows_tanh
 from stacked import blocks, logreg_mmult, sheet_per_epoch, transposed_batch, xor_delta_rule
 
 HERE = Path(__file__).resolve().parent
@@ -56,6 +56,7 @@ FAMILIES: list[Callable[[], Book]] = [
     logreg_mmult,
     linreg_steps,
     xor_delta_rule,
+    named_cells,
     lambda: rows_tanh(slip=True),
     lambda: columns_relu(slip=True),
     lambda: transposed_batch(slip=True),

@@ -409,3 +409,77 @@ def linreg_steps() -> Book:
         book.put(S, f"O{r}", f"=-$B$1*M{r}", t, -net.lr * st.param("W1[0,0]", grad=True))
         book.put(S, f"P{r}", f"=-$B$1*N{r}", t, -net.lr * st.param("B1[0]", grad=True))
     return book
+
+
+def named_cells() -> Book:
+    """Family 7c: one step down a column where every cell has a defined name: `=w_11-lr*dE_dw_11`."""
+    net = Net(
+        [2, 2, 1],
+        "sigmoid",
+        "sigmoid",
+        "half_squared_error",
+        0.5,
+        1,
+        W=[[[0.2, -0.3], [0.4, 0.1]], [[0.6, -0.2]]],
+        B=[[0.1, 0.0], [-0.1]],
+        samples=[([1.0, 0.5], [0.9])],
+    )
+    (st,) = train(net)
+    v = st.seen[0]
+    book = Book(
+        "named-cells.xlsx",
+        net,
+        "named-cells.toml",
+        "one step down column B, every cell a defined name (lr, x_1, w_11, net_1, h_1, out, loss, delta, dE_dw_11, "
+        "…) and every formula written with the names: =w_11*x_1+w_12*x_2+b_1, =w_11-lr*dE_dw_11 (updates in E); "
+        "2-2-1 sigmoid, ½ squared error",
+    )
+    S = "Step"
+    book.put(S, "A1", "one step of gradient descent, with named cells")
+
+    def named(row: int, name: str, content: object, expect: float | None, it: int = 0) -> str:
+        book.put(S, f"A{row}", name)
+        book.names[name] = f"{S}!$B${row}"
+        return book.put(S, f"B{row}", content, it, expect)
+
+    named(3, "lr", net.lr, None, -1)
+    named(4, "x_1", v.x[0], v.x[0])
+    named(5, "x_2", v.x[1], v.x[1])
+    named(6, "target", v.y[0], v.y[0])
+    order = ["W1[0,0]", "W1[0,1]", "W1[1,0]", "W1[1,1]", "B1[0]", "B1[1]", "W2[0,0]", "W2[0,1]", "B2[0]"]
+    names = "w_11 w_12 w_21 w_22 b_1 b_2 v_1 v_2 b_out".split()
+    book.params[0] = {
+        p: named(8 + n, name, st.param(p), st.param(p)) for n, (p, name) in enumerate(zip(order, names, strict=True))
+    }
+    forward = [
+        ("net_1", "=w_11*x_1+w_12*x_2+b_1", v.s[0][0]),
+        ("net_2", "=w_21*x_1+w_22*x_2+b_2", v.s[0][1]),
+        ("h_1", "=1/(1+EXP(-net_1))", v.a[0][0]),
+        ("h_2", "=1/(1+EXP(-net_2))", v.a[0][1]),
+        ("net_out", "=v_1*h_1+v_2*h_2+b_out", v.s[1][0]),
+        ("out", "=1/(1+EXP(-net_out))", v.a[1][0]),
+        ("loss", "=0.5*(out-target)^2", v.loss),
+        ("delta", "=(out-target)*out*(1-out)", v.dS[1][0]),
+    ]
+    for n, (name, formula, value) in enumerate(forward):
+        key = named(18 + n, name, formula, value)
+        if name == "loss":
+            book.losses[0] = key
+    grads = [
+        "=delta*v_1*h_1*(1-h_1)*x_1",
+        "=delta*v_1*h_1*(1-h_1)*x_2",
+        "=delta*v_2*h_2*(1-h_2)*x_1",
+        "=delta*v_2*h_2*(1-h_2)*x_2",
+        "=delta*v_1*h_1*(1-h_1)",
+        "=delta*v_2*h_2*(1-h_2)",
+        "=delta*h_1",
+        "=delta*h_2",
+        "=delta",
+    ]
+    book.put(S, "D27", "updated")
+    book.updates[0] = {}
+    for n, (p, name, formula) in enumerate(zip(order, names, grads, strict=True)):
+        named(27 + n, f"dE_d{name}", formula, st.param(p, grad=True))
+        book.put(S, f"D{27 + n}", f"{name} new")
+        book.updates[0][p] = book.put(S, f"E{27 + n}", f"={name}-lr*dE_d{name}", 0, st.param(p, after=True))
+    return book
