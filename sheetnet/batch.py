@@ -110,6 +110,9 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
         network, note = _at_most_what_fits(book, network)
         follows = starting_numbers_read(book, network, options.sheet)
         result = check_book(book, network, tolerance, sheet=options.sheet, follows=follows, rates=rates)
+        earlier = result.backward_first()
+        if earlier is not None:
+            return earlier, None, f"network: {options.config}{note}; {BACKWARD_FIRST}"
         return result, None, f"network: {options.config}{note}"
     unchanged = options.iters is None and options.lr is None and options.rtol is None and options.atol is None
     derivation = _derived(book) if unchanged and options.sheet is None else None
@@ -126,6 +129,7 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
     return check_book(book, network, tolerance, sheet=options.sheet, rates=options.lr), reading, line + note
 
 
+BACKWARD_FIRST = "its backward pass leaves its own forward pass's derivative before any number differs from the run"
 OWN_FORWARD_PASS = "no network file: judged against its own forward pass"
 
 

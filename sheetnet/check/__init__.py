@@ -100,6 +100,7 @@ class CheckResult:
     sheet: str | None = None  # --sheet: the only sheet looked at
     note: str = ""  # the workbook starts from other numbers than the network (read from its formulas)
     rates: tuple[float, ...] = ()  # the η each of which some table must train (default: the network's)
+    derivation: Derivation | None = None  # the workbook judged against its own forward pass
 
     @property
     def wanted_rates(self) -> tuple[float, ...]:
@@ -162,6 +163,22 @@ class CheckResult:
 
     def count(self, status: str) -> int:
         return sum(e.status == status for e in self.elements)
+
+    def backward_first(self) -> Derivation | None:
+        """The workbook judged against its own forward pass, if that names a slip before this check
+        does: in an earlier iteration, or in the same one where this check's first slip is no cell
+        of the forward pass (an update that follows from a gradient no number of the run placed)."""
+        own, first = self.derivation, self.first_mismatch
+        if own is None or own.first_mismatch is None or first is None or first.cell is None:
+            return None
+        slip = own.first_mismatch
+        if slip.t > first.t:
+            return None
+        pos = (self.book.sheets.index(first.cell.sheet), first.cell.row, first.cell.col)
+        same_cell = slip.cell.address == first.cell.address
+        if slip.t == first.t and (same_cell or pos in own.forward(first.t)):
+            return None
+        return own
 
     def to_json(self) -> dict[str, Any]:
         first = self.first_mismatch
@@ -250,7 +267,9 @@ def check_book(
             for t in range(table.layout.last + 1):
                 used.update((book.sheets[p[0]], p[1], p[2]) for p in table.layout.positions(ident, t))
     unexplained = sum((c.sheet, c.row, c.col) not in used for c in grid.cells.values())
-    result = CheckResult(book, network, tolerance, tables, elements, precision, unexplained, sheet, rates=wanted)
+    result = CheckResult(
+        book, network, tolerance, tables, elements, precision, unexplained, sheet, rates=wanted, derivation=derivation
+    )
     if follows is not None and tables:
         result.note = _starts_otherwise(network, follows)
     return result

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Book, Cell
-from sheetnet.cells.chains import Chains, find_chains
+from sheetnet.cells.chains import Chains, Update, find_chains
 from sheetnet.cells.dual import Dual, Unsupported, evaluate
 from sheetnet.cells.evaluation import Evaluation, shown_value
 from sheetnet.cells.formulas import Formulas
@@ -267,6 +267,8 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         if fit is not None and len(fit[2]) == len(steps):
             break
     if fit is None:
+        fit = _only_loss(f, {p: duals[p] for p in sinks if p in duals}, steps)
+    if fit is None:
         table.unjudged[t] = "no cell is the loss whose derivatives the updates follow"
         return
     loss, factor, matched = fit
@@ -303,6 +305,20 @@ def _choose_loss(f: Formulas, duals: dict[Pos, Dual], steps: dict[int, float]) -
     return pos, factor, matched
 
 
+def _only_loss(f: Formulas, sinks: dict[Pos, Dual], steps: dict[int, float]) -> tuple[Pos, None, set[int]] | None:
+    """Where no two steps share a factor over any cell's derivatives (a slip every gradient reads,
+    δ of the output): the loss is the one cell the calculation ends in that depends on every
+    parameter, and every step that is not 0 where its derivative is 0 is wrong."""
+    whole = [p for p, d in sinks.items() if len(d.d) == len(steps)]
+    if len(whole) != 1:
+        return None
+    loss = whole[0]
+    scale = max((abs(v) for v in steps.values()), default=0.0)
+    derivative = sinks[loss].d
+    still = {j for j, s in steps.items() if abs(s) <= STEP_FLOOR * scale and derivative.get(j, 0.0) == 0.0}
+    return loss, None, still
+
+
 def _common_factor(steps: dict[int, float], derivatives: dict[int, float], scale: float) -> float | None:
     """The negative factor most steps share over their derivatives (a slip's own is an outlier)."""
     ratios = sorted(
@@ -332,7 +348,7 @@ def _place_slips(
     evaluation: Evaluation,
     cells: set[Pos],
     loss: Pos,
-    factor: float,
+    factor: float | None,
     steps: dict[int, float],
     wrong: list[int],
 ) -> None:
@@ -348,14 +364,22 @@ def _place_slips(
             readers_of.setdefault(p, set()).add(j)
     placed: set[Pos] = set()
     derivative = evaluation.dual(loss).d
+    gradients = {j: _gradient_cell(f, chains.update(j, t), cones[j]) for j in cones}
+    # what a right step's gradient cell holds over its derivative: the same for every parameter
+    usual = _mode(
+        [f.number(g) / derivative[j] for j, g in gradients.items() if g and j not in wrong_set and derivative.get(j)]  # type: ignore[operator]
+    )
     for j in wrong:
         update = chains.update(j, t)
         parameter = chains.links[j][t]
         exclusive = [p for p in cones[j] if readers_of[p] <= wrong_set]
         odd = {p for p in exclusive if not _explained(f, p, forward, loss)}
         first = [p for p in odd if not any(q in odd for q in _backward_reads(f, p, backward))]
-        expected_step = factor * derivative.get(j, 0.0)
-        if first:
+        expected_step = None if factor is None else factor * derivative.get(j, 0.0)
+        g, d = gradients.get(j), derivative.get(j, 0.0)
+        if g is not None and d and usual is not None and _agrees(f.number(g) or 0.0, usual * d, abs(usual * d)):
+            cell = update.cell  # its gradient is right: the update uses it wrong (its sign, its η)
+        elif first:
             cell = min(first, key=lambda p: p)
         else:
             direct = [p for p in cones[j] if p in f.precedents(update.cell) or _read_by_step(update, p, f)]
@@ -366,6 +390,24 @@ def _place_slips(
         expected = _expected(f, cell, update, steps[j], expected_step)
         why = _explain(f, cell, parameter, update, loss, evaluation, j, forward, expected_step, steps[j])
         result.slips.append(Slip(t, f.cells[cell], label(f, cell) or "step", _named(f, parameter), expected, why))
+
+
+def _gradient_cell(f: Formulas, update: Update, cone: set[Pos]) -> Pos | None:
+    """The one backward cell an update's step reads directly (`w − η·g`: g), if there is one."""
+    direct = [p for p in cone if _read_by_step(update, p, f)]
+    return direct[0] if len(direct) == 1 and f.number(direct[0]) is not None else None
+
+
+def _mode(values: list[float]) -> float | None:
+    """The value most of `values` agree on (to STEP_RELATIVE), if two agree at least."""
+    values = sorted(values)
+    best, count, lo = None, 1, 0
+    for hi, v in enumerate(values):
+        while abs(values[lo] - v) > STEP_RELATIVE * abs(v):
+            lo += 1
+        if hi - lo + 1 > count:
+            best, count = values[(lo + hi) // 2], hi - lo + 1
+    return best
 
 
 def _read_by_steps(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> set[Pos]:
@@ -464,8 +506,10 @@ def _local_derivative(f: Formulas, cell: Pos, wrt: Pos) -> float | None:
     return None if isinstance(result, list) else result.d.get(0, 0.0)
 
 
-def _expected(f: Formulas, cell: Pos, update, step: float, expected_step: float) -> float | None:
+def _expected(f: Formulas, cell: Pos, update: Update, step: float, expected_step: float | None) -> float | None:
     """What the slip's cell should hold for its step to be right, when the step is proportional to it."""
+    if expected_step is None:
+        return None
     value = f.number(cell)
     if cell == update.cell:
         previous = f.number(update.previous)
@@ -484,7 +528,7 @@ def _explain(
     evaluation: Evaluation,
     j: int,
     forward: set[Pos],
-    expected_step: float,
+    expected_step: float | None,
     step: float,
 ) -> str:
     name = _named(f, cell)
@@ -503,6 +547,10 @@ def _explain(
             f"{'it' if len(unreached) == 1 else 'them'}"
         )
     if cell == update.cell:
+        if expected_step is None:
+            return f"its step, {step:.6g}, is not −η times {what}"
+        if _agrees(step, -expected_step, abs(step)):
+            return f"its step has the wrong sign: {step:+.6g} where −η times {what} is {expected_step:+.6g}"
         return f"its step is {step:.6g} where −η times {what} is {expected_step:.6g}"
     if cell in forward or not _read_by_step(update, cell, f):
         return f"{name} is no derivative of the cells it reads, and the steps that read it are wrong"
