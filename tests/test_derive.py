@@ -1,0 +1,135 @@
+"""Workbooks judged against their own forward pass (`check` with no network file), and against the
+network: the zoo of families (tests/zoo, verdicts computed independently of sheetnet), the duals
+against finite differences, and the update chains of the layouts people use."""
+
+from __future__ import annotations
+
+import csv
+import math
+import random
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sheetnet.batch import Options, judge
+from sheetnet.book import read_book
+from sheetnet.cells.chains import find_chains
+from sheetnet.cells.dual import Dual, evaluate
+from sheetnet.cells.formulas import Formulas
+from sheetnet.check.derive import derive
+from sheetnet.formula import parse
+
+ZOO = Path(__file__).resolve().parent / "zoo"
+
+
+def _zoo() -> list[tuple[str, ...]]:
+    with (ZOO / "verdicts.tsv").open(encoding="utf-8") as handle:
+        return [tuple(r) for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
+
+
+@pytest.mark.parametrize("row", _zoo(), ids=lambda r: r[0])
+def test_each_zoo_workbook_gets_its_verdict_with_no_network_file(row: tuple[str, ...]) -> None:
+    name, _, _, _, _, code, cells, _ = row
+    result, reading, line = judge(ZOO / name, Options())
+    first = result.first_mismatch
+    if code == "any":
+        return
+    assert result.exit_code == int(code), (name, line, first and first.cell.address)
+    if cells not in ("-", "any"):
+        assert first is not None and first.cell.address in cells.split(","), (name, first and first.cell.address)
+
+
+@pytest.mark.parametrize("row", _zoo(), ids=lambda r: r[0])
+def test_each_zoo_workbook_gets_its_verdict_with_its_network_file(row: tuple[str, ...]) -> None:
+    name, network, iters, code, cells, *_ = row
+    result, _, line = judge(ZOO / name, Options(config=ZOO / network, iters=int(iters)))
+    first = result.first_mismatch
+    assert result.exit_code == int(code), (name, line, first and first.cell.address)
+    if cells != "-":
+        assert first is not None and first.cell.address in cells.split(","), (name, first and first.cell.address)
+
+
+def test_a_correct_workbook_is_judged_whole_and_names_its_loss() -> None:
+    result = derive(read_book(ZOO / "sheet-per-epoch.xlsx"))
+    assert result is not None and result.exit_code == 0
+    # 4 sheets, one iteration each: the chains run across the sheets (='Epoch 1'!… references)
+    assert result.chains.iterations == 4
+    assert len(result.tables) == 1 and result.count("found") == len(result.steps) > 0
+    assert all(p[0] == t for t, p in result.tables[0].losses.items())  # iteration t's loss is on sheet t
+
+
+def test_the_wrong_gradient_is_explained_by_the_cell_it_should_not_read(shared_fixtures: Path) -> None:
+    result = derive(read_book(shared_fixtures / "vishak-dlexcel.xlsx"))
+    assert result is not None
+    first = result.first_mismatch
+    assert first is not None and first.cell.address == "Sheet1!Z36" and first.t == 0
+    assert "reads Sheet1!J36 (a_h1), which Sheet1!G36 (w3) does not reach" in first.explanation
+    # the value the derivative gives: the correct formula, a_h2·(1 − a_h2) in place of a_h1's
+    ws = openpyxl.load_workbook(shared_fixtures / "vishak-dlexcel.xlsx", data_only=True)["Sheet1"]
+    v = {c: ws[f"{c}36"].value for c in ("A", "B", "C", "L", "N", "P", "R", "T")}
+    right = (
+        ((v["R"] - v["A"]) * v["R"] * (1 - v["R"]) * v["N"] + (v["T"] - v["B"]) * v["T"] * (1 - v["T"]) * v["P"])
+        * v["L"]
+        * (1 - v["L"])
+        * v["C"]
+    )
+    assert first.expected == pytest.approx(right, rel=1e-9)
+
+
+def test_duals_agree_with_finite_differences() -> None:
+    """Random formulas of the functions homework uses, differentiated exactly and by central differences."""
+    rng = random.Random(23)
+    shapes = [
+        "=1/(1+EXP(-({a}*{b}+{c})))",
+        "=-(0.3*LN({s})+(1-0.3)*LN(1-{s}))",
+        "=0.5*({a}-{b})^2+TANH({c})*{a}",
+        "=MAX(0,{a}*{b}-{c})+SQRT({a}*{a}+1)",
+        "=IF({a}>{b},{a}*{c},{b}/{c})",
+        "=SUMPRODUCT(A1:A3,B1:B3)",
+        "=POWER({a},2)*LOG({s})+ABS({b}-{c})",
+    ]
+    for text in shapes:
+        for _ in range(5):
+            values = {"A1": rng.uniform(0.2, 2), "A2": rng.uniform(-2, 2), "A3": rng.uniform(0.5, 2)}
+            values |= {"B1": rng.uniform(-1, 1), "B2": rng.uniform(-1, 1), "B3": rng.uniform(-1, 1)}
+            s = rng.uniform(0.1, 0.9)
+            formula = text.format(a="A1", b="A2", c="A3", s=str(s))
+            tree = parse(formula, 0, ["S"])
+            names = sorted(values)
+
+            def at(point: dict[str, float], wrt: str | None = None):
+                def read(pos):
+                    name = f"{'AB'[pos[2] - 1]}{pos[1]}"
+                    return Dual(point[name], {0: 1.0} if name == wrt else {})
+
+                return read
+
+            for name in names:
+                exact = evaluate(tree, at(values, name))
+                h = 1e-6
+                up = evaluate(tree, at(values | {name: values[name] + h})).value
+                down = evaluate(tree, at(values | {name: values[name] - h})).value
+                numeric = (up - down) / (2 * h)
+                assert exact.d.get(0, 0.0) == pytest.approx(numeric, rel=1e-5, abs=1e-7), (formula, name)
+                assert math.isfinite(exact.value)
+
+
+def test_the_chains_of_a_row_per_iteration_run_down_their_columns() -> None:
+    """`s1 = w11·x1 + w12·x2 + b1` reads as `b1 + …`, but only the update is read as b1 was."""
+    chains = find_chains(Formulas(read_book(ZOO / "rows-tanh-231.xlsx")))
+    starts = {c[0] for c in chains.links}
+    # every chain starts at a typed parameter of the first row and runs down its column: 5 rows, 4 updates
+    assert chains.iterations == 4
+    assert all(chain[i + 1][1] == chain[i][1] + 1 for chain in chains.links for i in range(len(chain) - 1))
+    assert len(starts) == len(chains.links) == 13  # 2·3 + 3 weights and 3 + 1 biases of a 2-3-1 net
+
+
+def test_a_typed_repeat_of_a_weight_is_chained_to_the_cell_the_forward_pass_reads(shared_fixtures: Path) -> None:
+    """luizcf's row 7 types the weights again and row 8 updates those: the forward pass reads row 4."""
+    f = Formulas(read_book(shared_fixtures / "luizcf-241.xlsx"))
+    chains = find_chains(f)
+    starts = sorted(f.address(c[0]) for c in chains.links)
+    assert "Planilha1!D4" in starts and "Planilha1!D7" not in starts
+    # G4 (w4) is read by no formula of the forward pass (Y4 reads J4): nothing trains it by its derivative
+    assert "Planilha1!G4" not in starts
