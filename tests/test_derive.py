@@ -31,7 +31,7 @@ def _zoo() -> list[tuple[str, ...]]:
 @pytest.mark.parametrize("row", _zoo(), ids=lambda r: r[0])
 def test_each_zoo_workbook_gets_its_verdict_with_no_network_file(row: tuple[str, ...]) -> None:
     name, _, _, _, _, code, cells, _ = row
-    result, reading, line = judge(ZOO / name, Options())
+    result, _, line = judge(ZOO / name, Options())
     first = result.first_mismatch
     if code == "any":
         return
