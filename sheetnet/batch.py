@@ -194,24 +194,19 @@ def network_of(book: Any, options: Options) -> tuple[Any, Any, str]:
 def _check(path: Path, options: Options) -> dict[str, Any]:
     result, reading, line = judge(path, options)
     first = result.first_mismatch
-    table = next((t for t in result.tables if first is None or t.sheet == first.cell.sheet), None)
-    if result.exit_code == 0:
-        verdict = "right"
-    elif first is not None:
-        verdict = "wrong"
-    elif result.message:
-        verdict = "other η" if result.tables else "no table"
-    else:
-        verdict = next((t.verdict for t in result.tables if t.verdict != "right"), "wrong")
+    table = result.table
     row: dict[str, Any] = {
         "file": str(path),
-        "verdict": verdict,
+        "verdict": result.verdict,
         "exit_code": result.exit_code,
         "table": f"{table.sheet}!{table.range}"
         if table is not None and table.range
         else (table.sheet if table else ""),
         "message": result.message,
-        "found": result.count("found"),
+        "iterations_done": table.done if table is not None else 0,
+        "iterations_asked": result.network.iters,
+        "written": sum(e.cell is not None for e in result.elements),
+        "mismatched": len(result.mismatches),
         "total": len(result.elements),
         "network": line,
         "tables": "; ".join(

@@ -748,7 +748,9 @@ def solve(
 @_tolerance_option("--rtol", None, "Relative tolerance for every number (default: by how the number is written).")
 @_tolerance_option("--atol", None, "Absolute tolerance for every number (default: by how the number is written).")
 @click.option("--sheet", metavar="NAME", help="Check only the table on this sheet.")
-@click.option("--all", "show_all", is_flag=True, help="List every number of the run, found or not.")
+@click.option(
+    "--all", "show_all", is_flag=True, help="List every number of the run, found or not, and quantity by quantity."
+)
 @click.option(
     "--max",
     "limit",
@@ -844,13 +846,12 @@ def _check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
     else:
         from rich.console import Console
-        from rich.markup import escape
 
         from sheetnet.render import print_check
 
         console = Console(highlight=False, emoji=False)
-        console.print(escape(line), style="dim" if options.config is not None else None)
-        print_check(console, result, limit=limit, show_all=show_all)
+        style = "dim" if options.config is not None else None
+        print_check(console, result, limit=limit, show_all=show_all, source=line, source_style=style)
     _warn_uncached(result.book)
     sys.exit(result.exit_code)
 

@@ -21,11 +21,11 @@ def test_the_commonest_slip_reads_as_a_teacher_would_write_it(shared_fixtures: P
     assert code == 1
     text = " ".join(out.replace("│", " ").split())  # the panel wraps at 80 columns
     assert "The table" in out and "A36:AE67" in out and "rows" in out
-    assert "Not written in the workbook (left out, not wrong): Δ, f'(O2), ∂L/∂B2" in text
+    assert "it never writes Δ, f'(O2), ∂L/∂B2, ∂L/∂f(O1), f'(O1), ∂L/∂B1 (left out, not wrong)" in text
     assert "First slip" in out and "∂L/∂W1[1,0] in Sheet1!Z36" in text
     assert "uses `J36` = f(O1)[0] (a_h1) where f(O1)[1] (`L36`, a_h2) belongs" in text
     # the same formula filled down is one place, not 32 rows of slips
-    assert "Slips (64 in 2 places)" in out and "0–31" in out and "Sheet1!Z36 … Z67" in out
+    assert "Slips (64 in 2 places)" in out and "0–31" in out and "Z36 … Z67" in out
     assert max(len(line) for line in out.splitlines()) <= 80
 
 
