@@ -15,7 +15,7 @@ from rich.text import Text
 from sheetnet.boxed import drawn, table_width
 from sheetnet.net import MEAN, PARAMETERS, UPDATE, IterationGraph, Quantity, loss_text, reduction_word, summed_text
 from sheetnet.spec import Network
-from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH
+from sheetnet.status import ABSENT, FOLLOWS, MISMATCH
 from sheetnet.trace import Trace, lowest
 
 if TYPE_CHECKING:

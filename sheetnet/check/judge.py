@@ -299,7 +299,8 @@ class Explainer:
         grid, here = self.grid, (self.grid.sheets.index(cell.sheet), cell.row, cell.col)
         what = f"`{self.short(here, here)}` = {element.name}{self.label(here, element.spot)}"
         if not cell.is_number and cell.formula is None:
-            element.explanation = f"{what} holds the text {cell.value!r} where the run gives {_number(element.expected)}"
+            expected = _number(element.expected)
+            element.explanation = f"{what} holds the text {cell.value!r} where the run gives {expected}"
             return
         if not cell.is_number:
             reads = formula_references(cell.formula or "", cell.sheet, grid.sheets)
