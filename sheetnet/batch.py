@@ -27,12 +27,18 @@ CSV_COLUMNS = (
     "verdict",
     "table",
     "first slip cell",
+    "first slip iteration",
     "quantity",
     "expected",
     "found",
     "explanation",
-    "numbers found",
-    "numbers of the run",
+    "iterations done",
+    "iterations asked",
+    # the run's numbers the workbook writes, of which mismatch, and those it does not write: a right
+    # workbook reads "3,424 written, 0 mismatched", not "3,424/4,488 found", a partial mark
+    "numbers written",
+    "numbers mismatched",
+    "numbers not written",
     "network",
     "tables",
 )
@@ -49,6 +55,8 @@ class Options:
     atol: float | None = None
     sheet: str | None = None
     recalc: bool = False
+    network: Any = None  # the class's network (`class_network`), judged against as --config's
+    source: str = ""  # the line that says where `network` came from
 
 
 def workbooks(arguments: Iterable[Path]) -> list[Path]:
@@ -102,15 +110,21 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
     book = read_book(path, recalc=options.recalc)
     require_cached_values(book)
     tolerance = Tolerance(rtol=options.rtol, atol=options.atol)
-    if options.config is not None:
-        from sheetnet.spec import load_networks, with_overrides
+    if options.config is not None or options.network is not None:
+        if options.network is not None:
+            network, rates, source = options.network, list(options.lr or ()), options.source
+        else:
+            from sheetnet.spec import load_networks, with_overrides
 
-        networks = with_overrides(load_networks(options.config), iters=options.iters, lrs=options.lr)
-        network, rates = networks[0], [n.lr for n in networks]
-        network, note = _at_most_what_fits(book, network)
+            networks = with_overrides(load_networks(options.config), iters=options.iters, lrs=options.lr)
+            network, rates, source = networks[0], [n.lr for n in networks], f"network: {options.config}"
+        # the class's iterations are what its workbooks hold (one that holds fewer stops early): only
+        # --config and --iters can ask for more than any could hold
+        asked = options.network is None or options.iters is not None
+        network, note = _at_most_what_fits(book, network) if asked else (network, "")
         follows = starting_numbers_read(book, network, options.sheet)
         result = check_book(book, network, tolerance, sheet=options.sheet, follows=follows, rates=rates)
-        return result, None, f"network: {options.config}{note}"
+        return result, None, f"{source}{note}"
     network, reading, line = network_of(book, options)
     unchanged = options.iters is None and options.lr is None and options.rtol is None and options.atol is None
     if reading is not None and reading.result is not None and unchanged and options.sheet is None:
@@ -226,7 +240,51 @@ def _check(path: Path, options: Options) -> dict[str, Any]:
     row["result"] = result.to_json()
     if reading is not None:
         row["result"]["network_read"] = reading.to_json()
+        row["network_read"] = result.network  # what it was judged against: the one read from it
     return row
+
+
+def class_network(rows: list[dict[str, Any]], options: Options) -> tuple[Options | None, str]:
+    """Without --config, the class's network: the one more than half of its workbooks train, each
+    read as `init --from` reads it (`rows`, each judged against its own), with the iterations most
+    of those hold. The options to judge the class against it (None if no network is shared by
+    most), and the line that says so."""
+    from collections import Counter
+    from dataclasses import replace
+
+    read = [r for r in rows if r["verdict"] != UNREADABLE]
+    networks = [r["network_read"] for r in read if r.get("network_read") is not None]
+    assignments = Counter(replace(n, iters=0) for n in networks)  # the same network, however far trained
+    if not assignments:
+        return None, "No --config, and no network could be read from the workbooks: each is judged against the notes'."
+    assignment, agreeing = assignments.most_common(1)[0]
+    if agreeing * 2 <= len(read):
+        return None, (
+            f"No --config, and no network is shared by most of the workbooks (at most {agreeing} of {len(read)} "
+            "train the same): each is judged against the network read from it, from its own starting numbers."
+        )
+    iterations = Counter(n.iters for n in networks if replace(n, iters=0) == assignment)
+    iters, held = max(iterations.items(), key=lambda kv: (kv[1], kv[0]))  # a tie: the more iterations
+    network = replace(assignment, iters=iters)
+    source = (
+        f"the class's network, as {agreeing} of {len(read)} workbooks train it: {network.shape_text} "
+        f"{network.activation}, η {network.lr:g}, {iters} iteration{'s' * (iters != 1)}"
+        + (f" (as {held} of them hold)" if held < agreeing else "")
+    )
+    line = (
+        f"No --config: {source}; every workbook is judged against it (to grade, give the assignment's with --config)."
+    )
+    return replace(options, network=network, source=source), line
+
+
+def judged_again(row: dict[str, Any], options: Options) -> bool:
+    """True if a workbook's check against its own network is not its check against the class's."""
+    return row["verdict"] != UNREADABLE and row.get("network_read") != options.network
+
+
+def as_judged_by(row: dict[str, Any], options: Options) -> dict[str, Any]:
+    """A workbook judged against its own network, which is the class's: said so."""
+    return dict(row, network=options.source, read="")
 
 
 def run_all(
@@ -324,12 +382,16 @@ def csv_rows(rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
             r["verdict"],
             r.get("table", ""),
             slip.get("cell", ""),
+            slip.get("iteration", ""),
             slip.get("quantity", ""),
             _csv_number(slip.get("expected")),
             _csv_number(slip.get("found")),
             slip.get("explanation", "") or r.get("error", "") or r.get("message", ""),
-            r.get("found", ""),
-            r.get("total", ""),
+            r.get("iterations_done", ""),
+            r.get("iterations_asked", ""),
+            r.get("written", ""),
+            r.get("mismatched", ""),
+            r["total"] - r["written"] if "written" in r else "",
             r.get("network", ""),
             r.get("tables", ""),
         ]

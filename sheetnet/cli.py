@@ -868,30 +868,46 @@ def _check_csv_target(path: Path, force: bool) -> None:
 
 def _check_many(paths: list[Path], options: Any, *, jobs: int | None, as_json: bool, csv_path: Path | None) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
-    from sheetnet.batch import csv_text, default_jobs, exit_code, run_all
+    from sheetnet.batch import as_judged_by, class_network, csv_text, default_jobs, exit_code, judged_again, run_all
     from sheetnet.render import class_line, print_class_summary
 
     console = Console(highlight=False, emoji=False)
     errors = Console(stderr=True, highlight=False, emoji=False)
     show_lines = not as_json
     common = _common_folder(paths)
-    if show_lines and options.config is None:
-        console.print(
-            "[yellow]No --config:[/yellow] each workbook is judged against the network read from it, "
-            "from its own starting numbers; to grade one assignment, give its network with --config."
-        )
+    jobs = jobs or default_jobs()
+
+    def show(row: dict[str, Any], advance: _Advance) -> None:
+        if show_lines:
+            advance.print(console, class_line(row, common))
+        advance()
+
     # the bar goes where the lines go when that is a terminal (one screen, drawn by one console),
     # else to stderr (the lines go to a pipe or a file)
-    bar = _class_progress(console if console.is_terminal else errors, total=len(paths))
-    with bar as advance:
-
-        def done(row: dict[str, Any]) -> None:
-            if show_lines:
-                advance.print(console, class_line(row, common))
-            advance()
-
-        rows = run_all(paths, options, jobs=jobs or default_jobs(), done=done)
+    screen = console if console.is_terminal else errors
+    if options.config is not None:
+        with _class_progress(screen, total=len(paths)) as advance:
+            rows = run_all(paths, options, jobs=jobs, done=lambda row: show(row, advance))
+    else:
+        # each workbook judged against its own network first; then those whose own is not the
+        # class's (the one most of them train) again, against it
+        with _class_progress(screen, total=len(paths)) as advance:
+            rows = run_all(paths, options, jobs=jobs, done=lambda row: advance())
+        shared, line = class_network(rows, options)
+        if show_lines:
+            console.print(escape(line), style="yellow")
+        again = [i for i, row in enumerate(rows) if shared is not None and judged_again(row, shared)]
+        for i, row in enumerate(rows):
+            if i not in again:
+                rows[i] = as_judged_by(row, shared) if shared is not None and "error" not in row else row
+                show(rows[i], _Advance())
+        if again:
+            with _class_progress(screen, total=len(again)) as advance:
+                judged = run_all([paths[i] for i in again], shared, jobs=jobs, done=lambda row: show(row, advance))
+            for i, row in zip(again, judged, strict=True):
+                rows[i] = dict(row, read=rows[i].get("read", ""))  # what it trains itself, beside its verdict
     if as_json:
         click.echo(json.dumps([_json_row(r) for r in rows], ensure_ascii=False))
     else:

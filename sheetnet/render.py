@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 LABEL_WIDTH = 34  # room kept for the quantity column when splitting wide tables
 LOSS_TABLE_UP_TO = 10  # a longer run gets a sparkline and LOSS_SAMPLES rows instead of a row per iteration
 LOSS_SAMPLES = 11
+MIN_CUT_WIDTH = 12  # a column cut to fit the screen keeps this much: a cell address and a little
 
 
 STEP_HEADER = "−η·∂L/∂p"  # gradient descent's step: what the update adds, as the workbook's step rows
@@ -567,11 +568,19 @@ def _tables_table(result: CheckResult) -> Table:
     return _one_line_rows(table)
 
 
-def _one_line_rows(table: Table) -> Table:
+def _one_line_rows(table: Table, *, cut: int | None = None, width: int = 0) -> Table:
     """`table` with every row on one line: a cell too long for the screen is cut with an ellipsis,
-    never wrapped onto lines of its own (a table whose rows take two lines each is hard to read)."""
+    never wrapped onto lines of its own (a table whose rows take two lines each is hard to read).
+    With `cut`, only that column is cut, to what the others leave of `width`."""
+    widths = []
     for column in table.columns:
         column.no_wrap, column.overflow = True, "ellipsis"
+        cells = [Text.from_markup(c) if isinstance(c, str) else c for c in column.cells]
+        widths.append(max([Text.from_markup(str(column.header)).cell_len] + [c.cell_len for c in cells]))
+    if cut is not None:
+        edges = 2 * table.show_edge + 2 * table.pad_edge
+        others = sum(w for k, w in enumerate(widths) if k != cut) + 3 * (len(widths) - 1) + edges  # padding, rules
+        table.columns[cut].max_width = max(MIN_CUT_WIDTH, width - others)
     return table
 
 
@@ -737,11 +746,11 @@ def _shown(file: str, within: Path | None) -> str:
 
 def numbers_text(row: dict) -> str:
     """How a workbook's numbers fared, said so that a right one does not read as a partial mark:
-    `all 3,424 agree`, `1,009 of 1,240 mismatch`."""
+    `all 3,424 agree`, `1,009 of 1,240 wrong` (of the numbers of the run it writes)."""
     written, mismatched = row.get("written", 0), row.get("mismatched", 0)
     if not written:
         return "none written"
-    return f"{mismatched:,} of {written:,} mismatch" if mismatched else f"all {written:,} agree"
+    return f"{mismatched:,} of {written:,} wrong" if mismatched else f"all {written:,} agree"
 
 
 def class_line(row: dict, within: Path | None = None) -> str:
@@ -775,7 +784,7 @@ def print_class_summary(console: Console, rows: list[dict], within: Path | None 
     table.add_column("file")
     table.add_column("verdict")
     table.add_column("iterations", justify="right")
-    table.add_column("numbers of the run", justify="right")
+    table.add_column("numbers", justify="right")
     table.add_column("first slip")
     for row in rows:
         style = VERDICT_STYLE.get(row["verdict"], "red")
@@ -788,7 +797,7 @@ def print_class_summary(console: Console, rows: list[dict], within: Path | None 
         verdict = f"[{style}]{escape(row['verdict'])}[/{style}]"
         table.add_row(escape(_shown(row["file"], within)), verdict, done, numbers, escape(where))
     console.print()
-    console.print(_one_line_rows(table))
+    console.print(_one_line_rows(table, cut=4, width=console.width))
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1

@@ -117,9 +117,11 @@ def test_check_without_config_reads_the_network_and_says_so(shared_fixtures: Pat
     runner = CliRunner()
     result = runner.invoke(main, ["check", str(shared_fixtures / "vishak-dlexcel.xlsx")])
     assert result.exit_code == 1, result.output
-    first = " ".join(result.output.split("\n\n")[0].split())
-    assert first.startswith("network read from the workbook: sheet Sheet1: 2-2-2 sigmoid, η 2 (G33), 32 iterations")
-    assert "sheetnet init --from" in first
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Wrong: first slip in Sheet1!Z36")  # the verdict first, then the network judged against
+    source = " ".join(" ".join(lines[1:]).split("network read from the workbook: ", 1)[1].split())
+    assert source.startswith("sheet Sheet1: 2-2-2 sigmoid, η 2 (G33), 32 iterations")
+    assert "sheetnet init --from" in source
     data = json.loads(runner.invoke(main, ["check", str(shared_fixtures / "vishak-dlexcel.xlsx"), "--json"]).stdout)
     assert data["first_mismatch"]["cell"] == "Sheet1!Z36"
     assert data["network_read"]["how"] == "formulas"
