@@ -485,7 +485,7 @@ def print_check(
     if len(result.tables) == 1:
         console.print(_table_line(result.tables[0], iters))
     elif result.tables:
-        console.print(_tables_table(result))
+        console.print(_one_line_rows(_tables_table(result), cut=1, width=console.width))  # the cells
     if show_all:
         console.print(_elements_table(result.elements, "Every number of the run, in calculation order"))
     elif result.mismatches:
@@ -495,7 +495,8 @@ def print_check(
         runs = _slip_runs(slips)
         shown = runs[:limit]
         title = f"Slips ({len(slips)} in {len(runs)} place{'s' if len(runs) != 1 else ''}), in calculation order"
-        console.print(_slips_table(shown, title, one_sheet=len(result.book.sheets) == 1))
+        slips_table = _slips_table(shown, title, one_sheet=len(result.book.sheets) == 1)
+        console.print(_one_line_rows(slips_table, cut=2, width=console.width))  # the cells: the panel names the first
         if len(runs) > len(shown):
             console.print(f"… and {len(runs) - len(shown)} more (--max N shows more, --json lists every one)")
         if follows:
@@ -504,7 +505,7 @@ def print_check(
                 "the workbook's own earlier numbers (--all or --json lists them)."
             )
     if show_all and result.tables:
-        console.print(_quantities_table(result))
+        console.print(_one_line_rows(_quantities_table(result), cut=4, width=console.width))  # where
     console.print(_summary(result))
     if not show_all and result.elements:
         console.print("[dim]--all lists every number of the run, and quantity by quantity where each is.[/dim]")
@@ -565,22 +566,23 @@ def _tables_table(result: CheckResult) -> Table:
             f"[{style}]{escape(t.verdict)}[/{style}]",
             escape(first.cell.coordinate) if first is not None and first.cell is not None else "",
         )
-    return _one_line_rows(table)
+    return table
 
 
-def _one_line_rows(table: Table, *, cut: int | None = None, width: int = 0) -> Table:
-    """`table` with every row on one line: a cell too long for the screen is cut with an ellipsis,
-    never wrapped onto lines of its own (a table whose rows take two lines each is hard to read).
-    With `cut`, only that column is cut, to what the others leave of `width`."""
+def _one_line_rows(table: Table, *, cut: int, width: int) -> Table:
+    """`table` with every row on one line, `width` wide at most: its column `cut` (the one that can
+    best spare it: cell addresses, not numbers) is cut with an ellipsis to what the others leave,
+    never wrapped onto lines of its own (a table whose rows take two lines each is hard to read)."""
     widths = []
     for column in table.columns:
-        column.no_wrap, column.overflow = True, "ellipsis"
+        column.no_wrap = True
         cells = [Text.from_markup(c) if isinstance(c, str) else c for c in column.cells]
         widths.append(max([Text.from_markup(str(column.header)).cell_len] + [c.cell_len for c in cells]))
-    if cut is not None:
-        edges = 2 * table.show_edge + 2 * table.pad_edge
-        others = sum(w for k, w in enumerate(widths) if k != cut) + 3 * (len(widths) - 1) + edges  # padding, rules
-        table.columns[cut].max_width = max(MIN_CUT_WIDTH, width - others)
+        column.min_width = widths[-1]
+    edges = 2 * table.show_edge + 2 * table.pad_edge
+    others = sum(w for k, w in enumerate(widths) if k != cut) + 3 * (len(widths) - 1) + edges  # padding, rules
+    table.columns[cut].overflow, table.columns[cut].min_width = "ellipsis", None
+    table.columns[cut].max_width = max(MIN_CUT_WIDTH, width - others)
     return table
 
 
@@ -627,7 +629,7 @@ def _slips_table(runs: list[list[Element]], title: str, *, one_sheet: bool) -> T
             _cell_text(first.found, 6),
             style="red",
         )
-    return _one_line_rows(table)
+    return table
 
 
 def _elements_table(elements: list[Element], title: str) -> Table:
@@ -645,7 +647,7 @@ def _elements_table(elements: list[Element], title: str) -> Table:
             status,
             style=style,
         )
-    return _one_line_rows(table)
+    return table
 
 
 def _quantities_table(result: CheckResult) -> Table:
@@ -675,7 +677,7 @@ def _quantities_table(result: CheckResult) -> Table:
             f"[dim]{absent}[/dim]" if absent else "·",
             escape(where),
         )
-    return _one_line_rows(table)
+    return table
 
 
 def _groups(result: CheckResult) -> dict[str, list[Element]]:

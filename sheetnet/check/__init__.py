@@ -370,7 +370,8 @@ def _exercise_verdict(table: Table, grid: Grid, part: str) -> tuple[str, str]:
     from sheetnet.book import cell_address
     from sheetnet.exercise import is_answer
 
-    empty = [e for e in table.elements if e.status == ABSENT and is_answer(e.quantity, part)]
+    # the steps (−η·∂L/∂W, check's own quantities) are answers of every part: each is in the update
+    empty = [e for e in table.elements if e.status == ABSENT and (is_answer(e.quantity, part) or is_step(e.quantity))]
     if not empty or table.verdict == STOPS:
         return table.verdict, table.reason
     first = empty[0]
