@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def _wrapped_rows(out: str) -> list[str]:
     """The lines of the boxed tables that continue a row or a header wrapped from the line above."""
     lines = out.splitlines()
     rows = [line for line in lines if line.startswith("│") and not line.split("│")[1].strip()]
-    headers = [b for a, b in zip(lines, lines[1:]) if a.startswith("┃") and b.startswith("┃")]
+    headers = [b for a, b in itertools.pairwise(lines) if a.startswith("┃") and b.startswith("┃")]
     return rows + headers
 
 
