@@ -904,10 +904,16 @@ def _check_many(paths: list[Path], options: Any, *, jobs: int | None, as_json: b
                 rows[i] = as_judged_by(row, shared) if shared is not None and "error" not in row else row
                 show(rows[i], _Advance())
         if again:
+            read = {rows[i]["file"]: rows[i].get("read", "") for i in again}  # what each trains itself
             with _class_progress(screen, total=len(again)) as advance:
-                judged = run_all([paths[i] for i in again], shared, jobs=jobs, done=lambda row: show(row, advance))
+                judged = run_all(
+                    [paths[i] for i in again],
+                    shared,
+                    jobs=jobs,
+                    done=lambda row: show(dict(row, read=read[row["file"]]), advance),
+                )
             for i, row in zip(again, judged, strict=True):
-                rows[i] = dict(row, read=rows[i].get("read", ""))  # what it trains itself, beside its verdict
+                rows[i] = dict(row, read=read[row["file"]])
     if as_json:
         click.echo(json.dumps([_json_row(r) for r in rows], ensure_ascii=False))
     else:

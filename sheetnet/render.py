@@ -481,7 +481,7 @@ def print_check(
         console.print(f"[yellow]Note:[/yellow] {escape(result.note)}")
     first = result.first_mismatch
     if first is not None:
-        console.print(_first_slip_panel(result, first))
+        console.print(_first_slip_panel(first))
     if len(result.tables) == 1:
         console.print(_table_line(result.tables[0], iters))
     elif result.tables:
@@ -494,14 +494,14 @@ def print_check(
         follows = len(result.mismatches) - len(slips)
         runs = _slip_runs(slips)
         shown = runs[:limit]
-        title = f"Slips ({len(slips)} in {len(runs)} place{'s' if len(runs) != 1 else ''}), in calculation order"
+        title = f"Slips ({len(slips):,} in {len(runs):,} place{'s' if len(runs) != 1 else ''}), in calculation order"
         slips_table = _slips_table(shown, title, one_sheet=len(result.book.sheets) == 1)
         console.print(_one_line_rows(slips_table, cut=2, width=console.width))  # the cells: the panel names the first
         if len(runs) > len(shown):
             console.print(f"… and {len(runs) - len(shown)} more (--max N shows more, --json lists every one)")
         if follows:
             console.print(
-                f"{follows} more mismatch{'es' if follows != 1 else ''} follow from these: they agree with "
+                f"{follows:,} more mismatch{'es' if follows != 1 else ''} follow from these: they agree with "
                 "the workbook's own earlier numbers (--all or --json lists them)."
             )
     if show_all and result.tables:
@@ -511,10 +511,9 @@ def print_check(
         console.print("[dim]--all lists every number of the run, and quantity by quantity where each is.[/dim]")
 
 
-def _first_slip_panel(result: CheckResult, first: Element) -> Panel:
+def _first_slip_panel(first: Element) -> Panel:
+    """The first slip: where, expected and found, and why (the counts of the others are below)."""
     assert first.cell is not None
-    later = result.mismatches[1:]
-    follows = sum(e.kind == FOLLOWS for e in later)
     text = (
         f"iteration {first.t}, [bold]{escape(first.name)}[/bold] in [bold]{escape(first.cell.address)}[/bold]\n"
         f"expected [bold green]{number(first.expected, 10)}[/bold green], "
@@ -522,10 +521,6 @@ def _first_slip_panel(result: CheckResult, first: Element) -> Panel:
     )
     if first.explanation:
         text += f"\n{escape(first.explanation)}"
-    if later:
-        text += f"\n{len(later)} more mismatch{'es' if len(later) != 1 else ''} after it"
-        if follows:
-            text += f"; {follows} of them follow from earlier ones (they agree with the workbook's own earlier numbers)"
     title = "[bold red]First slip[/bold red]"
     return Panel(text, title=title, title_align="left", border_style="red", expand=False)
 
