@@ -136,14 +136,19 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
 def _at_most_what_fits(book: Any, network: Any) -> tuple[Any, str]:
     """`network` with no more iterations than the workbook could hold (each iteration a table holds
     writes, at least, every parameter's update and a loss), and a note saying so if it had more:
-    `check --iters 1000000000` trains no further than that."""
+    `check --iters 1000000000` trains no further than that. A small run (`limits.CHECK_SMALL_RUN`)
+    is trained whole, so that a workbook that stops early is judged against the iterations asked."""
+    from sheetnet import limits
+
     per_iteration = sum(len(w) * len(w[0]) + len(b) for w, b in zip(network.weights, network.biases, strict=True)) + 1
-    fits = max(1, len(book.numbers()) // per_iteration)
+    could = max(1, len(book.numbers()) // per_iteration)
+    fits = max(could, limits.CHECK_SMALL_RUN // per_iteration)
     if network.iters <= fits:
         return network, ""
     note = (
         f"; {network.iters:,} iterations are more than the workbook could hold ({len(book.numbers()):,} numbers, "
         f"{per_iteration} an iteration at least): checking {fits:,}"
+        + (" (a run that small is checked whole)" if fits > could else "")
     )
     return network.with_overrides(iters=fits), note
 

@@ -712,7 +712,7 @@ def _summary(result: CheckResult) -> str:
             f"the rest follow from them), {written - mismatched:,} agree."
         )
     unwritten = _unwritten(result) if written else []
-    if written < total:
+    if 0 < written < total:
         text += f" {total - written:,} more are not in the workbook"
         if unwritten:
             why = "" if result.book.exercise else " (left out, not wrong)"
