@@ -442,11 +442,11 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-VERDICT_STYLE = {"right": "green", "unreadable": "yellow"}  # every other verdict: red
+_VERDICT_STYLE = {"right": "green", "unreadable": "yellow"}  # every other verdict: red
 
 
 def _verdict_text(verdict: str) -> str:
-    style = VERDICT_STYLE.get(verdict, "red")
+    style = _VERDICT_STYLE.get(verdict, "red")
     return f"[bold {style}]{escape(verdict[:1].upper() + verdict[1:])}[/bold {style}]"
 
 
@@ -480,6 +480,7 @@ def print_check(
     if result.note:
         console.print(f"[yellow]Note:[/yellow] {escape(result.note)}")
     first = result.first_mismatch
+    one_sheet = len(result.book.sheets) == 1  # cells named without their sheet
     if first is not None:
         console.print(_first_slip_panel(first))
     if len(result.tables) == 1:
@@ -487,7 +488,10 @@ def print_check(
     elif result.tables:
         console.print(_one_line_rows(_tables_table(result), cut=1, width=console.width))  # the cells
     if show_all:
-        console.print(_elements_table(result.elements, "Every number of the run, in calculation order"))
+        # the longest listing: at 80 columns, a row of long addresses and numbers may take two lines
+        console.print(
+            _elements_table(result.elements, "Every number of the run, in calculation order", one_sheet=one_sheet)
+        )
     elif result.mismatches:
         # The slips are what to correct; what follows from them needs no correcting of its own.
         slips = [e for e in result.mismatches if e.kind != FOLLOWS]
@@ -495,7 +499,7 @@ def print_check(
         runs = _slip_runs(slips)
         shown = runs[:limit]
         title = f"Slips ({len(slips):,} in {len(runs):,} place{'s' if len(runs) != 1 else ''}), in calculation order"
-        slips_table = _slips_table(shown, title, one_sheet=len(result.book.sheets) == 1)
+        slips_table = _slips_table(shown, title, one_sheet=one_sheet)
         console.print(_one_line_rows(slips_table, cut=2, width=console.width))  # the cells: the panel names the first
         if len(runs) > len(shown):
             console.print(f"… and {len(runs) - len(shown)} more (--max N shows more, --json lists every one)")
@@ -533,7 +537,7 @@ def _table_line(t: CheckTable, asked: int) -> str:
     """The one table a workbook holds, in a line: where, its layout, η, iterations, verdict."""
     where = f"{t.sheet}!{t.range}" if t.range and "…" not in t.range else t.range or t.sheet
     eta = f"η = {number(t.eta)}" + (f" ({t.eta_cell})" if t.eta_cell else "")
-    style = VERDICT_STYLE.get(t.verdict, "red")
+    style = _VERDICT_STYLE.get(t.verdict, "red")
     return (
         f"[bold]The table:[/bold] {escape(where)} · {escape(t.layout.kind)} · {escape(eta)} · "
         f"{_iterations_text(t.done, asked)} iterations · [{style}]{escape(t.verdict)}[/{style}]"
@@ -551,7 +555,7 @@ def _tables_table(result: CheckResult) -> Table:
     table.add_column("first slip")
     for t in result.tables:
         first = t.first_slip
-        style = VERDICT_STYLE.get(t.verdict, "red")
+        style = _VERDICT_STYLE.get(t.verdict, "red")
         table.add_row(
             escape(t.sheet),
             escape(t.range),
@@ -627,7 +631,7 @@ def _slips_table(runs: list[list[Element]], title: str, *, one_sheet: bool) -> T
     return table
 
 
-def _elements_table(elements: list[Element], title: str) -> Table:
+def _elements_table(elements: list[Element], title: str, *, one_sheet: bool) -> Table:
     table = _number_table(title)
     table.add_column("")
     for e in elements:
@@ -636,7 +640,7 @@ def _elements_table(elements: list[Element], title: str) -> Table:
         table.add_row(
             str(e.t),
             escape(e.name),
-            escape(e.cell.address) if e.cell else "",
+            escape(_short(e.cell, one_sheet)) if e.cell else "",
             number(e.expected, 8),
             _cell_text(e.found, 8) if e.cell else "",
             status,
@@ -754,7 +758,7 @@ def class_line(row: dict, within: Path | None = None) -> str:
     """One workbook of a class, as it finishes: verdict, first slip and why (or what the verdict
     means), iterations done of those asked, and how its numbers fared."""
     verdict = row["verdict"]
-    style = VERDICT_STYLE.get(verdict, "red")
+    style = _VERDICT_STYLE.get(verdict, "red")
     head = f"[{style}]{escape(verdict):<11}[/{style}] {escape(_shown(row['file'], within))}"
     if "error" in row:
         return f"{head}: {escape(row['error'].removeprefix(row['file'] + ': '))}"
@@ -784,7 +788,7 @@ def print_class_summary(console: Console, rows: list[dict], within: Path | None 
     table.add_column("numbers", justify="right")
     table.add_column("first slip")
     for row in rows:
-        style = VERDICT_STYLE.get(row["verdict"], "red")
+        style = _VERDICT_STYLE.get(row["verdict"], "red")
         slip = row.get("first_slip")
         where = f"{slip['cell']} {slip['quantity']}" if slip else "cannot be read" if "error" in row else ""
         if not slip and "error" not in row and row["verdict"] != "right":
