@@ -711,9 +711,10 @@ def _summary(result: CheckResult) -> str:
         text = f"Checked {written:,} numbers of the run: all agree."
     else:
         slips = sum(e.kind != FOLLOWS for e in result.mismatches)
+        follow = f" ({_count(slips, 'slip')}, the rest follow from them)" if slips < mismatched else ""
         text = (
-            f"Checked {written:,} numbers of the run: [red]{mismatched:,} mismatch[/red] ({_count(slips, 'slip')}, "
-            f"the rest follow from them), {written - mismatched:,} agree."
+            f"Checked {written:,} numbers of the run: [red]{mismatched:,} mismatch[/red]{follow}, "
+            f"{written - mismatched:,} agree."
         )
     unwritten = _unwritten(result) if written else []
     if 0 < written < total:
