@@ -263,6 +263,11 @@ def class_network(rows: list[dict[str, Any]], options: Options) -> tuple[Options
     if not assignments:
         return None, "No --config, and no network could be read from the workbooks: each is judged against the notes'."
     assignment, agreeing = assignments.most_common(1)[0]
+    if len(read) < 2:  # one workbook is no class
+        return None, (
+            "No --config: the workbook is judged against the network read from it, from its own starting numbers; "
+            "to grade an assignment, give its network with --config."
+        )
     if agreeing * 2 <= len(read):
         return None, (
             f"No --config, and no network is shared by most of the workbooks (at most {agreeing} of {len(read)} "
