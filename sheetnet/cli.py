@@ -795,7 +795,7 @@ def check(
     """Judge workbooks of any layout against the run, and name the first cell that went wrong.
 
     Without --config the network is read from the workbook (its formulas, else its labels; a
-    workbook sheetnet wrote, from its Setup sheet), and the first line says what was read. A
+    workbook sheetnet wrote, from its Setup sheet), and the output says what was read. A
     mistyped starting weight then reads as another assignment, not as a slip: to grade, give the
     assignment's network with --config (sheetnet init --from a model solution writes one); a
     starting number typed wrong is then the first slip.
@@ -807,7 +807,8 @@ def check(
     is named and, for a formula, explained from the cells it reads.
 
     Several workbooks, or a FOLDER of them (.xlsx .xlsm .ods .xls), are checked in parallel: a
-    line each as it finishes, then a summary; --csv writes the class table.
+    line each as it finishes, then a summary; --csv writes the class table. Without --config they
+    are judged against the network most of them train (one that holds fewer iterations stops early).
     Exit code 0 when every table holds the run and nothing mismatches, 1 otherwise (also when
     no table follows this network), 2 when a workbook or the network file cannot be read.
 
