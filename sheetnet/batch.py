@@ -224,6 +224,7 @@ def _check(path: Path, options: Options) -> dict[str, Any]:
         "message": result.message,
         "iterations_done": table.done if table is not None else 0,
         "iterations_asked": result.network.iters,
+        "found": result.count("found"),
         "written": sum(e.cell is not None for e in result.elements),
         "mismatched": len(result.mismatches),
         "total": len(result.elements),
