@@ -27,12 +27,18 @@ CSV_COLUMNS = (
     "verdict",
     "table",
     "first slip cell",
+    "first slip iteration",
     "quantity",
     "expected",
     "found",
     "explanation",
-    "numbers found",
-    "numbers of the run",
+    "iterations done",
+    "iterations asked",
+    # the run's numbers the workbook writes, of which mismatch, and those it does not write: a right
+    # workbook reads "3,424 written, 0 mismatched", not "3,424/4,488 found", a partial mark
+    "numbers written",
+    "numbers mismatched",
+    "numbers not written",
     "network",
     "tables",
 )
@@ -49,6 +55,9 @@ class Options:
     atol: float | None = None
     sheet: str | None = None
     recalc: bool = False
+    network: Any = None  # the class's network (`class_network`), judged against as --config's
+    source: str = ""  # the line that says where `network` came from
+    own_forward: bool = True  # without a network: judged against its own forward pass where it trains by formulas
 
 
 def workbooks(arguments: Iterable[Path]) -> list[Path]:
@@ -102,20 +111,26 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
     book = read_book(path, recalc=options.recalc)
     require_cached_values(book)
     tolerance = Tolerance(rtol=options.rtol, atol=options.atol)
-    if options.config is not None:
-        from sheetnet.spec import load_networks, with_overrides
+    if options.config is not None or options.network is not None:
+        if options.network is not None:
+            network, rates, source = options.network, list(options.lr or ()), options.source
+        else:
+            from sheetnet.spec import load_networks, with_overrides
 
-        networks = with_overrides(load_networks(options.config), iters=options.iters, lrs=options.lr)
-        network, rates = networks[0], [n.lr for n in networks]
-        network, note = _at_most_what_fits(book, network)
+            networks = with_overrides(load_networks(options.config), iters=options.iters, lrs=options.lr)
+            network, rates, source = networks[0], [n.lr for n in networks], f"network: {options.config}"
+        # the class's iterations are what its workbooks hold (one that holds fewer stops early): only
+        # --config and --iters can ask for more than any could hold
+        asked = options.network is None or options.iters is not None
+        network, note = _at_most_what_fits(book, network) if asked else (network, "")
         follows = starting_numbers_read(book, network, options.sheet)
         result = check_book(book, network, tolerance, sheet=options.sheet, follows=follows, rates=rates)
         earlier = result.backward_first()
         if earlier is not None:
-            return earlier, None, f"network: {options.config}{note}; {BACKWARD_FIRST}"
-        return result, None, f"network: {options.config}{note}"
+            return earlier, None, f"{source}{note}; {BACKWARD_FIRST}"
+        return result, None, f"{source}{note}"
     unchanged = options.iters is None and options.lr is None and options.rtol is None and options.atol is None
-    derivation = _derived(book) if unchanged and options.sheet is None else None
+    derivation = _derived(book) if options.own_forward and unchanged and options.sheet is None else None
     if derivation is not None:
         if derivation.exit_code != 0:
             earlier = _forward_slip(book, options, derivation)
@@ -174,14 +189,19 @@ def check_book_of(book: Any, network: Any, options: Options) -> Any:
 def _at_most_what_fits(book: Any, network: Any) -> tuple[Any, str]:
     """`network` with no more iterations than the workbook could hold (each iteration a table holds
     writes, at least, every parameter's update and a loss), and a note saying so if it had more:
-    `check --iters 1000000000` trains no further than that."""
+    `check --iters 1000000000` trains no further than that. A small run (`limits.CHECK_SMALL_RUN`)
+    is trained whole, so that a workbook that stops early is judged against the iterations asked."""
+    from sheetnet import limits
+
     per_iteration = sum(len(w) * len(w[0]) + len(b) for w, b in zip(network.weights, network.biases, strict=True)) + 1
-    fits = max(1, len(book.numbers()) // per_iteration)
+    could = max(1, len(book.numbers()) // per_iteration)
+    fits = max(could, limits.CHECK_SMALL_RUN // per_iteration)
     if network.iters <= fits:
         return network, ""
     note = (
         f"; {network.iters:,} iterations are more than the workbook could hold ({len(book.numbers()):,} numbers, "
         f"{per_iteration} an iteration at least): checking {fits:,}"
+        + (" (a run that small is checked whole)" if fits > could else "")
     )
     return network.with_overrides(iters=fits), note
 
@@ -246,24 +266,20 @@ def network_of(book: Any, options: Options) -> tuple[Any, Any, str]:
 def _check(path: Path, options: Options) -> dict[str, Any]:
     result, reading, line = judge(path, options)
     first = result.first_mismatch
-    table = next((t for t in result.tables if first is None or t.sheet == first.cell.sheet), None)
-    if result.exit_code == 0:
-        verdict = "right"
-    elif first is not None:
-        verdict = "wrong"
-    elif result.message:
-        verdict = "other η" if result.tables else "no table"
-    else:
-        verdict = next((t.verdict for t in result.tables if t.verdict != "right"), "wrong")
+    table = result.table
     row: dict[str, Any] = {
         "file": str(path),
-        "verdict": verdict,
+        "verdict": result.verdict,
         "exit_code": result.exit_code,
         "table": f"{table.sheet}!{table.range}"
         if table is not None and table.range
         else (table.sheet if table else ""),
         "message": result.message,
+        "iterations_done": table.done if table is not None else 0,
+        "iterations_asked": result.network.iters if result.network is not None else (table.done if table else 0),
         "found": result.count("found"),
+        "written": sum(e.cell is not None for e in result.elements),
+        "mismatched": len(result.mismatches),
         "total": len(result.elements),
         "network": line,
         "tables": "; ".join(
@@ -283,7 +299,56 @@ def _check(path: Path, options: Options) -> dict[str, Any]:
     row["result"] = result.to_json()
     if reading is not None:
         row["result"]["network_read"] = reading.to_json()
+        row["network_read"] = result.network  # what it was judged against: the one read from it
     return row
+
+
+def class_network(rows: list[dict[str, Any]], options: Options) -> tuple[Options | None, str]:
+    """Without --config, the class's network: the one more than half of its workbooks train, each
+    read as `init --from` reads it (`rows`, each judged against its own), with the iterations most
+    of those hold. The options to judge the class against it (None if no network is shared by
+    most), and the line that says so."""
+    from collections import Counter
+    from dataclasses import replace
+
+    read = [r for r in rows if r["verdict"] != UNREADABLE]
+    networks = [r["network_read"] for r in read if r.get("network_read") is not None]
+    assignments = Counter(replace(n, iters=0) for n in networks)  # the same network, however far trained
+    if not assignments:
+        return None, "No --config, and no network could be read from the workbooks: each is judged against the notes'."
+    assignment, agreeing = assignments.most_common(1)[0]
+    if len(read) < 2:  # one workbook is no class
+        return None, (
+            "No --config: the workbook is judged against the network read from it, from its own starting numbers; "
+            "to grade an assignment, give its network with --config."
+        )
+    if agreeing * 2 <= len(read):
+        return None, (
+            f"No --config, and no network is shared by most of the workbooks (at most {agreeing} of {len(read)} "
+            "train the same): each is judged against the network read from it, from its own starting numbers."
+        )
+    iterations = Counter(n.iters for n in networks if replace(n, iters=0) == assignment)
+    iters, held = max(iterations.items(), key=lambda kv: (kv[1], kv[0]))  # a tie: the more iterations
+    network = replace(assignment, iters=iters)
+    source = (
+        f"the class's network, as {agreeing} of {len(read)} workbooks train it: {network.shape_text} "
+        f"{network.activation}, η {network.lr:g}, {iters} iteration{'s' * (iters != 1)}"
+        + (f" (as {held} of them hold)" if held < agreeing else "")
+    )
+    line = (
+        f"No --config: {source}; every workbook is judged against it (to grade, give the assignment's with --config)."
+    )
+    return replace(options, network=network, source=source), line
+
+
+def judged_again(row: dict[str, Any], options: Options) -> bool:
+    """True if a workbook's check against its own network is not its check against the class's."""
+    return row["verdict"] != UNREADABLE and row.get("network_read") != options.network
+
+
+def as_judged_by(row: dict[str, Any], options: Options) -> dict[str, Any]:
+    """A workbook judged against its own network, which is the class's: said so."""
+    return dict(row, network=options.source, read="")
 
 
 def run_all(
@@ -381,12 +446,16 @@ def csv_rows(rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
             r["verdict"],
             r.get("table", ""),
             slip.get("cell", ""),
+            slip.get("iteration", ""),
             slip.get("quantity", ""),
             _csv_number(slip.get("expected")),
             _csv_number(slip.get("found")),
             slip.get("explanation", "") or r.get("error", "") or r.get("message", ""),
-            r.get("found", ""),
-            r.get("total", ""),
+            r.get("iterations_done", ""),
+            r.get("iterations_asked", ""),
+            r.get("written", ""),
+            r.get("mismatched", ""),
+            r["total"] - r["written"] if "written" in r else "",
             r.get("network", ""),
             r.get("tables", ""),
         ]

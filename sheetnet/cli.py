@@ -748,7 +748,9 @@ def solve(
 @_tolerance_option("--rtol", None, "Relative tolerance for every number (default: by how the number is written).")
 @_tolerance_option("--atol", None, "Absolute tolerance for every number (default: by how the number is written).")
 @click.option("--sheet", metavar="NAME", help="Check only the table on this sheet.")
-@click.option("--all", "show_all", is_flag=True, help="List every number of the run, found or not.")
+@click.option(
+    "--all", "show_all", is_flag=True, help="List every number of the run, found or not, and quantity by quantity."
+)
 @click.option(
     "--max",
     "limit",
@@ -793,7 +795,7 @@ def check(
     """Judge workbooks of any layout against the run, and name the first cell that went wrong.
 
     Without --config the network is read from the workbook (its formulas, else its labels; a
-    workbook sheetnet wrote, from its Setup sheet), and the first line says what was read. A
+    workbook sheetnet wrote, from its Setup sheet), and the output says what was read. A
     mistyped starting weight then reads as another assignment, not as a slip: to grade, give the
     assignment's network with --config (sheetnet init --from a model solution writes one); a
     starting number typed wrong is then the first slip.
@@ -805,7 +807,8 @@ def check(
     is named and, for a formula, explained from the cells it reads.
 
     Several workbooks, or a FOLDER of them (.xlsx .xlsm .ods .xls), are checked in parallel: a
-    line each as it finishes, then a summary; --csv writes the class table.
+    line each as it finishes, then a summary; --csv writes the class table. Without --config they
+    are judged against the network most of them train (one that holds fewer iterations stops early).
     Exit code 0 when every table holds the run and nothing mismatches, 1 otherwise (also when
     no table follows this network), 2 when a workbook or the network file cannot be read.
 
@@ -844,20 +847,18 @@ def _check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
     else:
         from rich.console import Console
-        from rich.markup import escape
 
         from sheetnet.check.derive import Derivation
         from sheetnet.render import print_check
 
         console = Console(highlight=False, emoji=False)
+        style = "dim" if options.config is not None else None
         if isinstance(result, Derivation):
             from sheetnet.derived_view import print_derivation
 
-            console.print(f"[bold]sheetnet check[/bold] {escape(str(path))} · {escape(line)}", style=None)
-            print_derivation(console, result, limit=limit, show_all=show_all)
+            print_derivation(console, result, limit=limit, show_all=show_all, source=line, source_style=style)
         else:
-            console.print(escape(line), style="dim" if options.config is not None else None)
-            print_check(console, result, limit=limit, show_all=show_all)
+            print_check(console, result, limit=limit, show_all=show_all, source=line, source_style=style)
     _warn_uncached(result.book)
     sys.exit(result.exit_code)
 
@@ -874,30 +875,59 @@ def _check_csv_target(path: Path, force: bool) -> None:
 
 def _check_many(paths: list[Path], options: Any, *, jobs: int | None, as_json: bool, csv_path: Path | None) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
-    from sheetnet.batch import csv_text, default_jobs, exit_code, run_all
+    from sheetnet.batch import as_judged_by, class_network, csv_text, default_jobs, exit_code, judged_again, run_all
     from sheetnet.render import class_line, print_class_summary
 
     console = Console(highlight=False, emoji=False)
     errors = Console(stderr=True, highlight=False, emoji=False)
     show_lines = not as_json
     common = _common_folder(paths)
-    if show_lines and options.config is None:
-        console.print(
-            "[yellow]No --config:[/yellow] each workbook is judged against the network read from it, "
-            "from its own starting numbers; to grade one assignment, give its network with --config."
-        )
+    jobs = jobs or default_jobs()
+
+    def show(row: dict[str, Any], advance: _Advance) -> None:
+        if show_lines:
+            advance.print(console, class_line(row, common))
+        advance()
+
     # the bar goes where the lines go when that is a terminal (one screen, drawn by one console),
     # else to stderr (the lines go to a pipe or a file)
-    bar = _class_progress(console if console.is_terminal else errors, total=len(paths))
-    with bar as advance:
+    screen = console if console.is_terminal else errors
+    if options.config is not None:
+        with _class_progress(screen, total=len(paths)) as advance:
+            rows = run_all(paths, options, jobs=jobs, done=lambda row: show(row, advance))
+    else:
+        # each workbook judged against its own network first; then those whose own is not the
+        # class's (the one most of them train) again, against it
+        # first each read as `init --from` reads it, for the class's network to be found
+        from dataclasses import replace
 
-        def done(row: dict[str, Any]) -> None:
-            if show_lines:
-                advance.print(console, class_line(row, common))
-            advance()
-
-        rows = run_all(paths, options, jobs=jobs or default_jobs(), done=done)
+        first = replace(options, own_forward=False)
+        with _class_progress(screen, total=len(paths)) as advance:
+            rows = run_all(paths, first, jobs=jobs, done=lambda row: advance())
+        shared, line = class_network(rows, options)
+        if shared is None:  # no class: each judged as alone, against its own forward pass where it can be
+            with _class_progress(screen, total=len(paths)) as advance:
+                rows = run_all(paths, options, jobs=jobs, done=lambda row: advance())
+        if show_lines:
+            console.print(escape(line), style="yellow")
+        again = [i for i, row in enumerate(rows) if shared is not None and judged_again(row, shared)]
+        for i, row in enumerate(rows):
+            if i not in again:
+                rows[i] = as_judged_by(row, shared) if shared is not None and "error" not in row else row
+                show(rows[i], _Advance())
+        if again:
+            read = {rows[i]["file"]: rows[i].get("read", "") for i in again}  # what each trains itself
+            with _class_progress(screen, total=len(again)) as advance:
+                judged = run_all(
+                    [paths[i] for i in again],
+                    shared,
+                    jobs=jobs,
+                    done=lambda row: show(dict(row, read=read[row["file"]]), advance),
+                )
+            for i, row in zip(again, judged, strict=True):
+                rows[i] = dict(row, read=read[row["file"]])
     if as_json:
         click.echo(json.dumps([_json_row(r) for r in rows], ensure_ascii=False))
     else:

@@ -13,47 +13,43 @@ from rich.panel import Panel
 from rich.table import Table
 
 from sheetnet.check.derive import Derivation, Slip
-from sheetnet.render import number
+from sheetnet.render import number, verdict_text
 
 
-def print_derivation(console: Console, result: Derivation, *, limit: int = 12, show_all: bool = False) -> None:
-    """The verdict, the first slip, the slips; every step with --all."""
+def print_derivation(
+    console: Console,
+    result: Derivation,
+    *,
+    limit: int = 12,
+    show_all: bool = False,
+    source: str = "",
+    source_style: str | None = None,
+) -> None:
+    """The verdict, what it was judged by, the first slip, the slips; every place with --all."""
     chains = result.chains
     first = result.first_mismatch
-    parameters, iterations = len(chains.links), chains.iterations
-    judged = f"{_count(parameters, 'parameter')} × {_count(iterations, 'iteration')}"
-    if result.exit_code == 0:
-        console.print(
-            f"[bold green]right[/bold green]: every update ({judged}) is −η times the derivative of "
-            f"{escape(result.loss_text())}, the loss its steps follow"
-        )
-    elif first is None:
-        console.print(f"[bold red]not judged[/bold red]: {escape(result.message)}")
-    else:
-        console.print(
-            f"[bold red]wrong[/bold red]: first slip [bold]{escape(first.cell.address)}[/bold], "
-            f"iteration {first.t} ({result.count('found')} of {len(result.steps)} steps follow the derivative)"
-        )
+    console.print(f"{verdict_text(result.verdict)}: {escape(result.message)}")
+    judged = f"{_count(len(chains.links), 'parameter')} × {_count(chains.iterations, 'iteration')}"
+    console.print(f"[bold]sheetnet check[/bold] {escape(str(result.book.path))} · {judged}")
+    if source:
+        console.print(escape(source), style=source_style)
+    if first is not None:
         console.print(_panel(first, len(result.slips) - 1))
     if result.slips:
         places = _places(result.slips)
         shown = places if show_all else places[:limit]
-        console.print(
-            _slips_table(shown, f"Slips ({len(result.slips)} in {len(places)} place{'s' if len(places) != 1 else ''})")
-        )
+        title = f"Slips ({len(result.slips):,} in {_count(len(places), 'place')})"
+        console.print(_slips_table(shown, title))
         if len(places) > len(shown):
-            console.print(
-                f"… and {len(places) - len(shown)} more places (--max N or --all shows more, --json lists every one)"
-            )
+            console.print(f"… and {len(places) - len(shown)} more places (--all shows them, --json lists every one)")
     if len(result.tables) > 1:
         console.print(_tables_table(result))
     unjudged = result.unjudged
     if unjudged and result.judged:
         console.print(f"[yellow]Not judged[/yellow]: {escape('; '.join(unjudged))}", overflow="fold")
     console.print(
-        "[dim]Judged against the workbook's own forward pass: each step must be one factor (−η, with the "
-        "loss's ½, sum or mean) times the derivative of its loss. A forward pass that is not the "
-        "assignment's needs --config.[/dim]"
+        "[dim]Each step must be one factor (−η, with the loss's ½, sum or mean) times the derivative of "
+        "the workbook's own loss. A forward pass that is not the assignment's needs --config.[/dim]"
     )
 
 

@@ -22,6 +22,10 @@ BLOCK_SHEETS = 998  # iteration sheets of the blocks layout: with Setup and Summ
 
 # Commands
 JOBS = 64  # workbooks `check` reads at once (each a process)
+# `check` trains no more iterations than a workbook could hold, but a run of up to this many
+# parameter updates whole (about half a second here): a workbook that stops after 2 of the 5
+# iterations asked is judged against 5, not against the 4 its numbers could hold
+CHECK_SMALL_RUN = 2_000
 
 # Workbooks sheetnet reads (check, diff, init --from)
 READ_CELLS = 250_000  # cells of all sheets, each counted once: read in about 6 s here; what sheetnet writes

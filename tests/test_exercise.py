@@ -289,5 +289,41 @@ def test_blanks_make_an_exercise_incomplete_and_the_runs_number_is_right_after_a
 
     report = _check(blanks)
     (table,) = report["tables"]
-    assert report["verdict"] == "wrong" and table["verdict"] == "incomplete", table
+    assert report["verdict"] == table["verdict"] == "incomplete", table
     assert f"2 answer cells of the exercise hold no number; the first: {_a1(cells[empty[0]])}" in table["reason"]
+
+
+def test_an_exercise_filled_in_part_names_its_first_empty_answer_and_a_text_is_a_slip(
+    soffice: str, tmp_path: Path
+) -> None:
+    """Iterations 0 and 1 answered, 2 left empty: incomplete (not "stops early"), naming the first
+    empty answer cell; with a text typed in an answer of iteration 1, which the sheet marks ✗,
+    wrong from that cell, and the empty answers said too. Every verdict has its message in --json."""
+    trace = run(default_network())
+    exercise = Exercise("all", key=True)
+    path = write_workbook(trace, tmp_path / "ex.xlsx", exercise=exercise)
+    cells = answer_cells(trace, exercise)
+    typed: dict[Key, float | str] = dict(_student(trace, set(cells)))
+    empty = [k for g in trace.iterations[2:] for q in g.quantities for k in q.keys if k in cells]
+    text = next(k for k in cells if k.t == 1 and k.q == "O2")
+    answered = {k: typed[k] for k in cells if k.t < 2}
+    _fill(path, {k: cells[k] for k in answered}, answered, tmp_path / "part.xlsx")
+    _fill(path, {k: cells[k] for k in answered}, answered | {text: "abc"}, tmp_path / "text.xlsx")
+    part, with_text = recalculate([tmp_path / "part.xlsx", tmp_path / "text.xlsx"], tmp_path / "out")
+
+    report = _check(part)
+    first_empty = _a1(cells[empty[0]])
+    assert (report["verdict"], report["first_mismatch"]) == ("incomplete", None)
+    assert report["message"] == (
+        f"{len(empty)} answer cells of the exercise hold no number; the first: {first_empty}, O1[0] of iteration 2"
+    )
+    (table,) = report["tables"]
+    assert (table["iterations"], table["iterations_done"]) == (3, 2)
+
+    assert _marks(with_text, {text: cells[text]})[text] == "✗"  # the sheet's own self-check
+    report = _check(with_text)
+    first = report["first_mismatch"]
+    assert report["verdict"] == "wrong" and (first["cell"], first["found"]) == (_a1(cells[text]), "abc")
+    assert "holds the text 'abc' where the run gives" in first["explanation"]
+    assert report["message"].startswith(f"first slip in {_a1(cells[text])}, iteration 1: O2[0]")
+    assert f"answer cells of the exercise hold no number; the first: {first_empty}" in report["message"]

@@ -42,6 +42,7 @@ from sheetnet.trace import run as train
 # (a parameter a slip leaves unread is trained by no formula that reads it back)
 TRAINED_SHARE = 0.75
 RIGHT, WRONG, STOPS, INCOMPLETE = "right", "wrong", "stops early", "incomplete"
+NO_TABLE, OTHER_ETA = "no table", "other η"  # a workbook's verdicts when no table trains the run checked against
 TABLES_PER_SHEET = 8
 
 
@@ -58,6 +59,12 @@ class Table:
     reason: str = ""
     eta_cell: str | None = None  # the cell the table writes η in, if it has one
     eta_moved: float | None = None  # the η its first update moves by, when another than eta
+    unanswered: int | None = None  # of an exercise: the iteration of its first empty answer cell
+
+    @property
+    def done(self) -> int:
+        """How many iterations the table holds: an exercise's, up to its first empty answer."""
+        return self.iterations if self.unanswered is None else self.unanswered
 
     @property
     def eta(self) -> float:
@@ -80,6 +87,7 @@ class Table:
             "eta": self.eta,
             "eta_cell": self.eta_cell,
             "iterations": self.iterations,
+            "iterations_done": self.done,
             "verdict": self.verdict,
             "reason": self.reason,
             "first_slip": first.cell.address if first is not None and first.cell is not None else None,
@@ -131,7 +139,43 @@ class CheckResult:
         return 0 if right else 1
 
     @property
+    def verdict(self) -> str:
+        """The workbook's verdict: right, wrong (a slip), stops early, incomplete, no table, other η."""
+        if self.exit_code == 0:
+            return RIGHT
+        if self.first_mismatch is not None:
+            return WRONG
+        if self.problem:
+            return OTHER_ETA if self.tables else NO_TABLE
+        return next((t.verdict for t in self.tables if t.verdict != RIGHT), WRONG)
+
+    @property
+    def table(self) -> Table | None:
+        """The table the verdict is about: the first slip's, else the first not right, else the first."""
+        first = self.first_mismatch
+        if first is not None:
+            return self.tables[first.table]
+        return next((t for t in self.tables if t.verdict != RIGHT), self.tables[0] if self.tables else None)
+
+    @property
     def message(self) -> str:
+        """The verdict in a sentence, whatever it is."""
+        verdict, table = self.verdict, self.table
+        if verdict in (NO_TABLE, OTHER_ETA) or table is None:
+            return self.problem
+        where = f"{table.sheet}: " if len(self.tables) > 1 and verdict != WRONG else ""
+        if verdict != RIGHT:
+            return where + table.reason + (f"; {self.problem}" if self.problem else "")
+        written = sum(e.cell is not None for e in self.elements)
+        iters = self.network.iters
+        tables = "every table holds" if len(self.tables) > 1 else "the workbook holds"
+        return (
+            f"{tables} {'all ' if iters > 1 else ''}{_count(iters, 'iteration')} of the run, and the "
+            f"{written:,} numbers of the run it writes all agree with it"
+        )
+
+    @property
+    def problem(self) -> str:
         """Why the workbook does not hold this run, when no table follows it; else ''."""
         if not self.book.numbers():
             return "the workbook holds no numbers"
@@ -183,7 +227,7 @@ class CheckResult:
     def to_json(self) -> dict[str, Any]:
         first = self.first_mismatch
         return {
-            "verdict": RIGHT if self.exit_code == 0 else WRONG,
+            "verdict": self.verdict,
             "message": self.message,
             "note": self.note,
             "mismatches": [e.to_json() for e in self.mismatches],
@@ -377,27 +421,37 @@ def _table(
     if moved is not None and not same(moved, table.eta):
         table.eta_moved = moved
     table.verdict, table.reason = _verdict(table)
-    if table.verdict == RIGHT and grid.book.exercise and table.layout.own:
-        table.verdict, table.reason = _unanswered(table, grid, grid.book.exercise.split(",")[0])
+    if grid.book.exercise and table.layout.own:
+        table.verdict, table.reason = _exercise_verdict(table, grid, grid.book.exercise.split(",")[0])
     return table
 
 
-def _unanswered(table: Table, grid: Grid, part: str) -> tuple[str, str]:
-    """An exercise sheet is right only when every answer cell holds its number: the first empty one
-    (or one holding text) makes it incomplete."""
+def _exercise_verdict(table: Table, grid: Grid, part: str) -> tuple[str, str]:
+    """An exercise sheet is right only when every answer cell holds its number: an empty one makes
+    it incomplete, named (a text in one is a slip, judged as any); a wrong one says how many are
+    empty too."""
     from sheetnet.book import cell_address
     from sheetnet.exercise import is_answer
 
-    empty = [e for e in table.elements if e.status == ABSENT and is_answer(e.quantity, part)]
-    if not empty:
-        return RIGHT, ""
+    # the steps (−η·∂L/∂W, check's own quantities) are answers of every part: each is in the update
+    empty = [e for e in table.elements if e.status == ABSENT and (is_answer(e.quantity, part) or is_step(e.quantity))]
+    if not empty or table.verdict == STOPS:
+        return table.verdict, table.reason
     first = empty[0]
+    table.unanswered = first.t
     where = table.layout.at(first.spot.ident, first.t)
     cell = f" {cell_address(grid.sheets[where[0]], where[1], where[2])}" if where else ""
-    return INCOMPLETE, (
-        f"{len(empty)} answer cell{'s' if len(empty) > 1 else ''} of the exercise hold no number; the first:{cell}, "
-        f"{first.name} of iteration {first.t}"
+    unanswered = (
+        f"{_count(len(empty), 'answer cell')} of the exercise hold{'s' if len(empty) == 1 else ''} no number; "
+        f"the first:{cell}, {first.name} of iteration {first.t}"
     )
+    if table.verdict == WRONG:
+        return WRONG, f"{table.reason}; {unanswered}"
+    return INCOMPLETE, unanswered
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _held_steps(elements: list[Element]) -> list[Element]:

@@ -31,6 +31,8 @@ from sheetnet.cells.formulas import Formulas
 from sheetnet.formula import Pos, references
 from sheetnet.status import FOUND, MISMATCH, SLIP
 
+RIGHT, WRONG, NOT_JUDGED = "right", "wrong", "not judged"
+
 # A step and c·∂L/∂p, computed from the same numbers a program saved with 15 to 17 digits, differ
 # by the rounding of a few dozen operations: far below this
 STEP_RELATIVE = 1e-6
@@ -78,6 +80,7 @@ class Step:
     parameter: Pos
     update: Pos
     status: str  # FOUND (follows the derivative) or MISMATCH
+    cell: Cell | None = None  # the update's cell
 
 
 @dataclass
@@ -98,10 +101,15 @@ class DerivedTable:
         return self.chains.iterations
 
     @property
+    def done(self) -> int:
+        """The iterations judged: each with its updates."""
+        return len({s.t for s in self.steps})
+
+    @property
     def verdict(self) -> str:
         if not self.steps:
-            return "not judged"
-        return "right" if all(s.status == FOUND for s in self.steps) else "wrong"
+            return NOT_JUDGED
+        return RIGHT if all(s.status == FOUND for s in self.steps) else WRONG
 
 
 @dataclass
@@ -145,10 +153,34 @@ class Derivation:
         return sorted({why for table in self.tables for why in table.unjudged.values()})
 
     @property
+    def verdict(self) -> str:
+        return NOT_JUDGED if not self.judged else WRONG if self.slips else RIGHT
+
+    @property
+    def table(self) -> DerivedTable | None:
+        """The table the verdict is about: the first slip's, else the first."""
+        first = self.first_mismatch
+        if first is not None:
+            return next((t for t in self.tables if t.sheet == first.cell.sheet), self.tables[0])
+        return self.tables[0] if self.tables else None
+
+    @property
+    def problem(self) -> str:
+        return "" if self.judged else "no iteration could be judged: " + "; ".join(self.unjudged)[:400]
+
+    @property
     def message(self) -> str:
+        """The verdict in a sentence, whatever it is."""
+        first = self.first_mismatch
         if not self.judged:
-            return "no iteration could be judged: " + "; ".join(self.unjudged)[:400]
-        return ""
+            return self.problem
+        if first is not None:
+            return f"first slip in {first.cell.address}, iteration {first.t}: {first.name}"
+        steps = len(self.steps)
+        return (
+            f"every one of its {steps:,} updates is −η times the derivative of its loss, {self.loss_text()}, "
+            "with one factor for all"
+        )
 
     def count(self, status: str) -> int:
         return sum(s.status == status for s in self.steps)
@@ -183,7 +215,7 @@ class Derivation:
     def to_json(self) -> dict[str, Any]:
         first = self.first_mismatch
         return {
-            "verdict": "right" if self.exit_code == 0 else "wrong",
+            "verdict": self.verdict,
             "judged": "against the workbook's own forward pass (no network file)",
             "message": self.message,
             "parameters": len(self.chains.links),
@@ -276,7 +308,8 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
     wrong = [j for j in numbered if j not in matched]
     for j in sorted(numbered):
         status = FOUND if j in matched else MISMATCH
-        table.steps.append(Step(t, numbered[j], chains.update(j, t).cell, status))
+        update = chains.update(j, t).cell
+        table.steps.append(Step(t, numbered[j], update, status, f.cells.get(update)))
     if wrong:
         _place_slips(result, chains, t, evaluation, cells, loss, factor, steps, wrong)
 

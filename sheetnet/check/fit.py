@@ -1652,7 +1652,11 @@ def own_layout(grid: Grid, run: RunSpots, sheet: int) -> Layout | None:
     r0, c0 = min(b[1] for b in layout.bases.values()), min(b[2] for b in layout.bases.values())
     r1, c1 = max(b[1] for b in layout.bases.values()), max(b[2] for b in layout.bases.values())
     layout.box = (r0, c0, r1, c1)
-    layout.last = _last_iteration(grid, run, layout)
+    if grid.book.exercise:  # its every iteration has a sheet from the start: an empty one is unanswered, not unfinished
+        sheets = range(min(len(run.iterations), len(grid.sheets) - sheet))
+        layout.last = next((t - 1 for t in sheets if grid.sheets[sheet + t] != iteration_sheet(t)), len(sheets) - 1)
+    else:
+        layout.last = _last_iteration(grid, run, layout)
     return layout
 
 

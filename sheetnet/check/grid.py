@@ -119,6 +119,12 @@ class Grid:
         """The cell at `p` if it holds a number or an error a formula gave."""
         return self.cells.get(p) or self.errors.get(p)
 
+    def typed_text(self, p: Pos) -> Cell | None:
+        """The cell at `p` if a text was typed in it (not a formula's)."""
+        cell = self.book.cells[self.sheets[p[0]]].get((p[1], p[2]))
+        typed = cell is not None and cell.formula is None and isinstance(cell.value, str) and cell.value.strip()
+        return cell if typed else None
+
     def near(self, value: float, sheet: int, relative: float) -> list[Pos]:
         """The cells on `sheet` holding `value` to within `relative` of it (a number after a slip
         that has spread: close, not exact)."""

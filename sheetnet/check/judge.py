@@ -177,6 +177,8 @@ def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance) -> li
             elements.append(element)
             p = layout.at(spot.ident, spot.t)
             cell = grid.held(p) if p is not None else None
+            if cell is None and p is not None and layout.own:  # where sheetnet put the number, a text is no label
+                cell = grid.typed_text(p)
             if cell is None:
                 local[spot.key] = value
                 if inputs_tainted:
@@ -185,7 +187,8 @@ def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance) -> li
             element.cell = cell
             if not cell.is_number:  # #DIV/0! where a number belongs: wrong, by itself or by what it reads
                 local[spot.key] = value
-                element.status, element.kind = MISMATCH, FOLLOWS if inputs_tainted else SLIP
+                typed = cell.formula is None  # a text typed in (`abc`) is wrong by itself
+                element.status, element.kind = MISMATCH, FOLLOWS if inputs_tainted and not typed else SLIP
                 tainted.add(spot.key)
                 continue
             local[spot.key] = float(cell.value)
@@ -295,6 +298,10 @@ class Explainer:
         assert cell is not None
         grid, here = self.grid, (self.grid.sheets.index(cell.sheet), cell.row, cell.col)
         what = f"`{self.short(here, here)}` = {element.name}{self.label(here, element.spot)}"
+        if not cell.is_number and cell.formula is None:
+            expected = _number(element.expected)
+            element.explanation = f"{what} holds the text {cell.value!r} where the run gives {expected}"
+            return
         if not cell.is_number:
             reads = formula_references(cell.formula or "", cell.sheet, grid.sheets)
             element.reads = [self.short(p, here) for p in reads]
