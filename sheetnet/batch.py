@@ -325,7 +325,8 @@ def class_network(rows: list[dict[str, Any]], options: Options) -> tuple[Options
     if agreeing * 2 <= len(read):
         return None, (
             f"No --config, and no network is shared by most of the workbooks (at most {agreeing} of {len(read)} "
-            "train the same): each is judged against the network read from it, from its own starting numbers."
+            "train the same): each is judged alone, against its own forward pass where it trains by formulas, "
+            "else against the network read from it."
         )
     iterations = Counter(n.iters for n in networks if replace(n, iters=0) == assignment)
     iters, held = max(iterations.items(), key=lambda kv: (kv[1], kv[0]))  # a tie: the more iterations

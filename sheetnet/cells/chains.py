@@ -25,6 +25,11 @@ from sheetnet.formula import Bin, Neg, Node, Num, Pos, Ref, terms
 
 REACH = 200  # cells searched back from a step for its parameter: an iteration of homework is far smaller
 TYPED_AGAIN = 20  # rows above a typed parameter searched for the number it repeats (a phase's rows)
+# the share of a parameter's readers an update's readers must repeat, moved as the update is: all of
+# them in a homework table; more than half leaves room for a chart or a summary reading one of them,
+# and none for a pre-activation, whose one reader in two that lines up does so by chance
+CARRIED_SHARE = 0.5
+REACH_TABLE = 20_000  # cells followed from a parameter to find the table it belongs to (an iteration's)
 MAX_CHAIN = 100_000  # links of one chain at most (a loop of updates is no chain)
 
 
@@ -63,10 +68,8 @@ class Chains:
         return self.updates[self.links[j][t + 1]]
 
     def tables(self, formulas: Formulas) -> list[Chains]:
-        """The chains grouped into the tables that train together: chains that start on one
-        sheet, or whose first steps read one η cell (a sheet per η is a table each)."""
-        from sheetnet.formula import references
-
+        """The chains grouped into the tables that train together: chains whose first iteration's
+        calculations meet (two tables side by side, a sheet per η, never do)."""
         group = list(range(len(self.links)))
 
         def root(j: int) -> int:
@@ -75,15 +78,14 @@ class Chains:
                 j = group[j]
             return j
 
-        first: dict[object, int] = {}
+        updates = set(self.updates)
+        owner: dict[Pos, int] = {}
         for j, chain in enumerate(self.links):
-            step = self.updates[chain[1]].step
-            typed = {formulas.original(r.pos) for r in references(step)}
-            for key in [("sheet", chain[0][0])] + [("read", p) for p in typed if not formulas.computed(p)]:
-                if key in first:
-                    group[root(j)] = root(first[key])
+            for cell in _reach(formulas, chain[0], updates):
+                if cell in owner:
+                    group[root(j)] = root(owner[cell])
                 else:
-                    first[key] = j
+                    owner[cell] = j
         members: dict[int, list[int]] = defaultdict(list)
         for j in range(len(self.links)):
             members[root(j)].append(j)
@@ -93,6 +95,18 @@ class Chains:
             cells = {c for chain in links for c in chain[1:]}
             tables.append(Chains(links, {c: u for c, u in self.updates.items() if c in cells}))
         return tables
+
+
+def _reach(formulas: Formulas, start: Pos, stops: set[Pos]) -> set[Pos]:
+    """The cells a parameter's first value reaches through the formulas that read it, up to updates."""
+    todo, seen = [start], {start}
+    while todo and len(seen) < REACH_TABLE:
+        for reader in formulas.readers(todo.pop()):
+            if reader not in seen and reader not in stops:
+                seen.add(reader)
+                todo.append(reader)
+    seen.discard(start)
+    return seen
 
 
 def find_chains(formulas: Formulas) -> Chains:
@@ -224,7 +238,8 @@ def _carries_on(formulas: Formulas, update: Update) -> bool:
         for new in news:
             shift = tuple(b - a for a, b in zip(old, new, strict=True))
             read = set(formulas.readers(new))
-            if any(tuple(a + d for a, d in zip(r, shift, strict=True)) in read for r in readers):
+            moved = sum(tuple(a + d for a, d in zip(r, shift, strict=True)) in read for r in readers)
+            if readers and moved > CARRIED_SHARE * len(readers):
                 return True
     return False
 

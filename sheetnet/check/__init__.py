@@ -215,14 +215,17 @@ class CheckResult:
         own, first = self.derivation, self.first_mismatch
         if own is None or own.first_mismatch is None or first is None or first.cell is None:
             return None
-        slip = own.first_mismatch
+        judged = {e.cell.sheet for e in self.elements if e.cell is not None}  # the sheets of the tables checked
+        slip = next((s for s in own.slips if s.cell.sheet in judged), None)
+        if slip is None:
+            return None
         if slip.t > first.t:
             return None
         pos = (self.book.sheets.index(first.cell.sheet), first.cell.row, first.cell.col)
         same_cell = slip.cell.address == first.cell.address
         if slip.t == first.t and (same_cell or pos in own.forward(first.t)):
             return None
-        return own
+        return own.only(judged)
 
     def to_json(self) -> dict[str, Any]:
         first = self.first_mismatch

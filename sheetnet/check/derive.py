@@ -185,6 +185,16 @@ class Derivation:
     def count(self, status: str) -> int:
         return sum(s.status == status for s in self.steps)
 
+    def only(self, sheets: set[str]) -> Derivation:
+        """The same judgement of the tables on `sheets` alone (the sheets a check against a network read)."""
+        from dataclasses import replace
+
+        return replace(
+            self,
+            tables=[t for t in self.tables if t.sheet in sheets],
+            slips=[s for s in self.slips if s.cell.sheet in sheets],
+        )
+
     def forward(self, t: int) -> set[Pos]:
         """The cells iteration `t`'s losses are computed from, back to its parameters (the loss included)."""
         out: set[Pos] = set()
