@@ -192,7 +192,13 @@ def network_of(book: Any, options: Options) -> tuple[Any, Any, str]:
 
 
 def _check(path: Path, options: Options) -> dict[str, Any]:
-    result, reading, line = judge(path, options)
+    return row_of(path, *judge(path, options))
+
+
+def row_of(path: Path, result: Any, reading: Any, line: str) -> dict[str, Any]:
+    """One workbook's row, from its check (`judge`)."""
+    from sheetnet.around import slip_picture
+
     first = result.first_mismatch
     table = next((t for t in result.tables if first is None or t.sheet == first.cell.sheet), None)
     if result.exit_code == 0:
@@ -229,6 +235,8 @@ def _check(path: Path, options: Options) -> dict[str, Any]:
             "explanation": first.explanation or "",
         }
     row["result"] = result.to_json()
+    row["iterations"] = {"done": table.iterations if table is not None else 0, "asked": result.network.iters}
+    row["picture"] = slip_picture(result)
     if reading is not None:
         row["result"]["network_read"] = reading.to_json()
     return row
