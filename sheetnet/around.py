@@ -1,8 +1,8 @@
 """The cells around a workbook's first slip, as its sheet holds them: what the class page draws.
 
-A window of the slip's sheet: a band of rows and columns around the slip, and the rows and
-columns of the cells its formula reads on that sheet, however far (the lines between left out,
-each such gap shown once). Each cell says what it shows (a number to `DIGITS` significant digits,
+A window of the slip's sheet: the slip's row and column, those of the cells its formula reads on
+that sheet however far, and a band of rows and columns around the slip as room allows (the lines
+between left out, each such gap shown once). Each cell says what it shows (a number to `DIGITS` significant digits,
 the number formats of the file are not read), its formula, its full value, and its part: the first
 slip, a cell it reads, another slip, or a cell that only follows from a slip (`mark`: the
 words `first-slip`, `slip`, `follows`, `reads`, space-separated, or None). Below it, the
@@ -38,7 +38,7 @@ def slip_picture(result: Any) -> dict[str, Any] | None:
     cell = first.cell
     sheet = cell.sheet
     reads = formula_references(cell.formula, sheet, book.sheets) if cell.formula else []
-    here = [(r, c) for s, r, c in reads if book.sheets[s] == sheet]
+    here = list(dict.fromkeys((r, c) for s, r, c in reads if book.sheets[s] == sheet))
     rows = _lines(cell.row, [r for r, _ in here], ROWS_ABOVE, ROWS_BELOW, MOST_ROWS)
     columns = _lines(cell.col, [c for _, c in here], COLUMNS_BESIDE, COLUMNS_BESIDE, MOST_COLUMNS)
     marks = _marks(result, sheet)
@@ -86,15 +86,14 @@ def _marks(result: Any, sheet: str) -> dict[tuple[int, int], str]:
 
 
 def _lines(center: int, others: list[int], before: int, after: int, most: int) -> list[int]:
-    """The rows (or columns) shown: a band around `center`, then the nearest of `others` (each
-    with the lines between it and the band when they are few), `most` in all."""
-    shown = set(range(max(1, center - before), center + after + 1))
-    for line in sorted(set(others), key=lambda n: abs(n - center)):
+    """The rows (or columns) shown, `most` in all: `center`, then `others` (the nearest first), then
+    the band from `before` lines above `center` to `after` below it (the nearest first)."""
+    shown = {center}
+    band = range(max(1, center - before), center + after + 1)
+    for line in [*sorted(set(others), key=lambda n: abs(n - center)), *sorted(band, key=lambda n: abs(n - center))]:
         if len(shown) >= most:
             break
-        near = min(shown, key=lambda n: abs(n - line))
-        between = set(range(min(near, line), max(near, line) + 1))
-        shown |= between if len(shown | between) <= most else {line}
+        shown.add(line)
     return sorted(shown)
 
 

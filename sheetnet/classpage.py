@@ -43,7 +43,7 @@ table.class col.iterations{width:10%}table.class col.numbers{width:14%}
 .picture{overflow-x:auto;margin:.5rem 0}
 table.cells{border-collapse:collapse;font:12.5px/1.3 "DejaVu Sans Mono",Consolas,monospace}
 table.cells th{background:#eef0f4;color:#555;font-weight:normal;padding:.15rem .35rem;border:1px solid #c9ced8}
-table.cells td{border:1px solid #d5d9e0;padding:.15rem .35rem;text-align:right;white-space:nowrap;max-width:6.5rem;
+table.cells td{border:1px solid #d5d9e0;padding:.15rem .35rem;text-align:right;white-space:nowrap;max-width:6rem;
   overflow:hidden;text-overflow:ellipsis}
 table.cells td.text{text-align:left}
 table.cells .gap{background:#fafafa;color:#999;text-align:center;padding:0 .2rem}

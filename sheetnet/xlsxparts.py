@@ -486,13 +486,13 @@ def _add_comments(package: Package, part: str, notes: dict[tuple[int, int], str]
     new = []
     for (row, col), note in sorted(notes.items()):
         ref = f"{column_letter(col)}{row}"
-        runs = _runs(p, author, note)
         existing = re.search(rf"""<{p}comment\s[^>]*ref\s*=\s*["']{ref}["'][^>]*>.*?</{p}text>""", text, re.DOTALL)
         if existing is not None:
             at = existing.end() - len(f"</{p}text>")
-            text = text[:at] + runs + text[at:]
+            text = text[:at] + _runs(p, author, note, below=True) + text[at:]
         else:
             fresh.add((row, col))
+            runs = _runs(p, author, note)
             new.append(f'<{p}comment ref="{ref}" authorId="{author_id}"><{p}text>{runs}</{p}text></{p}comment>')
     if re.search(rf"<{p}commentList\s*/>", text):
         text = re.sub(rf"<{p}commentList\s*/>", f"<{p}commentList>{''.join(new)}</{p}commentList>", text, count=1)
@@ -503,10 +503,12 @@ def _add_comments(package: Package, part: str, notes: dict[tuple[int, int], str]
     return fresh
 
 
-def _runs(p: str, author: str, note: str) -> str:
+def _runs(p: str, author: str, note: str, *, below: bool = False) -> str:
+    """The note as runs of text: `author:` in bold, then the note (`below` a note already there)."""
     font = f'<{p}sz val="9"/><{p}color indexed="81"/><{p}rFont val="Tahoma"/><{p}family val="2"/>'
+    gap = "\n\n" if below else ""
     return (
-        f'<{p}r><{p}rPr><{p}b/>{font}</{p}rPr><{p}t xml:space="preserve">{escape(author)}:</{p}t></{p}r>'
+        f'<{p}r><{p}rPr><{p}b/>{font}</{p}rPr><{p}t xml:space="preserve">{gap}{escape(author)}:</{p}t></{p}r>'
         f'<{p}r><{p}rPr>{font}</{p}rPr><{p}t xml:space="preserve">\n{escape(note)}</{p}t></{p}r>'
     )
 
