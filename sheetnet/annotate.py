@@ -21,7 +21,7 @@ a folder's workbooks are marked in the main process from the rows the workers se
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +77,12 @@ def check_targets(paths: Iterable[Path], folder: Path, force: bool) -> dict[Path
 
 
 def annotate(original: Path, row: dict[str, Any], copy: Path, before: os.stat_result | None, force: bool) -> str:
-    """Write the marked copy of `original` to `copy` from its class row (`batch` row: file,
+    """Write the marked copy of `original` to `copy` from its class row (`batch.row_of`: file,
     verdict, network, result); a line that says what was marked."""
     package = Package(original)
-    result = row["result"]
-    sheets = {name: part for name, part in package.sheets() if part is not None}
     slips: dict[str, list[dict[str, Any]]] = {}
     follows: set[str] = set()
-    for element in result.get("elements", []):
+    for element in row["result"].get("elements", []):
         if element.get("status") == "mismatch" and element.get("cell"):
             if element.get("kind") == "slip":
                 slips.setdefault(element["cell"], []).append(element)
@@ -92,38 +90,44 @@ def annotate(original: Path, row: dict[str, Any], copy: Path, before: os.stat_re
                 follows.add(element["cell"])
     follows -= slips.keys()
     styles = Styles(package)
-    slip_fill, follows_fill = styles.fill(SLIP_FILL), styles.fill(FOLLOWS_FILL)
-    border = styles.border("medium", SLIP_BORDER)
-    by_sheet: dict[str, dict[tuple[int, int], Any]] = {}
-    for address in follows:
-        sheet, where = _split(address)
-        by_sheet.setdefault(sheet, {})[where] = lambda s: styles.derived(s, fill=follows_fill)
-    for address in slips:
-        sheet, where = _split(address)
-        by_sheet.setdefault(sheet, {})[where] = lambda s: styles.derived(s, fill=slip_fill, border=border)
-    for sheet, cells in by_sheet.items():
-        part = sheets.get(sheet)
-        if part is None or part not in package:
-            continue
-        text, _ = restyle(package.text(part), cells)
-        package.put(part, text)
-    for sheet in {_split(a)[0] for a in slips}:
-        part = sheets.get(sheet)
-        if part is not None and part in package:
-            notes = {_split(a)[1]: _note(es) for a, es in slips.items() if _split(a)[0] == sheet}
-            add_notes(package, part, notes, AUTHOR)
-    name = _free_name(set(sheets))
-    package.insert_first_sheet(name, _verdict_sheet(row, original.name, styles))
+    marks = _mark(package, styles, slips, follows) if slips or follows else {}
+    name = _free_name({sheet for sheet, _ in package.sheets()})
+    package.insert_first_sheet(name, _verdict_sheet(row, original.name, styles, marks))
     styles.save()
     with replaced_atomically(copy, before, force) as temporary:
         package.save(temporary)
-    places = len(_places([e for es in slips.values() for e in es]))
     if not slips:
         return f"{copy.name}: {row.get('verdict', '')}, the verdict sheet only"
-    return (
-        f"{copy.name}: {len(slips):,} slip cell{'s' if len(slips) != 1 else ''} marked "
-        f"({places:,} place{'s' if places != 1 else ''}), {len(follows):,} that follow shaded"
-    )
+    places = len(_places([e for es in slips.values() for e in es]))
+    shaded = f", {len(follows):,} that follow shaded" if follows else ""
+    cells = f"{len(slips):,} slip cell{'s' if len(slips) != 1 else ''}"
+    return f"{copy.name}: {cells} marked ({places:,} place{'s' if places != 1 else ''}){shaded}"
+
+
+def _mark(
+    package: Package, styles: Styles, slips: dict[str, list[dict[str, Any]]], follows: set[str]
+) -> dict[str, Callable[[int], int]]:
+    """Fill the slips' cells and shade those that follow, each keeping the rest of its format, and
+    give each slip its note. The two marks, as what each makes of a cell's format."""
+    slip_fill, follows_fill = styles.fill(SLIP_FILL), styles.fill(FOLLOWS_FILL)
+    border = styles.border("medium", SLIP_BORDER)
+    marks: dict[str, Callable[[int], int]] = {
+        "slip": lambda xf: styles.derived(xf, fill=slip_fill, border=border),
+        "follows": lambda xf: styles.derived(xf, fill=follows_fill),
+    }
+    parts = {name: part for name, part in package.sheets() if part is not None and part in package}
+    cells: dict[str, dict[tuple[int, int], Callable[[int], int]]] = {}
+    for kind, addresses in (("follows", follows), ("slip", slips)):
+        for address in addresses:
+            sheet, where = _split(address)
+            cells.setdefault(sheet, {})[where] = marks[kind]
+    for sheet, marked in cells.items():
+        if sheet in parts:
+            package.put(parts[sheet], restyle(package.text(parts[sheet]), marked)[0])
+    for sheet in {_split(a)[0] for a in slips} & parts.keys():
+        notes = {_split(a)[1]: _note(es) for a, es in slips.items() if _split(a)[0] == sheet}
+        add_notes(package, parts[sheet], notes, AUTHOR)
+    return marks
 
 
 def annotate_all(
@@ -143,6 +147,10 @@ def annotate_all(
                 lines.append(annotate(path, row, copy_of(path, folder), before[path], force))
             except PartsError as exc:
                 lines.append(f"{path.name}: not copied ({exc})")
+            except (ValueError, KeyError, IndexError) as exc:  # a part written as sheetnet did not foresee
+                lines.append(
+                    f"{path.name}: not copied (sheetnet could not edit its parts: {type(exc).__name__}: {exc})"
+                )
     return lines
 
 
@@ -232,12 +240,14 @@ def verdict_lines(row: dict[str, Any], name: str) -> tuple[list[list[tuple[str, 
     rows.append([(one_line(row.get("network", "")), "text")])
     mismatches = result.get("mismatches", [])
     slipped = sum(e.get("kind") == "slip" for e in mismatches)
-    counts = (
-        f"The run's {result.get('total', 0)} numbers: {result.get('found', 0)} found, {slipped} slips, "
-        f"{len(mismatches) - slipped} wrong only because of a slip, {result.get('absent', 0)} not written "
-        "(left out, not wrong)."
-    )
-    rows.append([(counts, "wide")])
+    counts = [f"{result.get('found', 0):,} found"]
+    if slipped:
+        counts.append(f"{slipped:,} slip{'s' if slipped != 1 else ''}")
+    if len(mismatches) > slipped:
+        counts.append(f"{len(mismatches) - slipped:,} wrong only because of a slip")
+    if result.get("absent"):
+        counts.append(f"{result['absent']:,} not written (left out, not wrong)")
+    rows.append([(f"The run's {result.get('total', 0):,} numbers: {', '.join(counts)}.", "wide")])
     rows.append([])
     rows.append([(h, "head") for h in ("table (sheet)", "cells", "iterations", "η", "verdict", "why")])
     for table in result.get("tables", []):
@@ -294,7 +304,7 @@ def _lines(text: str, style: str, col: int) -> int:
     return max(1, -(-len(text) * 11 // (width * 10)))  # a character is about 1.1 of a width unit
 
 
-def _verdict_sheet(row: dict[str, Any], name: str, styles: Styles) -> str:
+def _verdict_sheet(row: dict[str, Any], name: str, styles: Styles, marks: dict[str, Callable[[int], int]]) -> str:
     """The verdict sheet's XML: inline strings only, its links to cells of the other sheets."""
     lines, links = verdict_lines(row, name)
     bold = styles.font(bold=True, size=12)
@@ -306,9 +316,8 @@ def _verdict_sheet(row: dict[str, Any], name: str, styles: Styles) -> str:
         "text": 0,
         "wrap": styles.derived(0, wrap=True),
         "link": styles.derived(0, font=link),
-        "slip": styles.derived(0, fill=styles.fill(SLIP_FILL), border=styles.border("medium", SLIP_BORDER)),
-        "follows": styles.derived(0, fill=styles.fill(FOLLOWS_FILL)),
     }
+    xf.update({kind: mark(0) for kind, mark in marks.items()})  # the legend, marked as the cells are
     xf["wide"] = xf["wrap"]
     body, merged = [], []
     for r, cells in enumerate(lines, start=1):

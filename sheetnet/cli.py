@@ -875,9 +875,7 @@ class _HandBack:
             from sheetnet.annotate import annotate_all
 
             lines = annotate_all(rows, self.folder, self.copies, self.force)
-            click.echo(
-                f"Marked copies in {self.folder}, each with the verdict on a first sheet `sheetnet`:", err=self.quiet
-            )
+            click.echo(f"Marked copies in {self.folder} (the verdict on a first sheet, sheetnet):", err=self.quiet)
             for line in lines:
                 click.echo(f"  {one_line(line)}", err=self.quiet)
         if self.page is not None:
