@@ -80,18 +80,18 @@ def handed(shared_fixtures: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     before = {p.name: _digest(p) for p in folder.iterdir()}
     marked, page = folder.parent / "marked", folder.parent / "class.html"
     result = CliRunner().invoke(
-        main, ["check", str(folder), "--annotate", str(marked), "--html", str(page), "-j", "2"], env={"COLUMNS": "80"}
+        main, ["check", str(folder), "--annotate", str(marked), "--html", str(page), "-j", "2", "--json"]
     )
-    json_result = CliRunner().invoke(main, ["check", str(folder / VISHAK), "--json"])
+    rows = {Path(row["file"]).name: row for row in json.loads(result.stdout)}
     return {
         "folder": folder,
         "before": before,
         "marked": marked,
         "page": page,
         "code": result.exit_code,
-        "out": result.output,
+        "out": result.stderr,  # with --json, what was written is said on stderr
         "slip": cells["B1 slip"],
-        "vishak": json.loads(json_result.output),
+        "vishak": rows[VISHAK],
     }
 
 
@@ -312,3 +312,41 @@ def test_chromium_shows_the_page_at_1000_px_and_prints_it_on_a4(handed: dict, ch
     _headless(chromium, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", handed["page"].as_uri())
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes())
     assert boxes and all(abs(float(w) - 595.9) < 1.5 and abs(float(h) - 842.9) < 1.5 for w, h in boxes)  # A4
+
+
+def _with_cached_value(path: Path, sheet_part: str, cell: str, was: str, now: str) -> None:
+    """`path` with one formula's saved result changed: a cell that computes wrong from what it reads."""
+    parts = _parts(path)
+    text = parts[sheet_part].decode()
+    old = re.search(rf'<c r="{cell}"[^>]*><f>[^<]*</f><v>{re.escape(was)}</v>', text).group(0)
+    parts[sheet_part] = text.replace(old, old.replace(f"<v>{was}</v>", f"<v>{now}</v>")).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def test_sheetnets_own_workbook_keeps_its_names_and_print_areas(notes_workbook: Path, tmp_path: Path) -> None:
+    """Sheets named with spaces, print areas (names local to a sheet, by its index), `lr`; and a
+    copy marked again, whose first sheet is then `sheetnet 2`."""
+    book = tmp_path / "own.xlsx"
+    shutil.copy(notes_workbook, book)
+    _with_cached_value(book, "xl/worksheets/sheet3.xml", "B17", "1.5", "1.6")  # f(O1)[0] of iteration 0
+    result = CliRunner().invoke(main, ["check", str(book), "--annotate", str(tmp_path / "once")])
+    assert result.exit_code == 1, result.output
+    copy = openpyxl.load_workbook(tmp_path / "once" / "own.xlsx")
+    original = openpyxl.load_workbook(book)
+    assert copy.sheetnames == ["sheetnet", *original.sheetnames]
+    for name in original.sheetnames:
+        assert copy[name].print_area == original[name].print_area
+        assert copy[name].print_title_rows == original[name].print_title_rows
+    assert copy.defined_names["lr"].attr_text == original.defined_names["lr"].attr_text
+    assert "computes 1.6 from them; they give 1.5" in copy["Iteration 0"]["B17"].comment.text
+    links = {c.hyperlink.location for row in copy["sheetnet"].iter_rows() for c in row if c.hyperlink}
+    assert links == {"'Iteration 0'!B17"}
+    result = CliRunner().invoke(
+        main, ["check", str(tmp_path / "once" / "own.xlsx"), "--annotate", str(tmp_path / "twice")]
+    )
+    assert result.exit_code == 1, result.output
+    again = openpyxl.load_workbook(tmp_path / "twice" / "own.xlsx")
+    assert again.sheetnames == ["sheetnet 2", "sheetnet", *original.sheetnames]
+    assert again["Iteration 1"].print_area == original["Iteration 1"].print_area
