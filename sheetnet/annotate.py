@@ -40,6 +40,7 @@ FOLLOWS_FILL = "E7E6E6"  # light grey: a shade, lighter than the slip's fill in 
 LINK_COLOUR = "0563C1"  # Excel's own hyperlink blue
 WIDTHS = (24, 11, 16, 18, 18, 64)  # the verdict sheet's columns, in characters (printed fitted to A4's width)
 LINE_HEIGHT = 15  # points a line of wrapped text takes: a row is made as tall as its longest text
+NOTE_READS = 12  # cells of a slip's formula its note names
 SLIP_ROWS = 500  # places of slips the verdict sheet lists (each is also marked in its sheet)
 
 
@@ -183,6 +184,9 @@ def _note(elements: list[dict[str, Any]]) -> str:
         ]
         if e.get("explanation"):
             lines.append(_why(e))
+        if e.get("reads"):
+            shown = ", ".join(map(one_line, e["reads"][:NOTE_READS]))
+            lines.append(f"its formula reads {shown}" + (" …" if len(e["reads"]) > NOTE_READS else ""))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -147,6 +147,7 @@ def test_the_slip_is_filled_and_explained_at_its_cell(handed: dict) -> None:
     assert "slip in iteration 0: ∂L/∂W1[1,0]" in note
     assert "expected 0.0002248134626, found 0.0002248724776" in note
     assert "uses J36 = f(O1)[0] (a_h1) where f(O1)[1] (L36, a_h2) belongs" in note
+    assert note.endswith("its formula reads R36, A36, N36, T36, B36, P36, J36, C36")
     assert copy["Sheet1"]["AA36"].comment is not None  # the other place, explained the same way
     # what only follows from the slips is shaded, with no note; what is right is as it was
     follows = [e["cell"] for e in handed["vishak"]["elements"] if e.get("kind") == "follows"]
@@ -221,6 +222,11 @@ def test_recalculated_in_libreoffice_the_copies_give_the_originals_values(
                         assert math.isclose(again, cell.value, rel_tol=1e-12, abs_tol=1e-15), (name, cell.coordinate)
                         compared += 1
         assert compared > 900
+    # and LibreOffice read the marks as marks: the note, the fill, the link
+    copy = openpyxl.load_workbook(done[0])
+    assert "expected 0.0002248134626, found 0.0002248724776" in copy["Sheet1"]["Z36"].comment.text
+    assert copy["Sheet1"]["Z36"].fill.fgColor.rgb == "FFFFC000"
+    assert {c.hyperlink.location for row in copy["sheetnet"].iter_rows() for c in row if c.hyperlink} >= {"Sheet1!Z36"}
 
 
 def test_an_existing_copy_is_replaced_only_with_force(handed: dict, tmp_path: Path) -> None:
