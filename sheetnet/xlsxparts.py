@@ -305,12 +305,13 @@ class Styles:
             self.xfs.append(xml)
         return index
 
-    def fill(self, rgb: str, pattern: str = "solid") -> int:
+    def fill(self, rgb: str) -> int:
+        """A solid fill of colour `rgb` (`FFC000`); its index."""
         p = self.p
         return self._append(
             "fills",
             "fill",
-            f'<{p}fill><{p}patternFill patternType="{pattern}"><{p}fgColor rgb="FF{rgb}"/>'
+            f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="FF{rgb}"/>'
             f'<{p}bgColor indexed="64"/></{p}patternFill></{p}fill>',
         )
 
@@ -344,9 +345,10 @@ class Styles:
             return self._derived[key]
         p = self.p
         base = self.xfs[xf] if 0 <= xf < len(self.xfs) else (self.xfs[0] if self.xfs else f"<{p}xf/>")
-        head_end = base.index(">") + (0 if base.endswith("/>") and base.index(">") == len(base) - 1 else 1)
-        tag = base[: base.index(">")].rstrip("/")
-        body = "" if base.endswith("/>") and base.index(">") == len(base) - 1 else base[head_end : base.rindex("</")]
+        parsed = re.fullmatch(rf"(<{p}xf\b[^>]*?)\s*(/?)>(.*?)(?:</{p}xf>)?", base, re.DOTALL)
+        if parsed is None:
+            raise PartsError(f"its cell format {xf} is written in a way sheetnet does not edit")
+        tag, body = parsed.group(1), parsed.group(3)
         for name, value, apply in (
             ("fillId", fill, "applyFill"),
             ("borderId", border, "applyBorder"),
@@ -431,6 +433,8 @@ def add_notes(package: Package, sheet: str, notes: dict[tuple[int, int], str], a
         package.declare(comments, COMMENTS_TYPE)
         package.relate(sheet, "comments", posixpath.relpath(comments, posixpath.dirname(sheet)))
     if vml is None or vml not in package:
+        if re.search(r"<(?:[\w.-]+:)?legacyDrawing\s", package.text(sheet)):
+            raise PartsError(f"{sheet} has a drawing for notes whose part is missing")
         vml = package.free("xl/drawings/vmlDrawing{}.vml")
         block = _free_vml_block(package)
         package.put(
