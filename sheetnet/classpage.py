@@ -12,13 +12,15 @@ scrolls in its own box), and printed on A4 with each workbook's picture kept on 
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from sheetnet import __version__
-from sheetnet.outputs import check_target, one_line, write_text_atomically
+from sheetnet.errors import OutputError
+from sheetnet.outputs import check_extension, check_target, one_line, write_text_atomically
 
 MARK = "sheetnet check page"  # the page's first comment says what wrote it
 
@@ -75,9 +77,18 @@ footer{margin-top:2.5rem;color:#777;font-size:.8rem}
 _VERDICT_CLASS = {"right": "right", "wrong": "wrong", "unreadable": "unreadable"}
 
 
-def write_page(text: str, path: Path, force: bool) -> None:
-    """Write the page whole or not at all; an existing FILE only with `force` (as --csv)."""
-    before = check_target(path, force, what="page")
+def check_page_target(path: Path, force: bool) -> os.stat_result | None:
+    """Refuse a page named other than .html, or one that exists, unless `force` (as --csv); what
+    is there now, to replace it safely later."""
+    try:
+        check_extension(path, (".html", ".htm"), "page")
+        return check_target(path, force, what="page")
+    except OutputError as exc:
+        raise OutputError(f"--html {exc}") from None
+
+
+def write_page(text: str, path: Path, before: os.stat_result | None, force: bool) -> None:
+    """Write the page whole or not at all, unless a file appeared at `path` meanwhile."""
     write_text_atomically(path, text, before, force)
 
 

@@ -859,16 +859,11 @@ class _HandBack:
 
     def __init__(self, paths: list[Path], folder: Path | None, page: Path | None, force: bool, *, quiet: bool):
         from sheetnet.annotate import check_targets
-        from sheetnet.outputs import check_extension, check_target
+        from sheetnet.classpage import check_page_target
 
         self.folder, self.page, self.force, self.quiet = folder, page, force, quiet
         self.copies = check_targets(paths, folder, force) if folder is not None else {}
-        if page is not None:
-            try:
-                check_extension(page, (".html", ".htm"), "page")
-                check_target(page, force, what="page")
-            except SheetnetError as exc:
-                raise SheetnetError(f"--html {exc}") from None
+        self.page_before = check_page_target(page, force) if page is not None else None
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         if self.folder is not None:
@@ -881,7 +876,8 @@ class _HandBack:
         if self.page is not None:
             from sheetnet.classpage import page, write_page
 
-            write_page(page(rows, _common_folder([Path(r["file"]) for r in rows])), self.page, self.force)
+            text = page(rows, _common_folder([Path(r["file"]) for r in rows]))
+            write_page(text, self.page, self.page_before, self.force)
             click.echo(f"Class page written to {self.page}", err=self.quiet)
 
 

@@ -248,6 +248,8 @@ def test_an_existing_copy_is_replaced_only_with_force(handed: dict, tmp_path: Pa
     page.write_text("mine")
     result = CliRunner().invoke(main, ["check", str(book), "--html", str(page)])
     assert result.exit_code == 2 and "--html" in result.output and page.read_text() == "mine"
+    result = CliRunner().invoke(main, ["check", str(book), "--html", str(tmp_path / "class.txt")])
+    assert result.exit_code == 2 and "use " in result.output and "class.html" in result.output
 
 
 # ------------------------------------------------------------------------------------ the page
