@@ -488,9 +488,12 @@ def _add_comments(package: Package, part: str, notes: dict[tuple[int, int], str]
             text = text[:end] + f"<{p}author>{escape(author)}</{p}author>" + text[end:]
     fresh: set[tuple[int, int]] = set()
     new = []
+    commented = set(re.findall(rf"""<{p}comment\s[^>]*ref\s*=\s*["']([A-Z]+\d+)["']""", text))
     for (row, col), note in sorted(notes.items()):
         ref = f"{column_letter(col)}{row}"
-        existing = re.search(rf"""<{p}comment\s[^>]*ref\s*=\s*["']{ref}["'][^>]*>.*?</{p}text>""", text, re.DOTALL)
+        existing = None
+        if ref in commented:  # the one search through the part, for a cell that has a comment already
+            existing = re.search(rf"""<{p}comment\s[^>]*ref\s*=\s*["']{ref}["'][^>]*>.*?</{p}text>""", text, re.DOTALL)
         if existing is not None:
             at = existing.end() - len(f"</{p}text>")
             text = text[:at] + _runs(p, author, note, below=True) + text[at:]
