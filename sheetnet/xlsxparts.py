@@ -14,6 +14,7 @@ of which leaves the rest of the part's text as it was.
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 import zipfile
@@ -50,13 +51,8 @@ def attributes(tag: str) -> dict[str, str]:
 
 
 def unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
+    """An attribute's text as written (`R&amp;D`, `&#228;`) read back."""
+    return html.unescape(text)
 
 
 def escape(text: str) -> str:

@@ -358,3 +358,17 @@ def test_sheetnets_own_workbook_keeps_its_names_and_print_areas(notes_workbook: 
     again = openpyxl.load_workbook(tmp_path / "twice" / "own.xlsx")
     assert again.sheetnames == ["sheetnet 2", "sheetnet", *original.sheetnames]
     assert again["Iteration 1"].print_area == original["Iteration 1"].print_area
+
+
+def test_a_sheet_named_with_quotes_and_ampersands_is_marked(tmp_path: Path) -> None:
+    book, cells = notes_blocks(tmp_path / "odd.xlsx", slip=True)
+    workbook = openpyxl.load_workbook(book)
+    workbook["Backprop"].title = "Back & prop's"
+    workbook.save(book)
+    ref = cells["B1 slip"].split("!")[1]
+    result = CliRunner().invoke(main, ["check", str(book), "--annotate", str(tmp_path / "marked")])
+    assert result.exit_code == 1, result.output
+    copy = openpyxl.load_workbook(tmp_path / "marked" / "odd.xlsx")
+    assert "expected 2.534567386, found 2.5436" in copy["Back & prop's"][ref].comment.text
+    links = {c.hyperlink.location for row in copy["sheetnet"].iter_rows() for c in row if c.hyperlink}
+    assert f"'Back & prop''s'!{ref}" in links and all(link.startswith("'Back & prop''s'!") for link in links)
