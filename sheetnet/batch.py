@@ -264,7 +264,13 @@ def network_of(book: Any, options: Options) -> tuple[Any, Any, str]:
 
 
 def _check(path: Path, options: Options) -> dict[str, Any]:
-    result, reading, line = judge(path, options)
+    return row_of(path, *judge(path, options))
+
+
+def row_of(path: Path, result: Any, reading: Any, line: str) -> dict[str, Any]:
+    """One workbook's row, from its check (`judge`)."""
+    from sheetnet.around import slip_picture
+
     first = result.first_mismatch
     table = result.table
     row: dict[str, Any] = {
@@ -297,6 +303,7 @@ def _check(path: Path, options: Options) -> dict[str, Any]:
             "explanation": first.explanation or "",
         }
     row["result"] = result.to_json()
+    row["picture"] = slip_picture(result)
     if reading is not None:
         row["result"]["network_read"] = reading.to_json()
         row["network_read"] = result.network  # what it was judged against: the one read from it

@@ -112,6 +112,14 @@ def column_letter(col: int) -> str:
     return letters
 
 
+def column_number(letters: str) -> int:
+    """1 for `A`, 28 for `AB`: `column_letter` turned back."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
 def cell_address(sheet: str, row: int, col: int) -> str:
     """`Sheet1!B7`, or `'Iteration 0'!B7` when the sheet's name needs quotes."""
     name = sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet) else "'" + sheet.replace("'", "''") + "'"

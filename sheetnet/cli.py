@@ -773,7 +773,24 @@ def solve(
     type=click.IntRange(min=1, max=limits.JOBS),
     help="Workbooks checked at once (default: one per core; at most 64).",
 )
-@click.option("--force", is_flag=True, help="Replace the --csv file if it exists.")
+@click.option(
+    "--annotate",
+    "annotate_dir",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Write a marked copy of each workbook to DIR (same name and format): each slip filled and "
+    "explained in a note, what follows from it shaded, a first sheet `sheetnet` with the verdict.",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write one self-contained page: a row per workbook, and the cells around each first slip.",
+)
+@click.option(
+    "--force", is_flag=True, help="Replace the --csv or --html file, or a copy in --annotate DIR, if it exists."
+)
 @_recalc_option
 @handle_errors
 def check(
@@ -789,6 +806,8 @@ def check(
     as_json: bool,
     csv_path: Path | None,
     jobs: int | None,
+    annotate_dir: Path | None,
+    html_path: Path | None,
     force: bool,
     recalc: bool,
 ) -> None:
@@ -818,6 +837,7 @@ def check(
       sheetnet check homework.xlsx --config network.toml --iters 88
       sheetnet check rates.xlsx --config network.toml --sheet LR_0.5
       sheetnet check submissions/ --config network.toml --csv grades.csv
+      sheetnet check submissions/ --config network.toml --annotate marked/ --html class.html
       sheetnet check homework.xlsx --json | jq '.first_mismatch.explanation'
     """
     from sheetnet.batch import Options
@@ -829,14 +849,43 @@ def check(
     paths = collect(workbooks)
     if csv_path is not None:
         _check_csv_target(csv_path, force)
+    hand_back = _HandBack(paths, annotate_dir, html_path, force, quiet=as_json)
     if len(paths) == 1 and not workbooks[0].is_dir() and csv_path is None:
-        _check_one(paths[0], options, limit=limit, show_all=show_all, as_json=as_json)
+        _check_one(paths[0], options, limit=limit, show_all=show_all, as_json=as_json, hand_back=hand_back)
     else:
-        _check_many(paths, options, jobs=jobs, as_json=as_json, csv_path=csv_path)
+        _check_many(paths, options, jobs=jobs, as_json=as_json, csv_path=csv_path, hand_back=hand_back)
 
 
-def _check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json: bool) -> None:
-    from sheetnet.batch import judge
+class _HandBack:
+    """--annotate DIR and --html FILE: refused up front where they may not be written, written
+    from the rows once every workbook is checked."""
+
+    def __init__(self, paths: list[Path], folder: Path | None, page: Path | None, force: bool, *, quiet: bool):
+        from sheetnet.annotate import check_targets
+        from sheetnet.classpage import check_page_target
+
+        self.folder, self.page, self.force, self.quiet = folder, page, force, quiet
+        self.copies = check_targets(paths, folder, force) if folder is not None else {}
+        self.page_before = check_page_target(page, force) if page is not None else None
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        if self.folder is not None:
+            from sheetnet.annotate import annotate_all
+
+            lines = annotate_all(rows, self.folder, self.copies, self.force)
+            click.echo(f"Marked copies in {self.folder} (the verdict on a first sheet, sheetnet):", err=self.quiet)
+            for line in lines:
+                click.echo(f"  {one_line(line)}", err=self.quiet)
+        if self.page is not None:
+            from sheetnet.classpage import page, write_page
+
+            text = page(rows, _common_folder([Path(r["file"]) for r in rows]))
+            write_page(text, self.page, self.page_before, self.force)
+            click.echo(f"Class page written to {self.page}", err=self.quiet)
+
+
+def _check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json: bool, hand_back: _HandBack) -> None:
+    from sheetnet.batch import judge, row_of
 
     result, reading, line = judge(path, options)
     if as_json:
@@ -859,6 +908,7 @@ def _check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json:
             print_derivation(console, result, limit=limit, show_all=show_all, source=line, source_style=style)
         else:
             print_check(console, result, limit=limit, show_all=show_all, source=line, source_style=style)
+    hand_back.write([row_of(path, result, reading, line)])
     _warn_uncached(result.book)
     sys.exit(result.exit_code)
 
@@ -873,7 +923,9 @@ def _check_csv_target(path: Path, force: bool) -> None:
         raise SheetnetError(f"--csv {exc}") from None
 
 
-def _check_many(paths: list[Path], options: Any, *, jobs: int | None, as_json: bool, csv_path: Path | None) -> None:
+def _check_many(
+    paths: list[Path], options: Any, *, jobs: int | None, as_json: bool, csv_path: Path | None, hand_back: _HandBack
+) -> None:
     from rich.console import Console
     from rich.markup import escape
 
@@ -936,6 +988,7 @@ def _check_many(paths: list[Path], options: Any, *, jobs: int | None, as_json: b
         _write_text(csv_path, csv_text(rows))
         if not as_json:
             console.print(f"Class table written to [bold]{csv_path}[/bold]")
+    hand_back.write(rows)
     sys.exit(exit_code(rows))
 
 

@@ -43,7 +43,7 @@ _SEAL_SIZE = len(SEAL_PREFIX) + 64
 _READ = 1 << 20
 _SEAL_LINE = 256  # bytes at the end of a text file that hold its seal line (`<!-- sheetnet-sha256:… -->`)
 
-_EXTENSION = {"workbook": "xlsx", "network file": "toml", "CSV file": "csv", "solution": "md"}
+_EXTENSION = {"workbook": "xlsx", "network file": "toml", "CSV file": "csv", "solution": "md", "page": "html"}
 
 
 class State(enum.Enum):

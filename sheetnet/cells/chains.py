@@ -118,7 +118,7 @@ def find_chains(formulas: Formulas) -> Chains:
                 candidates.append(update)
             else:
                 continuations[update.parameter].append(update)
-    feeding = {u.cell for u in candidates if _feeds(formulas, u.cell) and _carries_on(formulas, u)}
+    feeding = {u.cell for u in candidates if feeds(formulas, u.cell) and _carries_on(formulas, u)}
     by_parameter: dict[Pos, list[Update]] = defaultdict(list)
     for u in candidates:
         by_parameter[u.parameter].append(u)
@@ -219,7 +219,7 @@ def _signed_sum(parts: list[tuple[int, Node]]) -> Node:
     return total if total is not None else Num(0.0)
 
 
-def _feeds(formulas: Formulas, pos: Pos) -> bool:
+def feeds(formulas: Formulas, pos: Pos) -> bool:
     """True if some formula reads `pos`, or a copy of it, other than to copy it."""
     for cell in (pos, *formulas.copies(pos)):
         if any(formulas.copied(r) is None for r in formulas.readers(cell)):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Book, Cell
-from sheetnet.cells.chains import Chains, Update, find_chains
+from sheetnet.cells.chains import Chains, Update, feeds, find_chains
 from sheetnet.cells.dual import Dual, Unsupported, evaluate
 from sheetnet.cells.evaluation import Evaluation, shown_value
 from sheetnet.cells.formulas import Formulas
@@ -53,6 +53,8 @@ class Slip:
     expected: float | None
     explanation: str
     kind: str = SLIP
+    status: str = MISMATCH
+    reads: list[str] = field(default_factory=list)  # the cells its formula reads, in its order
 
     @property
     def found(self) -> float | str | None:
@@ -69,6 +71,7 @@ class Slip:
             "status": MISMATCH,
             "kind": self.kind,
             "explanation": self.explanation,
+            "reads": self.reads,
         }
 
 
@@ -95,6 +98,7 @@ class DerivedTable:
     unjudged: dict[int, str] = field(default_factory=dict)  # iterations not judged, and why
     eta: float = float("nan")  # the η cell the steps share, if they share one
     range: str = ""
+    last_computed: bool = False  # the parameters after the last update feed a forward pass of their own
 
     @property
     def iterations(self) -> int:
@@ -102,8 +106,9 @@ class DerivedTable:
 
     @property
     def done(self) -> int:
-        """The iterations judged: each with its updates."""
-        return len({s.t for s in self.steps})
+        """The iterations the table holds: each judged with its updates, and a last forward pass
+        from the last updates, where the table computes one (a row per iteration does)."""
+        return len({s.t for s in self.steps}) + self.last_computed
 
     @property
     def verdict(self) -> str:
@@ -185,6 +190,19 @@ class Derivation:
     def count(self, status: str) -> int:
         return sum(s.status == status for s in self.steps)
 
+    def _elements(self) -> list[dict[str, Any]]:
+        """The slips, and each update as a check lists its numbers: found where its step follows the
+        derivative, a mismatch that follows from a slip where it does not."""
+        slipped = {s.cell.address for s in self.slips}
+        out = [s.to_json() for s in self.slips]
+        for step in self.steps:
+            if step.cell is None or step.cell.address in slipped:
+                continue
+            entry = {"iteration": step.t, "cell": step.cell.address, "quantity": label(self.formulas, step.update)}
+            entry |= {"status": step.status} | ({"kind": "follows"} if step.status == MISMATCH else {})
+            out.append(entry)
+        return out
+
     def only(self, sheets: set[str]) -> Derivation:
         """The same judgement of the tables on `sheets` alone (the sheets a check against a network read)."""
         from dataclasses import replace
@@ -234,6 +252,7 @@ class Derivation:
             "total": len(self.steps),
             "first_mismatch": first.to_json() if first else None,
             "mismatches": [s.to_json() for s in self.slips],
+            "elements": self._elements(),
             "tables": [
                 {
                     "sheet": t.sheet,
@@ -257,6 +276,7 @@ def derive(book: Book, formulas: Formulas | None = None) -> Derivation | None:
     result = Derivation(book, formulas, chains)
     for part in chains.tables(formulas):
         table = DerivedTable(part, book.sheets[part.links[0][0][0]], eta=_eta(formulas, part))
+        table.last_computed = any(feeds(formulas, chain[-1]) for chain in part.links)
         result.tables.append(table)
         for t in range(part.iterations):
             _judge_iteration(result, table, t)
@@ -432,7 +452,9 @@ def _place_slips(
         placed.add(cell)
         expected = _expected(f, cell, update, steps[j], expected_step)
         why = _explain(f, cell, parameter, update, loss, evaluation, j, forward, expected_step, steps[j])
-        result.slips.append(Slip(t, f.cells[cell], label(f, cell) or "step", _named(f, parameter), expected, why))
+        reads = [f.address(p) if p[0] != cell[0] else f.address(p).split("!")[-1] for p in f.precedents(cell)]
+        slip = Slip(t, f.cells[cell], label(f, cell) or "step", _named(f, parameter), expected, why, reads=reads)
+        result.slips.append(slip)
 
 
 def _gradient_cell(f: Formulas, update: Update, cone: set[Pos]) -> Pos | None:
