@@ -58,6 +58,7 @@ from sheetnet.rowxml import ERROR_VALUE, splice
 from sheetnet.spec import NETWORK_PROPERTY, Network, network_property
 from sheetnet.trace import Run, Trace, lowest
 from sheetnet.training_rows import RowWriter, RowWriterType, StreamedRows
+from sheetnet.worksheet import FormulaBook
 
 if TYPE_CHECKING:
     from xlsxwriter.chart import Chart
@@ -255,7 +256,7 @@ def _new_workbook(
     filename: str | io.BytesIO, network: Network, *, constant_memory: bool = False, rate_sheets: int = 1
 ) -> xlsxwriter.Workbook:
     # in memory unless rows are streamed: a temporary file per part costs more than writing a small book
-    workbook = xlsxwriter.Workbook(filename, {"constant_memory": constant_memory, "in_memory": not constant_memory})
+    workbook = FormulaBook(filename, {"constant_memory": constant_memory, "in_memory": not constant_memory})
     several = f", {rate_sheets} learning rates" if rate_sheets > 1 else ""
     workbook.set_properties(
         {
