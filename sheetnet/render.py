@@ -72,7 +72,7 @@ class Printer:
                 )
             self.iteration(graph)
         if n <= LOSS_TABLE_UP_TO and self.trace.complete:
-            self.console.print(drawn(self.loss_table(), self.console.width))
+            self.table(self.loss_table())
         else:
             self.loss_summary()
 
@@ -92,7 +92,13 @@ class Printer:
         if network.batched:
             title += f" · sample{'s' if several else ''} {', '.join(map(str, graph.batch))}"
         for table in [*self.vector_tables(title, groups), self.update_table(graph)]:
-            self.console.print(drawn(table, self.console.width))
+            self.table(table)
+
+    def table(self, table: Table) -> None:
+        """`table`, drawn here when it fits (`sheetnet.boxed`) and then printed uncropped: its lines
+        fit the width already, and cropping would measure every piece of them again."""
+        out = drawn(table, self.console.width)
+        self.console.print(out, crop=isinstance(out, Table))
 
     def vector_tables(self, title: str, groups: dict[str, list[Quantity]]) -> list[Table]:
         """One row per vector (or matrix row), one column per element, a band per section;
