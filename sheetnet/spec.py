@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import random
@@ -294,6 +293,8 @@ def _did_you_mean(key: str, known: tuple[str, ...]) -> str | None:
             return candidate
     if ALIASES.get(key.lower()) in known:
         return ALIASES[key.lower()]
+    import difflib  # here, not above: only a mistyped key needs it, and `sheetnet run` starts faster
+
     close = difflib.get_close_matches(key, known, n=1)
     return close[0] if close else None
 
