@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
-from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
@@ -482,6 +481,8 @@ def print_check(console: Console, result: CheckResult, *, limit: int = 12, show_
                     f"; {follows} of them follow from earlier ones (they agree with the workbook's own earlier numbers)"
                 )
         title = "[bold red]First slip[/bold red]"
+        from rich.panel import Panel  # here, not above: `sheetnet run` prints no panel and starts faster
+
         console.print(Panel(text, title=title, title_align="left", border_style="red", expand=False))
     if show_all:
         console.print(_elements_table(result.elements, "Every number of the run, in calculation order"))
