@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sheetnet import __version__, limits
+from sheetnet import __version__, collector, limits
 from sheetnet.errors import SheetnetError
 from sheetnet.outputs import one_line
 
@@ -78,6 +78,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        collector.resume()  # the command line is read: sheetnet has started
         _stop_cleanly_on("SIGTERM", "SIGHUP")
         try:
             return command(*args, **kwargs)

@@ -1,0 +1,27 @@
+"""Python's cyclic garbage collector, paused while sheetnet starts.
+
+Importing click, rich, XlsxWriter and sheetnet allocates tens of thousands of objects (classes,
+functions, their dictionaries), none of them garbage; the collector walks them again each time
+enough have piled up, and all of them once more as Python exits: about a tenth of
+`sheetnet run --iters 3` (`bench/startup.py`). `pause` stops it as the command starts (the
+`sheetnet` entry point); `resume`, once the command line is read, freezes what exists then
+(`gc.freeze`: no collection walks those objects again, that last one included) and restarts it,
+so whatever the command itself allocates is collected as usual.
+"""
+
+from __future__ import annotations
+
+import gc
+
+
+def pause() -> None:
+    """Stop collecting while sheetnet imports what it needs."""
+    gc.disable()
+
+
+def resume() -> None:
+    """What exists now is never garbage: set it aside for good, and collect as usual from here.
+    (Harmless where nothing paused the collector: a test, or sheetnet used as a library.)"""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
