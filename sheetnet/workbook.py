@@ -14,7 +14,6 @@ import math
 import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -309,11 +308,11 @@ def _write_exercise(trace: Trace, filename: str, exercise: Exercise, progress: P
     writer = ExerciseWriter(trace, layout, exercise, formats)
     setup = layout.setup
     at = next(r for r, row in enumerate(setup.rows) if row.kind == "subtitle" and row.text.startswith("Yellow"))
-    setup.rows[at] = replace(setup.rows[at], text=writer.setup_subtitle())
+    setup.rows[at] = setup.rows[at]._replace(text=writer.setup_subtitle())
     _write_plan(workbook, formats, layout, trace.values, setup)
     _define_names(workbook, layout)
     for plan in layout.iterations:
-        plan.rows[1] = replace(plan.rows[1], text=writer.iteration_subtitle(plan.rows[1].text))
+        plan.rows[1] = plan.rows[1]._replace(text=writer.iteration_subtitle(plan.rows[1].text))
         sheet = _write_plan(workbook, formats, layout, trace.values, plan, stride=writer.stride, element=writer)
         # only the answer cells take typing (the protection has no password: it guards against slips)
         sheet.protect("", {"format_columns": True, "format_rows": True})
