@@ -1,7 +1,7 @@
 """XlsxWriter's workbook and worksheet, taking sheetnet's formulas as they are written.
 
 XlsxWriter passes every formula through 29 regular expressions that add the `_xlfn.` prefix to
-Excel 365's dynamic-array functions (FILTER, LAMBDA, SORT, XLOOKUP, …): a quarter of the time
+Excel's newer functions (FILTER, LAMBDA, SORT, XLOOKUP, …): a fifth of the time
 `sheetnet run --iters 3` spends writing its workbook (`bench/startup.py`). sheetnet writes only
 functions Excel 2010 and LibreOffice both evaluate (none of those), so every pass is a no-op on
 its formulas, and this worksheet skips them.
