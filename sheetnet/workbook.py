@@ -53,16 +53,15 @@ from sheetnet.net import (
     setup_quantities,
 )
 from sheetnet.outputs import State, check_extension, check_target, replaced_atomically, seal_workbook
-from sheetnet.rowxml import ERROR_VALUE, splice
 from sheetnet.spec import NETWORK_PROPERTY, Network, network_property
 from sheetnet.trace import Run, Trace, lowest
-from sheetnet.training_rows import RowWriter, RowWriterType, StreamedRows
-from sheetnet.worksheet import FormulaBook
+from sheetnet.worksheet import ERROR_VALUE, FormulaBook
 
 if TYPE_CHECKING:
     from xlsxwriter.chart import Chart
 
     from sheetnet.exercise import Exercise
+    from sheetnet.training_rows import RowWriter, RowWriterType
 
 MARK = "sheetnet"  # custom document property: this workbook was written by sheetnet
 VALUE_WIDTH = 14
@@ -365,6 +364,8 @@ def _close_spliced(
 ) -> None:
     """Close the workbook XlsxWriter wrote to `parts` and write it to `filename` with the rows the
     writers streamed in their sheets."""
+    from sheetnet.rowxml import splice  # here, not above: only the rows layout needs it (a short run starts faster)
+
     workbook.close()
     streamed = [w.streamed for w in writers if w.streamed is not None]
     try:
@@ -561,6 +562,8 @@ def _write_training_rows(
     """One run's rows sheet, written row by row as it trains; `before` is called with its layout
     once the first iteration has run, before the sheet is added. Returns the layout, the losses,
     the last iteration with its values, and the writer of the rows."""
+    from sheetnet.training_rows import StreamedRows  # here, not above: only the rows layout needs it (as splice)
+
     if isinstance(source, Trace):
         steps: Iterable[tuple[IterationGraph, dict[Key, float]]] = ((g, source.values) for g in source.iterations)
     else:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet, re_dynamic_function
 
+ERROR_VALUE = "#NUM!"  # cached in place of a result that overflowed (inf and NaN are invalid XML)
+
 
 class FormulaSheet(Worksheet):
     """A worksheet whose formulas are stored as written, less the leading `=`; any other formula

@@ -152,7 +152,8 @@ def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
         assert "Example" in result.output, command
 
 
-# what `check`, `solve`, `diff` and `init --from` import, and what only a mistyped key or a long run needs
+# what `check`, `solve`, `diff` and `init --from` import, and what only a mistyped key or the rows
+# layout (a long run) needs
 NOT_FOR_RUN = (
     "openpyxl",
     "sheetnet.check",
@@ -171,6 +172,8 @@ NOT_FOR_RUN = (
     "sheetnet.libreoffice",
     "difflib",
     "rich.progress",
+    "sheetnet.rowxml",
+    "sheetnet.training_rows",
 )
 
 
