@@ -4,9 +4,10 @@ Importing click, rich, XlsxWriter and sheetnet allocates tens of thousands of ob
 functions, their dictionaries), none of them garbage; the collector walks them again each time
 enough have piled up, and all of them once more as Python exits: about a tenth of
 `sheetnet run --iters 3` (`bench/startup.py`). `pause` stops it as the command starts (the
-`sheetnet` entry point); `resume`, once the command line is read, freezes what exists then
-(`gc.freeze`: no collection walks those objects again, that last one included) and restarts it,
-so whatever the command itself allocates is collected as usual.
+`sheetnet` entry point); `resume`, which every command calls once it has imported what it needs
+(`tests/test_cli.py` checks that), freezes what exists then (`gc.freeze`: no collection walks those
+objects again, that last one included) and restarts it, so whatever the command itself allocates
+is collected as usual.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -199,6 +200,14 @@ def test_run_imports_nothing_other_commands_need(tmp_path: Path) -> None:
     assert "Iteration 2" in result.stdout
     assert [name for name in NOT_FOR_RUN if name in imported] == []
     assert [name for name in imported if name.startswith("sheetnet.check.")] == []
+
+
+def test_every_command_resumes_the_collector_once_it_has_imported_what_it_needs() -> None:
+    """`sheetnet` starts with the garbage collector paused (`sheetnet.collector`): a command that
+    did not resume it would run without it."""
+    for name, command in main.commands.items():
+        assert command.callback is not None
+        assert "collector.resume()" in inspect.getsource(inspect.unwrap(command.callback)), name
 
 
 def default_toml_with(old: str, new: str) -> str:
