@@ -3,7 +3,7 @@
 Prints the ratio of medians over alternating runs (of the time on the clock: the goal; and of the
 CPU time, steadier while other work shares the machine), and what rendering the three iterations'
 tables costs of it (rich, in a process of its own, at the 80 columns of a pipe). Goal (issue 26):
-at most 1.5; 1.3 here (it was 1.5 to 1.7 before XlsxWriter's passes over each formula were
+at most 1.5; 1.3 to 1.4 here (it was 1.5 to 1.7 before XlsxWriter's passes over each formula were
 skipped and the garbage collector paused while sheetnet starts: `sheetnet.worksheet`,
 `sheetnet.collector`). Python's bytecode must be cached (`PYTHONDONTWRITEBYTECODE` unset, or
 `python -m compileall .venv sheetnet` first): compiling would dwarf everything else.
