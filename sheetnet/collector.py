@@ -14,15 +14,22 @@ from __future__ import annotations
 
 import gc
 
+_paused = False  # by `pause`: `resume` leaves alone a collector someone else disabled
+
 
 def pause() -> None:
     """Stop collecting while sheetnet imports what it needs."""
-    gc.disable()
+    global _paused
+    if gc.isenabled():
+        gc.disable()
+        _paused = True
 
 
 def resume() -> None:
     """What exists now is never garbage: set it aside for good, and collect as usual from here.
-    (Harmless where nothing paused the collector: a test, or sheetnet used as a library.)"""
-    if not gc.isenabled():
+    Nothing to do where `pause` did not stop the collector (a test, sheetnet used as a library)."""
+    global _paused
+    if _paused:
+        _paused = False
         gc.freeze()
         gc.enable()
