@@ -25,6 +25,7 @@ from typing import Any
 from sheetnet import archive as archive_directory
 from sheetnet import limits
 from sheetnet.errors import SheetnetError
+from sheetnet.spec import NETWORK_PROPERTY
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
@@ -38,7 +39,6 @@ MAX_MEMBER = 64 * 2**20  # bytes one part of the archive may inflate to (a block
 MAX_TOTAL = 128 * 2**20  # bytes all parts together may inflate to
 MAX_MEMBERS = archive_directory.ENTRIES
 MAX_SHEETS = 1_000
-NETWORK_PROPERTY = "sheetnet network"  # document property of a workbook sheetnet wrote: its kind
 NOT_A_NUMBER = "#NUM!"  # what a cell shows whose number is infinite or not a number (1e999 cached)
 
 

@@ -35,7 +35,14 @@ class Drawn:
         self.pieces: list[tuple[str, str]] = []
 
     def add(self, text: str, style: str = "") -> None:
-        self.pieces.append((text, style))
+        """`text` in `style`; unstyled text joins the unstyled piece before it, so rich handles a
+        piece per run of plain text, not one per cell, rule and space (a styled piece stays one:
+        rich writes each with its own escape codes, and the output stays exactly rich's)."""
+        pieces = self.pieces
+        if not style and pieces and not pieces[-1][1] and "\n" not in (text, pieces[-1][0]):
+            pieces[-1] = (pieces[-1][0] + text, style)
+        else:
+            pieces.append((text, style))
 
     def __rich_console__(self, console: Console, options: object) -> Iterator[Segment]:
         for text, style in self.pieces:

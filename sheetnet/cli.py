@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sheetnet import __version__, limits
+from sheetnet import __version__, collector, limits
 from sheetnet.errors import SheetnetError
 from sheetnet.outputs import one_line
 
@@ -325,6 +325,8 @@ def run(
     from sheetnet.trace import Run
     from sheetnet.workbook import BLOCKS, default_layout, progress_steps, write_workbook
 
+    collector.resume()  # what the command needs is imported (sheetnet.collector)
+
     if no_key and exercise is None:
         raise SheetnetError("--no-key goes with --exercise (it leaves the key out of an exercise sheet)")
     if exercise is not None and layout not in (None, BLOCKS):
@@ -523,6 +525,8 @@ def init(path: Path, force: bool, source: Path | None, sheet: str | None, recalc
         raise click.UsageError("--sheet needs --from WORKBOOK")
     from sheetnet.outputs import check_extension, check_target
 
+    collector.resume()  # what the command needs is imported (sheetnet.collector)
+
     if source is not None and path.exists() and source.exists() and path.resolve() == source.resolve():
         raise SheetnetError(f"{path} is the workbook read from; give the network file another name (not even --force)")
     check_target(path, force, what="network file")
@@ -644,6 +648,8 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
     from sheetnet.book import read_book, require_cached_values
     from sheetnet.diff import diff_books
 
+    collector.resume()  # what the command needs is imported (sheetnet.collector)
+
     book_a, book_b = read_book(a, recalc=recalc), read_book(b, recalc=recalc)
     for book in (book_a, book_b):
         require_cached_values(book)
@@ -717,6 +723,8 @@ def solve(
     from sheetnet.solve import format_for, parse_iterations, write_solution
     from sheetnet.solve import solve as work_out
     from sheetnet.workbook import check_cells
+
+    collector.resume()  # what the command needs is imported (sheetnet.collector)
 
     networks = _networks(config, iters, lr)
     if len(networks) > 1:
@@ -842,6 +850,8 @@ def check(
     """
     from sheetnet.batch import Options
     from sheetnet.batch import workbooks as collect
+
+    collector.resume()  # what the command needs is imported (sheetnet.collector)
 
     options = Options(config=config, iters=iters, lr=lr, rtol=rtol, atol=atol, sheet=sheet, recalc=recalc)
     if config is not None:

@@ -32,11 +32,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sheetnet.book import NETWORK_PROPERTY, Book, column_letter
+from sheetnet.book import Book, column_letter
 from sheetnet.errors import SheetnetError
 from sheetnet.formula import Bin, Call, FormulaError, Node, Num, Ref, Rng, evaluate, factors, parse, references, terms
 from sheetnet.outputs import one_line
-from sheetnet.spec import RATE_SHEETS, Network, parse_network
+from sheetnet.spec import NETWORK_PROPERTY, RATE_SHEETS, Network, parse_network
 
 Pos = tuple[int, int, int]
 

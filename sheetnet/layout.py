@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
@@ -50,8 +51,11 @@ SECTION_TITLES = {
 }
 
 
-@dataclass(frozen=True)
-class Row:
+# Records of a few fields are NamedTuples, not frozen dataclasses: a dataclass compiles six methods
+# as its module is imported, milliseconds of `sheetnet run`'s start-up (bench/startup.py) for three.
+# A dataclass here has a docstring: without one, `dataclass` makes one from the class's signature,
+# and the first `inspect.signature` of a process costs milliseconds more.
+class Row(NamedTuple):
     """One row of a sheet: a title, a section header, a blank, or one row of a quantity."""
 
     kind: str  # "title" | "subtitle" | "section" | "quantity" | "info" | "blank"
@@ -65,6 +69,8 @@ class Row:
 
 @dataclass
 class SheetPlan:
+    """A sheet of the blocks layout as a list of rows, top to bottom, and how many value columns it needs."""
+
     name: str
     rows: list[Row] = field(default_factory=list)
     value_cols: int = 1
@@ -89,8 +95,9 @@ class SheetPlan:
         self.value_cols = max(self.value_cols, quantity.cols)
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """Where a quantity's element is: its sheet, and its row and column there (0-based)."""
+
     sheet: str
     row: int
     col: int
@@ -315,8 +322,7 @@ def rate_sheet(lr: float) -> str:
     return f"η = {rate_text(lr)}"
 
 
-@dataclass(frozen=True)
-class ColumnGroup:
+class ColumnGroup(NamedTuple):
     """The columns of one quantity on the Training sheet (iteration 0's quantity stands for all)."""
 
     quantity: Quantity

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
-from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
@@ -19,6 +18,8 @@ from sheetnet.status import ABSENT, FOLLOWS, MISMATCH
 from sheetnet.trace import Trace, lowest
 
 if TYPE_CHECKING:
+    from rich.panel import Panel
+
     from sheetnet.book import Cell
     from sheetnet.check import CheckResult, Element
     from sheetnet.check import Table as CheckTable
@@ -74,7 +75,7 @@ class Printer:
                 )
             self.iteration(graph)
         if n <= LOSS_TABLE_UP_TO and self.trace.complete:
-            self.console.print(drawn(self.loss_table(), self.console.width))
+            self.table(self.loss_table())
         else:
             self.loss_summary()
 
@@ -94,7 +95,13 @@ class Printer:
         if network.batched:
             title += f" · sample{'s' if several else ''} {', '.join(map(str, graph.batch))}"
         for table in [*self.vector_tables(title, groups), self.update_table(graph)]:
-            self.console.print(drawn(table, self.console.width))
+            self.table(table)
+
+    def table(self, table: Table) -> None:
+        """`table`, drawn here when it fits (`sheetnet.boxed`) and then printed uncropped: its lines
+        fit the width already, and cropping would measure every piece of them again."""
+        out = drawn(table, self.console.width)
+        self.console.print(out, crop=isinstance(out, Table))
 
     def vector_tables(self, title: str, groups: dict[str, list[Quantity]]) -> list[Table]:
         """One row per vector (or matrix row), one column per element, a band per section;
@@ -516,6 +523,8 @@ def print_check(
 
 
 def _first_slip_panel(first: Element) -> Panel:
+    from rich.panel import Panel  # here, not above: `sheetnet run` prints no panel and starts faster
+
     """The first slip: where, expected and found, and why (the counts of the others are below)."""
     assert first.cell is not None
     text = (

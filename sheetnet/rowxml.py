@@ -35,7 +35,8 @@ from typing import IO, BinaryIO
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 
-ERROR_VALUE = "#NUM!"  # cached in place of a result that overflowed (inf and NaN are invalid XML)
+from sheetnet.worksheet import ERROR_VALUE
+
 # The streamed rows are most of a long run's file: zlib's fastest level deflates them about five
 # times faster than its default (which XlsxWriter uses, and which the other parts keep), for a file
 # about an eighth larger. Readers inflate either the same way.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import random
@@ -18,6 +17,7 @@ from sheetnet import limits
 from sheetnet.errors import NetworkFileError
 from sheetnet.shape import iteration_size
 
+NETWORK_PROPERTY = "sheetnet network"  # document property of a workbook sheetnet wrote: its kind
 RATE_SHEETS = "lr_sheets"  # in it: a run of several η, a sheet each (η = 0.1, …) holding its own η
 
 Vector = tuple[float, ...]
@@ -293,6 +293,8 @@ def _did_you_mean(key: str, known: tuple[str, ...]) -> str | None:
             return candidate
     if ALIASES.get(key.lower()) in known:
         return ALIASES[key.lower()]
+    import difflib  # here, not above: only a mistyped key needs it, and `sheetnet run` starts faster
+
     close = difflib.get_close_matches(key, known, n=1)
     return close[0] if close else None
 

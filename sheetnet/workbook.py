@@ -14,7 +14,6 @@ import math
 import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -23,7 +22,6 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from sheetnet import __version__, limits, outputs, printing
-from sheetnet.book import NETWORK_PROPERTY
 from sheetnet.errors import OutputError, SheetnetError
 from sheetnet.formats import Formats
 from sheetnet.graph import Key, render
@@ -55,15 +53,15 @@ from sheetnet.net import (
     setup_quantities,
 )
 from sheetnet.outputs import State, check_extension, check_target, replaced_atomically, seal_workbook
-from sheetnet.rowxml import ERROR_VALUE, splice
-from sheetnet.spec import Network, network_property
+from sheetnet.spec import NETWORK_PROPERTY, Network, network_property
 from sheetnet.trace import Run, Trace, lowest
-from sheetnet.training_rows import RowWriter, RowWriterType, StreamedRows
+from sheetnet.worksheet import ERROR_VALUE, FormulaBook
 
 if TYPE_CHECKING:
     from xlsxwriter.chart import Chart
 
     from sheetnet.exercise import Exercise
+    from sheetnet.training_rows import RowWriter, RowWriterType
 
 MARK = "sheetnet"  # custom document property: this workbook was written by sheetnet
 VALUE_WIDTH = 14
@@ -256,7 +254,7 @@ def _new_workbook(
     filename: str | io.BytesIO, network: Network, *, constant_memory: bool = False, rate_sheets: int = 1
 ) -> xlsxwriter.Workbook:
     # in memory unless rows are streamed: a temporary file per part costs more than writing a small book
-    workbook = xlsxwriter.Workbook(filename, {"constant_memory": constant_memory, "in_memory": not constant_memory})
+    workbook = FormulaBook(filename, {"constant_memory": constant_memory, "in_memory": not constant_memory})
     several = f", {rate_sheets} learning rates" if rate_sheets > 1 else ""
     workbook.set_properties(
         {
@@ -309,11 +307,11 @@ def _write_exercise(trace: Trace, filename: str, exercise: Exercise, progress: P
     writer = ExerciseWriter(trace, layout, exercise, formats)
     setup = layout.setup
     at = next(r for r, row in enumerate(setup.rows) if row.kind == "subtitle" and row.text.startswith("Yellow"))
-    setup.rows[at] = replace(setup.rows[at], text=writer.setup_subtitle())
+    setup.rows[at] = setup.rows[at]._replace(text=writer.setup_subtitle())
     _write_plan(workbook, formats, layout, trace.values, setup)
     _define_names(workbook, layout)
     for plan in layout.iterations:
-        plan.rows[1] = replace(plan.rows[1], text=writer.iteration_subtitle(plan.rows[1].text))
+        plan.rows[1] = plan.rows[1]._replace(text=writer.iteration_subtitle(plan.rows[1].text))
         sheet = _write_plan(workbook, formats, layout, trace.values, plan, stride=writer.stride, element=writer)
         # only the answer cells take typing (the protection has no password: it guards against slips)
         sheet.protect("", {"format_columns": True, "format_rows": True})
@@ -366,6 +364,8 @@ def _close_spliced(
 ) -> None:
     """Close the workbook XlsxWriter wrote to `parts` and write it to `filename` with the rows the
     writers streamed in their sheets."""
+    from sheetnet.rowxml import splice  # here, not above: only the rows layout needs it (a short run starts faster)
+
     workbook.close()
     streamed = [w.streamed for w in writers if w.streamed is not None]
     try:
@@ -562,6 +562,8 @@ def _write_training_rows(
     """One run's rows sheet, written row by row as it trains; `before` is called with its layout
     once the first iteration has run, before the sheet is added. Returns the layout, the losses,
     the last iteration with its values, and the writer of the rows."""
+    from sheetnet.training_rows import StreamedRows  # here, not above: only the rows layout needs it (as splice)
+
     if isinstance(source, Trace):
         steps: Iterable[tuple[IterationGraph, dict[Key, float]]] = ((g, source.values) for g in source.iterations)
     else:

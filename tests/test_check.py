@@ -14,7 +14,7 @@ from sheetnet.check import CheckResult, Tolerance, check_book
 from sheetnet.cli import main
 from sheetnet.libreoffice import recalculate
 from sheetnet.spec import Network, default_network, load_network
-from sheetnet.status import ABSENT, FOLLOWS, FOUND, SLIP
+from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH, SLIP
 
 import shared
 from handmade import (
@@ -282,31 +282,23 @@ def test_every_shared_fixture_gets_the_verdict_judged_by_hand(shared_fixtures: P
         assert first in cells.split(","), (book, data["first_mismatch"])
     else:
         assert first is None, (book, data["first_mismatch"])
-
-
-def test_the_commonest_slip_is_explained_from_its_formula(shared_fixtures: Path) -> None:
-    folder = shared_fixtures
-    network = load_network(folder / "vishak-dlexcel.toml").with_overrides(iters=32)
-    result = _check(folder / "vishak-dlexcel.xlsx", network)
-    first = result.first_mismatch
-    assert (first.t, first.name, first.cell.address, first.kind) == (0, "∂L/∂W1[1,0]", "Sheet1!Z36", SLIP)
-    assert "`J36` = f(O1)[0] (a_h1)" in first.explanation and "f(O1)[1] (`L36`, a_h2) belongs" in first.explanation
-    assert "J36" in first.reads and "L36" not in first.reads
-    # ∂E/∂w4 beside it is the second slip of the same kind; what they feed follows from them
-    slips = [e for e in result.mismatches if e.kind == SLIP and e.t == 0]
-    assert [e.cell.address for e in slips] == ["Sheet1!Z36", "Sheet1!AA36"]
-    assert _by_name(result, 0, "W1[1,0]").kind == FOLLOWS
-
-
-def test_six_learning_rates_are_six_tables_each_judged_with_its_own(shared_fixtures: Path) -> None:
-    folder = shared_fixtures
-    network = load_network(folder / "harshvs4-bp.toml").with_overrides(iters=34)
-    result = _check(folder / "harshvs4-bp.xlsx", network)
-    assert [(t.sheet, t.eta, t.verdict) for t in result.tables] == [
-        (f"LR_{name}", eta, "wrong")
-        for name, eta in (("0.1", 0.1), ("0.2", 0.2), ("0.5", 0.5), ("0.8", 0.8), ("1", 1.0), ("2", 2.0))
-    ]
-    assert all(t.first_slip.cell.address == f"{t.sheet}!X32" for t in result.tables)
+    if book == "harshvs4-bp.xlsx":  # six learning rates are six tables, each judged with its own (checked once, here)
+        assert [(t["sheet"], t["eta"], t["verdict"]) for t in data["tables"]] == [
+            (f"LR_{name}", eta, "wrong")
+            for name, eta in (("0.1", 0.1), ("0.2", 0.2), ("0.5", 0.5), ("0.8", 0.8), ("1", 1.0), ("2", 2.0))
+        ]
+        assert all(t["first_slip"] == f"{t['sheet']}!X32" for t in data["tables"])
+    if book == "vishak-dlexcel.xlsx":  # the commonest slip, explained from its formula (checked once, here)
+        first = data["first_mismatch"]
+        assert (first["iteration"], first["quantity"], first["kind"]) == (0, "∂L/∂W1[1,0]", SLIP)
+        explanation = first["explanation"]
+        assert "`J36` = f(O1)[0] (a_h1)" in explanation and "f(O1)[1] (`L36`, a_h2) belongs" in explanation
+        assert "J36" in first["reads"] and "L36" not in first["reads"]
+        # ∂E/∂w4 beside it is the second slip of the same kind; what they feed follows from them
+        elements = data["elements"]
+        slips = [e for e in elements if e["status"] == MISMATCH and e.get("kind") == SLIP and e["iteration"] == 0]
+        assert [e["cell"] for e in slips] == ["Sheet1!Z36", "Sheet1!AA36"]
+        assert next(e for e in elements if e["iteration"] == 0 and e["quantity"] == "W1[1,0]")["kind"] == FOLLOWS
 
 
 @pytest.mark.parametrize("example", ["notes", "mazur-2-2-2", "xor", "softmax-3-class"])

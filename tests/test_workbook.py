@@ -223,3 +223,44 @@ def test_every_row_of_numbers_has_its_note(tmp_path: Path) -> None:
             formulas = [v for v in numbers if isinstance(v, str) and v.startswith("=")]
             if label and not str(label).startswith("[") and formulas:
                 assert ws.cell(r, note_col).value, (example.name, label)
+
+
+def test_formulas_are_stored_as_xlsxwriters_own_worksheet_stores_them(tmp_path: Path, monkeypatch) -> None:
+    """`FormulaSheet` skips XlsxWriter's passes over each formula (they change none of sheetnet's):
+    every example as blocks, and an exercise with its key and the rows layout's Setup and Summary,
+    is the same workbook either way."""
+    from xlsxwriter.worksheet import Worksheet
+
+    from sheetnet.exercise import Exercise
+    from sheetnet.spec import load_network
+    from sheetnet.worksheet import FormulaBook, FormulaSheet
+
+    def parts(path: Path) -> dict[str, bytes]:  # docProps hold the time of writing
+        with zipfile.ZipFile(path) as archive:
+            return {n: archive.read(n) for n in archive.namelist() if not n.startswith("docProps/")}
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    cases = [(example.stem, "blocks", None) for example in sorted(examples.glob("*.toml"))]
+    cases += [("softmax-3-class", "blocks", Exercise("all", True)), ("xor", "rows", None)]
+    written = 0
+    for name, layout, exercise in cases:
+        trace = run(load_network(examples / f"{name}.toml").with_overrides(iters=2))
+        books = []
+        for sheet in (FormulaSheet, Worksheet):
+            monkeypatch.setattr(FormulaBook, "worksheet_class", sheet)
+            path = tmp_path / f"{name}-{layout}-{exercise is not None}-{sheet.__name__}.xlsx"
+            books.append(parts(write_workbook(trace, path, layout=layout, exercise=exercise)))
+        ours, xlsxwriters = books
+        assert ours == xlsxwriters, (name, layout, exercise)
+        written += sum(part.count(b"<f>") for part in ours.values())
+    assert written > 1000  # formulas were compared, not only empty sheets
+
+
+def test_formulas_not_sheetnets_are_left_to_xlsxwriter() -> None:
+    from xlsxwriter.worksheet import Worksheet
+
+    from sheetnet.worksheet import FormulaSheet
+
+    for formula in ("=SUM(A1:A2)", "{=SUM(A1:A2*B1:B2)}", "=FILTER(A1:A3,B1:B3)", "=_xlfn.STDEV.S(A1:A3)", "=A1"):
+        assert FormulaSheet()._prepare_formula(formula) == Worksheet()._prepare_formula(formula), formula
+    assert FormulaSheet()._prepare_formula("=STDEV.S(A1:A3)", True) == "_xlfn.STDEV.S(A1:A3)"
