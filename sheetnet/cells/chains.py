@@ -18,7 +18,7 @@ are distinct and in the order the workbook computes them.
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sheetnet.cells.formulas import Formulas
 from sheetnet.formula import Bin, Neg, Node, Num, Pos, Ref, terms
@@ -54,6 +54,7 @@ class Chains:
 
     links: list[list[Pos]]
     updates: dict[Pos, Update]  # by the update's cell
+    unread: list[Pos] = field(default_factory=list)  # updates of a parameter no other formula reads
 
     @property
     def iterations(self) -> int:
@@ -142,7 +143,23 @@ def find_chains(formulas: Formulas) -> Chains:
             links.append(chain)
     links.sort(key=lambda chain: _reading(chain[0]))
     kept = {c for chain in links for c in chain[1:]}
-    return Chains(links, {u.cell: u for u in chosen.values() if u.cell in kept})
+    unread = [
+        u.cell
+        for options in continuations.values()
+        for u in options
+        if u.cell not in kept and formulas.typed(u.parameter) and _only_read_by(formulas, u.parameter, u.cell)
+    ]
+    return Chains(links, {u.cell: u for u in chosen.values() if u.cell in kept}, sorted(unread))
+
+
+def _only_read_by(formulas: Formulas, parameter: Pos, update: Pos) -> bool:
+    """True if no formula but `update` reads the parameter (or a copy of it): the forward pass
+    that should read it reads another cell in its place."""
+    return all(
+        r == update or formulas.copied(r) is not None
+        for c in (parameter, *formulas.copies(parameter))
+        for r in formulas.readers(c)
+    )
 
 
 def _continuation(options: list[Update], chain: list[Pos], chosen: dict[Pos, Update]) -> Update | None:

@@ -126,6 +126,9 @@ class Derivation:
     chains: Chains
     tables: list[DerivedTable] = field(default_factory=list)
     slips: list[Slip] = field(default_factory=list)
+    unread: set[int] = field(
+        default_factory=set
+    )  # iterations where a parameter that steps is read by no cell its loss is computed from
     network = None
     note: str = ""
 
@@ -268,7 +271,16 @@ class Derivation:
 
 
 def derive(book: Book, formulas: Formulas | None = None) -> Derivation | None:
-    """Judge `book`'s updates against its own forward pass; None if it trains nothing by formula."""
+    """Judge `book`'s updates against its own forward pass; None if it trains nothing by formula.
+    Judged once per book: `check` asks for it where it reads the tables and again where it reports."""
+    if formulas is None and hasattr(book, "_derivation"):
+        return book._derivation  # type: ignore[attr-defined]
+    result = _derive(book, formulas)
+    book._derivation = result  # type: ignore[attr-defined]
+    return result
+
+
+def _derive(book: Book, formulas: Formulas | None) -> Derivation | None:
     formulas = formulas or Formulas(book)
     chains = find_chains(formulas)
     if not chains.links or not chains.iterations:
@@ -336,6 +348,10 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
     loss, factor, matched = fit
     table.losses[t], table.factors[t] = loss, factor
     wrong = [j for j in numbered if j not in matched]
+    reached = evaluation.dual(loss).d
+    scale = max((abs(v) for v in steps.values()), default=0.0)
+    if any(j not in reached and abs(steps[j]) > STEP_FLOOR * scale for j in wrong):
+        result.unread.add(t)
     for j in sorted(numbered):
         status = FOUND if j in matched else MISMATCH
         update = chains.update(j, t).cell
