@@ -259,7 +259,8 @@ def read_network(book: Book, *, sheet: str | None = None, confirm: bool = True) 
                 if candidate.total:
                     first = candidate
                     break
-    first.others = [r for r in readings if r is not first and not _same_table(r, first)]
+    trained = _trained_together(book, first.sheet)  # a sheet per iteration is one table
+    first.others = [r for r in readings if r is not first and not _same_table(r, first) and r.sheet not in trained]
     return first
 
 
@@ -869,11 +870,12 @@ class _Formulas:
         else:
             reading.missing["lr"] = "no update formula of these weights"
         lengths = []
+        chained = _chained_iterations(self.book)  # across sheets too: a sheet per iteration
         for param in params:
             count, p = 1, param
             while (q := self.successor(p, after)) is not None and count < 1_048_576:
                 p, count = q, count + 1
-            lengths.append(count)
+            lengths.append(max(count, chained.get(param, 0)))
         values["iters"] = max(lengths)
         first_rows = sorted({p[1] for p in params})
         reading.cells["iters"] = f"the chain of updates from row {first_rows[0]}"
@@ -971,6 +973,36 @@ class _Formulas:
 
 
 SCAN_AT_MOST = 64  # iterations read for the samples of online or mini-batch learning
+
+
+def _trained_together(book: Book, sheet: str) -> set[str]:
+    """The sheets whose parameters continue the update chains that start on `sheet`."""
+    from sheetnet.check.derive import derive
+
+    derivation = derive(book)
+    if derivation is None or sheet not in book.sheets:
+        return set()
+    s = book.sheets.index(sheet)
+    return {
+        book.sheets[c[0]]
+        for table in derivation.chains.tables(derivation.formulas)
+        if any(chain[0][0] == s for chain in table.links)
+        for chain in table.links
+        for c in chain
+    } - {sheet}
+
+
+def _chained_iterations(book: Book) -> dict[Pos, int]:
+    """Each parameter's iterations by the workbook's update chains (`cells.chains`), by its first
+    cell: its updates, and one more where the last update feeds a forward pass of its own."""
+    from sheetnet.cells.chains import feeds
+    from sheetnet.check.derive import derive
+
+    derivation = derive(book)
+    if derivation is None:
+        return {}
+    f = derivation.formulas
+    return {chain[0]: len(chain) - 1 + feeds(f, chain[-1]) for chain in derivation.chains.links}
 
 
 def _sample_cells(reading: Reading, k: int) -> dict[str, str]:

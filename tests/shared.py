@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ISSUE_23 = "issue 23 (check and init --from on workbooks of any family) is open"
 CHECK_OWED: dict[str, str] = {}
 INIT_OWED = {
-    "cardona-mazur.xlsx": f"{ISSUE_23}: a sheet per iteration is read as one sheet of 2 iterations, not 3",
     "mlifc-logreg.xlsx": f"{ISSUE_23}: updates fed by array formulas (MMULT) are not read",
     "luizcf-241.xlsx": f"{ISSUE_23}: η typed inside the update formulas is not read",
 }
