@@ -33,8 +33,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Book, column_letter
+from sheetnet.cells.chains import TYPED_AGAIN
 from sheetnet.errors import SheetnetError
-from sheetnet.formula import Bin, Call, FormulaError, Node, Num, Ref, Rng, evaluate, factors, parse, references, terms
+from sheetnet.formula import (
+    Bin,
+    Call,
+    FormulaError,
+    Neg,
+    Node,
+    Num,
+    Ref,
+    Rng,
+    evaluate,
+    factors,
+    parse,
+    references,
+    terms,
+)
 from sheetnet.outputs import one_line
 from sheetnet.spec import NETWORK_PROPERTY, RATE_SHEETS, Network, parse_network
 
@@ -481,6 +496,7 @@ class _Formulas:
         self.trees: dict[Pos, Node] = {}
         self.used: set[Pos] = set()  # the parameters the pre-activations read (set by `readings`)
         self.copies: dict[Pos, list[Pos]] | None = None  # cell → the cells `=cell` (see `successor`)
+        self.read: Counter[Pos] | None = None  # how many formulas read each cell (see `repeated`)
         formulas = [(rc, cell) for rc, cell in book.cells[book.sheets[s]].items() if cell.formula]
         if len(formulas) > MAX_FORMULAS:  # no homework network: not read (parsing takes ~0.1 ms a formula)
             formulas = []
@@ -506,12 +522,17 @@ class _Formulas:
         updates share."""
         options: dict[Pos, list[tuple[Pos, Node]]] = {}
         for u, tree in self.trees.items():
-            if not (isinstance(tree, Bin) and tree.op == "-" and isinstance(tree.left, Ref)):
+            # P − η·G, or the delta rule's P + η·δ·a (δ = −∂E/∂net)
+            if not (isinstance(tree, Bin) and tree.op in "-+" and isinstance(tree.left, Ref)):
                 continue
             step = tree.right
+            if isinstance(step, Ref) and step.pos in self.trees and tree.op == "+":
+                step = self.trees[step.pos]  # w + Δw, the step a cell of its own: Δw = −η·g
+                step = step.arg if isinstance(step, Neg) else step
             if isinstance(step, Bin) and step.op == "/" and isinstance(step.right, Num):
                 step = step.left  # η·Σ/N: the mean written through the sum (the divisor is no η)
-            fs = factors(step)
+            # −η·g parses as (−η)·g: a factor's sign is no factor
+            fs = [f.arg if isinstance(f, Neg) else f for f in factors(step)] if tree.op == "+" else factors(step)
             if not 2 <= len(fs) <= 6 or tree.left.pos == u:
                 continue
             found = []
@@ -521,13 +542,28 @@ class _Formulas:
                     if any(isinstance(f, Ref) for f in rest) or any(not isinstance(f, Num) for f in rest):
                         found.append((tree.left.pos, eta))
             if found:
-                options[u] = found
+                options[u] = [(self.repeated(p), eta) for p, eta in found]
         # η is the factor most updates share (the same cell, or the same typed number)
         votes = Counter(_eta_key(eta) for found in options.values() for _, eta in found)
         chosen = {}
         for u, found in options.items():
             chosen[u] = max(found, key=lambda f: (votes[_eta_key(f[1])], isinstance(f[1], Ref) and f[1].absolute))
         return chosen
+
+    def repeated(self, p: Pos) -> Pos:
+        """The cell a typed parameter repeats, if no formula but its update reads it and the same
+        number is typed above it in its column where formulas read it (a row per phase types the
+        weights again): the parameter is the one the forward pass reads."""
+        if self.read is None:
+            self.read = Counter(r.pos for tree in self.trees.values() for r in references(tree))
+        cell = self.book.cells[self.book.sheets[p[0]]].get((p[1], p[2]))
+        if cell is None or cell.formula or not cell.is_number or self.read[p] > 1:
+            return p
+        for row in range(p[1] - 1, max(0, p[1] - TYPED_AGAIN), -1):
+            above = self.book.cells[self.book.sheets[p[0]]].get((row, p[2]))
+            if above is not None and not above.formula and above.value == cell.value and self.read[(p[0], row, p[2])]:
+                return (p[0], row, p[2])
+        return p
 
     def readings(self) -> list[Reading]:
         updates = self.updates()
@@ -787,7 +823,7 @@ class _Formulas:
         output = {n.kind for n in layers[-1]}
         if len(hidden) > 1 or len(output) > 1:
             return None  # sheetnet trains one activation for the hidden layers and one for the output
-        values["activation"] = next(iter(hidden or output))
+        values["activation"] = next(iter(hidden)) if hidden else "linear"  # no hidden layer: none applies
         values["output_activation"] = next(iter(output))
         self.read_twice(layers, roots, reading)
         values["init"] = {}
