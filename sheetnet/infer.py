@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Book, column_letter
+from sheetnet.cells.arrays import spread
 from sheetnet.cells.chains import TYPED_AGAIN
 from sheetnet.errors import SheetnetError
 from sheetnet.formula import (
@@ -504,7 +505,9 @@ class _Formulas:
             try:
                 self.trees[(s, row, col)] = parse(cell.formula, s, book.sheets, book.names)
             except FormulaError:
-                pass
+                continue
+            if cell.array:  # `{=MMULT(X,W)+b}`: each cell of it as the sum of products it computes
+                self.trees.update(spread((s, row, col), self.trees[(s, row, col)], cell.array))
 
     def value(self, p: Pos) -> float:
         cell = self.book.cells[self.book.sheets[p[0]]].get((p[1], p[2]))

@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ISSUE_23 = "issue 23 (check and init --from on workbooks of any family) is open"
 CHECK_OWED: dict[str, str] = {}
 INIT_OWED = {
-    "mlifc-logreg.xlsx": f"{ISSUE_23}: updates fed by array formulas (MMULT) are not read",
     "luizcf-241.xlsx": f"{ISSUE_23}: its output reads the hidden pre-activations (its slip), so no layer of "
     "sigmoids joins the two layers of updates: the network read is not the assignment's",
 }
