@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sheetnet import __version__, collector, limits
+from sheetnet import __version__, checking, collector, limits
 from sheetnet.errors import SheetnetError
-from sheetnet.outputs import one_line
+from sheetnet.outputs import one_line, write_text
 
 if TYPE_CHECKING:
     from sheetnet.spec import Network
@@ -534,7 +534,7 @@ def init(path: Path, force: bool, source: Path | None, sheet: str | None, recalc
     if source is None:
         from sheetnet.spec import DEFAULT_TOML
 
-        _write_text(path, DEFAULT_TOML)
+        write_text(path, DEFAULT_TOML)
         click.echo(f"Wrote {path}. Edit it, then run: sheetnet run --config {path}")
         return
     _init_from(source, path, sheet=sheet, recalc=recalc)
@@ -571,7 +571,7 @@ def _init_from(source: Path, path: Path, *, sheet: str | None, recalc: bool) -> 
             f"not writing {path}: the run of the network read from {source} is not in the workbook "
             "(iteration 0's forward pass is nowhere in it); write the network file by hand (sheetnet init)"
         )
-    _write_text(path, reading.toml(source=source.name))
+    write_text(path, reading.toml(source=source.name))
     if reading.missing:
         raise SheetnetError(
             f"wrote {path} with placeholders: {', '.join(reading.missing)} could not be read from {source}; "
@@ -662,7 +662,7 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
         from sheetnet.render import print_diff
 
         print_diff(Console(highlight=False, emoji=False), result, limit)
-    _warn_uncached(book_a, book_b)
+    checking.warn_uncached(book_a, book_b)
     sys.exit(0 if result.equal else 1)
 
 
@@ -858,209 +858,9 @@ def check(
         _networks(config, iters, lr)  # a bad network file stops everything, before any workbook is read
     paths = collect(workbooks)
     if csv_path is not None:
-        _check_csv_target(csv_path, force)
-    hand_back = _HandBack(paths, annotate_dir, html_path, force, quiet=as_json)
+        checking.check_csv_target(csv_path, force)
+    hand_back = checking.HandBack(paths, annotate_dir, html_path, force, quiet=as_json)
     if len(paths) == 1 and not workbooks[0].is_dir() and csv_path is None:
-        _check_one(paths[0], options, limit=limit, show_all=show_all, as_json=as_json, hand_back=hand_back)
+        checking.check_one(paths[0], options, limit=limit, show_all=show_all, as_json=as_json, hand_back=hand_back)
     else:
-        _check_many(paths, options, jobs=jobs, as_json=as_json, csv_path=csv_path, hand_back=hand_back)
-
-
-class _HandBack:
-    """--annotate DIR and --html FILE: refused up front where they may not be written, written
-    from the rows once every workbook is checked."""
-
-    def __init__(self, paths: list[Path], folder: Path | None, page: Path | None, force: bool, *, quiet: bool):
-        from sheetnet.annotate import check_targets
-        from sheetnet.classpage import check_page_target
-
-        self.folder, self.page, self.force, self.quiet = folder, page, force, quiet
-        self.copies = check_targets(paths, folder, force) if folder is not None else {}
-        self.page_before = check_page_target(page, force) if page is not None else None
-
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        if self.folder is not None:
-            from sheetnet.annotate import annotate_all
-
-            lines = annotate_all(rows, self.folder, self.copies, self.force)
-            click.echo(f"Marked copies in {self.folder} (the verdict on a first sheet, sheetnet):", err=self.quiet)
-            for line in lines:
-                click.echo(f"  {one_line(line)}", err=self.quiet)
-        if self.page is not None:
-            from sheetnet.classpage import page, write_page
-
-            text = page(rows, _common_folder([Path(r["file"]) for r in rows]))
-            write_page(text, self.page, self.page_before, self.force)
-            click.echo(f"Class page written to {self.page}", err=self.quiet)
-
-
-def _check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json: bool, hand_back: _HandBack) -> None:
-    from sheetnet.batch import judge, row_of
-
-    result, reading, line = judge(path, options)
-    if as_json:
-        data = result.to_json()
-        if reading is not None:
-            data["network_read"] = reading.to_json()
-        data["network_source"] = line
-        click.echo(json.dumps(data, ensure_ascii=False))
-    else:
-        from rich.console import Console
-
-        from sheetnet.check.derive import Derivation
-        from sheetnet.render import print_check
-
-        console = Console(highlight=False, emoji=False)
-        style = "dim" if options.config is not None else None
-        if isinstance(result, Derivation):
-            from sheetnet.derived_view import print_derivation
-
-            print_derivation(console, result, limit=limit, show_all=show_all, source=line, source_style=style)
-        else:
-            print_check(console, result, limit=limit, show_all=show_all, source=line, source_style=style)
-    hand_back.write([row_of(path, result, reading, line)])
-    _warn_uncached(result.book)
-    sys.exit(result.exit_code)
-
-
-def _check_csv_target(path: Path, force: bool) -> None:
-    from sheetnet.outputs import check_extension, check_target
-
-    try:
-        check_extension(path, (".csv",), "CSV file")
-        check_target(path, force, what="CSV file")
-    except SheetnetError as exc:
-        raise SheetnetError(f"--csv {exc}") from None
-
-
-def _check_many(
-    paths: list[Path], options: Any, *, jobs: int | None, as_json: bool, csv_path: Path | None, hand_back: _HandBack
-) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-
-    from sheetnet.batch import as_judged_by, class_network, csv_text, default_jobs, exit_code, judged_again, run_all
-    from sheetnet.render import class_line, print_class_summary
-
-    console = Console(highlight=False, emoji=False)
-    errors = Console(stderr=True, highlight=False, emoji=False)
-    show_lines = not as_json
-    common = _common_folder(paths)
-    jobs = jobs or default_jobs()
-
-    def show(row: dict[str, Any], advance: _Advance) -> None:
-        if show_lines:
-            advance.print(console, class_line(row, common))
-        advance()
-
-    # the bar goes where the lines go when that is a terminal (one screen, drawn by one console),
-    # else to stderr (the lines go to a pipe or a file)
-    screen = console if console.is_terminal else errors
-    if options.config is not None:
-        with _class_progress(screen, total=len(paths)) as advance:
-            rows = run_all(paths, options, jobs=jobs, done=lambda row: show(row, advance))
-    else:
-        # each workbook judged against its own network first; then those whose own is not the
-        # class's (the one most of them train) again, against it
-        # first each read as `init --from` reads it, for the class's network to be found
-        from dataclasses import replace
-
-        first = replace(options, own_forward=False)
-        with _class_progress(screen, total=len(paths)) as advance:
-            rows = run_all(paths, first, jobs=jobs, done=lambda row: advance())
-        shared, line = class_network(rows, options)
-        if shared is None:  # no class: each judged as alone, against its own forward pass where it can be
-            with _class_progress(screen, total=len(paths)) as advance:
-                rows = run_all(paths, options, jobs=jobs, done=lambda row: advance())
-        if show_lines:
-            console.print(escape(line), style="yellow")
-        again = [i for i, row in enumerate(rows) if shared is not None and judged_again(row, shared)]
-        for i, row in enumerate(rows):
-            if i not in again:
-                rows[i] = as_judged_by(row, shared) if shared is not None and "error" not in row else row
-                show(rows[i], _Advance())
-        if again:
-            read = {rows[i]["file"]: rows[i].get("read", "") for i in again}  # what each trains itself
-            with _class_progress(screen, total=len(again)) as advance:
-                judged = run_all(
-                    [paths[i] for i in again],
-                    shared,
-                    jobs=jobs,
-                    done=lambda row: show(dict(row, read=read[row["file"]]), advance),
-                )
-            for i, row in zip(again, judged, strict=True):
-                rows[i] = dict(row, read=read[row["file"]])
-    if as_json:
-        click.echo(json.dumps([_json_row(r) for r in rows], ensure_ascii=False))
-    else:
-        print_class_summary(console, rows, common)
-    if csv_path is not None:
-        _write_text(csv_path, csv_text(rows))
-        if not as_json:
-            console.print(f"Class table written to [bold]{csv_path}[/bold]")
-    hand_back.write(rows)
-    sys.exit(exit_code(rows))
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write `path` whole or not at all (a temporary file beside it, moved into place unless a file
-    appeared there meanwhile); the caller has checked the target (`check_target`)."""
-    from sheetnet.outputs import write_text_atomically
-
-    write_text_atomically(path, text, path.lstat() if os.path.lexists(path) else None, force=False)
-
-
-def _common_folder(paths: list[Path]) -> Path | None:
-    """The folder all the workbooks are in, if there is one: the lines name the files within it."""
-    parents = {p.parent for p in paths}
-    return parents.pop() if len(parents) == 1 and len(paths) > 1 else None
-
-
-def _json_row(row: dict[str, Any]) -> dict[str, Any]:
-    data = {"file": row["file"], "verdict": row["verdict"]}
-    if "error" in row:
-        data["error"] = row["error"]
-    else:
-        data["network_source"] = row.get("network", "")
-        data.update(row["result"])
-        data["verdict"] = row["verdict"]
-    return data
-
-
-class _Advance:
-    def __init__(self, progress: Any = None, task: Any = None) -> None:
-        self.progress, self.task = progress, task
-
-    def print(self, console: Any, text: str) -> None:
-        """A line above the bar when the bar is on the same console; else on `console`."""
-        if self.progress is not None and self.progress.console is console:
-            self.progress.console.print(text)
-        else:
-            console.print(text)
-
-    def __call__(self) -> None:
-        if self.progress is not None:
-            self.progress.advance(self.task)
-
-
-@contextlib.contextmanager
-def _class_progress(console: Any, *, total: int) -> Iterator[_Advance]:
-    """A progress bar on stderr while the workbooks are checked; nothing if stderr is no terminal."""
-    if not console.is_terminal or total < 2:
-        yield _Advance()
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        yield _Advance(progress, progress.add_task("check", total=total))
-
-
-def _warn_uncached(*books: Any) -> None:
-    for book in books:
-        if book.formulas_without_value and not book.exercise:  # an exercise's empty answers and checks: ""
-            click.echo(
-                f"sheetnet: warning: {book.path}: {book.formulas_without_value} of {book.formula_cells} formulas "
-                "have no saved result and were read as empty; add --recalc to compute them",
-                err=True,
-            )
+        checking.check_many(paths, options, jobs=jobs, as_json=as_json, csv_path=csv_path, hand_back=hand_back)

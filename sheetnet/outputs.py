@@ -351,3 +351,9 @@ def chmod_like_new_file(path: str) -> None:
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(path, 0o666 & ~umask)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write `path` whole or not at all (a temporary file beside it, moved into place unless a file
+    appeared there meanwhile); the caller has checked the target (`check_target`)."""
+    write_text_atomically(path, text, path.lstat() if os.path.lexists(path) else None, force=False)

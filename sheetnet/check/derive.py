@@ -275,7 +275,10 @@ def derive(book: Book, formulas: Formulas | None = None) -> Derivation | None:
     Judged once per book: `check` asks for it where it reads the tables and again where it reports."""
     if formulas is None and hasattr(book, "_derivation"):
         return book._derivation  # type: ignore[attr-defined]
-    result = _derive(book, formulas)
+    try:
+        result = _derive(book, formulas)
+    except (Unsupported, RecursionError):  # formulas nested past Python's stack: judged by other means
+        result = None
     book._derivation = result  # type: ignore[attr-defined]
     return result
 
