@@ -29,7 +29,8 @@ def print_derivation(
     chains = result.chains
     first = result.first_mismatch
     console.print(f"{verdict_text(result.verdict)}: {escape(result.message)}")
-    judged = f"{_count(len(chains.links), 'parameter')} × {_count(chains.iterations, 'iteration')}"
+    iterations = max((t.done for t in result.tables), default=chains.iterations)
+    judged = f"{_count(len(chains.links), 'trained parameter')} · {_count(iterations, 'iteration')}"
     console.print(f"[bold]sheetnet check[/bold] {escape(str(result.book.path))} · {judged}")
     if source:
         console.print(escape(source), style=source_style)
@@ -47,10 +48,12 @@ def print_derivation(
     unjudged = result.unjudged
     if unjudged and result.judged:
         console.print(f"[yellow]Not judged[/yellow]: {escape('; '.join(unjudged))}", overflow="fold")
-    console.print(
-        "[dim]Each step must be one factor (−η, with the loss's ½, sum or mean) times the derivative of "
-        "the workbook's own loss. A forward pass that is not the assignment's needs --config.[/dim]"
-    )
+    if source.startswith("no network file"):
+        console.print(
+            "[dim]Each update must move its parameter by −η times the gradient of the workbook's own loss "
+            "(with the same ½, sum or mean for all). Whether the forward pass is the assignment's only "
+            "--config can tell.[/dim]"
+        )
 
 
 def _count(n: int, noun: str) -> str:
@@ -58,16 +61,11 @@ def _count(n: int, noun: str) -> str:
 
 
 def _panel(first: Slip, more: int) -> Panel:
+    expected = f"expected [bold green]{number(first.expected, 10)}[/bold green], " if first.expected is not None else ""
     text = (
         f"iteration {first.t}, [bold]{escape(first.name)}[/bold] in [bold]{escape(first.cell.address)}[/bold] "
-        f"(the step of {escape(first.parameter)})\n"
-        f"found [bold red]{_value(first.found)}[/bold red]"
-        + (
-            f", the derivative gives [bold green]{number(first.expected, 10)}[/bold green]"
-            if first.expected is not None
-            else ""
-        )
-        + f"\n{escape(first.explanation)}"
+        f"(updates {escape(first.parameter)})\n"
+        f"{expected}found [bold red]{_value(first.found)}[/bold red]\n{escape(first.explanation)}"
     )
     if more:
         text += f"\n{more} more slip{'s' if more != 1 else ''} after it"
@@ -91,8 +89,8 @@ def _slips_table(places: list[list[Slip]], title: str) -> Table:
     table.add_column("iteration", justify="right", no_wrap=True)
     table.add_column("quantity", no_wrap=True, max_width=18, overflow="ellipsis")
     table.add_column("cells", no_wrap=True, max_width=24, overflow="ellipsis")
-    table.add_column("found", justify="right", no_wrap=True)
     table.add_column("expected", justify="right", no_wrap=True)
+    table.add_column("found", justify="right", no_wrap=True)
     for place in places:
         first, last = place[0], place[-1]
         several = len(place) > 1
@@ -100,8 +98,8 @@ def _slips_table(places: list[list[Slip]], title: str) -> Table:
             f"{first.t}–{last.t}" if several else str(first.t),
             escape(first.name),
             escape(first.cell.address + (f"…{last.cell.coordinate} ({len(place)})" if several else "")),
-            _value(first.found),
             number(first.expected, 6) if first.expected is not None else "",
+            number(first.found, 6) if isinstance(first.found, float) else escape(str(first.found)),
         )
     return table
 

@@ -146,7 +146,7 @@ def test_the_slip_is_filled_and_explained_at_its_cell(handed: dict) -> None:
     note = z36.comment.text
     assert "slip in iteration 0: E∂w3" in note  # judged against its own forward pass: named by its label
     assert "expected 0.0002248134626, found 0.0002248724776" in note
-    assert "reads Sheet1!J36 (a_h1), which Sheet1!G36 (w3) does not reach" in note
+    assert "reads Sheet1!J36 (a_h1) where Sheet1!L36 (a_h2) belongs" in note
     assert note.endswith("its formula reads R36, A36, N36, T36, B36, P36, J36, C36")
     assert copy["Sheet1"]["AA36"].comment is not None  # the other place, explained the same way
     # what only follows from the slips is shaded, with no note; what is right is as it was

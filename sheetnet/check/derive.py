@@ -615,30 +615,58 @@ def _explain(
     expected_step: float | None,
     step: float,
 ) -> str:
+    """Why a slip's cell is wrong, in the workbook's own labels: what it reads that the derivative
+    does not (and what belongs there), a number typed over a formula, or a step's sign."""
     name = _named(f, cell)
-    what = f"the derivative of {_named(f, loss)} with respect to {_named(f, parameter)}"
+    what = f"the gradient of {_named(f, loss)} with respect to {_named(f, parameter)}"
     if f.typed(cell):
-        return f"{name} is a number typed where a formula belongs; {what} gives another"
-    unreached = [
-        p
-        for p in dict.fromkeys(f.original(q) for q in f.precedents(cell))
-        if p in forward and j not in evaluation.dual(p).d
-    ]
+        return f"{name} is a number typed where a formula belongs; {what} is another number"
+    reads = list(dict.fromkeys(f.original(q) for q in f.precedents(cell)))
+    unreached = [p for p in reads if p in forward and j not in evaluation.dual(p).d]
     if unreached:
-        listed = ", ".join(_named(f, p) for p in unreached[:3])
+        wrong = unreached[0]
+        instead = _in_place_of(f, wrong, reads, forward, evaluation, j)
+        belongs = f" where {_named(f, instead)} belongs" if instead is not None else ""
         return (
-            f"{name} reads {listed}, which {_named(f, parameter)} does not reach: {what} does not go through "
-            f"{'it' if len(unreached) == 1 else 'them'}"
+            f"{name} reads {_named(f, wrong)}{belongs}: {_named(f, parameter)} does not reach "
+            f"{_named(f, wrong)}, so its gradient does not depend on it"
         )
     if cell == update.cell:
         if expected_step is None:
             return f"its step, {step:.6g}, is not −η times {what}"
         if _agrees(step, -expected_step, abs(step)):
-            return f"its step has the wrong sign: {step:+.6g} where −η times {what} is {expected_step:+.6g}"
+            return f"its step has the wrong sign: it moves by {step:+.6g} where −η times {what} is {expected_step:+.6g}"
         return f"its step is {step:.6g} where −η times {what} is {expected_step:.6g}"
     if cell in forward or not _read_by_step(update, cell, f):
-        return f"{name} is no derivative of the cells it reads, and the steps that read it are wrong"
-    return f"{name} is not {what} (up to the factor the other updates share)"
+        return (
+            f"{name} is read only by updates that go wrong, and it is not the local derivative of any cell it "
+            "reads (as σ' = a(1 − a) or a − t would be): check its formula first"
+        )
+    return f"{name} is not {what} (up to the ½, sum or mean the other updates share)"
+
+
+def _in_place_of(
+    f: Formulas, wrong: Pos, reads: list[Pos], forward: set[Pos], evaluation: Evaluation, j: int
+) -> Pos | None:
+    """The cell the parameter does reach that a formula reading `wrong` should read instead: one of
+    the forward pass computed as `wrong` is (`=1/(1+EXP(-K36))` for `=1/(1+EXP(-I36))`), the nearest."""
+    shape = _shape(f, wrong)
+    if shape is None:
+        return None
+    options = [
+        p
+        for p in forward
+        if p not in reads and _shape(f, p) == shape and p[0] == wrong[0] and j in evaluation.dual(p).d
+    ]
+    return min(options, key=lambda p: (abs(p[1] - wrong[1]) + abs(p[2] - wrong[2]), p), default=None)
+
+
+def _shape(f: Formulas, pos: Pos) -> str | None:
+    """A formula with its references blotted out: what it computes, not from where."""
+    cell = f.cells.get(pos)
+    if cell is None or not cell.formula:
+        return None
+    return re.sub(r"(?:'[^']*'|[A-Za-z_][\w.]*)?!?\$?[A-Za-z]{1,3}\$?\d+", "·", cell.formula.replace(" ", ""))
 
 
 def label(f: Formulas, pos: Pos) -> str:
