@@ -146,7 +146,10 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
     return check_book(book, network, tolerance, sheet=options.sheet, rates=options.lr), reading, line + note
 
 
-BACKWARD_FIRST = "an update goes wrong (judged against the derivative of its own forward pass) before any number differs from the run"
+BACKWARD_FIRST = (
+    "an update goes wrong (judged against the derivative of its own forward pass) before any number differs "
+    "from the run"
+)
 OWN_FORWARD_PASS = "no network file: judged against its own forward pass"
 
 

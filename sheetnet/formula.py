@@ -80,7 +80,10 @@ def parse(formula: str, sheet: int, sheets: list[str], names: dict[str, tuple[st
     except Exception as exc:
         raise FormulaError(str(exc)) from None
     parser = _Parser(tokens, sheet, sheets, names or {})
-    node = parser.expression(0)
+    try:
+        node = parser.expression(0)
+    except RecursionError:  # 500 nested parentheses: no formula of a homework network
+        raise FormulaError("nested too deep") from None
     if parser.at < len(tokens):
         raise FormulaError(f"unexpected {tokens[parser.at].value!r}")
     return node
@@ -231,7 +234,7 @@ def evaluate(node: Node, value: Callable[[Pos], float]) -> float:
     """The number `node` computes, each reference read through `value`. FormulaError if it cannot."""
     try:
         return _evaluate(node, value)
-    except (ArithmeticError, ValueError, TypeError, IndexError) as exc:
+    except (ArithmeticError, ValueError, TypeError, IndexError, RecursionError) as exc:
         raise FormulaError(str(exc)) from None
 
 

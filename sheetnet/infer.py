@@ -257,9 +257,9 @@ def read_network(book: Book, *, sheet: str | None = None, confirm: bool = True) 
 
         grid = Grid(book)
         chosen = [s for s, name in enumerate(book.sheets) if sheet is None or name == sheet]
-        readings = [r for s in chosen for r in _Formulas(book, grid, s).readings()]
+        readings = [r for s in chosen for r in _sheet_readings(_Formulas(book, grid, s))]
         if not readings:  # typed numbers: read by their labels only where no formula says more
-            readings = [r for s in chosen for r in _Labels(book, grid, s).readings()]
+            readings = [r for s in chosen for r in _sheet_readings(_Labels(book, grid, s))]
     if not readings:
         where = f"sheet {sheet!r} of {book.path}" if sheet else str(book.path)
         raise NoNetwork(
@@ -281,6 +281,14 @@ def read_network(book: Book, *, sheet: str | None = None, confirm: bool = True) 
 
 
 CONFIRM_AT_MOST = 4
+
+
+def _sheet_readings(reader: Any) -> list[Reading]:
+    """A sheet's readings; none where a number it needs is text or an error (η typed as "0.05")."""
+    try:
+        return reader.readings()
+    except FormulaError:
+        return []
 
 
 def _same_table(a: Reading, b: Reading) -> bool:

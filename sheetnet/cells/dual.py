@@ -231,7 +231,7 @@ def evaluate(node: Node, read: Callable[[Pos], Dual]) -> Value:
     """The value of `node` and its derivatives, each cell read through `read`."""
     try:
         return _evaluate(node, read)
-    except (ArithmeticError, ValueError, TypeError, IndexError) as exc:
+    except (ArithmeticError, ValueError, TypeError, IndexError, RecursionError) as exc:
         if isinstance(exc, Unsupported):
             raise
         raise Unsupported(str(exc)) from None
