@@ -131,7 +131,7 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
         return result, None, f"{source}{note}"
     unchanged = options.iters is None and options.lr is None and options.rtol is None and options.atol is None
     derivation = _derived(book) if options.own_forward and unchanged and options.sheet is None else None
-    if derivation is not None:
+    if derivation is not None and derivation.judged:
         first = derivation.first_mismatch
         # a parameter no forward pass reads where the first slip is: the slip may be in the forward pass
         if first is not None and (first.t in derivation.unread or derivation.chains.unread):
@@ -140,6 +140,8 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
                 return earlier
         return derivation, None, OWN_FORWARD_PASS
     network, reading, line = network_of(book, options)
+    if reading is None and derivation is not None:  # it trains by formulas, but not as this judge can tell
+        return derivation, None, OWN_FORWARD_PASS
     if reading is not None and reading.result is not None and unchanged and options.sheet is None:
         return reading.result, reading, line
     network, note = _at_most_what_fits(book, network)
@@ -155,13 +157,12 @@ OWN_FORWARD_PASS = "no network file: judged against its own forward pass"
 
 def _derived(book: Any) -> Any:
     """The workbook judged against its own forward pass, if it trains by formulas (not one
-    sheetnet wrote, whose Setup sheet says its network); None otherwise."""
+    sheetnet wrote, whose Setup sheet says its network), judged or not; None otherwise."""
     from sheetnet.check.derive import derive
 
     if book.exercise or book.written:
         return None
-    derivation = derive(book)
-    return derivation if derivation is not None and derivation.judged else None
+    return derive(book)
 
 
 def _forward_slip(book: Any, options: Options, derivation: Any) -> tuple[Any, Any, str] | None:

@@ -29,7 +29,7 @@ def print_derivation(
     chains = result.chains
     first = result.first_mismatch
     console.print(f"{verdict_text(result.verdict)}: {escape(result.message)}")
-    iterations = max((t.done for t in result.tables), default=chains.iterations)
+    iterations = max((t.done for t in result.tables), default=0) or chains.iterations
     judged = f"{_count(len(chains.links), 'trained parameter')} · {_count(iterations, 'iteration')}"
     console.print(f"[bold]sheetnet check[/bold] {escape(str(result.book.path))} · {judged}")
     if source:
@@ -48,7 +48,7 @@ def print_derivation(
     unjudged = result.unjudged
     if unjudged and result.judged:
         console.print(f"[yellow]Not judged[/yellow]: {escape('; '.join(unjudged))}", overflow="fold")
-    if source.startswith("no network file"):
+    if source.startswith("no network file") and result.judged:
         console.print(
             "[dim]Each update must move its parameter by −η times the gradient of the workbook's own loss "
             "(with the same ½, sum or mean for all). Whether the forward pass is the assignment's only "

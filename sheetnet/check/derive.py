@@ -19,6 +19,7 @@ its own numbers, differs from it beyond float rounding (`STEP_RELATIVE`).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,9 +37,10 @@ RIGHT, WRONG, NOT_JUDGED = "right", "wrong", "not judged"
 # A step and c·∂L/∂p, computed from the same numbers a program saved with 15 to 17 digits, differ
 # by the rounding of a few dozen operations: far below this
 STEP_RELATIVE = 1e-6
-# a step this small beside the iteration's largest is 0 (Excel shows 0 for a difference of two
-# equal-looking numbers; an input of 0 makes a gradient 0)
-STEP_FLOOR = 1e-12
+# a step this small beside the table's largest is 0: an input of 0 makes a gradient 0, and a gradient
+# near convergence is a difference of terms a million times larger, exact to no more than this
+STEP_FLOOR = 1e-9
+REMEMBER_REACH = 2_000  # cells searched back from a value a step carries for the parameters it came from
 LOSS_WORDS = re.compile(r"\b(loss|error|cost|e_?tot(al)?|etotal|total|j|l|mse|sse|e)\b", re.IGNORECASE)
 
 
@@ -99,6 +101,7 @@ class DerivedTable:
     eta: float = float("nan")  # the η cell the steps share, if they share one
     range: str = ""
     last_computed: bool = False  # the parameters after the last update feed a forward pass of their own
+    scale: float = 0.0  # the largest step of the iterations judged so far: what "near 0" is measured by
 
     @property
     def iterations(self) -> int:
@@ -138,7 +141,8 @@ class Derivation:
 
     @property
     def judged(self) -> bool:
-        return bool(self.steps)
+        """Every iteration of every table judged (one not judged could hide a slip)."""
+        return bool(self.steps) and not any(t.unjudged for t in self.tables)
 
     @property
     def elements(self) -> list[Step]:
@@ -174,7 +178,13 @@ class Derivation:
 
     @property
     def problem(self) -> str:
-        return "" if self.judged else "no iteration could be judged: " + "; ".join(self.unjudged)[:400]
+        if self.judged:
+            return ""
+        reasons = "; ".join(self.unjudged)[:400] or "no loss cell"
+        return (
+            f"it trains by formulas, but not every iteration can be judged against its own forward pass ({reasons}), "
+            "and no network can be read from it: give the assignment's network with --config"
+        )
 
     @property
     def message(self) -> str:
@@ -320,13 +330,21 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         table.unjudged[t] = str(exc)
         return
     steps: dict[int, float] = {}
+    rates, own_etas = _rates(f, chains, t)  # each step's own η, where parameters have one each
     for j in numbered:
         try:
-            steps[j] = shown_value(f, chains.update(j, t).step)
-        except Unsupported as exc:
-            table.unjudged[t] = f"the step of {f.address(chains.update(j, t).cell)}: {exc}"
+            steps[j] = shown_value(f, chains.update(j, t).step) / rates.get(j, 1.0)
+        except (Unsupported, ZeroDivisionError) as exc:
+            table.unjudged[t] = f"a step it cannot compute ({exc})"
             return
     cells = set(reached) - set(chains.updates)
+    remembered = _remembers(f, chains, t, cells)
+    if remembered is not None:
+        table.unjudged[t] = (
+            "its steps carry earlier iterations' gradients (momentum, Adam): no derivative of one iteration's loss"
+        )
+        return
+    table.scale = max([table.scale, *(abs(v) for v in steps.values())])
     stepped = _read_by_steps(f, chains, t, cells)
     candidates = [p for p in reached if p in cells and p not in stepped]  # the loss is among these
     # the loss is most often read by none of them (E_total): those first, the others if they fall short
@@ -340,11 +358,11 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
                     duals[pos] = evaluation.dual(pos)
                 except Unsupported:
                     continue
-        fit = _choose_loss(f, duals, steps)
+        fit = _choose_loss(f, duals, steps, table.scale, None if math.isnan(table.eta) else table.eta)
         if fit is not None and len(fit[2]) == len(steps):
             break
     if fit is None:
-        fit = _only_loss(f, {p: duals[p] for p in sinks if p in duals}, steps)
+        fit = _only_loss(f, {p: duals[p] for p in sinks if p in duals}, steps, table.scale)
     if fit is None:
         table.unjudged[t] = "no cell is the loss whose derivatives the updates follow"
         return
@@ -352,71 +370,74 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
     table.losses[t], table.factors[t] = loss, factor
     wrong = [j for j in numbered if j not in matched]
     reached = evaluation.dual(loss).d
-    scale = max((abs(v) for v in steps.values()), default=0.0)
-    if any(j not in reached and abs(steps[j]) > STEP_FLOOR * scale for j in wrong):
+    if any(j not in reached and abs(steps[j]) > STEP_FLOOR * table.scale for j in wrong):
         result.unread.add(t)
     for j in sorted(numbered):
         status = FOUND if j in matched else MISMATCH
         update = chains.update(j, t).cell
         table.steps.append(Step(t, numbered[j], update, status, f.cells.get(update)))
     if wrong:
-        _place_slips(result, chains, t, evaluation, cells, loss, factor, steps, wrong)
+        raw = {j: s * rates.get(j, 1.0) for j, s in steps.items()}
+        _place_slips(result, chains, t, evaluation, cells, loss, factor, raw, wrong, rates, own_etas, table.scale)
 
 
-def _choose_loss(f: Formulas, duals: dict[Pos, Dual], steps: dict[int, float]) -> tuple[Pos, float, set[int]] | None:
-    """The cell whose derivatives, times one factor, are the steps of the most parameters."""
-    scale = max((abs(s) for s in steps.values()), default=0.0)
+def _choose_loss(
+    f: Formulas, duals: dict[Pos, Dual], steps: dict[int, float], scale: float, eta: float | None = None
+) -> tuple[Pos, float, set[int]] | None:
+    """The cell whose derivatives, times one factor, are the steps of the most parameters. A
+    factor above 0 climbs the loss: every step that follows it has the wrong sign."""
     best: tuple[tuple, Pos, float, set[int]] | None = None
     for pos, value in duals.items():
         if not value.d:
             continue
-        factor = _common_factor(steps, value.d, scale)
+        factor = _common_factor(steps, value.d, scale, eta)
         if factor is None:
             continue
         matched = {j for j, s in steps.items() if _agrees(s, factor * value.d.get(j, 0.0), scale)}
         informative = sum(1 for j in matched if abs(steps[j]) > STEP_FLOOR * scale)
         named = bool(LOSS_WORDS.search(label(f, pos)))
-        key = (informative, len(value.d), named, pos)
+        key = (informative, factor < 0, len(value.d), named, pos)
         if best is None or key > best[0]:
             best = (key, pos, factor, matched)
     if best is None:
         return None
-    (informative, _, named, _), pos, factor, matched = best
-    if informative < 2 and not (named and informative >= 1):
+    (informative, _, _, named, _), pos, factor, matched = best
+    if informative < 2 and not ((named or len(steps) == 1) and informative >= 1):
         return None
+    if factor > 0:  # every step that follows it climbs: wrong, each at its update
+        still = {j for j in matched if abs(steps[j]) <= STEP_FLOOR * scale}
+        return pos, -factor, still
     return pos, factor, matched
 
 
-def _only_loss(f: Formulas, sinks: dict[Pos, Dual], steps: dict[int, float]) -> tuple[Pos, None, set[int]] | None:
+def _only_loss(
+    f: Formulas, sinks: dict[Pos, Dual], steps: dict[int, float], scale: float
+) -> tuple[Pos, None, set[int]] | None:
     """Where no two steps share a factor over any cell's derivatives (a slip every gradient reads,
     δ of the output): the loss is the one cell the calculation ends in that depends on every
     parameter, and every step that is not 0 where its derivative is 0 is wrong."""
     whole = [p for p, d in sinks.items() if len(d.d) == len(steps)]
-    if len(whole) != 1:
+    if len(whole) != 1 or len(steps) < 2:  # one parameter's step always shares a factor with itself
         return None
     loss = whole[0]
-    scale = max((abs(v) for v in steps.values()), default=0.0)
     derivative = sinks[loss].d
     still = {j for j, s in steps.items() if abs(s) <= STEP_FLOOR * scale and derivative.get(j, 0.0) == 0.0}
     return loss, None, still
 
 
-def _common_factor(steps: dict[int, float], derivatives: dict[int, float], scale: float) -> float | None:
-    """The negative factor most steps share over their derivatives (a slip's own is an outlier)."""
-    ratios = sorted(
-        s / derivatives[j]
-        for j, s in steps.items()
-        if abs(s) > STEP_FLOOR * scale and abs(derivatives.get(j, 0.0)) > 0.0 and s / derivatives[j] < 0
+def _common_factor(
+    steps: dict[int, float], derivatives: dict[int, float], scale: float, eta: float | None = None
+) -> float | None:
+    """The factor most steps share over their derivatives (a slip's own is an outlier)."""
+    return _mode(
+        [
+            s / derivatives[j]
+            for j, s in steps.items()
+            if abs(s) > STEP_FLOOR * scale and abs(derivatives.get(j, 0.0)) > 0.0
+        ],
+        least=1,
+        near=None if eta is None else -eta,
     )
-    if not ratios:
-        return None
-    best, count, lo = ratios[0], 0, 0
-    for hi, r in enumerate(ratios):
-        while abs(ratios[lo] - r) > STEP_RELATIVE * abs(r):
-            lo += 1
-        if hi - lo + 1 > count:
-            best, count = ratios[(lo + hi) // 2], hi - lo + 1
-    return best
 
 
 def _agrees(step: float, expected: float, scale: float) -> bool:
@@ -433,11 +454,14 @@ def _place_slips(
     factor: float | None,
     steps: dict[int, float],
     wrong: list[int],
+    rates: dict[int, float],
+    own_etas: set[Pos],
+    scale: float,
 ) -> None:
     f = result.formulas
     forward = _ancestry(f, loss, cells)
     backward = {p for p in cells if p not in forward and p != loss}
-    shared = _shared_reads(f, chains, t)
+    shared = _shared_reads(f, chains, t) | own_etas
     cones = {j: _cone(f, chains.update(j, t).step, backward, shared) for j in range(len(chains.links)) if j in steps}
     wrong_set = set(wrong)
     readers_of: dict[Pos, set[int]] = {}
@@ -457,9 +481,12 @@ def _place_slips(
         exclusive = [p for p in cones[j] if readers_of[p] <= wrong_set]
         odd = {p for p in exclusive if not _explained(f, p, forward, loss)}
         first = [p for p in odd if not any(q in odd for q in _backward_reads(f, p, backward))]
-        expected_step = None if factor is None else factor * derivative.get(j, 0.0)
+        expected_step = None if factor is None else factor * derivative.get(j, 0.0) * rates.get(j, 1.0)
         g, d = gradients.get(j), derivative.get(j, 0.0)
-        if g is not None and d and usual is not None and _agrees(f.number(g) or 0.0, usual * d, abs(usual * d)):
+        flipped = expected_step is not None and _agrees(steps[j], -expected_step, abs(steps[j]))
+        if flipped or (
+            g is not None and d and usual is not None and _agrees(f.number(g) or 0.0, usual * d, abs(usual * d))
+        ):
             cell = update.cell  # its gradient is right: the update uses it wrong (its sign, its η)
         elif first:
             cell = min(first, key=lambda p: p)
@@ -476,21 +503,96 @@ def _place_slips(
         result.slips.append(slip)
 
 
+def _rates(f: Formulas, chains: Chains, t: int) -> tuple[dict[int, float], set[Pos]]:
+    """Each parameter's own η, where its steps, in more than one iteration, multiply by a typed
+    cell no other parameter's step reads (`=w1-B1*g1`, `=w2-B2*g2`): its value by parameter, and
+    those cells. A number typed once, in one iteration, is no η: it is a gradient typed over its formula."""
+    known = getattr(chains, "_rates", None)
+    if known is not None:
+        return known
+    seen: dict[tuple[int, Pos], int] = {}
+    readers: dict[Pos, set[int]] = {}
+    for j, chain in enumerate(chains.links):
+        for i in range(len(chain) - 1):
+            for p in _typed_factors(f, chains.updates[chain[i + 1]].step):
+                seen[(j, p)] = seen.get((j, p), 0) + 1
+                readers.setdefault(p, set()).add(j)
+    rates: dict[int, float] = {}
+    cells: set[Pos] = set()
+    for (j, p), count in seen.items():
+        if count > 1 and readers[p] == {j}:
+            value = f.number(p)
+            if value:
+                rates[j] = rates.get(j, 1.0) * value
+                cells.add(p)
+    chains._rates = (rates, cells)  # type: ignore[attr-defined]
+    return rates, cells
+
+
+def _typed_factors(f: Formulas, step) -> list[Pos]:
+    """The typed cells a step of one term multiplies by (η, where it is typed beside the parameter)."""
+    from sheetnet.formula import factors, terms
+
+    parts = terms(step)
+    if len(parts) != 1:
+        return []
+    return [f.original(n.pos) for n in factors(parts[0][1]) if hasattr(n, "pos") and f.typed(f.original(n.pos))]
+
+
+def _remembers(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> Pos | None:
+    """A cell a step reads that an earlier iteration computed from its parameters (momentum's
+    velocity, Adam's moments), if there is one: such a step is no derivative of one iteration's loss."""
+    links = {c for chain in chains.links for c in chain}
+    todo = [f.original(r.pos) for j in chains.variables(t).values() for r in references(chains.update(j, t).step)]
+    seen = set(todo)
+    while todo:
+        here = todo.pop()
+        if here in links:
+            continue
+        if f.computed(here) and here not in cells:
+            if _reaches(f, here, links):
+                return here
+            continue
+        for p in f.precedents(here):
+            p = f.original(p)
+            if p not in seen and (p in cells or f.computed(p)):
+                seen.add(p)
+                todo.append(p)
+    return None
+
+
+def _reaches(f: Formulas, start: Pos, targets: set[Pos]) -> bool:
+    """True if `start` is computed, through the cells it reads, from one of `targets`."""
+    todo, seen = [start], {start}
+    while todo and len(seen) < REMEMBER_REACH:
+        for p in f.precedents(todo.pop()):
+            p = f.original(p)
+            if p in targets:
+                return True
+            if p not in seen and f.computed(p):
+                seen.add(p)
+                todo.append(p)
+    return False
+
+
 def _gradient_cell(f: Formulas, update: Update, cone: set[Pos]) -> Pos | None:
     """The one backward cell an update's step reads directly (`w − η·g`: g), if there is one."""
     direct = [p for p in cone if _read_by_step(update, p, f)]
     return direct[0] if len(direct) == 1 and f.number(direct[0]) is not None else None
 
 
-def _mode(values: list[float]) -> float | None:
-    """The value most of `values` agree on (to STEP_RELATIVE), if two agree at least."""
+def _mode(values: list[float], least: int = 2, near: float | None = None) -> float | None:
+    """The value most of `values` agree on (to STEP_RELATIVE), if `least` agree at least; of values
+    as many agree on, the nearest to `near` (−η: a loss without a ½, a sum or a mean is the commonest)."""
     values = sorted(values)
-    best, count, lo = None, 1, 0
+    best, count, lo = None, least - 1, 0
     for hi, v in enumerate(values):
         while abs(values[lo] - v) > STEP_RELATIVE * abs(v):
             lo += 1
-        if hi - lo + 1 > count:
-            best, count = values[(lo + hi) // 2], hi - lo + 1
+        middle = values[(lo + hi) // 2]
+        closer = near is not None and best is not None and abs(middle - near) < abs(best - near)
+        if hi - lo + 1 > count or (hi - lo + 1 == count and closer):
+            best, count = middle, hi - lo + 1
     return best
 
 
