@@ -133,3 +133,26 @@ def test_a_typed_repeat_of_a_weight_is_chained_to_the_cell_the_forward_pass_read
     assert "Planilha1!D4" in starts and "Planilha1!D7" not in starts
     # G4 (w4) is read by no formula of the forward pass (Y4 reads J4): nothing trains it by its derivative
     assert "Planilha1!G4" not in starts
+
+
+ODD = ZOO / "odd"
+
+
+@pytest.mark.parametrize(
+    ("name", "verdict", "cell"),
+    [
+        ("08-momentum.xlsx", "not judged", None),  # momentum: no derivative of one iteration's loss
+        ("09-eta-per-param.xlsx", "right", None),
+        ("11-wrong-sign.xlsx", "wrong", "Train!B8"),  # the update's sign, not the right gradient
+        ("22-grad-w-double.xlsx", "wrong", "Train!I7"),  # two parameters: the one off from −η is wrong
+        ("28-deep-update.xlsx", "not judged", None),  # 500 parentheses: no traceback
+        ("31b-one-param-sq.xlsx", "right", None),  # one parameter, a loss not labelled "loss"
+        ("03-text-eta.xlsx", "not judged", None),  # η typed as text: no traceback
+    ],
+)
+def test_odd_workbooks_are_judged_or_said_not_to_be(name: str, verdict: str, cell: str | None) -> None:
+    """tests/zoo/odd: what an adversary built; a right workbook is never called wrong."""
+    result, _, _ = judge(ODD / name, Options())
+    first = result.first_mismatch
+    assert (result.verdict, first.cell.address if first else None) == (verdict, cell)
+    assert result.exit_code == (0 if verdict == "right" else 1)
