@@ -475,6 +475,7 @@ def _place_slips(
     usual = _mode(
         [f.number(g) / derivative[j] for j, g in gradients.items() if g and j not in wrong_set and derivative.get(j)]  # type: ignore[operator]
     )
+    right_shapes = {_shape(f, chains.update(j, t).cell) for j in cones if j not in wrong_set}
     for j in wrong:
         update = chains.update(j, t)
         parameter = chains.links[j][t]
@@ -483,7 +484,13 @@ def _place_slips(
         first = [p for p in odd if not any(q in odd for q in _backward_reads(f, p, backward))]
         expected_step = None if factor is None else factor * derivative.get(j, 0.0) * rates.get(j, 1.0)
         g, d = gradients.get(j), derivative.get(j, 0.0)
-        flipped = expected_step is not None and _agrees(steps[j], -expected_step, abs(steps[j]))
+        # the step's sign is the update's slip where its formula is not written as the right ones are
+        # (`w + η·g` beside `w − η·g`); written alike, it is the gradient's (a − t written t − a)
+        flipped = (
+            expected_step is not None
+            and _agrees(steps[j], -expected_step, abs(steps[j]))
+            and _shape(f, update.cell) not in right_shapes
+        )
         if flipped or (
             g is not None and d and usual is not None and _agrees(f.number(g) or 0.0, usual * d, abs(usual * d))
         ):
