@@ -357,7 +357,8 @@ class Explainer:
             covered.update(hits)
             if not hits:
                 extra.append(p)
-        return extra, [leaf for leaf in expected if leaf not in covered and leaf[0] != "η"]
+        missing = [leaf for leaf in expected if leaf not in covered and leaf[0] != "η"]
+        return extra, sorted(missing, key=lambda leaf: (leaf[1], leaf[0]))  # the same order every run
 
     def known(self, expr: Expr) -> bool:
         """True if every number `expr` reads is η, an input, or a number of the run judged here."""
