@@ -12,6 +12,8 @@ numbers; a cell whose formulas cannot be evaluated raises `Unsupported`, never a
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 from sheetnet.cells.dual import Dual, Unsupported, Value, element, evaluate
 from sheetnet.cells.formulas import Formulas
 from sheetnet.formula import Node, Pos
@@ -33,7 +35,7 @@ class Evaluation:
         self._arrays: dict[Pos, Value] = {}
         self._busy: set[Pos] = set()
 
-    def reached(self, later: set[Pos] = frozenset()) -> list[Pos]:
+    def reached(self, later: Container[Pos] = frozenset()) -> list[Pos]:
         """Every formula cell the variables reach (through readers), up to the next updates;
         a cell that reads one of `later` (a later iteration's parameters) is not this iteration's."""
         f = self.formulas

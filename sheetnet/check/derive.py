@@ -195,10 +195,7 @@ class Derivation:
         if first is not None:
             return f"first slip in {first.cell.address}, iteration {first.t}: {first.name}"
         steps = len(self.steps)
-        return (
-            f"every one of its {steps:,} updates is −η times the derivative of its loss, {self.loss_text()}, "
-            "with one factor for all"
-        )
+        return f"each of its {steps:,} updates moves its parameter by −η times the gradient of {self.loss_text()}"
 
     def count(self, status: str) -> int:
         return sum(s.status == status for s in self.steps)
@@ -309,6 +306,19 @@ def _derive(book: Book, formulas: Formulas | None) -> Derivation | None:
     return result
 
 
+class _Later:
+    """The parameters' cells of the iterations after the next one: `p in later`, in constant time."""
+
+    def __init__(self, chains: Chains, t: int) -> None:
+        index = getattr(chains, "_index", None)
+        if index is None:
+            index = chains._index = {c: i for chain in chains.links for i, c in enumerate(chain)}  # type: ignore[attr-defined]
+        self.index, self.t = index, t
+
+    def __contains__(self, pos: object) -> bool:
+        return self.index.get(pos, -1) > self.t + 1  # type: ignore[call-overload]
+
+
 def _eta(f: Formulas, chains: Chains) -> float:
     shared = _shared_reads(f, chains, 0)
     values = [f.number(p) for p in sorted(shared)]
@@ -325,7 +335,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
     numbered = {j: p for p, j in variables.items()}
     evaluation = Evaluation(f, variables, set(chains.updates) - set(variables))
     try:
-        reached = evaluation.reached({c for chain in chains.links for c in chain[t + 2 :]})
+        reached = evaluation.reached(_Later(chains, t))
     except Unsupported as exc:
         table.unjudged[t] = str(exc)
         return
@@ -345,6 +355,11 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         )
         return
     table.scale = max([table.scale, *(abs(v) for v in steps.values())])
+    if all(abs(v) <= STEP_FLOOR * table.scale for v in steps.values()):  # converged: every step is 0
+        for j in sorted(numbered):
+            update = chains.update(j, t).cell
+            table.steps.append(Step(t, numbered[j], update, FOUND, f.cells.get(update)))
+        return
     stepped = _read_by_steps(f, chains, t, cells)
     candidates = [p for p in reached if p in cells and p not in stepped]  # the loss is among these
     # the loss is most often read by none of them (E_total): those first, the others if they fall short
