@@ -18,9 +18,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from sheetnet import __version__
 from sheetnet.errors import OutputError
 from sheetnet.outputs import check_extension, check_target, one_line, write_text_atomically
+from sheetnet.pages import head
 
 MARK = "sheetnet check page"  # the page's first comment says what wrote it
 
@@ -103,13 +103,7 @@ def page(rows: list[dict[str, Any]], common: Path | None = None) -> str:
     tally = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items(), key=lambda kv: -kv[1]))
     networks = sorted({row.get("network", "") for row in rows if row.get("network")})
     parts = [
-        "<!DOCTYPE html>",
-        f"<!-- {MARK} {__version__} -->",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta name="generator" content="sheetnet {__version__}">',
-        f"<title>{_text(title)}</title>",
+        *head(MARK, title),
         f"<style>{CSS.strip()}</style>",
         "</head><body><main>",
         f"<header><h1>{_text(title)}</h1><p>{_text(tally)}</p>",

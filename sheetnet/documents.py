@@ -14,6 +14,7 @@ from sheetnet import __version__
 from sheetnet.diagram import network_svg
 from sheetnet.net import reduction_word
 from sheetnet.notation import MINUS, Equation, Node, Num, relation_mathml, relation_tex
+from sheetnet.pages import head
 from sheetnet.solve import MARK, Block, Fact, Solution
 
 MD_WIDTH = 80  # about how many characters of math fit a line: a longer equation continues on the next
@@ -230,13 +231,7 @@ def html(solution: Solution) -> str:
     network = solution.network
     facts = "".join(f"<dt>{escape(fact.label)}</dt><dd>{_html_fact(fact)}</dd>" for fact in solution.facts)
     parts = [
-        "<!DOCTYPE html>",
-        f"<!-- {MARK} {__version__} -->",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta name="generator" content="sheetnet {__version__}">',
-        f"<title>{escape(solution.title)}</title>",
+        *head(MARK, solution.title),
         f"<style>{CSS.strip()}</style>",
         "</head><body><main>",
         f'<header><h1>{escape(solution.title)}</h1><p class="summary">{escape(solution.summary)}</p></header>',

@@ -78,7 +78,10 @@ def handed(shared_fixtures: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     book.save(notes)
     _as_xlsm(notes, folder / MACROS)
     before = {p.name: _digest(p) for p in folder.iterdir()}
-    marked, page = folder.parent / "marked", folder.parent / "class.html"
+    # a folder of its own each time the fixture is made: a worker that leaves this module and comes
+    # back makes it again, and the last one's copies would be refused (no --force)
+    out = tmp_path_factory.mktemp("handed")
+    marked, page = out / "marked", out / "class.html"
     result = CliRunner().invoke(
         main, ["check", str(folder), "--annotate", str(marked), "--html", str(page), "-j", "2", "--json"]
     )
