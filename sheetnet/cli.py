@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sheetnet import __version__, checking, collector, limits
+from sheetnet import __version__, collector, limits
 from sheetnet.errors import SheetnetError
 from sheetnet.outputs import one_line, write_text
 
@@ -662,6 +662,8 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
         from sheetnet.render import print_diff
 
         print_diff(Console(highlight=False, emoji=False), result, limit)
+    from sheetnet import checking  # here, not above: `run` needs none of it
+
     checking.warn_uncached(book_a, book_b)
     sys.exit(0 if result.equal else 1)
 
@@ -821,11 +823,12 @@ def check(
 ) -> None:
     """Judge workbooks of any layout against the run, and name the first cell that went wrong.
 
-    Without --config the network is read from the workbook (its formulas, else its labels; a
-    workbook sheetnet wrote, from its Setup sheet), and the output says what was read. A
-    mistyped starting weight then reads as another assignment, not as a slip: to grade, give the
-    assignment's network with --config (sheetnet init --from a model solution writes one); a
-    starting number typed wrong is then the first slip.
+    Without --config a workbook that trains by formulas is judged against its own forward pass:
+    each update must move its parameter by -eta times the gradient of the workbook's own loss,
+    and the first that does not is named. Others (typed numbers, a workbook sheetnet wrote) are
+    judged against the network read from them, and the output says what was read. To grade, give
+    the assignment's network with --config (sheetnet init --from a model solution writes one): a
+    forward pass that is not the assignment's, or a starting number typed wrong, is then a slip.
 
     Each table that trains the network (a sheet per learning rate is a table each, judged with
     its own η: its η cell's, else its first update's) gets its layout fitted as a whole; then every cell is
@@ -848,6 +851,7 @@ def check(
       sheetnet check submissions/ --config network.toml --annotate marked/ --html class.html
       sheetnet check homework.xlsx --json | jq '.first_mismatch.explanation'
     """
+    from sheetnet import checking  # here, not above: `run` needs none of it
     from sheetnet.batch import Options
     from sheetnet.batch import workbooks as collect
 

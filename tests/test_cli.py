@@ -175,6 +175,9 @@ NOT_FOR_RUN = (
     "rich.progress",
     "sheetnet.rowxml",
     "sheetnet.training_rows",
+    "sheetnet.checking",
+    "sheetnet.cells",
+    "sheetnet.derived_view",
 )
 
 
