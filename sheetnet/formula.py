@@ -193,21 +193,27 @@ class _Parser:
         return Rng(tuple((where, r, c) for r in rows for c in cols))
 
 
-def references(node: Node) -> Iterator[Ref]:
-    """Every reference of a tree, in reading order."""
-    if isinstance(node, Ref):
+def reference_nodes(node: Node) -> Iterator[Ref | Rng]:
+    """Every reference or range of a tree, as written, in reading order."""
+    if isinstance(node, Ref | Rng):
         yield node
-    elif isinstance(node, Rng):
-        for p in node.cells:
-            yield Ref(p)
     elif isinstance(node, Neg):
-        yield from references(node.arg)
+        yield from reference_nodes(node.arg)
     elif isinstance(node, Bin):
-        yield from references(node.left)
-        yield from references(node.right)
+        yield from reference_nodes(node.left)
+        yield from reference_nodes(node.right)
     elif isinstance(node, Call):
         for arg in node.args:
-            yield from references(arg)
+            yield from reference_nodes(arg)
+
+
+def references(node: Node) -> Iterator[Ref]:
+    """Every reference of a tree, a range's cells one by one, in reading order."""
+    for found in reference_nodes(node):
+        if isinstance(found, Ref):
+            yield found
+        else:
+            yield from (Ref(p) for p in found.cells)
 
 
 def _sum(args: list[float]) -> float:

@@ -14,10 +14,23 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from sheetnet.book import Book, Cell
-from sheetnet.formula import MAX_RANGE, Bin, Call, FormulaError, Neg, Node, Pos, Ref, Rng, parse, references
+from sheetnet.formula import (
+    MAX_RANGE,
+    Bin,
+    Call,
+    FormulaError,
+    Neg,
+    Node,
+    Pos,
+    Ref,
+    Rng,
+    parse,
+    reference_nodes,
+    references,
+)
 
 # A cell or range reference in a formula's text, with its sheet: what changes when a formula is filled down
 _REFERENCE = re.compile(
@@ -112,6 +125,19 @@ class Formulas:
             pos = target
         return pos
 
+    def behind(self, starts: Iterable[Pos], keep: Callable[[Pos], bool]) -> set[Pos]:
+        """The cells `keep` accepts among `starts` and what they are computed from, read back
+        through the formulas (copies followed) as long as `keep` accepts the cell read."""
+        out: set[Pos] = set()
+        todo = [self.original(p) for p in starts]
+        while todo:
+            here = todo.pop()
+            if here in out or not keep(here):
+                continue
+            out.add(here)
+            todo.extend(self.original(p) for p in self.precedents(here))
+        return out
+
     def copies(self, pos: Pos) -> Iterator[Pos]:
         """Every cell that repeats `pos`, through copies of copies."""
         todo, seen = [pos], {pos}
@@ -144,7 +170,7 @@ class _Filled:
         shape = self.shapes.get(key, ...)
         if shape is ...:
             tree = parse(formula, pos[0], self.sheets, self.names)
-            fits = sum(1 for _ in _reference_nodes(tree)) == len(matches)
+            fits = sum(1 for _ in reference_nodes(tree)) == len(matches)
             self.shapes[key] = tree if fits else None
             return tree
         if shape is None:
@@ -193,19 +219,6 @@ def _column(letters: str) -> int:
     from openpyxl.utils import column_index_from_string
 
     return column_index_from_string(letters)
-
-
-def _reference_nodes(node: Node) -> Iterator[Node]:
-    if isinstance(node, Ref | Rng):
-        yield node
-    elif isinstance(node, Neg):
-        yield from _reference_nodes(node.arg)
-    elif isinstance(node, Bin):
-        yield from _reference_nodes(node.left)
-        yield from _reference_nodes(node.right)
-    elif isinstance(node, Call):
-        for arg in node.args:
-            yield from _reference_nodes(arg)
 
 
 def _replaced(node: Node, fresh: Iterator[Node]) -> Node:

@@ -225,20 +225,12 @@ class Derivation:
 
     def forward(self, t: int) -> set[Pos]:
         """The cells iteration `t`'s losses are computed from, back to its parameters (the loss included)."""
-        out: set[Pos] = set()
+        f, out = self.formulas, set()
         for table in self.tables:
             loss = table.losses.get(t)
-            if loss is None:
-                continue
-            stop = set(table.chains.variables(t))
-            todo = [loss]
-            out.add(loss)
-            while todo:
-                for p in self.formulas.precedents(todo.pop()):
-                    p = self.formulas.original(p)
-                    if p not in out and p not in stop and self.formulas.computed(p):
-                        out.add(p)
-                        todo.append(p)
+            if loss is not None:
+                stop = table.chains.variables(t)
+                out |= {loss} | f.behind(f.precedents(loss), lambda p, stop=stop: p not in stop and f.computed(p))
         return out
 
     def loss_text(self) -> str:
@@ -621,27 +613,13 @@ def _mode(values: list[float], least: int = 2, near: float | None = None) -> flo
 def _read_by_steps(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> set[Pos]:
     """The iteration's cells the steps read, directly or not: the backward pass and what it reads
     of the forward pass, never the loss (no step reads the loss itself)."""
-    out: set[Pos] = set()
-    todo = [f.original(r.pos) for j in chains.variables(t).values() for r in references(chains.update(j, t).step)]
-    while todo:
-        here = todo.pop()
-        if here in cells and here not in out:
-            out.add(here)
-            todo.extend(f.original(p) for p in f.precedents(here))
-    return out
+    steps = [r.pos for j in chains.variables(t).values() for r in references(chains.update(j, t).step)]
+    return f.behind(steps, cells.__contains__)
 
 
 def _ancestry(f: Formulas, loss: Pos, cells: set[Pos]) -> set[Pos]:
     """The cells of the iteration the loss is computed from (its forward pass)."""
-    out, todo = set(), [loss]
-    while todo:
-        here = todo.pop()
-        for p in f.precedents(here):
-            p = f.original(p)
-            if p in cells and p not in out:
-                out.add(p)
-                todo.append(p)
-    return out
+    return f.behind(f.precedents(loss), cells.__contains__)
 
 
 def _shared_reads(f: Formulas, chains: Chains, t: int) -> set[Pos]:
@@ -658,17 +636,9 @@ def _shared_reads(f: Formulas, chains: Chains, t: int) -> set[Pos]:
 def _cone(f: Formulas, step, backward: set[Pos], shared: set[Pos]) -> set[Pos]:
     """The backward cells a step reads, directly or through other backward cells, and any number
     typed where a backward cell belongs (read directly by the step, not η)."""
-    out: set[Pos] = set()
-    todo = [f.original(r.pos) for r in references(step)]
-    for p in todo:
-        if f.typed(p) and p not in shared:
-            out.add(p)
-    while todo:
-        here = todo.pop()
-        if here in backward and here not in out:
-            out.add(here)
-            todo.extend(f.original(p) for p in f.precedents(here))
-    return out
+    read = [f.original(r.pos) for r in references(step)]
+    typed = {p for p in read if f.typed(p) and p not in shared}
+    return typed | f.behind(read, backward.__contains__)
 
 
 def _backward_reads(f: Formulas, pos: Pos, backward: set[Pos]) -> list[Pos]:

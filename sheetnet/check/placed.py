@@ -124,11 +124,4 @@ def _place(layout: Layout, spot: Spot, pos: Pos, taken: set[Pos], *, replace: bo
 
 def _ancestry(f: Formulas, loss: Pos) -> set[Pos]:
     """The formula cells the loss is computed from, itself included."""
-    out, todo = {loss}, [loss]
-    while todo:
-        for p in f.precedents(todo.pop()):
-            p = f.original(p)
-            if p not in out and f.computed(p):
-                out.add(p)
-                todo.append(p)
-    return out
+    return {loss} | f.behind(f.precedents(loss), f.computed)
