@@ -156,3 +156,13 @@ def test_odd_workbooks_are_judged_or_said_not_to_be(name: str, verdict: str, cel
     first = result.first_mismatch
     assert (result.verdict, first.cell.address if first else None) == (verdict, cell)
     assert result.exit_code == (0 if verdict == "right" else 1)
+
+
+def test_a_loss_one_factor_off_is_explained_by_its_factor(shared_fixtures: Path) -> None:
+    """mlifc's sample loss takes LOG where LN belongs: with its network file, P5 is 1/ln 10 of the run's
+    loss on the same ŷ and y, and the explanation says which logarithm."""
+    result, _, _ = judge(shared_fixtures / "mlifc-logreg.xlsx", Options(config=shared_fixtures / "mlifc-logreg.toml"))
+    first = result.first_mismatch
+    assert first.cell.address == "Sheet1!P5"
+    assert f"is {1 / math.log(10):.4g} times the run's loss" in first.explanation
+    assert "the logarithm in base 10, where the loss's logarithm is natural (LN)" in first.explanation

@@ -30,7 +30,7 @@ from sheetnet.check.fit import (
 )
 from sheetnet.check.grid import Grid, Pos, copied_from, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
-from sheetnet.check.placed import logarithm_slip, place_losses, used_where_read
+from sheetnet.check.placed import place_losses, scaled_loss, used_where_read
 from sheetnet.check.spots import RunSpots, is_step, run_spots
 from sheetnet.layout import iteration_sheet
 from sheetnet.net import CARRIED, FORWARD, LOSS, MEAN, PARAMETERS, UPDATE
@@ -417,7 +417,7 @@ def _table(
     for element in elements:
         if element.kind == SLIP:
             explainer.explain(element)
-            element.explanation = logarithm_slip(element) or element.explanation
+            element.explanation = scaled_loss(element) or element.explanation
     table = Table(grid.sheets[start], layout, run, elements, _cells_text(elements))
     if written is not None:
         table.eta_cell = grid.cells[written].address

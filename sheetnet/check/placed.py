@@ -69,21 +69,31 @@ def place_losses(layout: Layout, run: RunSpots, derivation: Derivation | None) -
             _place(layout, spot, reading[0], taken)
 
 
-_BASE_10 = re.compile(r"\bLOG(10)?\s*\(", re.IGNORECASE)
+_LOGARITHM = re.compile(r"\b(LOG10|LOG|LN)\s*\(", re.IGNORECASE)
+BASES = {"10": math.log(10), "2": math.log(2)}  # the logarithms a sheet may take where the loss's is natural
 
 
-def logarithm_slip(element: Element) -> str | None:
-    """Why a loss cell is 1/ln 10 of the run's loss, if its formula takes LOG (base 10) where the
-    loss's logarithm is natural (LN): the commonest slip in a cross-entropy; None otherwise."""
+def scaled_loss(element: Element) -> str | None:
+    """Why a loss cell is wrong when it is the run's loss (on the workbook's own ŷ and y) times one
+    factor: that factor, and where the formula shows it, a logarithm's base (LOG, base 10, where the
+    loss's logarithm is natural); None for a loss cell wrong otherwise, or for any other cell."""
     cell = element.cell
-    if cell is None or not cell.formula or not cell.is_number or not _BASE_10.search(cell.formula):
+    if cell is None or not cell.formula or not cell.is_number or element.quantity.section not in (LOSS, MEAN):
         return None
-    for expected in (element.expected, element.local):
-        if expected and abs(float(cell.value) * math.log(10) / expected - 1) < RATIO_TOLERANCE:
-            return (
-                f"`{cell.coordinate}` = {element.name} takes LOG, the logarithm in base 10, where the loss's "
-                f"logarithm is natural (LN): it gives 1/ln 10 = {1 / math.log(10):.4f} of the loss"
-            )
+    for expected in (element.local, element.expected):
+        if not expected:
+            continue
+        ratio = float(cell.value) / expected
+        if ratio <= 0 or abs(ratio - 1) < RATIO_TOLERANCE:
+            continue
+        what = f"`{cell.coordinate}` = {element.name} is {ratio:.4g} times the run's loss on the same ŷ and y"
+        used = {m.group(1).upper() for m in _LOGARITHM.finditer(cell.formula)}
+        for base, ln in BASES.items():
+            if abs(ratio * ln - 1) < RATIO_TOLERANCE and used & {"LOG", "LOG10"}:
+                return (
+                    what + f": it takes LOG, the logarithm in base {base}, where the loss's logarithm is natural (LN)"
+                )
+        return what
     return None
 
 
