@@ -97,6 +97,7 @@ class Book:
     cells_read: int = 0
     names: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # defined names of one cell, lowercase
     written: bool = False  # sheetnet wrote it: its network is on its Setup sheet
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # what is worked out once per book
     exercise: str | None = None  # of an exercise sheetnet wrote (`run --exercise`): its part, "all", "update, no key"
 
     def numbers(self) -> list[Cell]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from sheetnet.cells.formulas import Formulas
 from sheetnet.formula import Bin, Neg, Node, Num, Pos, Ref, terms
@@ -55,6 +56,7 @@ class Chains:
     links: list[list[Pos]]
     updates: dict[Pos, Update]  # by the update's cell
     unread: list[Pos] = field(default_factory=list)  # updates of a parameter no other formula reads
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # worked out once, by readers
 
     @property
     def iterations(self) -> int:

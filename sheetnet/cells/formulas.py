@@ -15,6 +15,7 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from sheetnet.book import Book, Cell
 from sheetnet.formula import (
@@ -51,6 +52,7 @@ class Formulas:
         self.trees: dict[Pos, Node] = {}
         self.members: dict[Pos, tuple[Pos, int, int]] = {}  # an array's cell: its anchor, its offset
         self.unparsed: set[Pos] = set()
+        self.labels: Any = None  # the check's Grid of the book, made once where labels are read
         self._precedents: dict[Pos, tuple[Pos, ...]] = {}
         self._readers: dict[Pos, list[Pos]] = defaultdict(list)
         for s, name in enumerate(book.sheets):

@@ -272,13 +272,13 @@ class Derivation:
 def derive(book: Book, formulas: Formulas | None = None) -> Derivation | None:
     """Judge `book`'s updates against its own forward pass; None if it trains nothing by formula.
     Judged once per book: `check` asks for it where it reads the tables and again where it reports."""
-    if formulas is None and hasattr(book, "_derivation"):
-        return book._derivation  # type: ignore[attr-defined]
+    if formulas is None and "derivation" in book.derived:
+        return book.derived["derivation"]
     try:
         result = _derive(book, formulas)
     except (Unsupported, RecursionError):  # formulas nested past Python's stack: judged by other means
         result = None
-    book._derivation = result  # type: ignore[attr-defined]
+    book.derived["derivation"] = result
     return result
 
 
@@ -302,9 +302,9 @@ class _Later:
     """The parameters' cells of the iterations after the next one: `p in later`, in constant time."""
 
     def __init__(self, chains: Chains, t: int) -> None:
-        index = getattr(chains, "_index", None)
+        index = chains.derived.get("index")
         if index is None:
-            index = chains._index = {c: i for chain in chains.links for i, c in enumerate(chain)}  # type: ignore[attr-defined]
+            index = chains.derived["index"] = {c: i for chain in chains.links for i, c in enumerate(chain)}
         self.index, self.t = index, t
 
     def __contains__(self, pos: object) -> bool:
@@ -521,7 +521,7 @@ def _rates(f: Formulas, chains: Chains, t: int) -> tuple[dict[int, float], set[P
     """Each parameter's own η, where its steps, in more than one iteration, multiply by a typed
     cell no other parameter's step reads (`=w1-B1*g1`, `=w2-B2*g2`): its value by parameter, and
     those cells. A number typed once, in one iteration, is no η: it is a gradient typed over its formula."""
-    known = getattr(chains, "_rates", None)
+    known = chains.derived.get("rates")
     if known is not None:
         return known
     seen: dict[tuple[int, Pos], int] = {}
@@ -539,7 +539,7 @@ def _rates(f: Formulas, chains: Chains, t: int) -> tuple[dict[int, float], set[P
             if value:
                 rates[j] = rates.get(j, 1.0) * value
                 cells.add(p)
-    chains._rates = (rates, cells)  # type: ignore[attr-defined]
+    chains.derived["rates"] = (rates, cells)
     return rates, cells
 
 
@@ -767,10 +767,9 @@ def label(f: Formulas, pos: Pos) -> str:
     """The text that labels a cell: its column's header, else its row's label."""
     from sheetnet.check.grid import Grid
 
-    grid = getattr(f, "_grid", None)
+    grid = f.labels
     if grid is None:
-        grid = Grid(f.book)
-        f._grid = grid  # type: ignore[attr-defined]
+        grid = f.labels = Grid(f.book)
     return (grid.column_label(pos) or grid.row_label(pos)).strip()
 
 
