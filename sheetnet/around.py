@@ -29,7 +29,7 @@ FORMULAS_LISTED = 12  # formulas listed below the picture: the slip's and the ce
 
 def slip_picture(result: Any) -> dict[str, Any] | None:
     """The picture of `result`'s first slip (a `CheckResult`), or None when it has none."""
-    from sheetnet.check.judge import formula_references
+    from sheetnet.cells.formulas import formulas_of
 
     first = result.first_mismatch
     if first is None or first.cell is None:
@@ -37,7 +37,7 @@ def slip_picture(result: Any) -> dict[str, Any] | None:
     book = result.book
     cell = first.cell
     sheet = cell.sheet
-    reads = formula_references(cell.formula, sheet, book.sheets) if cell.formula else []
+    reads = formulas_of(book).reads((book.sheets.index(sheet), cell.row, cell.col))
     here = list(dict.fromkeys((r, c) for s, r, c in reads if book.sheets[s] == sheet))
     rows = _lines(cell.row, [r for r, _ in here], ROWS_ABOVE, ROWS_BELOW, MOST_ROWS)
     columns = _lines(cell.col, [c for _, c in here], COLUMNS_BESIDE, COLUMNS_BESIDE, MOST_COLUMNS)

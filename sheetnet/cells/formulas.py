@@ -12,6 +12,7 @@ cannot parse has no tree (it is never read as another formula).
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -40,6 +41,15 @@ _REFERENCE = re.compile(
 )
 
 COPY_DEPTH = 64  # copies of copies followed at most this far (a loop of copies is no copy)
+RANGE_SHOWN = 400  # cells of one range `reads` spells out (`SUM(A1:XFD1048576)` is 17 billion)
+READS_SHOWN = 4 * RANGE_SHOWN  # cells of one formula `reads` gives, its ranges together
+
+
+def formulas_of(book: Book) -> Formulas:
+    """The book's formulas, parsed the first time they are asked for and kept with the book."""
+    if "formulas" not in book.derived:
+        book.derived["formulas"] = Formulas(book)
+    return book.derived["formulas"]
 
 
 class Formulas:
@@ -109,6 +119,29 @@ class Formulas:
 
     def precedents(self, pos: Pos) -> tuple[Pos, ...]:
         return self._precedents.get(pos, ())
+
+    def reads(self, pos: Pos) -> list[Pos]:
+        """The cells the formula at `pos` reads, in the order it reads them, each once: its tree's,
+        or for a formula too large or too odd to parse, the references its text names (a range
+        spelled out up to `RANGE_SHOWN` cells, `READS_SHOWN` in all)."""
+        if pos in self.trees:
+            return list(self.precedents(pos))
+        cell = self.cells.get(pos)
+        if cell is None or cell.formula is None:
+            return []
+        out: list[Pos] = []
+        for match in _REFERENCE.finditer(cell.formula):
+            area = _area(match, pos[0], self.sheets)
+            if area is None:
+                continue
+            sheet, (r1, c1), (r2, c2) = area
+            cells = (
+                (sheet, r, c) for r in range(min(r1, r2), max(r1, r2) + 1) for c in range(min(c1, c2), max(c1, c2) + 1)
+            )
+            out += itertools.islice(cells, min(RANGE_SHOWN, READS_SHOWN - len(out)))
+            if len(out) >= READS_SHOWN:
+                break
+        return list(dict.fromkeys(out))
 
     def readers(self, pos: Pos) -> list[Pos]:
         return self._readers.get(pos, [])
@@ -184,23 +217,33 @@ class _Filled:
 
     def _reference(self, match: re.Match[str], sheet: int) -> Node:
         """The node of a reference matched in a formula's text (as `formula.parse` builds it)."""
-        name, c1, col1, r1, row1, _, col2, _, row2 = match.groups()
-        if name:
-            title = name[:-1]
-            if title.startswith("'"):
-                title = title[1:-1].replace("''", "'")
-            if title not in self.sheets:
-                raise FormulaError("a sheet that is not there")
-            sheet = self.sheets.index(title)
-        first = (int(row1), _column(col1.upper()))
-        if col2 is None:
-            return Ref((sheet, *first), absolute=bool(c1 and r1))
-        last = (int(row2), _column(col2.upper()))
+        area = _area(match, sheet, self.sheets)
+        if area is None:
+            raise FormulaError("a sheet that is not there")
+        sheet, first, last = area
+        if match.group(7) is None:
+            return Ref((sheet, *first), absolute=bool(match.group(2) and match.group(4)))
         rows = range(min(first[0], last[0]), max(first[0], last[0]) + 1)
         cols = range(min(first[1], last[1]), max(first[1], last[1]) + 1)
         if len(rows) * len(cols) > MAX_RANGE:
             raise FormulaError("a range too large")
         return Rng(tuple((sheet, r, c) for r in rows for c in cols))
+
+
+def _area(match: re.Match[str], sheet: int, sheets: list[str]) -> tuple[int, tuple[int, int], tuple[int, int]] | None:
+    """The sheet and corners (row, column) of a reference matched in a formula's text; None when
+    it names a sheet the book does not have."""
+    name, _, col1, _, row1, _, col2, _, row2 = match.groups()
+    if name:
+        title = name[:-1]
+        if title.startswith("'"):
+            title = title[1:-1].replace("''", "'")
+        if title not in sheets:
+            return None
+        sheet = sheets.index(title)
+    first = (int(row1), _column(col1.upper()))
+    last = first if col2 is None else (int(row2), _column(col2.upper()))
+    return sheet, first, last
 
 
 def _relative(match: re.Match[str], pos: Pos) -> str:

@@ -28,7 +28,7 @@ from sheetnet.book import Book, Cell
 from sheetnet.cells.chains import Chains, Update, feeds, find_chains
 from sheetnet.cells.dual import Dual, Unsupported, evaluate
 from sheetnet.cells.evaluation import Evaluation, shown_value
-from sheetnet.cells.formulas import Formulas
+from sheetnet.cells.formulas import Formulas, formulas_of
 from sheetnet.formula import Pos, references
 from sheetnet.status import FOUND, MISMATCH, SLIP
 
@@ -283,7 +283,7 @@ def derive(book: Book, formulas: Formulas | None = None) -> Derivation | None:
 
 
 def _derive(book: Book, formulas: Formulas | None) -> Derivation | None:
-    formulas = formulas or Formulas(book)
+    formulas = formulas or formulas_of(book)
     chains = find_chains(formulas)
     if not chains.links or not chains.iterations:
         return None

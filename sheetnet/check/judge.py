@@ -10,14 +10,13 @@ neither is a *slip*: its own calculation is wrong.
 
 from __future__ import annotations
 
-import itertools
 import math
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Cell, cell_address, column_letter
+from sheetnet.cells.formulas import formulas_of
 from sheetnet.check.fit import Layout
 from sheetnet.check.grid import Grid, Pos, full_window, same
 from sheetnet.check.spots import Ident, RunSpots, Spot, unnegated
@@ -242,50 +241,15 @@ def _judge_copies(
 
 # ------------------------------------------------------------------------------------- explain
 
-_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
-RANGE_SHOWN = 400  # cells of one range an explanation may name: a range is spelled out only that far
-READS_SHOWN = 4 * RANGE_SHOWN  # cells of one formula, its ranges together (`SUM(A1:XFD1048576)` is 17 billion)
-
-
-def formula_references(formula: str, sheet: str, sheets: list[str]) -> list[Pos]:
-    """The cells a formula reads, in the order it reads them: a range spelled out up to
-    `RANGE_SHOWN` cells, and never more than `READS_SHOWN` in all, whatever area it covers."""
-    from openpyxl.formula.tokenizer import Token, Tokenizer
-    from openpyxl.utils import column_index_from_string
-
-    try:
-        tokens = Tokenizer(formula).items
-    except Exception:  # a formula openpyxl cannot tokenize explains nothing
-        return []
-    out: list[Pos] = []
-    for token in tokens:
-        if token.type != Token.OPERAND or token.subtype != Token.RANGE:
-            continue
-        text = token.value
-        where = sheet
-        if "!" in text:
-            where, text = text.rsplit("!", 1)
-            where = where.strip("'").replace("''", "'")
-        if where not in sheets:
-            continue
-        corners = [_CELL.match(part) for part in text.split(":")]
-        if not corners or not all(corners):
-            continue
-        cols = [column_index_from_string(m.group(1).upper()) for m in corners]  # type: ignore[union-attr]
-        rows = [int(m.group(2)) for m in corners]  # type: ignore[union-attr]
-        s = sheets.index(where)
-        cells = ((s, r, c) for r in range(min(rows), max(rows) + 1) for c in range(min(cols), max(cols) + 1))
-        out += itertools.islice(cells, min(RANGE_SHOWN, READS_SHOWN - len(out)))
-        if len(out) >= READS_SHOWN:
-            break
-    return out
-
 
 class Explainer:
     """Says what a slip's formula reads that it should not, in the words a teacher would write."""
 
     def __init__(self, run: RunSpots, layout: Layout, grid: Grid) -> None:
         self.run, self.layout, self.grid = run, layout, grid
+        self.formulas = formulas_of(grid.book)
+        self._leaves: dict[tuple[Key, int], set[tuple[Ident, int]]] = {}  # by spot and expression
+        self._known: dict[int, bool] = {}  # by expression
         self.by_key = {s.key: s for s in run.all()}
         self.by_leaf = {(s.ident, s.t): s for s in run.all()}
         self.at: dict[Pos, list[Spot]] = {}
@@ -296,18 +260,18 @@ class Explainer:
     def explain(self, element: Element) -> None:
         cell = element.cell
         assert cell is not None
-        grid, here = self.grid, (self.grid.sheets.index(cell.sheet), cell.row, cell.col)
+        here = (self.grid.sheets.index(cell.sheet), cell.row, cell.col)
         what = f"`{self.short(here, here)}` = {element.name}{self.label(here, element.spot)}"
         if not cell.is_number and cell.formula is None:
             expected = _number(element.expected)
             element.explanation = f"{what} holds the text {cell.value!r} where the run gives {expected}"
             return
         if not cell.is_number:
-            reads = formula_references(cell.formula or "", cell.sheet, grid.sheets)
+            reads = self.formulas.reads(here)
             element.reads = [self.short(p, here) for p in reads]
             element.explanation = f"{what} shows {cell.value} where the run gives {_number(element.expected)}"
             return
-        read = formula_references(cell.formula, cell.sheet, grid.sheets) if cell.formula is not None else []
+        read = self.formulas.reads(here)
         constant = cell.formula is not None and not read
         if cell.formula is None or constant:
             typed = f"{_number(float(cell.value))}" + (f" ({cell.formula})" if constant else "")
@@ -317,7 +281,7 @@ class Explainer:
                 else ""
             )
             return
-        reads = list(dict.fromkeys(read))
+        reads = read
         element.reads = [self.short(p, here) for p in reads]
         # the run's expression, or another way a sheet computes the same number (W + (−η·∂L/∂W)),
         # whichever the formula's reads come closest to
@@ -362,16 +326,23 @@ class Explainer:
 
     def known(self, expr: Expr) -> bool:
         """True if every number `expr` reads is η, an input, or a number of the run judged here."""
-        reader = _Recorder(_Everything(self.run.values))
-        expr.value(reader)
-        run = self.run
-        return all(k == lr_key() or k in self.by_key or k in run.inputs or k in run.fixed for k in reader.read)
+        if id(expr) not in self._known:
+            reader = _Recorder(_Everything(self.run.values))
+            expr.value(reader)
+            run = self.run
+            known = all(k == lr_key() or k in self.by_key or k in run.inputs or k in run.fixed for k in reader.read)
+            self._known[id(expr)] = known
+        return self._known[id(expr)]
 
     def leaves(self, spot: Spot, depth: int = 0, expr: Expr | None = None) -> set[tuple[Ident, int]]:
         """The numbers the table holds that `spot` (or `expr`, one way of computing it) depends on,
-        through any it does not hold."""
+        through any it does not hold (worked out once per spot and expression)."""
+        expr = expr or spot.expr
+        memo = (spot.key, id(expr))
+        if memo in self._leaves:
+            return self._leaves[memo]
         reader = _Recorder(_Everything(self.run.values))
-        (expr or spot.expr).value(reader)
+        expr.value(reader)
         out: set[tuple[Ident, int]] = set()
         for key in reader.read:
             if key == lr_key():
@@ -384,6 +355,7 @@ class Explainer:
                 out.add((source.ident, source.t))
             else:
                 out |= self.leaves(source, depth + 1)
+        self._leaves[memo] = out
         return out
 
     def where(self, leaf: tuple[Ident, int], here: Pos) -> str:
