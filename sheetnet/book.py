@@ -25,7 +25,7 @@ from typing import Any
 from sheetnet import archive as archive_directory
 from sheetnet import limits
 from sheetnet.errors import SheetnetError
-from sheetnet.spec import NETWORK_PROPERTY
+from sheetnet.spec import EXERCISE_PROPERTY, KEY_SHEET, NETWORK_PROPERTY
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
@@ -356,9 +356,7 @@ def _property(workbook: Any, name: str) -> str | None:
 def _exercise_key(workbook: Any) -> Any:
     """The hidden key sheet of an exercise sheetnet wrote (`run --exercise`), left out of what is
     read: its numbers are the run's, not the student's."""
-    from sheetnet.exercise import KEY_SHEET, PROPERTY
-
-    if _property(workbook, PROPERTY) is not None and KEY_SHEET in workbook.sheetnames:
+    if _property(workbook, EXERCISE_PROPERTY) is not None and KEY_SHEET in workbook.sheetnames:
         sheet = workbook[KEY_SHEET]
         if sheet.sheet_state != "visible":
             return sheet

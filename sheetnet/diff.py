@@ -19,6 +19,7 @@ from typing import Any
 
 from sheetnet.book import Book, Cell, cell_address, column_letter
 from sheetnet.references import alike_in_cell, relative_key, tokens
+from sheetnet.status import jsonable
 
 # difflib's matching takes time quadratic in the tokens (a formula of 200 terms took 2.7 s, 800 took
 # 33 s): a longer formula is marked from both ends, its differing middle as one change
@@ -336,14 +337,6 @@ def _same_value(a: Any, b: Any, rtol: float, atol: float) -> bool:
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def jsonable(v: Any) -> Any:
-    if v is None or isinstance(v, bool | int | str):
-        return v
-    if isinstance(v, float):
-        return v if math.isfinite(v) else str(v)
-    return str(v)
 
 
 __all__ = [

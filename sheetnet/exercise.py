@@ -32,12 +32,12 @@ from sheetnet.formats import Formats
 from sheetnet.graph import Add, Expr, Key, Ref, Sub, render
 from sheetnet.layout import FIRST_VALUE_COL, BlocksLayout, Cell, sheet_ref, span_of
 from sheetnet.net import BACKPROP, COMPUTED, LOSS, MEAN, PARAMETERS, UPDATE, Quantity
+from sheetnet.spec import EXERCISE_PROPERTY, KEY_SHEET
 from sheetnet.trace import Trace
 
 PARTS = ("all", "backward", "update")
-KEY_SHEET = "Key"
 KEY_TITLE = "sheetnet answer key"  # A1 of the key sheet: `check` leaves such a hidden sheet out
-PROPERTY = "sheetnet exercise"  # document property: the part left to the student, and whether keyed
+PROPERTY = EXERCISE_PROPERTY
 RIGHT, WRONG = "✓", "✗"
 KEY_FIRST_ROW = 3  # title, explanation, headers; then one row per number of the run
 

@@ -18,6 +18,8 @@ from sheetnet.errors import NetworkFileError
 from sheetnet.shape import iteration_size
 
 NETWORK_PROPERTY = "sheetnet network"  # document property of a workbook sheetnet wrote: its kind
+EXERCISE_PROPERTY = "sheetnet exercise"  # of an exercise: the part left to the student, and whether keyed
+KEY_SHEET = "Key"  # the hidden sheet of a keyed exercise: the run's numbers, which a reader leaves out
 RATE_SHEETS = "lr_sheets"  # in it: a run of several η, a sheet each (η = 0.1, …) holding its own η
 
 Vector = tuple[float, ...]

@@ -20,10 +20,9 @@ from sheetnet.cells.formulas import formulas_of
 from sheetnet.check.fit import Layout
 from sheetnet.check.grid import Grid, Pos, full_window, same
 from sheetnet.check.spots import Ident, RunSpots, Spot, unnegated
-from sheetnet.diff import jsonable
 from sheetnet.graph import Expr, Key
 from sheetnet.net import lr_key
-from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH, SLIP
+from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH, SLIP, jsonable
 
 
 @dataclass(frozen=True)
