@@ -404,7 +404,7 @@ def _table(
     layout = (
         own_layout(grid, shape, start)
         or own_rows_layout(grid, shape, start)
-        or fit_layout(grid, shape, start, lambda lay: local_values(shape, lay, grid))
+        or fit_layout(grid, shape, start, lambda lay, n: local_values(shape, lay, grid, n))
     )
     place_losses(layout, shape, derivation)  # a loss wrong from its formula holds no number of the run
     used_where_read(layout, shape, derivation)
@@ -414,10 +414,14 @@ def _table(
     if _copies_another_sheet(elements):
         return None  # a sheet of `=Work!L10`: the table it copies is judged where it is
     explainer = Explainer(run, layout, grid)
+
+    def explain(element: Element) -> None:
+        explainer.explain(element)
+        element.explanation = scaled_loss(element) or element.explanation
+
     for element in elements:
         if element.kind == SLIP:
-            explainer.explain(element)
-            element.explanation = scaled_loss(element) or element.explanation
+            element.explain = explain
     table = Table(grid.sheets[start], layout, run, elements, _cells_text(elements))
     if written is not None:
         table.eta_cell = grid.cells[written].address

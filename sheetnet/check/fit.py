@@ -59,6 +59,7 @@ from sheetnet.trace import Trace
 CLOSE = 0.05  # a wrong number within 5 % of the right one belongs to that element
 MAX_VOTERS = 200  # a value written more often than this (0, 1, an input) says nothing of where it is
 STRIDE_ITERATIONS = 6  # iterations whose exact matches vote for the stride
+LEFTOVER_ITERATIONS = 4  # iterations whose numbers a column left over is held against
 
 
 @dataclass
@@ -393,8 +394,9 @@ class _Matches:
         return found
 
 
-def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout], dict]) -> Layout:
-    """The layout of the table that starts on `sheet`. `local(layout)` gives each spot's local value."""
+def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout, int], dict]) -> Layout:
+    """The layout of the table that starts on `sheet`. `local(layout, n)` gives each spot's local
+    value in the first n iterations."""
     # the most voted move that carries iteration 0's forward pass on to iteration 1's; none: the
     # table holds one iteration only
     stride = next(
@@ -1183,7 +1185,7 @@ def _set_box(grid: Grid, layout: Layout, run: RunSpots) -> None:
     layout.box = (r0, c0, r1, c1)
 
 
-def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[[Layout], dict]) -> None:
+def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[[Layout, int], dict]) -> None:
     """Give the numbers of the table that match nothing exactly to the elements still without a
     base: one assignment over all of them, by how close each column is to each element's local
     value (within 5 %) in its first iterations, a header that names the element winning."""
@@ -1224,8 +1226,8 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
         return
     learned = _learned_names(grid, run, layout)
     read = {ident: p for ident, p in _read_inputs(grid, run, layout).items() if p in pool}
-    values = local(layout)
-    iterations = min(len(run.iterations), 4)
+    iterations = min(len(run.iterations), LEFTOVER_ITERATIONS)
+    values = local(layout, iterations)
     updates_right = _updates_follow_the_run(grid, run, layout, iterations)
     by_key = {(s.ident, s.t): s for s in run.all() if s.t < iterations}
     previous: dict[Ident, Pos | None] = {}  # the base of the element before it in calculation order

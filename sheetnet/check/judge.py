@@ -11,7 +11,7 @@ neither is a *slip*: its own calculation is wrong.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,8 +76,36 @@ class Element:
     cell: Cell | None = None
     kind: str | None = None  # SLIP or FOLLOWS, for a mismatch
     local: float | None = None  # what the workbook's own numbers give for it
-    reads: list[str] = field(default_factory=list)  # the cells its formula reads, for a slip
-    explanation: str = ""
+    _reads: list[str] = field(default_factory=list)
+    _explanation: str = ""
+    # what works out `reads` and `explanation` of a slip when they are first asked for (a table of
+    # thousands of slips shows a few: the rest are explained only where a report lists them)
+    explain: Callable[[Element], None] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def reads(self) -> list[str]:
+        """The cells a slip's formula reads, named as the sheet names them."""
+        self._explained()
+        return self._reads
+
+    @reads.setter
+    def reads(self, value: list[str]) -> None:
+        self._reads = value
+
+    @property
+    def explanation(self) -> str:
+        """What a slip's formula reads that it should not, in a teacher's words."""
+        self._explained()
+        return self._explanation
+
+    @explanation.setter
+    def explanation(self, value: str) -> None:
+        self._explanation = value
+
+    def _explained(self) -> None:
+        if self.explain is not None:
+            explain, self.explain = self.explain, None
+            explain(self)
 
     @property
     def t(self) -> int:
@@ -148,19 +176,24 @@ def _start(run: RunSpots) -> dict[Key, float]:
     return local
 
 
-def local_values(run: RunSpots, layout: Layout, grid: Grid) -> dict[Key, float]:
-    """Each number's local value under `layout` (used to fit the columns left over)."""
-    return {e.spot.key: e.local for e in judge(run, layout, grid, Tolerance()) if e.local is not None}
+def local_values(run: RunSpots, layout: Layout, grid: Grid, iterations: int) -> dict[Key, float]:
+    """Each number's local value under `layout` in the first `iterations` (used to fit the columns
+    left over)."""
+    judged = judge(run, layout, grid, Tolerance(), iterations)
+    return {e.spot.key: e.local for e in judged if e.local is not None}
 
 
-def judge(run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance) -> list[Element]:
-    """Every number of the run, judged at the cell the layout gives it, in calculation order."""
+def judge(
+    run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance, iterations: int | None = None
+) -> list[Element]:
+    """Every number of the run (of its first `iterations`, if given), judged at the cell the
+    layout gives it, in calculation order."""
     local = _start(run)
     tainted: set[Key] = set()
     elements: list[Element] = []
     bases = set(layout.bases.values())  # a copy that is another element's cell is judged there
     placed: set[Key] = set()  # the numbers a cell holds
-    for spots in run.iterations:
+    for spots in run.iterations[:iterations]:
         for spot in spots:
             reader = _Recorder(local)
             value = spot.expr.value(reader)
