@@ -65,6 +65,8 @@ class Formulas:
         self.labels: Any = None  # the check's Grid of the book, made once where labels are read
         self._precedents: dict[Pos, tuple[Pos, ...]] = {}
         self._readers: dict[Pos, list[Pos]] = defaultdict(list)
+        self._shapes: dict[int, frozenset[tuple[int, int, str | None]]] = {}
+        self._shape_at: dict[Pos, str] = {}
         for s, name in enumerate(book.sheets):
             for (row, col), cell in book.cells[name].items():
                 self.cells[(s, row, col)] = cell
@@ -73,7 +75,7 @@ class Formulas:
             if cell.formula is None:
                 continue
             try:
-                tree = parsed.tree(cell.formula, pos)
+                tree = parsed.tree(cell.formula, pos, self._shape_of(pos))
             except FormulaError:
                 self.unparsed.add(pos)
                 continue
@@ -87,6 +89,26 @@ class Formulas:
         for member, (anchor, _, _) in self.members.items():
             self._precedents.setdefault(member, (anchor,))
             self._readers[anchor].append(member)
+
+    def sheet_shape(self, sheet: int) -> frozenset[tuple[int, int, str | None]]:
+        """What a sheet computes, whatever its numbers: each cell's formula written relative to
+        the cell (as it is filled), None for a typed number. Two sheets of one shape are one
+        table copied with other typed numbers (a sheet per learning rate)."""
+        cached = self._shapes.get(sheet)
+        if cached is None:
+            name = self.sheets[sheet]
+            cached = self._shapes[sheet] = frozenset(
+                (row, col, self._shape_of((sheet, row, col)) if cell.formula is not None else None)
+                for (row, col), cell in self.book.cells[name].items()
+                if cell.formula is not None or cell.is_number
+            )
+        return cached
+
+    def _shape_of(self, pos: Pos) -> str:
+        shape = self._shape_at.get(pos)
+        if shape is None:
+            shape = self._shape_at[pos] = _shape(self.cells[pos].formula or "", pos)
+        return shape
 
     def _spread_array(self, anchor: Pos, ref: str) -> None:
         from openpyxl.utils.cell import range_boundaries
@@ -195,13 +217,15 @@ class _Filled:
 
     def __init__(self, sheets: list[str], names: dict[str, tuple[str, int, int]]) -> None:
         self.sheets, self.names = sheets, names
-        self.shapes: dict[tuple[int, str], Node | None] = {}
+        # by the formula's shape: a tree's every reference is replaced by the cell's own (its sheet
+        # with it), so one parse serves the formula wherever it is filled, on any sheet
+        self.shapes: dict[str, Node | None] = {}
 
-    def tree(self, formula: str, pos: Pos) -> Node:
+    def tree(self, formula: str, pos: Pos, key: str) -> Node:
+        """The tree of `formula` at `pos`; `key`: its shape (`_shape`)."""
         if '"' in formula:  # a text may hold what looks like a reference
             return parse(formula, pos[0], self.sheets, self.names)
         matches = list(_REFERENCE.finditer(formula))
-        key = (pos[0], _REFERENCE.sub(lambda m: _relative(m, pos), formula))
         shape = self.shapes.get(key, ...)
         if shape is ...:
             tree = parse(formula, pos[0], self.sheets, self.names)
@@ -244,6 +268,11 @@ def _area(match: re.Match[str], sheet: int, sheets: list[str]) -> tuple[int, tup
     first = (int(row1), _column(col1.upper()))
     last = first if col2 is None else (int(row2), _column(col2.upper()))
     return sheet, first, last
+
+
+def _shape(formula: str, pos: Pos) -> str:
+    """`formula` with its references written relative to `pos`: the same for every cell it is filled to."""
+    return _REFERENCE.sub(lambda m: _relative(m, pos), formula)
 
 
 def _relative(match: re.Match[str], pos: Pos) -> str:

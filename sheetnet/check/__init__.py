@@ -8,6 +8,7 @@ explain each slip from its formula (`judge`) → a verdict per table (this modul
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from typing import Any
 
 from sheetnet.book import Book, WorkbookError, column_letter
 from sheetnet.cells.dual import Unsupported
+from sheetnet.cells.formulas import formulas_of
 from sheetnet.check.derive import Derivation, derive
 from sheetnet.check.fit import (
     Layout,
@@ -278,12 +280,14 @@ def check_book(
             starts.insert(0, first_sheet)
     tables: list[Table] = []
     covered: set[int] = set()
+    fitted: dict[frozenset, Layout] = {}
     for start in starts:
         if start in covered:
             continue
         view = grid
         for _ in range(TABLES_PER_SHEET):  # side by side, or one below the other
-            table = _table(view, network, runs, start, tolerance, shaped, shapes, derivation)
+            alone = fitted if view is grid else None
+            table = _table(view, network, runs, start, tolerance, shaped, shapes, derivation, alone)
             if table is None or not table.range:
                 break  # a copy of another sheet, or nothing of the run left on this one
             tables.append(table)
@@ -385,8 +389,10 @@ def _table(
     shaped: Network,
     shapes: dict[float, RunSpots],
     derivation: Derivation | None = None,
+    fitted: dict[frozenset, Layout] | None = None,
 ) -> Table | None:
-    """The table that starts on sheet `start`, fitted and judged; None if it copies another sheet."""
+    """The table that starts on sheet `start`, fitted and judged; None if it copies another sheet.
+    `fitted`: the layouts fitted on earlier sheets, by what the sheet computes (see `_fitted`)."""
     first = shapes[shaped.lr]
     # The table's η: what its own η cell says, else what its first update shows, else the run's.
     # An update that moves by another η than the cell's is then a slip, not another assignment.
@@ -402,9 +408,7 @@ def _table(
     if not _writes_steps(grid, shape, start):
         run, shape = run.without_steps, shape.without_steps
     layout = (
-        own_layout(grid, shape, start)
-        or own_rows_layout(grid, shape, start)
-        or fit_layout(grid, shape, start, lambda lay, n: local_values(shape, lay, grid, n))
+        own_layout(grid, shape, start) or own_rows_layout(grid, shape, start) or _fitted(grid, shape, start, fitted)
     )
     place_losses(layout, shape, derivation)  # a loss wrong from its formula holds no number of the run
     used_where_read(layout, shape, derivation)
@@ -431,6 +435,35 @@ def _table(
     if grid.book.exercise and table.layout.own:
         table.verdict, table.reason = _exercise_verdict(table, grid, grid.book.exercise.split(",")[0])
     return table
+
+
+def _fitted(grid: Grid, run: RunSpots, start: int, fitted: dict[frozenset, Layout] | None) -> Layout:
+    """The layout fitted on sheet `start`; where an earlier sheet computes the same (the same
+    formulas in the same cells, numbers typed in the same cells: one table copied for another η),
+    that sheet's layout, moved to this one. `fitted` is None for a table beside another on its sheet."""
+    shape = formulas_of(grid.book).sheet_shape(start) if fitted is not None else None
+    earlier = fitted.get(shape) if fitted is not None and shape is not None else None
+    if earlier is not None:
+        return _moved(earlier, start)
+    layout = fit_layout(grid, run, start, lambda lay, n: local_values(run, lay, grid, n))
+    if fitted is not None and shape is not None and (layout.stride is None or not layout.stride[0]):
+        fitted[shape] = _moved(layout, start)  # a copy: what follows may add to a table's layout
+    return layout
+
+
+def _moved(layout: Layout, sheet: int) -> Layout:
+    """A copy of `layout` on sheet `sheet`: the cells it has on its own sheet moved there."""
+
+    def at(p: Pos) -> Pos:
+        return (sheet, p[1], p[2]) if p[0] == layout.sheet else p
+
+    return dataclasses.replace(
+        layout,
+        sheet=sheet,
+        bases={ident: at(p) for ident, p in layout.bases.items()},
+        copies={ident: [at(p) for p in ps] for ident, ps in layout.copies.items()},
+        twice={ident: [at(p) for p in ps] for ident, ps in layout.twice.items()},
+    )
 
 
 def _exercise_verdict(table: Table, grid: Grid, part: str) -> tuple[str, str]:
