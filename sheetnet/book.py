@@ -27,6 +27,10 @@ from sheetnet import limits
 from sheetnet.errors import SheetnetError
 from sheetnet.spec import EXERCISE_PROPERTY, KEY_SHEET, NETWORK_PROPERTY
 
+Pos = tuple[int, int, int]  # where a cell is: its sheet's index in the book's order, its row, its column (1-based)
+# a reference to one cell as a formula writes it (`$H$31`, `b6`): its $, column, $, row
+CELL = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)(\d+)$")
+
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 _ROUNDING = re.compile(r"\b(ROUND|ROUNDUP|ROUNDDOWN|TRUNC|INT|FIXED|MROUND|FLOOR|CEILING)\s*\(", re.IGNORECASE)
@@ -363,9 +367,6 @@ def _exercise_key(workbook: Any) -> Any:
     return None
 
 
-_ONE_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
-
-
 def _single_cell_names(workbook: Any) -> dict[str, tuple[str, int, int]]:
     """The workbook's defined names that stand for one cell (`lr` → Setup!B6), by lowercase name."""
     from openpyxl.utils import column_index_from_string
@@ -383,9 +384,9 @@ def _single_cell_names(workbook: Any) -> dict[str, tuple[str, int, int]]:
         if len(destinations) != 1:
             continue
         sheet, ref = destinations[0]
-        match = _ONE_CELL.match(ref or "")
+        match = CELL.match(ref or "")
         if match and sheet in workbook.sheetnames:
-            names[name.name.lower()] = (sheet, int(match.group(2)), column_index_from_string(match.group(1).upper()))
+            names[name.name.lower()] = (sheet, int(match.group(4)), column_index_from_string(match.group(2).upper()))
     return names
 
 

@@ -14,10 +14,9 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Generic, TypeVar
 
-from sheetnet.book import Book
+from sheetnet.book import Book, Pos
 from sheetnet.references import Precedents
 
-Pos = tuple[int, int, int]  # sheet index (in the book's order), row, column
 Label = TypeVar("Label")
 Edge = tuple[int, int, int, int, int, Pos]  # sheet, top, left, bottom, right, dependent
 

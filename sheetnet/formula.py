@@ -9,11 +9,10 @@ parses to an `Unknown` node that evaluates to an error, so no formula is ever mi
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-Pos = tuple[int, int, int]  # sheet index, row, column (1-based), as check's Grid has them
+from sheetnet.book import CELL, Pos
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,6 @@ class Unknown:
 
 Node = Num | Ref | Rng | Neg | Bin | Call | Unknown
 
-_CELL = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)(\d+)$")
 _PRECEDENCE = {"=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "&": 2, "+": 3, "-": 3, "*": 4, "/": 4, "^": 5}
 MAX_LENGTH = 2000  # longer formulas are no formula of a small network
 MAX_RANGE = 400
@@ -176,7 +174,7 @@ class _Parser:
             if name not in self.sheets:
                 return Unknown(text)
             where = self.sheets.index(name)
-        corners = [_CELL.match(part) for part in text.split(":")]
+        corners = [CELL.match(part) for part in text.split(":")]
         named = None if qualified or all(corners) else self.names.get(text.lower())
         if named is not None and named[0] in self.sheets:  # a defined name of one cell (`lr`)
             return Ref((self.sheets.index(named[0]), named[1], named[2]), absolute=True)

@@ -9,9 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from sheetnet.book import Book, Cell
-
-Pos = tuple[int, int, int]  # sheet index, row, column
+from sheetnet.book import Book, Cell, Pos
 
 FULL_RELATIVE = 1e-9  # a formula's result, or a number typed with 10+ digits, agrees to this
 # and to this near 0: Excel and LibreOffice give 0 for a difference of two numbers equal to their
