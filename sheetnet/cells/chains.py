@@ -17,6 +17,7 @@ are distinct and in the order the workbook computes them.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -212,17 +213,24 @@ def _typed_above(formulas: Formulas, pos: Pos) -> list[Pos]:
 
 
 def _reads_back_to(formulas: Formulas, parts: list[tuple[int, Node]], targets: set[Pos]) -> bool:
-    """True if the terms read, through the cells they read, one of `targets`."""
+    """True if the terms read, through the cells they read, one of `targets`. A cell no deeper
+    than the shallowest target (`Formulas.level`) cannot read one: the search does not go there."""
     from sheetnet.formula import references
 
-    todo = deque(r.pos for _, node in parts for r in references(node))
+    lowest = min(formulas.level(p) for p in targets)
+
+    def hopeless(p: Pos) -> bool:
+        level = formulas.level(p)
+        return p not in targets and (level < lowest or (level == lowest and level != math.inf))
+
+    todo = deque(p for p in dict.fromkeys(r.pos for _, node in parts for r in references(node)) if not hopeless(p))
     seen = set(todo)
     while todo and len(seen) < REACH:
         here = todo.popleft()
         if here in targets:
             return True
         for p in formulas.precedents(here):
-            if p not in seen:
+            if p not in seen and not hopeless(p):
                 seen.add(p)
                 todo.append(p)
     return False

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -67,6 +68,7 @@ class Formulas:
         self._readers: dict[Pos, list[Pos]] = defaultdict(list)
         self._shapes: dict[int, frozenset[tuple[int, int, str | None]]] = {}
         self._shape_at: dict[Pos, str] = {}
+        self._levels: dict[Pos, float] | None = None
         for s, name in enumerate(book.sheets):
             for (row, col), cell in book.cells[name].items():
                 self.cells[(s, row, col)] = cell
@@ -164,6 +166,31 @@ class Formulas:
             if len(out) >= READS_SHOWN:
                 break
         return list(dict.fromkeys(out))
+
+    def level(self, pos: Pos) -> float:
+        """How deep a cell is computed: 0 for a typed or empty cell, else one more than the deepest
+        cell its formula reads; infinite for a cell in a loop of references or computed from one.
+        A cell can read only cells of a lower level (what lets a search back stop early)."""
+        if self._levels is None:
+            self._levels = self._leveled()
+        if pos in self._levels:
+            return self._levels[pos]
+        return math.inf if self.computed(pos) else 0
+
+    def _leveled(self) -> dict[Pos, float]:
+        """Every computed cell's level, in one pass over the formulas in calculation order."""
+        waiting = {pos: sum(self.computed(p) for p in self.precedents(pos)) for pos in (*self.trees, *self.members)}
+        levels: dict[Pos, float] = {}
+        ready = [pos for pos, count in waiting.items() if count == 0]
+        while ready:
+            here = ready.pop()
+            levels[here] = 1 + max((levels.get(p, 0) for p in self.precedents(here)), default=0)
+            for reader in self.readers(here):
+                if reader in waiting:
+                    waiting[reader] -= 1
+                    if waiting[reader] == 0:
+                        ready.append(reader)
+        return levels
 
     def readers(self, pos: Pos) -> list[Pos]:
         return self._readers.get(pos, [])
