@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from sheetnet.cli import main
+from sheetnet.outputs import written_by_sheetnet
 from sheetnet.spec import load_network
-from sheetnet.workbook import written_by_sheetnet
 
 from paused import PausedRun
 
