@@ -1,9 +1,9 @@
 """Whether a run fits in a workbook Excel can open, and so which layout it gets.
 
-The guarantee: a run that does not fit is refused before anything is built or trained, from the
-network's shape alone (in microseconds), with a message that says what would fit instead. The
-bounds are sheetnet's own (`limits.WORKBOOK_CELLS`, `limits.BLOCK_CELLS`, `limits.BLOCK_SHEETS`)
-and Excel's: its rows, columns and formula length.
+The guarantee: a run that does not fit is refused before it is trained or anything is written,
+from the network's shape and its first iteration's formulas, with a message that says what would
+fit instead. The bounds are sheetnet's own (`limits.WORKBOOK_CELLS`, `limits.BLOCK_CELLS`,
+`limits.BLOCK_SHEETS`) and Excel's: its rows, columns and formula length.
 """
 
 from __future__ import annotations
