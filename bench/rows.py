@@ -34,10 +34,11 @@ sys.path.insert(0, str(ROOT))
 
 from throughput import network_toml, peak_kib  # noqa: E402
 
+from sheetnet.layout import ROWS  # noqa: E402
 from sheetnet.net import network_iteration_size  # noqa: E402
 from sheetnet.spec import parse_network  # noqa: E402
 from sheetnet.trace import Run  # noqa: E402
-from sheetnet.workbook import ROWS, _collecting_every, write_workbook  # noqa: E402
+from sheetnet.workbook import _collecting_every, write_workbook  # noqa: E402
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 Cell = tuple[int, int, str, object]  # row, col, kind (formula, string, number), content; a formula's cached value

@@ -27,9 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sheetnet.layout import ROWS  # noqa: E402
 from sheetnet.spec import parse_network  # noqa: E402
 from sheetnet.trace import Run  # noqa: E402
-from sheetnet.workbook import ROWS, write_workbook  # noqa: E402
+from sheetnet.workbook import write_workbook  # noqa: E402
 
 
 def network_toml(iters: int) -> str:

@@ -322,8 +322,10 @@ def run(
       sheetnet run --config examples/mazur-2-2-2.toml --lr 0.1,0.5,1,2 --iters 50   # compare η
       sheetnet run --exercise backward --out exercise.xlsx
     """
+    from sheetnet.capacity import default_layout
+    from sheetnet.layout import BLOCKS
     from sheetnet.trace import Run
-    from sheetnet.workbook import BLOCKS, default_layout, progress_steps, write_workbook
+    from sheetnet.workbook import progress_steps, write_workbook
 
     collector.resume()  # what the command needs is imported (sheetnet.collector)
 
@@ -433,8 +435,9 @@ def _run_exercise(
     """`run --exercise`: write the exercise sheet and say what it holds; the tables, being the
     answers, are not printed (`--json` still prints the whole run, for a teacher's scripts)."""
     from sheetnet.exercise import Exercise, answer_count
+    from sheetnet.layout import BLOCKS
     from sheetnet.trace import run as train
-    from sheetnet.workbook import BLOCKS, write_workbook
+    from sheetnet.workbook import write_workbook
 
     exercise = Exercise(part, key)
     trace = train(network)
@@ -465,8 +468,9 @@ def _run_rates(
 ) -> None:
     """`run` with several η: the same network trained once per η into one workbook (a rows sheet
     per η and a Summary comparing them); the terminal prints the comparison, not every table."""
+    from sheetnet.layout import BLOCKS
+    from sheetnet.rates import write_rates_workbook
     from sheetnet.trace import Run, compared_json
-    from sheetnet.workbook import BLOCKS, write_rates_workbook
 
     if layout == BLOCKS:
         raise SheetnetError(
@@ -721,10 +725,10 @@ def solve(
       sheetnet solve --config examples/xor.toml --out xor.html
       sheetnet solve --config examples/xor.toml --iterations 0,1,2,99 --out xor.tex
     """
+    from sheetnet.capacity import check_cells
     from sheetnet.documents import render
     from sheetnet.solve import format_for, parse_iterations, write_solution
     from sheetnet.solve import solve as work_out
-    from sheetnet.workbook import check_cells
 
     collector.resume()  # what the command needs is imported (sheetnet.collector)
 

@@ -15,7 +15,7 @@ from sheetnet.diagram import network_svg
 from sheetnet.net import reduction_word
 from sheetnet.notation import MINUS, Equation, Node, Num, relation_mathml, relation_tex
 from sheetnet.pages import head
-from sheetnet.solve import MARK, Block, Fact, Solution
+from sheetnet.solution import MARK, Block, Fact, Solution
 
 MD_WIDTH = 80  # about how many characters of math fit a line: a longer equation continues on the next
 HTML_WIDTH = 76  # 84 fitted Latin Modern; with DejaVu alone (Debian's chromium) 84 overflowed 1000 px

@@ -24,6 +24,7 @@ from sheetnet.net import (
 )
 
 NUMBER_FORMAT = "General"  # every digit that fits the column; scientific when small or large; never ###
+VALUE_WIDTH = 14  # a column of values, in characters
 
 SECTION_COLOURS = {
     PARAMETERS: "#EDEDED",

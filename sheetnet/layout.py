@@ -37,6 +37,9 @@ from sheetnet.net import (
 )
 from sheetnet.spec import Network, rate_text
 
+BLOCKS, ROWS = "blocks", "rows"  # a sheet per iteration, or a row each on one sheet
+LAYOUTS = (BLOCKS, ROWS)
+
 FIRST_VALUE_COL = 1  # column B: column A holds the labels
 
 UPDATE_NAMES = {"sgd": "gradient descent", "momentum": "SGD with momentum", "adam": "Adam"}

@@ -36,12 +36,14 @@ from sheetnet import archive
 from sheetnet.errors import OutputError
 
 SEAL_PREFIX = b"sheetnet-sha256:"  # then the 64 hex digits of the digest
+WORKBOOK_MARK = "sheetnet"  # a workbook's custom document property: sheetnet wrote it
 SEALED_BYTES = 512 * 2**20  # a larger file is none of sheetnet's (its largest workbook is tens of MiB)
 _END_RECORD = b"PK\x05\x06"  # a zip archive's End Of Central Directory record: 22 bytes and the comment
 _END_RECORD_SIZE = 22
 _SEAL_SIZE = len(SEAL_PREFIX) + 64
 _READ = 1 << 20
 _SEAL_LINE = 256  # bytes at the end of a text file that hold its seal line (`<!-- sheetnet-sha256:… -->`)
+_PROPERTIES_BYTES = 1_000_000  # docProps/custom.xml of sheetnet's is under a kilobyte
 
 _EXTENSION = {"workbook": "xlsx", "network file": "toml", "CSV file": "csv", "solution": "md", "page": "html"}
 
@@ -103,10 +105,19 @@ def seal_workbook(filename: str) -> None:
         handle.write(struct.pack("<H", len(seal)) + seal)
 
 
-def workbook_state(path: Path, claimed: Callable[[zipfile.ZipFile], bool]) -> State:
+def _claims_sheetnet(archive: zipfile.ZipFile) -> bool:
+    """The workbook carries sheetnet's document property (every program's save keeps it)."""
+    try:
+        info = archive.getinfo("docProps/custom.xml")
+        return info.file_size <= _PROPERTIES_BYTES and f'name="{WORKBOOK_MARK}"'.encode() in archive.read(info)
+    except KeyError:
+        return False
+
+
+def workbook_state(path: Path) -> State:
     """UNCHANGED if the workbook's seal matches its bytes; CHANGED if its seal does not, or if it
-    has none but says sheetnet wrote it (`claimed`: a document property every save keeps); else
-    FOREIGN. Only a regular file is read, and its zip directory only once sized (`archive`)."""
+    has none but says sheetnet wrote it (`WORKBOOK_MARK`: a document property every save keeps);
+    else FOREIGN. Only a regular file is read, and its zip directory only once sized (`archive`)."""
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return State.FOREIGN
@@ -128,9 +139,14 @@ def workbook_state(path: Path, claimed: Callable[[zipfile.ZipFile], bool]) -> St
         if listed is None or not listed.fits:  # no workbook sheetnet could have written
             return State.FOREIGN
         with zipfile.ZipFile(path) as opened:
-            return State.CHANGED if claimed(opened) else State.FOREIGN
+            return State.CHANGED if _claims_sheetnet(opened) else State.FOREIGN
     except (OSError, KeyError, zipfile.BadZipFile, ValueError, EOFError, struct.error):
         return State.FOREIGN
+
+
+def written_by_sheetnet(path: Path) -> bool:
+    """True if `path` is a workbook sheetnet wrote and nobody changed since: its seal matches its bytes."""
+    return workbook_state(path) is State.UNCHANGED
 
 
 def sealed_text(text: str, comment: str) -> str:

@@ -11,10 +11,17 @@ The rows layout's Training rows skip XlsxWriter altogether for the same reason (
 
 from __future__ import annotations
 
+import math
+
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet, re_dynamic_function
 
 ERROR_VALUE = "#NUM!"  # cached in place of a result that overflowed (inf and NaN are invalid XML)
+
+
+def finite_or_error(value: float) -> float | str:
+    """The value to cache for a result: itself, or `ERROR_VALUE` where it overflowed."""
+    return value if math.isfinite(value) else ERROR_VALUE
 
 
 class FormulaSheet(Worksheet):

@@ -20,7 +20,7 @@ from sheetnet.book import read_book
 from sheetnet.check import Tolerance, check_book
 from sheetnet.cli import main
 from sheetnet.documents import render
-from sheetnet.layout import TRAINING, BlocksLayout, RowsLayout
+from sheetnet.layout import ROWS, TRAINING, BlocksLayout, RowsLayout
 from sheetnet.libreoffice import recalculate
 from sheetnet.net import build_iteration, network_iteration_size, param_names
 from sheetnet.shape import iteration_size
@@ -28,7 +28,7 @@ from sheetnet.solve import solve
 from sheetnet.spec import Network, Sample, load_network, parse_network
 from sheetnet.status import FOUND, SLIP
 from sheetnet.trace import Trace, run
-from sheetnet.workbook import ROWS, write_workbook
+from sheetnet.workbook import write_workbook
 
 from handmade import and_batch_blocks, and_network_toml, and_online_rows
 

@@ -18,11 +18,11 @@ import xlsxwriter
 from click.testing import CliRunner
 
 from sheetnet import limits
+from sheetnet.capacity import default_layout
 from sheetnet.cli import main
 from sheetnet.net import build_iteration
 from sheetnet.shape import iteration_size
 from sheetnet.spec import load_network, parse_network
-from sheetnet.workbook import default_layout
 
 from capped import cap_memory, refused, sheetnet
 from paused import PausedRun

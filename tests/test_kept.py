@@ -14,8 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sheetnet.outputs import State, sealed_text, text_state
-from sheetnet.workbook import workbook_state
+from sheetnet.outputs import State, sealed_text, text_state, workbook_state
 
 from capped import refused, sheetnet
 

@@ -14,9 +14,10 @@ import pytest
 from openpyxl.utils import column_index_from_string
 
 from sheetnet.printing import rows_scale
+from sheetnet.rates import write_rates_workbook
 from sheetnet.spec import load_network, parse_network
 from sheetnet.trace import run
-from sheetnet.workbook import write_rates_workbook, write_workbook
+from sheetnet.workbook import write_workbook
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

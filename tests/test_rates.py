@@ -21,12 +21,13 @@ from sheetnet.batch import Options, judge
 from sheetnet.book import read_book
 from sheetnet.cli import main
 from sheetnet.infer import read_network
-from sheetnet.layout import TRAINING, RowsLayout, rate_sheet
+from sheetnet.layout import ROWS, TRAINING, RowsLayout, rate_sheet
 from sheetnet.libreoffice import recalculate
+from sheetnet.rates import write_rates_workbook
 from sheetnet.render import sparklines
 from sheetnet.spec import Network, default_network, load_network
 from sheetnet.trace import Trace, run
-from sheetnet.workbook import ROWS, write_rates_workbook, write_workbook
+from sheetnet.workbook import write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 MAZUR = ROOT / "examples" / "mazur-2-2-2.toml"

@@ -13,12 +13,12 @@ from click.testing import CliRunner
 from sheetnet.book import read_book
 from sheetnet.check import check_book
 from sheetnet.cli import main
-from sheetnet.layout import TRAINING, RowsLayout
+from sheetnet.layout import ROWS, TRAINING, RowsLayout
 from sheetnet.libreoffice import recalculate
 from sheetnet.spec import default_network, load_network
 from sheetnet.status import FOUND
 from sheetnet.trace import Run, Trace, run
-from sheetnet.workbook import ROWS, write_workbook
+from sheetnet.workbook import write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 XOR = ROOT / "examples" / "xor.toml"

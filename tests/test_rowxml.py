@@ -22,10 +22,10 @@ import xlsxwriter
 from click.testing import CliRunner
 from xlsxwriter.worksheet import Worksheet
 
-from sheetnet import limits, workbook
+from sheetnet import limits, rates, workbook
 from sheetnet.cli import main
 from sheetnet.graph import Key, render
-from sheetnet.layout import RowsLayout, samples_words
+from sheetnet.layout import ROWS, RowsLayout, samples_words
 from sheetnet.libreoffice import recalculate
 from sheetnet.net import UPDATE, IterationGraph, Quantity, build_iteration, network_iteration_size, setup_quantities
 from sheetnet.rowxml import ERROR_VALUE, RowShape, inline_text
@@ -116,13 +116,13 @@ def test_streamed_rows_are_byte_for_byte_what_xlsxwriter_writes(tmp_path: Path, 
 
 def test_sheets_of_several_rates_are_byte_for_byte_what_xlsxwriter_writes(tmp_path: Path) -> None:
     runs = [_parsed("xor-adam", ITERS).with_overrides(lr=lr) for lr in (0.1, 0.5, 2.0)]
-    workbook._write_rates([Run(n) for n in runs], str(tmp_path / "streamed.xlsx"), None)
-    workbook._write_rates([Run(n) for n in runs], str(tmp_path / "reference.xlsx"), None, row_writer=CellByCell)
+    rates._write_rates([Run(n) for n in runs], str(tmp_path / "streamed.xlsx"), None)
+    rates._write_rates([Run(n) for n in runs], str(tmp_path / "reference.xlsx"), None, row_writer=CellByCell)
     _assert_same_file(tmp_path / "streamed.xlsx", tmp_path / "reference.xlsx")
 
 
 def test_openpyxl_reads_the_streamed_formulas_values_and_styles(tmp_path: Path) -> None:
-    out = workbook.write_workbook(Run(_parsed("diverging", ITERS)), tmp_path / "d.xlsx", layout=workbook.ROWS)
+    out = workbook.write_workbook(Run(_parsed("diverging", ITERS)), tmp_path / "d.xlsx", layout=ROWS)
     formulas = openpyxl.load_workbook(out)["Training"]
     values = openpyxl.load_workbook(out, data_only=True)["Training"]
     assert formulas["A10"].value == 5 and formulas["A12"].value == "end"
@@ -136,8 +136,8 @@ def test_openpyxl_reads_the_streamed_formulas_values_and_styles(tmp_path: Path) 
 def test_diff_reads_two_streamed_workbooks_cell_by_cell(tmp_path: Path) -> None:
     """Two runs differing in η: the same formulas, every computed value different; `diff` says so."""
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    workbook.write_workbook(Run(_parsed("notes", ITERS)), a, layout=workbook.ROWS)
-    workbook.write_workbook(Run(_parsed("notes", ITERS).with_overrides(lr=0.02)), b, layout=workbook.ROWS)
+    workbook.write_workbook(Run(_parsed("notes", ITERS)), a, layout=ROWS)
+    workbook.write_workbook(Run(_parsed("notes", ITERS).with_overrides(lr=0.02)), b, layout=ROWS)
     same = CliRunner().invoke(main, ["diff", str(a), str(a), "--formulas"])
     assert same.exit_code == 0, same.output
     result = CliRunner().invoke(main, ["diff", str(a), str(b), "--formulas", "--json"])
@@ -226,7 +226,7 @@ def test_libreoffice_recalculates_the_largest_run_to_the_cached_values(soffice: 
     network = parse_network(LARGEST, source="largest")
     size = network_iteration_size(network)
     network = network.with_overrides(iters=limits.WORKBOOK_CELLS // size)
-    out = workbook.write_workbook(Run(network, keep=lambda t: False), tmp_path / "largest.xlsx", layout=workbook.ROWS)
+    out = workbook.write_workbook(Run(network, keep=lambda t: False), tmp_path / "largest.xlsx", layout=ROWS)
     (recalculated,) = recalculate([out], tmp_path / "recalculated", timeout=600)
     cached, computed = _formula_values(out), _formula_values(recalculated)
     width = RowsLayout(network, setup_quantities(network), build_iteration(network, 0)).width

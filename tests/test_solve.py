@@ -41,7 +41,8 @@ from sheetnet.notation import (
     Word,
 )
 from sheetnet.render import number
-from sheetnet.solve import MARK, Solution, Step, default_iterations, parse_iterations, solve
+from sheetnet.solution import MARK, Solution, Step
+from sheetnet.solve import default_iterations, parse_iterations, solve
 from sheetnet.spec import (
     HIDDEN_ACTIVATIONS,
     LOSSES,

@@ -12,9 +12,10 @@ import pytest
 from sheetnet.errors import OutputError
 from sheetnet.layout import BlocksLayout
 from sheetnet.net import INPUT
+from sheetnet.outputs import written_by_sheetnet
 from sheetnet.spec import default_network
 from sheetnet.trace import Trace, run
-from sheetnet.workbook import write_workbook, written_by_sheetnet
+from sheetnet.workbook import write_workbook
 
 REFERENCE = re.compile(r"('(?:[^']|'')+'|[A-Za-z][A-Za-z0-9 ]*)?!?\$?[A-Z]{1,3}\$?[0-9]+")
 
