@@ -17,7 +17,6 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 from sheetnet.book import Book, Cell
 from sheetnet.formula import (
@@ -63,7 +62,6 @@ class Formulas:
         self.trees: dict[Pos, Node] = {}
         self.members: dict[Pos, tuple[Pos, int, int]] = {}  # an array's cell: its anchor, its offset
         self.unparsed: set[Pos] = set()
-        self.labels: Any = None  # the check's Grid of the book, made once where labels are read
         self._precedents: dict[Pos, tuple[Pos, ...]] = {}
         self._readers: dict[Pos, list[Pos]] = defaultdict(list)
         self._shapes: dict[int, frozenset[tuple[int, int, str | None]]] = {}

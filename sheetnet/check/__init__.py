@@ -30,7 +30,7 @@ from sheetnet.check.fit import (
     small,
     table_sheets,
 )
-from sheetnet.check.grid import Grid, Pos, copied_from, same
+from sheetnet.check.grid import Grid, Pos, copied_from, grid_of, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
 from sheetnet.check.placed import place_losses, scaled_loss, used_where_read
 from sheetnet.check.spots import RunSpots, is_step, run_spots
@@ -264,7 +264,7 @@ def check_book(
     found and fitted on its run, and judged against `network`'s, so the mistyped number is the slip.
     """
     tolerance = tolerance or Tolerance()
-    grid = Grid(book)
+    grid = grid_of(book)
     if sheet is not None and sheet not in book.sheets:
         raise WorkbookError(f"{book.path}: no sheet named {sheet!r} (it has {', '.join(map(repr, book.sheets))})")
     runs = {network.lr: run_spots(train(network))}

@@ -765,11 +765,9 @@ def _shape(f: Formulas, pos: Pos) -> str | None:
 
 def label(f: Formulas, pos: Pos) -> str:
     """The text that labels a cell: its column's header, else its row's label."""
-    from sheetnet.check.grid import Grid
+    from sheetnet.check.grid import grid_of
 
-    grid = f.labels
-    if grid is None:
-        grid = f.labels = Grid(f.book)
+    grid = grid_of(f.book)
     return (grid.column_label(pos) or grid.row_label(pos)).strip()
 
 

@@ -41,6 +41,13 @@ def agrees_exactly(cell: Cell, value: float, places: int = 4) -> bool:
     return decimals is not None and gap <= 0.5 * 10.0 ** -max(decimals, places) * (1 + 1e-9)
 
 
+def grid_of(book: Book) -> Grid:
+    """The book's grid, made the first time it is asked for and kept with the book."""
+    if "grid" not in book.derived:
+        book.derived["grid"] = Grid(book)
+    return book.derived["grid"]
+
+
 class Grid:
     """Every finite number of a workbook, by position and by value (sheet by sheet)."""
 
