@@ -56,10 +56,168 @@ from sheetnet.graph import Key, Ref
 from sheetnet.net import CARRIED, FORWARD, MEAN, PARAMETERS, UPDATE, IterationGraph
 from sheetnet.trace import Trace
 
+
+def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout, int], dict]) -> Layout:
+    """The layout of the table that starts on `sheet`. `local(layout, n)` gives each spot's local
+    value in the first n iterations."""
+    stride = table_stride(grid, run, sheet)  # None: the table holds one iteration only
+    layout = Layout(sheet, stride, last=len(run.iterations) - 1)
+    votes = base_votes(grid, run, layout)
+    support = choose_bases(grid, run, layout, votes)
+    _one_sign_per_quantity(run, layout)
+    _set_box(grid, layout, run)
+    assign_leftovers(grid, run, layout, local)
+    settle_shared(layout, support)
+    _set_box(grid, layout, run)
+    _written_twice(grid, run, layout, votes)
+    layout.last = last_iteration(grid, run, layout)
+    return layout
+
+
+def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: Votes) -> None:
+    """The copies `judge` judges (`Layout.twice`): the cells that hold an element a second time, each
+    computed on its own, as ∂L/∂B1 as dZ1 and again as the bias row of dW1 = Xᵀ·dZ1 (the 1 appended
+    to x multiplies it), and a helper's copy of it (`bases._Bases.choose`).
+    Such a cell holds the element at full precision wherever its base does, from the same first
+    iteration, in two iterations at least (a number equal to it once, as x·W is O1 while B1 is 0,
+    is no copy), until it goes wrong, where it is close (within 5 %): there it is a slip (`judge`
+    judges copies). A cell another element holds in some iteration is no copy."""
+    if layout.stride is None:
+        return
+    bases = set(layout.bases.values())
+    occupied = {layout.shift(b, t) for b in bases for t in range(-layout.last, layout.last + 1)}
+    spots = {(s.ident, s.t): s for s in run.all()}
+    for ident, base in layout.bases.items():
+        options = votes.get(ident, {})
+        own = options.get(base)
+        if not own:
+            continue
+        first = min(own)
+        holds = [u for u in range(layout.last + 1) if _holds(grid, layout, base, spots.get((ident, u)), u)]
+        copies: list[Pos] = []
+        for b, ts in options.items():
+            if b == base or b in occupied or b in copies or min(ts) != first or len(ts) < 2:
+                continue  # (another element's cell in some iteration: a number typed to 4 places agrees by chance)
+            if min(ts.values()) < 0.99:
+                continue  # at full precision only
+            if small(spots[(ident, first)].value) or any(strides_apart(layout, a, b) for a in [base, *copies]):
+                continue
+            # wherever the base holds it, zeros too (a column of ∂L/∂B1 holds ∂L/∂W1 only where x
+            # is 1), until it goes wrong, where it is close: there it is a slip
+            for u in holds:
+                spot = spots.get((ident, u))
+                if _holds(grid, layout, b, spot, u, exact=True):
+                    continue
+                cell = grid.cells.get(layout.shift(b, u))
+                if (
+                    u > first
+                    and isinstance(cell.value if cell else None, (int, float))
+                    and close(float(cell.value), spot.value)
+                ):
+                    copies.append(b)  # it went wrong here
+                break
+            else:
+                copies.append(b)  # it holds the element wherever the base does
+        if copies:
+            layout.twice[ident] = copies
+            layout.copies[ident] = list(dict.fromkeys([*layout.copies.get(ident, []), *copies]))
+
+
+def _holds(grid: Grid, layout: Layout, pos: Pos, spot: Spot | None, t: int, *, exact: bool = False) -> bool:
+    """Whether the cell at `pos`, shifted to iteration t, holds the spot's value (at full
+    precision if `exact`, else to the nearness of `close`)."""
+    cell = grid.cells.get(layout.shift(pos, t))
+    if spot is None or cell is None or isinstance(cell.value, bool) or not isinstance(cell.value, (int, float)):
+        return False
+    a, b = float(cell.value), spot.value
+    return same(a, b) if exact else close(a, b)
+
+
+def _set_box(grid: Grid, layout: Layout, run: RunSpots) -> None:
+    """Iteration 0's box: the bases of the computed numbers, and of the copies (weights used, x, y)
+    that sit in line with them, or that the next iteration's cell one stride on holds again (W1
+    typed at the top of the first block, and updated at the top of the next), not an input typed
+    above the first block."""
+    carried = {s.ident for s in run.iterations[0] if s.carried}
+    later = {s.ident: s.value for s in run.iterations[1]} if len(run.iterations) > 1 else {}
+    computed = [b for ident, b in layout.bases.items() if ident not in carried and b[0] == layout.sheet]
+    if not computed:
+        computed = [b for b in layout.bases.values() if b[0] == layout.sheet]
+    if not computed:
+        return
+    r0, r1 = min(p[1] for p in computed), max(p[1] for p in computed)
+    c0, c1 = min(p[2] for p in computed), max(p[2] for p in computed)
+    stride = layout.stride or (1, 0, 0)
+    for ident in carried:
+        b = layout.bases.get(ident)
+        if b is None or b[0] != layout.sheet:
+            continue
+        in_line = stride[0] or (stride[1] and r0 <= b[1] <= r1) or (not stride[1] and c0 <= b[2] <= c1)
+        next_cell = layout.shift(b, 1)
+        goes_on = layout.stride is not None and ident in later and next_cell in grid.cells
+        if in_line or (goes_on and grid.agrees(next_cell, later[ident]) and not small(later[ident])):
+            c0, c1, r0, r1 = min(c0, b[2]), max(c1, b[2]), min(r0, b[1]), max(r1, b[1])
+    # and the numbers written on beyond them in the same rows: a last column no number of the run
+    # matches exactly (∂E/∂w8 wrong from its first row) is still the table's
+    # (until a header repeats one of the table's own: another table begins there)
+    sheet = layout.sheet
+    own = {grid.header(b) for b in layout.bases.values()} - {""}
+
+    def more(r: int, c: int) -> bool:
+        return (sheet, r, c) in grid.cells and grid.header((sheet, r, c)) not in own
+
+    for r in range(r0, r1 + 1):
+        while more(r, c1 + 1):
+            c1 += 1
+        while c0 > 1 and more(r, c0 - 1):
+            c0 -= 1
+    layout.box = (r0, c0, r1, c1)
+
+
+def _one_sign_per_quantity(run: RunSpots, layout: Layout) -> None:
+    """A sheet writes a gradient in one sign: where it holds both ∂L/∂W2's elements and negatives
+    of them (dw5 = ∂E/∂w5 beside a dw6 = −∂E/∂w6), the sign most of its elements are in is the
+    sheet's (the run's own, on a tie), and the others are slips, not the delta rule's negatives.
+    Elements that are 0, ±1 or ±2 say nothing of a sign."""
+    signs: dict[str, list[Ident]] = defaultdict(list)
+    for spot in first_of_each(run):
+        if spot.ident in layout.bases and not small(spot.value):
+            signs[spot.ident[0]].append(spot.ident)
+    for name, negatives in list(signs.items()):
+        section, quantity = name.split(":", 1)
+        if not quantity.startswith("−"):
+            continue
+        positives = signs.get(f"{section}:{quantity[1:]}", [])
+        for ident in negatives if len(negatives) <= len(positives) else positives:
+            del layout.bases[ident]
+            layout.copies.pop(ident, None)
+
+
 CLOSE = 0.05  # a wrong number within 5 % of the right one belongs to that element
 MAX_VOTERS = 200  # a value written more often than this (0, 1, an input) says nothing of where it is
-STRIDE_ITERATIONS = 6  # iterations whose exact matches vote for the stride
-LEFTOVER_ITERATIONS = 4  # iterations whose numbers a column left over is held against
+
+
+def vote_weight(grid: Grid, p: Pos, value: float) -> float:
+    """The weight of cell `p`'s vote for `value`: 1 where it holds the value at full precision,
+    else by the digits it shows (a typed 0.25 agrees with many numbers, 0.2499527 with one)."""
+    cell = grid.cells[p]
+    if cell.decimals is None or abs(float(cell.value) - value) <= full_window(value):
+        return 1.0
+    digits = len(f"{abs(float(cell.value)):.{max(cell.decimals, 0)}f}".replace(".", "").lstrip("0"))
+    return min(1.0, max(digits, 1) / 5)
+
+
+def small(value: float) -> bool:
+    """True for 0, ±1, ±2: numbers such sheets hold everywhere (inputs, targets, a column of ones,
+    zero biases), evidence of an element only where the fitted layout puts it; and for a number
+    so near 0 that a spreadsheet's 0, or another tiny number, agrees with it (a converged
+    network's gradients, 1e-13 where the sheet has 0 or 4e-13)."""
+    return value in (0.0, 1.0, -1.0, 2.0, -2.0) or abs(value) <= 1000 * FULL_ABSOLUTE  # (a thousand times the window)
+
+
+def close(a: float, b: float) -> bool:
+    """True if `a` and `b` are within `CLOSE` of each other, relative to the larger."""
+    return abs(a - b) <= CLOSE * max(abs(a), abs(b)) or a == b
 
 
 @dataclass
@@ -70,10 +228,10 @@ class Layout:
     stride: Pos | None
     bases: dict[Ident, Pos] = field(default_factory=dict)
     copies: dict[Ident, list[Pos]] = field(default_factory=dict)
-    twice: dict[Ident, list[Pos]] = field(default_factory=dict)  # the copies judged (`_written_twice`)
+    twice: dict[Ident, list[Pos]] = field(default_factory=dict)  # the copies judged (`fit._written_twice`)
     box: tuple[int, int, int, int] = (0, 0, 0, 0)  # iteration 0's rows and columns: r0, c0, r1, c1
     last: int = 0  # the last iteration the table holds
-    own: bool = False  # read from where sheetnet puts each number (`own_layout`), not fitted
+    own: bool = False  # read from where sheetnet puts each number (`own_layouts`), not fitted
 
     @property
     def kind(self) -> str:
@@ -134,7 +292,267 @@ def _steps(x: int, lo: int, hi: int, d: int) -> list[int]:
     return list(range(math.ceil(min(a, b)), math.floor(max(a, b)) + 1))
 
 
-# ------------------------------------------------------------------------------------- tables
+def forward_box(grid: Grid, run: RunSpots, sheet: int) -> tuple[int, int, int, int] | None:
+    """Rows and columns of iteration 0's forward pass on `sheet`: the numbers written there once,
+    and those written a few times (O1 = f(O1) under ReLU) that lie next to them."""
+    unique, few = [], []
+    for spot in run.iterations[0]:
+        if spot.quantity.section == FORWARD and not spot.carried:
+            found = grid.matches(spot.value, [sheet])
+            (unique if len(found) == 1 else few if len(found) <= 4 else []).extend(found)
+    if not unique:
+        return None
+    r0, c0 = min(p[1] for p in unique), min(p[2] for p in unique)
+    r1, c1 = max(p[1] for p in unique), max(p[2] for p in unique)
+    for p in few:
+        if r0 - 6 <= p[1] <= r1 + 6 and c0 - 6 <= p[2] <= c1 + 6:
+            r0, c0, r1, c1 = min(r0, p[1]), min(c0, p[2]), max(r1, p[1]), max(c1, p[2])
+    return r0, c0, r1, c1
+
+
+def next_use(layout: Layout, ident: Ident) -> Pos | None:
+    """For an updated parameter, the cell where the next iteration uses it: the same number (in a
+    rows table the update is written nowhere else). None for any other element."""
+    section, name = ident[0].split(":", 1)
+    if section != UPDATE or layout.stride is None:
+        return None
+    used = layout.bases.get((f"{PARAMETERS}:{name}", -1, ident[2]))
+    return None if used is None else layout.shift(used, 1)
+
+
+def strides_apart(layout: Layout, a: Pos, b: Pos) -> bool:
+    """True if b is a moved by whole strides: the same column of a rows table, not a copy of it."""
+    if layout.stride is None:
+        return False
+    d = (b[0] - a[0], b[1] - a[1], b[2] - a[2])
+    ks = {d[i] / layout.stride[i] for i in range(3) if layout.stride[i]}
+    zero = all(d[i] == 0 for i in range(3) if layout.stride[i] == 0)
+    return zero and len(ks) == 1 and float(next(iter(ks))).is_integer()
+
+
+def first_of_each(run: RunSpots) -> list[Spot]:
+    """The run's elements, each by its first spot, in calculation order."""
+    seen: dict[Ident, Spot] = {}
+    for spot in run.all():
+        seen.setdefault(spot.ident, spot)
+    return list(seen.values())
+
+
+def reading_distance(p: Pos, anchor: Pos | None) -> int:
+    """How far `p` comes after `anchor`, row by row (cells before it count double)."""
+    if anchor is None:
+        return p[1] * 1000 + p[2]
+    if p[0] != anchor[0]:
+        return 10**9 + abs(p[0] - anchor[0])
+    d = (p[1] - anchor[1]) * 1000 + (p[2] - anchor[2])
+    return d if d >= 0 else 1 - 2 * d
+
+
+def last_iteration(grid: Grid, run: RunSpots, layout: Layout) -> int:
+    """The last iteration whose forward pass the table holds (at least half of it)."""
+    forward = [s.ident for s in first_of_each(run) if s.quantity.section == FORWARD and s.ident in layout.bases]
+    idents = forward or list(layout.bases)
+    layout.last = len(run.iterations) - 1
+    last = -1
+    for t in range(len(run.iterations)):
+        held = sum(1 for ident in idents if (p := layout.at(ident, t)) is not None and grid.held(p))
+        if held * 2 >= len(idents) and held:
+            last = t
+    return max(last, 0)
+
+
+# what sheets call the loss, as label tokens (`MSE`, `E_total`, `Cost`)
+LOSS_WORDS = frozenset({"loss", "mse", "sse", "cost", "e_total", "etotal", "total"})
+
+
+def quantity_names(spot: Spot) -> set[str]:
+    """What a label may call the element's quantity in the notes' notation: `o1`, `O1 = x·W1ᵀ + B1`;
+    the loss also by the words sheets use for it."""
+    names = {label_token(spot.quantity.name), label_token(spot.quantity.label)} - {""}
+    return names | LOSS_WORDS if spot.quantity.name == "L" else names
+
+
+def element_word_of(spot: Spot, index: int | None = None) -> str:
+    """The element in the notes' notation as one word: `o11` for O1[1], `w201` for W2[0,1] (see
+    `element_word`); a scalar's is its quantity's name. With several samples a sample's own number
+    has none (a label names the element, not the sample): `·`, which no label holds."""
+    q = spot.quantity
+    if spot.samples > 1 and spot.key.s >= 0:
+        return "·"
+    index = spot.index if index is None else index
+    base = element_word(q.name)
+    if len(q.shape) == 2:
+        j, i = divmod(index, q.cols)
+        return f"{base}{j}{i}"
+    return f"{base}{index}" if q.shape else base
+
+
+def other_elements(spot: Spot) -> set[str]:
+    """The other elements of the spot's quantity, as words: a label naming one of them (`∂L/∂W3_01`
+    above a cell offered to ∂L/∂W3[0,0]) says the cell is not this element's."""
+    return {element_word_of(spot, i) for i in range(len(spot.quantity.keys))} - {element_word_of(spot)}
+
+
+def learned_names(grid: Grid, run: RunSpots, layout: Layout) -> dict[str, Ident]:
+    """Header labels of the columns fitted so far (`w1`, `a_h1`), and the element each names."""
+    learned: dict[str, Ident] = {}
+    order = [spot.ident for spot in first_of_each(run)]
+    for ident in order:
+        base = layout.bases.get(ident)
+        if base is not None:
+            for token in _own_labels(grid, layout, base):
+                if token:
+                    learned.setdefault(token, ident)
+    # Numbered names fill their gaps: with w2 and w4 learned one element apart in the order of
+    # calculation, w3 is the element between (a column no number of the run matches exactly).
+    numbered: dict[str, dict[int, int]] = defaultdict(dict)
+    for token, ident in learned.items():
+        match = _NUMBERED.match(token)
+        if match:
+            numbered[match.group(1)][int(match.group(2))] = order.index(ident)
+    for prefix, known in numbered.items():
+        ns = sorted(known)
+        for a, b in itertools.pairwise(ns):
+            if b - a > 1 and known[b] - known[a] == b - a:
+                for m in range(a + 1, b):
+                    learned.setdefault(f"{prefix}{m}", order[known[a] + m - a])
+        # and their ends, within the same quantity: with h2 learned for O1[1], h1 is O1[0]
+        for n, step in ((ns[0], -1), (ns[-1], 1)):
+            at = known[n] + step
+            if n + step >= 0 and 0 <= at < len(order) and order[at][0] == order[known[n]][0]:
+                learned.setdefault(f"{prefix}{n + step}", order[at])
+    return learned
+
+
+_NUMBERED = re.compile(r"^(\D*?)(\d+)$")
+
+
+def header_names(grid: Grid, layout: Layout, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
+    """True if a label of `p` names `spot`'s element: by the notes' notation, by a label learned
+    from the fitted columns, or as the derivative of the loss by a learned parameter (`∂E/∂w3`)."""
+    tokens = set(_own_labels(grid, layout, p)) - {""}
+    if element_word_of(spot) in grid.words(p):
+        return True
+    notation = tokens & quantity_names(spot)
+    if notation:
+        # unless the sheet calls this quantity otherwise: with `h2` learned for O1[1], `o1` is an
+        # output neuron's, not O1 (homework names neurons h1, h2, o1, o2)
+        own = {_prefix(t) for t, ident in learned.items() if ident[0] == spot.ident[0]}
+        if not own or {_prefix(t) for t in notation} & own:
+            return True
+    for token in tokens:
+        if learned.get(token) == spot.ident:
+            return True
+        of = derivative_of(token)
+        if of is not None and of in learned and _gradient_of(learned[of], spot) and spot.quantity.role != CARRIED:
+            return True
+        of = change_of(token)  # `dw3` may also be the step of w3 (what the sheet adds to it)
+        if of is not None and of in learned and _step_of(learned[of], spot):
+            return True
+        if _slope_named(token, learned) == (spot.quantity.name, spot.key.s, spot.index):
+            return True
+    return False
+
+
+_SLOPE = re.compile(r"[dδ∂]([^/]+)/[dδ∂]([^/]+)")
+
+
+def _slope_named(token: str, learned: dict[str, Ident]) -> tuple[str, int, int] | None:
+    """f'(O_l)[i] of a sample for `dout_h1/dnet_h1`, where `out_h1` is learned as f(O1)[0] (or ŷ)
+    and `net_h1` as O1[0]: (quantity name, sample, element)."""
+    match = _SLOPE.fullmatch(token)
+    if match is None:
+        return None
+    a, o = learned.get(match.group(1)), learned.get(match.group(2))
+    if a is None or o is None or a[1:] != o[1:]:
+        return None
+    activation, net = a[0].split(":", 1)[1], o[0].split(":", 1)[1]
+    if activation not in (f"f({net})", "ŷ") or not net.startswith("O"):
+        return None
+    return f"f'({net})", o[1], o[2]
+
+
+def labelled_as_learned(grid: Grid, layout: Layout, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
+    """True if a label of `p` names the derivative of the loss by a number the fitted columns hold
+    (`dE/dw21`, w21 learned as W1[1,0]) and `spot` is not that derivative (in either sign, of a
+    sample or over the samples)."""
+    for token in set(_own_labels(grid, layout, p)) - {""}:
+        of = derivative_of(token)
+        if of is not None and of in learned and not _derivative_by(learned[of], spot):
+            return True
+    return False
+
+
+def _derivative_by(named: Ident, spot: Spot) -> bool:
+    """True if `spot` is the loss's derivative by the element `named`, in either sign, of a sample
+    or over the samples."""
+    if _gradient_of(named, spot):
+        return True
+    section, name = named[0].split(":", 1)
+    return (
+        section == PARAMETERS
+        and spot.index == named[2]
+        and spot.quantity.name.removeprefix("−") in (f"∂L/∂{name}", f"Σ∂L/∂{name}", f"mean ∂L/∂{name}")
+    )
+
+
+def _own_labels(grid: Grid, layout: Layout, p: Pos) -> tuple[str, str]:
+    """A cell's row label and header as labels of the one number it holds: a row label before a
+    row of the iteration's numbers names them all (`dW1` before a row of the matrix dW1), not the
+    first (the cells beside it that are the next iterations' do not count: a column per iteration)."""
+    row_label, header = grid.labels(p)
+    s, r, c = p
+    iterations = {layout.shift(p, 1), layout.shift(p, -1)} if layout.stride is not None else set()
+    if any(q in grid.cells and q not in iterations for q in ((s, r, c - 1), (s, r, c + 1))):
+        row_label = ""
+    return row_label, header
+
+
+def numbered_otherwise(grid: Grid, layout: Layout, base: Pos, spot: Spot) -> bool:
+    """True if a vector's element sits under a label numbered for another (y[0] under `t2`): of two
+    cells holding the same number (t1 = t2 = 0.5), each element takes the one its number names."""
+    if len(spot.quantity.shape) != 1:
+        return False
+    numbers = {int(m.group(2)) for token in _own_labels(grid, layout, base) if (m := _NUMBERED.match(token))}
+    return bool(numbers) and spot.index + 1 not in numbers
+
+
+def _prefix(token: str) -> str:
+    match = _NUMBERED.match(token)
+    return match.group(1) if match else token
+
+
+def _gradient_of(param: Ident, spot: Spot) -> bool:
+    """True if `spot` is ∂L/∂p (the one the update uses) of parameter element `param`; or, for an
+    activation of the forward pass (`out_h1` learned as f(O1)[0]), the loss's derivative by it in
+    the same sample (`dE_total/dout_h1` is ∂L/∂f(O1)[0], `dE_total/dout_o1` is Δ[0], `dE/dz2`
+    with z2 learned as O1[1] is ∂L/∂B1[1])."""
+    section, name = param[0].split(":", 1)
+    if section == FORWARD and spot.index == param[2] and spot.key.s == param[1]:
+        if name[0] == "O" and name[1:].isdigit():  # `dE/dz2`: ∂L/∂O1 is ∂L/∂B1
+            return spot.quantity.name == f"∂L/∂B{name[1:]}"
+        return spot.quantity.name == ("Δ" if name == "ŷ" else f"∂L/∂{name}")
+    if section != PARAMETERS or not spot.quantity.name.startswith("∂L/∂") or spot.index != param[2]:
+        return False
+    mean = spot.samples > 1
+    return spot.quantity.name == f"∂L/∂{name}" and (spot.key.s == -1 if mean else True)
+
+
+def named_for_another(grid: Grid, layout: Layout, learned: dict[str, Ident], spot: Spot, p: Pos) -> bool:
+    """True if a label of `p` names the gradient or the step of another parameter than the step
+    `spot`'s (`dE/dw3` over a number of w2's step size: with η·x2 = x1 it is w3's gradient, wrong)."""
+    for token in set(_own_labels(grid, layout, p)) - {""}:
+        for of in (derivative_of(token), change_of(token)):
+            param = learned.get(of) if of is not None else None
+            if param is not None and param[0].startswith(f"{PARAMETERS}:") and not _step_of(param, spot):
+                return True
+    return False
+
+
+def _step_of(param: Ident, spot: Spot) -> bool:
+    """True if `spot` is a step (±η·∂L/∂p, see `spots.step_names`) of parameter element `param`."""
+    section, name = param[0].split(":", 1)
+    return section == PARAMETERS and spot.index == param[2] and step_parameter(spot.quantity) == name
 
 
 def table_sheets(grid: Grid, run: RunSpots) -> list[int]:
@@ -263,13 +681,14 @@ def _exact(a: float, b: float) -> bool:
     return abs(a - b) <= full_window(b)
 
 
+# what sheets write beside or above η, as label tokens (`n =` too; ͷ, a letter fonts draw like η)
 ETA_LABELS = {"η", "eta", "lr", "learning", "learning_rate", "learningrate", "α", "alpha", "ͷ", "n"}
 
 
 def eta_cell(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     """The cell a table writes its η in: a positive number labelled `η`, `eta`, `LR`, `learning
     rate`, `α` or `n =` (on its left, or above it), the nearest to the table's forward pass."""
-    box = _forward_box(grid, run, sheet)
+    box = forward_box(grid, run, sheet)
     r, c = (box[0], box[1]) if box is not None else (0, 0)
     labelled = [p for p in grid.numbers_on(sheet) if 0 < float(grid.cells[p].value) <= 1000 and _named_eta(grid, p)]
     return min(labelled, key=lambda p: (abs(p[1] - r) + abs(p[2] - c), p), default=None)
@@ -376,30 +795,13 @@ def _in_line_with(grid: Grid, cells: list[Pos], reach: int = 400) -> list[Pos]:
     return out
 
 
-# -------------------------------------------------------------------------------------- layout
+STRIDE_ITERATIONS = 6  # iterations whose exact matches vote for the stride
 
 
-class _Matches:
-    """Exact matches of each spot, on the sheets the table may use for its iteration."""
-
-    def __init__(self, grid: Grid, sheets_of: Callable[[int], list[int]]) -> None:
-        self.grid, self.sheets_of = grid, sheets_of
-        self._cache: dict[tuple[Ident, int], list[Pos]] = {}
-
-    def __call__(self, spot: Spot) -> list[Pos]:
-        key = (spot.ident, spot.t)
-        found = self._cache.get(key)
-        if found is None:
-            found = self._cache[key] = self.grid.matches(spot.value, self.sheets_of(spot.t))
-        return found
-
-
-def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout, int], dict]) -> Layout:
-    """The layout of the table that starts on `sheet`. `local(layout, n)` gives each spot's local
-    value in the first n iterations."""
-    # the most voted move that carries iteration 0's forward pass on to iteration 1's; none: the
-    # table holds one iteration only
-    stride = next(
+def table_stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
+    """The stride of the table that starts on `sheet`: the most voted move that carries iteration
+    0's forward pass on to iteration 1's; None: the table holds one iteration only."""
+    return next(
         (
             m
             for m in _strides(grid, run, sheet)
@@ -407,21 +809,6 @@ def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout, i
         ),
         None,
     )
-    if stride is not None and stride[0]:
-        matches = _Matches(grid, lambda t: [sheet + t] if sheet + t < len(grid.sheets) else [])
-    else:
-        matches = _Matches(grid, lambda t: [sheet])
-    layout = Layout(sheet, stride, last=len(run.iterations) - 1)
-    votes = _base_votes(run, matches, layout, grid)
-    support = _choose_bases(grid, run, layout, votes)
-    _one_sign_per_quantity(run, layout)
-    _set_box(grid, layout, run)
-    _assign_leftovers(grid, run, layout, local)
-    _settle_shared(layout, support)
-    _set_box(grid, layout, run)
-    _written_twice(grid, run, layout, votes)
-    layout.last = _last_iteration(grid, run, layout)
-    return layout
 
 
 def _strides(grid: Grid, run: RunSpots, sheet: int) -> Iterator[Pos]:
@@ -448,11 +835,11 @@ def _strides(grid: Grid, run: RunSpots, sheet: int) -> Iterator[Pos]:
                 continue
             weight = 1 / (len(here) * len(there))
             for p in here:
-                w = weight * _weight(grid, p, spot.value) * (1.0 if t or near(p) else 0.1)
+                w = weight * vote_weight(grid, p, spot.value) * (1.0 if t or near(p) else 0.1)
                 for q in there:
                     move = (q[0] - p[0], q[1] - p[1], q[2] - p[2])
                     if sum(d != 0 for d in move) == 1:  # along one axis: rows, columns or sheets
-                        votes[move] += w * _weight(grid, q, after.value)
+                        votes[move] += w * vote_weight(grid, q, after.value)
                         voters[move].add(spot.ident)
     # A move only one number makes (or none that changes) is chance: the table has one iteration.
     moves = [m for m, _ in votes.most_common() if len(voters[m]) >= 2]
@@ -502,7 +889,7 @@ def _moves_forward(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
         sheet,
         stride,
         lambda spot, after: spot.quantity.section == FORWARD and not spot.carried,
-        lambda q, after: q in grid.cells and _close(float(grid.cells[q].value), after),
+        lambda q, after: q in grid.cells and close(float(grid.cells[q].value), after),
     )
     return total == 0 or held * 2 >= total
 
@@ -551,641 +938,17 @@ def _carried_on(
 
 def _forward_region(grid: Grid, run: RunSpots, sheet: int) -> Callable[[Pos], bool]:
     """Whether a cell lies near iteration 0's forward pass on `sheet` (the cells that hold it alone)."""
-    box = _forward_box(grid, run, sheet)
+    box = forward_box(grid, run, sheet)
     if box is None:
         return lambda p: True
     r0, c0, r1, c1 = box
     return lambda p: r0 - 3 <= p[1] <= r1 + 3 and c0 - 3 <= p[2] <= c1 + 3
 
 
-def _forward_box(grid: Grid, run: RunSpots, sheet: int) -> tuple[int, int, int, int] | None:
-    """Rows and columns of iteration 0's forward pass on `sheet`: the numbers written there once,
-    and those written a few times (O1 = f(O1) under ReLU) that lie next to them."""
-    unique, few = [], []
-    for spot in run.iterations[0]:
-        if spot.quantity.section == FORWARD and not spot.carried:
-            found = grid.matches(spot.value, [sheet])
-            (unique if len(found) == 1 else few if len(found) <= 4 else []).extend(found)
-    if not unique:
-        return None
-    r0, c0 = min(p[1] for p in unique), min(p[2] for p in unique)
-    r1, c1 = max(p[1] for p in unique), max(p[2] for p in unique)
-    for p in few:
-        if r0 - 6 <= p[1] <= r1 + 6 and c0 - 6 <= p[2] <= c1 + 6:
-            r0, c0, r1, c1 = min(r0, p[1]), min(c0, p[2]), max(r1, p[1]), max(c1, p[2])
-    return r0, c0, r1, c1
+LEFTOVER_ITERATIONS = 4  # iterations whose numbers a column left over is held against
 
 
-def _iteration_zero(grid: Grid, run: RunSpots, layout: Layout) -> Callable[[Pos], bool]:
-    """Whether a cell can be one of iteration 0's: near its forward pass, and less than one stride
-    past it along the way the table moves (a block below it; anywhere in its row for rows)."""
-    box = _forward_box(grid, run, layout.sheet)
-    if box is None or layout.stride is None:
-        return lambda p: True
-    r0, c0, r1, c1 = box
-    ds, dr, dc = layout.stride
-    if ds:
-        return lambda p: p[0] == layout.sheet
-    if dr:
-        return lambda p: p[0] == layout.sheet and r0 - 3 <= p[1] <= max(r1 + 3, r0 - 3 + abs(dr) - 1)
-    return lambda p: p[0] == layout.sheet and c0 - 3 <= p[2] <= max(c1 + 3, c0 - 3 + abs(dc) - 1)
-
-
-def _base_votes(run: RunSpots, matches: _Matches, layout: Layout, grid: Grid) -> dict[Ident, dict[Pos, float]]:
-    """For each element, the bases its exact matches imply, with the evidence for each: a vote per
-    iteration, weighed by how many digits the cell shows (a typed 0.25 agrees with many numbers
-    to 4 places; a formula's 0.2499527 with one)."""
-    votes: dict[Ident, dict[Pos, dict[int, float]]] = defaultdict(dict)
-    for spots in run.iterations:
-        for spot in spots:
-            if small(spot.value):
-                continue  # 0, ±1, ±2 are everywhere: evidence only where the layout puts them
-            if spot.t == 0 and spot.quantity.name.startswith("v(") and isinstance(spot.expr, Ref):
-                continue  # momentum's v on its first step is the gradient itself: its column's, not v's
-            found = matches(spot)
-            if len(found) > MAX_VOTERS:
-                continue
-            for p in found:
-                base = layout.shift(p, -spot.t)
-                weight = _weight(grid, p, spot.value)
-                ts = votes[spot.ident].setdefault(base, {})
-                ts[spot.t] = max(ts.get(spot.t, 0.0), weight)
-    return votes
-
-
-def _weight(grid: Grid, p: Pos, value: float) -> float:
-    cell = grid.cells[p]
-    if cell.decimals is None or abs(float(cell.value) - value) <= full_window(value):
-        return 1.0
-    digits = len(f"{abs(float(cell.value)):.{max(cell.decimals, 0)}f}".replace(".", "").lstrip("0"))
-    return min(1.0, max(digits, 1) / 5)
-
-
-def _choose_bases(
-    grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, dict[Pos, dict[int, float]]]
-) -> dict[Ident, tuple[float, float]]:
-    """Each element's base, from the cells whose exact matches vote for it (see `_Bases`)."""
-    chooser = _Bases(grid, run, layout, votes)
-    for spot in chooser.order():
-        chooser.choose(spot)
-    _settle_shared(layout, chooser.support)
-    return chooser.support
-
-
-class _Bases:
-    """Chooses each element's base among those its exact matches vote for.
-
-    Order: the numbers that change first, then those that stay the same (x, y, a frozen bias: a
-    column of 1s may be any of them), then those only homework sheets write.
-
-    Rank (best first): where the next iteration uses an updated parameter (rows); a label naming
-    the very element (`B3[0]`); the evidence, the early iterations counting most (before any slip
-    they agree, and a row pasted twice shifts only the later ones); a label naming its quantity;
-    a cell no other element took; the nearest after the previous element's in reading order (the
-    order of calculation is the order people write).
-
-    A base is then taken if nothing rules it out (`ruled_out`) and the evidence is enough
-    (`enough`).
-    """
-
-    def __init__(
-        self, grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, dict[Pos, dict[int, float]]]
-    ) -> None:
-        self.grid, self.run, self.layout, self.votes = grid, run, layout, votes
-        self.spots = {(s.ident, s.t): s for s in run.all()}
-        self.several = len(run.iterations) > 1
-        self.taken: set[Pos] = set()
-        self.anchor: Pos | None = None
-        self.primaries: dict[Pos, float] = {}  # the cells numbers of the run hold, on what evidence
-        self.support: dict[Ident, tuple[float, float]] = {}  # how exactly in its first iteration, how often
-        self.in_iteration_zero = _iteration_zero(grid, run, layout)
-        self.claims: Counter[Pos] = Counter(b for options in votes.values() for b, ts in options.items() if 0 in ts)
-        self.forward = _forward_box(grid, run, layout.sheet)
-        values: dict[Ident, set[float]] = defaultdict(set)
-        for spot in run.all():
-            values[spot.ident].add(spot.value)
-        self.constant = {ident for ident, seen in values.items() if len(seen) == 1 and self.several}
-        self.shapes = {s.ident[0]: s.quantity.shape for s in run.iterations[0]}
-        self.learned: dict[str, Ident] | None = None  # labels of the run's own columns, once they are placed
-
-    def order(self) -> list[Spot]:
-        return sorted(_first_of_each(self.run), key=lambda s: (s.extra, s.ident in self.constant))
-
-    def choose(self, spot: Spot) -> None:
-        ranked = self.within_the_table(self.ranked(spot))
-        for base, ts in ranked:
-            if not self.ruled_out(spot, base, ts) and self.enough(spot, base, ts):
-                break
-        else:
-            return
-        layout, total = self.layout, sum(ts.values())
-        layout.bases[spot.ident] = base
-        self.support[spot.ident] = (ts[min(ts)], total)
-        self.taken.add(base)
-        if not spot.extra:
-            self.primaries[base] = max(self.primaries.get(base, 0.0), total)
-        self.anchor = base
-        copies: list[Pos] = []
-        for b, c in ranked:  # other columns holding the element everywhere (a helper's copy), one per column
-            if sum(c.values()) >= max(1.5, 0.8 * total) and not any(_in_line(layout, a, b) for a in [base, *copies]):
-                copies.append(b)
-        if copies:
-            layout.copies[spot.ident] = copies
-
-    def ranked(self, spot: Spot) -> list[tuple[Pos, dict[int, float]]]:
-        grid, names, word = self.grid, _names(spot), _element_word(spot)
-        after_use, anchor = _after_use(self.layout, spot), self.anchor
-        distance = _reading_distance
-        if spot.ident in self.constant and self.layout.bases:
-            # an input written beside every table (the same in each): the one nearest this table's numbers
-            rows = sorted(b[1] for b in self.layout.bases.values())
-            cols = sorted(b[2] for b in self.layout.bases.values())
-            anchor = (self.layout.sheet, rows[len(rows) // 2], cols[len(cols) // 2])
-            distance = _distance
-
-        on_grid = _matrix_cell(self.layout, spot, self.shapes)
-
-        def rank(item: tuple[Pos, dict[int, float]]) -> tuple:
-            base, ts = item
-            return (
-                base != after_use,
-                word not in grid.words(base),
-                -_early(ts),
-                self.continuation(spot, base, ts),
-                not spot.carried and base in grid.cells and copied_from(grid.cells[base]) is not None,  # not `=N32`
-                on_grid is not None and base != on_grid,
-                not names & set(grid.labels(base)),
-                base in self.taken,
-                _numbered_otherwise(grid, self.layout, base, spot),
-                distance(base, anchor),
-            )
-
-        others = _other_elements(spot)  # a label naming another element of the quantity rules a cell out
-        options = self.votes.get(spot.ident, {})
-        ranked = sorted(((b, ts) for b, ts in options.items() if not others & grid.words(b)), key=rank)
-        if not spot.carried:  # a number of the run is computed in the iteration's own rows
-            ranked = [item for item in ranked if self.in_iteration_zero(item[0])]
-        if after_use is not None and after_use in grid.cells and after_use not in options:
-            ranked.insert(0, (after_use, {0: 1.0, 1: 1.0}))  # written where it is used next, as rows are
-        elif on_grid is not None and on_grid not in options and self.holds(spot, on_grid):
-            ranked.insert(0, (on_grid, {0: 1.0, 1: 1.0}))  # where its matrix's grid puts it (a 0, a 1 there)
-        return ranked
-
-    def holds(self, spot: Spot, base: Pos) -> bool:
-        """True if the cells from `base` hold the element in its first two iterations."""
-        for t in (0, 1):
-            other = self.spots.get((spot.ident, t))
-            p = self.layout.shift(base, t)
-            if other is not None and (p not in self.grid.cells or not self.grid.agrees(p, other.value)):
-                return False
-        return True
-
-    def within_the_table(self, ranked: list[tuple[Pos, dict[int, float]]]) -> list[tuple[Pos, dict[int, float]]]:
-        """Where an iteration takes a group of rows or columns (a block, or a group of columns per
-        iteration in a row per network), the table's elements share the lines across the way it
-        moves: its rows when it moves across, its columns when it moves down. A line outside the
-        span of the bases found in two iterations or more, that holds iteration 0 of one of them
-        again, in line with it, is another table beside this one (a network per row, each with
-        its own η: the same in iteration 0). A cell there holding an element in one iteration only
-        is that table's: the element is left to the cells left over (its own, wrong)."""
-        stride = self.layout.stride
-        if stride is None or stride[0] or max(abs(stride[1]), abs(stride[2])) < 2:
-            return ranked
-        axis = 1 if stride[2] else 2  # moving across: the table's rows; down: its columns
-        strong = [i for i, (_, total) in self.support.items() if total >= 1.5]
-        if not strong or not any(len(ts) == 1 for _, ts in ranked):
-            return ranked
-        lo = min(self.layout.bases[i][axis] for i in strong)
-        hi = max(self.layout.bases[i][axis] for i in strong)
-        along = 3 - axis  # the coordinate the stride moves
-        others: set[int] = set()
-        for ident in strong:
-            base = self.layout.bases[ident]
-            if ident in self.constant or small(self.spots[(ident, 0)].value if (ident, 0) in self.spots else 0):
-                continue  # x, y and small integers are written everywhere: they mark no table
-            for b, ts in self.votes.get(ident, {}).items():
-                if 0 in ts and b[along] == base[along] and not lo <= b[axis] <= hi:
-                    others.add(b[axis])
-        return [(b, ts) for b, ts in ranked if len(ts) > 1 or b[axis] not in others]
-
-    def continuation(self, spot: Spot, base: Pos, ts: dict[int, float]) -> int:
-        """How closely the cell one stride on holds the element's next number, where it does not
-        hold it exactly, in decades of relative error (0 when it is exact, absent or there is no
-        next iteration). Of copies that agree equally in iteration 0 (a network per row, each row
-        with its own η), the one that goes on nearest the run is the run's, slips and all."""
-        t = min(ts) + 1
-        if self.layout.stride is None or t in ts:
-            return 0
-        after = self.spots.get((spot.ident, t))
-        cell = self.grid.cells.get(self.layout.shift(base, t))
-        if after is None or cell is None:
-            return 0
-        found = float(cell.value)
-        scale = max(abs(found), abs(after.value))
-        gap = abs(found - after.value) / scale if scale else 0.0
-        return math.ceil(math.log10(gap)) if gap > 0 else -16
-
-    def ruled_out(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
-        grid, layout, constant = self.grid, self.layout, spot.ident in self.constant
-        if (spot.extra or constant) and base in self.primaries:
-            return True  # a number that changes, or that is the run's own, holds the cell
-        if constant and len(ts) < 2:
-            return True  # a number that stays is known by staying (a counter starts at 0 or 1 too)
-        if constant and self.layout.kind == "rows" and not self.agrees_throughout(spot, base):
-            return True  # μ = 0.9 above x2 = 0.9 stays for a row, then the column holds weights
-        if is_step(spot.quantity) and self.named_for_another(spot, base):
-            return True  # `dE/dw3` over a step of w2's size (η·x2 = x1): w3's gradient, wrong
-        if not spot.carried and self.contradicted(spot, base, ts):
-            return True  # db1 beside dw1: equal where x1 is 1, another number where dw1 is 0
-        if (
-            not constant
-            and _stays(grid, layout, base, len(self.run.iterations))
-            and not self.agrees_throughout(spot, base)
-        ):
-            return True  # a column of one number over the whole table (x = 1) is no number that changes
-        if base in self.primaries and sum(ts.values()) < self.primaries[base] - 1e-9:
-            return True  # another number holds this cell on better evidence
-        starts_later = spot.carried and not constant  # the weights used, after an update
-        if not starts_later and any(layout.shift(base, u) not in grid.cells for u in range(min(ts))):
-            return True  # a column holds a number in every iteration from the table's first
-        return _after_use(layout, spot) is None and _continues_a_column(grid, layout, base, spot)
-
-    def contradicted(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
-        """True if, in an iteration before the first the cell holds the element in, the element is
-        0, ±1 or ±2, which cast no vote (x1 = 0 makes ∂L/∂W1[0,0] 0), and the cell holds another number;
-        or the cell holds the element's negative there (t − y, equal to ∂L/∂W1 where x1 is −1)."""
-        for u in range(min(ts)):
-            other = self.spots.get((spot.ident, u))
-            p = self.layout.shift(base, u)
-            cell = self.grid.cells.get(p)
-            if other is None or cell is None or isinstance(cell.value, bool):
-                continue
-            if not small(other.value):
-                # t − y where ∂L/∂W1 = (y − t)·x1: the cell holds the element's negative until
-                # x1 is −1, where the two agree (inputs of ±1, online): another number
-                if self.grid.agrees(p, -other.value) and not self.grid.agrees(p, other.value):  # (0.0000 is both)
-                    return True
-                continue
-            if (
-                isinstance(cell.value, (int, float))
-                and not isinstance(cell.value, bool)
-                and not self.grid.agrees(p, other.value)
-            ):
-                return True
-        return False
-
-    def named_for_another(self, spot: Spot, base: Pos) -> bool:
-        """`_named_for_another`, by the labels of the run's own numbers (placed before any step)."""
-        if self.learned is None:
-            self.learned = _learned_names(self.grid, self.run, self.layout)
-        return _named_for_another(self.grid, self.layout, self.learned, spot, base)
-
-    def agrees_throughout(self, spot: Spot, base: Pos) -> bool:
-        """True if every iteration's cell holds the element's number as it is written: a number that
-        changes slowly, typed to 4 places, is the same in the first few iterations (O1 = 0.0275)."""
-        for t in range(len(self.run.iterations)):
-            p = self.layout.shift(base, t)
-            other = self.spots.get((spot.ident, t))
-            if p in self.grid.cells and (other is None or not self.grid.agrees(p, other.value)):
-                return False
-        return True
-
-    def enough(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
-        """Two iterations' worth of evidence; or one, where nothing else can explain it: iteration
-        0 (before any slip) and no other number there; an exact match whose next iteration is close
-        (a number that agrees once by chance makes no column); an input typed as it is in line with
-        the forward pass."""
-        first = min(ts)
-        if sum(ts.values()) >= 1.5:
-            return True
-        if first == 0 and self.in_iteration_zero(base) and self.claims[base] == 1 and max(ts.values()) >= 0.6:
-            return True
-        if max(ts.values()) < 0.99:
-            return False
-        if not self.several or _continues(self.grid, self.layout, base, first, spot.ident, self.spots):
-            return True
-        forward = self.forward
-        in_forward_rows = forward is not None and base[0] == self.layout.sheet and forward[0] <= base[1] <= forward[2]
-        return spot.carried and first == 0 and in_forward_rows and self.grid.cells[base].formula is None
-
-
-def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: dict[Ident, dict[Pos, dict[int, float]]]) -> None:
-    """The copies `judge` judges (`Layout.twice`): the cells that hold an element a second time, each
-    computed on its own, as ∂L/∂B1 as dZ1 and again as the bias row of dW1 = Xᵀ·dZ1 (the 1 appended
-    to x multiplies it), and a helper's copy of it (`_Bases.choose`).
-    Such a cell holds the element at full precision wherever its base does, from the same first
-    iteration, in two iterations at least (a number equal to it once, as x·W is O1 while B1 is 0,
-    is no copy), until it goes wrong, where it is close (within 5 %): there it is a slip (`judge`
-    judges copies). A cell another element holds in some iteration is no copy."""
-    if layout.stride is None:
-        return
-    bases = set(layout.bases.values())
-    occupied = {layout.shift(b, t) for b in bases for t in range(-layout.last, layout.last + 1)}
-    spots = {(s.ident, s.t): s for s in run.all()}
-    for ident, base in layout.bases.items():
-        options = votes.get(ident, {})
-        own = options.get(base)
-        if not own:
-            continue
-        first = min(own)
-        holds = [u for u in range(layout.last + 1) if _holds(grid, layout, base, spots.get((ident, u)), u)]
-        copies: list[Pos] = []
-        for b, ts in options.items():
-            if b == base or b in occupied or b in copies or min(ts) != first or len(ts) < 2:
-                continue  # (another element's cell in some iteration: a number typed to 4 places agrees by chance)
-            if min(ts.values()) < 0.99:
-                continue  # at full precision only
-            if small(spots[(ident, first)].value) or any(_in_line(layout, a, b) for a in [base, *copies]):
-                continue
-            # wherever the base holds it, zeros too (a column of ∂L/∂B1 holds ∂L/∂W1 only where x
-            # is 1), until it goes wrong, where it is close: there it is a slip
-            for u in holds:
-                spot = spots.get((ident, u))
-                if _holds(grid, layout, b, spot, u, exact=True):
-                    continue
-                cell = grid.cells.get(layout.shift(b, u))
-                if (
-                    u > first
-                    and isinstance(cell.value if cell else None, (int, float))
-                    and _close(float(cell.value), spot.value)
-                ):
-                    copies.append(b)  # it went wrong here
-                break
-            else:
-                copies.append(b)  # it holds the element wherever the base does
-        if copies:
-            layout.twice[ident] = copies
-            layout.copies[ident] = list(dict.fromkeys([*layout.copies.get(ident, []), *copies]))
-
-
-def _holds(grid: Grid, layout: Layout, pos: Pos, spot: Spot | None, t: int, *, exact: bool = False) -> bool:
-    """Whether the cell at `pos`, shifted to iteration t, holds the spot's value (at full
-    precision if `exact`, else to the nearness of `_close`)."""
-    cell = grid.cells.get(layout.shift(pos, t))
-    if spot is None or cell is None or isinstance(cell.value, bool) or not isinstance(cell.value, (int, float)):
-        return False
-    a, b = float(cell.value), spot.value
-    return same(a, b) if exact else _close(a, b)
-
-
-def _settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) -> None:
-    """Two elements in one cell: both stay only if the cell holds both as exactly in their first
-    iteration and as often (with i1 = 1, ∂E/∂w1 is ∂L/∂B1[0] in every row); else the other has no
-    cell (a weight typed as 0.25 that stays near it, against f'(O1) = 0.2499… agreeing only to the
-    rounding for a few iterations)."""
-    holders: dict[Pos, list[Ident]] = defaultdict(list)
-    for ident, base in layout.bases.items():
-        holders[base].append(ident)
-    for base, idents in holders.items():
-        if len(idents) > 1:
-            # an update in the cell where the next iteration uses the parameter is held there by
-            # the layout itself: it keeps the cell
-            placed = [i for i in idents if _next_use(layout, i) == base]
-            if placed:
-                for ident in idents:
-                    if ident not in placed:
-                        del layout.bases[ident]
-                continue
-            held = {i: support.get(i, (0.0, 0.0)) for i in idents}  # (0, 0): a column left over
-            exact = max(h[0] for h in held.values())
-            often = max(h[1] for h in held.values() if h[0] == exact)
-            for ident, (first, total) in held.items():
-                if first < exact or total < 0.9 * often:
-                    del layout.bases[ident]
-
-
-def _matrix_cell(layout: Layout, spot: Spot, shapes: dict[str, tuple[int, ...]]) -> Pos | None:
-    """Where a matrix's element goes, by the elements of it already placed: a matrix is written as
-    a grid, its rows (neurons) down and its columns (inputs) across, or transposed (inputs down,
-    neurons across, as X·W sheets write W). A bias (B1, ∂L/∂B1, its step, its update) goes where
-    sheets that append a 1 to the inputs write it: one more column of its weights' grid (W1,
-    ∂L/∂W1, …), the column the 1 multiplies. None if too few are placed to say, or no grid."""
-    q = spot.quantity
-    section, name = spot.ident[0].split(":", 1)
-    if len(q.shape) == 2:
-        cell = _grid(layout, spot.ident[0], spot.ident[1], q.shape)
-        return cell(*divmod(spot.index, q.shape[1])) if cell is not None else None
-    weights = re.sub(r"B(\d+)", r"W\1", name)
-    if len(q.shape) != 1 or weights == name:
-        return None
-    shape = shapes.get(f"{section}:{weights}")
-    if shape is None or len(shape) != 2:
-        return None
-    cell = _grid(layout, f"{section}:{weights}", spot.ident[1], shape)
-    return cell(spot.index, shape[1]) if cell is not None else None
-
-
-def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) -> Callable[[int, int], Pos] | None:
-    """The cell of element [j, i] of a matrix quantity, by the grid its placed elements form."""
-    cols = shape[1]
-    items = [
-        (divmod(k, cols), base)
-        for k in range(shape[0] * cols)
-        if (base := layout.bases.get((quantity, sample, k))) is not None
-    ]
-    if not items:
-        return None
-    steps: dict[str, tuple[int, int]] = {}  # the move from one neuron to the next (j), one input to the next (i)
-    for (a, pa), (b, pb) in itertools.combinations(items, 2):
-        if pa[0] != pb[0]:
-            continue
-        move = (pb[1] - pa[1], pb[2] - pa[2])
-        for axis, k in (("i", 1), ("j", 0)):
-            if a[1 - k] == b[1 - k] and a[k] != b[k]:
-                d = b[k] - a[k]
-                if move[0] % d == 0 and move[1] % d == 0 and sorted(map(abs, (move[0] // d, move[1] // d))) == [0, 1]:
-                    steps.setdefault(axis, (move[0] // d, move[1] // d))
-    if not steps:
-        return None
-    i_step = steps.get("i") or (steps["j"][1], steps["j"][0])  # the other axis of the grid
-    j_step = steps.get("j") or (i_step[1], i_step[0])
-    (j0, i0), first = items[0]
-    row0 = first[1] - j0 * j_step[0] - i0 * i_step[0]
-    col0 = first[2] - j0 * j_step[1] - i0 * i_step[1]
-
-    def cell(j: int, i: int) -> Pos:
-        return (first[0], row0 + j * j_step[0] + i * i_step[0], col0 + j * j_step[1] + i * i_step[1])
-
-    return cell if all(cell(*ji) == p for ji, p in items) else None
-
-
-def small(value: float) -> bool:
-    """True for 0, ±1, ±2: numbers such sheets hold everywhere (inputs, targets, a column of ones,
-    zero biases), evidence of an element only where the fitted layout puts it; and for a number
-    so near 0 that a spreadsheet's 0, or another tiny number, agrees with it (a converged
-    network's gradients, 1e-13 where the sheet has 0 or 4e-13)."""
-    return value in (0.0, 1.0, -1.0, 2.0, -2.0) or abs(value) <= 1000 * FULL_ABSOLUTE  # (a thousand times the window)
-
-
-def _stays(grid: Grid, layout: Layout, base: Pos, iterations: int) -> bool:
-    """True if the cells from `base` on hold one and the same number in every iteration (three at
-    least)."""
-    seen = {grid.cells[p].value for t in range(iterations) if (p := layout.shift(base, t)) in grid.cells}
-    count = sum(layout.shift(base, t) in grid.cells for t in range(iterations))
-    return count >= 3 and len(seen) == 1
-
-
-def _early(ts: dict[int, float]) -> float:
-    """The evidence for a base, the early iterations counting most: before any slip they agree, and
-    a row pasted twice later shifts only the later ones."""
-    return sum(w * 0.5**t for t, w in ts.items())
-
-
-def _next_use(layout: Layout, ident: Ident) -> Pos | None:
-    """For an updated parameter, the cell where the next iteration uses it: the same number (in a
-    rows table the update is written nowhere else). None for any other element."""
-    section, name = ident[0].split(":", 1)
-    if section != UPDATE or layout.stride is None:
-        return None
-    used = layout.bases.get((f"{PARAMETERS}:{name}", -1, ident[2]))
-    return None if used is None else layout.shift(used, 1)
-
-
-def _after_use(layout: Layout, spot: Spot) -> Pos | None:
-    """Where a rows table writes an updated parameter: where the next row uses it."""
-    return _next_use(layout, spot.ident) if layout.kind == "rows" else None
-
-
-def _continues_a_column(grid: Grid, layout: Layout, base: Pos, spot: Spot) -> bool:
-    """True if the cell one stride before `base` holds a number, one row before in a rows table;
-    for an optimizer's state (momentum's v, Adam's m and v), a number but the 0 it starts from (a
-    row `v0` of zeros above the first iteration's)."""
-    if layout.kind != "rows":
-        return False
-    before = grid.cells.get(layout.shift(base, -1))
-    if before is None:
-        return False
-    return not (spot.quantity.name.startswith(("v(", "m(")) and float(before.value) == 0)
-
-
-def _in_line(layout: Layout, a: Pos, b: Pos) -> bool:
-    """True if b is a moved by whole strides: the same column of a rows table, not a copy of it."""
-    if layout.stride is None:
-        return False
-    d = (b[0] - a[0], b[1] - a[1], b[2] - a[2])
-    ks = {d[i] / layout.stride[i] for i in range(3) if layout.stride[i]}
-    zero = all(d[i] == 0 for i in range(3) if layout.stride[i] == 0)
-    return zero and len(ks) == 1 and float(next(iter(ks))).is_integer()
-
-
-def _first_of_each(run: RunSpots) -> list[Spot]:
-    seen: dict[Ident, Spot] = {}
-    for spot in run.all():
-        seen.setdefault(spot.ident, spot)
-    return list(seen.values())
-
-
-# what sheets call the loss, as label tokens (`MSE`, `E_total`, `Cost`)
-LOSS_WORDS = frozenset({"loss", "mse", "sse", "cost", "e_total", "etotal", "total"})
-
-
-def _names(spot: Spot) -> set[str]:
-    """What a label may call the element's quantity in the notes' notation: `o1`, `O1 = x·W1ᵀ + B1`;
-    the loss also by the words sheets use for it."""
-    names = {label_token(spot.quantity.name), label_token(spot.quantity.label)} - {""}
-    return names | LOSS_WORDS if spot.quantity.name == "L" else names
-
-
-def _element_word(spot: Spot, index: int | None = None) -> str:
-    """The element in the notes' notation as one word: `o11` for O1[1], `w201` for W2[0,1] (see
-    `element_word`); a scalar's is its quantity's name. With several samples a sample's own number
-    has none (a label names the element, not the sample): `·`, which no label holds."""
-    q = spot.quantity
-    if spot.samples > 1 and spot.key.s >= 0:
-        return "·"
-    index = spot.index if index is None else index
-    base = element_word(q.name)
-    if len(q.shape) == 2:
-        j, i = divmod(index, q.cols)
-        return f"{base}{j}{i}"
-    return f"{base}{index}" if q.shape else base
-
-
-def _other_elements(spot: Spot) -> set[str]:
-    """The other elements of the spot's quantity, as words: a label naming one of them (`∂L/∂W3_01`
-    above a cell offered to ∂L/∂W3[0,0]) says the cell is not this element's."""
-    return {_element_word(spot, i) for i in range(len(spot.quantity.keys))} - {_element_word(spot)}
-
-
-def _continues(
-    grid: Grid, layout: Layout, base: Pos, t: int, ident: Ident, spots: dict[tuple[Ident, int], Spot]
-) -> bool:
-    """True if the cell of the next iteration (or the previous) holds a number close to the element's."""
-    for u in (t + 1, t - 1):
-        spot = spots.get((ident, u))
-        if spot is None:
-            continue
-        cell = grid.cells.get(layout.shift(base, u))
-        if cell is None:
-            return False
-        here = float(cell.value)
-        return _close(here, spot.value) or _close(here, spots[(ident, t)].value)
-    return True
-
-
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= CLOSE * max(abs(a), abs(b)) or a == b
-
-
-def _distance(p: Pos, anchor: Pos | None) -> int:
-    """How far `p` is from `anchor`, rows weighing more than columns, either way."""
-    if anchor is None or p[0] != anchor[0]:
-        return 10**9
-    return abs(p[1] - anchor[1]) * 1000 + abs(p[2] - anchor[2])
-
-
-def _reading_distance(p: Pos, anchor: Pos | None) -> int:
-    """How far `p` comes after `anchor`, row by row (cells before it count double)."""
-    if anchor is None:
-        return p[1] * 1000 + p[2]
-    if p[0] != anchor[0]:
-        return 10**9 + abs(p[0] - anchor[0])
-    d = (p[1] - anchor[1]) * 1000 + (p[2] - anchor[2])
-    return d if d >= 0 else 1 - 2 * d
-
-
-def _set_box(grid: Grid, layout: Layout, run: RunSpots) -> None:
-    """Iteration 0's box: the bases of the computed numbers, and of the copies (weights used, x, y)
-    that sit in line with them, or that the next iteration's cell one stride on holds again (W1
-    typed at the top of the first block, and updated at the top of the next), not an input typed
-    above the first block."""
-    carried = {s.ident for s in run.iterations[0] if s.carried}
-    later = {s.ident: s.value for s in run.iterations[1]} if len(run.iterations) > 1 else {}
-    computed = [b for ident, b in layout.bases.items() if ident not in carried and b[0] == layout.sheet]
-    if not computed:
-        computed = [b for b in layout.bases.values() if b[0] == layout.sheet]
-    if not computed:
-        return
-    r0, r1 = min(p[1] for p in computed), max(p[1] for p in computed)
-    c0, c1 = min(p[2] for p in computed), max(p[2] for p in computed)
-    stride = layout.stride or (1, 0, 0)
-    for ident in carried:
-        b = layout.bases.get(ident)
-        if b is None or b[0] != layout.sheet:
-            continue
-        in_line = stride[0] or (stride[1] and r0 <= b[1] <= r1) or (not stride[1] and c0 <= b[2] <= c1)
-        next_cell = layout.shift(b, 1)
-        goes_on = layout.stride is not None and ident in later and next_cell in grid.cells
-        if in_line or (goes_on and grid.agrees(next_cell, later[ident]) and not small(later[ident])):
-            c0, c1, r0, r1 = min(c0, b[2]), max(c1, b[2]), min(r0, b[1]), max(r1, b[1])
-    # and the numbers written on beyond them in the same rows: a last column no number of the run
-    # matches exactly (∂E/∂w8 wrong from its first row) is still the table's
-    # (until a header repeats one of the table's own: another table begins there)
-    sheet = layout.sheet
-    own = {grid.header(b) for b in layout.bases.values()} - {""}
-
-    def more(r: int, c: int) -> bool:
-        return (sheet, r, c) in grid.cells and grid.header((sheet, r, c)) not in own
-
-    for r in range(r0, r1 + 1):
-        while more(r, c1 + 1):
-            c1 += 1
-        while c0 > 1 and more(r, c0 - 1):
-            c0 -= 1
-    layout.box = (r0, c0, r1, c1)
-
-
-def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[[Layout, int], dict]) -> None:
+def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[[Layout, int], dict]) -> None:
     """Give the numbers of the table that match nothing exactly to the elements still without a
     base: one assignment over all of them, by how close each column is to each element's local
     value (within 5 %) in its first iterations, a header that names the element winning."""
@@ -1218,13 +981,13 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
     # that cell is the update's or no one's (it is the next iteration's parameter)
     reserved: dict[Pos, Ident] = {}
     for spot in missing:
-        p = _next_use(layout, spot.ident)
+        p = next_use(layout, spot.ident)
         if p is not None and p in grid.cells and p not in pool:
             pool.append(p)
             reserved[p] = spot.ident
     if not pool:
         return
-    learned = _learned_names(grid, run, layout)
+    learned = learned_names(grid, run, layout)
     read = {ident: p for ident, p in _read_inputs(grid, run, layout).items() if p in pool}
     iterations = min(len(run.iterations), LEFTOVER_ITERATIONS)
     values = local(layout, iterations)
@@ -1232,7 +995,7 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
     by_key = {(s.ident, s.t): s for s in run.all() if s.t < iterations}
     previous: dict[Ident, Pos | None] = {}  # the base of the element before it in calculation order
     last: Pos | None = None
-    for spot in _first_of_each(run):
+    for spot in first_of_each(run):
         previous[spot.ident] = last
         last = layout.bases.get(spot.ident, last)
     # a sample's own number (no label names it) is left over only where the sheet writes that
@@ -1247,9 +1010,9 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
                 continue
             if spot.ident in read and read[spot.ident] != p:
                 continue  # x is where the forward pass reads it
-            if is_step(spot.quantity) and _named_for_another(grid, layout, learned, spot, p):
+            if is_step(spot.quantity) and named_for_another(grid, layout, learned, spot, p):
                 continue
-            named = _header_names(grid, layout, p, learned, spot) or p == _in_line_with_samples(layout, spot)
+            named = header_names(grid, layout, p, learned, spot) or p == _in_line_with_samples(layout, spot)
             errors, negated, equal = [], 0, 0
             for t in range(iterations):
                 other = by_key.get((spot.ident, t))
@@ -1274,7 +1037,7 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
             spread = 0.01 * sum(min(e, 1.0) for e in errors) / len(errors)
             errors.sort()
             error = errors[len(errors) // 2]
-            order = 1e-9 * _reading_distance(p, previous[spot.ident])  # equals: in the order of calculation
+            order = 1e-9 * reading_distance(p, previous[spot.ident])  # equals: in the order of calculation
             if spot.extra:
                 order += 1e-6  # equals (η = 1: a step is its gradient): the run's own number first
             starts_small = p in grid.cells and small(float(grid.cells[p].value))
@@ -1287,7 +1050,7 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
             elif (
                 error <= CLOSE
                 and (spot.negated or not spot.extra)
-                and not _labelled_as_learned(grid, layout, p, learned, spot)
+                and not labelled_as_learned(grid, layout, p, learned, spot)
             ):
                 # (a number only homework sheets write, a step or ∂L/∂f(O1), is found by its value
                 # or its name, never by nearness alone: but a gradient's negative is left over only
@@ -1298,32 +1061,13 @@ def _assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable
         layout.bases[missing[i].ident] = pool[j]
 
 
-def _one_sign_per_quantity(run: RunSpots, layout: Layout) -> None:
-    """A sheet writes a gradient in one sign: where it holds both ∂L/∂W2's elements and negatives
-    of them (dw5 = ∂E/∂w5 beside a dw6 = −∂E/∂w6), the sign most of its elements are in is the
-    sheet's (the run's own, on a tie), and the others are slips, not the delta rule's negatives.
-    Elements that are 0, ±1 or ±2 say nothing of a sign."""
-    signs: dict[str, list[Ident]] = defaultdict(list)
-    for spot in _first_of_each(run):
-        if spot.ident in layout.bases and not small(spot.value):
-            signs[spot.ident[0]].append(spot.ident)
-    for name, negatives in list(signs.items()):
-        section, quantity = name.split(":", 1)
-        if not quantity.startswith("−"):
-            continue
-        positives = signs.get(f"{section}:{quantity[1:]}", [])
-        for ident in negatives if len(negatives) <= len(positives) else positives:
-            del layout.bases[ident]
-            layout.copies.pop(ident, None)
-
-
 def _missing_in_the_sheets_sign(run: RunSpots, layout: Layout) -> list[Spot]:
     """The elements without a base that the table should hold: not the other reduction's sums, and
     of a gradient and its negative (−∂L/∂p, the delta rule's) the one in the sign the table writes
     that quantity in (a δh2 column for the other samples: this sample's δh2 is −∂L/∂B1 too)."""
     written = {ident[0] for ident in layout.bases}
     missing = []
-    for spot in _first_of_each(run):
+    for spot in first_of_each(run):
         if spot.ident in layout.bases:
             continue
         positive, negative = either_sign(spot.ident[0])
@@ -1443,179 +1187,447 @@ def _assignment(cost: list[list[float]]) -> list[tuple[int, int]]:
     return [(rows[a], cols[b]) for a, b in zip(chosen_rows, chosen_cols, strict=True) if matrix[a][b] < big]
 
 
-def _learned_names(grid: Grid, run: RunSpots, layout: Layout) -> dict[str, Ident]:
-    """Header labels of the columns fitted so far (`w1`, `a_h1`), and the element each names."""
-    learned: dict[str, Ident] = {}
-    order = [spot.ident for spot in _first_of_each(run)]
-    for ident in order:
-        base = layout.bases.get(ident)
-        if base is not None:
-            for token in _own_labels(grid, layout, base):
-                if token:
-                    learned.setdefault(token, ident)
-    # Numbered names fill their gaps: with w2 and w4 learned one element apart in the order of
-    # calculation, w3 is the element between (a column no number of the run matches exactly).
-    numbered: dict[str, dict[int, int]] = defaultdict(dict)
-    for token, ident in learned.items():
-        match = _NUMBERED.match(token)
-        if match:
-            numbered[match.group(1)][int(match.group(2))] = order.index(ident)
-    for prefix, known in numbered.items():
-        ns = sorted(known)
-        for a, b in itertools.pairwise(ns):
-            if b - a > 1 and known[b] - known[a] == b - a:
-                for m in range(a + 1, b):
-                    learned.setdefault(f"{prefix}{m}", order[known[a] + m - a])
-        # and their ends, within the same quantity: with h2 learned for O1[1], h1 is O1[0]
-        for n, step in ((ns[0], -1), (ns[-1], 1)):
-            at = known[n] + step
-            if n + step >= 0 and 0 <= at < len(order) and order[at][0] == order[known[n]][0]:
-                learned.setdefault(f"{prefix}{n + step}", order[at])
-    return learned
+# each element's candidate bases, and for each the evidence of every iteration that votes for it
+Votes = dict[Ident, dict[Pos, dict[int, float]]]
 
 
-_NUMBERED = re.compile(r"^(\D*?)(\d+)$")
+class _Matches:
+    """Exact matches of each spot, on the sheets the table may use for its iteration."""
+
+    def __init__(self, grid: Grid, sheets_of: Callable[[int], list[int]]) -> None:
+        self.grid, self.sheets_of = grid, sheets_of
+        self._cache: dict[tuple[Ident, int], list[Pos]] = {}
+
+    def __call__(self, spot: Spot) -> list[Pos]:
+        key = (spot.ident, spot.t)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self.grid.matches(spot.value, self.sheets_of(spot.t))
+        return found
 
 
-def _header_names(grid: Grid, layout: Layout, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
-    """True if a label of `p` names `spot`'s element: by the notes' notation, by a label learned
-    from the fitted columns, or as the derivative of the loss by a learned parameter (`∂E/∂w3`)."""
-    tokens = set(_own_labels(grid, layout, p)) - {""}
-    if _element_word(spot) in grid.words(p):
+def _iteration_zero(grid: Grid, run: RunSpots, layout: Layout) -> Callable[[Pos], bool]:
+    """Whether a cell can be one of iteration 0's: near its forward pass, and less than one stride
+    past it along the way the table moves (a block below it; anywhere in its row for rows)."""
+    box = forward_box(grid, run, layout.sheet)
+    if box is None or layout.stride is None:
+        return lambda p: True
+    r0, c0, r1, c1 = box
+    ds, dr, dc = layout.stride
+    if ds:
+        return lambda p: p[0] == layout.sheet
+    if dr:
+        return lambda p: p[0] == layout.sheet and r0 - 3 <= p[1] <= max(r1 + 3, r0 - 3 + abs(dr) - 1)
+    return lambda p: p[0] == layout.sheet and c0 - 3 <= p[2] <= max(c1 + 3, c0 - 3 + abs(dc) - 1)
+
+
+def base_votes(grid: Grid, run: RunSpots, layout: Layout) -> Votes:
+    """For each element, the bases its exact matches imply, with the evidence for each: a vote per
+    iteration, weighed by how many digits the cell shows (a typed 0.25 agrees with many numbers
+    to 4 places; a formula's 0.2499527 with one). A table of a sheet per iteration is looked for
+    in iteration t on the sheet t sheets on; any other on its own sheet."""
+    sheet = layout.sheet
+    if layout.stride is not None and layout.stride[0]:
+        matches = _Matches(grid, lambda t: [sheet + t] if sheet + t < len(grid.sheets) else [])
+    else:
+        matches = _Matches(grid, lambda t: [sheet])
+    votes: Votes = defaultdict(dict)
+    for spots in run.iterations:
+        for spot in spots:
+            if small(spot.value):
+                continue  # 0, ±1, ±2 are everywhere: evidence only where the layout puts them
+            if spot.t == 0 and spot.quantity.name.startswith("v(") and isinstance(spot.expr, Ref):
+                continue  # momentum's v on its first step is the gradient itself: its column's, not v's
+            found = matches(spot)
+            if len(found) > MAX_VOTERS:
+                continue
+            for p in found:
+                base = layout.shift(p, -spot.t)
+                weight = vote_weight(grid, p, spot.value)
+                ts = votes[spot.ident].setdefault(base, {})
+                ts[spot.t] = max(ts.get(spot.t, 0.0), weight)
+    return votes
+
+
+def choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: Votes) -> dict[Ident, tuple[float, float]]:
+    """Each element's base, from the cells whose exact matches vote for it (see `_Bases`)."""
+    chooser = _Bases(grid, run, layout, votes)
+    for spot in chooser.order():
+        chooser.choose(spot)
+    settle_shared(layout, chooser.support)
+    return chooser.support
+
+
+class _Bases:
+    """Chooses each element's base among those its exact matches vote for.
+
+    Order: the numbers that change first, then those that stay the same (x, y, a frozen bias: a
+    column of 1s may be any of them), then those only homework sheets write.
+
+    Rank (best first): where the next iteration uses an updated parameter (rows); a label naming
+    the very element (`B3[0]`); the evidence, the early iterations counting most (before any slip
+    they agree, and a row pasted twice shifts only the later ones); a label naming its quantity;
+    a cell no other element took; the nearest after the previous element's in reading order (the
+    order of calculation is the order people write).
+
+    A base is then taken if nothing rules it out (`ruled_out`) and the evidence is enough
+    (`enough`).
+    """
+
+    def __init__(self, grid: Grid, run: RunSpots, layout: Layout, votes: Votes) -> None:
+        self.grid, self.run, self.layout, self.votes = grid, run, layout, votes
+        self.spots = {(s.ident, s.t): s for s in run.all()}
+        self.several = len(run.iterations) > 1
+        self.taken: set[Pos] = set()
+        self.anchor: Pos | None = None
+        self.primaries: dict[Pos, float] = {}  # the cells numbers of the run hold, on what evidence
+        self.support: dict[Ident, tuple[float, float]] = {}  # how exactly in its first iteration, how often
+        self.in_iteration_zero = _iteration_zero(grid, run, layout)
+        self.claims: Counter[Pos] = Counter(b for options in votes.values() for b, ts in options.items() if 0 in ts)
+        self.forward = forward_box(grid, run, layout.sheet)
+        values: dict[Ident, set[float]] = defaultdict(set)
+        for spot in run.all():
+            values[spot.ident].add(spot.value)
+        self.constant = {ident for ident, seen in values.items() if len(seen) == 1 and self.several}
+        self.shapes = {s.ident[0]: s.quantity.shape for s in run.iterations[0]}
+        self.learned: dict[str, Ident] | None = None  # labels of the run's own columns, once they are placed
+
+    def order(self) -> list[Spot]:
+        return sorted(first_of_each(self.run), key=lambda s: (s.extra, s.ident in self.constant))
+
+    def choose(self, spot: Spot) -> None:
+        ranked = self.within_the_table(self.ranked(spot))
+        for base, ts in ranked:
+            if not self.ruled_out(spot, base, ts) and self.enough(spot, base, ts):
+                break
+        else:
+            return
+        layout, total = self.layout, sum(ts.values())
+        layout.bases[spot.ident] = base
+        self.support[spot.ident] = (ts[min(ts)], total)
+        self.taken.add(base)
+        if not spot.extra:
+            self.primaries[base] = max(self.primaries.get(base, 0.0), total)
+        self.anchor = base
+        copies: list[Pos] = []
+        for b, c in ranked:  # other columns holding the element everywhere (a helper's copy), one per column
+            if sum(c.values()) >= max(1.5, 0.8 * total) and not any(
+                strides_apart(layout, a, b) for a in [base, *copies]
+            ):
+                copies.append(b)
+        if copies:
+            layout.copies[spot.ident] = copies
+
+    def ranked(self, spot: Spot) -> list[tuple[Pos, dict[int, float]]]:
+        grid, names, word = self.grid, quantity_names(spot), element_word_of(spot)
+        after_use, anchor = _after_use(self.layout, spot), self.anchor
+        distance = reading_distance
+        if spot.ident in self.constant and self.layout.bases:
+            # an input written beside every table (the same in each): the one nearest this table's numbers
+            rows = sorted(b[1] for b in self.layout.bases.values())
+            cols = sorted(b[2] for b in self.layout.bases.values())
+            anchor = (self.layout.sheet, rows[len(rows) // 2], cols[len(cols) // 2])
+            distance = _distance
+
+        on_grid = _matrix_cell(self.layout, spot, self.shapes)
+
+        def rank(item: tuple[Pos, dict[int, float]]) -> tuple:
+            base, ts = item
+            return (
+                base != after_use,
+                word not in grid.words(base),
+                -_early(ts),
+                self.continuation(spot, base, ts),
+                not spot.carried and base in grid.cells and copied_from(grid.cells[base]) is not None,  # not `=N32`
+                on_grid is not None and base != on_grid,
+                not names & set(grid.labels(base)),
+                base in self.taken,
+                numbered_otherwise(grid, self.layout, base, spot),
+                distance(base, anchor),
+            )
+
+        others = other_elements(spot)  # a label naming another element of the quantity rules a cell out
+        options = self.votes.get(spot.ident, {})
+        ranked = sorted(((b, ts) for b, ts in options.items() if not others & grid.words(b)), key=rank)
+        if not spot.carried:  # a number of the run is computed in the iteration's own rows
+            ranked = [item for item in ranked if self.in_iteration_zero(item[0])]
+        if after_use is not None and after_use in grid.cells and after_use not in options:
+            ranked.insert(0, (after_use, {0: 1.0, 1: 1.0}))  # written where it is used next, as rows are
+        elif on_grid is not None and on_grid not in options and self.holds(spot, on_grid):
+            ranked.insert(0, (on_grid, {0: 1.0, 1: 1.0}))  # where its matrix's grid puts it (a 0, a 1 there)
+        return ranked
+
+    def holds(self, spot: Spot, base: Pos) -> bool:
+        """True if the cells from `base` hold the element in its first two iterations."""
+        for t in (0, 1):
+            other = self.spots.get((spot.ident, t))
+            p = self.layout.shift(base, t)
+            if other is not None and (p not in self.grid.cells or not self.grid.agrees(p, other.value)):
+                return False
         return True
-    notation = tokens & _names(spot)
-    if notation:
-        # unless the sheet calls this quantity otherwise: with `h2` learned for O1[1], `o1` is an
-        # output neuron's, not O1 (homework names neurons h1, h2, o1, o2)
-        own = {_prefix(t) for t, ident in learned.items() if ident[0] == spot.ident[0]}
-        if not own or {_prefix(t) for t in notation} & own:
-            return True
-    for token in tokens:
-        if learned.get(token) == spot.ident:
-            return True
-        of = derivative_of(token)
-        if of is not None and of in learned and _gradient_of(learned[of], spot) and spot.quantity.role != CARRIED:
-            return True
-        of = change_of(token)  # `dw3` may also be the step of w3 (what the sheet adds to it)
-        if of is not None and of in learned and _step_of(learned[of], spot):
-            return True
-        if _slope_named(token, learned) == (spot.quantity.name, spot.key.s, spot.index):
-            return True
-    return False
 
+    def within_the_table(self, ranked: list[tuple[Pos, dict[int, float]]]) -> list[tuple[Pos, dict[int, float]]]:
+        """Where an iteration takes a group of rows or columns (a block, or a group of columns per
+        iteration in a row per network), the table's elements share the lines across the way it
+        moves: its rows when it moves across, its columns when it moves down. A line outside the
+        span of the bases found in two iterations or more, that holds iteration 0 of one of them
+        again, in line with it, is another table beside this one (a network per row, each with
+        its own η: the same in iteration 0). A cell there holding an element in one iteration only
+        is that table's: the element is left to the cells left over (its own, wrong)."""
+        stride = self.layout.stride
+        if stride is None or stride[0] or max(abs(stride[1]), abs(stride[2])) < 2:
+            return ranked
+        axis = 1 if stride[2] else 2  # moving across: the table's rows; down: its columns
+        strong = [i for i, (_, total) in self.support.items() if total >= 1.5]
+        if not strong or not any(len(ts) == 1 for _, ts in ranked):
+            return ranked
+        lo = min(self.layout.bases[i][axis] for i in strong)
+        hi = max(self.layout.bases[i][axis] for i in strong)
+        along = 3 - axis  # the coordinate the stride moves
+        others: set[int] = set()
+        for ident in strong:
+            base = self.layout.bases[ident]
+            if ident in self.constant or small(self.spots[(ident, 0)].value if (ident, 0) in self.spots else 0):
+                continue  # x, y and small integers are written everywhere: they mark no table
+            for b, ts in self.votes.get(ident, {}).items():
+                if 0 in ts and b[along] == base[along] and not lo <= b[axis] <= hi:
+                    others.add(b[axis])
+        return [(b, ts) for b, ts in ranked if len(ts) > 1 or b[axis] not in others]
 
-_SLOPE = re.compile(r"[dδ∂]([^/]+)/[dδ∂]([^/]+)")
+    def continuation(self, spot: Spot, base: Pos, ts: dict[int, float]) -> int:
+        """How closely the cell one stride on holds the element's next number, where it does not
+        hold it exactly, in decades of relative error (0 when it is exact, absent or there is no
+        next iteration). Of copies that agree equally in iteration 0 (a network per row, each row
+        with its own η), the one that goes on nearest the run is the run's, slips and all."""
+        t = min(ts) + 1
+        if self.layout.stride is None or t in ts:
+            return 0
+        after = self.spots.get((spot.ident, t))
+        cell = self.grid.cells.get(self.layout.shift(base, t))
+        if after is None or cell is None:
+            return 0
+        found = float(cell.value)
+        scale = max(abs(found), abs(after.value))
+        gap = abs(found - after.value) / scale if scale else 0.0
+        return math.ceil(math.log10(gap)) if gap > 0 else -16
 
+    def ruled_out(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
+        grid, layout, constant = self.grid, self.layout, spot.ident in self.constant
+        if (spot.extra or constant) and base in self.primaries:
+            return True  # a number that changes, or that is the run's own, holds the cell
+        if constant and len(ts) < 2:
+            return True  # a number that stays is known by staying (a counter starts at 0 or 1 too)
+        if constant and self.layout.kind == "rows" and not self.agrees_throughout(spot, base):
+            return True  # μ = 0.9 above x2 = 0.9 stays for a row, then the column holds weights
+        if is_step(spot.quantity) and self.named_for_another(spot, base):
+            return True  # `dE/dw3` over a step of w2's size (η·x2 = x1): w3's gradient, wrong
+        if not spot.carried and self.contradicted(spot, base, ts):
+            return True  # db1 beside dw1: equal where x1 is 1, another number where dw1 is 0
+        if (
+            not constant
+            and _stays(grid, layout, base, len(self.run.iterations))
+            and not self.agrees_throughout(spot, base)
+        ):
+            return True  # a column of one number over the whole table (x = 1) is no number that changes
+        if base in self.primaries and sum(ts.values()) < self.primaries[base] - 1e-9:
+            return True  # another number holds this cell on better evidence
+        starts_later = spot.carried and not constant  # the weights used, after an update
+        if not starts_later and any(layout.shift(base, u) not in grid.cells for u in range(min(ts))):
+            return True  # a column holds a number in every iteration from the table's first
+        return _after_use(layout, spot) is None and _continues_a_column(grid, layout, base, spot)
 
-def _slope_named(token: str, learned: dict[str, Ident]) -> tuple[str, int, int] | None:
-    """f'(O_l)[i] of a sample for `dout_h1/dnet_h1`, where `out_h1` is learned as f(O1)[0] (or ŷ)
-    and `net_h1` as O1[0]: (quantity name, sample, element)."""
-    match = _SLOPE.fullmatch(token)
-    if match is None:
-        return None
-    a, o = learned.get(match.group(1)), learned.get(match.group(2))
-    if a is None or o is None or a[1:] != o[1:]:
-        return None
-    activation, net = a[0].split(":", 1)[1], o[0].split(":", 1)[1]
-    if activation not in (f"f({net})", "ŷ") or not net.startswith("O"):
-        return None
-    return f"f'({net})", o[1], o[2]
-
-
-def _labelled_as_learned(grid: Grid, layout: Layout, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
-    """True if a label of `p` names the derivative of the loss by a number the fitted columns hold
-    (`dE/dw21`, w21 learned as W1[1,0]) and `spot` is not that derivative (in either sign, of a
-    sample or over the samples)."""
-    for token in set(_own_labels(grid, layout, p)) - {""}:
-        of = derivative_of(token)
-        if of is not None and of in learned and not _derivative_by(learned[of], spot):
-            return True
-    return False
-
-
-def _derivative_by(named: Ident, spot: Spot) -> bool:
-    """True if `spot` is the loss's derivative by the element `named`, in either sign, of a sample
-    or over the samples."""
-    if _gradient_of(named, spot):
-        return True
-    section, name = named[0].split(":", 1)
-    return (
-        section == PARAMETERS
-        and spot.index == named[2]
-        and spot.quantity.name.removeprefix("−") in (f"∂L/∂{name}", f"Σ∂L/∂{name}", f"mean ∂L/∂{name}")
-    )
-
-
-def _own_labels(grid: Grid, layout: Layout, p: Pos) -> tuple[str, str]:
-    """A cell's row label and header as labels of the one number it holds: a row label before a
-    row of the iteration's numbers names them all (`dW1` before a row of the matrix dW1), not the
-    first (the cells beside it that are the next iterations' do not count: a column per iteration)."""
-    row_label, header = grid.labels(p)
-    s, r, c = p
-    iterations = {layout.shift(p, 1), layout.shift(p, -1)} if layout.stride is not None else set()
-    if any(q in grid.cells and q not in iterations for q in ((s, r, c - 1), (s, r, c + 1))):
-        row_label = ""
-    return row_label, header
-
-
-def _numbered_otherwise(grid: Grid, layout: Layout, base: Pos, spot: Spot) -> bool:
-    """True if a vector's element sits under a label numbered for another (y[0] under `t2`): of two
-    cells holding the same number (t1 = t2 = 0.5), each element takes the one its number names."""
-    if len(spot.quantity.shape) != 1:
-        return False
-    numbers = {int(m.group(2)) for token in _own_labels(grid, layout, base) if (m := _NUMBERED.match(token))}
-    return bool(numbers) and spot.index + 1 not in numbers
-
-
-def _prefix(token: str) -> str:
-    match = _NUMBERED.match(token)
-    return match.group(1) if match else token
-
-
-def _gradient_of(param: Ident, spot: Spot) -> bool:
-    """True if `spot` is ∂L/∂p (the one the update uses) of parameter element `param`; or, for an
-    activation of the forward pass (`out_h1` learned as f(O1)[0]), the loss's derivative by it in
-    the same sample (`dE_total/dout_h1` is ∂L/∂f(O1)[0], `dE_total/dout_o1` is Δ[0], `dE/dz2`
-    with z2 learned as O1[1] is ∂L/∂B1[1])."""
-    section, name = param[0].split(":", 1)
-    if section == FORWARD and spot.index == param[2] and spot.key.s == param[1]:
-        if name[0] == "O" and name[1:].isdigit():  # `dE/dz2`: ∂L/∂O1 is ∂L/∂B1
-            return spot.quantity.name == f"∂L/∂B{name[1:]}"
-        return spot.quantity.name == ("Δ" if name == "ŷ" else f"∂L/∂{name}")
-    if section != PARAMETERS or not spot.quantity.name.startswith("∂L/∂") or spot.index != param[2]:
-        return False
-    mean = spot.samples > 1
-    return spot.quantity.name == f"∂L/∂{name}" and (spot.key.s == -1 if mean else True)
-
-
-def _named_for_another(grid: Grid, layout: Layout, learned: dict[str, Ident], spot: Spot, p: Pos) -> bool:
-    """True if a label of `p` names the gradient or the step of another parameter than the step
-    `spot`'s (`dE/dw3` over a number of w2's step size: with η·x2 = x1 it is w3's gradient, wrong)."""
-    for token in set(_own_labels(grid, layout, p)) - {""}:
-        for of in (derivative_of(token), change_of(token)):
-            param = learned.get(of) if of is not None else None
-            if param is not None and param[0].startswith(f"{PARAMETERS}:") and not _step_of(param, spot):
+    def contradicted(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
+        """True if, in an iteration before the first the cell holds the element in, the element is
+        0, ±1 or ±2, which cast no vote (x1 = 0 makes ∂L/∂W1[0,0] 0), and the cell holds another number;
+        or the cell holds the element's negative there (t − y, equal to ∂L/∂W1 where x1 is −1)."""
+        for u in range(min(ts)):
+            other = self.spots.get((spot.ident, u))
+            p = self.layout.shift(base, u)
+            cell = self.grid.cells.get(p)
+            if other is None or cell is None or isinstance(cell.value, bool):
+                continue
+            if not small(other.value):
+                # t − y where ∂L/∂W1 = (y − t)·x1: the cell holds the element's negative until
+                # x1 is −1, where the two agree (inputs of ±1, online): another number
+                if self.grid.agrees(p, -other.value) and not self.grid.agrees(p, other.value):  # (0.0000 is both)
+                    return True
+                continue
+            if (
+                isinstance(cell.value, (int, float))
+                and not isinstance(cell.value, bool)
+                and not self.grid.agrees(p, other.value)
+            ):
                 return True
-    return False
+        return False
+
+    def named_for_another(self, spot: Spot, base: Pos) -> bool:
+        """`named_for_another`, by the labels of the run's own numbers (placed before any step)."""
+        if self.learned is None:
+            self.learned = learned_names(self.grid, self.run, self.layout)
+        return named_for_another(self.grid, self.layout, self.learned, spot, base)
+
+    def agrees_throughout(self, spot: Spot, base: Pos) -> bool:
+        """True if every iteration's cell holds the element's number as it is written: a number that
+        changes slowly, typed to 4 places, is the same in the first few iterations (O1 = 0.0275)."""
+        for t in range(len(self.run.iterations)):
+            p = self.layout.shift(base, t)
+            other = self.spots.get((spot.ident, t))
+            if p in self.grid.cells and (other is None or not self.grid.agrees(p, other.value)):
+                return False
+        return True
+
+    def enough(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
+        """Two iterations' worth of evidence; or one, where nothing else can explain it: iteration
+        0 (before any slip) and no other number there; an exact match whose next iteration is close
+        (a number that agrees once by chance makes no column); an input typed as it is in line with
+        the forward pass."""
+        first = min(ts)
+        if sum(ts.values()) >= 1.5:
+            return True
+        if first == 0 and self.in_iteration_zero(base) and self.claims[base] == 1 and max(ts.values()) >= 0.6:
+            return True
+        if max(ts.values()) < 0.99:
+            return False
+        if not self.several or _continues(self.grid, self.layout, base, first, spot.ident, self.spots):
+            return True
+        forward = self.forward
+        in_forward_rows = forward is not None and base[0] == self.layout.sheet and forward[0] <= base[1] <= forward[2]
+        return spot.carried and first == 0 and in_forward_rows and self.grid.cells[base].formula is None
 
 
-def _step_of(param: Ident, spot: Spot) -> bool:
-    """True if `spot` is a step (±η·∂L/∂p, see `spots.step_names`) of parameter element `param`."""
-    section, name = param[0].split(":", 1)
-    return section == PARAMETERS and spot.index == param[2] and step_parameter(spot.quantity) == name
+def settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) -> None:
+    """Two elements in one cell: both stay only if the cell holds both as exactly in their first
+    iteration and as often (with i1 = 1, ∂E/∂w1 is ∂L/∂B1[0] in every row); else the other has no
+    cell (a weight typed as 0.25 that stays near it, against f'(O1) = 0.2499… agreeing only to the
+    rounding for a few iterations)."""
+    holders: dict[Pos, list[Ident]] = defaultdict(list)
+    for ident, base in layout.bases.items():
+        holders[base].append(ident)
+    for base, idents in holders.items():
+        if len(idents) > 1:
+            # an update in the cell where the next iteration uses the parameter is held there by
+            # the layout itself: it keeps the cell
+            placed = [i for i in idents if next_use(layout, i) == base]
+            if placed:
+                for ident in idents:
+                    if ident not in placed:
+                        del layout.bases[ident]
+                continue
+            held = {i: support.get(i, (0.0, 0.0)) for i in idents}  # (0, 0): a column left over
+            exact = max(h[0] for h in held.values())
+            often = max(h[1] for h in held.values() if h[0] == exact)
+            for ident, (first, total) in held.items():
+                if first < exact or total < 0.9 * often:
+                    del layout.bases[ident]
 
 
-def _last_iteration(grid: Grid, run: RunSpots, layout: Layout) -> int:
-    """The last iteration whose forward pass the table holds (at least half of it)."""
-    forward = [s.ident for s in _first_of_each(run) if s.quantity.section == FORWARD and s.ident in layout.bases]
-    idents = forward or list(layout.bases)
-    layout.last = len(run.iterations) - 1
-    last = -1
-    for t in range(len(run.iterations)):
-        held = sum(1 for ident in idents if (p := layout.at(ident, t)) is not None and grid.held(p))
-        if held * 2 >= len(idents) and held:
-            last = t
-    return max(last, 0)
+def _matrix_cell(layout: Layout, spot: Spot, shapes: dict[str, tuple[int, ...]]) -> Pos | None:
+    """Where a matrix's element goes, by the elements of it already placed: a matrix is written as
+    a grid, its rows (neurons) down and its columns (inputs) across, or transposed (inputs down,
+    neurons across, as X·W sheets write W). A bias (B1, ∂L/∂B1, its step, its update) goes where
+    sheets that append a 1 to the inputs write it: one more column of its weights' grid (W1,
+    ∂L/∂W1, …), the column the 1 multiplies. None if too few are placed to say, or no grid."""
+    q = spot.quantity
+    section, name = spot.ident[0].split(":", 1)
+    if len(q.shape) == 2:
+        cell = _grid(layout, spot.ident[0], spot.ident[1], q.shape)
+        return cell(*divmod(spot.index, q.shape[1])) if cell is not None else None
+    weights = re.sub(r"B(\d+)", r"W\1", name)
+    if len(q.shape) != 1 or weights == name:
+        return None
+    shape = shapes.get(f"{section}:{weights}")
+    if shape is None or len(shape) != 2:
+        return None
+    cell = _grid(layout, f"{section}:{weights}", spot.ident[1], shape)
+    return cell(spot.index, shape[1]) if cell is not None else None
+
+
+def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) -> Callable[[int, int], Pos] | None:
+    """The cell of element [j, i] of a matrix quantity, by the grid its placed elements form."""
+    cols = shape[1]
+    items = [
+        (divmod(k, cols), base)
+        for k in range(shape[0] * cols)
+        if (base := layout.bases.get((quantity, sample, k))) is not None
+    ]
+    if not items:
+        return None
+    steps: dict[str, tuple[int, int]] = {}  # the move from one neuron to the next (j), one input to the next (i)
+    for (a, pa), (b, pb) in itertools.combinations(items, 2):
+        if pa[0] != pb[0]:
+            continue
+        move = (pb[1] - pa[1], pb[2] - pa[2])
+        for axis, k in (("i", 1), ("j", 0)):
+            if a[1 - k] == b[1 - k] and a[k] != b[k]:
+                d = b[k] - a[k]
+                if move[0] % d == 0 and move[1] % d == 0 and sorted(map(abs, (move[0] // d, move[1] // d))) == [0, 1]:
+                    steps.setdefault(axis, (move[0] // d, move[1] // d))
+    if not steps:
+        return None
+    i_step = steps.get("i") or (steps["j"][1], steps["j"][0])  # the other axis of the grid
+    j_step = steps.get("j") or (i_step[1], i_step[0])
+    (j0, i0), first = items[0]
+    row0 = first[1] - j0 * j_step[0] - i0 * i_step[0]
+    col0 = first[2] - j0 * j_step[1] - i0 * i_step[1]
+
+    def cell(j: int, i: int) -> Pos:
+        return (first[0], row0 + j * j_step[0] + i * i_step[0], col0 + j * j_step[1] + i * i_step[1])
+
+    return cell if all(cell(*ji) == p for ji, p in items) else None
+
+
+def _stays(grid: Grid, layout: Layout, base: Pos, iterations: int) -> bool:
+    """True if the cells from `base` on hold one and the same number in every iteration (three at
+    least)."""
+    seen = {grid.cells[p].value for t in range(iterations) if (p := layout.shift(base, t)) in grid.cells}
+    count = sum(layout.shift(base, t) in grid.cells for t in range(iterations))
+    return count >= 3 and len(seen) == 1
+
+
+def _early(ts: dict[int, float]) -> float:
+    """The evidence for a base, the early iterations counting most: before any slip they agree, and
+    a row pasted twice later shifts only the later ones."""
+    return sum(w * 0.5**t for t, w in ts.items())
+
+
+def _after_use(layout: Layout, spot: Spot) -> Pos | None:
+    """Where a rows table writes an updated parameter: where the next row uses it."""
+    return next_use(layout, spot.ident) if layout.kind == "rows" else None
+
+
+def _continues_a_column(grid: Grid, layout: Layout, base: Pos, spot: Spot) -> bool:
+    """True if the cell one stride before `base` holds a number, one row before in a rows table;
+    for an optimizer's state (momentum's v, Adam's m and v), a number but the 0 it starts from (a
+    row `v0` of zeros above the first iteration's)."""
+    if layout.kind != "rows":
+        return False
+    before = grid.cells.get(layout.shift(base, -1))
+    if before is None:
+        return False
+    return not (spot.quantity.name.startswith(("v(", "m(")) and float(before.value) == 0)
+
+
+def _continues(
+    grid: Grid, layout: Layout, base: Pos, t: int, ident: Ident, spots: dict[tuple[Ident, int], Spot]
+) -> bool:
+    """True if the cell of the next iteration (or the previous) holds a number close to the element's."""
+    for u in (t + 1, t - 1):
+        spot = spots.get((ident, u))
+        if spot is None:
+            continue
+        cell = grid.cells.get(layout.shift(base, u))
+        if cell is None:
+            return False
+        here = float(cell.value)
+        return close(here, spot.value) or close(here, spots[(ident, t)].value)
+    return True
+
+
+def _distance(p: Pos, anchor: Pos | None) -> int:
+    """How far `p` is from `anchor`, rows weighing more than columns, either way."""
+    if anchor is None or p[0] != anchor[0]:
+        return 10**9
+    return abs(p[1] - anchor[1]) * 1000 + abs(p[2] - anchor[2])
 
 
 def own_layout(grid: Grid, run: RunSpots, sheet: int) -> Layout | None:
@@ -1658,7 +1670,7 @@ def own_layout(grid: Grid, run: RunSpots, sheet: int) -> Layout | None:
         sheets = range(min(len(run.iterations), len(grid.sheets) - sheet))
         layout.last = next((t - 1 for t in sheets if grid.sheets[sheet + t] != iteration_sheet(t)), len(sheets) - 1)
     else:
-        layout.last = _last_iteration(grid, run, layout)
+        layout.last = last_iteration(grid, run, layout)
     return layout
 
 
@@ -1695,5 +1707,5 @@ def own_rows_layout(grid: Grid, run: RunSpots, sheet: int) -> Layout | None:
     r0, c0 = min(b[1] for b in layout.bases.values()), min(b[2] for b in layout.bases.values())
     r1, c1 = max(b[1] for b in layout.bases.values()), max(b[2] for b in layout.bases.values())
     layout.box = (r0, c0, r1, c1)  # r1: the row below, where the update goes
-    layout.last = _last_iteration(grid, run, layout)
+    layout.last = last_iteration(grid, run, layout)
     return layout
