@@ -17,6 +17,7 @@ from typing import Any
 from sheetnet.book import Book, WorkbookError, column_letter
 from sheetnet.cells.dual import Unsupported
 from sheetnet.check.derive import Derivation, derive
+from sheetnet.check.evidence import small
 from sheetnet.check.fit import (
     Layout,
     eta_cell,
@@ -25,7 +26,6 @@ from sheetnet.check.fit import (
     own_layout,
     own_rows_layout,
     retyped,
-    small,
     table_sheets,
 )
 from sheetnet.check.grid import Grid, Pos, copied_from, same
