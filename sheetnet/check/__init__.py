@@ -17,8 +17,9 @@ from typing import Any
 from sheetnet.book import Book, WorkbookError, column_letter
 from sheetnet.cells.dual import Unsupported
 from sheetnet.check.derive import Derivation, derive
+from sheetnet.check.eta import eta_cell, learning_rate
 from sheetnet.check.evidence import small
-from sheetnet.check.fit import eta_cell, fit_layout, learning_rate, own_layout, own_rows_layout
+from sheetnet.check.fit import fit_layout, own_layout, own_rows_layout
 from sheetnet.check.geometry import Layout
 from sheetnet.check.grid import Grid, Pos, copied_from, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
