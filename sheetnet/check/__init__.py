@@ -19,10 +19,11 @@ from sheetnet.cells.dual import Unsupported
 from sheetnet.check.derive import Derivation, derive
 from sheetnet.check.eta import eta_cell, learning_rate
 from sheetnet.check.evidence import small
-from sheetnet.check.fit import fit_layout, own_layout, own_rows_layout
+from sheetnet.check.fit import fit_layout
 from sheetnet.check.geometry import Layout
 from sheetnet.check.grid import Grid, Pos, copied_from, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
+from sheetnet.check.own_layouts import own_layout, own_rows_layout
 from sheetnet.check.placed import place_losses, scaled_loss, used_where_read
 from sheetnet.check.spots import RunSpots, is_step, run_spots
 from sheetnet.check.tables import retyped, table_sheets

@@ -2,32 +2,30 @@
 
 A layout has few parameters: the *stride* from one iteration to the next, along one axis (a row,
 a block of rows, a column or a group of columns, a sheet) and, for each element of the run, its
-*base*: the cell it occupies in iteration 0. Iteration t of the element is then at base + t·stride.
-The model is fitted from votes: every cell that holds an element's value exactly (at full
-precision, or as its correct rounding) votes for the base it implies. The early iterations, before
-any slip has spread, agree; a slip only removes a few votes. 0, ±1 and ±2 do not vote: sheets hold
-them everywhere (inputs, targets, zero biases, a row of ones), so such a number is evidence only
-where the fitted layout puts it; nor do numbers within 1e-9 of 0, nor momentum's first v (the
-gradient itself). Elements that match nothing exactly (a column wrong from its first
-row) are then given the columns left over, as one assignment over all rows: the closest pairs
-within 5 %, header labels (`w3`, `∂E/∂w3`, `E∂w3`, `dw3`) deciding when present, and x where
-the forward pass's formula multiplies it by its weight (`_read_inputs`: columns of 0/±1 inputs and
-targets agree in most rows).
+*base*: the cell it occupies in iteration 0. Iteration t of the element is then at base + t·stride
+(`geometry.Layout`). The model is fitted from votes: every cell that holds an element's value
+exactly (at full precision, or as its correct rounding) votes for the base it implies. The early
+iterations, before any slip has spread, agree; a slip only removes a few votes. 0, ±1 and ±2 do
+not vote: sheets hold them everywhere (inputs, targets, zero biases, a row of ones), so such a
+number is evidence only where the fitted layout puts it (`evidence.small`). Elements that match
+nothing exactly (a column wrong from its first row) are then given the columns left over, as one
+assignment over all rows (`leftovers`).
 
-Among cells of equal evidence (equal numbers: x1 = 1 makes ∂E/∂w1 equal ∂E/∂b1), the model's
-structure decides:
+`fit_layout` runs the passes in this order, each in the module of its job:
 
-- a matrix is a grid of its own, its elements one step apart along rows and columns, written
-  either way round (neurons down and inputs across, or transposed: inputs down, neurons across,
-  as X·W sheets write W); a bias is one more column of its weights' grid, where a sheet appends a
-  1 to the inputs and a row of ones to X (`_matrix_cell`);
-- where a stride moves a block or a group of columns, the table's elements share the lines across
-  it, so copies of its first iteration beside it (a row per network, each with its own η) are
-  other tables (`_Bases.within_the_table`); of equal copies, the one that goes on nearest the run
-  is the run's (`_Bases.continuation`);
-- a cell that computes the number comes before one that only refers to it (`=N32`);
-- a number written twice, each computed on its own (dZ1, and the bias row of dW1 = Xᵀ·dZ1), is
-  judged in both cells (`_written_twice`).
+1. the stride (`stride`);
+2. each element's base, from the votes of its exact matches (`bases`);
+3. one sign per quantity: a sheet writes a gradient in one sign (`_one_sign_per_quantity`);
+4. iteration 0's box (`_set_box`);
+5. the columns left over, given to the elements without a base (`leftovers`);
+6. two elements in one cell settled (`bases.settle_shared`), and the box set again;
+7. a number written twice, each computed on its own (dZ1, and the bias row of dW1 = Xᵀ·dZ1), judged
+   in both cells (`_written_twice`);
+8. the last iteration the table holds (`geometry.last_iteration`).
+
+Guarantee: an element has one base at most (and its copies beside it), given by its own exact
+matches or, where it has none, by the one assignment of the columns left over; two elements keep
+one cell only as `bases.settle_shared` allows; the table holds iteration 0 at least (`last` ≥ 0).
 """
 
 from __future__ import annotations
@@ -178,84 +176,3 @@ def _one_sign_per_quantity(run: RunSpots, layout: Layout) -> None:
         for ident in negatives if len(negatives) <= len(positives) else positives:
             del layout.bases[ident]
             layout.copies.pop(ident, None)
-
-
-def own_layout(grid: Grid, run: RunSpots, sheet: int) -> Layout | None:
-    """The layout of a workbook sheetnet wrote a sheet per iteration (a run's, or an exercise's with
-    a self-check column beside each value), read from where sheetnet puts each number, if the
-    labels of column A are where it puts them; None otherwise (a sheet rearranged by hand is fitted).
-
-    Fitting by value cannot tell apart elements that are equal, as in the notes' symmetric network,
-    where a slip in one of two equal gradients would be looked for in the other's cell."""
-    from sheetnet.layout import FIRST_VALUE_COL, BlocksLayout, iteration_sheet
-
-    trace = run.trace
-    if grid.sheets[sheet] != iteration_sheet(0):
-        return None
-    blocks = BlocksLayout(trace.network, trace.setup, trace.iterations[:1])
-    plan = blocks.iterations[0]
-    for r, row in enumerate(plan.rows):
-        if row.kind == "quantity" and row.quantity is not None and row.matrix_row == 0:
-            if grid.text((sheet, r + 1, 1)) != row.quantity.label:
-                return None
-    sections = [r + 1 for r, row in enumerate(plan.rows) if row.kind == "section"]
-    # an exercise's self-check columns: ✓✗ heads them, and element [1] is two columns on
-    c = FIRST_VALUE_COL + 1  # column B (counted from 1)
-    interleaved = any(grid.text((sheet, r, c + 1)) == "✓✗" or grid.text((sheet, r, c + 2)) == "[1]" for r in sections)
-    stride = 2 if interleaved else 1
-    more = sheet + 1 < len(grid.sheets) and grid.sheets[sheet + 1] == iteration_sheet(1)
-    layout = Layout(sheet, (1, 0, 0) if more else None, last=len(run.iterations) - 1, own=True)
-    for spot in run.iterations[0]:
-        cell = blocks.cells.get(spot.key)
-        if cell is not None:
-            layout.bases[spot.ident] = (
-                sheet,
-                cell.row + 1,
-                FIRST_VALUE_COL + stride * (cell.col - FIRST_VALUE_COL) + 1,
-            )
-    r0, c0 = min(b[1] for b in layout.bases.values()), min(b[2] for b in layout.bases.values())
-    r1, c1 = max(b[1] for b in layout.bases.values()), max(b[2] for b in layout.bases.values())
-    layout.box = (r0, c0, r1, c1)
-    if grid.book.exercise:  # its every iteration has a sheet from the start: an empty one is unanswered, not unfinished
-        sheets = range(min(len(run.iterations), len(grid.sheets) - sheet))
-        layout.last = next((t - 1 for t in sheets if grid.sheets[sheet + t] != iteration_sheet(t)), len(sheets) - 1)
-    else:
-        layout.last = last_iteration(grid, run, layout)
-    return layout
-
-
-def own_rows_layout(grid: Grid, run: RunSpots, sheet: int) -> Layout | None:
-    """The layout of a Training sheet (or an η sheet) sheetnet wrote a row per iteration, read from
-    where sheetnet puts each number, if its element headers are where it puts them; None otherwise.
-
-    Besides equal elements (see `own_layout`), fitting by value is lost among the columns of an
-    iteration that uses fewer than all the samples (`batch_size`): x, y and the gradients of a
-    place of the batch change from row to row among a few small numbers (XOR's 0 and 1)."""
-    from sheetnet.layout import TRAINING, RowsLayout, rate_sheet
-
-    trace = run.trace
-    name = grid.sheets[sheet]
-    # only for batches so far: fitting does well enough on the others, and its verdicts on them stay as they were
-    if not trace.network.batched or name not in (TRAINING, rate_sheet(trace.network.lr)):
-        return None
-    rows = RowsLayout(trace.network, trace.setup, trace.iterations[0], own_rate=name != TRAINING)
-    elements = rows.row(0)  # the element names' row, counted from 1
-    for group in rows.groups:
-        for i in range(len(group.quantity.keys)):
-            if grid.text((sheet, elements, group.first_col + i + 1)) != group.quantity.element_name(i):
-                return None
-    layout = Layout(sheet, (0, 1, 0), last=len(run.iterations) - 1)
-    for spot in run.iterations[0]:
-        try:
-            cell = rows.cell(spot.key)
-        except KeyError:  # a number only homework sheets write
-            continue
-        if cell.sheet == name:  # not x and y, read from Setup
-            layout.bases[spot.ident] = (sheet, cell.row + 1, cell.col + 1)
-    if not layout.bases:
-        return None
-    r0, c0 = min(b[1] for b in layout.bases.values()), min(b[2] for b in layout.bases.values())
-    r1, c1 = max(b[1] for b in layout.bases.values()), max(b[2] for b in layout.bases.values())
-    layout.box = (r0, c0, r1, c1)  # r1: the row below, where the update goes
-    layout.last = last_iteration(grid, run, layout)
-    return layout
