@@ -23,9 +23,10 @@ assignment over all rows (`leftovers`).
    in both cells (`_written_twice`);
 8. the last iteration the table holds (`geometry.last_iteration`).
 
-Guarantee: an element has one base at most (and its copies beside it), given by its own exact
-matches or, where it has none, by the one assignment of the columns left over; two elements keep
-one cell only as `bases.settle_shared` allows; the table holds iteration 0 at least (`last` ≥ 0).
+Guarantee: an element has one base at most (and its copies beside it), chosen as `bases` allows
+(among its exact matches, or where the layout itself puts it) or, where it has none, by the one
+assignment of the columns left over; two elements keep one cell only as `bases.settle_shared`
+allows; the table holds iteration 0 at least (`last` ≥ 0).
 """
 
 from __future__ import annotations
