@@ -19,21 +19,16 @@ from sheetnet.book import Book, WorkbookError, column_letter
 from sheetnet.cells.dual import Unsupported
 from sheetnet.cells.formulas import formulas_of
 from sheetnet.check.derive import Derivation, derive
-from sheetnet.check.fit import (
-    Layout,
-    eta_cell,
-    fit_layout,
-    learning_rate,
-    own_layout,
-    own_rows_layout,
-    retyped,
-    small,
-    table_sheets,
-)
+from sheetnet.check.eta import eta_cell, learning_rate
+from sheetnet.check.evidence import small
+from sheetnet.check.fit import fit_layout
+from sheetnet.check.geometry import Layout
 from sheetnet.check.grid import Grid, Pos, copied_from, grid_of, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
+from sheetnet.check.own_layouts import own_layout, own_rows_layout
 from sheetnet.check.placed import place_losses, scaled_loss, used_where_read
 from sheetnet.check.spots import RunSpots, is_step, run_spots
+from sheetnet.check.tables import retyped, table_sheets
 from sheetnet.layout import iteration_sheet
 from sheetnet.net import CARRIED, FORWARD, LOSS, MEAN, PARAMETERS, UPDATE
 from sheetnet.spec import Network

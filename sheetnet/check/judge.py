@@ -17,7 +17,7 @@ from typing import Any
 
 from sheetnet.book import Cell, cell_address, column_letter
 from sheetnet.cells.formulas import formulas_of
-from sheetnet.check.fit import Layout
+from sheetnet.check.geometry import Layout
 from sheetnet.check.grid import Grid, Pos, full_window, same
 from sheetnet.check.spots import Ident, RunSpots, Spot, unnegated
 from sheetnet.graph import Expr, Key

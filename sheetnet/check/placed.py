@@ -19,7 +19,7 @@ import re
 from sheetnet.cells.chains import TYPED_AGAIN
 from sheetnet.cells.formulas import Formulas
 from sheetnet.check.derive import Derivation
-from sheetnet.check.fit import Layout
+from sheetnet.check.geometry import Layout
 from sheetnet.check.judge import Element
 from sheetnet.check.spots import RunSpots, Spot
 from sheetnet.formula import Pos

@@ -1,0 +1,134 @@
+"""The η a table trains with: the cell it writes η in, or the η its first update gives.
+
+A sheet writes η beside a label (`η`, `eta`, `LR`, `learning rate`, `α`, `n =`), nearest the
+table's forward pass (`eta_cell`). Whether or not it does, its first update moves each parameter by
+η times a step that does not depend on η, so the updated parameters written in line with the
+parameters give η (`learning_rate`).
+
+Guarantee: `eta_cell` is a positive number of at most 1000 beside or under such a label, or None;
+`learning_rate` is an η that puts at least half of the parameters it moves visibly in line with
+them, or None.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from sheetnet.check.geometry import forward_box
+from sheetnet.check.grid import Grid, Pos, label_token
+from sheetnet.check.spots import RunSpots
+from sheetnet.net import UPDATE
+
+# what sheets write beside or above η, as label tokens (`n =` too; ͷ, a letter fonts draw like η)
+ETA_LABELS = {"η", "eta", "lr", "learning", "learning_rate", "learningrate", "α", "alpha", "ͷ", "n"}
+
+
+def eta_cell(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
+    """The cell a table writes its η in: a positive number labelled `η`, `eta`, `LR`, `learning
+    rate`, `α` or `n =` (on its left, or above it), the nearest to the table's forward pass."""
+    box = forward_box(grid, run, sheet)
+    r, c = (box[0], box[1]) if box is not None else (0, 0)
+    labelled = [p for p in grid.numbers_on(sheet) if 0 < float(grid.cells[p].value) <= 1000 and _named_eta(grid, p)]
+    return min(labelled, key=lambda p: (abs(p[1] - r) + abs(p[2] - c), p), default=None)
+
+
+def _named_eta(grid: Grid, p: Pos) -> bool:
+    """True if the text just left of `p` (two cells at most) or just above it names η."""
+    s, r, c = p
+    if any(label_token(grid.text(q)) in ETA_LABELS for q in [(s, r, c - 1), (s, r, c - 2)]):
+        return True
+    # a label above, unless it is the label of the number on its right (`η | 0.5` in the row above),
+    # or heads a column of numbers (`n` over 1, 2, 3 …: an iteration counter)
+    return (
+        label_token(grid.text((s, r - 1, c))) in ETA_LABELS
+        and (s, r - 1, c + 1) not in grid.cells
+        and (s, r + 1, c) not in grid.cells
+    )
+
+
+def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
+    """The η a table trains with, from its first update: at iteration 0 every optimizer moves a
+    parameter by η times a step that does not depend on η, so each updated parameter written in
+    line with the parameter (below it in its column, right of it in its row, or in its cell on the
+    next sheet) gives η. The η most parameters give wins, the run's on a tie (and over its
+    multiples k·η: a value k updates later in line); None when none is given by at least half of
+    the parameters it moves visibly. (With a row per η, rows that agree in iteration 0, the intact
+    rows' η win over the run's in a row with a slip in its first update: those tables are fitted,
+    and taken away, first.)"""
+    eta = run.trace.network.lr
+    moves: list[tuple[float, float, list[Pos]]] = []  # start, step at η = 1, the cells in line with it
+    for spot in run.iterations[0]:
+        if spot.quantity.section == UPDATE and spot.quantity.name[0] in "WB":
+            start = run.values[spot.expr.a.key]  # type: ignore[attr-defined]
+            unit = (start - spot.value) / eta
+            if unit != 0 and math.isfinite(unit):
+                here = sorted(grid.matches(start, [sheet]), key=lambda p: (abs(float(grid.cells[p].value) - start), p))
+                moves.append((start, unit, _in_line_with(grid, here[:5])))
+    if not moves:
+        return None
+
+    def tally(candidate: float) -> tuple[int, int]:
+        """How many parameters η = candidate puts in line with them, and how many it moves visibly
+        (by a unit of the 4th decimal: a typed 0.15 is no update by 2e-5)."""
+        count = visible = 0
+        for start, unit, line in moves:
+            moved = start - candidate * unit
+            if abs(moved - start) >= 1e-4:
+                visible += 1
+                count += any(grid.agrees(p, moved) for p in line)
+        return count, visible
+
+    def explained(candidate: float) -> int:
+        """`tally`'s count, if at least half of the parameters it moves visibly; else 0."""
+        count, visible = tally(candidate)
+        return count if count * 2 >= visible else 0
+
+    count, visible = tally(eta)
+    if count == visible and count:
+        return eta  # every update is in line: the run's η
+    best, best_count = eta, (count if count * 2 >= visible else 0)
+    # Else another η may explain more: of tables one beside the other with the same first
+    # iteration (a row per η), one intact is fitted before the run's with a slip in its first update.
+    # The η each cell in line would mean, to one digit (numbers typed to 4 places give it no closer
+    # than a few %): the most common few are confirmed, as the round value and as the middle one.
+    bins: dict[float, list[float]] = defaultdict(list)
+    biggest = sorted(moves, key=lambda m: -abs(m[1]))[: max(2, len(moves) // 2)]  # they give η best
+    for start, unit, line in biggest:
+        seen: dict[float, float] = {}
+        for p in line:
+            candidate = (start - float(grid.cells[p].value)) / unit
+            if 0 < candidate <= 1000:
+                seen.setdefault(float(f"{candidate:.1g}"), candidate)
+        for key, candidate in seen.items():
+            bins[key].append(candidate)
+    # A later value in line gives a multiple of η (k steps later): of the η that explain as many
+    # parameters, the smallest is the step.
+    for key in sorted(bins, key=lambda k: (-len(bins[k]), k))[:8]:
+        found = sorted(bins[key])
+        for candidate in (key, float(f"{found[len(found) // 2]:.8g}")):
+            count = explained(candidate)
+            smaller = best != eta and candidate < best and candidate == key
+            if best == eta and best_count and _multiple(candidate, eta):
+                continue  # k steps later in line: the run's η still
+            if count > best_count or (count == best_count and count and smaller):
+                best, best_count = candidate, count
+    return best if best_count else None
+
+
+def _multiple(candidate: float, eta: float) -> bool:
+    """True if `candidate` is k·η for a whole k ≥ 2, within 10 %."""
+    k = round(candidate / eta)
+    return k >= 2 and abs(candidate - k * eta) <= 0.1 * k * eta
+
+
+def _in_line_with(grid: Grid, cells: list[Pos], reach: int = 400) -> list[Pos]:
+    """The numbers below `cells` in their columns, right of them in their rows, and in their place
+    on the next sheet: where a table writes the next value of a number."""
+    out: list[Pos] = []
+    for s, row, col in cells:
+        out += [(s, r, col) for r in range(row + 1, row + reach) if (s, r, col) in grid.cells]
+        out += [(s, row, c) for c in range(col + 1, col + reach) if (s, row, c) in grid.cells]
+        if (s + 1, row, col) in grid.cells:
+            out.append((s + 1, row, col))
+    return out

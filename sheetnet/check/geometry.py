@@ -1,0 +1,164 @@
+"""Where a table holds the run: the `Layout` model, and the positions the fitting passes share.
+
+A layout is a stride (the move from one iteration to the next: a row, a block of rows, a column
+or a group of columns, a sheet) and each element's base (its cell in iteration 0): iteration t of
+the element is at base + t·stride, inside the table's box. Beside it, what every pass measures
+positions by: where iteration 0's forward pass lies on a sheet (`forward_box`), whether two cells
+are whole strides apart (`strides_apart`), where the next iteration uses an update (`next_use`),
+the order people write in (`reading_distance`), the run's elements in calculation order
+(`first_of_each`), and the last iteration a table holds (`last_iteration`).
+
+Guarantee: `Layout.at` and `Layout.positions` give only cells inside the table (iteration 0's box
+moved by 0 … `last` strides; iteration 0 alone in a table of one iteration). Nothing here changes
+a layout but `last_iteration`, which measures with `last` set to the run's last iteration.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sheetnet.check.grid import Grid, Pos
+from sheetnet.check.spots import Ident, RunSpots, Spot
+from sheetnet.net import FORWARD, PARAMETERS, UPDATE
+
+
+@dataclass
+class Layout:
+    """Where a table holds the run: element ident → its cell in iteration t."""
+
+    sheet: int
+    stride: Pos | None
+    bases: dict[Ident, Pos] = field(default_factory=dict)
+    copies: dict[Ident, list[Pos]] = field(default_factory=dict)
+    twice: dict[Ident, list[Pos]] = field(default_factory=dict)  # the copies judged (`fit._written_twice`)
+    box: tuple[int, int, int, int] = (0, 0, 0, 0)  # iteration 0's rows and columns: r0, c0, r1, c1
+    last: int = 0  # the last iteration the table holds
+    own: bool = False  # read from where sheetnet puts each number (`own_layouts`), not fitted
+
+    @property
+    def kind(self) -> str:
+        if self.stride is None:
+            return "one iteration"
+        ds, dr, dc = self.stride
+        if ds:
+            return "a sheet per iteration"
+        if dr == 1 and not dc:
+            return "rows"
+        if dc and not dr:
+            return "columns"
+        return "blocks"
+
+    def shift(self, p: Pos, t: int) -> Pos:
+        if self.stride is None:
+            return p
+        return (p[0] + t * self.stride[0], p[1] + t * self.stride[1], p[2] + t * self.stride[2])
+
+    def at(self, ident: Ident, t: int) -> Pos | None:
+        base = self.bases.get(ident)
+        if base is None or (self.stride is None and t > 0):  # a table of one iteration holds no more
+            return None
+        p = self.shift(base, t)
+        return p if self.inside(p) else None
+
+    def positions(self, ident: Ident, t: int) -> list[Pos]:
+        """The element's cell and the cells of its copies in iteration t."""
+        if self.stride is None and t > 0:
+            return []
+        out = [self.shift(b, t) for b in [self.bases.get(ident), *self.copies.get(ident, [])] if b is not None]
+        return [p for p in out if self.inside(p)]
+
+    def inside(self, p: Pos) -> bool:
+        """True if `p` lies in the table: iteration 0's box moved by 0 … last strides."""
+        r0, c0, r1, c1 = self.box
+        if self.stride is None:
+            return p[0] == self.sheet and r0 <= p[1] <= r1 and c0 <= p[2] <= c1
+        ds, dr, dc = self.stride
+        if ds:
+            t = p[0] - self.sheet
+            candidates = [t // ds] if t % ds == 0 else []
+        elif dr:
+            candidates = _steps(p[1], r0, r1, dr)
+        else:
+            candidates = _steps(p[2], c0, c1, dc)
+        for t in candidates:
+            if 0 <= t <= self.last:
+                q = (p[0] - t * ds, p[1] - t * dr, p[2] - t * dc)
+                if q[0] == self.sheet and r0 <= q[1] <= r1 and c0 <= q[2] <= c1:
+                    return True
+        return False
+
+
+def _steps(x: int, lo: int, hi: int, d: int) -> list[int]:
+    """The t for which x − t·d lies in [lo, hi]."""
+    a, b = (x - hi) / d, (x - lo) / d
+    return list(range(math.ceil(min(a, b)), math.floor(max(a, b)) + 1))
+
+
+def forward_box(grid: Grid, run: RunSpots, sheet: int) -> tuple[int, int, int, int] | None:
+    """Rows and columns of iteration 0's forward pass on `sheet`: the numbers written there once,
+    and those written a few times (O1 = f(O1) under ReLU) that lie next to them."""
+    unique, few = [], []
+    for spot in run.iterations[0]:
+        if spot.quantity.section == FORWARD and not spot.carried:
+            found = grid.matches(spot.value, [sheet])
+            (unique if len(found) == 1 else few if len(found) <= 4 else []).extend(found)
+    if not unique:
+        return None
+    r0, c0 = min(p[1] for p in unique), min(p[2] for p in unique)
+    r1, c1 = max(p[1] for p in unique), max(p[2] for p in unique)
+    for p in few:
+        if r0 - 6 <= p[1] <= r1 + 6 and c0 - 6 <= p[2] <= c1 + 6:
+            r0, c0, r1, c1 = min(r0, p[1]), min(c0, p[2]), max(r1, p[1]), max(c1, p[2])
+    return r0, c0, r1, c1
+
+
+def next_use(layout: Layout, ident: Ident) -> Pos | None:
+    """For an updated parameter, the cell where the next iteration uses it: the same number (in a
+    rows table the update is written nowhere else). None for any other element."""
+    section, name = ident[0].split(":", 1)
+    if section != UPDATE or layout.stride is None:
+        return None
+    used = layout.bases.get((f"{PARAMETERS}:{name}", -1, ident[2]))
+    return None if used is None else layout.shift(used, 1)
+
+
+def strides_apart(layout: Layout, a: Pos, b: Pos) -> bool:
+    """True if b is a moved by whole strides: the same column of a rows table, not a copy of it."""
+    if layout.stride is None:
+        return False
+    d = (b[0] - a[0], b[1] - a[1], b[2] - a[2])
+    ks = {d[i] / layout.stride[i] for i in range(3) if layout.stride[i]}
+    zero = all(d[i] == 0 for i in range(3) if layout.stride[i] == 0)
+    return zero and len(ks) == 1 and float(next(iter(ks))).is_integer()
+
+
+def first_of_each(run: RunSpots) -> list[Spot]:
+    """The run's elements, each by its first spot, in calculation order."""
+    seen: dict[Ident, Spot] = {}
+    for spot in run.all():
+        seen.setdefault(spot.ident, spot)
+    return list(seen.values())
+
+
+def reading_distance(p: Pos, anchor: Pos | None) -> int:
+    """How far `p` comes after `anchor`, row by row (cells before it count double)."""
+    if anchor is None:
+        return p[1] * 1000 + p[2]
+    if p[0] != anchor[0]:
+        return 10**9 + abs(p[0] - anchor[0])
+    d = (p[1] - anchor[1]) * 1000 + (p[2] - anchor[2])
+    return d if d >= 0 else 1 - 2 * d
+
+
+def last_iteration(grid: Grid, run: RunSpots, layout: Layout) -> int:
+    """The last iteration whose forward pass the table holds (at least half of it)."""
+    forward = [s.ident for s in first_of_each(run) if s.quantity.section == FORWARD and s.ident in layout.bases]
+    idents = forward or list(layout.bases)
+    layout.last = len(run.iterations) - 1
+    last = -1
+    for t in range(len(run.iterations)):
+        held = sum(1 for ident in idents if (p := layout.at(ident, t)) is not None and grid.held(p))
+        if held * 2 >= len(idents) and held:
+            last = t
+    return max(last, 0)

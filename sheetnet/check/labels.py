@@ -1,0 +1,216 @@
+"""What the labels around a cell say of the number it holds, in the run's terms.
+
+A header or a row label may name an element in the notes' notation (`w3`, `O1`, `∂L/∂W1`), by a
+word the sheet's own fitted columns teach (`learned_names`: `a_h1` over the column placed as
+f(O1)[0], and the numbered names between such words), as the loss's derivative by a learned number
+(`∂E/∂w3`, `dE_total/dout_h1`), as a parameter's change (`dw3`), or as a slope
+(`dout_h1/dnet_h1`). The fitting passes ask these questions of a cell to choose among cells of
+equal evidence.
+
+Guarantee: nothing here changes a layout or a grid; each answer depends only on the labels around
+the cell, the spot asked about and the bases placed so far.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import defaultdict
+
+from sheetnet.check.geometry import Layout, first_of_each
+from sheetnet.check.grid import Grid, Pos, change_of, derivative_of, element_word, label_token
+from sheetnet.check.spots import Ident, RunSpots, Spot, step_parameter
+from sheetnet.net import CARRIED, FORWARD, PARAMETERS
+
+# what sheets call the loss, as label tokens (`MSE`, `E_total`, `Cost`)
+LOSS_WORDS = frozenset({"loss", "mse", "sse", "cost", "e_total", "etotal", "total"})
+
+
+def quantity_names(spot: Spot) -> set[str]:
+    """What a label may call the element's quantity in the notes' notation: `o1`, `O1 = x·W1ᵀ + B1`;
+    the loss also by the words sheets use for it."""
+    names = {label_token(spot.quantity.name), label_token(spot.quantity.label)} - {""}
+    return names | LOSS_WORDS if spot.quantity.name == "L" else names
+
+
+def element_word_of(spot: Spot, index: int | None = None) -> str:
+    """The element in the notes' notation as one word: `o11` for O1[1], `w201` for W2[0,1] (see
+    `element_word`); a scalar's is its quantity's name. With several samples a sample's own number
+    has none (a label names the element, not the sample): `·`, which no label holds."""
+    q = spot.quantity
+    if spot.samples > 1 and spot.key.s >= 0:
+        return "·"
+    index = spot.index if index is None else index
+    base = element_word(q.name)
+    if len(q.shape) == 2:
+        j, i = divmod(index, q.cols)
+        return f"{base}{j}{i}"
+    return f"{base}{index}" if q.shape else base
+
+
+def other_elements(spot: Spot) -> set[str]:
+    """The other elements of the spot's quantity, as words: a label naming one of them (`∂L/∂W3_01`
+    above a cell offered to ∂L/∂W3[0,0]) says the cell is not this element's."""
+    return {element_word_of(spot, i) for i in range(len(spot.quantity.keys))} - {element_word_of(spot)}
+
+
+def learned_names(grid: Grid, run: RunSpots, layout: Layout) -> dict[str, Ident]:
+    """Header labels of the columns fitted so far (`w1`, `a_h1`), and the element each names."""
+    learned: dict[str, Ident] = {}
+    order = [spot.ident for spot in first_of_each(run)]
+    for ident in order:
+        base = layout.bases.get(ident)
+        if base is not None:
+            for token in _own_labels(grid, layout, base):
+                if token:
+                    learned.setdefault(token, ident)
+    # Numbered names fill their gaps: with w2 and w4 learned one element apart in the order of
+    # calculation, w3 is the element between (a column no number of the run matches exactly).
+    numbered: dict[str, dict[int, int]] = defaultdict(dict)
+    for token, ident in learned.items():
+        match = _NUMBERED.match(token)
+        if match:
+            numbered[match.group(1)][int(match.group(2))] = order.index(ident)
+    for prefix, known in numbered.items():
+        ns = sorted(known)
+        for a, b in itertools.pairwise(ns):
+            if b - a > 1 and known[b] - known[a] == b - a:
+                for m in range(a + 1, b):
+                    learned.setdefault(f"{prefix}{m}", order[known[a] + m - a])
+        # and their ends, within the same quantity: with h2 learned for O1[1], h1 is O1[0]
+        for n, step in ((ns[0], -1), (ns[-1], 1)):
+            at = known[n] + step
+            if n + step >= 0 and 0 <= at < len(order) and order[at][0] == order[known[n]][0]:
+                learned.setdefault(f"{prefix}{n + step}", order[at])
+    return learned
+
+
+_NUMBERED = re.compile(r"^(\D*?)(\d+)$")
+
+
+def header_names(grid: Grid, layout: Layout, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
+    """True if a label of `p` names `spot`'s element: by the notes' notation, by a label learned
+    from the fitted columns, or as the derivative of the loss by a learned parameter (`∂E/∂w3`)."""
+    tokens = set(_own_labels(grid, layout, p)) - {""}
+    if element_word_of(spot) in grid.words(p):
+        return True
+    notation = tokens & quantity_names(spot)
+    if notation:
+        # unless the sheet calls this quantity otherwise: with `h2` learned for O1[1], `o1` is an
+        # output neuron's, not O1 (homework names neurons h1, h2, o1, o2)
+        own = {_prefix(t) for t, ident in learned.items() if ident[0] == spot.ident[0]}
+        if not own or {_prefix(t) for t in notation} & own:
+            return True
+    for token in tokens:
+        if learned.get(token) == spot.ident:
+            return True
+        of = derivative_of(token)
+        if of is not None and of in learned and _gradient_of(learned[of], spot) and spot.quantity.role != CARRIED:
+            return True
+        of = change_of(token)  # `dw3` may also be the step of w3 (what the sheet adds to it)
+        if of is not None and of in learned and _step_of(learned[of], spot):
+            return True
+        if _slope_named(token, learned) == (spot.quantity.name, spot.key.s, spot.index):
+            return True
+    return False
+
+
+_SLOPE = re.compile(r"[dδ∂]([^/]+)/[dδ∂]([^/]+)")
+
+
+def _slope_named(token: str, learned: dict[str, Ident]) -> tuple[str, int, int] | None:
+    """f'(O_l)[i] of a sample for `dout_h1/dnet_h1`, where `out_h1` is learned as f(O1)[0] (or ŷ)
+    and `net_h1` as O1[0]: (quantity name, sample, element)."""
+    match = _SLOPE.fullmatch(token)
+    if match is None:
+        return None
+    a, o = learned.get(match.group(1)), learned.get(match.group(2))
+    if a is None or o is None or a[1:] != o[1:]:
+        return None
+    activation, net = a[0].split(":", 1)[1], o[0].split(":", 1)[1]
+    if activation not in (f"f({net})", "ŷ") or not net.startswith("O"):
+        return None
+    return f"f'({net})", o[1], o[2]
+
+
+def labelled_as_learned(grid: Grid, layout: Layout, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
+    """True if a label of `p` names the derivative of the loss by a number the fitted columns hold
+    (`dE/dw21`, w21 learned as W1[1,0]) and `spot` is not that derivative (in either sign, of a
+    sample or over the samples)."""
+    for token in set(_own_labels(grid, layout, p)) - {""}:
+        of = derivative_of(token)
+        if of is not None and of in learned and not _derivative_by(learned[of], spot):
+            return True
+    return False
+
+
+def _derivative_by(named: Ident, spot: Spot) -> bool:
+    """True if `spot` is the loss's derivative by the element `named`, in either sign, of a sample
+    or over the samples."""
+    if _gradient_of(named, spot):
+        return True
+    section, name = named[0].split(":", 1)
+    return (
+        section == PARAMETERS
+        and spot.index == named[2]
+        and spot.quantity.name.removeprefix("−") in (f"∂L/∂{name}", f"Σ∂L/∂{name}", f"mean ∂L/∂{name}")
+    )
+
+
+def _own_labels(grid: Grid, layout: Layout, p: Pos) -> tuple[str, str]:
+    """A cell's row label and header as labels of the one number it holds: a row label before a
+    row of the iteration's numbers names them all (`dW1` before a row of the matrix dW1), not the
+    first (the cells beside it that are the next iterations' do not count: a column per iteration)."""
+    row_label, header = grid.labels(p)
+    s, r, c = p
+    iterations = {layout.shift(p, 1), layout.shift(p, -1)} if layout.stride is not None else set()
+    if any(q in grid.cells and q not in iterations for q in ((s, r, c - 1), (s, r, c + 1))):
+        row_label = ""
+    return row_label, header
+
+
+def numbered_otherwise(grid: Grid, layout: Layout, base: Pos, spot: Spot) -> bool:
+    """True if a vector's element sits under a label numbered for another (y[0] under `t2`): of two
+    cells holding the same number (t1 = t2 = 0.5), each element takes the one its number names."""
+    if len(spot.quantity.shape) != 1:
+        return False
+    numbers = {int(m.group(2)) for token in _own_labels(grid, layout, base) if (m := _NUMBERED.match(token))}
+    return bool(numbers) and spot.index + 1 not in numbers
+
+
+def _prefix(token: str) -> str:
+    match = _NUMBERED.match(token)
+    return match.group(1) if match else token
+
+
+def _gradient_of(param: Ident, spot: Spot) -> bool:
+    """True if `spot` is ∂L/∂p (the one the update uses) of parameter element `param`; or, for an
+    activation of the forward pass (`out_h1` learned as f(O1)[0]), the loss's derivative by it in
+    the same sample (`dE_total/dout_h1` is ∂L/∂f(O1)[0], `dE_total/dout_o1` is Δ[0], `dE/dz2`
+    with z2 learned as O1[1] is ∂L/∂B1[1])."""
+    section, name = param[0].split(":", 1)
+    if section == FORWARD and spot.index == param[2] and spot.key.s == param[1]:
+        if name[0] == "O" and name[1:].isdigit():  # `dE/dz2`: ∂L/∂O1 is ∂L/∂B1
+            return spot.quantity.name == f"∂L/∂B{name[1:]}"
+        return spot.quantity.name == ("Δ" if name == "ŷ" else f"∂L/∂{name}")
+    if section != PARAMETERS or not spot.quantity.name.startswith("∂L/∂") or spot.index != param[2]:
+        return False
+    mean = spot.samples > 1
+    return spot.quantity.name == f"∂L/∂{name}" and (spot.key.s == -1 if mean else True)
+
+
+def named_for_another(grid: Grid, layout: Layout, learned: dict[str, Ident], spot: Spot, p: Pos) -> bool:
+    """True if a label of `p` names the gradient or the step of another parameter than the step
+    `spot`'s (`dE/dw3` over a number of w2's step size: with η·x2 = x1 it is w3's gradient, wrong)."""
+    for token in set(_own_labels(grid, layout, p)) - {""}:
+        for of in (derivative_of(token), change_of(token)):
+            param = learned.get(of) if of is not None else None
+            if param is not None and param[0].startswith(f"{PARAMETERS}:") and not _step_of(param, spot):
+                return True
+    return False
+
+
+def _step_of(param: Ident, spot: Spot) -> bool:
+    """True if `spot` is a step (±η·∂L/∂p, see `spots.step_names`) of parameter element `param`."""
+    section, name = param[0].split(":", 1)
+    return section == PARAMETERS and spot.index == param[2] and step_parameter(spot.quantity) == name

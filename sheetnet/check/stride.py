@@ -1,0 +1,173 @@
+"""The stride of a table: the move from one iteration to the next, fitted from votes.
+
+Each element found in two consecutive iterations votes for the moves between its cells, weighed by
+how unambiguous they are (`_strides`); where a slip in iteration 0 spreads to every number after
+it, iteration 0's forward pass, found exactly, moves to where iteration 1's is close
+(`_stride_after_a_slip`). A move is taken only if it carries the table on (`table_stride`).
+
+Guarantee: a stride moves along one axis (rows, columns or sheets); two elements at least vote for
+it (after a slip: half of iteration 0's forward pass, two numbers at least); and one stride on from
+iteration 0, the cells hold iteration 1's forward pass within 5 % for at least half of the numbers
+of it written once, or iteration 1's moving parameters exactly for most of them. None: the table
+holds one iteration.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+
+from sheetnet.check.evidence import CLOSE, MAX_VOTERS, close, small, vote_weight
+from sheetnet.check.geometry import forward_box
+from sheetnet.check.grid import Grid, Pos
+from sheetnet.check.spots import Ident, RunSpots, Spot
+from sheetnet.net import FORWARD, PARAMETERS
+
+STRIDE_ITERATIONS = 6  # iterations whose exact matches vote for the stride
+
+
+def table_stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
+    """The stride of the table that starts on `sheet`: the most voted move that carries iteration
+    0's forward pass on to iteration 1's; None: the table holds one iteration only."""
+    return next(
+        (
+            m
+            for m in _strides(grid, run, sheet)
+            if _moves_forward(grid, run, sheet, m) or _moves_weights(grid, run, sheet, m)
+        ),
+        None,
+    )
+
+
+def _strides(grid: Grid, run: RunSpots, sheet: int) -> Iterator[Pos]:
+    """The moves from one iteration to the next, within the sheet or to the next sheet, most
+    voted first (an updated weight written below its block, w7+, votes beside where the next
+    block uses it).
+
+    Each element found in iterations t and t+1 votes for the moves between its cells, weighed by
+    how unambiguous they are; in iteration 0 only cells near the forward pass count in full (an
+    input typed again above the table is not where the table's iterations start)."""
+    votes: Counter[Pos] = Counter()
+    voters: dict[Pos, set[Ident]] = defaultdict(set)
+    next_sheet = [sheet + 1] if sheet + 1 < len(grid.sheets) else []
+    near = _forward_region(grid, run, sheet)
+    for t in range(min(len(run.iterations), STRIDE_ITERATIONS) - 1):
+        later = {s.ident: s for s in run.iterations[t + 1]}
+        for spot in run.iterations[t]:
+            after = later.get(spot.ident)
+            if after is None or after.value == spot.value or small(spot.value) or small(after.value):
+                continue  # a number that stays (x, y), or one as small as 0, ±1, ±2, tells nothing of a move
+            here = grid.matches(spot.value, [sheet])
+            there = grid.matches(after.value, [sheet] + (next_sheet if t == 0 else []))
+            if not here or not there or len(here) * len(there) > MAX_VOTERS * 4:
+                continue
+            weight = 1 / (len(here) * len(there))
+            for p in here:
+                w = weight * vote_weight(grid, p, spot.value) * (1.0 if t or near(p) else 0.1)
+                for q in there:
+                    move = (q[0] - p[0], q[1] - p[1], q[2] - p[2])
+                    if sum(d != 0 for d in move) == 1:  # along one axis: rows, columns or sheets
+                        votes[move] += w * vote_weight(grid, q, after.value)
+                        voters[move].add(spot.ident)
+    # A move only one number makes (or none that changes) is chance: the table has one iteration.
+    moves = [m for m, _ in votes.most_common() if len(voters[m]) >= 2]
+    yield from moves[:3]
+    after_a_slip = _stride_after_a_slip(grid, run, sheet)  # (only if none of those carries the table on)
+    if after_a_slip is not None and after_a_slip not in moves:
+        yield after_a_slip
+
+
+def _stride_after_a_slip(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
+    """The stride of a table whose later iterations match the run nowhere exactly (a slip in
+    iteration 0 spreads to every number after it): iteration 0's forward pass, found exactly,
+    moves to where iteration 1's is close (within 5 %). Only a move half of it makes, and two
+    numbers at least, counts."""
+    if len(run.iterations) < 2:
+        return None
+    later = {s.ident: s for s in run.iterations[1]}
+    votes: Counter[Pos] = Counter()
+    voters = 0
+    near = _forward_region(grid, run, sheet)
+    for spot in run.iterations[0]:
+        after = later.get(spot.ident)
+        if spot.quantity.section != FORWARD or spot.carried or after is None or small(spot.value):
+            continue
+        here = [p for p in grid.matches(spot.value, [sheet]) if near(p)]
+        if len(here) != 1:
+            continue
+        moves = set()
+        for q in grid.near(after.value, sheet, CLOSE):
+            move = (0, q[1] - here[0][1], q[2] - here[0][2])
+            if sum(d != 0 for d in move) == 1:
+                moves.add(move)
+        voters += 1
+        votes.update(moves)
+    if not votes:
+        return None
+    move, count = votes.most_common(1)[0]
+    return move if count >= max(2, voters / 2) else None
+
+
+def _moves_forward(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
+    """True if one stride on from iteration 0's forward pass, the cells hold iteration 1's forward
+    pass (within 5 %, slips and all) for at least half of it: not just numbers one column over."""
+    held, total = _carried_on(
+        grid,
+        run,
+        sheet,
+        stride,
+        lambda spot, after: spot.quantity.section == FORWARD and not spot.carried,
+        lambda q, after: q in grid.cells and close(float(grid.cells[q].value), after),
+    )
+    return total == 0 or held * 2 >= total
+
+
+def _moves_weights(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
+    """True if one stride on from iteration 0's parameters, the cells hold iteration 1's exactly for
+    most of those that move (a wrong slope in iteration 0's hidden layer moves iteration 1's forward
+    pass far from the run's, but leaves the output layer's update right)."""
+    held, total = _carried_on(
+        grid,
+        run,
+        sheet,
+        stride,
+        lambda spot, after: (
+            spot.quantity.section == PARAMETERS and spot.carried and not small(spot.value) and spot.value != after
+        ),
+        lambda q, after: q in grid.cells and grid.agrees(q, after),
+    )
+    return total >= 2 and held * 2 > total
+
+
+def _carried_on(
+    grid: Grid,
+    run: RunSpots,
+    sheet: int,
+    stride: Pos,
+    counts: Callable[[Spot, float], bool],
+    holds: Callable[[Pos, float], bool],
+) -> tuple[int, int]:
+    """Of iteration 0's numbers that `counts` and the sheet holds in one cell, how many hold (by
+    `holds`) their iteration 1's value one stride on, and how many there are."""
+    if len(run.iterations) < 2:
+        return 0, 0
+    later = {s.ident: s.value for s in run.iterations[1]}
+    held = total = 0
+    for spot in run.iterations[0]:
+        after = later.get(spot.ident)
+        if after is None or not counts(spot, after):
+            continue
+        found = grid.matches(spot.value, [sheet])
+        if len(found) == 1:
+            total += 1
+            held += holds((found[0][0] + stride[0], found[0][1] + stride[1], found[0][2] + stride[2]), after)
+    return held, total
+
+
+def _forward_region(grid: Grid, run: RunSpots, sheet: int) -> Callable[[Pos], bool]:
+    """Whether a cell lies near iteration 0's forward pass on `sheet` (the cells that hold it alone)."""
+    box = forward_box(grid, run, sheet)
+    if box is None:
+        return lambda p: True
+    r0, c0, r1, c1 = box
+    return lambda p: r0 - 3 <= p[1] <= r1 + 3 and c0 - 3 <= p[2] <= c1 + 3
