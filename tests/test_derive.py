@@ -166,3 +166,29 @@ def test_a_loss_one_factor_off_is_explained_by_its_factor(shared_fixtures: Path)
     assert first.cell.address == "Sheet1!P5"
     assert f"is {1 / math.log(10):.4g} times the run's loss" in first.explanation
     assert "the logarithm in base 10, where the loss's logarithm is natural (LN)" in first.explanation
+
+
+def test_an_irregular_block_is_placed_where_its_update_chain_puts_it(shared_fixtures: Path) -> None:
+    """mlifc's blocks are 20 rows apart but one is 21: its update chains (G18, G38, …, G158, G179,
+    G199) say iteration 8 and 9 stand a row lower than the stride puts them. Its only slips are then
+    the LOG loss of every sample in every block and the gradient typed over its formula in Epoch 3
+    (H52); a fixed stride read iterations 8 and 9 a row off and called their right numbers wrong."""
+    result, _, _ = judge(shared_fixtures / "mlifc-logreg.xlsx", Options(config=shared_fixtures / "mlifc-logreg.toml"))
+    slips = [e for e in result.elements if e.kind == "slip"]
+    assert {e.name for e in slips} == {f"L (sample {k})" for k in range(4)} | {"∂L/∂B1[0]"}
+    assert [e.cell.address for e in slips if e.name == "∂L/∂B1[0]"] == ["Sheet1!H52"]
+    last = {e.cell.address for e in slips if e.t == 9}
+    assert last == {f"Sheet1!P{row}" for row in range(186, 190)}  # one row below 5 + 9·20 …
+
+
+def test_a_layout_moved_by_its_chains_holds_each_iteration_where_they_put_it() -> None:
+    """Layout.moves: iteration t at base + moves[t] (one stride more per iteration past their end),
+    and `inside` finds a cell of a moved iteration, not the cell a whole stride would give."""
+    from sheetnet.check.geometry import Layout
+
+    layout = Layout(0, (0, 20, 0), bases={("W", 0): (0, 5, 7)}, box=(5, 7, 18, 17), last=11)
+    layout.moves = ((0, 0, 0), (0, 20, 0), (0, 41, 0))
+    assert [layout.at(("W", 0), t) for t in range(4)] == [(0, 5, 7), (0, 25, 7), (0, 46, 7), (0, 66, 7)]
+    assert layout.inside((0, 59, 7)) and not layout.inside((0, 45, 7))  # iteration 2: rows 46-59, not 45-58
+    assert layout.inside((0, 5 + 41 + 20 * 9 + 13, 17))  # iteration 11's last row
+    assert not layout.inside((0, 5 + 41 + 20 * 9 + 14, 17))

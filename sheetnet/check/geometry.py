@@ -2,7 +2,9 @@
 
 A layout is a stride (the move from one iteration to the next: a row, a block of rows, a column
 or a group of columns, a sheet) and each element's base (its cell in iteration 0): iteration t of
-the element is at base + t·stride, inside the table's box. Beside it, what every pass measures
+the element is at base + t·stride, inside the table's box; or, where the sheet's own update
+formulas show its iterations are not one stride apart (a block a row taller than the others), at
+base + moves[t]. Beside it, what every pass measures
 positions by: where iteration 0's forward pass lies on a sheet (`forward_box`), whether two cells
 are whole strides apart (`strides_apart`), where the next iteration uses an update (`next_use`),
 the order people write in (`reading_distance`), the run's elements in calculation order
@@ -35,6 +37,9 @@ class Layout:
     box: tuple[int, int, int, int] = (0, 0, 0, 0)  # iteration 0's rows and columns: r0, c0, r1, c1
     last: int = 0  # the last iteration the table holds
     own: bool = False  # read from where sheetnet puts each number (`own_layouts`), not fitted
+    # where iteration t stands from iteration 0, when the iterations are not one stride apart (as
+    # the sheet's update chains show them); past its end, one stride more per iteration
+    moves: tuple[Pos, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -49,10 +54,22 @@ class Layout:
             return "columns"
         return "blocks"
 
-    def shift(self, p: Pos, t: int) -> Pos:
+    def move(self, t: int) -> Pos:
+        """How far iteration t stands from iteration 0."""
         if self.stride is None:
-            return p
-        return (p[0] + t * self.stride[0], p[1] + t * self.stride[1], p[2] + t * self.stride[2])
+            return (0, 0, 0)
+        ds, dr, dc = self.stride
+        if not self.moves:
+            return (t * ds, t * dr, t * dc)
+        if 0 <= t < len(self.moves):
+            return self.moves[t]
+        k = t - len(self.moves) + 1
+        last = self.moves[-1]
+        return (last[0] + k * ds, last[1] + k * dr, last[2] + k * dc)
+
+    def shift(self, p: Pos, t: int) -> Pos:
+        d = self.move(t)
+        return (p[0] + d[0], p[1] + d[1], p[2] + d[2])
 
     def at(self, ident: Ident, t: int) -> Pos | None:
         base = self.bases.get(ident)
@@ -74,19 +91,27 @@ class Layout:
         if self.stride is None:
             return p[0] == self.sheet and r0 <= p[1] <= r1 and c0 <= p[2] <= c1
         ds, dr, dc = self.stride
+        slack = self._slack()  # how far a move strays from whole strides, along the stride
         if ds:
             t = p[0] - self.sheet
             candidates = [t // ds] if t % ds == 0 else []
         elif dr:
-            candidates = _steps(p[1], r0, r1, dr)
+            candidates = _steps(p[1], r0 - slack, r1 + slack, dr)
         else:
-            candidates = _steps(p[2], c0, c1, dc)
+            candidates = _steps(p[2], c0 - slack, c1 + slack, dc)
         for t in candidates:
             if 0 <= t <= self.last:
-                q = (p[0] - t * ds, p[1] - t * dr, p[2] - t * dc)
+                d = self.move(t)
+                q = (p[0] - d[0], p[1] - d[1], p[2] - d[2])
                 if q[0] == self.sheet and r0 <= q[1] <= r1 and c0 <= q[2] <= c1:
                     return True
         return False
+
+    def _slack(self) -> int:
+        if not self.moves or self.stride is None:
+            return 0
+        axis = 1 if self.stride[1] else 2
+        return max(abs(m[axis] - t * self.stride[axis]) for t, m in enumerate(self.moves))
 
 
 def _steps(x: int, lo: int, hi: int, d: int) -> list[int]:
