@@ -659,7 +659,7 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
     else:
         from rich.console import Console
 
-        from sheetnet.render import print_diff
+        from sheetnet.diff_view import print_diff
 
         print_diff(Console(highlight=False, emoji=False), result, limit)
     from sheetnet import checking  # here, not above: `run` needs none of it

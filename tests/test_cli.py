@@ -178,6 +178,8 @@ NOT_FOR_RUN = (
     "sheetnet.checking",
     "sheetnet.cells",
     "sheetnet.derived_view",
+    "sheetnet.check_view",
+    "sheetnet.diff_view",
 )
 
 
