@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from sheetnet.equation import Equation
 from sheetnet.errors import SheetnetError
 from sheetnet.graph import Key
 from sheetnet.net import (
@@ -44,7 +45,6 @@ from sheetnet.notation import (
     Cases,
     Const,
     Deriv,
-    Equation,
     Frac,
     Grid,
     Neg,

@@ -168,6 +168,7 @@ NOT_FOR_RUN = (
     "sheetnet.dependents",
     "sheetnet.documents",
     "sheetnet.notation",
+    "sheetnet.equation",
     "sheetnet.diagram",
     "sheetnet.exercise",
     "sheetnet.libreoffice",
