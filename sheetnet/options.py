@@ -2,8 +2,8 @@
 
 `--config`, `--iters` and `--lr` (`run`, `solve`, `check`) and the networks they name; `--rtol` and
 `--atol` (`diff`, `check`); `--recalc` (`init`, `diff`, `check`). A value out of range (η not above
-0 or given twice, a tolerance below 0 or not a number) stops the command with one line that names
-the option, before any file is read or written.
+0, given twice or more of them than `limits.RATES`; a tolerance below 0 or not a number) stops the
+command with one line that names the option, before any file is read or written.
 """
 
 from __future__ import annotations
