@@ -59,7 +59,7 @@ def check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json: 
         from rich.console import Console
 
         from sheetnet.check.derive import Derivation
-        from sheetnet.render import print_check
+        from sheetnet.check_view import print_check
 
         console = Console(highlight=False, emoji=False)
         style = "dim" if options.config is not None else None
@@ -91,7 +91,7 @@ def check_many(
     from rich.markup import escape
 
     from sheetnet.batch import as_judged_by, class_network, csv_text, default_jobs, exit_code, judged_again, run_all
-    from sheetnet.render import class_line, print_class_summary
+    from sheetnet.check_view import class_line, print_class_summary
 
     console = Console(highlight=False, emoji=False)
     errors = Console(stderr=True, highlight=False, emoji=False)

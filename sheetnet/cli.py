@@ -1,29 +1,23 @@
-"""The command line: parse options, make one library call, print. Errors become exit code 2."""
+"""The command line: parse options, make one library call, print. Errors become exit code 2.
+
+How a command ends is `sheetnet.exits`'s; the options several commands share are
+`sheetnet.options`'s; what `run` does once its options are parsed is `sheetnet.running`'s.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import functools
 import json
-import math
-import os
-import re
-import signal
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from sheetnet import __version__, collector, limits
 from sheetnet.errors import SheetnetError
-from sheetnet.outputs import one_line, write_text
-
-if TYPE_CHECKING:
-    from sheetnet.spec import Network
-    from sheetnet.trace import Trace
+from sheetnet.exits import Commands, handle_errors
+from sheetnet.options import chosen_networks, network_options, recalc_option, tolerance_option
+from sheetnet.outputs import write_text
 
 DEFAULT_OUT = Path("workbooks") / "sheetnet.xlsx"
 DEFAULT_EXERCISE_OUT = Path("workbooks") / "exercise.xlsx"
@@ -32,169 +26,7 @@ HEAD, TAIL = 3, 2
 DEFAULT_CONFIG = Path("network.toml")
 
 
-# Exit codes. `diff` and `check` use 1 for "different"/"mismatch", as diff(1) does, so an
-# internal error (a bug in sheetnet) gets a code of its own.
-EXIT_TROUBLE = 2
-EXIT_INTERNAL = 3
-
-
-def _fail(message: str) -> None:
-    click.echo(f"sheetnet: error: {one_line(message)}", err=True)
-    sys.exit(EXIT_TROUBLE)
-
-
-class Terminated(BaseException):
-    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C, so a half-written workbook is removed."""
-
-    def __init__(self, number: int) -> None:
-        super().__init__(number)
-        self.number = number
-        self.name = signal.Signals(number).name
-
-
-def _stop_cleanly_on(*names: str) -> None:
-    def stop(number: int, frame: object) -> None:
-        raise Terminated(number)
-
-    for name in names:
-        sig = getattr(signal, name, None)  # SIGHUP does not exist on Windows
-        if sig is not None:
-            with contextlib.suppress(ValueError, OSError):  # not the main thread
-                signal.signal(sig, stop)
-
-
-_WRITE_REFUSED = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}  # errors only a write gets
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null: what is left in its buffer would fail again as Python exits."""
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-
-
-def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a user's mistake into one line and exit 2; an internal error into one line and exit 3."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _stop_cleanly_on("SIGTERM", "SIGHUP")
-        try:
-            return command(*args, **kwargs)
-        except SheetnetError as exc:
-            _fail(str(exc))
-        except Terminated as exc:
-            click.echo(f"sheetnet: stopped by {exc.name}; no file was changed", err=True)
-            sys.exit(128 + exc.number)
-        except KeyboardInterrupt:
-            click.echo("sheetnet: interrupted; no file was changed", err=True)
-            sys.exit(130)
-        except Exception as exc:
-            if isinstance(exc, OSError) and exc.errno in _WRITE_REFUSED:  # stdout on a full disk, say
-                _silence_stdout()
-                _fail(f"cannot write the output: {exc.strerror or exc}")
-            if click.get_current_context().find_root().params.get("debug"):
-                raise
-            click.echo(
-                f"sheetnet: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True
-            )
-            sys.exit(EXIT_INTERNAL)
-
-    return wrapper
-
-
-@contextlib.contextmanager
-def _progress(*, enabled: bool, total: int) -> Iterator[Callable[[], None]]:
-    """A progress bar on stderr while the run computes and writes; nothing if stderr is no terminal."""
-    from rich.console import Console
-
-    console = Console(stderr=True, emoji=False)
-    if not enabled or not console.is_terminal or total < PROGRESS_FROM:
-        yield lambda: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    columns = (TextColumn("training and writing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("run", total=total)
-        yield lambda: progress.advance(task)
-
-
-PROGRESS_FROM = 20  # steps: shorter runs finish before a bar would be seen
-
-
-class _LearningRates(click.ParamType):
-    """η, or several separated by commas (`0.1,0.5,1`): each a finite number greater than 0, none twice."""
-
-    name = "η[,η…]"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[float, ...]:
-        if isinstance(value, tuple):
-            return value
-        try:
-            rates = tuple(float(part) for part in str(value).split(","))
-        except ValueError:
-            what = "a number" if "," not in str(value) else "a list of numbers"
-            self.fail(f"{value!r} is not {what} (give η, or several separated by commas: 0.1,0.5,1)", param, ctx)
-        for lr in rates:
-            if not math.isfinite(lr) or lr <= 0:
-                self.fail(f"must be a finite number greater than 0, got {lr}", param, ctx)
-        if len(rates) > limits.RATES:
-            self.fail(f"{len(rates):,} learning rates; sheetnet compares at most {limits.RATES}", param, ctx)
-        if len(set(rates)) < len(rates):
-            twice = next(lr for i, lr in enumerate(rates) if lr in rates[:i])
-            self.fail(f"{value!r} gives {twice:g} twice", param, ctx)
-        return rates
-
-
-class _Commands(click.Group):
-    """The `sheetnet` group: click's own errors (a bad option value, a missing argument) as one
-    line, like every other error, and the `--help` hint on a second."""
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs["standalone_mode"] = False
-        try:
-            code = super().main(*args, **kwargs)
-        except click.exceptions.NoArgsIsHelpError as exc:  # `sheetnet` alone: its help
-            click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
-            sys.exit(0)
-        except click.UsageError as exc:
-            where = exc.ctx.command_path if exc.ctx else "sheetnet"
-            click.echo(f"{where}: {one_line(_usage_message(exc))}", err=True)
-            click.echo(f"Try '{where} --help'.", err=True)
-            sys.exit(EXIT_TROUBLE)
-        except click.ClickException as exc:
-            click.echo(f"sheetnet: error: {one_line(exc.format_message())}", err=True)
-            sys.exit(exc.exit_code)
-        except click.exceptions.Abort:
-            click.echo("sheetnet: interrupted; no file was changed", err=True)
-            sys.exit(130)
-        sys.exit(code if isinstance(code, int) else 0)
-
-
-_CLICK_WORDS = {
-    "is not a valid float": "is not a number",
-    "is not a valid integer": "is not a whole number",
-    "is not a valid range": "is not a number",
-}
-
-
-def _usage_message(exc: click.UsageError) -> str:
-    """`--lr: 'abc' is not a number` from click's `Invalid value for '--lr': 'abc' is not a valid float.`"""
-    if isinstance(exc, click.MissingParameter) or not exc.message:
-        return exc.format_message().rstrip(".")
-    message = exc.message.rstrip(".")
-    for said, meant in _CLICK_WORDS.items():
-        message = message.replace(said, meant)
-    message = re.sub(r"is not in the range x>=(\S+)", r"must be at least \1", message)
-    param = getattr(exc, "param", None)
-    if isinstance(exc, click.BadParameter) and param is not None:
-        name = param.opts[0] if param.opts and param.opts[0].startswith("-") else param.human_readable_name
-        return f"{name}: {message}"
-    return message
-
-
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sheetnet")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an internal error.")
 def main(debug: bool) -> None:
@@ -207,48 +39,8 @@ def main(debug: bool) -> None:
     """
 
 
-def _network_options(config_help: str) -> Callable[[Callable[..., Any]], Any]:
-    """--config, --iters and --lr, as `run` and `check` take them."""
-
-    options = [
-        click.option("--config", "config", type=click.Path(path_type=Path), help=config_help),
-        click.option("--iters", type=click.IntRange(min=1), help="Number of iterations (overrides the file)."),
-        click.option(
-            "--lr",
-            type=_LearningRates(),
-            metavar="η[,η…]",
-            help="Learning rate η, or several separated by commas (0.1,0.5,1): run trains once per η, check wants "
-            "a table for each (overrides the file).",
-        ),
-    ]
-
-    def apply(command: Callable[..., Any]) -> Any:
-        for option in reversed(options):  # click lists options in decorator order, top first
-            command = option(command)
-        return command
-
-    return apply
-
-
-def _networks(config: Path | None, iters: int | None, lrs: tuple[float, ...] | None) -> tuple[Network, ...]:
-    """The networks of --config (the notes' network without it), one per η of the file or of
-    --lr, with --iters applied."""
-    from sheetnet.spec import default_network, load_networks, with_overrides
-
-    networks = load_networks(config) if config is not None else (default_network(),)
-    return with_overrides(networks, iters=iters, lrs=lrs)
-
-
-_recalc_option = click.option(
-    "--recalc",
-    is_flag=True,
-    help="Recalculate the workbook(s) in LibreOffice (headless) before reading: needed for files "
-    "whose formulas have no saved results.",
-)
-
-
 @main.command()
-@_network_options("Network file (TOML). Default: the notes' 1-2-2-1 ReLU network.")
+@network_options("Network file (TOML). Default: the notes' 1-2-2-1 ReLU network.")
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -322,6 +114,7 @@ def run(
       sheetnet run --config examples/mazur-2-2-2.toml --lr 0.1,0.5,1,2 --iters 50   # compare η
       sheetnet run --exercise backward --out exercise.xlsx
     """
+    from sheetnet import running
     from sheetnet.capacity import default_layout
     from sheetnet.layout import BLOCKS
     from sheetnet.trace import Run
@@ -333,11 +126,11 @@ def run(
         raise SheetnetError("--no-key goes with --exercise (it leaves the key out of an exercise sheet)")
     if exercise is not None and layout not in (None, BLOCKS):
         raise SheetnetError("--exercise writes a sheet per iteration (blocks): leave out --layout rows")
-    networks = _networks(config, iters, lr)
+    networks = chosen_networks(config, iters, lr)
     if exercise is not None:
         if len(networks) > 1:
             raise SheetnetError("--exercise takes one η: an exercise sheet is one run")
-        _run_exercise(
+        running.run_exercise(
             networks[0],
             exercise,
             key=not no_key,
@@ -354,7 +147,7 @@ def run(
                 "--all-iterations prints the tables of one run; with several η the terminal compares their "
                 "losses (give one η to see its tables)"
             )
-        _run_rates(networks, out, as_json=as_json, quiet=quiet, digits=digits, force=force, layout=layout)
+        running.run_rates(networks, out, as_json=as_json, quiet=quiet, digits=digits, force=force, layout=layout)
         return
     (network,) = networks
     layout = layout or default_layout(network)
@@ -365,7 +158,7 @@ def run(
     else:  # keep what the terminal shows; the workbook is written as the iterations come
         training = Run(network, keep=lambda t: t < HEAD or t >= n - TAIL)
     # write_workbook checks the output (Excel's limits, --out) before it trains
-    with _progress(enabled=not (quiet or as_json), total=progress_steps(network, layout)) as advance:
+    with running.progress_bar(enabled=not (quiet or as_json), total=progress_steps(network, layout)) as advance:
         written = write_workbook(training, out, force=force, layout=layout, progress=advance)
     trace = training.trace()
 
@@ -374,124 +167,9 @@ def run(
 
         print_run(console, trace, digits, show_all=show_all, head=HEAD, tail=TAIL)
 
-    _report(written, trace.to_json() if as_json else None, tables, quiet=quiet)
-    _warn_overflow(trace)
-    _warn_dead_relus(trace)
-
-
-def _warn_overflow(trace: Trace, which: str = "") -> None:
-    """On stderr: the first number of the run that stopped being finite, and why (`which`: the
-    η of one of several runs)."""
-    overflow = trace.first_non_finite()
-    if overflow is not None:
-        t, name = overflow
-        click.echo(
-            f"sheetnet: warning: {which}{name} stopped being a finite number in iteration {t} "
-            f"({trace.overflow_cause()}); such cells show #NUM! in the workbook",
-            err=True,
-        )
-
-
-def _warn_dead_relus(trace: Trace, which: str = "") -> None:
-    """On stderr: the ReLUs that died (S ≤ 0 for every sample from some iteration to the last), and
-    from which iteration, grouped by that iteration."""
-    dead = trace.dead_relus()
-    if not dead:
-        return
-    by_start: dict[int, list[str]] = {}
-    for name, t in dead:
-        by_start.setdefault(t, []).append(name)
-    when = "; ".join(f"{', '.join(names)} from iteration {t}" for t, names in sorted(by_start.items()))
-    click.echo(
-        f"sheetnet: warning: {which}ReLUs died: {when} on, S ≤ 0 for every sample to the last iteration, so "
-        "f'(S) = 0 and the weights and biases before them stop learning (η too large, or the initial weights?)",
-        err=True,
-    )
-
-
-def _report(written: Path, data: Any, tables: Callable[[Any], None], *, quiet: bool) -> None:
-    """What `run` prints: `data` as JSON (--json, the path on stderr), the path alone (--quiet), or
-    the tables `tables(console)` prints and the path."""
-    if data is not None:
-        click.echo(json.dumps(data, ensure_ascii=False, allow_nan=False))
-        if not quiet:
-            click.echo(f"Workbook written to {written}", err=True)
-    elif quiet:
-        click.echo(str(written))
-    else:
-        from rich.console import Console
-
-        console = Console(highlight=False, emoji=False)
-        tables(console)
-        from rich.text import Text
-
-        # the path whole, never folded at the terminal's width: it is copied from here
-        console.print(Text.assemble("Workbook written to ", (str(written), "bold")), soft_wrap=True)
-
-
-def _run_exercise(
-    network: Network, part: str, *, key: bool, out: Path, force: bool, quiet: bool, as_json: bool
-) -> None:
-    """`run --exercise`: write the exercise sheet and say what it holds; the tables, being the
-    answers, are not printed (`--json` still prints the whole run, for a teacher's scripts)."""
-    from sheetnet.exercise import Exercise, answer_count
-    from sheetnet.layout import BLOCKS
-    from sheetnet.trace import run as train
-    from sheetnet.workbook import write_workbook
-
-    exercise = Exercise(part, key)
-    trace = train(network)
-    written = write_workbook(trace, out, force=force, layout=BLOCKS, exercise=exercise)
-    if as_json:
-        click.echo(json.dumps(trace.to_json(), ensure_ascii=False, allow_nan=False))
-    if quiet or as_json:
-        click.echo(str(written), err=as_json)
-        return
-    answers = answer_count(trace, part)
-    sheets = f"{network.iters} iteration sheet{'s' if network.iters > 1 else ''}"
-    click.echo(f"Exercise written to {written}: {answers} answer cells on {sheets}; part {exercise.description}.")
-    if key:
-        click.echo("Beside each answer a self-check shows ✓ or ✗; the key is the sheet Key: hidden, not secret.")
-    else:
-        click.echo("No key in the workbook: grade a filled copy with `sheetnet check FILLED.xlsx`.")
-
-
-def _run_rates(
-    networks: tuple[Network, ...],
-    out: Path,
-    *,
-    as_json: bool,
-    quiet: bool,
-    digits: int,
-    force: bool,
-    layout: str | None,
-) -> None:
-    """`run` with several η: the same network trained once per η into one workbook (a rows sheet
-    per η and a Summary comparing them); the terminal prints the comparison, not every table."""
-    from sheetnet.layout import BLOCKS
-    from sheetnet.rates import write_rates_workbook
-    from sheetnet.trace import Run, compared_json
-
-    if layout == BLOCKS:
-        raise SheetnetError(
-            "--layout blocks writes a sheet per iteration; several η are written in the rows layout, "
-            "a sheet per η: leave out --layout blocks, or give one η"
-        )
-    # the workbook is written as each η trains; the terminal needs only the losses (--json, every value)
-    trainings = [Run(n) if as_json else Run(n, keep=lambda t: False) for n in networks]
-    with _progress(enabled=not (quiet or as_json), total=sum(n.iters for n in networks)) as advance:
-        written = write_rates_workbook(trainings, out, force=force, progress=advance)
-    traces = [t.trace() for t in trainings]
-
-    def tables(console: Any) -> None:
-        from sheetnet.render import print_rates
-
-        print_rates(console, traces, digits)
-
-    _report(written, compared_json(traces) if as_json else None, tables, quiet=quiet)
-    for trace in traces:
-        _warn_overflow(trace, f"η = {trace.network.lr:g}: ")
-        _warn_dead_relus(trace, f"η = {trace.network.lr:g}: ")
+    running.report(written, trace.to_json() if as_json else None, tables, quiet=quiet)
+    running.warn_overflow(trace)
+    running.warn_dead_relus(trace)
 
 
 @main.command()
@@ -505,7 +183,7 @@ def _run_rates(
     help="Read the network from this workbook (its formulas, else its labels) instead of writing the default.",
 )
 @click.option("--sheet", metavar="NAME", help="With --from: the sheet whose table to read (default: the first).")
-@_recalc_option
+@recalc_option
 @handle_errors
 def init(path: Path, force: bool, source: Path | None, sheet: str | None, recalc: bool) -> None:
     """Write a network file (TOML): the default network (the notes' 1-2-2-1 ReLU network), or the
@@ -588,36 +266,11 @@ def _init_from(source: Path, path: Path, *, sheet: str | None, recalc: bool) -> 
     )
 
 
-class _Tolerance(click.ParamType):
-    """A tolerance: a finite number, zero or more (nan would make every comparison false)."""
-
-    name = "float"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number", param, ctx)
-        if not math.isfinite(number) or number < 0:
-            self.fail(f"{value!r} is not a finite number of 0 or more", param, ctx)
-        return number
-
-
-def _tolerance_option(name: str, default: float | None, text: str) -> Callable[[Callable[..., Any]], Any]:
-    return click.option(
-        name,
-        type=_Tolerance(),
-        default=default,
-        show_default=default is not None,
-        help=text,
-    )
-
-
 @main.command()
 @click.argument("a", type=click.Path(path_type=Path))
 @click.argument("b", type=click.Path(path_type=Path))
-@_tolerance_option("--rtol", 1e-9, "Relative tolerance for numbers.")
-@_tolerance_option("--atol", 1e-12, "Absolute tolerance for numbers.")
+@tolerance_option("--rtol", 1e-9, "Relative tolerance for numbers.")
+@tolerance_option("--atol", 1e-12, "Absolute tolerance for numbers.")
 @click.option(
     "--formulas",
     is_flag=True,
@@ -633,7 +286,7 @@ def _tolerance_option(name: str, default: float | None, text: str) -> Callable[[
     help="Rows of each list to show (ranges of formula changes, values).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
-@_recalc_option
+@recalc_option
 @handle_errors
 def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int, as_json: bool, recalc: bool) -> None:
     """Compare two workbooks cell by cell, sheets matched by name.
@@ -663,7 +316,7 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
     else:
         from rich.console import Console
 
-        from sheetnet.render import print_diff
+        from sheetnet.diff_view import print_diff
 
         print_diff(Console(highlight=False, emoji=False), result, limit)
     from sheetnet import checking  # here, not above: `run` needs none of it
@@ -673,7 +326,7 @@ def diff(a: Path, b: Path, rtol: float, atol: float, formulas: bool, limit: int,
 
 
 @main.command()
-@_network_options("Network file (TOML). Default: the notes' 1-2-2-1 ReLU network.")
+@network_options("Network file (TOML). Default: the notes' 1-2-2-1 ReLU network.")
 @click.option(
     "--format",
     "fmt",
@@ -732,7 +385,7 @@ def solve(
 
     collector.resume()  # what the command needs is imported (sheetnet.collector)
 
-    networks = _networks(config, iters, lr)
+    networks = chosen_networks(config, iters, lr)
     if len(networks) > 1:
         raise SheetnetError("solve works out one run: give one η (--lr 0.5)")
     (network,) = networks
@@ -756,11 +409,11 @@ def solve(
 
 @main.command()
 @click.argument("workbooks", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="WORKBOOK...")
-@_network_options(
+@network_options(
     "Network file (TOML) the workbook trains. Default: the network read from the workbook (else the notes' one)."
 )
-@_tolerance_option("--rtol", None, "Relative tolerance for every number (default: by how the number is written).")
-@_tolerance_option("--atol", None, "Absolute tolerance for every number (default: by how the number is written).")
+@tolerance_option("--rtol", None, "Relative tolerance for every number (default: by how the number is written).")
+@tolerance_option("--atol", None, "Absolute tolerance for every number (default: by how the number is written).")
 @click.option("--sheet", metavar="NAME", help="Check only the table on this sheet.")
 @click.option(
     "--all", "show_all", is_flag=True, help="List every number of the run, found or not, and quantity by quantity."
@@ -805,7 +458,7 @@ def solve(
 @click.option(
     "--force", is_flag=True, help="Replace the --csv or --html file, or a copy in --annotate DIR, if it exists."
 )
-@_recalc_option
+@recalc_option
 @handle_errors
 def check(
     workbooks: tuple[Path, ...],
@@ -863,7 +516,7 @@ def check(
 
     options = Options(config=config, iters=iters, lr=lr, rtol=rtol, atol=atol, sheet=sheet, recalc=recalc)
     if config is not None:
-        _networks(config, iters, lr)  # a bad network file stops everything, before any workbook is read
+        chosen_networks(config, iters, lr)  # a bad network file stops everything, before any workbook is read
     paths = collect(workbooks)
     if csv_path is not None:
         checking.check_csv_target(csv_path, force)

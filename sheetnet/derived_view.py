@@ -13,7 +13,8 @@ from rich.panel import Panel
 from rich.table import Table
 
 from sheetnet.check.derive import Derivation, Slip
-from sheetnet.render import number, verdict_text
+from sheetnet.check_view import verdict_text
+from sheetnet.render import number
 
 
 def print_derivation(

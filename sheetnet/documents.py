@@ -12,8 +12,9 @@ from html import escape
 
 from sheetnet import __version__
 from sheetnet.diagram import network_svg
+from sheetnet.equation import Equation, relation_mathml, relation_tex
 from sheetnet.net import reduction_word
-from sheetnet.notation import MINUS, Equation, Node, Num, relation_mathml, relation_tex
+from sheetnet.notation import MINUS, Node, Num
 from sheetnet.pages import head
 from sheetnet.solution import MARK, Block, Fact, Solution
 

@@ -5,6 +5,7 @@
 A `Num` is a number of the run: its value, the trace key it came from and its text at the
 chosen significant digits. A `Const` is a structural constant (½, 1 − β1, the 0 of max(0, O)).
 Parentheses are the caller's, except that a negative number after an operator gets its own.
+An equation of these trees, and how it breaks over lines, is `sheetnet.equation`'s.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ MINUS = "\u2212"
 SUPERSCRIPTS = str.maketrans("0123456789-−", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
 
 
-def _mrow(*parts: str) -> str:
+def mrow(*parts: str) -> str:
+    """MathML: `parts` in one row."""
     return f"<mrow>{''.join(parts)}</mrow>"
 
 
-def _mo(op: str, **attrs: str) -> str:
+def mo(op: str, **attrs: str) -> str:
+    """MathML: the operator `op`, with `attrs` (`stretchy="false"`, spacing)."""
     extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
     return f"<mo{extra}>{escape(op)}</mo>"
 
@@ -108,7 +111,7 @@ class Num(Node):
         mn = f"<mn>{mantissa.replace('-', MINUS)}</mn>"
         if exponent is None:
             return mn
-        return _mrow(mn, _mo("×"), f"<msup><mn>10</mn><mn>{str(exponent).replace('-', MINUS)}</mn></msup>")
+        return mrow(mn, mo("×"), f"<msup><mn>10</mn><mn>{str(exponent).replace('-', MINUS)}</mn></msup>")
 
     def plain(self) -> str:
         mantissa, exponent = self._parts()
@@ -175,7 +178,7 @@ class Var(Node):
         if self.hat:
             core = f'<mover accent="true">{core}<mo>^</mo></mover>'
         if self.prime:
-            core = _mrow(core, "<mo>′</mo>")
+            core = mrow(core, "<mo>′</mo>")
         sub = self.script_mathml()
         sup = f"<mrow>{''.join(_token(c) for c in self.sup)}</mrow>"
         if self.sub and self.sup:
@@ -206,7 +209,7 @@ def _token(c: str) -> str:
         return f"<mn>{c}</mn>"
     if c.isalpha():
         return f"<mi>{escape(c)}</mi>"
-    return _mo(c)
+    return mo(c)
 
 
 FUNCTION_TEX = {"max": r"\max", "exp": r"\exp", "ln": r"\ln", "tanh": r"\tanh"}
@@ -225,7 +228,7 @@ class Word(Node):
 
     def mathml(self) -> str:
         core = f"<mi>{escape(self.name)}</mi>"
-        return _mrow(core, "<mo>′</mo>") if self.prime else core
+        return mrow(core, "<mo>′</mo>") if self.prime else core
 
     def plain(self) -> str:
         return self.name + ("'" if self.prime else "")
@@ -273,7 +276,7 @@ class Op(Node):
         return f" {OPERATORS[self.op][0]} ".join(t.tex(minus) for t in self.terms)
 
     def mathml(self) -> str:
-        return _mrow(*_join([t.mathml() for t in self.terms], _mo(OPERATORS[self.op][1])))
+        return mrow(*_join([t.mathml() for t in self.terms], mo(OPERATORS[self.op][1])))
 
     def plain(self) -> str:
         return OPERATORS[self.op][2].join(t.plain() for t in self.terms)
@@ -308,7 +311,7 @@ class Seq(Node):
         return r"\, ".join(p.tex(minus) for p in self.parts)
 
     def mathml(self) -> str:
-        return _mrow(*_join([p.mathml() for p in self.parts], '<mspace width="0.17em"/>'))
+        return mrow(*_join([p.mathml() for p in self.parts], '<mspace width="0.17em"/>'))
 
     def plain(self) -> str:
         return " ".join(p.plain() for p in self.parts)
@@ -332,7 +335,7 @@ class Neg(Node):
         return "-" + self.term.tex(minus)
 
     def mathml(self) -> str:
-        return _mrow(_mo("−"), self.term.mathml())
+        return mrow(mo("−"), self.term.mathml())
 
     def plain(self) -> str:
         return MINUS + self.term.plain()
@@ -356,7 +359,7 @@ class Paren(Node):
 
     def mathml(self) -> str:
         tall = self.inner.tall
-        return _mrow(_fence(self.open, tall), self.inner.mathml(), _fence(self.close, tall))
+        return mrow(fence(self.open, tall), self.inner.mathml(), fence(self.close, tall))
 
     def plain(self) -> str:
         return f"{self.open}{self.inner.plain()}{self.close}"
@@ -365,9 +368,9 @@ class Paren(Node):
         return self.inner.width() + 2
 
 
-def _fence(bracket: str, tall: bool = True) -> str:
+def fence(bracket: str, tall: bool = True) -> str:
     """A bracket; one that need not grow stays a plain glyph (a stretchy one is drawn wider)."""
-    return _mo(bracket, lspace="0", rspace="0") if tall else _mo(bracket, stretchy="false", lspace="0", rspace="0")
+    return mo(bracket, lspace="0", rspace="0") if tall else mo(bracket, stretchy="false", lspace="0", rspace="0")
 
 
 def _grouped(node: Node) -> str:
@@ -392,7 +395,7 @@ class Frac(Node):
         return True
 
     def mathml(self) -> str:
-        return f"<mfrac>{_mrow(self.top.mathml())}{_mrow(self.bottom.mathml())}</mfrac>"
+        return f"<mfrac>{mrow(self.top.mathml())}{mrow(self.bottom.mathml())}</mfrac>"
 
     def plain(self) -> str:
         return f"{_grouped(self.top)}/{_grouped(self.bottom)}"
@@ -416,8 +419,8 @@ class Deriv(Node):
         return rf"\frac{{\partial {self.of.tex(minus)}}}{{\partial {self.by.tex(minus)}}}"
 
     def mathml(self) -> str:
-        d = _mo("∂", rspace="0")
-        return f"<mfrac>{_mrow(d, self.of.mathml())}{_mrow(d, self.by.mathml())}</mfrac>"
+        d = mo("∂", rspace="0")
+        return f"<mfrac>{mrow(d, self.of.mathml())}{mrow(d, self.by.mathml())}</mfrac>"
 
     def plain(self) -> str:
         return f"∂{self.of.plain()}/∂{self.by.plain()}"
@@ -445,8 +448,8 @@ class Power(Node):
         base = self._base()
         if isinstance(base, Var) and base.sub and not base.sup:  # β₁^step: one msubsup (a msup of a msub drops the 1)
             core, sub = replace(base, sub="").mathml(), base.script_mathml()
-            return f"<msubsup>{core}{sub}{_mrow(self.exponent.mathml())}</msubsup>"
-        return f"<msup>{_mrow(base.mathml())}{_mrow(self.exponent.mathml())}</msup>"
+            return f"<msubsup>{core}{sub}{mrow(self.exponent.mathml())}</msubsup>"
+        return f"<msup>{mrow(base.mathml())}{mrow(self.exponent.mathml())}</msup>"
 
     def plain(self) -> str:
         exponent = self.exponent.plain()
@@ -521,7 +524,7 @@ class Sum(Node):
         return rf"\sum_{{{self.index}}} {self.body.tex(minus)}"
 
     def mathml(self) -> str:
-        return _mrow(f"<munder><mo>∑</mo><mi>{escape(self.index)}</mi></munder>", self.body.mathml())
+        return mrow(f"<munder><mo>∑</mo><mi>{escape(self.index)}</mi></munder>", self.body.mathml())
 
     def plain(self) -> str:
         return f"Σ_{self.index} {self.body.plain()}"
@@ -544,7 +547,7 @@ class Call(Node):
         return self.function.tex(minus) + self.bracket.tex(minus)
 
     def mathml(self) -> str:
-        return _mrow(self.function.mathml(), _mo("\u2061"), self.bracket.mathml())
+        return mrow(self.function.mathml(), mo("\u2061"), self.bracket.mathml())
 
     def plain(self) -> str:
         return self.function.plain() + self.bracket.plain()
@@ -594,9 +597,9 @@ class Grid(Node):
             return self.single.mathml()
         if self.is_row:
             space = '<mspace width="0.7em"/>'
-            return _mrow(_fence("[", False), *_join([n.mathml() for n in self.rows[0]], space), _fence("]", False))
+            return mrow(fence("[", False), *_join([n.mathml() for n in self.rows[0]], space), fence("]", False))
         rows = "".join("<mtr>" + "".join(f"<mtd>{n.mathml()}</mtd>" for n in row) + "</mtr>" for row in self.rows)
-        return _mrow(_fence("("), f"<mtable>{rows}</mtable>", _fence(")"))
+        return mrow(fence("("), f"<mtable>{rows}</mtable>", fence(")"))
 
     def plain(self) -> str:
         if self.single is not None:
@@ -635,171 +638,7 @@ class Cases(Node):
         rows = "".join(
             f'<mtr><mtd>{v.mathml()}</mtd><mtd><mspace width="1em"/>{c.mathml()}</mtd></mtr>' for v, c in self.cases
         )
-        return _mrow(_mo("{"), f'<mtable class="cases">{rows}</mtable>')
+        return mrow(mo("{"), f'<mtable class="cases">{rows}</mtable>')
 
     def plain(self) -> str:
         return ", ".join(f"{v.plain()} {c.plain()}" for v, c in self.cases)
-
-
-@dataclass(frozen=True)
-class Token:
-    """A piece of a side broken over lines: a number or symbol (`node`), an operator, or a bracket."""
-
-    kind: str  # "atom", "op" (where a line may break), "space" (side by side), "open", "close"
-    node: Node | None = None
-    text: str = ""
-
-    def width(self) -> float:
-        return self.node.width() if self.node is not None else 2.5 if self.kind == "op" else 1
-
-
-BREAKS = ("+", "−", "·", "∘")  # a line may break before these
-
-
-def _tokens(node: Node) -> list[Token]:
-    if isinstance(node, Op) and node.op in BREAKS:
-        out: list[Token] = []
-        for n, term in enumerate(node.terms):
-            if n:
-                out.append(Token("op", text=node.op))
-            out += _tokens(term)
-        return out
-    if isinstance(node, Paren):
-        return [Token("open", text=node.open), *_tokens(node.inner), Token("close", text=node.close)]
-    if isinstance(node, Seq):
-        out = []
-        for n, part in enumerate(node.parts):
-            if n:
-                out.append(Token("space"))
-            out += _tokens(part)
-        return out
-    if isinstance(node, Neg):
-        return [Token("space", text="−"), *_tokens(node.term)]
-    return [Token("atom", node)]
-
-
-class Broken(Node):
-    """One line of a side too wide for one: its tokens, with the brackets it opens or closes
-    balanced by invisible ones (`\\left.`) so that each line stands alone."""
-
-    def __init__(self, tokens: Sequence[Token]) -> None:
-        self.tokens = tuple(tokens)
-        depth = closes = 0
-        for token in self.tokens:
-            if token.kind == "open":
-                depth += 1
-            elif token.kind == "close":
-                if depth:
-                    depth -= 1
-                else:
-                    closes += 1
-        self.closes, self.opens = closes, depth
-
-    def children(self) -> Sequence[Node]:
-        return [t.node for t in self.tokens if t.node is not None]
-
-    def tex(self, minus: str) -> str:
-        parts = [r"\left." for _ in range(self.closes)]
-        for token in self.tokens:
-            if token.kind == "atom" and token.node is not None:
-                parts.append(token.node.tex(minus))
-            elif token.kind == "op":
-                parts.append(OPERATORS[token.text][0])
-            elif token.kind == "space":
-                parts.append("-" if token.text else r"\,")
-            else:
-                parts.append((r"\left" if token.kind == "open" else r"\right") + token.text)
-        parts += [r"\right." for _ in range(self.opens)]
-        return " ".join(parts)
-
-    def mathml(self) -> str:
-        parts = []
-        for token in self.tokens:
-            if token.kind == "atom" and token.node is not None:
-                parts.append(token.node.mathml())
-            elif token.kind == "op":
-                parts.append(_mo(OPERATORS[token.text][1]))
-            elif token.kind == "space":
-                parts.append(_mo("−") if token.text else "")
-            else:
-                parts.append(_fence(token.text))
-        return _mrow(*parts)
-
-    def plain(self) -> str:
-        return "".join(
-            t.node.plain() if t.node is not None else OPERATORS[t.text][2] if t.kind == "op" else t.text or " "
-            for t in self.tokens
-        )
-
-    def width(self) -> float:
-        return sum(t.width() for t in self.tokens)
-
-
-def broken(side: Node, width: float) -> list[Node]:
-    """A side too wide for a line, as lines that break before an operator (+ − · ∘), each at most
-    about `width` wide where the side allows; a side with no such operator stays whole."""
-    segments: list[list[Token]] = [[]]
-    for token in _tokens(side):
-        if token.kind == "op" and segments[-1]:
-            segments.append([])
-        segments[-1].append(token)
-    lines: list[list[Token]] = [[]]
-    used = 0.0
-    for segment in segments:
-        size = sum(t.width() for t in segment)
-        if lines[-1] and used + size > width:
-            lines.append([])
-            used = 0.0
-        lines[-1] += segment
-        used += size
-    return [side] if len(lines) == 1 else [Broken(line) for line in lines]
-
-
-RELATIONS = {"=": ("=", "="), "←": (r"\leftarrow", "←"), "": (r"\qquad", '<mspace width="2em"/>')}
-
-
-@dataclass(frozen=True)
-class Equation:
-    """`lhs relation sides[0] = sides[1] = …`: a definition, its numbers put in, the result."""
-
-    lhs: Node
-    relation: str
-    sides: tuple[Node, ...]
-
-    def plain(self) -> str:
-        return f"{self.lhs.plain()} {self.relation} " + " = ".join(s.plain() for s in self.sides)
-
-    def lines(self, width: float) -> list[tuple[str, tuple[Node, ...]]]:
-        """The sides broken into lines of about `width` characters: [(relation, items on that line)].
-
-        The first line carries `lhs relation`; a later one starts with `=`, or with nothing when
-        it continues a side too wide for one line (`broken`). Items on a line are joined by `=`.
-        """
-        room = width - self.lhs.width() - 3
-        lines: list[tuple[str, list[Node]]] = [(self.relation, [])]
-        used = 0.0
-        for side in self.sides:
-            pieces = broken(side, room) if side.width() > room else [side]
-            for n, piece in enumerate(pieces):
-                if n:
-                    lines.append(("", []))
-                    used = 0.0
-                elif lines[-1][1] and used + piece.width() + 3 > room:
-                    lines.append(("=", []))
-                    used = 0.0
-                lines[-1][1].append(piece)
-                used += piece.width() + 3
-        return [(rel, tuple(items)) for rel, items in lines]
-
-    def leaves(self) -> Iterator[Node]:
-        yield from self.lhs.leaves()
-        for side in self.sides:
-            yield from side.leaves()
-
-
-def relation_tex(relation: str) -> str:
-    return RELATIONS[relation][0]
-
-
-def relation_mathml(relation: str) -> str:
-    return RELATIONS[relation][1] if relation == "" else _mo(RELATIONS[relation][1])

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sheetnet.notation import Equation, Node, Num
+from sheetnet.equation import Equation
+from sheetnet.notation import Node, Num
 from sheetnet.spec import Network
 
 MARK = "written by sheetnet solve"  # in the first line of every solution file: replaced without --force

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from sheetnet.equation import Equation
 from sheetnet.equations import Context, Numbers, Symbols, activated, symbol, template_for
 from sheetnet.errors import SheetnetError
 from sheetnet.graph import Key
@@ -43,7 +44,6 @@ from sheetnet.notation import (
     Cases,
     Const,
     Deriv,
-    Equation,
     Frac,
     Grid,
     Neg,

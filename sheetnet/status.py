@@ -1,5 +1,5 @@
 """What `sheetnet check` and `sheetnet diff` say of each number, and how their JSON reports write
-one (shared by the check package, diff.py and render.py)."""
+one (shared by the check package, diff.py and the views)."""
 
 from __future__ import annotations
 

@@ -171,6 +171,7 @@ NOT_FOR_RUN = (
     "sheetnet.dependents",
     "sheetnet.documents",
     "sheetnet.notation",
+    "sheetnet.equation",
     "sheetnet.diagram",
     "sheetnet.exercise",
     "sheetnet.libreoffice",
@@ -181,6 +182,8 @@ NOT_FOR_RUN = (
     "sheetnet.checking",
     "sheetnet.cells",
     "sheetnet.derived_view",
+    "sheetnet.check_view",
+    "sheetnet.diff_view",
 )
 
 

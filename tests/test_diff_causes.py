@@ -21,8 +21,8 @@ from rich.console import Console
 from sheetnet.book import read_book
 from sheetnet.cli import main
 from sheetnet.diff import DiffResult, diff_books
+from sheetnet.diff_view import print_diff
 from sheetnet.libreoffice import recalculate
-from sheetnet.render import print_diff
 
 Cells = dict[str, Any]  # "A1": 2 (typed), or "B1": ("=A1*2", 4) (a formula and the value it shows)
 

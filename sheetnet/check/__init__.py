@@ -3,7 +3,7 @@
 read (`book.read_book`) → find the tables (where iteration 0's forward pass is) → each table's η
 (its η cell, else its first update) → fit its layout (`fit`) → judge every cell locally and
 explain each slip from its formula (`judge`) → a verdict per table (this module) → render
-(`render.print_check`).
+(`check_view.print_check`).
 """
 
 from __future__ import annotations
