@@ -29,7 +29,7 @@ def print_derivation(
     chains = result.chains
     first = result.first_mismatch
     console.print(f"{verdict_text(result.verdict)}: {escape(result.message)}")
-    iterations = max((t.done for t in result.tables), default=0) or chains.iterations
+    iterations = (max((t.done for t in result.tables), default=0) if result.judged else 0) or chains.iterations
     judged = f"{_count(len(chains.links), 'trained parameter')} · {_count(iterations, 'iteration')}"
     console.print(f"[bold]sheetnet check[/bold] {escape(str(result.book.path))} · {judged}")
     if source:

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sheetnet.book import Book, Cell
+from sheetnet.book import Book, Cell, column_letter
 from sheetnet.cells.chains import Chains, Update, feeds, find_chains
 from sheetnet.cells.dual import Dual, Unsupported, evaluate
 from sheetnet.cells.evaluation import Evaluation, shown_value
@@ -33,6 +33,8 @@ from sheetnet.formula import Pos, references
 from sheetnet.status import FOUND, MISMATCH, SLIP
 
 RIGHT, WRONG, NOT_JUDGED = "right", "wrong", "not judged"
+JUDGED = "derivative"  # --json's "judged": against the derivative of its own forward pass ("run": against a run)
+FORMULA_SHOWN = 80  # characters of a formula a message quotes
 
 # A step and c·∂L/∂p, computed from the same numbers a program saved with 15 to 17 digits, differ
 # by the rounding of a few dozen operations: far below this
@@ -68,8 +70,8 @@ class Slip:
             "cell": self.cell.address,
             "quantity": self.name,
             "parameter": self.parameter,
-            "found": self.found,
-            "expected": self.expected,
+            "found": _number(self.found),
+            "expected": _number(self.expected),
             "status": MISMATCH,
             "kind": self.kind,
             "explanation": self.explanation,
@@ -98,6 +100,9 @@ class DerivedTable:
     factors: dict[int, float] = field(default_factory=dict)  # by iteration: c, step = c·∂L/∂p
     steps: list[Step] = field(default_factory=list)
     unjudged: dict[int, str] = field(default_factory=dict)  # iterations not judged, and why
+    # iterations not judged because of one cell (a function it cannot differentiate, text where a
+    # number belongs): that cell, and what it holds that cannot be evaluated
+    blocked: dict[int, tuple[Pos, str]] = field(default_factory=dict)
     eta: float = float("nan")  # the η cell the steps share, if they share one
     range: str = ""
     last_computed: bool = False  # the parameters after the last update feed a forward pass of their own
@@ -158,7 +163,29 @@ class Derivation:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.judged and not self.slips else 1
+        """0 right, 1 wrong; 2 not judged: what is missing is the user's to give (--config)."""
+        if not self.judged:
+            return 2
+        return 1 if self.slips else 0
+
+    @property
+    def blocked(self) -> tuple[int, Cell, str] | None:
+        """The first iteration not judged because of one cell's formula, that cell and why."""
+        found = sorted((t, pos, why) for table in self.tables for t, (pos, why) in table.blocked.items())
+        if not found:
+            return None
+        t, pos, why = found[0]
+        return t, self.formulas.cells[pos], why
+
+    def reads_blocked(self, cell: Cell) -> bool:
+        """True if `cell` is computed, through the formulas, from the cell that stopped the judgement."""
+        blocked = self.blocked
+        if blocked is None:
+            return False
+        f = self.formulas
+        target = (f.sheets.index(blocked[1].sheet), blocked[1].row, blocked[1].col)
+        start = (f.sheets.index(cell.sheet), cell.row, cell.col)
+        return target in f.behind([start], lambda p: p == target or f.computed(p))
 
     @property
     def unjudged(self) -> list[str]:
@@ -180,6 +207,14 @@ class Derivation:
     def problem(self) -> str:
         if self.judged:
             return ""
+        blocked = self.blocked
+        if blocked is not None:
+            t, cell, why = blocked
+            return (
+                f"{cell.address} holds {_cut(cell.formula or str(cell.value))}: {why}, so iteration {t} cannot be "
+                "judged against the derivative of its own forward pass; give the assignment's network with "
+                "--config, which judges that cell by its number"
+            )
         reasons = "; ".join(self.unjudged)[:400] or "no loss cell"
         return (
             f"it trains by formulas, but not every iteration can be judged against its own forward pass ({reasons}), "
@@ -209,7 +244,8 @@ class Derivation:
             if step.cell is None or step.cell.address in slipped:
                 continue
             entry = {"iteration": step.t, "cell": step.cell.address, "quantity": label(self.formulas, step.update)}
-            entry |= {"status": step.status} | ({"kind": "follows"} if step.status == MISMATCH else {})
+            entry |= {"expected": None, "found": _number(step.cell.value), "status": step.status}
+            entry |= {"kind": "follows"} if step.status == MISMATCH else {}
             out.append(entry)
         return out
 
@@ -243,29 +279,48 @@ class Derivation:
         return f"{label(self.formulas, first) or 'the loss'} ({self.formulas.address(first)}{where})"
 
     def to_json(self) -> dict[str, Any]:
+        """The keys of a check against the run (`CheckResult.to_json`) with the same meaning, null
+        where this judge has no such number (numbers of a run absent or unmatched), and its own."""
         first = self.first_mismatch
+        blocked = self.blocked and (self.blocked[0], self.blocked[1].address, self.blocked[1].formula, self.blocked[2])
         return {
             "verdict": self.verdict,
-            "judged": "against the workbook's own forward pass (no network file)",
+            "judged": JUDGED,
             "message": self.message,
+            "note": self.note,
+            "mismatches": [s.to_json() for s in self.slips],
+            "found": self.count(FOUND),
+            "absent": None,
+            "total": len(self.steps),
+            "unmatched_cells": None,
+            "first_mismatch": first.to_json() if first else None,
+            "tables": [self._table_json(t) for t in self.tables],
+            "elements": self._elements(),
             "parameters": len(self.chains.links),
             "iterations": self.chains.iterations,
-            "found": self.count(FOUND),
-            "total": len(self.steps),
-            "first_mismatch": first.to_json() if first else None,
-            "mismatches": [s.to_json() for s in self.slips],
-            "elements": self._elements(),
-            "tables": [
-                {
-                    "sheet": t.sheet,
-                    "parameters": len(t.chains.links),
-                    "iterations": t.iterations,
-                    "verdict": t.verdict,
-                    "loss": {str(i): self.formulas.address(p) for i, p in sorted(t.losses.items())},
-                    "unjudged": {str(i): why for i, why in sorted(t.unjudged.items())},
-                }
-                for t in self.tables
-            ],
+            "blocked": blocked and dict(zip(("iteration", "cell", "formula", "why"), blocked, strict=True)),
+        }
+
+    def _table_json(self, t: DerivedTable) -> dict[str, Any]:
+        f = self.formulas
+        first = next((s for s in self.slips if s.cell.sheet == t.sheet), None)
+        etas = sorted(p for p in _shared_reads(f, t.chains, 0) if f.number(p) is not None)
+        return {
+            "sheet": t.sheet,
+            "range": t.range,
+            "layout": None,
+            "eta": None if math.isnan(t.eta) else t.eta,
+            "eta_cell": f.address(etas[0]) if etas else None,
+            "iterations": t.iterations,
+            "iterations_done": t.done,
+            "verdict": t.verdict,
+            "reason": "; ".join(sorted(set(t.unjudged.values()))),
+            "first_slip": first.cell.address if first is not None else None,
+            "found": sum(s.status == FOUND for s in t.steps),
+            "total": len(t.steps),
+            "parameters": len(t.chains.links),
+            "loss": {str(i): f.address(p) for i, p in sorted(t.losses.items())},
+            "unjudged": {str(i): why for i, why in sorted(t.unjudged.items())},
         }
 
 
@@ -291,6 +346,7 @@ def _derive(book: Book, formulas: Formulas | None) -> Derivation | None:
     for part in chains.tables(formulas):
         table = DerivedTable(part, book.sheets[part.links[0][0][0]], eta=_eta(formulas, part))
         table.last_computed = any(feeds(formulas, chain[-1]) for chain in part.links)
+        table.range = _extent(formulas, part, table.sheet)
         result.tables.append(table)
         for t in range(part.iterations):
             _judge_iteration(result, table, t)
@@ -338,6 +394,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
             steps[j] = shown_value(f, chains.update(j, t).step) / rates.get(j, 1.0)
         except (Unsupported, ZeroDivisionError) as exc:
             table.unjudged[t] = f"a step it cannot compute ({exc})"
+            table.blocked[t] = (chains.update(j, t).cell, str(exc) or "a division by 0")
             return
     cells = set(reached) - set(chains.updates)
     remembered = _remembers(f, chains, t, cells)
@@ -357,6 +414,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
     # the loss is most often read by none of them (E_total): those first, the others if they fall short
     sinks = [p for p in candidates if not any(f.original(r) in cells for r in f.readers(p))]
     duals: dict[Pos, Dual] = {}
+    failed: dict[Pos, None] = {}  # candidates that cannot be evaluated, in order
     fit = None
     for group in (sinks, candidates):
         for pos in group:
@@ -364,6 +422,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
                 try:
                     duals[pos] = evaluation.dual(pos)
                 except Unsupported:
+                    failed[pos] = None
                     continue
         fit = _choose_loss(f, duals, steps, table.scale, None if math.isnan(table.eta) else table.eta)
         if fit is not None and len(fit[2]) == len(steps):
@@ -372,6 +431,9 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         fit = _only_loss(f, {p: duals[p] for p in sinks if p in duals}, steps, table.scale)
     if fit is None:
         table.unjudged[t] = "no cell is the loss whose derivatives the updates follow"
+        origin = _unevaluated(evaluation, failed)
+        if origin is not None:
+            table.blocked[t] = origin
         return
     loss, factor, matched = fit
     table.losses[t], table.factors[t] = loss, factor
@@ -515,6 +577,52 @@ def _place_slips(
         reads = [f.address(p) if p[0] != cell[0] else f.address(p).split("!")[-1] for p in f.precedents(cell)]
         slip = Slip(t, f.cells[cell], label(f, cell) or "step", _named(f, parameter), expected, why, reads=reads)
         result.slips.append(slip)
+
+
+def _unevaluated(evaluation: Evaluation, starts: dict[Pos, None]) -> tuple[Pos, str] | None:
+    """The cell behind the first of `starts` whose own formula cannot be evaluated (every
+    formula it reads can), and why: where a loss that cannot be differentiated goes wrong."""
+    f = evaluation.formulas
+    for start in starts:
+        here, seen = f.original(start), set()
+        while True:
+            seen.add(here)
+            deeper = None
+            for p in (f.original(q) for q in f.precedents(here)):
+                if p in seen or not f.computed(p):
+                    continue
+                try:
+                    evaluation.dual(p)
+                except Unsupported:
+                    deeper = p
+                    break
+            if deeper is None:
+                break
+            here = deeper
+        try:
+            evaluation.dual(here)
+        except Unsupported as exc:
+            return here, str(exc)
+    return None
+
+
+def _extent(f: Formulas, chains: Chains, sheet: str) -> str:
+    """`B7:C10`: the cells of the table's parameters, first to last update, on its sheet."""
+    s = f.sheets.index(sheet)
+    cells = [p for chain in chains.links for p in chain if p[0] == s]
+    if not cells:
+        return ""
+    rows, cols = [p[1] for p in cells], [p[2] for p in cells]
+    return f"{column_letter(min(cols))}{min(rows)}:{column_letter(max(cols))}{max(rows)}"
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= FORMULA_SHOWN else text[: FORMULA_SHOWN - 1] + "…"
+
+
+def _number(value: object) -> object:
+    """A number as JSON holds it: NaN and infinities (no JSON number) as null."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def _rates(f: Formulas, chains: Chains, t: int) -> tuple[dict[int, float], set[Pos]]:
