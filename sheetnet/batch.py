@@ -347,7 +347,13 @@ def row_of(path: Path, result: Any, reading: Any, line: str) -> dict[str, Any]:
 
 def result_json(result: Any) -> dict[str, Any]:
     """A check's `--json`, with `judged` saying which judge gave it: `run` (against a network's
-    run, `CheckResult`) or `derivative` (against its own forward pass, `Derivation`)."""
+    run, `CheckResult`) or `derivative` (against its own forward pass, `Derivation`), in the same keys."""
+    from sheetnet.check.derive import Derivation
+
+    if isinstance(result, Derivation):
+        from sheetnet.derived_view import derivation_json
+
+        return derivation_json(result)
     return {"judged": "run"} | result.to_json()
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from sheetnet.book import Book, Cell, column_letter
 from sheetnet.cells.chains import Chains, Update, feeds, find_chains
@@ -33,7 +32,6 @@ from sheetnet.formula import Pos, references
 from sheetnet.status import FOUND, MISMATCH, SLIP
 
 RIGHT, WRONG, NOT_JUDGED = "right", "wrong", "not judged"
-JUDGED = "derivative"  # --json's "judged": against the derivative of its own forward pass ("run": against a run)
 FORMULA_SHOWN = 80  # characters of a formula a message quotes
 
 # A step and c·∂L/∂p, computed from the same numbers a program saved with 15 to 17 digits, differ
@@ -64,20 +62,6 @@ class Slip:
     def found(self) -> float | str | None:
         return float(self.cell.value) if self.cell.is_number else str(self.cell.value)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "iteration": self.t,
-            "cell": self.cell.address,
-            "quantity": self.name,
-            "parameter": self.parameter,
-            "found": _number(self.found),
-            "expected": _number(self.expected),
-            "status": MISMATCH,
-            "kind": self.kind,
-            "explanation": self.explanation,
-            "reads": self.reads,
-        }
-
 
 @dataclass
 class Step:
@@ -104,6 +88,7 @@ class DerivedTable:
     # number belongs): that cell, and what it holds that cannot be evaluated
     blocked: dict[int, tuple[Pos, str]] = field(default_factory=dict)
     eta: float = float("nan")  # the η cell the steps share, if they share one
+    eta_cell: Pos | None = None  # that cell
     range: str = ""
     last_computed: bool = False  # the parameters after the last update feed a forward pass of their own
     scale: float = 0.0  # the largest step of the iterations judged so far: what "near 0" is measured by
@@ -235,20 +220,6 @@ class Derivation:
     def count(self, status: str) -> int:
         return sum(s.status == status for s in self.steps)
 
-    def _elements(self) -> list[dict[str, Any]]:
-        """The slips, and each update as a check lists its numbers: found where its step follows the
-        derivative, a mismatch that follows from a slip where it does not."""
-        slipped = {s.cell.address for s in self.slips}
-        out = [s.to_json() for s in self.slips]
-        for step in self.steps:
-            if step.cell is None or step.cell.address in slipped:
-                continue
-            entry = {"iteration": step.t, "cell": step.cell.address, "quantity": label(self.formulas, step.update)}
-            entry |= {"expected": None, "found": _number(step.cell.value), "status": step.status}
-            entry |= {"kind": "follows"} if step.status == MISMATCH else {}
-            out.append(entry)
-        return out
-
     def only(self, sheets: set[str]) -> Derivation:
         """The same judgement of the tables on `sheets` alone (the sheets a check against a network read)."""
         from dataclasses import replace
@@ -278,51 +249,6 @@ class Derivation:
         where = " in iteration 0" if len(cells) > 1 else ""
         return f"{label(self.formulas, first) or 'the loss'} ({self.formulas.address(first)}{where})"
 
-    def to_json(self) -> dict[str, Any]:
-        """The keys of a check against the run (`CheckResult.to_json`) with the same meaning, null
-        where this judge has no such number (numbers of a run absent or unmatched), and its own."""
-        first = self.first_mismatch
-        blocked = self.blocked and (self.blocked[0], self.blocked[1].address, self.blocked[1].formula, self.blocked[2])
-        return {
-            "verdict": self.verdict,
-            "judged": JUDGED,
-            "message": self.message,
-            "note": self.note,
-            "mismatches": [s.to_json() for s in self.slips],
-            "found": self.count(FOUND),
-            "absent": None,
-            "total": len(self.steps),
-            "unmatched_cells": None,
-            "first_mismatch": first.to_json() if first else None,
-            "tables": [self._table_json(t) for t in self.tables],
-            "elements": self._elements(),
-            "parameters": len(self.chains.links),
-            "iterations": self.chains.iterations,
-            "blocked": blocked and dict(zip(("iteration", "cell", "formula", "why"), blocked, strict=True)),
-        }
-
-    def _table_json(self, t: DerivedTable) -> dict[str, Any]:
-        f = self.formulas
-        first = next((s for s in self.slips if s.cell.sheet == t.sheet), None)
-        etas = sorted(p for p in _shared_reads(f, t.chains, 0) if f.number(p) is not None)
-        return {
-            "sheet": t.sheet,
-            "range": t.range,
-            "layout": None,
-            "eta": None if math.isnan(t.eta) else t.eta,
-            "eta_cell": f.address(etas[0]) if etas else None,
-            "iterations": t.iterations,
-            "iterations_done": t.done,
-            "verdict": t.verdict,
-            "reason": "; ".join(sorted(set(t.unjudged.values()))),
-            "first_slip": first.cell.address if first is not None else None,
-            "found": sum(s.status == FOUND for s in t.steps),
-            "total": len(t.steps),
-            "parameters": len(t.chains.links),
-            "loss": {str(i): f.address(p) for i, p in sorted(t.losses.items())},
-            "unjudged": {str(i): why for i, why in sorted(t.unjudged.items())},
-        }
-
 
 def derive(book: Book, formulas: Formulas | None = None) -> Derivation | None:
     """Judge `book`'s updates against its own forward pass; None if it trains nothing by formula.
@@ -344,7 +270,8 @@ def _derive(book: Book, formulas: Formulas | None) -> Derivation | None:
         return None
     result = Derivation(book, formulas, chains)
     for part in chains.tables(formulas):
-        table = DerivedTable(part, book.sheets[part.links[0][0][0]], eta=_eta(formulas, part))
+        eta, eta_cell = _eta(formulas, part)
+        table = DerivedTable(part, book.sheets[part.links[0][0][0]], eta=eta, eta_cell=eta_cell)
         table.last_computed = any(feeds(formulas, chain[-1]) for chain in part.links)
         table.range = _extent(formulas, part, table.sheet)
         result.tables.append(table)
@@ -367,10 +294,10 @@ class _Later:
         return self.index.get(pos, -1) > self.t + 1  # type: ignore[call-overload]
 
 
-def _eta(f: Formulas, chains: Chains) -> float:
-    shared = _shared_reads(f, chains, 0)
-    values = [f.number(p) for p in sorted(shared)]
-    return next((v for v in values if v is not None), float("nan"))
+def _eta(f: Formulas, chains: Chains) -> tuple[float, Pos | None]:
+    """The η the steps share, and its cell; NaN and None where they share none."""
+    shared = [(f.number(p), p) for p in sorted(_shared_reads(f, chains, 0))]
+    return next(((v, p) for v, p in shared if v is not None), (float("nan"), None))
 
 
 def _order(formulas: Formulas, cell: Cell) -> tuple[int, int, int]:
@@ -618,11 +545,6 @@ def _extent(f: Formulas, chains: Chains, sheet: str) -> str:
 
 def _cut(text: str) -> str:
     return text if len(text) <= FORMULA_SHOWN else text[: FORMULA_SHOWN - 1] + "…"
-
-
-def _number(value: object) -> object:
-    """A number as JSON holds it: NaN and infinities (no JSON number) as null."""
-    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def _rates(f: Formulas, chains: Chains, t: int) -> tuple[dict[int, float], set[Pos]]:
