@@ -308,6 +308,9 @@ def row_of(path: Path, result: Any, reading: Any, line: str) -> dict[str, Any]:
 
     first = result.first_mismatch
     table = result.table
+    done = table.done if table is not None else 0
+    if result.network is None and table is not None:  # against its own forward pass: the iterations it holds
+        done = table.iterations + table.last_computed
     row: dict[str, Any] = {
         "file": str(path),
         "verdict": result.verdict,
@@ -316,8 +319,8 @@ def row_of(path: Path, result: Any, reading: Any, line: str) -> dict[str, Any]:
         if table is not None and table.range
         else (table.sheet if table else ""),
         "message": result.message,
-        "iterations_done": table.done if table is not None else 0,
-        "iterations_asked": result.network.iters if result.network is not None else (table.done if table else 0),
+        "iterations_done": done,
+        "iterations_asked": result.network.iters if result.network is not None else done,
         "found": result.count("found"),
         "written": sum(e.cell is not None for e in result.elements),
         "mismatched": len(result.mismatches),
@@ -369,7 +372,10 @@ def class_network(rows: list[dict[str, Any]], options: Options) -> tuple[Options
     networks = [r["network_read"] for r in read if r.get("network_read") is not None]
     assignments = Counter(replace(n, iters=0) for n in networks)  # the same network, however far trained
     if not assignments:
-        return None, "No --config, and no network could be read from the workbooks: each is judged against the notes'."
+        return None, (
+            "No --config, and no network could be read from the workbooks: each is judged alone, against its own "
+            "forward pass where it trains by formulas, else against the notes' network."
+        )
     assignment, agreeing = assignments.most_common(1)[0]
     if len(read) < 2:  # one workbook is no class
         return None, (
