@@ -135,7 +135,7 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
         return result, None, f"{source}{note}"
     unchanged = options.iters is None and options.lr is None and options.rtol is None and options.atol is None
     derivation = _derived(book) if options.own_forward and unchanged and options.sheet is None else None
-    if derivation is not None and derivation.judged:
+    if derivation is not None and derivation.decided:
         first = derivation.first_mismatch
         # a parameter no forward pass reads where the first slip is: the slip may be in the forward pass
         if first is not None and (first.t in derivation.unread or derivation.chains.unread):

@@ -38,7 +38,7 @@ def print_derivation(
     chains = result.chains
     first = result.first_mismatch
     console.print(f"{verdict_text(result.verdict)}: {escape(result.message)}")
-    iterations = (max((t.done for t in result.tables), default=0) if result.judged else 0) or chains.iterations
+    iterations = (max((t.done for t in result.tables), default=0) if result.decided else 0) or chains.iterations
     judged = f"{_count(len(chains.links), 'trained parameter')} · {_count(iterations, 'iteration')}"
     console.print(f"[bold]sheetnet check[/bold] {escape(str(result.book.path))} · {judged}")
     if source:
@@ -55,9 +55,10 @@ def print_derivation(
     if len(result.tables) > 1:
         console.print(_tables_table(result))
     unjudged = result.unjudged
-    if unjudged and result.judged:
-        console.print(f"[yellow]Not judged[/yellow]: {escape('; '.join(unjudged))}", overflow="fold")
-    if source.startswith("no network file") and result.judged:
+    if unjudged and result.decided:  # wrong before the iterations not judged
+        why = result.blocked_text or "; ".join(unjudged)
+        console.print(f"[yellow]Not judged[/yellow] after the first slip: {escape(why)}", overflow="fold")
+    if source.startswith("no network file") and result.decided:
         console.print(
             "[dim]Each update must move its parameter by −η times the gradient of the workbook's own loss "
             "(with the same ½, sum or mean for all). Whether the forward pass is the assignment's only "

@@ -46,9 +46,11 @@ def _regression(
     helper: Callable[[int], str] | None = None,
     total: str | None = None,
     slip: bool = False,
+    wrapped: int = 0,
 ) -> Path:
-    """The workbook; `loss` and `yhat` wrap their formulas (`IFERROR({},0)`), `helper` writes
-    column K of each row, `total` a cell of its own (N1), `slip` doubles ∂L/∂w in iteration 1."""
+    """The workbook; `loss` and `yhat` wrap their formulas (`IFERROR({},0)`) from iteration
+    `wrapped` on, `helper` writes column K of each row, `total` a cell of its own (N1), `slip`
+    doubles ∂L/∂w in iteration 1."""
     book = xlsxwriter.Workbook(path)
     ws = book.add_worksheet("Train")
     ws.write_row("A1", ["eta", ETA])
@@ -67,10 +69,11 @@ def _regression(
             ws.write_formula(f"B{r}", f"=B{r - 1}-$B$1*I{r - 1}", None, w)
             ws.write_formula(f"C{r}", f"=C{r - 1}-$B$1*J{r - 1}", None, b)
         out = [w * x + b for x in X]
+        around, over = (yhat, loss) if k >= wrapped else ("{}", "{}")
         for c, value in zip("DEFG", out, strict=True):
-            ws.write_formula(f"{c}{r}", "=" + yhat.format(f"$B{r}*{c}$3+$C{r}"), None, value)
+            ws.write_formula(f"{c}{r}", "=" + around.format(f"$B{r}*{c}$3+$C{r}"), None, value)
         losses.append(sum((o - y) ** 2 for o, y in zip(out, Y, strict=True)) / 4)
-        ws.write_formula(f"H{r}", "=" + loss.format(f"SUMPRODUCT((D{r}:G{r}-$D$4:$G$4)^2)/4"), None, losses[-1])
+        ws.write_formula(f"H{r}", "=" + over.format(f"SUMPRODUCT((D{r}:G{r}-$D$4:$G$4)^2)/4"), None, losses[-1])
         doubled = slip and k == 1
         gw = 2 * sum((o - y) * x for o, y, x in zip(out, Y, X, strict=True)) / 4 * (2 if doubled else 1)
         gb = 2 * sum(o - y for o, y in zip(out, Y, strict=True)) / 4
@@ -156,6 +159,17 @@ def test_what_the_updates_do_not_read_does_not_stop_the_rest_being_judged(change
     assert code == 0 and out.startswith("Right: each of its 6 updates"), out
     code, out, _ = _check(_regression(tmp_path / "wrong.xlsx", slip=True, **change))
     assert code == 1 and out.startswith("Wrong: first slip in Train!I8, iteration 1: dL/dw"), out
+
+
+def test_a_slip_before_the_iteration_that_cannot_be_judged_is_the_verdict(tmp_path: Path) -> None:
+    """∂L/∂w doubled in iteration 1, ŷ through IFERROR from iteration 2: wrong (exit 1) at the slip,
+    and the cell that stops iteration 2 named below it; without the slip, not judged (exit 2)."""
+    code, out, _ = _check(_regression(tmp_path / "wrong.xlsx", yhat="IFERROR({},0)", wrapped=2, slip=True))
+    text = _text(out)
+    assert code == 1 and text.startswith("Wrong: first slip in Train!I8, iteration 1: dL/dw"), out
+    assert "Not judged after the first slip: Train!D9 holds =IFERROR($B9*D$3+$C9,0): IFERROR is a function" in text
+    code, out, _ = _check(_regression(tmp_path / "right.xlsx", yhat="IFERROR({},0)", wrapped=2))
+    assert code == 2 and _text(out).startswith("Not judged: Train!D9 holds =IFERROR($B9*D$3+$C9,0)"), out
 
 
 def test_a_network_read_through_a_cell_it_cannot_read_gives_no_verdict(tmp_path: Path) -> None:

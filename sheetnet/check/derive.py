@@ -135,6 +135,14 @@ class Derivation:
         return bool(self.steps) and not any(t.unjudged for t in self.tables)
 
     @property
+    def decided(self) -> bool:
+        """Judged, or wrong before the first iteration not judged: a slip no later iteration mends."""
+        if self.judged:
+            return True
+        first, stops = self.first_mismatch, [t for table in self.tables for t in table.unjudged]
+        return first is not None and bool(stops) and first.t < min(stops)
+
+    @property
     def elements(self) -> list[Step]:
         return self.steps
 
@@ -149,7 +157,7 @@ class Derivation:
     @property
     def exit_code(self) -> int:
         """0 right, 1 wrong; 2 not judged: what is missing is the user's to give (--config)."""
-        if not self.judged:
+        if not self.decided:
             return 2
         return 1 if self.slips else 0
 
@@ -178,7 +186,7 @@ class Derivation:
 
     @property
     def verdict(self) -> str:
-        return NOT_JUDGED if not self.judged else WRONG if self.slips else RIGHT
+        return NOT_JUDGED if not self.decided else WRONG if self.slips else RIGHT
 
     @property
     def table(self) -> DerivedTable | None:
@@ -189,17 +197,22 @@ class Derivation:
         return self.tables[0] if self.tables else None
 
     @property
-    def problem(self) -> str:
-        if self.judged:
+    def blocked_text(self) -> str:
+        """Which cell stopped the judgement and why, in a sentence; "" if none did."""
+        if self.blocked is None:
             return ""
-        blocked = self.blocked
-        if blocked is not None:
-            t, cell, why = blocked
-            return (
-                f"{cell.address} holds {_cut(cell.formula or str(cell.value))}: {why}, so iteration {t} cannot be "
-                "judged against the derivative of its own forward pass; give the assignment's network with "
-                "--config, which judges that cell by its number"
-            )
+        t, cell, why = self.blocked
+        return (
+            f"{cell.address} holds {_cut(cell.formula or str(cell.value))}: {why}, so iteration {t} cannot be "
+            "judged against the derivative of its own forward pass"
+        )
+
+    @property
+    def problem(self) -> str:
+        if self.decided:
+            return ""
+        if self.blocked is not None:
+            return f"{self.blocked_text}; give the assignment's network with --config, which judges that cell's number"
         reasons = "; ".join(self.unjudged)[:400] or "no loss cell"
         return (
             f"it trains by formulas, but not every iteration can be judged against its own forward pass ({reasons}), "
@@ -210,7 +223,7 @@ class Derivation:
     def message(self) -> str:
         """The verdict in a sentence, whatever it is."""
         first = self.first_mismatch
-        if not self.judged:
+        if not self.decided:
             return self.problem
         if first is not None:
             return f"first slip in {first.cell.address}, iteration {first.t}: {first.name}"
