@@ -168,7 +168,8 @@ class Derivation:
         if not found:
             return None
         t, pos, why = found[0]
-        return t, self.formulas.cells[pos], why
+        cell = self.formulas.cells.get(pos) or Cell(self.formulas.sheets[pos[0]], pos[1], pos[2], None)
+        return t, cell, why
 
     def reads_blocked(self, cell: Cell) -> bool:
         """True if `cell` is computed, through the formulas, from the cell that stopped the judgement."""
