@@ -233,11 +233,15 @@ def _workbook(path: Path, cells: dict[str, object], *, chart: bool = False) -> P
     return path
 
 
-@pytest.mark.parametrize("cells", [{}, {"A1": "hello", "B2": "x"}], ids=["empty", "text-only"])
+@pytest.mark.parametrize(
+    ("cells", "chart"),
+    [({}, False), ({"A1": "hello", "B2": "x"}, False), ({}, True)],
+    ids=["empty", "text-only", "chart-of-nothing"],
+)
 def test_a_workbook_with_no_number_is_refused_with_or_without_config(
-    cells: dict, tmp_path: Path, network: Path
+    cells: dict, chart: bool, tmp_path: Path, network: Path
 ) -> None:
-    book = _workbook(tmp_path / "nothing.xlsx", cells)
+    book = _workbook(tmp_path / "nothing.xlsx", cells, chart=chart)
     for extra in ((), ("--config", network)):
         code, out, err = _check(book, *extra, "--json")
         assert (code, out) == (2, "")
