@@ -310,7 +310,7 @@ def row_of(path: Path, result: Any, reading: Any, line: str) -> dict[str, Any]:
     table = result.table
     done = table.done if table is not None else 0
     if result.network is None and table is not None:  # against its own forward pass: the iterations it holds
-        done = table.iterations + table.last_computed
+        done = table.held
     row: dict[str, Any] = {
         "file": str(path),
         "verdict": result.verdict,

@@ -144,7 +144,7 @@ def derivation_json(result: Derivation) -> dict[str, Any]:
         "tables": [_table_json(result, t) for t in result.tables],
         "elements": _elements(result),
         "parameters": len(result.chains.links),
-        "iterations": result.chains.iterations,
+        "iterations": max((t.held for t in result.tables), default=result.chains.iterations),
         "blocked": None
         if blocked is None
         else {"iteration": blocked[0], "cell": blocked[1].address, "formula": blocked[1].formula, "why": blocked[2]},
@@ -190,10 +190,11 @@ def _table_json(result: Derivation, t: DerivedTable) -> dict[str, Any]:
         "layout": None,
         "eta": None if math.isnan(t.eta) else t.eta,
         "eta_cell": f.address(t.eta_cell) if t.eta_cell is not None else None,
-        "iterations": t.iterations,
+        "iterations": t.held,
         "iterations_done": t.done,
         "verdict": t.verdict,
-        "reason": "; ".join(sorted(set(t.unjudged.values()))),
+        "reason": "; ".join(sorted(set(t.unjudged.values())))
+        or (f"first slip in {first.cell.address}, iteration {first.t}: {first.name}" if first is not None else ""),
         "first_slip": first.cell.address if first is not None else None,
         "found": sum(s.status == FOUND for s in t.steps),
         "total": len(t.steps),

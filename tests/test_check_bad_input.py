@@ -304,5 +304,8 @@ def test_both_judges_give_the_same_keys_for_the_same_slip(shared_fixtures: Path)
         assert first["expected"] == pytest.approx(0.0002248134626, rel=1e-6)
         assert "J36" in first["explanation"] and "L36" in first["explanation"]
         assert data["tables"][0]["sheet"] == "Sheet1" and data["tables"][0]["first_slip"] == "Sheet1!Z36"
-    assert derived["tables"][0]["eta_cell"] == run["tables"][0]["eta_cell"]
+    same = ("eta", "eta_cell", "iterations", "iterations_done")  # 32 rows, η 2 in G33
+    assert [derived["tables"][0][k] for k in same] == [run["tables"][0][k] for k in same] == [2.0, "Sheet1!G33", 32, 32]
+    for data in (run, derived):  # the quantity in each judge's words: ∂L/∂W1[1,0], the sheet's label E∂w3
+        assert data["tables"][0]["reason"].startswith("first slip in Sheet1!Z36, iteration 0: ")
     assert derived["absent"] is None and derived["unmatched_cells"] is None

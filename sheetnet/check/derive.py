@@ -104,6 +104,12 @@ class DerivedTable:
         return len({s.t for s in self.steps}) + self.last_computed
 
     @property
+    def held(self) -> int:
+        """The iterations the table holds, judged or not: its updates', and a last forward pass
+        from the last updates where it computes one."""
+        return self.iterations + self.last_computed
+
+    @property
     def verdict(self) -> str:
         if not self.steps:
             return NOT_JUDGED
