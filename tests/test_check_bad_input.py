@@ -47,9 +47,10 @@ def _regression(
     total: str | None = None,
     slip: bool = False,
     wrapped: int = 0,
+    update: str = "{}",
 ) -> Path:
     """The workbook; `loss` and `yhat` wrap their formulas (`IFERROR({},0)`) from iteration
-    `wrapped` on, `helper` writes column K of each row, `total` a cell of its own (N1), `slip`
+    `wrapped` on, `update` w's updates, `helper` writes column K of each row, `total` a cell of its own (N1), `slip`
     doubles ∂L/∂w in iteration 1."""
     book = xlsxwriter.Workbook(path)
     ws = book.add_worksheet("Train")
@@ -66,7 +67,7 @@ def _regression(
         if k == 0:
             ws.write_row(f"B{r}", [w, b])
         else:
-            ws.write_formula(f"B{r}", f"=B{r - 1}-$B$1*I{r - 1}", None, w)
+            ws.write_formula(f"B{r}", "=" + update.format(f"B{r - 1}-$B$1*I{r - 1}"), None, w)
             ws.write_formula(f"C{r}", f"=C{r - 1}-$B$1*J{r - 1}", None, b)
         out = [w * x + b for x in X]
         around, over = (yhat, loss) if k >= wrapped else ("{}", "{}")
@@ -159,6 +160,15 @@ def test_what_the_updates_do_not_read_does_not_stop_the_rest_being_judged(change
     assert code == 0 and out.startswith("Right: each of its 6 updates"), out
     code, out, _ = _check(_regression(tmp_path / "wrong.xlsx", slip=True, **change))
     assert code == 1 and out.startswith("Wrong: first slip in Train!I8, iteration 1: dL/dw"), out
+
+
+def test_an_update_it_cannot_read_as_one_is_named_not_taken_for_momentum(tmp_path: Path) -> None:
+    """w's updates `=IFERROR(B7-$B$1*I7,0)` are no update it reads: b's steps then carry what w's
+    earlier iteration computed, as momentum's would; the cell that says why is named."""
+    code, out, _ = _check(_regression(tmp_path / "book.xlsx", update="IFERROR({},0)"))
+    text = _text(out)
+    assert code == 2 and text.startswith("Not judged: Train!B8 holds =IFERROR(B7-$B$1*I7,0): IFERROR is a function")
+    assert "momentum" not in text
 
 
 def test_a_slip_before_the_iteration_that_cannot_be_judged_is_the_verdict(tmp_path: Path) -> None:

@@ -349,6 +349,9 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         table.unjudged[t] = (
             "its steps carry earlier iterations' gradients (momentum, Adam): no derivative of one iteration's loss"
         )
+        why = _unevaluable(f, remembered)  # or an update it cannot read as one: `=IFERROR(w-η*g,0)`
+        if why:
+            table.blocked[t] = (remembered, why)
         return
     table.scale = max([table.scale, *(abs(v) for v in steps.values())])
     if all(abs(v) <= STEP_FLOOR * table.scale for v in steps.values()):  # converged: every step is 0
@@ -561,6 +564,17 @@ def _extent(f: Formulas, chains: Chains, sheet: str) -> str:
         return ""
     rows, cols = [p[1] for p in cells], [p[2] for p in cells]
     return f"{column_letter(min(cols))}{min(rows)}:{column_letter(max(cols))}{max(rows)}"
+
+
+def _unevaluable(f: Formulas, pos: Pos) -> str:
+    """Why the cell's own formula cannot be evaluated on the numbers the workbook shows; "" if it can."""
+    tree = f.trees.get(pos)
+    try:
+        if tree is not None:
+            shown_value(f, tree)
+    except Unsupported as exc:
+        return str(exc)
+    return ""
 
 
 def _cut(text: str) -> str:
