@@ -181,7 +181,12 @@ def _decided_despite(result: Any, derivation: Any) -> bool:
     if derivation.blocked is None or result.exit_code == 0:
         return True
     first = result.first_mismatch
-    return first is not None and first.cell is not None and not derivation.reads_blocked(first.cell)
+    if first is None or first.cell is None:
+        return False
+    f, blocked = derivation.formulas, derivation.blocked[1]
+    target = (f.sheets.index(blocked.sheet), blocked.row, blocked.col)
+    start = (f.sheets.index(first.cell.sheet), first.cell.row, first.cell.col)
+    return target not in f.behind([start], lambda p: p == target or f.computed(p))
 
 
 def _derived(book: Any) -> Any:

@@ -177,16 +177,6 @@ class Derivation:
         cell = self.formulas.cells.get(pos) or Cell(self.formulas.sheets[pos[0]], pos[1], pos[2], None)
         return t, cell, why
 
-    def reads_blocked(self, cell: Cell) -> bool:
-        """True if `cell` is computed, through the formulas, from the cell that stopped the judgement."""
-        blocked = self.blocked
-        if blocked is None:
-            return False
-        f = self.formulas
-        target = (f.sheets.index(blocked[1].sheet), blocked[1].row, blocked[1].col)
-        start = (f.sheets.index(cell.sheet), cell.row, cell.col)
-        return target in f.behind([start], lambda p: p == target or f.computed(p))
-
     @property
     def unjudged(self) -> list[str]:
         return sorted({why for table in self.tables for why in table.unjudged.values()})
@@ -381,7 +371,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         fit = _only_loss(f, {p: duals[p] for p in sinks if p in duals}, steps, table.scale)
     if fit is None:
         table.unjudged[t] = "no cell is the loss whose derivatives the updates follow"
-        origin = _unevaluated(evaluation, failed)
+        origin = _unevaluated(f, failed, cells)
         if origin is not None:
             table.blocked[t] = origin
         return
@@ -529,30 +519,14 @@ def _place_slips(
         result.slips.append(slip)
 
 
-def _unevaluated(evaluation: Evaluation, starts: dict[Pos, None]) -> tuple[Pos, str] | None:
-    """The cell behind the first of `starts` whose own formula cannot be evaluated (every
-    formula it reads can), and why: where a loss that cannot be differentiated goes wrong."""
-    f = evaluation.formulas
+def _unevaluated(f: Formulas, starts: dict[Pos, None], cells: set[Pos]) -> tuple[Pos, str] | None:
+    """A cell of the iteration the first of `starts` is computed from whose own formula cannot be
+    evaluated, and why: where a loss that cannot be differentiated goes wrong."""
     for start in starts:
-        here, seen = f.original(start), set()
-        while True:
-            seen.add(here)
-            deeper = None
-            for p in (f.original(q) for q in f.precedents(here)):
-                if p in seen or not f.computed(p):
-                    continue
-                try:
-                    evaluation.dual(p)
-                except Unsupported:
-                    deeper = p
-                    break
-            if deeper is None:
-                break
-            here = deeper
-        try:
-            evaluation.dual(here)
-        except Unsupported as exc:
-            return here, str(exc)
+        for pos in sorted(f.behind([start], cells.__contains__)):
+            why = _unevaluable(f, pos)
+            if why:
+                return pos, why
     return None
 
 
