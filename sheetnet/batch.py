@@ -104,12 +104,16 @@ def check_file(path: Path, options: Options) -> dict[str, Any]:
 
 def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
     """The check of one workbook, the reading of its network (None with --config) and the line
-    that says which network it was judged against."""
-    from sheetnet.book import read_book, require_cached_values
-    from sheetnet.check import Tolerance, check_book
+    that says which network it was judged against. Raises `SheetnetError` where there is nothing
+    to judge (no numbers), or nothing to judge it against (no --config, no network read from it,
+    not the notes')."""
+    from sheetnet.book import WorkbookError, read_book, require_cached_values
+    from sheetnet.check import NO_TABLE, Tolerance, check_book
 
     book = read_book(path, recalc=options.recalc)
     require_cached_values(book)
+    if not book.numbers():
+        raise WorkbookError(f"{path}: the workbook holds no numbers: there is nothing to check")
     tolerance = Tolerance(rtol=options.rtol, atol=options.atol)
     if options.config is not None or options.network is not None:
         if options.network is not None:
@@ -126,12 +130,12 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
         follows = starting_numbers_read(book, network, options.sheet)
         result = check_book(book, network, tolerance, sheet=options.sheet, follows=follows, rates=rates)
         earlier = result.backward_first()
-        if earlier is not None:
+        if earlier is not None and earlier.decided:  # an undecided one would say "not judged" over a verdict
             return earlier, None, f"{source}{note}; {BACKWARD_FIRST}"
         return result, None, f"{source}{note}"
     unchanged = options.iters is None and options.lr is None and options.rtol is None and options.atol is None
     derivation = _derived(book) if options.own_forward and unchanged and options.sheet is None else None
-    if derivation is not None and derivation.judged:
+    if derivation is not None and derivation.decided:
         first = derivation.first_mismatch
         # a parameter no forward pass reads where the first slip is: the slip may be in the forward pass
         if first is not None and (first.t in derivation.unread or derivation.chains.unread):
@@ -143,9 +147,19 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
     if reading is None and derivation is not None:  # it trains by formulas, but not as this judge can tell
         return derivation, None, OWN_FORWARD_PASS
     if reading is not None and reading.result is not None and unchanged and options.sheet is None:
-        return reading.result, reading, line
-    network, note = _at_most_what_fits(book, network)
-    return check_book(book, network, tolerance, sheet=options.sheet, rates=options.lr), reading, line + note
+        result = reading.result
+    else:
+        network, note = _at_most_what_fits(book, network)
+        result, line = check_book(book, network, tolerance, sheet=options.sheet, rates=options.lr), line + note
+    if derivation is not None and not _decided_despite(result, derivation):
+        through = f"the network read from it ({reading.summary()}) is read through {derivation.blocked[1].address} too"
+        return derivation, None, f"{OWN_FORWARD_PASS}; {through}, so it is not judged against it"
+    if reading is None and options.own_forward and result.verdict == NO_TABLE:
+        raise NoNetworkGiven(
+            f"{path}: no network file given, and no table in it follows {line}: give the assignment's network "
+            "with --config"
+        )
+    return result, reading, line
 
 
 BACKWARD_FIRST = (
@@ -153,6 +167,26 @@ BACKWARD_FIRST = (
     "from the run"
 )
 OWN_FORWARD_PASS = "no network file: judged against its own forward pass"
+
+
+class NoNetworkGiven(SheetnetError):
+    """A workbook judged without a network file that neither trains by formulas a judge can read,
+    nor says its network, nor follows the notes'."""
+
+
+def _decided_despite(result: Any, derivation: Any) -> bool:
+    """True if `result` (against the network read from the workbook) is a verdict the cell that
+    stopped the derivation (`derivation.blocked`) cannot have decided: right, or a first slip
+    computed without it. A network read through a formula sheetnet cannot read may be misread."""
+    if derivation.blocked is None or result.exit_code == 0:
+        return True
+    first = result.first_mismatch
+    if first is None or first.cell is None:
+        return False
+    f, blocked = derivation.formulas, derivation.blocked[1]
+    target = (f.sheets.index(blocked.sheet), blocked.row, blocked.col)
+    start = (f.sheets.index(first.cell.sheet), first.cell.row, first.cell.col)
+    return target not in f.behind([start], lambda p: p == target or f.computed(p))
 
 
 def _derived(book: Any) -> Any:
@@ -279,6 +313,9 @@ def row_of(path: Path, result: Any, reading: Any, line: str) -> dict[str, Any]:
 
     first = result.first_mismatch
     table = result.table
+    done = table.done if table is not None else 0
+    if result.network is None and table is not None:  # against its own forward pass: the iterations it holds
+        done = table.held
     row: dict[str, Any] = {
         "file": str(path),
         "verdict": result.verdict,
@@ -287,8 +324,8 @@ def row_of(path: Path, result: Any, reading: Any, line: str) -> dict[str, Any]:
         if table is not None and table.range
         else (table.sheet if table else ""),
         "message": result.message,
-        "iterations_done": table.done if table is not None else 0,
-        "iterations_asked": result.network.iters if result.network is not None else (table.done if table else 0),
+        "iterations_done": done,
+        "iterations_asked": result.network.iters if result.network is not None else done,
         "found": result.count("found"),
         "written": sum(e.cell is not None for e in result.elements),
         "mismatched": len(result.mismatches),
@@ -308,12 +345,24 @@ def row_of(path: Path, result: Any, reading: Any, line: str) -> dict[str, Any]:
             "found": first.found,
             "explanation": first.explanation or "",
         }
-    row["result"] = result.to_json()
+    row["result"] = result_json(result)
     row["picture"] = slip_picture(result)
     if reading is not None:
         row["result"]["network_read"] = reading.to_json()
         row["network_read"] = result.network  # what it was judged against: the one read from it
     return row
+
+
+def result_json(result: Any) -> dict[str, Any]:
+    """A check's `--json`, with `judged` saying which judge gave it: `run` (against a network's
+    run, `CheckResult`) or `derivative` (against its own forward pass, `Derivation`), in the same keys."""
+    from sheetnet.check.derive import Derivation
+
+    if isinstance(result, Derivation):
+        from sheetnet.derived_view import derivation_json
+
+        return derivation_json(result)
+    return {"judged": "run"} | result.to_json()
 
 
 def class_network(rows: list[dict[str, Any]], options: Options) -> tuple[Options | None, str]:
@@ -328,7 +377,10 @@ def class_network(rows: list[dict[str, Any]], options: Options) -> tuple[Options
     networks = [r["network_read"] for r in read if r.get("network_read") is not None]
     assignments = Counter(replace(n, iters=0) for n in networks)  # the same network, however far trained
     if not assignments:
-        return None, "No --config, and no network could be read from the workbooks: each is judged against the notes'."
+        return None, (
+            "No --config, and no network could be read from the workbooks: each is judged alone, against its own "
+            "forward pass where it trains by formulas, else against the notes' network."
+        )
     assignment, agreeing = assignments.most_common(1)[0]
     if len(read) < 2:  # one workbook is no class
         return None, (
@@ -445,8 +497,8 @@ def default_jobs() -> int:
 
 
 def exit_code(rows: list[dict[str, Any]]) -> int:
-    """2 if any file could not be read, else 1 if any is not right, else 0."""
-    if any(r["verdict"] == UNREADABLE for r in rows):
+    """2 if any file could not be read or judged, else 1 if any is not right, else 0."""
+    if any(r["verdict"] == UNREADABLE or r["exit_code"] == 2 for r in rows):
         return 2
     return 1 if any(r["exit_code"] != 0 for r in rows) else 0
 

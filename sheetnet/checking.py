@@ -46,11 +46,11 @@ class HandBack:
 
 
 def check_one(path: Path, options: Any, *, limit: int, show_all: bool, as_json: bool, hand_back: HandBack) -> None:
-    from sheetnet.batch import judge, row_of
+    from sheetnet.batch import judge, result_json, row_of
 
     result, reading, line = judge(path, options)
     if as_json:
-        data = result.to_json()
+        data = result_json(result)
         if reading is not None:
             data["network_read"] = reading.to_json()
         data["network_source"] = line

@@ -3,18 +3,27 @@
 The verdict comes first, then the first slip and why, then the slips place by place (a formula
 filled down is one place), then the tables when there are several. Nothing wraps at 80 columns:
 long names are cut in tables, whole in the first slip's panel.
+
+Its `--json` (`derivation_json`) has the keys of a check against a run (`CheckResult.to_json`),
+meaning the same, so that one reader reads both.
 """
 
 from __future__ import annotations
+
+import math
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from sheetnet.check.derive import Derivation, Slip
+from sheetnet.check.derive import Derivation, DerivedTable, Slip, label
 from sheetnet.check_view import verdict_text
 from sheetnet.render import number
+from sheetnet.status import FOUND, MISMATCH
+
+JUDGED = "derivative"  # --json's "judged": against the derivative of its own forward pass ("run": a run's numbers)
 
 
 def print_derivation(
@@ -30,7 +39,7 @@ def print_derivation(
     chains = result.chains
     first = result.first_mismatch
     console.print(f"{verdict_text(result.verdict)}: {escape(result.message)}")
-    iterations = max((t.done for t in result.tables), default=0) or chains.iterations
+    iterations = (max((t.done for t in result.tables), default=0) if result.decided else 0) or chains.iterations
     judged = f"{_count(len(chains.links), 'trained parameter')} · {_count(iterations, 'iteration')}"
     console.print(f"[bold]sheetnet check[/bold] {escape(str(result.book.path))} · {judged}")
     if source:
@@ -47,9 +56,10 @@ def print_derivation(
     if len(result.tables) > 1:
         console.print(_tables_table(result))
     unjudged = result.unjudged
-    if unjudged and result.judged:
-        console.print(f"[yellow]Not judged[/yellow]: {escape('; '.join(unjudged))}", overflow="fold")
-    if source.startswith("no network file") and result.judged:
+    if unjudged and result.decided:  # wrong before the iterations not judged
+        why = result.blocked_text or "; ".join(unjudged)
+        console.print(f"[yellow]Not judged[/yellow] after the first slip: {escape(why)}", overflow="fold")
+    if source.startswith("no network file") and result.decided:
         console.print(
             "[dim]Each update must move its parameter by −η times the gradient of the workbook's own loss "
             "(with the same ½, sum or mean for all). Whether the forward pass is the assignment's only "
@@ -115,3 +125,86 @@ def _tables_table(result: Derivation) -> Table:
         style = "green" if t.verdict == "right" else "red"
         table.add_row(escape(t.sheet), str(len(t.chains.links)), str(t.iterations), f"[{style}]{t.verdict}[/{style}]")
     return table
+
+
+def derivation_json(result: Derivation) -> dict[str, Any]:
+    """`--json`: the keys of a check against the run with the same meaning; null where this judge
+    has no such number (a run's numbers absent or unmatched, a layout); and its own besides."""
+    first, blocked = result.first_mismatch, result.blocked
+    return {
+        "verdict": result.verdict,
+        "judged": JUDGED,
+        "message": result.message,
+        "note": result.note,
+        "mismatches": [_slip_json(s) for s in result.slips],
+        "found": result.count(FOUND),
+        "absent": None,
+        "total": len(result.steps),
+        "unmatched_cells": None,
+        "first_mismatch": _slip_json(first) if first else None,
+        "tables": [_table_json(result, t) for t in result.tables],
+        "elements": _elements(result),
+        "parameters": len(result.chains.links),
+        "iterations": max((t.held for t in result.tables), default=result.chains.iterations),
+        "blocked": None
+        if blocked is None
+        else {"iteration": blocked[0], "cell": blocked[1].address, "formula": blocked[1].formula, "why": blocked[2]},
+    }
+
+
+def _slip_json(slip: Slip) -> dict[str, Any]:
+    return {
+        "iteration": slip.t,
+        "cell": slip.cell.address,
+        "quantity": slip.name,
+        "parameter": slip.parameter,
+        "found": _number(slip.found),
+        "expected": _number(slip.expected),
+        "status": MISMATCH,
+        "kind": slip.kind,
+        "explanation": slip.explanation,
+        "reads": slip.reads,
+    }
+
+
+def _elements(result: Derivation) -> list[dict[str, Any]]:
+    """The slips, and each update as a check lists its numbers: found where its step follows the
+    derivative (its expected number not worked out: null), a mismatch that follows from a slip
+    where it does not."""
+    slipped = {s.cell.address for s in result.slips}
+    out = [_slip_json(s) for s in result.slips]
+    for step in result.steps:
+        if step.cell is None or step.cell.address in slipped:
+            continue
+        entry = {"iteration": step.t, "cell": step.cell.address, "quantity": label(result.formulas, step.update)}
+        entry |= {"expected": None, "found": _number(step.cell.value), "status": step.status}
+        out.append(entry | ({"kind": "follows"} if step.status == MISMATCH else {}))
+    return out
+
+
+def _table_json(result: Derivation, t: DerivedTable) -> dict[str, Any]:
+    f = result.formulas
+    first = next((s for s in result.slips if s.cell.sheet == t.sheet), None)
+    return {
+        "sheet": t.sheet,
+        "range": t.range,
+        "layout": None,
+        "eta": None if math.isnan(t.eta) else t.eta,
+        "eta_cell": f.address(t.eta_cell) if t.eta_cell is not None else None,
+        "iterations": t.held,
+        "iterations_done": t.done,
+        "verdict": t.verdict,
+        "reason": "; ".join(sorted(set(t.unjudged.values())))
+        or (f"first slip in {first.cell.address}, iteration {first.t}: {first.name}" if first is not None else ""),
+        "first_slip": first.cell.address if first is not None else None,
+        "found": sum(s.status == FOUND for s in t.steps),
+        "total": len(t.steps),
+        "parameters": len(t.chains.links),
+        "loss": {str(i): f.address(p) for i, p in sorted(t.losses.items())},
+        "unjudged": {str(i): why for i, why in sorted(t.unjudged.items())},
+    }
+
+
+def _number(value: object) -> object:
+    """A number as JSON holds it: NaN and infinities (no JSON number) as null."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value

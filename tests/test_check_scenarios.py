@@ -415,10 +415,10 @@ def test_a_workbook_of_text_only_holds_no_numbers(tmp_path: Path) -> None:
         for c in range(10):
             ws.write_string(r, c, f"word {r}-{c}")
     book.close()
-    code, data = check(Path(book.filename), network_file(tmp_path / "net.toml"), ITERS)
-    assert code == 1, data
-    assert first_cell(data) is None and data["tables"] == []
-    assert "holds no numbers" in data["message"]
+    argv = ["check", str(book.filename), "--config", str(network_file(tmp_path / "net.toml")), "--json"]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 2 and result.stdout == ""  # nothing to check: refused, not judged
+    assert f"{book.filename}: the workbook holds no numbers" in result.stderr
 
 
 def test_a_workbook_of_headers_over_zeros_follows_no_network(tmp_path: Path) -> None:
@@ -441,14 +441,13 @@ def test_an_empty_workbook_gets_one_message_and_no_traceback(tmp_path: Path) -> 
     book.close()
     argv = ["check", str(book.filename), "--config", str(network_file(tmp_path / "net.toml")), "--json"]
     result = CliRunner().invoke(main, argv)
-    assert result.exit_code in (1, 2), result.output
+    assert result.exit_code == 2, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
-    if result.exit_code == 1:
-        data = json.loads(result.stdout)
-        assert data["tables"] == [] and data["message"]
-    else:
-        assert result.output.strip()
+    assert (
+        result.stderr.strip()
+        == f"sheetnet: error: {book.filename}: the workbook holds no numbers: there is nothing to check"
+    )
 
 
 @pytest.mark.parametrize("iters", [6, 10, 12])

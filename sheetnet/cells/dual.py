@@ -13,6 +13,7 @@ and the derivative of that value; for anything else it raises `Unsupported`, nev
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -252,13 +253,26 @@ def _evaluate(node: Node, read: Callable[[Pos], Dual]) -> Value:
             return _elementwise(left, right, _BINARY[node.op])
         compare = _COMPARE.get(node.op)
         if compare is None:
-            raise Unsupported(f"operator {node.op}")
+            raise Unsupported(f"the operator {node.op} is no arithmetic sheetnet differentiates")
         return _elementwise(left, right, lambda a, b: Dual.const(float(compare(a.value, b.value))))
     if isinstance(node, Call):
         return _call(node, read)
     if isinstance(node, Unknown):
-        raise Unsupported(node.text)
+        raise Unsupported(_unknown(node.text))
     raise Unsupported(f"cannot evaluate {node}")
+
+
+def _unknown(text: str) -> str:
+    """What a part of a formula the parser kept as text is, in a sentence."""
+    if text.startswith('"'):
+        return f"{text} is text where a number belongs"
+    if text.startswith("#"):
+        return f"{text} is an error value"
+    whole = re.fullmatch(r"(?:.*!)?\$?(?:([A-Za-z]{1,3}):\$?[A-Za-z]{1,3}|\d+:\$?\d+)", text)
+    if whole is not None:
+        kind = "column" if whole.group(1) else "row"
+        return f"{text} is a whole-{kind} range, which sheetnet does not read cell by cell"
+    return f"{text} is no part of a formula sheetnet can evaluate"
 
 
 def _range(node: Rng, read: Callable[[Pos], Dual]) -> Array:
@@ -303,7 +317,7 @@ def _call(node: Call, read: Callable[[Pos], Dual]) -> Value:
         return _mmult(args[0], args[1])
     if name == "TRANSPOSE" and len(args) == 1:
         return _transpose(args[0])
-    raise Unsupported(f"function {name}")
+    raise Unsupported(f"{name} is a function sheetnet cannot differentiate")
 
 
 def element(value: Value, row: int, col: int) -> Dual:

@@ -22,9 +22,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
-from sheetnet.book import Book, Cell
+from sheetnet.book import Book, Cell, column_letter
 from sheetnet.cells.chains import Chains, Update, feeds, find_chains
 from sheetnet.cells.dual import Dual, Unsupported, evaluate
 from sheetnet.cells.evaluation import Evaluation, shown_value
@@ -33,6 +32,7 @@ from sheetnet.formula import Pos, references
 from sheetnet.status import FOUND, MISMATCH, SLIP
 
 RIGHT, WRONG, NOT_JUDGED = "right", "wrong", "not judged"
+FORMULA_SHOWN = 80  # characters of a formula a message quotes
 
 # A step and c·∂L/∂p, computed from the same numbers a program saved with 15 to 17 digits, differ
 # by the rounding of a few dozen operations: far below this
@@ -62,20 +62,6 @@ class Slip:
     def found(self) -> float | str | None:
         return float(self.cell.value) if self.cell.is_number else str(self.cell.value)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "iteration": self.t,
-            "cell": self.cell.address,
-            "quantity": self.name,
-            "parameter": self.parameter,
-            "found": self.found,
-            "expected": self.expected,
-            "status": MISMATCH,
-            "kind": self.kind,
-            "explanation": self.explanation,
-            "reads": self.reads,
-        }
-
 
 @dataclass
 class Step:
@@ -98,7 +84,11 @@ class DerivedTable:
     factors: dict[int, float] = field(default_factory=dict)  # by iteration: c, step = c·∂L/∂p
     steps: list[Step] = field(default_factory=list)
     unjudged: dict[int, str] = field(default_factory=dict)  # iterations not judged, and why
+    # iterations not judged because of one cell (a function it cannot differentiate, text where a
+    # number belongs): that cell, and what it holds that cannot be evaluated
+    blocked: dict[int, tuple[Pos, str]] = field(default_factory=dict)
     eta: float = float("nan")  # the η cell the steps share, if they share one
+    eta_cell: Pos | None = None  # that cell
     range: str = ""
     last_computed: bool = False  # the parameters after the last update feed a forward pass of their own
     scale: float = 0.0  # the largest step of the iterations judged so far: what "near 0" is measured by
@@ -112,6 +102,12 @@ class DerivedTable:
         """The iterations the table holds: each judged with its updates, and a last forward pass
         from the last updates, where the table computes one (a row per iteration does)."""
         return len({s.t for s in self.steps}) + self.last_computed
+
+    @property
+    def held(self) -> int:
+        """The iterations the table holds, judged or not: its updates', and a last forward pass
+        from the last updates where it computes one."""
+        return self.iterations + self.last_computed
 
     @property
     def verdict(self) -> str:
@@ -145,6 +141,14 @@ class Derivation:
         return bool(self.steps) and not any(t.unjudged for t in self.tables)
 
     @property
+    def decided(self) -> bool:
+        """Judged, or wrong before the first iteration not judged: a slip no later iteration mends."""
+        if self.judged:
+            return True
+        first, stops = self.first_mismatch, [t for table in self.tables for t in table.unjudged]
+        return first is not None and bool(stops) and first.t < min(stops)
+
+    @property
     def elements(self) -> list[Step]:
         return self.steps
 
@@ -158,7 +162,20 @@ class Derivation:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.judged and not self.slips else 1
+        """0 right, 1 wrong; 2 not judged: what is missing is the user's to give (--config)."""
+        if not self.decided:
+            return 2
+        return 1 if self.slips else 0
+
+    @property
+    def blocked(self) -> tuple[int, Cell, str] | None:
+        """The first iteration not judged because of one cell's formula, that cell and why."""
+        found = sorted((t, pos, why) for table in self.tables for t, (pos, why) in table.blocked.items())
+        if not found:
+            return None
+        t, pos, why = found[0]
+        cell = self.formulas.cells.get(pos) or Cell(self.formulas.sheets[pos[0]], pos[1], pos[2], None)
+        return t, cell, why
 
     @property
     def unjudged(self) -> list[str]:
@@ -166,7 +183,7 @@ class Derivation:
 
     @property
     def verdict(self) -> str:
-        return NOT_JUDGED if not self.judged else WRONG if self.slips else RIGHT
+        return NOT_JUDGED if not self.decided else WRONG if self.slips else RIGHT
 
     @property
     def table(self) -> DerivedTable | None:
@@ -177,9 +194,22 @@ class Derivation:
         return self.tables[0] if self.tables else None
 
     @property
-    def problem(self) -> str:
-        if self.judged:
+    def blocked_text(self) -> str:
+        """Which cell stopped the judgement and why, in a sentence; "" if none did."""
+        if self.blocked is None:
             return ""
+        t, cell, why = self.blocked
+        return (
+            f"{cell.address} holds {_cut(cell.formula or str(cell.value))}: {why}, so iteration {t} cannot be "
+            "judged against the derivative of its own forward pass"
+        )
+
+    @property
+    def problem(self) -> str:
+        if self.decided:
+            return ""
+        if self.blocked is not None:
+            return f"{self.blocked_text}; give the assignment's network with --config, which judges that cell's number"
         reasons = "; ".join(self.unjudged)[:400] or "no loss cell"
         return (
             f"it trains by formulas, but not every iteration can be judged against its own forward pass ({reasons}), "
@@ -190,7 +220,7 @@ class Derivation:
     def message(self) -> str:
         """The verdict in a sentence, whatever it is."""
         first = self.first_mismatch
-        if not self.judged:
+        if not self.decided:
             return self.problem
         if first is not None:
             return f"first slip in {first.cell.address}, iteration {first.t}: {first.name}"
@@ -199,19 +229,6 @@ class Derivation:
 
     def count(self, status: str) -> int:
         return sum(s.status == status for s in self.steps)
-
-    def _elements(self) -> list[dict[str, Any]]:
-        """The slips, and each update as a check lists its numbers: found where its step follows the
-        derivative, a mismatch that follows from a slip where it does not."""
-        slipped = {s.cell.address for s in self.slips}
-        out = [s.to_json() for s in self.slips]
-        for step in self.steps:
-            if step.cell is None or step.cell.address in slipped:
-                continue
-            entry = {"iteration": step.t, "cell": step.cell.address, "quantity": label(self.formulas, step.update)}
-            entry |= {"status": step.status} | ({"kind": "follows"} if step.status == MISMATCH else {})
-            out.append(entry)
-        return out
 
     def only(self, sheets: set[str]) -> Derivation:
         """The same judgement of the tables on `sheets` alone (the sheets a check against a network read)."""
@@ -242,32 +259,6 @@ class Derivation:
         where = " in iteration 0" if len(cells) > 1 else ""
         return f"{label(self.formulas, first) or 'the loss'} ({self.formulas.address(first)}{where})"
 
-    def to_json(self) -> dict[str, Any]:
-        first = self.first_mismatch
-        return {
-            "verdict": self.verdict,
-            "judged": "against the workbook's own forward pass (no network file)",
-            "message": self.message,
-            "parameters": len(self.chains.links),
-            "iterations": self.chains.iterations,
-            "found": self.count(FOUND),
-            "total": len(self.steps),
-            "first_mismatch": first.to_json() if first else None,
-            "mismatches": [s.to_json() for s in self.slips],
-            "elements": self._elements(),
-            "tables": [
-                {
-                    "sheet": t.sheet,
-                    "parameters": len(t.chains.links),
-                    "iterations": t.iterations,
-                    "verdict": t.verdict,
-                    "loss": {str(i): self.formulas.address(p) for i, p in sorted(t.losses.items())},
-                    "unjudged": {str(i): why for i, why in sorted(t.unjudged.items())},
-                }
-                for t in self.tables
-            ],
-        }
-
 
 def derive(book: Book, formulas: Formulas | None = None) -> Derivation | None:
     """Judge `book`'s updates against its own forward pass; None if it trains nothing by formula.
@@ -289,8 +280,10 @@ def _derive(book: Book, formulas: Formulas | None) -> Derivation | None:
         return None
     result = Derivation(book, formulas, chains)
     for part in chains.tables(formulas):
-        table = DerivedTable(part, book.sheets[part.links[0][0][0]], eta=_eta(formulas, part))
+        eta, eta_cell = _eta(formulas, part)
+        table = DerivedTable(part, book.sheets[part.links[0][0][0]], eta=eta, eta_cell=eta_cell)
         table.last_computed = any(feeds(formulas, chain[-1]) for chain in part.links)
+        table.range = _extent(formulas, part, table.sheet)
         result.tables.append(table)
         for t in range(part.iterations):
             _judge_iteration(result, table, t)
@@ -311,10 +304,10 @@ class _Later:
         return self.index.get(pos, -1) > self.t + 1  # type: ignore[call-overload]
 
 
-def _eta(f: Formulas, chains: Chains) -> float:
-    shared = _shared_reads(f, chains, 0)
-    values = [f.number(p) for p in sorted(shared)]
-    return next((v for v in values if v is not None), float("nan"))
+def _eta(f: Formulas, chains: Chains) -> tuple[float, Pos | None]:
+    """The η the steps share, and its cell; NaN and None where they share none."""
+    shared = [(f.number(p), p) for p in sorted(_shared_reads(f, chains, 0))]
+    return next(((v, p) for v, p in shared if v is not None), (float("nan"), None))
 
 
 def _order(formulas: Formulas, cell: Cell) -> tuple[int, int, int]:
@@ -338,6 +331,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
             steps[j] = shown_value(f, chains.update(j, t).step) / rates.get(j, 1.0)
         except (Unsupported, ZeroDivisionError) as exc:
             table.unjudged[t] = f"a step it cannot compute ({exc})"
+            table.blocked[t] = (chains.update(j, t).cell, str(exc) or "a division by 0")
             return
     cells = set(reached) - set(chains.updates)
     remembered = _remembers(f, chains, t, cells)
@@ -345,6 +339,9 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         table.unjudged[t] = (
             "its steps carry earlier iterations' gradients (momentum, Adam): no derivative of one iteration's loss"
         )
+        why = _unevaluable(f, remembered)  # or an update it cannot read as one: `=IFERROR(w-η*g,0)`
+        if why:
+            table.blocked[t] = (remembered, why)
         return
     table.scale = max([table.scale, *(abs(v) for v in steps.values())])
     if all(abs(v) <= STEP_FLOOR * table.scale for v in steps.values()):  # converged: every step is 0
@@ -357,6 +354,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
     # the loss is most often read by none of them (E_total): those first, the others if they fall short
     sinks = [p for p in candidates if not any(f.original(r) in cells for r in f.readers(p))]
     duals: dict[Pos, Dual] = {}
+    failed: dict[Pos, None] = {}  # candidates that cannot be evaluated, in order
     fit = None
     for group in (sinks, candidates):
         for pos in group:
@@ -364,6 +362,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
                 try:
                     duals[pos] = evaluation.dual(pos)
                 except Unsupported:
+                    failed[pos] = None
                     continue
         fit = _choose_loss(f, duals, steps, table.scale, None if math.isnan(table.eta) else table.eta)
         if fit is not None and len(fit[2]) == len(steps):
@@ -372,6 +371,9 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         fit = _only_loss(f, {p: duals[p] for p in sinks if p in duals}, steps, table.scale)
     if fit is None:
         table.unjudged[t] = "no cell is the loss whose derivatives the updates follow"
+        origin = _unevaluated(f, failed, cells)
+        if origin is not None:
+            table.blocked[t] = origin
         return
     loss, factor, matched = fit
     table.losses[t], table.factors[t] = loss, factor
@@ -515,6 +517,42 @@ def _place_slips(
         reads = [f.address(p) if p[0] != cell[0] else f.address(p).split("!")[-1] for p in f.precedents(cell)]
         slip = Slip(t, f.cells[cell], label(f, cell) or "step", _named(f, parameter), expected, why, reads=reads)
         result.slips.append(slip)
+
+
+def _unevaluated(f: Formulas, starts: dict[Pos, None], cells: set[Pos]) -> tuple[Pos, str] | None:
+    """A cell of the iteration the first of `starts` is computed from whose own formula cannot be
+    evaluated, and why: where a loss that cannot be differentiated goes wrong."""
+    for start in starts:
+        for pos in sorted(f.behind([start], cells.__contains__)):
+            why = _unevaluable(f, pos)
+            if why:
+                return pos, why
+    return None
+
+
+def _extent(f: Formulas, chains: Chains, sheet: str) -> str:
+    """`B7:C10`: the cells of the table's parameters, first to last update, on its sheet."""
+    s = f.sheets.index(sheet)
+    cells = [p for chain in chains.links for p in chain if p[0] == s]
+    if not cells:
+        return ""
+    rows, cols = [p[1] for p in cells], [p[2] for p in cells]
+    return f"{column_letter(min(cols))}{min(rows)}:{column_letter(max(cols))}{max(rows)}"
+
+
+def _unevaluable(f: Formulas, pos: Pos) -> str:
+    """Why the cell's own formula cannot be evaluated on the numbers the workbook shows; "" if it can."""
+    tree = f.trees.get(pos)
+    try:
+        if tree is not None:
+            shown_value(f, tree)
+    except Unsupported as exc:
+        return str(exc)
+    return ""
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= FORMULA_SHOWN else text[: FORMULA_SHOWN - 1] + "…"
 
 
 def _rates(f: Formulas, chains: Chains, t: int) -> tuple[dict[int, float], set[Pos]]:
