@@ -35,6 +35,7 @@ from typing import Any
 from sheetnet.book import Book, column_letter
 from sheetnet.cells.arrays import spread
 from sheetnet.cells.chains import TYPED_AGAIN
+from sheetnet.cells.labels import INPUT_WORDS, TARGET_WORDS, Labels, label_token, names_eta, numbered
 from sheetnet.errors import SheetnetError
 from sheetnet.formula import (
     Bin,
@@ -502,6 +503,7 @@ class _Formulas:
 
     def __init__(self, book: Book, grid: Any, s: int) -> None:
         self.book, self.grid, self.s = book, grid, s
+        self.labels = Labels(book)
         self.trees: dict[Pos, Node] = {}
         self.used: set[Pos] = set()  # the parameters the pre-activations read (set by `readings`)
         self.copies: dict[Pos, list[Pos]] | None = None  # cell → the cells `=cell` (see `successor`)
@@ -967,7 +969,7 @@ class _Formulas:
 
     def order(self, cells: list[Pos]) -> list[Pos]:
         """Cells in the order their labels number them (i1, i2), else in reading order."""
-        numbers = [_label_number(self.name(p)) for p in cells]
+        numbers = [(numbered(self.name(p)) or (None, None))[1] for p in cells]
         if all(n is not None for n in numbers) and len(set(numbers)) == len(numbers):
             return [p for _, p in sorted(zip(numbers, cells, strict=True))]
         return sorted(cells, key=lambda p: (p[0], p[2], p[1]) if self._row_layout(cells) else (p[0], p[1], p[2]))
@@ -983,11 +985,9 @@ class _Formulas:
 
     def name(self, p: Pos) -> str:
         """The label the workbook gives a cell: its column's header, else its row's label."""
-        from sheetnet.check.grid import label_token
-
         if p[0] != self.s:
             return ""
-        for text in (self.grid.header(p), self.grid.row_label(p)):
+        for text in (self.labels.header(p), self.labels.row_label(p)):
             token = label_token(text)
             if token and len(token) <= 12 and re.search(r"[a-zα-ωη]", token):
                 original = text.strip()
@@ -1084,11 +1084,6 @@ def _eta_key(eta: Node) -> tuple[str, Any]:
     return ("cell", eta.pos) if isinstance(eta, Ref) else ("number", eta.value)  # type: ignore[union-attr]
 
 
-def _label_number(token: str) -> int | None:
-    match = re.search(r"(\d+)$", token or "")
-    return int(match.group(1)) if match else None
-
-
 def _first_iteration(values: dict[str, Any], loss: str = "half_squared_error") -> tuple[list[float], float] | None:
     """Iteration 0 of a reading's network, first sample, as sheetnet's engine computes it: every
     layer's O and f(O), flat, and the loss. None if the values make no network."""
@@ -1131,11 +1126,7 @@ def _loss_in(grid: Any, s: int, values: dict[str, Any]) -> str | None:
 # 3. labels
 
 
-_NAME = re.compile(r"^(?P<kind>[a-z]+?)_?(?P<n>\d*)$")
 _RANGE = re.compile(r"^(?P<a>[a-zα-ω]+)_?(?P<i>\d+)\s*(?:…|\.\.\.?|-|–|—|to)\s*(?:[a-zα-ω]+_?)?(?P<j>\d+)$")
-INPUT_NAMES = {"i": "x", "x": "x", "in": "x", "input": "x"}
-TARGET_NAMES = {"t": "y", "y": "y", "target": "y", "d": "y"}
-ETA_WORDS = ("η", "eta", "lr", "learning", "alpha", "α", "ͷ", "n")
 
 
 def _names_of(label: str, count: int) -> list[tuple[str, int]] | None:
@@ -1146,7 +1137,7 @@ def _names_of(label: str, count: int) -> list[tuple[str, int]] | None:
     low = text.lower().strip(" :=←").replace("_", "")
     if not low:
         return None
-    if low.split()[0].rstrip(":=") in ETA_WORDS or low.startswith(("η", "learning")):
+    if names_eta(text):
         return [("lr", 0)] if count >= 1 else None
     if upper_matrix and count > 1:
         return [(f"W{upper_matrix.group(1)}", k) for k in range(count)]
@@ -1157,10 +1148,10 @@ def _names_of(label: str, count: int) -> list[tuple[str, int]] | None:
     parts = [p for p in re.split(r"[,;\s]+", low) if p]
     named = []
     for part in parts:
-        m = _NAME.match(part)
-        if m is None:
+        kind, n = numbered(part) or (part, 0)  # a name, numbered or not: `i1`, `x`
+        if not re.fullmatch(r"[a-z]+", kind):
             return None
-        named.append((m.group("kind"), int(m.group("n")) if m.group("n") else 0))
+        named.append((kind, n))
     if len(named) == 1 and named[0][1] == 0 and count > 1:
         return [(named[0][0], k) for k in range(1, count + 1)]
     return named
@@ -1170,8 +1161,6 @@ class _Labels:
     """One sheet of typed numbers, read by the labels beside or above them."""
 
     def __init__(self, book: Book, grid: Any, s: int) -> None:
-        from sheetnet.check.grid import label_token
-
         self.book, self.grid, self.s = book, grid, s
         self.sheet = book.sheets[s]
         self.found: dict[tuple[str, int], list[Pos]] = defaultdict(list)
@@ -1231,9 +1220,9 @@ class _Labels:
     @staticmethod
     def _canonical(name: tuple[str, int]) -> tuple[str, int]:
         kind, n = name
-        if kind in INPUT_NAMES:
+        if kind in INPUT_WORDS:
             return ("x", n)
-        if kind in TARGET_NAMES:
+        if kind in TARGET_WORDS:
             return ("y", n)
         return (kind, n)
 
