@@ -42,6 +42,7 @@ def read_network(book: Book, *, sheet: str | None = None, confirm: bool = True) 
     if sheet is not None and sheet not in book.sheets:
         raise NoNetwork(f"{book.path} has no sheet {sheet!r} (its sheets: {', '.join(book.sheets)})")
     setup = from_setup(book)
+    grid = None
     if setup:  # one reading, or one per η sheet: the one on `sheet` first
         readings = sorted(setup, key=lambda r: sheet is not None and r.sheet != sheet)
     else:
@@ -63,7 +64,7 @@ def read_network(book: Book, *, sheet: str | None = None, confirm: bool = True) 
         # the first reading whose run is in the workbook (a few tried: each costs a check)
         for candidate in readings[:CONFIRM_AT_MOST]:
             if candidate.complete:
-                confirm_reading(book, candidate)
+                confirm_reading(book, candidate, grid)
                 if candidate.total:
                     first = candidate
                     break

@@ -16,14 +16,18 @@ from sheetnet.errors import SheetnetError
 from sheetnet.infer.reading import GUESSED_LOSS, Reading
 from sheetnet.spec import Network
 
+SCREENED_ITERATIONS = 2  # a loss or a reduction shows in the first updates: runs this long compared
 
-def confirm(book: Book, reading: Reading) -> None:
+
+def confirm(book: Book, reading: Reading, grid: Any = None) -> None:
     """Check the workbook against the network read: how much of its run is there, and the
     iterations set to those its table holds. The check of every table is kept (`result`).
 
     What the formulas do not say is chosen as what the workbook holds most of: the loss of a sheet
     that writes none (the one whose gradients it holds), and, with several samples an update, the
-    reduction (the mean or the sum of their gradients, whichever its updates move by)."""
+    reduction (the mean or the sum of their gradients, whichever its updates move by). Only the
+    choices whose first updates the workbook holds most of (`_updates_held`) are checked: a check
+    costs the time of reading the file several times, a short run found by value very little."""
     from sheetnet.check import Tolerance, check_book
 
     result = None
@@ -33,11 +37,24 @@ def confirm(book: Book, reading: Reading) -> None:
     several = reading.how != "the Setup sheet" and (reading.values.get("batch_size") or len(samples)) > 1
     reductions = ("mean", "sum") if several else (reading.values.get("reduction", "mean"),)
     if len(losses) * len(reductions) > 1:
-        best: tuple[int, str, str, Any] | None = None
+        if grid is None:
+            from sheetnet.check.grid import Grid
+
+            grid = Grid(book)
+        choices = []
         for kind, reduction in itertools.product(losses, reductions):
             reading.values["loss"], reading.values["reduction"] = kind, reduction
             try:
-                checked = check_book(book, reading.network(), Tolerance())
+                choices.append((kind, reduction, reading.network()))
+            except SheetnetError:
+                continue
+        held = [_updates_held(grid, network) for _, _, network in choices]
+        best: tuple[int, str, str, Any] | None = None
+        for (kind, reduction, network), count in zip(choices, held, strict=True):
+            if count < max(held):
+                continue
+            try:
+                checked = check_book(book, network, Tolerance())
             except SheetnetError:
                 continue
             table = _table_of(checked, reading)
@@ -72,6 +89,28 @@ def confirm(book: Book, reading: Reading) -> None:
     reading.verdict = table.verdict
     reading.found = sum(e.status == "found" for e in table.elements)
     reading.total = len(table.elements)
+
+
+def _updates_held(grid: Any, network: Network) -> int:
+    """How many of the parameters `network`'s run updates in its first iterations the workbook
+    holds (on any sheet)."""
+    from dataclasses import replace
+
+    from sheetnet.net import param_names
+    from sheetnet.trace import run
+
+    try:
+        trace = run(replace(network, iters=min(network.iters, SCREENED_ITERATIONS)))
+    except (ArithmeticError, ValueError, SheetnetError):
+        return 0
+    sheets = range(len(grid.sheets))
+    return sum(
+        1
+        for graph in trace.iterations
+        for name in param_names(network)
+        for key in graph.updated(name).keys
+        if key in trace.values and grid.matches(trace.values[key], sheets)
+    )
 
 
 def _table_of(result: Any, reading: Reading) -> Any:
