@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
-import zipfile
 from typing import Any
 
 from sheetnet.book import Book, column_letter
@@ -104,21 +102,9 @@ def _rate_readings(book: Book, setup: Reading) -> list[Reading]:
 
 
 def _read_property(book: Book) -> dict[str, Any] | None:
+    """The network's kind, as sheetnet wrote it in the book's document property (read with the book)."""
     try:
-        with zipfile.ZipFile(book.path) as archive:
-            info = archive.getinfo("docProps/custom.xml")
-            if info.file_size > 1_000_000:
-                return None
-            text = archive.read(info).decode("utf-8", "replace")
-    except (OSError, KeyError, zipfile.BadZipFile):
-        return None
-    match = re.search(r'name="' + NETWORK_PROPERTY + r'"[^>]*>\s*<vt:lpwstr>(.*?)</vt:lpwstr>', text, re.S)
-    if match is None:
-        return None
-    import html
-
-    try:
-        kind = json.loads(html.unescape(match.group(1)))
+        kind = json.loads(book.properties.get(NETWORK_PROPERTY, ""))
     except ValueError:
         return None
     return kind if isinstance(kind, dict) else None
