@@ -10,11 +10,11 @@ import math
 from collections.abc import Callable
 
 from sheetnet.formula import FormulaError
+from sheetnet.net import LEAKY_SLOPE  # the one sheetnet trains: a sheet with another slope computes no activation of its
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")  # the order a tie is settled in
 OUTPUT_PREFERENCE = ("sigmoid", "tanh", "linear", "relu", "leaky_relu")  # positive outputs: ReLU or none
-LEAKY_SLOPE = 0.01
-PROBES = (-2.3, -0.7, -0.05, 0.3, 1.9)
+PROBES = (-2.3, -0.7, -0.05, 0.3, 1.9)  # both signs, near 0 and in the tails: no two activations agree on all
 
 
 def _sigmoid(v: float) -> float:
