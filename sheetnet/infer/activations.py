@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 
 from sheetnet.formula import FormulaError
-from sheetnet.net import LEAKY_SLOPE  # the one sheetnet trains: a sheet with another slope computes no activation of its
+from sheetnet.net import LEAKY_SLOPE  # the one sheetnet trains: another slope is no activation of its
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")  # the order a tie is settled in
 OUTPUT_PREFERENCE = ("sigmoid", "tanh", "linear", "relu", "leaky_relu")  # positive outputs: ReLU or none
