@@ -16,8 +16,7 @@ import bisect
 import re
 
 from sheetnet.book import Book
-
-Pos = tuple[int, int, int]  # sheet index, row, column
+from sheetnet.formula import Pos
 
 # --------------------------------------------------------------------------------------------------
 # the vocabulary, as label tokens (see `label_token`: lower case, the first word)

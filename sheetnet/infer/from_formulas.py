@@ -28,6 +28,7 @@ from sheetnet.formula import (
     Neg,
     Node,
     Num,
+    Pos,
     Ref,
     evaluate,
     factors,
@@ -36,7 +37,7 @@ from sheetnet.formula import (
 )
 from sheetnet.infer.activations import activation_of
 from sheetnet.infer.confirm import loss_in
-from sheetnet.infer.reading import GUESSED_LOSS, Pos, Reading, coordinate
+from sheetnet.infer.reading import GUESSED_LOSS, Reading, coordinate
 
 MAX_FORMULAS = 50_000  # per sheet: more is no hand-made network (sheetnet's own are read from Setup)
 

@@ -15,9 +15,10 @@ from typing import Any
 
 from sheetnet.book import Book
 from sheetnet.cells.labels import INPUT_WORDS, TARGET_WORDS, label_token, names_eta, numbered
+from sheetnet.formula import Pos
 from sheetnet.infer.activations import ACTIVATIONS, OUTPUT_PREFERENCE
 from sheetnet.infer.confirm import first_iteration, loss_in
-from sheetnet.infer.reading import GUESSED_LOSS, Pos, Reading, coordinate
+from sheetnet.infer.reading import GUESSED_LOSS, Reading, coordinate
 
 _RANGE = re.compile(r"^(?P<a>[a-zα-ω]+)_?(?P<i>\d+)\s*(?:…|\.\.\.?|-|–|—|to)\s*(?:[a-zα-ω]+_?)?(?P<j>\d+)$")
 

@@ -1,8 +1,8 @@
 """A network read from a workbook: the network file's values, where each came from, how sure it is.
 
-Guarantee: `toml` writes a network file whose every value carries, on its own line, a comment
-naming the cells it came from; a value that could not be read is a marked placeholder, and
-`network` refuses the reading until it is typed in.
+Guarantee: `toml` writes each value on a line of its own, with a comment naming the cells it
+came from (kept to that line, whatever the workbook's texts hold); a value that could not be read
+is a marked placeholder, and `network` refuses the reading until it is typed in.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from typing import Any
 
 from sheetnet.book import column_letter
 from sheetnet.errors import SheetnetError
+from sheetnet.formula import Pos
 from sheetnet.outputs import one_line
 from sheetnet.spec import Network, parse_network
-
-Pos = tuple[int, int, int]
 
 PLACEHOLDER = "FILL IN"
 GUESSED_LOSS = "½ squared error, not written"  # the loss of a sheet that writes none: chosen by the check
