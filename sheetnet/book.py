@@ -102,6 +102,7 @@ class Book:
     names: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # defined names of one cell, lowercase
     written: bool = False  # sheetnet wrote it: its network is on its Setup sheet
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # what is worked out once per book
+    properties: dict[str, str] = field(default_factory=dict)  # custom document properties (sheetnet's network kind)
     exercise: str | None = None  # of an exercise sheetnet wrote (`run --exercise`): its part, "all", "update, no key"
 
     def numbers(self) -> list[Cell]:
@@ -324,10 +325,15 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
                 formulas = openpyxl.load_workbook(f_handle, read_only=True, data_only=False)
                 values = openpyxl.load_workbook(v_handle, read_only=True, data_only=True)
                 key = _exercise_key(formulas)
-                exercise = _property(formulas, "sheetnet exercise")
+                properties = _properties(formulas)
                 sheets = [(f, v) for f, v in zip(formulas.worksheets, values.worksheets, strict=True) if f is not key]
-                book = Book(shown_as, [ws.title for ws, _ in sheets], exercise=exercise)
-                book.written = "Setup" in book.sheets and _property(formulas, NETWORK_PROPERTY) is not None
+                book = Book(
+                    shown_as,
+                    [ws.title for ws, _ in sheets],
+                    exercise=properties.get("sheetnet exercise"),
+                    properties=properties,
+                )
+                book.written = "Setup" in book.sheets and NETWORK_PROPERTY in properties
                 for ws_f, ws_v in sheets:
                     book.cells[ws_f.title] = _read_sheet(book, ws_f, ws_v)
                 book.names = _single_cell_names(formulas)
@@ -349,18 +355,18 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
     return book
 
 
-def _property(workbook: Any, name: str) -> str | None:
-    """The value of the workbook's custom document property `name`, if it has it."""
+def _properties(workbook: Any) -> dict[str, str]:
+    """The workbook's custom document properties, by name (none where openpyxl cannot read them)."""
     try:
-        return next((str(p.value) for p in workbook.custom_doc_props.props if p.name == name), None)
+        return {p.name: str(p.value) for p in workbook.custom_doc_props.props}
     except Exception:  # no custom properties, or ones openpyxl cannot read
-        return None
+        return {}
 
 
 def _exercise_key(workbook: Any) -> Any:
     """The hidden key sheet of an exercise sheetnet wrote (`run --exercise`), left out of what is
     read: its numbers are the run's, not the student's."""
-    if _property(workbook, EXERCISE_PROPERTY) is not None and KEY_SHEET in workbook.sheetnames:
+    if EXERCISE_PROPERTY in _properties(workbook) and KEY_SHEET in workbook.sheetnames:
         sheet = workbook[KEY_SHEET]
         if sheet.sheet_state != "visible":
             return sheet

@@ -1,0 +1,124 @@
+"""What labels a cell, and the words labels use: one vocabulary and one rule for every reader.
+
+A label is a text typed in the book: a column's header above a cell, or a row's label left of
+it. `Labels` finds the one of each cell; `label_token` reads the name a label gives (`w1` for
+"W1 ←"); `numbered` splits a numbered name into its name and number (`w3` → w, 3). The words
+a sheet calls η, the loss, the inputs and the targets are listed here once, each list with
+what it is for, so that `init --from` and `check` read the same sheet the same way.
+
+Guarantee: a rule here reads texts only; it never decides what a number is (that is the
+reader's business, from the numbers and the formulas).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from sheetnet.book import Book
+from sheetnet.formula import Pos
+
+# --------------------------------------------------------------------------------------------------
+# the vocabulary, as label tokens (see `label_token`: lower case, the first word)
+
+# What sheets call the learning rate: the Greek letter and its spellings, the abbreviations
+# (`LR`), the first word of "learning rate" (and its one-word forms), α (the delta rule's and
+# many textbooks' letter), `ͷ` (the Greek small letter pamphylian digamma, picked for η from a
+# table of symbols) and `n` (η read as a Latin letter: `n = 0.5`). `n` also heads iteration counters:
+# a reader that sees it over a column of numbers takes it for no η.
+ETA_WORDS = frozenset({"η", "eta", "lr", "learning", "learning_rate", "learningrate", "α", "alpha", "ͷ", "n"})
+ETA_PREFIXES = ("η", "learning")  # `η(t)`, `learning-rate`: η however the word goes on
+
+# What sheets call the loss, unmistakably: a label with one of these names the loss's cell
+# (`MSE`, `E_total`, `Cost`, `Total`: the sum over the outputs).
+LOSS_WORDS = frozenset({"loss", "mse", "sse", "cost", "e_total", "etotal", "total"})
+# What sheets call the loss too, but other cells as well: an output's `error` (t − o), the
+# letters E, J and L (E also in `∂E/∂w1`), `Etot`. Enough to prefer a cell among candidates that
+# agree otherwise, never to name one.
+LOSS_ALSO = frozenset({"error", "e", "j", "l", "etot", "e_tot"})
+
+# What sheets call an input (`i1`, `x2`, `in1`, `input1`) and a target (`t1`, `y`, `target2`,
+# `d1`: the desired output of the delta rule), as the name of a numbered label.
+INPUT_WORDS = frozenset({"i", "x", "in", "input"})
+TARGET_WORDS = frozenset({"t", "y", "target", "d"})
+
+# --------------------------------------------------------------------------------------------------
+# reading a label
+
+
+def label_token(text: str) -> str:
+    """`w1` for "W1 ←", "w1:", "W1 = …"; `o1` for "O1 = x·W1ᵀ + B1"; `∂e/∂w3` for "∂E/∂w3"."""
+    text = text.strip().lower()
+    for stop in (" ", "=", "←", ":", "\u2009"):
+        text = text.split(stop, 1)[0]
+    return text
+
+
+_NUMBERED = re.compile(r"^(\D*?)(\d+)$")
+
+
+def numbered(token: str) -> tuple[str, int] | None:
+    """A numbered name as its name and number: `w1` → (w, 1), `a_h2` → (a_h, 2), `∂e/∂w3` →
+    (∂e/∂w, 3); None for a name with no number at its end or a digit before it (`w2_01`: an
+    element of W2, not the 201st of anything)."""
+    match = _NUMBERED.match(token or "")
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def names_eta(text: str) -> bool:
+    """True if a label names the learning rate (`η`, `LR:`, `Learning rate`, `eta = `)."""
+    token = label_token(text.strip(" :=←")).replace("_", "")
+    return token in ETA_WORDS or token.startswith(ETA_PREFIXES)
+
+
+def names_loss(text: str, *, surely: bool = False) -> bool:
+    """True if a word of a label is one sheets call the loss (`Total error`, `E_total`); with
+    `surely`, only the words that name nothing else (see LOSS_WORDS and LOSS_ALSO)."""
+    words = LOSS_WORDS if surely else LOSS_WORDS | LOSS_ALSO
+    return any(word in words for word in re.findall(r"\w+", text.lower()))
+
+
+# --------------------------------------------------------------------------------------------------
+# which text labels a cell
+
+HEADER_ROWS, LABEL_COLUMNS = 6, 40  # a header this far above a cell, a row's label this far left of it
+
+
+class Labels:
+    """The texts of a book by row and by column: the label of any cell, found in logarithmic time."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self._texts: dict[int, dict[tuple[str, int], list[int]]] = {}  # per sheet, made when first asked
+
+    def header(self, p: Pos) -> str:
+        """The label of a cell's column: the nearest text above it, at most HEADER_ROWS up."""
+        return self._nearest_text(p, "col", HEADER_ROWS)
+
+    def column_label(self, p: Pos) -> str:
+        """The nearest text above a cell in its column, however far (a table's header row)."""
+        return self._nearest_text(p, "col", p[1])
+
+    def row_label(self, p: Pos) -> str:
+        """The label of a cell's row: the nearest text to its left, at most LABEL_COLUMNS away."""
+        return self._nearest_text(p, "row", LABEL_COLUMNS)
+
+    def _nearest_text(self, p: Pos, along: str, within: int) -> str:
+        s, row, col = p
+        index = self._texts.get(s)
+        if index is None:
+            index = self._texts[s] = {}
+            cells = self.book.cells[self.book.sheets[s]]
+            for (r, c), cell in sorted(cells.items()):
+                if isinstance(cell.value, str) and cell.value.strip():
+                    index.setdefault(("col", c), []).append(r)
+                    index.setdefault(("row", r), []).append(c)
+        line = index.get((along, col if along == "col" else row), [])
+        at = bisect.bisect_left(line, row if along == "col" else col)
+        if at == 0:
+            return ""
+        other = line[at - 1]
+        if (row if along == "col" else col) - other > within:
+            return ""
+        where = (other, col) if along == "col" else (row, other)
+        return str(self.book.cells[self.book.sheets[s]][where].value)

@@ -1,0 +1,122 @@
+"""`cells.labels`: the words labels use and which text labels a cell (one rule for init --from and check)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from sheetnet.book import Book, Cell
+from sheetnet.cells.labels import Labels, label_token, names_eta, names_loss, numbered
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        ("w1", ("w", 1)),
+        ("a_h2", ("a_h", 2)),
+        ("∂e/∂w3", ("∂e/∂w", 3)),
+        ("i12", ("i", 12)),
+        ("w01", ("w", 1)),
+        ("W3", ("W", 3)),
+        ("x", None),  # no number
+        ("w2_01", None),  # an element of W2, not the 201st of anything
+        ("h1(net)", None),
+        ("", None),
+    ],
+)
+def test_a_numbered_label_is_its_name_and_number(token: str, expected: tuple[str, int] | None) -> None:
+    assert numbered(token) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "eta"),
+    [
+        ("η", True),
+        ("LR:", True),
+        ("Learning rate", True),
+        ("learning_rate", True),
+        ("eta = ", True),
+        ("lr=0.5", True),
+        ("α", True),
+        ("Alpha", True),
+        ("ͷ", True),
+        ("n", True),
+        ("η(t)", True),
+        (": η", True),
+        ("w1", False),
+        ("net h1", False),
+        ("Error", False),
+        ("", False),
+    ],
+)
+def test_the_words_for_eta(text: str, eta: bool) -> None:
+    assert names_eta(text) is eta
+
+
+@pytest.mark.parametrize(
+    ("text", "surely", "maybe"),
+    [
+        ("Loss", True, True),
+        ("MSE", True, True),
+        ("E_total", True, True),
+        ("Total error", True, True),
+        ("Cost (J)", True, True),
+        ("Error", False, True),  # an output's error t − o, as often as the loss
+        ("∂E/∂w1", False, True),  # E in a gradient's name
+        ("Etot", False, True),
+        ("w1", False, False),
+        ("lossy", False, False),  # words, not parts of words
+        ("", False, False),
+    ],
+)
+def test_the_words_for_the_loss(text: str, surely: bool, maybe: bool) -> None:
+    assert names_loss(text, surely=True) is surely
+    assert names_loss(text) is maybe
+
+
+def test_label_token_is_the_first_word_in_lower_case() -> None:
+    assert label_token("W1 ←") == "w1"
+    assert label_token(" O1 = x·W1ᵀ + B1") == "o1"
+    assert label_token("∂E/∂w3") == "∂e/∂w3"
+    assert label_token("η:0.5") == "η"
+
+
+def _book(cells: dict[tuple[int, int], object]) -> Book:
+    sheet = {(r, c): Cell("S", r, c, v) for (r, c), v in cells.items()}
+    return Book(path=Path("labels.xlsx"), sheets=["S"], cells={"S": sheet})
+
+
+def test_a_cell_is_labelled_by_the_nearest_text_above_or_left_within_reach() -> None:
+    labels = Labels(_book({(1, 2): "w1", (2, 2): 0.15, (8, 2): 0.2, (10, 1): "η", (10, 2): 0.5, (10, 45): 0.1}))
+    assert labels.header((0, 2, 2)) == "w1"
+    assert labels.header((0, 7, 2)) == "w1"  # six rows down
+    assert labels.header((0, 8, 2)) == ""  # seven: too far for a header
+    assert labels.column_label((0, 8, 2)) == "w1"  # a table's header row, however far
+    assert labels.row_label((0, 10, 2)) == "η"
+    assert labels.row_label((0, 10, 41)) == "η"  # forty columns right
+    assert labels.row_label((0, 10, 45)) == ""
+    assert labels.row_label((0, 2, 2)) == ""  # nothing left of it
+
+
+def test_labels_agree_with_the_grid_of_check() -> None:
+    """Labels is the check's rule (Grid.header, row_label, column_label), written once: the same
+    text for every cell of a random sheet of texts and numbers."""
+    from sheetnet.check.grid import Grid
+
+    rng = random.Random(23)
+    cells: dict[tuple[int, int], object] = {}
+    for _ in range(300):
+        r, c = rng.randint(1, 40), rng.randint(1, 60)
+        cells[(r, c)] = rng.choice(["w1", "η", " ", "x", 0.5, 1.0, "Loss", 2.0])
+    book = _book(cells)
+    labels, grid = Labels(book), Grid(book)
+    for r in range(1, 42):
+        for c in range(1, 62):
+            p = (0, r, c)
+            assert (labels.header(p), labels.row_label(p), labels.column_label(p)) == (
+                grid.header(p),
+                grid.row_label(p),
+                grid.column_label(p),
+            )
