@@ -28,6 +28,7 @@ from sheetnet.cells.chains import Chains, Update, feeds, find_chains
 from sheetnet.cells.dual import Dual, Unsupported, evaluate
 from sheetnet.cells.evaluation import Evaluation, shown_value
 from sheetnet.cells.formulas import Formulas, formulas_of
+from sheetnet.cells.labels import names_loss
 from sheetnet.formula import Pos, references
 from sheetnet.status import FOUND, MISMATCH, SLIP
 
@@ -41,7 +42,6 @@ STEP_RELATIVE = 1e-6
 # near convergence is a difference of terms a million times larger, exact to no more than this
 STEP_FLOOR = 1e-9
 REMEMBER_REACH = 2_000  # cells searched back from a value a step carries for the parameters it came from
-LOSS_WORDS = re.compile(r"\b(loss|error|cost|e_?tot(al)?|etotal|total|j|l|mse|sse|e)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -404,7 +404,7 @@ def _choose_loss(
             continue
         matched = {j for j, s in steps.items() if _agrees(s, factor * value.d.get(j, 0.0), scale)}
         informative = sum(1 for j in matched if abs(steps[j]) > STEP_FLOOR * scale)
-        named = bool(LOSS_WORDS.search(label(f, pos)))
+        named = names_loss(label(f, pos))
         key = (informative, factor < 0, len(value.d), named, pos)
         if best is None or key > best[0]:
             best = (key, pos, factor, matched)
