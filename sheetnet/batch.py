@@ -130,7 +130,7 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
         follows = starting_numbers_read(book, network, options.sheet)
         result = check_book(book, network, tolerance, sheet=options.sheet, follows=follows, rates=rates)
         earlier = result.backward_first()
-        if earlier is not None and earlier.decided:  # an undecided one would say "not judged" over a verdict
+        if earlier is not None:
             return earlier, None, f"{source}{note}; {BACKWARD_FIRST}"
         return result, None, f"{source}{note}"
     unchanged = options.iters is None and options.lr is None and options.rtol is None and options.atol is None

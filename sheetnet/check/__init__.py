@@ -208,9 +208,11 @@ class CheckResult:
     def backward_first(self) -> Derivation | None:
         """The workbook judged against its own forward pass, if that names a slip before this check
         does: in an earlier iteration, or in the same one where this check's first slip is no cell
-        of the forward pass (an update that follows from a gradient no number of the run placed)."""
+        of the forward pass (an update that follows from a gradient no number of the run placed).
+        Only a derivation that decided (`Derivation.decided`): one that could not judge an
+        iteration before its slip says "not judged", never over this check's verdict."""
         own, first = self.derivation, self.first_mismatch
-        if own is None or own.first_mismatch is None or first is None or first.cell is None:
+        if own is None or not own.decided or own.first_mismatch is None or first is None or first.cell is None:
             return None
         judged = {e.cell.sheet for e in self.elements if e.cell is not None}  # the sheets of the tables checked
         slip = next((s for s in own.slips if s.cell.sheet in judged), None)
