@@ -20,15 +20,42 @@ from sheetnet.cells.formulas import Formulas
 from sheetnet.check.derive import derive
 from sheetnet.formula import parse
 
+import shared
+
 ZOO = Path(__file__).resolve().parent / "zoo"
+# the zoo's workbooks whose verdict check does not give yet: workbook → what it says instead
+ZOO_OWED_WITHOUT = {
+    "mazur-sheet-sum-slip.xlsx": f"{shared.ISSUE_23}: names H16 (∂E_o1/∂out_h1, right) where H18 (=H16, "
+    "E_o2's path dropped) is the slip",
+    "phases-241-delta-slip.xlsx": f"{shared.ISSUE_23}: names X3 (σ' of N3, right) where AJ3 (N3's error reads "
+    "w12, w11 belongs) is the slip",
+    "course-helpers-weight-slip.xlsx": f"{shared.ISSUE_23}: names AA6 (δo1·w6, right) where AB6 (δo2·w7, w8 "
+    "belongs) is the slip",
+}
+ZOO_OWED_WITH = {
+    "mazur-sheet-sum-slip.xlsx": ZOO_OWED_WITHOUT["mazur-sheet-sum-slip.xlsx"],
+    "phases-241-delta-slip.xlsx": f"{shared.ISSUE_23}: right (exit 0): the four wrong cells are left as not "
+    "found, not judged",
+    "course-helpers-weight-slip.xlsx": ZOO_OWED_WITHOUT["course-helpers-weight-slip.xlsx"],
+    "logreg-blocks.xlsx": f"{shared.ISSUE_23}: blocks of 10, 11, 10, 12 rows read with one stride: a false "
+    "slip at L26 (Epoch 3 read a row off), 4 of 5 iterations",
+    "logreg-blocks-typed-slip.xlsx": f"{shared.ISSUE_23}: the false slip at L26 of its correct workbook comes "
+    "before H30, the typed gradient",
+}
 
 
-def _zoo() -> list[tuple[str, ...]]:
+def _zoo(owed: dict[str, str]) -> list[object]:
     with (ZOO / "verdicts.tsv").open(encoding="utf-8") as handle:
-        return [tuple(r) for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
+        rows = [tuple(r) for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
+    return [
+        pytest.param(r, id=r[0], marks=pytest.mark.xfail(reason=owed[r[0]], strict=True))
+        if r[0] in owed
+        else pytest.param(r, id=r[0])
+        for r in rows
+    ]
 
 
-@pytest.mark.parametrize("row", _zoo(), ids=lambda r: r[0])
+@pytest.mark.parametrize("row", _zoo(ZOO_OWED_WITHOUT))
 def test_each_zoo_workbook_gets_its_verdict_with_no_network_file(row: tuple[str, ...]) -> None:
     name, _, _, _, _, code, cells, _ = row
     result, _, line = judge(ZOO / name, Options())
@@ -40,7 +67,7 @@ def test_each_zoo_workbook_gets_its_verdict_with_no_network_file(row: tuple[str,
         assert first is not None and first.cell.address in cells.split(","), (name, first and first.cell.address)
 
 
-@pytest.mark.parametrize("row", _zoo(), ids=lambda r: r[0])
+@pytest.mark.parametrize("row", _zoo(ZOO_OWED_WITH))
 def test_each_zoo_workbook_gets_its_verdict_with_its_network_file(row: tuple[str, ...]) -> None:
     name, network, iters, code, cells, *_ = row
     result, _, line = judge(ZOO / name, Options(config=ZOO / network, iters=int(iters)))
