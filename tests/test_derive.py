@@ -31,6 +31,8 @@ ZOO_OWED_WITHOUT = {
     "w12, w11 belongs) is the slip",
     "course-helpers-weight-slip.xlsx": f"{shared.ISSUE_23}: names AA6 (δo1·w6, right) where AB6 (δo2·w7, w8 "
     "belongs) is the slip",
+    "logreg-mmult-blocks-count-slip.xlsx": f"{shared.ISSUE_23}: names db (H10, step exactly −η·∂L/∂b of the "
+    "sheet's mean loss) where dW (G10, 1/3*MMULT for 4 samples: 4/3 of it) is the slip",
 }
 ZOO_OWED_WITH = {
     "mazur-sheet-sum-slip.xlsx": ZOO_OWED_WITHOUT["mazur-sheet-sum-slip.xlsx"],
@@ -41,6 +43,7 @@ ZOO_OWED_WITH = {
     "slip at L26 (Epoch 3 read a row off), 4 of 5 iterations",
     "logreg-blocks-typed-slip.xlsx": f"{shared.ISSUE_23}: the false slip at L26 of its correct workbook comes "
     "before H30, the typed gradient",
+    "logreg-mmult-blocks-count-slip.xlsx": ZOO_OWED_WITHOUT["logreg-mmult-blocks-count-slip.xlsx"],
 }
 
 

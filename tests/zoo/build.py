@@ -18,7 +18,7 @@ LibreOffice file does), and then verified:
 
 Then it writes the recalculated workbooks, a network file per correct workbook, `verdicts.tsv`
 and `loss-cells.tsv` into this folder. Run from the repository: `uv run python tests/zoo/build.py`
-(2 to 4 minutes: LibreOffice recalculates the 28 workbooks, then
+(2 to 4 minutes: LibreOffice recalculates the 30 workbooks, then
 some 800 copies for the derivatives), or `… build.py FILE …` to rebuild some of them (and the
 correct workbooks their copies are checked against). Tests never rebuild the zoo.
 """
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import openpyxl
 from cells import Book, Cell, display, reading_order, split_key
-from kin import course_helpers, logreg_blocks, mazur_biases, mazur_sheet, mazur_sheets, phases_241
+from kin import course_helpers, logreg_blocks, logreg_mmult_blocks, mazur_biases, mazur_sheet, mazur_sheets, phases_241
 from openpyxl.worksheet.formula import ArrayFormula
 from rows import columns_relu, linreg_steps, logreg_sumproduct, named_cells, online_and, rows_tanh
 from stacked import blocks, logreg_mmult, sheet_per_epoch, transposed_batch, xor_delta_rule
@@ -71,11 +71,13 @@ FAMILIES: list[Callable[[], Book]] = [
     phases_241,
     logreg_blocks,
     course_helpers,
+    logreg_mmult_blocks,
     lambda: mazur_sheet(slip=True),
     lambda: mazur_biases(slip=True),
     lambda: phases_241(slip=True),
     lambda: logreg_blocks(slip=True),
     lambda: course_helpers(slip=True),
+    lambda: logreg_mmult_blocks(slip=True),
 ]
 
 
@@ -126,12 +128,14 @@ def recalculate(sources: list[Path], outdir: Path, profile: Path) -> None:
 
 
 def read(path: Path) -> tuple[dict[str, object], dict[str, str]]:
-    """Every cell's cached value and its formula (or typed value) as text, by "Sheet!A1"."""
+    """Every cell's cached value and its formula (or typed value) as text, by "Sheet!A1"; a cell inside an
+    array formula's area (not its first) holds the array's formula, not the value openpyxl reads there."""
     values: dict[str, object] = {}
     formulas: dict[str, str] = {}
     for data_only, into in ((True, values), (False, formulas)):
         wb = openpyxl.load_workbook(path, data_only=data_only)
         for ws in wb.worksheets:
+            inside = {c.coordinate: ref for ref in ws.array_formulae.values() for row in ws[ref] for c in row}
             for row in ws.iter_rows():
                 for cell in row:
                     if cell.value is None:
@@ -139,6 +143,8 @@ def read(path: Path) -> tuple[dict[str, object], dict[str, str]]:
                     value = cell.value
                     if isinstance(value, ArrayFormula):
                         value = f"{{{value.ref}}}{value.text}"
+                    elif not data_only and cell.coordinate in inside:
+                        value = f"{{{inside[cell.coordinate]}}}"
                     into[f"{ws.title}!{cell.coordinate}"] = value if data_only else str(value)
     return values, formulas
 

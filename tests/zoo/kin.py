@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from cells import Book
 from openpyxl.utils import get_column_letter as C  # column number (1 = A) → letters
+from openpyxl.worksheet.formula import ArrayFormula
 from training import Net, Seen, train
 
 SIG = "=1/(1+EXP(-{}))"
@@ -546,5 +547,98 @@ def course_helpers(slip: bool = False) -> Book:
             "the helper ∂E2/∂a_h2 (AB) reads w7 (L) where w8 (M) belongs, =X6*L6, in every row: ∂E/∂w3 and "
             "∂E/∂w4 (AE, AF) are wrong from iteration 0, the other six right. AB6 is where the author went "
             "wrong; AE6 is the first gradient that reads it"
+        )
+    return book
+
+
+def logreg_mmult_blocks(slip: bool = False) -> Book:
+    """Logistic regression in blocks with MMULT array formulas (as mlifc-logreg), X and its transpose typed
+    in every block, the sums written 1/4*SUM (LN, right)."""
+    samples = [([1.0, 0.5], [1.0]), ([0.0, 1.0], [0.0]), ([0.5, 0.0], [1.0]), ([1.0, 1.0], [0.0])]
+    net = Net(
+        [2, 1],
+        "linear",
+        "sigmoid",
+        "cross_entropy",
+        1.0,
+        6,
+        W=[[[0.2, 0.4]]],
+        B=[[0.1]],
+        samples=samples,
+        reduction="mean",
+    )
+    steps = train(net)
+    book = Book(
+        "logreg-mmult-blocks-count-slip.xlsx" if slip else "logreg-mmult-blocks.xlsx",
+        net,
+        "logreg-mmult-blocks.toml",
+        "logistic regression (2-1 sigmoid) in 6 blocks of 14 rows 'Epoch 1' … (rows 2, 16, …, 72), X typed in "
+        "every block (B:C) and its transpose typed below it (B:E), W a column (G) and b (H); {=MMULT(X, W)+b} "
+        "and {=1/4*MMULT(Xᵀ, dz)} as array formulas, db = 1/4*SUM(dz), loss 1/4*SUM of the sample losses "
+        "with LN; the next block's W and b are copies of the updated ones; η in B1",
+    )
+    S = "Sheet1"
+    book.put(S, "A1", "Learning rate")
+    book.put(S, "B1", net.lr)
+    for t, st in enumerate(steps):
+        r = 2 + 14 * t
+        book.put(S, f"A{r}", f"Epoch {t + 1}")
+        for c, head in zip("BCEGHJLNOP", "X1 X2 y W b z A loss total dz".split(), strict=True):
+            book.put(S, f"{c}{r + 1}", head)
+        book.params[t], book.updates[t] = {}, {}
+        order = ["W1[0,0]", "W1[0,1]", "B1[0]"]
+        for cell, p in zip((f"G{r + 2}", f"G{r + 3}", f"H{r + 2}"), order, strict=True):
+            c, row = cell[0], int(cell[1:])
+            content = st.param(p) if t == 0 else f"={'I' if c == 'G' else 'J'}{row - 8}"
+            book.params[t][p] = book.put(S, cell, content, t, st.param(p))
+        for n, v in enumerate(st.seen):
+            row = r + 2 + n
+            book.put(S, f"B{row}", v.x[0], t)
+            book.put(S, f"C{row}", v.x[1], t)
+            book.put(S, f"E{row}", v.y[0], t)
+            book.put(S, f"L{row}", SIG.format(f"J{row}"), t, v.a[0][0])
+            book.put(S, f"N{row}", f"=-(E{row}*LN(L{row})+(1-E{row})*LN(1-L{row}))", t, v.loss)
+            book.put(S, f"P{row}", f"=L{row}-E{row}", t, v.dS[0][0])
+        book.array(
+            S,
+            f"J{r + 2}:J{r + 5}",
+            f"=MMULT(B{r + 2}:C{r + 5},G{r + 2}:G{r + 3})+H{r + 2}",
+            t,
+            [v.s[0][0] for v in st.seen],
+        )
+        book.losses[t] = book.put(S, f"O{r + 2}", f"=1/4*SUM(N{r + 2}:N{r + 5})", t, st.loss)
+        book.put(S, f"A{r + 7}", "Xᵀ")
+        for i in range(2):
+            for n, v in enumerate(st.seen):
+                book.put(S, f"{C(2 + n)}{r + 7 + i}", v.x[i], t)
+        book.put(S, f"G{r + 6}", "dW")
+        book.put(S, f"H{r + 6}", "db")
+        book.put(S, f"I{r + 6}", "new W")
+        book.put(S, f"J{r + 6}", "new b")
+        keys = book.array(
+            S,
+            f"G{r + 8}:G{r + 9}",
+            f"=1/4*MMULT(B{r + 7}:E{r + 8},P{r + 2}:P{r + 5})",
+            t,
+            [st.param(p, grad=True) for p in order[:2]],
+        )
+        if slip:  # dW divided by 3 where there are 4 samples (db right), in every block
+            book.seed(keys[0], ArrayFormula(f"G{r + 8}:G{r + 9}", f"=1/3*MMULT(B{r + 7}:E{r + 8},P{r + 2}:P{r + 5})"))
+        book.put(S, f"H{r + 8}", f"=1/4*SUM(P{r + 2}:P{r + 5})", t, st.param("B1[0]", grad=True))
+        for i, p in enumerate(order[:2]):
+            book.updates[t][p] = book.put(
+                S, f"I{r + 8 + i}", f"=G{r + 2 + i}-$B$1*G{r + 8 + i}", t, st.param(p, after=True)
+            )
+        book.updates[t]["B1[0]"] = book.put(
+            S, f"J{r + 8}", f"=H{r + 2}-$B$1*H{r + 8}", t, st.param("B1[0]", after=True)
+        )
+    if slip:
+        book.copy_of = "logreg-mmult-blocks.xlsx"
+        book.first_slip = book.no_network_slip = [f"{S}!G10"]
+        book.no_network_exit = "1"
+        book.why = (
+            "dW divides by 3 where there are 4 samples, {=1/3*MMULT(Xᵀ, dz)} (G10:G11, every block), while db "
+            "(H10) divides by 4: the weights' steps are 4/3 of the derivative of the sheet's own mean loss, the "
+            "bias's 1, so no one factor fits; G10 is iteration 0's"
         )
     return book
