@@ -115,6 +115,8 @@ ZOO_OWED = {
     "mazur-sheet-sum-slip.xlsx": f"{shared.ISSUE_23}: as mazur-sheet.xlsx, read as a 1-2 linear net (exit 2)",
     "phases-241-delta-slip.xlsx": f"{shared.ISSUE_23}: as phases-241.xlsx, read as 4-1",
     "logreg-blocks-typed-slip.xlsx": f"{shared.ISSUE_23}: as logreg-blocks.xlsx, 4 iterations read where there are 5",
+    "phases-241-noloss.xlsx": f"{shared.ISSUE_23}: as phases-241.xlsx, read as 4-1",
+    "phases-241-noloss-input-slip.xlsx": f"{shared.ISSUE_23}: as phases-241.xlsx, read as 4-1",
     "logreg-mmult-blocks-count-slip.xlsx": f"{shared.ISSUE_23}: 1 iteration read where there are 6 (its correct "
     "workbook gives 6)",
 }

@@ -303,47 +303,57 @@ def mazur_sheets() -> Book:
     return book
 
 
-def phases_241(slip: bool = False) -> Book:
+def phases_241(slip: bool = False, loss: bool = True) -> Book:
     """A one-step 2-4-1 sigmoid network a row per phase (as luizcf-241): feed, back output, back hidden;
-    η typed inside the updates, the delta rule's signs (error = t − y, w + η·δ·a)."""
+    η typed inside the updates, the delta rule's signs (error = t − y, w + η·δ·a). With `loss` False, as
+    luizcf's: no loss written, and IN A is 0 (the build measures with a loss cell of its own, a probe)."""
+    if loss:
+        lr, x, W = 0.1, [1.0, 0.5], [[[0.2, 0.6], [0.5, 0.7], [0.4, 0.9], [0.8, 0.3]], [[0.6, 0.7, 0.3, 0.4]]]
+    else:
+        lr, x, W = 0.5, [0.0, 1.0], [[[0.3, 0.6], [0.5, 0.2], [0.1, 0.9], [0.7, 0.4]], [[0.5, 0.8, 0.2, 0.6]]]
     net = Net(
         [2, 4, 1],
         "sigmoid",
         "sigmoid",
         "half_squared_error",
-        0.1,
+        lr,
         1,
-        W=[[[0.2, 0.6], [0.5, 0.7], [0.4, 0.9], [0.8, 0.3]], [[0.6, 0.7, 0.3, 0.4]]],
+        W=W,
         B=[[0.0] * 4, [0.0]],
-        samples=[([1.0, 0.5], [1.0])],
+        samples=[(x, [1.0])],
         train_biases=False,
     )
     st = train(net)[0]
     v = st.seen[0]
-    name = "phases-241-delta-slip.xlsx" if slip else "phases-241.xlsx"
-    book = Book(
-        name,
-        net,
-        "phases-241.toml",
+    stem = "phases-241" if loss else "phases-241-noloss"
+    name = f"{stem}-{'delta' if loss else 'input'}-slip.xlsx" if slip else f"{stem}.xlsx"
+    summary = (
         "one step of a 2-4-1 sigmoid network without biases, a row per phase: feed (row 3: inputs, "
         "w1..w12, N1..N4 with sig and sig', N5, error = t − y, δ, the hidden errors and deltas, E = ½·error²), "
         "back output (row 5: w9..w12 = w + 0.1·δ·sig, w1..w8 copied), back hidden (row 6: w1..w8 = "
-        "w + 0.1·δk·input); η = 0.1 typed inside the updates; w1..w4 from IN A to N1..N4, w5..w8 from IN B",
+        "w + 0.1·δk·input); η = 0.1 typed inside the updates; w1..w4 from IN A to N1..N4, w5..w8 from IN B"
     )
+    if not loss:
+        summary = (
+            "as phases-241 but as luizcf wrote it: no loss written anywhere (error = t − y, δ = sig'·error), "
+            "input (0, 1) so w1..w4 do not move, η = 0.5 typed inside the updates (=L3+0.5*AG3*Q3); with no "
+            "network file a judge may take ½·error² from error = t − y, or say it cannot judge"
+        )
+    book = Book(name, net, f"{stem}.toml", summary)
     S = "Sheet1"
     heads = ["Phase", "IN A", "IN B", *[f"w{n}" for n in range(1, 13)]]
     for k in range(1, 5):
         heads += [f"N{k}", f"sig(N{k})", f"sig'(N{k})"]
     heads += ["N5", "sig(N5)", "sig'(N5)", "desired", "error", "delta"]
-    heads += [f"err N{k}" for k in range(1, 5)] + [f"delta N{k}" for k in range(1, 5)] + ["E"]
+    heads += [f"err N{k}" for k in range(1, 5)] + [f"delta N{k}" for k in range(1, 5)] + ["E"] * loss
     for n, h in enumerate(heads, start=1):
         book.put(S, f"{C(n)}2", h)
     # parameter → column: w1..w4 (IN A → N1..N4) D..G, w5..w8 (IN B → N1..N4) H..K, w9..w12 (N1..N4 → N5) L..O
     col = {f"W1[{k},0]": C(4 + k) for k in range(4)} | {f"W1[{k},1]": C(8 + k) for k in range(4)}
     col |= {f"W2[0,{k}]": C(12 + k) for k in range(4)}
     book.put(S, "A3", "feed")
-    book.put(S, "B3", 1.0, 0)
-    book.put(S, "C3", 0.5, 0)
+    book.put(S, "B3", x[0], 0)
+    book.put(S, "C3", x[1], 0)
     book.params[0], book.updates[0] = {}, {}
     for p, c in col.items():
         book.params[0][p] = book.put(S, f"{c}3", st.param(p), 0, st.param(p))
@@ -362,10 +372,13 @@ def phases_241(slip: bool = False) -> Book:
     for k in range(4):
         err, delta = C(34 + k), C(38 + k)  # AH..AK, AL..AO
         key = book.put(S, f"{err}3", f"={C(12 + k)}3*AG3", 0, -v.dS[1][0] * st.W[1][0][k])
-        if slip and k == 2:  # N3's error reads w12 (O) where w11 (N) belongs
+        if slip and loss and k == 2:  # N3's error reads w12 (O) where w11 (N) belongs
             book.seed(key, "=O3*AG3")
         book.put(S, f"{delta}3", f"={C(18 + 3 * k)}3*{err}3", 0, -v.dS[0][k])
     book.losses[0] = book.put(S, "AP3", "=0.5*AF3^2", 0, st.loss)
+    if not loss:  # no loss written: with no network file a judge may infer ½·error² or decline
+        book.probes.add(book.losses[0])
+        book.no_network_exit, book.no_network_slip = "any", ["any"]
     book.put(S, "A5", "back (output)")
     book.put(S, "A6", "back (hidden)")
     for c in "BC":
@@ -374,17 +387,29 @@ def phases_241(slip: bool = False) -> Book:
     for k in range(4):
         p, c = f"W2[0,{k}]", C(12 + k)
         sig = C(17 + 3 * k)
-        formula = f"={c}3+0.1*AG3*{sig}3"
+        formula = f"={c}3+{lr:g}*AG3*{sig}3"
         book.updates[0][p] = book.put(S, f"{c}5", formula, 0, st.param(p, after=True))
         book.put(S, f"{c}6", f"={c}5", 0, st.param(p, after=True))
     for k in range(4):
-        for i, x in enumerate("BC"):
+        for i, xc in enumerate("BC"):
             p = f"W1[{k},{i}]"
             c = col[p]
             book.put(S, f"{c}5", f"={c}3", 0, st.param(p))
-            formula = f"={c}5+0.1*{C(38 + k)}3*{x}3"
-            book.updates[0][p] = book.put(S, f"{c}6", formula, 0, st.param(p, after=True))
-    if slip:
+            formula = f"={c}5+{lr:g}*{C(38 + k)}3*{xc}3"
+            key = book.put(S, f"{c}6", formula, 0, st.param(p, after=True))
+            book.updates[0][p] = key
+            if slip and not loss and i == 1:  # IN B's weights read IN A (0): copied along from w1's formula
+                book.seed(key, formula.replace("*C3", "*B3"))
+    if slip and not loss:
+        book.copy_of = "phases-241-noloss.xlsx"
+        book.first_slip = [f"{S}!H6"]
+        book.no_network_exit, book.no_network_slip = "any", ["any"]
+        book.why = (
+            "the updates of w5..w8 (H6:K6), IN B's weights, read IN A (B3, which is 0) where IN B (C3) belongs, "
+            "copied along from w1's formula: w5..w8 do not move. No loss is written: with no network a judge "
+            "may take ½·error² from error = t − y and name H6, or say it cannot judge"
+        )
+    elif slip:
         book.copy_of = "phases-241.xlsx"
         book.first_slip = book.no_network_slip = [f"{S}!AJ3", f"{S}!AN3"]
         book.no_network_exit = "1"
