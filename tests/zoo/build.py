@@ -14,7 +14,8 @@ LibreOffice file does), and then verified:
    whose parameters of an iteration are moved by ±h, which gives the derivative of the sheet's
    own loss; the steps the sheet's updates take must be −η·c·∂L/∂p with one c for every
    parameter (c = 1: consistent; another shared c: a convention the judge may accept or not,
-   `any`; no shared c: a slip).
+   `any`; no shared c: a slip). A workbook that writes no loss is measured with a loss cell of
+   its own (`Book.probes`, written only into the copies), and its verdict may say `any`.
 
 Then it writes the recalculated workbooks, a network file per correct workbook, `verdicts.tsv`
 and `loss-cells.tsv` into this folder. Run from the repository: `uv run python tests/zoo/build.py`
