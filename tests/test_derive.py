@@ -20,15 +20,47 @@ from sheetnet.cells.formulas import Formulas
 from sheetnet.check.derive import derive
 from sheetnet.formula import parse
 
+import shared
+
 ZOO = Path(__file__).resolve().parent / "zoo"
+# the zoo's workbooks whose verdict check does not give yet: workbook → what it says instead
+ZOO_OWED_WITHOUT = {
+    "mazur-sheet-sum-slip.xlsx": f"{shared.ISSUE_23}: names H16 (∂E_o1/∂out_h1, right) where H18 (=H16, "
+    "E_o2's path dropped) is the slip",
+    "phases-241-delta-slip.xlsx": f"{shared.ISSUE_23}: names X3 (σ' of N3, right) where AJ3 (N3's error reads "
+    "w12, w11 belongs) is the slip",
+    "course-helpers-weight-slip.xlsx": f"{shared.ISSUE_23}: names AA6 (δo1·w6, right) where AB6 (δo2·w7, w8 "
+    "belongs) is the slip",
+    "logreg-mmult-blocks-count-slip.xlsx": f"{shared.ISSUE_23}: names db (H10, step exactly −η·∂L/∂b of the "
+    "sheet's mean loss) where dW (G10, 1/3*MMULT for 4 samples: 4/3 of it) is the slip",
+}
+ZOO_OWED_WITH = {
+    "mazur-sheet-sum-slip.xlsx": ZOO_OWED_WITHOUT["mazur-sheet-sum-slip.xlsx"],
+    "phases-241-delta-slip.xlsx": f"{shared.ISSUE_23}: right (exit 0): the four wrong cells are left as not "
+    "found, not judged",
+    "course-helpers-weight-slip.xlsx": ZOO_OWED_WITHOUT["course-helpers-weight-slip.xlsx"],
+    "logreg-blocks.xlsx": f"{shared.ISSUE_23}: blocks of 10, 11, 10, 12 rows read with one stride: a false "
+    "slip at L26 (Epoch 3 read a row off), 4 of 5 iterations",
+    "logreg-blocks-typed-slip.xlsx": f"{shared.ISSUE_23}: the false slip at L26 of its correct workbook comes "
+    "before H30, the typed gradient",
+    "logreg-mmult-blocks-count-slip.xlsx": ZOO_OWED_WITHOUT["logreg-mmult-blocks-count-slip.xlsx"],
+    "phases-241-noloss-input-slip.xlsx": f"{shared.ISSUE_23}: right (exit 0): w5..w8's updates that do not "
+    "move (H6:K6 read IN A, 0) are left as not found, not judged",
+}
 
 
-def _zoo() -> list[tuple[str, ...]]:
+def _zoo(owed: dict[str, str]) -> list[object]:
     with (ZOO / "verdicts.tsv").open(encoding="utf-8") as handle:
-        return [tuple(r) for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
+        rows = [tuple(r) for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
+    return [
+        pytest.param(r, id=r[0], marks=pytest.mark.xfail(reason=owed[r[0]], strict=True))
+        if r[0] in owed
+        else pytest.param(r, id=r[0])
+        for r in rows
+    ]
 
 
-@pytest.mark.parametrize("row", _zoo(), ids=lambda r: r[0])
+@pytest.mark.parametrize("row", _zoo(ZOO_OWED_WITHOUT))
 def test_each_zoo_workbook_gets_its_verdict_with_no_network_file(row: tuple[str, ...]) -> None:
     name, _, _, _, _, code, cells, _ = row
     result, _, line = judge(ZOO / name, Options())
@@ -40,7 +72,7 @@ def test_each_zoo_workbook_gets_its_verdict_with_no_network_file(row: tuple[str,
         assert first is not None and first.cell.address in cells.split(","), (name, first and first.cell.address)
 
 
-@pytest.mark.parametrize("row", _zoo(), ids=lambda r: r[0])
+@pytest.mark.parametrize("row", _zoo(ZOO_OWED_WITH))
 def test_each_zoo_workbook_gets_its_verdict_with_its_network_file(row: tuple[str, ...]) -> None:
     name, network, iters, code, cells, *_ = row
     result, _, line = judge(ZOO / name, Options(config=ZOO / network, iters=int(iters)))
@@ -48,6 +80,25 @@ def test_each_zoo_workbook_gets_its_verdict_with_its_network_file(row: tuple[str
     assert result.exit_code == int(code), (name, line, first and first.cell.address)
     if cells != "-":
         assert first is not None and first.cell.address in cells.split(","), (name, first and first.cell.address)
+
+
+def _correct_with_no_network_open() -> list[object]:
+    """The correct zoo workbooks whose verdict with no network file is 'any' (no loss written)."""
+    rows = [r for r in (p.values[0] for p in _zoo({})) if r[3] == "0" and r[5] == "any"]
+    reason = f"{shared.ISSUE_23}: its hidden layer read as the inputs of a 4-1 net, AK3 called wrong"
+    owed = {"phases-241-noloss.xlsx": reason}
+    return [
+        pytest.param(r[0], marks=pytest.mark.xfail(reason=owed[r[0]], strict=True)) if r[0] in owed else r[0]
+        for r in rows
+    ]
+
+
+@pytest.mark.parametrize("name", _correct_with_no_network_open())
+def test_a_correct_workbook_that_writes_no_loss_is_never_called_wrong(name: str) -> None:
+    """With no loss written and no network file the judge may infer ½·error² (right) or decline (not judged),
+    never name a slip in a correct workbook."""
+    result, _, _ = judge(ZOO / name, Options())
+    assert result.verdict in ("right", "not judged"), result.first_mismatch and result.first_mismatch.cell.address
 
 
 def test_a_correct_workbook_is_judged_whole_and_names_its_loss() -> None:

@@ -36,6 +36,7 @@ class Book:
     updates: dict[int, dict[str, str]] = field(default_factory=dict)  # iteration → parameter → its updated cell
     losses: dict[int, str] = field(default_factory=dict)  # iteration → its loss cell
     seeded: list[str] = field(default_factory=list)  # the cells a slip changed
+    probes: set[str] = field(default_factory=set)  # cells only the measuring copies hold (a loss not written)
     first_slip: list[str] = field(default_factory=list)  # with the network file: any of these
     no_network_exit: str = "0"
     no_network_slip: list[str] = field(default_factory=list)
@@ -66,13 +67,14 @@ class Book:
         self.seeded.append(key)
 
     def save(self, path: Path, overrides: dict[str, float] | None = None) -> None:
-        """Write the workbook with openpyxl (formulas without results); `overrides` put numbers in some cells."""
+        """Write the workbook with openpyxl (formulas without results); `overrides` put numbers in some cells,
+        and make a measuring copy: it holds the probes too."""
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
         for name in self.sheets:
             wb.create_sheet(name)
         for key, cell in self.cells.items():
-            if cell.content is None:
+            if cell.content is None or (key in self.probes and overrides is None):
                 continue
             sheet, addr = split_key(key)
             value = (overrides or {}).get(key, cell.content)

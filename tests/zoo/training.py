@@ -25,6 +25,7 @@ class Net:
     samples: list[tuple[list[float], list[float]]]
     reduction: str = "mean"
     batch_size: int | None = None
+    train_biases: bool = True  # False: the biases are typed and never updated (Mazur's example)
 
     def names(self) -> list[str]:
         """Every parameter, in the network file's order: W1 row by row, B1, W2, B2, …"""
@@ -51,6 +52,8 @@ class Net:
             lines.append(f'reduction = "{self.reduction}"')
         if self.batch_size:
             lines.append(f"batch_size = {self.batch_size}")
+        if not self.train_biases:
+            lines.append("train_biases = false")
         lines += ["", "[init]"]
         for l, (w, b) in enumerate(zip(self.W, self.B, strict=True), start=1):
             lines.append(f"W{l} = [" + ", ".join(vec(row) for row in w) + "]")
@@ -173,6 +176,8 @@ def train(net: Net) -> list[Step]:
             for wl, gl in zip(W, gW, strict=True)
         ]
         B_next = [[b - net.lr * g for b, g in zip(bl, gl, strict=True)] for bl, gl in zip(B, gB, strict=True)]
+        if not net.train_biases:
+            B_next = [list(bl) for bl in B]
         steps.append(Step(W, B, seen, share * sum(v.loss for v in seen), gW, gB, W_next, B_next))
         W, B = W_next, B_next
     return steps
