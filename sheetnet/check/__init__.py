@@ -405,9 +405,11 @@ def _table(
     if not _writes_steps(grid, shape, start):
         run, shape = run.without_steps, shape.without_steps
     layout = (
-        own_layout(grid, shape, start) or own_rows_layout(grid, shape, start) or _fitted(grid, shape, start, fitted)
+        own_layout(grid, shape, start)
+        or own_rows_layout(grid, shape, start)
+        or _fitted(grid, shape, start, fitted, derivation)
     )
-    if not layout.own:
+    if not layout.own and not layout.moves:
         layout.moves = _iterations_moved(layout, derivation)
     place_losses(layout, shape, derivation)  # a loss wrong from its formula holds no number of the run
     used_where_read(layout, shape, derivation)
@@ -436,7 +438,9 @@ def _table(
     return table
 
 
-def _fitted(grid: Grid, run: RunSpots, start: int, fitted: dict[frozenset, Layout] | None) -> Layout:
+def _fitted(
+    grid: Grid, run: RunSpots, start: int, fitted: dict[frozenset, Layout] | None, derivation: Derivation | None
+) -> Layout:
     """The layout fitted on sheet `start`; where an earlier sheet computes the same (the same
     formulas in the same cells, numbers typed in the same cells: one table copied for another η),
     that sheet's layout, moved to this one. `fitted` is None for a table beside another on its sheet."""
@@ -444,10 +448,33 @@ def _fitted(grid: Grid, run: RunSpots, start: int, fitted: dict[frozenset, Layou
     earlier = fitted.get(shape) if fitted is not None and shape is not None else None
     if earlier is not None:
         return _moved(earlier, start)
-    layout = fit_layout(grid, run, start, lambda lay, n: local_values(run, lay, grid, n))
+    moves = _chain_moves(derivation, start)
+    layout = fit_layout(grid, run, start, lambda lay, n: local_values(run, lay, grid, n), moves)
     if fitted is not None and shape is not None and (layout.stride is None or not layout.stride[0]):
         fitted[shape] = _moved(layout, start)  # a copy: what follows may add to a table's layout
     return layout
+
+
+def _chain_moves(derivation: Derivation | None, sheet: int) -> tuple[Pos, ...]:
+    """Where the update chains that start on `sheet` put each iteration from iteration 0, when
+    every one of them says the same and the iterations are not one stride apart (blocks of 10, 11,
+    10 and 12 rows); () otherwise, and the stride is fitted from the numbers."""
+    if derivation is None:
+        return ()
+    moves: dict[int, set[Pos]] = defaultdict(set)
+    for chain in derivation.chains.links:
+        if len(chain) < 3 or any(p[0] != sheet for p in chain[1:]):
+            continue
+        first = chain[1]
+        for t, update in enumerate(chain[1:]):
+            moves[t].add((0, update[1] - first[1], update[2] - first[2]))
+    if len(moves) < 3 or any(len(m) != 1 for m in moves.values()):
+        return ()
+    found = tuple(next(iter(moves[t])) for t in range(len(moves)))
+    step = found[1]
+    if sum(d != 0 for d in step) != 1 or all(m == tuple(t * d for d in step) for t, m in enumerate(found)):
+        return ()  # not along one axis, or one stride apart: the fit reads it as always
+    return found
 
 
 def _iterations_moved(layout: Layout, derivation: Derivation | None) -> tuple[Pos, ...]:

@@ -43,11 +43,17 @@ from sheetnet.check.spots import Ident, RunSpots, Spot
 from sheetnet.check.stride import table_stride
 
 
-def fit_layout(grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout, int], dict]) -> Layout:
+def fit_layout(
+    grid: Grid, run: RunSpots, sheet: int, local: Callable[[Layout, int], dict], moves: tuple[Pos, ...] = ()
+) -> Layout:
     """The layout of the table that starts on `sheet`. `local(layout, n)` gives each spot's local
-    value in the first n iterations."""
-    stride = table_stride(grid, run, sheet)  # None: the table holds one iteration only
-    layout = Layout(sheet, stride, last=len(run.iterations) - 1)
+    value in the first n iterations. `moves`: where the sheet's own update formulas put each
+    iteration from iteration 0, when they are not one stride apart (`Layout.moves`); the
+    iterations are then where they say, and only the bases are fitted."""
+    if len(moves) > 1:
+        layout = Layout(sheet, moves[1], last=len(run.iterations) - 1, moves=moves)
+    else:  # None: the table holds one iteration only
+        layout = Layout(sheet, table_stride(grid, run, sheet), last=len(run.iterations) - 1)
     votes = base_votes(grid, run, layout)
     support = choose_bases(grid, run, layout, votes)
     _one_sign_per_quantity(run, layout)

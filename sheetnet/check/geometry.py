@@ -55,13 +55,17 @@ class Layout:
         return "blocks"
 
     def move(self, t: int) -> Pos:
-        """How far iteration t stands from iteration 0."""
+        """How far iteration t stands from iteration 0 (for t < 0: how far iteration 0 stands
+        from iteration −t)."""
         if self.stride is None:
             return (0, 0, 0)
         ds, dr, dc = self.stride
         if not self.moves:
             return (t * ds, t * dr, t * dc)
-        if 0 <= t < len(self.moves):
+        if t < 0:  # back from iteration −t to iteration 0
+            back = self.move(-t)
+            return (-back[0], -back[1], -back[2])
+        if t < len(self.moves):
             return self.moves[t]
         k = t - len(self.moves) + 1
         last = self.moves[-1]
