@@ -29,18 +29,13 @@ from sheetnet.cells.dual import Dual, Unsupported, evaluate
 from sheetnet.cells.evaluation import Evaluation, shown_value
 from sheetnet.cells.formulas import Formulas, formulas_of
 from sheetnet.cells.labels import names_loss
+from sheetnet.check.factor import STEP_FLOOR, agrees, common_factor, mode, parameter_rates, shared_reads
 from sheetnet.formula import Pos, references
 from sheetnet.status import FOUND, MISMATCH, SLIP
 
 RIGHT, WRONG, NOT_JUDGED = "right", "wrong", "not judged"
 FORMULA_SHOWN = 80  # characters of a formula a message quotes
 
-# A step and c·∂L/∂p, computed from the same numbers a program saved with 15 to 17 digits, differ
-# by the rounding of a few dozen operations: far below this
-STEP_RELATIVE = 1e-6
-# a step this small beside the table's largest is 0: an input of 0 makes a gradient 0, and a gradient
-# near convergence is a difference of terms a million times larger, exact to no more than this
-STEP_FLOOR = 1e-9
 REMEMBER_REACH = 2_000  # cells searched back from a value a step carries for the parameters it came from
 
 
@@ -306,7 +301,7 @@ class _Later:
 
 def _eta(f: Formulas, chains: Chains) -> tuple[float, Pos | None]:
     """The η the steps share, and its cell; NaN and None where they share none."""
-    shared = [(f.number(p), p) for p in sorted(_shared_reads(f, chains, 0))]
+    shared = [(f.number(p), p) for p in sorted(shared_reads(f, chains, 0))]
     return next(((v, p) for v, p in shared if v is not None), (float("nan"), None))
 
 
@@ -325,7 +320,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         table.unjudged[t] = str(exc)
         return
     steps: dict[int, float] = {}
-    rates, own_etas = _rates(f, chains, t)  # each step's own η, where parameters have one each
+    rates, own_etas = parameter_rates(f, chains, t)  # each step's own η, where parameters have one each
     for j in numbered:
         try:
             steps[j] = shown_value(f, chains.update(j, t).step) / rates.get(j, 1.0)
@@ -399,10 +394,10 @@ def _choose_loss(
     for pos, value in duals.items():
         if not value.d:
             continue
-        factor = _common_factor(steps, value.d, scale, eta)
+        factor = common_factor(steps, value.d, scale, eta)
         if factor is None:
             continue
-        matched = {j for j, s in steps.items() if _agrees(s, factor * value.d.get(j, 0.0), scale)}
+        matched = {j for j, s in steps.items() if agrees(s, factor * value.d.get(j, 0.0), scale)}
         informative = sum(1 for j in matched if abs(steps[j]) > STEP_FLOOR * scale)
         named = names_loss(label(f, pos))
         key = (informative, factor < 0, len(value.d), named, pos)
@@ -434,25 +429,6 @@ def _only_loss(
     return loss, None, still
 
 
-def _common_factor(
-    steps: dict[int, float], derivatives: dict[int, float], scale: float, eta: float | None = None
-) -> float | None:
-    """The factor most steps share over their derivatives (a slip's own is an outlier)."""
-    return _mode(
-        [
-            s / derivatives[j]
-            for j, s in steps.items()
-            if abs(s) > STEP_FLOOR * scale and abs(derivatives.get(j, 0.0)) > 0.0
-        ],
-        least=1,
-        near=None if eta is None else -eta,
-    )
-
-
-def _agrees(step: float, expected: float, scale: float) -> bool:
-    return abs(step - expected) <= STEP_RELATIVE * max(abs(step), abs(expected)) + STEP_FLOOR * scale
-
-
 def _place_slips(
     result: Derivation,
     chains: Chains,
@@ -470,7 +446,7 @@ def _place_slips(
     f = result.formulas
     forward = _ancestry(f, loss, cells)
     backward = {p for p in cells if p not in forward and p != loss}
-    shared = _shared_reads(f, chains, t) | own_etas
+    shared = shared_reads(f, chains, t) | own_etas
     cones = {j: _cone(f, chains.update(j, t).step, backward, shared) for j in range(len(chains.links)) if j in steps}
     wrong_set = set(wrong)
     readers_of: dict[Pos, set[int]] = {}
@@ -481,7 +457,7 @@ def _place_slips(
     derivative = evaluation.dual(loss).d
     gradients = {j: _gradient_cell(f, chains.update(j, t), cones[j]) for j in cones}
     # what a right step's gradient cell holds over its derivative: the same for every parameter
-    usual = _mode(
+    usual = mode(
         [f.number(g) / derivative[j] for j, g in gradients.items() if g and j not in wrong_set and derivative.get(j)]  # type: ignore[operator]
     )
     right_shapes = {_shape(f, chains.update(j, t).cell) for j in cones if j not in wrong_set}
@@ -497,11 +473,11 @@ def _place_slips(
         # (`w + η·g` beside `w − η·g`); written alike, it is the gradient's (a − t written t − a)
         flipped = (
             expected_step is not None
-            and _agrees(steps[j], -expected_step, abs(steps[j]))
+            and agrees(steps[j], -expected_step, abs(steps[j]))
             and _shape(f, update.cell) not in right_shapes
         )
         if flipped or (
-            g is not None and d and usual is not None and _agrees(f.number(g) or 0.0, usual * d, abs(usual * d))
+            g is not None and d and usual is not None and agrees(f.number(g) or 0.0, usual * d, abs(usual * d))
         ):
             cell = update.cell  # its gradient is right: the update uses it wrong (its sign, its η)
         elif first:
@@ -555,42 +531,6 @@ def _cut(text: str) -> str:
     return text if len(text) <= FORMULA_SHOWN else text[: FORMULA_SHOWN - 1] + "…"
 
 
-def _rates(f: Formulas, chains: Chains, t: int) -> tuple[dict[int, float], set[Pos]]:
-    """Each parameter's own η, where its steps, in more than one iteration, multiply by a typed
-    cell no other parameter's step reads (`=w1-B1*g1`, `=w2-B2*g2`): its value by parameter, and
-    those cells. A number typed once, in one iteration, is no η: it is a gradient typed over its formula."""
-    known = chains.derived.get("rates")
-    if known is not None:
-        return known
-    seen: dict[tuple[int, Pos], int] = {}
-    readers: dict[Pos, set[int]] = {}
-    for j, chain in enumerate(chains.links):
-        for i in range(len(chain) - 1):
-            for p in _typed_factors(f, chains.updates[chain[i + 1]].step):
-                seen[(j, p)] = seen.get((j, p), 0) + 1
-                readers.setdefault(p, set()).add(j)
-    rates: dict[int, float] = {}
-    cells: set[Pos] = set()
-    for (j, p), count in seen.items():
-        if count > 1 and readers[p] == {j}:
-            value = f.number(p)
-            if value:
-                rates[j] = rates.get(j, 1.0) * value
-                cells.add(p)
-    chains.derived["rates"] = (rates, cells)
-    return rates, cells
-
-
-def _typed_factors(f: Formulas, step) -> list[Pos]:
-    """The typed cells a step of one term multiplies by (η, where it is typed beside the parameter)."""
-    from sheetnet.formula import factors, terms
-
-    parts = terms(step)
-    if len(parts) != 1:
-        return []
-    return [f.original(n.pos) for n in factors(parts[0][1]) if hasattr(n, "pos") and f.typed(f.original(n.pos))]
-
-
 def _remembers(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> Pos | None:
     """A cell a step reads that an earlier iteration computed from its parameters (momentum's
     velocity, Adam's moments), if there is one: such a step is no derivative of one iteration's loss."""
@@ -633,21 +573,6 @@ def _gradient_cell(f: Formulas, update: Update, cone: set[Pos]) -> Pos | None:
     return direct[0] if len(direct) == 1 and f.number(direct[0]) is not None else None
 
 
-def _mode(values: list[float], least: int = 2, near: float | None = None) -> float | None:
-    """The value most of `values` agree on (to STEP_RELATIVE), if `least` agree at least; of values
-    as many agree on, the nearest to `near` (−η: a loss without a ½, a sum or a mean is the commonest)."""
-    values = sorted(values)
-    best, count, lo = None, least - 1, 0
-    for hi, v in enumerate(values):
-        while abs(values[lo] - v) > STEP_RELATIVE * abs(v):
-            lo += 1
-        middle = values[(lo + hi) // 2]
-        closer = near is not None and best is not None and abs(middle - near) < abs(best - near)
-        if hi - lo + 1 > count or (hi - lo + 1 == count and closer):
-            best, count = middle, hi - lo + 1
-    return best
-
-
 def _read_by_steps(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> set[Pos]:
     """The iteration's cells the steps read, directly or not: the backward pass and what it reads
     of the forward pass, never the loss (no step reads the loss itself)."""
@@ -658,17 +583,6 @@ def _read_by_steps(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> set[
 def _ancestry(f: Formulas, loss: Pos, cells: set[Pos]) -> set[Pos]:
     """The cells of the iteration the loss is computed from (its forward pass)."""
     return f.behind(f.precedents(loss), cells.__contains__)
-
-
-def _shared_reads(f: Formulas, chains: Chains, t: int) -> set[Pos]:
-    """Cells the steps of two parameters or more read directly (η)."""
-    seen: dict[Pos, int] = {}
-    for j in range(len(chains.links)):
-        if len(chains.links[j]) <= t + 1:
-            continue
-        for r in {f.original(r.pos) for r in references(chains.update(j, t).step)}:
-            seen[r] = seen.get(r, 0) + 1
-    return {p for p, n in seen.items() if n > 1 and not f.computed(p)}
 
 
 def _cone(f: Formulas, step, backward: set[Pos], shared: set[Pos]) -> set[Pos]:
@@ -700,7 +614,7 @@ def _explained(f: Formulas, pos: Pos, forward: set[Pos], loss: Pos) -> bool:
             if reader not in forward and reader != loss:
                 continue
             local = _local_derivative(f, reader, read)
-            if local is not None and any(_agrees(value, s * local, abs(local)) for s in (1, -1)):
+            if local is not None and any(agrees(value, s * local, abs(local)) for s in (1, -1)):
                 return True
     return False
 
@@ -766,7 +680,7 @@ def _explain(
     if cell == update.cell:
         if expected_step is None:
             return f"its step, {step:.6g}, is not −η times {what}"
-        if _agrees(step, -expected_step, abs(step)):
+        if agrees(step, -expected_step, abs(step)):
             return f"its step has the wrong sign: it moves by {step:+.6g} where −η times {what} is {expected_step:+.6g}"
         return f"its step is {step:.6g} where −η times {what} is {expected_step:.6g}"
     if cell in forward or not _read_by_step(update, cell, f):
