@@ -382,7 +382,20 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         table.steps.append(Step(t, numbered[j], update, status, f.cells.get(update)))
     if wrong:
         raw = {j: s * rates.get(j, 1.0) for j, s in steps.items()}
-        _place_slips(result, chains, t, evaluation, cells, loss, factor, raw, wrong, rates, own_etas, table.scale)
+        wrong_steps = WrongSteps(
+            formulas=f,
+            chains=chains,
+            t=t,
+            evaluation=evaluation,
+            cells=cells,
+            loss=loss,
+            factor=factor,
+            steps=raw,
+            wrong=wrong,
+            rates=rates,
+            own_etas=own_etas,
+        )
+        result.slips.extend(_place_slips(wrong_steps))
 
 
 def _choose_loss(
@@ -429,24 +442,31 @@ def _only_loss(
     return loss, None, still
 
 
-def _place_slips(
-    result: Derivation,
-    chains: Chains,
-    t: int,
-    evaluation: Evaluation,
-    cells: set[Pos],
-    loss: Pos,
-    factor: float | None,
-    steps: dict[int, float],
-    wrong: list[int],
-    rates: dict[int, float],
-    own_etas: set[Pos],
-    scale: float,
-) -> None:
-    f = result.formulas
-    forward = _ancestry(f, loss, cells)
-    backward = {p for p in cells if p not in forward and p != loss}
-    shared = shared_reads(f, chains, t) | own_etas
+@dataclass
+class WrongSteps:
+    """An iteration whose steps are not all c·∂L/∂p, and what placing their slips needs."""
+
+    formulas: Formulas
+    chains: Chains
+    t: int
+    evaluation: Evaluation  # the iteration recomputed from its own formulas, with exact derivatives
+    cells: set[Pos]  # its cells computed from its parameters (updates excluded)
+    loss: Pos  # the cell whose derivatives the steps follow
+    factor: float | None  # c: a right step is c·∂L/∂p times its own η; None where no two steps share one
+    steps: dict[int, float]  # each parameter's step, as its update moves it
+    wrong: list[int]  # the parameters whose steps are wrong
+    rates: dict[int, float]  # each parameter's own η, where parameters have one each
+    own_etas: set[Pos]  # the cells of those η
+
+
+def _place_slips(iteration: WrongSteps) -> list[Slip]:
+    """A slip for each wrong step, where its calculation first leaves the derivative; one per cell."""
+    f, chains, t, loss = iteration.formulas, iteration.chains, iteration.t, iteration.loss
+    evaluation, factor, rates = iteration.evaluation, iteration.factor, iteration.rates
+    steps, wrong = iteration.steps, iteration.wrong
+    forward = _ancestry(f, loss, iteration.cells)
+    backward = {p for p in iteration.cells if p not in forward and p != loss}
+    shared = shared_reads(f, chains, t) | iteration.own_etas
     cones = {j: _cone(f, chains.update(j, t).step, backward, shared) for j in range(len(chains.links)) if j in steps}
     wrong_set = set(wrong)
     readers_of: dict[Pos, set[int]] = {}
@@ -454,6 +474,7 @@ def _place_slips(
         for p in cone:
             readers_of.setdefault(p, set()).add(j)
     placed: set[Pos] = set()
+    slips: list[Slip] = []
     derivative = evaluation.dual(loss).d
     gradients = {j: _gradient_cell(f, chains.update(j, t), cones[j]) for j in cones}
     # what a right step's gradient cell holds over its derivative: the same for every parameter
@@ -492,7 +513,8 @@ def _place_slips(
         why = _explain(f, cell, parameter, update, loss, evaluation, j, forward, expected_step, steps[j])
         reads = [f.address(p) if p[0] != cell[0] else f.address(p).split("!")[-1] for p in f.precedents(cell)]
         slip = Slip(t, f.cells[cell], label(f, cell) or "step", _named(f, parameter), expected, why, reads=reads)
-        result.slips.append(slip)
+        slips.append(slip)
+    return slips
 
 
 def _unevaluated(f: Formulas, starts: dict[Pos, None], cells: set[Pos]) -> tuple[Pos, str] | None:
