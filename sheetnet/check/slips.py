@@ -116,7 +116,7 @@ def place_slips(iteration: WrongSteps) -> list[Slip]:
             continue
         placed.add(cell)
         expected = _expected(f, cell, update, steps[j], expected_step)
-        why = _explain(f, cell, parameter, update, loss, evaluation, j, forward, expected_step, steps[j])
+        why = _explain(iteration, j, cell, forward, expected_step)
         reads = [f.address(p) if p[0] != cell[0] else f.address(p).split("!")[-1] for p in f.precedents(cell)]
         slip = Slip(t, f.cells[cell], label(f, cell) or "step", _named(f, parameter), expected, why, reads=reads)
         slips.append(slip)
@@ -198,20 +198,12 @@ def _expected(f: Formulas, cell: Pos, update: Update, step: float, expected_step
     return value * expected_step / step
 
 
-def _explain(
-    f: Formulas,
-    cell: Pos,
-    parameter: Pos,
-    update,
-    loss: Pos,
-    evaluation: Evaluation,
-    j: int,
-    forward: set[Pos],
-    expected_step: float | None,
-    step: float,
-) -> str:
-    """Why a slip's cell is wrong, in the workbook's own labels: what it reads that the derivative
-    does not (and what belongs there), a number typed over a formula, or a step's sign."""
+def _explain(iteration: WrongSteps, j: int, cell: Pos, forward: set[Pos], expected_step: float | None) -> str:
+    """Why a slip's cell, placed for parameter `j`'s step, is wrong, in the workbook's own labels: what
+    it reads that the derivative does not (and what belongs there), a number typed over a formula, or
+    a step's sign."""
+    f, loss, evaluation, step = iteration.formulas, iteration.loss, iteration.evaluation, iteration.steps[j]
+    parameter, update = iteration.chains.links[j][iteration.t], iteration.chains.update(j, iteration.t)
     name = _named(f, cell)
     what = f"the gradient of {_named(f, loss)} with respect to {_named(f, parameter)}"
     if f.typed(cell):
