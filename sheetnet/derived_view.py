@@ -18,7 +18,8 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from sheetnet.check.derive import Derivation, DerivedTable, Slip, label
+from sheetnet.check.derive import Derivation, DerivedTable
+from sheetnet.check.slips import Slip, label
 from sheetnet.check_view import verdict_text
 from sheetnet.render import number
 from sheetnet.status import FOUND, MISMATCH

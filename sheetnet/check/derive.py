@@ -5,62 +5,38 @@ The workbook's updates (`cells.chains`) say what it trains and what each iterati
 are. For each iteration, its cells are recomputed from their own formulas with exact derivatives
 (`cells.evaluation`); the *loss* is the cell whose derivatives the steps follow: every step must
 be one factor `c` (−η times the loss's convention: ½, a sum, a mean, a logarithm's base) times
-the derivative of that loss with respect to its parameter. A step that is not is wrong, and the
-slip is placed where its calculation first leaves the derivative: the backward cell, read only
-by wrong steps, that is no derivative of the forward cells it reads; else the gradient cell the
-update reads; else the update itself.
+the derivative of that loss with respect to its parameter (`factor`). A step that is not is wrong,
+and the slip is placed where its calculation first leaves the derivative (`slips`): the backward
+cell, read only by wrong steps, that is no derivative of the forward cells it reads; else the
+gradient cell the update reads; else the update itself.
 
 No layout and no network is assumed, so any workbook that trains by formulas is judged; what
 only the assignment can say (a forward pass that is not the network's) needs `--config`.
 
 Guarantee: a step is called wrong only when the derivative of the workbook's own formulas, at
-its own numbers, differs from it beyond float rounding (`STEP_RELATIVE`).
+its own numbers, differs from it beyond float rounding (`factor.STEP_RELATIVE`).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 from sheetnet.book import Book, Cell, column_letter
-from sheetnet.cells.chains import Chains, Update, feeds, find_chains
-from sheetnet.cells.dual import Dual, Unsupported, evaluate
+from sheetnet.cells.chains import Chains, feeds, find_chains
+from sheetnet.cells.dual import Dual, Unsupported
 from sheetnet.cells.evaluation import Evaluation, shown_value
 from sheetnet.cells.formulas import Formulas, formulas_of
 from sheetnet.cells.labels import names_loss
+from sheetnet.check.factor import STEP_FLOOR, agrees, common_factor, parameter_rates, shared_reads
+from sheetnet.check.slips import Slip, WrongSteps, label, place_slips
 from sheetnet.formula import Pos, references
-from sheetnet.status import FOUND, MISMATCH, SLIP
+from sheetnet.status import FOUND, MISMATCH
 
 RIGHT, WRONG, NOT_JUDGED = "right", "wrong", "not judged"
 FORMULA_SHOWN = 80  # characters of a formula a message quotes
 
-# A step and c·∂L/∂p, computed from the same numbers a program saved with 15 to 17 digits, differ
-# by the rounding of a few dozen operations: far below this
-STEP_RELATIVE = 1e-6
-# a step this small beside the table's largest is 0: an input of 0 makes a gradient 0, and a gradient
-# near convergence is a difference of terms a million times larger, exact to no more than this
-STEP_FLOOR = 1e-9
 REMEMBER_REACH = 2_000  # cells searched back from a value a step carries for the parameters it came from
-
-
-@dataclass
-class Slip:
-    """A cell where a step leaves the derivative, as `check` reports it."""
-
-    t: int
-    cell: Cell
-    name: str  # what the cell is: its label, else what it stands for
-    parameter: str  # the parameter whose step it spoils
-    expected: float | None
-    explanation: str
-    kind: str = SLIP
-    status: str = MISMATCH
-    reads: list[str] = field(default_factory=list)  # the cells its formula reads, in its order
-
-    @property
-    def found(self) -> float | str | None:
-        return float(self.cell.value) if self.cell.is_number else str(self.cell.value)
 
 
 @dataclass
@@ -306,7 +282,7 @@ class _Later:
 
 def _eta(f: Formulas, chains: Chains) -> tuple[float, Pos | None]:
     """The η the steps share, and its cell; NaN and None where they share none."""
-    shared = [(f.number(p), p) for p in sorted(_shared_reads(f, chains, 0))]
+    shared = [(f.number(p), p) for p in sorted(shared_reads(f, chains, 0))]
     return next(((v, p) for v, p in shared if v is not None), (float("nan"), None))
 
 
@@ -325,7 +301,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         table.unjudged[t] = str(exc)
         return
     steps: dict[int, float] = {}
-    rates, own_etas = _rates(f, chains, t)  # each step's own η, where parameters have one each
+    rates, own_etas = parameter_rates(f, chains, t)  # each step's own η, where parameters have one each
     for j in numbered:
         try:
             steps[j] = shown_value(f, chains.update(j, t).step) / rates.get(j, 1.0)
@@ -387,7 +363,20 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         table.steps.append(Step(t, numbered[j], update, status, f.cells.get(update)))
     if wrong:
         raw = {j: s * rates.get(j, 1.0) for j, s in steps.items()}
-        _place_slips(result, chains, t, evaluation, cells, loss, factor, raw, wrong, rates, own_etas, table.scale)
+        wrong_steps = WrongSteps(
+            formulas=f,
+            chains=chains,
+            t=t,
+            evaluation=evaluation,
+            cells=cells,
+            loss=loss,
+            factor=factor,
+            steps=raw,
+            wrong=wrong,
+            rates=rates,
+            own_etas=own_etas,
+        )
+        result.slips.extend(place_slips(wrong_steps))
 
 
 def _choose_loss(
@@ -399,10 +388,10 @@ def _choose_loss(
     for pos, value in duals.items():
         if not value.d:
             continue
-        factor = _common_factor(steps, value.d, scale, eta)
+        factor = common_factor(steps, value.d, scale, eta)
         if factor is None:
             continue
-        matched = {j for j, s in steps.items() if _agrees(s, factor * value.d.get(j, 0.0), scale)}
+        matched = {j for j, s in steps.items() if agrees(s, factor * value.d.get(j, 0.0), scale)}
         informative = sum(1 for j in matched if abs(steps[j]) > STEP_FLOOR * scale)
         named = names_loss(label(f, pos))
         key = (informative, factor < 0, len(value.d), named, pos)
@@ -432,91 +421,6 @@ def _only_loss(
     derivative = sinks[loss].d
     still = {j for j, s in steps.items() if abs(s) <= STEP_FLOOR * scale and derivative.get(j, 0.0) == 0.0}
     return loss, None, still
-
-
-def _common_factor(
-    steps: dict[int, float], derivatives: dict[int, float], scale: float, eta: float | None = None
-) -> float | None:
-    """The factor most steps share over their derivatives (a slip's own is an outlier)."""
-    return _mode(
-        [
-            s / derivatives[j]
-            for j, s in steps.items()
-            if abs(s) > STEP_FLOOR * scale and abs(derivatives.get(j, 0.0)) > 0.0
-        ],
-        least=1,
-        near=None if eta is None else -eta,
-    )
-
-
-def _agrees(step: float, expected: float, scale: float) -> bool:
-    return abs(step - expected) <= STEP_RELATIVE * max(abs(step), abs(expected)) + STEP_FLOOR * scale
-
-
-def _place_slips(
-    result: Derivation,
-    chains: Chains,
-    t: int,
-    evaluation: Evaluation,
-    cells: set[Pos],
-    loss: Pos,
-    factor: float | None,
-    steps: dict[int, float],
-    wrong: list[int],
-    rates: dict[int, float],
-    own_etas: set[Pos],
-    scale: float,
-) -> None:
-    f = result.formulas
-    forward = _ancestry(f, loss, cells)
-    backward = {p for p in cells if p not in forward and p != loss}
-    shared = _shared_reads(f, chains, t) | own_etas
-    cones = {j: _cone(f, chains.update(j, t).step, backward, shared) for j in range(len(chains.links)) if j in steps}
-    wrong_set = set(wrong)
-    readers_of: dict[Pos, set[int]] = {}
-    for j, cone in cones.items():
-        for p in cone:
-            readers_of.setdefault(p, set()).add(j)
-    placed: set[Pos] = set()
-    derivative = evaluation.dual(loss).d
-    gradients = {j: _gradient_cell(f, chains.update(j, t), cones[j]) for j in cones}
-    # what a right step's gradient cell holds over its derivative: the same for every parameter
-    usual = _mode(
-        [f.number(g) / derivative[j] for j, g in gradients.items() if g and j not in wrong_set and derivative.get(j)]  # type: ignore[operator]
-    )
-    right_shapes = {_shape(f, chains.update(j, t).cell) for j in cones if j not in wrong_set}
-    for j in wrong:
-        update = chains.update(j, t)
-        parameter = chains.links[j][t]
-        exclusive = [p for p in cones[j] if readers_of[p] <= wrong_set]
-        odd = {p for p in exclusive if not _explained(f, p, forward, loss)}
-        first = [p for p in odd if not any(q in odd for q in _backward_reads(f, p, backward))]
-        expected_step = None if factor is None else factor * derivative.get(j, 0.0) * rates.get(j, 1.0)
-        g, d = gradients.get(j), derivative.get(j, 0.0)
-        # the step's sign is the update's slip where its formula is not written as the right ones are
-        # (`w + η·g` beside `w − η·g`); written alike, it is the gradient's (a − t written t − a)
-        flipped = (
-            expected_step is not None
-            and _agrees(steps[j], -expected_step, abs(steps[j]))
-            and _shape(f, update.cell) not in right_shapes
-        )
-        if flipped or (
-            g is not None and d and usual is not None and _agrees(f.number(g) or 0.0, usual * d, abs(usual * d))
-        ):
-            cell = update.cell  # its gradient is right: the update uses it wrong (its sign, its η)
-        elif first:
-            cell = min(first, key=lambda p: p)
-        else:
-            direct = [p for p in cones[j] if p in f.precedents(update.cell) or _read_by_step(update, p, f)]
-            cell = direct[0] if len(direct) == 1 else update.cell
-        if cell in placed:
-            continue
-        placed.add(cell)
-        expected = _expected(f, cell, update, steps[j], expected_step)
-        why = _explain(f, cell, parameter, update, loss, evaluation, j, forward, expected_step, steps[j])
-        reads = [f.address(p) if p[0] != cell[0] else f.address(p).split("!")[-1] for p in f.precedents(cell)]
-        slip = Slip(t, f.cells[cell], label(f, cell) or "step", _named(f, parameter), expected, why, reads=reads)
-        result.slips.append(slip)
 
 
 def _unevaluated(f: Formulas, starts: dict[Pos, None], cells: set[Pos]) -> tuple[Pos, str] | None:
@@ -555,42 +459,6 @@ def _cut(text: str) -> str:
     return text if len(text) <= FORMULA_SHOWN else text[: FORMULA_SHOWN - 1] + "…"
 
 
-def _rates(f: Formulas, chains: Chains, t: int) -> tuple[dict[int, float], set[Pos]]:
-    """Each parameter's own η, where its steps, in more than one iteration, multiply by a typed
-    cell no other parameter's step reads (`=w1-B1*g1`, `=w2-B2*g2`): its value by parameter, and
-    those cells. A number typed once, in one iteration, is no η: it is a gradient typed over its formula."""
-    known = chains.derived.get("rates")
-    if known is not None:
-        return known
-    seen: dict[tuple[int, Pos], int] = {}
-    readers: dict[Pos, set[int]] = {}
-    for j, chain in enumerate(chains.links):
-        for i in range(len(chain) - 1):
-            for p in _typed_factors(f, chains.updates[chain[i + 1]].step):
-                seen[(j, p)] = seen.get((j, p), 0) + 1
-                readers.setdefault(p, set()).add(j)
-    rates: dict[int, float] = {}
-    cells: set[Pos] = set()
-    for (j, p), count in seen.items():
-        if count > 1 and readers[p] == {j}:
-            value = f.number(p)
-            if value:
-                rates[j] = rates.get(j, 1.0) * value
-                cells.add(p)
-    chains.derived["rates"] = (rates, cells)
-    return rates, cells
-
-
-def _typed_factors(f: Formulas, step) -> list[Pos]:
-    """The typed cells a step of one term multiplies by (η, where it is typed beside the parameter)."""
-    from sheetnet.formula import factors, terms
-
-    parts = terms(step)
-    if len(parts) != 1:
-        return []
-    return [f.original(n.pos) for n in factors(parts[0][1]) if hasattr(n, "pos") and f.typed(f.original(n.pos))]
-
-
 def _remembers(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> Pos | None:
     """A cell a step reads that an earlier iteration computed from its parameters (momentum's
     velocity, Adam's moments), if there is one: such a step is no derivative of one iteration's loss."""
@@ -627,189 +495,8 @@ def _reaches(f: Formulas, start: Pos, targets: set[Pos]) -> bool:
     return False
 
 
-def _gradient_cell(f: Formulas, update: Update, cone: set[Pos]) -> Pos | None:
-    """The one backward cell an update's step reads directly (`w − η·g`: g), if there is one."""
-    direct = [p for p in cone if _read_by_step(update, p, f)]
-    return direct[0] if len(direct) == 1 and f.number(direct[0]) is not None else None
-
-
-def _mode(values: list[float], least: int = 2, near: float | None = None) -> float | None:
-    """The value most of `values` agree on (to STEP_RELATIVE), if `least` agree at least; of values
-    as many agree on, the nearest to `near` (−η: a loss without a ½, a sum or a mean is the commonest)."""
-    values = sorted(values)
-    best, count, lo = None, least - 1, 0
-    for hi, v in enumerate(values):
-        while abs(values[lo] - v) > STEP_RELATIVE * abs(v):
-            lo += 1
-        middle = values[(lo + hi) // 2]
-        closer = near is not None and best is not None and abs(middle - near) < abs(best - near)
-        if hi - lo + 1 > count or (hi - lo + 1 == count and closer):
-            best, count = middle, hi - lo + 1
-    return best
-
-
 def _read_by_steps(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> set[Pos]:
     """The iteration's cells the steps read, directly or not: the backward pass and what it reads
     of the forward pass, never the loss (no step reads the loss itself)."""
     steps = [r.pos for j in chains.variables(t).values() for r in references(chains.update(j, t).step)]
     return f.behind(steps, cells.__contains__)
-
-
-def _ancestry(f: Formulas, loss: Pos, cells: set[Pos]) -> set[Pos]:
-    """The cells of the iteration the loss is computed from (its forward pass)."""
-    return f.behind(f.precedents(loss), cells.__contains__)
-
-
-def _shared_reads(f: Formulas, chains: Chains, t: int) -> set[Pos]:
-    """Cells the steps of two parameters or more read directly (η)."""
-    seen: dict[Pos, int] = {}
-    for j in range(len(chains.links)):
-        if len(chains.links[j]) <= t + 1:
-            continue
-        for r in {f.original(r.pos) for r in references(chains.update(j, t).step)}:
-            seen[r] = seen.get(r, 0) + 1
-    return {p for p, n in seen.items() if n > 1 and not f.computed(p)}
-
-
-def _cone(f: Formulas, step, backward: set[Pos], shared: set[Pos]) -> set[Pos]:
-    """The backward cells a step reads, directly or through other backward cells, and any number
-    typed where a backward cell belongs (read directly by the step, not η)."""
-    read = [f.original(r.pos) for r in references(step)]
-    typed = {p for p in read if f.typed(p) and p not in shared}
-    return typed | f.behind(read, backward.__contains__)
-
-
-def _backward_reads(f: Formulas, pos: Pos, backward: set[Pos]) -> list[Pos]:
-    return [q for q in (f.original(p) for p in f.precedents(pos)) if q in backward]
-
-
-def _read_by_step(update, pos: Pos, f: Formulas) -> bool:
-    return any(f.original(r.pos) == pos for r in references(update.step))
-
-
-def _explained(f: Formulas, pos: Pos, forward: set[Pos], loss: Pos) -> bool:
-    """True if a backward cell is the derivative of a forward cell with respect to one it reads
-    (σ' = ∂a/∂z, a − t = ∂E/∂a): a correct local derivative, whatever it feeds."""
-    value = f.number(pos)
-    if value is None or not f.computed(pos):
-        return False
-    for read in {f.original(p) for p in f.precedents(pos)}:
-        if read not in forward:
-            continue
-        for reader in {f.original(r) for r in f.readers(read)}:
-            if reader not in forward and reader != loss:
-                continue
-            local = _local_derivative(f, reader, read)
-            if local is not None and any(_agrees(value, s * local, abs(local)) for s in (1, -1)):
-                return True
-    return False
-
-
-def _local_derivative(f: Formulas, cell: Pos, wrt: Pos) -> float | None:
-    tree = f.trees.get(cell)
-    if tree is None or f.cells[cell].array:
-        return None
-
-    def read(p: Pos) -> Dual:
-        p = f.original(p)
-        number = f.number(p) or 0.0
-        return Dual(number, {0: 1.0}) if p == wrt else Dual.const(number)
-
-    try:
-        result = evaluate(tree, read)
-    except Unsupported:
-        return None
-    return None if isinstance(result, list) else result.d.get(0, 0.0)
-
-
-def _expected(f: Formulas, cell: Pos, update: Update, step: float, expected_step: float | None) -> float | None:
-    """What the slip's cell should hold for its step to be right, when the step is proportional to it."""
-    if expected_step is None:
-        return None
-    value = f.number(cell)
-    if cell == update.cell:
-        previous = f.number(update.previous)
-        return None if previous is None else previous + expected_step
-    if value is None or not _read_by_step(update, cell, f) or value == 0 or step == 0:
-        return None
-    return value * expected_step / step
-
-
-def _explain(
-    f: Formulas,
-    cell: Pos,
-    parameter: Pos,
-    update,
-    loss: Pos,
-    evaluation: Evaluation,
-    j: int,
-    forward: set[Pos],
-    expected_step: float | None,
-    step: float,
-) -> str:
-    """Why a slip's cell is wrong, in the workbook's own labels: what it reads that the derivative
-    does not (and what belongs there), a number typed over a formula, or a step's sign."""
-    name = _named(f, cell)
-    what = f"the gradient of {_named(f, loss)} with respect to {_named(f, parameter)}"
-    if f.typed(cell):
-        return f"{name} is a number typed where a formula belongs; {what} is another number"
-    reads = list(dict.fromkeys(f.original(q) for q in f.precedents(cell)))
-    unreached = [p for p in reads if p in forward and j not in evaluation.dual(p).d]
-    if unreached:
-        wrong = unreached[0]
-        instead = _in_place_of(f, wrong, reads, forward, evaluation, j)
-        belongs = f" where {_named(f, instead)} belongs" if instead is not None else ""
-        return (
-            f"{name} reads {_named(f, wrong)}{belongs}: {_named(f, parameter)} does not reach "
-            f"{_named(f, wrong)}, so its gradient does not depend on it"
-        )
-    if cell == update.cell:
-        if expected_step is None:
-            return f"its step, {step:.6g}, is not −η times {what}"
-        if _agrees(step, -expected_step, abs(step)):
-            return f"its step has the wrong sign: it moves by {step:+.6g} where −η times {what} is {expected_step:+.6g}"
-        return f"its step is {step:.6g} where −η times {what} is {expected_step:.6g}"
-    if cell in forward or not _read_by_step(update, cell, f):
-        return (
-            f"{name} is read only by updates that go wrong, and it is not the local derivative of any cell it "
-            "reads (as σ' = a(1 − a) or a − t would be): check its formula first"
-        )
-    return f"{name} is not {what} (up to the ½, sum or mean the other updates share)"
-
-
-def _in_place_of(
-    f: Formulas, wrong: Pos, reads: list[Pos], forward: set[Pos], evaluation: Evaluation, j: int
-) -> Pos | None:
-    """The cell the parameter does reach that a formula reading `wrong` should read instead: one of
-    the forward pass computed as `wrong` is (`=1/(1+EXP(-K36))` for `=1/(1+EXP(-I36))`), the nearest."""
-    shape = _shape(f, wrong)
-    if shape is None:
-        return None
-    options = [
-        p
-        for p in forward
-        if p not in reads and _shape(f, p) == shape and p[0] == wrong[0] and j in evaluation.dual(p).d
-    ]
-    return min(options, key=lambda p: (abs(p[1] - wrong[1]) + abs(p[2] - wrong[2]), p), default=None)
-
-
-def _shape(f: Formulas, pos: Pos) -> str | None:
-    """A formula with its references blotted out: what it computes, not from where."""
-    cell = f.cells.get(pos)
-    if cell is None or not cell.formula:
-        return None
-    return re.sub(r"(?:'[^']*'|[A-Za-z_][\w.]*)?!?\$?[A-Za-z]{1,3}\$?\d+", "·", cell.formula.replace(" ", ""))
-
-
-def label(f: Formulas, pos: Pos) -> str:
-    """The text that labels a cell: its column's header, else its row's label."""
-    from sheetnet.check.grid import grid_of
-
-    grid = grid_of(f.book)
-    return (grid.column_label(pos) or grid.row_label(pos)).strip()
-
-
-def _named(f: Formulas, pos: Pos) -> str:
-    text = label(f, pos)
-    address = f.address(pos)
-    return f"{address} ({text})" if text else address

@@ -1,0 +1,270 @@
+"""Where a wrong step's slip is placed, and how it is explained, in the workbook's own labels.
+
+A step that is no c·∂L/∂p went wrong somewhere in its calculation, and its slip is placed where
+that calculation first leaves the derivative (`place_slips`): the backward cell, read only by wrong
+steps, that is no local derivative of the forward cells it reads (as σ' = a(1 − a) or a − t are);
+else the gradient cell the update reads, if it reads one alone; else the update itself, which is
+also where a right gradient used wrong (its sign, its η) is placed. Each slip is explained from its
+formula (`_explain`): what it reads that its parameter does not reach, and the cell that belongs
+there ("Z36 reads J36 (a_h1) where L36 (a_h2) belongs"), a number typed where a formula belongs,
+or a step's sign. Cells are named as the workbook labels them (`label`).
+
+Guarantee: one slip per cell, on a cell of a wrong step's own calculation (the backward cells it
+reads, or its update); a slip's expected number is given only where its step is proportional to
+the cell (for an update: its previous value plus the right step).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sheetnet.book import Cell
+from sheetnet.cells.chains import Chains, Update
+from sheetnet.cells.dual import Dual, Unsupported, evaluate
+from sheetnet.cells.evaluation import Evaluation
+from sheetnet.cells.formulas import Formulas
+from sheetnet.check.factor import agrees, mode, shared_reads
+from sheetnet.formula import Pos, references
+from sheetnet.status import MISMATCH, SLIP
+
+
+@dataclass
+class Slip:
+    """A cell where a step leaves the derivative, as `check` reports it."""
+
+    t: int
+    cell: Cell
+    name: str  # what the cell is: its label, else what it stands for
+    parameter: str  # the parameter whose step it spoils
+    expected: float | None
+    explanation: str
+    kind: str = SLIP
+    status: str = MISMATCH
+    reads: list[str] = field(default_factory=list)  # the cells its formula reads, in its order
+
+    @property
+    def found(self) -> float | str | None:
+        return float(self.cell.value) if self.cell.is_number else str(self.cell.value)
+
+
+@dataclass
+class WrongSteps:
+    """An iteration whose steps are not all c·∂L/∂p, and what placing their slips needs."""
+
+    formulas: Formulas
+    chains: Chains
+    t: int
+    evaluation: Evaluation  # the iteration recomputed from its own formulas, with exact derivatives
+    cells: set[Pos]  # its cells computed from its parameters (updates excluded)
+    loss: Pos  # the cell whose derivatives the steps follow
+    factor: float | None  # c: a right step is c·∂L/∂p times its own η; None where no two steps share one
+    steps: dict[int, float]  # each parameter's step, as its update moves it
+    wrong: list[int]  # the parameters whose steps are wrong
+    rates: dict[int, float]  # each parameter's own η, where parameters have one each
+    own_etas: set[Pos]  # the cells of those η
+
+
+def place_slips(iteration: WrongSteps) -> list[Slip]:
+    """A slip for each wrong step, where its calculation first leaves the derivative; one per cell."""
+    f, chains, t, loss = iteration.formulas, iteration.chains, iteration.t, iteration.loss
+    evaluation, factor, rates = iteration.evaluation, iteration.factor, iteration.rates
+    steps, wrong = iteration.steps, iteration.wrong
+    forward = _ancestry(f, loss, iteration.cells)
+    backward = {p for p in iteration.cells if p not in forward and p != loss}
+    shared = shared_reads(f, chains, t) | iteration.own_etas
+    cones = {j: _cone(f, chains.update(j, t).step, backward, shared) for j in range(len(chains.links)) if j in steps}
+    wrong_set = set(wrong)
+    readers_of: dict[Pos, set[int]] = {}
+    for j, cone in cones.items():
+        for p in cone:
+            readers_of.setdefault(p, set()).add(j)
+    placed: set[Pos] = set()
+    slips: list[Slip] = []
+    derivative = evaluation.dual(loss).d
+    gradients = {j: _gradient_cell(f, chains.update(j, t), cones[j]) for j in cones}
+    # what a right step's gradient cell holds over its derivative: the same for every parameter
+    usual = mode(
+        [f.number(g) / derivative[j] for j, g in gradients.items() if g and j not in wrong_set and derivative.get(j)]  # type: ignore[operator]
+    )
+    right_shapes = {_shape(f, chains.update(j, t).cell) for j in cones if j not in wrong_set}
+    for j in wrong:
+        update = chains.update(j, t)
+        parameter = chains.links[j][t]
+        exclusive = [p for p in cones[j] if readers_of[p] <= wrong_set]
+        odd = {p for p in exclusive if not _explained(f, p, forward, loss)}
+        first = [p for p in odd if not any(q in odd for q in _backward_reads(f, p, backward))]
+        expected_step = None if factor is None else factor * derivative.get(j, 0.0) * rates.get(j, 1.0)
+        g, d = gradients.get(j), derivative.get(j, 0.0)
+        # the step's sign is the update's slip where its formula is not written as the right ones are
+        # (`w + η·g` beside `w − η·g`); written alike, it is the gradient's (a − t written t − a)
+        flipped = (
+            expected_step is not None
+            and agrees(steps[j], -expected_step, abs(steps[j]))
+            and _shape(f, update.cell) not in right_shapes
+        )
+        if flipped or (
+            g is not None and d and usual is not None and agrees(f.number(g) or 0.0, usual * d, abs(usual * d))
+        ):
+            cell = update.cell  # its gradient is right: the update uses it wrong (its sign, its η)
+        elif first:
+            cell = min(first, key=lambda p: p)
+        else:
+            direct = [p for p in cones[j] if p in f.precedents(update.cell) or _read_by_step(update, p, f)]
+            cell = direct[0] if len(direct) == 1 else update.cell
+        if cell in placed:
+            continue
+        placed.add(cell)
+        expected = _expected(f, cell, update, steps[j], expected_step)
+        why = _explain(iteration, j, cell, forward, expected_step)
+        reads = [f.address(p) if p[0] != cell[0] else f.address(p).split("!")[-1] for p in f.precedents(cell)]
+        slip = Slip(t, f.cells[cell], label(f, cell) or "step", _named(f, parameter), expected, why, reads=reads)
+        slips.append(slip)
+    return slips
+
+
+def _gradient_cell(f: Formulas, update: Update, cone: set[Pos]) -> Pos | None:
+    """The one backward cell an update's step reads directly (`w − η·g`: g), if there is one."""
+    direct = [p for p in cone if _read_by_step(update, p, f)]
+    return direct[0] if len(direct) == 1 and f.number(direct[0]) is not None else None
+
+
+def _ancestry(f: Formulas, loss: Pos, cells: set[Pos]) -> set[Pos]:
+    """The cells of the iteration the loss is computed from (its forward pass)."""
+    return f.behind(f.precedents(loss), cells.__contains__)
+
+
+def _cone(f: Formulas, step, backward: set[Pos], shared: set[Pos]) -> set[Pos]:
+    """The backward cells a step reads, directly or through other backward cells, and any number
+    typed where a backward cell belongs (read directly by the step, not η)."""
+    read = [f.original(r.pos) for r in references(step)]
+    typed = {p for p in read if f.typed(p) and p not in shared}
+    return typed | f.behind(read, backward.__contains__)
+
+
+def _backward_reads(f: Formulas, pos: Pos, backward: set[Pos]) -> list[Pos]:
+    return [q for q in (f.original(p) for p in f.precedents(pos)) if q in backward]
+
+
+def _read_by_step(update, pos: Pos, f: Formulas) -> bool:
+    return any(f.original(r.pos) == pos for r in references(update.step))
+
+
+def _explained(f: Formulas, pos: Pos, forward: set[Pos], loss: Pos) -> bool:
+    """True if a backward cell is the derivative of a forward cell with respect to one it reads
+    (σ' = ∂a/∂z, a − t = ∂E/∂a): a correct local derivative, whatever it feeds."""
+    value = f.number(pos)
+    if value is None or not f.computed(pos):
+        return False
+    for read in {f.original(p) for p in f.precedents(pos)}:
+        if read not in forward:
+            continue
+        for reader in {f.original(r) for r in f.readers(read)}:
+            if reader not in forward and reader != loss:
+                continue
+            local = _local_derivative(f, reader, read)
+            if local is not None and any(agrees(value, s * local, abs(local)) for s in (1, -1)):
+                return True
+    return False
+
+
+def _local_derivative(f: Formulas, cell: Pos, wrt: Pos) -> float | None:
+    tree = f.trees.get(cell)
+    if tree is None or f.cells[cell].array:
+        return None
+
+    def read(p: Pos) -> Dual:
+        p = f.original(p)
+        number = f.number(p) or 0.0
+        return Dual(number, {0: 1.0}) if p == wrt else Dual.const(number)
+
+    try:
+        result = evaluate(tree, read)
+    except Unsupported:
+        return None
+    return None if isinstance(result, list) else result.d.get(0, 0.0)
+
+
+def _expected(f: Formulas, cell: Pos, update: Update, step: float, expected_step: float | None) -> float | None:
+    """What the slip's cell should hold for its step to be right, when the step is proportional to it."""
+    if expected_step is None:
+        return None
+    value = f.number(cell)
+    if cell == update.cell:
+        previous = f.number(update.previous)
+        return None if previous is None else previous + expected_step
+    if value is None or not _read_by_step(update, cell, f) or value == 0 or step == 0:
+        return None
+    return value * expected_step / step
+
+
+def _explain(iteration: WrongSteps, j: int, cell: Pos, forward: set[Pos], expected_step: float | None) -> str:
+    """Why a slip's cell, placed for parameter `j`'s step, is wrong, in the workbook's own labels: what
+    it reads that the derivative does not (and what belongs there), a number typed over a formula, or
+    a step's sign."""
+    f, loss, evaluation, step = iteration.formulas, iteration.loss, iteration.evaluation, iteration.steps[j]
+    parameter, update = iteration.chains.links[j][iteration.t], iteration.chains.update(j, iteration.t)
+    name = _named(f, cell)
+    what = f"the gradient of {_named(f, loss)} with respect to {_named(f, parameter)}"
+    if f.typed(cell):
+        return f"{name} is a number typed where a formula belongs; {what} is another number"
+    reads = list(dict.fromkeys(f.original(q) for q in f.precedents(cell)))
+    unreached = [p for p in reads if p in forward and j not in evaluation.dual(p).d]
+    if unreached:
+        wrong = unreached[0]
+        instead = _in_place_of(f, wrong, reads, forward, evaluation, j)
+        belongs = f" where {_named(f, instead)} belongs" if instead is not None else ""
+        return (
+            f"{name} reads {_named(f, wrong)}{belongs}: {_named(f, parameter)} does not reach "
+            f"{_named(f, wrong)}, so its gradient does not depend on it"
+        )
+    if cell == update.cell:
+        if expected_step is None:
+            return f"its step, {step:.6g}, is not −η times {what}"
+        if agrees(step, -expected_step, abs(step)):
+            return f"its step has the wrong sign: it moves by {step:+.6g} where −η times {what} is {expected_step:+.6g}"
+        return f"its step is {step:.6g} where −η times {what} is {expected_step:.6g}"
+    if cell in forward or not _read_by_step(update, cell, f):
+        return (
+            f"{name} is read only by updates that go wrong, and it is not the local derivative of any cell it "
+            "reads (as σ' = a(1 − a) or a − t would be): check its formula first"
+        )
+    return f"{name} is not {what} (up to the ½, sum or mean the other updates share)"
+
+
+def _in_place_of(
+    f: Formulas, wrong: Pos, reads: list[Pos], forward: set[Pos], evaluation: Evaluation, j: int
+) -> Pos | None:
+    """The cell the parameter does reach that a formula reading `wrong` should read instead: one of
+    the forward pass computed as `wrong` is (`=1/(1+EXP(-K36))` for `=1/(1+EXP(-I36))`), the nearest."""
+    shape = _shape(f, wrong)
+    if shape is None:
+        return None
+    options = [
+        p
+        for p in forward
+        if p not in reads and _shape(f, p) == shape and p[0] == wrong[0] and j in evaluation.dual(p).d
+    ]
+    return min(options, key=lambda p: (abs(p[1] - wrong[1]) + abs(p[2] - wrong[2]), p), default=None)
+
+
+def _shape(f: Formulas, pos: Pos) -> str | None:
+    """A formula with its references blotted out: what it computes, not from where."""
+    cell = f.cells.get(pos)
+    if cell is None or not cell.formula:
+        return None
+    return re.sub(r"(?:'[^']*'|[A-Za-z_][\w.]*)?!?\$?[A-Za-z]{1,3}\$?\d+", "·", cell.formula.replace(" ", ""))
+
+
+def label(f: Formulas, pos: Pos) -> str:
+    """The text that labels a cell: its column's header, else its row's label."""
+    from sheetnet.check.grid import grid_of
+
+    grid = grid_of(f.book)
+    return (grid.column_label(pos) or grid.row_label(pos)).strip()
+
+
+def _named(f: Formulas, pos: Pos) -> str:
+    text = label(f, pos)
+    address = f.address(pos)
+    return f"{address} ({text})" if text else address
