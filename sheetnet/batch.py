@@ -177,7 +177,9 @@ class NoNetworkGiven(SheetnetError):
 def _decided_despite(result: Any, derivation: Any) -> bool:
     """True if `result` (against the network read from the workbook) is a verdict the cell that
     stopped the derivation (`derivation.blocked`) cannot have decided: right, or a first slip
-    computed without it. A network read through a formula sheetnet cannot read may be misread."""
+    computed without it where no update is computed from it either. A network read through a
+    formula sheetnet cannot read may be misread (a hidden neuron's activation in IFERROR is lost,
+    and every number judged against the smaller network is suspect, wherever the first slip is)."""
     if derivation.blocked is None or result.exit_code == 0:
         return True
     first = result.first_mismatch
@@ -186,7 +188,8 @@ def _decided_despite(result: Any, derivation: Any) -> bool:
     f, blocked = derivation.formulas, derivation.blocked[1]
     target = (f.sheets.index(blocked.sheet), blocked.row, blocked.col)
     start = (f.sheets.index(first.cell.sheet), first.cell.row, first.cell.col)
-    return target not in f.behind([start], lambda p: p == target or f.computed(p))
+    updates = [cell for chain in derivation.chains.links for cell in chain[1:]]
+    return target not in f.behind([start, *updates], lambda p: p == target or f.computed(p))
 
 
 def _derived(book: Any) -> Any:

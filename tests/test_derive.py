@@ -31,15 +31,12 @@ ZOO_OWED_WITHOUT = {
     "w12, w11 belongs) is the slip",
     "course-helpers-weight-slip.xlsx": f"{shared.ISSUE_23}: names AA6 (δo1·w6, right) where AB6 (δo2·w7, w8 "
     "belongs) is the slip",
-    "logreg-mmult-blocks-count-slip.xlsx": f"{shared.ISSUE_23}: names db (H10, step exactly −η·∂L/∂b of the "
-    "sheet's mean loss) where dW (G10, 1/3*MMULT for 4 samples: 4/3 of it) is the slip",
 }
 ZOO_OWED_WITH = {
     "mazur-sheet-sum-slip.xlsx": ZOO_OWED_WITHOUT["mazur-sheet-sum-slip.xlsx"],
     "phases-241-delta-slip.xlsx": f"{shared.ISSUE_23}: right (exit 0): the four wrong cells are left as not "
     "found, not judged",
     "course-helpers-weight-slip.xlsx": ZOO_OWED_WITHOUT["course-helpers-weight-slip.xlsx"],
-    "logreg-mmult-blocks-count-slip.xlsx": ZOO_OWED_WITHOUT["logreg-mmult-blocks-count-slip.xlsx"],
     "phases-241-noloss-input-slip.xlsx": f"{shared.ISSUE_23}: right (exit 0): w5..w8's updates that do not "
     "move (H6:K6 read IN A, 0) are left as not found, not judged",
 }

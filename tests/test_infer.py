@@ -109,16 +109,12 @@ ZOO_OWED = {
     "mazur-sheet.xlsx": f"{shared.ISSUE_23}: Mazur's chain of intermediate cells read as a 1-2 linear net of "
     "w5, w6 with x = δ o1 (H6), 2 iterations, no loss (exit 2)",
     "phases-241.xlsx": f"{shared.ISSUE_23}: read as 4-1, the hidden sigmoids (Q3 T3 W3 Z3) taken for the inputs",
-    "logreg-blocks.xlsx": f"{shared.ISSUE_23}: blocks of uneven height: 4 iterations read where there are 5",
     "rows-tanh-231-forward-slip.xlsx": f"{shared.ISSUE_23}: its output reads the pre-activations (its slip), so "
     "the hidden layer is read as 2-2-1 relu",
     "mazur-sheet-sum-slip.xlsx": f"{shared.ISSUE_23}: as mazur-sheet.xlsx, read as a 1-2 linear net (exit 2)",
     "phases-241-delta-slip.xlsx": f"{shared.ISSUE_23}: as phases-241.xlsx, read as 4-1",
-    "logreg-blocks-typed-slip.xlsx": f"{shared.ISSUE_23}: as logreg-blocks.xlsx, 4 iterations read where there are 5",
     "phases-241-noloss.xlsx": f"{shared.ISSUE_23}: as phases-241.xlsx, read as 4-1",
     "phases-241-noloss-input-slip.xlsx": f"{shared.ISSUE_23}: as phases-241.xlsx, read as 4-1",
-    "logreg-mmult-blocks-count-slip.xlsx": f"{shared.ISSUE_23}: 1 iteration read where there are 6 (its correct "
-    "workbook gives 6)",
 }
 
 

@@ -456,9 +456,9 @@ def _fitted(
 
 
 def _chain_moves(derivation: Derivation | None, sheet: int) -> tuple[Pos, ...]:
-    """Where the update chains that start on `sheet` put each iteration from iteration 0, when
-    every one of them says the same and the iterations are not one stride apart (blocks of 10, 11,
-    10 and 12 rows); () otherwise, and the stride is fitted from the numbers."""
+    """Where the update chains on `sheet` put each iteration from iteration 0, when every one of
+    them says the same, along one axis; () otherwise (the chains disagree, cross sheets, or there
+    are none), and the stride is fitted from the numbers alone."""
     if derivation is None:
         return ()
     moves: dict[int, set[Pos]] = defaultdict(set)
@@ -471,10 +471,7 @@ def _chain_moves(derivation: Derivation | None, sheet: int) -> tuple[Pos, ...]:
     if len(moves) < 3 or any(len(m) != 1 for m in moves.values()):
         return ()
     found = tuple(next(iter(moves[t])) for t in range(len(moves)))
-    step = found[1]
-    if sum(d != 0 for d in step) != 1 or all(m == tuple(t * d for d in step) for t, m in enumerate(found)):
-        return ()  # not along one axis, or one stride apart: the fit reads it as always
-    return found
+    return found if sum(d != 0 for d in found[1]) == 1 else ()
 
 
 def _iterations_moved(layout: Layout, derivation: Derivation | None) -> tuple[Pos, ...]:

@@ -15,6 +15,10 @@ Guarantee: two numbers `agree` only within the rounding of a few dozen float ope
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
+from sheetnet import limits
 from sheetnet.cells.chains import Chains
 from sheetnet.cells.formulas import Formulas
 from sheetnet.formula import Pos, references
@@ -25,6 +29,10 @@ STEP_RELATIVE = 1e-6
 # a step this small beside the table's largest is 0: an input of 0 makes a gradient 0, and a gradient
 # near convergence is a difference of terms a million times larger, exact to no more than this
 STEP_FLOOR = 1e-9
+# what a loss's convention multiplies a whole number of samples or outputs by (`conventional`):
+# nothing, its ½ (or a 2 where the ½ is left out of the loss but not of the gradients), and the
+# base of a logarithm, 10 or 2, where a sheet takes LOG where its gradients are those of LN
+CONVENTION_BASES = (1.0, 0.5, 2.0, math.log(10), 1 / math.log(10), math.log(2), 1 / math.log(2))
 
 
 def agrees(step: float, expected: float, scale: float) -> bool:
@@ -32,25 +40,47 @@ def agrees(step: float, expected: float, scale: float) -> bool:
     return abs(step - expected) <= STEP_RELATIVE * max(abs(step), abs(expected)) + STEP_FLOOR * scale
 
 
-def mode(values: list[float], least: int = 2, near: float | None = None) -> float | None:
+def mode(
+    values: list[float], least: int = 2, near: float | None = None, likely: Callable[[float], bool] | None = None
+) -> float | None:
     """The value most of `values` agree on (to STEP_RELATIVE), if `least` agree at least; of values
-    as many agree on, the nearest to `near` (−η: a loss without a ½, a sum or a mean is the commonest)."""
+    as many agree on, the nearest to `near` (−η: a loss without a ½, a sum or a mean is the commonest).
+    With `likely`, a value it accepts comes before any it does not, however many agree on that one."""
     values = sorted(values)
-    best, count, lo = None, least - 1, 0
+    best, rank, lo = None, (False, least - 1), 0
     for hi, v in enumerate(values):
         while abs(values[lo] - v) > STEP_RELATIVE * abs(v):
             lo += 1
         middle = values[(lo + hi) // 2]
+        here = (likely is not None and likely(middle), hi - lo + 1)
         closer = near is not None and best is not None and abs(middle - near) < abs(best - near)
-        if hi - lo + 1 > count or (hi - lo + 1 == count and closer):
-            best, count = middle, hi - lo + 1
+        if here > rank or (here == rank and closer):
+            best, rank = middle, here
     return best
+
+
+def conventional(c: float) -> bool:
+    """True if a loss's convention can scale its steps by c: a whole number k of samples or outputs
+    summed (k), averaged (1/k), with a ½ or a 2 (k/2, 1/(2k), 2k, 2/k), a logarithm's base, or none."""
+    if not c > 0:
+        return False
+    for base in CONVENTION_BASES:
+        for ratio in (c / base, base / c):
+            k = round(ratio)
+            if 1 <= k <= limits.SAMPLES and abs(ratio - k) <= STEP_RELATIVE * ratio:
+                return True
+    return False
 
 
 def common_factor(
     steps: dict[int, float], derivatives: dict[int, float], scale: float, eta: float | None = None
 ) -> float | None:
-    """The factor most steps share over their derivatives (a slip's own is an outlier)."""
+    """The factor most steps share over their derivatives (a slip's own is an outlier). Where η is
+    known, a factor −η·c whose c a loss's convention can be (`conventional`: a ½, a sum or a mean of
+    whole counts) comes before one that no convention gives, however many steps share that one: two
+    weights stepping 4/3 of a mean over 4 samples (divided by 3), beside a bias stepping it exactly,
+    are the wrong ones."""
+    likely = None if not eta else (lambda factor: conventional(-factor / eta))
     return mode(
         [
             s / derivatives[j]
@@ -59,6 +89,7 @@ def common_factor(
         ],
         least=1,
         near=None if eta is None else -eta,
+        likely=likely,
     )
 
 

@@ -48,12 +48,16 @@ def fit_layout(
 ) -> Layout:
     """The layout of the table that starts on `sheet`. `local(layout, n)` gives each spot's local
     value in the first n iterations. `moves`: where the sheet's own update formulas put each
-    iteration from iteration 0, when they are not one stride apart (`Layout.moves`); the
-    iterations are then where they say, and only the bases are fitted."""
-    if len(moves) > 1:
-        layout = Layout(sheet, moves[1], last=len(run.iterations) - 1, moves=moves)
-    else:  # None: the table holds one iteration only
-        layout = Layout(sheet, table_stride(grid, run, sheet), last=len(run.iterations) - 1)
+    iteration from iteration 0, if they say: the iterations are where they say (formulas first:
+    a slip in iteration 0 leaves no later number the run's to find a stride by), one stride apart
+    or not (`Layout.moves`), and only the bases are fitted from the numbers."""
+    last = len(run.iterations) - 1
+    if len(moves) < 2:  # None: the table holds one iteration only
+        layout = Layout(sheet, table_stride(grid, run, sheet), last=last)
+    elif all(m == tuple(t * d for d in moves[1]) for t, m in enumerate(moves)):
+        layout = Layout(sheet, moves[1], last=last)
+    else:
+        layout = Layout(sheet, moves[1], last=last, moves=moves)
     votes = base_votes(grid, run, layout)
     support = choose_bases(grid, run, layout, votes)
     _one_sign_per_quantity(run, layout)
