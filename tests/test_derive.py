@@ -25,15 +25,12 @@ import shared
 ZOO = Path(__file__).resolve().parent / "zoo"
 # the zoo's workbooks whose verdict check does not give yet: workbook → what it says instead
 ZOO_OWED_WITHOUT = {
-    "mazur-sheet-sum-slip.xlsx": f"{shared.ISSUE_23}: names H16 (∂E_o1/∂out_h1, right) where H18 (=H16, "
-    "E_o2's path dropped) is the slip",
     "phases-241-delta-slip.xlsx": f"{shared.ISSUE_23}: names X3 (σ' of N3, right) where AJ3 (N3's error reads "
     "w12, w11 belongs) is the slip",
     "course-helpers-weight-slip.xlsx": f"{shared.ISSUE_23}: names AA6 (δo1·w6, right) where AB6 (δo2·w7, w8 "
     "belongs) is the slip",
 }
 ZOO_OWED_WITH = {
-    "mazur-sheet-sum-slip.xlsx": ZOO_OWED_WITHOUT["mazur-sheet-sum-slip.xlsx"],
     "phases-241-delta-slip.xlsx": f"{shared.ISSUE_23}: right (exit 0): the four wrong cells are left as not "
     "found, not judged",
     "course-helpers-weight-slip.xlsx": ZOO_OWED_WITHOUT["course-helpers-weight-slip.xlsx"],
@@ -236,3 +233,16 @@ def test_a_layout_moved_by_its_chains_holds_each_iteration_where_they_put_it() -
     assert layout.inside((0, 59, 7)) and not layout.inside((0, 45, 7))  # iteration 2: rows 46-59, not 45-58
     assert layout.inside((0, 5 + 41 + 20 * 9 + 13, 17))  # iteration 11's last row
     assert not layout.inside((0, 5 + 41 + 20 * 9 + 14, 17))
+
+
+def test_a_term_computed_and_left_out_of_its_sum_is_the_slip_of_the_cell_that_drops_it() -> None:
+    """Mazur's ∂E_total/∂out_h1 written `=H16` where `=H16+H17` belongs: H17 (∂E_o2/∂out_h1) is
+    computed and nothing reads it, and w1's and w2's steps are right exactly when H18 is H16 + H17.
+    The slip is H18, the cell that drops the term, not H16, which is right."""
+    result, _, _ = judge(ZOO / "mazur-sheet-sum-slip.xlsx", Options())
+    first = result.first_mismatch
+    assert first.cell.address == "Backprop!H18"
+    assert "where H16 + H17 belongs" in first.explanation and "nothing reads it" in first.explanation
+    sheet = openpyxl.load_workbook(ZOO / "mazur-sheet-sum-slip.xlsx", data_only=True)["Backprop"]
+    assert first.expected == pytest.approx(sheet["H16"].value + sheet["H17"].value, rel=1e-12)
+    assert first.found == pytest.approx(sheet["H16"].value, rel=1e-12)

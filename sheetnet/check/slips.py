@@ -103,10 +103,13 @@ def place_slips(iteration: WrongSteps) -> list[Slip]:
             and agrees(steps[j], -expected_step, abs(steps[j]))
             and _shape(f, update.cell) not in right_shapes
         )
+        left_out = None if expected_step is None else _left_out(iteration, j, cones[j], backward, expected_step)
         if flipped or (
             g is not None and d and usual is not None and agrees(f.number(g) or 0.0, usual * d, abs(usual * d))
         ):
             cell = update.cell  # its gradient is right: the update uses it wrong (its sign, its η)
+        elif left_out is not None:
+            cell = left_out[0]
         elif first:
             cell = min(first, key=lambda p: p)
         else:
@@ -117,10 +120,60 @@ def place_slips(iteration: WrongSteps) -> list[Slip]:
         placed.add(cell)
         expected = _expected(f, cell, update, steps[j], expected_step)
         why = _explain(iteration, j, cell, forward, expected_step)
+        if left_out is not None and cell == left_out[0]:
+            _, term, unread = left_out
+            sum_ = (f.number(term) or 0.0) + (f.number(unread) or 0.0)
+            expected = sum_ if f.copied(cell) is not None else expected
+            why = (
+                f"{_named(f, cell)} reads {_named(f, term)} where {f.address(term).split('!')[-1]} + "
+                f"{f.address(unread).split('!')[-1]} belongs: {_named(f, unread)} is computed, but nothing reads it"
+            )
         reads = [f.address(p) if p[0] != cell[0] else f.address(p).split("!")[-1] for p in f.precedents(cell)]
         slip = Slip(t, f.cells[cell], label(f, cell) or "step", _named(f, parameter), expected, why, reads=reads)
         slips.append(slip)
     return slips
+
+
+def _left_out(
+    iteration: WrongSteps, j: int, cone: set[Pos], backward: set[Pos], expected_step: float
+) -> tuple[Pos, Pos, Pos] | None:
+    """A term computed and left out of a sum: (the cell, x, u) where step j reads x through `cell`
+    and would be right if x were x + u, u a backward cell nothing reads (`=H16` where
+    `=H16+H17` belongs: ∂E_o1/∂out_h1 passed on, ∂E_o2/∂out_h1 computed beside it and dropped).
+    The cell is the one that reads x on the step's way, where the sum belongs."""
+    f = iteration.formulas
+    unread = sorted(u for u in backward if not f.readers(u) and f.copied(u) is None and f.number(u))
+    if not unread:
+        return None
+    update = iteration.chains.update(j, iteration.t)
+    missing = expected_step - iteration.steps[j]
+    constants = (set(f.trees) | set(f.members)) - cone
+    for x in sorted(cone):
+        if f.number(x) is None or not f.computed(x):
+            continue
+        try:
+            result = evaluate(update.step, Evaluation(f, {x: 0}, constants).dual)
+        except Unsupported:
+            continue
+        slope = 0.0 if isinstance(result, list) else result.d.get(0, 0.0)
+        if not slope:
+            continue
+        for u in unread:
+            if agrees(missing / slope, f.number(u) or 0.0, abs(missing / slope)):
+                reader = _reader_on_the_way(f, x, cone, update)
+                return None if reader is None else (reader, x, u)
+    return None
+
+
+def _reader_on_the_way(f: Formulas, x: Pos, cone: set[Pos], update: Update) -> Pos | None:
+    """The cell that reads `x` on a step's way to its update: a cell of its cone, a copy of `x`
+    that one reads, or the update itself."""
+    for reader in sorted(f.readers(x)):
+        if f.copied(reader) == x and any(r in cone or r == update.cell for r in f.readers(reader)):
+            return reader
+        if reader in cone or reader == update.cell:
+            return reader
+    return None
 
 
 def _gradient_cell(f: Formulas, update: Update, cone: set[Pos]) -> Pos | None:
