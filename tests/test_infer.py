@@ -103,10 +103,7 @@ def test_every_fixture_gives_its_own_network_file(
 
 
 ZOO = Path(__file__).resolve().parent / "zoo"
-ZOO_OWED = {
-    "logreg-mmult.xlsx": f"{shared.ISSUE_23}: its epochs read one typed X, so each epoch's MMULT is read as another "
-    "output neuron of iteration 0"
-}
+ZOO_OWED: dict[str, str] = {}
 
 
 def _zoo_right() -> list[object]:
@@ -277,6 +274,44 @@ def test_hand_made_blocks_with_matrices_and_shared_biases(tmp_path: Path) -> Non
     assert read.layers == (2, 2, 2) and read.lr == 0.5 and read.iters == 5
     assert read.biases == ((0.35, 0.35), (0.6, 0.6)) and not read.train_biases
     assert read.weights[1] == ((0.4, 0.45), (0.5, 0.55))
+
+
+def _epochs_reading_one_typed_x(path: Path) -> None:
+    """Logistic regression, a block of 3 rows per epoch (4, 7, 10): x typed once (B2:C2) and read
+    by every epoch's z; epoch 1's w1 w2 b typed, the next epochs' copies of the updates above."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws["A1"], ws["B1"] = "eta", 0.5
+    ws["A2"], ws["B2"], ws["C2"], ws["D2"], ws["E2"] = "x", 1.0, 2.0, "y", 1.0
+    for top in (4, 7, 10):
+        if top == 4:
+            ws["B4"], ws["C4"], ws["D4"] = 0.1, -0.2, 0.05
+        else:
+            for c in "BCD":
+                ws[f"{c}{top}"] = f"={c}{top - 2}"
+        ws[f"E{top}"] = f"=B{top}*$B$2+C{top}*$C$2+D{top}"  # z
+        ws[f"F{top}"] = f"=1/(1+EXP(-E{top}))"  # a
+        ws[f"G{top}"] = f"=F{top}-$E$2"  # dz
+        ws[f"H{top}"], ws[f"I{top}"], ws[f"J{top}"] = f"=G{top}*$B$2", f"=G{top}*$C$2", f"=G{top}"
+        for c, g in zip("BCD", "HIJ", strict=True):
+            ws[f"{c}{top + 1}"] = f"={c}{top}-$B$1*{g}{top}"
+    book.save(path)
+
+
+def test_later_epochs_reading_the_same_inputs_are_iterations_not_neurons(tmp_path: Path) -> None:
+    """The neurons are read from iteration 0's parameters only: epochs 2 and 3 compute the same z
+    from the same typed x, but their weights are copies of updates, so they are no more outputs."""
+    from sheetnet.book import read_book
+    from sheetnet.infer import read_network
+
+    path = tmp_path / "epochs.xlsx"
+    _epochs_reading_one_typed_x(path)
+    reading = read_network(read_book(path), confirm=False)  # no values saved: the formulas alone
+    assert reading.values["layers"] == [2, 1]
+    assert reading.values["init"] == {"W1": [[0.1, -0.2]], "B1": [0.05]}
+    assert reading.values["output_activation"] == "sigmoid"
+    assert reading.values["samples"] == [{"x": [1.0, 2.0]}]
+    assert reading.cells["W1"] == "B4 C4" and reading.cells["B1"] == "D4"
 
 
 # --------------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from sheetnet.infer.confirm import loss_in
 from sheetnet.infer.reading import GUESSED_LOSS, Reading, coordinate
 
 MAX_FORMULAS = 50_000  # per sheet: more is no hand-made network (sheetnet's own are read from Setup)
+COPIES_FOLLOWED = 8  # `=C4` copied again: a sample's row copies the first row's, a block the one before
 
 
 @dataclass
@@ -135,7 +136,7 @@ class FormulaReader:
         if not updates:
             return []
         after = {p: u for u, (p, _) in updates.items()}
-        roots = {p for p in after if p not in updates}
+        roots = self.first_parameters(after, updates)
         neurons = self.neurons(roots)
         if not neurons:
             return []
@@ -150,6 +151,23 @@ class FormulaReader:
                 self.read_batches(reading, groups[0], after, updates)
                 out.append(reading)
         return out
+
+    def first_parameters(self, after: dict[Pos, Pos], updates: dict[Pos, tuple[Pos, Node]]) -> set[Pos]:
+        """Iteration 0's parameters: those no update gives, directly or through copies. A block per
+        epoch that starts from `=E22`, a copy of the epoch before's update, is a later iteration of
+        the same network, never more neurons of it (its MMULT reads the same typed X)."""
+
+        def continues(p: Pos) -> bool:
+            for _ in range(COPIES_FOLLOWED):
+                tree = self.trees.get(p)
+                if not isinstance(tree, Ref):
+                    return False
+                p = tree.pos
+                if p in updates:
+                    return True
+            return False
+
+        return {p for p in after if p not in updates and not continues(p)}
 
     def successor(self, p: Pos, after: dict[Pos, Pos]) -> Pos | None:
         """The parameter the next iteration uses: the update of `p`, or the update of a cell that
@@ -269,7 +287,7 @@ class FormulaReader:
     def origin(self, p: Pos, roots: set[Pos]) -> Pos:
         """The parameter a copy (`=C4`, copied again) copies, for a sample's row that copies the
         weights of the first; the cell itself if it is a parameter or copies none."""
-        for _ in range(8):
+        for _ in range(COPIES_FOLLOWED):
             if p in roots:
                 break
             tree = self.trees.get(p)
