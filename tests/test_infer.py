@@ -314,6 +314,60 @@ def test_later_epochs_reading_the_same_inputs_are_iterations_not_neurons(tmp_pat
     assert reading.cells["W1"] == "B4 C4" and reading.cells["B1"] == "D4"
 
 
+def _output_reading_pre_activations(path: Path) -> None:
+    """2-2-1 sigmoid, a row per iteration (4–6): o = w5·h1 + w6·h2 reads the pre-activations where
+    a1, a2 belong, while ∂E/∂w5 = δ_o·a1 and ∂E/∂w6 = δ_o·a2 (R, S) and δ_h = δ_o·w·a(1 − a)."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws["A1"], ws["B1"], ws["C1"], ws["E1"], ws["F1"] = "x1", "x2", "y", "eta", 0.5
+    ws["A2"], ws["B2"], ws["C2"] = 1.0, 0.5, 1.0
+    ws["D4"], ws["E4"], ws["F4"], ws["G4"], ws["H4"], ws["I4"] = 0.1, 0.2, -0.3, 0.4, 0.5, -0.6
+    for r in range(4, 7):
+        ws[f"J{r}"], ws[f"K{r}"] = f"=D{r}*$A$2+E{r}*$B$2", f"=1/(1+EXP(-J{r}))"  # h1, a1
+        ws[f"L{r}"], ws[f"M{r}"] = f"=F{r}*$A$2+G{r}*$B$2", f"=1/(1+EXP(-L{r}))"  # h2, a2
+        ws[f"N{r}"] = f"=H{r}*J{r}+I{r}*L{r}"  # the slip: h1, h2 where a1, a2 belong
+        ws[f"O{r}"], ws[f"P{r}"] = f"=1/(1+EXP(-N{r}))", f"=0.5*($C$2-O{r})^2"
+        ws[f"Q{r}"] = f"=(O{r}-$C$2)*O{r}*(1-O{r})"  # δ_o
+        ws[f"R{r}"], ws[f"S{r}"] = f"=Q{r}*K{r}", f"=Q{r}*M{r}"
+        ws[f"T{r}"], ws[f"U{r}"] = f"=Q{r}*H{r}*K{r}*(1-K{r})", f"=Q{r}*I{r}*M{r}*(1-M{r})"
+        for c, g in zip("VWXY", (f"T{r}*$A$2", f"T{r}*$B$2", f"U{r}*$A$2", f"U{r}*$B$2"), strict=True):
+            ws[f"{c}{r}"] = f"={g}"
+        if r > 4:
+            for c, g in zip("DEFGHI", "VWXYRS", strict=True):
+                ws[f"{c}{r}"] = f"={c}{r - 1}-$F$1*{g}{r - 1}"
+    book.save(path)
+
+
+def test_a_layer_s_input_is_the_activation_its_weights_updates_multiply(tmp_path: Path) -> None:
+    """o reads h1, h2, but the updates of w5, w6 multiply a1 = σ(h1), a2 = σ(h2): the hidden layer
+    is a layer of sigmoids, and o's formula is named as the slip."""
+    from sheetnet.book import read_book
+    from sheetnet.infer import read_network
+
+    path = tmp_path / "o-reads-h.xlsx"
+    _output_reading_pre_activations(path)
+    reading = read_network(read_book(path), confirm=False)
+    assert reading.values["layers"] == [2, 2, 1]
+    assert (reading.values["activation"], reading.values["output_activation"]) == ("sigmoid", "sigmoid")
+    assert reading.values["init"]["W1"] == [[0.1, 0.2], [-0.3, 0.4]]
+    assert reading.values["init"]["W2"] == [[0.5, -0.6]]
+    assert reading.cells["W2"] == "H4 I4"
+    assert reading.notes == [
+        "N4 reads the pre-activations J4, L4 where their sigmoids K4, M4 belong: the updates of H4, I4 "
+        "multiply them (a slip in that formula?)"
+    ]
+
+
+def test_a_zoo_workbook_whose_output_reads_the_pre_activations_gives_its_assignment(tmp_path: Path) -> None:
+    """rows-tanh-231-forward-slip: ŷ sums s1..s3 where the tanh a1..a3 belong, from iteration 0; the
+    updates of v1..v3 multiply a1..a3, so the network read is the one the correct workbook trains."""
+    code, output, read = init_from(ZOO / "rows-tanh-231-forward-slip.xlsx", tmp_path / "read.toml")
+    assert code == 0, output
+    assert read is not None
+    assert_same_network(read, load_network(ZOO / "rows-tanh-231.toml"))
+    assert "X5 reads the pre-activations s1 (R5), s2 (S5), s3 (T5) where their tanhs" in " ".join(output.split())
+
+
 # --------------------------------------------------------------------------------------------------
 # what cannot be read
 
