@@ -126,14 +126,21 @@ class FormulaReader:
         weights again): the parameter is the one the forward pass reads."""
         if self.read is None:
             self.read = Counter(r.pos for tree in self.trees.values() for r in references(tree))
-        cell = self.book.cells[self.book.sheets[p[0]]].get((p[1], p[2]))
-        if cell is None or cell.formula or not cell.is_number or self.read[p] > 1:
+        if self.read[p] > 1:
             return p
-        for row in range(p[1] - 1, max(0, p[1] - TYPED_AGAIN), -1):
-            above = self.book.cells[self.book.sheets[p[0]]].get((row, p[2]))
-            if above is not None and not above.formula and above.value == cell.value and self.read[(p[0], row, p[2])]:
-                return (p[0], row, p[2])
-        return p
+        return next((q for q in self.typed_above(p) if self.read[q]), p)
+
+    def typed_above(self, p: Pos) -> list[Pos]:
+        """The cells above a typed number in its column that hold the same number typed, nearest first."""
+        cells = self.book.cells[self.book.sheets[p[0]]]
+        cell = cells.get((p[1], p[2]))
+        if cell is None or cell.formula or not cell.is_number:
+            return []
+        return [
+            (p[0], row, p[2])
+            for row in range(p[1] - 1, max(0, p[1] - TYPED_AGAIN), -1)
+            if (above := cells.get((row, p[2]))) is not None and not above.formula and above.value == cell.value
+        ]
 
     def readings(self) -> list[Reading]:
         updates = self.updates()
@@ -537,7 +544,9 @@ class FormulaReader:
 
     def read_twice(self, layers: list[list[_Neuron]], roots: set[Pos], reading: Reading) -> None:
         """A weight read twice (`=w1*i1+w1*i2`, a slip) where another, updated like a weight, is read
-        by no pre-activation: that one is taken in the second place, and the reading says so."""
+        by no pre-activation: that one is taken in the second place, and the reading says so. An
+        update of a number typed again in a later row (a row per phase) stands for the cell above
+        it that it repeats, where the table's weights are."""
         seen: set[Pos] = set()
         twice: list[tuple[_Neuron, int]] = []
         for layer in layers:
@@ -550,11 +559,12 @@ class FormulaReader:
             return
         rows = [p[1] for p in seen]
         cols = [p[2] for p in seen]
-        unused = [
-            r
-            for r in roots - self.used
-            if r[0] == self.s and min(rows) <= r[1] <= max(rows) and min(cols) <= r[2] <= max(cols)
-        ]
+
+        def inside(r: Pos) -> bool:
+            return r[0] == self.s and min(rows) <= r[1] <= max(rows) and min(cols) <= r[2] <= max(cols)
+
+        placed = [r if inside(r) else next(filter(inside, self.typed_above(r)), r) for r in roots - self.used]
+        unused = [r for r in placed if inside(r) and r not in self.used]
         if len(unused) != len(twice):
             return
         for n, k in twice:
