@@ -25,7 +25,9 @@ def confirm(book: Book, reading: Reading, grid: Any = None) -> None:
 
     What the formulas do not say is chosen as what the workbook holds most of: the loss of a sheet
     that writes none (the one whose gradients it holds), and, with several samples an update, the
-    reduction (the mean or the sum of their gradients, whichever its updates move by). Only the
+    reduction (the mean or the sum of their gradients, whichever its updates move by); of choices
+    that find as many of its numbers, the one that makes fewer of its cells slips (a forward slip
+    leaves every number after it the run's nowhere: the right loss only follows from it). Only the
     choices whose first updates the workbook holds most of (`_updates_held`) are checked: a check
     costs the time of reading the file several times, a short run found by value very little."""
     from sheetnet.check import Tolerance, check_book
@@ -49,7 +51,7 @@ def confirm(book: Book, reading: Reading, grid: Any = None) -> None:
             except SheetnetError:
                 continue
         held = [_updates_held(grid, network) for _, _, network in choices]
-        best: tuple[int, str, str, Any] | None = None
+        best: tuple[tuple[int, int], str, str, Any] | None = None
         for (kind, reduction, network), count in zip(choices, held, strict=True):
             if count < max(held):
                 continue
@@ -58,7 +60,12 @@ def confirm(book: Book, reading: Reading, grid: Any = None) -> None:
             except SheetnetError:
                 continue
             table = _table_of(checked, reading)
-            found = sum(e.status == "found" for e in table.elements) if table is not None else -1
+            elements = table.elements if table is not None else []
+            found = (
+                (sum(e.status == "found" for e in elements), -sum(e.kind == "slip" for e in elements))
+                if table is not None
+                else (-1, 0)
+            )
             if best is None or found > best[0]:
                 best = (found, kind, reduction, checked)
         reading.values["loss"] = best[1] if best else "half_squared_error"

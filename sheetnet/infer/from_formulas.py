@@ -4,7 +4,10 @@ An update reads `=E33-$H$31*X33` (the parameter, η, its gradient): the cells it
 the initial parameters, and the chain of updates counts the iterations. A pre-activation is a
 sum of products of such parameters and the cells they weigh (inputs, or activations of the layer
 before), plus perhaps a bias: which weight joins which cell to which neuron gives the layer sizes
-and W's shape. The formula reading only its pre-activation is the activation (`activations`). A
+and W's shape. The formula reading only its pre-activation is the activation (`activations`); a
+weight weighs the input its update multiplies (δ·a), so a pre-activation that reads another's
+pre-activation where the updates multiply its activation is read with the activation, its slip
+named. Only iteration 0's parameters make neurons: later iterations repeat them. A
 target is the cell that, put in the place of an output, makes a formula on it zero
 (`0.5*(t-a)^2`, `a-t`).
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Book
@@ -40,6 +43,7 @@ from sheetnet.infer.confirm import loss_in
 from sheetnet.infer.reading import GUESSED_LOSS, Reading, coordinate
 
 MAX_FORMULAS = 50_000  # per sheet: more is no hand-made network (sheetnet's own are read from Setup)
+COPIES_FOLLOWED = 8  # `=C4` copied again: a sample's row copies the first row's, a block the one before
 
 
 @dataclass
@@ -49,6 +53,7 @@ class _Neuron:
     kind: str  # activation
     weights: list[tuple[Pos, Pos]]  # (the weight's cell, the cell it weighs)
     bias: Pos | float | None
+    notes: list[str] = field(default_factory=list)  # a slip in its formula the reading worked around
 
 
 class FormulaReader:
@@ -121,22 +126,29 @@ class FormulaReader:
         weights again): the parameter is the one the forward pass reads."""
         if self.read is None:
             self.read = Counter(r.pos for tree in self.trees.values() for r in references(tree))
-        cell = self.book.cells[self.book.sheets[p[0]]].get((p[1], p[2]))
-        if cell is None or cell.formula or not cell.is_number or self.read[p] > 1:
+        if self.read[p] > 1:
             return p
-        for row in range(p[1] - 1, max(0, p[1] - TYPED_AGAIN), -1):
-            above = self.book.cells[self.book.sheets[p[0]]].get((row, p[2]))
-            if above is not None and not above.formula and above.value == cell.value and self.read[(p[0], row, p[2])]:
-                return (p[0], row, p[2])
-        return p
+        return next((q for q in self.typed_above(p) if self.read[q]), p)
+
+    def typed_above(self, p: Pos) -> list[Pos]:
+        """The cells above a typed number in its column that hold the same number typed, nearest first."""
+        cells = self.book.cells[self.book.sheets[p[0]]]
+        cell = cells.get((p[1], p[2]))
+        if cell is None or cell.formula or not cell.is_number:
+            return []
+        return [
+            (p[0], row, p[2])
+            for row in range(p[1] - 1, max(0, p[1] - TYPED_AGAIN), -1)
+            if (above := cells.get((row, p[2]))) is not None and not above.formula and above.value == cell.value
+        ]
 
     def readings(self) -> list[Reading]:
         updates = self.updates()
         if not updates:
             return []
         after = {p: u for u, (p, _) in updates.items()}
-        roots = {p for p in after if p not in updates}
-        neurons = self.neurons(roots)
+        roots = self.first_parameters(after, updates)
+        neurons = self.neurons(roots, after)
         if not neurons:
             return []
         self.used = {param for n in neurons.values() for param, _ in n.weights}
@@ -150,6 +162,23 @@ class FormulaReader:
                 self.read_batches(reading, groups[0], after, updates)
                 out.append(reading)
         return out
+
+    def first_parameters(self, after: dict[Pos, Pos], updates: dict[Pos, tuple[Pos, Node]]) -> set[Pos]:
+        """Iteration 0's parameters: those no update gives, directly or through copies. A block per
+        epoch that starts from `=E22`, a copy of the epoch before's update, is a later iteration of
+        the same network, never more neurons of it (its MMULT reads the same typed X)."""
+
+        def continues(p: Pos) -> bool:
+            for _ in range(COPIES_FOLLOWED):
+                tree = self.trees.get(p)
+                if not isinstance(tree, Ref):
+                    return False
+                p = tree.pos
+                if p in updates:
+                    return True
+            return False
+
+        return {p for p in after if p not in updates and not continues(p)}
 
     def successor(self, p: Pos, after: dict[Pos, Pos]) -> Pos | None:
         """The parameter the next iteration uses: the update of `p`, or the update of a cell that
@@ -182,7 +211,7 @@ class FormulaReader:
                 break
             current = moved  # type: ignore[assignment]
             used = set(current.values())
-            groups = self.tables(self.neurons(used))  # type: ignore[arg-type]
+            groups = self.tables(self.neurons(used, after))  # type: ignore[arg-type]
             mine = [g for g in groups if {w for n in g for w, _ in n.weights} <= used]
             later = self.reading(mine[0], used, after, updates, samples=mine[1:]) if mine else None  # type: ignore[arg-type]
             if later is None or later.values["layers"] != reading.values["layers"]:
@@ -217,8 +246,9 @@ class FormulaReader:
                 f"{'a sample' if b == 1 else f'{b} samples'} an iteration: iteration 1 reads the next{at}"
             )
 
-    def neurons(self, roots: set[Pos]) -> dict[Pos, _Neuron]:
-        """Every pre-activation of iteration 0: a sum of (initial weight × cell) and perhaps a bias."""
+    def neurons(self, roots: set[Pos], after: dict[Pos, Pos]) -> dict[Pos, _Neuron]:
+        """Every pre-activation of iteration 0: a sum of (initial weight × cell) and perhaps a bias,
+        each weight with the input its update multiplies (`weighed_as_updated`)."""
         found: dict[Pos, _Neuron] = {}
         for z, tree in self.trees.items():
             weights, biases, ok = [], [], True
@@ -264,12 +294,54 @@ class FormulaReader:
                     best = (a, kind)
             if best is not None:
                 found[z].out, found[z].kind = best
+        self.weighed_as_updated(found, after)
         return found
+
+    def weighed_as_updated(self, neurons: dict[Pos, _Neuron], after: dict[Pos, Pos]) -> None:
+        """The input a weight weighs is the one its gradient multiplies (∂E/∂w = δ·input). Where a
+        pre-activation reads another neuron's pre-activation z, and the weight's update multiplies
+        that neuron's activation instead (`=L4+Q4*AG4*0.001`, Q4 = σ(P4), where the forward pass
+        reads P4), the backward pass, the updates and the activation cell agree: the input is the
+        activation, and the formula that reads z is the workbook's slip, named for check to judge."""
+        by_z = {n.z: n for n in neurons.values() if n.out != n.z}
+        for n in neurons.values():
+            moved: list[tuple[Pos, _Neuron]] = []
+            for k, (param, source) in enumerate(n.weights):
+                m = by_z.get(source)
+                update = self.trees.get(after.get(param))  # type: ignore[arg-type]
+                if m is None or not isinstance(update, Bin):
+                    continue
+                multiplied = self.multiplied(update.right)
+                if m.out in multiplied and m.z not in multiplied:
+                    n.weights[k] = (param, m.out)
+                    moved.append((param, m))
+            if moved:
+                one = len(moved) == 1
+                kinds = " and ".join(dict.fromkeys(m.kind for _, m in moved)) + ("" if one else "s")
+                n.notes.append(
+                    f"{self.coordinate(n.z)} reads the pre-activation{'' if one else 's'} "
+                    f"{', '.join(self.label(m.z) for _, m in moved)} where {'its' if one else 'their'} {kinds} "
+                    f"{', '.join(self.label(m.out) for _, m in moved)} belong{'s' if one else ''}: the "
+                    f"update{'' if one else 's'} of {', '.join(self.label(p) for p, _ in moved)} "
+                    f"multipl{'ies it' if one else 'y them'} (a slip in that formula?)"
+                )
+
+    def multiplied(self, step: Node, depth: int = 0) -> set[Pos]:
+        """The cells a step multiplies, through the cells that are products themselves (`η·g` with
+        `g = δ·a`, a step cell `Δw = −η·g`, a mean `η·g/4`): the gradient's factors."""
+        out: set[Pos] = set()
+        for f in _product(step):
+            if isinstance(f, Ref):
+                out.add(f.pos)
+                tree = self.trees.get(f.pos)
+                if tree is not None and depth < STEP_DEPTH and len(_product(tree)) > 1:
+                    out |= self.multiplied(tree, depth + 1)
+        return out
 
     def origin(self, p: Pos, roots: set[Pos]) -> Pos:
         """The parameter a copy (`=C4`, copied again) copies, for a sample's row that copies the
         weights of the first; the cell itself if it is a parameter or copies none."""
-        for _ in range(8):
+        for _ in range(COPIES_FOLLOWED):
             if p in roots:
                 break
             tree = self.trees.get(p)
@@ -374,6 +446,7 @@ class FormulaReader:
             return None  # sheetnet trains one activation for the hidden layers and one for the output
         values["activation"] = next(iter(hidden)) if hidden else "linear"  # no hidden layer: none applies
         values["output_activation"] = next(iter(output))
+        reading.notes += [note for layer in layers for n in layer for note in n.notes]
         self.read_twice(layers, roots, reading)
         values["init"] = {}
         trained: list[bool] = []
@@ -471,7 +544,9 @@ class FormulaReader:
 
     def read_twice(self, layers: list[list[_Neuron]], roots: set[Pos], reading: Reading) -> None:
         """A weight read twice (`=w1*i1+w1*i2`, a slip) where another, updated like a weight, is read
-        by no pre-activation: that one is taken in the second place, and the reading says so."""
+        by no pre-activation: that one is taken in the second place, and the reading says so. An
+        update of a number typed again in a later row (a row per phase) stands for the cell above
+        it that it repeats, where the table's weights are."""
         seen: set[Pos] = set()
         twice: list[tuple[_Neuron, int]] = []
         for layer in layers:
@@ -484,11 +559,12 @@ class FormulaReader:
             return
         rows = [p[1] for p in seen]
         cols = [p[2] for p in seen]
-        unused = [
-            r
-            for r in roots - self.used
-            if r[0] == self.s and min(rows) <= r[1] <= max(rows) and min(cols) <= r[2] <= max(cols)
-        ]
+
+        def inside(r: Pos) -> bool:
+            return r[0] == self.s and min(rows) <= r[1] <= max(rows) and min(cols) <= r[2] <= max(cols)
+
+        placed = [r if inside(r) else next(filter(inside, self.typed_above(r)), r) for r in roots - self.used]
+        unused = [r for r in placed if inside(r) and r not in self.used]
         if len(unused) != len(twice):
             return
         for n, k in twice:
@@ -558,6 +634,15 @@ class FormulaReader:
 
 
 SCAN_AT_MOST = 64  # iterations read for the samples of online or mini-batch learning
+STEP_DEPTH = 3  # product cells followed from an update's step: Δw, the gradient, δ·a
+
+
+def _product(node: Node) -> list[Node]:
+    """A product's factors, signs and a divisor by a number left out (`−η*g/4`: η, g)."""
+    node = node.arg if isinstance(node, Neg) else node
+    if isinstance(node, Bin) and node.op == "/" and isinstance(node.right, Num):
+        node = node.left
+    return [f.arg if isinstance(f, Neg) else f for f in factors(node)]
 
 
 def _chained_iterations(book: Book) -> dict[Pos, int]:
