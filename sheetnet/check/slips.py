@@ -104,12 +104,17 @@ def place_slips(iteration: WrongSteps) -> list[Slip]:
             and _shape(f, update.cell) not in right_shapes
         )
         left_out = None if expected_step is None else _left_out(iteration, j, cones[j], backward, expected_step)
+        swapped = None
+        if left_out is None and expected_step is not None:
+            swapped = _one_reference_off(iteration, j, cones[j], expected_step)
         if flipped or (
             g is not None and d and usual is not None and agrees(f.number(g) or 0.0, usual * d, abs(usual * d))
         ):
             cell = update.cell  # its gradient is right: the update uses it wrong (its sign, its η)
         elif left_out is not None:
             cell = left_out[0]
+        elif swapped is not None:
+            cell = swapped[0]
         elif first:
             cell = min(first, key=lambda p: p)
         else:
@@ -120,6 +125,14 @@ def place_slips(iteration: WrongSteps) -> list[Slip]:
         placed.add(cell)
         expected = _expected(f, cell, update, steps[j], expected_step)
         why = _explain(iteration, j, cell, forward, expected_step)
+        if swapped is not None and cell == swapped[0]:
+            expected = swapped[3] if expected is None else expected
+        if swapped is not None and cell == swapped[0] and " where " not in why:
+            _, wrong_read, right_read, _ = swapped
+            why = (
+                f"{_named(f, cell)} reads {_named(f, wrong_read)} where {_named(f, right_read)} belongs: with it, "
+                f"the step of {_named(f, parameter)} is −η times the gradient"
+            )
         if left_out is not None and cell == left_out[0]:
             _, term, unread = left_out
             sum_ = (f.number(term) or 0.0) + (f.number(unread) or 0.0)
@@ -147,15 +160,10 @@ def _left_out(
         return None
     update = iteration.chains.update(j, iteration.t)
     missing = expected_step - iteration.steps[j]
-    constants = (set(f.trees) | set(f.members)) - cone
     for x in sorted(cone):
         if f.number(x) is None or not f.computed(x):
             continue
-        try:
-            result = evaluate(update.step, Evaluation(f, {x: 0}, constants).dual)
-        except Unsupported:
-            continue
-        slope = 0.0 if isinstance(result, list) else result.d.get(0, 0.0)
+        slope = _slope(iteration, j, cone, x)
         if not slope:
             continue
         for u in unread:
@@ -163,6 +171,72 @@ def _left_out(
                 reader = _reader_on_the_way(f, x, cone, update)
                 return None if reader is None else (reader, x, u)
     return None
+
+
+def _slope(iteration: WrongSteps, j: int, cone: set[Pos], x: Pos) -> float:
+    """How much step j moves per unit of cell x (its cone's cells recomputed, the rest as shown)."""
+    f = iteration.formulas
+    constants = (set(f.trees) | set(f.members)) - cone
+    try:
+        result = evaluate(iteration.chains.update(j, iteration.t).step, Evaluation(f, {x: 0}, constants).dual)
+    except Unsupported:
+        return 0.0
+    return 0.0 if isinstance(result, list) else result.d.get(0, 0.0)
+
+
+def _one_reference_off(
+    iteration: WrongSteps, j: int, cone: set[Pos], expected_step: float
+) -> tuple[Pos, Pos, Pos, float] | None:
+    """One wrong reference: (the cell, what it reads, what belongs there, what the cell should then
+    hold), where step j would be right if that cell of its calculation read, in place of one cell,
+    another of the same kind (a parameter of the iteration for a parameter, a cell computed as it
+    is for a computed one: `=X6*L6`, w7, where `=X6*M6`, w8, belongs). The commonest slip there
+    is, in any layout. Only the step's backward cells are searched (a wrong forward cell is one a
+    check against the run finds)."""
+    f = iteration.formulas
+    missing = expected_step - iteration.steps[j]
+    parameters = set(iteration.chains.variables(iteration.t))
+    for x in sorted(cone):
+        tree, value = f.trees.get(x), f.number(x)
+        if tree is None or value is None or f.cells[x].array:
+            continue
+        slope = _slope(iteration, j, cone, x)
+        if not slope:
+            continue
+        required = value + missing / slope
+        for read in dict.fromkeys(f.original(p) for p in f.precedents(x)):
+            for other in _same_kind(f, read, parameters, iteration.cells):
+                if agrees(_read_instead(f, tree, read, other), required, abs(required)):
+                    return x, read, other, required
+    return None
+
+
+def _same_kind(f: Formulas, read: Pos, parameters: set[Pos], cells: set[Pos]) -> list[Pos]:
+    """The cells a formula could have read in place of `read`, nearest first: the iteration's
+    other parameters for a parameter, the iteration's cells computed as `read` is (on its sheet)
+    for a computed one."""
+    if read in parameters:
+        options = parameters - {read}
+    else:
+        shape = _shape(f, read)
+        if shape is None or read not in cells:
+            return []
+        options = {p for p in cells if p != read and p[0] == read[0] and _shape(f, p) == shape}
+    return sorted(options, key=lambda p: (p[0] != read[0], abs(p[1] - read[1]) + abs(p[2] - read[2]), p))
+
+
+def _read_instead(f: Formulas, tree, read: Pos, other: Pos) -> float:
+    """What a formula gives on the shown numbers with `other` read in place of `read`."""
+
+    def number(p: Pos) -> Dual:
+        p = f.original(p)
+        return Dual.const(f.number(other if p == read else p) or 0.0)
+
+    try:
+        result = evaluate(tree, number)
+    except (Unsupported, ZeroDivisionError, OverflowError, ValueError):
+        return float("nan")
+    return float("nan") if isinstance(result, list) else result.value
 
 
 def _reader_on_the_way(f: Formulas, x: Pos, cone: set[Pos], update: Update) -> Pos | None:
