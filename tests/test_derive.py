@@ -25,12 +25,7 @@ import shared
 ZOO = Path(__file__).resolve().parent / "zoo"
 # the zoo's workbooks whose verdict check does not give yet: workbook → what it says instead
 ZOO_OWED_WITHOUT: dict[str, str] = {}
-ZOO_OWED_WITH = {
-    "phases-241-delta-slip.xlsx": f"{shared.ISSUE_23}: right (exit 0): the four wrong cells are left as not "
-    "found, not judged",
-    "phases-241-noloss-input-slip.xlsx": f"{shared.ISSUE_23}: right (exit 0): w5..w8's updates that do not "
-    "move (H6:K6 read IN A, 0) are left as not found, not judged",
-}
+ZOO_OWED_WITH: dict[str, str] = {}
 
 
 def _zoo(owed: dict[str, str]) -> list[object]:

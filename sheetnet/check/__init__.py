@@ -26,7 +26,7 @@ from sheetnet.check.geometry import Layout
 from sheetnet.check.grid import Grid, Pos, copied_from, grid_of, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
 from sheetnet.check.own_layouts import own_layout, own_rows_layout
-from sheetnet.check.placed import place_losses, scaled_loss, used_where_read
+from sheetnet.check.placed import place_losses, place_updates, scaled_loss, used_where_read
 from sheetnet.check.spots import RunSpots, is_step, run_spots
 from sheetnet.check.tables import retyped, table_sheets
 from sheetnet.layout import iteration_sheet
@@ -209,14 +209,21 @@ class CheckResult:
         """The workbook judged against its own forward pass, if that names a slip before this check
         does: in an earlier iteration, or in the same one where this check's first slip is no cell
         of the forward pass (an update that follows from a gradient no number of the run placed).
+        Also where this check finds nothing wrong: a step that is not the derivative of the sheet's
+        own loss is wrong whatever run it is held against (the cells that hold it matched no number
+        of the run, and were left out, not judged).
         Only a derivation that decided (`Derivation.decided`): one that could not judge an
         iteration before its slip says "not judged", never over this check's verdict."""
         own, first = self.derivation, self.first_mismatch
-        if own is None or not own.decided or own.first_mismatch is None or first is None or first.cell is None:
+        if own is None or not own.decided or own.first_mismatch is None:
             return None
         judged = {e.cell.sheet for e in self.elements if e.cell is not None}  # the sheets of the tables checked
         slip = next((s for s in own.slips if s.cell.sheet in judged), None)
         if slip is None:
+            return None
+        if first is None and self.verdict == RIGHT:
+            return own.only(judged)
+        if first is None or first.cell is None:
             return None
         if slip.t > first.t:
             return None
@@ -413,6 +420,7 @@ def _table(
         layout.moves = _iterations_moved(layout, derivation)
     place_losses(layout, shape, derivation)  # a loss wrong from its formula holds no number of the run
     used_where_read(layout, shape, derivation)
+    place_updates(layout, shape, derivation)
     # the other reduction's sums (or means) count only where the sheet writes them
     judged = [e for e in judge(run, layout, grid, tolerance) if e.status != ABSENT or not e.spot.optional]
     elements = _held_steps(judged)

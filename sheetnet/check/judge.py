@@ -349,7 +349,8 @@ class Explainer:
             if ("η", -1) in expected and held is not None and eta is not None and same(float(held.value), eta):
                 covered.add(("η", -1))
                 continue
-            hits = [s for s in ((s.ident, s.t) for s in self.at.get(p, [])) if s in expected]
+            held_here = self.at.get(p) or self.at.get(self.formulas.original(p), [])  # a copy (`=H3`) is its cell
+            hits = [s for s in ((s.ident, s.t) for s in held_here) if s in expected]
             covered.update(hits)
             if not hits:
                 extra.append(p)

@@ -23,7 +23,7 @@ from sheetnet.check.geometry import Layout
 from sheetnet.check.judge import Element
 from sheetnet.check.spots import RunSpots, Spot
 from sheetnet.formula import Pos
-from sheetnet.net import FORWARD, LOSS, MEAN, PARAMETERS
+from sheetnet.net import FORWARD, LOSS, MEAN, PARAMETERS, UPDATE
 
 RATIO_TOLERANCE = 1e-6  # a loss computed from the same numbers as another is its multiple to this
 
@@ -121,6 +121,35 @@ def used_where_read(layout: Layout, run: RunSpots, derivation: Derivation | None
         if len(read) == 1:
             taken.discard(base)
             _place(layout, spot, read[0], taken, replace=True)
+
+
+def place_updates(layout: Layout, run: RunSpots, derivation: Derivation | None) -> None:
+    """An updated parameter whose cell no number placed (an update that did not move as the run
+    does: it reads another input, or nothing at all): its cell is the one the sheet's update
+    chain of that parameter names, the first update after the cell the layout gives the
+    parameter used. Placed there, it is judged: a slip if the run moves the parameter otherwise."""
+    if derivation is None or layout.own:
+        return
+    f = derivation.formulas
+    after = {f.original(chain[0]): chain[1] for chain in derivation.chains.links if len(chain) > 1}
+    taken = set(layout.bases.values()) | {p for ps in layout.copies.values() for p in ps}
+    for spot in run.iterations[0]:
+        if spot.quantity.section != UPDATE or spot.ident in layout.bases:
+            continue
+        parameter = next(
+            (
+                s
+                for s in run.iterations[0]
+                if s.quantity.section == PARAMETERS
+                and s.carried
+                and (s.key.q.split("@")[0], s.key.i) == (spot.key.q, spot.key.i)
+            ),
+            None,
+        )
+        base = layout.bases.get(parameter.ident) if parameter is not None else None
+        update = after.get(f.original(base)) if base is not None else None
+        if update is not None:
+            _place(layout, spot, update, taken)
 
 
 def _place(layout: Layout, spot: Spot, pos: Pos, taken: set[Pos], *, replace: bool = False) -> None:
