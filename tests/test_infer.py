@@ -103,15 +103,7 @@ def test_every_fixture_gives_its_own_network_file(
 
 
 ZOO = Path(__file__).resolve().parent / "zoo"
-ZOO_OWED = {
-    "mazur-sheet.xlsx": f"{shared.ISSUE_23}: Mazur's chain of intermediate cells read as a 1-2 linear net of "
-    "w5, w6 with x = δ o1 (H6), 2 iterations, no loss (exit 2)",
-    "phases-241.xlsx": f"{shared.ISSUE_23}: read as 4-1, the hidden sigmoids (Q3 T3 W3 Z3) taken for the inputs",
-    "mazur-sheet-sum-slip.xlsx": f"{shared.ISSUE_23}: as mazur-sheet.xlsx, read as a 1-2 linear net (exit 2)",
-    "phases-241-delta-slip.xlsx": f"{shared.ISSUE_23}: as phases-241.xlsx, read as 4-1",
-    "phases-241-noloss.xlsx": f"{shared.ISSUE_23}: as phases-241.xlsx, read as 4-1",
-    "phases-241-noloss-input-slip.xlsx": f"{shared.ISSUE_23}: as phases-241.xlsx, read as 4-1",
-}
+ZOO_OWED: dict[str, str] = {}
 
 
 def _zoo_rows(exit_with: str) -> list[object]:
