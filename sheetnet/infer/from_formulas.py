@@ -3,8 +3,10 @@
 An update reads `=E33-$H$31*X33` (the parameter, η, its gradient): the cells it starts from are
 the initial parameters, and the chain of updates counts the iterations. A pre-activation is a
 sum of products of such parameters and the cells they weigh (inputs, or activations of the layer
-before), plus perhaps a bias: which weight joins which cell to which neuron gives the layer sizes
-and W's shape. The formula reading only its pre-activation is the activation (`activations`); a
+before), plus perhaps a bias (`b`, or `b*1`): which weight joins which cell to which neuron gives
+the layer sizes and W's shape. A weight never weighs a cell computed from itself: `=δ*w` carries
+an error back, no neuron. An update of a copy nothing else reads (`=D3`, a row per phase) updates
+the typed weight it copies. The formula reading only its pre-activation is the activation (`activations`); a
 weight weighs the input its update multiplies (δ·a), so a pre-activation that reads another's
 pre-activation where the updates multiply its activation is read with the activation, its slip
 named. Only iteration 0's parameters make neurons: later iterations repeat them. A
