@@ -63,13 +63,7 @@ def test_each_zoo_workbook_gets_its_verdict_with_its_network_file(row: tuple[str
 
 def _correct_with_no_network_open() -> list[object]:
     """The correct zoo workbooks whose verdict with no network file is 'any' (no loss written)."""
-    rows = [r for r in (p.values[0] for p in _zoo({})) if r[3] == "0" and r[5] == "any"]
-    reason = f"{shared.ISSUE_23}: its hidden layer read as the inputs of a 4-1 net, AK3 called wrong"
-    owed = {"phases-241-noloss.xlsx": reason}
-    return [
-        pytest.param(r[0], marks=pytest.mark.xfail(reason=owed[r[0]], strict=True)) if r[0] in owed else r[0]
-        for r in rows
-    ]
+    return [r[0] for r in (p.values[0] for p in _zoo({})) if r[3] == "0" and r[5] == "any"]
 
 
 @pytest.mark.parametrize("name", _correct_with_no_network_open())

@@ -22,7 +22,7 @@ from homework import ASHWIN_COLUMNS, COLUMNS, blocks_workbook, rows_workbook
 
 from sheetnet.cli import main
 from sheetnet.formula import FormulaError, evaluate, parse
-from sheetnet.infer import PLACEHOLDER
+from sheetnet.infer import PLACEHOLDER, Reading
 from sheetnet.libreoffice import recalculate
 from sheetnet.spec import Network, default_network, load_network, parse_network
 from sheetnet.trace import run
@@ -103,15 +103,7 @@ def test_every_fixture_gives_its_own_network_file(
 
 
 ZOO = Path(__file__).resolve().parent / "zoo"
-ZOO_OWED = {
-    "mazur-sheet.xlsx": f"{shared.ISSUE_23}: Mazur's chain of intermediate cells read as a 1-2 linear net of "
-    "w5, w6 with x = δ o1 (H6), 2 iterations, no loss (exit 2)",
-    "phases-241.xlsx": f"{shared.ISSUE_23}: read as 4-1, the hidden sigmoids (Q3 T3 W3 Z3) taken for the inputs",
-    "mazur-sheet-sum-slip.xlsx": f"{shared.ISSUE_23}: as mazur-sheet.xlsx, read as a 1-2 linear net (exit 2)",
-    "phases-241-delta-slip.xlsx": f"{shared.ISSUE_23}: as phases-241.xlsx, read as 4-1",
-    "phases-241-noloss.xlsx": f"{shared.ISSUE_23}: as phases-241.xlsx, read as 4-1",
-    "phases-241-noloss-input-slip.xlsx": f"{shared.ISSUE_23}: as phases-241.xlsx, read as 4-1",
-}
+ZOO_OWED: dict[str, str] = {}
 
 
 def _zoo_rows(exit_with: str) -> list[object]:
@@ -418,6 +410,66 @@ def test_a_weight_read_twice_gives_its_place_to_one_typed_again_and_updated(tmp_
         "G3 reads w1 (D3) twice; w2 (E3), updated like a weight but read by no pre-activation, is taken in "
         "its second place (a slip in that formula?)"
     ]
+
+
+def _phases_copying_the_weights(path: Path) -> None:
+    """One step of a 2-2-1 sigmoid network a row per phase: row 3 feeds (h = w·x + b*1, the bias
+    typed once and never updated), carries δ back through `=v1*δ` and ½(t − y)²; row 5 copies w1..w4
+    (`=C3`) and updates v1, v2; row 6 updates the copies of w1..w4 and copies v1, v2."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    labels = ("x1", "x2", "w1", "w2", "w3", "w4", "v1", "v2", "b", "h1", "a1", "h2", "a2", "o", "y", "t")
+    for k, label in enumerate(labels):
+        ws.cell(2, k + 1, label)
+    for c, v in zip("ABCDEFGHIP", (1.0, 0.5, 0.1, 0.2, -0.3, 0.4, 0.5, -0.6, 0.25, 1.0), strict=True):
+        ws[f"{c}3"] = v
+    ws["J3"], ws["K3"] = "=C3*A3+D3*B3+I3*1", "=1/(1+EXP(-J3))"
+    ws["L3"], ws["M3"] = "=E3*A3+F3*B3+I3*1", "=1/(1+EXP(-L3))"
+    ws["N3"], ws["O3"] = "=G3*K3+H3*M3", "=1/(1+EXP(-N3))"
+    ws["Q3"], ws["R3"], ws["S3"] = "=(P3-O3)*O3*(1-O3)", "=G3*Q3", "=H3*Q3"  # δ_o, carried back to h1, h2
+    ws["T3"], ws["U3"], ws["V3"] = "=R3*K3*(1-K3)", "=S3*M3*(1-M3)", "=0.5*(P3-O3)^2"
+    for c in "CDEF":
+        ws[f"{c}5"] = f"={c}3"
+    ws["G5"], ws["H5"] = "=G3+0.5*Q3*K3", "=H3+0.5*Q3*M3"
+    for c, g in zip("CDEF", ("T3*A3", "T3*B3", "U3*A3", "U3*B3"), strict=True):
+        ws[f"{c}6"] = f"={c}5+0.5*{g}"
+    ws["G6"], ws["H6"] = "=G5", "=H5"
+    book.save(path)
+
+
+def _phases_reading(tmp_path: Path) -> Reading:
+    from sheetnet.book import read_book
+    from sheetnet.infer import read_network
+
+    _phases_copying_the_weights(tmp_path / "phases.xlsx")
+    return read_network(read_book(tmp_path / "phases.xlsx"), confirm=False)
+
+
+def test_an_update_of_a_copy_of_a_typed_weight_updates_the_weight(tmp_path: Path) -> None:
+    """Row 6 updates C5:F5, copies of w1..w4 (C3:F3) that nothing else reads: the hidden layer's
+    weights are C3:F3, updated a phase after the output's, and the network is 2-2-1."""
+    reading = _phases_reading(tmp_path)
+    assert reading.values["layers"] == [2, 2, 1]
+    assert reading.values["init"]["W1"] == [[0.1, 0.2], [-0.3, 0.4]]
+    assert reading.cells["W1"] == "C3 D3 E3 F3"
+    assert reading.cells["x"] == "A3 B3"
+    assert reading.values["lr"] == 0.5
+
+
+def test_a_weight_times_an_error_computed_from_it_is_no_neuron(tmp_path: Path) -> None:
+    """`=G3*Q3` multiplies v1 by δ_o, which v1 feeds through the output: the backward pass carrying
+    δ back to h1, never a 1-2 table of v1, v2 with δ_o as its input."""
+    reading = _phases_reading(tmp_path)
+    assert reading.cells["W2"] == "G3 H3"
+    assert reading.others == []
+
+
+def test_a_bias_written_as_the_weight_of_an_input_1_is_a_bias(tmp_path: Path) -> None:
+    """`=C3*A3+D3*B3+I3*1`: I3 is each hidden neuron's bias, typed once and never updated."""
+    reading = _phases_reading(tmp_path)
+    assert reading.values["init"]["B1"] == [0.25, 0.25]
+    assert reading.cells["B1"] == "I3 I3"
+    assert reading.values["train_biases"] is False
 
 
 # --------------------------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 An update reads `=E33-$H$31*X33` (the parameter, η, its gradient): the cells it starts from are
 the initial parameters, and the chain of updates counts the iterations. A pre-activation is a
 sum of products of such parameters and the cells they weigh (inputs, or activations of the layer
-before), plus perhaps a bias: which weight joins which cell to which neuron gives the layer sizes
-and W's shape. The formula reading only its pre-activation is the activation (`activations`); a
+before), plus perhaps a bias (`b`, or `b*1`): which weight joins which cell to which neuron gives
+the layer sizes and W's shape. A weight never weighs a cell computed from itself: `=δ*w` carries
+an error back, no neuron. An update of a copy nothing else reads (`=D3`, a row per phase) updates
+the typed weight it copies. The formula reading only its pre-activation is the activation (`activations`); a
 weight weighs the input its update multiplies (δ·a), so a pre-activation that reads another's
 pre-activation where the updates multiply its activation is read with the activation, its slip
 named. Only iteration 0's parameters make neurons: later iterations repeat them. A
@@ -66,6 +68,8 @@ class FormulaReader:
         self.copies: dict[Pos, list[Pos]] | None = None  # cell → the cells `=cell` (see `successor`)
         self.read: Counter[Pos] | None = None  # how many formulas read each cell (see `repeated`)
         self.chained: dict[Pos, int] | None = None  # each parameter's iterations by the book's chains
+        self.formulas = formulas
+        self.behind: dict[Pos, frozenset[Pos]] = {}  # a cell → every cell it is computed from (`computed_from`)
         if sum(1 for cell in book.cells[book.sheets[s]].values() if cell.formula) > MAX_FORMULAS:
             return  # no homework network: not read
         for p, tree in formulas.trees.items():
@@ -121,13 +125,18 @@ class FormulaReader:
         return chosen
 
     def repeated(self, p: Pos) -> Pos:
-        """The cell a typed parameter repeats, if no formula but its update reads it and the same
-        number is typed above it in its column where formulas read it (a row per phase types the
-        weights again): the parameter is the one the forward pass reads."""
+        """The cell an updated parameter repeats, if no formula but its update reads it: the same
+        number typed above it in its column where formulas read it (a row per phase types the
+        weights again), or the typed number it copies (`=D3`: a row per phase copies the weights a
+        later phase updates). The parameter is the one the forward pass reads; a copy of an update
+        (`=E22`, a block per epoch) is a later iteration's, and stays."""
         if self.read is None:
             self.read = Counter(r.pos for tree in self.trees.values() for r in references(tree))
         if self.read[p] > 1:
             return p
+        copied = self.origin(p, set())
+        if copied != p and copied not in self.trees and self.read[copied] > 1:
+            return copied
         return next((q for q in self.typed_above(p) if self.read[q]), p)
 
     def typed_above(self, p: Pos) -> list[Pos]:
@@ -252,7 +261,8 @@ class FormulaReader:
         found: dict[Pos, _Neuron] = {}
         for z, tree in self.trees.items():
             weights, biases, ok = [], [], True
-            for sign, term in terms(tree):
+            for sign, written in terms(tree):
+                term = _without_ones(written)  # `B17*1`: a bias written as the weight of an input 1
                 fs = factors(term)
                 pairs = products(term)
                 if sign < 0:
@@ -263,7 +273,11 @@ class FormulaReader:
                         if len(params) != 1:
                             ok = False
                             break
-                        weights.append((self.origin(params[0], roots), second if params[0] == first else first))
+                        weight, source = self.origin(params[0], roots), second if params[0] == first else first
+                        if self.computed_from(source, weight):
+                            ok = False  # `=H6*B13`: δ (computed from w5) times w5 carries the error back
+                            break
+                        weights.append((weight, source))
                 elif len(fs) == 1 and isinstance(fs[0], Ref):
                     biases.append(
                         self.origin(fs[0].pos, roots) if self.origin(fs[0].pos, roots) in roots else fs[0].pos
@@ -337,6 +351,17 @@ class FormulaReader:
                 if tree is not None and depth < STEP_DEPTH and len(_product(tree)) > 1:
                     out |= self.multiplied(tree, depth + 1)
         return out
+
+    def computed_from(self, source: Pos, weight: Pos) -> bool:
+        """Whether the cell a weight weighs is computed from that weight. A forward pass weighs an
+        input or the layer before's activation, which no weight of its own neuron feeds; a backward
+        pass weighs an error computed from the output, which every weight feeds (`=H6*B13`, δ o1
+        times w5, carries δ back to h1: no pre-activation of w5)."""
+        if source not in self.behind:
+            f = self.formulas
+            cone = f.behind([source], f.computed)
+            self.behind[source] = frozenset(cone | {f.original(q) for p in cone for q in f.precedents(p)})
+        return weight in self.behind[source]
 
     def origin(self, p: Pos, roots: set[Pos]) -> Pos:
         """The parameter a copy (`=C4`, copied again) copies, for a sample's row that copies the
@@ -635,6 +660,18 @@ class FormulaReader:
 
 SCAN_AT_MOST = 64  # iterations read for the samples of online or mini-batch learning
 STEP_DEPTH = 3  # product cells followed from an update's step: Δw, the gradient, δ·a
+
+
+def _without_ones(term: Node) -> Node:
+    """A product with its factors 1 left out (`B17*1` is `B17`); any other term as it is."""
+    fs = factors(term)
+    kept = [f for f in fs if not (isinstance(f, Num) and f.value == 1)]
+    if len(kept) == len(fs) or not kept:
+        return term
+    out = kept[0]
+    for f in kept[1:]:
+        out = Bin("*", out, f)
+    return out
 
 
 def _product(node: Node) -> list[Node]:
