@@ -176,12 +176,22 @@ def _left_out(
 def _slope(iteration: WrongSteps, j: int, cone: set[Pos], x: Pos) -> float:
     """How much step j moves per unit of cell x (its cone's cells recomputed, the rest as shown)."""
     f = iteration.formulas
-    constants = (set(f.trees) | set(f.members)) - cone
     try:
-        result = evaluate(iteration.chains.update(j, iteration.t).step, Evaluation(f, {x: 0}, constants).dual)
+        result = evaluate(iteration.chains.update(j, iteration.t).step, Evaluation(f, {x: 0}, _Outside(cone)).dual)
     except Unsupported:
         return 0.0
     return 0.0 if isinstance(result, list) else result.d.get(0, 0.0)
+
+
+class _Outside:
+    """The cells not in `cone`: read as the numbers they show when a step is recomputed from one
+    of its own cells."""
+
+    def __init__(self, cone: set[Pos]) -> None:
+        self.cone = cone
+
+    def __contains__(self, pos: object) -> bool:
+        return pos not in self.cone
 
 
 def _one_reference_off(
