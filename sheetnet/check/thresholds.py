@@ -82,12 +82,12 @@ WEIGHTS_CARRIED_SHARE = 0.5
 WEIGHTS_CARRIED = 2
 
 # Each element's base (`bases`), and the numbers written twice (`fit._written_twice`)
-# evidence worth two iterations: one full vote and one of a typed number; less is one iteration,
-# taken only where nothing else explains it
+# evidence worth two iterations: a full vote and one of a number typed to 3 digits or more (1 + 0.6);
+# less is one iteration, taken only where nothing else explains it (a number equal once by chance)
 TWO_ITERATIONS = 1.5
 FULL_WEIGHT = 0.99  # a vote this heavy is a cell at full precision (`evidence.vote_weight` gives 1)
 ONE_ITERATION_WEIGHT = 0.6  # iteration 0's one vote, alone in its cell, counts if its cell shows 3 digits
-COPY_SHARE = 0.8  # a helper's copy of an element holds it in this share of the iterations its base does
+COPY_SHARE = 0.8  # a helper's copy of an element has this share of its base's evidence (fewer: a chance match)
 # a number written twice agrees in this many iterations at least (once is chance: x·W = O1 while B1 is 0)
 COPY_ITERATIONS = 2
 EVIDENCE_SLACK = 1e-9  # sums of the same votes, added in another order, are equal to this
