@@ -4,9 +4,12 @@
 numbers are one, which cells vote for a position and how much, when a move is a table's stride,
 when a cell is an element's base, which column left over is whose. Each such decision is taken
 against a number here, named with its reason: what goes wrong if it is smaller or larger. They are
-grouped by the pass that uses them, in the order `fit.fit_layout` runs them; each group names the
-tests that fail when one of its numbers is changed, or says that none does (a number no test
-holds down is still the one every verdict so far was judged with).
+grouped by the pass that uses them, in the order `fit.fit_layout` runs them.
+
+Under each group's heading, "tested by" names, for a number changed as shown, the first test that
+then failed among the zoo's verdicts with their network files (tests/test_derive.py) and
+tests/test_check*.py; "none" where none of them did (the number is still the one every verdict so
+far was judged with; a test that holds it down is owed), and a number not listed was not changed.
 
 Guarantee: numbers only; this module imports nothing, so any pass may import it.
 """
@@ -14,6 +17,12 @@ Guarantee: numbers only; this module imports nothing, so any pass may import it.
 from __future__ import annotations
 
 # Numbers as written (`grid`, `judge.Tolerance`)
+# tested by: FULL_RELATIVE 1e-9 → 1e-6: tests/test_check.py::
+#   test_a_formula_slip_filled_down_is_named_in_every_row_and_its_consequences_follow;
+#   PLACES 4 → 3: tests/test_check_mutations.py::
+#   test_the_first_slip_is_named_where_it_was_made[rows-typed-4dp-h-literal-eta];
+#   ROUNDED_UNITS 5 → 1: the same test's [blocks-4dp-h-literal-eta];
+#   HEADER_ROWS 6 → 2: tests/test_check_families.py::test_the_delta_rule_signs[δh2]; LABEL_COLUMNS 40 → 3: none
 FULL_RELATIVE = 1e-9  # a formula's result, or a number typed with 10+ digits, agrees to this
 # and to this near 0: Excel and LibreOffice give 0 for a difference of two numbers equal to their
 # last few bits (2.5 − 2.499999999999993), where the run keeps −7e-15
@@ -21,8 +30,8 @@ FULL_ABSOLUTE = 1e-12
 # a typed number is its value's correct rounding within half a unit of its last place and this
 # fraction of it more: the half unit's own floating-point error (0.00005 is not quite 5e-5)
 ROUNDING_SLACK = 1e-9
-# decimals a typed number counts as at least: a typed 0 stands only for a number below 5·10⁻⁵;
-# fewer and a typed 0.1 is any of a thousand numbers, more and a student's 4-place rounding is a slip
+# decimals a typed number counts as at least: a typed 0 stands only for a number below 5·10⁻⁵
+# (fewer, and it stands for any below 5·10⁻⁴; more, and a number rounded to 4 places is a slip)
 PLACES = 4
 FEWER_PLACES = 3  # a sheet whose typed numbers mostly have 3 decimals is read to 3 (each of them a rounding)
 # typed numbers a sheet needs before their decimals say how it is typed: a few typed inputs (0.05,
@@ -35,6 +44,11 @@ HEADER_ROWS = 6  # a number's column label is the nearest text at most this far 
 LABEL_COLUMNS = 40  # a number's row label is the nearest text at most this far to its left (a wide row)
 
 # What a found number tells (`evidence`)
+# tested by: CLOSE 0.05 → 0.01: tests/test_check.py::
+#   test_every_shared_fixture_gets_the_verdict_judged_by_hand[luizcf-241];
+#   MAX_VOTERS 200 → 20: none; SMALL_NUMBERS → (0,): tests/test_derive.py::
+#   test_each_zoo_workbook_gets_its_verdict_with_its_network_file[online-and.xlsx];
+#   TINY_WINDOWS 1000 → 1: tests/test_check_families.py::test_rows_of_relu_and_softmax[relu]
 CLOSE = 0.05  # a wrong number within 5 % of the right one belongs to that element
 MAX_VOTERS = 200  # a value written more often than this (0, 1, an input) says nothing of where it is
 # numbers sheets hold everywhere (inputs, targets, a column of ones, zero biases): evidence of an
@@ -48,6 +62,8 @@ TINY_WINDOWS = 1000
 VOTE_DIGITS = 5
 
 # Where tables start (`tables`)
+# tested by: TABLE_FORWARD_SHARE 0.25 → 0.6: none;
+#   RETYPED_SHARE 0.5 → 0.95: tests/test_check_typed.py::test_a_weight_typed_off_is_the_first_slip[blocks]
 # a sheet starts a table if it holds this share of iteration 0's forward pass: a slip in its first
 # layer leaves little of it right (larger, and such a table is missed); smaller, and a summary is a table
 TABLE_FORWARD_SHARE = 0.25
@@ -58,6 +74,7 @@ TABLE_QUANTITIES = 2  # from this many of its quantities at least: a summary of 
 RETYPED_SHARE = 0.5
 
 # Positions the passes share (`geometry`)
+# tested by: FORWARD_MARGIN 6 → 0: none
 FEW_MATCHES = 4  # a number of the forward pass found this often at most (O1 = f(O1) under ReLU) widens its box
 FORWARD_MARGIN = 6  # … when within this many cells of the numbers found once (farther: another table's)
 ROW_LENGTH = 1000  # reading order: a row comes after every column of the row before (sheets are narrower)
@@ -66,6 +83,10 @@ BEHIND = 2  # reading order: a cell before the anchor counts this much farther t
 LAST_SHARE = 0.5  # a table holds an iteration while it holds this share of its forward pass (a slip empties a few)
 
 # The stride (`stride`)
+# tested by: STRIDE_ITERATIONS 6 → 2: none; NEAR_FORWARD 3 → 0 (bases too): tests/test_check_families.py::
+#   test_the_delta_rule_signs[sign]; FAR_WEIGHT 0.1 → 1: tests/test_check_mutations.py::
+#   test_a_right_workbook_passes[rows-eta-2-long]; STRIDE_VOTERS 2 → 1: none;
+#   STRIDE_CANDIDATES 3 → 1: tests/test_check_families.py::test_a_slip_in_every_block_is_named[slope]
 STRIDE_ITERATIONS = 6  # iterations whose exact matches vote for the stride
 # pairs of cells (found here × found one iteration on) an element may vote with: more, and its
 # vote is spread too thin to tell anything (a frequent number's every pair)
@@ -82,6 +103,11 @@ WEIGHTS_CARRIED_SHARE = 0.5
 WEIGHTS_CARRIED = 2
 
 # Each element's base (`bases`), and the numbers written twice (`fit._written_twice`)
+# tested by: TWO_ITERATIONS 1.5 → 2.5: tests/test_check_shapes.py::
+#   test_one_cell_wrong_is_the_first_slip[a-row-per-eta-d1@0/0.5-∂L/∂B1[0]-0]; FULL_WEIGHT 0.99 → 0.5:
+#   tests/test_check_scenarios.py::test_numbers_typed_to_3_places_with_the_rounding_carried_forward_are_right;
+#   ONE_ITERATION_WEIGHT 0.6 → 1.01: none; SHARED_SHARE 0.9 → 0.5: tests/test_check_families.py::
+#   test_the_delta_rule_signs[sum]
 # evidence worth two iterations: a full vote and one of a number typed to 3 digits or more (1 + 0.6);
 # less is one iteration, taken only where nothing else explains it (a number equal once by chance)
 TWO_ITERATIONS = 1.5
@@ -98,6 +124,10 @@ EARLY_DECAY = 0.5  # a vote counts this much less per iteration later: before an
 EXACT_DECADES = -16  # an exact continuation ranks before any gap a double can show (16 digits)
 
 # The columns left over (`leftovers`)
+# tested by: LEFTOVER_ITERATIONS 4 → 2: tests/test_check_typed.py::test_a_weight_typed_off_is_the_first_slip[rows];
+#   FLIPPED 0.01 → 1: tests/test_check_mutations.py::
+#   test_the_first_slip_is_named_where_it_was_made[blocks-4dp-g-column-wrong-from-the-start];
+#   SPREAD_WEIGHT 0.01 → 0, READ_COST −3 → 0, NAMED_COST −2 → 0: none
 LEFTOVER_ITERATIONS = 4  # iterations whose numbers a column left over is held against
 FLIPPED = 0.01  # a number with its sign flipped is as close as one this far off: the commonest slip of all
 NEGATED_ITERATIONS = 2  # a column the element's negative throughout, this often at least, is another number (t − y)
@@ -109,6 +139,10 @@ READ_COST = -3  # the cell the forward pass reads as x is x, typed wrong or not:
 NAMED_COST = -2  # a cell whose label names the element is its, however far: before nearness
 
 # η (`eta`)
+# tested by: ETA_MAX 1000 → 0.3: tests/test_check.py::
+#   test_every_shared_fixture_gets_the_verdict_judged_by_hand[harshvs4-bp];
+#   IN_LINE_REACH 400 → 3: tests/test_check_shapes.py::test_each_shape_is_right_as_built[a-row-per-eta];
+#   VISIBLE_MOVE 1e-4 → 0, ETA_SHARE 0.5 → 0.99, ETA_LABEL_REACH 2 → 1: none
 ETA_MAX = 1000  # a number labelled η, or an η an update gives, above this is no learning rate
 ETA_LABEL_REACH = 2  # η's label is at most this many cells to its left (`η`, `=`, 0.5)
 ETA_START_CELLS = 5  # cells holding a parameter whose lines are searched for its update (the nearest)
@@ -124,4 +158,5 @@ ETA_BINS = 8  # the most common bins confirmed
 MULTIPLE_SLACK = 0.1  # a candidate within this of k·η is η, k updates later in line
 
 # Loss cells placed by formulas (`placed`)
+# tested by: RATIO_TOLERANCE 1e-6 → 1e-15: none
 RATIO_TOLERANCE = 1e-6  # a loss computed from the same numbers as another is its multiple to this
