@@ -48,7 +48,8 @@ LABEL_COLUMNS = 40  # a number's row label is the nearest text at most this far 
 #   test_every_shared_fixture_gets_the_verdict_judged_by_hand[luizcf-241];
 #   MAX_VOTERS 200 → 20: none; SMALL_NUMBERS → (0,): tests/test_derive.py::
 #   test_each_zoo_workbook_gets_its_verdict_with_its_network_file[online-and.xlsx];
-#   TINY_WINDOWS 1000 → 1: tests/test_check_families.py::test_rows_of_relu_and_softmax[relu]
+#   TINY_WINDOWS 1000 → 1: tests/test_check_families.py::test_rows_of_relu_and_softmax[relu];
+#   VOTE_DIGITS 5 → 1: tests/test_check_scenarios.py::test_two_tables_side_by_side_are_two_tables_each_right
 CLOSE = 0.05  # a wrong number within 5 % of the right one belongs to that element
 MAX_VOTERS = 200  # a value written more often than this (0, 1, an input) says nothing of where it is
 # numbers sheets hold everywhere (inputs, targets, a column of ones, zero biases): evidence of an
@@ -62,7 +63,7 @@ TINY_WINDOWS = 1000
 VOTE_DIGITS = 5
 
 # Where tables start (`tables`)
-# tested by: TABLE_FORWARD_SHARE 0.25 → 0.6: none;
+# tested by: TABLE_FORWARD_SHARE 0.25 → 0.6, TABLE_QUANTITIES 2 → 1: none;
 #   RETYPED_SHARE 0.5 → 0.95: tests/test_check_typed.py::test_a_weight_typed_off_is_the_first_slip[blocks]
 # a sheet starts a table if it holds this share of iteration 0's forward pass: a slip in its first
 # layer leaves little of it right (larger, and such a table is missed); smaller, and a summary is a table
