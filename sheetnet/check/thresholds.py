@@ -108,7 +108,8 @@ WEIGHTS_CARRIED = 2
 #   test_one_cell_wrong_is_the_first_slip[a-row-per-eta-d1@0/0.5-∂L/∂B1[0]-0]; FULL_WEIGHT 0.99 → 0.5:
 #   tests/test_check_scenarios.py::test_numbers_typed_to_3_places_with_the_rounding_carried_forward_are_right;
 #   ONE_ITERATION_WEIGHT 0.6 → 1.01: none; SHARED_SHARE 0.9 → 0.5: tests/test_check_families.py::
-#   test_the_delta_rule_signs[sum]
+#   test_the_delta_rule_signs[sum]; COPY_SHARE 0.8 → 0.3: unsettled (the one test that failed, under
+#   load, compares LibreOffice with the row model and runs no `check`)
 # evidence worth two iterations: a full vote and one of a number typed to 3 digits or more (1 + 0.6);
 # less is one iteration, taken only where nothing else explains it (a number equal once by chance)
 TWO_ITERATIONS = 1.5
