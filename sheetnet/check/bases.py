@@ -31,7 +31,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
-from sheetnet.check.evidence import MAX_VOTERS, close, small, vote_weight
+from sheetnet.check.evidence import close, small, vote_weight
 from sheetnet.check.geometry import Layout, first_of_each, forward_box, next_use, reading_distance, strides_apart
 from sheetnet.check.grid import Grid, Pos, copied_from
 from sheetnet.check.labels import (
@@ -43,6 +43,22 @@ from sheetnet.check.labels import (
     quantity_names,
 )
 from sheetnet.check.spots import Ident, RunSpots, Spot, is_step
+from sheetnet.check.thresholds import (
+    CONSTANT_ITERATIONS,
+    COPY_SHARE,
+    EARLY_DECAY,
+    EVIDENCE_SLACK,
+    EXACT_DECADES,
+    FULL_WEIGHT,
+    MAX_VOTERS,
+    NEAR_FORWARD,
+    ONE_ITERATION_WEIGHT,
+    OTHER_SHEET,
+    ROW_LENGTH,
+    SHARED_SHARE,
+    STAYS,
+    TWO_ITERATIONS,
+)
 from sheetnet.graph import Ref
 
 # each element's candidate bases, and for each the evidence of every iteration that votes for it
@@ -74,9 +90,10 @@ def _iteration_zero(grid: Grid, run: RunSpots, layout: Layout) -> Callable[[Pos]
     ds, dr, dc = layout.stride
     if ds:
         return lambda p: p[0] == layout.sheet
+    m = NEAR_FORWARD
     if dr:
-        return lambda p: p[0] == layout.sheet and r0 - 3 <= p[1] <= max(r1 + 3, r0 - 3 + abs(dr) - 1)
-    return lambda p: p[0] == layout.sheet and c0 - 3 <= p[2] <= max(c1 + 3, c0 - 3 + abs(dc) - 1)
+        return lambda p: p[0] == layout.sheet and r0 - m <= p[1] <= max(r1 + m, r0 - m + abs(dr) - 1)
+    return lambda p: p[0] == layout.sheet and c0 - m <= p[2] <= max(c1 + m, c0 - m + abs(dc) - 1)
 
 
 def base_votes(grid: Grid, run: RunSpots, layout: Layout) -> Votes:
@@ -169,7 +186,7 @@ class _Bases:
         self.anchor = base
         copies: list[Pos] = []
         for b, c in ranked:  # other columns holding the element everywhere (a helper's copy), one per column
-            if sum(c.values()) >= max(1.5, 0.8 * total) and not any(
+            if sum(c.values()) >= max(TWO_ITERATIONS, COPY_SHARE * total) and not any(
                 strides_apart(layout, a, b) for a in [base, *copies]
             ):
                 copies.append(b)
@@ -236,7 +253,7 @@ class _Bases:
         if stride is None or stride[0] or max(abs(stride[1]), abs(stride[2])) < 2:
             return ranked
         axis = 1 if stride[2] else 2  # moving across: the table's rows; down: its columns
-        strong = [i for i, (_, total) in self.support.items() if total >= 1.5]
+        strong = [i for i, (_, total) in self.support.items() if total >= TWO_ITERATIONS]
         if not strong or not any(len(ts) == 1 for _, ts in ranked):
             return ranked
         lo = min(self.layout.bases[i][axis] for i in strong)
@@ -267,13 +284,13 @@ class _Bases:
         found = float(cell.value)
         scale = max(abs(found), abs(after.value))
         gap = abs(found - after.value) / scale if scale else 0.0
-        return math.ceil(math.log10(gap)) if gap > 0 else -16
+        return math.ceil(math.log10(gap)) if gap > 0 else EXACT_DECADES
 
     def ruled_out(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
         grid, layout, constant = self.grid, self.layout, spot.ident in self.constant
         if (spot.extra or constant) and base in self.primaries:
             return True  # a number that changes, or that is the run's own, holds the cell
-        if constant and len(ts) < 2:
+        if constant and len(ts) < CONSTANT_ITERATIONS:
             return True  # a number that stays is known by staying (a counter starts at 0 or 1 too)
         if constant and self.layout.kind == "rows" and not self.agrees_throughout(spot, base):
             return True  # μ = 0.9 above x2 = 0.9 stays for a row, then the column holds weights
@@ -287,7 +304,7 @@ class _Bases:
             and not self.agrees_throughout(spot, base)
         ):
             return True  # a column of one number over the whole table (x = 1) is no number that changes
-        if base in self.primaries and sum(ts.values()) < self.primaries[base] - 1e-9:
+        if base in self.primaries and sum(ts.values()) < self.primaries[base] - EVIDENCE_SLACK:
             return True  # another number holds this cell on better evidence
         starts_later = spot.carried and not constant  # the weights used, after an update
         if not starts_later and any(layout.shift(base, u) not in grid.cells for u in range(min(ts))):
@@ -340,11 +357,16 @@ class _Bases:
         (a number that agrees once by chance makes no column); an input typed as it is in line with
         the forward pass."""
         first = min(ts)
-        if sum(ts.values()) >= 1.5:
+        if sum(ts.values()) >= TWO_ITERATIONS:
             return True
-        if first == 0 and self.in_iteration_zero(base) and self.claims[base] == 1 and max(ts.values()) >= 0.6:
+        if (
+            first == 0
+            and self.in_iteration_zero(base)
+            and self.claims[base] == 1
+            and max(ts.values()) >= ONE_ITERATION_WEIGHT
+        ):
             return True
-        if max(ts.values()) < 0.99:
+        if max(ts.values()) < FULL_WEIGHT:
             return False
         if not self.several or _continues(self.grid, self.layout, base, first, spot.ident, self.spots):
             return True
@@ -375,7 +397,7 @@ def settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) -> 
             exact = max(h[0] for h in held.values())
             often = max(h[1] for h in held.values() if h[0] == exact)
             for ident, (first, total) in held.items():
-                if first < exact or total < 0.9 * often:
+                if first < exact or total < SHARED_SHARE * often:
                     del layout.bases[ident]
 
 
@@ -439,13 +461,13 @@ def _stays(grid: Grid, layout: Layout, base: Pos, iterations: int) -> bool:
     least)."""
     seen = {grid.cells[p].value for t in range(iterations) if (p := layout.shift(base, t)) in grid.cells}
     count = sum(layout.shift(base, t) in grid.cells for t in range(iterations))
-    return count >= 3 and len(seen) == 1
+    return count >= STAYS and len(seen) == 1
 
 
 def _early(ts: dict[int, float]) -> float:
     """The evidence for a base, the early iterations counting most: before any slip they agree, and
     a row pasted twice later shifts only the later ones."""
-    return sum(w * 0.5**t for t, w in ts.items())
+    return sum(w * EARLY_DECAY**t for t, w in ts.items())
 
 
 def _after_use(layout: Layout, spot: Spot) -> Pos | None:
@@ -484,5 +506,5 @@ def _continues(
 def _distance(p: Pos, anchor: Pos | None) -> int:
     """How far `p` is from `anchor`, rows weighing more than columns, either way."""
     if anchor is None or p[0] != anchor[0]:
-        return 10**9
-    return abs(p[1] - anchor[1]) * 1000 + abs(p[2] - anchor[2])
+        return OTHER_SHEET
+    return abs(p[1] - anchor[1]) * ROW_LENGTH + abs(p[2] - anchor[2])

@@ -18,6 +18,20 @@ from collections import defaultdict
 from sheetnet.check.geometry import forward_box
 from sheetnet.check.grid import Grid, Pos, label_token
 from sheetnet.check.spots import RunSpots
+from sheetnet.check.thresholds import (
+    ETA_BIGGEST,
+    ETA_BIGGEST_SHARE,
+    ETA_BINS,
+    ETA_DIGITS,
+    ETA_LABEL_REACH,
+    ETA_MAX,
+    ETA_MIDDLE_DIGITS,
+    ETA_SHARE,
+    ETA_START_CELLS,
+    IN_LINE_REACH,
+    MULTIPLE_SLACK,
+    VISIBLE_MOVE,
+)
 from sheetnet.net import UPDATE
 
 # what sheets write beside or above η, as label tokens (`n =` too; ͷ, a letter fonts draw like η)
@@ -29,14 +43,14 @@ def eta_cell(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     rate`, `α` or `n =` (on its left, or above it), the nearest to the table's forward pass."""
     box = forward_box(grid, run, sheet)
     r, c = (box[0], box[1]) if box is not None else (0, 0)
-    labelled = [p for p in grid.numbers_on(sheet) if 0 < float(grid.cells[p].value) <= 1000 and _named_eta(grid, p)]
+    labelled = [p for p in grid.numbers_on(sheet) if 0 < float(grid.cells[p].value) <= ETA_MAX and _named_eta(grid, p)]
     return min(labelled, key=lambda p: (abs(p[1] - r) + abs(p[2] - c), p), default=None)
 
 
 def _named_eta(grid: Grid, p: Pos) -> bool:
     """True if the text just left of `p` (two cells at most) or just above it names η."""
     s, r, c = p
-    if any(label_token(grid.text(q)) in ETA_LABELS for q in [(s, r, c - 1), (s, r, c - 2)]):
+    if any(label_token(grid.text((s, r, c - k))) in ETA_LABELS for k in range(1, ETA_LABEL_REACH + 1)):
         return True
     # a label above, unless it is the label of the number on its right (`η | 0.5` in the row above),
     # or heads a column of numbers (`n` over 1, 2, 3 …: an iteration counter)
@@ -64,7 +78,7 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
             unit = (start - spot.value) / eta
             if unit != 0 and math.isfinite(unit):
                 here = sorted(grid.matches(start, [sheet]), key=lambda p: (abs(float(grid.cells[p].value) - start), p))
-                moves.append((start, unit, _in_line_with(grid, here[:5])))
+                moves.append((start, unit, _in_line_with(grid, here[:ETA_START_CELLS])))
     if not moves:
         return None
 
@@ -74,7 +88,7 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
         count = visible = 0
         for start, unit, line in moves:
             moved = start - candidate * unit
-            if abs(moved - start) >= 1e-4:
+            if abs(moved - start) >= VISIBLE_MOVE:
                 visible += 1
                 count += any(grid.agrees(p, moved) for p in line)
         return count, visible
@@ -82,31 +96,32 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
     def explained(candidate: float) -> int:
         """`tally`'s count, if at least half of the parameters it moves visibly; else 0."""
         count, visible = tally(candidate)
-        return count if count * 2 >= visible else 0
+        return count if count >= ETA_SHARE * visible else 0
 
     count, visible = tally(eta)
     if count == visible and count:
         return eta  # every update is in line: the run's η
-    best, best_count = eta, (count if count * 2 >= visible else 0)
+    best, best_count = eta, (count if count >= ETA_SHARE * visible else 0)
     # Else another η may explain more: of tables one beside the other with the same first
     # iteration (a row per η), one intact is fitted before the run's with a slip in its first update.
     # The η each cell in line would mean, to one digit (numbers typed to 4 places give it no closer
     # than a few %): the most common few are confirmed, as the round value and as the middle one.
     bins: dict[float, list[float]] = defaultdict(list)
-    biggest = sorted(moves, key=lambda m: -abs(m[1]))[: max(2, len(moves) // 2)]  # they give η best
+    many = max(ETA_BIGGEST, int(len(moves) * ETA_BIGGEST_SHARE))
+    biggest = sorted(moves, key=lambda m: -abs(m[1]))[:many]  # they give η best
     for start, unit, line in biggest:
         seen: dict[float, float] = {}
         for p in line:
             candidate = (start - float(grid.cells[p].value)) / unit
-            if 0 < candidate <= 1000:
-                seen.setdefault(float(f"{candidate:.1g}"), candidate)
+            if 0 < candidate <= ETA_MAX:
+                seen.setdefault(float(f"{candidate:.{ETA_DIGITS}g}"), candidate)
         for key, candidate in seen.items():
             bins[key].append(candidate)
     # A later value in line gives a multiple of η (k steps later): of the η that explain as many
     # parameters, the smallest is the step.
-    for key in sorted(bins, key=lambda k: (-len(bins[k]), k))[:8]:
+    for key in sorted(bins, key=lambda k: (-len(bins[k]), k))[:ETA_BINS]:
         found = sorted(bins[key])
-        for candidate in (key, float(f"{found[len(found) // 2]:.8g}")):
+        for candidate in (key, float(f"{found[len(found) // 2]:.{ETA_MIDDLE_DIGITS}g}")):
             count = explained(candidate)
             smaller = best != eta and candidate < best and candidate == key
             if best == eta and best_count and _multiple(candidate, eta):
@@ -119,10 +134,10 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
 def _multiple(candidate: float, eta: float) -> bool:
     """True if `candidate` is k·η for a whole k ≥ 2, within 10 %."""
     k = round(candidate / eta)
-    return k >= 2 and abs(candidate - k * eta) <= 0.1 * k * eta
+    return k >= 2 and abs(candidate - k * eta) <= MULTIPLE_SLACK * k * eta
 
 
-def _in_line_with(grid: Grid, cells: list[Pos], reach: int = 400) -> list[Pos]:
+def _in_line_with(grid: Grid, cells: list[Pos], reach: int = IN_LINE_REACH) -> list[Pos]:
     """The numbers below `cells` in their columns, right of them in their rows, and in their place
     on the next sheet: where a table writes the next value of a number."""
     out: list[Pos] = []

@@ -12,10 +12,8 @@ and 1.
 
 from __future__ import annotations
 
-from sheetnet.check.grid import FULL_ABSOLUTE, Grid, Pos, full_window
-
-CLOSE = 0.05  # a wrong number within 5 % of the right one belongs to that element
-MAX_VOTERS = 200  # a value written more often than this (0, 1, an input) says nothing of where it is
+from sheetnet.check.grid import Grid, Pos, full_window
+from sheetnet.check.thresholds import CLOSE, FULL_ABSOLUTE, SMALL_NUMBERS, TINY_WINDOWS, VOTE_DIGITS
 
 
 def vote_weight(grid: Grid, p: Pos, value: float) -> float:
@@ -25,7 +23,7 @@ def vote_weight(grid: Grid, p: Pos, value: float) -> float:
     if cell.decimals is None or abs(float(cell.value) - value) <= full_window(value):
         return 1.0
     digits = len(f"{abs(float(cell.value)):.{max(cell.decimals, 0)}f}".replace(".", "").lstrip("0"))
-    return min(1.0, max(digits, 1) / 5)
+    return min(1.0, max(digits, 1) / VOTE_DIGITS)
 
 
 def small(value: float) -> bool:
@@ -33,7 +31,7 @@ def small(value: float) -> bool:
     zero biases), evidence of an element only where the fitted layout puts it; and for a number
     so near 0 that a spreadsheet's 0, or another tiny number, agrees with it (a converged
     network's gradients, 1e-13 where the sheet has 0 or 4e-13)."""
-    return value in (0.0, 1.0, -1.0, 2.0, -2.0) or abs(value) <= 1000 * FULL_ABSOLUTE  # (a thousand times the window)
+    return value in SMALL_NUMBERS or abs(value) <= TINY_WINDOWS * FULL_ABSOLUTE
 
 
 def close(a: float, b: float) -> bool:

@@ -41,6 +41,7 @@ from sheetnet.check.grid import Grid, Pos, same
 from sheetnet.check.leftovers import assign_leftovers
 from sheetnet.check.spots import Ident, RunSpots, Spot
 from sheetnet.check.stride import table_stride
+from sheetnet.check.thresholds import COPY_ITERATIONS, FULL_WEIGHT
 
 
 def fit_layout(
@@ -92,9 +93,9 @@ def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: Votes) -> N
         holds = [u for u in range(layout.last + 1) if _holds(grid, layout, base, spots.get((ident, u)), u)]
         copies: list[Pos] = []
         for b, ts in options.items():
-            if b == base or b in occupied or b in copies or min(ts) != first or len(ts) < 2:
+            if b == base or b in occupied or b in copies or min(ts) != first or len(ts) < COPY_ITERATIONS:
                 continue  # (another element's cell in some iteration: a number typed to 4 places agrees by chance)
-            if min(ts.values()) < 0.99:
+            if min(ts.values()) < FULL_WEIGHT:
                 continue  # at full precision only
             if small(spots[(ident, first)].value) or any(strides_apart(layout, a, b) for a in [base, *copies]):
                 continue

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from sheetnet.check.grid import Grid, Pos
 from sheetnet.check.spots import Ident, RunSpots, Spot
+from sheetnet.check.thresholds import BEHIND, FEW_MATCHES, FORWARD_MARGIN, LAST_SHARE, OTHER_SHEET, ROW_LENGTH
 from sheetnet.net import FORWARD, PARAMETERS, UPDATE
 
 
@@ -131,13 +132,14 @@ def forward_box(grid: Grid, run: RunSpots, sheet: int) -> tuple[int, int, int, i
     for spot in run.iterations[0]:
         if spot.quantity.section == FORWARD and not spot.carried:
             found = grid.matches(spot.value, [sheet])
-            (unique if len(found) == 1 else few if len(found) <= 4 else []).extend(found)
+            (unique if len(found) == 1 else few if len(found) <= FEW_MATCHES else []).extend(found)
     if not unique:
         return None
     r0, c0 = min(p[1] for p in unique), min(p[2] for p in unique)
     r1, c1 = max(p[1] for p in unique), max(p[2] for p in unique)
     for p in few:
-        if r0 - 6 <= p[1] <= r1 + 6 and c0 - 6 <= p[2] <= c1 + 6:
+        m = FORWARD_MARGIN
+        if r0 - m <= p[1] <= r1 + m and c0 - m <= p[2] <= c1 + m:
             r0, c0, r1, c1 = min(r0, p[1]), min(c0, p[2]), max(r1, p[1]), max(c1, p[2])
     return r0, c0, r1, c1
 
@@ -173,11 +175,11 @@ def first_of_each(run: RunSpots) -> list[Spot]:
 def reading_distance(p: Pos, anchor: Pos | None) -> int:
     """How far `p` comes after `anchor`, row by row (cells before it count double)."""
     if anchor is None:
-        return p[1] * 1000 + p[2]
+        return p[1] * ROW_LENGTH + p[2]
     if p[0] != anchor[0]:
-        return 10**9 + abs(p[0] - anchor[0])
-    d = (p[1] - anchor[1]) * 1000 + (p[2] - anchor[2])
-    return d if d >= 0 else 1 - 2 * d
+        return OTHER_SHEET + abs(p[0] - anchor[0])
+    d = (p[1] - anchor[1]) * ROW_LENGTH + (p[2] - anchor[2])
+    return d if d >= 0 else 1 - BEHIND * d
 
 
 def last_iteration(grid: Grid, run: RunSpots, layout: Layout) -> int:
@@ -188,6 +190,6 @@ def last_iteration(grid: Grid, run: RunSpots, layout: Layout) -> int:
     last = -1
     for t in range(len(run.iterations)):
         held = sum(1 for ident in idents if (p := layout.at(ident, t)) is not None and grid.held(p))
-        if held * 2 >= len(idents) and held:
+        if held >= LAST_SHARE * len(idents) and held:
             last = t
     return max(last, 0)

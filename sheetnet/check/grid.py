@@ -10,11 +10,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from sheetnet.book import Book, Cell, Pos
-
-FULL_RELATIVE = 1e-9  # a formula's result, or a number typed with 10+ digits, agrees to this
-# and to this near 0: Excel and LibreOffice give 0 for a difference of two numbers equal to their
-# last few bits (2.5 − 2.499999999999993), where the run keeps −7e-15
-FULL_ABSOLUTE = 1e-12
+from sheetnet.check.thresholds import (
+    FEWER_PLACES,
+    FULL_ABSOLUTE,
+    FULL_RELATIVE,
+    HEADER_ROWS,
+    LABEL_COLUMNS,
+    PLACES,
+    PLACES_SAMPLE,
+    ROUNDING_SLACK,
+)
 
 
 def full_window(value: float) -> float:
@@ -22,7 +27,6 @@ def full_window(value: float) -> float:
     return FULL_ABSOLUTE + FULL_RELATIVE * abs(value)
 
 
-HEADER_ROWS, LABEL_COLUMNS = 6, 40
 ERRORS = {"#DIV/0!", "#NUM!", "#VALUE!", "#REF!", "#NAME?", "#N/A", "#NULL!"}
 
 
@@ -31,14 +35,14 @@ def same(a: float, b: float) -> bool:
     return abs(a - b) <= FULL_RELATIVE * max(abs(a), abs(b))
 
 
-def agrees_exactly(cell: Cell, value: float, places: int = 4) -> bool:
+def agrees_exactly(cell: Cell, value: float, places: int = PLACES) -> bool:
     """True if `cell` holds `value` at full precision, or typed as its correct rounding (decimals
     counted as at least `places`, so that a typed 0 stands only for a number below 5·10⁻⁵)."""
     gap = abs(float(cell.value) - value)
     if gap <= full_window(value):
         return True
     decimals = cell.decimals
-    return decimals is not None and gap <= 0.5 * 10.0 ** -max(decimals, places) * (1 + 1e-9)
+    return decimals is not None and gap <= 0.5 * 10.0 ** -max(decimals, places) * (1 + ROUNDING_SLACK)
 
 
 def grid_of(book: Book) -> Grid:
@@ -92,7 +96,7 @@ class Grid:
         sheets = list(sheets)
         if not sheets:
             return []
-        rounding = 0.5 * 10.0 ** -min(self.places[s] for s in sheets) * (1 + 1e-9)
+        rounding = 0.5 * 10.0 ** -min(self.places[s] for s in sheets) * (1 + ROUNDING_SLACK)
         exact = full_window(value)
         out = []
         for s in sheets:
@@ -198,9 +202,9 @@ def _typed_places(cells: list[Cell]) -> int:
     """How many decimals a sheet's numbers are typed to: 3 for a sheet typed to 3 places (most of
     its many typed numbers have 3), else 4 (a few typed inputs say nothing of it)."""
     typed = [c.decimals for c in cells if c.formula is None and c.decimals]
-    if len(typed) < 20:
-        return 4
-    return 3 if Counter(typed).most_common(1)[0][0] == 3 else 4
+    if len(typed) < PLACES_SAMPLE:
+        return PLACES
+    return FEWER_PLACES if Counter(typed).most_common(1)[0][0] == FEWER_PLACES else PLACES
 
 
 _REFERENCE = re.compile(r"^=\s*(?:(?P<sheet>'[^']+'|[\w.]+)!)?\$?[A-Za-z]{1,3}\$?\d+\s*$")

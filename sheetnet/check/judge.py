@@ -20,6 +20,7 @@ from sheetnet.cells.formulas import formulas_of
 from sheetnet.check.geometry import Layout
 from sheetnet.check.grid import Grid, Pos, full_window, same
 from sheetnet.check.spots import Ident, RunSpots, Spot, unnegated
+from sheetnet.check.thresholds import PLACES, ROUNDED_UNITS
 from sheetnet.graph import Expr, Key
 from sheetnet.net import lr_key
 from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH, SLIP, jsonable
@@ -43,7 +44,7 @@ class Tolerance:
     def custom(self) -> bool:
         return self.rtol is not None or self.atol is not None
 
-    def of(self, cell: Cell, expected: float, places: int = 4) -> float:
+    def of(self, cell: Cell, expected: float, places: int = PLACES) -> float:
         """The tolerance for `cell`, d decimals counted as at least `places` (3 on a sheet typed
         to 3 places, else 4)."""
         if self.custom:
@@ -52,9 +53,9 @@ class Tolerance:
         if decimals is None:
             return full_window(expected)
         unit = 10.0 ** -max(decimals, places)
-        return 5 * unit + unit * abs(expected)
+        return ROUNDED_UNITS * unit + unit * abs(expected)
 
-    def agrees(self, cell: Cell, expected: float, places: int = 4) -> bool:
+    def agrees(self, cell: Cell, expected: float, places: int = PLACES) -> bool:
         return math.isfinite(expected) and abs(float(cell.value) - expected) <= self.of(cell, expected, places)
 
     def describe(self) -> str:

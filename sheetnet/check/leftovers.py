@@ -20,14 +20,24 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
-from sheetnet.check.evidence import CLOSE, small
+from sheetnet.check.evidence import small
 from sheetnet.check.geometry import Layout, first_of_each, next_use, reading_distance
 from sheetnet.check.grid import Grid, Pos, full_window
 from sheetnet.check.labels import header_names, labelled_as_learned, learned_names, named_for_another
 from sheetnet.check.spots import Ident, RunSpots, Spot, either_sign, is_step
+from sheetnet.check.thresholds import (
+    CLOSE,
+    ERROR_CAP,
+    EXTRA_ORDER,
+    FLIPPED,
+    LEFTOVER_ITERATIONS,
+    NAMED_COST,
+    NEGATED_ITERATIONS,
+    ORDER_WEIGHT,
+    READ_COST,
+    SPREAD_WEIGHT,
+)
 from sheetnet.net import FORWARD, MEAN, PARAMETERS, UPDATE
-
-LEFTOVER_ITERATIONS = 4  # iterations whose numbers a column left over is held against
 
 
 def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[[Layout, int], dict]) -> None:
@@ -105,30 +115,30 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
                 scale = max(abs(expected), abs(found))
                 # a number with its sign flipped is as close as one 1 % off: the commonest slip of all
                 # (but a step's negative is the other step, ±η·∂L/∂p)
-                flipped = math.inf if is_step(spot.quantity) else abs(found + expected) + 0.01 * scale
+                flipped = math.inf if is_step(spot.quantity) else abs(found + expected) + FLIPPED * scale
                 gap = min(abs(found - expected), flipped)
                 errors.append(gap / scale if scale else 0.0)
                 negated += expected != 0 and abs(found + expected) <= full_window(scale)
                 equal += abs(found - expected) <= full_window(scale)
             if not errors:
                 continue
-            if not named and updates_right and negated >= 2 and negated + equal == len(errors):
+            if not named and updates_right and negated >= NEGATED_ITERATIONS and negated + equal == len(errors):
                 continue  # its negative throughout (t − y for ŷ − y), and the updates right: another number
             # the median forgives a slip; the mean tells apart columns of small numbers that agree
             # in most rows (x1 = 0, 0, 1, 1 against a target 0, 0, 0, 1: online learning)
-            spread = 0.01 * sum(min(e, 1.0) for e in errors) / len(errors)
+            spread = SPREAD_WEIGHT * sum(min(e, ERROR_CAP) for e in errors) / len(errors)
             errors.sort()
             error = errors[len(errors) // 2]
-            order = 1e-9 * reading_distance(p, previous[spot.ident])  # equals: in the order of calculation
+            order = ORDER_WEIGHT * reading_distance(p, previous[spot.ident])  # equals: in the order of calculation
             if spot.extra:
-                order += 1e-6  # equals (η = 1: a step is its gradient): the run's own number first
+                order += EXTRA_ORDER  # equals (η = 1: a step is its gradient): the run's own number first
             starts_small = p in grid.cells and small(float(grid.cells[p].value))
             if named and error > CLOSE and starts_small and (is_step(spot.quantity) or spot.quantity.section == MEAN):
                 continue  # a `dw` column of 0s far from the step or the mean is another number (a sample's)
             if read.get(spot.ident) == p:
-                cost[i][j] = min(error, 1.0) - 3 + spread + order  # typed wrong or not, x is here
+                cost[i][j] = min(error, ERROR_CAP) + READ_COST + spread + order  # typed wrong or not, x is here
             elif named:
-                cost[i][j] = min(error, 1.0) - 2 + spread + order
+                cost[i][j] = min(error, ERROR_CAP) + NAMED_COST + spread + order
             elif (
                 error <= CLOSE
                 and (spot.negated or not spot.extra)

@@ -22,10 +22,9 @@ from sheetnet.check.derive import Derivation
 from sheetnet.check.geometry import Layout
 from sheetnet.check.judge import Element
 from sheetnet.check.spots import RunSpots, Spot
+from sheetnet.check.thresholds import RATIO_TOLERANCE
 from sheetnet.formula import Pos
 from sheetnet.net import FORWARD, LOSS, MEAN, PARAMETERS, UPDATE
-
-RATIO_TOLERANCE = 1e-6  # a loss computed from the same numbers as another is its multiple to this
 
 
 def place_losses(layout: Layout, run: RunSpots, derivation: Derivation | None) -> None:

@@ -17,13 +17,24 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 
-from sheetnet.check.evidence import CLOSE, MAX_VOTERS, close, small, vote_weight
+from sheetnet.check.evidence import close, small, vote_weight
 from sheetnet.check.geometry import forward_box
 from sheetnet.check.grid import Grid, Pos
 from sheetnet.check.spots import Ident, RunSpots, Spot
+from sheetnet.check.thresholds import (
+    CLOSE,
+    FAR_WEIGHT,
+    FORWARD_CARRIED_SHARE,
+    NEAR_FORWARD,
+    SLIP_SHARE,
+    STRIDE_CANDIDATES,
+    STRIDE_ITERATIONS,
+    STRIDE_PAIRS,
+    STRIDE_VOTERS,
+    WEIGHTS_CARRIED,
+    WEIGHTS_CARRIED_SHARE,
+)
 from sheetnet.net import FORWARD, PARAMETERS
-
-STRIDE_ITERATIONS = 6  # iterations whose exact matches vote for the stride
 
 
 def table_stride(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
@@ -59,19 +70,19 @@ def _strides(grid: Grid, run: RunSpots, sheet: int) -> Iterator[Pos]:
                 continue  # a number that stays (x, y), or one as small as 0, ±1, ±2, tells nothing of a move
             here = grid.matches(spot.value, [sheet])
             there = grid.matches(after.value, [sheet] + (next_sheet if t == 0 else []))
-            if not here or not there or len(here) * len(there) > MAX_VOTERS * 4:
+            if not here or not there or len(here) * len(there) > STRIDE_PAIRS:
                 continue
             weight = 1 / (len(here) * len(there))
             for p in here:
-                w = weight * vote_weight(grid, p, spot.value) * (1.0 if t or near(p) else 0.1)
+                w = weight * vote_weight(grid, p, spot.value) * (1.0 if t or near(p) else FAR_WEIGHT)
                 for q in there:
                     move = (q[0] - p[0], q[1] - p[1], q[2] - p[2])
                     if sum(d != 0 for d in move) == 1:  # along one axis: rows, columns or sheets
                         votes[move] += w * vote_weight(grid, q, after.value)
                         voters[move].add(spot.ident)
     # A move only one number makes (or none that changes) is chance: the table has one iteration.
-    moves = [m for m, _ in votes.most_common() if len(voters[m]) >= 2]
-    yield from moves[:3]
+    moves = [m for m, _ in votes.most_common() if len(voters[m]) >= STRIDE_VOTERS]
+    yield from moves[:STRIDE_CANDIDATES]
     after_a_slip = _stride_after_a_slip(grid, run, sheet)  # (only if none of those carries the table on)
     if after_a_slip is not None and after_a_slip not in moves:
         yield after_a_slip
@@ -105,7 +116,7 @@ def _stride_after_a_slip(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     if not votes:
         return None
     move, count = votes.most_common(1)[0]
-    return move if count >= max(2, voters / 2) else None
+    return move if count >= max(STRIDE_VOTERS, voters * SLIP_SHARE) else None
 
 
 def _moves_forward(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
@@ -119,7 +130,7 @@ def _moves_forward(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
         lambda spot, after: spot.quantity.section == FORWARD and not spot.carried,
         lambda q, after: q in grid.cells and close(float(grid.cells[q].value), after),
     )
-    return total == 0 or held * 2 >= total
+    return total == 0 or held >= FORWARD_CARRIED_SHARE * total
 
 
 def _moves_weights(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
@@ -136,7 +147,7 @@ def _moves_weights(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
         ),
         lambda q, after: q in grid.cells and grid.agrees(q, after),
     )
-    return total >= 2 and held * 2 > total
+    return total >= WEIGHTS_CARRIED and held > WEIGHTS_CARRIED_SHARE * total
 
 
 def _carried_on(
@@ -170,4 +181,5 @@ def _forward_region(grid: Grid, run: RunSpots, sheet: int) -> Callable[[Pos], bo
     if box is None:
         return lambda p: True
     r0, c0, r1, c1 = box
-    return lambda p: r0 - 3 <= p[1] <= r1 + 3 and c0 - 3 <= p[2] <= c1 + 3
+    m = NEAR_FORWARD
+    return lambda p: r0 - m <= p[1] <= r1 + m and c0 - m <= p[2] <= c1 + m

@@ -18,6 +18,7 @@ from collections import ChainMap, Counter, defaultdict
 from sheetnet.check.evidence import small
 from sheetnet.check.grid import Grid, full_window
 from sheetnet.check.spots import RunSpots, run_spots
+from sheetnet.check.thresholds import RETYPED_SHARE, TABLE_FORWARD_SHARE, TABLE_NUMBERS, TABLE_QUANTITIES
 from sheetnet.graph import Key
 from sheetnet.net import CARRIED, FORWARD, PARAMETERS, IterationGraph
 from sheetnet.trace import Trace
@@ -39,8 +40,8 @@ def table_sheets(grid: Grid, run: RunSpots) -> list[int]:
             quantities[sheet].add(spot.quantity.name)
     # A quarter of it, from two quantities at least: a slip in iteration 0's first layer leaves
     # little of the forward pass right, and a summary of ŷ alone is no table.
-    need = max(2, math.ceil(len(forward) / 4)) if len(forward) > 1 else 1
-    kinds = min(2, len({s.quantity.name for s in forward}))
+    need = max(TABLE_NUMBERS, math.ceil(len(forward) * TABLE_FORWARD_SHARE)) if len(forward) > 1 else 1
+    kinds = min(TABLE_QUANTITIES, len({s.quantity.name for s in forward}))
     return [s for s in range(len(grid.sheets)) if counts[s] >= need and len(quantities[s]) >= kinds]
 
 
@@ -88,7 +89,7 @@ def retyped(grid: Grid, run: RunSpots, sheet: int) -> RunSpots:
             if options:
                 typed[key] = min(options, key=lambda v: (abs(v - value), v))
         accepted = None
-        if typed and 2 * len(typed) >= counted:
+        if typed and len(typed) >= RETYPED_SHARE * counted:
             retyped_values = _evaluate(graph, values, typed)
             if plain is None:
                 plain = {key: values[key] for q in graph.quantities for key in q.keys}
