@@ -100,10 +100,11 @@ def test_a_cell_is_labelled_by_the_nearest_text_above_or_left_within_reach() -> 
     assert labels.row_label((0, 2, 2)) == ""  # nothing left of it
 
 
-def test_labels_agree_with_the_grid_of_check() -> None:
-    """Labels is the check's rule (Grid.header, row_label, column_label), written once: the same
-    text for every cell of a random sheet of texts and numbers."""
-    from sheetnet.check.grid import Grid
+def test_labels_agree_with_a_scan_cell_by_cell() -> None:
+    """Labels (which check's Grid reads its labels through) against the rule scanned cell by cell:
+    the nearest text above within HEADER_ROWS, above at any distance, to the left within
+    LABEL_COLUMNS, on a random sheet of texts, blanks and numbers."""
+    from sheetnet.cells.labels import HEADER_ROWS, LABEL_COLUMNS
 
     rng = random.Random(23)
     cells: dict[tuple[int, int], object] = {}
@@ -111,12 +112,19 @@ def test_labels_agree_with_the_grid_of_check() -> None:
         r, c = rng.randint(1, 40), rng.randint(1, 60)
         cells[(r, c)] = rng.choice(["w1", "η", " ", "x", 0.5, 1.0, "Loss", 2.0])
     book = _book(cells)
-    labels, grid = Labels(book), Grid(book)
+    labels = Labels(book)
+
+    def text(r: int, c: int) -> str | None:
+        value = cells.get((r, c))
+        return value if isinstance(value, str) and value.strip() else None
+
+    def first(texts: list[str | None]) -> str:  # the first text met
+        return next((t for t in texts if t is not None), "")
+
     for r in range(1, 42):
         for c in range(1, 62):
             p = (0, r, c)
-            assert (labels.header(p), labels.row_label(p), labels.column_label(p)) == (
-                grid.header(p),
-                grid.row_label(p),
-                grid.column_label(p),
-            )
+            above = first([text(k, c) for k in range(r - 1, max(0, r - HEADER_ROWS - 1), -1)])
+            anywhere_above = first([text(k, c) for k in range(r - 1, 0, -1)])
+            left = first([text(r, k) for k in range(c - 1, max(0, c - LABEL_COLUMNS - 1), -1)])
+            assert (labels.header(p), labels.column_label(p), labels.row_label(p)) == (above, anywhere_above, left), p

@@ -81,7 +81,17 @@ def names_loss(text: str, *, surely: bool = False) -> bool:
 # --------------------------------------------------------------------------------------------------
 # which text labels a cell
 
-HEADER_ROWS, LABEL_COLUMNS = 6, 40  # a header this far above a cell, a row's label this far left of it
+# a cell's column label is the nearest text at most this far above it (a block's header);
+# changed to 2, tests/test_check_families.py::test_the_delta_rule_signs[δh2] fails
+HEADER_ROWS = 6
+LABEL_COLUMNS = 40  # a cell's row label is the nearest text at most this far to its left (a wide row)
+
+
+def labels_of(book: Book) -> Labels:
+    """The book's labels, indexed the first time they are asked for and kept with the book."""
+    if "labels" not in book.derived:
+        book.derived["labels"] = Labels(book)
+    return book.derived["labels"]
 
 
 class Labels:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+from sheetnet.cells.labels import ETA_WORDS, label_token
 from sheetnet.check.geometry import forward_box
-from sheetnet.check.grid import Grid, Pos, label_token
+from sheetnet.check.grid import Grid, Pos
 from sheetnet.check.spots import RunSpots
 from sheetnet.check.thresholds import (
     ETA_BIGGEST,
@@ -34,9 +35,6 @@ from sheetnet.check.thresholds import (
 )
 from sheetnet.net import UPDATE
 
-# what sheets write beside or above η, as label tokens (`n =` too; ͷ, a letter fonts draw like η)
-ETA_LABELS = {"η", "eta", "lr", "learning", "learning_rate", "learningrate", "α", "alpha", "ͷ", "n"}
-
 
 def eta_cell(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     """The cell a table writes its η in: a positive number labelled `η`, `eta`, `LR`, `learning
@@ -50,12 +48,12 @@ def eta_cell(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
 def _named_eta(grid: Grid, p: Pos) -> bool:
     """True if the text just left of `p` (two cells at most) or just above it names η."""
     s, r, c = p
-    if any(label_token(grid.text((s, r, c - k))) in ETA_LABELS for k in range(1, ETA_LABEL_REACH + 1)):
+    if any(label_token(grid.text((s, r, c - k))) in ETA_WORDS for k in range(1, ETA_LABEL_REACH + 1)):
         return True
     # a label above, unless it is the label of the number on its right (`η | 0.5` in the row above),
     # or heads a column of numbers (`n` over 1, 2, 3 …: an iteration counter)
     return (
-        label_token(grid.text((s, r - 1, c))) in ETA_LABELS
+        label_token(grid.text((s, r - 1, c))) in ETA_WORDS
         and (s, r - 1, c + 1) not in grid.cells
         and (s, r + 1, c) not in grid.cells
     )

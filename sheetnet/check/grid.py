@@ -10,12 +10,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from sheetnet.book import Book, Cell, Pos
+from sheetnet.cells.labels import label_token, labels_of
 from sheetnet.check.thresholds import (
     FEWER_PLACES,
     FULL_ABSOLUTE,
     FULL_RELATIVE,
-    HEADER_ROWS,
-    LABEL_COLUMNS,
     PLACES,
     PLACES_SAMPLE,
     ROUNDING_SLACK,
@@ -67,7 +66,7 @@ class Grid:
         # are not each compared with every number)
         self._full: list[tuple[list[float], list[Pos]]] = []
         self._rounded: list[tuple[list[float], list[Pos]]] = []
-        self._texts: dict[int, dict[tuple[str, int], list[int]]] = {}
+        self._labels = labels_of(book)  # what labels a cell: one rule, the reading's
         self._words: dict[Pos, set[str]] = {}
         for s, name in enumerate(book.sheets):
             numbers = []
@@ -154,16 +153,16 @@ class Grid:
         return cell.value if cell is not None and isinstance(cell.value, str) else ""
 
     def header(self, p: Pos) -> str:
-        """The label of a number's column: the nearest text above it, at most HEADER_ROWS up."""
-        return self._nearest_text(p, "col", HEADER_ROWS)
+        """The label of a number's column (`cells.labels.Labels.header`)."""
+        return self._labels.header(p)
 
     def column_label(self, p: Pos) -> str:
         """The nearest text above a cell in its column, however far (a table's header row)."""
-        return self._nearest_text(p, "col", p[1])
+        return self._labels.column_label(p)
 
     def row_label(self, p: Pos) -> str:
-        """The label of a number's row: the nearest text to its left, at most LABEL_COLUMNS away."""
-        return self._nearest_text(p, "row", LABEL_COLUMNS)
+        """The label of a number's row (`cells.labels.Labels.row_label`)."""
+        return self._labels.row_label(p)
 
     def labels(self, p: Pos) -> tuple[str, str]:
         return label_token(self.row_label(p)), label_token(self.header(p))
@@ -176,26 +175,6 @@ class Grid:
             texts = (self.row_label(p), self.header(p))
             found = self._words[p] = {element_word(w) for text in texts for w in text.split()} - {""}
         return found
-
-    def _nearest_text(self, p: Pos, along: str, within: int) -> str:
-        s, row, col = p
-        index = self._texts.get(s)
-        if index is None:
-            index = self._texts[s] = {}
-            cells = self.book.cells[self.sheets[s]]
-            for (r, c), cell in sorted(cells.items()):
-                if isinstance(cell.value, str) and cell.value.strip():
-                    index.setdefault(("col", c), []).append(r)
-                    index.setdefault(("row", r), []).append(c)
-        line = index.get((along, col if along == "col" else row), [])
-        at = bisect.bisect_left(line, row if along == "col" else col)
-        if at == 0:
-            return ""
-        other = line[at - 1]
-        if (row if along == "col" else col) - other > within:
-            return ""
-        where = (other, col) if along == "col" else (row, other)
-        return str(self.book.cells[self.sheets[s]][where].value)
 
 
 def _typed_places(cells: list[Cell]) -> int:
@@ -215,14 +194,6 @@ def copied_from(cell: Cell) -> str | None:
     reads ('' for its own); None for any other cell."""
     match = _REFERENCE.match(cell.formula or "")
     return None if match is None else (match.group("sheet") or "").strip("'")
-
-
-def label_token(text: str) -> str:
-    """`w1` for "W1 ←", "w1:", "W1 = …"; `o1` for "O1 = x·W1ᵀ + B1"; `∂e/∂w3` for "∂E/∂w3"."""
-    text = text.strip().lower()
-    for stop in (" ", "=", "←", ":", "\u2009"):
-        text = text.split(stop, 1)[0]
-    return text
 
 
 def element_word(text: str) -> str:

@@ -17,13 +17,11 @@ import itertools
 import re
 from collections import defaultdict
 
+from sheetnet.cells.labels import LOSS_WORDS, label_token, numbered
 from sheetnet.check.geometry import Layout, first_of_each
-from sheetnet.check.grid import Grid, Pos, change_of, derivative_of, element_word, label_token
+from sheetnet.check.grid import Grid, Pos, change_of, derivative_of, element_word
 from sheetnet.check.spots import Ident, RunSpots, Spot, step_parameter
 from sheetnet.net import CARRIED, FORWARD, PARAMETERS
-
-# what sheets call the loss, as label tokens (`MSE`, `E_total`, `Cost`)
-LOSS_WORDS = frozenset({"loss", "mse", "sse", "cost", "e_total", "etotal", "total"})
 
 
 def quantity_names(spot: Spot) -> set[str]:
@@ -66,12 +64,12 @@ def learned_names(grid: Grid, run: RunSpots, layout: Layout) -> dict[str, Ident]
                     learned.setdefault(token, ident)
     # Numbered names fill their gaps: with w2 and w4 learned one element apart in the order of
     # calculation, w3 is the element between (a column no number of the run matches exactly).
-    numbered: dict[str, dict[int, int]] = defaultdict(dict)
+    by_prefix: dict[str, dict[int, int]] = defaultdict(dict)
     for token, ident in learned.items():
-        match = _NUMBERED.match(token)
-        if match:
-            numbered[match.group(1)][int(match.group(2))] = order.index(ident)
-    for prefix, known in numbered.items():
+        parts = numbered(token)
+        if parts:
+            by_prefix[parts[0]][parts[1]] = order.index(ident)
+    for prefix, known in by_prefix.items():
         ns = sorted(known)
         for a, b in itertools.pairwise(ns):
             if b - a > 1 and known[b] - known[a] == b - a:
@@ -83,9 +81,6 @@ def learned_names(grid: Grid, run: RunSpots, layout: Layout) -> dict[str, Ident]
             if n + step >= 0 and 0 <= at < len(order) and order[at][0] == order[known[n]][0]:
                 learned.setdefault(f"{prefix}{n + step}", order[at])
     return learned
-
-
-_NUMBERED = re.compile(r"^(\D*?)(\d+)$")
 
 
 def header_names(grid: Grid, layout: Layout, p: Pos, learned: dict[str, Ident], spot: Spot) -> bool:
@@ -174,13 +169,13 @@ def numbered_otherwise(grid: Grid, layout: Layout, base: Pos, spot: Spot) -> boo
     cells holding the same number (t1 = t2 = 0.5), each element takes the one its number names."""
     if len(spot.quantity.shape) != 1:
         return False
-    numbers = {int(m.group(2)) for token in _own_labels(grid, layout, base) if (m := _NUMBERED.match(token))}
+    numbers = {parts[1] for token in _own_labels(grid, layout, base) if (parts := numbered(token))}
     return bool(numbers) and spot.index + 1 not in numbers
 
 
 def _prefix(token: str) -> str:
-    match = _NUMBERED.match(token)
-    return match.group(1) if match else token
+    parts = numbered(token)
+    return parts[0] if parts else token
 
 
 def _gradient_of(param: Ident, spot: Spot) -> bool:

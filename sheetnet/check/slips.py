@@ -24,6 +24,7 @@ from sheetnet.cells.chains import Chains, Update
 from sheetnet.cells.dual import Dual, Unsupported, evaluate
 from sheetnet.cells.evaluation import Evaluation
 from sheetnet.cells.formulas import Formulas
+from sheetnet.cells.labels import labels_of
 from sheetnet.check.factor import agrees, mode, shared_reads
 from sheetnet.formula import Pos, references
 from sheetnet.status import MISMATCH, SLIP
@@ -395,10 +396,8 @@ def _shape(f: Formulas, pos: Pos) -> str | None:
 
 def label(f: Formulas, pos: Pos) -> str:
     """The text that labels a cell: its column's header, else its row's label."""
-    from sheetnet.check.grid import grid_of
-
-    grid = grid_of(f.book)
-    return (grid.column_label(pos) or grid.row_label(pos)).strip()
+    labels = labels_of(f.book)
+    return (labels.column_label(pos) or labels.row_label(pos)).strip()
 
 
 def _named(f: Formulas, pos: Pos) -> str:

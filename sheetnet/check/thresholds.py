@@ -22,7 +22,6 @@ from __future__ import annotations
 #   PLACES 4 → 3: tests/test_check_mutations.py::
 #   test_the_first_slip_is_named_where_it_was_made[rows-typed-4dp-h-literal-eta];
 #   ROUNDED_UNITS 5 → 1: the same test's [blocks-4dp-h-literal-eta];
-#   HEADER_ROWS 6 → 2: tests/test_check_families.py::test_the_delta_rule_signs[δh2]; LABEL_COLUMNS 40 → 3: none
 FULL_RELATIVE = 1e-9  # a formula's result, or a number typed with 10+ digits, agrees to this
 # and to this near 0: Excel and LibreOffice give 0 for a difference of two numbers equal to their
 # last few bits (2.5 − 2.499999999999993), where the run keeps −7e-15
@@ -40,8 +39,6 @@ PLACES_SAMPLE = 20
 # `judge`: a number rounded by hand is right within this many units of its last place (plus one
 # unit per unit of |x|): a rounding of a rounding, or a sum of rounded numbers, is a few units off
 ROUNDED_UNITS = 5
-HEADER_ROWS = 6  # a number's column label is the nearest text at most this far above it (a block's header)
-LABEL_COLUMNS = 40  # a number's row label is the nearest text at most this far to its left (a wide row)
 
 # What a found number tells (`evidence`)
 # tested by: CLOSE 0.05 → 0.01: tests/test_check.py::

@@ -22,8 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from sheetnet.book import Book
-from sheetnet.cells.formulas import Formulas
-from sheetnet.cells.labels import Labels
+from sheetnet.cells.formulas import formulas_of
+from sheetnet.cells.labels import labels_of
 from sheetnet.formula import FormulaError
 from sheetnet.infer.confirm import confirm as confirm_reading
 from sheetnet.infer.from_formulas import FormulaReader
@@ -46,9 +46,9 @@ def read_network(book: Book, *, sheet: str | None = None, confirm: bool = True) 
     if setup:  # one reading, or one per η sheet: the one on `sheet` first
         readings = sorted(setup, key=lambda r: sheet is not None and r.sheet != sheet)
     else:
-        from sheetnet.check.grid import Grid
+        from sheetnet.check.grid import grid_of
 
-        grid, labels, formulas = Grid(book), Labels(book), _formulas(book)
+        grid, labels, formulas = grid_of(book), labels_of(book), formulas_of(book)
         chosen = [s for s, name in enumerate(book.sheets) if sheet is None or name == sheet]
         readings = [r for s in chosen for r in _sheet_readings(FormulaReader(book, grid, labels, formulas, s))]
         if not readings:  # typed numbers: read by their labels only where no formula says more
@@ -74,15 +74,6 @@ def read_network(book: Book, *, sheet: str | None = None, confirm: bool = True) 
 
 
 CONFIRM_AT_MOST = 4
-
-
-def _formulas(book: Book) -> Formulas:
-    """The book's formulas, parsed once: those its derivation read (`check` judges it once per
-    book, and asks for it again), else parsed here."""
-    from sheetnet.check.derive import derive
-
-    derivation = derive(book)
-    return derivation.formulas if derivation is not None else Formulas(book)
 
 
 def _sheet_readings(reader: Any) -> list[Reading]:
