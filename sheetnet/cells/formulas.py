@@ -71,11 +71,12 @@ class Formulas:
             for (row, col), cell in book.cells[name].items():
                 self.cells[(s, row, col)] = cell
         parsed = _Filled(self.sheets, book.names)
+        self._spell = _names_spelled(book.names)
         for pos, cell in self.cells.items():
             if cell.formula is None:
                 continue
             try:
-                tree = parsed.tree(cell.formula, pos, self._shape_of(pos))
+                tree = parsed.tree(self._spell(cell.formula), pos, self._shape_of(pos))
             except FormulaError:
                 self.unparsed.add(pos)
                 continue
@@ -107,7 +108,7 @@ class Formulas:
     def _shape_of(self, pos: Pos) -> str:
         shape = self._shape_at.get(pos)
         if shape is None:
-            shape = self._shape_at[pos] = _shape(self.cells[pos].formula or "", pos)
+            shape = self._shape_at[pos] = _shape(self._spell(self.cells[pos].formula or ""), pos)
         return shape
 
     def _spread_array(self, anchor: Pos, ref: str) -> None:
@@ -293,6 +294,23 @@ def _area(match: re.Match[str], sheet: int, sheets: list[str]) -> tuple[int, tup
     first = (int(row1), _column(col1.upper()))
     last = first if col2 is None else (int(row2), _column(col2.upper()))
     return sheet, first, last
+
+
+def _names_spelled(names: dict[str, tuple[str, int, int]]) -> Callable[[str], str]:
+    """A formula with the book's defined names of one cell written as the cells they stand for
+    (`=E5-lr*X5` as `=E5-Setup!$B$6*X5`): a formula filled down then has one shape whatever
+    names it reads. Text in quotes is left as it is (the formula is read as written)."""
+    if not names:
+        return lambda formula: formula
+    from openpyxl.utils import get_column_letter
+
+    spelled = {
+        name: f"'{sheet.replace(chr(39), chr(39) * 2)}'!${get_column_letter(col)}${row}"
+        for name, (sheet, row, col) in names.items()
+    }
+    words = "|".join(re.escape(name) for name in sorted(spelled, key=len, reverse=True))
+    named = re.compile(rf"(?<![\w.$!'\]])({words})(?![\w.(!\[])", re.IGNORECASE)
+    return lambda formula: formula if '"' in formula else named.sub(lambda m: spelled[m.group(1).lower()], formula)
 
 
 def _shape(formula: str, pos: Pos) -> str:

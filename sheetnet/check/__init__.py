@@ -284,13 +284,14 @@ def check_book(
             starts.insert(0, first_sheet)
     tables: list[Table] = []
     covered: set[int] = set()
-    fitted: dict[frozenset, Layout] = {}
+    # the layouts fitted, by what their sheet computes: only where several sheets hold tables
+    fitted: dict[frozenset, Layout] | None = {} if len(starts) > 1 else None
     for start in starts:
         if start in covered:
             continue
         view = grid
         for _ in range(TABLES_PER_SHEET):  # side by side, or one below the other
-            alone = fitted if view is grid else None
+            alone = fitted if view is grid and fitted is not None else None
             table = _table(view, network, runs, start, tolerance, shaped, shapes, derivation, alone)
             if table is None or not table.range:
                 break  # a copy of another sheet, or nothing of the run left on this one

@@ -73,6 +73,11 @@ class Layout:
         return (last[0] + k * ds, last[1] + k * dr, last[2] + k * dc)
 
     def shift(self, p: Pos, t: int) -> Pos:
+        stride = self.stride
+        if stride is None:
+            return p
+        if not self.moves:  # the common case, kept to its arithmetic: it runs for every number judged
+            return (p[0] + t * stride[0], p[1] + t * stride[1], p[2] + t * stride[2])
         d = self.move(t)
         return (p[0] + d[0], p[1] + d[1], p[2] + d[2])
 
@@ -106,7 +111,7 @@ class Layout:
             candidates = _steps(p[2], c0 - slack, c1 + slack, dc)
         for t in candidates:
             if 0 <= t <= self.last:
-                d = self.move(t)
+                d = self.move(t) if self.moves else (t * ds, t * dr, t * dc)
                 q = (p[0] - d[0], p[1] - d[1], p[2] - d[2])
                 if q[0] == self.sheet and r0 <= q[1] <= r1 and c0 <= q[2] <= c1:
                     return True

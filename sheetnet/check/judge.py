@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Cell, cell_address, column_letter
-from sheetnet.cells.formulas import formulas_of
+from sheetnet.cells.formulas import Formulas, formulas_of
 from sheetnet.check.geometry import Layout
 from sheetnet.check.grid import Grid, Pos, full_window, same
 from sheetnet.check.spots import Ident, RunSpots, Spot, unnegated
@@ -280,7 +280,6 @@ class Explainer:
 
     def __init__(self, run: RunSpots, layout: Layout, grid: Grid) -> None:
         self.run, self.layout, self.grid = run, layout, grid
-        self.formulas = formulas_of(grid.book)
         self._leaves: dict[tuple[Key, int], set[tuple[Ident, int]]] = {}  # by spot and expression
         self._known: dict[int, bool] = {}  # by expression
         self.by_key = {s.key: s for s in run.all()}
@@ -289,6 +288,11 @@ class Explainer:
         for spot in run.all():
             for p in layout.positions(spot.ident, spot.t):
                 self.at.setdefault(p, []).append(spot)
+
+    @property
+    def formulas(self) -> Formulas:
+        """The book's parsed formulas, read only when a slip is explained."""
+        return formulas_of(self.grid.book)
 
     def explain(self, element: Element) -> None:
         cell = element.cell
