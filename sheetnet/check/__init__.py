@@ -417,8 +417,6 @@ def _table(
         or own_rows_layout(grid, shape, start)
         or _fitted(grid, shape, start, fitted, derivation)
     )
-    if not layout.own and not layout.moves:
-        layout.moves = _iterations_moved(layout, derivation)
     place_losses(layout, shape, derivation)  # a loss wrong from its formula holds no number of the run
     used_where_read(layout, shape, derivation)
     place_updates(layout, shape, derivation)
@@ -481,31 +479,6 @@ def _chain_moves(derivation: Derivation | None, sheet: int) -> tuple[Pos, ...]:
         return ()
     found = tuple(next(iter(moves[t])) for t in range(len(moves)))
     return found if sum(d != 0 for d in found[1]) == 1 else ()
-
-
-def _iterations_moved(layout: Layout, derivation: Derivation | None) -> tuple[Pos, ...]:
-    """Where the sheet's own update chains put each iteration of the table, from iteration 0,
-    when they are not one stride apart (a block a row taller than the others); () when they are,
-    or when no chain of the table says otherwise with one voice. A chain speaks for the table when
-    its first update is a cell of the table's iteration 0; the chains must agree with each other
-    and with the fitted stride's first move."""
-    if derivation is None or layout.stride is None or layout.stride[0]:
-        return ()
-    cells = set(layout.bases.values())
-    moves: dict[int, set[Pos]] = defaultdict(set)
-    for chain in derivation.chains.links:
-        if len(chain) < 3 or chain[1] not in cells:
-            continue
-        first = chain[1]
-        for t, update in enumerate(chain[1 : layout.last + 2]):
-            moves[t].add((update[0] - first[0], update[1] - first[1], update[2] - first[2]))
-    if not moves or any(len(m) != 1 for m in moves.values()):
-        return ()
-    found = tuple(next(iter(moves[t])) for t in range(len(moves)))
-    if len(found) < 2 or found[1] != layout.stride:
-        return ()
-    regular = all(m == tuple(t * d for d in layout.stride) for t, m in enumerate(found))
-    return () if regular else found
 
 
 def _moved(layout: Layout, sheet: int) -> Layout:

@@ -101,7 +101,7 @@ class Layout:
         if self.stride is None:
             return p[0] == self.sheet and r0 <= p[1] <= r1 and c0 <= p[2] <= c1
         ds, dr, dc = self.stride
-        slack = self._slack()  # how far a move strays from whole strides, along the stride
+        slack = self._slack() if self.moves else 0  # how far a move strays from whole strides
         if ds:
             t = p[0] - self.sheet
             candidates = [t // ds] if t % ds == 0 else []
