@@ -16,7 +16,7 @@ import tempfile
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -104,6 +104,13 @@ class Book:
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # what is worked out once per book
     properties: dict[str, str] = field(default_factory=dict)  # custom document properties (sheetnet's network kind)
     exercise: str | None = None  # of an exercise sheetnet wrote (`run --exercise`): its part, "all", "update, no key"
+
+    def kept(self, name: str, make: Callable[[Book], Any]) -> Any:
+        """What `make` works out of the book (its formulas, its grid, its labels), worked out the
+        first time it is asked for and kept with the book under `name`."""
+        if name not in self.derived:
+            self.derived[name] = make(self)
+        return self.derived[name]
 
     def numbers(self) -> list[Cell]:
         """Every cell holding a number, sheet by sheet, row by row."""

@@ -47,9 +47,7 @@ READS_SHOWN = 4 * RANGE_SHOWN  # cells of one formula `reads` gives, its ranges 
 
 def formulas_of(book: Book) -> Formulas:
     """The book's formulas, parsed the first time they are asked for and kept with the book."""
-    if "formulas" not in book.derived:
-        book.derived["formulas"] = Formulas(book)
-    return book.derived["formulas"]
+    return book.kept("formulas", Formulas)
 
 
 class Formulas:

@@ -89,9 +89,7 @@ LABEL_COLUMNS = 40  # a cell's row label is the nearest text at most this far to
 
 def labels_of(book: Book) -> Labels:
     """The book's labels, indexed the first time they are asked for and kept with the book."""
-    if "labels" not in book.derived:
-        book.derived["labels"] = Labels(book)
-    return book.derived["labels"]
+    return book.kept("labels", Labels)
 
 
 class Labels:

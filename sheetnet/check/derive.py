@@ -236,21 +236,21 @@ class Derivation:
         return f"{label(self.formulas, first) or 'the loss'} ({self.formulas.address(first)}{where})"
 
 
-def derive(book: Book, formulas: Formulas | None = None) -> Derivation | None:
+def derive(book: Book) -> Derivation | None:
     """Judge `book`'s updates against its own forward pass; None if it trains nothing by formula.
     Judged once per book: `check` asks for it where it reads the tables and again where it reports."""
-    if formulas is None and "derivation" in book.derived:
-        return book.derived["derivation"]
+    return book.kept("derivation", _derived)
+
+
+def _derived(book: Book) -> Derivation | None:
     try:
-        result = _derive(book, formulas)
+        return _derive(book)
     except (Unsupported, RecursionError):  # formulas nested past Python's stack: judged by other means
-        result = None
-    book.derived["derivation"] = result
-    return result
+        return None
 
 
-def _derive(book: Book, formulas: Formulas | None) -> Derivation | None:
-    formulas = formulas or formulas_of(book)
+def _derive(book: Book) -> Derivation | None:
+    formulas = formulas_of(book)
     chains = find_chains(formulas)
     if not chains.links or not chains.iterations:
         return None

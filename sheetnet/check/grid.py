@@ -46,9 +46,7 @@ def agrees_exactly(cell: Cell, value: float, places: int = PLACES) -> bool:
 
 def grid_of(book: Book) -> Grid:
     """The book's grid, made the first time it is asked for and kept with the book."""
-    if "grid" not in book.derived:
-        book.derived["grid"] = Grid(book)
-    return book.derived["grid"]
+    return book.kept("grid", Grid)
 
 
 class Grid:
