@@ -16,7 +16,7 @@ from sheetnet.workbook import write_workbook
 import shared
 from hang import HANG
 
-pytest_plugins = ["bytecode", "interrupt", "office"]
+pytest_plugins = ["bytecode", "interrupt", "office", "browser"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -17,9 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The three workbooks of other families (fixtures/README.md): check reads them only once issue 23's
-# reading is built (formulas first, the backward pass judged as the derivative of the forward pass).
-ISSUE_23 = "issue 23 (check and init --from on workbooks of any family) is open"
+# fixtures whose verdict is not given yet (a strict xfail each, with why): none today
 CHECK_OWED: dict[str, str] = {}
 INIT_OWED: dict[str, str] = {}
 NO_NETWORK_OWED: dict[str, str] = {}

@@ -20,8 +20,6 @@ from sheetnet.cells.formulas import Formulas
 from sheetnet.check.derive import derive
 from sheetnet.formula import parse
 
-import shared
-
 ZOO = Path(__file__).resolve().parent / "zoo"
 # the zoo's workbooks whose verdict check does not give yet: workbook → what it says instead
 ZOO_OWED_WITHOUT: dict[str, str] = {}

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from browser import headless, measured
 from click.testing import CliRunner
 from openpyxl.comments import Comment
-from test_solve import _headless, chromium  # noqa: F401  (a fixture)
 
 from sheetnet.cli import main
 from sheetnet.libreoffice import recalculate
@@ -301,26 +301,13 @@ addEventListener('load', () => {
 </script>"""
 
 
-def test_chromium_shows_the_page_at_1000_px_and_prints_it_on_a4(handed: dict, chromium: str, tmp_path: Path) -> None:  # noqa: F811
-    text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", handed["page"].read_text(encoding="utf-8"))
-    probed = tmp_path / "probed.html"
-    probed.write_text(text.replace("</body>", PROBE + "</body>"), encoding="utf-8")
-    dom = _headless(
-        chromium,
-        "--window-size=1000,2000",
-        "--virtual-time-budget=5000",
-        "--dump-dom",
-        probed.as_uri(),
-        scrollbars=True,
-    )
-    match = re.search(r'data-probe="([^"]*)"', dom.stdout)
-    assert match, dom.stdout[:500]
-    probe = json.loads(htmllib.unescape(match.group(1)))
+def test_chromium_shows_the_page_at_1000_px_and_prints_it_on_a4(handed: dict, chromium: str, tmp_path: Path) -> None:
+    probe = measured(chromium, handed["page"], PROBE, tmp_path / "probed.html", "1000,2000")
     assert probe["width"] <= probe["client"]  # no horizontal scrollbar at 1000 px
     assert probe["pictures"] == 3 and probe["inside"]  # vishak's, the notes' and the .xlsm's
     assert probe["slip"] == ["rgb(255, 192, 0)", "solid"]
     pdf = tmp_path / "class.pdf"
-    _headless(chromium, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", handed["page"].as_uri())
+    headless(chromium, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", handed["page"].as_uri())
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes())
     assert boxes and all(abs(float(w) - 595.9) < 1.5 and abs(float(h) - 842.9) < 1.5 for w, h in boxes)  # A4
 

@@ -4,10 +4,7 @@ LaTeX)."""
 
 from __future__ import annotations
 
-import html as htmllib
-import json
 import math
-import os
 import random
 import re
 import shutil
@@ -17,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from browser import headless, measured, required
 from click.testing import CliRunner
 from test_notes import NOTES, UPDATED
 
@@ -450,43 +448,9 @@ function widened() {
 </script>"""
 
 
-def _chromium_binary() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def _required(path: str | None, what: str, hint: str) -> str:
-    """A tool the tests need: its absence skips locally but fails in CI (CI=true), like LibreOffice."""
-    if path is None:
-        message = f"{what} is not installed; {hint}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{what} is required in CI and was not found; {hint}")
-        pytest.skip(message)
-    return path
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    return _required(_chromium_binary(), "Chromium", "Debian/Ubuntu: apt-get install -y chromium")
-
-
 @pytest.fixture(scope="session")
 def pdflatex() -> str:
-    return _required(shutil.which("pdflatex"), "pdflatex", "Debian/Ubuntu: apt-get install -y texlive-latex-base")
-
-
-def _headless(chromium: str, *args: str, scrollbars: bool = False) -> subprocess.CompletedProcess[str]:
-    hide = [] if scrollbars else ["--hide-scrollbars"]
-    return subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", *hide, *args],
-        capture_output=True,
-        text=True,
-        timeout=HANG,
-        check=True,
-    )
+    return required(shutil.which("pdflatex"), "pdflatex", "Debian/Ubuntu: apt-get install -y texlive-latex-base")
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -514,25 +478,12 @@ def test_chromium_renders_the_page(chromium: str, tmp_path: Path, name: str, fon
     page.write_text(text, encoding="utf-8")
     if fonts == "own":  # the picture once per page; with DejaVu what matters is the width measured below
         shot = tmp_path / f"{name}.png"
-        _headless(chromium, f"--screenshot={shot}", "--window-size=1000,3000", page.as_uri())
+        headless(chromium, f"--screenshot={shot}", "--window-size=1000,3000", page.as_uri())
         assert _png_size(shot) == (1000, 3000)
         assert shot.stat().st_size > 60_000  # a page of text and a diagram, not a blank one
 
     # the same page with a script that measures it (the page itself allows none)
-    probed = tmp_path / f"{name}-probe.html"
-    text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page.read_text(encoding="utf-8"))
-    probed.write_text(text.replace("</body>", PROBE + "</body>"), encoding="utf-8")
-    dom = _headless(
-        chromium,
-        "--window-size=1000,3000",
-        "--virtual-time-budget=5000",
-        "--dump-dom",
-        probed.as_uri(),
-        scrollbars=True,
-    )
-    match = re.search(r'data-probe="([^"]*)"', dom.stdout)
-    assert match, dom.stdout[:500]
-    probe = json.loads(htmllib.unescape(match.group(1)))
+    probe = measured(chromium, page, PROBE, tmp_path / f"{name}-probe.html", "1000,3000")
     assert not probe["rawMarkup"], probe["text"]
     assert probe["text"].startswith("Worked solution")
     assert probe["maths"] > 50
