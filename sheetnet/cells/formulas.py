@@ -103,6 +103,14 @@ class Formulas:
             )
         return cached
 
+    def blotted(self, pos: Pos) -> str | None:
+        """The cell's formula with every reference blotted out: what it computes, not from where
+        (`=1/(1+EXP(-K36))` and `=1/(1+EXP(-I36))` are one); None for a cell without a formula."""
+        cell = self.cells.get(pos)
+        if cell is None or not cell.formula:
+            return None
+        return _REFERENCE.sub("·", cell.formula.replace(" ", ""))
+
     def _shape_of(self, pos: Pos) -> str:
         shape = self._shape_at.get(pos)
         if shape is None:

@@ -16,7 +16,6 @@ the cell (for an update: its previous value plus the right step).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from sheetnet.book import Cell
@@ -88,7 +87,7 @@ def place_slips(iteration: WrongSteps) -> list[Slip]:
     usual = mode(
         [f.number(g) / derivative[j] for j, g in gradients.items() if g and j not in wrong_set and derivative.get(j)]  # type: ignore[operator]
     )
-    right_shapes = {_shape(f, chains.update(j, t).cell) for j in cones if j not in wrong_set}
+    right_shapes = {f.blotted(chains.update(j, t).cell) for j in cones if j not in wrong_set}
     for j in wrong:
         update = chains.update(j, t)
         parameter = chains.links[j][t]
@@ -102,7 +101,7 @@ def place_slips(iteration: WrongSteps) -> list[Slip]:
         flipped = (
             expected_step is not None
             and agrees(steps[j], -expected_step, abs(steps[j]))
-            and _shape(f, update.cell) not in right_shapes
+            and f.blotted(update.cell) not in right_shapes
         )
         left_out = None if expected_step is None else _left_out(iteration, j, cones[j], backward, expected_step)
         swapped = None
@@ -229,10 +228,10 @@ def _same_kind(f: Formulas, read: Pos, parameters: set[Pos], cells: set[Pos]) ->
     if read in parameters:
         options = parameters - {read}
     else:
-        shape = _shape(f, read)
+        shape = f.blotted(read)
         if shape is None or read not in cells:
             return []
-        options = {p for p in cells if p != read and p[0] == read[0] and _shape(f, p) == shape}
+        options = {p for p in cells if p != read and p[0] == read[0] and f.blotted(p) == shape}
     return sorted(options, key=lambda p: (p[0] != read[0], abs(p[1] - read[1]) + abs(p[2] - read[2]), p))
 
 
@@ -375,23 +374,15 @@ def _in_place_of(
 ) -> Pos | None:
     """The cell the parameter does reach that a formula reading `wrong` should read instead: one of
     the forward pass computed as `wrong` is (`=1/(1+EXP(-K36))` for `=1/(1+EXP(-I36))`), the nearest."""
-    shape = _shape(f, wrong)
+    shape = f.blotted(wrong)
     if shape is None:
         return None
     options = [
         p
         for p in forward
-        if p not in reads and _shape(f, p) == shape and p[0] == wrong[0] and j in evaluation.dual(p).d
+        if p not in reads and f.blotted(p) == shape and p[0] == wrong[0] and j in evaluation.dual(p).d
     ]
     return min(options, key=lambda p: (abs(p[1] - wrong[1]) + abs(p[2] - wrong[2]), p), default=None)
-
-
-def _shape(f: Formulas, pos: Pos) -> str | None:
-    """A formula with its references blotted out: what it computes, not from where."""
-    cell = f.cells.get(pos)
-    if cell is None or not cell.formula:
-        return None
-    return re.sub(r"(?:'[^']*'|[A-Za-z_][\w.]*)?!?\$?[A-Za-z]{1,3}\$?\d+", "·", cell.formula.replace(" ", ""))
 
 
 def label(f: Formulas, pos: Pos) -> str:
