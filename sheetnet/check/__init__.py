@@ -41,6 +41,9 @@ TRAINED_SHARE = 0.75
 RIGHT, WRONG, STOPS, INCOMPLETE = "right", "wrong", "stops early", "incomplete"
 NO_TABLE, OTHER_ETA = "no table", "other η"  # a workbook's verdicts when no table trains the run checked against
 TABLES_PER_SHEET = 8
+# a sheet whose table's cells are mostly `=Work!L10` copies the table of another sheet (a summary):
+# judged where it is; a few copies (a weight repeated for a row's reading) make no copied table
+COPIED_SHARE = 0.8
 
 
 @dataclass
@@ -570,7 +573,7 @@ def _copies_another_sheet(elements: list[Element]) -> bool:
     """True if most of what a table holds are formulas that only read one cell of another sheet."""
     cells = [e.cell for e in elements if e.cell is not None]
     copies = sum(bool(copied_from(c)) for c in cells)
-    return bool(cells) and copies >= 0.8 * len(cells)
+    return bool(cells) and copies >= COPIED_SHARE * len(cells)
 
 
 def _writes_steps(grid: Grid, run: RunSpots, sheet: int) -> bool:
