@@ -497,7 +497,8 @@ def check(
     line each as it finishes, then a summary; --csv writes the class table. Without --config they
     are judged against the network most of them train (one that holds fewer iterations stops early).
     Exit code 0 when every table holds the run and nothing mismatches, 1 otherwise (also when
-    no table follows this network), 2 when a workbook or the network file cannot be read.
+    no table follows this network), 2 when a workbook or the network file cannot be read, holds
+    no number, or cannot be judged without --config (a class: when any of its workbooks is so).
 
     \b
     Examples:
