@@ -14,7 +14,7 @@ from sheetnet import __version__
 from sheetnet.diagram import network_svg
 from sheetnet.equation import Equation, relation_mathml, relation_tex
 from sheetnet.net import reduction_word
-from sheetnet.notation import MINUS, Node, Num
+from sheetnet.notation import MINUS, Num
 from sheetnet.pages import head
 from sheetnet.solution import MARK, Block, Fact, Solution
 
@@ -423,11 +423,6 @@ def _tex_block(block: Block) -> list[str]:
         if step.note:
             out.append(rf"\note{{{_tex_text(step.note)}}}")
     return out
-
-
-def equation_numbers(node: Node) -> list[Num]:
-    """The run's numbers in a piece of math, left to right."""
-    return [leaf for leaf in node.leaves() if isinstance(leaf, Num)]
 
 
 def render(solution: Solution, fmt: str) -> str:

@@ -427,11 +427,6 @@ def solution_state(path: Path) -> State:
     return text_state(path, MARK.encode())
 
 
-def written_by_sheetnet(path: Path) -> bool:
-    """True if `path` is a solution sheetnet wrote and nobody changed since."""
-    return solution_state(path) is State.UNCHANGED
-
-
 SEAL_COMMENT = {"md": "<!-- {} -->", "html": "<!-- {} -->", "tex": "% {}"}  # the seal, a comment in each format
 
 

@@ -142,10 +142,6 @@ _UNARY: dict[str, Callable[[Dual], Dual]] = {
 }
 
 
-def is_array(value: Value) -> bool:
-    return isinstance(value, list)
-
-
 def _cells(value: Value) -> list[Dual]:
     return [x for row in value for x in row] if isinstance(value, list) else [value]
 
