@@ -25,7 +25,7 @@ class Evaluation:
     """The duals of one iteration: `variables` numbered, `constants` never recomputed."""
 
     def __init__(
-        self, formulas: Formulas, variables: dict[Pos, int], constants: set[Pos], *, shown: bool = False
+        self, formulas: Formulas, variables: dict[Pos, int], constants: Container[Pos], *, shown: bool = False
     ) -> None:
         self.formulas = formulas
         self.shown = shown  # every cell read as the number it shows

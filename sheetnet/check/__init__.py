@@ -44,6 +44,10 @@ TABLES_PER_SHEET = 8
 # a sheet whose table's cells are mostly `=Work!L10` copies the table of another sheet (a summary):
 # judged where it is; a few copies (a weight repeated for a row's reading) make no copied table
 COPIED_SHARE = 0.8
+# iterations a sheet's update chains must span for their moves to place the table's iterations
+# (formulas first): with two, they say one move, and a table of two iterations is fitted by value
+# as it was before the chains were read (none of the fixtures or the zoo has one that needs it)
+MOVES_TOLD = 3
 
 
 @dataclass
@@ -478,7 +482,7 @@ def _chain_moves(derivation: Derivation | None, sheet: int) -> tuple[Pos, ...]:
         first = chain[1]
         for t, update in enumerate(chain[1:]):
             moves[t].add((0, update[1] - first[1], update[2] - first[2]))
-    if len(moves) < 3 or any(len(m) != 1 for m in moves.values()):
+    if len(moves) < MOVES_TOLD or any(len(m) != 1 for m in moves.values()):
         return ()
     found = tuple(next(iter(moves[t])) for t in range(len(moves)))
     return found if sum(d != 0 for d in found[1]) == 1 else ()
