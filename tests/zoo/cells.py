@@ -86,6 +86,23 @@ class Book:
         wb.save(path)
 
 
+# A 2-2-1 network's parameters in the order its sheets write them (from column E), and the delta
+# rule's update of each in those sheets: parameter ← parameter − η·δ·input, as (its δ column, its
+# input column, or None for a bias). The online AND sheet and the XOR blocks share it.
+PARAMETERS_221 = ["W1[0,0]", "W1[0,1]", "W1[1,0]", "W1[1,1]", "B1[0]", "B1[1]", "W2[0,0]", "W2[0,1]", "B2[0]"]
+DELTA_RULE_221 = {
+    "W1[0,0]": ("V", "B"),
+    "W1[0,1]": ("V", "C"),
+    "W1[1,0]": ("W", "B"),
+    "W1[1,1]": ("W", "C"),
+    "B1[0]": ("V", None),
+    "B1[1]": ("W", None),
+    "W2[0,0]": ("U", "P"),
+    "W2[0,1]": ("U", "Q"),
+    "B2[0]": ("U", None),
+}
+
+
 def split_key(key: str) -> tuple[str, str]:
     sheet, _, addr = key.rpartition("!")
     return sheet, addr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cells import Book
+from cells import DELTA_RULE_221, PARAMETERS_221, Book
 from openpyxl.utils import get_column_letter as C  # column number (1 = A) → letters
 from training import Net, train
 
@@ -242,20 +242,8 @@ def online_and() -> Book:
     heads = "pass x1 x2 t w11 w12 w21 w22 b1 b2 v1 v2 c s1 s2 a1 a2 so y E δo δh1 δh2".split()
     for n, h in enumerate(heads, start=1):
         book.put(S, f"{C(n)}4", h)
-    order = ["W1[0,0]", "W1[0,1]", "W1[1,0]", "W1[1,1]", "B1[0]", "B1[1]", "W2[0,0]", "W2[0,1]", "B2[0]"]
+    order, rule = PARAMETERS_221, DELTA_RULE_221
     pcol = {p: C(5 + n) for n, p in enumerate(order)}
-    # parameter ← parameter − η·δ·input: (its δ column, its input column or None for a bias)
-    rule = {
-        "W1[0,0]": ("V", "B"),
-        "W1[0,1]": ("V", "C"),
-        "W1[1,0]": ("W", "B"),
-        "W1[1,1]": ("W", "C"),
-        "B1[0]": ("V", None),
-        "B1[1]": ("W", None),
-        "W2[0,0]": ("U", "P"),
-        "W2[0,1]": ("U", "Q"),
-        "B2[0]": ("U", None),
-    }
     for t, st in enumerate(steps):
         r, v = 5 + t, st.seen[0]
         book.put(S, f"A{r}", t // 4 + 1)
