@@ -109,6 +109,7 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
     not the notes')."""
     from sheetnet.book import WorkbookError, read_book, require_cached_values
     from sheetnet.check import NO_TABLE, Tolerance, check_book
+    from sheetnet.check.derive import derive_handmade
 
     book = read_book(path, recalc=options.recalc)
     require_cached_values(book)
@@ -134,7 +135,7 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
             return earlier, None, f"{source}{note}; {BACKWARD_FIRST}"
         return result, None, f"{source}{note}"
     unchanged = options.iters is None and options.lr is None and options.rtol is None and options.atol is None
-    derivation = _derived(book) if options.own_forward and unchanged and options.sheet is None else None
+    derivation = derive_handmade(book) if options.own_forward and unchanged and options.sheet is None else None
     if derivation is not None and derivation.decided:
         first = derivation.first_mismatch
         # a parameter no forward pass reads where the first slip is: the slip may be in the forward pass
@@ -190,16 +191,6 @@ def _decided_despite(result: Any, derivation: Any) -> bool:
     start = (f.sheets.index(first.cell.sheet), first.cell.row, first.cell.col)
     updates = [cell for chain in derivation.chains.links for cell in chain[1:]]
     return target not in f.behind([start, *updates], lambda p: p == target or f.computed(p))
-
-
-def _derived(book: Any) -> Any:
-    """The workbook judged against its own forward pass, if it trains by formulas (not one
-    sheetnet wrote, whose Setup sheet says its network), judged or not; None otherwise."""
-    from sheetnet.check.derive import derive
-
-    if book.exercise or book.written:
-        return None
-    return derive(book)
 
 
 def _forward_slip(book: Any, options: Options, derivation: Any) -> tuple[Any, Any, str] | None:

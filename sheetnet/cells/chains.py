@@ -129,22 +129,23 @@ def find_chains(formulas: Formulas) -> Chains:
     usual = Counter(u.offset for u in candidates if u.cell in feeding)
     chosen: dict[Pos, Update] = {}
     for parameter, options in by_parameter.items():
-        best = max(options, key=lambda u: (u.cell in feeding, usual[u.offset], _reading(u.cell)))
+        best = max(options, key=lambda u: (u.cell in feeding, usual[u.offset], u.cell))
         if best.cell in feeding or usual[best.offset] or not feeding:
             chosen[parameter] = best
     links: list[list[Pos]] = []
     following = {u.cell for u in chosen.values()}
     for start in sorted(p for p in chosen if p not in following and formulas.typed(p)):
-        chain = [start]
+        chain, seen = [start], {start}
         while len(chain) < MAX_CHAIN:
             nxt = chosen.get(chain[-1]) or _continuation(continuations[chain[-1]], chain, chosen)
-            if nxt is None or nxt.cell in chain:
+            if nxt is None or nxt.cell in seen:
                 break
             chosen[chain[-1]] = nxt
             chain.append(nxt.cell)
+            seen.add(nxt.cell)
         if not feeding or any(c in feeding for c in chain[1:]):
             links.append(chain)
-    links.sort(key=lambda chain: _reading(chain[0]))
+    links.sort(key=lambda chain: chain[0])
     kept = {c for chain in links for c in chain[1:]}
     unread = [
         u.cell
@@ -260,16 +261,12 @@ def _carries_on(formulas: Formulas, update: Update) -> bool:
     (a fixed bias: `h1 = w1·i1 + w2·i2 + $F$2`) is no parameter that `h1` updates."""
     olds = {update.previous, update.parameter, *formulas.copies(update.parameter)}
     news = {update.cell, *formulas.copies(update.cell)}
+    read_of = {new: set(formulas.readers(new)) for new in news}
     for old in olds:
         readers = [r for r in formulas.readers(old) if formulas.copied(r) is None]
-        for new in news:
+        for new, read in read_of.items():
             shift = tuple(b - a for a, b in zip(old, new, strict=True))
-            read = set(formulas.readers(new))
             moved = sum(tuple(a + d for a, d in zip(r, shift, strict=True)) in read for r in readers)
             if readers and moved > CARRIED_SHARE * len(readers):
                 return True
     return False
-
-
-def _reading(pos: Pos) -> tuple[int, int, int]:
-    return pos

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
 from sheetnet.book import Book, Cell
+from sheetnet.cells.arrays import MAX_CELLS
 from sheetnet.formula import (
     MAX_RANGE,
     Bin,
@@ -65,6 +66,7 @@ class Formulas:
         self._shapes: dict[int, frozenset[tuple[int, int, str | None]]] = {}
         self._shape_at: dict[Pos, str] = {}
         self._levels: dict[Pos, float] | None = None
+        self._blotted: dict[Pos, str | None] = {}
         for s, name in enumerate(book.sheets):
             for (row, col), cell in book.cells[name].items():
                 self.cells[(s, row, col)] = cell
@@ -106,10 +108,10 @@ class Formulas:
     def blotted(self, pos: Pos) -> str | None:
         """The cell's formula with every reference blotted out: what it computes, not from where
         (`=1/(1+EXP(-K36))` and `=1/(1+EXP(-I36))` are one); None for a cell without a formula."""
-        cell = self.cells.get(pos)
-        if cell is None or not cell.formula:
-            return None
-        return _REFERENCE.sub("·", cell.formula.replace(" ", ""))
+        if pos not in self._blotted:
+            cell = self.cells.get(pos)
+            self._blotted[pos] = _REFERENCE.sub("·", cell.formula.replace(" ", "")) if cell and cell.formula else None
+        return self._blotted[pos]
 
     def _shape_of(self, pos: Pos) -> str:
         shape = self._shape_at.get(pos)
@@ -124,7 +126,7 @@ class Formulas:
             c1, r1, c2, r2 = range_boundaries(ref)
         except (ValueError, TypeError):
             return
-        if (r2 - r1 + 1) * (c2 - c1 + 1) > 10_000:  # no homework array is larger
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > MAX_CELLS:
             return
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):

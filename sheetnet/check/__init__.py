@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Book, WorkbookError, column_letter
-from sheetnet.cells.dual import Unsupported
 from sheetnet.cells.formulas import formulas_of
-from sheetnet.check.derive import Derivation, derive
+from sheetnet.check.derive import Derivation, derive_handmade
 from sheetnet.check.eta import eta_cell, learning_rate
 from sheetnet.check.evidence import small
 from sheetnet.check.fit import fit_layout
@@ -282,7 +281,7 @@ def check_book(
     first = runs[network.lr]
     shapes = runs if follows is None else {follows.lr: run_spots(train(follows))}
     shaped = follows or network
-    derivation = _derivation(book)
+    derivation = derive_handmade(book)
     found = table_sheets(grid, shapes[shaped.lr]) + _trained_sheets(derivation, shaped)
     starts = [s for s in sorted(set(found)) if sheet is None or book.sheets[s] == sheet]
     first_sheet = book.sheets.index(iteration_sheet(0)) if iteration_sheet(0) in book.sheets else None
@@ -336,18 +335,6 @@ def check_book(
     if follows is not None and tables:
         result.note = _starts_otherwise(network, follows)
     return result
-
-
-def _derivation(book: Book) -> Derivation | None:
-    """The workbook judged against its own forward pass, for its formulas to place what its numbers
-    cannot (a loss cell wrong from its formula); None where it trains nothing by formula, and for
-    a workbook sheetnet wrote (where every number is known to be)."""
-    if book.exercise or book.written:
-        return None
-    try:
-        return derive(book)
-    except Unsupported:
-        return None
 
 
 def _trained_sheets(derivation: Derivation | None, network: Network) -> list[int]:

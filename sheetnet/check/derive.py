@@ -242,6 +242,12 @@ def derive(book: Book) -> Derivation | None:
     return book.kept("derivation", _derived)
 
 
+def derive_handmade(book: Book) -> Derivation | None:
+    """`derive`, for a workbook a person made: None for one sheetnet wrote (its Setup sheet says its
+    network, and where every number is) or an exercise sheetnet wrote."""
+    return None if book.exercise or book.written else derive(book)
+
+
 def _derived(book: Book) -> Derivation | None:
     try:
         return _derive(book)
@@ -301,7 +307,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         table.unjudged[t] = str(exc)
         return
     steps: dict[int, float] = {}
-    rates, own_etas = parameter_rates(f, chains, t)  # each step's own η, where parameters have one each
+    rates, own_etas = parameter_rates(f, chains)  # each step's own η, where parameters have one each
     for j in numbered:
         try:
             steps[j] = shown_value(f, chains.update(j, t).step) / rates.get(j, 1.0)

@@ -104,7 +104,7 @@ def shared_reads(f: Formulas, chains: Chains, t: int) -> set[Pos]:
     return {p for p, n in seen.items() if n > 1 and not f.computed(p)}
 
 
-def parameter_rates(f: Formulas, chains: Chains, t: int) -> tuple[dict[int, float], set[Pos]]:
+def parameter_rates(f: Formulas, chains: Chains) -> tuple[dict[int, float], set[Pos]]:
     """Each parameter's own η, where its steps, in more than one iteration, multiply by a typed
     cell no other parameter's step reads (`=w1-B1*g1`, `=w2-B2*g2`): its value by parameter, and
     those cells. A number typed once, in one iteration, is no η: it is a gradient typed over its formula."""

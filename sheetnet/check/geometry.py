@@ -101,7 +101,7 @@ class Layout:
         if self.stride is None:
             return p[0] == self.sheet and r0 <= p[1] <= r1 and c0 <= p[2] <= c1
         ds, dr, dc = self.stride
-        slack = self._slack() if self.moves else 0  # how far a move strays from whole strides
+        slack = self._slack() if self.moves else 0
         if ds:
             t = p[0] - self.sheet
             candidates = [t // ds] if t % ds == 0 else []
@@ -118,10 +118,16 @@ class Layout:
         return False
 
     def _slack(self) -> int:
-        if not self.moves or self.stride is None:
-            return 0
-        axis = 1 if self.stride[1] else 2
-        return max(abs(m[axis] - t * self.stride[axis]) for t, m in enumerate(self.moves))
+        """How far a move strays from whole strides, along the stride: worked out once per moves."""
+        known = self.__dict__.get("_slack_of")
+        if known is None or known[0] is not self.moves:
+            axis = 1 if self.stride and self.stride[1] else 2
+            stride = self.stride[axis] if self.stride else 0
+            known = self.__dict__["_slack_of"] = (
+                self.moves,
+                max(abs(m[axis] - t * stride) for t, m in enumerate(self.moves)),
+            )
+        return known[1]
 
 
 def _steps(x: int, lo: int, hi: int, d: int) -> list[int]:

@@ -55,6 +55,7 @@ def place_losses(layout: Layout, run: RunSpots, derivation: Derivation | None) -
     whole = math.fsum(values)  # type: ignore[arg-type]
     if not any(abs(total - v) <= RATIO_TOLERANCE * abs(total) for v in (whole, whole / len(parts))):
         return
+    ancestries = {q: _ancestry(f, q) for q in parts}  # each part's forward pass, walked once
     for spot in samples:
         outputs = {
             f.original(p)
@@ -63,7 +64,7 @@ def place_losses(layout: Layout, run: RunSpots, derivation: Derivation | None) -
             for p in [layout.at(s.ident, 0)]
             if p is not None
         }
-        reading = [q for q in parts if outputs & _ancestry(f, q)]
+        reading = [q for q in parts if outputs & ancestries[q]]
         if len(reading) == 1:
             _place(layout, spot, reading[0], taken)
 
@@ -132,19 +133,13 @@ def place_updates(layout: Layout, run: RunSpots, derivation: Derivation | None) 
     f = derivation.formulas
     after = {f.original(chain[0]): chain[1] for chain in derivation.chains.links if len(chain) > 1}
     taken = set(layout.bases.values()) | {p for ps in layout.copies.values() for p in ps}
+    used = {  # each parameter used, by its name and element (`W1@in` is W1 as it comes in)
+        (s.key.q.split("@")[0], s.key.i): s for s in run.iterations[0] if s.quantity.section == PARAMETERS and s.carried
+    }
     for spot in run.iterations[0]:
         if spot.quantity.section != UPDATE or spot.ident in layout.bases:
             continue
-        parameter = next(
-            (
-                s
-                for s in run.iterations[0]
-                if s.quantity.section == PARAMETERS
-                and s.carried
-                and (s.key.q.split("@")[0], s.key.i) == (spot.key.q, spot.key.i)
-            ),
-            None,
-        )
+        parameter = used.get((spot.key.q, spot.key.i))
         base = layout.bases.get(parameter.ident) if parameter is not None else None
         update = after.get(f.original(base)) if base is not None else None
         if update is not None:

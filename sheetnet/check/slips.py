@@ -63,6 +63,7 @@ class WrongSteps:
     wrong: list[int]  # the parameters whose steps are wrong
     rates: dict[int, float]  # each parameter's own η, where parameters have one each
     own_etas: set[Pos]  # the cells of those η
+    slopes: dict[tuple[int, Pos], float] = field(default_factory=dict)  # (step, cell) → ∂step/∂cell, once
 
 
 def place_slips(iteration: WrongSteps) -> list[Slip]:
@@ -116,7 +117,7 @@ def place_slips(iteration: WrongSteps) -> list[Slip]:
         elif swapped is not None:
             cell = swapped[0]
         elif first:
-            cell = min(first, key=lambda p: p)
+            cell = min(first)
         else:
             direct = [p for p in cones[j] if p in f.precedents(update.cell) or _read_by_step(update, p, f)]
             cell = direct[0] if len(direct) == 1 else update.cell
@@ -174,13 +175,19 @@ def _left_out(
 
 
 def _slope(iteration: WrongSteps, j: int, cone: set[Pos], x: Pos) -> float:
-    """How much step j moves per unit of cell x (its cone's cells recomputed, the rest as shown)."""
-    f = iteration.formulas
-    try:
-        result = evaluate(iteration.chains.update(j, iteration.t).step, Evaluation(f, {x: 0}, _Outside(cone)).dual)
-    except Unsupported:
-        return 0.0
-    return 0.0 if isinstance(result, list) else result.d.get(0, 0.0)
+    """How much step j moves per unit of cell x (its cone's cells recomputed, the rest as shown),
+    worked out once per step and cell."""
+    known = iteration.slopes.get((j, x))
+    if known is None:
+        f = iteration.formulas
+        try:
+            step = iteration.chains.update(j, iteration.t).step
+            result = evaluate(step, Evaluation(f, {x: 0}, _Outside(cone)).dual)
+            known = 0.0 if isinstance(result, list) else result.d.get(0, 0.0)
+        except Unsupported:
+            known = 0.0
+        iteration.slopes[(j, x)] = known
+    return known
 
 
 class _Outside:
