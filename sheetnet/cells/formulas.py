@@ -16,7 +16,7 @@ import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from sheetnet.book import Book, Cell
 from sheetnet.cells.arrays import MAX_CELLS
@@ -58,7 +58,6 @@ class Formulas:
         self.book = book
         self.sheets = book.sheets
         self.cells: dict[Pos, Cell] = {}
-        self.trees: dict[Pos, Node] = {}
         self.members: dict[Pos, tuple[Pos, int, int]] = {}  # an array's cell: its anchor, its offset
         self.unparsed: set[Pos] = set()
         self._precedents: dict[Pos, tuple[Pos, ...]] = {}
@@ -67,21 +66,36 @@ class Formulas:
         self._shape_at: dict[Pos, str] = {}
         self._levels: dict[Pos, float] | None = None
         self._blotted: dict[Pos, str | None] = {}
+        self._copied: dict[Pos, Pos] = {}  # a copy (`=C5`): the cell it repeats
+        self._originals: dict[Pos, Pos] = {}
         for s, name in enumerate(book.sheets):
             for (row, col), cell in book.cells[name].items():
                 self.cells[(s, row, col)] = cell
         parsed = _Filled(self.sheets, book.names)
+        self.trees = _Trees(parsed)
         self._spell = _names_spelled(book.names)
         for pos, cell in self.cells.items():
             if cell.formula is None:
                 continue
+            formula = self._spell(cell.formula)
+            matches = list(_REFERENCE.finditer(formula))
+            shape = self._shape_at[pos] = parsed.shape(formula, matches, pos)
             try:
-                tree = parsed.tree(self._spell(cell.formula), pos, self._shape_of(pos))
+                tree, nodes = parsed.tree(formula, pos, shape, matches)
             except FormulaError:
                 self.unparsed.add(pos)
                 continue
-            self.trees[pos] = tree
-            self._precedents[pos] = tuple(dict.fromkeys(r.pos for r in references(tree)))
+            if tree is None:  # built from its shape's the first time it is asked for
+                self.trees.later(pos, shape, nodes)
+                reads = _cells_of(nodes)
+                if isinstance(parsed.shapes[shape], Ref):
+                    self._copied[pos] = nodes[0].pos  # type: ignore[union-attr]
+            else:
+                self.trees[pos] = tree
+                reads = (r.pos for r in references(tree))
+                if isinstance(tree, Ref):
+                    self._copied[pos] = tree.pos
+            self._precedents[pos] = tuple(dict.fromkeys(reads))
             if cell.array:
                 self._spread_array(pos, cell.array)
         for pos, reads in self._precedents.items():
@@ -148,6 +162,12 @@ class Formulas:
     def computed(self, pos: Pos) -> bool:
         return pos in self.trees or pos in self.members
 
+    def template(self, pos: Pos) -> Node | None:
+        """A tree of the cell's formula's shape: its own, or that of another cell it was filled
+        from (the references that other cell's). What it computes, not from where, without
+        building the cell's own tree; None for a cell without one."""
+        return self.trees.template(pos)
+
     def precedents(self, pos: Pos) -> tuple[Pos, ...]:
         return self._precedents.get(pos, ())
 
@@ -204,17 +224,22 @@ class Formulas:
 
     def copied(self, pos: Pos) -> Pos | None:
         """The cell `pos` only repeats (`=C5`, `=+C5`), if it is a copy."""
-        tree = self.trees.get(pos)
-        return tree.pos if isinstance(tree, Ref) else None
+        return self._copied.get(pos)
 
     def original(self, pos: Pos) -> Pos:
         """`pos` with copies followed to the cell that holds the number first."""
-        for _ in range(COPY_DEPTH):
-            target = self.copied(pos)
-            if target is None:
-                return pos
-            pos = target
-        return pos
+        if pos not in self._copied:
+            return pos
+        known = self._originals.get(pos)
+        if known is None:
+            known = pos
+            for _ in range(COPY_DEPTH):
+                target = self._copied.get(known)
+                if target is None:
+                    break
+                known = target
+            self._originals[pos] = known
+        return known
 
     def behind(self, starts: Iterable[Pos], keep: Callable[[Pos], bool]) -> set[Pos]:
         """The cells `keep` accepts among `starts` and what they are computed from, read back
@@ -247,34 +272,58 @@ class Formulas:
 
 class _Filled:
     """Formulas parsed once per shape: a formula filled down a column differs from the first only
-    in its references, so its tree is the first's with them replaced (the tokenizer is slow)."""
+    in its references, so its tree is the first's with them replaced (the tokenizer is slow), and
+    a reference written twice is read once."""
 
     def __init__(self, sheets: list[str], names: dict[str, tuple[str, int, int]]) -> None:
         self.sheets, self.names = sheets, names
         # by the formula's shape: a tree's every reference is replaced by the cell's own (its sheet
         # with it), so one parse serves the formula wherever it is filled, on any sheet
         self.shapes: dict[str, Node | None] = {}
+        self._nodes: dict[tuple[int, str], Node] = {}  # a reference's node, by its sheet and text
+        self._corners: dict[str, tuple[str, tuple[tuple[str, int, str, int], ...]]] = {}  # a reference's text, read
 
-    def tree(self, formula: str, pos: Pos, key: str) -> Node:
-        """The tree of `formula` at `pos`; `key`: its shape (`_shape`)."""
+    def shape(self, formula: str, matches: list[re.Match[str]], pos: Pos) -> str:
+        """`_shape(formula, pos)`, from the references already matched in it."""
+        pieces, at = [], 0
+        for m in matches:
+            read = self._corners.get(m.group(0))
+            if read is None:
+                read = self._corners[m.group(0)] = _corners(m)
+            pieces += (formula[at : m.start()], _relative_to(read, pos))
+            at = m.end()
+        pieces.append(formula[at:])
+        return "".join(pieces)
+
+    def tree(
+        self, formula: str, pos: Pos, key: str, matches: list[re.Match[str]]
+    ) -> tuple[Node | None, tuple[Node, ...]]:
+        """The tree of `formula` at `pos` (`key`: its shape, `matches`: its references), or None
+        and the nodes of its references where the tree is its shape's with them in place."""
         if '"' in formula:  # a text may hold what looks like a reference
-            return parse(formula, pos[0], self.sheets, self.names)
-        matches = list(_REFERENCE.finditer(formula))
+            return parse(formula, pos[0], self.sheets, self.names), ()
         shape = self.shapes.get(key, ...)
         if shape is ...:
             tree = parse(formula, pos[0], self.sheets, self.names)
             fits = sum(1 for _ in reference_nodes(tree)) == len(matches)
             self.shapes[key] = tree if fits else None
-            return tree
+            return tree, ()
         if shape is None:
-            return parse(formula, pos[0], self.sheets, self.names)
+            return parse(formula, pos[0], self.sheets, self.names), ()
         try:
-            return _replaced(shape, iter([self._reference(m, pos[0]) for m in matches]))
+            return None, tuple(self._reference(m, pos[0]) for m in matches)
         except FormulaError:
-            return parse(formula, pos[0], self.sheets, self.names)
+            return parse(formula, pos[0], self.sheets, self.names), ()
 
     def _reference(self, match: re.Match[str], sheet: int) -> Node:
         """The node of a reference matched in a formula's text (as `formula.parse` builds it)."""
+        key = (sheet, match.group(0))
+        node = self._nodes.get(key)
+        if node is None:
+            node = self._nodes[key] = self._read(match, sheet)
+        return node
+
+    def _read(self, match: re.Match[str], sheet: int) -> Node:
         area = _area(match, sheet, self.sheets)
         if area is None:
             raise FormulaError("a sheet that is not there")
@@ -286,6 +335,54 @@ class _Filled:
         if len(rows) * len(cols) > MAX_RANGE:
             raise FormulaError("a range too large")
         return Rng(tuple((sheet, r, c) for r in rows for c in cols))
+
+
+class _Trees(Mapping[Pos, Node]):
+    """Every parsed formula's tree, by position. A formula filled from another of its shape gets
+    its tree the first time it is asked for (most cells are only read, never looked into)."""
+
+    def __init__(self, filled: _Filled) -> None:
+        self._filled = filled
+        self._trees: dict[Pos, Node | tuple[str, tuple[Node, ...]]] = {}  # a tree, or its shape and references
+
+    def __setitem__(self, pos: Pos, tree: Node) -> None:
+        self._trees[pos] = tree
+
+    def later(self, pos: Pos, shape: str, nodes: tuple[Node, ...]) -> None:
+        self._trees[pos] = (shape, nodes)
+
+    def template(self, pos: Pos) -> Node | None:
+        """A tree of the formula's shape (its own, or another cell's filled alike): what it
+        computes, not from where; None for a cell without a tree."""
+        tree = self._trees.get(pos)
+        return self._filled.shapes[tree[0]] if isinstance(tree, tuple) else tree
+
+    def __getitem__(self, pos: Pos) -> Node:
+        tree = self._trees[pos]
+        if isinstance(tree, tuple):
+            shape, nodes = tree
+            tree = self._trees[pos] = _replaced(self._filled.shapes[shape], iter(nodes))  # type: ignore[arg-type]
+        return tree
+
+    def get(self, pos: Pos, default: Node | None = None) -> Node | None:  # type: ignore[override]
+        return self[pos] if pos in self._trees else default
+
+    def __contains__(self, pos: object) -> bool:
+        return pos in self._trees
+
+    def __iter__(self) -> Iterator[Pos]:
+        return iter(self._trees)
+
+    def __len__(self) -> int:
+        return len(self._trees)
+
+
+def _cells_of(nodes: tuple[Node, ...]) -> Iterator[Pos]:
+    for node in nodes:
+        if isinstance(node, Ref):
+            yield node.pos
+        else:
+            yield from node.cells  # type: ignore[union-attr]
 
 
 def _area(match: re.Match[str], sheet: int, sheets: list[str]) -> tuple[int, tuple[int, int], tuple[int, int]] | None:
@@ -327,14 +424,23 @@ def _shape(formula: str, pos: Pos) -> str:
 
 
 def _relative(match: re.Match[str], pos: Pos) -> str:
+    return _relative_to(_corners(match), pos)
+
+
+def _corners(match: re.Match[str]) -> tuple[str, tuple[tuple[str, int, str, int], ...]]:
+    """A reference matched in a formula's text: its sheet as written, and each corner's `$` before
+    its column, its column's number, its `$` before its row, its row."""
     sheet, c1, col1, r1, row1, c2, col2, r2, row2 = match.groups()
-    text = sheet or ""
-    for dollar_col, col, dollar_row, row in ((c1, col1, r1, row1), (c2, col2, r2, row2)):
-        if col is None:
-            continue
-        number = _column(col.upper())
+    corners = ((c1, col1, r1, row1), (c2, col2, r2, row2))
+    read = tuple((d_col, _column(col.upper()), d_row, int(row)) for d_col, col, d_row, row in corners if col)
+    return sheet or "", read
+
+
+def _relative_to(read: tuple[str, tuple[tuple[str, int, str, int], ...]], pos: Pos) -> str:
+    text, corners = read
+    for dollar_col, number, dollar_row, row in corners:
         text += f"C{number}" if dollar_col else f"c{number - pos[2]}"
-        text += f"R{row}" if dollar_row else f"r{int(row) - pos[1]}"
+        text += f"R{row}" if dollar_row else f"r{row - pos[1]}"
         text += ":"
     return "{" + text + "}"
 
