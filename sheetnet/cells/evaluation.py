@@ -12,9 +12,9 @@ numbers; a cell whose formulas cannot be evaluated raises `Unsupported`, never a
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 
-from sheetnet.cells.dual import Dual, Unsupported, Value, element, evaluate
+from sheetnet.cells.dual import Dual, Program, Read, Unsupported, Value, element, evaluate
 from sheetnet.cells.formulas import Formulas
 from sheetnet.formula import Node, Pos
 
@@ -35,9 +35,9 @@ class Evaluation:
         self._arrays: dict[Pos, Value] = {}
         self._busy: set[Pos] = set()
 
-    def reached(self, later: Container[Pos] = frozenset()) -> list[Pos]:
+    def reached(self, later: Callable[[Pos], bool] | None = None) -> list[Pos]:
         """Every formula cell the variables reach (through readers), up to the next updates;
-        a cell that reads one of `later` (a later iteration's parameters) is not this iteration's."""
+        a cell `later` accepts (one that reads a later iteration's parameters) is not this iteration's."""
         f = self.formulas
         todo = [c for v in self.variables for c in (v, *f.copies(v))]
         seen = set(todo)
@@ -47,7 +47,7 @@ class Evaluation:
             for reader in f.readers(here):
                 if reader in seen or reader in self.constants:
                     continue
-                if later and any(f.original(p) in later for p in f.precedents(reader)):
+                if later is not None and later(reader):
                     continue
                 seen.add(reader)
                 todo.append(reader)
@@ -86,7 +86,7 @@ class Evaluation:
             elif f.cells[pos].array:
                 value = element(self._array(pos), 0, 0)
             else:
-                result = evaluate(f.trees[pos], self._read)
+                result = run(f, pos, self._read)
                 value = result[0][0] if isinstance(result, list) else result
         finally:
             self._busy.discard(pos)
@@ -96,10 +96,9 @@ class Evaluation:
     def _array(self, anchor: Pos) -> Value:
         known = self._arrays.get(anchor)
         if known is None:
-            tree = self.formulas.trees.get(anchor)
-            if tree is None:
+            if anchor not in self.formulas.trees:
                 raise Unsupported("an array formula that cannot be read")
-            known = self._arrays[anchor] = evaluate(tree, self._read)
+            known = self._arrays[anchor] = run(self.formulas, anchor, self._read)
         return known
 
     def _shown(self, pos: Pos) -> Dual:
@@ -109,6 +108,17 @@ class Evaluation:
         if not cell.is_number:
             raise Unsupported(f"{self.formulas.address(pos)} holds {cell.value!r}, not a number")
         return Dual.const(float(cell.value))
+
+
+def run(formulas: Formulas, pos: Pos, read: Read) -> Value:
+    """The formula at `pos` evaluated on the cells `read` gives, with their derivatives: its
+    shape's `Program`, compiled once per book and shape, run on the cell's own references."""
+    template, references = formulas.shaped(pos)
+    programs = formulas.derived.setdefault("programs", {})
+    program = programs.get(id(template))
+    if program is None:
+        program = programs[id(template)] = Program(template)
+    return program(read, references)
 
 
 def shown_value(formulas: Formulas, node: Node) -> float:

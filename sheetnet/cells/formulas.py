@@ -17,6 +17,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from sheetnet.book import Book, Cell
 from sheetnet.cells.arrays import MAX_CELLS
@@ -66,6 +67,7 @@ class Formulas:
         self._shape_at: dict[Pos, str] = {}
         self._levels: dict[Pos, float] | None = None
         self._blotted: dict[Pos, str | None] = {}
+        self.derived: dict[str, Any] = {}  # worked out once from the formulas, by readers (compiled shapes)
         self._copied: dict[Pos, Pos] = {}  # a copy (`=C5`): the cell it repeats
         self._originals: dict[Pos, Pos] = {}
         for s, name in enumerate(book.sheets):
@@ -167,6 +169,12 @@ class Formulas:
         from (the references that other cell's). What it computes, not from where, without
         building the cell's own tree; None for a cell without one."""
         return self.trees.template(pos)
+
+    def shaped(self, pos: Pos) -> tuple[Node, tuple[Node, ...]]:
+        """The cell's formula as a template of its shape (`template`) and the cell's own references
+        in reading order (`formula.reference_nodes`): the template with those in place of its own
+        is the cell's tree. KeyError for a cell without a tree."""
+        return self.trees.shaped(pos)
 
     def precedents(self, pos: Pos) -> tuple[Pos, ...]:
         return self._precedents.get(pos, ())
@@ -343,24 +351,35 @@ class _Trees(Mapping[Pos, Node]):
 
     def __init__(self, filled: _Filled) -> None:
         self._filled = filled
-        self._trees: dict[Pos, Node | tuple[str, tuple[Node, ...]]] = {}  # a tree, or its shape and references
+        self._trees: dict[Pos, Node | None] = {}  # None: not built yet
+        self._filled_from: dict[Pos, tuple[str, tuple[Node, ...]]] = {}  # its shape and its references
+        self._references: dict[Pos, tuple[Node, ...]] = {}  # a tree parsed on its own: its references
 
     def __setitem__(self, pos: Pos, tree: Node) -> None:
         self._trees[pos] = tree
 
     def later(self, pos: Pos, shape: str, nodes: tuple[Node, ...]) -> None:
-        self._trees[pos] = (shape, nodes)
+        self._trees[pos] = None
+        self._filled_from[pos] = (shape, nodes)
 
     def template(self, pos: Pos) -> Node | None:
-        """A tree of the formula's shape (its own, or another cell's filled alike): what it
-        computes, not from where; None for a cell without a tree."""
-        tree = self._trees.get(pos)
-        return self._filled.shapes[tree[0]] if isinstance(tree, tuple) else tree
+        filled = self._filled_from.get(pos)
+        return self._filled.shapes[filled[0]] if filled is not None else self._trees.get(pos)
+
+    def shaped(self, pos: Pos) -> tuple[Node, tuple[Node, ...]]:
+        filled = self._filled_from.get(pos)
+        if filled is not None:
+            return self._filled.shapes[filled[0]], filled[1]  # type: ignore[return-value]
+        tree = self[pos]
+        nodes = self._references.get(pos)
+        if nodes is None:
+            nodes = self._references[pos] = tuple(reference_nodes(tree))
+        return tree, nodes
 
     def __getitem__(self, pos: Pos) -> Node:
         tree = self._trees[pos]
-        if isinstance(tree, tuple):
-            shape, nodes = tree
+        if tree is None:
+            shape, nodes = self._filled_from[pos]
             tree = self._trees[pos] = _replaced(self._filled.shapes[shape], iter(nodes))  # type: ignore[arg-type]
         return tree
 

@@ -274,16 +274,32 @@ def _derive(book: Book) -> Derivation | None:
 
 
 class _Later:
-    """The parameters' cells of the iterations after the next one: `p in later`, in constant time."""
+    """Whether a cell reads the parameters' cells of an iteration after the next one, in constant
+    time: what each cell reads latest is worked out once per table, whatever the iteration."""
 
-    def __init__(self, chains: Chains, t: int) -> None:
-        index = chains.derived.get("index")
-        if index is None:
-            index = chains.derived["index"] = {c: i for chain in chains.links for i, c in enumerate(chain)}
-        self.index, self.t = index, t
+    def __init__(self, f: Formulas, chains: Chains, t: int) -> None:
+        latest = chains.derived.get("latest")
+        if latest is None:
+            index = {c: i for chain in chains.links for i, c in enumerate(chain)}
+            latest = chains.derived["latest"] = _LatestRead(f, index)
+        self.latest, self.t = latest, t
 
-    def __contains__(self, pos: object) -> bool:
-        return self.index.get(pos, -1) > self.t + 1  # type: ignore[call-overload]
+    def __call__(self, pos: Pos) -> bool:
+        return self.latest(pos) > self.t + 1
+
+
+class _LatestRead:
+    """The latest iteration whose parameters' cells a formula reads (copies followed); −1 for none."""
+
+    def __init__(self, f: Formulas, index: dict[Pos, int]) -> None:
+        self.f, self.index, self.known = f, index, {}
+
+    def __call__(self, pos: Pos) -> int:
+        latest = self.known.get(pos)
+        if latest is None:
+            f, index = self.f, self.index
+            latest = self.known[pos] = max((index.get(f.original(p), -1) for p in f.precedents(pos)), default=-1)
+        return latest
 
 
 def _eta(f: Formulas, chains: Chains) -> tuple[float, Pos | None]:
@@ -302,7 +318,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
     numbered = {j: p for p, j in variables.items()}
     evaluation = Evaluation(f, variables, set(chains.updates) - set(variables))
     try:
-        reached = evaluation.reached(_Later(chains, t))
+        reached = evaluation.reached(_Later(f, chains, t))
     except Unsupported as exc:
         table.unjudged[t] = str(exc)
         return
