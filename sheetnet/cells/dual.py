@@ -46,6 +46,8 @@ Value = Dual | Array
 
 
 def _combine(a: Dual, b: Dual, value: float, da: float, db: float) -> Dual:
+    if not a.d and not b.d:  # two numbers that depend on no variable (most of a sheet's)
+        return Dual(value, {})
     d = {k: v * da for k, v in a.d.items()} if da else {}
     if db:
         for k, v in b.d.items():
@@ -291,7 +293,14 @@ def _negated(a: Dual) -> Dual:
 def _binary(op: str, left: Run, right: Run) -> Run:
     arithmetic = _BINARY.get(op)
     if arithmetic is not None:
-        return lambda read, refs: _elementwise(left(read, refs), right(read, refs), arithmetic)
+
+        def computed(read: Read, refs: tuple) -> Value:
+            a, b = left(read, refs), right(read, refs)
+            if type(a) is Dual and type(b) is Dual:
+                return arithmetic(a, b)
+            return _elementwise(a, b, arithmetic)
+
+        return computed
     compare = _COMPARE.get(op)
     if compare is None:
         why = f"the operator {op} is no arithmetic sheetnet differentiates"

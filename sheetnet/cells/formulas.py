@@ -70,6 +70,7 @@ class Formulas:
         self.derived: dict[str, Any] = {}  # worked out once from the formulas, by readers (compiled shapes)
         self._copied: dict[Pos, Pos] = {}  # a copy (`=C5`): the cell it repeats
         self._originals: dict[Pos, Pos] = {}
+        self._numbers: dict[Pos, float | None] = {}
         for s, name in enumerate(book.sheets):
             for (row, col), cell in book.cells[name].items():
                 self.cells[(s, row, col)] = cell
@@ -151,10 +152,12 @@ class Formulas:
 
     def number(self, pos: Pos) -> float | None:
         """The number a cell shows (a formula's cached result), None for text, errors, emptiness."""
-        cell = self.cells.get(pos)
-        if cell is None or not cell.is_number:
-            return None
-        return float(cell.value)
+        try:
+            return self._numbers[pos]
+        except KeyError:
+            cell = self.cells.get(pos)
+            number = self._numbers[pos] = None if cell is None or not cell.is_number else float(cell.value)
+            return number
 
     def typed(self, pos: Pos) -> bool:
         """A number typed into the cell: no formula and no part of an array formula."""
