@@ -80,14 +80,12 @@ class Formulas:
         for pos, cell in self.cells.items():
             if cell.formula is None:
                 continue
-            formula = self._spell(cell.formula)
-            matches = list(_REFERENCE.finditer(formula))
-            shape = self._shape_at[pos] = parsed.shape(formula, matches, pos)
             try:
-                tree, nodes = parsed.tree(formula, pos, shape, matches)
+                shape, tree, nodes = parsed.read(self._spell(cell.formula), pos)
             except FormulaError:
                 self.unparsed.add(pos)
                 continue
+            self._shape_at[pos] = shape
             if tree is None:  # built from its shape's the first time it is asked for
                 self.trees.later(pos, shape, nodes)
                 reads = _cells_of(nodes)
@@ -294,45 +292,38 @@ class _Filled:
         self._nodes: dict[tuple[int, str], Node] = {}  # a reference's node, by its sheet and text
         self._corners: dict[str, tuple[str, tuple[tuple[str, int, str, int], ...]]] = {}  # a reference's text, read
 
-    def shape(self, formula: str, matches: list[re.Match[str]], pos: Pos) -> str:
-        """`_shape(formula, pos)`, from the references already matched in it."""
-        pieces, at = [], 0
-        for m in matches:
-            read = self._corners.get(m.group(0))
+    def read(self, formula: str, pos: Pos) -> tuple[str, Node | None, tuple[Node, ...]]:
+        """The shape of `formula` at `pos` (`_shape`) and its tree; or, where the tree is its shape's
+        with the cell's own references in place, None and those references (in reading order).
+        Its references are matched once, for both."""
+        sheet, pieces, nodes, at, whole = pos[0], [], [], 0, True
+        for m in _REFERENCE.finditer(formula):
+            text = m.group(0)
+            read = self._corners.get(text)
             if read is None:
-                read = self._corners[m.group(0)] = _corners(m)
+                read = self._corners[text] = _corners(m)
             pieces += (formula[at : m.start()], _relative_to(read, pos))
             at = m.end()
+            node = self._nodes.get((sheet, text))
+            if node is None and whole:
+                try:
+                    node = self._nodes[(sheet, text)] = self._read(m, sheet)
+                except FormulaError:  # a sheet that is not there, a range too large: parsed on its own
+                    whole = False
+            nodes.append(node)
         pieces.append(formula[at:])
-        return "".join(pieces)
-
-    def tree(
-        self, formula: str, pos: Pos, key: str, matches: list[re.Match[str]]
-    ) -> tuple[Node | None, tuple[Node, ...]]:
-        """The tree of `formula` at `pos` (`key`: its shape, `matches`: its references), or None
-        and the nodes of its references where the tree is its shape's with them in place."""
+        shape = "".join(pieces)
         if '"' in formula:  # a text may hold what looks like a reference
-            return parse(formula, pos[0], self.sheets, self.names), ()
-        shape = self.shapes.get(key, ...)
-        if shape is ...:
-            tree = parse(formula, pos[0], self.sheets, self.names)
-            fits = sum(1 for _ in reference_nodes(tree)) == len(matches)
-            self.shapes[key] = tree if fits else None
-            return tree, ()
-        if shape is None:
-            return parse(formula, pos[0], self.sheets, self.names), ()
-        try:
-            return None, tuple(self._reference(m, pos[0]) for m in matches)
-        except FormulaError:
-            return parse(formula, pos[0], self.sheets, self.names), ()
-
-    def _reference(self, match: re.Match[str], sheet: int) -> Node:
-        """The node of a reference matched in a formula's text (as `formula.parse` builds it)."""
-        key = (sheet, match.group(0))
-        node = self._nodes.get(key)
-        if node is None:
-            node = self._nodes[key] = self._read(match, sheet)
-        return node
+            return shape, parse(formula, sheet, self.sheets, self.names), ()
+        template = self.shapes.get(shape, ...)
+        if template is ...:
+            tree = parse(formula, sheet, self.sheets, self.names)
+            fits = sum(1 for _ in reference_nodes(tree)) == len(nodes)
+            self.shapes[shape] = tree if fits else None
+            return shape, tree, ()
+        if template is None or not whole:
+            return shape, parse(formula, sheet, self.sheets, self.names), ()
+        return shape, None, tuple(nodes)  # type: ignore[arg-type]
 
     def _read(self, match: re.Match[str], sheet: int) -> Node:
         area = _area(match, sheet, self.sheets)

@@ -484,8 +484,10 @@ def _cut(text: str) -> str:
 def _remembers(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> Pos | None:
     """A cell a step reads that an earlier iteration computed from its parameters (momentum's
     velocity, Adam's moments), if there is one: such a step is no derivative of one iteration's loss."""
-    links = {c for chain in chains.links for c in chain}
-    todo = [f.original(r.pos) for j in chains.variables(t).values() for r in references(chains.update(j, t).step)]
+    links = chains.derived.get("cells")
+    if links is None:
+        links = chains.derived["cells"] = {c for chain in chains.links for c in chain}
+    todo = [f.original(p) for p in _step_reads(chains, t)]
     seen = set(todo)
     while todo:
         here = todo.pop()
@@ -520,5 +522,9 @@ def _reaches(f: Formulas, start: Pos, targets: set[Pos]) -> bool:
 def _read_by_steps(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> set[Pos]:
     """The iteration's cells the steps read, directly or not: the backward pass and what it reads
     of the forward pass, never the loss (no step reads the loss itself)."""
-    steps = [r.pos for j in chains.variables(t).values() for r in references(chains.update(j, t).step)]
-    return f.behind(steps, cells.__contains__)
+    return f.behind(_step_reads(chains, t), cells.__contains__)
+
+
+def _step_reads(chains: Chains, t: int) -> list[Pos]:
+    """The cells iteration `t`'s steps read, step by step, in their order."""
+    return [r.pos for j in chains.variables(t).values() for r in references(chains.update(j, t).step)]
