@@ -288,6 +288,16 @@ class _Later:
         return self.latest(pos) > self.t + 1
 
 
+class _OtherUpdates:
+    """The updates that are not the iteration's parameters: `p in them`, in constant time."""
+
+    def __init__(self, chains: Chains, variables: dict[Pos, int]) -> None:
+        self.updates, self.variables = chains.updates, variables
+
+    def __contains__(self, pos: object) -> bool:
+        return pos in self.updates and pos not in self.variables
+
+
 class _LatestRead:
     """The latest iteration whose parameters' cells a formula reads (copies followed); −1 for none."""
 
@@ -316,7 +326,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
     f, chains = result.formulas, table.chains
     variables = chains.variables(t)
     numbered = {j: p for p, j in variables.items()}
-    evaluation = Evaluation(f, variables, set(chains.updates) - set(variables))
+    evaluation = Evaluation(f, variables, _OtherUpdates(chains, variables))
     try:
         reached = evaluation.reached(_Later(f, chains, t))
     except Unsupported as exc:
