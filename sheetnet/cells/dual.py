@@ -6,7 +6,11 @@ the value a spreadsheet would show, the derivative of that value with respect to
 exactly (no step size, no rounding beyond the float's). Ranges are arrays (a list of rows), so
 MMULT, TRANSPOSE, SUMPRODUCT and array formulas differentiate as their cells do.
 
-Guarantee: for every function it knows, `evaluate` returns the value Excel and LibreOffice compute
+A tree is compiled once into closures (`Program`), and a program serves every cell whose formula
+has the tree's shape (filled down a column, copied to a sheet per iteration), each run on that
+cell's own references: a sheet of a few shapes is compiled a few times, not walked cell by cell.
+
+Guarantee: for every function it knows, `evaluate` (and a `Program`) returns the value Excel and LibreOffice compute
 and the derivative of that value; for anything else it raises `Unsupported`, never a guess.
 """
 

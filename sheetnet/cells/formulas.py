@@ -1,7 +1,8 @@
 """Every formula of a workbook parsed once, with what it reads and what reads it.
 
-Built once per file from a `Book`: one expression tree per formula (`sheetnet.formula`), the
-cells an array formula fills (each one element of its anchor's result), copies (`=C5`,
+Built once per file from a `Book`: one expression tree per formula (`sheetnet.formula`), parsed
+once per shape (a formula filled down is its first cell's with other references, so its tree
+is built from that one the first time it is asked for), the cells an array formula fills (each one element of its anchor's result), copies (`=C5`,
 `=+'iter 1'!E29`: a cell that only repeats another is that cell), and the readers of every cell.
 It knows cells, not networks: what the numbers mean is the checker's business.
 
