@@ -2,9 +2,10 @@
 
 Built once per file from a `Book`: one expression tree per formula (`sheetnet.formula`), parsed
 once per shape (a formula filled down is its first cell's with other references, so its tree
-is built from that one the first time it is asked for), the cells an array formula fills (each one element of its anchor's result), copies (`=C5`,
-`=+'iter 1'!E29`: a cell that only repeats another is that cell), and the readers of every cell.
-It knows cells, not networks: what the numbers mean is the checker's business.
+is built from that one the first time it is asked for), the cells an array formula fills (each
+one element of its anchor's result), copies (`=C5`, `=+'iter 1'!E29`: a cell that only repeats
+another is that cell), and the readers of every cell. It knows cells, not networks: what the
+numbers mean is the checker's business.
 
 Guarantee: `tree`, `precedents` and `readers` agree with one another, and a formula this module
 cannot parse has no tree (it is never read as another formula).
@@ -164,7 +165,7 @@ class Formulas:
         return cell is not None and cell.formula is None and pos not in self.members and cell.is_number
 
     def computed(self, pos: Pos) -> bool:
-        return pos in self.trees or pos in self.members
+        return pos in self._precedents  # a parsed formula, or a cell of an array formula
 
     def template(self, pos: Pos) -> Node | None:
         """A tree of the cell's formula's shape: its own, or that of another cell it was filled
@@ -216,13 +217,16 @@ class Formulas:
 
     def _leveled(self) -> dict[Pos, float]:
         """Every computed cell's level, in one pass over the formulas in calculation order."""
-        waiting = {pos: sum(self.computed(p) for p in self.precedents(pos)) for pos in (*self.trees, *self.members)}
+        precedents, no_reads = self._precedents, ()
+        waiting = {
+            pos: sum(p in precedents for p in precedents.get(pos, no_reads)) for pos in (*self.trees, *self.members)
+        }
         levels: dict[Pos, float] = {}
         ready = [pos for pos, count in waiting.items() if count == 0]
         while ready:
             here = ready.pop()
-            levels[here] = 1 + max((levels.get(p, 0) for p in self.precedents(here)), default=0)
-            for reader in self.readers(here):
+            levels[here] = 1 + max((levels.get(p, 0) for p in precedents.get(here, no_reads)), default=0)
+            for reader in self._readers.get(here, no_reads):
                 if reader in waiting:
                     waiting[reader] -= 1
                     if waiting[reader] == 0:
