@@ -64,6 +64,7 @@ class WrongSteps:
     rates: dict[int, float]  # each parameter's own η, where parameters have one each
     own_etas: set[Pos]  # the cells of those η
     slopes: dict[tuple[int, Pos], float] = field(default_factory=dict)  # (step, cell) → ∂step/∂cell, once
+    shown: dict[Pos, Dual] = field(default_factory=dict)  # a cell's shown number as a constant, once
 
 
 def place_slips(iteration: WrongSteps) -> list[Slip]:
@@ -223,7 +224,7 @@ def _one_reference_off(
         required = value + missing / slope
         for read in dict.fromkeys(f.original(p) for p in f.precedents(x)):
             for other in _same_kind(f, read, parameters, iteration.cells):
-                if agrees(_read_instead(f, x, read, other), required, abs(required)):
+                if agrees(_read_instead(iteration, x, read, other), required, abs(required)):
                     return x, read, other, required
     return None
 
@@ -242,12 +243,18 @@ def _same_kind(f: Formulas, read: Pos, parameters: set[Pos], cells: set[Pos]) ->
     return sorted(options, key=lambda p: (p[0] != read[0], abs(p[1] - read[1]) + abs(p[2] - read[2]), p))
 
 
-def _read_instead(f: Formulas, pos: Pos, read: Pos, other: Pos) -> float:
+def _read_instead(iteration: WrongSteps, pos: Pos, read: Pos, other: Pos) -> float:
     """What the formula at `pos` gives on the shown numbers with `other` read in place of `read`."""
+    f, shown = iteration.formulas, iteration.shown
 
     def number(p: Pos) -> Dual:
         p = f.original(p)
-        return Dual.const(f.number(other if p == read else p) or 0.0)
+        if p == read:
+            p = other
+        constant = shown.get(p)
+        if constant is None:
+            constant = shown[p] = Dual.const(f.number(p) or 0.0)
+        return constant
 
     try:
         result = run(f, pos, number)
