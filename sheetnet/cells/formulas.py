@@ -295,20 +295,21 @@ class _Filled:
         # with it), so one parse serves the formula wherever it is filled, on any sheet
         self.shapes: dict[str, Node | None] = {}
         self._nodes: dict[tuple[int, str], Node] = {}  # a reference's node, by its sheet and text
+        self._matched: dict[tuple[str, int, int], tuple[str, list[tuple[str, re.Match[str]]]]] = {}
         self._corners: dict[str, tuple[str, tuple[tuple[str, int, str, int], ...]]] = {}  # a reference's text, read
 
     def read(self, formula: str, pos: Pos) -> tuple[str, Node | None, tuple[Node, ...]]:
         """The shape of `formula` at `pos` (`_shape`) and its tree; or, where the tree is its shape's
         with the cell's own references in place, None and those references (in reading order).
-        Its references are matched once, for both."""
-        sheet, pieces, nodes, at, whole = pos[0], [], [], 0, True
-        for m in _REFERENCE.finditer(formula):
-            text = m.group(0)
-            read = self._corners.get(text)
-            if read is None:
-                read = self._corners[text] = _corners(m)
-            pieces += (formula[at : m.start()], _relative_to(read, pos))
-            at = m.end()
+        Its references are matched once, for both, and once for every sheet that holds the same
+        formula in the same cell (a sheet per iteration)."""
+        sheet, row, col = pos
+        matched = self._matched.get((formula, row, col))
+        if matched is None:
+            matched = self._matched[(formula, row, col)] = self._match(formula, pos)
+        shape, references = matched
+        nodes, whole = [], True
+        for text, m in references:
             node = self._nodes.get((sheet, text))
             if node is None and whole:
                 try:
@@ -316,8 +317,6 @@ class _Filled:
                 except FormulaError:  # a sheet that is not there, a range too large: parsed on its own
                     whole = False
             nodes.append(node)
-        pieces.append(formula[at:])
-        shape = "".join(pieces)
         if '"' in formula:  # a text may hold what looks like a reference
             return shape, parse(formula, sheet, self.sheets, self.names), ()
         template = self.shapes.get(shape, ...)
@@ -329,6 +328,20 @@ class _Filled:
         if template is None or not whole:
             return shape, parse(formula, sheet, self.sheets, self.names), ()
         return shape, None, tuple(nodes)  # type: ignore[arg-type]
+
+    def _match(self, formula: str, pos: Pos) -> tuple[str, list[tuple[str, re.Match[str]]]]:
+        """The shape of `formula` at `pos`, and its references (their text and match), in order."""
+        pieces, references, at = [], [], 0
+        for m in _REFERENCE.finditer(formula):
+            text = m.group(0)
+            read = self._corners.get(text)
+            if read is None:
+                read = self._corners[text] = _corners(m)
+            pieces += (formula[at : m.start()], _relative_to(read, pos))
+            at = m.end()
+            references.append((text, m))
+        pieces.append(formula[at:])
+        return "".join(pieces), references
 
     def _read(self, match: re.Match[str], sheet: int) -> Node:
         area = _area(match, sheet, self.sheets)
