@@ -123,6 +123,8 @@ def run(formulas: Formulas, pos: Pos, read: Read) -> Value:
 
 def shown_value(formulas: Formulas, node: Node) -> float:
     """What a formula's tree gives on the numbers the workbook shows (no derivative)."""
-    plain = Evaluation(formulas, {}, set(), shown=True)
+    plain = formulas.derived.get("shown")
+    if plain is None:  # it keeps nothing between reads: one serves every tree
+        plain = formulas.derived["shown"] = Evaluation(formulas, {}, frozenset(), shown=True)
     result = evaluate(node, plain._read)
     return (result[0][0] if isinstance(result, list) else result).value
