@@ -4,7 +4,8 @@ The parameters' cells of the iteration are the variables. Every cell that depend
 recomputed from its formula on duals (`dual`), so each carries its derivative with respect to
 every parameter; any other cell is a constant, its shown number. Updates that are not this
 iteration's parameters are constants too: what came before the iteration reaches it only
-through its parameters.
+through its parameters. Each cell runs its formula's shape's `dual.Program` (`run`), compiled
+once per book: the iterations of a table, one formula filled down, run the same closures.
 
 Guarantee: a cell's dual is the derivative of the workbook's own formulas at the workbook's own
 numbers; a cell whose formulas cannot be evaluated raises `Unsupported`, never a guess.
