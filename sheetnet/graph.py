@@ -2,11 +2,15 @@
 
 Every computed number in sheetnet is one `Expr`. The trace (tables, `--json`, cached values)
 comes from `Expr.value`, the workbook's formulas from `Expr.formula`, so the two cannot drift
-apart. Each node states its value and its formula side by side.
+apart. Each node states its value and its formula side by side, and beside them `Expr.python`:
+its value as Python source, the very float operations `value` does, in the same order, so that
+source compiled once (`sheetnet.program`) gives `value`'s numbers to the last bit, for every
+iteration it serves, without walking the tree again.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar, NamedTuple, Protocol
@@ -42,10 +46,18 @@ class Cells(Protocol):
         """A range such as `B7:F7` if the keys fill it in order, else None."""
 
 
+Names = Callable[[Key], str]  # the Python name (or item) a compiled expression reads a key's value from
+
+
 class Expr:
     __slots__ = ()
 
     def value(self, values: Values) -> float:
+        raise NotImplementedError
+
+    def python(self, names: Names) -> str:
+        """Python source computing `value`: the same operations in the same order, the functions it
+        calls those of `PYTHON`, the values it reads named by `names`."""
         raise NotImplementedError
 
     def formula(self, cells: Cells) -> tuple[str, int]:
@@ -78,6 +90,9 @@ class Ref(Expr):
     def value(self, values: Values) -> float:
         return values[self.key]
 
+    def python(self, names: Names) -> str:
+        return names(self.key)
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return cells.ref(self.key), ATOM
 
@@ -93,6 +108,9 @@ class Num(Expr):
     def value(self, values: Values) -> float:
         return self.number
 
+    def python(self, names: Names) -> str:
+        return f"({self.number!r})" if math.isfinite(self.number) else f"float({str(self.number)!r})"
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         text = repr(self.number).removesuffix(".0")
         return text, NEG if self.number < 0 else ATOM
@@ -107,6 +125,9 @@ class Add(Expr):
     def value(self, values: Values) -> float:
         return sum(t.value(values) for t in self.terms)
 
+    def python(self, names: Names) -> str:
+        return "(0 + " + " + ".join(t.python(names) for t in self.terms) + ")"  # sum() adds from 0 too
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return "+".join(_wrap(t, cells, ADD) for t in self.terms), ADD
 
@@ -119,6 +140,9 @@ class Sub(Expr):
 
     def value(self, values: Values) -> float:
         return self.a.value(values) - self.b.value(values)
+
+    def python(self, names: Names) -> str:
+        return f"({self.a.python(names)} - {self.b.python(names)})"
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ADD)}-{_wrap(self.b, cells, MUL)}", ADD
@@ -136,6 +160,9 @@ class Mul(Expr):
             product *= f.value(values)
         return product
 
+    def python(self, names: Names) -> str:
+        return "(1.0 * " + " * ".join(f.python(names) for f in self.factors) + ")"
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return "*".join(_wrap(f, cells, MUL) for f in self.factors), MUL
 
@@ -147,8 +174,10 @@ class Square(Expr):
         self.a = a
 
     def value(self, values: Values) -> float:
-        a = self.a.value(values)
-        return a * a
+        return _square(self.a.value(values))
+
+    def python(self, names: Names) -> str:
+        return f"_square({self.a.python(names)})"
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ATOM)}^2", POW
@@ -171,6 +200,11 @@ class Dot(Expr):
         if self.bias is not None:
             total += self.bias.value(values)
         return total
+
+    def python(self, names: Names) -> str:
+        terms = [f"{a.python(names)} * {b.python(names)}" for a, b in zip(self.a, self.b, strict=True)]
+        bias = [] if self.bias is None else [self.bias.python(names)]
+        return "(0.0 + " + " + ".join(terms + bias) + ")"
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         text = self._sumproduct(cells)
@@ -211,6 +245,9 @@ class Div(Expr):
         b = self.b.value(values)
         return math.nan if b == 0 else self.a.value(values) / b  # Excel: #DIV/0!
 
+    def python(self, names: Names) -> str:
+        return f"_divide({self.a.python(names)}, {self.b.python(names)})"
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, MUL)}/{_wrap(self.b, cells, POW)}", MUL
 
@@ -224,10 +261,10 @@ class Power(Expr):
         self.a, self.b = a, b
 
     def value(self, values: Values) -> float:
-        try:
-            return self.a.value(values) ** self.b.value(values)
-        except (OverflowError, ZeroDivisionError):
-            return math.inf
+        return _power(self.a.value(values), self.b.value(values))
+
+    def python(self, names: Names) -> str:
+        return f"_power({self.a.python(names)}, {self.b.python(names)})"
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ATOM)}^{_wrap(self.b, cells, ATOM)}", POW
@@ -269,10 +306,10 @@ class Fn(Expr):
         self.name, self.args = name, args
 
     def value(self, values: Values) -> float:
-        args = [a.value(values) for a in self.args]
-        if any(math.isnan(a) for a in args):
-            return math.nan
-        return self.PYTHON[self.name](*args)
+        return _unless_nan(self.PYTHON[self.name], *(a.value(values) for a in self.args))
+
+    def python(self, names: Names) -> str:
+        return f"_{self.name}({', '.join(a.python(names) for a in self.args)})"
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{self.name}({','.join(a.formula(cells)[0] for a in self.args)})", ATOM
@@ -293,10 +330,10 @@ class Over(Expr):
         self.name, self.refs = name, tuple(keys)
 
     def value(self, values: Values) -> float:
-        args = [values[k] for k in self.refs]
-        if any(math.isnan(a) for a in args):
-            return math.nan
-        return self.PYTHON[self.name](args)
+        return _unless_nan_over(self.PYTHON[self.name], [values[k] for k in self.refs])
+
+    def python(self, names: Names) -> str:
+        return f"_{self.name}_OVER([{', '.join(names(k) for k in self.refs)}])"
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         span = cells.span(self.refs) if len(self.refs) > 1 else None
@@ -315,6 +352,10 @@ class IfPositive(Expr):
     def value(self, values: Values) -> float:
         return self.a.value(values) if self.s.value(values) > 0 else self.b.value(values)
 
+    def python(self, names: Names) -> str:
+        s, a, b = (e.python(names) for e in (self.s, self.a, self.b))
+        return f"({a} if {s} > 0 else {b})"
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         s, a, b = (e.formula(cells)[0] for e in (self.s, self.a, self.b))
         return f"IF({s}>0,{a},{b})", ATOM
@@ -329,13 +370,10 @@ class Sigmoid(Expr):
         self.a = a
 
     def value(self, values: Values) -> float:
-        s = self.a.value(values)
-        if math.isnan(s):
-            return s
-        if s >= 0:
-            return 1.0 / (1.0 + math.exp(-s))
-        e = math.exp(s)
-        return e / (1.0 + e)
+        return _sigmoid(self.a.value(values))
+
+    def python(self, names: Names) -> str:
+        return f"_sigmoid({self.a.python(names)})"
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         s = self.a.formula(cells)[0]
@@ -353,5 +391,52 @@ class Neg(Expr):
     def value(self, values: Values) -> float:
         return -self.a.value(values)
 
+    def python(self, names: Names) -> str:
+        return f"(-{self.a.python(names)})"
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"-{_wrap(self.a, cells, ATOM)}", NEG
+
+
+def _square(a: float) -> float:
+    return a * a
+
+
+def _divide(a: float, b: float) -> float:
+    return math.nan if b == 0 else a / b  # Excel: #DIV/0!
+
+
+def _power(a: float, b: float) -> float:
+    try:
+        return a**b
+    except (OverflowError, ZeroDivisionError):
+        return math.inf
+
+
+def _unless_nan(function: Callable[..., float], *args: float) -> float:
+    """An Excel function of sheetnet's on `args`: NaN if any of them is."""
+    return math.nan if any(math.isnan(a) for a in args) else function(*args)
+
+
+def _unless_nan_over(function: Callable[[list[float]], float], args: list[float]) -> float:
+    return math.nan if any(math.isnan(a) for a in args) else function(args)
+
+
+def _sigmoid(s: float) -> float:
+    if math.isnan(s):
+        return s
+    if s >= 0:
+        return 1.0 / (1.0 + math.exp(-s))
+    e = math.exp(s)
+    return e / (1.0 + e)
+
+
+# What `Expr.python`'s source calls, by the names it calls them.
+PYTHON: dict[str, Callable[..., float]] = {
+    "_square": _square,
+    "_divide": _divide,
+    "_power": _power,
+    "_sigmoid": _sigmoid,
+    **{f"_{name}": functools.partial(_unless_nan, f) for name, f in Fn.PYTHON.items()},
+    **{f"_{name}_OVER": functools.partial(_unless_nan_over, f) for name, f in Over.PYTHON.items()},
+}
