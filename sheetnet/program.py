@@ -50,7 +50,6 @@ class Program:
         exec(compile(source, f"<iteration {t}>", "exec"), namespace)  # sheetnet's own source, from its own expressions
         self.function = namespace["iteration"]
         self._reads = tuple((k.q, k.t - t, k.s, k.i) if k.t != SETUP else None for k in self.reads)
-        self._keys = tuple((k.q, k.s, k.i) for k in self.keys)
 
     def run(self, values: Mapping[Key, float], u: int) -> list[float]:
         """Iteration u's values of `keys_at(u)`, in their order."""
@@ -63,4 +62,9 @@ class Program:
 
     def keys_at(self, u: int) -> list[Key]:
         """The keys the program computes, moved to iteration u."""
-        return [_key((q, u, s, i)) for q, s, i in self._keys]
+        return moved(self.keys, u)
+
+
+def moved(keys: Sequence[Key], u: int) -> list[Key]:
+    """Keys of one iteration, moved to iteration u."""
+    return [_key((q, u, s, i)) for q, _, s, i in keys]
