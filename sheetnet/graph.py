@@ -2,16 +2,16 @@
 
 Every computed number in sheetnet is one `Expr`. The trace (tables, `--json`, cached values)
 comes from `Expr.value`, the workbook's formulas from `Expr.formula`, so the two cannot drift
-apart. Each node states its value and its formula side by side, and beside them `Expr.python`:
-its value as Python source, the very float operations `value` does, in the same order, so that
-source compiled once (`sheetnet.program`) gives `value`'s numbers to the last bit, for every
-iteration it serves, without walking the tree again.
+apart. Each node states its value and its formula side by side, and beside them `Expr.compiled`:
+its value as a function of a list of numbers, built once, doing the very float operations `value`
+does in the same order, so that it gives `value`'s numbers to the last bit every time it is
+called: for every iteration it serves (`sheetnet.program`), without walking the tree again.
 """
 
 from __future__ import annotations
 
-import functools
 import math
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar, NamedTuple, Protocol
 
@@ -46,7 +46,8 @@ class Cells(Protocol):
         """A range such as `B7:F7` if the keys fill it in order, else None."""
 
 
-Names = Callable[[Key], str]  # the Python name (or item) a compiled expression reads a key's value from
+Slots = Callable[[Key], int]  # where, in the list a compiled expression reads, a key's value is
+Compiled = Callable[[list[float]], float]
 
 
 class Expr:
@@ -55,9 +56,9 @@ class Expr:
     def value(self, values: Values) -> float:
         raise NotImplementedError
 
-    def python(self, names: Names) -> str:
-        """Python source computing `value`: the same operations in the same order, the functions it
-        calls those of `PYTHON`, the values it reads named by `names`."""
+    def compiled(self, slot: Slots) -> Compiled:
+        """`value` as a function of a list of numbers, built once: the same float operations in
+        the same order, reading the value of each key at the place `slot` gives it."""
         raise NotImplementedError
 
     def formula(self, cells: Cells) -> tuple[str, int]:
@@ -90,8 +91,8 @@ class Ref(Expr):
     def value(self, values: Values) -> float:
         return values[self.key]
 
-    def python(self, names: Names) -> str:
-        return names(self.key)
+    def compiled(self, slot: Slots) -> Compiled:
+        return operator.itemgetter(slot(self.key))
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return cells.ref(self.key), ATOM
@@ -108,8 +109,9 @@ class Num(Expr):
     def value(self, values: Values) -> float:
         return self.number
 
-    def python(self, names: Names) -> str:
-        return f"({self.number!r})" if math.isfinite(self.number) else f"float({str(self.number)!r})"
+    def compiled(self, slot: Slots) -> Compiled:
+        number = self.number
+        return lambda v: number
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         text = repr(self.number).removesuffix(".0")
@@ -125,8 +127,9 @@ class Add(Expr):
     def value(self, values: Values) -> float:
         return sum(t.value(values) for t in self.terms)
 
-    def python(self, names: Names) -> str:
-        return "(0 + " + " + ".join(t.python(names) for t in self.terms) + ")"  # sum() adds from 0 too
+    def compiled(self, slot: Slots) -> Compiled:
+        terms = [t.compiled(slot) for t in self.terms]
+        return lambda v: sum([t(v) for t in terms])
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return "+".join(_wrap(t, cells, ADD) for t in self.terms), ADD
@@ -141,8 +144,9 @@ class Sub(Expr):
     def value(self, values: Values) -> float:
         return self.a.value(values) - self.b.value(values)
 
-    def python(self, names: Names) -> str:
-        return f"({self.a.python(names)} - {self.b.python(names)})"
+    def compiled(self, slot: Slots) -> Compiled:
+        a, b = self.a.compiled(slot), self.b.compiled(slot)
+        return lambda v: a(v) - b(v)
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ADD)}-{_wrap(self.b, cells, MUL)}", ADD
@@ -160,8 +164,20 @@ class Mul(Expr):
             product *= f.value(values)
         return product
 
-    def python(self, names: Names) -> str:
-        return "(1.0 * " + " * ".join(f.python(names) for f in self.factors) + ")"
+    def compiled(self, slot: Slots) -> Compiled:
+        places = _places(self.factors, slot)
+        if places is not None and len(places) == 2:  # a cell times a cell, the most common
+            i, k = places
+            return lambda v: 1.0 * v[i] * v[k]
+        factors = [f.compiled(slot) for f in self.factors]
+
+        def product(v: list[float]) -> float:
+            result = 1.0
+            for f in factors:
+                result *= f(v)
+            return result
+
+        return product
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return "*".join(_wrap(f, cells, MUL) for f in self.factors), MUL
@@ -176,8 +192,9 @@ class Square(Expr):
     def value(self, values: Values) -> float:
         return _square(self.a.value(values))
 
-    def python(self, names: Names) -> str:
-        return f"_square({self.a.python(names)})"
+    def compiled(self, slot: Slots) -> Compiled:
+        a = self.a.compiled(slot)
+        return lambda v: _square(a(v))
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ATOM)}^2", POW
@@ -201,10 +218,32 @@ class Dot(Expr):
             total += self.bias.value(values)
         return total
 
-    def python(self, names: Names) -> str:
-        terms = [f"{a.python(names)} * {b.python(names)}" for a, b in zip(self.a, self.b, strict=True)]
-        bias = [] if self.bias is None else [self.bias.python(names)]
-        return "(0.0 + " + " + ".join(terms + bias) + ")"
+    def compiled(self, slot: Slots) -> Compiled:
+        bias = self.bias.compiled(slot) if self.bias is not None else None
+        a_places, b_places = _places(self.a, slot), _places(self.b, slot)
+        if a_places is not None and b_places is not None:  # cells times cells, as most are
+            places = list(zip(a_places, b_places, strict=True))
+
+            def cells_dot(v: list[float]) -> float:
+                total = 0.0
+                for i, k in places:
+                    total += v[i] * v[k]
+                if bias is not None:
+                    total += bias(v)
+                return total
+
+            return cells_dot
+        pairs = [(a.compiled(slot), b.compiled(slot)) for a, b in zip(self.a, self.b, strict=True)]
+
+        def dot(v: list[float]) -> float:
+            total = 0.0
+            for a, b in pairs:
+                total += a(v) * b(v)
+            if bias is not None:
+                total += bias(v)
+            return total
+
+        return dot
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         text = self._sumproduct(cells)
@@ -245,8 +284,14 @@ class Div(Expr):
         b = self.b.value(values)
         return math.nan if b == 0 else self.a.value(values) / b  # Excel: #DIV/0!
 
-    def python(self, names: Names) -> str:
-        return f"_divide({self.a.python(names)}, {self.b.python(names)})"
+    def compiled(self, slot: Slots) -> Compiled:
+        a, b = self.a.compiled(slot), self.b.compiled(slot)
+
+        def quotient(v: list[float]) -> float:
+            d = b(v)
+            return math.nan if d == 0 else a(v) / d
+
+        return quotient
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, MUL)}/{_wrap(self.b, cells, POW)}", MUL
@@ -263,8 +308,9 @@ class Power(Expr):
     def value(self, values: Values) -> float:
         return _power(self.a.value(values), self.b.value(values))
 
-    def python(self, names: Names) -> str:
-        return f"_power({self.a.python(names)}, {self.b.python(names)})"
+    def compiled(self, slot: Slots) -> Compiled:
+        a, b = self.a.compiled(slot), self.b.compiled(slot)
+        return lambda v: _power(a(v), b(v))
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ATOM)}^{_wrap(self.b, cells, ATOM)}", POW
@@ -308,8 +354,9 @@ class Fn(Expr):
     def value(self, values: Values) -> float:
         return _unless_nan(self.PYTHON[self.name], *(a.value(values) for a in self.args))
 
-    def python(self, names: Names) -> str:
-        return f"_{self.name}({', '.join(a.python(names) for a in self.args)})"
+    def compiled(self, slot: Slots) -> Compiled:
+        function, args = self.PYTHON[self.name], [a.compiled(slot) for a in self.args]
+        return lambda v: _unless_nan(function, *[a(v) for a in args])
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{self.name}({','.join(a.formula(cells)[0] for a in self.args)})", ATOM
@@ -332,8 +379,9 @@ class Over(Expr):
     def value(self, values: Values) -> float:
         return _unless_nan_over(self.PYTHON[self.name], [values[k] for k in self.refs])
 
-    def python(self, names: Names) -> str:
-        return f"_{self.name}_OVER([{', '.join(names(k) for k in self.refs)}])"
+    def compiled(self, slot: Slots) -> Compiled:
+        function, places = self.PYTHON[self.name], [slot(k) for k in self.refs]
+        return lambda v: _unless_nan_over(function, [v[j] for j in places])
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         span = cells.span(self.refs) if len(self.refs) > 1 else None
@@ -352,9 +400,9 @@ class IfPositive(Expr):
     def value(self, values: Values) -> float:
         return self.a.value(values) if self.s.value(values) > 0 else self.b.value(values)
 
-    def python(self, names: Names) -> str:
-        s, a, b = (e.python(names) for e in (self.s, self.a, self.b))
-        return f"({a} if {s} > 0 else {b})"
+    def compiled(self, slot: Slots) -> Compiled:
+        s, a, b = (e.compiled(slot) for e in (self.s, self.a, self.b))
+        return lambda v: a(v) if s(v) > 0 else b(v)
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         s, a, b = (e.formula(cells)[0] for e in (self.s, self.a, self.b))
@@ -372,8 +420,9 @@ class Sigmoid(Expr):
     def value(self, values: Values) -> float:
         return _sigmoid(self.a.value(values))
 
-    def python(self, names: Names) -> str:
-        return f"_sigmoid({self.a.python(names)})"
+    def compiled(self, slot: Slots) -> Compiled:
+        a = self.a.compiled(slot)
+        return lambda v: _sigmoid(a(v))
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         s = self.a.formula(cells)[0]
@@ -391,11 +440,22 @@ class Neg(Expr):
     def value(self, values: Values) -> float:
         return -self.a.value(values)
 
-    def python(self, names: Names) -> str:
-        return f"(-{self.a.python(names)})"
+    def compiled(self, slot: Slots) -> Compiled:
+        if isinstance(self.a, Ref):
+            i = slot(self.a.key)
+            return lambda v: -v[i]
+        a = self.a.compiled(slot)
+        return lambda v: -a(v)
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"-{_wrap(self.a, cells, ATOM)}", NEG
+
+
+def _places(exprs: Sequence[Expr], slot: Slots) -> list[int] | None:
+    """Where each of `exprs` is read, if every one is a `Ref`: a compiled node reads them itself."""
+    if not all(isinstance(e, Ref) for e in exprs):
+        return None
+    return [slot(e.key) for e in exprs]  # type: ignore[attr-defined]
 
 
 def _square(a: float) -> float:
@@ -429,14 +489,3 @@ def _sigmoid(s: float) -> float:
         return 1.0 / (1.0 + math.exp(-s))
     e = math.exp(s)
     return e / (1.0 + e)
-
-
-# What `Expr.python`'s source calls, by the names it calls them.
-PYTHON: dict[str, Callable[..., float]] = {
-    "_square": _square,
-    "_divide": _divide,
-    "_power": _power,
-    "_sigmoid": _sigmoid,
-    **{f"_{name}": functools.partial(_unless_nan, f) for name, f in Fn.PYTHON.items()},
-    **{f"_{name}_OVER": functools.partial(_unless_nan_over, f) for name, f in Over.PYTHON.items()},
-}

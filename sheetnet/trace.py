@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -123,6 +124,13 @@ class Trace:
         return values
 
 
+# Compiling an iteration's shape costs about as much as evaluating five to ten iterations from their
+# graphs (the notes' network, XOR); a run has two shapes (iteration 0 and the others; more with
+# batches). From this many iterations on, compiling pays, and a shorter run (`sheetnet run --iters 3`)
+# is not slowed by it.
+COMPILED_FROM = 20
+
+
 class Run:
     """Training, one iteration at a time, in memory that does not grow with the iterations.
 
@@ -130,8 +138,9 @@ class Run:
     iteration reads (this one's) are kept, and those of the iterations `keep(t)` selects; every
     loss is kept. `trace()` afterwards gives the kept iterations as a `Trace`.
 
-    Each iteration is computed by its shape's program (`sheetnet.program`), compiled from the first
-    iteration of that shape: its numbers are those of its own graph's expressions, to the last bit.
+    A run of `COMPILED_FROM` iterations or more computes each by its shape's program
+    (`sheetnet.program`), compiled from the first iteration of that shape; a shorter one evaluates
+    each iteration's own graph (`Expr.value`). The numbers are the same to the last bit.
     """
 
     def __init__(self, network: Network, keep: Callable[[int], bool] = lambda t: True) -> None:
@@ -148,6 +157,7 @@ class Run:
         self.last_fired: dict[str, int] = {}
         self.done = 0
         self.shapes: dict[tuple[bool, tuple[int, ...]], _Shape] = {}
+        self.compiled = network.iters >= COMPILED_FROM
 
     def __iter__(self) -> Iterator[tuple[IterationGraph, dict[Key, float]]]:
         values = self.values
@@ -168,19 +178,32 @@ class Run:
             previous = own
 
     def compute(self) -> None:
-        """Every iteration, every value kept, without building the iterations' graphs: `trace()`
-        then builds each when it is first asked for."""
+        """Every iteration, every value kept; a compiled run builds no iteration's graph but the
+        first of each shape's (`trace()` builds each when it is first asked for)."""
+        graphs = Iterations(self.network)
         for t in range(self.network.iters):
-            self._step(t, self._shape(t).program.keys_at(t))
+            shape = self.shapes.get(iteration_shape(self.network, t))
+            if self.compiled and shape is not None:
+                self._step(t, shape.program.keys_at(t))
+            else:
+                graph = graphs[t]
+                self._step(t, [key for quantity in graph.quantities for key in quantity.keys], graph)
             self.done = t + 1
-        self.kept = Iterations(self.network)
+        self.kept = graphs
 
     def _step(self, t: int, own: Sequence[Key], graph: IterationGraph | None = None) -> None:
         """Iteration t's values (of `own`, its keys in calculation order), its loss, and what it
         says of overflow and of the ReLUs."""
         shape = self._shape(t, graph)
-        numbers = shape.program.run(self.values, t)
-        self.values.update(zip(own, numbers, strict=True))
+        if self.compiled:
+            numbers = shape.program.run(self.values, t)
+            self.values.update(zip(own, numbers, strict=True))
+        else:
+            values = self.values
+            for quantity in graph.quantities if graph is not None else ():
+                for key, expr in zip(quantity.keys, quantity.exprs or (), strict=True):
+                    values[key] = expr.value(values)
+            numbers = [values[key] for key in own]
         self.losses.append(numbers[shape.loss])
         if self.overflow is None and not all(map(math.isfinite, numbers)):
             self.overflow = (t, shape.element_name(next(j for j, v in enumerate(numbers) if not math.isfinite(v))))
@@ -191,9 +214,9 @@ class Run:
                     self.last_fired[f"{name}[{j}]"] = t if on else -1
 
     def _shape(self, t: int, graph: IterationGraph | None = None) -> _Shape:
-        """The program of iteration t's shape (iteration 0, or a later one using its samples),
-        compiled from `graph` (iteration t's) the first time."""
-        shape = (t == 0, self.network.batch(t))
+        """Iteration t's shape (iteration 0, or a later one using its samples), made from `graph`
+        (iteration t's) the first time."""
+        shape = iteration_shape(self.network, t)
         if shape not in self.shapes:
             self.shapes[shape] = _Shape(graph or build_iteration(self.network, t), self.relus)
         return self.shapes[shape]
@@ -203,13 +226,18 @@ class Run:
         return Trace(self.network, self.setup, self.kept, self.values, self.losses, self.overflow, self.last_fired)
 
 
+def iteration_shape(network: Network, t: int) -> tuple[bool, tuple[int, ...]]:
+    """What makes iteration t's graph differ from another's beyond its keys: being the first
+    (which reads the Setup sheet where the others read the iteration before), and its samples."""
+    return t == 0, network.batch(t) if network.batched else ()
+
+
 class _Shape:
-    """An iteration's program, and where in its numbers its loss, and each ReLU's S, are."""
+    """Where in an iteration's numbers its loss, and each ReLU's S, are; and its program."""
 
     def __init__(self, graph: IterationGraph, relus: Sequence[str]) -> None:
         self.graph = graph
         keys = [key for quantity in graph.quantities for key in quantity.keys]
-        self.program = Program(graph.t, keys, [expr for quantity in graph.quantities for expr in quantity.exprs or ()])
         slot = {key: j for j, key in enumerate(keys)}
         self.loss = slot[graph.loss().keys[0]]
         # each ReLU layer's neurons, each as its S's slot in every sample of the iteration
@@ -217,6 +245,13 @@ class _Shape:
             (name, list(zip(*([slot[k] for k in graph.get(name, s).keys] for s in range(graph.samples)), strict=True)))
             for name in relus
         ]
+
+    @functools.cached_property
+    def program(self) -> Program:
+        """The iteration's expressions compiled, for every iteration of its shape."""
+        quantities = self.graph.quantities
+        keys = [key for quantity in quantities for key in quantity.keys]
+        return Program(self.graph.t, keys, [expr for quantity in quantities for expr in quantity.exprs or ()])
 
     def element_name(self, slot: int) -> str:
         """The name of the element in `slot` (`W2[1,0]`, `L`), as `check` reports it."""

@@ -26,7 +26,7 @@ from sheetnet.spec import (
     load_network,
     parse_network,
 )
-from sheetnet.trace import Run, run
+from sheetnet.trace import COMPILED_FROM, Run, run
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted((ROOT / "examples").glob("*.toml")) + sorted((ROOT / "tests" / "zoo").glob("*.toml"))
@@ -72,21 +72,21 @@ def _networks() -> list[tuple[str, Network]]:
     """The example and zoo networks; a small one per output and loss sheetnet trains, its hidden
     activation and optimizer taken in turn (so each appears with several); batches, sums and frozen
     biases; and one whose numbers overflow."""
-    found = [(path.name, load_network(path).with_overrides(iters=6)) for path in FILES]
+    found = [(path.name, load_network(path).with_overrides(iters=COMPILED_FROM)) for path in FILES]
     hidden, optimizers = itertools.cycle(HIDDEN_ACTIVATIONS), itertools.cycle(OPTIMIZERS)
     for output, loss in itertools.product(OUTPUT_ACTIVATIONS, LOSSES):
         activation, optimizer = next(hidden), next(optimizers)
         network = _small(activation, output, loss, optimizer)
         if network is not None:
-            found.append((f"{activation}-{output}-{loss}-{optimizer}", network))
+            found.append((f"{activation}-{output}-{loss}-{optimizer}", network.with_overrides(iters=COMPILED_FROM)))
     extras = ("batch_size = 1", "batch_size = 2", 'reduction = "sum"', 'batch_size = 2\nreduction = "sum"')
     for extra in (*extras, "train_biases = false"):
         network = _small("relu", "sigmoid", "mse", next(optimizers), extra)
         assert network is not None
-        found.append((f"{extra}-{network.optimizer}", network.with_overrides(iters=7)))
+        found.append((f"{extra}-{network.optimizer}", network.with_overrides(iters=COMPILED_FROM + 1)))
     overflowing = _small("linear", "linear", "half_squared_error", "sgd")
     assert overflowing is not None
-    found.append(("overflow", replace(overflowing, lr=40.0, iters=30)))
+    found.append(("overflow", replace(overflowing, lr=40.0, iters=max(30, COMPILED_FROM))))
     return found
 
 
@@ -136,13 +136,18 @@ def test_the_compiled_run_is_the_graphs_evaluated_to_the_last_bit(name: str, net
 
 
 def test_the_streamed_run_is_the_compiled_one_and_keeps_its_graphs() -> None:
-    network = replace(NETWORKS[0][1], iters=5)
-    trace = run(network)
-    training = Run(network)
-    graphs = [graph for graph, _ in training]
-    assert training.trace().values == trace.values
-    assert [g.t for g in graphs] == list(range(5))
-    assert [q.keys for q in trace.iterations[3].quantities] == [q.keys for q in graphs[3].quantities]
+    """`sheetnet run` streams the iterations' graphs to the workbook: compiled from `COMPILED_FROM`
+    iterations on, as `run`; a shorter run evaluates its graphs, compiling nothing."""
+    for iters in (COMPILED_FROM + 2, 3):
+        network = replace(NETWORKS[0][1], iters=iters)
+        trace = run(network)
+        training = Run(network)
+        graphs = [graph for graph, _ in training]
+        assert training.trace().values == trace.values and training.trace().losses == trace.losses
+        assert [g.t for g in graphs] == list(range(iters))
+        assert [q.keys for q in trace.iterations[2].quantities] == [q.keys for q in graphs[2].quantities]
+        assert training.compiled == (iters >= COMPILED_FROM)
+        assert all("program" not in vars(shape) for shape in training.shapes.values()) == (iters < COMPILED_FROM)
 
 
 def test_a_test_network_of_every_kind_is_here() -> None:

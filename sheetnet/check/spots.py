@@ -41,9 +41,9 @@ from sheetnet.net import (
     Quantity,
     param_names,
 )
-from sheetnet.program import Program, moved
+from sheetnet.program import MovingKeys, Program
 from sheetnet.spec import Network
-from sheetnet.trace import Trace
+from sheetnet.trace import Trace, iteration_shape
 
 EXTRA = "extra"  # the role of a quantity only homework sheets write
 NEGATED = "negated"  # the note of a gradient's negative, −∂L/∂p (the delta rule's sign)
@@ -188,12 +188,12 @@ def run_spots(trace: Trace) -> RunSpots:
     fixed: set[Key] = set()
     shapes: dict[tuple[bool, tuple[int, ...]], _Extras] = {}
     for t in range(len(trace.iterations)):
-        shape = (t == 0, network.batch(t))
+        shape = iteration_shape(network, t)
         if shape not in shapes:
             shapes[shape] = _Extras(network, trace.iterations[t])
         extras = shapes[shape]
         values.update(zip(extras.program.keys_at(t), extras.program.run(values, t), strict=True))
-        fixed.update(moved(extras.frozen, t))
+        fixed.update(extras.frozen.at(t))
 
     def spots_of(t: int) -> list[Spot]:
         graph = trace.iterations[t]
@@ -230,7 +230,7 @@ class _Extras:
                 if key not in own and key not in added:
                     added[key] = expr
         self.program = Program(graph.t, list(added), list(added.values()))
-        self.frozen = [key for quantity in quantities if _frozen(network, quantity) for key in quantity.keys]
+        self.frozen = MovingKeys([k for q in quantities if _frozen(network, q) for k in q.keys], graph.t)
 
 
 def _with_extras(network: Network, graph: IterationGraph) -> list[Quantity]:
