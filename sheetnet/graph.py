@@ -462,10 +462,6 @@ def _square(a: float) -> float:
     return a * a
 
 
-def _divide(a: float, b: float) -> float:
-    return math.nan if b == 0 else a / b  # Excel: #DIV/0!
-
-
 def _power(a: float, b: float) -> float:
     try:
         return a**b
