@@ -24,7 +24,7 @@ numbers of the run too, and a cell holding one of them rightly holds it:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
@@ -199,11 +199,12 @@ def run_spots(trace: Trace) -> RunSpots:
         graph = trace.iterations[t]
         samples, batch = graph.samples, graph.batch if network.batched else ()
         spots: list[Spot] = []
+        params = set(param_names(network))
         for quantity in _with_extras(network, graph):
             if _frozen(network, quantity):
                 continue
             for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True)):
-                alternatives = _alternatives(network, graph, quantity, i)
+                alternatives = _alternatives(network, graph, quantity, i, params)
                 spots.append(Spot(graph.t, quantity, i, key, expr, values[key], alternatives, samples, batch))
         return spots
 
@@ -239,6 +240,7 @@ def _with_extras(network: Network, graph: IterationGraph) -> list[Quantity]:
     squared = network.loss in ("half_squared_error", "mse")
     K = network.layers[-1]
     trained = {p for p in param_names(network) if p[0] == "W" or network.train_biases}
+    errors: set[tuple[int, int]] = set()  # the layers and samples whose ∂L/∂f(O_l) is out already
     for quantity in graph.quantities:
         s = quantity.sample
         if quantity.name.startswith(STEP_PREFIX):
@@ -251,13 +253,13 @@ def _with_extras(network: Network, graph: IterationGraph) -> list[Quantity]:
             out.append(_per_output_loss(network, graph, s))
         if s is not None and quantity.section == BACKPROP:
             l = _hidden_layer_of(quantity.name)
-            if l is not None and l < network.depth and not any(q.name == f"∂L/∂f(O{l})" and q.sample == s for q in out):
-                out.append(_error_at_activation(network, graph, s, l))
+            if l is not None and l < network.depth and (l, s) not in errors:
+                errors.add((l, s))
+                error = _error_at_activation(network, graph, s, l)
+                out += [error, negated(error)]
         out.append(quantity)
         if _negatable(quantity) and not (quantity.section == MEAN and network.lr == 1):
             out.append(negated(quantity))  # (at η = 1 the mean's negative is the step −η·∂L/∂p)
-    for extra in [q for q in out if q.name.startswith("∂L/∂f(O")]:
-        out.insert(out.index(extra) + 1, negated(extra))
     return out
 
 
@@ -294,6 +296,7 @@ def unnegated(key: Key) -> Key:
     return Key(key.q[1:], key.t, key.s, key.i)
 
 
+@functools.cache
 def _hidden_layer_of(name: str) -> int | None:
     """l for f'(O_l), or for ∂L/∂B_l of a hidden layer (the point ∂L/∂f(O_l) comes before)."""
     for prefix in ("f'(O", "∂L/∂B"):
@@ -379,13 +382,16 @@ def step_parameter(quantity: Quantity) -> str | None:
     return quantity.note if is_step(quantity) else None
 
 
-def _alternatives(network: Network, graph: IterationGraph, quantity: Quantity, i: int) -> tuple[Expr, ...]:
+def _alternatives(
+    network: Network, graph: IterationGraph, quantity: Quantity, i: int, params: Collection[str]
+) -> tuple[Expr, ...]:
+    """Other ways a sheet computes element i of `quantity` (`params`: the network's parameters)."""
     if quantity.section == MEAN and quantity.role != EXTRA:  # the mean as the sum / n, the sum as n × the mean
         other = Ref(Key(_other_name(network, quantity.name), graph.t, -1, i))
         n = Num(float(graph.samples))
         return (Mul(n, other),) if network.reduction == "sum" else (Div(other, n),)
     s = quantity.sample
-    if quantity.section == UPDATE and quantity.role != EXTRA and quantity.name in param_names(network):
+    if quantity.section == UPDATE and quantity.role != EXTRA and quantity.name in params:
         if quantity.name[0] == "B" and not network.train_biases:
             return ()
         plus, minus = step_names(network, quantity.name)
