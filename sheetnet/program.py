@@ -16,8 +16,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 
 from sheetnet.graph import Compiled, Expr, Key
-
-SETUP = -1  # the iteration of the Setup sheet's keys (`net.SETUP`): they stay where they are
+from sheetnet.net import SETUP  # the iteration of the Setup sheet's keys: they stay where they are
 
 _key = functools.partial(tuple.__new__, Key)  # Key(q, t, s, i) from a tuple, as fast as a tuple
 
@@ -27,7 +26,9 @@ class Program:
 
     `keys` are the keys it computes, `reads` those it reads from outside (earlier iterations, the
     Setup sheet, or other quantities of its own iteration); `run(values, u)` computes iteration u's
-    values of `keys_at(u)` from `values`, which holds what it reads, moved to u.
+    values of `keys_at(u)` from `values`, which holds what it reads, moved to u. An expression that
+    reads a key of its own iteration computed after it is refused (ValueError), as evaluating the
+    graph in order would fail on it.
     """
 
     def __init__(self, t: int, keys: Sequence[Key], exprs: Sequence[Expr]) -> None:
