@@ -200,3 +200,10 @@ def test_a_cell_reached_from_two_changes_follows_the_nearer() -> None:
     book = _book({"S": {"A1": 1, "B1": "=A1", "C1": "=B1", "D1": "=C1+A2", "A2": 2, "E1": "=D1"}})
     labels = Dependents(book).reach([((0, 1, 1), "far"), ((0, 2, 1), "near")])
     assert labels[(0, 1, 4)] == "near" and labels[(0, 1, 5)] == "near" and labels[(0, 1, 3)] == "far"
+
+
+def test_the_cells_an_array_formula_fills_depend_on_its_anchor() -> None:
+    book = _book({"S": {"A1": 1, "A2": 2, "B1": "=TRANSPOSE(A1:A2)", "C2": "=C1*2"}})
+    book.cells["S"][(1, 2)] = Cell("S", 1, 2, 1, "=TRANSPOSE(A1:A2)", array="B1:C1")
+    reached = Dependents(book).reach([((0, 2, 1), "a2")])
+    assert set(reached) == {(0, 2, 1), (0, 1, 2), (0, 1, 3), (0, 2, 3)}  # A2, B1, its C1, and C2 reading C1

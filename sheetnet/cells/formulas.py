@@ -393,9 +393,10 @@ def _area(match: re.Match[str], sheet: int, sheets: list[str]) -> tuple[int, tup
         title = name[:-1]
         if title.startswith("'"):
             title = title[1:-1].replace("''", "'")
-        if title not in sheets:
+        found = sheet_index(title, sheets)
+        if found is None:
             return None
-        sheet = sheets.index(title)
+        sheet = found
     first = (int(row1), _column(col1.upper()))
     last = first if col2 is None else (int(row2), _column(col2.upper()))
     return sheet, first, last
