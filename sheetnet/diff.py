@@ -122,8 +122,8 @@ class FormulaChange:
         """
         if self.a is None or self.b is None:
             return [(self.a or "", True)], [(self.b or "", True)]
-        a = tokens(self.a, self.sheet, self.top, self.left)
-        b = tokens(self.b, self.sheet, self.top, self.left)
+        a = keyed_tokens(self.a, self.sheet, self.top, self.left)
+        b = keyed_tokens(self.b, self.sheet, self.top, self.left)
         keys_a, keys_b = [t.same for t in a], [t.same for t in b]
         if max(len(a), len(b)) <= FINE_TOKENS:
             spans = _spans(difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False).get_opcodes())
@@ -250,7 +250,7 @@ class FormulaToken:
     relative: Hashable
 
 
-def tokens(formula: str, sheet: str, row: int, col: int) -> list[FormulaToken]:
+def keyed_tokens(formula: str, sheet: str, row: int, col: int) -> list[FormulaToken]:
     """The tokens of the formula of cell (row, col) of `sheet`, spaces left out, with their keys.
 
     A formula the tokenizer cannot read is one token, compared as its text without case and spaces.
@@ -271,7 +271,7 @@ def relative_key(formula: str, sheet: str, row: int, col: int) -> Key:
     """The formula of cell (row, col) of `sheet` in R1C1 form: one key in every cell it was filled into."""
     pattern, digits = patterns.split(formula)
     if pattern is None:
-        return tuple(t.relative for t in tokens(formula, sheet, row, col))
+        return tuple(t.relative for t in keyed_tokens(formula, sheet, row, col))
     # The formula, told apart from every other by its pattern and digits (as written: `"ID007"` is
     # not `"ID7"`), with each relative row as its offset from the cell: a filled column is one entry.
     filled = tuple(int(d) - row if relative else d for d, relative in zip(digits, pattern.roles, strict=True))
@@ -280,7 +280,7 @@ def relative_key(formula: str, sheet: str, row: int, col: int) -> Key:
     if key is None:
         if len(_RELATIVE_KEYS) >= _RELATIVE_KEYS_KEPT:
             _RELATIVE_KEYS.clear()
-        key = _RELATIVE_KEYS[lookup] = tuple(t.relative for t in tokens(formula, sheet, row, col))
+        key = _RELATIVE_KEYS[lookup] = tuple(t.relative for t in keyed_tokens(formula, sheet, row, col))
     return key
 
 
@@ -451,8 +451,12 @@ __all__ = [
     "DiffResult",
     "Difference",
     "FormulaChange",
+    "FormulaToken",
     "diff_books",
     "formula_change",
     "group_formula_changes",
     "jsonable",
+    "keyed_tokens",
+    "relative_key",
+    "seen_from",
 ]

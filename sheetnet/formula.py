@@ -92,8 +92,8 @@ class FormulaError(ValueError):
 def tokens(formula: str) -> tuple[Token, ...]:
     """The tokens of `formula` as openpyxl's tokenizer reads them, spaces left out.
 
-    FormulaError if the tokenizer cannot read it. Kept for the formulas read last: `parse` and
-    `cells.patterns` read one formula's tokens more than once.
+    FormulaError if the tokenizer cannot read it. The formulas read last are kept: a formula read
+    by `check` and by `diff`, or by one parse and one pattern (`cells.patterns`), is read once.
     """
     from openpyxl.formula.tokenizer import Token, Tokenizer
 

@@ -13,7 +13,7 @@ from openpyxl.formula.tokenizer import Token, Tokenizer
 from sheetnet.book import Book, Cell, column_letter
 from sheetnet.cells.dependents import EXPANDED_AREA, Dependents
 from sheetnet.cells.formulas import Rectangles
-from sheetnet.diff import relative_key, seen_from, tokens
+from sheetnet.diff import keyed_tokens, relative_key, seen_from
 from sheetnet.formula import parse, rectangles
 from sheetnet.limits import SHEET_COLUMNS, SHEET_ROWS
 
@@ -128,11 +128,11 @@ def test_a_made_up_formula_filled_down_keeps_its_relative_key(
     # relative_key reuses what it read for an earlier formula of the same pattern: it must agree
     # with reading each formula afresh
     for formula, r in ((first, row), (lower, row + down)):
-        assert relative_key(formula, "S", r, 3) == tuple(t.relative for t in tokens(formula, "S", r, 3))
+        assert relative_key(formula, "S", r, 3) == tuple(t.relative for t in keyed_tokens(formula, "S", r, 3))
     assert relative_key(first, "S", row, 3) == relative_key(lower, "S", row + down, 3)
     # tokens come back as openpyxl's tokenizer reads the formula itself
     direct = [t.value for t in Tokenizer(lower).items if t.type != Token.WSPACE]
-    assert [t.text for t in tokens(lower, "S", row + down, 3)] == direct
+    assert [t.text for t in keyed_tokens(lower, "S", row + down, 3)] == direct
 
 
 @settings(max_examples=150, deadline=None)
