@@ -315,38 +315,36 @@ class _Parser:
         return node
 
 
-def reference_nodes(node: Node) -> Iterator[Ref | Rng]:
-    """Every reference or range of a tree, as written, in reading order."""
-    if isinstance(node, Ref | Rng):
+def reference_leaves(node: Node) -> Iterator[Ref | Rng | Area]:
+    """Every reference of a tree, as written, in reading order: cells, ranges and `Area`s."""
+    if isinstance(node, Ref | Rng | Area):
         yield node
     elif isinstance(node, Neg):
-        yield from reference_nodes(node.arg)
+        yield from reference_leaves(node.arg)
     elif isinstance(node, Bin):
-        yield from reference_nodes(node.left)
-        yield from reference_nodes(node.right)
+        yield from reference_leaves(node.left)
+        yield from reference_leaves(node.right)
     elif isinstance(node, Call):
         for arg in node.args:
-            yield from reference_nodes(arg)
+            yield from reference_leaves(arg)
+
+
+def reference_nodes(node: Node) -> Iterator[Ref | Rng]:
+    """Every reference or range of a tree, as written, in reading order (an `Area` is none)."""
+    return (leaf for leaf in reference_leaves(node) if not isinstance(leaf, Area))
 
 
 def rectangles(node: Node) -> Iterator[Rectangle]:
     """Every reference of a tree as the rectangle it reads, in reading order: a cell, a range by
     its corners, an `Area` whole (never spelled out cell by cell)."""
-    if isinstance(node, Ref):
-        yield (node.pos[0], node.pos[1], node.pos[2], node.pos[1], node.pos[2])
-    elif isinstance(node, Rng):
-        (sheet, top, left), (_, bottom, right) = node.cells[0], node.cells[-1]
-        yield (sheet, top, left, bottom, right)
-    elif isinstance(node, Area):
-        yield (node.sheet, node.top, node.left, node.bottom, node.right)
-    elif isinstance(node, Neg):
-        yield from rectangles(node.arg)
-    elif isinstance(node, Bin):
-        yield from rectangles(node.left)
-        yield from rectangles(node.right)
-    elif isinstance(node, Call):
-        for arg in node.args:
-            yield from rectangles(arg)
+    for leaf in reference_leaves(node):
+        if isinstance(leaf, Ref):
+            yield (leaf.pos[0], leaf.pos[1], leaf.pos[2], leaf.pos[1], leaf.pos[2])
+        elif isinstance(leaf, Rng):
+            (sheet, top, left), (_, bottom, right) = leaf.cells[0], leaf.cells[-1]
+            yield (sheet, top, left, bottom, right)
+        else:
+            yield (leaf.sheet, leaf.top, leaf.left, leaf.bottom, leaf.right)
 
 
 def references(node: Node) -> Iterator[Ref]:

@@ -45,6 +45,7 @@ from sheetnet.formula import (
     parse,
     read_reference,
     rectangles,
+    reference_leaves,
     references,
     resolve,
     sheet_index,
@@ -359,7 +360,7 @@ class _Filled:
         shape = self.shapes.get(key, ...)
         if shape is ...:
             tree = parse(formula, pos[0], self.sheets, self.names)
-            fits = sum(1 for _ in rectangles(tree)) == len(matches)  # no whole column: it has no match
+            fits = sum(1 for _ in reference_leaves(tree)) == len(matches)  # a whole column has no match
             self.shapes[key] = tree if fits else None
             return tree
         if shape is None:
