@@ -23,8 +23,8 @@ class LimitError(SheetnetError):
 BLOCKS_UP_TO = 20  # the default layout: blocks up to this many iterations, rows above
 
 # Excel's limits (https://support.microsoft.com/office/excel-specifications-and-limits)
-MAX_ROWS = 1_048_576
-MAX_COLS = 16_384
+MAX_ROWS = limits.SHEET_ROWS
+MAX_COLS = limits.SHEET_COLUMNS
 MAX_FORMULA = limits.FORMULA_CHARS
 
 

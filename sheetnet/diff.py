@@ -2,11 +2,25 @@
 
 With `formulas`, a cell whose formula differs is a formula change whatever its value does. The
 formula changes are grouped as a spreadsheet fills them: cells whose two formulas are the same in
-R1C1 form (`references.relative_key`) and that touch make one rectangle, so a formula filled down
+R1C1 form (`relative_key`) and that touch make one rectangle, so a formula filled down
 a column is one change. A value difference in a cell that depends on a formula change, directly or
-through other cells and across sheets (`dependents.Dependents`, read from B's formulas), follows
+through other cells and across sheets (`cells.dependents.Dependents`, read from B's formulas), follows
 from it; the others (a typed number changed, or a value nothing changed explains) stand on their
 own.
+
+A formula is read as `formula.tokens` reads it, through its pattern (`cells.patterns`: a column of
+filled formulas is tokenized once), each reference as `formula.read_reference` reads it, in two
+keys of `diff`'s own:
+
+- `relative_key`: the formula as a spreadsheet fills it (R1C1 form). A relative row or column is
+  an offset from the cell, a `$` one stays as written; a function name is in capitals without
+  Excel's `_xlfn.`/`_xlws.` prefixes; spaces are dropped and text in quotes is kept exactly. A
+  formula filled down a column has one relative key in every cell of the column.
+- its same key (`seen_from`): the relative key seen from its cell, each reference as the cells it
+  points at. Two formulas *of one cell* with one same key compute the same thing from the same
+  cells: `$A$1`, `A1` and `Sheet1!A1` in Sheet1!B2 are one reference. Everything else, the order
+  of terms and a name for the cell it names included, counts as written: `=A1+B1` and `=B1+A1`
+  differ.
 """
 
 from __future__ import annotations
@@ -17,13 +31,21 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sheetnet import limits
 from sheetnet.book import Book, Cell, cell_address, column_letter
-from sheetnet.references import alike_in_cell, relative_key, tokens
+from sheetnet.cells import patterns
+from sheetnet.formula import FormulaError, read_reference
 from sheetnet.status import jsonable
+
+Key = tuple[Hashable, ...]
 
 # difflib's matching takes time quadratic in the tokens (a formula of 200 terms took 2.7 s, 800 took
 # 33 s): a longer formula is marked from both ends, its differing middle as one change
 FINE_TOKENS = 200
+# Relative keys by what decides them: pattern, digits (a relative row as its offset), sheet, column.
+_RELATIVE_KEYS: dict[tuple[str, tuple[int | str, ...], str, int], Key] = {}
+_RELATIVE_KEYS_KEPT = 4096
+_RANGE, _TEXT, _OPEN = "RANGE", "TEXT", "OPEN"  # openpyxl's subtypes of a reference, a text, a call
 
 
 @dataclass(frozen=True)
@@ -100,8 +122,8 @@ class FormulaChange:
         """
         if self.a is None or self.b is None:
             return [(self.a or "", True)], [(self.b or "", True)]
-        a = tokens(self.a, self.sheet, self.top, self.left)
-        b = tokens(self.b, self.sheet, self.top, self.left)
+        a = keyed_tokens(self.a, self.sheet, self.top, self.left)
+        b = keyed_tokens(self.b, self.sheet, self.top, self.left)
         keys_a, keys_b = [t.same for t in a], [t.same for t in b]
         if max(len(a), len(b)) <= FINE_TOKENS:
             spans = _spans(difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False).get_opcodes())
@@ -208,7 +230,7 @@ def diff_books(a: Book, b: Book, *, rtol: float = 1e-9, atol: float = 1e-12, for
 
 def formula_change(a: str | None, b: str | None, sheet: str, row: int, col: int) -> Hashable | None:
     """None if the cell's two formulas (None: no formula) compute the same thing from the same cells,
-    case, spaces, `$` and Excel's `_xlfn.` prefixes aside (`references.same_key`); else the change
+    case, spaces, `$` and Excel's `_xlfn.` prefixes aside (their same keys); else the change
     in R1C1 form, the same in every cell the two formulas were filled into."""
     if a == b:
         return None
@@ -217,6 +239,92 @@ def formula_change(a: str | None, b: str | None, sheet: str, row: int, col: int)
     if key_a is not None and key_b is not None and alike_in_cell(key_a, key_b, row, col):
         return None
     return (key_a, key_b)
+
+
+@dataclass(frozen=True)
+class FormulaToken:
+    """One token of a formula in its cell: its text, its same key and its relative key."""
+
+    text: str
+    same: Hashable
+    relative: Hashable
+
+
+def keyed_tokens(formula: str, sheet: str, row: int, col: int) -> list[FormulaToken]:
+    """The tokens of the formula of cell (row, col) of `sheet`, spaces left out, with their keys.
+
+    A formula the tokenizer cannot read is one token, compared as its text without case and spaces.
+    """
+    try:
+        read = patterns.formula_tokens(formula)
+    except FormulaError:
+        text = ("text", "".join(formula.upper().split()))
+        return [FormulaToken(formula.removeprefix("="), text, text)]
+    keyed = []
+    for kind, subtype, value in read:
+        relative = _token_key(kind, subtype, value, sheet, row, col)
+        keyed.append(FormulaToken(value, _seen_from(relative, row, col), relative))
+    return keyed
+
+
+def relative_key(formula: str, sheet: str, row: int, col: int) -> Key:
+    """The formula of cell (row, col) of `sheet` in R1C1 form: one key in every cell it was filled into."""
+    pattern, digits = patterns.split(formula)
+    if pattern is None:
+        return tuple(t.relative for t in keyed_tokens(formula, sheet, row, col))
+    # The formula, told apart from every other by its pattern and digits (as written: `"ID007"` is
+    # not `"ID7"`), with each relative row as its offset from the cell: a filled column is one entry.
+    filled = tuple(int(d) - row if relative else d for d, relative in zip(digits, pattern.roles, strict=True))
+    lookup = (pattern.text, filled, sheet, col)
+    key = _RELATIVE_KEYS.get(lookup)
+    if key is None:
+        if len(_RELATIVE_KEYS) >= _RELATIVE_KEYS_KEPT:
+            _RELATIVE_KEYS.clear()
+        key = _RELATIVE_KEYS[lookup] = tuple(t.relative for t in keyed_tokens(formula, sheet, row, col))
+    return key
+
+
+def seen_from(key: Key, row: int, col: int) -> Key:
+    """A relative key as its same key in the cell (row, col)."""
+    return tuple(_seen_from(token, row, col) for token in key)
+
+
+def alike_in_cell(a: Key, b: Key, row: int, col: int) -> bool:
+    """Whether two relative keys have one same key in the cell (row, col), without making them."""
+    return len(a) == len(b) and all(
+        x == y or _seen_from(x, row, col) == _seen_from(y, row, col) for x, y in zip(a, b, strict=True)
+    )
+
+
+def _token_key(kind: str, subtype: str, value: str, sheet: str, row: int, col: int) -> Hashable:
+    if subtype == _RANGE:
+        reference = read_reference(value)
+        if reference is None:
+            return ("name", value.upper())
+        corners = tuple(
+            (
+                None if c.row is None else ("$", c.row) if c.row_absolute else ("", c.row - row),
+                None if c.col is None else ("$", c.col) if c.col_absolute else ("", c.col - col),
+            )
+            for c in reference.corners
+        )
+        return ("ref", (reference.sheet or sheet).casefold(), *corners)
+    if subtype == _TEXT:
+        return ("text", value)
+    if kind == "FUNC" and subtype == _OPEN:
+        return ("func", value.upper().removeprefix("_XLFN.").removeprefix("_XLWS."))
+    return (kind, value.upper())
+
+
+def _seen_from(token: Hashable, row: int, col: int) -> Hashable:
+    """A token's relative key as its same key in the cell (row, col): a reference as its sheet and
+    the rectangle it covers."""
+    if not (isinstance(token, tuple) and token[0] == "ref"):
+        return token
+    sheet, corners = token[1], token[2:]
+    rows = [r[1] if r[0] == "$" else r[1] + row for r, _ in corners if r is not None] or [1, limits.SHEET_ROWS]
+    cols = [c[1] if c[0] == "$" else c[1] + col for _, c in corners if c is not None] or [1, limits.SHEET_COLUMNS]
+    return ("ref", sheet, min(rows), min(cols), max(rows), max(cols))
 
 
 def group_formula_changes(
@@ -306,7 +414,7 @@ def _rectangles(cells: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]
 
 def _with_causes(differences: list[Difference], changes: list[FormulaChange], b: Book) -> list[Difference]:
     """Each value difference that depends on a formula change, marked with the change's address."""
-    from sheetnet.dependents import Dependents
+    from sheetnet.cells.dependents import Dependents
 
     sheet_index = {sheet: i for i, sheet in enumerate(b.sheets)}
     seeds = (
@@ -343,8 +451,12 @@ __all__ = [
     "DiffResult",
     "Difference",
     "FormulaChange",
+    "FormulaToken",
     "diff_books",
     "formula_change",
     "group_formula_changes",
     "jsonable",
+    "keyed_tokens",
+    "relative_key",
+    "seen_from",
 ]

@@ -1,18 +1,26 @@
 """A spreadsheet formula as a small expression tree, to read what it computes and to evaluate it.
 
-openpyxl's tokenizer splits the formula; a precedence parser (Excel's: comparison < & < + − <
-* / < ^ < unary minus) builds the tree. Only what the formulas of a homework network need is
-evaluated: arithmetic and EXP, LN, LOG, SQRT, ABS, MAX, MIN, TANH, POWER, SUM, IF. Anything else
-parses to an `Unknown` node that evaluates to an error, so no formula is ever misread as another.
+The one reading of a formula's text: openpyxl's tokenizer splits it (`tokens`), `read_reference`
+reads a reference as written (its sheet, its corners, each `$` or not), and a precedence parser
+(Excel's: comparison < & < + − < * / < ^ < unary minus) builds the tree. Only what the formulas of
+a homework network need is evaluated: arithmetic and EXP, LN, LOG, SQRT, ABS, MAX, MIN, TANH,
+POWER, SUM, IF. Anything else parses to an `Unknown` node that evaluates to an error, so no
+formula is ever misread as another.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sheetnet.book import CELL, Pos
+from sheetnet import limits
+from sheetnet.book import Pos
+
+Token = tuple[str, str, str]  # openpyxl's type, subtype and text of one token
+Rectangle = tuple[int, int, int, int, int]  # sheet index, top, left, bottom, right (1-based, inclusive)
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,19 @@ class Unknown:
     text: str
 
 
+@dataclass(frozen=True)
+class Area(Unknown):
+    """A reference too large to read cell by cell: a whole column or row (`A:A`, `$3:4`) or a range
+    of more than MAX_RANGE cells. Every evaluator reads it as the `Unknown` it is (`text`: as written
+    after its sheet); what depends on a cell (`cells.dependents`) reads its rectangle whole."""
+
+    sheet: int
+    top: int
+    left: int
+    bottom: int
+    right: int
+
+
 Node = Num | Ref | Rng | Neg | Bin | Call | Unknown
 
 _PRECEDENCE = {"=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "&": 2, "+": 3, "-": 3, "*": 4, "/": 4, "^": 5}
@@ -67,34 +88,169 @@ class FormulaError(ValueError):
     """A formula this module cannot read or evaluate."""
 
 
-def parse(formula: str, sheet: int, sheets: list[str], names: dict[str, tuple[str, int, int]] | None = None) -> Node:
-    """The tree of `formula` (with its leading '='), its references resolved to positions."""
+@functools.lru_cache(maxsize=4096)
+def tokens(formula: str) -> tuple[Token, ...]:
+    """The tokens of `formula` as openpyxl's tokenizer reads them, spaces left out.
+
+    FormulaError if the tokenizer cannot read it. The formulas read last are kept: a formula read
+    by `check` and by `diff`, or by one parse and one pattern (`cells.patterns`), is read once.
+    """
     from openpyxl.formula.tokenizer import Token, Tokenizer
 
+    try:
+        items = Tokenizer(formula).items
+    except Exception as exc:  # openpyxl's TokenizerError, or worse, for a formula it cannot read
+        raise FormulaError(str(exc)) from None
+    return tuple((t.type, t.subtype, t.value) for t in items if t.type != Token.WSPACE)
+
+
+HOLE = "\x00"  # a row left out of a formula's pattern (`cells.patterns`); XML text cannot hold it
+HOLE_ROW = 0  # the row `read_reference` gives a corner whose row is a HOLE
+_CORNER = re.compile(r"^(\$?)([A-Za-z]{1,3})?(\$?)([0-9]+|\x00)?$")
+
+
+@dataclass(frozen=True)
+class Corner:
+    """One corner of a reference: a column, a row or both, each relative or `$`-absolute."""
+
+    col: int | None
+    col_absolute: bool
+    row: int | None
+    row_absolute: bool
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference as written: the sheet it names (None: the formula's own) and one or two corners."""
+
+    sheet: str | None
+    corners: tuple[Corner, ...]
+
+    @property
+    def whole(self) -> bool:
+        """A whole column or row (`A:A`, `3:4`)."""
+        return self.corners[0].col is None or self.corners[0].row is None
+
+    def bounds(self) -> tuple[int, int, int, int]:
+        """Top, left, bottom, right; a whole column runs over every row, a whole row over every column."""
+        first, last = self.corners[0], self.corners[-1]
+        cols = [c for c in (first.col, last.col) if c is not None] or [1, limits.SHEET_COLUMNS]
+        rows = [r for r in (first.row, last.row) if r is not None] or [1, limits.SHEET_ROWS]
+        return min(rows), min(cols), max(rows), max(cols)
+
+
+@functools.lru_cache(maxsize=65536)
+def read_reference(text: str) -> Reference | None:
+    """`'It 0'!$A$1:B2`, `C3`, `A:A` or `$1:3` as a reference; None for a name (`lr`), a cell past
+    Excel's last row or column, another workbook's (`[1]Sheet1!A1`) or several sheets' (`S1:S3!A1`).
+
+    In a formula's pattern (`cells.patterns`), a row that is a HOLE reads as HOLE_ROW.
+    """
+    sheet: str | None = None
+    if "!" in text:
+        sheet, text = text.rsplit("!", 1)
+        if sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 1:
+            sheet = sheet[1:-1].replace("''", "'")
+        elif "'" in sheet:
+            return None
+        if not sheet or sheet.startswith("[") or ":" in sheet:
+            return None
+    parts = text.split(":")
+    if len(parts) > 2:
+        return None
+    corners: list[Corner] = []
+    for part in parts:
+        match = _CORNER.match(part)
+        if match is None:
+            return None
+        col_dollar, letters, row_dollar, digits = match.groups()
+        if letters is None and col_dollar:  # `$3`: the `$` belongs to the row
+            col_dollar, row_dollar = "", "$"
+        col = _column_number(letters) if letters else None
+        row = None if not digits else HOLE_ROW if digits == HOLE else int(digits)
+        if (col is not None and col > limits.SHEET_COLUMNS) or (
+            row is not None and digits != HOLE and not 1 <= row <= limits.SHEET_ROWS
+        ):
+            return None
+        corners.append(Corner(col, bool(col_dollar), row, bool(row_dollar)))
+    whole = [(c.col is None, c.row is None) for c in corners]
+    if len(corners) == 1 and whole[0] != (False, False):
+        return None  # a lone `A` or `3` is a name, not a reference
+    if len(corners) == 2 and whole[0] != whole[1]:
+        return None  # `A1:B` is nothing
+    return Reference(sheet, tuple(corners))
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def sheet_index(name: str, sheets: list[str]) -> int | None:
+    """The index of the sheet a formula names, in any case (Excel's names ignore it); None if none."""
+    if name in sheets:
+        return sheets.index(name)
+    folded = name.casefold()
+    return next((i for i, s in enumerate(sheets) if s.casefold() == folded), None)
+
+
+def resolve(text: str, sheet: int, sheets: list[str], names: dict[str, tuple[str, int, int]]) -> Node:
+    """The node of a reference as written in a formula of the sheet of index `sheet`: a `Ref`, a
+    `Rng`, an `Area`, or `Unknown` for what points nowhere here (a sheet the book lacks, a name
+    that is no one cell, another workbook). A defined name of one cell (`lr`) is that cell."""
+    written = text.rsplit("!", 1)[-1]
+    reference = read_reference(text)
+    if reference is None:
+        named = None if "!" in text else names.get(text.lower())
+        where = None if named is None else sheet_index(named[0], sheets)
+        if named is not None and where is not None:
+            return Ref((where, named[1], named[2]), absolute=True)
+        return Unknown(written)
+    where = sheet if reference.sheet is None else sheet_index(reference.sheet, sheets)
+    if where is None:
+        return Unknown(written)
+    top, left, bottom, right = reference.bounds()
+    if len(reference.corners) == 1:
+        first = reference.corners[0]
+        return Ref((where, top, left), absolute=first.col_absolute and first.row_absolute)
+    if reference.whole or (bottom - top + 1) * (right - left + 1) > MAX_RANGE:
+        return Area(written, where, top, left, bottom, right)
+    return Rng(tuple((where, r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)))
+
+
+def parse(formula: str, sheet: int, sheets: list[str], names: dict[str, tuple[str, int, int]] | None = None) -> Node:
+    """The tree of `formula` (with its leading '='), its references resolved to positions."""
     if len(formula) > MAX_LENGTH:
         raise FormulaError("too long")
-    try:
-        tokens = [t for t in Tokenizer(formula).items if t.type != Token.WSPACE]
-    except Exception as exc:
-        raise FormulaError(str(exc)) from None
-    parser = _Parser(tokens, sheet, sheets, names or {})
+    read = tokens(formula)
+    parser = _Parser(read, sheet, sheets, names or {})
     try:
         node = parser.expression(0)
     except RecursionError:  # 500 nested parentheses: no formula of a homework network
         raise FormulaError("nested too deep") from None
-    if parser.at < len(tokens):
-        raise FormulaError(f"unexpected {tokens[parser.at].value!r}")
+    if parser.at < len(read):
+        raise FormulaError(f"unexpected {read[parser.at][2]!r}")
     return node
 
 
-class _Parser:
-    def __init__(self, tokens: list, sheet: int, sheets: list[str], names: dict[str, tuple[str, int, int]]) -> None:
-        self.tokens, self.at, self.sheet, self.sheets, self.names = tokens, 0, sheet, sheets, names
+# openpyxl's kinds of token (its Token's constants, spelled here so the parser reads plain tuples)
+_OPERAND, _FUNC, _PAREN, _SEP = "OPERAND", "FUNC", "PAREN", "SEP"
+_OP_PRE, _OP_IN, _OP_POST = "OPERATOR-PREFIX", "OPERATOR-INFIX", "OPERATOR-POSTFIX"
+_OPEN, _CLOSE, _NUMBER, _RANGE, _LOGICAL = "OPEN", "CLOSE", "NUMBER", "RANGE", "LOGICAL"
 
-    def peek(self):
+
+class _Parser:
+    def __init__(
+        self, read: tuple[Token, ...], sheet: int, sheets: list[str], names: dict[str, tuple[str, int, int]]
+    ) -> None:
+        self.tokens, self.at, self.sheet, self.sheets, self.names = read, 0, sheet, sheets, names
+
+    def peek(self) -> Token | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
 
-    def take(self):
+    def take(self) -> Token:
         token = self.peek()
         if token is None:
             raise FormulaError("ends too early")
@@ -102,107 +258,93 @@ class _Parser:
         return token
 
     def expression(self, floor: int) -> Node:
-        from openpyxl.formula.tokenizer import Token
-
         left = self.operand()
         while True:
             token = self.peek()
-            if token is None or token.type != Token.OP_IN:
+            if token is None or token[0] != _OP_IN:
                 return left
-            precedence = _PRECEDENCE.get(token.value)
+            precedence = _PRECEDENCE.get(token[2])
             if precedence is None:
-                raise FormulaError(f"operator {token.value!r}")
+                raise FormulaError(f"operator {token[2]!r}")
             if precedence <= floor:
                 return left
             self.take()
-            left = Bin(token.value, left, self.expression(precedence))
+            left = Bin(token[2], left, self.expression(precedence))
 
     def operand(self) -> Node:
-        from openpyxl.formula.tokenizer import Token
-
-        token = self.take()
-        if token.type == Token.OP_PRE:
+        kind, subtype, value = self.take()
+        if kind == _OP_PRE:
             arg = self.operand()  # unary minus binds tighter than ^ in Excel and LibreOffice
-            return Neg(arg) if token.value == "-" else arg
-        if token.type == Token.PAREN and token.subtype == Token.OPEN:
+            return Neg(arg) if value == "-" else arg
+        if kind == _PAREN and subtype == _OPEN:
             node = self.expression(0)
-            closing = self.take()
-            if closing.type != Token.PAREN:
+            if self.take()[0] != _PAREN:
                 raise FormulaError("unbalanced parentheses")
             return self.postfix(node)
-        if token.type == Token.FUNC and token.subtype == Token.OPEN:
-            name = token.value[:-1].upper().removeprefix("_XLFN.")
+        if kind == _FUNC and subtype == _OPEN:
+            name = value[:-1].upper().removeprefix("_XLFN.")
             args: list[Node] = []
-            if not (self.peek() is not None and self.peek().type == Token.FUNC and self.peek().subtype == Token.CLOSE):
+            following = self.peek()
+            if following is None or following[:2] != (_FUNC, _CLOSE):
                 while True:
                     args.append(self.expression(0))
                     sep = self.take()
-                    if sep.type == Token.SEP:
+                    if sep[0] == _SEP:
                         continue
-                    if sep.type == Token.FUNC and sep.subtype == Token.CLOSE:
+                    if sep[:2] == (_FUNC, _CLOSE):
                         break
-                    raise FormulaError(f"unexpected {sep.value!r} in {name}")
+                    raise FormulaError(f"unexpected {sep[2]!r} in {name}")
             else:
                 self.take()
             return self.postfix(Call(name, tuple(args)))
-        if token.type == Token.OPERAND:
-            if token.subtype == Token.NUMBER:
-                return self.postfix(Num(float(token.value)))
-            if token.subtype == Token.RANGE:
-                return self.postfix(self.reference(token.value))
-            if token.subtype == Token.LOGICAL:
-                return Num(1.0 if token.value.upper() == "TRUE" else 0.0)
-            return Unknown(token.value)
-        raise FormulaError(f"unexpected {token.value!r}")
+        if kind == _OPERAND:
+            if subtype == _NUMBER:
+                return self.postfix(Num(float(value)))
+            if subtype == _RANGE:
+                return self.postfix(resolve(value, self.sheet, self.sheets, self.names))
+            if subtype == _LOGICAL:
+                return Num(1.0 if value.upper() == "TRUE" else 0.0)
+            return Unknown(value)
+        raise FormulaError(f"unexpected {value!r}")
 
     def postfix(self, node: Node) -> Node:
-        from openpyxl.formula.tokenizer import Token
-
         token = self.peek()
-        if token is not None and token.type == Token.OP_POST and token.value == "%":
+        if token is not None and token[0] == _OP_POST and token[2] == "%":
             self.take()
             return Bin("/", node, Num(100.0))
         return node
 
-    def reference(self, text: str) -> Node:
-        from openpyxl.utils import column_index_from_string
 
-        where, qualified = self.sheet, "!" in text
-        if qualified:
-            name, text = text.rsplit("!", 1)
-            name = name.strip("'").replace("''", "'")
-            if name not in self.sheets:
-                return Unknown(text)
-            where = self.sheets.index(name)
-        corners = [CELL.match(part) for part in text.split(":")]
-        named = None if qualified or all(corners) else self.names.get(text.lower())
-        if named is not None and named[0] in self.sheets:  # a defined name of one cell (`lr`)
-            return Ref((self.sheets.index(named[0]), named[1], named[2]), absolute=True)
-        if not all(corners) or len(corners) > 2:  # another defined name, a whole column: not read here
-            return Unknown(text)
-        spots = [(int(m.group(4)), column_index_from_string(m.group(2).upper())) for m in corners]  # type: ignore[union-attr]
-        if len(spots) == 1:
-            first = corners[0]
-            return Ref((where, *spots[0]), absolute=bool(first.group(1) and first.group(3)))  # type: ignore[union-attr]
-        (r1, c1), (r2, c2) = spots
-        rows, cols = range(min(r1, r2), max(r1, r2) + 1), range(min(c1, c2), max(c1, c2) + 1)
-        if len(rows) * len(cols) > MAX_RANGE:
-            return Unknown(text)
-        return Rng(tuple((where, r, c) for r in rows for c in cols))
+def reference_leaves(node: Node) -> Iterator[Ref | Rng | Area]:
+    """Every reference of a tree, as written, in reading order: cells, ranges and `Area`s."""
+    if isinstance(node, Ref | Rng | Area):
+        yield node
+    elif isinstance(node, Neg):
+        yield from reference_leaves(node.arg)
+    elif isinstance(node, Bin):
+        yield from reference_leaves(node.left)
+        yield from reference_leaves(node.right)
+    elif isinstance(node, Call):
+        for arg in node.args:
+            yield from reference_leaves(arg)
 
 
 def reference_nodes(node: Node) -> Iterator[Ref | Rng]:
-    """Every reference or range of a tree, as written, in reading order."""
-    if isinstance(node, Ref | Rng):
-        yield node
-    elif isinstance(node, Neg):
-        yield from reference_nodes(node.arg)
-    elif isinstance(node, Bin):
-        yield from reference_nodes(node.left)
-        yield from reference_nodes(node.right)
-    elif isinstance(node, Call):
-        for arg in node.args:
-            yield from reference_nodes(arg)
+    """Every reference or range of a tree, as written, in reading order (an `Area` is none)."""
+    return (leaf for leaf in reference_leaves(node) if not isinstance(leaf, Area))
+
+
+def rectangles(node: Node) -> Iterator[Rectangle]:
+    """Every reference of a tree as the rectangle it reads, in reading order: a cell, a range by
+    its corners, an `Area` whole (never spelled out cell by cell)."""
+    for leaf in reference_leaves(node):
+        if isinstance(leaf, Ref):
+            yield (leaf.pos[0], leaf.pos[1], leaf.pos[2], leaf.pos[1], leaf.pos[2])
+        elif isinstance(leaf, Rng):
+            (sheet, top, left), (_, bottom, right) = leaf.cells[0], leaf.cells[-1]
+            yield (sheet, top, left, bottom, right)
+        else:
+            yield (leaf.sheet, leaf.top, leaf.left, leaf.bottom, leaf.right)
 
 
 def references(node: Node) -> Iterator[Ref]:

@@ -20,6 +20,10 @@ BLOCK_CELLS = 250_000  # in the blocks layout and exercises: XlsxWriter holds ea
 FORMULA_CHARS = 8_192  # Excel's formula bar (a cell may hold 32,767): written and read alike
 BLOCK_SHEETS = 998  # iteration sheets of the blocks layout: with Setup and Summary, the sheets check reads
 
+# A sheet, Excel's: what a reference like `A:A` or `XFD1048576` spans
+SHEET_ROWS = 1_048_576
+SHEET_COLUMNS = 16_384
+
 # Commands
 JOBS = 64  # workbooks `check` reads at once (each a process)
 # `check` trains no more iterations than a workbook could hold, but a run of up to this many

@@ -167,8 +167,6 @@ NOT_FOR_RUN = (
     "sheetnet.book",
     "sheetnet.batch",
     "sheetnet.formula",
-    "sheetnet.references",
-    "sheetnet.dependents",
     "sheetnet.documents",
     "sheetnet.notation",
     "sheetnet.equation",

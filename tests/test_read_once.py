@@ -65,3 +65,33 @@ def test_a_defined_name_reads_the_cell_it_names_in_every_row(tmp_path: Path, nam
         assert formulas.trees[(0, r, 3)] == Bin(
             "-", Ref((0, r, 1)), Bin("*", Ref((0, 1, 4), absolute=True), Ref((0, r, 2)))
         )
+
+
+def test_a_running_sum_filled_down_is_parsed_once_and_a_whole_column_read_on_its_own_sheet(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`=SUM($A$1:A{r})` filled down past MAX_RANGE cells: one parse for the column, each row's
+    tree what parsing the row itself gives (an `Area` once the range is too large to spell out);
+    `=SUM(A:A)` on two sheets reads the whole column of its own sheet."""
+    import sheetnet.cells.formulas as cells_formulas
+    from sheetnet.formula import MAX_RANGE, Area, Rng, parse
+
+    parsed = []
+    monkeypatch.setattr(cells_formulas, "parse", lambda *a, **k: parsed.append(a[0]) or parse(*a, **k))
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "One"
+    second = book.create_sheet("Two")
+    rows = MAX_RANGE + 20
+    for r in range(1, rows + 1):
+        first[f"A{r}"], first[f"B{r}"] = r, f"=SUM($A$1:A{r})"
+    first["C1"] = second["C1"] = "=SUM(A:A)"
+    book.save(tmp_path / "running.xlsx")
+    formulas = Formulas(read_book(tmp_path / "running.xlsx"))
+    assert parsed == ["=SUM($A$1:A1)", "=SUM(A:A)", "=SUM(A:A)"]  # a whole column: parsed in its cell
+    for r in (1, MAX_RANGE, MAX_RANGE + 1, rows):
+        assert formulas.trees[(0, r, 2)] == parse(f"=SUM($A$1:A{r})", 0, ["One", "Two"])
+    assert isinstance(formulas.trees[(0, 5, 2)].args[0], Rng)
+    assert formulas.trees[(0, rows, 2)].args[0] == Area(f"$A$1:A{rows}", 0, 1, 1, rows, 1)
+    whole = [formulas.trees[(s, 1, 3)].args[0] for s in (0, 1)]
+    assert [(a.text, a.sheet, a.top, a.bottom) for a in whole] == [("A:A", 0, 1, 1_048_576), ("A:A", 1, 1, 1_048_576)]

@@ -7,8 +7,14 @@ one element of its anchor's result), copies (`=C5`, `=+'iter 1'!E29`: a cell tha
 another is that cell), and the readers of every cell. It knows cells, not networks: what the
 numbers mean is the checker's business.
 
+`Rectangles` reads what a formula reads without its tree, ranges and whole columns kept whole,
+for what walks every formula of a large book (`cells.dependents`): the references `parse` would
+resolve, planned once per pattern (`cells.patterns`).
+
 Guarantee: `tree`, `precedents` and `readers` agree with one another, and a formula this module
-cannot parse has no tree (it is never read as another formula).
+cannot parse has no tree (it is never read as another formula). `Rectangles` gives the
+rectangles of the tree `parse` builds (`formula.rectangles`), and for a formula it cannot parse
+those of every reference its tokens name.
 """
 
 from __future__ import annotations
@@ -21,21 +27,32 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from sheetnet import limits
 from sheetnet.book import Book, Cell
+from sheetnet.cells import patterns
 from sheetnet.cells.arrays import MAX_CELLS
 from sheetnet.formula import (
+    HOLE,
+    HOLE_ROW,
     MAX_RANGE,
+    Area,
     Bin,
     Call,
     FormulaError,
     Neg,
     Node,
     Pos,
+    Rectangle,
     Ref,
     Rng,
     parse,
-    reference_nodes,
+    read_reference,
+    rectangles,
+    reference_leaves,
     references,
+    resolve,
+    sheet_index,
+    tokens,
 )
 
 # A cell or range reference in a formula's text, with its sheet: what changes when a formula is filled down
@@ -137,18 +154,8 @@ class Formulas:
         return shape
 
     def _spread_array(self, anchor: Pos, ref: str) -> None:
-        from openpyxl.utils.cell import range_boundaries
-
-        try:
-            c1, r1, c2, r2 = range_boundaries(ref)
-        except (ValueError, TypeError):
-            return
-        if (r2 - r1 + 1) * (c2 - c1 + 1) > MAX_CELLS:
-            return
-        for r in range(r1, r2 + 1):
-            for c in range(c1, c2 + 1):
-                if (r, c) != (anchor[1], anchor[2]):
-                    self.members[(anchor[0], r, c)] = (anchor, r - r1, c - c1)
+        for member, row, col in array_members(anchor, ref):
+            self.members[member] = (anchor, row, col)
 
     def number(self, pos: Pos) -> float | None:
         """The number a cell shows (a formula's cached result), None for text, errors, emptiness."""
@@ -284,6 +291,96 @@ class Formulas:
         return cell_address(self.sheets[pos[0]], pos[1], pos[2])
 
 
+def array_members(anchor: Pos, ref: str) -> Iterator[tuple[Pos, int, int]]:
+    """The cells an array formula at `anchor` fills (`ref`: `J5:J8`) but its anchor, each with its
+    offset (row, column) in the array; none for a range unread or of more than MAX_CELLS."""
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        c1, r1, c2, r2 = range_boundaries(ref)
+    except (ValueError, TypeError):
+        return
+    if (r2 - r1 + 1) * (c2 - c1 + 1) > MAX_CELLS:
+        return
+    for r in range(r1, r2 + 1):
+        for c in range(c1, c2 + 1):
+            if (r, c) != (anchor[1], anchor[2]):
+                yield (anchor[0], r, c), r - r1, c - c1
+
+
+# A reference of a pattern, ready to take a formula's digits: its sheet (None: the formula's own),
+# then its left column, top row and the hole that row comes from (-1: the row as written), and the
+# same of its right column and bottom row.
+_Plan = tuple[int | None, int, int, int, int, int, int]
+_RANGE = "RANGE"  # openpyxl's subtype of a reference (or name) among the operands
+
+
+class Rectangles:
+    """Reads the rectangles each formula of one book reads: `reader(formula, sheet)`, `sheet` the
+    index of the formula's sheet. Each pattern's references are planned once; a formula of a known
+    pattern then costs two regular-expression passes and a little arithmetic per reference."""
+
+    def __init__(self, sheets: list[str], names: dict[str, tuple[str, int, int]]) -> None:
+        self.sheets, self.names = sheets, names
+        self._plans: dict[str, tuple[list[_Plan], list[tuple[int, str]]]] = {}
+
+    def __call__(self, formula: str, sheet: int) -> list[Rectangle]:
+        text, digits = patterns.holed(formula)
+        planned = self._plans.get(text) if text is not None else None
+        if planned is None:
+            read = None if text is None else patterns.pattern(text)
+            if read is None:  # a formula whose pattern says nothing: its references as written
+                try:
+                    written = [value for _, subtype, value in tokens(formula) if subtype == _RANGE]
+                except FormulaError:
+                    return []
+                return self._resolved(written, sheet)
+            planned = self._plans[read.text] = self._plan(read)
+        plans, others = planned
+        out: list[Rectangle] = []
+        for where, left, top, top_hole, right, bottom, bottom_hole in plans:
+            if top_hole >= 0:
+                top = int(digits[top_hole])
+            if bottom_hole >= 0:
+                bottom = int(digits[bottom_hole])
+            if top > bottom:
+                top, bottom = bottom, top
+            out.append((sheet if where is None else where, top, left, bottom, right))
+        if others:
+            out += self._resolved([patterns.fill(written, digits, first) for first, written in others], sheet)
+        return out
+
+    def _plan(self, read: patterns.Pattern) -> tuple[list[_Plan], list[tuple[int, str]]]:
+        plans: list[_Plan] = []
+        others: list[tuple[int, str]] = []  # names, and references whose sheet's name has digits
+        for _, subtype, text, first_hole in read.tokens:
+            if subtype != _RANGE:
+                continue
+            reference = read_reference(text)
+            if reference is None or HOLE in (reference.sheet or ""):
+                others.append((first_hole, text))
+                continue
+            where = None if reference.sheet is None else sheet_index(reference.sheet, self.sheets)
+            if reference.sheet is not None and where is None:
+                continue  # a sheet the book does not have
+            cols = sorted(c.col for c in reference.corners if c.col is not None) or [1, limits.SHEET_COLUMNS]
+            ends: list[tuple[int, int]] = []  # (row as written, hole) of the first and last corner
+            hole = first_hole
+            for corner in reference.corners:
+                if corner.row is None:
+                    ends.append((limits.SHEET_ROWS if ends else 1, -1))
+                elif corner.row == HOLE_ROW:
+                    ends.append((0, hole))
+                    hole += 1
+                else:
+                    ends.append((corner.row, -1))
+            plans.append((where, cols[0], *ends[0], cols[-1], *ends[-1]))
+        return plans, others
+
+    def _resolved(self, written: list[str], sheet: int) -> list[Rectangle]:
+        return [r for text in written for r in rectangles(resolve(text, sheet, self.sheets, self.names))]
+
+
 class _Filled:
     """Formulas parsed once per shape: a formula filled down a column differs from the first only
     in its references, so its tree is the first's with them replaced (the tokenizer is slow), and
@@ -322,7 +419,7 @@ class _Filled:
         template = self.shapes.get(shape, ...)
         if template is ...:
             tree = parse(formula, sheet, self.sheets, self.names)
-            fits = sum(1 for _ in reference_nodes(tree)) == len(nodes)
+            fits = sum(1 for _ in reference_leaves(tree)) == len(nodes)  # (a whole column has no match)
             self.shapes[shape] = tree if fits else None
             return shape, tree, ()
         if template is None or not whole:
@@ -353,7 +450,8 @@ class _Filled:
         rows = range(min(first[0], last[0]), max(first[0], last[0]) + 1)
         cols = range(min(first[1], last[1]), max(first[1], last[1]) + 1)
         if len(rows) * len(cols) > MAX_RANGE:
-            raise FormulaError("a range too large")
+            written = match.group(0)[len(match.group(1) or "") :]
+            return Area(written, sheet, rows[0], cols[0], rows[-1], cols[-1])
         return Rng(tuple((sheet, r, c) for r in rows for c in cols))
 
 
@@ -380,8 +478,9 @@ class _Trees(Mapping[Pos, Node]):
 
     def shaped(self, pos: Pos) -> tuple[Node, tuple[Node, ...]]:
         filled = self._filled_from.get(pos)
-        if filled is not None:
-            return self._filled.shapes[filled[0]], filled[1]  # type: ignore[return-value]
+        if filled is not None:  # (an `Area` is no reference a program reads: `reference_nodes`)
+            nodes = tuple(n for n in filled[1] if not isinstance(n, Area))
+            return self._filled.shapes[filled[0]], nodes  # type: ignore[return-value]
         tree = self[pos]
         nodes = self._references.get(pos)
         if nodes is None:
@@ -424,9 +523,10 @@ def _area(match: re.Match[str], sheet: int, sheets: list[str]) -> tuple[int, tup
         title = name[:-1]
         if title.startswith("'"):
             title = title[1:-1].replace("''", "'")
-        if title not in sheets:
+        found = sheet_index(title, sheets)
+        if found is None:
             return None
-        sheet = sheets.index(title)
+        sheet = found
     first = (int(row1), _column(col1.upper()))
     last = first if col2 is None else (int(row2), _column(col2.upper()))
     return sheet, first, last
@@ -484,7 +584,7 @@ def _column(letters: str) -> int:
 
 
 def _replaced(node: Node, fresh: Iterator[Node]) -> Node:
-    if isinstance(node, Ref | Rng):
+    if isinstance(node, Ref | Rng | Area):
         return next(fresh)
     if isinstance(node, Neg):
         return Neg(_replaced(node.arg, fresh))

@@ -1,10 +1,11 @@
 """Which cells depend on which: a workbook's formulas as a reverse-dependency graph, walked breadth-first.
 
-Each formula cell is an edge from every cell it reads to itself. A reference to one cell, or to
-a range of at most `EXPANDED_AREA` cells, becomes an edge per cell; a larger range (a whole
-column, a running `SUM($W$36:W900)`) is kept whole, in a segment tree that gives the ranges
-holding a cell as it is reached, so the graph grows with the number of formulas, never with the
-area their ranges cover, and a walk with the cells it reaches, never with cells times ranges.
+Each formula cell is an edge from every cell it reads (`formulas.Rectangles`) to itself, and each
+cell an array formula fills an edge from its anchor. A reference to one cell, or to a range of at
+most `EXPANDED_AREA` cells, becomes an edge per cell; a larger range (a whole column, a running
+`SUM($W$36:W900)`) is kept whole, in a segment tree that gives the ranges holding a cell as it is
+reached, so the graph grows with the number of formulas, never with the area their ranges cover,
+and a walk with the cells it reaches, never with cells times ranges.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Generic, TypeVar
 
 from sheetnet.book import Book, Pos
-from sheetnet.references import Precedents
+from sheetnet.cells.formulas import Rectangles, array_members
 
 Label = TypeVar("Label")
 Edge = tuple[int, int, int, int, int, Pos]  # sheet, top, left, bottom, right, dependent
@@ -33,18 +34,16 @@ class Dependents:
 
     def __init__(self, book: Book) -> None:
         self.sheets = list(book.sheets)
-        index = {sheet: i for i, sheet in enumerate(self.sheets)}
         self.direct: dict[Pos, list[Pos]] = {}
         self.wide: list[Edge] = []
-        read = Precedents(self.sheets, book.names)
+        read = Rectangles(self.sheets, book.names)
         expanded = 0
         for s, sheet in enumerate(self.sheets):
             for (row, col), cell in book.cells[sheet].items():
                 if cell.formula is None:
                     continue
                 here = (s, row, col)
-                for name, top, left, bottom, right in dict.fromkeys(read(cell.formula, sheet)):
-                    t = index[name]
+                for t, top, left, bottom, right in dict.fromkeys(read(cell.formula, s)):
                     area = (bottom - top + 1) * (right - left + 1)
                     if area == 1:
                         self.direct.setdefault((t, top, left), []).append(here)
@@ -55,6 +54,9 @@ class Dependents:
                                 self.direct.setdefault((t, r, c), []).append(here)
                     else:
                         self.wide.append((t, top, left, bottom, right, here))
+                if cell.array:
+                    for member, _, _ in array_members(here, cell.array):
+                        self.direct.setdefault(here, []).append(member)
 
     def reach(self, seeds: Iterable[tuple[Pos, Label]]) -> dict[Pos, Label]:
         """Every cell that depends on a seed, directly or through other cells, with that seed's label.

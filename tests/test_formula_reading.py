@@ -1,4 +1,4 @@
-"""Reading formulas for `diff`: R1C1 keys, same-cell keys, the cells a formula reads, and the
+"""Reading formulas for `diff`: R1C1 keys, same-cell keys, the rectangles a formula reads, and the
 reverse-dependency graph walked from a change."""
 
 from __future__ import annotations
@@ -11,9 +11,15 @@ from hypothesis import strategies as st
 from openpyxl.formula.tokenizer import Token, Tokenizer
 
 from sheetnet.book import Book, Cell, column_letter
-from sheetnet.dependents import EXPANDED_AREA, Dependents
-from sheetnet.formula import parse, references
-from sheetnet.references import MAX_COLUMN, MAX_ROW, Precedents, relative_key, same_key, tokens
+from sheetnet.cells.dependents import EXPANDED_AREA, Dependents
+from sheetnet.cells.formulas import Rectangles
+from sheetnet.diff import keyed_tokens, relative_key, seen_from
+from sheetnet.formula import parse, rectangles
+from sheetnet.limits import SHEET_COLUMNS, SHEET_ROWS
+
+
+def same_key(formula: str, sheet: str, row: int, col: int) -> tuple[object, ...]:
+    return seen_from(relative_key(formula, sheet, row, col), row, col)
 
 
 def test_a_formula_filled_down_or_across_has_one_relative_key() -> None:
@@ -42,18 +48,22 @@ def test_formulas_of_one_cell_are_the_same_when_they_point_at_the_same_cells() -
     assert not same('="ID007"&A1', '="ID7"&A1') and same('="ID7"&A007', '="ID7"&A7')
 
 
-def test_the_cells_a_formula_reads() -> None:
-    read = Precedents(["S", "Sheet 2"], {"lr": ("Sheet 2", 6, 2)})
-    assert read("=SUM(A:A)+SUM($3:4)+lr*'Sheet 2'!B2:A1+[1]S!A1+S:Sheet2!A1+nothing", "S") == [
-        ("S", 1, 1, MAX_ROW, 1),
-        ("S", 3, 1, 4, MAX_COLUMN),
-        ("Sheet 2", 1, 1, 2, 2),
-        ("Sheet 2", 6, 2, 6, 2),  # lr
+def test_the_rectangles_a_formula_reads() -> None:
+    read = Rectangles(["S", "Sheet 2"], {"lr": ("Sheet 2", 6, 2)})
+    formula = "=SUM(A:A)+SUM($3:4)+lr*'Sheet 2'!B2:A1+[1]S!A1+S:Sheet2!A1+nothing+SUM(s!C1:C500)"
+    assert read(formula, 0) == [
+        (0, 1, 1, SHEET_ROWS, 1),
+        (0, 3, 1, 4, SHEET_COLUMNS),
+        (1, 1, 1, 2, 2),
+        (0, 1, 3, 500, 3),  # kept whole, its sheet named in another case
+        (1, 6, 2, 6, 2),  # lr
     ]
-    assert read("=Missing!A1+'Sheet 2'!A1", "Sheet 2") == [("Sheet 2", 1, 1, 1, 1)]
+    assert read("=Missing!A1+'Sheet 2'!A1", 1) == [(1, 1, 1, 1, 1)]
     for broken in ('="unclosed', "=A1+[", "=))", "=SUM((", "=A1\x00"):
-        assert isinstance(read(broken, "S"), list)
+        assert isinstance(read(broken, 0), list)
         assert relative_key(broken, "S", 1, 1)  # read as text, never an exception
+    # a formula the tree parser refuses still reads what its tokens name
+    assert read("=A1+{1,2}+B2" + "+0" * 1000, 0) == [(0, 1, 1, 1, 1), (0, 2, 2, 2, 2)]
 
 
 # ----------------------------------------------------------------- formulas made up by hypothesis
@@ -118,30 +128,24 @@ def test_a_made_up_formula_filled_down_keeps_its_relative_key(
     # relative_key reuses what it read for an earlier formula of the same pattern: it must agree
     # with reading each formula afresh
     for formula, r in ((first, row), (lower, row + down)):
-        assert relative_key(formula, "S", r, 3) == tuple(t.relative for t in tokens(formula, "S", r, 3))
+        assert relative_key(formula, "S", r, 3) == tuple(t.relative for t in keyed_tokens(formula, "S", r, 3))
     assert relative_key(first, "S", row, 3) == relative_key(lower, "S", row + down, 3)
     # tokens come back as openpyxl's tokenizer reads the formula itself
     direct = [t.value for t in Tokenizer(lower).items if t.type != Token.WSPACE]
-    assert [t.text for t in tokens(lower, "S", row + down, 3)] == direct
+    assert [t.text for t in keyed_tokens(lower, "S", row + down, 3)] == direct
 
 
 @settings(max_examples=150, deadline=None)
 @given(_formulas, st.integers(0, 30))
-def test_a_made_up_formula_reads_the_cells_sheetnets_formula_parser_finds(
+def test_a_made_up_formula_reads_the_rectangles_sheetnets_formula_parser_finds(
     parts: list[tuple[str, _Atom]], down: int
 ) -> None:
     formula = _render(parts, down)
     names = {"lr": ("Sheet2", 6, 2)}
-    oracle = {(_SHEETS[p[0]], p[1], p[2]) for p in (ref.pos for ref in references(parse(formula, 0, _SHEETS, names)))}
-    read = Precedents(_SHEETS, names)
-    for _ in range(2):  # the second time through the pattern already read
-        cells = {
-            (sheet, r, c)
-            for sheet, top, left, bottom, right in read(formula, "S")
-            for r in range(top, bottom + 1)
-            for c in range(left, right + 1)
-        }
-        assert cells == oracle
+    oracle = sorted(rectangles(parse(formula, 0, _SHEETS, names)))
+    read = Rectangles(_SHEETS, names)
+    for _ in range(2):  # the second time through the pattern already planned
+        assert sorted(read(formula, 0)) == oracle
 
 
 # ----------------------------------------------------------------------------------- dependents
@@ -196,3 +200,10 @@ def test_a_cell_reached_from_two_changes_follows_the_nearer() -> None:
     book = _book({"S": {"A1": 1, "B1": "=A1", "C1": "=B1", "D1": "=C1+A2", "A2": 2, "E1": "=D1"}})
     labels = Dependents(book).reach([((0, 1, 1), "far"), ((0, 2, 1), "near")])
     assert labels[(0, 1, 4)] == "near" and labels[(0, 1, 5)] == "near" and labels[(0, 1, 3)] == "far"
+
+
+def test_the_cells_an_array_formula_fills_depend_on_its_anchor() -> None:
+    book = _book({"S": {"A1": 1, "A2": 2, "B1": "=TRANSPOSE(A1:A2)", "C2": "=C1*2"}})
+    book.cells["S"][(1, 2)] = Cell("S", 1, 2, 1, "=TRANSPOSE(A1:A2)", array="B1:C1")
+    reached = Dependents(book).reach([((0, 2, 1), "a2")])
+    assert set(reached) == {(0, 2, 1), (0, 1, 2), (0, 1, 3), (0, 2, 3)}  # A2, B1, its C1, and C2 reading C1
