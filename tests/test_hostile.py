@@ -8,6 +8,7 @@ a formula's length, a range's area, a directory's entries), so any file of that 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
@@ -447,6 +448,43 @@ def test_libreoffice_and_all_it_started_end_on_timeout(monkeypatch: pytest.Monke
     with pytest.raises(LibreOfficeError, match="did not finish"):
         _run_alone(["sh", "-c", "sleep 1000 & sleep 1000"], timeout=0.2)
     assert started and _alive_in_group(started[0]) == []
+
+
+class _Stopped(BaseException):
+    """What SIGTERM raises in this test, as it raises `Terminated` in sheetnet."""
+
+
+@linux
+def test_a_stop_that_comes_as_libreoffice_starts_ends_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM arrives once the child exists but before Popen has returned (as it can to the second
+    worker of `check --jobs 2`, which starts its LibreOffice as the first one's is seen): the child
+    is still killed, and the stop still unwinds."""
+    from sheetnet.libreoffice import _run_alone
+
+    started: list[int] = []
+
+    class StoppedAsItStarts(subprocess.Popen):
+        def _execute_child(self, *args, **kwargs) -> None:
+            super()._execute_child(*args, **kwargs)
+            started.append(self.pid)
+            os.kill(os.getpid(), signal.SIGTERM)  # handled at the next line of Python, inside Popen
+
+    def stop(number: int, frame: object) -> None:
+        raise _Stopped
+
+    monkeypatch.setattr(subprocess, "Popen", StoppedAsItStarts)
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with pytest.raises(_Stopped):
+            _run_alone(["sh", "-c", "sleep 1000 & sleep 1000"], timeout=600)
+        assert signal.getsignal(signal.SIGTERM) is stop  # sheetnet's handler is back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert started
+    alive = _alive_in_group(started[0])
+    with contextlib.suppress(ProcessLookupError):  # what a failure leaves
+        os.killpg(started[0], signal.SIGKILL)
+    assert alive == []
 
 
 def _processes_mentioning(text: str) -> dict[int, str]:
