@@ -382,6 +382,39 @@ def test_standard_output_on_a_full_disk_is_one_line(made: Path, tmp_path: Path, 
 
 
 @pytest.mark.parametrize(
+    ("args", "code", "written"),
+    [
+        (["run", "--out", "w.xlsx"], 0, "w.xlsx"),  # rich's tables
+        (["run", "--json", "--out", "w.xlsx"], 0, "w.xlsx"),  # click's echo; stderr's reader gone too
+        (["solve"], 0, None),
+        (["check", "good.xlsx"], 0, None),
+        (["check", "good.xlsx", "--lr", "0.02"], 1, None),  # the verdict, whatever the reader read
+        (["diff", "good.xlsx", "good.xlsx"], 0, None),
+        (["init", "--from", "good.xlsx", "net.toml"], 0, "net.toml"),  # written after what it prints
+    ],
+)
+def test_a_reader_that_stops_reading_changes_nothing(
+    request: pytest.FixtureRequest, tmp_path: Path, args: list[str], code: int, written: str | None
+) -> None:
+    """`sheetnet … | head -0`: nothing said, the files written, the command's own exit code."""
+    if "good.xlsx" in args:
+        request.getfixturevalue("made")
+    both = "--json" in args
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sheetnet", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if both else subprocess.PIPE,
+        preexec_fn=cap_memory,
+        cwd=tmp_path,
+    )
+    process.stdout.close()  # the reader is gone before the first line
+    _, stderr = process.communicate(timeout=TIME_LIMIT)
+    assert (process.returncode, stderr) == (code, None if both else b"")
+    if written is not None:
+        assert (tmp_path / written).stat().st_size > 0
+
+
+@pytest.mark.parametrize(
     ("args", "size"),
     [
         (["run", "-q", "--out", "w.xlsx"], 8_000),
