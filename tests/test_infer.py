@@ -100,6 +100,9 @@ def test_every_fixture_gives_its_own_network_file(
         assert lines["y"].endswith("# A36 B36 (t1 t2)")
         # the reading is confirmed by the check: the table is found, and it is the one with the slip
         assert "the table is wrong" in text
+    if book == "luizcf-241.xlsx":  # inputs labelled "IN A", "IN B": each named once, whole
+        text = (tmp_path / "read.toml").read_text(encoding="utf-8")
+        assert "# B4 C4 (IN A, IN B)" in text, text
 
 
 ZOO = Path(__file__).resolve().parent / "zoo"

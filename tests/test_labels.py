@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sheetnet.book import Book, Cell
-from sheetnet.cells.labels import Labels, label_token, names_eta, names_loss, numbered
+from sheetnet.cells.labels import Labels, label_name, label_token, names_eta, names_loss, numbered
 
 
 @pytest.mark.parametrize(
@@ -81,6 +81,25 @@ def test_label_token_is_the_first_word_in_lower_case() -> None:
     assert label_token(" O1 = x·W1ᵀ + B1") == "o1"
     assert label_token("∂E/∂w3") == "∂e/∂w3"
     assert label_token("η:0.5") == "η"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("IN A", "IN A"),  # a word two labels share, told apart by the letter after it
+        ("IN B: 1", "IN B"),
+        ("x 1", "x 1"),
+        ("Erro N1 (Hidden Layer -> Output)", "Erro N1"),
+        ("W1 ←", "W1"),
+        (" O1 = x·W1ᵀ + B1", "O1"),
+        ("desired Output", "desired"),  # a word after it, not one of a series
+        ("Learning rate", "Learning"),
+        ("∂E/∂w3", "∂E/∂w3"),
+        ("", ""),
+    ],
+)
+def test_label_name_is_the_name_as_written_with_what_tells_it_from_its_neighbours(text: str, name: str) -> None:
+    assert label_name(text) == name
 
 
 def _book(cells: dict[tuple[int, int], object]) -> Book:
