@@ -119,6 +119,16 @@ def test_a_cell_is_labelled_by_the_nearest_text_above_or_left_within_reach() -> 
     assert labels.row_label((0, 2, 2)) == ""  # nothing left of it
 
 
+def test_a_cell_s_own_label_is_its_header_else_its_row_label_never_a_text_far_up_its_column() -> None:
+    labels = Labels(_book({(1, 2): "value", (1, 3): "L", (2, 3): 0.5, (16, 1): "E total", (16, 2): 0.3, (20, 2): 1.0}))
+    assert labels.own((0, 2, 3)) == "L"  # header and no row label
+    assert labels.own((0, 16, 2)) == "E total"  # `value`, 15 rows up, labels the column, not this cell
+    assert labels.column_label((0, 16, 2)) == "value"
+    assert labels.own((0, 20, 2)) == ""
+    near = Labels(_book({(1, 2): "Total Loss", (2, 1): "Sample 1", (2, 2): 0.7}))
+    assert near.own((0, 2, 2)) == "Total Loss"  # the header first, as mlifc's loss column
+
+
 def test_labels_agree_with_a_scan_cell_by_cell() -> None:
     """Labels (which check's Grid reads its labels through) against the rule scanned cell by cell:
     the nearest text above within HEADER_ROWS, above at any distance, to the left within

@@ -130,6 +130,11 @@ class Labels:
         """The label of a cell's row: the nearest text to its left, at most LABEL_COLUMNS away."""
         return self._nearest_text(p, "row", LABEL_COLUMNS)
 
+    def own(self, p: Pos) -> str:
+        """The label of the cell itself: its column's header, else its row's label; never a text
+        further up its column (`value` over a column of quantities each labelled on its left)."""
+        return self.header(p) or self.row_label(p)
+
     def _nearest_text(self, p: Pos, along: str, within: int) -> str:
         s, row, col = p
         index = self._texts.get(s)
