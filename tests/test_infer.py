@@ -105,13 +105,11 @@ def test_every_fixture_gives_its_own_network_file(
         assert NAMED[book] in text, text
 
 
-# what the network file's comments name cells by: each cell once, as its label writes it
+# what the network file's comments name cells by: each cell by its label as written, a name a cell
 NAMED = {
     "luizcf-241.xlsx": "# B4 C4 (IN A, IN B)",  # "IN A", "IN B": not "IN IN", the word they share
-    "mlifc-logreg.xlsx": "# G5 G6 G7 (W1)",  # the header of the column they fill, once
     "phases-241.xlsx": "# B3 C3 (IN A, IN B)",
     "mazur-sheet.xlsx": "# B6 B7 (target o1, target o2)",
-    "transposed-batch.xlsx": "# J9 J10 (b)",
 }
 
 

@@ -659,11 +659,8 @@ class FormulaReader:
 
 
 def _listed(names: Iterable[str]) -> str:
-    """Cells' names as a comment lists them: `w1 w5 w2`, or `IN A, IN B` where a name holds a space;
-    a name they all share once (`W1` over mlifc's three weights labels the column they fill)."""
+    """Cells' names as a comment lists them: `w1 w5 w2`, or `IN A, IN B` where a name holds a space."""
     named = [name for name in names if name]
-    if len(set(named)) == 1:
-        return named[0]
     return (", " if any(" " in name for name in named) else " ").join(named)
 
 
