@@ -42,8 +42,12 @@ class _Dropping(io.FileIO):
 
 def _dropping(stream: TextIO) -> TextIO | None:
     """`stream` (sys.stdout, say) over a `_Dropping` descriptor, as it was otherwise; None for a
-    stream with no descriptor of its own (a test's captured output)."""
+    stream that writes no file descriptor of its own (a test's captured output) or writes it
+    otherwise (Windows' console, in UTF-16)."""
     if not isinstance(stream, io.TextIOWrapper):
+        return None
+    buffered = not isinstance(stream.buffer, io.FileIO)  # unbuffered: python -u, PYTHONUNBUFFERED
+    if not isinstance(getattr(stream.buffer, "raw", None) if buffered else stream.buffer, io.FileIO):
         return None
     try:
         fd = stream.fileno()
@@ -53,7 +57,7 @@ def _dropping(stream: TextIO) -> TextIO | None:
         stream.flush()
     raw = _Dropping(fd, "w", closefd=False)
     return io.TextIOWrapper(
-        io.BufferedWriter(raw),
+        io.BufferedWriter(raw) if buffered else raw,
         encoding=stream.encoding,
         errors=stream.errors,
         line_buffering=stream.line_buffering,
