@@ -4,7 +4,7 @@ A user's mistake (a `SheetnetError`, or click's own: a bad option value, a missi
 line and exit code 2, click's with the `--help` hint on a second; an internal error (a bug in
 sheetnet) is one line and exit code 3, its traceback shown only with `--debug`. Ctrl-C, SIGTERM and
 SIGHUP unwind the command like an error, so a half-written file is removed, and say that no file
-was changed.
+was changed. A reader that stops reading (`| head`) ends nothing: see `sheetnet.pipes`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import os
 import re
 import signal
 import sys
@@ -21,6 +20,7 @@ from typing import Any
 
 import click
 
+from sheetnet import pipes
 from sheetnet.errors import SheetnetError
 from sheetnet.outputs import one_line
 
@@ -58,13 +58,6 @@ def _stop_cleanly_on(*names: str) -> None:
 _WRITE_REFUSED = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}  # errors only a write gets
 
 
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null: what is left in its buffer would fail again as Python exits."""
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-
-
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn a user's mistake into one line and exit 2; an internal error into one line and exit 3."""
 
@@ -83,7 +76,8 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(130)
         except Exception as exc:
             if isinstance(exc, OSError) and exc.errno in _WRITE_REFUSED:  # stdout on a full disk, say
-                _silence_stdout()
+                with contextlib.suppress(OSError, ValueError):  # what is left in its buffer would fail again
+                    pipes.silence(sys.stdout.fileno())
                 _fail(f"cannot write the output: {exc.strerror or exc}")
             if click.get_current_context().find_root().params.get("debug"):
                 raise
@@ -101,6 +95,10 @@ class Commands(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
+        with pipes.readers_may_leave():
+            self._main(*args, **kwargs)
+
+    def _main(self, *args: Any, **kwargs: Any) -> None:
         try:
             code = super().main(*args, **kwargs)
         except click.exceptions.NoArgsIsHelpError as exc:  # `sheetnet` alone: its help

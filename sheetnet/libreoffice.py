@@ -7,7 +7,9 @@ load-time recalculation mode to "always" makes it compute every formula itself.
 No LibreOffice outlives the sheetnet that started it: `soffice` is a wrapper that starts
 `soffice.bin`, so it is started as the leader of a process group of its own (a new session), with
 its address space capped, and the whole group is killed when it times out, when sheetnet is
-interrupted (Ctrl-C, SIGTERM, SIGHUP: each unwinds through here) and when it is done.
+interrupted (Ctrl-C, SIGTERM, SIGHUP: each unwinds through here) and when it is done. Those signals
+wait while LibreOffice is started and while it is killed: one that came as the process was being
+made would otherwise unwind sheetnet before it knew the process, and leave it running.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from sheetnet.errors import SheetnetError
@@ -125,22 +128,52 @@ def _run_alone(command: list[str], timeout: float) -> tuple[int, str, str]:
             command = [prlimit, f"--as={MEMORY}", "--", *command]
         else:
             limit = _limit_memory
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        start_new_session=posix,
-        preexec_fn=limit,
-    )
+    process: subprocess.Popen[str] | None = None
     try:
+        with _stops_held():  # a stop unwinds only once `process` is known, so `finally` kills it
+            process = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                start_new_session=posix,
+                preexec_fn=limit,
+            )
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         raise LibreOfficeError(f"LibreOffice did not finish recalculating within {timeout:.0f} s") from None
     finally:
-        _kill_group(process)
+        if process is not None:
+            with _stops_held():
+                _kill_group(process)
     return process.returncode, stdout, stderr
+
+
+_STOPS = ("SIGINT", "SIGTERM", "SIGHUP")  # the signals that unwind sheetnet (sheetnet.exits, sheetnet.batch)
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP wait until the block is done, then act as they would have (each
+    is handled again, in the order it came). Signals are handled in the main thread only, so
+    elsewhere there is nothing to hold."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []
+    kept = {}
+    for name in _STOPS:
+        number = getattr(signal, name, None)  # SIGHUP does not exist on Windows
+        if number is not None and signal.getsignal(number) is not None:  # None: set outside Python
+            kept[number] = signal.signal(number, lambda number, frame: came.append(number))
+    try:
+        yield
+    finally:
+        for number, handler in kept.items():
+            signal.signal(number, handler)
+        for number in came:
+            signal.raise_signal(number)
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import xlsxwriter
 
 from sheetnet.batch import Options, judge
 from sheetnet.book import read_book
@@ -80,6 +81,40 @@ def test_a_correct_workbook_is_judged_whole_and_names_its_loss() -> None:
     assert result.chains.iterations == 4
     assert len(result.tables) == 1 and result.count("found") == len(result.steps) > 0
     assert all(p[0] == t for t, p in result.tables[0].losses.items())  # iteration t's loss is on sheet t
+
+
+@pytest.mark.parametrize(
+    ("name", "loss"),
+    [
+        ("mazur-biases.xlsx", "E total (NN!G16)"),  # labelled on its left; "value" heads its column far up
+        ("transposed-batch.xlsx", "E (Batch!F18 in iteration 0)"),  # not "mean", far up its column
+        ("logreg-sumproduct.xlsx", "L (mean) (LogReg!Q9 in iteration 0)"),  # its column's header
+    ],
+)
+def test_the_loss_is_named_by_its_own_label(name: str, loss: str) -> None:
+    result = derive(read_book(ZOO / name))
+    assert result is not None and result.exit_code == 0
+    assert result.message.endswith(f"the gradient of {loss}"), result.message
+
+
+def test_a_loss_with_no_label_is_named_the_loss(tmp_path: Path) -> None:
+    """w ← w − η·∂L/∂w with L = (w·x − y)², three times down column B; no text anywhere."""
+    path = tmp_path / "unlabelled.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("S")
+    x, y, eta, w = 2.0, 1.0, 0.1, 1.0
+    for cell, value in (("A1", x), ("A2", y), ("C1", eta), ("B1", w)):
+        sheet.write_number(cell, value)
+    for r in (1, 4, 7):
+        gradient = 2 * (w * x - y) * x
+        sheet.write_formula(f"B{r + 1}", f"=(B{r}*$A$1-$A$2)^2", None, (w * x - y) ** 2)
+        sheet.write_formula(f"B{r + 2}", f"=2*(B{r}*$A$1-$A$2)*$A$1", None, gradient)
+        w -= eta * gradient
+        sheet.write_formula(f"B{r + 3}", f"=B{r}-$C$1*B{r + 2}", None, w)
+    book.close()
+    result = derive(read_book(path))
+    assert result is not None and result.exit_code == 0
+    assert result.message.endswith("the gradient of the loss (S!B2 in iteration 0)"), result.message
 
 
 def test_the_wrong_gradient_is_explained_by_the_cell_it_should_not_read(shared_fixtures: Path) -> None:

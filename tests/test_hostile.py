@@ -8,6 +8,7 @@ a formula's length, a range's area, a directory's entries), so any file of that 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
@@ -381,6 +382,39 @@ def test_standard_output_on_a_full_disk_is_one_line(made: Path, tmp_path: Path, 
 
 
 @pytest.mark.parametrize(
+    ("args", "code", "written"),
+    [
+        (["run", "--out", "w.xlsx"], 0, "w.xlsx"),  # rich's tables
+        (["run", "--json", "--out", "w.xlsx"], 0, "w.xlsx"),  # click's echo; stderr's reader gone too
+        (["solve"], 0, None),
+        (["check", "good.xlsx"], 0, None),
+        (["check", "good.xlsx", "--lr", "0.02"], 1, None),  # the verdict, whatever the reader read
+        (["diff", "good.xlsx", "good.xlsx"], 0, None),
+        (["init", "--from", "good.xlsx", "net.toml"], 0, "net.toml"),  # written after what it prints
+    ],
+)
+def test_a_reader_that_stops_reading_changes_nothing(
+    request: pytest.FixtureRequest, tmp_path: Path, args: list[str], code: int, written: str | None
+) -> None:
+    """`sheetnet … | head -0`: nothing said, the files written, the command's own exit code."""
+    if "good.xlsx" in args:
+        request.getfixturevalue("made")
+    both = "--json" in args
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sheetnet", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if both else subprocess.PIPE,
+        preexec_fn=cap_memory,
+        cwd=tmp_path,
+    )
+    process.stdout.close()  # the reader is gone before the first line
+    _, stderr = process.communicate(timeout=TIME_LIMIT)
+    assert (process.returncode, stderr) == (code, None if both else b"")
+    if written is not None:
+        assert (tmp_path / written).stat().st_size > 0
+
+
+@pytest.mark.parametrize(
     ("args", "size"),
     [
         (["run", "-q", "--out", "w.xlsx"], 8_000),
@@ -449,6 +483,43 @@ def test_libreoffice_and_all_it_started_end_on_timeout(monkeypatch: pytest.Monke
     assert started and _alive_in_group(started[0]) == []
 
 
+class _Stopped(BaseException):
+    """What SIGTERM raises in this test, as it raises `Terminated` in sheetnet."""
+
+
+@linux
+def test_a_stop_that_comes_as_libreoffice_starts_ends_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM arrives once the child exists but before Popen has returned (as it can to the second
+    worker of `check --jobs 2`, which starts its LibreOffice as the first one's is seen): the child
+    is still killed, and the stop still unwinds."""
+    from sheetnet.libreoffice import _run_alone
+
+    started: list[int] = []
+
+    class StoppedAsItStarts(subprocess.Popen):
+        def _execute_child(self, *args, **kwargs) -> None:
+            super()._execute_child(*args, **kwargs)
+            started.append(self.pid)
+            os.kill(os.getpid(), signal.SIGTERM)  # handled at the next line of Python, inside Popen
+
+    def stop(number: int, frame: object) -> None:
+        raise _Stopped
+
+    monkeypatch.setattr(subprocess, "Popen", StoppedAsItStarts)
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with pytest.raises(_Stopped):
+            _run_alone(["sh", "-c", "sleep 1000 & sleep 1000"], timeout=600)
+        assert signal.getsignal(signal.SIGTERM) is stop  # sheetnet's handler is back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert started
+    alive = _alive_in_group(started[0])
+    with contextlib.suppress(ProcessLookupError):  # what a failure leaves
+        os.killpg(started[0], signal.SIGKILL)
+    assert alive == []
+
+
 def _processes_mentioning(text: str) -> dict[int, str]:
     found = {}
     for entry in Path("/proc").iterdir():
@@ -460,6 +531,12 @@ def _processes_mentioning(text: str) -> dict[int, str]:
             if text in cmdline:
                 found[int(entry.name)] = cmdline
     return found
+
+
+def _libreoffice(cmdline: str) -> bool:
+    """LibreOffice itself, not the `prlimit` that starts it: prlimit's command line shows before
+    it has capped its address space, LibreOffice's only after."""
+    return "soffice" in cmdline and Path(cmdline.split(" ", 1)[0]).name != "prlimit"
 
 
 @linux
@@ -486,7 +563,7 @@ def test_no_libreoffice_outlives_sheetnet(
     try:
         running: dict[int, str] = {}
         while not running and process.poll() is None:  # until LibreOffice has started (its profile is in tmp)
-            running = {p: c for p, c in _processes_mentioning(str(temporary)).items() if "soffice" in c}
+            running = {p: c for p, c in _processes_mentioning(str(temporary)).items() if _libreoffice(c)}
             time.sleep(0.02)  # polling: waits for the event, however long it takes
         assert running, process.communicate()[1]
         pid = next(iter(running))  # its address space is capped

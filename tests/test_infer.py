@@ -100,6 +100,17 @@ def test_every_fixture_gives_its_own_network_file(
         assert lines["y"].endswith("# A36 B36 (t1 t2)")
         # the reading is confirmed by the check: the table is found, and it is the one with the slip
         assert "the table is wrong" in text
+    if book in NAMED:
+        text = (tmp_path / "read.toml").read_text(encoding="utf-8")
+        assert NAMED[book] in text, text
+
+
+# what the network file's comments name cells by: each cell by its label as written, a name a cell
+NAMED = {
+    "luizcf-241.xlsx": "# B4 C4 (IN A, IN B)",  # "IN A", "IN B": not "IN IN", the word they share
+    "phases-241.xlsx": "# B3 C3 (IN A, IN B)",
+    "mazur-sheet.xlsx": "# B6 B7 (target o1, target o2)",
+}
 
 
 ZOO = Path(__file__).resolve().parent / "zoo"
@@ -126,6 +137,8 @@ def test_each_right_zoo_workbook_gives_its_network(tmp_path: Path, book: str, ne
     assert code == 0, output
     assert read is not None
     assert_same_network(read, load_network(ZOO / network_file))
+    if book in NAMED:
+        assert NAMED[book] in (tmp_path / "read.toml").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("book", "network_file"), _zoo_rows("1"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sheetnet.book import Book, Cell
-from sheetnet.cells.labels import Labels, label_token, names_eta, names_loss, numbered
+from sheetnet.cells.labels import Labels, label_name, label_token, names_eta, names_loss, numbered
 
 
 @pytest.mark.parametrize(
@@ -83,6 +83,25 @@ def test_label_token_is_the_first_word_in_lower_case() -> None:
     assert label_token("η:0.5") == "η"
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("IN A", "IN A"),  # a word two labels share, told apart by the letter after it
+        ("IN B: 1", "IN B"),
+        ("x 1", "x 1"),
+        ("Erro N1 (Hidden Layer -> Output)", "Erro N1"),
+        ("W1 ←", "W1"),
+        (" O1 = x·W1ᵀ + B1", "O1"),
+        ("desired Output", "desired"),  # a word after it, not one of a series
+        ("Learning rate", "Learning"),
+        ("∂E/∂w3", "∂E/∂w3"),
+        ("", ""),
+    ],
+)
+def test_label_name_is_the_name_as_written_with_what_tells_it_from_its_neighbours(text: str, name: str) -> None:
+    assert label_name(text) == name
+
+
 def _book(cells: dict[tuple[int, int], object]) -> Book:
     sheet = {(r, c): Cell("S", r, c, v) for (r, c), v in cells.items()}
     return Book(path=Path("labels.xlsx"), sheets=["S"], cells={"S": sheet})
@@ -98,6 +117,16 @@ def test_a_cell_is_labelled_by_the_nearest_text_above_or_left_within_reach() -> 
     assert labels.row_label((0, 10, 41)) == "η"  # forty columns right
     assert labels.row_label((0, 10, 45)) == ""
     assert labels.row_label((0, 2, 2)) == ""  # nothing left of it
+
+
+def test_a_cell_s_own_label_is_its_header_else_its_row_label_never_a_text_far_up_its_column() -> None:
+    labels = Labels(_book({(1, 2): "value", (1, 3): "L", (2, 3): 0.5, (16, 1): "E total", (16, 2): 0.3, (20, 2): 1.0}))
+    assert labels.own((0, 2, 3)) == "L"  # header and no row label
+    assert labels.own((0, 16, 2)) == "E total"  # `value`, 15 rows up, labels the column, not this cell
+    assert labels.column_label((0, 16, 2)) == "value"
+    assert labels.own((0, 20, 2)) == ""
+    near = Labels(_book({(1, 2): "Total Loss", (2, 1): "Sample 1", (2, 2): 0.7}))
+    assert near.own((0, 2, 2)) == "Total Loss"  # the header first, as mlifc's loss column
 
 
 def test_labels_agree_with_a_scan_cell_by_cell() -> None:

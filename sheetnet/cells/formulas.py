@@ -49,6 +49,7 @@ from sheetnet.formula import (
     read_reference,
     rectangles,
     reference_leaves,
+    reference_nodes,
     references,
     resolve,
     sheet_index,

@@ -1,10 +1,11 @@
 """What labels a cell, and the words labels use: one vocabulary and one rule for every reader.
 
 A label is a text typed in the book: a column's header above a cell, or a row's label left of
-it. `Labels` finds the one of each cell; `label_token` reads the name a label gives (`w1` for
-"W1 ←"); `numbered` splits a numbered name into its name and number (`w3` → w, 3). The words
-a sheet calls η, the loss, the inputs and the targets are listed here once, each list with
-what it is for, so that `init --from` and `check` read the same sheet the same way.
+it. `Labels` finds the one of each cell; `label_token` reads the word a label names a cell by
+(`w1` for "W1 ←"), `label_name` the name a person reads in it (`IN A`, where the word is `in`);
+`numbered` splits a numbered name into its name and number (`w3` → w, 3). The words a sheet
+calls η, the loss, the inputs and the targets are listed here once, each list with what it is
+for, so that `init --from` and `check` read the same sheet the same way.
 
 Guarantee: a rule here reads texts only; it never decides what a number is (that is the
 reader's business, from the numbers and the formulas).
@@ -52,6 +53,24 @@ def label_token(text: str) -> str:
     for stop in (" ", "=", "←", ":", "\u2009"):
         text = text.split(stop, 1)[0]
     return text
+
+
+# after a label's first word, a letter, a number or both: which one of a series it is (`IN A`, `x 1`,
+# `Erro N1`)
+_INDEX = re.compile(r"[ \u2009]+(?:[^\W\d_]?\d+|[^\W\d_])(?=$|[ \u2009=←:])")
+
+
+def label_name(text: str) -> str:
+    """The name a label gives, as it is written: `W1` for "W1 ←", `desired` for "desired Output";
+    and with the letter or number that follows its first word, `IN A` for "IN A", `x 1` for
+    "x 1", `Erro N1` for "Erro N1 (Hidden Layer -> Output)": a word several labels share, told
+    apart by what follows it, names none of them alone."""
+    token = label_token(text)
+    original = text.strip()
+    if not token or not original.lower().startswith(token):
+        return token
+    index = _INDEX.match(original, len(token))
+    return original[: index.end() if index else len(token)]
 
 
 _NUMBERED = re.compile(r"^(\D*?)(\d+)$")
@@ -110,6 +129,11 @@ class Labels:
     def row_label(self, p: Pos) -> str:
         """The label of a cell's row: the nearest text to its left, at most LABEL_COLUMNS away."""
         return self._nearest_text(p, "row", LABEL_COLUMNS)
+
+    def own(self, p: Pos) -> str:
+        """The label of the cell itself: its column's header, else its row's label; never a text
+        further up its column (`value` over a column of quantities each labelled on its left)."""
+        return self.header(p) or self.row_label(p)
 
     def _nearest_text(self, p: Pos, along: str, within: int) -> str:
         s, row, col = p

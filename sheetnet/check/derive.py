@@ -27,7 +27,7 @@ from sheetnet.cells.chains import Chains, feeds, find_chains
 from sheetnet.cells.dual import Dual, Unsupported
 from sheetnet.cells.evaluation import Evaluation, shown_value
 from sheetnet.cells.formulas import Formulas, formulas_of
-from sheetnet.cells.labels import names_loss
+from sheetnet.cells.labels import labels_of, names_loss
 from sheetnet.check.factor import STEP_FLOOR, agrees, common_factor, parameter_rates, shared_reads
 from sheetnet.check.slips import Slip, WrongSteps, label, place_slips
 from sheetnet.formula import Pos, references
@@ -227,13 +227,14 @@ class Derivation:
         return out
 
     def loss_text(self) -> str:
-        """The loss the steps follow: its label and its cell in the first iteration judged."""
+        """The loss the steps follow: its own label and its cell in the first iteration judged."""
         cells = sorted({p for table in self.tables for p in table.losses.values()})
         if not cells:
             return "no loss"
         first = cells[0]
         where = " in iteration 0" if len(cells) > 1 else ""
-        return f"{label(self.formulas, first) or 'the loss'} ({self.formulas.address(first)}{where})"
+        own = labels_of(self.formulas.book).own(first).strip()
+        return f"{own or 'the loss'} ({self.formulas.address(first)}{where})"
 
 
 def derive(book: Book) -> Derivation | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,7 @@ from sheetnet.book import Book
 from sheetnet.cells.arrays import spread
 from sheetnet.cells.chains import TYPED_AGAIN
 from sheetnet.cells.formulas import Formulas
-from sheetnet.cells.labels import Labels, label_token, numbered
+from sheetnet.cells.labels import Labels, label_name, label_token, numbered
 from sheetnet.cells.products import products
 from sheetnet.formula import (
     Bin,
@@ -495,10 +496,10 @@ class FormulaReader:
             values["init"][f"W{l}"] = w
             values["init"][f"B{l}"] = b
             reading.cells[f"W{l}"] = " ".join(w_cells)
-            reading.names[f"W{l}"] = " ".join(x for x in w_names if x)
+            reading.names[f"W{l}"] = _listed(w_names)
             if b_cells:
                 reading.cells[f"B{l}"] = " ".join(b_cells)
-                reading.names[f"B{l}"] = " ".join(x for x in b_names if x)
+                reading.names[f"B{l}"] = _listed(b_names)
         values["train_biases"] = bool(trained) and Counter(trained).most_common(1)[0][0]
         network_cells = (
             set(roots) | {n.out for g in [group, *samples] for n in g} | {n.z for g in [group, *samples] for n in g}
@@ -521,11 +522,11 @@ class FormulaReader:
             targets = [self.target(out, network_cells) for out in ys]
             sample: dict[str, Any] = {"x": [self.value(p) for p in xs]}
             reading.cells["x" + key] = " ".join(self.coordinate(p) for p in xs)
-            reading.names["x" + key] = " ".join(filter(None, (self.name(p) for p in xs)))
+            reading.names["x" + key] = _listed(self.name(p) for p in xs)
             if all(t is not None for t in targets):
                 sample["y"] = [self.value(t) for t in targets]  # type: ignore[arg-type]
                 reading.cells["y" + key] = " ".join(self.coordinate(t) for t in targets)  # type: ignore[arg-type]
-                reading.names["y" + key] = " ".join(filter(None, (self.name(t) for t in targets)))  # type: ignore[arg-type]
+                reading.names["y" + key] = _listed(self.name(t) for t in targets)  # type: ignore[arg-type]
             else:
                 reading.missing["y" + key] = "no formula compares the outputs with targets (0.5*(t-a)^2)"
             values["samples"].append(sample)
@@ -629,8 +630,7 @@ class FormulaReader:
         for text in (self.labels.header(p), self.labels.row_label(p)):
             token = label_token(text)
             if token and len(token) <= 12 and re.search(r"[a-zα-ωη]", token):
-                original = text.strip()
-                return original[: len(token)] if original.lower().startswith(token) else token
+                return label_name(text)
         return ""
 
     def target(self, out: Pos, network_cells: set[Pos]) -> Pos | None:
@@ -656,6 +656,12 @@ class FormulaReader:
         if not votes:
             return None
         return max(votes, key=lambda t: (votes[t], -t[1], -t[2]))
+
+
+def _listed(names: Iterable[str]) -> str:
+    """Cells' names as a comment lists them: `w1 w5 w2`, or `IN A, IN B` where a name holds a space."""
+    named = [name for name in names if name]
+    return (", " if any(" " in name for name in named) else " ").join(named)
 
 
 SCAN_AT_MOST = 64  # iterations read for the samples of online or mini-batch learning
