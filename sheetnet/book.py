@@ -24,6 +24,7 @@ from typing import Any
 
 from sheetnet import archive as archive_directory
 from sheetnet import limits
+from sheetnet.collector import quiet
 from sheetnet.errors import SheetnetError
 from sheetnet.spec import EXERCISE_PROPERTY, KEY_SHEET, NETWORK_PROPERTY
 
@@ -139,6 +140,7 @@ def cell_address(sheet: str, row: int, col: int) -> str:
     return f"{name}!{column_letter(col)}{row}"
 
 
+@quiet
 def read_book(path: str | Path, *, recalc: bool = False, timeout: float = 180) -> Book:
     """Read `path`: values, formulas and sheets. `recalc` recalculates it in LibreOffice first.
 
