@@ -66,6 +66,7 @@ class Grid:
         self._rounded: list[tuple[list[float], list[Pos]]] = []
         self._labels = labels_of(book)  # what labels a cell: one rule, the reading's
         self._words: dict[Pos, set[str]] = {}
+        self._tokens: dict[Pos, tuple[str, str]] = {}
         for s, name in enumerate(book.sheets):
             numbers = []
             for (row, col), cell in book.cells[name].items():
@@ -87,7 +88,7 @@ class Grid:
 
     def matches(self, value: float, sheets: Iterable[int]) -> list[Pos]:
         """The cells on `sheets` that hold `value` exactly (see `agrees_exactly`), each sheet's
-        typed numbers as the decimals it is typed to."""
+        typed numbers as the decimals it is typed to, in the order of value."""
         if not math.isfinite(value):
             return []
         sheets = list(sheets)
@@ -95,14 +96,24 @@ class Grid:
             return []
         rounding = 0.5 * 10.0 ** -min(self.places[s] for s in sheets) * (1 + ROUNDING_SLACK)
         exact = full_window(value)
-        out = []
+        out: list[Pos] = []
         for s in sheets:
-            found = []
-            for (values, positions), within in ((self._full[s], exact), (self._rounded[s], max(exact, rounding))):
+            # a number at full precision agrees within its window (`agrees_exactly`); the cells
+            # are sorted by value, then position, and so are those found
+            values, positions = self._full[s]
+            lo = bisect.bisect_left(values, value - exact)
+            hi = bisect.bisect_right(values, value + exact, lo)
+            found = [p for v, p in zip(values[lo:hi], positions[lo:hi], strict=True) if abs(v - value) <= exact]
+            values, positions = self._rounded[s]
+            if values:
+                within = max(exact, rounding)
                 lo = bisect.bisect_left(values, value - within)
-                hi = bisect.bisect_right(values, value + within)
-                found += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value, self.places[s])]
-            out += sorted(found, key=lambda p: (float(self.cells[p].value), p))  # in the order of value
+                hi = bisect.bisect_right(values, value + within, lo)
+                if hi > lo:
+                    places = self.places[s]
+                    found += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value, places)]
+                    found.sort(key=lambda p: (float(self.cells[p].value), p))
+            out += found
         return out
 
     def without(self, gone: Callable[[Pos], bool], sheet: int) -> Grid:
@@ -163,7 +174,11 @@ class Grid:
         return self._labels.row_label(p)
 
     def labels(self, p: Pos) -> tuple[str, str]:
-        return label_token(self.row_label(p)), label_token(self.header(p))
+        """A number's row label and header as tokens (`label_token`), worked out once per cell."""
+        found = self._tokens.get(p)
+        if found is None:
+            found = self._tokens[p] = (label_token(self.row_label(p)), label_token(self.header(p)))
+        return found
 
     def words(self, p: Pos) -> set[str]:
         """Every word of a number's labels, as `element_word` writes names (`mean ∂L/∂W3_00` gives
