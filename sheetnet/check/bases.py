@@ -97,7 +97,9 @@ def base_votes(grid: Grid, run: RunSpots, layout: Layout) -> Votes:
                 continue  # 0, ±1, ±2 are everywhere: evidence only where the layout puts them
             if t == 0 and spot.quantity.name.startswith("v(") and isinstance(spot.expr, Ref):
                 continue  # momentum's v on its first step is the gradient itself: its column's, not v's
-            found = grid.matches(value, ([sheet + t] if sheet + t < count else []) if by_sheet else [sheet])
+            if not math.isfinite(value) or (by_sheet and sheet + t >= count):
+                continue
+            found = grid.matches_on(value, sheet + t if by_sheet else sheet)
             if not found or len(found) > MAX_VOTERS:
                 continue
             options = votes[spot.ident]

@@ -88,33 +88,38 @@ class Grid:
 
     def matches(self, value: float, sheets: Iterable[int]) -> list[Pos]:
         """The cells on `sheets` that hold `value` exactly (see `agrees_exactly`), each sheet's
-        typed numbers as the decimals it is typed to, in the order of value."""
-        if not math.isfinite(value):
-            return []
+        typed numbers as the decimals it is typed to (the fewest of those sheets'), sheet by sheet
+        in the order of value."""
         sheets = list(sheets)
-        if not sheets:
+        if not sheets or not math.isfinite(value):
             return []
-        rounding = 0.5 * 10.0 ** -min(self.places[s] for s in sheets) * (1 + ROUNDING_SLACK)
-        exact = full_window(value)
+        places = min(self.places[s] for s in sheets)
         out: list[Pos] = []
         for s in sheets:
-            # a number at full precision agrees within its window (`agrees_exactly`); the cells
-            # are sorted by value, then position, and so are those found
-            values, positions = self._full[s]
-            lo = bisect.bisect_left(values, value - exact)
-            hi = bisect.bisect_right(values, value + exact, lo)
-            found = [p for v, p in zip(values[lo:hi], positions[lo:hi], strict=True) if abs(v - value) <= exact]
-            values, positions = self._rounded[s]
-            if values:
-                within = max(exact, rounding)
-                lo = bisect.bisect_left(values, value - within)
-                hi = bisect.bisect_right(values, value + within, lo)
-                if hi > lo:
-                    places = self.places[s]
-                    found += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value, places)]
-                    found.sort(key=lambda p: (float(self.cells[p].value), p))
-            out += found
+            out += self.matches_on(value, s, places)
         return out
+
+    def matches_on(self, value: float, s: int, places: int | None = None) -> list[Pos]:
+        """`matches` on one sheet, its typed numbers as rounded to `places` (the sheet's own by
+        default); `value` finite."""
+        # a number at full precision agrees within its window (`agrees_exactly`); the cells are
+        # sorted by value, then position, and so are those found
+        exact = full_window(value)
+        values, positions = self._full[s]
+        lo = bisect.bisect_left(values, value - exact)
+        hi = bisect.bisect_right(values, value + exact, lo)
+        found = [p for v, p in zip(values[lo:hi], positions[lo:hi], strict=True) if abs(v - value) <= exact]
+        values, positions = self._rounded[s]
+        if values:
+            if places is None:
+                places = self.places[s]
+            within = max(exact, 0.5 * 10.0**-places * (1 + ROUNDING_SLACK))
+            lo = bisect.bisect_left(values, value - within)
+            hi = bisect.bisect_right(values, value + within, lo)
+            if hi > lo:
+                found += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value, self.places[s])]
+                found.sort(key=lambda p: (float(self.cells[p].value), p))
+        return found
 
     def without(self, gone: Callable[[Pos], bool], sheet: int) -> Grid:
         """The same grid with the cells of `sheet` that `gone` selects left out (a table judged)."""
