@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import warnings
 from pathlib import Path
 
-from timing import best
+from timing import best, read_with_openpyxl
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT.parent / "shared" / "fixtures"
@@ -37,8 +36,6 @@ def _long_rows_workbook(folder: Path) -> tuple[Path, Path, int]:
 
 
 def main() -> None:
-    import openpyxl
-
     from sheetnet.book import read_book
     from sheetnet.check import check_book
     from sheetnet.spec import load_network
@@ -53,14 +50,7 @@ def main() -> None:
         network = load_network(network_file).with_overrides(iters=iters)
 
         def read(book: Path = book) -> None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for data_only in (False, True):
-                    wb = openpyxl.load_workbook(book, read_only=True, data_only=data_only)
-                    for ws in wb.worksheets:
-                        for _ in ws.iter_rows(values_only=True):
-                            pass
-                    wb.close()
+            read_with_openpyxl(book)
 
         def check(book: Path = book, network: object = network) -> None:
             check_book(read_book(book), network)  # type: ignore[arg-type]

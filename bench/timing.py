@@ -7,7 +7,9 @@ import resource
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 
 def best(fn: Callable[[], object], repeat: int = 3) -> float:
@@ -36,3 +38,17 @@ def timed_cpu(command: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, fl
     wall = timed(command, ok)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def read_with_openpyxl(book: Path) -> None:
+    """Read `book` as `check` reads it: with openpyxl, its formulas and then its values, every row."""
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for data_only in (False, True):
+            wb = openpyxl.load_workbook(book, read_only=True, data_only=data_only)
+            for ws in wb.worksheets:
+                for _ in ws.iter_rows(values_only=True):
+                    pass
+            wb.close()

@@ -2,12 +2,16 @@
 
 Every computed number in sheetnet is one `Expr`. The trace (tables, `--json`, cached values)
 comes from `Expr.value`, the workbook's formulas from `Expr.formula`, so the two cannot drift
-apart. Each node states its value and its formula side by side.
+apart. Each node states its value and its formula side by side, and beside them `Expr.compiled`:
+its value as a function of a list of numbers, built once, doing the very float operations `value`
+does in the same order, so that it gives `value`'s numbers to the last bit every time it is
+called: for every iteration it serves (`sheetnet.program`), without walking the tree again.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar, NamedTuple, Protocol
 
@@ -42,10 +46,19 @@ class Cells(Protocol):
         """A range such as `B7:F7` if the keys fill it in order, else None."""
 
 
+Slots = Callable[[Key], int]  # where, in the list a compiled expression reads, a key's value is
+Compiled = Callable[[list[float]], float]
+
+
 class Expr:
     __slots__ = ()
 
     def value(self, values: Values) -> float:
+        raise NotImplementedError
+
+    def compiled(self, slot: Slots) -> Compiled:
+        """`value` as a function of a list of numbers, built once: the same float operations in
+        the same order, reading the value of each key at the place `slot` gives it."""
         raise NotImplementedError
 
     def formula(self, cells: Cells) -> tuple[str, int]:
@@ -78,6 +91,9 @@ class Ref(Expr):
     def value(self, values: Values) -> float:
         return values[self.key]
 
+    def compiled(self, slot: Slots) -> Compiled:
+        return operator.itemgetter(slot(self.key))
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return cells.ref(self.key), ATOM
 
@@ -93,6 +109,10 @@ class Num(Expr):
     def value(self, values: Values) -> float:
         return self.number
 
+    def compiled(self, slot: Slots) -> Compiled:
+        number = self.number
+        return lambda v: number
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         text = repr(self.number).removesuffix(".0")
         return text, NEG if self.number < 0 else ATOM
@@ -107,6 +127,10 @@ class Add(Expr):
     def value(self, values: Values) -> float:
         return sum(t.value(values) for t in self.terms)
 
+    def compiled(self, slot: Slots) -> Compiled:
+        terms = [t.compiled(slot) for t in self.terms]
+        return lambda v: sum([t(v) for t in terms])
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return "+".join(_wrap(t, cells, ADD) for t in self.terms), ADD
 
@@ -119,6 +143,10 @@ class Sub(Expr):
 
     def value(self, values: Values) -> float:
         return self.a.value(values) - self.b.value(values)
+
+    def compiled(self, slot: Slots) -> Compiled:
+        a, b = self.a.compiled(slot), self.b.compiled(slot)
+        return lambda v: a(v) - b(v)
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ADD)}-{_wrap(self.b, cells, MUL)}", ADD
@@ -136,6 +164,21 @@ class Mul(Expr):
             product *= f.value(values)
         return product
 
+    def compiled(self, slot: Slots) -> Compiled:
+        places = _places(self.factors, slot)
+        if places is not None and len(places) == 2:  # a cell times a cell, the most common
+            i, k = places
+            return lambda v: 1.0 * v[i] * v[k]
+        factors = [f.compiled(slot) for f in self.factors]
+
+        def product(v: list[float]) -> float:
+            result = 1.0
+            for f in factors:
+                result *= f(v)
+            return result
+
+        return product
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return "*".join(_wrap(f, cells, MUL) for f in self.factors), MUL
 
@@ -147,8 +190,11 @@ class Square(Expr):
         self.a = a
 
     def value(self, values: Values) -> float:
-        a = self.a.value(values)
-        return a * a
+        return _square(self.a.value(values))
+
+    def compiled(self, slot: Slots) -> Compiled:
+        a = self.a.compiled(slot)
+        return lambda v: _square(a(v))
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ATOM)}^2", POW
@@ -171,6 +217,33 @@ class Dot(Expr):
         if self.bias is not None:
             total += self.bias.value(values)
         return total
+
+    def compiled(self, slot: Slots) -> Compiled:
+        bias = self.bias.compiled(slot) if self.bias is not None else None
+        a_places, b_places = _places(self.a, slot), _places(self.b, slot)
+        if a_places is not None and b_places is not None:  # cells times cells, as most are
+            places = list(zip(a_places, b_places, strict=True))
+
+            def cells_dot(v: list[float]) -> float:
+                total = 0.0
+                for i, k in places:
+                    total += v[i] * v[k]
+                if bias is not None:
+                    total += bias(v)
+                return total
+
+            return cells_dot
+        pairs = [(a.compiled(slot), b.compiled(slot)) for a, b in zip(self.a, self.b, strict=True)]
+
+        def dot(v: list[float]) -> float:
+            total = 0.0
+            for a, b in pairs:
+                total += a(v) * b(v)
+            if bias is not None:
+                total += bias(v)
+            return total
+
+        return dot
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         text = self._sumproduct(cells)
@@ -211,6 +284,15 @@ class Div(Expr):
         b = self.b.value(values)
         return math.nan if b == 0 else self.a.value(values) / b  # Excel: #DIV/0!
 
+    def compiled(self, slot: Slots) -> Compiled:
+        a, b = self.a.compiled(slot), self.b.compiled(slot)
+
+        def quotient(v: list[float]) -> float:
+            d = b(v)
+            return math.nan if d == 0 else a(v) / d
+
+        return quotient
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, MUL)}/{_wrap(self.b, cells, POW)}", MUL
 
@@ -224,10 +306,11 @@ class Power(Expr):
         self.a, self.b = a, b
 
     def value(self, values: Values) -> float:
-        try:
-            return self.a.value(values) ** self.b.value(values)
-        except (OverflowError, ZeroDivisionError):
-            return math.inf
+        return _power(self.a.value(values), self.b.value(values))
+
+    def compiled(self, slot: Slots) -> Compiled:
+        a, b = self.a.compiled(slot), self.b.compiled(slot)
+        return lambda v: _power(a(v), b(v))
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ATOM)}^{_wrap(self.b, cells, ATOM)}", POW
@@ -269,10 +352,11 @@ class Fn(Expr):
         self.name, self.args = name, args
 
     def value(self, values: Values) -> float:
-        args = [a.value(values) for a in self.args]
-        if any(math.isnan(a) for a in args):
-            return math.nan
-        return self.PYTHON[self.name](*args)
+        return _unless_nan(self.PYTHON[self.name], *(a.value(values) for a in self.args))
+
+    def compiled(self, slot: Slots) -> Compiled:
+        function, args = self.PYTHON[self.name], [a.compiled(slot) for a in self.args]
+        return lambda v: _unless_nan(function, *[a(v) for a in args])
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{self.name}({','.join(a.formula(cells)[0] for a in self.args)})", ATOM
@@ -293,10 +377,11 @@ class Over(Expr):
         self.name, self.refs = name, tuple(keys)
 
     def value(self, values: Values) -> float:
-        args = [values[k] for k in self.refs]
-        if any(math.isnan(a) for a in args):
-            return math.nan
-        return self.PYTHON[self.name](args)
+        return _unless_nan_over(self.PYTHON[self.name], [values[k] for k in self.refs])
+
+    def compiled(self, slot: Slots) -> Compiled:
+        function, places = self.PYTHON[self.name], [slot(k) for k in self.refs]
+        return lambda v: _unless_nan_over(function, [v[j] for j in places])
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         span = cells.span(self.refs) if len(self.refs) > 1 else None
@@ -315,6 +400,10 @@ class IfPositive(Expr):
     def value(self, values: Values) -> float:
         return self.a.value(values) if self.s.value(values) > 0 else self.b.value(values)
 
+    def compiled(self, slot: Slots) -> Compiled:
+        s, a, b = (e.compiled(slot) for e in (self.s, self.a, self.b))
+        return lambda v: a(v) if s(v) > 0 else b(v)
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         s, a, b = (e.formula(cells)[0] for e in (self.s, self.a, self.b))
         return f"IF({s}>0,{a},{b})", ATOM
@@ -329,13 +418,11 @@ class Sigmoid(Expr):
         self.a = a
 
     def value(self, values: Values) -> float:
-        s = self.a.value(values)
-        if math.isnan(s):
-            return s
-        if s >= 0:
-            return 1.0 / (1.0 + math.exp(-s))
-        e = math.exp(s)
-        return e / (1.0 + e)
+        return _sigmoid(self.a.value(values))
+
+    def compiled(self, slot: Slots) -> Compiled:
+        a = self.a.compiled(slot)
+        return lambda v: _sigmoid(a(v))
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         s = self.a.formula(cells)[0]
@@ -353,5 +440,48 @@ class Neg(Expr):
     def value(self, values: Values) -> float:
         return -self.a.value(values)
 
+    def compiled(self, slot: Slots) -> Compiled:
+        if isinstance(self.a, Ref):
+            i = slot(self.a.key)
+            return lambda v: -v[i]
+        a = self.a.compiled(slot)
+        return lambda v: -a(v)
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"-{_wrap(self.a, cells, ATOM)}", NEG
+
+
+def _places(exprs: Sequence[Expr], slot: Slots) -> list[int] | None:
+    """Where each of `exprs` is read, if every one is a `Ref`: a compiled node reads them itself."""
+    if not all(isinstance(e, Ref) for e in exprs):
+        return None
+    return [slot(e.key) for e in exprs]  # type: ignore[attr-defined]
+
+
+def _square(a: float) -> float:
+    return a * a
+
+
+def _power(a: float, b: float) -> float:
+    try:
+        return a**b
+    except (OverflowError, ZeroDivisionError):
+        return math.inf
+
+
+def _unless_nan(function: Callable[..., float], *args: float) -> float:
+    """An Excel function of sheetnet's on `args`: NaN if any of them is."""
+    return math.nan if any(math.isnan(a) for a in args) else function(*args)
+
+
+def _unless_nan_over(function: Callable[[list[float]], float], args: list[float]) -> float:
+    return math.nan if any(math.isnan(a) for a in args) else function(args)
+
+
+def _sigmoid(s: float) -> float:
+    if math.isnan(s):
+        return s
+    if s >= 0:
+        return 1.0 / (1.0 + math.exp(-s))
+    e = math.exp(s)
+    return e / (1.0 + e)

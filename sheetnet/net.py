@@ -274,7 +274,12 @@ def setup_quantities(network: Network) -> list[Quantity]:
 
 def build_iteration(network: Network, t: int) -> IterationGraph:
     """Iteration t: carry the parameters in, then per sample of its batch forward, loss and
-    backpropagation, the mean (or sum) over those samples, and the update."""
+    backpropagation, the mean (or sum) over those samples, and the update.
+
+    Its expressions read only its own keys (t), the previous iteration's (t − 1) and the Setup
+    sheet's (t = −1), so two iterations t, u ≥ 1 that use the same samples have the same graph
+    with every key of t and t − 1 moved to u and u − 1 (only labels and notes say t): what lets
+    `sheetnet.program` compile one iteration for all of them."""
     batch = network.batch(t)
     graph = IterationGraph(t, len(batch), batch=batch)
     source = "Setup" if t == 0 else f"Iteration {t - 1}'s update"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from sheetnet.graph import Key
 from sheetnet.net import (
@@ -17,6 +18,7 @@ from sheetnet.net import (
     pre_activation_name,
     setup_quantities,
 )
+from sheetnet.program import Program
 from sheetnet.spec import Network
 
 
@@ -29,7 +31,7 @@ class Trace:
 
     network: Network
     setup: list[Quantity]
-    iterations: list[IterationGraph]
+    iterations: Sequence[IterationGraph]
     values: dict[Key, float]
     losses: list[float] = field(default_factory=list)
     overflow: tuple[int, str] | None = None
@@ -122,12 +124,23 @@ class Trace:
         return values
 
 
+# Compiling an iteration's shape costs about as much as evaluating five to ten iterations from their
+# graphs (the notes' network, XOR); a run has two shapes (iteration 0 and the others; more with
+# batches). From this many iterations on, compiling pays, and a shorter run (`sheetnet run --iters 3`)
+# is not slowed by it.
+COMPILED_FROM = 20
+
+
 class Run:
     """Training, one iteration at a time, in memory that does not grow with the iterations.
 
     Iterating yields each iteration's graph and the values so far. Only the values the next
     iteration reads (this one's) are kept, and those of the iterations `keep(t)` selects; every
     loss is kept. `trace()` afterwards gives the kept iterations as a `Trace`.
+
+    A run of `COMPILED_FROM` iterations or more computes each by its shape's program
+    (`sheetnet.program`), compiled from the first iteration of that shape; a shorter one evaluates
+    each iteration's own graph (`Expr.value`). The numbers are the same to the last bit.
     """
 
     def __init__(self, network: Network, keep: Callable[[int], bool] = lambda t: True) -> None:
@@ -137,31 +150,26 @@ class Run:
         self.values: dict[Key, float] = {}
         for quantity in self.setup:
             self.values.update(zip(quantity.keys, quantity.inputs or (), strict=True))
-        self.kept: list[IterationGraph] = []
+        self.kept: Sequence[IterationGraph] = []
         self.losses: list[float] = []
         self.overflow: tuple[int, str] | None = None
         self.relus = _relu_layers(network)
         self.last_fired: dict[str, int] = {}
         self.done = 0
+        self.shapes: dict[tuple[bool, tuple[int, ...]], _Shape] = {}
+        self.compiled = network.iters >= COMPILED_FROM
 
     def __iter__(self) -> Iterator[tuple[IterationGraph, dict[Key, float]]]:
         values = self.values
+        kept: list[IterationGraph] = []
+        self.kept = kept
         previous: list[Key] = []
         for t in range(self.network.iters):
             graph = build_iteration(self.network, t)
-            own: list[Key] = []
-            for quantity in graph.quantities:
-                keys = quantity.keys
-                for key, expr in zip(keys, quantity.exprs or (), strict=True):
-                    values[key] = expr.value(values)
-                own += keys
-                if self.overflow is None and not all(map(math.isfinite, map(values.__getitem__, keys))):
-                    first = next(i for i, key in enumerate(keys) if not math.isfinite(values[key]))
-                    self.overflow = (t, quantity.element_name(first))
-            self.losses.append(values[graph.loss().keys[0]])
-            self._watch_relus(graph, values)
+            own = [key for quantity in graph.quantities for key in quantity.keys]
+            self._step(t, own, graph)
             if self.keep(t):
-                self.kept.append(graph)
+                kept.append(graph)
             yield graph, values
             self.done = t + 1
             if previous and not self.keep(t - 1):
@@ -169,20 +177,116 @@ class Run:
                     del values[key]
             previous = own
 
-    def _watch_relus(self, graph: IterationGraph, values: dict[Key, float]) -> None:
-        """Note which ReLUs fired (S > 0 for a sample) in this iteration."""
-        for name in self.relus:
-            fired = [False] * len(graph.get(name, 0).keys)
-            for s in range(graph.samples):
-                for j, key in enumerate(graph.get(name, s).keys):
-                    fired[j] = fired[j] or values[key] > 0
-            for j, on in enumerate(fired):
-                if on or graph.t == 0:
-                    self.last_fired[f"{name}[{j}]"] = graph.t if on else -1
+    def compute(self) -> None:
+        """Every iteration, every value kept; a compiled run builds no iteration's graph but the
+        first of each shape's (`trace()` builds each when it is first asked for)."""
+        graphs = Iterations(self.network)
+        for t in range(self.network.iters):
+            shape = self.shapes.get(iteration_shape(self.network, t))
+            if self.compiled and shape is not None:
+                self._step(t, shape.program.keys_at(t))
+            else:
+                graph = graphs[t]
+                self._step(t, [key for quantity in graph.quantities for key in quantity.keys], graph)
+            self.done = t + 1
+        self.kept = graphs
+
+    def _step(self, t: int, own: Sequence[Key], graph: IterationGraph | None = None) -> None:
+        """Iteration t's values (of `own`, its keys in calculation order), its loss, and what it
+        says of overflow and of the ReLUs."""
+        shape = self._shape(t, graph)
+        if self.compiled:
+            numbers = shape.program.run(self.values, t)
+            self.values.update(zip(own, numbers, strict=True))
+        else:
+            values = self.values
+            for quantity in graph.quantities if graph is not None else ():
+                for key, expr in zip(quantity.keys, quantity.exprs or (), strict=True):
+                    values[key] = expr.value(values)
+            numbers = [values[key] for key in own]
+        self.losses.append(numbers[shape.loss])
+        if self.overflow is None and not all(map(math.isfinite, numbers)):
+            self.overflow = (t, shape.element_name(next(j for j, v in enumerate(numbers) if not math.isfinite(v))))
+        for name, samples in shape.relus:
+            for j, slots in enumerate(samples):
+                on = any(numbers[slot] > 0 for slot in slots)
+                if on or t == 0:
+                    self.last_fired[f"{name}[{j}]"] = t if on else -1
+
+    def _shape(self, t: int, graph: IterationGraph | None = None) -> _Shape:
+        """Iteration t's shape (iteration 0, or a later one using its samples), made from `graph`
+        (iteration t's) the first time."""
+        shape = iteration_shape(self.network, t)
+        if shape not in self.shapes:
+            self.shapes[shape] = _Shape(graph or build_iteration(self.network, t), self.relus)
+        return self.shapes[shape]
 
     def trace(self) -> Trace:
         """The kept iterations and their values, once the iterations have run."""
         return Trace(self.network, self.setup, self.kept, self.values, self.losses, self.overflow, self.last_fired)
+
+
+def iteration_shape(network: Network, t: int) -> tuple[bool, tuple[int, ...]]:
+    """What makes iteration t's graph differ from another's beyond its keys: being the first
+    (which reads the Setup sheet where the others read the iteration before), and its samples."""
+    return t == 0, network.batch(t) if network.batched else ()
+
+
+class _Shape:
+    """Where in an iteration's numbers its loss, and each ReLU's S, are; and its program."""
+
+    def __init__(self, graph: IterationGraph, relus: Sequence[str]) -> None:
+        self.graph = graph
+        keys = [key for quantity in graph.quantities for key in quantity.keys]
+        slot = {key: j for j, key in enumerate(keys)}
+        self.loss = slot[graph.loss().keys[0]]
+        # each ReLU layer's neurons, each as its S's slot in every sample of the iteration
+        self.relus = [
+            (name, list(zip(*([slot[k] for k in graph.get(name, s).keys] for s in range(graph.samples)), strict=True)))
+            for name in relus
+        ]
+
+    @functools.cached_property
+    def program(self) -> Program:
+        """The iteration's expressions compiled, for every iteration of its shape."""
+        quantities = self.graph.quantities
+        keys = [key for quantity in quantities for key in quantity.keys]
+        return Program(self.graph.t, keys, [expr for quantity in quantities for expr in quantity.exprs or ()])
+
+    def element_name(self, slot: int) -> str:
+        """The name of the element in `slot` (`W2[1,0]`, `L`), as `check` reports it."""
+        for quantity in self.graph.quantities:
+            if slot < len(quantity.keys):
+                return quantity.element_name(slot)
+            slot -= len(quantity.keys)
+        raise IndexError(slot)
+
+
+class Iterations(Sequence[IterationGraph]):
+    """Every iteration's graph of a run, each built the first time it is asked for."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.built: dict[int, IterationGraph] = {}
+
+    def __len__(self) -> int:
+        return self.network.iters
+
+    @overload
+    def __getitem__(self, t: int) -> IterationGraph: ...
+
+    @overload
+    def __getitem__(self, t: slice) -> list[IterationGraph]: ...
+
+    def __getitem__(self, t: int | slice) -> IterationGraph | list[IterationGraph]:
+        if isinstance(t, slice):
+            return [self[u] for u in range(*t.indices(len(self)))]
+        if not -len(self) <= t < len(self):
+            raise IndexError(t)
+        t %= len(self)
+        if t not in self.built:
+            self.built[t] = build_iteration(self.network, t)
+        return self.built[t]
 
 
 def _relu_layers(network: Network) -> list[str]:
@@ -192,10 +296,10 @@ def _relu_layers(network: Network) -> list[str]:
 
 
 def run(network: Network) -> Trace:
-    """Train `network` for `network.iters` iterations and keep every value."""
+    """Train `network` for `network.iters` iterations and keep every value (an iteration's graph
+    is built when the trace is first asked for it)."""
     training = Run(network)
-    for _ in training:
-        pass
+    training.compute()
     return training.trace()
 
 

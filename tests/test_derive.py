@@ -16,6 +16,7 @@ from sheetnet.batch import Options, judge
 from sheetnet.book import read_book
 from sheetnet.cells.chains import find_chains
 from sheetnet.cells.dual import Dual, evaluate
+from sheetnet.cells.evaluation import run
 from sheetnet.cells.formulas import Formulas
 from sheetnet.check.derive import derive
 from sheetnet.formula import parse
@@ -135,6 +136,56 @@ def test_duals_agree_with_finite_differences() -> None:
                 numeric = (up - down) / (2 * h)
                 assert exact.d.get(0, 0.0) == pytest.approx(numeric, rel=1e-5, abs=1e-7), (formula, name)
                 assert math.isfinite(exact.value)
+
+
+def test_a_shape_compiled_once_gives_each_cell_filled_with_it_its_own_value_and_derivatives(tmp_path: Path) -> None:
+    """Formulas filled down a column are parsed and compiled once per shape, then run on each
+    cell's own references: each cell's tree is its own formula's, and its value and derivatives are
+    those of the formula written out in Python (derivatives by central differences)."""
+    filled = {
+        "D": ("=1/(1+EXP(-(A{r}*$F$1+B{r})))", lambda a, b, c, w: 1 / (1 + math.exp(-(a * w + b)))),
+        "E": ("=SUMPRODUCT(A{r}:C{r},$F$1:$H$1)", lambda a, b, c, w: a * w + b * 0.5 + c * -2),
+        "G": ("=IF(A{r}>B{r},A{r}*C{r},B{r}/C{r})-LN(Data!A{r})", lambda a, b, c, w: a * c if a > b else b / c),
+    }
+    book = openpyxl.Workbook()
+    sheet, data = book.active, book.create_sheet("Data")
+    sheet["F1"], sheet["G1"], sheet["H1"] = 0.7, 0.5, -2
+    for r in range(2, 8):
+        data[f"A{r}"] = float(r)  # LN(r): a constant of each row
+        for column, (text, _) in filled.items():
+            sheet[f"{column}{r}"] = text.format(r=r)
+    book.save(tmp_path / "filled.xlsx")
+    f = Formulas(read_book(tmp_path / "filled.xlsx"))
+    rng = random.Random(23)
+    for r in range(2, 8):
+        point = {"A": rng.uniform(-1, 1), "B": rng.uniform(-1, 1), "C": rng.uniform(0.5, 2), "F": 0.7}
+        for column, (text, written) in filled.items():
+            pos = (0, r, openpyxl.utils.column_index_from_string(column))
+            assert f.trees[pos] == parse(text.format(r=r), 0, f.sheets)
+
+            def at(values: dict[str, float], wrt: str, r: int = r):
+                def read(p):
+                    if p[0] == 1:
+                        return Dual(float(p[1]), {})
+                    name = openpyxl.utils.get_column_letter(p[2])
+                    fixed = {"G": 0.5, "H": -2.0}
+                    value = values[name] if p[1] == r or name == "F" else fixed.get(name, 0.0)
+                    return Dual(value, {0: 1.0} if name == wrt and p[1] == r else {})
+
+                return read
+
+            right = written(point["A"], point["B"], point["C"], point["F"])
+            if column == "G":
+                right -= math.log(r)
+            for name in "ABC":
+                exact = run(f, pos, at(point, name))
+                assert exact.value == pytest.approx(right, rel=1e-12)
+                h = 1e-6
+                up = written(*(point[k] + (h if k == name else 0) for k in "ABCF"))
+                down = written(*(point[k] - (h if k == name else 0) for k in "ABCF"))
+                numeric = (up - down) / (2 * h)
+                assert exact.d.get(0, 0.0) == pytest.approx(numeric, rel=1e-5, abs=1e-7), (column, r, name)
+    assert len(f.derived["programs"]) == len(filled)  # one program per shape, whatever the rows
 
 
 def test_the_chains_of_a_row_per_iteration_run_down_their_columns() -> None:

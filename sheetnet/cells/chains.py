@@ -116,7 +116,14 @@ def _reach(formulas: Formulas, start: Pos, stops: set[Pos]) -> set[Pos]:
 def find_chains(formulas: Formulas) -> Chains:
     """The workbook's update chains (none if it trains nothing by formula)."""
     candidates, continuations = [], defaultdict(list)
+    sums: dict[int, bool] = {}  # by a formula shape's template: whether it is a sum with a reference in it
     for pos in formulas.trees:
+        template = formulas.template(pos)
+        key = id(template)
+        if key not in sums:
+            sums[key] = _may_update(template)  # type: ignore[arg-type]
+        if not sums[key]:
+            continue
         for update, reads_back in _updates(formulas, pos):
             if reads_back:
                 candidates.append(update)
@@ -173,6 +180,13 @@ def _continuation(options: list[Update], chain: list[Pos], chosen: dict[Pos, Upd
         return None
     offset = chosen[chain[-2]].offset
     return next((u for u in options if u.offset == offset), None)
+
+
+def _may_update(tree: Node) -> bool:
+    """True if a formula of this shape may read as `p ± step`: a sum with a reference added. Every
+    formula of a shape is that sum or none is, so its tree is built only where it may be."""
+    parts = terms(tree)
+    return len(parts) >= 2 and any(sign == 1 and isinstance(node, Ref) for sign, node in parts)
 
 
 def _updates(formulas: Formulas, pos: Pos) -> list[tuple[Update, bool]]:

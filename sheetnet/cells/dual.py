@@ -6,18 +6,23 @@ the value a spreadsheet would show, the derivative of that value with respect to
 exactly (no step size, no rounding beyond the float's). Ranges are arrays (a list of rows), so
 MMULT, TRANSPOSE, SUMPRODUCT and array formulas differentiate as their cells do.
 
-Guarantee: for every function it knows, `evaluate` returns the value Excel and LibreOffice compute
+A tree is compiled once into closures (`Program`), and a program serves every cell whose formula
+has the tree's shape (filled down a column, copied to a sheet per iteration), each run on that
+cell's own references: a sheet of a few shapes is compiled a few times, not walked cell by cell.
+
+Guarantee: for every function it knows, `evaluate` (and a `Program`) returns the value Excel and LibreOffice compute
 and the derivative of that value; for anything else it raises `Unsupported`, never a guess.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sheetnet.formula import Bin, Call, Neg, Node, Num, Pos, Ref, Rng, Unknown
+from sheetnet.formula import Bin, Call, Neg, Node, Num, Pos, Ref, Rng, Unknown, reference_nodes
 
 
 class Unsupported(ValueError):
@@ -45,6 +50,8 @@ Value = Dual | Array
 
 
 def _combine(a: Dual, b: Dual, value: float, da: float, db: float) -> Dual:
+    if not a.d and not b.d:  # two numbers that depend on no variable (most of a sheet's)
+        return Dual(value, {})
     d = {k: v * da for k, v in a.d.items()} if da else {}
     if db:
         for k, v in b.d.items():
@@ -224,38 +231,89 @@ def _scalar(value: Value) -> Dual:
     return value[0][0] if isinstance(value, list) else value
 
 
-def evaluate(node: Node, read: Callable[[Pos], Dual]) -> Value:
+Read = Callable[[Pos], Dual]
+Run = Callable[[Read, tuple], Value]
+
+
+def evaluate(node: Node, read: Read) -> Value:
     """The value of `node` and its derivatives, each cell read through `read`."""
-    try:
-        return _evaluate(node, read)
-    except (ArithmeticError, ValueError, TypeError, IndexError, RecursionError) as exc:
-        if isinstance(exc, Unsupported):
-            raise
-        raise Unsupported(str(exc)) from None
+    return Program(node)(read, tuple(reference_nodes(node)))
 
 
-def _evaluate(node: Node, read: Callable[[Pos], Dual]) -> Value:
+class Program:
+    """A formula's tree compiled once into closures, one per node: its value and derivatives for
+    any cell that holds a formula of the same shape, given that cell's references in reading order
+    (`formula.reference_nodes`). A shape filled down a column is compiled once and run for each cell,
+    in each iteration, with no walk over its tree."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self._run: Run | None = None
+
+    def __call__(self, read: Read, references: tuple) -> Value:
+        try:
+            if self._run is None:
+                self._run = _compiled(self.node, itertools.count())
+            return self._run(read, references)
+        except (ArithmeticError, ValueError, TypeError, IndexError, RecursionError) as exc:
+            if isinstance(exc, Unsupported):
+                raise
+            raise Unsupported(str(exc)) from None
+
+
+def _compiled(node: Node, slots: Iterator[int]) -> Run:
+    """`node` as a closure of the cell-reading function and the cell's references; `slots` numbers
+    the references in reading order. Each closure evaluates what `node` says, in the order a
+    spreadsheet does (left before right), and raises `Unsupported` only when it is run."""
     if isinstance(node, Num):
-        return Dual.const(node.value)
+        number = node.value
+        return lambda read, refs: Dual.const(number)
     if isinstance(node, Ref):
-        return read(node.pos)
+        i = next(slots)
+        return lambda read, refs: read(refs[i].pos)
     if isinstance(node, Rng):
-        return _range(node, read)
+        i = next(slots)
+        return lambda read, refs: _range(refs[i], read)
     if isinstance(node, Neg):
-        return _map(_evaluate(node.arg, read), lambda a: a.scaled(-a.value, -1.0))
+        arg = _compiled(node.arg, slots)
+        return lambda read, refs: _map(arg(read, refs), _negated)
     if isinstance(node, Bin):
-        left, right = _evaluate(node.left, read), _evaluate(node.right, read)
-        if node.op in _BINARY:
-            return _elementwise(left, right, _BINARY[node.op])
-        compare = _COMPARE.get(node.op)
-        if compare is None:
-            raise Unsupported(f"the operator {node.op} is no arithmetic sheetnet differentiates")
-        return _elementwise(left, right, lambda a, b: Dual.const(float(compare(a.value, b.value))))
+        left, right = _compiled(node.left, slots), _compiled(node.right, slots)
+        return _binary(node.op, left, right)
     if isinstance(node, Call):
-        return _call(node, read)
-    if isinstance(node, Unknown):
-        raise Unsupported(_unknown(node.text))
-    raise Unsupported(f"cannot evaluate {node}")
+        return _call(node.name, [_compiled(a, slots) for a in node.args])
+    why = _unknown(node.text) if isinstance(node, Unknown) else f"cannot evaluate {node}"
+    return lambda read, refs: _raise(why)
+
+
+def _raise(why: str) -> Value:
+    raise Unsupported(why)
+
+
+def _negated(a: Dual) -> Dual:
+    return a.scaled(-a.value, -1.0)
+
+
+def _binary(op: str, left: Run, right: Run) -> Run:
+    arithmetic = _BINARY.get(op)
+    if arithmetic is not None:
+
+        def computed(read: Read, refs: tuple) -> Value:
+            a, b = left(read, refs), right(read, refs)
+            if type(a) is Dual and type(b) is Dual:
+                return arithmetic(a, b)
+            return _elementwise(a, b, arithmetic)
+
+        return computed
+    compare = _COMPARE.get(op)
+    if compare is None:
+        why = f"the operator {op} is no arithmetic sheetnet differentiates"
+        return lambda read, refs: (left(read, refs), right(read, refs), _raise(why))[-1]
+
+    def compared(a: Dual, b: Dual) -> Dual:
+        return Dual.const(float(compare(a.value, b.value)))
+
+    return lambda read, refs: _elementwise(left(read, refs), right(read, refs), compared)
 
 
 def _unknown(text: str) -> str:
@@ -271,23 +329,34 @@ def _unknown(text: str) -> str:
     return f"{text} is no part of a formula sheetnet can evaluate"
 
 
-def _range(node: Rng, read: Callable[[Pos], Dual]) -> Array:
+def _range(node: Rng, read: Read) -> Array:
     rows = sorted({p[1] for p in node.cells})
     cols = sorted({p[2] for p in node.cells})
     at = {(p[1], p[2]): p for p in node.cells}
     return [[read(at[(r, c)]) for c in cols] for r in rows]
 
 
-def _call(node: Call, read: Callable[[Pos], Dual]) -> Value:
-    name = node.name
+def _call(name: str, args: list[Run]) -> Run:
     if name == "IF":
-        if not 2 <= len(node.args) <= 3:
-            raise Unsupported("IF of other than 2 or 3 arguments")
-        test = _scalar(_evaluate(node.args[0], read))
-        if test.value:
-            return _evaluate(node.args[1], read)
-        return _evaluate(node.args[2], read) if len(node.args) == 3 else Dual.const(0.0)
-    args = [_evaluate(a, read) for a in node.args]
+        if not 2 <= len(args) <= 3:
+            return lambda read, refs: _raise("IF of other than 2 or 3 arguments")
+        return lambda read, refs: _if(args, read, refs)
+
+    def called(read: Read, refs: tuple) -> Value:
+        return _function(name, [a(read, refs) for a in args])
+
+    return called
+
+
+def _if(args: list[Run], read: Read, refs: tuple) -> Value:
+    """IF: only the branch its test takes is evaluated (the other may hold #DIV/0!)."""
+    test = _scalar(args[0](read, refs))
+    if test.value:
+        return args[1](read, refs)
+    return args[2](read, refs) if len(args) == 3 else Dual.const(0.0)
+
+
+def _function(name: str, args: list[Value]) -> Value:
     if name in _UNARY and len(args) == 1:
         return _map(args[0], _UNARY[name])
     if name == "LOG" and len(args) in (1, 2):

@@ -4,7 +4,8 @@ The parameters' cells of the iteration are the variables. Every cell that depend
 recomputed from its formula on duals (`dual`), so each carries its derivative with respect to
 every parameter; any other cell is a constant, its shown number. Updates that are not this
 iteration's parameters are constants too: what came before the iteration reaches it only
-through its parameters.
+through its parameters. Each cell runs its formula's shape's `dual.Program` (`run`), compiled
+once per book: the iterations of a table, one formula filled down, run the same closures.
 
 Guarantee: a cell's dual is the derivative of the workbook's own formulas at the workbook's own
 numbers; a cell whose formulas cannot be evaluated raises `Unsupported`, never a guess.
@@ -12,9 +13,9 @@ numbers; a cell whose formulas cannot be evaluated raises `Unsupported`, never a
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 
-from sheetnet.cells.dual import Dual, Unsupported, Value, element, evaluate
+from sheetnet.cells.dual import Dual, Program, Read, Unsupported, Value, element, evaluate
 from sheetnet.cells.formulas import Formulas
 from sheetnet.formula import Node, Pos
 
@@ -35,9 +36,9 @@ class Evaluation:
         self._arrays: dict[Pos, Value] = {}
         self._busy: set[Pos] = set()
 
-    def reached(self, later: Container[Pos] = frozenset()) -> list[Pos]:
+    def reached(self, later: Callable[[Pos], bool] | None = None) -> list[Pos]:
         """Every formula cell the variables reach (through readers), up to the next updates;
-        a cell that reads one of `later` (a later iteration's parameters) is not this iteration's."""
+        a cell `later` accepts (one that reads a later iteration's parameters) is not this iteration's."""
         f = self.formulas
         todo = [c for v in self.variables for c in (v, *f.copies(v))]
         seen = set(todo)
@@ -47,7 +48,7 @@ class Evaluation:
             for reader in f.readers(here):
                 if reader in seen or reader in self.constants:
                     continue
-                if later and any(f.original(p) in later for p in f.precedents(reader)):
+                if later is not None and later(reader):
                     continue
                 seen.add(reader)
                 todo.append(reader)
@@ -86,7 +87,7 @@ class Evaluation:
             elif f.cells[pos].array:
                 value = element(self._array(pos), 0, 0)
             else:
-                result = evaluate(f.trees[pos], self._read)
+                result = run(f, pos, self._read)
                 value = result[0][0] if isinstance(result, list) else result
         finally:
             self._busy.discard(pos)
@@ -96,10 +97,9 @@ class Evaluation:
     def _array(self, anchor: Pos) -> Value:
         known = self._arrays.get(anchor)
         if known is None:
-            tree = self.formulas.trees.get(anchor)
-            if tree is None:
+            if anchor not in self.formulas.trees:
                 raise Unsupported("an array formula that cannot be read")
-            known = self._arrays[anchor] = evaluate(tree, self._read)
+            known = self._arrays[anchor] = run(self.formulas, anchor, self._read)
         return known
 
     def _shown(self, pos: Pos) -> Dual:
@@ -111,8 +111,21 @@ class Evaluation:
         return Dual.const(float(cell.value))
 
 
+def run(formulas: Formulas, pos: Pos, read: Read) -> Value:
+    """The formula at `pos` evaluated on the cells `read` gives, with their derivatives: its
+    shape's `Program`, compiled once per book and shape, run on the cell's own references."""
+    template, references = formulas.shaped(pos)
+    programs = formulas.derived.setdefault("programs", {})
+    program = programs.get(id(template))
+    if program is None:
+        program = programs[id(template)] = Program(template)
+    return program(read, references)
+
+
 def shown_value(formulas: Formulas, node: Node) -> float:
     """What a formula's tree gives on the numbers the workbook shows (no derivative)."""
-    plain = Evaluation(formulas, {}, set(), shown=True)
+    plain = formulas.derived.get("shown")
+    if plain is None:  # it keeps nothing between reads: one serves every tree
+        plain = formulas.derived["shown"] = Evaluation(formulas, {}, frozenset(), shown=True)
     result = evaluate(node, plain._read)
     return (result[0][0] if isinstance(result, list) else result).value

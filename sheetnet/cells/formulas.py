@@ -1,9 +1,11 @@
 """Every formula of a workbook parsed once, with what it reads and what reads it.
 
-Built once per file from a `Book`: one expression tree per formula (`sheetnet.formula`), the
-cells an array formula fills (each one element of its anchor's result), copies (`=C5`,
-`=+'iter 1'!E29`: a cell that only repeats another is that cell), and the readers of every cell.
-It knows cells, not networks: what the numbers mean is the checker's business.
+Built once per file from a `Book`: one expression tree per formula (`sheetnet.formula`), parsed
+once per shape (a formula filled down is its first cell's with other references, so its tree
+is built from that one the first time it is asked for), the cells an array formula fills (each
+one element of its anchor's result), copies (`=C5`, `=+'iter 1'!E29`: a cell that only repeats
+another is that cell), and the readers of every cell. It knows cells, not networks: what the
+numbers mean is the checker's business.
 
 Guarantee: `tree`, `precedents` and `readers` agree with one another, and a formula this module
 cannot parse has no tree (it is never read as another formula).
@@ -16,7 +18,8 @@ import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from sheetnet.book import Book, Cell
 from sheetnet.cells.arrays import MAX_CELLS
@@ -58,7 +61,6 @@ class Formulas:
         self.book = book
         self.sheets = book.sheets
         self.cells: dict[Pos, Cell] = {}
-        self.trees: dict[Pos, Node] = {}
         self.members: dict[Pos, tuple[Pos, int, int]] = {}  # an array's cell: its anchor, its offset
         self.unparsed: set[Pos] = set()
         self._precedents: dict[Pos, tuple[Pos, ...]] = {}
@@ -67,21 +69,36 @@ class Formulas:
         self._shape_at: dict[Pos, str] = {}
         self._levels: dict[Pos, float] | None = None
         self._blotted: dict[Pos, str | None] = {}
+        self.derived: dict[str, Any] = {}  # worked out once from the formulas, by readers (compiled shapes)
+        self._copied: dict[Pos, Pos] = {}  # a copy (`=C5`): the cell it repeats
+        self._originals: dict[Pos, Pos] = {}
+        self._numbers: dict[Pos, float | None] = {}
         for s, name in enumerate(book.sheets):
             for (row, col), cell in book.cells[name].items():
                 self.cells[(s, row, col)] = cell
         parsed = _Filled(self.sheets, book.names)
+        self.trees = _Trees(parsed)
         self._spell = _names_spelled(book.names)
         for pos, cell in self.cells.items():
             if cell.formula is None:
                 continue
             try:
-                tree = parsed.tree(self._spell(cell.formula), pos, self._shape_of(pos))
+                shape, tree, nodes = parsed.read(self._spell(cell.formula), pos)
             except FormulaError:
                 self.unparsed.add(pos)
                 continue
-            self.trees[pos] = tree
-            self._precedents[pos] = tuple(dict.fromkeys(r.pos for r in references(tree)))
+            self._shape_at[pos] = shape
+            if tree is None:  # built from its shape's the first time it is asked for
+                self.trees.later(pos, shape, nodes)
+                reads = _cells_of(nodes)
+                if isinstance(parsed.shapes[shape], Ref):
+                    self._copied[pos] = nodes[0].pos  # type: ignore[union-attr]
+            else:
+                self.trees[pos] = tree
+                reads = (r.pos for r in references(tree))
+                if isinstance(tree, Ref):
+                    self._copied[pos] = tree.pos
+            self._precedents[pos] = tuple(dict.fromkeys(reads))
             if cell.array:
                 self._spread_array(pos, cell.array)
         for pos, reads in self._precedents.items():
@@ -135,10 +152,12 @@ class Formulas:
 
     def number(self, pos: Pos) -> float | None:
         """The number a cell shows (a formula's cached result), None for text, errors, emptiness."""
-        cell = self.cells.get(pos)
-        if cell is None or not cell.is_number:
-            return None
-        return float(cell.value)
+        try:
+            return self._numbers[pos]
+        except KeyError:
+            cell = self.cells.get(pos)
+            number = self._numbers[pos] = None if cell is None or not cell.is_number else float(cell.value)
+            return number
 
     def typed(self, pos: Pos) -> bool:
         """A number typed into the cell: no formula and no part of an array formula."""
@@ -146,7 +165,19 @@ class Formulas:
         return cell is not None and cell.formula is None and pos not in self.members and cell.is_number
 
     def computed(self, pos: Pos) -> bool:
-        return pos in self.trees or pos in self.members
+        return pos in self._precedents  # a parsed formula, or a cell of an array formula
+
+    def template(self, pos: Pos) -> Node | None:
+        """A tree of the cell's formula's shape: its own, or that of another cell it was filled
+        from (the references that other cell's). What it computes, not from where, without
+        building the cell's own tree; None for a cell without one."""
+        return self.trees.template(pos)
+
+    def shaped(self, pos: Pos) -> tuple[Node, tuple[Node, ...]]:
+        """The cell's formula as a template of its shape (`template`) and the cell's own references
+        in reading order (`formula.reference_nodes`): the template with those in place of its own
+        is the cell's tree. KeyError for a cell without a tree."""
+        return self.trees.shaped(pos)
 
     def precedents(self, pos: Pos) -> tuple[Pos, ...]:
         return self._precedents.get(pos, ())
@@ -186,13 +217,16 @@ class Formulas:
 
     def _leveled(self) -> dict[Pos, float]:
         """Every computed cell's level, in one pass over the formulas in calculation order."""
-        waiting = {pos: sum(self.computed(p) for p in self.precedents(pos)) for pos in (*self.trees, *self.members)}
+        precedents, no_reads = self._precedents, ()
+        waiting = {
+            pos: sum(p in precedents for p in precedents.get(pos, no_reads)) for pos in (*self.trees, *self.members)
+        }
         levels: dict[Pos, float] = {}
         ready = [pos for pos, count in waiting.items() if count == 0]
         while ready:
             here = ready.pop()
-            levels[here] = 1 + max((levels.get(p, 0) for p in self.precedents(here)), default=0)
-            for reader in self.readers(here):
+            levels[here] = 1 + max((levels.get(p, 0) for p in precedents.get(here, no_reads)), default=0)
+            for reader in self._readers.get(here, no_reads):
                 if reader in waiting:
                     waiting[reader] -= 1
                     if waiting[reader] == 0:
@@ -204,17 +238,22 @@ class Formulas:
 
     def copied(self, pos: Pos) -> Pos | None:
         """The cell `pos` only repeats (`=C5`, `=+C5`), if it is a copy."""
-        tree = self.trees.get(pos)
-        return tree.pos if isinstance(tree, Ref) else None
+        return self._copied.get(pos)
 
     def original(self, pos: Pos) -> Pos:
         """`pos` with copies followed to the cell that holds the number first."""
-        for _ in range(COPY_DEPTH):
-            target = self.copied(pos)
-            if target is None:
-                return pos
-            pos = target
-        return pos
+        if pos not in self._copied:
+            return pos
+        known = self._originals.get(pos)
+        if known is None:
+            known = pos
+            for _ in range(COPY_DEPTH):
+                target = self._copied.get(known)
+                if target is None:
+                    break
+                known = target
+            self._originals[pos] = known
+        return known
 
     def behind(self, starts: Iterable[Pos], keep: Callable[[Pos], bool]) -> set[Pos]:
         """The cells `keep` accepts among `starts` and what they are computed from, read back
@@ -247,34 +286,64 @@ class Formulas:
 
 class _Filled:
     """Formulas parsed once per shape: a formula filled down a column differs from the first only
-    in its references, so its tree is the first's with them replaced (the tokenizer is slow)."""
+    in its references, so its tree is the first's with them replaced (the tokenizer is slow), and
+    a reference written twice is read once."""
 
     def __init__(self, sheets: list[str], names: dict[str, tuple[str, int, int]]) -> None:
         self.sheets, self.names = sheets, names
         # by the formula's shape: a tree's every reference is replaced by the cell's own (its sheet
         # with it), so one parse serves the formula wherever it is filled, on any sheet
         self.shapes: dict[str, Node | None] = {}
+        self._nodes: dict[tuple[int, str], Node] = {}  # a reference's node, by its sheet and text
+        self._matched: dict[tuple[str, int, int], tuple[str, list[tuple[str, re.Match[str]]]]] = {}
+        self._corners: dict[str, tuple[str, tuple[tuple[str, int, str, int], ...]]] = {}  # a reference's text, read
 
-    def tree(self, formula: str, pos: Pos, key: str) -> Node:
-        """The tree of `formula` at `pos`; `key`: its shape (`_shape`)."""
+    def read(self, formula: str, pos: Pos) -> tuple[str, Node | None, tuple[Node, ...]]:
+        """The shape of `formula` at `pos` (`_shape`) and its tree; or, where the tree is its shape's
+        with the cell's own references in place, None and those references (in reading order).
+        Its references are matched once, for both, and once for every sheet that holds the same
+        formula in the same cell (a sheet per iteration)."""
+        sheet, row, col = pos
+        matched = self._matched.get((formula, row, col))
+        if matched is None:
+            matched = self._matched[(formula, row, col)] = self._match(formula, pos)
+        shape, references = matched
+        nodes, whole = [], True
+        for text, m in references:
+            node = self._nodes.get((sheet, text))
+            if node is None and whole:
+                try:
+                    node = self._nodes[(sheet, text)] = self._read(m, sheet)
+                except FormulaError:  # a sheet that is not there, a range too large: parsed on its own
+                    whole = False
+            nodes.append(node)
         if '"' in formula:  # a text may hold what looks like a reference
-            return parse(formula, pos[0], self.sheets, self.names)
-        matches = list(_REFERENCE.finditer(formula))
-        shape = self.shapes.get(key, ...)
-        if shape is ...:
-            tree = parse(formula, pos[0], self.sheets, self.names)
-            fits = sum(1 for _ in reference_nodes(tree)) == len(matches)
-            self.shapes[key] = tree if fits else None
-            return tree
-        if shape is None:
-            return parse(formula, pos[0], self.sheets, self.names)
-        try:
-            return _replaced(shape, iter([self._reference(m, pos[0]) for m in matches]))
-        except FormulaError:
-            return parse(formula, pos[0], self.sheets, self.names)
+            return shape, parse(formula, sheet, self.sheets, self.names), ()
+        template = self.shapes.get(shape, ...)
+        if template is ...:
+            tree = parse(formula, sheet, self.sheets, self.names)
+            fits = sum(1 for _ in reference_nodes(tree)) == len(nodes)
+            self.shapes[shape] = tree if fits else None
+            return shape, tree, ()
+        if template is None or not whole:
+            return shape, parse(formula, sheet, self.sheets, self.names), ()
+        return shape, None, tuple(nodes)  # type: ignore[arg-type]
 
-    def _reference(self, match: re.Match[str], sheet: int) -> Node:
-        """The node of a reference matched in a formula's text (as `formula.parse` builds it)."""
+    def _match(self, formula: str, pos: Pos) -> tuple[str, list[tuple[str, re.Match[str]]]]:
+        """The shape of `formula` at `pos`, and its references (their text and match), in order."""
+        pieces, references, at = [], [], 0
+        for m in _REFERENCE.finditer(formula):
+            text = m.group(0)
+            read = self._corners.get(text)
+            if read is None:
+                read = self._corners[text] = _corners(m)
+            pieces += (formula[at : m.start()], _relative_to(read, pos))
+            at = m.end()
+            references.append((text, m))
+        pieces.append(formula[at:])
+        return "".join(pieces), references
+
+    def _read(self, match: re.Match[str], sheet: int) -> Node:
         area = _area(match, sheet, self.sheets)
         if area is None:
             raise FormulaError("a sheet that is not there")
@@ -286,6 +355,65 @@ class _Filled:
         if len(rows) * len(cols) > MAX_RANGE:
             raise FormulaError("a range too large")
         return Rng(tuple((sheet, r, c) for r in rows for c in cols))
+
+
+class _Trees(Mapping[Pos, Node]):
+    """Every parsed formula's tree, by position. A formula filled from another of its shape gets
+    its tree the first time it is asked for (most cells are only read, never looked into)."""
+
+    def __init__(self, filled: _Filled) -> None:
+        self._filled = filled
+        self._trees: dict[Pos, Node | None] = {}  # None: not built yet
+        self._filled_from: dict[Pos, tuple[str, tuple[Node, ...]]] = {}  # its shape and its references
+        self._references: dict[Pos, tuple[Node, ...]] = {}  # a tree parsed on its own: its references
+
+    def __setitem__(self, pos: Pos, tree: Node) -> None:
+        self._trees[pos] = tree
+
+    def later(self, pos: Pos, shape: str, nodes: tuple[Node, ...]) -> None:
+        self._trees[pos] = None
+        self._filled_from[pos] = (shape, nodes)
+
+    def template(self, pos: Pos) -> Node | None:
+        filled = self._filled_from.get(pos)
+        return self._filled.shapes[filled[0]] if filled is not None else self._trees.get(pos)
+
+    def shaped(self, pos: Pos) -> tuple[Node, tuple[Node, ...]]:
+        filled = self._filled_from.get(pos)
+        if filled is not None:
+            return self._filled.shapes[filled[0]], filled[1]  # type: ignore[return-value]
+        tree = self[pos]
+        nodes = self._references.get(pos)
+        if nodes is None:
+            nodes = self._references[pos] = tuple(reference_nodes(tree))
+        return tree, nodes
+
+    def __getitem__(self, pos: Pos) -> Node:
+        tree = self._trees[pos]
+        if tree is None:
+            shape, nodes = self._filled_from[pos]
+            tree = self._trees[pos] = _replaced(self._filled.shapes[shape], iter(nodes))  # type: ignore[arg-type]
+        return tree
+
+    def get(self, pos: Pos, default: Node | None = None) -> Node | None:  # type: ignore[override]
+        return self[pos] if pos in self._trees else default
+
+    def __contains__(self, pos: object) -> bool:
+        return pos in self._trees
+
+    def __iter__(self) -> Iterator[Pos]:
+        return iter(self._trees)
+
+    def __len__(self) -> int:
+        return len(self._trees)
+
+
+def _cells_of(nodes: tuple[Node, ...]) -> Iterator[Pos]:
+    for node in nodes:
+        if isinstance(node, Ref):
+            yield node.pos
+        else:
+            yield from node.cells  # type: ignore[union-attr]
 
 
 def _area(match: re.Match[str], sheet: int, sheets: list[str]) -> tuple[int, tuple[int, int], tuple[int, int]] | None:
@@ -327,14 +455,23 @@ def _shape(formula: str, pos: Pos) -> str:
 
 
 def _relative(match: re.Match[str], pos: Pos) -> str:
+    return _relative_to(_corners(match), pos)
+
+
+def _corners(match: re.Match[str]) -> tuple[str, tuple[tuple[str, int, str, int], ...]]:
+    """A reference matched in a formula's text: its sheet as written, and each corner's `$` before
+    its column, its column's number, its `$` before its row, its row."""
     sheet, c1, col1, r1, row1, c2, col2, r2, row2 = match.groups()
-    text = sheet or ""
-    for dollar_col, col, dollar_row, row in ((c1, col1, r1, row1), (c2, col2, r2, row2)):
-        if col is None:
-            continue
-        number = _column(col.upper())
+    corners = ((c1, col1, r1, row1), (c2, col2, r2, row2))
+    read = tuple((d_col, _column(col.upper()), d_row, int(row)) for d_col, col, d_row, row in corners if col)
+    return sheet or "", read
+
+
+def _relative_to(read: tuple[str, tuple[tuple[str, int, str, int], ...]], pos: Pos) -> str:
+    text, corners = read
+    for dollar_col, number, dollar_row, row in corners:
         text += f"C{number}" if dollar_col else f"c{number - pos[2]}"
-        text += f"R{row}" if dollar_row else f"r{int(row) - pos[1]}"
+        text += f"R{row}" if dollar_row else f"r{row - pos[1]}"
         text += ":"
     return "{" + text + "}"
 

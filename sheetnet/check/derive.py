@@ -274,16 +274,42 @@ def _derive(book: Book) -> Derivation | None:
 
 
 class _Later:
-    """The parameters' cells of the iterations after the next one: `p in later`, in constant time."""
+    """Whether a cell reads the parameters' cells of an iteration after the next one, in constant
+    time: what each cell reads latest is worked out once per table, whatever the iteration."""
 
-    def __init__(self, chains: Chains, t: int) -> None:
-        index = chains.derived.get("index")
-        if index is None:
-            index = chains.derived["index"] = {c: i for chain in chains.links for i, c in enumerate(chain)}
-        self.index, self.t = index, t
+    def __init__(self, f: Formulas, chains: Chains, t: int) -> None:
+        latest = chains.derived.get("latest")
+        if latest is None:
+            index = {c: i for chain in chains.links for i, c in enumerate(chain)}
+            latest = chains.derived["latest"] = _LatestRead(f, index)
+        self.latest, self.t = latest, t
+
+    def __call__(self, pos: Pos) -> bool:
+        return self.latest(pos) > self.t + 1
+
+
+class _OtherUpdates:
+    """The updates that are not the iteration's parameters: `p in them`, in constant time."""
+
+    def __init__(self, chains: Chains, variables: dict[Pos, int]) -> None:
+        self.updates, self.variables = chains.updates, variables
 
     def __contains__(self, pos: object) -> bool:
-        return self.index.get(pos, -1) > self.t + 1  # type: ignore[call-overload]
+        return pos in self.updates and pos not in self.variables
+
+
+class _LatestRead:
+    """The latest iteration whose parameters' cells a formula reads (copies followed); −1 for none."""
+
+    def __init__(self, f: Formulas, index: dict[Pos, int]) -> None:
+        self.f, self.index, self.known = f, index, {}
+
+    def __call__(self, pos: Pos) -> int:
+        latest = self.known.get(pos)
+        if latest is None:
+            f, index = self.f, self.index
+            latest = self.known[pos] = max((index.get(f.original(p), -1) for p in f.precedents(pos)), default=-1)
+        return latest
 
 
 def _eta(f: Formulas, chains: Chains) -> tuple[float, Pos | None]:
@@ -300,9 +326,9 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
     f, chains = result.formulas, table.chains
     variables = chains.variables(t)
     numbered = {j: p for p, j in variables.items()}
-    evaluation = Evaluation(f, variables, set(chains.updates) - set(variables))
+    evaluation = Evaluation(f, variables, _OtherUpdates(chains, variables))
     try:
-        reached = evaluation.reached(_Later(chains, t))
+        reached = evaluation.reached(_Later(f, chains, t))
     except Unsupported as exc:
         table.unjudged[t] = str(exc)
         return
@@ -468,8 +494,10 @@ def _cut(text: str) -> str:
 def _remembers(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> Pos | None:
     """A cell a step reads that an earlier iteration computed from its parameters (momentum's
     velocity, Adam's moments), if there is one: such a step is no derivative of one iteration's loss."""
-    links = {c for chain in chains.links for c in chain}
-    todo = [f.original(r.pos) for j in chains.variables(t).values() for r in references(chains.update(j, t).step)]
+    links = chains.derived.get("cells")
+    if links is None:
+        links = chains.derived["cells"] = {c for chain in chains.links for c in chain}
+    todo = [f.original(p) for p in _step_reads(chains, t)]
     seen = set(todo)
     while todo:
         here = todo.pop()
@@ -504,5 +532,9 @@ def _reaches(f: Formulas, start: Pos, targets: set[Pos]) -> bool:
 def _read_by_steps(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> set[Pos]:
     """The iteration's cells the steps read, directly or not: the backward pass and what it reads
     of the forward pass, never the loss (no step reads the loss itself)."""
-    steps = [r.pos for j in chains.variables(t).values() for r in references(chains.update(j, t).step)]
-    return f.behind(steps, cells.__contains__)
+    return f.behind(_step_reads(chains, t), cells.__contains__)
+
+
+def _step_reads(chains: Chains, t: int) -> list[Pos]:
+    """The cells iteration `t`'s steps read, step by step, in their order."""
+    return [r.pos for j in chains.variables(t).values() for r in references(chains.update(j, t).step)]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from sheetnet.book import Cell
 from sheetnet.cells.chains import Chains, Update
 from sheetnet.cells.dual import Dual, Unsupported, evaluate
-from sheetnet.cells.evaluation import Evaluation
+from sheetnet.cells.evaluation import Evaluation, run
 from sheetnet.cells.formulas import Formulas
 from sheetnet.cells.labels import labels_of
 from sheetnet.check.factor import agrees, mode, shared_reads
@@ -64,6 +64,7 @@ class WrongSteps:
     rates: dict[int, float]  # each parameter's own η, where parameters have one each
     own_etas: set[Pos]  # the cells of those η
     slopes: dict[tuple[int, Pos], float] = field(default_factory=dict)  # (step, cell) → ∂step/∂cell, once
+    shown: dict[Pos, Dual] = field(default_factory=dict)  # a cell's shown number as a constant, once
 
 
 def place_slips(iteration: WrongSteps) -> list[Slip]:
@@ -214,8 +215,8 @@ def _one_reference_off(
     missing = expected_step - iteration.steps[j]
     parameters = set(iteration.chains.variables(iteration.t))
     for x in sorted(cone):
-        tree, value = f.trees.get(x), f.number(x)
-        if tree is None or value is None or f.cells[x].array:
+        value = f.number(x)
+        if x not in f.trees or value is None or f.cells[x].array:
             continue
         slope = _slope(iteration, j, cone, x)
         if not slope:
@@ -223,7 +224,7 @@ def _one_reference_off(
         required = value + missing / slope
         for read in dict.fromkeys(f.original(p) for p in f.precedents(x)):
             for other in _same_kind(f, read, parameters, iteration.cells):
-                if agrees(_read_instead(f, tree, read, other), required, abs(required)):
+                if agrees(_read_instead(iteration, x, read, other), required, abs(required)):
                     return x, read, other, required
     return None
 
@@ -242,15 +243,21 @@ def _same_kind(f: Formulas, read: Pos, parameters: set[Pos], cells: set[Pos]) ->
     return sorted(options, key=lambda p: (p[0] != read[0], abs(p[1] - read[1]) + abs(p[2] - read[2]), p))
 
 
-def _read_instead(f: Formulas, tree, read: Pos, other: Pos) -> float:
-    """What a formula gives on the shown numbers with `other` read in place of `read`."""
+def _read_instead(iteration: WrongSteps, pos: Pos, read: Pos, other: Pos) -> float:
+    """What the formula at `pos` gives on the shown numbers with `other` read in place of `read`."""
+    f, shown = iteration.formulas, iteration.shown
 
     def number(p: Pos) -> Dual:
         p = f.original(p)
-        return Dual.const(f.number(other if p == read else p) or 0.0)
+        if p == read:
+            p = other
+        constant = shown.get(p)
+        if constant is None:
+            constant = shown[p] = Dual.const(f.number(p) or 0.0)
+        return constant
 
     try:
-        result = evaluate(tree, number)
+        result = run(f, pos, number)
     except (Unsupported, ZeroDivisionError, OverflowError, ValueError):
         return float("nan")
     return float("nan") if isinstance(result, list) else result.value
@@ -313,8 +320,7 @@ def _explained(f: Formulas, pos: Pos, forward: set[Pos], loss: Pos) -> bool:
 
 
 def _local_derivative(f: Formulas, cell: Pos, wrt: Pos) -> float | None:
-    tree = f.trees.get(cell)
-    if tree is None or f.cells[cell].array:
+    if cell not in f.trees or f.cells[cell].array:
         return None
 
     def read(p: Pos) -> Dual:
@@ -323,7 +329,7 @@ def _local_derivative(f: Formulas, cell: Pos, wrt: Pos) -> float | None:
         return Dual(number, {0: 1.0}) if p == wrt else Dual.const(number)
 
     try:
-        result = evaluate(tree, read)
+        result = run(f, cell, read)
     except Unsupported:
         return None
     return None if isinstance(result, list) else result.d.get(0, 0.0)

@@ -24,7 +24,9 @@ numbers of the run too, and a cell holding one of them rightly holds it:
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from sheetnet.graph import Add, Div, Dot, Expr, Key, Mul, Neg, Num, Over, Ref, Square, Sub
 from sheetnet.net import (
@@ -39,8 +41,9 @@ from sheetnet.net import (
     Quantity,
     param_names,
 )
+from sheetnet.program import MovingKeys, Program
 from sheetnet.spec import Network
-from sheetnet.trace import Trace
+from sheetnet.trace import Trace, iteration_shape
 
 EXTRA = "extra"  # the role of a quantity only homework sheets write
 NEGATED = "negated"  # the note of a gradient's negative, −∂L/∂p (the delta rule's sign)
@@ -117,13 +120,16 @@ def ident_of(quantity: Quantity, s: int, index: int) -> Ident:
 
 @dataclass
 class RunSpots:
-    """Every number of a run, iteration by iteration, and the values `check` judges against."""
+    """Every number of a run, iteration by iteration, and the values `check` judges against.
+
+    `values` and `fixed` hold every iteration's; an iteration's spots are made the first time they
+    are asked for (`iterations[t]`), from its graph."""
 
     trace: Trace
-    iterations: list[list[Spot]]
+    iterations: Sequence[list[Spot]]
     values: dict[Key, float] = field(default_factory=dict)  # the run's, extras included
     inputs: dict[Key, float] = field(default_factory=dict)  # η, x, y and the initial W and B
-    fixed: dict[Key, Expr] = field(default_factory=dict)  # frozen biases: not judged, but read
+    fixed: set[Key] = field(default_factory=set)  # frozen biases (and Adam's step): not judged, but read
 
     def all(self) -> list[Spot]:
         return [spot for spots in self.iterations for spot in spots]
@@ -132,7 +138,8 @@ class RunSpots:
     def without_steps(self) -> RunSpots:
         """The same run without the steps ±η·∂L/∂p: for a table that writes none (most), they are
         no numbers to look for, and looking costs."""
-        iterations = [[s for s in spots if not is_step(s.quantity)] for spots in self.iterations]
+        full = self.iterations
+        iterations = _Iterations(len(full), lambda t: [s for s in full[t] if not is_step(s.quantity)])
         return RunSpots(self.trace, iterations, self.values, self.inputs, self.fixed)
 
     def steps_near_the_start(self) -> list[Spot]:
@@ -140,32 +147,91 @@ class RunSpots:
         return [s for spots in self.iterations[:3] for s in spots if is_step(s.quantity)]
 
 
+class _Iterations(Sequence[list[Spot]]):
+    """Each iteration's spots, made by `make(t)` the first time they are asked for."""
+
+    def __init__(self, count: int, make: Callable[[int], list[Spot]]) -> None:
+        self.count, self.make = count, make
+        self.made: dict[int, list[Spot]] = {}
+
+    def __len__(self) -> int:
+        return self.count
+
+    @overload
+    def __getitem__(self, t: int) -> list[Spot]: ...
+
+    @overload
+    def __getitem__(self, t: slice) -> list[list[Spot]]: ...
+
+    def __getitem__(self, t: int | slice) -> list[Spot] | list[list[Spot]]:
+        if isinstance(t, slice):
+            return [self[u] for u in range(*t.indices(self.count))]
+        if not -self.count <= t < self.count:
+            raise IndexError(t)
+        t %= self.count
+        if t not in self.made:
+            self.made[t] = self.make(t)
+        return self.made[t]
+
+
 def run_spots(trace: Trace) -> RunSpots:
-    """The spots of every iteration of `trace` (which must keep every iteration)."""
+    """The spots of every iteration of `trace` (which must keep every iteration).
+
+    The values of the numbers only homework sheets write (`_with_extras`) are computed for every
+    iteration by one program per shape of iteration (`sheetnet.program`, as `trace.Run` computes
+    the run's own); the spots themselves when an iteration's are asked for."""
     network = trace.network
     values = dict(trace.values)
     inputs: dict[Key, float] = {}
     for quantity in trace.setup:
         inputs.update(zip(quantity.keys, quantity.inputs or (), strict=True))
-    result = RunSpots(trace, [], values, inputs)
-    for graph in trace.iterations:
+    fixed: set[Key] = set()
+    shapes: dict[tuple[bool, tuple[int, ...]], _Extras] = {}
+    for t in range(len(trace.iterations)):
+        shape = iteration_shape(network, t)
+        if shape not in shapes:
+            shapes[shape] = _Extras(network, trace.iterations[t])
+        extras = shapes[shape]
+        values.update(zip(extras.program.keys_at(t), extras.program.run(values, t), strict=True))
+        fixed.update(extras.frozen.at(t))
+
+    def spots_of(t: int) -> list[Spot]:
+        graph = trace.iterations[t]
         samples, batch = graph.samples, graph.batch if network.batched else ()
         spots: list[Spot] = []
+        params = set(param_names(network))
         for quantity in _with_extras(network, graph):
-            # a frozen bias, and Adam's step number (1, 2, …: bookkeeping), are no numbers to look for
-            frozen = quantity.name == "step" or (
-                not network.train_biases and quantity.name[0] == "B" and quantity.section in (PARAMETERS, UPDATE)
-            )
+            if _frozen(network, quantity):
+                continue
             for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True)):
-                if key not in values:
-                    values[key] = expr.value(values)
-                if frozen:
-                    result.fixed[key] = expr
-                    continue
-                alternatives = _alternatives(network, graph, quantity, i)
+                alternatives = _alternatives(network, graph, quantity, i, params)
                 spots.append(Spot(graph.t, quantity, i, key, expr, values[key], alternatives, samples, batch))
-        result.iterations.append(spots)
-    return result
+        return spots
+
+    return RunSpots(trace, _Iterations(len(trace.iterations), spots_of), values, inputs, fixed)
+
+
+def _frozen(network: Network, quantity: Quantity) -> bool:
+    """A frozen bias, and Adam's step number (1, 2, …: bookkeeping): no numbers to look for."""
+    return quantity.name == "step" or (
+        not network.train_biases and quantity.name[0] == "B" and quantity.section in (PARAMETERS, UPDATE)
+    )
+
+
+class _Extras:
+    """Of an iteration's shape: the program of the numbers homework sheets add to the run's (their
+    keys and expressions in calculation order), and the keys of its frozen numbers."""
+
+    def __init__(self, network: Network, graph: IterationGraph) -> None:
+        quantities = _with_extras(network, graph)
+        own = {key for quantity in graph.quantities for key in quantity.keys}
+        added: dict[Key, Expr] = {}
+        for quantity in quantities:
+            for key, expr in zip(quantity.keys, quantity.exprs or (), strict=True):
+                if key not in own and key not in added:
+                    added[key] = expr
+        self.program = Program(graph.t, list(added), list(added.values()))
+        self.frozen = MovingKeys([k for q in quantities if _frozen(network, q) for k in q.keys], graph.t)
 
 
 def _with_extras(network: Network, graph: IterationGraph) -> list[Quantity]:
@@ -174,6 +240,7 @@ def _with_extras(network: Network, graph: IterationGraph) -> list[Quantity]:
     squared = network.loss in ("half_squared_error", "mse")
     K = network.layers[-1]
     trained = {p for p in param_names(network) if p[0] == "W" or network.train_biases}
+    errors: set[tuple[int, int]] = set()  # the layers and samples whose ∂L/∂f(O_l) is out already
     for quantity in graph.quantities:
         s = quantity.sample
         if quantity.name.startswith(STEP_PREFIX):
@@ -186,13 +253,13 @@ def _with_extras(network: Network, graph: IterationGraph) -> list[Quantity]:
             out.append(_per_output_loss(network, graph, s))
         if s is not None and quantity.section == BACKPROP:
             l = _hidden_layer_of(quantity.name)
-            if l is not None and l < network.depth and not any(q.name == f"∂L/∂f(O{l})" and q.sample == s for q in out):
-                out.append(_error_at_activation(network, graph, s, l))
+            if l is not None and l < network.depth and (l, s) not in errors:
+                errors.add((l, s))
+                error = _error_at_activation(network, graph, s, l)
+                out += [error, negated(error)]
         out.append(quantity)
         if _negatable(quantity) and not (quantity.section == MEAN and network.lr == 1):
             out.append(negated(quantity))  # (at η = 1 the mean's negative is the step −η·∂L/∂p)
-    for extra in [q for q in out if q.name.startswith("∂L/∂f(O")]:
-        out.insert(out.index(extra) + 1, negated(extra))
     return out
 
 
@@ -229,6 +296,7 @@ def unnegated(key: Key) -> Key:
     return Key(key.q[1:], key.t, key.s, key.i)
 
 
+@functools.cache
 def _hidden_layer_of(name: str) -> int | None:
     """l for f'(O_l), or for ∂L/∂B_l of a hidden layer (the point ∂L/∂f(O_l) comes before)."""
     for prefix in ("f'(O", "∂L/∂B"):
@@ -314,13 +382,16 @@ def step_parameter(quantity: Quantity) -> str | None:
     return quantity.note if is_step(quantity) else None
 
 
-def _alternatives(network: Network, graph: IterationGraph, quantity: Quantity, i: int) -> tuple[Expr, ...]:
+def _alternatives(
+    network: Network, graph: IterationGraph, quantity: Quantity, i: int, params: Collection[str]
+) -> tuple[Expr, ...]:
+    """Other ways a sheet computes element i of `quantity` (`params`: the network's parameters)."""
     if quantity.section == MEAN and quantity.role != EXTRA:  # the mean as the sum / n, the sum as n × the mean
         other = Ref(Key(_other_name(network, quantity.name), graph.t, -1, i))
         n = Num(float(graph.samples))
         return (Mul(n, other),) if network.reduction == "sum" else (Div(other, n),)
     s = quantity.sample
-    if quantity.section == UPDATE and quantity.role != EXTRA and quantity.name in param_names(network):
+    if quantity.section == UPDATE and quantity.role != EXTRA and quantity.name in params:
         if quantity.name[0] == "B" and not network.train_biases:
             return ()
         plus, minus = step_names(network, quantity.name)

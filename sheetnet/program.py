@@ -1,0 +1,86 @@
+"""An iteration's expressions compiled once into functions, run for every iteration like it.
+
+`net.build_iteration` gives every iteration t ≥ 1 that uses the same samples the same graph, its
+keys moved by t: a key of the iteration itself (t) or of the one before (t − 1) moves with t, a key
+of the Setup sheet (t = −1) stays. So the expressions of one such iteration, compiled once
+(`Expr.compiled`: the very float operations `Expr.value` does, in the same order), compute each of
+them: the same numbers as evaluating its own graph, to the last bit, without building it.
+(Iteration 0, which reads the Setup sheet where later ones read the iteration before, is a program
+of its own.)
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Mapping, Sequence
+
+from sheetnet.graph import Compiled, Expr, Key
+from sheetnet.net import SETUP  # the iteration of the Setup sheet's keys: they stay where they are
+
+_key = functools.partial(tuple.__new__, Key)  # Key(q, t, s, i) from a tuple, as fast as a tuple
+
+
+class Program:
+    """Expressions of iteration `t`, in calculation order, compiled.
+
+    `keys` are the keys it computes, `reads` those it reads from outside (earlier iterations, the
+    Setup sheet, or other quantities of its own iteration); `run(values, u)` computes iteration u's
+    values of `keys_at(u)` from `values`, which holds what it reads, moved to u. An expression that
+    reads a key of its own iteration computed after it is refused (ValueError), as evaluating the
+    graph in order would fail on it.
+    """
+
+    def __init__(self, t: int, keys: Sequence[Key], exprs: Sequence[Expr]) -> None:
+        if any(key.t != t for key in keys):
+            raise ValueError(f"a program computes keys of its iteration {t} only")
+        self.t = t
+        self.keys = tuple(keys)
+        own = {key: j for j, key in enumerate(self.keys)}
+        reads: dict[Key, int] = {}
+        # the numbers a program's functions read: its own, in calculation order, then those it reads
+        n = len(self.keys)
+        done = 0
+
+        def slot(key: Key) -> int:
+            j = own.get(key)
+            if j is None:
+                return n + reads.setdefault(key, len(reads))  # placed below, where `run` puts it
+            if j >= done:
+                raise ValueError(f"{key} is read before it is computed")
+            return j
+
+        self.functions: list[Compiled] = []
+        for expr in exprs:
+            self.functions.append(expr.compiled(slot))
+            done += 1
+        self.reads = tuple(reads)
+        self._read = MovingKeys(self.reads, t)
+        self._computed = MovingKeys(self.keys, t)
+
+    def run(self, values: Mapping[Key, float], u: int) -> list[float]:
+        """Iteration u's values of `keys_at(u)`, in their order."""
+        read = list(map(values.__getitem__, self._read.at(u)))
+        n = len(self.functions)
+        v = [0.0] * n + read
+        for j, function in enumerate(self.functions):
+            v[j] = function(v)
+        return v[:n]
+
+    def keys_at(self, u: int) -> list[Key]:
+        """The keys the program computes, moved to iteration u."""
+        return self._computed.at(u)
+
+
+class MovingKeys:
+    """Keys of iteration `t` and the one before, moved to any iteration u (by u − t), and keys of
+    the Setup sheet, which stay."""
+
+    def __init__(self, keys: Sequence[Key], t: int) -> None:
+        self.q, self.s, self.i = [k.q for k in keys], [k.s for k in keys], [k.i for k in keys]
+        self.by = [None if k.t == SETUP else k.t - t for k in keys]
+        self.together = all(d == 0 for d in self.by)  # all of them in iteration t itself
+
+    def at(self, u: int) -> list[Key]:
+        ts = itertools.repeat(u) if self.together else [SETUP if d is None else u + d for d in self.by]
+        return list(map(_key, zip(self.q, ts, self.s, self.i, strict=False)))  # (repeat: endless)
