@@ -51,6 +51,9 @@ class WorkbookError(SheetnetError):
     """A file that cannot be read as a workbook."""
 
 
+_UNKNOWN = object()  # a value not yet worked out
+
+
 @dataclass
 class Cell:
     """One non-empty cell: its value (the cached result for a formula) and its formula, if any."""
@@ -75,19 +78,25 @@ class Cell:
     def is_number(self) -> bool:
         return isinstance(self.value, int | float) and not isinstance(self.value, bool)
 
-    @functools.cached_property
+    @property
     def decimals(self) -> int | None:
         """How many decimals a rounded number was written with; None for one at full precision.
 
         A formula's result is at full precision unless the formula rounds it. A typed number
         counts as rounded when it has fewer than `FULL_PRECISION_DIGITS` significant digits.
+        Worked out once per cell (kept in the cell's own dictionary: `functools.cached_property`
+        takes a lock on every read in Python 3.11, and check reads this for every number).
         """
+        known = self.__dict__.get("_decimals", _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
         if self.formula is not None and not _ROUNDING.search(self.formula):
-            return None
-        digits = Decimal(repr(float(self.value))).normalize().as_tuple()
-        if len(digits.digits) >= FULL_PRECISION_DIGITS:
-            return None
-        return max(0, -int(digits.exponent))
+            known = None
+        else:
+            digits = Decimal(repr(float(self.value))).normalize().as_tuple()
+            known = None if len(digits.digits) >= FULL_PRECISION_DIGITS else max(0, -int(digits.exponent))
+        self.__dict__["_decimals"] = known
+        return known
 
 
 @dataclass

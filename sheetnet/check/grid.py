@@ -67,6 +67,7 @@ class Grid:
         self._labels = labels_of(book)  # what labels a cell: one rule, the reading's
         self._words: dict[Pos, set[str]] = {}
         self._tokens: dict[Pos, tuple[str, str]] = {}
+        self._digits: dict[Pos, int] = {}
         for s, name in enumerate(book.sheets):
             numbers = []
             for (row, col), cell in book.cells[name].items():
@@ -117,9 +118,25 @@ class Grid:
             lo = bisect.bisect_left(values, value - within)
             hi = bisect.bisect_right(values, value + within, lo)
             if hi > lo:
-                found += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value, self.places[s])]
-                found.sort(key=lambda p: (float(self.cells[p].value), p))
+                rounded = [
+                    (v, p)
+                    for v, p in zip(values[lo:hi], positions[lo:hi], strict=True)
+                    if agrees_exactly(self.cells[p], value, self.places[s])
+                ]
+                if found and rounded:  # the two, each sorted, as one
+                    rounded += [(float(self.cells[p].value), p) for p in found]
+                    rounded.sort()
+                found = [p for _, p in rounded] if rounded else found
         return found
+
+    def digits(self, p: Pos) -> int:
+        """How many significant digits the number at `p` shows, typed to its decimals (0.25: 2)."""
+        known = self._digits.get(p)
+        if known is None:
+            cell = self.cells[p]
+            text = f"{abs(float(cell.value)):.{max(cell.decimals or 0, 0)}f}"
+            known = self._digits[p] = len(text.replace(".", "").lstrip("0"))
+        return known
 
     def without(self, gone: Callable[[Pos], bool], sheet: int) -> Grid:
         """The same grid with the cells of `sheet` that `gone` selects left out (a table judged)."""
