@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sheetnet.collector import quiet
 from sheetnet.errors import SheetnetError
 from sheetnet.outputs import one_line
 
@@ -102,6 +103,7 @@ def check_file(path: Path, options: Options) -> dict[str, Any]:
         }
 
 
+@quiet
 def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
     """The check of one workbook, the reading of its network (None with --config) and the line
     that says which network it was judged against. Raises `SheetnetError` where there is nothing

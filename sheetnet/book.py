@@ -24,6 +24,7 @@ from typing import Any
 
 from sheetnet import archive as archive_directory
 from sheetnet import limits
+from sheetnet.collector import quiet
 from sheetnet.errors import SheetnetError
 from sheetnet.spec import EXERCISE_PROPERTY, KEY_SHEET, NETWORK_PROPERTY
 
@@ -50,6 +51,9 @@ class WorkbookError(SheetnetError):
     """A file that cannot be read as a workbook."""
 
 
+_UNKNOWN = object()  # a value not yet worked out
+
+
 @dataclass
 class Cell:
     """One non-empty cell: its value (the cached result for a formula) and its formula, if any."""
@@ -74,19 +78,25 @@ class Cell:
     def is_number(self) -> bool:
         return isinstance(self.value, int | float) and not isinstance(self.value, bool)
 
-    @functools.cached_property
+    @property
     def decimals(self) -> int | None:
         """How many decimals a rounded number was written with; None for one at full precision.
 
         A formula's result is at full precision unless the formula rounds it. A typed number
         counts as rounded when it has fewer than `FULL_PRECISION_DIGITS` significant digits.
+        Worked out once per cell (kept in the cell's own dictionary: `functools.cached_property`
+        takes a lock on every read in Python 3.11, and check reads this for every number).
         """
+        known = self.__dict__.get("_decimals", _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
         if self.formula is not None and not _ROUNDING.search(self.formula):
-            return None
-        digits = Decimal(repr(float(self.value))).normalize().as_tuple()
-        if len(digits.digits) >= FULL_PRECISION_DIGITS:
-            return None
-        return max(0, -int(digits.exponent))
+            known = None
+        else:
+            digits = Decimal(repr(float(self.value))).normalize().as_tuple()
+            known = None if len(digits.digits) >= FULL_PRECISION_DIGITS else max(0, -int(digits.exponent))
+        self.__dict__["_decimals"] = known
+        return known
 
 
 @dataclass
@@ -139,6 +149,7 @@ def cell_address(sheet: str, row: int, col: int) -> str:
     return f"{name}!{column_letter(col)}{row}"
 
 
+@quiet
 def read_book(path: str | Path, *, recalc: bool = False, timeout: float = 180) -> Book:
     """Read `path`: values, formulas and sheets. `recalc` recalculates it in LibreOffice first.
 
@@ -328,24 +339,22 @@ def _read_xlsx(path: Path, *, shown_as: Path) -> Book:
             # openpyxl warns about drawings, data validation and other parts it drops: harmless here.
             warnings.simplefilter("ignore")
             # File objects, not names: openpyxl judges a name by its extension, the bytes are judged above.
-            with path.open("rb") as f_handle, path.open("rb") as v_handle:
+            with path.open("rb") as f_handle:
                 formulas = openpyxl.load_workbook(f_handle, read_only=True, data_only=False)
-                values = openpyxl.load_workbook(v_handle, read_only=True, data_only=True)
                 key = _exercise_key(formulas)
                 properties = _properties(formulas)
-                sheets = [(f, v) for f, v in zip(formulas.worksheets, values.worksheets, strict=True) if f is not key]
+                sheets = [ws for ws in formulas.worksheets if ws is not key]
                 book = Book(
                     shown_as,
-                    [ws.title for ws, _ in sheets],
+                    [ws.title for ws in sheets],
                     exercise=properties.get("sheetnet exercise"),
                     properties=properties,
                 )
                 book.written = "Setup" in book.sheets and NETWORK_PROPERTY in properties
-                for ws_f, ws_v in sheets:
-                    book.cells[ws_f.title] = _read_sheet(book, ws_f, ws_v)
+                for ws in sheets:
+                    book.cells[ws.title] = _read_sheet(book, ws)
                 book.names = _single_cell_names(formulas)
                 formulas.close()
-                values.close()
     except WorkbookError:
         raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -403,17 +412,14 @@ def _single_cell_names(workbook: Any) -> dict[str, tuple[str, int, int]]:
     return names
 
 
-def _read_sheet(book: Book, ws_formulas: Any, ws_values: Any) -> dict[tuple[int, int], Cell]:
+def _read_sheet(book: Book, ws: Any) -> dict[tuple[int, int], Cell]:
     cells: dict[tuple[int, int], Cell] = {}
-    cached: dict[tuple[int, int], Any] = {}
-    for row, column, value in _parsed_cells(book, ws_values):
-        cached[(row, column)] = _as_read(value)
-    title = ws_formulas.title
-    for row, column, raw in _parsed_cells(book, ws_formulas):
+    title = ws.title
+    for row, column, value, raw in _parsed_cells(book, ws):
         where = (row, column)
-        formula = _formula_text(raw)
+        formula = _formula_text(raw) if raw is not None else None
         if formula is None:
-            cells[where] = Cell(title, row, column, _as_read(raw))
+            cells[where] = Cell(title, row, column, _as_read(raw if raw is not None else value))
             continue
         if len(formula) - 1 > limits.FORMULA_CHARS:
             raise WorkbookError(
@@ -421,41 +427,55 @@ def _read_sheet(book: Book, ws_formulas: Any, ws_values: Any) -> dict[tuple[int,
                 f"Excel allows at most {limits.FORMULA_CHARS:,} (refused)"
             )
         book.formula_cells += 1
-        value = cached.get(where)
         if value is None:
             book.formulas_without_value += 1
-        cells[where] = Cell(title, row, column, value, formula, _array_range(raw))
+        cells[where] = Cell(
+            title, row, column, _as_read(value) if value is not None else None, formula, _array_range(raw)
+        )
     return cells
 
 
-def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any]]:
-    """The cells a sheet's XML holds, as (row, column, value): the cells that are there, not the
-    rectangle its <dimension> claims (a hostile file may claim all 17 billion)."""
-    from openpyxl.worksheet._reader import WorkSheetParser
-
+def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any, Any]]:
+    """The cells a sheet's XML holds, as (row, column, cached value, formula): the cells that are
+    there, not the rectangle its <dimension> claims (a hostile file may claim all 17 billion). One
+    pass reads both: a formula (openpyxl's, shared formulas written out in each cell) and the
+    value a spreadsheet saved for it, as openpyxl reads either alone."""
     workbook = ws.parent
     with ws._get_source() as source:
-        parser = WorkSheetParser(
+        parser = _both_parser()(
             source,
             ws._shared_strings,
-            data_only=workbook.data_only,
+            data_only=True,
             epoch=workbook.epoch,
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
         for _, row in parser.parse():
             for cell in row:
-                value = cell["value"]
-                if value is None:
+                value, formula = cell["value"], cell["formula"]
+                if value is None and formula is None:
                     continue
-                if not workbook.data_only:  # each cell counted once, in the formulas' pass
-                    book.cells_read += 1
-                    if book.cells_read > limits.READ_CELLS:  # what _check_counts did not see (it should)
-                        raise WorkbookError(
-                            f"{book.path}: more than {limits.READ_CELLS:,} cells; sheetnet reads at most that many "
-                            "(refused)"
-                        )
-                yield cell["row"], cell["column"], value
+                book.cells_read += 1
+                if book.cells_read > limits.READ_CELLS:  # what _check_counts did not see (it should)
+                    raise WorkbookError(
+                        f"{book.path}: more than {limits.READ_CELLS:,} cells; sheetnet reads at most that many "
+                        "(refused)"
+                    )
+                yield cell["row"], cell["column"], value, formula
+
+
+@functools.cache
+def _both_parser() -> type:
+    """openpyxl's sheet parser, reading a cell's saved value (as `data_only` does) and its formula."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class BothParser(WorkSheetParser):  # type: ignore[misc]
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell = super().parse_cell(element)
+            cell["formula"] = self.parse_formula(element) if element.find(FORMULA_TAG) is not None else None
+            return cell
+
+    return BothParser
 
 
 def _as_read(value: Any) -> Any:

@@ -28,6 +28,7 @@ from sheetnet.check.own_layouts import own_layout, own_rows_layout
 from sheetnet.check.placed import place_losses, place_updates, scaled_loss, used_where_read
 from sheetnet.check.spots import RunSpots, is_step, run_spots
 from sheetnet.check.tables import retyped, table_sheets
+from sheetnet.collector import quiet
 from sheetnet.layout import iteration_sheet
 from sheetnet.net import CARRIED, FORWARD, LOSS, MEAN, PARAMETERS, UPDATE
 from sheetnet.spec import Network
@@ -256,6 +257,7 @@ class CheckResult:
         }
 
 
+@quiet
 def check_book(
     book: Book,
     network: Network,

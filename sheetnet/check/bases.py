@@ -25,6 +25,7 @@ update where the next iteration uses it, which keeps the cell alone (`settle_sha
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -65,21 +66,6 @@ from sheetnet.graph import Ref
 Votes = dict[Ident, dict[Pos, dict[int, float]]]
 
 
-class _Matches:
-    """Exact matches of each spot, on the sheets the table may use for its iteration."""
-
-    def __init__(self, grid: Grid, sheets_of: Callable[[int], list[int]]) -> None:
-        self.grid, self.sheets_of = grid, sheets_of
-        self._cache: dict[tuple[Ident, int], list[Pos]] = {}
-
-    def __call__(self, spot: Spot) -> list[Pos]:
-        key = (spot.ident, spot.t)
-        found = self._cache.get(key)
-        if found is None:
-            found = self._cache[key] = self.grid.matches(spot.value, self.sheets_of(spot.t))
-        return found
-
-
 def _iteration_zero(grid: Grid, run: RunSpots, layout: Layout) -> Callable[[Pos], bool]:
     """Whether a cell can be one of iteration 0's: near its forward pass, and less than one stride
     past it along the way the table moves (a block below it; anywhere in its row for rows)."""
@@ -101,26 +87,27 @@ def base_votes(grid: Grid, run: RunSpots, layout: Layout) -> Votes:
     iteration, weighed by how many digits the cell shows (a typed 0.25 agrees with many numbers
     to 4 places; a formula's 0.2499527 with one). A table of a sheet per iteration is looked for
     in iteration t on the sheet t sheets on; any other on its own sheet."""
-    sheet = layout.sheet
-    if layout.stride is not None and layout.stride[0]:
-        matches = _Matches(grid, lambda t: [sheet + t] if sheet + t < len(grid.sheets) else [])
-    else:
-        matches = _Matches(grid, lambda t: [sheet])
+    sheet, shift, count = layout.sheet, layout.shift, len(grid.sheets)
+    by_sheet = layout.stride is not None and layout.stride[0]
     votes: Votes = defaultdict(dict)
     for spots in run.iterations:
         for spot in spots:
-            if small(spot.value):
+            value, t = spot.value, spot.t
+            if small(value):
                 continue  # 0, ±1, ±2 are everywhere: evidence only where the layout puts them
-            if spot.t == 0 and spot.quantity.name.startswith("v(") and isinstance(spot.expr, Ref):
+            if t == 0 and spot.quantity.name.startswith("v(") and isinstance(spot.expr, Ref):
                 continue  # momentum's v on its first step is the gradient itself: its column's, not v's
-            found = matches(spot)
-            if len(found) > MAX_VOTERS:
+            if not math.isfinite(value) or (by_sheet and sheet + t >= count):
                 continue
+            found = grid.matches_on(value, sheet + t if by_sheet else sheet)
+            if not found or len(found) > MAX_VOTERS:
+                continue
+            options = votes[spot.ident]
             for p in found:
-                base = layout.shift(p, -spot.t)
-                weight = vote_weight(grid, p, spot.value)
-                ts = votes[spot.ident].setdefault(base, {})
-                ts[spot.t] = max(ts.get(spot.t, 0.0), weight)
+                weight = vote_weight(grid, p, value)
+                ts = options.setdefault(shift(p, -t), {})
+                if ts.get(t, 0.0) < weight:
+                    ts[t] = weight
     return votes
 
 
@@ -459,15 +446,26 @@ def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) ->
 def _stays(grid: Grid, layout: Layout, base: Pos, iterations: int) -> bool:
     """True if the cells from `base` on hold one and the same number in every iteration (three at
     least)."""
-    seen = {grid.cells[p].value for t in range(iterations) if (p := layout.shift(base, t)) in grid.cells}
-    count = sum(layout.shift(base, t) in grid.cells for t in range(iterations))
-    return count >= STAYS and len(seen) == 1
+    count, first = 0, None
+    for t in range(iterations):
+        cell = grid.cells.get(layout.shift(base, t))
+        if cell is None:
+            continue
+        if count and cell.value != first:
+            return False  # two numbers
+        count, first = count + 1, cell.value
+    return count >= STAYS
 
 
 def _early(ts: dict[int, float]) -> float:
     """The evidence for a base, the early iterations counting most: before any slip they agree, and
     a row pasted twice later shifts only the later ones."""
-    return sum(w * EARLY_DECAY**t for t, w in ts.items())
+    return sum(w * _decay(t) for t, w in ts.items())
+
+
+@functools.cache
+def _decay(t: int) -> float:
+    return EARLY_DECAY**t
 
 
 def _after_use(layout: Layout, spot: Spot) -> Pos | None:

@@ -41,8 +41,21 @@ def eta_cell(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     rate`, `α` or `n =` (on its left, or above it), the nearest to the table's forward pass."""
     box = forward_box(grid, run, sheet)
     r, c = (box[0], box[1]) if box is not None else (0, 0)
-    labelled = [p for p in grid.numbers_on(sheet) if 0 < float(grid.cells[p].value) <= ETA_MAX and _named_eta(grid, p)]
+    labelled = [
+        p for p in _near_eta_labels(grid, sheet) if 0 < float(grid.cells[p].value) <= ETA_MAX and _named_eta(grid, p)
+    ]
     return min(labelled, key=lambda p: (abs(p[1] - r) + abs(p[2] - c), p), default=None)
+
+
+def _near_eta_labels(grid: Grid, sheet: int) -> set[Pos]:
+    """The numbers that a label naming η may label (`_named_eta`): those just right of one, or just
+    under it; found from the sheet's few texts, not its many numbers."""
+    near: set[Pos] = set()
+    for (r, c), cell in grid.book.cells[grid.sheets[sheet]].items():
+        if isinstance(cell.value, str) and label_token(cell.value) in ETA_WORDS:
+            reach = [(sheet, r, c + k) for k in range(1, ETA_LABEL_REACH + 1)] + [(sheet, r + 1, c)]
+            near.update(p for p in reach if p in grid.cells)
+    return near
 
 
 def _named_eta(grid: Grid, p: Pos) -> bool:

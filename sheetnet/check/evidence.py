@@ -22,8 +22,7 @@ def vote_weight(grid: Grid, p: Pos, value: float) -> float:
     cell = grid.cells[p]
     if cell.decimals is None or abs(float(cell.value) - value) <= full_window(value):
         return 1.0
-    digits = len(f"{abs(float(cell.value)):.{max(cell.decimals, 0)}f}".replace(".", "").lstrip("0"))
-    return min(1.0, max(digits, 1) / VOTE_DIGITS)
+    return min(1.0, max(grid.digits(p), 1) / VOTE_DIGITS)
 
 
 def small(value: float) -> bool:

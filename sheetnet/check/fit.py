@@ -81,22 +81,30 @@ def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: Votes) -> N
     judges copies). A cell another element holds in some iteration is no copy."""
     if layout.stride is None:
         return
-    bases = set(layout.bases.values())
-    occupied = {layout.shift(b, t) for b in bases for t in range(-layout.last, layout.last + 1)}
-    spots = {(s.ident, s.t): s for s in run.all()}
+    occupied: set[Pos] = set()  # the cells the elements hold in some iteration, once a copy is likely
+    spots: dict[tuple[Ident, int], Spot] = {}
     for ident, base in layout.bases.items():
         options = votes.get(ident, {})
         own = options.get(base)
         if not own:
             continue
         first = min(own)
+        likely = [
+            (b, ts)
+            for b, ts in options.items()
+            if b != base and len(ts) >= COPY_ITERATIONS and min(ts) == first and min(ts.values()) >= FULL_WEIGHT
+        ]  # in as many iterations from the same first one, at full precision only
+        if not likely:
+            continue
+        if not occupied:
+            bases = set(layout.bases.values())
+            occupied = {layout.shift(b, t) for b in bases for t in range(-layout.last, layout.last + 1)}
+            spots = {(s.ident, s.t): s for s in run.all()}
         holds = [u for u in range(layout.last + 1) if _holds(grid, layout, base, spots.get((ident, u)), u)]
         copies: list[Pos] = []
-        for b, ts in options.items():
-            if b == base or b in occupied or b in copies or min(ts) != first or len(ts) < COPY_ITERATIONS:
+        for b, _ in likely:
+            if b in occupied or b in copies:
                 continue  # (another element's cell in some iteration: a number typed to 4 places agrees by chance)
-            if min(ts.values()) < FULL_WEIGHT:
-                continue  # at full precision only
             if small(spots[(ident, first)].value) or any(strides_apart(layout, a, b) for a in [base, *copies]):
                 continue
             # wherever the base holds it, zeros too (a column of ∂L/∂B1 holds ∂L/∂W1 only where x

@@ -86,14 +86,22 @@ class Layout:
         if base is None or (self.stride is None and t > 0):  # a table of one iteration holds no more
             return None
         p = self.shift(base, t)
-        return p if self.inside(p) else None
+        return p if self._within(base, t) or self.inside(p) else None
 
     def positions(self, ident: Ident, t: int) -> list[Pos]:
         """The element's cell and the cells of its copies in iteration t."""
         if self.stride is None and t > 0:
             return []
-        out = [self.shift(b, t) for b in [self.bases.get(ident), *self.copies.get(ident, [])] if b is not None]
-        return [p for p in out if self.inside(p)]
+        base, copies = self.bases.get(ident), self.copies.get(ident, ())
+        out = [] if base is None else [base]
+        out += copies
+        return [self.shift(b, t) for b in out if self._within(b, t) or self.inside(self.shift(b, t))]
+
+    def _within(self, base: Pos, t: int) -> bool:
+        """True if iteration t of a cell in iteration 0's box is inside the table: 0 ≤ t ≤ last
+        (what `inside` finds, without searching for the iteration)."""
+        r0, c0, r1, c1 = self.box
+        return 0 <= t <= self.last and base[0] == self.sheet and r0 <= base[1] <= r1 and c0 <= base[2] <= c1
 
     def inside(self, p: Pos) -> bool:
         """True if `p` lies in the table: iteration 0's box moved by 0 … last strides."""

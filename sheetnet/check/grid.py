@@ -66,6 +66,8 @@ class Grid:
         self._rounded: list[tuple[list[float], list[Pos]]] = []
         self._labels = labels_of(book)  # what labels a cell: one rule, the reading's
         self._words: dict[Pos, set[str]] = {}
+        self._tokens: dict[Pos, tuple[str, str]] = {}
+        self._digits: dict[Pos, int] = {}
         for s, name in enumerate(book.sheets):
             numbers = []
             for (row, col), cell in book.cells[name].items():
@@ -87,23 +89,54 @@ class Grid:
 
     def matches(self, value: float, sheets: Iterable[int]) -> list[Pos]:
         """The cells on `sheets` that hold `value` exactly (see `agrees_exactly`), each sheet's
-        typed numbers as the decimals it is typed to."""
-        if not math.isfinite(value):
-            return []
+        typed numbers as the decimals it is typed to (the fewest of those sheets'), sheet by sheet
+        in the order of value."""
         sheets = list(sheets)
-        if not sheets:
+        if not sheets or not math.isfinite(value):
             return []
-        rounding = 0.5 * 10.0 ** -min(self.places[s] for s in sheets) * (1 + ROUNDING_SLACK)
-        exact = full_window(value)
-        out = []
+        places = min(self.places[s] for s in sheets)
+        out: list[Pos] = []
         for s in sheets:
-            found = []
-            for (values, positions), within in ((self._full[s], exact), (self._rounded[s], max(exact, rounding))):
-                lo = bisect.bisect_left(values, value - within)
-                hi = bisect.bisect_right(values, value + within)
-                found += [p for p in positions[lo:hi] if agrees_exactly(self.cells[p], value, self.places[s])]
-            out += sorted(found, key=lambda p: (float(self.cells[p].value), p))  # in the order of value
+            out += self.matches_on(value, s, places)
         return out
+
+    def matches_on(self, value: float, s: int, places: int | None = None) -> list[Pos]:
+        """`matches` on one sheet, its typed numbers as rounded to `places` (the sheet's own by
+        default); `value` finite."""
+        # a number at full precision agrees within its window (`agrees_exactly`); the cells are
+        # sorted by value, then position, and so are those found
+        exact = full_window(value)
+        values, positions = self._full[s]
+        lo = bisect.bisect_left(values, value - exact)
+        hi = bisect.bisect_right(values, value + exact, lo)
+        found = [p for v, p in zip(values[lo:hi], positions[lo:hi], strict=True) if abs(v - value) <= exact]
+        values, positions = self._rounded[s]
+        if values:
+            if places is None:
+                places = self.places[s]
+            within = max(exact, 0.5 * 10.0**-places * (1 + ROUNDING_SLACK))
+            lo = bisect.bisect_left(values, value - within)
+            hi = bisect.bisect_right(values, value + within, lo)
+            if hi > lo:
+                rounded = [
+                    (v, p)
+                    for v, p in zip(values[lo:hi], positions[lo:hi], strict=True)
+                    if agrees_exactly(self.cells[p], value, self.places[s])
+                ]
+                if found and rounded:  # the two, each sorted, as one
+                    rounded += [(float(self.cells[p].value), p) for p in found]
+                    rounded.sort()
+                found = [p for _, p in rounded] if rounded else found
+        return found
+
+    def digits(self, p: Pos) -> int:
+        """How many significant digits the number at `p` shows, typed to its decimals (0.25: 2)."""
+        known = self._digits.get(p)
+        if known is None:
+            cell = self.cells[p]
+            text = f"{abs(float(cell.value)):.{max(cell.decimals or 0, 0)}f}"
+            known = self._digits[p] = len(text.replace(".", "").lstrip("0"))
+        return known
 
     def without(self, gone: Callable[[Pos], bool], sheet: int) -> Grid:
         """The same grid with the cells of `sheet` that `gone` selects left out (a table judged)."""
@@ -163,7 +196,11 @@ class Grid:
         return self._labels.row_label(p)
 
     def labels(self, p: Pos) -> tuple[str, str]:
-        return label_token(self.row_label(p)), label_token(self.header(p))
+        """A number's row label and header as tokens (`label_token`), worked out once per cell."""
+        found = self._tokens.get(p)
+        if found is None:
+            found = self._tokens[p] = (label_token(self.row_label(p)), label_token(self.header(p)))
+        return found
 
     def words(self, p: Pos) -> set[str]:
         """Every word of a number's labels, as `element_word` writes names (`mean ∂L/∂W3_00` gives

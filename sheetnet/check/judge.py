@@ -10,6 +10,7 @@ neither is a *slip*: its own calculation is wrong.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -194,9 +195,11 @@ def judge(
     elements: list[Element] = []
     bases = set(layout.bases.values())  # a copy that is another element's cell is judged there
     placed: set[Key] = set()  # the numbers a cell holds
+    twice = layout.twice
     for spots in run.iterations[:iterations]:
         for spot in spots:
-            reader = _Recorder(local)
+            # what the expressions read matters only once something is wrong
+            reader = _Recorder(local) if tainted else local
             value = spot.expr.value(reader)
             others = []
             for alternative in spot.alternatives:
@@ -204,7 +207,7 @@ def judge(
                     others.append(alternative.value(reader))
                 except KeyError:
                     pass
-            inputs_tainted = any(k in tainted for k in reader.read)
+            inputs_tainted = bool(tainted) and any(k in tainted for k in reader.read)
             element = Element(spot, local=value)
             elements.append(element)
             p = layout.at(spot.ident, spot.t)
@@ -234,7 +237,7 @@ def judge(
                 element.status, element.kind = (MISMATCH, FOLLOWS) if inputs_tainted else (FOUND, None)
             else:
                 element.status, element.kind = MISMATCH, SLIP
-            if element.status == FOUND:
+            if element.status == FOUND and spot.ident in twice:
                 _judge_copies(element, layout, grid, tolerance, [value, *others], inputs_tainted, local, bases)
             if element.status == MISMATCH:
                 tainted.add(spot.key)
@@ -255,7 +258,7 @@ def _judge_copies(
     a copy that agrees with neither the run nor the workbook's own numbers is the slip, and what
     follows it is computed from it. (A copy that is another element's cell is judged there.)"""
     spot = element.spot
-    for copy in layout.twice.get(spot.ident, []):
+    for copy in layout.twice[spot.ident]:
         p = layout.shift(copy, spot.t)
         cell = grid.cells.get(p)
         if cell is None or copy in bases or not layout.inside(p) or (spot.t and layout.stride is None):
@@ -282,12 +285,25 @@ class Explainer:
         self.run, self.layout, self.grid = run, layout, grid
         self._leaves: dict[tuple[Key, int], set[tuple[Ident, int]]] = {}  # by spot and expression
         self._known: dict[int, bool] = {}  # by expression
-        self.by_key = {s.key: s for s in run.all()}
-        self.by_leaf = {(s.ident, s.t): s for s in run.all()}
-        self.at: dict[Pos, list[Spot]] = {}
-        for spot in run.all():
-            for p in layout.positions(spot.ident, spot.t):
-                self.at.setdefault(p, []).append(spot)
+
+    # what the explanations look up, worked out when the first slip is explained (most are never)
+
+    @functools.cached_property
+    def by_key(self) -> dict[Key, Spot]:
+        return {s.key: s for s in self.run.all()}
+
+    @functools.cached_property
+    def by_leaf(self) -> dict[tuple[Ident, int], Spot]:
+        return {(s.ident, s.t): s for s in self.run.all()}
+
+    @functools.cached_property
+    def at(self) -> dict[Pos, list[Spot]]:
+        """The spots each cell of the table holds."""
+        at: dict[Pos, list[Spot]] = {}
+        for spot in self.run.all():
+            for p in self.layout.positions(spot.ident, spot.t):
+                at.setdefault(p, []).append(spot)
+        return at
 
     @property
     def formulas(self) -> Formulas:

@@ -65,9 +65,14 @@ class Spot:
     samples: int = 1  # how many samples its iteration uses
     batch: tuple[int, ...] = ()  # the samples its iteration uses, when fewer than all (`batch_size`)
 
-    @functools.cached_property
+    @property
     def ident(self) -> Ident:
-        return ident_of(self.quantity, self.key.s, self.index)
+        """The element across iterations (worked out once: not with `functools.cached_property`,
+        which takes a lock on every read in Python 3.11, and check reads it for every number)."""
+        known = self.__dict__.get("_ident")
+        if known is None:
+            known = self.__dict__["_ident"] = ident_of(self.quantity, self.key.s, self.index)
+        return known
 
     @property
     def expressions(self) -> tuple[Expr, ...]:

@@ -24,6 +24,7 @@ from typing import Any
 from sheetnet.book import Book
 from sheetnet.cells.formulas import formulas_of
 from sheetnet.cells.labels import labels_of
+from sheetnet.collector import quiet
 from sheetnet.formula import FormulaError
 from sheetnet.infer.confirm import confirm as confirm_reading
 from sheetnet.infer.from_formulas import FormulaReader
@@ -34,6 +35,7 @@ from sheetnet.infer.setup_sheet import from_setup
 __all__ = ["GUESSED_LOSS", "PLACEHOLDER", "NoNetwork", "Reading", "read_network"]
 
 
+@quiet
 def read_network(book: Book, *, sheet: str | None = None, confirm: bool = True) -> Reading:
     """The network `book` trains (the table on `sheet`, or the first table), with the others listed.
 
