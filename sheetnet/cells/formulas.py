@@ -509,11 +509,12 @@ class _Trees(Mapping[Pos, Node]):
 
 
 def _cells_of(nodes: tuple[Node, ...]) -> Iterator[Pos]:
+    """The cells references read (an `Area`, a whole column or a range too large, is never spelled out)."""
     for node in nodes:
         if isinstance(node, Ref):
             yield node.pos
-        else:
-            yield from node.cells  # type: ignore[union-attr]
+        elif isinstance(node, Rng):
+            yield from node.cells
 
 
 def _area(match: re.Match[str], sheet: int, sheets: list[str]) -> tuple[int, tuple[int, int], tuple[int, int]] | None:
