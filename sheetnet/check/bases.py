@@ -138,7 +138,7 @@ class _Bases:
 
     def __init__(self, grid: Grid, run: RunSpots, layout: Layout, votes: Votes) -> None:
         self.grid, self.run, self.layout, self.votes = grid, run, layout, votes
-        self.spots = {(s.ident, s.t): s for s in run.all()}
+        self.spots = run.by_element
         self.several = len(run.iterations) > 1
         self.taken: set[Pos] = set()
         self.anchor: Pos | None = None

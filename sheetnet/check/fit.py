@@ -99,7 +99,7 @@ def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: Votes) -> N
         if not occupied:
             bases = set(layout.bases.values())
             occupied = {layout.shift(b, t) for b in bases for t in range(-layout.last, layout.last + 1)}
-            spots = {(s.ident, s.t): s for s in run.all()}
+            spots = run.by_element
         holds = [u for u in range(layout.last + 1) if _holds(grid, layout, base, spots.get((ident, u)), u)]
         copies: list[Pos] = []
         for b, _ in likely:

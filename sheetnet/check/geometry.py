@@ -184,11 +184,8 @@ def strides_apart(layout: Layout, a: Pos, b: Pos) -> bool:
 
 
 def first_of_each(run: RunSpots) -> list[Spot]:
-    """The run's elements, each by its first spot, in calculation order."""
-    seen: dict[Ident, Spot] = {}
-    for spot in run.all():
-        seen.setdefault(spot.ident, spot)
-    return list(seen.values())
+    """The run's elements, each by its first spot, in calculation order (`RunSpots.firsts`)."""
+    return run.firsts
 
 
 def reading_distance(p: Pos, anchor: Pos | None) -> int:

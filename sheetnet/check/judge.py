@@ -294,7 +294,7 @@ class Explainer:
 
     @functools.cached_property
     def by_leaf(self) -> dict[tuple[Ident, int], Spot]:
-        return {(s.ident, s.t): s for s in self.run.all()}
+        return self.run.by_element
 
     @functools.cached_property
     def at(self) -> dict[Pos, list[Spot]]:

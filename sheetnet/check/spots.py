@@ -139,6 +139,21 @@ class RunSpots:
     def all(self) -> list[Spot]:
         return [spot for spots in self.iterations for spot in spots]
 
+    # what the fitting passes look up in every spot, worked out once per run (not to be changed)
+
+    @functools.cached_property
+    def firsts(self) -> list[Spot]:
+        """The run's elements, each by its first spot, in calculation order."""
+        seen: dict[Ident, Spot] = {}
+        for spot in self.all():
+            seen.setdefault(spot.ident, spot)
+        return list(seen.values())
+
+    @functools.cached_property
+    def by_element(self) -> dict[tuple[Ident, int], Spot]:
+        """Each spot by its element and iteration."""
+        return {(s.ident, s.t): s for s in self.all()}
+
     @functools.cached_property
     def without_steps(self) -> RunSpots:
         """The same run without the steps ±η·∂L/∂p: for a table that writes none (most), they are
