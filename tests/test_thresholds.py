@@ -17,6 +17,8 @@ import xlsxwriter
 from click.testing import CliRunner
 from homework import COLUMNS, HEADERS, Mutation, Network, first_slip, scaled, train
 
+from sheetnet.book import Cell
+from sheetnet.check.grid import agrees_exactly
 from sheetnet.cli import main
 
 ITERS = 6
@@ -40,10 +42,13 @@ def typed_rows(
     top: list[tuple[int, int, str | float]] = ETA,
     mutation: Mutation | None = None,
     summary: tuple[str, ...] = (),
+    decimals: int | None = None,
 ) -> Path:
     """`homework.train`'s numbers typed at full precision, a row per iteration in `COLUMNS` order
     under headers in row 6; `top` are the cells (row, column, text or number) written above them;
-    `mutation` a slip made in them; `summary` columns copied to a second sheet, `Summary`."""
+    `mutation` a slip made in them; `summary` columns copied to a second sheet, `Summary`;
+    `decimals`: each number rounded to them as it is typed (computed at full precision, as with a
+    calculator: the rounding is not carried forward)."""
     table = train(ITERS, typed=True, mutation=mutation)
     assert first_slip(table, Network()) in (mutation.cells if mutation else {None})
     book = xlsxwriter.Workbook(path)
@@ -62,7 +67,8 @@ def typed_rows(
         ws.write_string(HEADER_ROW, j, HEADERS[name])
     for k, row in enumerate(table):
         for j, name in enumerate(COLUMNS):
-            ws.write_number(HEADER_ROW + 1 + k, j, row[name].value)
+            value = row[name].value
+            ws.write_number(HEADER_ROW + 1 + k, j, value if decimals is None else round(value, decimals))
     book.close()
     return path
 
@@ -99,3 +105,25 @@ def test_a_summary_of_the_outputs_alone_is_no_table(tmp_path: Path) -> None:
     data = check(book, tmp_path)
     assert [(t["sheet"], t["verdict"]) for t in data["tables"]] == [("Sheet1", "right")]
     assert data["verdict"] == "right"
+
+
+def test_a_number_typed_as_its_rounding_half_up_agrees_with_it() -> None:
+    """ROUNDING_SLACK: 0.0275 typed to 3 places, 0.028 (half up) or 0.027 (half to even), is its
+    correct rounding, though in floating point each is 0.0005000000000000004 from it, a hair over
+    half a unit (0.0005); 0.0276 is not. Without the slack no number ending in 5 agrees with its
+    rounding to 3 places (a sheet typed to 3 places, `FEWER_PLACES`: 1 in 10 of its numbers); and
+    the slack is a hair: 0.029 for 0.0284 (0.0006 off, its rounding is 0.028) is no rounding."""
+    assert abs(0.028 - 0.0275) > 0.0005 and abs(0.027 - 0.0275) > 0.0005  # the hair, computed plainly
+    for typed, value, agrees in ((0.028, 0.0275, True), (0.027, 0.0275, True), (0.029, 0.0284, False)):
+        assert agrees_exactly(Cell("Sheet1", 1, 1, typed), value, places=3) is agrees
+
+
+def test_numbers_typed_to_3_places_from_a_calculator_are_right(tmp_path: Path) -> None:
+    """FEWER_PLACES = 3, PLACES_SAMPLE = 20: every number computed at full precision and typed
+    rounded to 3 places (162 typed numbers, most with 3 decimals) is judged to its 3 places: a_h1
+    typed as σ(h1) rounded, beside h1 rounded, is up to 0.0005 + σ'·0.0005 from σ of the typed h1.
+    Read to 4 places (FEWER_PLACES 2, or a sample of 200), a typed 0.028 is no rounding of 0.0275
+    and the sheet holds no table."""
+    book = typed_rows(tmp_path / "typed3.xlsx", decimals=3)
+    data = check(book, tmp_path)
+    assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("right", None)]
