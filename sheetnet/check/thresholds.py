@@ -131,7 +131,6 @@ LEFTOVER_ITERATIONS = 4  # iterations whose numbers a column left over is held a
 FLIPPED = 0.01  # a number with its sign flipped is as close as one this far off: the commonest slip of all
 NEGATED_ITERATIONS = 2  # a column the element's negative throughout, this often at least, is another number (t − y)
 ERROR_CAP = 1.0  # a column this far off or more is as far as can be: one wild row does not decide
-SPREAD_WEIGHT = 0.01  # the mean error, weighed against the median, tells apart columns of 0/1 that agree in most rows
 ORDER_WEIGHT = 1e-9  # equal columns go in reading order: too small to outweigh any difference of error
 EXTRA_ORDER = 1e-6  # of equals (η = 1: a step is its gradient), the run's own number first
 READ_COST = -3  # the cell the forward pass reads as x is x, typed wrong or not: before any name or nearness
