@@ -29,10 +29,10 @@ ZOO = Path(__file__).resolve().parent / "zoo"
 HEADER_ROW = 5  # 0-based: the headers in row 6, iteration k in row 7 + k
 
 
-def check(book: Path, tmp_path: Path, net: Network | None = None) -> dict[str, Any]:
-    """`sheetnet check BOOK --config NET --json`, the JSON (exit 0 or 1 only)."""
+def check(book: Path, tmp_path: Path, iters: int = ITERS) -> dict[str, Any]:
+    """`sheetnet check BOOK --config NET --json` for the notes' network, the JSON (exit 0 or 1 only)."""
     network = tmp_path / "net.toml"
-    network.write_text((net or Network()).toml(ITERS), encoding="utf-8")
+    network.write_text(Network().toml(iters), encoding="utf-8")
     result = CliRunner().invoke(main, ["check", str(book), "--config", str(network), "--json"])
     assert result.exit_code in (0, 1), result.output
     return json.loads(result.stdout)
@@ -47,13 +47,14 @@ def typed_rows(
     mutation: Mutation | None = None,
     summary: tuple[str, ...] = (),
     decimals: int | None = None,
+    iters: int = ITERS,
 ) -> Path:
     """`homework.train`'s numbers typed at full precision, a row per iteration in `COLUMNS` order
     under headers in row 6; `top` are the cells (row, column, text or number) written above them;
     `mutation` a slip made in them; `summary` columns copied to a second sheet, `Summary`;
     `decimals`: each number rounded to them as it is typed (computed at full precision, as with a
     calculator: the rounding is not carried forward)."""
-    table = train(ITERS, typed=True, mutation=mutation)
+    table = train(iters, typed=True, mutation=mutation)
     assert first_slip(table, Network()) in (mutation.cells if mutation else {None})
     book = xlsxwriter.Workbook(path)
     ws = book.add_worksheet("Sheet1")
@@ -183,3 +184,13 @@ def test_a_zoo_workbook_with_its_numbers_pasted_over_its_formulas_gets_its_verdi
     assert result.exit_code == int(code), first
     if cells != "-":
         assert first["cell"] in cells.split(","), first
+
+
+def test_one_iteration_typed_to_4_places_is_found(tmp_path: Path) -> None:
+    """ONE_ITERATION_WEIGHT = 0.6: a worked example of one iteration, every number computed at full
+    precision and typed to 4 places, gives each number one vote, of a cell showing 4 digits (weight
+    4/5): that is enough where nothing else claims the cell (at 1.01 no typed number is, and the
+    sheet holds no table)."""
+    book = typed_rows(tmp_path / "one.xlsx", decimals=4, iters=1)
+    data = check(book, tmp_path, iters=1)
+    assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("right", None)]
