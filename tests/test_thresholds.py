@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 from click.testing import CliRunner
-from homework import COLUMNS, HEADERS, Mutation, Network, first_slip, scaled, train
+from homework import COLUMNS, HEADERS, Mutation, Network, first_slip, rows_workbook, scaled, train
 
 from sheetnet.book import Cell
 from sheetnet.check.grid import agrees_exactly
@@ -194,3 +194,20 @@ def test_one_iteration_typed_to_4_places_is_found(tmp_path: Path) -> None:
     book = typed_rows(tmp_path / "one.xlsx", decimals=4, iters=1)
     data = check(book, tmp_path, iters=1)
     assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("right", None)]
+
+
+def test_a_loss_a_fixed_factor_off_is_explained_as_that_factor(tmp_path: Path) -> None:
+    """RATIO_TOLERANCE = 1e-6: the zoo's loss taken with LOG where LN belongs is 1/ln 10 = 0.4343
+    times the run's, to the last bits of the two logarithms (at 1e-15 its base goes unnamed); a loss
+    formula times 1.005 (E_total in iteration 2) is 1.005 times the run's (at 1e-2 that is "the same
+    loss", and no factor is named)."""
+    argv = ["--config", str(ZOO / "logreg-sumproduct.toml"), "--iters", "6", "--json"]
+    result = CliRunner().invoke(main, ["check", str(ZOO / "logreg-sumproduct-log-slip.xlsx"), *argv])
+    first = json.loads(result.stdout)["first_mismatch"]
+    assert first["cell"] == "LogReg!M9"
+    assert "it takes LOG, the logarithm in base 10" in first["explanation"], first
+    built = rows_workbook(tmp_path / "loss", iters=ITERS, mutation=scaled("E_total", 2, 1.005))
+    result = CliRunner().invoke(main, ["check", str(built.path), "--config", str(built.network()), "--json"])
+    first = json.loads(result.stdout)["first_mismatch"]
+    assert first["cell"] == built.first_slip == built.cell(2, "E_total")
+    assert "is 1.005 times the run's loss" in first["explanation"], first
