@@ -34,7 +34,6 @@ from sheetnet.check.thresholds import (
     NAMED_COST,
     NEGATED_ITERATIONS,
     ORDER_WEIGHT,
-    READ_COST,
 )
 from sheetnet.net import FORWARD, MEAN, PARAMETERS, UPDATE
 
@@ -133,7 +132,7 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
             if named and error > CLOSE and starts_small and (is_step(spot.quantity) or spot.quantity.section == MEAN):
                 continue  # a `dw` column of 0s far from the step or the mean is another number (a sample's)
             if read.get(spot.ident) == p:
-                cost[i][j] = min(error, ERROR_CAP) + READ_COST + order  # typed wrong or not, x is here
+                cost[i][j] = min(error, ERROR_CAP) + order  # typed wrong or not, x is here
             elif named:
                 cost[i][j] = min(error, ERROR_CAP) + NAMED_COST + order
             elif (
