@@ -31,7 +31,6 @@ from sheetnet.check.thresholds import (
     EXTRA_ORDER,
     FLIPPED,
     LEFTOVER_ITERATIONS,
-    NAMED_COST,
     NEGATED_ITERATIONS,
     ORDER_WEIGHT,
 )
@@ -131,10 +130,9 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
             starts_small = p in grid.cells and small(float(grid.cells[p].value))
             if named and error > CLOSE and starts_small and (is_step(spot.quantity) or spot.quantity.section == MEAN):
                 continue  # a `dw` column of 0s far from the step or the mean is another number (a sample's)
-            if read.get(spot.ident) == p:
-                cost[i][j] = min(error, ERROR_CAP) + order  # typed wrong or not, x is here
-            elif named:
-                cost[i][j] = min(error, ERROR_CAP) + NAMED_COST + order
+            if read.get(spot.ident) == p or named:
+                # x where the forward pass reads it, typed wrong or not; a cell its label names, however far
+                cost[i][j] = min(error, ERROR_CAP) + order
             elif (
                 error <= CLOSE
                 and (spot.negated or not spot.extra)

@@ -133,7 +133,6 @@ NEGATED_ITERATIONS = 2  # a column the element's negative throughout, this often
 ERROR_CAP = 1.0  # a column this far off or more is as far as can be: one wild row does not decide
 ORDER_WEIGHT = 1e-9  # equal columns go in reading order: too small to outweigh any difference of error
 EXTRA_ORDER = 1e-6  # of equals (η = 1: a step is its gradient), the run's own number first
-NAMED_COST = -2  # a cell whose label names the element is its, however far: before nearness
 
 # η (`eta`)
 # tested by: ETA_MAX 1000 → 0.3: tests/test_check.py::
