@@ -211,3 +211,26 @@ def test_a_loss_a_fixed_factor_off_is_explained_as_that_factor(tmp_path: Path) -
     first = json.loads(result.stdout)["first_mismatch"]
     assert first["cell"] == built.first_slip == built.cell(2, "E_total")
     assert "is 1.005 times the run's loss" in first["explanation"], first
+
+
+def test_a_sheet_per_eta_with_no_eta_cell_and_a_slip_in_its_first_update_trains_its_own_eta(tmp_path: Path) -> None:
+    """ETA_SHARE = 0.5: a sheet per η (0.5, 2) with no η written (the sheet's name says it), typed
+    at full precision, w5's first update on LR_2 typed 1 % off (M8). LR_2's η is the one that puts
+    7 of its 8 updates in line (2), and the slip is M8; at 0.99 no η does, LR_2 is judged against
+    the network's 0.5, and its first update, w1 (E8), is called the slip."""
+    built = rows_workbook(
+        tmp_path / "rates", iters=ITERS, sheets=[0.5, 2.0], typed=True, mutation=scaled("w5", 1, 1.01), mutated_sheet=1
+    )
+    assert built.first_slip == built.cell(1, "w5", sheet=1) == "LR_2!M8"
+    book = openpyxl.load_workbook(built.path)
+    for ws in book.worksheets:
+        ws["A4"] = ws["B4"] = None  # "η =" and η
+    book.save(tmp_path / "no-eta.xlsx")
+    result = CliRunner().invoke(
+        main, ["check", str(tmp_path / "no-eta.xlsx"), "--config", str(built.network()), "--json"]
+    )
+    tables = json.loads(result.stdout)["tables"]
+    assert [(t["sheet"], t["eta"], t["verdict"], t["first_slip"]) for t in tables] == [
+        ("LR_0.5", 0.5, "right", None),
+        ("LR_2", 2.0, "wrong", "LR_2!M8"),
+    ]
