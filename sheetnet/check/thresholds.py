@@ -73,8 +73,6 @@ RETYPED_SHARE = 0.5
 
 # Positions the passes share (`geometry`)
 # tested by: FORWARD_MARGIN 6 → 0: none
-FEW_MATCHES = 4  # a number of the forward pass found this often at most (O1 = f(O1) under ReLU) widens its box
-FORWARD_MARGIN = 6  # … when within this many cells of the numbers found once (farther: another table's)
 ROW_LENGTH = 1000  # reading order: a row comes after every column of the row before (sheets are narrower)
 OTHER_SHEET = 10**9  # reading order: a cell on another sheet comes after every cell of this one
 BEHIND = 2  # reading order: a cell before the anchor counts this much farther than one after it
