@@ -65,7 +65,6 @@ VOTE_DIGITS = 5
 # a sheet starts a table if it holds this share of iteration 0's forward pass: a slip in its first
 # layer leaves little of it right (larger, and such a table is missed); smaller, and a summary is a table
 TABLE_FORWARD_SHARE = 0.25
-TABLE_NUMBERS = 2  # and this many of its numbers at least: one number found again is chance
 TABLE_QUANTITIES = 2  # from this many of its quantities at least: a summary of ŷ alone is no table
 # an iteration's parameters are taken as typed by hand when this share of them is typed as their
 # rounding: a weight or two typed as a rounding by chance does not restart the run
