@@ -14,13 +14,13 @@ holds one iteration.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 from sheetnet.check.evidence import close, small, vote_weight
 from sheetnet.check.geometry import forward_box
 from sheetnet.check.grid import Grid, Pos
-from sheetnet.check.spots import Ident, RunSpots, Spot
+from sheetnet.check.spots import RunSpots, Spot
 from sheetnet.check.thresholds import (
     CLOSE,
     FAR_WEIGHT,
@@ -30,7 +30,6 @@ from sheetnet.check.thresholds import (
     STRIDE_CANDIDATES,
     STRIDE_ITERATIONS,
     STRIDE_PAIRS,
-    STRIDE_VOTERS,
     WEIGHTS_CARRIED,
     WEIGHTS_CARRIED_SHARE,
 )
@@ -59,7 +58,6 @@ def _strides(grid: Grid, run: RunSpots, sheet: int) -> Iterator[Pos]:
     how unambiguous they are; in iteration 0 only cells near the forward pass count in full (an
     input typed again above the table is not where the table's iterations start)."""
     votes: Counter[Pos] = Counter()
-    voters: dict[Pos, set[Ident]] = defaultdict(set)
     next_sheet = [sheet + 1] if sheet + 1 < len(grid.sheets) else []
     near = _forward_region(grid, run, sheet)
     for t in range(min(len(run.iterations), STRIDE_ITERATIONS) - 1):
@@ -79,9 +77,8 @@ def _strides(grid: Grid, run: RunSpots, sheet: int) -> Iterator[Pos]:
                     move = (q[0] - p[0], q[1] - p[1], q[2] - p[2])
                     if sum(d != 0 for d in move) == 1:  # along one axis: rows, columns or sheets
                         votes[move] += w * vote_weight(grid, q, after.value)
-                        voters[move].add(spot.ident)
-    # A move only one number makes (or none that changes) is chance: the table has one iteration.
-    moves = [m for m, _ in votes.most_common() if len(voters[m]) >= STRIDE_VOTERS]
+    # (no move at all: the table has one iteration; each is tried against the forward pass below)
+    moves = [m for m, _ in votes.most_common()]
     yield from moves[:STRIDE_CANDIDATES]
     after_a_slip = _stride_after_a_slip(grid, run, sheet)  # (only if none of those carries the table on)
     if after_a_slip is not None and after_a_slip not in moves:
@@ -91,8 +88,7 @@ def _strides(grid: Grid, run: RunSpots, sheet: int) -> Iterator[Pos]:
 def _stride_after_a_slip(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     """The stride of a table whose later iterations match the run nowhere exactly (a slip in
     iteration 0 spreads to every number after it): iteration 0's forward pass, found exactly,
-    moves to where iteration 1's is close (within 5 %). Only a move half of it makes, and two
-    numbers at least, counts."""
+    moves to where iteration 1's is close (within 5 %). Only a move half of it makes counts."""
     if len(run.iterations) < 2:
         return None
     later = {s.ident: s for s in run.iterations[1]}
@@ -116,7 +112,7 @@ def _stride_after_a_slip(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     if not votes:
         return None
     move, count = votes.most_common(1)[0]
-    return move if count >= max(STRIDE_VOTERS, voters * SLIP_SHARE) else None
+    return move if count >= voters * SLIP_SHARE else None
 
 
 def _moves_forward(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
