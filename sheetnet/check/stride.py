@@ -26,7 +26,6 @@ from sheetnet.check.thresholds import (
     FAR_WEIGHT,
     FORWARD_CARRIED_SHARE,
     NEAR_FORWARD,
-    SLIP_SHARE,
     STRIDE_CANDIDATES,
     STRIDE_ITERATIONS,
     STRIDE_PAIRS,
@@ -88,12 +87,11 @@ def _strides(grid: Grid, run: RunSpots, sheet: int) -> Iterator[Pos]:
 def _stride_after_a_slip(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     """The stride of a table whose later iterations match the run nowhere exactly (a slip in
     iteration 0 spreads to every number after it): iteration 0's forward pass, found exactly,
-    moves to where iteration 1's is close (within 5 %). Only a move half of it makes counts."""
+    moves to where iteration 1's is close (within 5 %): the move most of it makes."""
     if len(run.iterations) < 2:
         return None
     later = {s.ident: s for s in run.iterations[1]}
     votes: Counter[Pos] = Counter()
-    voters = 0
     near = _forward_region(grid, run, sheet)
     for spot in run.iterations[0]:
         after = later.get(spot.ident)
@@ -107,12 +105,10 @@ def _stride_after_a_slip(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
             move = (0, q[1] - here[0][1], q[2] - here[0][2])
             if sum(d != 0 for d in move) == 1:
                 moves.add(move)
-        voters += 1
         votes.update(moves)
     if not votes:
         return None
-    move, count = votes.most_common(1)[0]
-    return move if count >= voters * SLIP_SHARE else None
+    return votes.most_common(1)[0][0]
 
 
 def _moves_forward(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
