@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from sheetnet.check.grid import Grid, Pos
 from sheetnet.check.spots import Ident, RunSpots, Spot
-from sheetnet.check.thresholds import BEHIND, LAST_SHARE, OTHER_SHEET, ROW_LENGTH
+from sheetnet.check.thresholds import BEHIND, OTHER_SHEET, ROW_LENGTH
 from sheetnet.net import FORWARD, PARAMETERS, UPDATE
 
 
@@ -190,13 +190,13 @@ def reading_distance(p: Pos, anchor: Pos | None) -> int:
 
 
 def last_iteration(grid: Grid, run: RunSpots, layout: Layout) -> int:
-    """The last iteration whose forward pass the table holds (at least half of it)."""
+    """The last iteration whose forward pass the table holds (any of it)."""
     forward = [s.ident for s in first_of_each(run) if s.quantity.section == FORWARD and s.ident in layout.bases]
     idents = forward or list(layout.bases)
     layout.last = len(run.iterations) - 1
     last = -1
     for t in range(len(run.iterations)):
         held = sum(1 for ident in idents if (p := layout.at(ident, t)) is not None and grid.held(p))
-        if held >= LAST_SHARE * len(idents) and held:
+        if held:
             last = t
     return max(last, 0)
