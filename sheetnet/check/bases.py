@@ -46,7 +46,6 @@ from sheetnet.check.labels import (
 from sheetnet.check.spots import Ident, RunSpots, Spot, is_step
 from sheetnet.check.thresholds import (
     CONSTANT_ITERATIONS,
-    COPY_SHARE,
     EARLY_DECAY,
     EVIDENCE_SLACK,
     EXACT_DECADES,
@@ -173,9 +172,7 @@ class _Bases:
         self.anchor = base
         copies: list[Pos] = []
         for b, c in ranked:  # other columns holding the element everywhere (a helper's copy), one per column
-            if sum(c.values()) >= max(TWO_ITERATIONS, COPY_SHARE * total) and not any(
-                strides_apart(layout, a, b) for a in [base, *copies]
-            ):
+            if sum(c.values()) >= TWO_ITERATIONS and not any(strides_apart(layout, a, b) for a in [base, *copies]):
                 copies.append(b)
         if copies:
             layout.copies[spot.ident] = copies

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from sheetnet.check.grid import Grid, Pos
 from sheetnet.check.spots import Ident, RunSpots, Spot
-from sheetnet.check.thresholds import BEHIND, FEW_MATCHES, FORWARD_MARGIN, LAST_SHARE, OTHER_SHEET, ROW_LENGTH
+from sheetnet.check.thresholds import BEHIND, OTHER_SHEET, ROW_LENGTH
 from sheetnet.net import FORWARD, PARAMETERS, UPDATE
 
 
@@ -145,21 +145,17 @@ def _steps(x: int, lo: int, hi: int, d: int) -> list[int]:
 
 
 def forward_box(grid: Grid, run: RunSpots, sheet: int) -> tuple[int, int, int, int] | None:
-    """Rows and columns of iteration 0's forward pass on `sheet`: the numbers written there once,
-    and those written a few times (O1 = f(O1) under ReLU) that lie next to them."""
-    unique, few = [], []
+    """Rows and columns of iteration 0's forward pass on `sheet`: the numbers written there once."""
+    unique = []
     for spot in run.iterations[0]:
         if spot.quantity.section == FORWARD and not spot.carried:
             found = grid.matches(spot.value, [sheet])
-            (unique if len(found) == 1 else few if len(found) <= FEW_MATCHES else []).extend(found)
+            if len(found) == 1:
+                unique += found
     if not unique:
         return None
     r0, c0 = min(p[1] for p in unique), min(p[2] for p in unique)
     r1, c1 = max(p[1] for p in unique), max(p[2] for p in unique)
-    for p in few:
-        m = FORWARD_MARGIN
-        if r0 - m <= p[1] <= r1 + m and c0 - m <= p[2] <= c1 + m:
-            r0, c0, r1, c1 = min(r0, p[1]), min(c0, p[2]), max(r1, p[1]), max(c1, p[2])
     return r0, c0, r1, c1
 
 
@@ -199,13 +195,13 @@ def reading_distance(p: Pos, anchor: Pos | None) -> int:
 
 
 def last_iteration(grid: Grid, run: RunSpots, layout: Layout) -> int:
-    """The last iteration whose forward pass the table holds (at least half of it)."""
+    """The last iteration whose forward pass the table holds (any of it)."""
     forward = [s.ident for s in first_of_each(run) if s.quantity.section == FORWARD and s.ident in layout.bases]
     idents = forward or list(layout.bases)
     layout.last = len(run.iterations) - 1
     last = -1
     for t in range(len(run.iterations)):
         held = sum(1 for ident in idents if (p := layout.at(ident, t)) is not None and grid.held(p))
-        if held >= LAST_SHARE * len(idents) and held:
+        if held:
             last = t
     return max(last, 0)

@@ -31,11 +31,8 @@ from sheetnet.check.thresholds import (
     EXTRA_ORDER,
     FLIPPED,
     LEFTOVER_ITERATIONS,
-    NAMED_COST,
     NEGATED_ITERATIONS,
     ORDER_WEIGHT,
-    READ_COST,
-    SPREAD_WEIGHT,
 )
 from sheetnet.net import FORWARD, MEAN, PARAMETERS, UPDATE
 
@@ -124,9 +121,7 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
                 continue
             if not named and updates_right and negated >= NEGATED_ITERATIONS and negated + equal == len(errors):
                 continue  # its negative throughout (t − y for ŷ − y), and the updates right: another number
-            # the median forgives a slip; the mean tells apart columns of small numbers that agree
-            # in most rows (x1 = 0, 0, 1, 1 against a target 0, 0, 0, 1: online learning)
-            spread = SPREAD_WEIGHT * sum(min(e, ERROR_CAP) for e in errors) / len(errors)
+            # the median forgives a slip
             errors.sort()
             error = errors[len(errors) // 2]
             order = ORDER_WEIGHT * reading_distance(p, previous[spot.ident])  # equals: in the order of calculation
@@ -135,10 +130,9 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
             starts_small = p in grid.cells and small(float(grid.cells[p].value))
             if named and error > CLOSE and starts_small and (is_step(spot.quantity) or spot.quantity.section == MEAN):
                 continue  # a `dw` column of 0s far from the step or the mean is another number (a sample's)
-            if read.get(spot.ident) == p:
-                cost[i][j] = min(error, ERROR_CAP) + READ_COST + spread + order  # typed wrong or not, x is here
-            elif named:
-                cost[i][j] = min(error, ERROR_CAP) + NAMED_COST + spread + order
+            if read.get(spot.ident) == p or named:
+                # x where the forward pass reads it, typed wrong or not; a cell its label names, however far
+                cost[i][j] = min(error, ERROR_CAP) + order
             elif (
                 error <= CLOSE
                 and (spot.negated or not spot.extra)
@@ -148,7 +142,7 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
                 # or its name, never by nearness alone: but a gradient's negative is left over only
                 # where the sheet writes the quantity negated; a cell whose label names a number the
                 # table holds elsewhere, `dE/dw21`, is that number's, not a look-alike's)
-                cost[i][j] = error + spread + order
+                cost[i][j] = error + order
     for i, j in _assignment(cost):
         layout.bases[missing[i].ident] = pool[j]
 

@@ -14,25 +14,22 @@ holds one iteration.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 from sheetnet.check.evidence import close, small, vote_weight
 from sheetnet.check.geometry import forward_box
 from sheetnet.check.grid import Grid, Pos
-from sheetnet.check.spots import Ident, RunSpots, Spot
+from sheetnet.check.spots import RunSpots, Spot
 from sheetnet.check.thresholds import (
     CLOSE,
     FAR_WEIGHT,
     FORWARD_CARRIED_SHARE,
     NEAR_FORWARD,
-    SLIP_SHARE,
     STRIDE_CANDIDATES,
     STRIDE_ITERATIONS,
     STRIDE_PAIRS,
-    STRIDE_VOTERS,
     WEIGHTS_CARRIED,
-    WEIGHTS_CARRIED_SHARE,
 )
 from sheetnet.net import FORWARD, PARAMETERS
 
@@ -59,7 +56,6 @@ def _strides(grid: Grid, run: RunSpots, sheet: int) -> Iterator[Pos]:
     how unambiguous they are; in iteration 0 only cells near the forward pass count in full (an
     input typed again above the table is not where the table's iterations start)."""
     votes: Counter[Pos] = Counter()
-    voters: dict[Pos, set[Ident]] = defaultdict(set)
     next_sheet = [sheet + 1] if sheet + 1 < len(grid.sheets) else []
     near = _forward_region(grid, run, sheet)
     for t in range(min(len(run.iterations), STRIDE_ITERATIONS) - 1):
@@ -79,9 +75,8 @@ def _strides(grid: Grid, run: RunSpots, sheet: int) -> Iterator[Pos]:
                     move = (q[0] - p[0], q[1] - p[1], q[2] - p[2])
                     if sum(d != 0 for d in move) == 1:  # along one axis: rows, columns or sheets
                         votes[move] += w * vote_weight(grid, q, after.value)
-                        voters[move].add(spot.ident)
-    # A move only one number makes (or none that changes) is chance: the table has one iteration.
-    moves = [m for m, _ in votes.most_common() if len(voters[m]) >= STRIDE_VOTERS]
+    # (no move at all: the table has one iteration; each is tried against the forward pass below)
+    moves = [m for m, _ in votes.most_common()]
     yield from moves[:STRIDE_CANDIDATES]
     after_a_slip = _stride_after_a_slip(grid, run, sheet)  # (only if none of those carries the table on)
     if after_a_slip is not None and after_a_slip not in moves:
@@ -91,13 +86,11 @@ def _strides(grid: Grid, run: RunSpots, sheet: int) -> Iterator[Pos]:
 def _stride_after_a_slip(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     """The stride of a table whose later iterations match the run nowhere exactly (a slip in
     iteration 0 spreads to every number after it): iteration 0's forward pass, found exactly,
-    moves to where iteration 1's is close (within 5 %). Only a move half of it makes, and two
-    numbers at least, counts."""
+    moves to where iteration 1's is close (within 5 %): the move most of it makes."""
     if len(run.iterations) < 2:
         return None
     later = {s.ident: s for s in run.iterations[1]}
     votes: Counter[Pos] = Counter()
-    voters = 0
     near = _forward_region(grid, run, sheet)
     for spot in run.iterations[0]:
         after = later.get(spot.ident)
@@ -111,12 +104,10 @@ def _stride_after_a_slip(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
             move = (0, q[1] - here[0][1], q[2] - here[0][2])
             if sum(d != 0 for d in move) == 1:
                 moves.add(move)
-        voters += 1
         votes.update(moves)
     if not votes:
         return None
-    move, count = votes.most_common(1)[0]
-    return move if count >= max(STRIDE_VOTERS, voters * SLIP_SHARE) else None
+    return votes.most_common(1)[0][0]
 
 
 def _moves_forward(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
@@ -135,7 +126,7 @@ def _moves_forward(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
 
 def _moves_weights(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
     """True if one stride on from iteration 0's parameters, the cells hold iteration 1's exactly for
-    most of those that move (a wrong slope in iteration 0's hidden layer moves iteration 1's forward
+    some of those that move, of two at least (a wrong slope in iteration 0's hidden layer moves iteration 1's forward
     pass far from the run's, but leaves the output layer's update right)."""
     held, total = _carried_on(
         grid,
@@ -147,7 +138,7 @@ def _moves_weights(grid: Grid, run: RunSpots, sheet: int, stride: Pos) -> bool:
         ),
         lambda q, after: q in grid.cells and grid.agrees(q, after),
     )
-    return total >= WEIGHTS_CARRIED and held > WEIGHTS_CARRIED_SHARE * total
+    return total >= WEIGHTS_CARRIED and held > 0
 
 
 def _carried_on(

@@ -5,8 +5,8 @@ change, so each table of a sheet per η is found. Where a later iteration's para
 hand, rounded (a student copying the last block's weights into the next block), the run the table
 follows goes on from the typed numbers (`retyped`).
 
-Guarantee: a sheet starts a table only if it holds a quarter of iteration 0's forward pass (two
-numbers at least), from two of its quantities; `retyped` gives `run` itself unless the typed
+Guarantee: a sheet starts a table only if it holds a quarter of iteration 0's forward pass (one
+number at least), from two of its quantities; `retyped` gives `run` itself unless the typed
 parameters explain more of an iteration's computed numbers at full precision than the run does.
 """
 
@@ -18,7 +18,7 @@ from collections import ChainMap, Counter, defaultdict
 from sheetnet.check.evidence import small
 from sheetnet.check.grid import Grid, full_window
 from sheetnet.check.spots import RunSpots, run_spots
-from sheetnet.check.thresholds import RETYPED_SHARE, TABLE_FORWARD_SHARE, TABLE_NUMBERS, TABLE_QUANTITIES
+from sheetnet.check.thresholds import RETYPED_SHARE, TABLE_FORWARD_SHARE, TABLE_QUANTITIES
 from sheetnet.graph import Key
 from sheetnet.net import CARRIED, FORWARD, PARAMETERS, IterationGraph
 from sheetnet.trace import Trace
@@ -40,7 +40,7 @@ def table_sheets(grid: Grid, run: RunSpots) -> list[int]:
             quantities[sheet].add(spot.quantity.name)
     # A quarter of it, from two quantities at least: a slip in iteration 0's first layer leaves
     # little of the forward pass right, and a summary of ŷ alone is no table.
-    need = max(TABLE_NUMBERS, math.ceil(len(forward) * TABLE_FORWARD_SHARE)) if len(forward) > 1 else 1
+    need = max(1, math.ceil(len(forward) * TABLE_FORWARD_SHARE))
     kinds = min(TABLE_QUANTITIES, len({s.quantity.name for s in forward}))
     return [s for s in range(len(grid.sheets)) if counts[s] >= need and len(quantities[s]) >= kinds]
 

@@ -6,10 +6,15 @@ when a cell is an element's base, which column left over is whose. Each such dec
 against a number here, named with its reason: what goes wrong if it is smaller or larger. They are
 grouped by the pass that uses them, in the order `fit.fit_layout` runs them.
 
-Under each group's heading, "tested by" names, for a number changed as shown, the first test that
-then failed among the zoo's verdicts with their network files (tests/test_derive.py) and
-tests/test_check*.py; "none" where none of them did (the number is still the one every verdict so
-far was judged with; a test that holds it down is owed), and a number not listed was not changed.
+Under each group's heading, "held by" names for every number the test that fails when it is
+changed as shown (one direction or both; the first that failed among the zoo's verdicts with their
+network files, tests/test_derive.py, and tests/test_check*.py; where none of those did, a test of
+tests/test_thresholds.py holds it, on a small workbook whose verdict changes with it). "none": no
+test failed with it changed that way, so the number is held on one side only; "not changed yet":
+no test has been run with it changed (a test is owed). Tests are named as file::test under tests/.
+The numbers that changed no verdict either way were taken out, each in a commit of its own:
+SPREAD_WEIGHT, READ_COST, NAMED_COST, FEW_MATCHES, FORWARD_MARGIN, TABLE_NUMBERS, VISIBLE_MOVE,
+STRIDE_VOTERS, SLIP_SHARE, WEIGHTS_CARRIED_SHARE, LAST_SHARE, COPY_SHARE.
 
 Guarantee: numbers only; this module imports nothing, so any pass may import it.
 """
@@ -17,11 +22,16 @@ Guarantee: numbers only; this module imports nothing, so any pass may import it.
 from __future__ import annotations
 
 # Numbers as written (`grid`, `judge.Tolerance`)
-# tested by: FULL_RELATIVE 1e-9 → 1e-6: tests/test_check.py::
-#   test_a_formula_slip_filled_down_is_named_in_every_row_and_its_consequences_follow;
-#   PLACES 4 → 3: tests/test_check_mutations.py::
-#   test_the_first_slip_is_named_where_it_was_made[rows-typed-4dp-h-literal-eta];
-#   ROUNDED_UNITS 5 → 1: the same test's [blocks-4dp-h-literal-eta];
+# held by:
+#   FULL_RELATIVE 1e-9 → 1e-6: test_check.py::
+#     test_a_formula_slip_filled_down_is_named_in_every_row_and_its_consequences_follow
+#   FULL_ABSOLUTE 1e-12 → 0: test_check.py::test_a_difference_a_spreadsheet_gives_as_0_agrees_with_the_runs_tiny_one
+#   ROUNDING_SLACK 1e-9 → 0 and → 0.5: test_thresholds.py::test_a_number_typed_as_its_rounding_half_up_agrees_with_it
+#   PLACES 4 → 3: test_check_mutations.py::test_the_first_slip_is_named_where_it_was_made[rows-typed-4dp-h-literal-eta]
+#   FEWER_PLACES 3 → 2, PLACES_SAMPLE 20 → 200: test_thresholds.py::
+#     test_numbers_typed_to_3_places_from_a_calculator_are_right
+#   ROUNDED_UNITS 5 → 1: test_check_mutations.py::
+#     test_the_first_slip_is_named_where_it_was_made[blocks-4dp-h-literal-eta]
 FULL_RELATIVE = 1e-9  # a formula's result, or a number typed with 10+ digits, agrees to this
 # and to this near 0: Excel and LibreOffice give 0 for a difference of two numbers equal to their
 # last few bits (2.5 − 2.499999999999993), where the run keeps −7e-15
@@ -41,12 +51,13 @@ PLACES_SAMPLE = 20
 ROUNDED_UNITS = 5
 
 # What a found number tells (`evidence`)
-# tested by: CLOSE 0.05 → 0.01: tests/test_check.py::
-#   test_every_shared_fixture_gets_the_verdict_judged_by_hand[luizcf-241];
-#   MAX_VOTERS 200 → 20: none; SMALL_NUMBERS → (0,): tests/test_derive.py::
-#   test_each_zoo_workbook_gets_its_verdict_with_its_network_file[online-and.xlsx];
-#   TINY_WINDOWS 1000 → 1: tests/test_check_families.py::test_rows_of_relu_and_softmax[relu];
-#   VOTE_DIGITS 5 → 1: tests/test_check_scenarios.py::test_two_tables_side_by_side_are_two_tables_each_right
+# held by:
+#   CLOSE 0.05 → 0.01: test_check.py::test_every_shared_fixture_gets_the_verdict_judged_by_hand[luizcf-241]
+#   MAX_VOTERS 200 → 20 and → 2000: none. It bounds work, not a verdict (a value written n times casts n
+#     votes an iteration, n² pairs for the stride), so it stays; no test times it
+#   SMALL_NUMBERS → (0,): test_derive.py::test_each_zoo_workbook_gets_its_verdict_with_its_network_file[online-and.xlsx]
+#   TINY_WINDOWS 1000 → 1: test_check_families.py::test_rows_of_relu_and_softmax[relu]
+#   VOTE_DIGITS 5 → 1: test_check_scenarios.py::test_two_tables_side_by_side_are_two_tables_each_right
 CLOSE = 0.05  # a wrong number within 5 % of the right one belongs to that element
 MAX_VOTERS = 200  # a value written more often than this (0, 1, an input) says nothing of where it is
 # numbers sheets hold everywhere (inputs, targets, a column of ones, zero biases): evidence of an
@@ -60,59 +71,67 @@ TINY_WINDOWS = 1000
 VOTE_DIGITS = 5
 
 # Where tables start (`tables`)
-# tested by: TABLE_FORWARD_SHARE 0.25 → 0.6, TABLE_QUANTITIES 2 → 1: none;
-#   RETYPED_SHARE 0.5 → 0.95: tests/test_check_typed.py::test_a_weight_typed_off_is_the_first_slip[blocks]
+# held by:
+#   TABLE_FORWARD_SHARE 0.25 → 0.6, TABLE_QUANTITIES 2 → 3: test_thresholds.py::
+#     test_a_table_wrong_from_its_first_hidden_number_is_still_a_table; TABLE_FORWARD_SHARE → 0.05: none
+#   TABLE_QUANTITIES 2 → 1: test_thresholds.py::test_a_summary_of_the_outputs_alone_is_no_table
+#   RETYPED_SHARE 0.5 → 0.95: test_check_typed.py::test_a_weight_typed_off_is_the_first_slip[blocks]
 # a sheet starts a table if it holds this share of iteration 0's forward pass: a slip in its first
 # layer leaves little of it right (larger, and such a table is missed); smaller, and a summary is a table
 TABLE_FORWARD_SHARE = 0.25
-TABLE_NUMBERS = 2  # and this many of its numbers at least: one number found again is chance
 TABLE_QUANTITIES = 2  # from this many of its quantities at least: a summary of ŷ alone is no table
 # an iteration's parameters are taken as typed by hand when this share of them is typed as their
 # rounding: a weight or two typed as a rounding by chance does not restart the run
 RETYPED_SHARE = 0.5
 
 # Positions the passes share (`geometry`)
-# tested by: FORWARD_MARGIN 6 → 0: none
-FEW_MATCHES = 4  # a number of the forward pass found this often at most (O1 = f(O1) under ReLU) widens its box
-FORWARD_MARGIN = 6  # … when within this many cells of the numbers found once (farther: another table's)
+# held by:
+#   ROW_LENGTH, OTHER_SHEET: not changed yet
+#   BEHIND 2 → 1: test_derive.py::
+#     test_each_zoo_workbook_gets_its_verdict_with_its_network_file[phases-241-noloss-input-slip.xlsx]
 ROW_LENGTH = 1000  # reading order: a row comes after every column of the row before (sheets are narrower)
 OTHER_SHEET = 10**9  # reading order: a cell on another sheet comes after every cell of this one
 BEHIND = 2  # reading order: a cell before the anchor counts this much farther than one after it
-LAST_SHARE = 0.5  # a table holds an iteration while it holds this share of its forward pass (a slip empties a few)
 
 # The stride (`stride`)
-# tested by: STRIDE_ITERATIONS 6 → 2: none; NEAR_FORWARD 3 → 0 (bases too): tests/test_check_families.py::
-#   test_the_delta_rule_signs[sign]; FAR_WEIGHT 0.1 → 1: tests/test_check_mutations.py::
-#   test_a_right_workbook_passes[rows-eta-2-long]; STRIDE_VOTERS 2 → 1: none;
-#   STRIDE_CANDIDATES 3 → 1: tests/test_check_families.py::test_a_slip_in_every_block_is_named[slope]
+# held by:
+#   STRIDE_ITERATIONS 6 → 2: none; → 20: none of the zoo pasted as values (the rest not run)
+#   STRIDE_PAIRS: with MAX_VOTERS
+#   NEAR_FORWARD 3 → 0 (bases too): test_check_families.py::test_the_delta_rule_signs[sign]
+#   FAR_WEIGHT 0.1 → 1: test_check_mutations.py::test_a_right_workbook_passes[rows-eta-2-long]
+#   STRIDE_CANDIDATES 3 → 1: test_check_families.py::test_a_slip_in_every_block_is_named[slope]
+#   FORWARD_CARRIED_SHARE 0.5 → 0: test_derive.py::
+#     test_a_correct_workbook_that_writes_no_loss_is_never_called_wrong[phases-241-noloss.xlsx]; → 0.1, → 0.9: none
+#   WEIGHTS_CARRIED 2 → 1: the same test; → 5, → 100: none
 STRIDE_ITERATIONS = 6  # iterations whose exact matches vote for the stride
 # pairs of cells (found here × found one iteration on) an element may vote with: more, and its
 # vote is spread too thin to tell anything (a frequent number's every pair)
 STRIDE_PAIRS = 4 * MAX_VOTERS
 NEAR_FORWARD = 3  # cells within this many of iteration 0's forward pass are its (an input typed above is not)
 FAR_WEIGHT = 0.1  # iteration 0's vote from a cell farther away: an input typed again above the table
-STRIDE_VOTERS = 2  # elements that must make a move: one number making it is chance
 STRIDE_CANDIDATES = 3  # the most voted moves tried in turn before the move after a slip
-SLIP_SHARE = 0.5  # after a slip, the move this share of the forward pass found once makes (two at least)
 FORWARD_CARRIED_SHARE = 0.5  # a stride carries this share of the forward pass on to iteration 1's, within 5 %
-# or more than this share of the parameters that move, exactly, and this many at least (a wrong
-# slope in iteration 0's hidden layer moves iteration 1's forward pass, not the output layer's update)
-WEIGHTS_CARRIED_SHARE = 0.5
+# or some of the parameters that move, exactly, of this many at least (a wrong slope in iteration
+# 0's hidden layer moves iteration 1's forward pass, not the output layer's update)
 WEIGHTS_CARRIED = 2
 
 # Each element's base (`bases`), and the numbers written twice (`fit._written_twice`)
-# tested by: TWO_ITERATIONS 1.5 → 2.5: tests/test_check_shapes.py::
-#   test_one_cell_wrong_is_the_first_slip[a-row-per-eta-d1@0/0.5-∂L/∂B1[0]-0]; FULL_WEIGHT 0.99 → 0.5:
-#   tests/test_check_scenarios.py::test_numbers_typed_to_3_places_with_the_rounding_carried_forward_are_right;
-#   ONE_ITERATION_WEIGHT 0.6 → 1.01: none; SHARED_SHARE 0.9 → 0.5: tests/test_check_families.py::
-#   test_the_delta_rule_signs[sum]; COPY_SHARE 0.8 → 0.3: unsettled (the one test that failed, under
-#   load, compares LibreOffice with the row model and runs no `check`)
+# held by:
+#   TWO_ITERATIONS 1.5 → 2.5: test_check_shapes.py::
+#     test_one_cell_wrong_is_the_first_slip[a-row-per-eta-d1@0/0.5-∂L/∂B1[0]-0]
+#   FULL_WEIGHT 0.99 → 0.5: test_check_scenarios.py::
+#     test_numbers_typed_to_3_places_with_the_rounding_carried_forward_are_right
+#   ONE_ITERATION_WEIGHT 0.6 → 1.01: test_thresholds.py::test_one_iteration_typed_to_4_places_is_found; → 0.2: none
+#   COPY_ITERATIONS 2 → 1: test_check.py::test_every_shared_fixture_gets_the_verdict_judged_by_hand[cardona-mazur]
+#   EVIDENCE_SLACK 1e-9 → 0 and → 0.5: none of the zoo pasted as values (the rest not run)
+#   SHARED_SHARE 0.9 → 0.5: test_check_families.py::test_the_delta_rule_signs[sum]
+#   CONSTANT_ITERATIONS 2 → 1, STAYS 3 → 2, EARLY_DECAY 0.5 → 1: none; the other way not tried
+#   EXACT_DECADES: not changed yet
 # evidence worth two iterations: a full vote and one of a number typed to 3 digits or more (1 + 0.6);
 # less is one iteration, taken only where nothing else explains it (a number equal once by chance)
 TWO_ITERATIONS = 1.5
 FULL_WEIGHT = 0.99  # a vote this heavy is a cell at full precision (`evidence.vote_weight` gives 1)
 ONE_ITERATION_WEIGHT = 0.6  # iteration 0's one vote, alone in its cell, counts if its cell shows 3 digits
-COPY_SHARE = 0.8  # a helper's copy of an element has this share of its base's evidence (fewer: a chance match)
 # a number written twice agrees in this many iterations at least (once is chance: x·W = O1 while B1 is 0)
 COPY_ITERATIONS = 2
 EVIDENCE_SLACK = 1e-9  # sums of the same votes, added in another order, are equal to this
@@ -123,32 +142,35 @@ EARLY_DECAY = 0.5  # a vote counts this much less per iteration later: before an
 EXACT_DECADES = -16  # an exact continuation ranks before any gap a double can show (16 digits)
 
 # The columns left over (`leftovers`)
-# tested by: LEFTOVER_ITERATIONS 4 → 2: tests/test_check_typed.py::test_a_weight_typed_off_is_the_first_slip[rows];
-#   FLIPPED 0.01 → 1: tests/test_check_mutations.py::
-#   test_the_first_slip_is_named_where_it_was_made[blocks-4dp-g-column-wrong-from-the-start];
-#   SPREAD_WEIGHT 0.01 → 0, READ_COST −3 → 0, NAMED_COST −2 → 0: none
+# held by:
+#   LEFTOVER_ITERATIONS 4 → 2: test_check_typed.py::test_a_weight_typed_off_is_the_first_slip[rows]
+#   FLIPPED 0.01 → 1: test_check_mutations.py::
+#     test_the_first_slip_is_named_where_it_was_made[blocks-4dp-g-column-wrong-from-the-start]
+#   NEGATED_ITERATIONS 2 → 1: none; the other way not tried
+#   ORDER_WEIGHT 1e-9 → 0, EXTRA_ORDER 1e-6 → 0: none of the zoo pasted as values (the rest not run)
+#   ERROR_CAP: not changed yet
 LEFTOVER_ITERATIONS = 4  # iterations whose numbers a column left over is held against
 FLIPPED = 0.01  # a number with its sign flipped is as close as one this far off: the commonest slip of all
 NEGATED_ITERATIONS = 2  # a column the element's negative throughout, this often at least, is another number (t − y)
 ERROR_CAP = 1.0  # a column this far off or more is as far as can be: one wild row does not decide
-SPREAD_WEIGHT = 0.01  # the mean error, weighed against the median, tells apart columns of 0/1 that agree in most rows
 ORDER_WEIGHT = 1e-9  # equal columns go in reading order: too small to outweigh any difference of error
 EXTRA_ORDER = 1e-6  # of equals (η = 1: a step is its gradient), the run's own number first
-READ_COST = -3  # the cell the forward pass reads as x is x, typed wrong or not: before any name or nearness
-NAMED_COST = -2  # a cell whose label names the element is its, however far: before nearness
 
 # η (`eta`)
-# tested by: ETA_MAX 1000 → 0.3: tests/test_check.py::
-#   test_every_shared_fixture_gets_the_verdict_judged_by_hand[harshvs4-bp];
-#   IN_LINE_REACH 400 → 3: tests/test_check_shapes.py::test_each_shape_is_right_as_built[a-row-per-eta];
-#   VISIBLE_MOVE 1e-4 → 0, ETA_SHARE 0.5 → 0.99, ETA_LABEL_REACH 2 → 1: none
+# held by:
+#   ETA_MAX 1000 → 0.3: test_check.py::test_every_shared_fixture_gets_the_verdict_judged_by_hand[harshvs4-bp]
+#   ETA_LABEL_REACH 2 → 1 and → 4: test_thresholds.py::
+#     test_eta_written_two_cells_right_of_its_label_is_the_eta_cell_and_a_number_farther_is_not
+#   IN_LINE_REACH 400 → 3: test_check_shapes.py::test_each_shape_is_right_as_built[a-row-per-eta]
+#   ETA_SHARE 0.5 → 0.99: test_thresholds.py::
+#     test_a_sheet_per_eta_with_no_eta_cell_and_a_slip_in_its_first_update_trains_its_own_eta; → 0.1: none
+#   ETA_START_CELLS, ETA_BIGGEST_SHARE, ETA_BIGGEST, ETA_DIGITS, ETA_MIDDLE_DIGITS, ETA_BINS, MULTIPLE_SLACK:
+#     not changed yet
 ETA_MAX = 1000  # a number labelled η, or an η an update gives, above this is no learning rate
 ETA_LABEL_REACH = 2  # η's label is at most this many cells to its left (`η`, `=`, 0.5)
 ETA_START_CELLS = 5  # cells holding a parameter whose lines are searched for its update (the nearest)
 IN_LINE_REACH = 400  # rows below, or columns right of, a parameter where its update may be written
-# an update moves a parameter visibly by a unit of the 4th decimal: a typed 0.15 is no update by 2e-5
-VISIBLE_MOVE = 1e-4
-ETA_SHARE = 0.5  # an η is taken if it puts this share of the parameters it moves visibly in line
+ETA_SHARE = 0.5  # an η is taken if it puts this share of the parameters it moves in line
 ETA_BIGGEST_SHARE = 0.5  # this share of the parameters, those moving most, give η's candidates (they give it best)
 ETA_BIGGEST = 2  # … and this many at least
 ETA_DIGITS = 1  # candidates are binned to this many digits: numbers typed to 4 places give η no closer than a few %
@@ -157,5 +179,7 @@ ETA_BINS = 8  # the most common bins confirmed
 MULTIPLE_SLACK = 0.1  # a candidate within this of k·η is η, k updates later in line
 
 # Loss cells placed by formulas (`placed`)
-# tested by: RATIO_TOLERANCE 1e-6 → 1e-15: none
+# held by:
+#   RATIO_TOLERANCE 1e-6 → 1e-15 and → 1e-2: test_thresholds.py::
+#     test_a_loss_a_fixed_factor_off_is_explained_as_that_factor
 RATIO_TOLERANCE = 1e-6  # a loss computed from the same numbers as another is its multiple to this
