@@ -439,7 +439,8 @@ def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any, Any]]:
     """The cells a sheet's XML holds, as (row, column, cached value, formula): the cells that are
     there, not the rectangle its <dimension> claims (a hostile file may claim all 17 billion). One
     pass reads both: a formula (openpyxl's, shared formulas written out in each cell) and the
-    value a spreadsheet saved for it, as openpyxl reads either alone."""
+    value a spreadsheet saved for it, as openpyxl reads either alone. A formula is what the file
+    writes as one (`<f>`): a text typed as `=abc` is a text (the two passes read it as a formula)."""
     workbook = ws.parent
     with ws._get_source() as source:
         parser = _both_parser()(

@@ -95,3 +95,67 @@ def test_a_running_sum_filled_down_is_parsed_once_and_a_whole_column_read_on_its
     assert formulas.trees[(0, rows, 2)].args[0] == Area(f"$A$1:A{rows}", 0, 1, 1, rows, 1)
     whole = [formulas.trees[(s, 1, 3)].args[0] for s in (0, 1)]
     assert [(a.text, a.sheet, a.top, a.bottom) for a in whole] == [("A:A", 0, 1, 1_048_576), ("A:A", 1, 1, 1_048_576)]
+
+
+def test_each_cell_of_a_running_sum_computes_through_its_shape_s_program_what_its_own_tree_does(
+    tmp_path: Path,
+) -> None:
+    """`=SUM($A$1:A{r})+C{r}` filled down past MAX_RANGE: the range becomes an `Area` (no cells
+    spelled out, `Unsupported` to evaluate) where it grows too large, so from there on the first
+    cell's program (its range a slot) is not the cell's: each cell gives through `run` (its shape's
+    program) exactly what evaluating its own tree gives, and no other error."""
+    from sheetnet.cells.dual import Dual, Unsupported, evaluate
+    from sheetnet.cells.evaluation import run
+    from sheetnet.formula import MAX_RANGE
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    rows = MAX_RANGE + 20
+    for r in range(1, rows + 1):
+        sheet[f"A{r}"], sheet[f"C{r}"] = r, 2 * r
+        sheet[f"B{r}"] = f"=SUM($A$1:A{r})+C{r}" if r % 2 else f"=C{r}+SUM($A$1:A{r})"
+    book.save(tmp_path / "running.xlsx")
+    formulas = Formulas(read_book(tmp_path / "running.xlsx"))
+
+    def read(pos: tuple[int, int, int]) -> Dual:
+        return Dual.const(float(pos[1] if pos[2] == 1 else 2 * pos[1]))
+
+    outcomes = []
+    for r in (1, 2, MAX_RANGE - 1, MAX_RANGE, MAX_RANGE + 1, MAX_RANGE + 2, rows - 1, rows):
+        own: object
+        try:
+            own = evaluate(formulas.trees[(0, r, 2)], read).value
+        except Unsupported:
+            own = Unsupported
+        try:
+            shaped: object = run(formulas, (0, r, 2), read).value
+        except Unsupported:
+            shaped = Unsupported
+        assert shaped == own, r
+        outcomes.append(own)
+    assert outcomes[0] == 1 + 2 and outcomes[3] == MAX_RANGE * (MAX_RANGE + 1) / 2 + 2 * MAX_RANGE
+    assert outcomes[4:] == [Unsupported] * 4  # a range too large to spell out: not evaluated
+
+
+def test_a_text_typed_with_an_equals_sign_is_a_text_and_a_formula_is_read_with_its_saved_value(
+    tmp_path: Path,
+) -> None:
+    """One pass reads a cell's formula and its saved value (`book._parsed_cells`): a formula is
+    what the file writes as one (`<f>`), with the value a spreadsheet saved for it, or none; a text
+    typed as `=not a formula` (a string cell) is that text, no formula; a number is a number."""
+    import xlsxwriter
+
+    path = tmp_path / "typed.xlsx"
+    with xlsxwriter.Workbook(path) as book:
+        sheet = book.add_worksheet("S")
+        sheet.write_string("A1", "=not a formula")
+        sheet.write_number("A2", 2.5)
+        sheet.write_formula("A3", "=A2*2", None, 5)
+        sheet.write_formula("A4", "=A2*3", None, "")  # no value saved
+    read = read_book(path)
+    cells = read.cells["S"]
+    assert (cells[(1, 1)].value, cells[(1, 1)].formula) == ("=not a formula", None)
+    assert (cells[(2, 1)].value, cells[(2, 1)].formula) == (2.5, None)
+    assert (cells[(3, 1)].value, cells[(3, 1)].formula) == (5, "=A2*2")
+    assert cells[(4, 1)].formula == "=A2*3"
+    assert (read.formula_cells, read.cells_read) == (2, 4)

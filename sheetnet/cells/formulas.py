@@ -465,6 +465,7 @@ class _Trees(Mapping[Pos, Node]):
         self._trees: dict[Pos, Node | None] = {}  # None: not built yet
         self._filled_from: dict[Pos, tuple[str, tuple[Node, ...]]] = {}  # its shape and its references
         self._references: dict[Pos, tuple[Node, ...]] = {}  # a tree parsed on its own: its references
+        self._kinds: dict[str, tuple[type, ...]] = {}  # by shape: the kinds of its template's references
 
     def __setitem__(self, pos: Pos, tree: Node) -> None:
         self._trees[pos] = tree
@@ -479,9 +480,16 @@ class _Trees(Mapping[Pos, Node]):
 
     def shaped(self, pos: Pos) -> tuple[Node, tuple[Node, ...]]:
         filled = self._filled_from.get(pos)
-        if filled is not None:  # (an `Area` is no reference a program reads: `reference_nodes`)
-            nodes = tuple(n for n in filled[1] if not isinstance(n, Area))
-            return self._filled.shapes[filled[0]], nodes  # type: ignore[return-value]
+        if filled is not None:
+            template = self._filled.shapes[filled[0]]
+            kinds = self._kinds.get(filled[0])
+            if kinds is None:
+                kinds = self._kinds[filled[0]] = tuple(type(n) for n in reference_leaves(template))  # type: ignore[arg-type]
+            # the template's program reads the cell's references where they are of the kinds its
+            # own are (a range grown past MAX_RANGE down a column is an `Area`, no range: the cell's
+            # own tree is then its program's); an `Area` is no reference a program reads
+            if kinds == tuple(type(n) for n in filled[1]):
+                return template, tuple(n for n in filled[1] if not isinstance(n, Area))  # type: ignore[return-value]
         tree = self[pos]
         nodes = self._references.get(pos)
         if nodes is None:
