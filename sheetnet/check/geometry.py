@@ -179,7 +179,7 @@ def strides_apart(layout: Layout, a: Pos, b: Pos) -> bool:
     return zero and len(ks) == 1 and float(next(iter(ks))).is_integer()
 
 
-def first_of_each(run: RunSpots) -> list[Spot]:
+def first_of_each(run: RunSpots) -> tuple[Spot, ...]:
     """The run's elements, each by its first spot, in calculation order (`RunSpots.firsts`)."""
     return run.firsts
 

@@ -142,12 +142,12 @@ class RunSpots:
     # what the fitting passes look up in every spot, worked out once per run (not to be changed)
 
     @functools.cached_property
-    def firsts(self) -> list[Spot]:
+    def firsts(self) -> tuple[Spot, ...]:
         """The run's elements, each by its first spot, in calculation order."""
         seen: dict[Ident, Spot] = {}
         for spot in self.all():
             seen.setdefault(spot.ident, spot)
-        return list(seen.values())
+        return tuple(seen.values())
 
     @functools.cached_property
     def by_element(self) -> dict[tuple[Ident, int], Spot]:
