@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from timing import read_with_openpyxl
+from timing import best_cpu, read_with_openpyxl
 
 from sheetnet.check.spots import run_spots
 from sheetnet.rates import write_rates_workbook
@@ -32,16 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 HARSHVS4 = ROOT.parent / "shared" / "fixtures" / "harshvs4-bp.toml"
 HARSHVS4_RATES = (0.1, 0.2, 0.5, 0.8, 1.0, 2.0)  # its sheets LR_0.1 … LR_2
 REPEAT = 5
-
-
-def cpu(fn: Callable[[], object]) -> float:
-    """The least CPU time of `REPEAT` calls of `fn`, in seconds (steadier than the clock on a shared machine)."""
-    times = []
-    for _ in range(REPEAT):
-        start = time.process_time()
-        fn()
-        times.append(time.process_time() - start)
-    return min(times)
 
 
 def the_run(networks: list[Network]) -> tuple[float, float]:
@@ -59,7 +48,7 @@ def the_run(networks: list[Network]) -> tuple[float, float]:
 
 
 def report(name: str, networks: list[Network], book: Path, goal: float) -> None:
-    read = cpu(lambda: read_with_openpyxl(book))
+    read = best_cpu(lambda: read_with_openpyxl(book), REPEAT)
     train, spots = the_run(networks)
     total = train + spots
     print(
