@@ -6,7 +6,7 @@ table's forward pass (`eta_cell`). Whether or not it does, its first update move
 parameters give η (`learning_rate`).
 
 Guarantee: `eta_cell` is a positive number of at most 1000 beside or under such a label, or None;
-`learning_rate` is an η that puts at least half of the parameters it moves in line with
+`learning_rate` is an η that puts at least half of the parameters it moves visibly in line with
 them, or None.
 """
 
@@ -31,6 +31,7 @@ from sheetnet.check.thresholds import (
     ETA_START_CELLS,
     IN_LINE_REACH,
     MULTIPLE_SLACK,
+    VISIBLE_MOVE,
 )
 from sheetnet.net import UPDATE
 
@@ -77,7 +78,7 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
     line with the parameter (below it in its column, right of it in its row, or in its cell on the
     next sheet) gives η. The η most parameters give wins, the run's on a tie (and over its
     multiples k·η: a value k updates later in line); None when none is given by at least half of
-    the parameters it moves. (With a row per η, rows that agree in iteration 0, the intact
+    the parameters it moves visibly. (With a row per η, rows that agree in iteration 0, the intact
     rows' η win over the run's in a row with a slip in its first update: those tables are fitted,
     and taken away, first.)"""
     eta = run.trace.network.lr
@@ -93,12 +94,18 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
         return None
 
     def tally(candidate: float) -> tuple[int, int]:
-        """How many parameters η = candidate puts in line with them, and how many it moves."""
-        count = sum(any(grid.agrees(p, start - candidate * unit) for p in line) for start, unit, line in moves)
-        return count, len(moves)
+        """How many parameters η = candidate puts in line with them, and how many it moves visibly
+        (by a unit of the 4th decimal: a typed 0.15 is no update by 2e-5)."""
+        count = visible = 0
+        for start, unit, line in moves:
+            moved = start - candidate * unit
+            if abs(moved - start) >= VISIBLE_MOVE:
+                visible += 1
+                count += any(grid.agrees(p, moved) for p in line)
+        return count, visible
 
     def explained(candidate: float) -> int:
-        """`tally`'s count, if at least half of the parameters it moves; else 0."""
+        """`tally`'s count, if at least half of the parameters it moves visibly; else 0."""
         count, visible = tally(candidate)
         return count if count >= ETA_SHARE * visible else 0
 

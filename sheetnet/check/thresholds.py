@@ -170,7 +170,9 @@ ETA_MAX = 1000  # a number labelled η, or an η an update gives, above this is 
 ETA_LABEL_REACH = 2  # η's label is at most this many cells to its left (`η`, `=`, 0.5)
 ETA_START_CELLS = 5  # cells holding a parameter whose lines are searched for its update (the nearest)
 IN_LINE_REACH = 400  # rows below, or columns right of, a parameter where its update may be written
-ETA_SHARE = 0.5  # an η is taken if it puts this share of the parameters it moves in line
+# an update moves a parameter visibly by a unit of the 4th decimal: a typed 0.15 is no update by 2e-5
+VISIBLE_MOVE = 1e-4
+ETA_SHARE = 0.5  # an η is taken if it puts this share of the parameters it moves visibly in line
 ETA_BIGGEST_SHARE = 0.5  # this share of the parameters, those moving most, give η's candidates (they give it best)
 ETA_BIGGEST = 2  # … and this many at least
 ETA_DIGITS = 1  # candidates are binned to this many digits: numbers typed to 4 places give η no closer than a few %
