@@ -313,6 +313,17 @@ def terms(node: Node) -> list[tuple[int, Node]]:
     return [(1, node)]
 
 
+def signed_sum(parts: list[tuple[int, Node]]) -> Node:
+    """Terms with their signs (as `terms` gives them) summed again, in their order; 0 for none."""
+    total: Node | None = None
+    for sign, node in parts:
+        if total is None:
+            total = node if sign > 0 else Neg(node)
+        else:
+            total = Bin("+" if sign > 0 else "-", total, node)
+    return total if total is not None else Num(0.0)
+
+
 def factors(node: Node) -> list[Node]:
     """A product as its factors: `a*(b*c)` gives a, b, c."""
     if isinstance(node, Bin) and node.op == "*":

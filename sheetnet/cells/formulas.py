@@ -209,14 +209,18 @@ class Formulas:
         """How deep a cell is computed: 0 for a typed or empty cell, else one more than the deepest
         cell its formula reads; infinite for a cell in a loop of references or computed from one.
         A cell can read only cells of a lower level (what lets a search back stop early)."""
+        return self.levels().get(pos, 0)
+
+    def levels(self) -> dict[Pos, float]:
+        """`level` of every computed cell, by position, for a search that reads many: a cell absent
+        is at 0."""
         if self._levels is None:
             self._levels = self._leveled()
-        if pos in self._levels:
-            return self._levels[pos]
-        return math.inf if self.computed(pos) else 0
+        return self._levels
 
     def _leveled(self) -> dict[Pos, float]:
-        """Every computed cell's level, in one pass over the formulas in calculation order."""
+        """Every computed cell's level, in one pass over the formulas in calculation order (what
+        it leaves unreached is in a loop, or computed from one: infinite)."""
         precedents, no_reads = self._precedents, ()
         waiting = {
             pos: sum(p in precedents for p in precedents.get(pos, no_reads)) for pos in (*self.trees, *self.members)
@@ -231,6 +235,8 @@ class Formulas:
                     waiting[reader] -= 1
                     if waiting[reader] == 0:
                         ready.append(reader)
+        for pos in waiting:
+            levels.setdefault(pos, math.inf)
         return levels
 
     def readers(self, pos: Pos) -> list[Pos]:
