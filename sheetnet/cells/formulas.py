@@ -91,7 +91,7 @@ class Formulas:
             if tree is None:  # built from its shape's the first time it is asked for
                 self.trees.later(pos, shape, nodes)
                 reads = _cells_of(nodes)
-                if isinstance(parsed.shapes[shape], Ref):
+                if type(parsed.shapes[shape]) is Ref:
                     self._copied[pos] = nodes[0].pos  # type: ignore[union-attr]
             else:
                 self.trees[pos] = tree
@@ -222,9 +222,13 @@ class Formulas:
         """Every computed cell's level, in one pass over the formulas in calculation order (what
         it leaves unreached is in a loop, or computed from one: infinite)."""
         precedents, no_reads = self._precedents, ()
-        waiting = {
-            pos: sum(p in precedents for p in precedents.get(pos, no_reads)) for pos in (*self.trees, *self.members)
-        }
+        waiting = {}
+        for pos in (*self.trees, *self.members):
+            count = 0
+            for p in precedents.get(pos, no_reads):
+                if p in precedents:
+                    count += 1
+            waiting[pos] = count
         levels: dict[Pos, float] = {}
         ready = [pos for pos, count in waiting.items() if count == 0]
         while ready:
@@ -414,12 +418,15 @@ class _Trees(Mapping[Pos, Node]):
         return len(self._trees)
 
 
-def _cells_of(nodes: tuple[Node, ...]) -> Iterator[Pos]:
+def _cells_of(nodes: tuple[Node, ...]) -> list[Pos]:
+    """The cells of references' nodes, a range's one by one, in order."""
+    out: list[Pos] = []
     for node in nodes:
-        if isinstance(node, Ref):
-            yield node.pos
+        if type(node) is Ref:
+            out.append(node.pos)
         else:
-            yield from node.cells  # type: ignore[union-attr]
+            out.extend(node.cells)  # type: ignore[union-attr]
+    return out
 
 
 def _area(match: re.Match[str], sheet: int, sheets: list[str]) -> tuple[int, tuple[int, int], tuple[int, int]] | None:

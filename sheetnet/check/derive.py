@@ -282,10 +282,11 @@ class _Later:
         if latest is None:
             index = {c: i for chain in chains.links for i, c in enumerate(chain)}
             latest = chains.derived["latest"] = _LatestRead(f, index)
-        self.latest, self.t = latest, t
+        self.latest, self.known, self.next = latest, latest.known, t + 1
 
     def __call__(self, pos: Pos) -> bool:
-        return self.latest(pos) > self.t + 1
+        latest = self.known.get(pos)
+        return (self.latest(pos) if latest is None else latest) > self.next
 
 
 class _OtherUpdates:
