@@ -306,7 +306,7 @@ class _Filled:
         self.shapes: dict[str, Node | None] = {}
         self._nodes: dict[tuple[int, str], Node] = {}  # a reference's node, by its sheet and text
         self._matched: dict[tuple[str, int, int], tuple[str, list[tuple[str, re.Match[str]]]]] = {}
-        self._corners: dict[str, tuple[str, tuple[tuple[str, int, str, int], ...]]] = {}  # a reference's text, read
+        self._relative: dict[str, Callable[[int, int], str]] = {}  # a reference's text: its `_relative_to`
 
     def read(self, formula: str, pos: Pos) -> tuple[str, Node | None, tuple[Node, ...]]:
         """The shape of `formula` at `pos` (`_shape`) and its tree; or, where the tree is its shape's
@@ -342,13 +342,15 @@ class _Filled:
     def _match(self, formula: str, pos: Pos) -> tuple[str, list[tuple[str, re.Match[str]]]]:
         """The shape of `formula` at `pos`, and its references (their text and match), in order."""
         pieces, references, at = [], [], 0
+        relatives, row, col = self._relative, pos[1], pos[2]
         for m in _REFERENCE.finditer(formula):
             text = m.group(0)
-            read = self._corners.get(text)
-            if read is None:
-                read = self._corners[text] = _corners(m)
-            pieces += (formula[at : m.start()], _relative_to(read, pos))
-            at = m.end()
+            relative = relatives.get(text)
+            if relative is None:
+                relative = relatives[text] = _relative_maker(_corners(m))
+            start, end = m.span()
+            pieces += (formula[at:start], relative(row, col))
+            at = end
             references.append((text, m))
         pieces.append(formula[at:])
         return "".join(pieces), references
@@ -478,6 +480,26 @@ def _corners(match: re.Match[str]) -> tuple[str, tuple[tuple[str, int, str, int]
     corners = ((c1, col1, r1, row1), (c2, col2, r2, row2))
     read = tuple((d_col, _column(col.upper()), d_row, int(row)) for d_col, col, d_row, row in corners if col)
     return sheet or "", read
+
+
+def _relative_maker(read: tuple[str, tuple[tuple[str, int, str, int], ...]]) -> Callable[[int, int], str]:
+    """`_relative_to` of one reference as a function of the row and column it is read from, with
+    what does not depend on them written once (a cell reference; a range's is `_relative_to`)."""
+    sheet, corners = read
+    if len(corners) != 1:
+        return lambda row, col: _relative_to(read, (0, row, col))
+    dollar_col, number, dollar_row, at = corners[0]
+    if dollar_col and dollar_row:
+        fixed = _relative_to(read, (0, 0, 0))
+        return lambda row, col: fixed
+    if dollar_col:
+        head = f"{{{sheet}C{number}r"
+        return lambda row, col: f"{head}{at - row}:}}"
+    if dollar_row:
+        head, tail = f"{{{sheet}c", f"R{at}:}}"
+        return lambda row, col: f"{head}{number - col}{tail}"
+    head = f"{{{sheet}c"
+    return lambda row, col: f"{head}{number - col}r{at - row}:}}"
 
 
 def _relative_to(read: tuple[str, tuple[tuple[str, int, str, int], ...]], pos: Pos) -> str:
