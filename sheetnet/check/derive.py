@@ -343,7 +343,8 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
             table.unjudged[t] = f"a step it cannot compute ({exc})"
             table.blocked[t] = (chains.update(j, t).cell, str(exc) or "a division by 0")
             return
-    cells = set(reached) - set(chains.updates)
+    updates = chains.updates
+    cells = {p for p in reached if p not in updates}
     step_reads = _step_reads(chains, t)
     remembered = _remembers(f, chains, step_reads, cells)
     if remembered is not None:
