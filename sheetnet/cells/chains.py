@@ -273,9 +273,11 @@ def _carries_on(formulas: Formulas, update: Update) -> bool:
     read_of = {new: set(formulas.readers(new)) for new in news}
     for old in olds:
         readers = [r for r in formulas.readers(old) if formulas.copied(r) is None]
+        if not readers:
+            continue
         for new, read in read_of.items():
-            shift = tuple(b - a for a, b in zip(old, new, strict=True))
-            moved = sum(tuple(a + d for a, d in zip(r, shift, strict=True)) in read for r in readers)
-            if readers and moved > CARRIED_SHARE * len(readers):
+            ds, dr, dc = new[0] - old[0], new[1] - old[1], new[2] - old[2]
+            moved = sum(1 for s, r, c in readers if (s + ds, r + dr, c + dc) in read)
+            if moved > CARRIED_SHARE * len(readers):
                 return True
     return False
