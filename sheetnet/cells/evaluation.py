@@ -75,7 +75,8 @@ class Evaluation:
         if known is not None:
             return known
         if self.shown or pos in self.constants or not f.computed(pos):
-            return self._shown(pos)
+            value = self._memo[pos] = self._shown(pos)  # a constant: read again, the same number
+            return value
         if pos in self._busy:
             raise Unsupported("a circular reference")
         self._busy.add(pos)
