@@ -214,6 +214,15 @@ def references(node: Node) -> Iterator[Ref]:
             yield from (Ref(p) for p in found.cells)
 
 
+def cells_read(node: Node) -> Iterator[Pos]:
+    """The cells of `references`, in its order, without a `Ref` made for each cell of a range."""
+    for found in reference_nodes(node):
+        if isinstance(found, Ref):
+            yield found.pos
+        else:
+            yield from found.cells
+
+
 def _sum(args: list[float]) -> float:
     return math.fsum(args)
 

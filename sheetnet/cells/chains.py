@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.cells.formulas import Formulas
-from sheetnet.formula import Node, Pos, Ref, references, signed_sum, terms
+from sheetnet.formula import Node, Pos, Ref, cells_read, signed_sum, terms
 
 REACH = 200  # cells searched back from a step for its parameter: an iteration of homework is far smaller
 TYPED_AGAIN = 20  # rows above a typed parameter searched for the number it repeats (a phase's rows)
@@ -50,7 +50,7 @@ class Update:
     @functools.cached_property
     def reads(self) -> tuple[Pos, ...]:
         """The cells the step reads, a range's one by one, in reading order (read once, kept)."""
-        return tuple(r.pos for r in references(self.step))
+        return tuple(cells_read(self.step))
 
     @property
     def offset(self) -> tuple[int, int, int]:
@@ -242,7 +242,7 @@ def _reads_back_to(formulas: Formulas, parts: list[tuple[int, Node]], targets: s
     levels, precedents = formulas.levels(), formulas.precedents
     lowest = min(levels.get(p, 0) for p in targets)
     above = lowest if lowest != math.inf else sys.float_info.max  # a cell may read a target if deeper
-    reads = dict.fromkeys(r.pos for _, node in parts for r in references(node))
+    reads = dict.fromkeys(p for _, node in parts for p in cells_read(node))
     todo = deque(p for p in reads if p in targets or levels.get(p, 0) > above)
     seen = set(todo)
     while todo and len(seen) < REACH:
