@@ -33,9 +33,9 @@ from sheetnet.formula import (
     Pos,
     Ref,
     Rng,
+    cells_read,
     parse,
     reference_nodes,
-    references,
 )
 
 # A cell or range reference in a formula's text, with its sheet: what changes when a formula is filled down
@@ -95,7 +95,7 @@ class Formulas:
                     self._copied[pos] = nodes[0].pos  # type: ignore[union-attr]
             else:
                 self.trees[pos] = tree
-                reads = (r.pos for r in references(tree))
+                reads = cells_read(tree)
                 if isinstance(tree, Ref):
                     self._copied[pos] = tree.pos
             self._precedents[pos] = tuple(dict.fromkeys(reads))
