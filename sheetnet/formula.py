@@ -356,6 +356,15 @@ def references(node: Node) -> Iterator[Ref]:
             yield from (Ref(p) for p in found.cells)
 
 
+def cells_read(node: Node) -> Iterator[Pos]:
+    """The cells of `references`, in its order, without a `Ref` made for each cell of a range."""
+    for found in reference_nodes(node):
+        if isinstance(found, Ref):
+            yield found.pos
+        else:
+            yield from found.cells
+
+
 def _sum(args: list[float]) -> float:
     return math.fsum(args)
 
@@ -453,6 +462,17 @@ def terms(node: Node) -> list[tuple[int, Node]]:
     if isinstance(node, Neg):
         return [(-sign, t) for sign, t in terms(node.arg)]
     return [(1, node)]
+
+
+def signed_sum(parts: list[tuple[int, Node]]) -> Node:
+    """Terms with their signs (as `terms` gives them) summed again, in their order; 0 for none."""
+    total: Node | None = None
+    for sign, node in parts:
+        if total is None:
+            total = node if sign > 0 else Neg(node)
+        else:
+            total = Bin("+" if sign > 0 else "-", total, node)
+    return total if total is not None else Num(0.0)
 
 
 def factors(node: Node) -> list[Node]:

@@ -17,7 +17,7 @@ from sheetnet.batch import Options, judge
 from sheetnet.book import read_book
 from sheetnet.cells.chains import find_chains
 from sheetnet.cells.dual import Dual, evaluate
-from sheetnet.cells.evaluation import run
+from sheetnet.cells.evaluation import run, shown_without
 from sheetnet.cells.formulas import Formulas
 from sheetnet.check.derive import derive
 from sheetnet.formula import parse
@@ -221,6 +221,40 @@ def test_a_shape_compiled_once_gives_each_cell_filled_with_it_its_own_value_and_
                 numeric = (up - down) / (2 * h)
                 assert exact.d.get(0, 0.0) == pytest.approx(numeric, rel=1e-5, abs=1e-7), (column, r, name)
     assert len(f.derived["programs"]) == len(filled)  # one program per shape, whatever the rows
+
+
+@pytest.mark.parametrize("name", ["rows-tanh-231.xlsx", "columns-relu-221.xlsx", "online-and.xlsx"])
+def test_a_step_run_with_its_parameter_left_out_is_what_its_update_adds(name: str) -> None:
+    """An update's step is its formula's program with the parameter's term left out, compiled once
+    per shape: on the numbers shown, it is what the spreadsheet added to the parameter (the update's
+    number less the parameter's, both as saved), for every update."""
+    f = Formulas(read_book(ZOO / name))
+    updates = find_chains(f).updates.values()
+    for update in updates:
+        added = f.number(update.cell) - f.number(update.previous)
+        step = shown_without(f, update.cell, update.term)
+        assert step == pytest.approx(added, rel=1e-9, abs=1e-12), f.address(update.cell)
+    assert len(f.derived["programs without"]) < len(updates) / 2  # one per shape, not one per update
+
+
+def test_a_sum_run_with_one_term_left_out_reads_the_other_terms_own_cells(tmp_path: Path) -> None:
+    """Whichever term is left out (first, in the middle, last), the others read their own cells
+    of the row, as the sum written without that term in Python does; one program per term."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["F1"] = 0.25
+    rows = range(2, 7)
+    for r in rows:
+        sheet[f"A{r}"], sheet[f"B{r}"], sheet[f"C{r}"] = r * 1.5, r * r, 10.0 - r
+        sheet[f"D{r}"] = f"=B{r}*$F$1+A{r}-C{r}"
+    book.save(tmp_path / "sum.xlsx")
+    f = Formulas(read_book(tmp_path / "sum.xlsx"))
+    for r in rows:
+        a, b, c = r * 1.5, r * r, 10.0 - r
+        without = [a - c, b * 0.25 - c, b * 0.25 + a]
+        for term, right in enumerate(without):
+            assert shown_without(f, (0, r, 4), term) == pytest.approx(right, rel=1e-12), (r, term)
+    assert len(f.derived["programs without"]) == 3
 
 
 def test_the_chains_of_a_row_per_iteration_run_down_their_columns() -> None:

@@ -17,13 +17,15 @@ are distinct and in the order the workbook computes them.
 
 from __future__ import annotations
 
+import functools
 import math
+import sys
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.cells.formulas import Formulas
-from sheetnet.formula import Bin, Neg, Node, Num, Pos, Ref, terms
+from sheetnet.formula import Node, Pos, Ref, cells_read, signed_sum, terms
 
 REACH = 200  # cells searched back from a step for its parameter: an iteration of homework is far smaller
 TYPED_AGAIN = 20  # rows above a typed parameter searched for the number it repeats (a phase's rows)
@@ -43,6 +45,12 @@ class Update:
     previous: Pos
     parameter: Pos  # `previous` with copies followed
     step: Node  # the signed sum of the formula's other terms
+    term: int = field(default=0, compare=False, repr=False)  # the formula's term that is `previous`
+
+    @functools.cached_property
+    def reads(self) -> tuple[Pos, ...]:
+        """The cells the step reads, a range's one by one, in reading order (read once, kept)."""
+        return tuple(cells_read(self.step))
 
     @property
     def offset(self) -> tuple[int, int, int]:
@@ -210,7 +218,7 @@ def _updates(formulas: Formulas, pos: Pos) -> list[tuple[Update, bool]]:
                 if _reads_back_to(formulas, rest, {earlier}):
                     parameter, reads_back = earlier, True
                     break
-        found.append((Update(pos, previous, parameter, _signed_sum(rest)), reads_back))
+        found.append((Update(pos, previous, parameter, signed_sum(rest), k), reads_back))
     return found
 
 
@@ -229,36 +237,23 @@ def _typed_above(formulas: Formulas, pos: Pos) -> list[Pos]:
 
 def _reads_back_to(formulas: Formulas, parts: list[tuple[int, Node]], targets: set[Pos]) -> bool:
     """True if the terms read, through the cells they read, one of `targets`. A cell no deeper
-    than the shallowest target (`Formulas.level`) cannot read one: the search does not go there."""
-    from sheetnet.formula import references
-
-    lowest = min(formulas.level(p) for p in targets)
-
-    def hopeless(p: Pos) -> bool:
-        level = formulas.level(p)
-        return p not in targets and (level < lowest or (level == lowest and level != math.inf))
-
-    todo = deque(p for p in dict.fromkeys(r.pos for _, node in parts for r in references(node)) if not hopeless(p))
+    than the shallowest target (`Formulas.level`) cannot read one: the search does not go there
+    (where the shallowest is in a loop, only a cell in one can)."""
+    levels, precedents = formulas.levels(), formulas.precedents
+    lowest = min(levels.get(p, 0) for p in targets)
+    above = lowest if lowest != math.inf else sys.float_info.max  # a cell may read a target if deeper
+    reads = dict.fromkeys(p for _, node in parts for p in cells_read(node))
+    todo = deque(p for p in reads if p in targets or levels.get(p, 0) > above)
     seen = set(todo)
     while todo and len(seen) < REACH:
         here = todo.popleft()
         if here in targets:
             return True
-        for p in formulas.precedents(here):
-            if p not in seen and not hopeless(p):
+        for p in precedents(here):
+            if p not in seen and (levels.get(p, 0) > above or p in targets):
                 seen.add(p)
                 todo.append(p)
     return False
-
-
-def _signed_sum(parts: list[tuple[int, Node]]) -> Node:
-    total: Node | None = None
-    for sign, node in parts:
-        if total is None:
-            total = node if sign > 0 else Neg(node)
-        else:
-            total = Bin("+" if sign > 0 else "-", total, node)
-    return total if total is not None else Num(0.0)
 
 
 def feeds(formulas: Formulas, pos: Pos) -> bool:
@@ -278,9 +273,11 @@ def _carries_on(formulas: Formulas, update: Update) -> bool:
     read_of = {new: set(formulas.readers(new)) for new in news}
     for old in olds:
         readers = [r for r in formulas.readers(old) if formulas.copied(r) is None]
+        if not readers:
+            continue
         for new, read in read_of.items():
-            shift = tuple(b - a for a, b in zip(old, new, strict=True))
-            moved = sum(tuple(a + d for a, d in zip(r, shift, strict=True)) in read for r in readers)
-            if readers and moved > CARRIED_SHARE * len(readers):
+            ds, dr, dc = new[0] - old[0], new[1] - old[1], new[2] - old[2]
+            moved = sum(1 for s, r, c in readers if (s + ds, r + dr, c + dc) in read)
+            if moved > CARRIED_SHARE * len(readers):
                 return True
     return False

@@ -17,7 +17,7 @@ from collections.abc import Callable, Container
 
 from sheetnet.cells.dual import Dual, Program, Read, Unsupported, Value, element, evaluate
 from sheetnet.cells.formulas import Formulas
-from sheetnet.formula import Node, Pos
+from sheetnet.formula import Node, Pos, reference_nodes, signed_sum, terms
 
 ITERATION_CELLS = 20_000  # cells one iteration of homework may hold: beyond it, nothing is judged
 
@@ -75,7 +75,8 @@ class Evaluation:
         if known is not None:
             return known
         if self.shown or pos in self.constants or not f.computed(pos):
-            return self._shown(pos)
+            value = self._memo[pos] = self._shown(pos)  # a constant: read again, the same number
+            return value
         if pos in self._busy:
             raise Unsupported("a circular reference")
         self._busy.add(pos)
@@ -122,10 +123,39 @@ def run(formulas: Formulas, pos: Pos, read: Read) -> Value:
     return program(read, references)
 
 
+def run_without(formulas: Formulas, pos: Pos, term: int, read: Read) -> Value:
+    """The formula at `pos`, a sum, with its term number `term` (`formula.terms`) left out, evaluated
+    on the cells `read` gives: an update's step (`w − η·g` without `w`), as `run` runs the whole
+    formula, one program per shape and term left out."""
+    template, references = formulas.shaped(pos)
+    programs = formulas.derived.setdefault("programs without", {})
+    known = programs.get((id(template), term))
+    if known is None:
+        parts = terms(template)
+        start = sum(1 for _, node in parts[:term] for _ in reference_nodes(node))  # its references' slots
+        count = sum(1 for _ in reference_nodes(parts[term][1]))
+        program = Program(signed_sum(parts[:term] + parts[term + 1 :]))
+        known = programs[(id(template), term)] = (program, start, count)
+    program, start, count = known
+    return program(read, references[:start] + references[start + count :])
+
+
 def shown_value(formulas: Formulas, node: Node) -> float:
     """What a formula's tree gives on the numbers the workbook shows (no derivative)."""
+    return _number(evaluate(node, _shown_read(formulas)))
+
+
+def shown_without(formulas: Formulas, pos: Pos, term: int) -> float:
+    """`run_without` on the numbers the workbook shows (no derivative): an update's step as shown."""
+    return _number(run_without(formulas, pos, term, _shown_read(formulas)))
+
+
+def _shown_read(formulas: Formulas) -> Read:
     plain = formulas.derived.get("shown")
     if plain is None:  # it keeps nothing between reads: one serves every tree
         plain = formulas.derived["shown"] = Evaluation(formulas, {}, frozenset(), shown=True)
-    result = evaluate(node, plain._read)
+    return plain._read
+
+
+def _number(result: Value) -> float:
     return (result[0][0] if isinstance(result, list) else result).value

@@ -45,12 +45,12 @@ from sheetnet.formula import (
     Rectangle,
     Ref,
     Rng,
+    cells_read,
     parse,
     read_reference,
     rectangles,
     reference_leaves,
     reference_nodes,
-    references,
     resolve,
     sheet_index,
     tokens,
@@ -109,11 +109,11 @@ class Formulas:
             if tree is None:  # built from its shape's the first time it is asked for
                 self.trees.later(pos, shape, nodes)
                 reads = _cells_of(nodes)
-                if isinstance(parsed.shapes[shape], Ref):
+                if type(parsed.shapes[shape]) is Ref:
                     self._copied[pos] = nodes[0].pos  # type: ignore[union-attr]
             else:
                 self.trees[pos] = tree
-                reads = (r.pos for r in references(tree))
+                reads = cells_read(tree)
                 if isinstance(tree, Ref):
                     self._copied[pos] = tree.pos
             self._precedents[pos] = tuple(dict.fromkeys(reads))
@@ -217,18 +217,26 @@ class Formulas:
         """How deep a cell is computed: 0 for a typed or empty cell, else one more than the deepest
         cell its formula reads; infinite for a cell in a loop of references or computed from one.
         A cell can read only cells of a lower level (what lets a search back stop early)."""
+        return self.levels().get(pos, 0)
+
+    def levels(self) -> dict[Pos, float]:
+        """`level` of every computed cell, by position, for a search that reads many: a cell absent
+        is at 0."""
         if self._levels is None:
             self._levels = self._leveled()
-        if pos in self._levels:
-            return self._levels[pos]
-        return math.inf if self.computed(pos) else 0
+        return self._levels
 
     def _leveled(self) -> dict[Pos, float]:
-        """Every computed cell's level, in one pass over the formulas in calculation order."""
+        """Every computed cell's level, in one pass over the formulas in calculation order (what
+        it leaves unreached is in a loop, or computed from one: infinite)."""
         precedents, no_reads = self._precedents, ()
-        waiting = {
-            pos: sum(p in precedents for p in precedents.get(pos, no_reads)) for pos in (*self.trees, *self.members)
-        }
+        waiting = {}
+        for pos in (*self.trees, *self.members):
+            count = 0
+            for p in precedents.get(pos, no_reads):
+                if p in precedents:
+                    count += 1
+            waiting[pos] = count
         levels: dict[Pos, float] = {}
         ready = [pos for pos, count in waiting.items() if count == 0]
         while ready:
@@ -239,6 +247,8 @@ class Formulas:
                     waiting[reader] -= 1
                     if waiting[reader] == 0:
                         ready.append(reader)
+        for pos in waiting:
+            levels.setdefault(pos, math.inf)
         return levels
 
     def readers(self, pos: Pos) -> list[Pos]:
@@ -394,7 +404,7 @@ class _Filled:
         self.shapes: dict[str, Node | None] = {}
         self._nodes: dict[tuple[int, str], Node] = {}  # a reference's node, by its sheet and text
         self._matched: dict[tuple[str, int, int], tuple[str, list[tuple[str, re.Match[str]]]]] = {}
-        self._corners: dict[str, tuple[str, tuple[tuple[str, int, str, int], ...]]] = {}  # a reference's text, read
+        self._relative: dict[str, Callable[[int, int], str]] = {}  # a reference's text: its `_relative_to`
 
     def read(self, formula: str, pos: Pos) -> tuple[str, Node | None, tuple[Node, ...]]:
         """The shape of `formula` at `pos` (`_shape`) and its tree; or, where the tree is its shape's
@@ -430,13 +440,15 @@ class _Filled:
     def _match(self, formula: str, pos: Pos) -> tuple[str, list[tuple[str, re.Match[str]]]]:
         """The shape of `formula` at `pos`, and its references (their text and match), in order."""
         pieces, references, at = [], [], 0
+        relatives, row, col = self._relative, pos[1], pos[2]
         for m in _REFERENCE.finditer(formula):
             text = m.group(0)
-            read = self._corners.get(text)
-            if read is None:
-                read = self._corners[text] = _corners(m)
-            pieces += (formula[at : m.start()], _relative_to(read, pos))
-            at = m.end()
+            relative = relatives.get(text)
+            if relative is None:
+                relative = relatives[text] = _relative_maker(_corners(m))
+            start, end = m.span()
+            pieces += (formula[at:start], relative(row, col))
+            at = end
             references.append((text, m))
         pieces.append(formula[at:])
         return "".join(pieces), references
@@ -516,13 +528,16 @@ class _Trees(Mapping[Pos, Node]):
         return len(self._trees)
 
 
-def _cells_of(nodes: tuple[Node, ...]) -> Iterator[Pos]:
-    """The cells references read (an `Area`, a whole column or a range too large, is never spelled out)."""
+def _cells_of(nodes: tuple[Node, ...]) -> list[Pos]:
+    """The cells of references' nodes, a range's one by one, in order (an `Area`, a whole column or
+    a range too large, is never spelled out)."""
+    out: list[Pos] = []
     for node in nodes:
-        if isinstance(node, Ref):
-            yield node.pos
-        elif isinstance(node, Rng):
-            yield from node.cells
+        if type(node) is Ref:
+            out.append(node.pos)
+        elif type(node) is Rng:
+            out.extend(node.cells)
+    return out
 
 
 def _area(match: re.Match[str], sheet: int, sheets: list[str]) -> tuple[int, tuple[int, int], tuple[int, int]] | None:
@@ -575,6 +590,26 @@ def _corners(match: re.Match[str]) -> tuple[str, tuple[tuple[str, int, str, int]
     corners = ((c1, col1, r1, row1), (c2, col2, r2, row2))
     read = tuple((d_col, _column(col.upper()), d_row, int(row)) for d_col, col, d_row, row in corners if col)
     return sheet or "", read
+
+
+def _relative_maker(read: tuple[str, tuple[tuple[str, int, str, int], ...]]) -> Callable[[int, int], str]:
+    """`_relative_to` of one reference as a function of the row and column it is read from, with
+    what does not depend on them written once (a cell reference; a range's is `_relative_to`)."""
+    sheet, corners = read
+    if len(corners) != 1:
+        return lambda row, col: _relative_to(read, (0, row, col))
+    dollar_col, number, dollar_row, at = corners[0]
+    if dollar_col and dollar_row:
+        fixed = _relative_to(read, (0, 0, 0))
+        return lambda row, col: fixed
+    if dollar_col:
+        head = f"{{{sheet}C{number}r"
+        return lambda row, col: f"{head}{at - row}:}}"
+    if dollar_row:
+        head, tail = f"{{{sheet}c", f"R{at}:}}"
+        return lambda row, col: f"{head}{number - col}{tail}"
+    head = f"{{{sheet}c"
+    return lambda row, col: f"{head}{number - col}r{at - row}:}}"
 
 
 def _relative_to(read: tuple[str, tuple[tuple[str, int, str, int], ...]], pos: Pos) -> str:

@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from sheetnet.book import Book, Cell, column_letter
 from sheetnet.cells.chains import Chains, feeds, find_chains
 from sheetnet.cells.dual import Dual, Unsupported
-from sheetnet.cells.evaluation import Evaluation, shown_value
+from sheetnet.cells.evaluation import Evaluation, shown_value, shown_without
 from sheetnet.cells.formulas import Formulas, formulas_of
 from sheetnet.cells.labels import labels_of, names_loss
 from sheetnet.check.factor import STEP_FLOOR, agrees, common_factor, parameter_rates, shared_reads
 from sheetnet.check.slips import Slip, WrongSteps, label, place_slips
-from sheetnet.formula import Pos, references
+from sheetnet.formula import Pos
 from sheetnet.status import FOUND, MISMATCH
 
 RIGHT, WRONG, NOT_JUDGED = "right", "wrong", "not judged"
@@ -283,10 +283,11 @@ class _Later:
         if latest is None:
             index = {c: i for chain in chains.links for i, c in enumerate(chain)}
             latest = chains.derived["latest"] = _LatestRead(f, index)
-        self.latest, self.t = latest, t
+        self.latest, self.known, self.next = latest, latest.known, t + 1
 
     def __call__(self, pos: Pos) -> bool:
-        return self.latest(pos) > self.t + 1
+        latest = self.known.get(pos)
+        return (self.latest(pos) if latest is None else latest) > self.next
 
 
 class _OtherUpdates:
@@ -337,13 +338,16 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
     rates, own_etas = parameter_rates(f, chains)  # each step's own η, where parameters have one each
     for j in numbered:
         try:
-            steps[j] = shown_value(f, chains.update(j, t).step) / rates.get(j, 1.0)
+            update = chains.update(j, t)
+            steps[j] = shown_without(f, update.cell, update.term) / rates.get(j, 1.0)
         except (Unsupported, ZeroDivisionError) as exc:
             table.unjudged[t] = f"a step it cannot compute ({exc})"
             table.blocked[t] = (chains.update(j, t).cell, str(exc) or "a division by 0")
             return
-    cells = set(reached) - set(chains.updates)
-    remembered = _remembers(f, chains, t, cells)
+    updates = chains.updates
+    cells = {p for p in reached if p not in updates}
+    step_reads = _step_reads(chains, t)
+    remembered = _remembers(f, chains, step_reads, cells)
     if remembered is not None:
         table.unjudged[t] = (
             "its steps carry earlier iterations' gradients (momentum, Adam): no derivative of one iteration's loss"
@@ -358,7 +362,7 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
             update = chains.update(j, t).cell
             table.steps.append(Step(t, numbered[j], update, FOUND, f.cells.get(update)))
         return
-    stepped = _read_by_steps(f, chains, t, cells)
+    stepped = f.behind(step_reads, cells.__contains__)  # the backward pass and what it reads, never the loss
     candidates = [p for p in reached if p in cells and p not in stepped]  # the loss is among these
     # the loss is most often read by none of them (E_total): those first, the others if they fall short
     sinks = [p for p in candidates if not any(f.original(r) in cells for r in f.readers(p))]
@@ -492,13 +496,14 @@ def _cut(text: str) -> str:
     return text if len(text) <= FORMULA_SHOWN else text[: FORMULA_SHOWN - 1] + "…"
 
 
-def _remembers(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> Pos | None:
-    """A cell a step reads that an earlier iteration computed from its parameters (momentum's
-    velocity, Adam's moments), if there is one: such a step is no derivative of one iteration's loss."""
+def _remembers(f: Formulas, chains: Chains, step_reads: list[Pos], cells: set[Pos]) -> Pos | None:
+    """A cell the steps read (`step_reads`) that an earlier iteration computed from its parameters
+    (momentum's velocity, Adam's moments), if there is one: such a step is no derivative of one
+    iteration's loss."""
     links = chains.derived.get("cells")
     if links is None:
         links = chains.derived["cells"] = {c for chain in chains.links for c in chain}
-    todo = [f.original(p) for p in _step_reads(chains, t)]
+    todo = [f.original(p) for p in step_reads]
     seen = set(todo)
     while todo:
         here = todo.pop()
@@ -530,12 +535,6 @@ def _reaches(f: Formulas, start: Pos, targets: set[Pos]) -> bool:
     return False
 
 
-def _read_by_steps(f: Formulas, chains: Chains, t: int, cells: set[Pos]) -> set[Pos]:
-    """The iteration's cells the steps read, directly or not: the backward pass and what it reads
-    of the forward pass, never the loss (no step reads the loss itself)."""
-    return f.behind(_step_reads(chains, t), cells.__contains__)
-
-
 def _step_reads(chains: Chains, t: int) -> list[Pos]:
     """The cells iteration `t`'s steps read, step by step, in their order."""
-    return [r.pos for j in chains.variables(t).values() for r in references(chains.update(j, t).step)]
+    return [p for j in chains.variables(t).values() for p in chains.update(j, t).reads]

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from sheetnet import limits
 from sheetnet.cells.chains import Chains
 from sheetnet.cells.formulas import Formulas
-from sheetnet.formula import Pos, references
+from sheetnet.formula import Pos
 
 # A step and c·∂L/∂p, computed from the same numbers a program saved with 15 to 17 digits, differ
 # by the rounding of a few dozen operations: far below this
@@ -99,7 +99,7 @@ def shared_reads(f: Formulas, chains: Chains, t: int) -> set[Pos]:
     for j in range(len(chains.links)):
         if len(chains.links[j]) <= t + 1:
             continue
-        for r in {f.original(r.pos) for r in references(chains.update(j, t).step)}:
+        for r in {f.original(p) for p in chains.update(j, t).reads}:
             seen[r] = seen.get(r, 0) + 1
     return {p for p, n in seen.items() if n > 1 and not f.computed(p)}
 

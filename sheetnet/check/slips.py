@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 
 from sheetnet.book import Cell
 from sheetnet.cells.chains import Chains, Update
-from sheetnet.cells.dual import Dual, Unsupported, evaluate
-from sheetnet.cells.evaluation import Evaluation, run
+from sheetnet.cells.dual import Dual, Unsupported
+from sheetnet.cells.evaluation import Evaluation, run, run_without
 from sheetnet.cells.formulas import Formulas
 from sheetnet.cells.labels import labels_of
 from sheetnet.check.factor import agrees, mode, shared_reads
-from sheetnet.formula import Pos, references
+from sheetnet.formula import Pos
 from sheetnet.status import MISMATCH, SLIP
 
 
@@ -75,7 +75,7 @@ def place_slips(iteration: WrongSteps) -> list[Slip]:
     forward = _ancestry(f, loss, iteration.cells)
     backward = {p for p in iteration.cells if p not in forward and p != loss}
     shared = shared_reads(f, chains, t) | iteration.own_etas
-    cones = {j: _cone(f, chains.update(j, t).step, backward, shared) for j in range(len(chains.links)) if j in steps}
+    cones = {j: _cone(f, chains.update(j, t).reads, backward, shared) for j in range(len(chains.links)) if j in steps}
     wrong_set = set(wrong)
     readers_of: dict[Pos, set[int]] = {}
     for j, cone in cones.items():
@@ -182,8 +182,8 @@ def _slope(iteration: WrongSteps, j: int, cone: set[Pos], x: Pos) -> float:
     if known is None:
         f = iteration.formulas
         try:
-            step = iteration.chains.update(j, iteration.t).step
-            result = evaluate(step, Evaluation(f, {x: 0}, _Outside(cone)).dual)
+            update = iteration.chains.update(j, iteration.t)
+            result = run_without(f, update.cell, update.term, Evaluation(f, {x: 0}, _Outside(cone)).dual)
             known = 0.0 if isinstance(result, list) else result.d.get(0, 0.0)
         except Unsupported:
             known = 0.0
@@ -285,10 +285,10 @@ def _ancestry(f: Formulas, loss: Pos, cells: set[Pos]) -> set[Pos]:
     return f.behind(f.precedents(loss), cells.__contains__)
 
 
-def _cone(f: Formulas, step, backward: set[Pos], shared: set[Pos]) -> set[Pos]:
-    """The backward cells a step reads, directly or through other backward cells, and any number
-    typed where a backward cell belongs (read directly by the step, not η)."""
-    read = [f.original(r.pos) for r in references(step)]
+def _cone(f: Formulas, step: tuple[Pos, ...], backward: set[Pos], shared: set[Pos]) -> set[Pos]:
+    """The backward cells a step (the cells it reads) reads, directly or through other backward
+    cells, and any number typed where a backward cell belongs (read directly by the step, not η)."""
+    read = [f.original(p) for p in step]
     typed = {p for p in read if f.typed(p) and p not in shared}
     return typed | f.behind(read, backward.__contains__)
 
@@ -298,7 +298,7 @@ def _backward_reads(f: Formulas, pos: Pos, backward: set[Pos]) -> list[Pos]:
 
 
 def _read_by_step(update, pos: Pos, f: Formulas) -> bool:
-    return any(f.original(r.pos) == pos for r in references(update.step))
+    return any(f.original(p) == pos for p in update.reads)
 
 
 def _explained(f: Formulas, pos: Pos, forward: set[Pos], loss: Pos) -> bool:
