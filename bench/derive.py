@@ -12,38 +12,14 @@ most half the read, so that it leaves room in `check`'s 3× of the read.
 from __future__ import annotations
 
 import sys
-import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
+
+from timing import best_cpu, read_with_openpyxl
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 ZOO = ROOT / "tests" / "zoo"
-
-
-def best_cpu(fn: Callable[[], object], repeat: int = 3) -> float:
-    """The shortest CPU time of `repeat` runs of `fn`, in seconds (steadier than the clock while
-    other work shares the machine)."""
-    times = []
-    for _ in range(repeat):
-        start = time.process_time()
-        fn()
-        times.append(time.process_time() - start)
-    return min(times)
-
-
-def read(path: Path) -> None:
-    import openpyxl
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for data_only in (False, True):
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
-            for ws in wb.worksheets:
-                for _ in ws.iter_rows(values_only=True):
-                    pass
-            wb.close()
 
 
 def derive_on(path: Path) -> Callable[[], object]:
@@ -64,7 +40,7 @@ def main() -> None:
             paths += sorted(ZOO.glob("*.xlsx"))
     print(f"{'workbook':<40} {'read':>7} {'derive':>7} {'ratio':>6}")
     for path in paths:
-        t_read, t_derive = best_cpu(lambda path=path: read(path)), best_cpu(derive_on(path))
+        t_read, t_derive = best_cpu(lambda path=path: read_with_openpyxl(path)), best_cpu(derive_on(path))
         print(f"{path.name:<40} {t_read:7.3f} {t_derive:7.3f} {t_derive / t_read:6.2f}")
 
 
