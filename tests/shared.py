@@ -8,6 +8,7 @@ day it passes, so the mark cannot outlive the fix.
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+ZOO = ROOT / "tests" / "zoo"  # workbooks built for the tests, each verdict verified on its own (its README)
 
 # fixtures whose verdict is not given yet (a strict xfail each, with why): none today
 CHECK_OWED: dict[str, str] = {}
@@ -56,3 +58,17 @@ def verdicts(table: str, owed: Mapping[str, str] | None = None) -> list[object]:
         marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
         rows.append(pytest.param(row, id=row[0].removesuffix(".xlsx"), marks=marks))
     return rows
+
+
+def zoo_verdicts(owed: Mapping[str, str], *, run: bool = True) -> list[object]:
+    """The rows of tests/zoo/verdicts.tsv (workbook, network, iterations, exit code, slip cells …)
+    as parameters, one per workbook; a workbook in `owed` (→ what sheetnet says instead) a strict
+    expected failure, not run at all if `run` is False."""
+    with (ZOO / "verdicts.tsv").open(encoding="utf-8") as handle:
+        rows = [tuple(r) for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
+    return [
+        pytest.param(r, id=r[0], marks=pytest.mark.xfail(reason=owed[r[0]], strict=True, run=run))
+        if r[0] in owed
+        else pytest.param(r, id=r[0])
+        for r in rows
+    ]

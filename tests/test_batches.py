@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from networks import INIT_2_3_2
 from openpyxl.utils import get_column_letter
 from test_gradients import _assert_gradients_match, _random_network
 from test_rows import _assert_rows_match
@@ -35,31 +36,17 @@ from handmade import and_batch_blocks, and_network_toml, and_online_rows
 ROOT = Path(__file__).resolve().parent.parent
 XOR = ROOT / "examples" / "xor.toml"
 
-THREE = """\
+THREE = (
+    """\
 layers = [2, 3, 2]
 activation = "tanh"
 output_activation = "sigmoid"
 lr = 0.7
 iters = 7
 {extra}
-[init]
-W1 = [[0.4, -0.6], [0.9, 0.2], [-0.3, 0.5]]
-B1 = [0.1, -0.2, 0.05]
-W2 = [[0.7, -0.5, 0.3], [-0.4, 0.6, 0.8]]
-B2 = [0.2, -0.1]
-
-[[samples]]
-x = [1.0, 0.5]
-y = [1.0, 0.0]
-
-[[samples]]
-x = [-0.5, 2.0]
-y = [0.0, 1.0]
-
-[[samples]]
-x = [1.5, -1.0]
-y = [0.3, 0.6]
 """
+    + INIT_2_3_2
+)
 
 
 def three(extra: str = "", **overrides: object) -> Network:

@@ -4,7 +4,6 @@ against finite differences, and the update chains of the layouts people use."""
 
 from __future__ import annotations
 
-import csv
 import math
 import random
 from pathlib import Path
@@ -22,24 +21,15 @@ from sheetnet.cells.formulas import Formulas
 from sheetnet.check.derive import derive
 from sheetnet.formula import parse
 
+import shared
+
 ZOO = Path(__file__).resolve().parent / "zoo"
 # the zoo's workbooks whose verdict check does not give yet: workbook → what it says instead
 ZOO_OWED_WITHOUT: dict[str, str] = {}
 ZOO_OWED_WITH: dict[str, str] = {}
 
 
-def _zoo(owed: dict[str, str]) -> list[object]:
-    with (ZOO / "verdicts.tsv").open(encoding="utf-8") as handle:
-        rows = [tuple(r) for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
-    return [
-        pytest.param(r, id=r[0], marks=pytest.mark.xfail(reason=owed[r[0]], strict=True))
-        if r[0] in owed
-        else pytest.param(r, id=r[0])
-        for r in rows
-    ]
-
-
-@pytest.mark.parametrize("row", _zoo(ZOO_OWED_WITHOUT))
+@pytest.mark.parametrize("row", shared.zoo_verdicts(ZOO_OWED_WITHOUT))
 def test_each_zoo_workbook_gets_its_verdict_with_no_network_file(row: tuple[str, ...]) -> None:
     name, _, _, _, _, code, cells, _ = row
     result, _, line = judge(ZOO / name, Options())
@@ -51,7 +41,7 @@ def test_each_zoo_workbook_gets_its_verdict_with_no_network_file(row: tuple[str,
         assert first is not None and first.cell.address in cells.split(","), (name, first and first.cell.address)
 
 
-@pytest.mark.parametrize("row", _zoo(ZOO_OWED_WITH))
+@pytest.mark.parametrize("row", shared.zoo_verdicts(ZOO_OWED_WITH))
 def test_each_zoo_workbook_gets_its_verdict_with_its_network_file(row: tuple[str, ...]) -> None:
     name, network, iters, code, cells, *_ = row
     result, _, line = judge(ZOO / name, Options(config=ZOO / network, iters=int(iters)))
@@ -63,7 +53,7 @@ def test_each_zoo_workbook_gets_its_verdict_with_its_network_file(row: tuple[str
 
 def _correct_with_no_network_open() -> list[object]:
     """The correct zoo workbooks whose verdict with no network file is 'any' (no loss written)."""
-    return [r[0] for r in (p.values[0] for p in _zoo({})) if r[3] == "0" and r[5] == "any"]
+    return [r[0] for r in (p.values[0] for p in shared.zoo_verdicts({})) if r[3] == "0" and r[5] == "any"]
 
 
 @pytest.mark.parametrize("name", _correct_with_no_network_open())

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from networks import INIT_2_3_2
 
 from sheetnet.check.spots import _with_extras, run_spots
 from sheetnet.errors import NetworkFileError
@@ -31,7 +32,8 @@ from sheetnet.trace import COMPILED_FROM, Run, run
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted((ROOT / "examples").glob("*.toml")) + sorted((ROOT / "tests" / "zoo").glob("*.toml"))
 
-SMALL = """
+SMALL = (
+    """
 layers = [2, 3, 2]
 activation = "{activation}"
 output_activation = "{output}"
@@ -40,24 +42,9 @@ optimizer = "{optimizer}"
 lr = 0.3
 iters = 4
 {extra}
-[init]
-W1 = [[0.4, -0.6], [0.9, 0.2], [-0.3, 0.5]]
-B1 = [0.1, -0.2, 0.05]
-W2 = [[0.7, -0.5, 0.3], [-0.4, 0.6, 0.8]]
-B2 = [0.2, -0.1]
-
-[[samples]]
-x = [1.0, 0.5]
-y = [1.0, 0.0]
-
-[[samples]]
-x = [-0.5, 2.0]
-y = [0.0, 1.0]
-
-[[samples]]
-x = [1.5, -1.0]
-y = [0.3, 0.6]
 """
+    + INIT_2_3_2
+)
 
 
 def _small(activation: str, output: str, loss: str, optimizer: str, extra: str = "") -> Network | None:

@@ -11,7 +11,6 @@ with its numbers pasted over its formulas; and one rule, a rounding's, is checke
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,8 @@ from homework import COLUMNS, HEADERS, Mutation, Network, first_slip, rows_workb
 from sheetnet.book import Cell
 from sheetnet.check.grid import agrees_exactly
 from sheetnet.cli import main
+
+import shared
 
 ITERS = 6
 ZOO = Path(__file__).resolve().parent / "zoo"
@@ -150,18 +151,7 @@ PASTED_OWED = {
 }
 
 
-def _zoo() -> list[object]:
-    with (ZOO / "verdicts.tsv").open(encoding="utf-8") as handle:
-        rows = [tuple(r) for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
-    return [
-        pytest.param(r, id=r[0], marks=pytest.mark.xfail(reason=PASTED_OWED[r[0]], run=False))
-        if r[0] in PASTED_OWED
-        else pytest.param(r, id=r[0])
-        for r in rows
-    ]
-
-
-@pytest.mark.parametrize("row", _zoo())
+@pytest.mark.parametrize("row", shared.zoo_verdicts(PASTED_OWED, run=False))
 def test_a_zoo_workbook_with_its_numbers_pasted_over_its_formulas_gets_its_verdict(
     row: tuple[str, ...], tmp_path: Path
 ) -> None:
