@@ -60,14 +60,14 @@ def verdicts(table: str, owed: Mapping[str, str] | None = None) -> list[object]:
     return rows
 
 
-def zoo_verdicts(owed: Mapping[str, str], *, run: bool = True) -> list[object]:
+def zoo_verdicts(owed: Mapping[str, str]) -> list[object]:
     """The rows of tests/zoo/verdicts.tsv (workbook, network, iterations, exit code, slip cells …)
     as parameters, one per workbook; a workbook in `owed` (→ what sheetnet says instead) a strict
-    expected failure, not run at all if `run` is False."""
+    expected failure: it runs every time, and fails the suite the day it passes."""
     with (ZOO / "verdicts.tsv").open(encoding="utf-8") as handle:
         rows = [tuple(r) for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
     return [
-        pytest.param(r, id=r[0], marks=pytest.mark.xfail(reason=owed[r[0]], strict=True, run=run))
+        pytest.param(r, id=r[0], marks=pytest.mark.xfail(reason=owed[r[0]], strict=True))
         if r[0] in owed
         else pytest.param(r, id=r[0])
         for r in rows
