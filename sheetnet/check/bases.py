@@ -33,7 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from sheetnet.check.evidence import close, small, vote_weight
-from sheetnet.check.geometry import Layout, first_of_each, forward_box, next_use, reading_distance, strides_apart
+from sheetnet.check.geometry import Layout, forward_box, next_use, reading_distance, strides_apart
 from sheetnet.check.grid import Grid, Pos, copied_from
 from sheetnet.check.labels import (
     element_word_of,
@@ -154,7 +154,7 @@ class _Bases:
         self.learned: dict[str, Ident] | None = None  # labels of the run's own columns, once they are placed
 
     def order(self) -> list[Spot]:
-        return sorted(first_of_each(self.run), key=lambda s: (s.extra, s.ident in self.constant))
+        return sorted(self.run.firsts, key=lambda s: (s.extra, s.ident in self.constant))
 
     def choose(self, spot: Spot) -> None:
         ranked = self.within_the_table(self.ranked(spot))

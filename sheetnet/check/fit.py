@@ -36,7 +36,7 @@ from collections.abc import Callable
 
 from sheetnet.check.bases import Votes, base_votes, choose_bases, settle_shared
 from sheetnet.check.evidence import close, small
-from sheetnet.check.geometry import Layout, first_of_each, last_iteration, strides_apart
+from sheetnet.check.geometry import Layout, last_iteration, strides_apart
 from sheetnet.check.grid import Grid, Pos, same
 from sheetnet.check.leftovers import assign_leftovers
 from sheetnet.check.spots import Ident, RunSpots, Spot
@@ -185,7 +185,7 @@ def _one_sign_per_quantity(run: RunSpots, layout: Layout) -> None:
     sheet's (the run's own, on a tie), and the others are slips, not the delta rule's negatives.
     Elements that are 0, ±1 or ±2 say nothing of a sign."""
     signs: dict[str, list[Ident]] = defaultdict(list)
-    for spot in first_of_each(run):
+    for spot in run.firsts:
         if spot.ident in layout.bases and not small(spot.value):
             signs[spot.ident[0]].append(spot.ident)
     for name, negatives in list(signs.items()):

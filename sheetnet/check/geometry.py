@@ -7,8 +7,8 @@ formulas show its iterations are not one stride apart (a block a row taller than
 base + moves[t]. Beside it, what every pass measures
 positions by: where iteration 0's forward pass lies on a sheet (`forward_box`), whether two cells
 are whole strides apart (`strides_apart`), where the next iteration uses an update (`next_use`),
-the order people write in (`reading_distance`), the run's elements in calculation order
-(`first_of_each`), and the last iteration a table holds (`last_iteration`).
+the order people write in (`reading_distance`), and the last iteration a table holds
+(`last_iteration`).
 
 Guarantee: `Layout.at` and `Layout.positions` give only cells inside the table (iteration 0's box
 moved by 0 … `last` strides; iteration 0 alone in a table of one iteration). Nothing here changes
@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass, field
 
 from sheetnet.check.grid import Grid, Pos
-from sheetnet.check.spots import Ident, RunSpots, Spot
+from sheetnet.check.spots import Ident, RunSpots
 from sheetnet.check.thresholds import BEHIND, OTHER_SHEET, ROW_LENGTH
 from sheetnet.net import FORWARD, PARAMETERS, UPDATE
 
@@ -179,11 +179,6 @@ def strides_apart(layout: Layout, a: Pos, b: Pos) -> bool:
     return zero and len(ks) == 1 and float(next(iter(ks))).is_integer()
 
 
-def first_of_each(run: RunSpots) -> tuple[Spot, ...]:
-    """The run's elements, each by its first spot, in calculation order (`RunSpots.firsts`)."""
-    return run.firsts
-
-
 def reading_distance(p: Pos, anchor: Pos | None) -> int:
     """How far `p` comes after `anchor`, row by row (cells before it count double)."""
     if anchor is None:
@@ -196,7 +191,7 @@ def reading_distance(p: Pos, anchor: Pos | None) -> int:
 
 def last_iteration(grid: Grid, run: RunSpots, layout: Layout) -> int:
     """The last iteration whose forward pass the table holds (any of it)."""
-    forward = [s.ident for s in first_of_each(run) if s.quantity.section == FORWARD and s.ident in layout.bases]
+    forward = [s.ident for s in run.firsts if s.quantity.section == FORWARD and s.ident in layout.bases]
     idents = forward or list(layout.bases)
     layout.last = len(run.iterations) - 1
     last = -1

@@ -18,7 +18,7 @@ import re
 from collections import defaultdict
 
 from sheetnet.cells.labels import LOSS_WORDS, label_token, numbered
-from sheetnet.check.geometry import Layout, first_of_each
+from sheetnet.check.geometry import Layout
 from sheetnet.check.grid import Grid, Pos, change_of, derivative_of, element_word
 from sheetnet.check.spots import Ident, RunSpots, Spot, step_parameter
 from sheetnet.net import CARRIED, FORWARD, PARAMETERS
@@ -55,7 +55,7 @@ def other_elements(spot: Spot) -> set[str]:
 def learned_names(grid: Grid, run: RunSpots, layout: Layout) -> dict[str, Ident]:
     """Header labels of the columns fitted so far (`w1`, `a_h1`), and the element each names."""
     learned: dict[str, Ident] = {}
-    order = [spot.ident for spot in first_of_each(run)]
+    order = [spot.ident for spot in run.firsts]
     for ident in order:
         base = layout.bases.get(ident)
         if base is not None:

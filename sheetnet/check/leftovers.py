@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from sheetnet.check.evidence import small
-from sheetnet.check.geometry import Layout, first_of_each, next_use, reading_distance
+from sheetnet.check.geometry import Layout, next_use, reading_distance
 from sheetnet.check.grid import Grid, Pos, full_window
 from sheetnet.check.labels import header_names, labelled_as_learned, learned_names, named_for_another
 from sheetnet.check.spots import Ident, RunSpots, Spot, either_sign, is_step
@@ -84,7 +84,7 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
     by_key = {(s.ident, s.t): s for s in run.all() if s.t < iterations}
     previous: dict[Ident, Pos | None] = {}  # the base of the element before it in calculation order
     last: Pos | None = None
-    for spot in first_of_each(run):
+    for spot in run.firsts:
         previous[spot.ident] = last
         last = layout.bases.get(spot.ident, last)
     # a sample's own number (no label names it) is left over only where the sheet writes that
@@ -153,7 +153,7 @@ def _missing_in_the_sheets_sign(run: RunSpots, layout: Layout) -> list[Spot]:
     that quantity in (a δh2 column for the other samples: this sample's δh2 is −∂L/∂B1 too)."""
     written = {ident[0] for ident in layout.bases}
     missing = []
-    for spot in first_of_each(run):
+    for spot in run.firsts:
         if spot.ident in layout.bases:
             continue
         positive, negative = either_sign(spot.ident[0])
