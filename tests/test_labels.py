@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sheetnet.book import Book, Cell
-from sheetnet.cells.labels import Labels, label_name, label_token, names_eta, names_loss, numbered
+from sheetnet.cells.labels import Labels, is_caption, label_name, label_token, names_eta, names_loss, numbered
 
 
 @pytest.mark.parametrize(
@@ -127,6 +127,40 @@ def test_a_cell_s_own_label_is_its_header_else_its_row_label_never_a_text_far_up
     assert labels.own((0, 20, 2)) == ""
     near = Labels(_book({(1, 2): "Total Loss", (2, 1): "Sample 1", (2, 2): 0.7}))
     assert near.own((0, 2, 2)) == "Total Loss"  # the header first, as mlifc's loss column
+
+
+def test_a_caption_over_a_column_names_none_of_its_cells_the_label_across_it_does() -> None:
+    """Mazur's parameter table (`value` over w1 … w8, each labelled on its left; w7 seven rows down,
+    out of a header's reach) and a transposed batch (`sample 1` over x1, x2, t): every cell is named
+    by its row's label, whether the caption is in reach or not; a caption names a cell only alone."""
+    mazur = {(3, 1): "parameter", (3, 2): "value", (3, 3): "gradient"}
+    for k in range(1, 9):
+        mazur |= {(3 + k, 1): f"w{k}", (3 + k, 2): 0.1 * k, (3 + k, 3): 0.01 * k}
+    mazur |= {(12, 2): 0.6}  # under `value`, nothing on its left
+    labels = Labels(_book(mazur))
+    assert [labels.name((0, 3 + k, 2)) for k in range(1, 9)] == [f"w{k}" for k in range(1, 9)]
+    assert labels.names((0, 4, 2)) == ("w1", "value")
+    assert labels.name((0, 4, 3)) == "gradient"  # what kind of number: a name, if not whose
+    assert labels.name((0, 12, 2)) == ""  # `value`, nine rows up: out of reach
+    assert labels.name((0, 12, 2), far=True) == "value"  # however far up: the caption, the only label
+    assert labels.name((0, 10, 2), far=True) == "w7"
+    transposed = {(8, 3): "sample 1", (8, 4): "sample 2", (9, 1): "x1", (10, 1): "x2", (11, 1): "t"}
+    transposed |= {(r, c): 0.1 * r + c for r in (9, 10, 11) for c in (3, 4)}
+    labels = Labels(_book(transposed))
+    assert [labels.name((0, r, c)) for c in (3, 4) for r in (9, 10, 11)] == ["x1", "x2", "t"] * 2
+    # across: a sample's row under a quantity's header is named by the header (mlifc's loss column)
+    near = Labels(_book({(1, 2): "Total Loss", (2, 1): "Sample 1", (2, 2): 0.7}))
+    assert near.name((0, 2, 2)) == "Total Loss"
+
+
+@pytest.mark.parametrize(
+    ("text", "caption"),
+    [("value", True), ("Values", True), ("sample 1", True), ("Sample 12", True), ("mean", True)]
+    + [("Epoch 3", True), ("updated", True), ("w1", False), ("gradient", False), ("new w1", False)]
+    + [("Total Loss", False), ("x1", False), ("", False)],
+)
+def test_the_words_for_a_caption(text: str, caption: bool) -> None:
+    assert is_caption(text) is caption
 
 
 def test_labels_agree_with_a_scan_cell_by_cell() -> None:

@@ -3,9 +3,11 @@
 A label is a text typed in the book: a column's header above a cell, or a row's label left of
 it. `Labels` finds the one of each cell; `label_token` reads the word a label names a cell by
 (`w1` for "W1 ←"), `label_name` the name a person reads in it (`IN A`, where the word is `in`);
-`numbered` splits a numbered name into its name and number (`w3` → w, 3). The words a sheet
-calls η, the loss, the inputs and the targets are listed here once, each list with what it is
-for, so that `init --from` and `check` read the same sheet the same way.
+`numbered` splits a numbered name into its name and number (`w3` → w, 3); `Labels.name` is the
+one of a cell's two labels that names it (a caption such as `value` or `sample 2`, which a whole
+column or row shares, gives way to the other). The words a sheet calls η, the loss, the inputs,
+the targets and its captions are listed here once, each list with what it is for, so that
+`init --from` and `check` read the same sheet the same way.
 
 Guarantee: a rule here reads texts only; it never decides what a number is (that is the
 reader's business, from the numbers and the formulas).
@@ -42,6 +44,15 @@ LOSS_ALSO = frozenset({"error", "e", "j", "l", "etot", "e_tot"})
 # `d1`: the desired output of the delta rule), as the name of a numbered label.
 INPUT_WORDS = frozenset({"i", "x", "in", "input"})
 TARGET_WORDS = frozenset({"t", "y", "target", "d"})
+
+# What sheets head a whole column or row of different quantities with: which sample, iteration or
+# epoch they belong to (`sample 2` over x1, x2, t, net h1 …; `mean` over the samples' means), or
+# what kind of number each is (`value` beside w1 … b4, `updated` beside their new values). A
+# caption says the same of every cell it heads, so it names none of them: the label across it
+# does (`x1`, `w7`, `E`).
+CAPTION_WORDS = frozenset(
+    {"value", "values", "sample", "samples", "mean", "average", "iteration", "epoch", "updated"}
+)
 
 # --------------------------------------------------------------------------------------------------
 # reading a label
@@ -90,6 +101,11 @@ def names_eta(text: str) -> bool:
     return token in ETA_WORDS or token.startswith(ETA_PREFIXES)
 
 
+def is_caption(text: str) -> bool:
+    """True if a label is a caption (`value`, `Sample 2`, `updated`): see CAPTION_WORDS."""
+    return label_token(text) in CAPTION_WORDS
+
+
 def names_loss(text: str, *, surely: bool = False) -> bool:
     """True if a word of a label is one sheets call the loss (`Total error`, `E_total`); with
     `surely`, only the words that name nothing else (see LOSS_WORDS and LOSS_ALSO)."""
@@ -131,9 +147,23 @@ class Labels:
         return self._nearest_text(p, "row", LABEL_COLUMNS)
 
     def own(self, p: Pos) -> str:
-        """The label of the cell itself: its column's header, else its row's label; never a text
-        further up its column (`value` over a column of quantities each labelled on its left)."""
-        return self.header(p) or self.row_label(p)
+        """The label of the cell itself (`name`); never a text further up its column than a header."""
+        return self.name(p)
+
+    def name(self, p: Pos, *, far: bool = False) -> str:
+        """The text that names a cell: the first of `names` that is not blank."""
+        return next((text for text in self.names(p, far=far) if text.strip()), "")
+
+    def names(self, p: Pos, *, far: bool = False) -> tuple[str, str]:
+        """A cell's two labels, the one that names it first: its column's header (the nearest text
+        above it, at most HEADER_ROWS up; with `far`, however far: a table's header row), then its
+        row's label; the row's label first where the header is a caption and it is not (`w7`
+        beside 0.5 under `value`, `x1` under `sample 1`)."""
+        header = self.column_label(p) if far else self.header(p)
+        row = self.row_label(p)
+        if is_caption(header) and row.strip() and not is_caption(row):
+            return row, header
+        return header, row
 
     def _nearest_text(self, p: Pos, along: str, within: int) -> str:
         s, row, col = p

@@ -422,6 +422,7 @@ def _choose_loss(
     """The cell whose derivatives, times one factor, are the steps of the most parameters. A
     factor above 0 climbs the loss: every step that follows it has the wrong sign."""
     best: tuple[tuple, Pos, float, set[int]] | None = None
+    labels = labels_of(f.book)
     for pos, value in duals.items():
         if not value.d:
             continue
@@ -430,7 +431,9 @@ def _choose_loss(
             continue
         matched = {j for j, s in steps.items() if agrees(s, factor * value.d.get(j, 0.0), scale)}
         informative = sum(1 for j in matched if abs(steps[j]) > STEP_FLOOR * scale)
-        named = names_loss(label(f, pos))
+        # the text over its column however far up, else its row's: what the ranking was measured with
+        # (a caption over it included, as `mean`; not the text that names it, `slips.label`)
+        named = names_loss(labels.column_label(pos) or labels.row_label(pos))
         key = (informative, factor < 0, len(value.d), named, pos)
         if best is None or key > best[0]:
             best = (key, pos, factor, matched)

@@ -399,9 +399,9 @@ def _in_place_of(
 
 
 def label(f: Formulas, pos: Pos) -> str:
-    """The text that labels a cell: its column's header, else its row's label."""
-    labels = labels_of(f.book)
-    return (labels.column_label(pos) or labels.row_label(pos)).strip()
+    """The text that names a cell (`cells.labels.Labels.name`): its column's header however far up,
+    else its row's label; a caption such as `value` or `sample 1` gives way to the row's label."""
+    return labels_of(f.book).name(pos, far=True).strip()
 
 
 def _named(f: Formulas, pos: Pos) -> str:

@@ -624,10 +624,11 @@ class FormulaReader:
         return len({p[1] for p in cells}) == 1
 
     def name(self, p: Pos) -> str:
-        """The label the workbook gives a cell: its column's header, else its row's label."""
+        """The label the workbook gives a cell (`cells.labels.Labels.names`: its column's header,
+        else its row's label; a caption such as `value` last)."""
         if p[0] != self.s:
             return ""
-        for text in (self.labels.header(p), self.labels.row_label(p)):
+        for text in self.labels.names(p):
             token = label_token(text)
             if token and len(token) <= 12 and re.search(r"[a-zα-ωη]", token):
                 return label_name(text)
