@@ -339,11 +339,24 @@ def test_a_term_computed_and_left_out_of_its_sum_is_the_slip_of_the_cell_that_dr
     assert first.found == pytest.approx(sheet["H16"].value, rel=1e-12)
 
 
+def test_a_slip_under_a_caption_is_named_by_its_row_label() -> None:
+    """The transposed batch's δ o (C19) sits under `sample 1`, which heads the whole column: it is
+    named `δ o`, its row's label, as the parameter it updates is `w1`, not `value`, in Mazur's table."""
+    result, _, _ = judge(ZOO / "transposed-batch-product-slip.xlsx", Options())
+    first = result.first_mismatch
+    assert (first.cell.address, first.name) == ("Batch!C19", "δ o")
+    assert first.explanation.startswith("Batch!C19 (δ o) is read only by updates that go wrong")
+    result, _, _ = judge(ZOO / "mazur-biases-ah-slip.xlsx", Options())
+    assert result.first_mismatch.parameter == "NN!B4 (w1)"
+
+
 @pytest.mark.parametrize(
     ("name", "cell", "wrong", "right"),
     [
         ("course-helpers-weight-slip.xlsx", "Sheet1!AB6", "Sheet1!L6 (w7)", "Sheet1!M6 (w8)"),
         ("phases-241-delta-slip.xlsx", "Sheet1!AJ3", "Sheet1!O3 (w12)", "Sheet1!N3 (w11)"),
+        # `value` heads column G: each cell is named by its row's label
+        ("mazur-biases-ah-slip.xlsx", "NN!C4", "NN!G11 (out h2)", "NN!G9 (out h1)"),
     ],
 )
 def test_one_wrong_reference_is_the_slip_of_the_cell_that_reads_it(

@@ -155,9 +155,21 @@ def test_a_caption_over_a_column_names_none_of_its_cells_the_label_across_it_doe
 
 @pytest.mark.parametrize(
     ("text", "caption"),
-    [("value", True), ("Values", True), ("sample 1", True), ("Sample 12", True), ("mean", True)]
-    + [("Epoch 3", True), ("updated", True), ("w1", False), ("gradient", False), ("new w1", False)]
-    + [("Total Loss", False), ("x1", False), ("", False)],
+    [
+        ("value", True),
+        ("Values", True),
+        ("sample 1", True),
+        ("Sample 12", True),
+        ("mean", True),
+        ("Epoch 3", True),
+        ("updated", True),
+        ("w1", False),
+        ("gradient", False),  # what kind of number, not whose: a name where nothing else names the cell
+        ("new w1", False),
+        ("Total Loss", False),
+        ("x1", False),
+        ("", False),
+    ],
 )
 def test_the_words_for_a_caption(text: str, caption: bool) -> None:
     assert is_caption(text) is caption

@@ -50,9 +50,7 @@ TARGET_WORDS = frozenset({"t", "y", "target", "d"})
 # what kind of number each is (`value` beside w1 … b4, `updated` beside their new values). A
 # caption says the same of every cell it heads, so it names none of them: the label across it
 # does (`x1`, `w7`, `E`).
-CAPTION_WORDS = frozenset(
-    {"value", "values", "sample", "samples", "mean", "average", "iteration", "epoch", "updated"}
-)
+CAPTION_WORDS = frozenset({"value", "values", "sample", "samples", "mean", "average", "iteration", "epoch", "updated"})
 
 # --------------------------------------------------------------------------------------------------
 # reading a label

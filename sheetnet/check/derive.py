@@ -29,7 +29,7 @@ from sheetnet.cells.evaluation import Evaluation, shown_value, shown_without
 from sheetnet.cells.formulas import Formulas, formulas_of
 from sheetnet.cells.labels import labels_of, names_loss
 from sheetnet.check.factor import STEP_FLOOR, agrees, common_factor, parameter_rates, shared_reads
-from sheetnet.check.slips import Slip, WrongSteps, label, place_slips
+from sheetnet.check.slips import Slip, WrongSteps, place_slips
 from sheetnet.formula import Pos
 from sheetnet.status import FOUND, MISMATCH
 
