@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from sheetnet.batch import Options, judge
 from sheetnet.book import read_book
@@ -105,6 +106,52 @@ def test_a_loss_with_no_label_is_named_the_loss(tmp_path: Path) -> None:
     result = derive(read_book(path))
     assert result is not None and result.exit_code == 0
     assert result.message.endswith("the gradient of the loss (S!B2 in iteration 0)"), result.message
+
+
+@pytest.mark.parametrize("layout", ["rows", "columns"])
+def test_a_running_total_of_the_loss_is_not_the_loss(tmp_path: Path, layout: str) -> None:
+    """w ← w − η·∂L/∂w with L = (w·x − y)², five iterations (a row each, or a column each), beside a
+    running total of the losses (`=E5+C6`, labelled `total loss`) and an iteration count (`=A5+1`).
+    The total's derivatives by the iteration's w are the loss's, but it reads the iteration before:
+    the loss the steps follow is each iteration's own, and the sheet is right."""
+    count, weight, loss, gradient, total = range(5)
+    names = ("iteration", "w", "loss", "dL/dw", "total loss")
+
+    def at(q: int, k: int) -> str:  # quantity q of iteration k (k = -1: its label)
+        return xl_rowcol_to_cell(1 + k, q) if layout == "rows" else xl_rowcol_to_cell(1 + q, 1 + k)
+
+    path = tmp_path / f"running-{layout}.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("Run")
+    x, y, eta, w, running = 2.0, 1.0, 0.05, 1.0, 0.0
+    for r, (text, value) in enumerate((("x", x), ("y", y), ("η", eta)), start=8):
+        sheet.write_string(r, 0, text)
+        sheet.write_number(r, 1, value)
+    for q, text in enumerate(names):
+        sheet.write_string(at(q, -1), text)
+    for k in range(5):
+        c = {q: at(q, k) for q in range(5)}
+        if k == 0:
+            sheet.write_number(c[count], 0)
+            sheet.write_number(c[weight], w)
+        else:
+            sheet.write_formula(c[count], f"={at(count, k - 1)}+1", None, k)
+            sheet.write_formula(c[weight], f"={at(weight, k - 1)}-$B$11*{at(gradient, k - 1)}", None, w)
+        error = w * x - y
+        running += error**2
+        sheet.write_formula(c[loss], f"=({c[weight]}*$B$9-$B$10)^2", None, error**2)
+        sheet.write_formula(c[gradient], f"=2*({c[weight]}*$B$9-$B$10)*$B$9", None, 2 * error * x)
+        sum_before = f"{at(total, k - 1)}+" if k else ""
+        sheet.write_formula(c[total], f"={sum_before}{c[loss]}", None, running)
+        w -= eta * 2 * error * x
+    book.close()
+    result = derive(read_book(path))
+    assert result is not None and result.exit_code == 0, result.message
+    assert result.count("found") == len(result.steps) == 4
+    assert [result.formulas.address(p) for p in result.tables[0].losses.values()] == [
+        f"Run!{at(loss, k)}" for k in range(4)
+    ]
+    assert result.message.endswith(f"the gradient of loss (Run!{at(loss, 0)} in iteration 0)"), result.message
 
 
 def test_the_wrong_gradient_is_explained_by_the_cell_it_should_not_read(shared_fixtures: Path) -> None:

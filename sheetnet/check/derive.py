@@ -19,6 +19,7 @@ its own numbers, differs from it beyond float rounding (`factor.STEP_RELATIVE`).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -300,6 +301,32 @@ class _OtherUpdates:
         return pos in self.updates and pos not in self.variables
 
 
+class _Running:
+    """Whether a cell runs on across iterations (a running total of the loss, `=E5+C6`; an iteration
+    count): it reads its own place in the iteration before, or its place in the iteration after reads
+    it, both computed. An iteration's loss reads its own iteration's cells only, so it is never one.
+    Its place in another iteration is where the updates move from one iteration to the next (the
+    table's strides, from each update to the next), so any layout is read alike."""
+
+    def __init__(self, f: Formulas, chains: Chains) -> None:
+        strides = chains.derived.get("strides")
+        if strides is None:
+            steps = (pair for chain in chains.links for pair in itertools.pairwise(chain[1:]))
+            strides = chains.derived["strides"] = {tuple(b - a for a, b in zip(u, v, strict=True)) for u, v in steps}
+        self.f, self.strides = f, strides
+
+    def __call__(self, pos: Pos) -> bool:
+        f = self.f
+        for stride in self.strides:
+            before = tuple(a - d for a, d in zip(pos, stride, strict=True))
+            after = tuple(a + d for a, d in zip(pos, stride, strict=True))
+            if f.computed(before) and before in f.precedents(pos):
+                return True
+            if f.computed(after) and pos in f.precedents(after):
+                return True
+        return False
+
+
 class _LatestRead:
     """The latest iteration whose parameters' cells a formula reads (copies followed); −1 for none."""
 
@@ -363,7 +390,8 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
             table.steps.append(Step(t, numbered[j], update, FOUND, f.cells.get(update)))
         return
     stepped = f.behind(step_reads, cells.__contains__)  # the backward pass and what it reads, never the loss
-    candidates = [p for p in reached if p in cells and p not in stepped]  # the loss is among these
+    running = _Running(f, chains)  # a running total of the losses (or a count) is no iteration's loss
+    candidates = [p for p in reached if p in cells and p not in stepped and not running(p)]  # the loss is among these
     # the loss is most often read by none of them (E_total): those first, the others if they fall short
     sinks = [p for p in candidates if not any(f.original(r) in cells for r in f.readers(p))]
     duals: dict[Pos, Dual] = {}
