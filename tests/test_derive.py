@@ -170,6 +170,8 @@ def test_the_wrong_gradient_is_explained_by_the_cell_it_should_not_read(shared_f
         * v["C"]
     )
     assert first.expected == pytest.approx(right, rel=1e-9)
+    # named as the sheet labels it: vishak's own header over the column, one text, `E∂w3` as typed
+    assert first.name == ws["Z35"].value == "E∂w3"
 
 
 def test_duals_agree_with_finite_differences() -> None:
