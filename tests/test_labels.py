@@ -119,14 +119,14 @@ def test_a_cell_is_labelled_by_the_nearest_text_above_or_left_within_reach() -> 
     assert labels.row_label((0, 2, 2)) == ""  # nothing left of it
 
 
-def test_a_cell_s_own_label_is_its_header_else_its_row_label_never_a_text_far_up_its_column() -> None:
+def test_a_cell_s_name_is_its_header_else_its_row_label_never_a_text_far_up_its_column() -> None:
     labels = Labels(_book({(1, 2): "value", (1, 3): "L", (2, 3): 0.5, (16, 1): "E total", (16, 2): 0.3, (20, 2): 1.0}))
-    assert labels.own((0, 2, 3)) == "L"  # header and no row label
-    assert labels.own((0, 16, 2)) == "E total"  # `value`, 15 rows up, labels the column, not this cell
+    assert labels.name((0, 2, 3)) == "L"  # header and no row label
+    assert labels.name((0, 16, 2)) == "E total"  # `value`, 15 rows up, labels the column, not this cell
     assert labels.column_label((0, 16, 2)) == "value"
-    assert labels.own((0, 20, 2)) == ""
+    assert labels.name((0, 20, 2)) == ""
     near = Labels(_book({(1, 2): "Total Loss", (2, 1): "Sample 1", (2, 2): 0.7}))
-    assert near.own((0, 2, 2)) == "Total Loss"  # the header first, as mlifc's loss column
+    assert near.name((0, 2, 2)) == "Total Loss"  # the header first, as mlifc's loss column
 
 
 def test_a_caption_over_a_column_names_none_of_its_cells_the_label_across_it_does() -> None:
@@ -148,9 +148,7 @@ def test_a_caption_over_a_column_names_none_of_its_cells_the_label_across_it_doe
     transposed |= {(r, c): 0.1 * r + c for r in (9, 10, 11) for c in (3, 4)}
     labels = Labels(_book(transposed))
     assert [labels.name((0, r, c)) for c in (3, 4) for r in (9, 10, 11)] == ["x1", "x2", "t"] * 2
-    # across: a sample's row under a quantity's header is named by the header (mlifc's loss column)
-    near = Labels(_book({(1, 2): "Total Loss", (2, 1): "Sample 1", (2, 2): 0.7}))
-    assert near.name((0, 2, 2)) == "Total Loss"
+    # across, a sample's row label under a quantity's header: the header names it (mlifc, above)
 
 
 @pytest.mark.parametrize(

@@ -144,10 +144,6 @@ class Labels:
         """The label of a cell's row: the nearest text to its left, at most LABEL_COLUMNS away."""
         return self._nearest_text(p, "row", LABEL_COLUMNS)
 
-    def own(self, p: Pos) -> str:
-        """The label of the cell itself (`name`); never a text further up its column than a header."""
-        return self.name(p)
-
     def name(self, p: Pos, *, far: bool = False) -> str:
         """The text that names a cell: the first of `names` that is not blank."""
         return next((text for text in self.names(p, far=far) if text.strip()), "")

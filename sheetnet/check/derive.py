@@ -234,7 +234,7 @@ class Derivation:
             return "no loss"
         first = cells[0]
         where = " in iteration 0" if len(cells) > 1 else ""
-        own = labels_of(self.formulas.book).own(first).strip()
+        own = labels_of(self.formulas.book).name(first).strip()
         return f"{own or 'the loss'} ({self.formulas.address(first)}{where})"
 
 
