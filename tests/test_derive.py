@@ -154,6 +154,44 @@ def test_a_running_total_of_the_loss_is_not_the_loss(tmp_path: Path, layout: str
     assert result.message.endswith(f"the gradient of loss (Run!{at(loss, 0)} in iteration 0)"), result.message
 
 
+def _with_running_total(source: Path, path: Path, sheet_name: str, column: str, losses: list[int]) -> Path:
+    """`source` written again with its cached values (XlsxWriter), and a running total of the
+    losses in `column` of rows `losses` (`=K18+F34`), beside them, as a student adds one."""
+    formulas, values = openpyxl.load_workbook(source), openpyxl.load_workbook(source, data_only=True)
+    book = xlsxwriter.Workbook(path)
+    for ws in formulas.worksheets:
+        sheet = book.add_worksheet(ws.title)
+        for row in ws.iter_rows():
+            for cell in row:
+                value = values[ws.title][cell.coordinate].value
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    sheet.write_formula(cell.coordinate, cell.value, None, value)
+                elif cell.value is not None:
+                    sheet.write(cell.coordinate, cell.value)
+        if ws.title == sheet_name:
+            total, before = 0.0, None
+            for r in losses:
+                total += values[ws.title][f"F{r}"].value
+                sum_before = f"{column}{before}+" if before else ""
+                sheet.write_formula(f"{column}{r}", f"={sum_before}F{r}", None, total)
+                before = r
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize("name", ["transposed-batch.xlsx", "transposed-batch-product-slip.xlsx"])
+def test_a_running_total_beside_the_loss_changes_no_verdict(tmp_path: Path, name: str) -> None:
+    """The transposed batch (mean loss F18, F34, F50) with a running total of it in K: the same
+    verdict, first slip and loss as without it, where the slip is judged with no shared factor
+    (the loss the one cell the calculation ends in, once the running total is left out)."""
+    path = _with_running_total(ZOO / name, tmp_path / name, "Batch", "K", [18, 34, 50])
+    alone, running = derive(read_book(ZOO / name)), derive(read_book(path))
+    assert alone is not None and running is not None
+    assert running.message == alone.message
+    assert running.tables[0].losses == alone.tables[0].losses
+    assert [(s.cell.address, s.t) for s in running.slips] == [(s.cell.address, s.t) for s in alone.slips]
+
+
 def test_the_wrong_gradient_is_explained_by_the_cell_it_should_not_read(shared_fixtures: Path) -> None:
     result = derive(read_book(shared_fixtures / "vishak-dlexcel.xlsx"))
     assert result is not None

@@ -392,8 +392,9 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
     stepped = f.behind(step_reads, cells.__contains__)  # the backward pass and what it reads, never the loss
     running = _Running(f, chains)  # a running total of the losses (or a count) is no iteration's loss
     candidates = [p for p in reached if p in cells and p not in stepped and not running(p)]  # the loss is among these
-    # the loss is most often read by none of them (E_total): those first, the others if they fall short
-    sinks = [p for p in candidates if not any(f.original(r) in cells for r in f.readers(p))]
+    # the loss is most often read by none of them (E_total), or by a running total only: those first,
+    # the others if they fall short
+    sinks = [p for p in candidates if not any(f.original(r) in cells and not running(r) for r in f.readers(p))]
     duals: dict[Pos, Dual] = {}
     failed: dict[Pos, None] = {}  # candidates that cannot be evaluated, in order
     fit = None
