@@ -33,6 +33,7 @@ from sheetnet.check.thresholds import (
     LEFTOVER_ITERATIONS,
     NEGATED_ITERATIONS,
     ORDER_WEIGHT,
+    ROW_DISAGREES,
 )
 from sheetnet.net import FORWARD, MEAN, PARAMETERS, UPDATE
 
@@ -121,18 +122,20 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
                 continue
             if not named and updates_right and negated >= NEGATED_ITERATIONS and negated + equal == len(errors):
                 continue  # its negative throughout (t − y for ŷ − y), and the updates right: another number
-            # the median forgives a slip
+            tiebreak = ORDER_WEIGHT * reading_distance(p, previous[spot.ident])  # equals: in the order of calculation
+            # the median forgives a slip; of columns as close at the median, the one that agrees
+            # in more rows (x1 beside t in an AND table: they agree in three rows of four)
             errors.sort()
             error = errors[len(errors) // 2]
-            order = ORDER_WEIGHT * reading_distance(p, previous[spot.ident])  # equals: in the order of calculation
+            tiebreak += ROW_DISAGREES * sum(e > CLOSE for e in errors) / len(errors)
             if spot.extra:
-                order += EXTRA_ORDER  # equals (η = 1: a step is its gradient): the run's own number first
+                tiebreak += EXTRA_ORDER  # equals (η = 1: a step is its gradient): the run's own number first
             starts_small = p in grid.cells and small(float(grid.cells[p].value))
             if named and error > CLOSE and starts_small and (is_step(spot.quantity) or spot.quantity.section == MEAN):
                 continue  # a `dw` column of 0s far from the step or the mean is another number (a sample's)
             if read.get(spot.ident) == p or named:
                 # x where the forward pass reads it, typed wrong or not; a cell its label names, however far
-                cost[i][j] = min(error, ERROR_CAP) + order
+                cost[i][j] = min(error, ERROR_CAP) + tiebreak
             elif (
                 error <= CLOSE
                 and (spot.negated or not spot.extra)
@@ -142,7 +145,7 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
                 # or its name, never by nearness alone: but a gradient's negative is left over only
                 # where the sheet writes the quantity negated; a cell whose label names a number the
                 # table holds elsewhere, `dE/dw21`, is that number's, not a look-alike's)
-                cost[i][j] = error + order
+                cost[i][j] = error + tiebreak
     for i, j in _assignment(cost):
         layout.bases[missing[i].ident] = pool[j]
 
