@@ -152,6 +152,7 @@ class _Bases:
         self.constant = {ident for ident, seen in values.items() if len(seen) == 1 and self.several}
         self.shapes = {s.ident[0]: s.quantity.shape for s in run.iterations[0]}
         self.learned: dict[str, Ident] | None = None  # labels of the run's own columns, once they are placed
+        self.on_grid: Pos | None = None  # where the element's matrix's grid puts the element being chosen
 
     def order(self) -> list[Spot]:
         return sorted(self.run.firsts, key=lambda s: (s.extra, s.ident in self.constant))
@@ -188,7 +189,7 @@ class _Bases:
             anchor = (self.layout.sheet, rows[len(rows) // 2], cols[len(cols) // 2])
             distance = _distance
 
-        on_grid = _matrix_cell(self.layout, spot, self.shapes)
+        on_grid = self.on_grid = _matrix_cell(self.layout, spot, self.shapes)
 
         def rank(item: tuple[Pos, dict[int, float]]) -> tuple:
             base, ts = item
@@ -266,6 +267,9 @@ class _Bases:
         if after is None or cell is None:
             return 0
         found = float(cell.value)
+        before, here = self.spots.get((spot.ident, t - 1)), self.grid.cells.get(self.layout.shift(base, t - 1))
+        if before is not None and here is not None and here.value == cell.value and before.value != after.value:
+            return 0  # a cell that stays while the element moves (an input of 0.4 beside W1's 0.4) goes on nowhere
         scale = max(abs(found), abs(after.value))
         gap = abs(found - after.value) / scale if scale else 0.0
         return math.ceil(math.log10(gap)) if gap > 0 else EXACT_DECADES
@@ -337,12 +341,15 @@ class _Bases:
 
     def enough(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
         """Two iterations' worth of evidence; or one, where nothing else can explain it: iteration
-        0 (before any slip) and no other number there; an exact match whose next iteration is close
-        (a number that agrees once by chance makes no column); an input typed as it is in line with
-        the forward pass."""
+        0 (before any slip), at full precision, where the element's matrix's grid puts it (the grid
+        is the second witness: a bias of 0.1 beside x = 0.1); iteration 0 and no other number
+        there; an exact match whose next iteration is close (a number that agrees once by chance
+        makes no column); an input typed as it is in line with the forward pass."""
         first = min(ts)
         if sum(ts.values()) >= TWO_ITERATIONS:
             return True
+        if first == 0 and base == self.on_grid and max(ts.values()) >= FULL_WEIGHT:
+            return True  # iteration 0's number where its matrix's grid puts it: the grid is the second witness
         if (
             first == 0
             and self.in_iteration_zero(base)
