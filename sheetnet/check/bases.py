@@ -153,6 +153,7 @@ class _Bases:
         self.shapes = {s.ident[0]: s.quantity.shape for s in run.iterations[0]}
         self.learned: dict[str, Ident] | None = None  # labels of the run's own columns, once they are placed
         self.on_grid: Pos | None = None  # where the element's matrix's grid puts the element being chosen
+        self.labelled: dict[str, str] = {}  # a label token → the quantity name of the first number placed under it
 
     def order(self) -> list[Spot]:
         return sorted(self.run.firsts, key=lambda s: (s.extra, s.ident in self.constant))
@@ -171,6 +172,8 @@ class _Bases:
         if not spot.extra:
             self.primaries[base] = max(self.primaries.get(base, 0.0), total)
         self.anchor = base
+        for token in self.grid.labels(base):
+            self.labelled.setdefault(token, spot.quantity.name)
         copies: list[Pos] = []
         for b, c in ranked:  # other columns holding the element everywhere (a helper's copy), one per column
             if sum(c.values()) >= TWO_ITERATIONS and not any(strides_apart(layout, a, b) for a in [base, *copies]):
@@ -200,7 +203,7 @@ class _Bases:
                 self.continuation(spot, base, ts),
                 not spot.carried and base in grid.cells and copied_from(grid.cells[base]) is not None,  # not `=N32`
                 on_grid is not None and base != on_grid,
-                not names & set(grid.labels(base)),
+                not self.names_quantity(names, spot, base),
                 base in self.taken,
                 numbered_otherwise(grid, self.layout, base, spot),
                 distance(base, anchor),
@@ -216,6 +219,13 @@ class _Bases:
         elif on_grid is not None and on_grid not in options and self.holds(spot, on_grid):
             ranked.insert(0, (on_grid, {0: 1.0, 1: 1.0}))  # where its matrix's grid puts it (a 0, a 1 there)
         return ranked
+
+    def names_quantity(self, names: set[str], spot: Spot, base: Pos) -> bool:
+        """True if a label of `base` names the spot's quantity (`o1`, `∂L/∂W2`), and the sheet has not
+        given that label to another quantity's number: `w2` over W1[1,0] (weights named w1..w12)
+        does not name W2."""
+        name = spot.quantity.name  # (W1 used and W1 updated are one parameter's)
+        return any(self.labelled.get(t, name) == name for t in names & set(self.grid.labels(base)))
 
     def holds(self, spot: Spot, base: Pos) -> bool:
         """True if the cells from `base` hold the element in its first two iterations."""
@@ -414,7 +424,9 @@ def _matrix_cell(layout: Layout, spot: Spot, shapes: dict[str, tuple[int, ...]])
 
 
 def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) -> Callable[[int, int], Pos] | None:
-    """The cell of element [j, i] of a matrix quantity, by the grid its placed elements form."""
+    """The cell of element [j, i] of a matrix quantity, by the grid its placed elements form: a
+    grid of unit steps either way round, or one line in either order, one axis a unit step and the
+    other a step over all of the first (w1..w4 the first input's weights, w5..w8 the second's)."""
     cols = shape[1]
     items = [
         (divmod(k, cols), base)
@@ -423,6 +435,7 @@ def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) ->
     ]
     if not items:
         return None
+    lengths = {"i": shape[0], "j": cols}  # a line's step over all of the other axis
     steps: dict[str, tuple[int, int]] = {}  # the move from one neuron to the next (j), one input to the next (i)
     for (a, pa), (b, pb) in itertools.combinations(items, 2):
         if pa[0] != pb[0]:
@@ -431,12 +444,17 @@ def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) ->
         for axis, k in (("i", 1), ("j", 0)):
             if a[1 - k] == b[1 - k] and a[k] != b[k]:
                 d = b[k] - a[k]
-                if move[0] % d == 0 and move[1] % d == 0 and sorted(map(abs, (move[0] // d, move[1] // d))) == [0, 1]:
-                    steps.setdefault(axis, (move[0] // d, move[1] // d))
+                if move[0] % d == 0 and move[1] % d == 0 and sorted(map(abs, (move[0] // d, move[1] // d)))[0] == 0:
+                    if max(map(abs, (move[0] // d, move[1] // d))) in (1, lengths[axis]):
+                        steps.setdefault(axis, (move[0] // d, move[1] // d))
     if not steps:
         return None
-    i_step = steps.get("i") or (steps["j"][1], steps["j"][0])  # the other axis of the grid
-    j_step = steps.get("j") or (i_step[1], i_step[0])
+    i_step, j_step = steps.get("i"), steps.get("j")
+    if i_step is None or j_step is None:  # the other axis: across the grid, or along the line
+        known, axis = (j_step, "j") if i_step is None else (i_step, "i")
+        n = lengths[axis]
+        other = (known[0] // n, known[1] // n) if n > 1 and max(map(abs, known)) == n else (known[1], known[0])
+        i_step, j_step = (other, known) if i_step is None else (known, other)
     (j0, i0), first = items[0]
     row0 = first[1] - j0 * j_step[0] - i0 * i_step[0]
     col0 = first[2] - j0 * j_step[1] - i0 * i_step[1]
@@ -444,6 +462,9 @@ def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) ->
     def cell(j: int, i: int) -> Pos:
         return (first[0], row0 + j * j_step[0] + i * i_step[0], col0 + j * j_step[1] + i * i_step[1])
 
+    cells = {cell(j, i) for j in range(shape[0]) for i in range(cols)}
+    if len(cells) < shape[0] * cols:
+        return None  # two elements in one cell: no grid
     return cell if all(cell(*ji) == p for ji, p in items) else None
 
 
