@@ -39,6 +39,7 @@ from sheetnet.check.labels import (
     element_word_of,
     learned_names,
     named_for_another,
+    neurons_named,
     numbered_otherwise,
     other_elements,
     quantity_names,
@@ -153,7 +154,9 @@ class _Bases:
         self.shapes = {s.ident[0]: s.quantity.shape for s in run.iterations[0]}
         self.learned: dict[str, Ident] | None = None  # labels of the run's own columns, once they are placed
         self.on_grid: Pos | None = None  # where the element's matrix's grid puts the element being chosen
-        self.labelled: dict[str, str] = {}  # a label token → the quantity name of the first number placed under it
+        self.learned_at: tuple[int, dict[str, Ident]] = (-1, {})  # `learned_names` at so many bases
+        # a label token → the quantity name of the first number placed under it, and its cell
+        self.labelled: dict[str, tuple[str, Pos]] = {}
 
     def order(self) -> list[Spot]:
         return sorted(self.run.firsts, key=lambda s: (s.extra, s.ident in self.constant))
@@ -173,7 +176,7 @@ class _Bases:
             self.primaries[base] = max(self.primaries.get(base, 0.0), total)
         self.anchor = base
         for token in self.grid.labels(base):
-            self.labelled.setdefault(token, spot.quantity.name)
+            self.labelled.setdefault(token, (spot.quantity.name, base))
         copies: list[Pos] = []
         for b, c in ranked:  # other columns holding the element everywhere (a helper's copy), one per column
             if sum(c.values()) >= TWO_ITERATIONS and not any(strides_apart(layout, a, b) for a in [base, *copies]):
@@ -205,7 +208,7 @@ class _Bases:
                 on_grid is not None and base != on_grid,
                 not self.names_quantity(names, spot, base),
                 base in self.taken,
-                numbered_otherwise(grid, self.layout, base, spot),
+                numbered_otherwise(grid, self.layout, base, spot) or self.names_another_neuron(spot, base),
                 distance(base, anchor),
             )
 
@@ -222,10 +225,23 @@ class _Bases:
 
     def names_quantity(self, names: set[str], spot: Spot, base: Pos) -> bool:
         """True if a label of `base` names the spot's quantity (`o1`, `∂L/∂W2`), and the sheet has not
-        given that label to another quantity's number: `w2` over W1[1,0] (weights named w1..w12)
-        does not name W2."""
+        given that label to another quantity's number in another cell: `w2` over W1[1,0] (weights
+        named w1..w12) does not name W2 in the cell below it."""
         name = spot.quantity.name  # (W1 used and W1 updated are one parameter's)
-        return any(self.labelled.get(t, name) == name for t in names & set(self.grid.labels(base)))
+        for token in names & set(self.grid.labels(base)):
+            other, cell = self.labelled.get(token, (name, base))
+            if other == name or cell == base:
+                return True
+        return False
+
+    def names_another_neuron(self, spot: Spot, base: Pos) -> bool:
+        """True if a label of `base` names another neuron of the spot's layer, by a name the sheet's
+        own columns teach (`err N3` over a number offered to ∂L/∂f(O1)[3], N3 learned as O1[2]):
+        of two cells holding one number, each neuron's element takes the one its name is over."""
+        if self.learned_at[0] != len(self.layout.bases):  # the names learned so far
+            self.learned_at = (len(self.layout.bases), learned_names(self.grid, self.run, self.layout))
+        named = neurons_named(self.grid, self.learned_at[1], base, spot)
+        return bool(named) and spot.index not in named
 
     def holds(self, spot: Spot, base: Pos) -> bool:
         """True if the cells from `base` hold the element in its first two iterations."""

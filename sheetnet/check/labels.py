@@ -173,6 +173,26 @@ def numbered_otherwise(grid: Grid, layout: Layout, base: Pos, spot: Spot) -> boo
     return bool(numbers) and spot.index + 1 not in numbers
 
 
+_NEURON_OF = re.compile(r"(?:O|B)(\d+)\)?$")  # the layer of a per-neuron quantity: f'(O1), ∂L/∂B1, −∂L/∂f(O1)
+
+
+def neurons_named(grid: Grid, learned: dict[str, Ident], p: Pos, spot: Spot) -> set[int] | None:
+    """The neurons of the spot's layer and sample that a word of `p`'s labels names, by the names
+    the sheet's own columns teach (`err N3`, `delta N3` with `N3` learned as O1[2]: neuron 2);
+    None if the spot is no per-neuron number (a vector of a layer: f'(O1), ∂L/∂B1, ∂L/∂f(O1))."""
+    match = _NEURON_OF.search(spot.quantity.name)
+    if match is None or len(spot.quantity.shape) != 1:
+        return None
+    layer = match.group(1)
+    named = set()
+    for word in grid.words(p):
+        ident = learned.get(word)
+        neurons = (f"{FORWARD}:O{layer}", f"{FORWARD}:f(O{layer})")
+        if ident is not None and ident[1] == spot.ident[1] and ident[0] in neurons:
+            named.add(ident[2])
+    return named
+
+
 def _prefix(token: str) -> str:
     parts = numbered(token)
     return parts[0] if parts else token

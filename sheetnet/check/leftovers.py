@@ -23,7 +23,7 @@ from collections.abc import Callable
 from sheetnet.check.evidence import small
 from sheetnet.check.geometry import Layout, next_use, reading_distance
 from sheetnet.check.grid import Grid, Pos, full_window
-from sheetnet.check.labels import header_names, labelled_as_learned, learned_names, named_for_another
+from sheetnet.check.labels import header_names, labelled_as_learned, learned_names, named_for_another, neurons_named
 from sheetnet.check.spots import Ident, RunSpots, Spot, either_sign, is_step
 from sheetnet.check.thresholds import (
     CLOSE,
@@ -91,6 +91,7 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
     # a sample's own number (no label names it) is left over only where the sheet writes that
     # quantity sample by sample: a residual ŷ − y within 5 % of sample 2's ∂L/∂B1 is no gradient
     per_sample = {either_sign(ident[0])[0] for ident in layout.bases if ident[1] >= 0}  # either sign
+    written = {ident[0] for ident in layout.bases}  # the quantities the sheet writes, in the sign it writes them
     cost = [[math.inf] * len(pool) for _ in missing]
     for i, spot in enumerate(missing):
         if spot.samples > 1 and spot.key.s >= 0 and either_sign(spot.ident[0])[0] not in per_sample:
@@ -102,7 +103,11 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
                 continue  # x is where the forward pass reads it
             if is_step(spot.quantity) and named_for_another(grid, layout, learned, spot, p):
                 continue
-            named = header_names(grid, layout, p, learned, spot) or p == _in_line_with_samples(layout, spot)
+            named = (
+                header_names(grid, layout, p, learned, spot)
+                or p == _in_line_with_samples(layout, spot)
+                or (spot.ident[0] in written and spot.index in (neurons_named(grid, learned, p, spot) or ()))
+            )  # (`err N3` over one neuron's of a quantity the sheet writes neuron by neuron, N3 learned as O1[2])
             errors, negated, equal = [], 0, 0
             for t in range(iterations):
                 other = by_key.get((spot.ident, t))
