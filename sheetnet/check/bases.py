@@ -61,6 +61,7 @@ from sheetnet.check.thresholds import (
     TWO_ITERATIONS,
 )
 from sheetnet.graph import Ref
+from sheetnet.net import PARAMETERS, UPDATE
 
 # each element's candidate bases, and for each the evidence of every iteration that votes for it
 Votes = dict[Ident, dict[Pos, dict[int, float]]]
@@ -209,6 +210,7 @@ class _Bases:
                 not self.names_quantity(names, spot, base),
                 base in self.taken,
                 numbered_otherwise(grid, self.layout, base, spot) or self.names_another_neuron(spot, base),
+                self.written_before(spot, base),
                 distance(base, anchor),
             )
 
@@ -242,6 +244,19 @@ class _Bases:
             self.learned_at = (len(self.layout.bases), learned_names(self.grid, self.run, self.layout))
         named = neurons_named(self.grid, self.learned_at[1], base, spot)
         return bool(named) and spot.index not in named
+
+    def written_before(self, spot: Spot, base: Pos) -> int:
+        """For an updated parameter in a table of one iteration, how many rows below the parameter's
+        own cell, in its column, a cell is, negated (0 elsewhere): of copies of it down the column
+        (a row per phase copies it on, `=D5`), the last is the iteration's result, the one the next
+        iteration would read."""
+        section, name = spot.ident[0].split(":", 1)
+        if section != UPDATE or self.layout.stride is not None:
+            return 0
+        used = self.layout.bases.get((f"{PARAMETERS}:{name}", -1, spot.ident[2]))
+        if used is None or used[0] != base[0] or used[2] != base[2] or base[1] <= used[1]:
+            return 0
+        return used[1] - base[1]
 
     def holds(self, spot: Spot, base: Pos) -> bool:
         """True if the cells from `base` hold the element in its first two iterations."""

@@ -14,6 +14,7 @@ the cell, the spot asked about and the bases placed so far.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections import defaultdict
 
@@ -191,6 +192,20 @@ def neurons_named(grid: Grid, learned: dict[str, Ident], p: Pos, spot: Spot) -> 
         if ident is not None and ident[1] == spot.ident[1] and ident[0] in neurons:
             named.add(ident[2])
     return named
+
+
+def names_sample(grid: Grid, layout: Layout, p: Pos, spot: Spot) -> bool:
+    """True if a label of `p` names the spot's quantity numbered by the spot's sample, for a sample's
+    own number of a quantity of one number (`loss1` over sample 1's loss, as `sample 1` heads its
+    column; a vector's number names its element: `x1` is x[0] of any sample)."""
+    if spot.samples <= 1 or spot.key.s < 0 or math.prod(spot.quantity.shape) != 1:
+        return False
+    sample = (spot.batch[spot.key.s] if spot.batch else spot.key.s) + 1
+    names = quantity_names(spot)
+    return any(
+        (parts := numbered(token)) is not None and parts[0] in names and parts[1] == sample
+        for token in _own_labels(grid, layout, p)
+    )
 
 
 def _prefix(token: str) -> str:

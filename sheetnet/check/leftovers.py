@@ -23,7 +23,14 @@ from collections.abc import Callable
 from sheetnet.check.evidence import small
 from sheetnet.check.geometry import Layout, next_use, reading_distance
 from sheetnet.check.grid import Grid, Pos, full_window
-from sheetnet.check.labels import header_names, labelled_as_learned, learned_names, named_for_another, neurons_named
+from sheetnet.check.labels import (
+    header_names,
+    labelled_as_learned,
+    learned_names,
+    named_for_another,
+    names_sample,
+    neurons_named,
+)
 from sheetnet.check.spots import Ident, RunSpots, Spot, either_sign, is_step
 from sheetnet.check.thresholds import (
     CLOSE,
@@ -75,6 +82,17 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
         if p is not None and p in grid.cells and p not in pool:
             pool.append(p)
             reserved[p] = spot.ident
+    # one iteration: its updates are written in the rows where its other updates are (a row per
+    # phase: w9..w12 updated in one row, w1..w8 in the next), and only updates go there
+    updates_only: set[Pos] = set()
+    if layout.stride is None:
+        rows = {b[1] for ident, b in layout.bases.items() if ident[0].startswith(f"{UPDATE}:") and b[0] == layout.sheet}
+        updates_only = {
+            p
+            for p in grid.numbers_on(layout.sheet)
+            if p[1] in rows and c0 <= p[2] <= c1 and p not in explained and p not in pool
+        }
+        pool += sorted(updates_only)
     if not pool:
         return
     learned = learned_names(grid, run, layout)
@@ -94,17 +112,20 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
     written = {ident[0] for ident in layout.bases}  # the quantities the sheet writes, in the sign it writes them
     cost = [[math.inf] * len(pool) for _ in missing]
     for i, spot in enumerate(missing):
-        if spot.samples > 1 and spot.key.s >= 0 and either_sign(spot.ident[0])[0] not in per_sample:
-            continue
+        sample_by_sample = not (spot.samples > 1 and spot.key.s >= 0) or either_sign(spot.ident[0])[0] in per_sample
         for j, p in enumerate(pool):
-            if reserved.get(p, spot.ident) != spot.ident:
+            if reserved.get(p, spot.ident) != spot.ident or (p in updates_only and spot.quantity.section != UPDATE):
                 continue
             if spot.ident in read and read[spot.ident] != p:
                 continue  # x is where the forward pass reads it
             if is_step(spot.quantity) and named_for_another(grid, layout, learned, spot, p):
                 continue
+            by_sample = names_sample(grid, layout, p, spot)  # `loss1` over sample 1's loss
+            if not (sample_by_sample or by_sample):
+                continue
             named = (
-                header_names(grid, layout, p, learned, spot)
+                by_sample
+                or header_names(grid, layout, p, learned, spot)
                 or p == _in_line_with_samples(layout, spot)
                 or (spot.ident[0] in written and spot.index in (neurons_named(grid, learned, p, spot) or ()))
             )  # (`err N3` over one neuron's of a quantity the sheet writes neuron by neuron, N3 learned as O1[2])
