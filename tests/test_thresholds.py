@@ -143,7 +143,6 @@ PASTED_OWED = {
     "logreg-blocks.xlsx": "correct: L26 named a slip",
     "logreg-blocks-typed-slip.xlsx": "L26 named where H30 is the slip",
     "transposed-batch-product-slip.xlsx": "H25 named where the δ o of C19 is the slip",
-    "logreg-mmult-blocks-count-slip.xlsx": "three tables that stop early, no slip",
 }
 
 

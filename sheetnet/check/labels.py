@@ -103,6 +103,8 @@ def header_names(grid: Grid, layout: Layout, p: Pos, learned: dict[str, Ident], 
         of = derivative_of(token)
         if of is not None and of in learned and _gradient_of(learned[of], spot) and spot.quantity.role != CARRIED:
             return True
+        if token[:1] == "d" and _gradient_by_name(learned.get(token[1:]), spot):
+            return True  # `dW` over a column of W's gradient, W learned as W1's column (dW, db: the sheet's names)
         of = change_of(token)  # `dw3` may also be the step of w3 (what the sheet adds to it)
         if of is not None and of in learned and _step_of(learned[of], spot):
             return True
@@ -138,6 +140,15 @@ def labelled_as_learned(grid: Grid, layout: Layout, p: Pos, learned: dict[str, I
         if of is not None and of in learned and not _derivative_by(learned[of], spot):
             return True
     return False
+
+
+def _gradient_by_name(named: Ident | None, spot: Spot) -> bool:
+    """True if `spot` is the loss's derivative by the parameter `named` names, any element of it (a
+    label over a column names the matrix: `W` over W1's column), of a sample or over the samples."""
+    if named is None or not named[0].startswith(f"{PARAMETERS}:"):
+        return False
+    name = named[0].split(":", 1)[1]
+    return spot.quantity.name.removeprefix("−") in (f"∂L/∂{name}", f"Σ∂L/∂{name}", f"mean ∂L/∂{name}")
 
 
 def _derivative_by(named: Ident, spot: Spot) -> bool:
