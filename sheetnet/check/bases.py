@@ -39,6 +39,7 @@ from sheetnet.check.labels import (
     element_word_of,
     learned_names,
     named_for_another,
+    neurons_named,
     numbered_otherwise,
     other_elements,
     quantity_names,
@@ -60,6 +61,7 @@ from sheetnet.check.thresholds import (
     TWO_ITERATIONS,
 )
 from sheetnet.graph import Ref
+from sheetnet.net import PARAMETERS, UPDATE
 
 # each element's candidate bases, and for each the evidence of every iteration that votes for it
 Votes = dict[Ident, dict[Pos, dict[int, float]]]
@@ -152,6 +154,10 @@ class _Bases:
         self.constant = {ident for ident, seen in values.items() if len(seen) == 1 and self.several}
         self.shapes = {s.ident[0]: s.quantity.shape for s in run.iterations[0]}
         self.learned: dict[str, Ident] | None = None  # labels of the run's own columns, once they are placed
+        self.on_grid: Pos | None = None  # where the element's matrix's grid puts the element being chosen
+        self.learned_at: tuple[int, dict[str, Ident]] = (-1, {})  # `learned_names` at so many bases
+        # a label token → the quantity name of the first number placed under it, and its cell
+        self.labelled: dict[str, tuple[str, Pos]] = {}
 
     def order(self) -> list[Spot]:
         return sorted(self.run.firsts, key=lambda s: (s.extra, s.ident in self.constant))
@@ -170,6 +176,8 @@ class _Bases:
         if not spot.extra:
             self.primaries[base] = max(self.primaries.get(base, 0.0), total)
         self.anchor = base
+        for token in self.grid.labels(base):
+            self.labelled.setdefault(token, (spot.quantity.name, base))
         copies: list[Pos] = []
         for b, c in ranked:  # other columns holding the element everywhere (a helper's copy), one per column
             if sum(c.values()) >= TWO_ITERATIONS and not any(strides_apart(layout, a, b) for a in [base, *copies]):
@@ -188,7 +196,7 @@ class _Bases:
             anchor = (self.layout.sheet, rows[len(rows) // 2], cols[len(cols) // 2])
             distance = _distance
 
-        on_grid = _matrix_cell(self.layout, spot, self.shapes)
+        on_grid = self.on_grid = _matrix_cell(self.layout, spot, self.shapes)
 
         def rank(item: tuple[Pos, dict[int, float]]) -> tuple:
             base, ts = item
@@ -199,9 +207,10 @@ class _Bases:
                 self.continuation(spot, base, ts),
                 not spot.carried and base in grid.cells and copied_from(grid.cells[base]) is not None,  # not `=N32`
                 on_grid is not None and base != on_grid,
-                not names & set(grid.labels(base)),
+                not self.names_quantity(names, spot, base),
                 base in self.taken,
-                numbered_otherwise(grid, self.layout, base, spot),
+                numbered_otherwise(grid, self.layout, base, spot) or self.names_another_neuron(spot, base),
+                self.written_before(spot, base),
                 distance(base, anchor),
             )
 
@@ -215,6 +224,39 @@ class _Bases:
         elif on_grid is not None and on_grid not in options and self.holds(spot, on_grid):
             ranked.insert(0, (on_grid, {0: 1.0, 1: 1.0}))  # where its matrix's grid puts it (a 0, a 1 there)
         return ranked
+
+    def names_quantity(self, names: set[str], spot: Spot, base: Pos) -> bool:
+        """True if a label of `base` names the spot's quantity (`o1`, `∂L/∂W2`), and the sheet has not
+        given that label to another quantity's number in another cell: `w2` over W1[1,0] (weights
+        named w1..w12) does not name W2 in the cell below it."""
+        name = spot.quantity.name  # (W1 used and W1 updated are one parameter's)
+        for token in names & set(self.grid.labels(base)):
+            other, cell = self.labelled.get(token, (name, base))
+            if other == name or cell == base:
+                return True
+        return False
+
+    def names_another_neuron(self, spot: Spot, base: Pos) -> bool:
+        """True if a label of `base` names another neuron of the spot's layer, by a name the sheet's
+        own columns teach (`err N3` over a number offered to ∂L/∂f(O1)[3], N3 learned as O1[2]):
+        of two cells holding one number, each neuron's element takes the one its name is over."""
+        if self.learned_at[0] != len(self.layout.bases):  # the names learned so far
+            self.learned_at = (len(self.layout.bases), learned_names(self.grid, self.run, self.layout))
+        named = neurons_named(self.grid, self.learned_at[1], base, spot)
+        return bool(named) and spot.index not in named
+
+    def written_before(self, spot: Spot, base: Pos) -> int:
+        """For an updated parameter in a table of one iteration, how many rows below the parameter's
+        own cell, in its column, a cell is, negated (0 elsewhere): of copies of it down the column
+        (a row per phase copies it on, `=D5`), the last is the iteration's result, the one the next
+        iteration would read."""
+        section, name = spot.ident[0].split(":", 1)
+        if section != UPDATE or self.layout.stride is not None:
+            return 0
+        used = self.layout.bases.get((f"{PARAMETERS}:{name}", -1, spot.ident[2]))
+        if used is None or used[0] != base[0] or used[2] != base[2] or base[1] <= used[1]:
+            return 0
+        return used[1] - base[1]
 
     def holds(self, spot: Spot, base: Pos) -> bool:
         """True if the cells from `base` hold the element in its first two iterations."""
@@ -266,6 +308,9 @@ class _Bases:
         if after is None or cell is None:
             return 0
         found = float(cell.value)
+        before, here = self.spots.get((spot.ident, t - 1)), self.grid.cells.get(self.layout.shift(base, t - 1))
+        if before is not None and here is not None and here.value == cell.value and before.value != after.value:
+            return 0  # a cell that stays while the element moves (an input of 0.4 beside W1's 0.4) goes on nowhere
         scale = max(abs(found), abs(after.value))
         gap = abs(found - after.value) / scale if scale else 0.0
         return math.ceil(math.log10(gap)) if gap > 0 else EXACT_DECADES
@@ -337,12 +382,15 @@ class _Bases:
 
     def enough(self, spot: Spot, base: Pos, ts: dict[int, float]) -> bool:
         """Two iterations' worth of evidence; or one, where nothing else can explain it: iteration
-        0 (before any slip) and no other number there; an exact match whose next iteration is close
-        (a number that agrees once by chance makes no column); an input typed as it is in line with
-        the forward pass."""
+        0 (before any slip), at full precision, where the element's matrix's grid puts it (the grid
+        is the second witness: a bias of 0.1 beside x = 0.1); iteration 0 and no other number
+        there; an exact match whose next iteration is close (a number that agrees once by chance
+        makes no column); an input typed as it is in line with the forward pass."""
         first = min(ts)
         if sum(ts.values()) >= TWO_ITERATIONS:
             return True
+        if first == 0 and base == self.on_grid and max(ts.values()) >= FULL_WEIGHT:
+            return True  # iteration 0's number where its matrix's grid puts it: the grid is the second witness
         if (
             first == 0
             and self.in_iteration_zero(base)
@@ -407,7 +455,9 @@ def _matrix_cell(layout: Layout, spot: Spot, shapes: dict[str, tuple[int, ...]])
 
 
 def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) -> Callable[[int, int], Pos] | None:
-    """The cell of element [j, i] of a matrix quantity, by the grid its placed elements form."""
+    """The cell of element [j, i] of a matrix quantity, by the grid its placed elements form: a
+    grid of unit steps either way round, or one line in either order, one axis a unit step and the
+    other a step over all of the first (w1..w4 the first input's weights, w5..w8 the second's)."""
     cols = shape[1]
     items = [
         (divmod(k, cols), base)
@@ -416,6 +466,7 @@ def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) ->
     ]
     if not items:
         return None
+    lengths = {"i": shape[0], "j": cols}  # a line's step over all of the other axis
     steps: dict[str, tuple[int, int]] = {}  # the move from one neuron to the next (j), one input to the next (i)
     for (a, pa), (b, pb) in itertools.combinations(items, 2):
         if pa[0] != pb[0]:
@@ -424,12 +475,17 @@ def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) ->
         for axis, k in (("i", 1), ("j", 0)):
             if a[1 - k] == b[1 - k] and a[k] != b[k]:
                 d = b[k] - a[k]
-                if move[0] % d == 0 and move[1] % d == 0 and sorted(map(abs, (move[0] // d, move[1] // d))) == [0, 1]:
-                    steps.setdefault(axis, (move[0] // d, move[1] // d))
+                if move[0] % d == 0 and move[1] % d == 0 and sorted(map(abs, (move[0] // d, move[1] // d)))[0] == 0:
+                    if max(map(abs, (move[0] // d, move[1] // d))) in (1, lengths[axis]):
+                        steps.setdefault(axis, (move[0] // d, move[1] // d))
     if not steps:
         return None
-    i_step = steps.get("i") or (steps["j"][1], steps["j"][0])  # the other axis of the grid
-    j_step = steps.get("j") or (i_step[1], i_step[0])
+    i_step, j_step = steps.get("i"), steps.get("j")
+    if i_step is None or j_step is None:  # the other axis: across the grid, or along the line
+        known, axis = (j_step, "j") if i_step is None else (i_step, "i")
+        n = lengths[axis]
+        other = (known[0] // n, known[1] // n) if n > 1 and max(map(abs, known)) == n else (known[1], known[0])
+        i_step, j_step = (other, known) if i_step is None else (known, other)
     (j0, i0), first = items[0]
     row0 = first[1] - j0 * j_step[0] - i0 * i_step[0]
     col0 = first[2] - j0 * j_step[1] - i0 * i_step[1]
@@ -437,6 +493,9 @@ def _grid(layout: Layout, quantity: str, sample: int, shape: tuple[int, ...]) ->
     def cell(j: int, i: int) -> Pos:
         return (first[0], row0 + j * j_step[0] + i * i_step[0], col0 + j * j_step[1] + i * i_step[1])
 
+    cells = {cell(j, i) for j in range(shape[0]) for i in range(cols)}
+    if len(cells) < shape[0] * cols:
+        return None  # two elements in one cell: no grid
     return cell if all(cell(*ji) == p for ji, p in items) else None
 
 

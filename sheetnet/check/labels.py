@@ -14,6 +14,7 @@ the cell, the spot asked about and the bases placed so far.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections import defaultdict
 
@@ -102,6 +103,8 @@ def header_names(grid: Grid, layout: Layout, p: Pos, learned: dict[str, Ident], 
         of = derivative_of(token)
         if of is not None and of in learned and _gradient_of(learned[of], spot) and spot.quantity.role != CARRIED:
             return True
+        if token[:1] == "d" and _gradient_by_name(learned.get(token[1:]), spot):
+            return True  # `dW` over a column of W's gradient, W learned as W1's column (dW, db: the sheet's names)
         of = change_of(token)  # `dw3` may also be the step of w3 (what the sheet adds to it)
         if of is not None and of in learned and _step_of(learned[of], spot):
             return True
@@ -139,6 +142,15 @@ def labelled_as_learned(grid: Grid, layout: Layout, p: Pos, learned: dict[str, I
     return False
 
 
+def _gradient_by_name(named: Ident | None, spot: Spot) -> bool:
+    """True if `spot` is the loss's derivative by the parameter `named` names, any element of it (a
+    label over a column names the matrix: `W` over W1's column), of a sample or over the samples."""
+    if named is None or not named[0].startswith(f"{PARAMETERS}:"):
+        return False
+    name = named[0].split(":", 1)[1]
+    return spot.quantity.name.removeprefix("−") in (f"∂L/∂{name}", f"Σ∂L/∂{name}", f"mean ∂L/∂{name}")
+
+
 def _derivative_by(named: Ident, spot: Spot) -> bool:
     """True if `spot` is the loss's derivative by the element `named`, in either sign, of a sample
     or over the samples."""
@@ -171,6 +183,40 @@ def numbered_otherwise(grid: Grid, layout: Layout, base: Pos, spot: Spot) -> boo
         return False
     numbers = {parts[1] for token in _own_labels(grid, layout, base) if (parts := numbered(token))}
     return bool(numbers) and spot.index + 1 not in numbers
+
+
+_NEURON_OF = re.compile(r"(?:O|B)(\d+)\)?$")  # the layer of a per-neuron quantity: f'(O1), ∂L/∂B1, −∂L/∂f(O1)
+
+
+def neurons_named(grid: Grid, learned: dict[str, Ident], p: Pos, spot: Spot) -> set[int] | None:
+    """The neurons of the spot's layer and sample that a word of `p`'s labels names, by the names
+    the sheet's own columns teach (`err N3`, `delta N3` with `N3` learned as O1[2]: neuron 2);
+    None if the spot is no per-neuron number (a vector of a layer: f'(O1), ∂L/∂B1, ∂L/∂f(O1))."""
+    match = _NEURON_OF.search(spot.quantity.name)
+    if match is None or len(spot.quantity.shape) != 1:
+        return None
+    layer = match.group(1)
+    named = set()
+    for word in grid.words(p):
+        ident = learned.get(word)
+        neurons = (f"{FORWARD}:O{layer}", f"{FORWARD}:f(O{layer})")
+        if ident is not None and ident[1] == spot.ident[1] and ident[0] in neurons:
+            named.add(ident[2])
+    return named
+
+
+def names_sample(grid: Grid, layout: Layout, p: Pos, spot: Spot) -> bool:
+    """True if a label of `p` names the spot's quantity numbered by the spot's sample, for a sample's
+    own number of a quantity of one number (`loss1` over sample 1's loss, as `sample 1` heads its
+    column; a vector's number names its element: `x1` is x[0] of any sample)."""
+    if spot.samples <= 1 or spot.key.s < 0 or math.prod(spot.quantity.shape) != 1:
+        return False
+    sample = (spot.batch[spot.key.s] if spot.batch else spot.key.s) + 1
+    names = quantity_names(spot)
+    return any(
+        (parts := numbered(token)) is not None and parts[0] in names and parts[1] == sample
+        for token in _own_labels(grid, layout, p)
+    )
 
 
 def _prefix(token: str) -> str:

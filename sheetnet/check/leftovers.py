@@ -23,7 +23,14 @@ from collections.abc import Callable
 from sheetnet.check.evidence import small
 from sheetnet.check.geometry import Layout, next_use, reading_distance
 from sheetnet.check.grid import Grid, Pos, full_window
-from sheetnet.check.labels import header_names, labelled_as_learned, learned_names, named_for_another
+from sheetnet.check.labels import (
+    header_names,
+    labelled_as_learned,
+    learned_names,
+    named_for_another,
+    names_sample,
+    neurons_named,
+)
 from sheetnet.check.spots import Ident, RunSpots, Spot, either_sign, is_step
 from sheetnet.check.thresholds import (
     CLOSE,
@@ -33,6 +40,7 @@ from sheetnet.check.thresholds import (
     LEFTOVER_ITERATIONS,
     NEGATED_ITERATIONS,
     ORDER_WEIGHT,
+    ROW_DISAGREES,
 )
 from sheetnet.net import FORWARD, MEAN, PARAMETERS, UPDATE
 
@@ -74,6 +82,17 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
         if p is not None and p in grid.cells and p not in pool:
             pool.append(p)
             reserved[p] = spot.ident
+    # one iteration: its updates are written in the rows where its other updates are (a row per
+    # phase: w9..w12 updated in one row, w1..w8 in the next), and only updates go there
+    updates_only: set[Pos] = set()
+    if layout.stride is None:
+        rows = {b[1] for ident, b in layout.bases.items() if ident[0].startswith(f"{UPDATE}:") and b[0] == layout.sheet}
+        updates_only = {
+            p
+            for p in grid.numbers_on(layout.sheet)
+            if p[1] in rows and c0 <= p[2] <= c1 and p not in explained and p not in pool
+        }
+        pool += sorted(updates_only)
     if not pool:
         return
     learned = learned_names(grid, run, layout)
@@ -90,18 +109,26 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
     # a sample's own number (no label names it) is left over only where the sheet writes that
     # quantity sample by sample: a residual ŷ − y within 5 % of sample 2's ∂L/∂B1 is no gradient
     per_sample = {either_sign(ident[0])[0] for ident in layout.bases if ident[1] >= 0}  # either sign
+    written = {ident[0] for ident in layout.bases}  # the quantities the sheet writes, in the sign it writes them
     cost = [[math.inf] * len(pool) for _ in missing]
     for i, spot in enumerate(missing):
-        if spot.samples > 1 and spot.key.s >= 0 and either_sign(spot.ident[0])[0] not in per_sample:
-            continue
+        sample_by_sample = not (spot.samples > 1 and spot.key.s >= 0) or either_sign(spot.ident[0])[0] in per_sample
         for j, p in enumerate(pool):
-            if reserved.get(p, spot.ident) != spot.ident:
+            if reserved.get(p, spot.ident) != spot.ident or (p in updates_only and spot.quantity.section != UPDATE):
                 continue
             if spot.ident in read and read[spot.ident] != p:
                 continue  # x is where the forward pass reads it
             if is_step(spot.quantity) and named_for_another(grid, layout, learned, spot, p):
                 continue
-            named = header_names(grid, layout, p, learned, spot) or p == _in_line_with_samples(layout, spot)
+            by_sample = names_sample(grid, layout, p, spot)  # `loss1` over sample 1's loss
+            if not (sample_by_sample or by_sample):
+                continue
+            named = (
+                by_sample
+                or header_names(grid, layout, p, learned, spot)
+                or p == _in_line_with_samples(layout, spot)
+                or (spot.ident[0] in written and spot.index in (neurons_named(grid, learned, p, spot) or ()))
+            )  # (`err N3` over one neuron's of a quantity the sheet writes neuron by neuron, N3 learned as O1[2])
             errors, negated, equal = [], 0, 0
             for t in range(iterations):
                 other = by_key.get((spot.ident, t))
@@ -121,18 +148,20 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
                 continue
             if not named and updates_right and negated >= NEGATED_ITERATIONS and negated + equal == len(errors):
                 continue  # its negative throughout (t − y for ŷ − y), and the updates right: another number
-            # the median forgives a slip
+            tiebreak = ORDER_WEIGHT * reading_distance(p, previous[spot.ident])  # equals: in the order of calculation
+            # the median forgives a slip; of columns as close at the median, the one that agrees
+            # in more rows (x1 beside t in an AND table: they agree in three rows of four)
             errors.sort()
             error = errors[len(errors) // 2]
-            order = ORDER_WEIGHT * reading_distance(p, previous[spot.ident])  # equals: in the order of calculation
+            tiebreak += ROW_DISAGREES * sum(e > CLOSE for e in errors) / len(errors)
             if spot.extra:
-                order += EXTRA_ORDER  # equals (η = 1: a step is its gradient): the run's own number first
+                tiebreak += EXTRA_ORDER  # equals (η = 1: a step is its gradient): the run's own number first
             starts_small = p in grid.cells and small(float(grid.cells[p].value))
             if named and error > CLOSE and starts_small and (is_step(spot.quantity) or spot.quantity.section == MEAN):
                 continue  # a `dw` column of 0s far from the step or the mean is another number (a sample's)
             if read.get(spot.ident) == p or named:
                 # x where the forward pass reads it, typed wrong or not; a cell its label names, however far
-                cost[i][j] = min(error, ERROR_CAP) + order
+                cost[i][j] = min(error, ERROR_CAP) + tiebreak
             elif (
                 error <= CLOSE
                 and (spot.negated or not spot.extra)
@@ -142,7 +171,7 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
                 # or its name, never by nearness alone: but a gradient's negative is left over only
                 # where the sheet writes the quantity negated; a cell whose label names a number the
                 # table holds elsewhere, `dE/dw21`, is that number's, not a look-alike's)
-                cost[i][j] = error + order
+                cost[i][j] = error + tiebreak
     for i, j in _assignment(cost):
         layout.bases[missing[i].ident] = pool[j]
 

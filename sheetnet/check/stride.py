@@ -4,6 +4,9 @@ Each element found in two consecutive iterations votes for the moves between its
 how unambiguous they are (`_strides`); where a slip in iteration 0 spreads to every number after
 it, iteration 0's forward pass, found exactly, moves to where iteration 1's is close
 (`_stride_after_a_slip`). A move is taken only if it carries the table on (`table_stride`).
+Blocks of uneven height (a block per epoch of 10 rows, then 11) are not one stride apart: each
+iteration's move from iteration 0 is then the one most of its changing numbers make (`table_moves`,
+for `Layout.moves`).
 
 Guarantee: a stride moves along one axis (rows, columns or sheets); two elements at least vote for
 it (after a slip: half of iteration 0's forward pass, two numbers at least); and one stride on from
@@ -174,3 +177,41 @@ def _forward_region(grid: Grid, run: RunSpots, sheet: int) -> Callable[[Pos], bo
     r0, c0, r1, c1 = box
     m = NEAR_FORWARD
     return lambda p: r0 - m <= p[1] <= r1 + m and c0 - m <= p[2] <= c1 + m
+
+
+def table_moves(grid: Grid, run: RunSpots, sheet: int, stride: Pos | None) -> tuple[Pos, ...]:
+    """Where each iteration stands from iteration 0 when the blocks are not one height (a block per
+    epoch, 10 rows, then 11, then 10): for each iteration, the move along the stride's axis that
+    most of the numbers that change make from iteration 0's cells to that iteration's, exactly.
+    () if every iteration found is whole strides on (the stride says it all), if the stride moves
+    across sheets or one line (a row per iteration), or there is none; iterations past the last
+    found go on one stride each (`Layout.moves`)."""
+    if stride is None or stride[0] or max(map(abs, stride)) < 2 or len(run.iterations) < 3:
+        return ()  # (a row or a column per iteration is one line each: one stride)
+    axis = 1 if stride[1] else 2
+    near = _forward_region(grid, run, sheet)
+    first = {s.ident: s for s in run.iterations[0] if not small(s.value)}
+    here = {ident: [p for p in grid.matches(s.value, [sheet]) if near(p)] for ident, s in first.items()}
+    moves: list[Pos] = [(0, 0, 0)]
+    for t in range(1, len(run.iterations)):
+        votes: Counter[int] = Counter()
+        for spot in run.iterations[t]:
+            start = first.get(spot.ident)
+            cells = here.get(spot.ident, [])
+            if start is None or not cells or spot.value == start.value or small(spot.value):
+                continue
+            there = grid.matches(spot.value, [sheet])
+            if not there or len(cells) * len(there) > STRIDE_PAIRS:
+                continue
+            for p in cells:
+                for q in there:
+                    d = q[axis] - p[axis]
+                    if q[3 - axis] == p[3 - axis] and d * stride[axis] > 0 and abs(d) > abs(moves[-1][axis]):
+                        votes[d] += 1 / (len(cells) * len(there))
+        if not votes:
+            break
+        d = votes.most_common(1)[0][0]
+        moves.append((0, d, 0) if axis == 1 else (0, 0, d))
+    if len(moves) < 3 or all(m[axis] == t * stride[axis] for t, m in enumerate(moves)):
+        return ()
+    return tuple(moves)

@@ -149,9 +149,15 @@ EXACT_DECADES = -16  # an exact continuation ranks before any gap a double can s
 #   NEGATED_ITERATIONS 2 → 1: none; the other way not tried
 #   ORDER_WEIGHT 1e-9 → 0, EXTRA_ORDER 1e-6 → 0: none of the zoo pasted as values (the rest not run)
 #   ERROR_CAP: not changed yet
+#   ROW_DISAGREES 1e-3 → 0: test_thresholds.py::
+#     test_a_zoo_workbook_with_its_numbers_pasted_over_its_formulas_gets_its_verdict[online-and.xlsx]
 LEFTOVER_ITERATIONS = 4  # iterations whose numbers a column left over is held against
 FLIPPED = 0.01  # a number with its sign flipped is as close as one this far off: the commonest slip of all
 NEGATED_ITERATIONS = 2  # a column the element's negative throughout, this often at least, is another number (t − y)
+# a column's share of rows far (over 5 %) from the element costs this much more: of two columns as
+# close at the median, the one that agrees in more rows wins (x1 beside t in an AND table, 0 and 1
+# in three rows of four); too small to outweigh a difference of the median itself that matters
+ROW_DISAGREES = 1e-3
 ERROR_CAP = 1.0  # a column this far off or more is as far as can be: one wild row does not decide
 ORDER_WEIGHT = 1e-9  # equal columns go in reading order: too small to outweigh any difference of error
 EXTRA_ORDER = 1e-6  # of equals (η = 1: a step is its gradient), the run's own number first
