@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 from click.testing import CliRunner
-from homework import COLUMNS, HEADERS, Mutation, Network, first_slip, rows_workbook, scaled, train
+from homework import COLUMNS, HEADERS, Built, Mutation, Network, Rule, W, first_slip, rows_workbook, scaled, train
 
 from sheetnet.book import Cell
 from sheetnet.check.grid import agrees_exactly
@@ -205,6 +205,19 @@ def test_a_loss_a_fixed_factor_off_is_explained_as_that_factor(tmp_path: Path) -
     assert "is 1.005 times the run's loss" in first["explanation"], first
 
 
+def without_eta_cell(built: Built, tmp_path: Path, top: tuple[str | float, ...] = ()) -> Path:
+    """`built`'s workbook with "η =" and η (A4, B4) taken off every sheet, as a sheet whose η only
+    its updates show; `top` written in row 3 of its first sheet from A3 on."""
+    book = openpyxl.load_workbook(built.path)
+    for ws in book.worksheets:
+        ws["A4"] = ws["B4"] = None  # "η =" and η
+    for j, v in enumerate(top, start=1):
+        book.worksheets[0].cell(3, j, v)
+    path = tmp_path / f"{built.path.stem}-no-eta.xlsx"
+    book.save(path)
+    return path
+
+
 def test_a_sheet_per_eta_with_no_eta_cell_and_a_slip_in_its_first_update_trains_its_own_eta(tmp_path: Path) -> None:
     """ETA_SHARE = 0.5: a sheet per η (0.5, 2) with no η written (the sheet's name says it), typed
     at full precision, w5's first update on LR_2 typed 1 % off (M8). LR_2's η is the one that puts
@@ -214,15 +227,72 @@ def test_a_sheet_per_eta_with_no_eta_cell_and_a_slip_in_its_first_update_trains_
         tmp_path / "rates", iters=ITERS, sheets=[0.5, 2.0], typed=True, mutation=scaled("w5", 1, 1.01), mutated_sheet=1
     )
     assert built.first_slip == built.cell(1, "w5", sheet=1) == "LR_2!M8"
-    book = openpyxl.load_workbook(built.path)
-    for ws in book.worksheets:
-        ws["A4"] = ws["B4"] = None  # "η =" and η
-    book.save(tmp_path / "no-eta.xlsx")
     result = CliRunner().invoke(
-        main, ["check", str(tmp_path / "no-eta.xlsx"), "--config", str(built.network()), "--json"]
+        main, ["check", str(without_eta_cell(built, tmp_path)), "--config", str(built.network()), "--json"]
     )
     tables = json.loads(result.stdout)["tables"]
     assert [(t["sheet"], t["eta"], t["verdict"], t["first_slip"]) for t in tables] == [
         ("LR_0.5", 0.5, "right", None),
         ("LR_2", 2.0, "wrong", "LR_2!M8"),
     ]
+
+
+def check_eta(built: Built, tmp_path: Path, top: tuple[str | float, ...] = ()) -> list[tuple[float, str, str | None]]:
+    """`check` of `built` with no η cell (`without_eta_cell`), against the notes' network with η =
+    0.5: each table's η, verdict and first slip."""
+    argv = ["check", str(without_eta_cell(built, tmp_path, top)), "--config", str(built.network(lr=0.5)), "--json"]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code in (0, 1), result.output
+    return [(t["eta"], t["verdict"], t["first_slip"]) for t in json.loads(result.stdout)["tables"]]
+
+
+def _stepped_up(name: str) -> Rule:
+    return Rule(f"{{{name}_prev}}+{{eta}}*{{d{name}_prev}}", lambda r, p, eta: p[name] + eta * p[f"d{name}"])
+
+
+def test_an_eta_of_8_shown_only_by_the_updates_of_w7_and_w8_is_found(tmp_path: Path) -> None:
+    """ETA_BIGGEST_SHARE = 1/2, ETA_BINS = 8: the notes' table trained with η = 8, typed at full
+    precision, no η cell (the network file says 0.5); w5 and w6, the weights that move most (their
+    ∂E/∂w are 0.072 and 0.073, w7's and w8's −0.042, w1…w4's under 0.001), have their first update
+    typed with the step's sign flipped (w + η·∂E/∂w: M8 is the first slip). Of the half of the
+    weights that move most, w7 and w8 are updated right: each gives (w − w')/(∂E/∂w) = 8 below
+    it, and η = 8 puts the other six weights in line (w5 and w6 are its slips). The η each number
+    of those four lines would mean, binned to one digit, fills 11 bins; 8 is the 6th most common
+    (3 holds 3 chance numbers, 1, 2, 5, 6, 8 and 10 two each), so it is among the 8 confirmed.
+    From w5's and w6's lines alone (a share of 1/4) no number means 8, and with 5 bins confirmed
+    8 is not among them: no η is found, and the table is judged against η = 0.5 (E8, w1's first
+    update, named the slip)."""
+    flipped = Mutation("w5, w6 stepped up", 1, {n: _stepped_up(n) for n in ("w5", "w6")})
+    built = rows_workbook(tmp_path / "eta8", iters=3, eta=8.0, typed=True, mutation=flipped)
+    assert built.first_slip == built.cell(1, "w5") == "Sheet1!M8"
+    deltas = {n: built.tables[0][0][f"d{n}"].value for n in ("w5", "w6", "w7", "w8", "w1")}
+    assert sorted(deltas, key=lambda n: -abs(deltas[n]))[:2] == ["w6", "w5"]  # they move most
+    assert check_eta(built, tmp_path) == [(8.0, "wrong", "Sheet1!M8")]
+
+
+def test_an_eta_of_two_digits_shown_only_by_the_updates_is_found_to_its_last_digit(tmp_path: Path) -> None:
+    """ETA_MIDDLE_DIGITS = 8: the notes' table trained with η = 0.15, typed at full precision, no
+    η cell (the network file says 0.5). Each update gives (w − w')/(∂E/∂w) = 0.15 to the last bits
+    of a double; binned to one digit that is 0.1 or 0.2 (0.15 is no double), neither of which
+    puts any weight in line, so each bin is confirmed by its middle number as well, to 8 digits:
+    0.15, which puts the four weights it moves visibly (w5…w8, by η·|∂E/∂w| ≥ 0.006; w1…w4 move
+    by less than 10⁻⁴) in line. To 1 digit the middle number is the bin's own (no η found: judged
+    against 0.5, wrong); to 17 it is 0.1499999999999996, not the 0.15 the sheet was typed with."""
+    built = rows_workbook(tmp_path / "eta015", iters=3, eta=0.15, typed=True)
+    assert f"{0.15:.1g}" in ("0.1", "0.2")
+    assert check_eta(built, tmp_path) == [(0.15, "right", None)]
+
+
+def test_an_eta_shown_only_by_the_updates_is_found_where_the_starting_weights_are_listed_above(
+    tmp_path: Path,
+) -> None:
+    """ETA_START_CELLS = 5: the notes' table trained with η = 2, typed at full precision, no η
+    cell (the network file says 0.5), and the starting weights listed again above it (B3:I3,
+    "w1 … w8 at the start"). Each weight's start is then in two cells, the copy above first in
+    reading order; its line (the row of the other starts, the column under it: t2, i1, …) holds
+    no update of it. The start in the table is searched too (5 cells at most), and η = 2 puts all
+    eight weights in line; with 1 cell searched no η is found, and the table is judged against
+    η = 0.5 (E8, w1's first update, named the slip)."""
+    built = rows_workbook(tmp_path / "eta2", iters=3, eta=2.0, typed=True)
+    top = ("w1 … w8 at the start", *W)
+    assert check_eta(built, tmp_path, top) == [(2.0, "right", None)]
