@@ -19,7 +19,23 @@ import openpyxl
 import pytest
 import xlsxwriter
 from click.testing import CliRunner
-from homework import COLUMNS, HEADERS, Built, Mutation, Network, Rule, W, first_slip, rows_workbook, scaled, train
+from homework import (
+    COLUMNS,
+    FORWARD,
+    GRADIENTS,
+    HEADERS,
+    RULES,
+    WEIGHTS,
+    Built,
+    Mutation,
+    Network,
+    Rule,
+    W,
+    first_slip,
+    rows_workbook,
+    scaled,
+    train,
+)
 
 from sheetnet.book import Cell
 from sheetnet.check.grid import agrees_exactly
@@ -296,3 +312,39 @@ def test_an_eta_shown_only_by_the_updates_is_found_where_the_starting_weights_ar
     built = rows_workbook(tmp_path / "eta2", iters=3, eta=2.0, typed=True)
     top = ("w1 … w8 at the start", *W)
     assert check_eta(built, tmp_path, top) == [(2.0, "right", None)]
+
+
+def test_an_update_typed_wrong_on_every_sheet_is_named_on_its_own_sheet_not_where_the_next_uses_it(
+    tmp_path: Path,
+) -> None:
+    """OTHER_SHEET = 10⁹: a sheet per iteration (4), each listing down column B the inputs, the
+    weights it uses, its forward pass and gradients, then the new weights (`new w1` … `new w8`);
+    every new w5 typed 1 % off (w5 − η·∂E/∂w5, times 1.01), the next sheet using it as typed.
+    The update of w5 matches the run nowhere, so it is given a cell left over: the new w5 on its
+    own sheet (B39) or the w5 the next sheet uses (B11 of `Iteration 2`), each as far from the
+    update's value (both hold the same typed number). Reading order decides, from the cell of the
+    number before it (new w4, B38): B39 is a row on (ROW_LENGTH = 1000), the next sheet's w5 a
+    sheet on (OTHER_SHEET + 1), so the update is B39 of `Iteration 1`, the first slip (the first
+    number of the table not the notes' own, `homework.first_slip`). Where another sheet counts
+    less than a row (OTHER_SHEET 998, or 0), the update is taken to be the next sheet's w5, and
+    that cell is named."""
+    right = RULES["w5"]
+    wrong = Rule(f"({right.formula})*1.01", lambda r, p, eta: right.value(r, p, eta) * 1.01)
+    iters = 4
+    table = train(iters + 1, typed=True, mutation=Mutation("new w5 × 1.01", 1, {"w5": wrong}, filled_down=True))
+    assert first_slip(table, Network()) == (1, "w5")  # iteration 0's update, the first new w5
+    path = tmp_path / "sheets.xlsx"
+    book = xlsxwriter.Workbook(path)
+    for k in range(iters):
+        ws = book.add_worksheet(f"Iteration {k + 1}")
+        ws.write_string(0, 0, "η")
+        ws.write_number(0, 1, Network().eta)
+        used = [(name, table[k][name].value) for name in ("i1", "i2", "t1", "t2", *WEIGHTS, *FORWARD, *GRADIENTS)]
+        new = [(f"new {name}", table[k + 1][name].value) for name in WEIGHTS]
+        for r, (label, value) in enumerate([*used, ("", None), *new], start=2):
+            if value is not None:
+                ws.write_string(r, 0, label)
+                ws.write_number(r, 1, value)
+    book.close()
+    data = check(path, tmp_path, iters=iters)
+    assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("wrong", "'Iteration 1'!B39")]
