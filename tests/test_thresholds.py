@@ -348,3 +348,28 @@ def test_an_update_typed_wrong_on_every_sheet_is_named_on_its_own_sheet_not_wher
     book.close()
     data = check(path, tmp_path, iters=iters)
     assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("wrong", "'Iteration 1'!B39")]
+
+
+def test_a_column_holding_a_gradients_negative_throughout_with_the_updates_right_is_another_number(
+    tmp_path: Path,
+) -> None:
+    """NEGATED_ITERATIONS = 2: the notes' table typed at full precision (6 iterations), its ∂E/∂w5
+    column holding −∂E/∂w5 under the header `g5` (the negative a delta rule writes), every update
+    w5 − η·∂E/∂w5 right. In each of the 4 iterations a column left over is held against
+    (LEFTOVER_ITERATIONS), the column is exactly the negative of the run's ∂E/∂w5, and the updates
+    follow the run: it is another number (as t − y is to ŷ − y), not ∂E/∂w5 with its sign
+    flipped, and the table is right. Asked for more negated iterations than are held against (5),
+    the column is taken for ∂E/∂w5, and its first cell (AB7) named a slip."""
+    built = rows_workbook(tmp_path / "negated", iters=ITERS, typed=True)
+    book = openpyxl.load_workbook(built.path)
+    ws = book.active
+    column = ws[built.cell(0, "dw5").split("!")[1]].column
+    ws.cell(HEADER_ROW + 1, column, "g5")
+    for k in range(ITERS):
+        cell = ws.cell(HEADER_ROW + 2 + k, column)
+        assert cell.value == built.tables[0][k]["dw5"].value  # the run's ∂E/∂w5, by homework.train
+        cell.value = -cell.value
+    book.save(tmp_path / "negated-g5.xlsx")
+    assert built.cell(0, "dw5") == "Sheet1!AB7"
+    data = check(tmp_path / "negated-g5.xlsx", tmp_path)
+    assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("right", None)]
