@@ -31,7 +31,9 @@ from homework import (
     Network,
     Rule,
     W,
+    blocks_workbook,
     first_slip,
+    pasted,
     rows_workbook,
     scaled,
     train,
@@ -373,3 +375,21 @@ def test_a_column_holding_a_gradients_negative_throughout_with_the_updates_right
     assert built.cell(0, "dw5") == "Sheet1!AB7"
     data = check(tmp_path / "negated-g5.xlsx", tmp_path)
     assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("right", None)]
+
+
+def test_a_block_typed_twice_is_the_first_slip_though_the_later_blocks_all_follow_it(tmp_path: Path) -> None:
+    """EARLY_DECAY = 1/2: the notes' network typed at full precision in a block per iteration (11
+    rows apart: `homework.blocks_workbook`), 6 blocks, the 2nd block typed again as the 3rd, the
+    blocks after it going on from the copy (a training one step late). The 3rd block's w1 (B29) is
+    the first slip (`homework.first_slip`). Each number has two candidate cells in iteration 0's
+    block: its own, agreeing in iterations 0 and 1 (evidence 1 + 1/2 = 1.5, the later counting half
+    as much as the one before), and the one a block below, agreeing in iterations 1 to 4 (whose
+    blocks are one late: 1/2 + … + 1/16 = 0.94). The earlier wins, and the table is read as
+    written. Counting all iterations alike (2 against 4), or much alike (0.7: 1.7 against 1.77),
+    the table is read a block late, and B18 (the 2nd block's w1) is named instead."""
+    assert 1 + 0.5 > sum(0.5**t for t in range(1, 5)) and 1 + 0.7 < sum(0.7**t for t in range(1, 5))
+    built = blocks_workbook(tmp_path / "pasted", iters=ITERS, decimals=None, mutation=pasted(1))
+    assert built.first_slip == built.cell(2, "w1") == "Hand!B29"
+    result = CliRunner().invoke(main, ["check", str(built.path), "--config", str(built.network()), "--json"])
+    tables = json.loads(result.stdout)["tables"]
+    assert [(t["verdict"], t["first_slip"]) for t in tables] == [("wrong", "Hand!B29")]
