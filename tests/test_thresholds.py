@@ -3,10 +3,11 @@ other tests of `check` holds down, each held down here by a small workbook whose
 when the threshold does (thresholds.py names, for each, the test here that fails).
 
 Most workbooks are the notes' 2-2-2 network (tests/homework.py), its numbers given by the
-plain-Python row model `homework.train` (not by sheetnet), typed in a row per iteration, with one
-thing about it changed as a person would; the expected verdict follows from how it was built. The
-zoo (tests/zoo, each verdict verified against a plain-Python training of its own) is judged again
-with its numbers pasted over its formulas; and one rule, a rounding's, is checked on numbers alone.
+plain-Python row model `homework.train` (not by sheetnet), typed in a row per iteration (a few in
+a block or on a sheet per iteration), with one thing about it changed as a person would (a slip,
+η left unwritten); the expected verdict follows from how it was built. The zoo (tests/zoo, each
+verdict verified against a plain-Python training of its own) is judged again with its numbers
+pasted over its formulas; and one rule, a rounding's, is checked on numbers alone.
 """
 
 from __future__ import annotations
