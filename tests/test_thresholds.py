@@ -277,7 +277,8 @@ def test_an_eta_of_8_shown_only_by_the_updates_of_w7_and_w8_is_found(tmp_path: P
     weights that move most, w7 and w8 are updated right: each gives (w − w')/(∂E/∂w) = 8 below
     it, and η = 8 puts the other six weights in line (w5 and w6 are its slips). The η each number
     of those four lines would mean, binned to one digit, fills 11 bins; 8 is the 6th most common
-    (3 holds 3 chance numbers, 1, 2, 5, 6, 8 and 10 two each), so it is among the 8 confirmed.
+    (3 holds 3 numbers, 1, 2, 5, 6, 8 and 10 two each, all but 8's by chance), so it is among the 8
+    confirmed.
     From w5's and w6's lines alone (a share of 1/4) no number means 8, and with 5 bins confirmed
     8 is not among them: no η is found, and the table is judged against η = 0.5 (E8, w1's first
     update, named the slip)."""
@@ -299,6 +300,8 @@ def test_an_eta_of_two_digits_shown_only_by_the_updates_is_found_to_its_last_dig
     against 0.5, wrong); to 17 it is 0.1499999999999996, not the 0.15 the sheet was typed with."""
     built = rows_workbook(tmp_path / "eta015", iters=3, eta=0.15, typed=True)
     assert f"{0.15:.1g}" in ("0.1", "0.2")
+    moves = [0.15 * abs(built.tables[0][0][f"dw{n}"].value) for n in range(1, 9)]
+    assert max(moves[:4]) < 1e-4 <= 0.006 <= min(moves[4:])  # w1…w4 move invisibly, w5…w8 visibly
     assert check_eta(built, tmp_path) == [(0.15, "right", None)]
 
 
