@@ -101,7 +101,7 @@ BEHIND = 2  # reading order: a cell before the anchor counts this much farther t
 
 # The stride (`stride`)
 # held by:
-#   STRIDE_ITERATIONS 6 → 2: none; → 20: none of the zoo pasted as values (the rest not run)
+#   STRIDE_ITERATIONS 6 → 2, → 3 and → 20: none
 #   STRIDE_PAIRS: with MAX_VOTERS
 #   NEAR_FORWARD 3 → 0 (bases too): test_check_families.py::test_the_delta_rule_signs[sign]
 #   FAR_WEIGHT 0.1 → 1: test_check_mutations.py::test_a_right_workbook_passes[rows-eta-2-long]
