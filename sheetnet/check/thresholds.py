@@ -162,9 +162,8 @@ EXACT_DECADES = -16  # an exact continuation ranks before any gap a double can s
 #     → 1, → 3 and → 4: none
 #   ORDER_WEIGHT 1e-9 → 1e-4 (the reading order outweighs a difference of error): test_thresholds.py::
 #     test_an_update_typed_wrong_on_every_sheet_is_named_on_its_own_sheet_not_where_the_next_uses_it;
-#     → 0: no verdict owed today changes, but the pasted online-and.xlsx then gets its verdict (its strict
-#     expected failure in test_thresholds.py passes); nothing else of test_thresholds, test_check and
-#     test_derive changes
+#     → 0: every verdict of test_thresholds, test_check and test_derive that passes today still does, and
+#     the pasted online-and.xlsx, owed, then gets its verdict too (its strict expected failure passes)
 #   EXTRA_ORDER 1e-6 → 0: none
 #   ERROR_CAP 1 → 0.05 and → 100: none. An error is a gap over the larger of the two numbers, a flipped
 #     sign costing 1 % more: at most 1.005 (a number near 0 of the other sign), but up to 2 for a step
