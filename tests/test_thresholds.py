@@ -3,10 +3,11 @@ other tests of `check` holds down, each held down here by a small workbook whose
 when the threshold does (thresholds.py names, for each, the test here that fails).
 
 Most workbooks are the notes' 2-2-2 network (tests/homework.py), its numbers given by the
-plain-Python row model `homework.train` (not by sheetnet), typed in a row per iteration, with one
-thing about it changed as a person would; the expected verdict follows from how it was built. The
-zoo (tests/zoo, each verdict verified against a plain-Python training of its own) is judged again
-with its numbers pasted over its formulas; and one rule, a rounding's, is checked on numbers alone.
+plain-Python row model `homework.train` (not by sheetnet), typed in a row per iteration (a few in
+a block or on a sheet per iteration), with one thing about it changed as a person would (a slip,
+η left unwritten); the expected verdict follows from how it was built. The zoo (tests/zoo, each
+verdict verified against a plain-Python training of its own) is judged again with its numbers
+pasted over its formulas; and one rule, a rounding's, is checked on numbers alone.
 """
 
 from __future__ import annotations
@@ -19,7 +20,25 @@ import openpyxl
 import pytest
 import xlsxwriter
 from click.testing import CliRunner
-from homework import COLUMNS, HEADERS, Mutation, Network, first_slip, rows_workbook, scaled, train
+from homework import (
+    COLUMNS,
+    FORWARD,
+    GRADIENTS,
+    HEADERS,
+    RULES,
+    WEIGHTS,
+    Built,
+    Mutation,
+    Network,
+    Rule,
+    W,
+    blocks_workbook,
+    first_slip,
+    pasted,
+    rows_workbook,
+    scaled,
+    train,
+)
 
 from sheetnet.book import Cell
 from sheetnet.check.grid import agrees_exactly
@@ -200,6 +219,19 @@ def test_a_loss_a_fixed_factor_off_is_explained_as_that_factor(tmp_path: Path) -
     assert "is 1.005 times the run's loss" in first["explanation"], first
 
 
+def without_eta_cell(built: Built, tmp_path: Path, top: tuple[str | float, ...] = ()) -> Path:
+    """`built`'s workbook with "η =" and η (A4, B4) taken off every sheet, as a sheet whose η only
+    its updates show; `top` written in row 3 of its first sheet from A3 on."""
+    book = openpyxl.load_workbook(built.path)
+    for ws in book.worksheets:
+        ws["A4"] = ws["B4"] = None  # "η =" and η
+    for j, v in enumerate(top, start=1):
+        book.worksheets[0].cell(3, j, v)
+    path = tmp_path / f"{built.path.stem}-no-eta.xlsx"
+    book.save(path)
+    return path
+
+
 def test_a_sheet_per_eta_with_no_eta_cell_and_a_slip_in_its_first_update_trains_its_own_eta(tmp_path: Path) -> None:
     """ETA_SHARE = 0.5: a sheet per η (0.5, 2) with no η written (the sheet's name says it), typed
     at full precision, w5's first update on LR_2 typed 1 % off (M8). LR_2's η is the one that puts
@@ -209,15 +241,154 @@ def test_a_sheet_per_eta_with_no_eta_cell_and_a_slip_in_its_first_update_trains_
         tmp_path / "rates", iters=ITERS, sheets=[0.5, 2.0], typed=True, mutation=scaled("w5", 1, 1.01), mutated_sheet=1
     )
     assert built.first_slip == built.cell(1, "w5", sheet=1) == "LR_2!M8"
-    book = openpyxl.load_workbook(built.path)
-    for ws in book.worksheets:
-        ws["A4"] = ws["B4"] = None  # "η =" and η
-    book.save(tmp_path / "no-eta.xlsx")
     result = CliRunner().invoke(
-        main, ["check", str(tmp_path / "no-eta.xlsx"), "--config", str(built.network()), "--json"]
+        main, ["check", str(without_eta_cell(built, tmp_path)), "--config", str(built.network()), "--json"]
     )
     tables = json.loads(result.stdout)["tables"]
     assert [(t["sheet"], t["eta"], t["verdict"], t["first_slip"]) for t in tables] == [
         ("LR_0.5", 0.5, "right", None),
         ("LR_2", 2.0, "wrong", "LR_2!M8"),
     ]
+
+
+def check_eta(built: Built, tmp_path: Path, top: tuple[str | float, ...] = ()) -> list[tuple[float, str, str | None]]:
+    """`check` of `built` with no η cell (`without_eta_cell`), against the notes' network with η =
+    0.5: each table's η, verdict and first slip."""
+    argv = ["check", str(without_eta_cell(built, tmp_path, top)), "--config", str(built.network(lr=0.5)), "--json"]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code in (0, 1), result.output
+    return [(t["eta"], t["verdict"], t["first_slip"]) for t in json.loads(result.stdout)["tables"]]
+
+
+def _stepped_up(name: str) -> Rule:
+    return Rule(f"{{{name}_prev}}+{{eta}}*{{d{name}_prev}}", lambda r, p, eta: p[name] + eta * p[f"d{name}"])
+
+
+def test_an_eta_of_8_shown_only_by_the_updates_of_w7_and_w8_is_found(tmp_path: Path) -> None:
+    """ETA_BIGGEST_SHARE = 1/2, ETA_BINS = 8: the notes' table trained with η = 8, typed at full
+    precision, no η cell (the network file says 0.5); w5 and w6, the weights that move most (their
+    ∂E/∂w are 0.072 and 0.073, w7's and w8's −0.042, w1…w4's under 0.001), have their first update
+    typed with the step's sign flipped (w + η·∂E/∂w: M8 is the first slip). Of the half of the
+    weights that move most, w7 and w8 are updated right: each gives (w − w')/(∂E/∂w) = 8 below
+    it, and η = 8 puts the other six weights in line (w5 and w6 are its slips). The η each number
+    of those four lines would mean, binned to one digit, fills 11 bins; 8 is the 6th most common
+    (3 holds 3 numbers, 1, 2, 5, 6, 8 and 10 two each, all but 8's by chance), so it is among the 8
+    confirmed.
+    From w5's and w6's lines alone (a share of 1/4) no number means 8, and with 5 bins confirmed
+    8 is not among them: no η is found, and the table is judged against η = 0.5 (E8, w1's first
+    update, named the slip)."""
+    flipped = Mutation("w5, w6 stepped up", 1, {n: _stepped_up(n) for n in ("w5", "w6")})
+    built = rows_workbook(tmp_path / "eta8", iters=3, eta=8.0, typed=True, mutation=flipped)
+    assert built.first_slip == built.cell(1, "w5") == "Sheet1!M8"
+    deltas = {n: built.tables[0][0][f"d{n}"].value for n in ("w5", "w6", "w7", "w8", "w1")}
+    assert sorted(deltas, key=lambda n: -abs(deltas[n]))[:2] == ["w6", "w5"]  # they move most
+    assert check_eta(built, tmp_path) == [(8.0, "wrong", "Sheet1!M8")]
+
+
+def test_an_eta_of_two_digits_shown_only_by_the_updates_is_found_to_its_last_digit(tmp_path: Path) -> None:
+    """ETA_MIDDLE_DIGITS = 8: the notes' table trained with η = 0.15, typed at full precision, no
+    η cell (the network file says 0.5). Each update gives (w − w')/(∂E/∂w) = 0.15 to the last bits
+    of a double; binned to one digit that is 0.1 or 0.2 (0.15 is no double), neither of which
+    puts any weight in line, so each bin is confirmed by its middle number as well, to 8 digits:
+    0.15, which puts the four weights it moves visibly (w5…w8, by η·|∂E/∂w| ≥ 0.006; w1…w4 move
+    by less than 10⁻⁴) in line. To 1 digit the middle number is the bin's own (no η found: judged
+    against 0.5, wrong); to 17 it is 0.1499999999999996, not the 0.15 the sheet was typed with."""
+    built = rows_workbook(tmp_path / "eta015", iters=3, eta=0.15, typed=True)
+    assert f"{0.15:.1g}" in ("0.1", "0.2")
+    moves = [0.15 * abs(built.tables[0][0][f"dw{n}"].value) for n in range(1, 9)]
+    assert max(moves[:4]) < 1e-4 <= 0.006 <= min(moves[4:])  # w1…w4 move invisibly, w5…w8 visibly
+    assert check_eta(built, tmp_path) == [(0.15, "right", None)]
+
+
+def test_an_eta_shown_only_by_the_updates_is_found_where_the_starting_weights_are_listed_above(
+    tmp_path: Path,
+) -> None:
+    """ETA_START_CELLS = 5: the notes' table trained with η = 2, typed at full precision, no η
+    cell (the network file says 0.5), and the starting weights listed again above it (B3:I3,
+    "w1 … w8 at the start"). Each weight's start is then in two cells, the copy above first in
+    reading order; its line (the row of the other starts, the column under it: t2, i1, …) holds
+    no update of it. The start in the table is searched too (5 cells at most), and η = 2 puts all
+    eight weights in line; with 1 cell searched no η is found, and the table is judged against
+    η = 0.5 (E8, w1's first update, named the slip)."""
+    built = rows_workbook(tmp_path / "eta2", iters=3, eta=2.0, typed=True)
+    top = ("w1 … w8 at the start", *W)
+    assert check_eta(built, tmp_path, top) == [(2.0, "right", None)]
+
+
+def test_an_update_typed_wrong_on_every_sheet_is_named_on_its_own_sheet_not_where_the_next_uses_it(
+    tmp_path: Path,
+) -> None:
+    """OTHER_SHEET = 10⁹: a sheet per iteration (4), each listing down column B the inputs, the
+    weights it uses, its forward pass and gradients, then the new weights (`new w1` … `new w8`);
+    every new w5 typed 1 % off (w5 − η·∂E/∂w5, times 1.01), the next sheet using it as typed.
+    The update of w5 matches the run nowhere, so it is given a cell left over: the new w5 on its
+    own sheet (B39) or the w5 the next sheet uses (B11 of `Iteration 2`), each as far from the
+    update's value (both hold the same typed number). Reading order decides, from the cell of the
+    number before it (new w4, B38): B39 is a row on (ROW_LENGTH = 1000), the next sheet's w5 a
+    sheet on (OTHER_SHEET + 1), so the update is B39 of `Iteration 1`, the first slip (the first
+    number of the table not the notes' own, `homework.first_slip`). Where another sheet counts
+    less than a row (OTHER_SHEET 998, or 0), the update is taken to be the next sheet's w5, and
+    that cell is named."""
+    right = RULES["w5"]
+    wrong = Rule(f"({right.formula})*1.01", lambda r, p, eta: right.value(r, p, eta) * 1.01)
+    iters = 4
+    table = train(iters + 1, typed=True, mutation=Mutation("new w5 × 1.01", 1, {"w5": wrong}, filled_down=True))
+    assert first_slip(table, Network()) == (1, "w5")  # iteration 0's update, the first new w5
+    path = tmp_path / "sheets.xlsx"
+    book = xlsxwriter.Workbook(path)
+    for k in range(iters):
+        ws = book.add_worksheet(f"Iteration {k + 1}")
+        ws.write_string(0, 0, "η")
+        ws.write_number(0, 1, Network().eta)
+        used = [(name, table[k][name].value) for name in ("i1", "i2", "t1", "t2", *WEIGHTS, *FORWARD, *GRADIENTS)]
+        new = [(f"new {name}", table[k + 1][name].value) for name in WEIGHTS]
+        for r, (label, value) in enumerate([*used, ("", None), *new], start=2):
+            if value is not None:
+                ws.write_string(r, 0, label)
+                ws.write_number(r, 1, value)
+    book.close()
+    data = check(path, tmp_path, iters=iters)
+    assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("wrong", "'Iteration 1'!B39")]
+
+
+def test_a_column_holding_a_gradients_negative_throughout_with_the_updates_right_is_another_number(
+    tmp_path: Path,
+) -> None:
+    """NEGATED_ITERATIONS = 2: the notes' table typed at full precision (6 iterations), its ∂E/∂w5
+    column holding −∂E/∂w5 under the header `g5` (the negative a delta rule writes), every update
+    w5 − η·∂E/∂w5 right. In each of the 4 iterations a column left over is held against
+    (LEFTOVER_ITERATIONS), the column is exactly the negative of the run's ∂E/∂w5, and the updates
+    follow the run: it is another number (as t − y is to ŷ − y), not ∂E/∂w5 with its sign
+    flipped, and the table is right. Asked for more negated iterations than are held against (5),
+    the column is taken for ∂E/∂w5, and its first cell (AB7) named a slip."""
+    built = rows_workbook(tmp_path / "negated", iters=ITERS, typed=True)
+    book = openpyxl.load_workbook(built.path)
+    ws = book.active
+    column = ws[built.cell(0, "dw5").split("!")[1]].column
+    ws.cell(HEADER_ROW + 1, column, "g5")
+    for k in range(ITERS):
+        cell = ws.cell(HEADER_ROW + 2 + k, column)
+        assert cell.value == built.tables[0][k]["dw5"].value  # the run's ∂E/∂w5, by homework.train
+        cell.value = -cell.value
+    book.save(tmp_path / "negated-g5.xlsx")
+    assert built.cell(0, "dw5") == "Sheet1!AB7"
+    data = check(tmp_path / "negated-g5.xlsx", tmp_path)
+    assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("right", None)]
+
+
+def test_a_block_typed_twice_is_the_first_slip_though_the_later_blocks_all_follow_it(tmp_path: Path) -> None:
+    """EARLY_DECAY = 1/2: the notes' network typed at full precision in a block per iteration (11
+    rows apart: `homework.blocks_workbook`), 6 blocks, the 2nd block typed again as the 3rd, the
+    blocks after it going on from the copy (a training one step late). The 3rd block's w1 (B29) is
+    the first slip (`homework.first_slip`). Each number has two candidate cells in iteration 0's
+    block: its own, agreeing in iterations 0 and 1 (evidence 1 + 1/2 = 1.5, the later counting half
+    as much as the one before), and the one a block below, agreeing in iterations 1 to 4 (whose
+    blocks are one late: 1/2 + … + 1/16 = 0.94). The earlier wins, and the table is read as
+    written. Counting all iterations alike (2 against 4), or much alike (0.7: 1.7 against 1.77),
+    the table is read a block late, and B18 (the 2nd block's w1) is named instead."""
+    assert 1 + 0.5 > sum(0.5**t for t in range(1, 5)) and 1 + 0.7 < sum(0.7**t for t in range(1, 5))
+    built = blocks_workbook(tmp_path / "pasted", iters=ITERS, decimals=None, mutation=pasted(1))
+    assert built.first_slip == built.cell(2, "w1") == "Hand!B29"
+    result = CliRunner().invoke(main, ["check", str(built.path), "--config", str(built.network()), "--json"])
+    tables = json.loads(result.stdout)["tables"]
+    assert [(t["verdict"], t["first_slip"]) for t in tables] == [("wrong", "Hand!B29")]
