@@ -470,11 +470,23 @@ def _both_parser() -> type:
     """openpyxl's sheet parser, reading a cell's saved value (as `data_only` does) and its formula."""
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
+    from sheetnet.shared_formulas import Planned
+
     class BothParser(WorkSheetParser):  # type: ignore[misc]
         def parse_cell(self, element: Any) -> dict[str, Any]:
             cell = super().parse_cell(element)
             cell["formula"] = self.parse_formula(element) if element.find(FORMULA_TAG) is not None else None
             return cell
+
+        def parse_formula(self, element: Any) -> Any:
+            """openpyxl's, but the first cell of a shared formula keeps its translation planned
+            (`shared_formulas.Planned`): every other cell of the fill is then a join."""
+            formula = element.find(FORMULA_TAG)
+            key = formula.get("si")
+            if formula.get("t") == "shared" and key not in self.shared_formulae and formula.text:
+                self.shared_formulae[key] = Planned("=" + formula.text, element.get("r"))
+                return "=" + formula.text
+            return super().parse_formula(element)
 
     return BothParser
 
