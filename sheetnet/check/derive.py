@@ -30,6 +30,7 @@ from sheetnet.cells.formulas import Formulas, formulas_of
 from sheetnet.cells.labels import labels_of, names_loss
 from sheetnet.check.factor import STEP_FLOOR, agrees, common_factor, parameter_rates, shared_reads
 from sheetnet.check.slips import Slip, WrongSteps, label, place_slips
+from sheetnet.collector import quiet
 from sheetnet.formula import Pos
 from sheetnet.status import FOUND, MISMATCH
 
@@ -249,6 +250,7 @@ def derive_handmade(book: Book) -> Derivation | None:
     return None if book.exercise or book.written else derive(book)
 
 
+@quiet  # it makes thousands of small objects (trees, duals) the collector would walk with the book's cells
 def _derived(book: Book) -> Derivation | None:
     try:
         return _derive(book)
