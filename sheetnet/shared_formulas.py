@@ -10,7 +10,9 @@ cell (a relative row, a relative column), so each cell's text is a join.
 
 Guarantee: `Planned(formula, origin).translate_formula(cell)` is exactly openpyxl's
 `Translator(formula, origin).translate_formula(cell)`: the same text, and the same error where
-openpyxl raises one (it is then openpyxl's own translation that runs and raises).
+openpyxl raises one (it is then openpyxl's own translation that runs and raises). Where `exact`,
+the first cell's text is its tokens joined again, so each cell's text is the first cell's with
+each reference token (`Token.RANGE`) replaced by itself moved, and nothing else changed.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ class Planned(Translator):  # type: ignore[misc]
     def __init__(self, formula: str, origin: str) -> None:
         super().__init__(formula, origin)
         self.pieces = plan(self.get_tokens())
+        # its text as openpyxl's tokens give it back: then every cell of the fill holds this text
+        # with its references moved, and nothing else changed (runs of spaces, a column's case)
+        self.exact = self.pieces is not None and self.translate_formula(origin) == formula
 
     def translate_formula(self, dest: str | None = None, row_delta: int = 0, col_delta: int = 0) -> str:
         pieces = self.pieces

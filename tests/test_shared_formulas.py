@@ -16,6 +16,7 @@ from openpyxl.formula.translate import Translator, TranslatorError
 from openpyxl.utils.cell import range_boundaries
 
 from sheetnet.book import read_book
+from sheetnet.cells.formulas import Formulas
 from sheetnet.shared_formulas import Planned
 
 FORMULAS = [
@@ -128,9 +129,21 @@ def _shared(path: Path, fills: dict[str, str]) -> None:
             archive.writestr(name, data)
 
 
-def test_a_workbook_of_shared_formulas_reads_as_openpyxl_reads_it(tmp_path: Path) -> None:
-    """Every cell of fills down and across, of every kind of reference, read by `read_book` has the
-    formula openpyxl's own reading gives it (its `Translator`, cell by cell)."""
+FILLS = {  # a fill's range: its first cell's formula, as Excel saves it filled down or across
+    "D2:D7": "=A2-lr*B2+'Iter 1'!C2*$C$1",  # a defined name, another sheet, an absolute reference
+    "E2:E7": "=SUM(A$2:A2)+SUM(B:B)",  # a range that grows down, and a whole column
+    "F3:H3": '=IF(A3>0,"A3",SUMPRODUCT($A1:$A3,B1:B3))',  # a text that looks like a reference
+    "D9:F10": "=MMULT(A1:B1,$A$1:$A$2)+Data!C1",  # across and down
+    "G5:G7": "=C5",  # a copy
+    "H5:H7": "=SUM($A$1:A2)  +  b5",  # a range that grows both ways; spaces and a column openpyxl rewrites
+    "I2:I7": "=SUM(A$2:C2)*Data!$B2",  # a range that grows down, across sheets
+}
+MOVED = {"D2:D7", "D9:F10", "G5:G7", "I2:I7"}  # the fills whose formulas are read as their first cell's moved
+
+
+@pytest.fixture
+def shared_book(tmp_path: Path) -> Path:
+    """A workbook whose first sheet holds `FILLS` as Excel saves them: shared formulas."""
     path = tmp_path / "shared.xlsx"
     book = openpyxl.Workbook()
     sheet = book.active
@@ -141,27 +154,57 @@ def test_a_workbook_of_shared_formulas_reads_as_openpyxl_reads_it(tmp_path: Path
             sheet.cell(row, col, row * 10 + col)
             other.cell(row, col, -row)
     book.defined_names["lr"] = openpyxl.workbook.defined_name.DefinedName("lr", attr_text="Data!$A$1")
-    fills = {
-        "D2:D7": "=A2-lr*B2+'Iter 1'!C2*$C$1",
-        "E2:E7": "=SUM(A$2:A2)+SUM(B:B)",
-        "F3:H3": '=IF(A3>0,"A3",SUMPRODUCT($A1:$A3,B1:B3))',
-        "D9:F10": "=MMULT(A1:B1,$A$1:$A$2)+Data!C1",
-    }
-    for ref, formula in fills.items():
+    for ref, formula in FILLS.items():
         first = ref.split(":")[0]
         for row in sheet[ref]:
             for cell in row:
-                cell.value = Translator(formula, first).translate_formula(cell.coordinate)
+                moved = Translator(formula, first).translate_formula(cell.coordinate)
+                cell.value = formula if cell.coordinate == first else moved  # the first as typed
     book.save(path)
-    _shared(path, fills)
-    assert zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").count(b't="shared"') == 6 + 6 + 3 + 6
+    _shared(path, FILLS)
+    assert zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").count(b't="shared"') == 6 + 6 + 3 + 6 + 3 + 3 + 6
+    return path
 
-    read = read_book(path)
-    theirs = openpyxl.load_workbook(path)["Data"]
+
+def test_a_workbook_of_shared_formulas_reads_as_openpyxl_reads_it(shared_book: Path) -> None:
+    """Every cell of fills down and across, of every kind of reference, read by `read_book` has the
+    formula openpyxl's own reading gives it (its `Translator`, cell by cell)."""
+    read = read_book(shared_book)
+    theirs = openpyxl.load_workbook(shared_book)["Data"]
     formulas = {(c.row, c.col): c.formula for c in read.cells["Data"].values() if c.formula}
-    assert len(formulas) == 21
+    assert len(formulas) == 33
     for (row, col), formula in formulas.items():
         assert formula == theirs.cell(row, col).value
     assert formulas[(7, 5)] == "=SUM(A$2:A7)+SUM(B:B)"
     assert formulas[(3, 8)] == '=IF(C3>0,"A3",SUMPRODUCT($A1:$A3,D1:D3))'
     assert formulas[(10, 6)] == "=MMULT(C2:D2,$A$1:$A$2)+Data!E2"
+    assert formulas[(7, 8)] == "=SUM($A$1:A4) + B7"  # openpyxl's tokens give one space and `B`
+    # the cells filled from a first cell whose text its tokens give back, by that cell
+    fills = read.fills["Data"]
+    assert fills[(7, 4)] == (2, 4) and fills[(3, 8)] == (3, 6) and fills[(10, 6)] == (9, 4)
+    assert len(fills) == 5 + 5 + 2 + 5 + 2 + 5 and (6, 8) not in fills
+
+
+def test_a_formula_filled_from_a_shared_formulas_first_cell_reads_as_its_own_text_does(shared_book: Path) -> None:
+    """Read as its first cell's shape with the references moved (`Book.fills`), each formula of a
+    fill has the tree, the cells read, the shape and the copy its own text gives; a fill whose
+    text could say otherwise (a whole column, a text in quotes) is read from its text."""
+    book = read_book(shared_book)
+    moved = Formulas(book)
+    fills, book.fills = book.fills, {}
+    own = Formulas(book)
+    book.fills = fills
+    assert set(moved.trees) == set(own.trees) and len(own.trees) == 33
+    for pos in own.trees:
+        assert moved.trees[pos] == own.trees[pos], pos
+        assert moved.shaped(pos) == own.shaped(pos), pos
+        assert moved.precedents(pos) == own.precedents(pos), pos
+        assert moved.copied(pos) == own.copied(pos), pos
+    assert moved.sheet_shape(0) == own.sheet_shape(0) and moved.levels() == own.levels()
+    assert moved.copied((0, 7, 7)) == (0, 7, 3)
+    assert moved.precedents((0, 7, 5)) == tuple((0, r, 1) for r in range(2, 8))  # A$2:A7; B:B an Area
+    assert moved.precedents((0, 7, 9)) == tuple((0, r, c) for r in range(2, 8) for c in range(1, 4))  # B7 in it
+    plans = moved.trees._filled._moves  # by a fill's first formula and cell: read moved or from its text
+    assert sorted((row, col) for (_, row, col), plan in plans.items() if plan is not None) == sorted(
+        (int(ref.split(":")[0][1:]), ord(ref[0]) - 64) for ref in MOVED
+    )

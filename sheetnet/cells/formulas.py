@@ -91,14 +91,27 @@ class Formulas:
         self._copied: dict[Pos, Pos] = {}  # a copy (`=C5`): the cell it repeats
         self._originals: dict[Pos, Pos] = {}
         self._numbers: dict[Pos, float | None] = {}
+        origins: dict[Pos, Pos] = {}  # a cell Excel saved as a shared formula's fill: its first cell
         for s, name in enumerate(book.sheets):
             for (row, col), cell in book.cells[name].items():
                 self.cells[(s, row, col)] = cell
+            for (row, col), (first_row, first_col) in book.fills.get(name, {}).items():
+                origins[(s, row, col)] = (s, first_row, first_col)
         parsed = _Filled(self.sheets, book.names)
         self.trees = _Trees(parsed)
         self._spell = _names_spelled(book.names)
         for pos, cell in self.cells.items():
             if cell.formula is None:
+                continue
+            origin = origins.get(pos)
+            moved = None if origin is None else parsed.moved(origin, pos, self._spell, self.cells)
+            if moved is not None:  # its first cell's shape, and its references moved
+                shape, nodes = moved
+                self._shape_at[pos] = shape
+                self.trees.later(pos, shape, nodes)
+                if type(parsed.shapes[shape]) is Ref:
+                    self._copied[pos] = nodes[0].pos  # type: ignore[union-attr]
+                self._precedents[pos] = tuple(dict.fromkeys(_cells_of(nodes)))
                 continue
             try:
                 shape, tree, nodes = parsed.read(self._spell(cell.formula), pos)
@@ -218,6 +231,18 @@ class Formulas:
         cell its formula reads; infinite for a cell in a loop of references or computed from one.
         A cell can read only cells of a lower level (what lets a search back stop early)."""
         return self.levels().get(pos, 0)
+
+    def precedents_by_cell(self) -> Mapping[Pos, tuple[Pos, ...]]:
+        """`precedents` of every computed cell, by position, for a search that reads many (absent: none)."""
+        return self._precedents
+
+    def readers_by_cell(self) -> Mapping[Pos, list[Pos]]:
+        """`readers` of every cell read, by position, for a search that reads many (absent: none)."""
+        return self._readers
+
+    def copies_by_cell(self) -> Mapping[Pos, Pos]:
+        """`copied` of every copy, by position, for a search that reads many (absent: no copy)."""
+        return self._copied
 
     def levels(self) -> dict[Pos, float]:
         """`level` of every computed cell, by position, for a search that reads many: a cell absent
@@ -405,6 +430,8 @@ class _Filled:
         self._nodes: dict[tuple[int, str], Node] = {}  # a reference's node, by its sheet and text
         self._matched: dict[tuple[str, int, int], tuple[str, list[tuple[str, re.Match[str]]]]] = {}
         self._relative: dict[str, Callable[[int, int], str]] = {}  # a reference's text: its `_relative_to`
+        self._moves: dict[Pos, tuple[str, list[tuple]] | None] = {}  # by a fill's first cell: `_movable`
+        self._moved_nodes: dict[tuple, Node] = {}  # a moved reference's node, by its sheet and corners
 
     def read(self, formula: str, pos: Pos) -> tuple[str, Node | None, tuple[Node, ...]]:
         """The shape of `formula` at `pos` (`_shape`) and its tree; or, where the tree is its shape's
@@ -436,6 +463,80 @@ class _Filled:
         if template is None or not whole:
             return shape, parse(formula, sheet, self.sheets, self.names), ()
         return shape, None, tuple(nodes)  # type: ignore[arg-type]
+
+    def moved(
+        self, origin: Pos, pos: Pos, spell: Callable[[str], str], cells: Mapping[Pos, Cell]
+    ) -> tuple[str, tuple[Node, ...]] | None:
+        """What `read` gives the formula at `pos`, which Excel saved as filled from `origin`'s (its
+        text `origin`'s with every reference moved, and nothing else: `Book.fills`): `origin`'s
+        shape and its references moved, without reading the text. None where `read` would not
+        give a shape and references for `origin` (`_movable`), or a moved range grows too large."""
+        formula = spell(cells[origin].formula or "")
+        key = (formula, origin[1], origin[2])  # the same formula in the same cell of another sheet: one plan
+        plan = self._moves.get(key, ...)
+        if plan is ...:
+            plan = self._moves[key] = self._movable(formula, origin)
+        if plan is None:
+            return None
+        shape, specs = plan
+        here, down, across = pos[0], pos[1] - origin[1], pos[2] - origin[2]
+        nodes: list[Node] = []
+        known = self._moved_nodes
+        for sheet, row, dr, col, dc, absolute, last in specs:
+            if sheet is None:
+                sheet = here
+            r1, c1 = row + down * dr, col + across * dc
+            if last is None:
+                node = known.get((sheet, r1, c1, absolute))
+                if node is None:
+                    node = known[(sheet, r1, c1, absolute)] = Ref((sheet, r1, c1), absolute=absolute)
+                nodes.append(node)
+                continue
+            row, dr, col, dc = last
+            r2, c2 = row + down * dr, col + across * dc
+            node = known.get((sheet, r1, c1, r2, c2))
+            if node is None:
+                rows = range(min(r1, r2), max(r1, r2) + 1)
+                cols = range(min(c1, c2), max(c1, c2) + 1)
+                if len(rows) * len(cols) > MAX_RANGE:  # an `Area`, which keeps its text
+                    return None
+                node = known[(sheet, r1, c1, r2, c2)] = Rng(tuple((sheet, r, c) for r in rows for c in cols))
+            nodes.append(node)
+        return shape, tuple(nodes)
+
+    def _movable(self, formula: str, origin: Pos) -> tuple[str, list[tuple]] | None:
+        """`origin`'s shape, and each reference as its sheet (None: the formula's own), its first
+        corner's row, whether it moves down, its column, whether it moves across, whether it is
+        `$` on both, and its last corner's four (None for a cell). None where what `read` gives
+        the cells filled from it is not that: where a reference token Excel moves is not one
+        `_REFERENCE` reads (a whole column, a range ending at a name), a text could hold one, its
+        references are not one node each, or its shape has no template. The same for every
+        sheet: what it depends on, the sheets it names and its shape, is the same on each."""
+        if '"' in formula:
+            return None
+        try:
+            shape, template, nodes = self.read(formula, origin)
+        except FormulaError:
+            return None
+        if self.shapes.get(shape) is None:
+            return None
+        if template is not None:
+            nodes = tuple(reference_leaves(template))
+        _, references = self._matched.get((formula, origin[1], origin[2])) or self._match(formula, origin)
+        if len(nodes) != len(references) or any(mark in _REFERENCE.sub("", formula) for mark in ":!["):
+            return None
+        specs = []
+        for node, (_, m) in zip(nodes, references, strict=True):
+            if not isinstance(node, Ref | Rng) or any(
+                row is not None and (row.startswith("0") or len(row) > 7) for row in (m.group(5), m.group(9))
+            ):  # a row Excel's references cannot have (openpyxl reads such a token as a name: unmoved)
+                return None
+            _, corners = _corners(m)
+            sheet = (node.pos if isinstance(node, Ref) else node.cells[0])[0] if m.group(1) else None
+            moving = [(row, int(not d_row), col, int(not d_col)) for d_col, col, d_row, row in corners]
+            last = moving[1] if len(moving) > 1 else None
+            specs.append((sheet, *moving[0], bool(m.group(2) and m.group(4)), last))
+        return shape, specs
 
     def _match(self, formula: str, pos: Pos) -> tuple[str, list[tuple[str, re.Match[str]]]]:
         """The shape of `formula` at `pos`, and its references (their text and match), in order."""
