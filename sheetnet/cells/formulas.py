@@ -577,7 +577,7 @@ class _Trees(Mapping[Pos, Node]):
         self._filled = filled
         self._trees: dict[Pos, Node | None] = {}  # None: not built yet
         self._filled_from: dict[Pos, tuple[str, tuple[Node, ...]]] = {}  # its shape and its references
-        self._references: dict[Pos, tuple[Node, ...]] = {}  # a tree parsed on its own: its references
+        self._shaped: dict[Pos, tuple[Node, tuple[Node, ...]]] = {}  # `shaped`, worked out once per cell
         self._kinds: dict[str, tuple[type, ...]] = {}  # by shape: the kinds of its template's references
 
     def __setitem__(self, pos: Pos, tree: Node) -> None:
@@ -592,6 +592,12 @@ class _Trees(Mapping[Pos, Node]):
         return self._filled.shapes[filled[0]] if filled is not None else self._trees.get(pos)
 
     def shaped(self, pos: Pos) -> tuple[Node, tuple[Node, ...]]:
+        known = self._shaped.get(pos)
+        if known is None:
+            known = self._shaped[pos] = self._shaped_now(pos)
+        return known
+
+    def _shaped_now(self, pos: Pos) -> tuple[Node, tuple[Node, ...]]:
         filled = self._filled_from.get(pos)
         if filled is not None:
             template = self._filled.shapes[filled[0]]
@@ -603,11 +609,7 @@ class _Trees(Mapping[Pos, Node]):
             # own tree is then its program's); an `Area` is no reference a program reads
             if kinds == tuple(type(n) for n in filled[1]):
                 return template, tuple(n for n in filled[1] if not isinstance(n, Area))  # type: ignore[return-value]
-        tree = self[pos]
-        nodes = self._references.get(pos)
-        if nodes is None:
-            nodes = self._references[pos] = tuple(reference_nodes(tree))
-        return tree, nodes
+        return self[pos], tuple(reference_nodes(self[pos]))
 
     def __getitem__(self, pos: Pos) -> Node:
         tree = self._trees[pos]

@@ -311,8 +311,10 @@ class _LatestRead:
     def __call__(self, pos: Pos) -> int:
         latest = self.known.get(pos)
         if latest is None:
-            f, index = self.f, self.index
-            latest = self.known[pos] = max((index.get(f.original(p), -1) for p in f.precedents(pos)), default=-1)
+            f, index, latest = self.f, self.index, -1
+            for p in f.precedents(pos):
+                latest = max(latest, index.get(f.original(p), -1))
+            self.known[pos] = latest
         return latest
 
 
