@@ -254,23 +254,26 @@ class Formulas:
     def _leveled(self) -> dict[Pos, float]:
         """Every computed cell's level, in one pass over the formulas in calculation order (what
         it leaves unreached is in a loop, or computed from one: infinite)."""
-        precedents, no_reads = self._precedents, ()
+        precedents, readers, no_reads = self._precedents, self._readers, ()
         waiting = {}
         for pos in (*self.trees, *self.members):
-            count = 0
-            for p in precedents.get(pos, no_reads):
-                if p in precedents:
-                    count += 1
-            waiting[pos] = count
+            waiting[pos] = len([p for p in precedents.get(pos, no_reads) if p in precedents])
         levels: dict[Pos, float] = {}
+        known = levels.get
         ready = [pos for pos, count in waiting.items() if count == 0]
         while ready:
             here = ready.pop()
-            levels[here] = 1 + max((levels.get(p, 0) for p in precedents.get(here, no_reads)), default=0)
-            for reader in self._readers.get(here, no_reads):
-                if reader in waiting:
-                    waiting[reader] -= 1
-                    if waiting[reader] == 0:
+            deepest = 0
+            for p in precedents.get(here, no_reads):
+                level = known(p, 0)
+                if level > deepest:
+                    deepest = level
+            levels[here] = 1 + deepest
+            for reader in readers.get(here, no_reads):
+                count = waiting.get(reader)
+                if count is not None:
+                    waiting[reader] = count - 1
+                    if count == 1:
                         ready.append(reader)
         for pos in waiting:
             levels.setdefault(pos, math.inf)
