@@ -2,7 +2,9 @@
 
 Built once per file from a `Book`: one expression tree per formula (`sheetnet.formula`), parsed
 once per shape (a formula filled down is its first cell's with other references, so its tree
-is built from that one the first time it is asked for), the cells an array formula fills (each
+is built from that one the first time it is asked for; a formula Excel saved as one of a shared
+formula's fill, `Book.fills`, is not even matched: its shape and references are its first
+cell's, moved, where its text would give the same), the cells an array formula fills (each
 one element of its anchor's result), copies (`=C5`, `=+'iter 1'!E29`: a cell that only repeats
 another is that cell), and the readers of every cell. It knows cells, not networks: what the
 numbers mean is the checker's business.
@@ -433,7 +435,9 @@ class _Filled:
         self._nodes: dict[tuple[int, str], Node] = {}  # a reference's node, by its sheet and text
         self._matched: dict[tuple[str, int, int], tuple[str, list[tuple[str, re.Match[str]]]]] = {}
         self._relative: dict[str, Callable[[int, int], str]] = {}  # a reference's text: its `_relative_to`
-        self._moves: dict[Pos, tuple[str, list[tuple]] | None] = {}  # by a fill's first cell: `_movable`
+        # `_movable` of a fill's first cell, by its formula and place (row, column), and by the cell
+        self._moves: dict[tuple[str, int, int], tuple[str, list[tuple]] | None] = {}
+        self._moves_at: dict[Pos, tuple[str, list[tuple]] | None] = {}
         self._moved_nodes: dict[tuple, Node] = {}  # a moved reference's node, by its sheet and corners
 
     def read(self, formula: str, pos: Pos) -> tuple[str, Node | None, tuple[Node, ...]]:
@@ -474,11 +478,14 @@ class _Filled:
         text `origin`'s with every reference moved, and nothing else: `Book.fills`): `origin`'s
         shape and its references moved, without reading the text. None where `read` would not
         give a shape and references for `origin` (`_movable`), or a moved range grows too large."""
-        formula = spell(cells[origin].formula or "")
-        key = (formula, origin[1], origin[2])  # the same formula in the same cell of another sheet: one plan
-        plan = self._moves.get(key, ...)
+        plan = self._moves_at.get(origin, ...)
         if plan is ...:
-            plan = self._moves[key] = self._movable(formula, origin)
+            formula = spell(cells[origin].formula or "")
+            key = (formula, origin[1], origin[2])  # the same formula in the same cell of another sheet: one plan
+            plan = self._moves.get(key, ...)
+            if plan is ...:
+                plan = self._moves[key] = self._movable(formula, origin)
+            self._moves_at[origin] = plan
         if plan is None:
             return None
         shape, specs = plan
