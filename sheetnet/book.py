@@ -114,6 +114,10 @@ class Book:
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # what is worked out once per book
     properties: dict[str, str] = field(default_factory=dict)  # custom document properties (sheetnet's network kind)
     exercise: str | None = None  # of an exercise sheetnet wrote (`run --exercise`): its part, "all", "update, no key"
+    # by sheet: a cell Excel saved as one of a shared formula's fill (`<f t="shared" si="0"/>`) → the
+    # fill's first cell (row, column), where the formula is that cell's with its references moved
+    # (`shared_formulas.Planned.exact`): what it computes can be read from that cell's
+    fills: dict[str, dict[tuple[int, int], tuple[int, int]]] = field(default_factory=dict, repr=False)
 
     def kept(self, name: str, make: Callable[[Book], Any]) -> Any:
         """What `make` works out of the book (its formulas, its grid, its labels), worked out the
@@ -415,9 +419,12 @@ def _single_cell_names(workbook: Any) -> dict[str, tuple[str, int, int]]:
 def _read_sheet(book: Book, ws: Any) -> dict[tuple[int, int], Cell]:
     cells: dict[tuple[int, int], Cell] = {}
     title = ws.title
-    for row, column, value, raw in _parsed_cells(book, ws):
+    fills = book.fills[title] = {}
+    for row, column, value, raw, filled_from in _parsed_cells(book, ws):
         where = (row, column)
         formula = _formula_text(raw) if raw is not None else None
+        if filled_from is not None and formula is not None:
+            fills[where] = filled_from
         if formula is None:
             cells[where] = Cell(title, row, column, _as_read(raw if raw is not None else value))
             continue
@@ -435,8 +442,9 @@ def _read_sheet(book: Book, ws: Any) -> dict[tuple[int, int], Cell]:
     return cells
 
 
-def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any, Any]]:
-    """The cells a sheet's XML holds, as (row, column, cached value, formula): the cells that are
+def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any, Any, tuple[int, int] | None]]:
+    """The cells a sheet's XML holds, as (row, column, cached value, formula, the first cell of the
+    shared formula it is filled from where `Book.fills` keeps it): the cells that are
     there, not the rectangle its <dimension> claims (a hostile file may claim all 17 billion). One
     pass reads both: a formula (openpyxl's, shared formulas written out in each cell) and the
     value a spreadsheet saved for it, as openpyxl reads either alone. A formula is what the file
@@ -462,7 +470,7 @@ def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any, Any]]:
                         f"{book.path}: more than {limits.READ_CELLS:,} cells; sheetnet reads at most that many "
                         "(refused)"
                     )
-                yield cell["row"], cell["column"], value, formula
+                yield cell["row"], cell["column"], value, formula, cell["filled from"]
 
 
 @functools.cache
@@ -470,11 +478,32 @@ def _both_parser() -> type:
     """openpyxl's sheet parser, reading a cell's saved value (as `data_only` does) and its formula."""
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
+    from sheetnet.shared_formulas import Planned
+
     class BothParser(WorkSheetParser):  # type: ignore[misc]
+        filled_from: tuple[int, int] | None = None  # the cell just parsed: the first cell of its fill
+
         def parse_cell(self, element: Any) -> dict[str, Any]:
             cell = super().parse_cell(element)
+            self.filled_from = None
             cell["formula"] = self.parse_formula(element) if element.find(FORMULA_TAG) is not None else None
+            cell["filled from"] = self.filled_from
             return cell
+
+        def parse_formula(self, element: Any) -> Any:
+            """openpyxl's, but the first cell of a shared formula keeps its translation planned
+            (`shared_formulas.Planned`): every other cell of the fill is then a join, and is
+            said to be filled from that cell where its text is that cell's moved (`Planned.exact`)."""
+            formula = element.find(FORMULA_TAG)
+            if formula.get("t") == "shared":
+                key = formula.get("si")
+                planned = self.shared_formulae.get(key)
+                if planned is None and formula.text:
+                    self.shared_formulae[key] = Planned("=" + formula.text, element.get("r"))
+                    return "=" + formula.text
+                if isinstance(planned, Planned) and planned.exact:
+                    self.filled_from = (planned.row, planned.col)
+            return super().parse_formula(element)
 
     return BothParser
 

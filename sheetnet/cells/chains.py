@@ -52,10 +52,11 @@ class Update:
         """The cells the step reads, a range's one by one, in reading order (read once, kept)."""
         return tuple(cells_read(self.step))
 
-    @property
+    @functools.cached_property
     def offset(self) -> tuple[int, int, int]:
         """Where the update stands from the parameter cell it reads (sheets, rows, columns)."""
-        return tuple(a - b for a, b in zip(self.cell, self.previous, strict=True))  # type: ignore[return-value]
+        (s, r, c), (s0, r0, c0) = self.cell, self.previous
+        return (s - s0, r - r0, c - c0)
 
 
 @dataclass
@@ -239,18 +240,19 @@ def _reads_back_to(formulas: Formulas, parts: list[tuple[int, Node]], targets: s
     """True if the terms read, through the cells they read, one of `targets`. A cell no deeper
     than the shallowest target (`Formulas.level`) cannot read one: the search does not go there
     (where the shallowest is in a loop, only a cell in one can)."""
-    levels, precedents = formulas.levels(), formulas.precedents
-    lowest = min(levels.get(p, 0) for p in targets)
+    levels = formulas.levels()
+    level, precedents, no_reads = levels.get, formulas.precedents_by_cell().get, ()
+    lowest = min(level(p, 0) for p in targets)
     above = lowest if lowest != math.inf else sys.float_info.max  # a cell may read a target if deeper
     reads = dict.fromkeys(p for _, node in parts for p in cells_read(node))
-    todo = deque(p for p in reads if p in targets or levels.get(p, 0) > above)
+    todo = deque(p for p in reads if p in targets or level(p, 0) > above)
     seen = set(todo)
     while todo and len(seen) < REACH:
         here = todo.popleft()
         if here in targets:
             return True
-        for p in precedents(here):
-            if p not in seen and (levels.get(p, 0) > above or p in targets):
+        for p in precedents(here, no_reads):
+            if p not in seen and (level(p, 0) > above or p in targets):
                 seen.add(p)
                 todo.append(p)
     return False

@@ -39,20 +39,21 @@ class Evaluation:
     def reached(self, later: Callable[[Pos], bool] | None = None) -> list[Pos]:
         """Every formula cell the variables reach (through readers), up to the next updates;
         a cell `later` accepts (one that reads a later iteration's parameters) is not this iteration's."""
-        f = self.formulas
+        f, constants, no_readers = self.formulas, self.constants, ()
+        readers, copies = f.readers_by_cell().get, f.copies_by_cell()
         todo = [c for v in self.variables for c in (v, *f.copies(v))]
         seen = set(todo)
         out = []
         while todo:
             here = todo.pop()
-            for reader in f.readers(here):
-                if reader in seen or reader in self.constants:
+            for reader in readers(here, no_readers):
+                if reader in seen or reader in constants:
                     continue
                 if later is not None and later(reader):
                     continue
                 seen.add(reader)
                 todo.append(reader)
-                if f.copied(reader) is None:
+                if reader not in copies:
                     out.append(reader)
                 if len(seen) > ITERATION_CELLS:
                     raise Unsupported(f"an iteration of more than {ITERATION_CELLS:,} cells")

@@ -2,7 +2,9 @@
 
 Built once per file from a `Book`: one expression tree per formula (`sheetnet.formula`), parsed
 once per shape (a formula filled down is its first cell's with other references, so its tree
-is built from that one the first time it is asked for), the cells an array formula fills (each
+is built from that one the first time it is asked for; a formula Excel saved as one of a shared
+formula's fill, `Book.fills`, is not even matched: its shape and references are its first
+cell's, moved, where its text would give the same), the cells an array formula fills (each
 one element of its anchor's result), copies (`=C5`, `=+'iter 1'!E29`: a cell that only repeats
 another is that cell), and the readers of every cell. It knows cells, not networks: what the
 numbers mean is the checker's business.
@@ -91,14 +93,27 @@ class Formulas:
         self._copied: dict[Pos, Pos] = {}  # a copy (`=C5`): the cell it repeats
         self._originals: dict[Pos, Pos] = {}
         self._numbers: dict[Pos, float | None] = {}
+        origins: dict[Pos, Pos] = {}  # a cell Excel saved as a shared formula's fill: its first cell
         for s, name in enumerate(book.sheets):
             for (row, col), cell in book.cells[name].items():
                 self.cells[(s, row, col)] = cell
+            for (row, col), (first_row, first_col) in book.fills.get(name, {}).items():
+                origins[(s, row, col)] = (s, first_row, first_col)
         parsed = _Filled(self.sheets, book.names)
         self.trees = _Trees(parsed)
         self._spell = _names_spelled(book.names)
         for pos, cell in self.cells.items():
             if cell.formula is None:
+                continue
+            origin = origins.get(pos)
+            moved = None if origin is None else parsed.moved(origin, pos, self._spell, self.cells)
+            if moved is not None:  # its first cell's shape, and its references moved
+                shape, nodes = moved
+                self._shape_at[pos] = shape
+                self.trees.later(pos, shape, nodes)
+                if type(parsed.shapes[shape]) is Ref:
+                    self._copied[pos] = nodes[0].pos  # type: ignore[union-attr]
+                self._precedents[pos] = tuple(dict.fromkeys(_cells_of(nodes)))
                 continue
             try:
                 shape, tree, nodes = parsed.read(self._spell(cell.formula), pos)
@@ -219,6 +234,18 @@ class Formulas:
         A cell can read only cells of a lower level (what lets a search back stop early)."""
         return self.levels().get(pos, 0)
 
+    def precedents_by_cell(self) -> Mapping[Pos, tuple[Pos, ...]]:
+        """`precedents` of every computed cell, by position, for a search that reads many (absent: none)."""
+        return self._precedents
+
+    def readers_by_cell(self) -> Mapping[Pos, list[Pos]]:
+        """`readers` of every cell read, by position, for a search that reads many (absent: none)."""
+        return self._readers
+
+    def copies_by_cell(self) -> Mapping[Pos, Pos]:
+        """`copied` of every copy, by position, for a search that reads many (absent: no copy)."""
+        return self._copied
+
     def levels(self) -> dict[Pos, float]:
         """`level` of every computed cell, by position, for a search that reads many: a cell absent
         is at 0."""
@@ -229,23 +256,26 @@ class Formulas:
     def _leveled(self) -> dict[Pos, float]:
         """Every computed cell's level, in one pass over the formulas in calculation order (what
         it leaves unreached is in a loop, or computed from one: infinite)."""
-        precedents, no_reads = self._precedents, ()
+        precedents, readers, no_reads = self._precedents, self._readers, ()
         waiting = {}
         for pos in (*self.trees, *self.members):
-            count = 0
-            for p in precedents.get(pos, no_reads):
-                if p in precedents:
-                    count += 1
-            waiting[pos] = count
+            waiting[pos] = len([p for p in precedents.get(pos, no_reads) if p in precedents])
         levels: dict[Pos, float] = {}
+        known = levels.get
         ready = [pos for pos, count in waiting.items() if count == 0]
         while ready:
             here = ready.pop()
-            levels[here] = 1 + max((levels.get(p, 0) for p in precedents.get(here, no_reads)), default=0)
-            for reader in self._readers.get(here, no_reads):
-                if reader in waiting:
-                    waiting[reader] -= 1
-                    if waiting[reader] == 0:
+            deepest = 0
+            for p in precedents.get(here, no_reads):
+                level = known(p, 0)
+                if level > deepest:
+                    deepest = level
+            levels[here] = 1 + deepest
+            for reader in readers.get(here, no_reads):
+                count = waiting.get(reader)
+                if count is not None:
+                    waiting[reader] = count - 1
+                    if count == 1:
                         ready.append(reader)
         for pos in waiting:
             levels.setdefault(pos, math.inf)
@@ -405,6 +435,10 @@ class _Filled:
         self._nodes: dict[tuple[int, str], Node] = {}  # a reference's node, by its sheet and text
         self._matched: dict[tuple[str, int, int], tuple[str, list[tuple[str, re.Match[str]]]]] = {}
         self._relative: dict[str, Callable[[int, int], str]] = {}  # a reference's text: its `_relative_to`
+        # `_movable` of a fill's first cell, by its formula and place (row, column), and by the cell
+        self._moves: dict[tuple[str, int, int], tuple[str, list[tuple]] | None] = {}
+        self._moves_at: dict[Pos, tuple[str, list[tuple]] | None] = {}
+        self._moved_nodes: dict[tuple, Node] = {}  # a moved reference's node, by its sheet and corners
 
     def read(self, formula: str, pos: Pos) -> tuple[str, Node | None, tuple[Node, ...]]:
         """The shape of `formula` at `pos` (`_shape`) and its tree; or, where the tree is its shape's
@@ -436,6 +470,83 @@ class _Filled:
         if template is None or not whole:
             return shape, parse(formula, sheet, self.sheets, self.names), ()
         return shape, None, tuple(nodes)  # type: ignore[arg-type]
+
+    def moved(
+        self, origin: Pos, pos: Pos, spell: Callable[[str], str], cells: Mapping[Pos, Cell]
+    ) -> tuple[str, tuple[Node, ...]] | None:
+        """What `read` gives the formula at `pos`, which Excel saved as filled from `origin`'s (its
+        text `origin`'s with every reference moved, and nothing else: `Book.fills`): `origin`'s
+        shape and its references moved, without reading the text. None where `read` would not
+        give a shape and references for `origin` (`_movable`), or a moved range grows too large."""
+        plan = self._moves_at.get(origin, ...)
+        if plan is ...:
+            formula = spell(cells[origin].formula or "")
+            key = (formula, origin[1], origin[2])  # the same formula in the same cell of another sheet: one plan
+            plan = self._moves.get(key, ...)
+            if plan is ...:
+                plan = self._moves[key] = self._movable(formula, origin)
+            self._moves_at[origin] = plan
+        if plan is None:
+            return None
+        shape, specs = plan
+        here, down, across = pos[0], pos[1] - origin[1], pos[2] - origin[2]
+        nodes: list[Node] = []
+        known = self._moved_nodes
+        for sheet, row, dr, col, dc, absolute, last in specs:
+            if sheet is None:
+                sheet = here
+            r1, c1 = row + down * dr, col + across * dc
+            if last is None:
+                node = known.get((sheet, r1, c1, absolute))
+                if node is None:
+                    node = known[(sheet, r1, c1, absolute)] = Ref((sheet, r1, c1), absolute=absolute)
+                nodes.append(node)
+                continue
+            row, dr, col, dc = last
+            r2, c2 = row + down * dr, col + across * dc
+            node = known.get((sheet, r1, c1, r2, c2))
+            if node is None:
+                rows = range(min(r1, r2), max(r1, r2) + 1)
+                cols = range(min(c1, c2), max(c1, c2) + 1)
+                if len(rows) * len(cols) > MAX_RANGE:  # an `Area`, which keeps its text
+                    return None
+                node = known[(sheet, r1, c1, r2, c2)] = Rng(tuple((sheet, r, c) for r in rows for c in cols))
+            nodes.append(node)
+        return shape, tuple(nodes)
+
+    def _movable(self, formula: str, origin: Pos) -> tuple[str, list[tuple]] | None:
+        """`origin`'s shape, and each reference as its sheet (None: the formula's own), its first
+        corner's row, whether it moves down, its column, whether it moves across, whether it is
+        `$` on both, and its last corner's four (None for a cell). None where what `read` gives
+        the cells filled from it is not that: where a reference token Excel moves is not one
+        `_REFERENCE` reads (a whole column, a range ending at a name), a text could hold one, its
+        references are not one node each, or its shape has no template. The same for every
+        sheet: what it depends on, the sheets it names and its shape, is the same on each."""
+        if '"' in formula:
+            return None
+        try:
+            shape, template, nodes = self.read(formula, origin)
+        except FormulaError:
+            return None
+        if self.shapes.get(shape) is None:
+            return None
+        if template is not None:
+            nodes = tuple(reference_leaves(template))
+        _, references = self._matched.get((formula, origin[1], origin[2])) or self._match(formula, origin)
+        if len(nodes) != len(references) or any(mark in _REFERENCE.sub("", formula) for mark in ":!["):
+            return None
+        specs = []
+        for node, (_, m) in zip(nodes, references, strict=True):
+            if not isinstance(node, Ref | Rng) or any(
+                row is not None and (row.startswith("0") or len(row) > 7) for row in (m.group(5), m.group(9))
+            ):  # a row Excel's references cannot have (openpyxl reads such a token as a name: unmoved)
+                return None
+            _, corners = _corners(m)
+            sheet = (node.pos if isinstance(node, Ref) else node.cells[0])[0] if m.group(1) else None
+            moving = [(row, int(not d_row), col, int(not d_col)) for d_col, col, d_row, row in corners]
+            last = moving[1] if len(moving) > 1 else None
+            specs.append((sheet, *moving[0], bool(m.group(2) and m.group(4)), last))
+        return shape, specs
 
     def _match(self, formula: str, pos: Pos) -> tuple[str, list[tuple[str, re.Match[str]]]]:
         """The shape of `formula` at `pos`, and its references (their text and match), in order."""
@@ -476,7 +587,7 @@ class _Trees(Mapping[Pos, Node]):
         self._filled = filled
         self._trees: dict[Pos, Node | None] = {}  # None: not built yet
         self._filled_from: dict[Pos, tuple[str, tuple[Node, ...]]] = {}  # its shape and its references
-        self._references: dict[Pos, tuple[Node, ...]] = {}  # a tree parsed on its own: its references
+        self._shaped: dict[Pos, tuple[Node, tuple[Node, ...]]] = {}  # `shaped`, worked out once per cell
         self._kinds: dict[str, tuple[type, ...]] = {}  # by shape: the kinds of its template's references
 
     def __setitem__(self, pos: Pos, tree: Node) -> None:
@@ -491,6 +602,12 @@ class _Trees(Mapping[Pos, Node]):
         return self._filled.shapes[filled[0]] if filled is not None else self._trees.get(pos)
 
     def shaped(self, pos: Pos) -> tuple[Node, tuple[Node, ...]]:
+        known = self._shaped.get(pos)
+        if known is None:
+            known = self._shaped[pos] = self._shaped_now(pos)
+        return known
+
+    def _shaped_now(self, pos: Pos) -> tuple[Node, tuple[Node, ...]]:
         filled = self._filled_from.get(pos)
         if filled is not None:
             template = self._filled.shapes[filled[0]]
@@ -502,11 +619,7 @@ class _Trees(Mapping[Pos, Node]):
             # own tree is then its program's); an `Area` is no reference a program reads
             if kinds == tuple(type(n) for n in filled[1]):
                 return template, tuple(n for n in filled[1] if not isinstance(n, Area))  # type: ignore[return-value]
-        tree = self[pos]
-        nodes = self._references.get(pos)
-        if nodes is None:
-            nodes = self._references[pos] = tuple(reference_nodes(tree))
-        return tree, nodes
+        return self[pos], tuple(reference_nodes(self[pos]))
 
     def __getitem__(self, pos: Pos) -> Node:
         tree = self._trees[pos]

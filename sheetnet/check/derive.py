@@ -31,6 +31,7 @@ from sheetnet.cells.formulas import Formulas, formulas_of
 from sheetnet.cells.labels import labels_of, names_loss
 from sheetnet.check.factor import STEP_FLOOR, agrees, common_factor, parameter_rates, shared_reads
 from sheetnet.check.slips import Slip, WrongSteps, place_slips
+from sheetnet.collector import quiet
 from sheetnet.formula import Pos
 from sheetnet.status import FOUND, MISMATCH
 
@@ -250,6 +251,7 @@ def derive_handmade(book: Book) -> Derivation | None:
     return None if book.exercise or book.written else derive(book)
 
 
+@quiet  # it makes thousands of small objects (trees, duals) the collector would walk with the book's cells
 def _derived(book: Book) -> Derivation | None:
     try:
         return _derive(book)
@@ -336,8 +338,10 @@ class _LatestRead:
     def __call__(self, pos: Pos) -> int:
         latest = self.known.get(pos)
         if latest is None:
-            f, index = self.f, self.index
-            latest = self.known[pos] = max((index.get(f.original(p), -1) for p in f.precedents(pos)), default=-1)
+            f, index, latest = self.f, self.index, -1
+            for p in f.precedents(pos):
+                latest = max(latest, index.get(f.original(p), -1))
+            self.known[pos] = latest
         return latest
 
 
