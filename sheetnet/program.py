@@ -119,12 +119,13 @@ class Reads:
     def __init__(self, values: Mapping[Key, float], compiled: CompiledExprs, u: int) -> None:
         self.values, self.keys, self.u = values, compiled.keys, u
 
-    def key(self, j: int) -> Key:
+    def key(self, j: int) -> tuple[str, int, int, int]:
+        """The `j`th key moved to u, as a tuple."""
         q, after, s, i = self.keys[j]
-        return _key((q, SETUP if after is None else self.u + after, s, i))
+        return q, SETUP if after is None else self.u + after, s, i
 
     def __getitem__(self, j: int) -> float:
-        q, after, s, i = self.keys[j]
+        q, after, s, i = self.keys[j]  # (as `key`, written out: this is read for every number judged)
         return self.values[(q, SETUP if after is None else self.u + after, s, i)]  # type: ignore[index]
 
 

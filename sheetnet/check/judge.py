@@ -23,7 +23,7 @@ from sheetnet.check.grid import Grid, Pos, full_window, same
 from sheetnet.check.spots import Ident, RunSpots, Spot, unnegated
 from sheetnet.check.thresholds import PLACES, ROUNDED_UNITS
 from sheetnet.graph import Expr, Key
-from sheetnet.net import SETUP, lr_key
+from sheetnet.net import lr_key
 from sheetnet.program import CompiledExprs, Reads
 from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH, SLIP, jsonable
 
@@ -263,8 +263,7 @@ class _Recorded(Reads):
         self.read: list[tuple[str, int, int, int]] = []
 
     def __getitem__(self, j: int) -> float:
-        q, after, s, i = self.keys[j]
-        key = (q, SETUP if after is None else self.u + after, s, i)
+        key = self.key(j)
         self.read.append(key)
         return self.values[key]  # type: ignore[index]
 

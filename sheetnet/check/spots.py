@@ -197,7 +197,7 @@ class RunSpots:
     """Every number of a run, iteration by iteration, and the values `check` judges against.
 
     `values` and `fixed` hold every iteration's; an iteration's spots are made the first time they
-    are asked for (`iterations[t]`), from its graph."""
+    are asked for (`iterations[t]`), from its shape's forms."""
 
     trace: Trace
     iterations: Sequence[list[Spot]]
