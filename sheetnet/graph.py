@@ -6,6 +6,7 @@ apart. Each node states its value and its formula side by side, and beside them 
 its value as a function of a list of numbers, built once, doing the very float operations `value`
 does in the same order, so that it gives `value`'s numbers to the last bit every time it is
 called: for every iteration it serves (`sheetnet.program`), without walking the tree again.
+`Expr.moved` gives the same expression reading other keys (an iteration's as another's).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Cells(Protocol):
 
 
 Slots = Callable[[Key], int]  # where, in the list a compiled expression reads, a key's value is
-Compiled = Callable[[list[float]], float]
+Compiled = Callable[[Sequence[float]], float]  # (a list, or what reads values only when asked)
 
 
 class Expr:
@@ -59,6 +60,11 @@ class Expr:
     def compiled(self, slot: Slots) -> Compiled:
         """`value` as a function of a list of numbers, built once: the same float operations in
         the same order, reading the value of each key at the place `slot` gives it."""
+        raise NotImplementedError
+
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        """The same expression reading `move(key)` wherever it reads `key` (an iteration's
+        expression as another iteration's: see `sheetnet.program`)."""
         raise NotImplementedError
 
     def formula(self, cells: Cells) -> tuple[str, int]:
@@ -94,6 +100,9 @@ class Ref(Expr):
     def compiled(self, slot: Slots) -> Compiled:
         return operator.itemgetter(slot(self.key))
 
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        return Ref(move(self.key))
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return cells.ref(self.key), ATOM
 
@@ -113,6 +122,9 @@ class Num(Expr):
         number = self.number
         return lambda v: number
 
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        return self
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         text = repr(self.number).removesuffix(".0")
         return text, NEG if self.number < 0 else ATOM
@@ -131,6 +143,9 @@ class Add(Expr):
         terms = [t.compiled(slot) for t in self.terms]
         return lambda v: sum([t(v) for t in terms])
 
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        return Add(*(t.moved(move) for t in self.terms))
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return "+".join(_wrap(t, cells, ADD) for t in self.terms), ADD
 
@@ -147,6 +162,9 @@ class Sub(Expr):
     def compiled(self, slot: Slots) -> Compiled:
         a, b = self.a.compiled(slot), self.b.compiled(slot)
         return lambda v: a(v) - b(v)
+
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        return Sub(self.a.moved(move), self.b.moved(move))
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ADD)}-{_wrap(self.b, cells, MUL)}", ADD
@@ -179,6 +197,9 @@ class Mul(Expr):
 
         return product
 
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        return Mul(*(f.moved(move) for f in self.factors))
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return "*".join(_wrap(f, cells, MUL) for f in self.factors), MUL
 
@@ -195,6 +216,9 @@ class Square(Expr):
     def compiled(self, slot: Slots) -> Compiled:
         a = self.a.compiled(slot)
         return lambda v: _square(a(v))
+
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        return Square(self.a.moved(move))
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ATOM)}^2", POW
@@ -245,6 +269,10 @@ class Dot(Expr):
 
         return dot
 
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        bias = self.bias.moved(move) if self.bias is not None else None
+        return Dot([a.moved(move) for a in self.a], [b.moved(move) for b in self.b], bias)
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         text = self._sumproduct(cells)
         if text is None:
@@ -293,6 +321,9 @@ class Div(Expr):
 
         return quotient
 
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        return Div(self.a.moved(move), self.b.moved(move))
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, MUL)}/{_wrap(self.b, cells, POW)}", MUL
 
@@ -311,6 +342,9 @@ class Power(Expr):
     def compiled(self, slot: Slots) -> Compiled:
         a, b = self.a.compiled(slot), self.b.compiled(slot)
         return lambda v: _power(a(v), b(v))
+
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        return Power(self.a.moved(move), self.b.moved(move))
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{_wrap(self.a, cells, ATOM)}^{_wrap(self.b, cells, ATOM)}", POW
@@ -358,6 +392,9 @@ class Fn(Expr):
         function, args = self.PYTHON[self.name], [a.compiled(slot) for a in self.args]
         return lambda v: _unless_nan(function, *[a(v) for a in args])
 
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        return Fn(self.name, *(a.moved(move) for a in self.args))
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"{self.name}({','.join(a.formula(cells)[0] for a in self.args)})", ATOM
 
@@ -383,6 +420,9 @@ class Over(Expr):
         function, places = self.PYTHON[self.name], [slot(k) for k in self.refs]
         return lambda v: _unless_nan_over(function, [v[j] for j in places])
 
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        return Over(self.name, [move(k) for k in self.refs])
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         span = cells.span(self.refs) if len(self.refs) > 1 else None
         inside = span if span is not None else ",".join(cells.ref(k) for k in self.refs)
@@ -404,6 +444,9 @@ class IfPositive(Expr):
         s, a, b = (e.compiled(slot) for e in (self.s, self.a, self.b))
         return lambda v: a(v) if s(v) > 0 else b(v)
 
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        return IfPositive(self.s.moved(move), self.a.moved(move), self.b.moved(move))
+
     def formula(self, cells: Cells) -> tuple[str, int]:
         s, a, b = (e.formula(cells)[0] for e in (self.s, self.a, self.b))
         return f"IF({s}>0,{a},{b})", ATOM
@@ -423,6 +466,9 @@ class Sigmoid(Expr):
     def compiled(self, slot: Slots) -> Compiled:
         a = self.a.compiled(slot)
         return lambda v: _sigmoid(a(v))
+
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        return Sigmoid(self.a.moved(move))
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         s = self.a.formula(cells)[0]
@@ -446,6 +492,9 @@ class Neg(Expr):
             return lambda v: -v[i]
         a = self.a.compiled(slot)
         return lambda v: -a(v)
+
+    def moved(self, move: Callable[[Key], Key]) -> Expr:
+        return Neg(self.a.moved(move))
 
     def formula(self, cells: Cells) -> tuple[str, int]:
         return f"-{_wrap(self.a, cells, ATOM)}", NEG

@@ -6,14 +6,16 @@ of the Setup sheet (t = −1) stays. So the expressions of one such iteration, c
 (`Expr.compiled`: the very float operations `Expr.value` does, in the same order), compute each of
 them: the same numbers as evaluating its own graph, to the last bit, without building it.
 (Iteration 0, which reads the Setup sheet where later ones read the iteration before, is a program
-of its own.)
+of its own.) `CompiledExprs` does the same for expressions evaluated one at a time on values that
+change between them (`check` judging a workbook's cells); `moved` gives an expression itself as
+another iteration's.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from sheetnet.graph import Compiled, Expr, Key
 from sheetnet.net import SETUP  # the iteration of the Setup sheet's keys: they stay where they are
@@ -84,3 +86,59 @@ class MovingKeys:
     def at(self, u: int) -> list[Key]:
         ts = itertools.repeat(u) if self.together else [SETUP if d is None else u + d for d in self.by]
         return list(map(_key, zip(self.q, ts, self.s, self.i, strict=False)))  # (repeat: endless)
+
+
+class CompiledExprs:
+    """Expressions of iteration `t` (a number's and the other ways of computing it) compiled once,
+    each evaluated for any iteration u like it, one at a time on values that change between them.
+
+    `functions[j](Reads(values, self, u))` is expression j's value for iteration u: the same
+    number as `moved(expression, u − t).value(values)`, to the last bit, reading the same keys in
+    the same order (those it needs only: the branch of an IF taken, no dividend of a divisor 0),
+    and failing as it fails where `values` lacks one (KeyError)."""
+
+    def __init__(self, t: int, exprs: Sequence[Expr]) -> None:
+        read: dict[Key, int] = {}
+
+        def slot(key: Key) -> int:
+            return read.setdefault(key, len(read))
+
+        self.t = t
+        self.functions = tuple(expr.compiled(slot) for expr in exprs)
+        # each key read, its iteration as the number of iterations after t (None: the Setup sheet's)
+        self.keys = tuple((k.q, None if k.t == SETUP else k.t - t, k.s, k.i) for k in read)
+
+
+class Reads:
+    """What the functions of `CompiledExprs` read for iteration u: the value in `values` of their
+    `j`th key moved to u, looked up when they read it (as a plain tuple: a `Key` is equal to its
+    tuple and hashes alike, so no key is made that lives on)."""
+
+    __slots__ = ("keys", "u", "values")
+
+    def __init__(self, values: Mapping[Key, float], compiled: CompiledExprs, u: int) -> None:
+        self.values, self.keys, self.u = values, compiled.keys, u
+
+    def key(self, j: int) -> tuple[str, int, int, int]:
+        """The `j`th key moved to u, as a tuple."""
+        q, after, s, i = self.keys[j]
+        return q, SETUP if after is None else self.u + after, s, i
+
+    def __getitem__(self, j: int) -> float:
+        q, after, s, i = self.keys[j]  # (as `key`, written out: this is read for every number judged)
+        return self.values[(q, SETUP if after is None else self.u + after, s, i)]  # type: ignore[index]
+
+
+def moved(expr: Expr, by: int) -> Expr:
+    """`expr`, of some iteration t, as iteration t + by's: keys of t and t − 1 moved by `by`, those
+    of the Setup sheet where they are."""
+    return expr if by == 0 else expr.moved(mover(by))
+
+
+def mover(by: int) -> Callable[[Key], Key]:
+    """A key of some iteration t as iteration t + by's (a key of the Setup sheet as itself)."""
+
+    def move(key: Key) -> Key:
+        return key if key.t == SETUP else _key((key.q, key.t + by, key.s, key.i))
+
+    return move

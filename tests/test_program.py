@@ -1,5 +1,6 @@
 """A run's numbers, computed by the compiled programs of its iterations (`sheetnet.program`), are
-those of evaluating every iteration's own graph node by node (`Expr.value`), to the last bit: on
+those of evaluating every iteration's own graph node by node (`Expr.value`), to the last bit; and
+the spots `check` makes of an iteration from its shape's first one are those of its own graph: on
 every example network, the zoo's, and a small network under every activation, output, loss and
 optimizer, with batches, sums, frozen biases and a run that overflows."""
 
@@ -8,16 +9,28 @@ from __future__ import annotations
 import itertools
 import math
 import struct
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from networks import INIT_2_3_2
 
-from sheetnet.check.spots import _with_extras, run_spots
+from sheetnet.cells.labels import label_token
+from sheetnet.check.spots import (
+    EXTRA,
+    NEGATED,
+    _alternatives,
+    _frozen,
+    _with_extras,
+    ident_of,
+    run_spots,
+    step_parameter,
+)
 from sheetnet.errors import NetworkFileError
 from sheetnet.graph import Key
-from sheetnet.net import build_iteration, setup_quantities
+from sheetnet.net import CARRIED, MEAN, build_iteration, param_names, setup_quantities
+from sheetnet.program import Reads
 from sheetnet.spec import (
     HIDDEN_ACTIVATIONS,
     LOSSES,
@@ -27,7 +40,7 @@ from sheetnet.spec import (
     load_network,
     parse_network,
 )
-from sheetnet.trace import COMPILED_FROM, Run, run
+from sheetnet.trace import COMPILED_FROM, Run, iteration_shape, run
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted((ROOT / "examples").glob("*.toml")) + sorted((ROOT / "tests" / "zoo").glob("*.toml"))
@@ -146,3 +159,88 @@ def test_a_test_network_of_every_kind_is_here() -> None:
     assert {k[2] for k in kinds} == set(LOSSES) and {k[3] for k in kinds} == set(OPTIMIZERS)
     assert any(n.batched for _, n in NETWORKS) and any(not n.train_biases for _, n in NETWORKS)
     assert any(run(n).overflow for name, n in NETWORKS if name == "overflow")
+
+
+class _Recording(Mapping[Key, float]):
+    """Values that note the keys read, in their order."""
+
+    def __init__(self, values: dict[Key, float]) -> None:
+        self.values = values
+        self.read: list[tuple] = []
+
+    def __getitem__(self, key: Key) -> float:
+        self.read.append(tuple(key))
+        return self.values[key]
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def _evaluated(evaluate: Callable[[_Recording], float], values: _Recording) -> tuple:
+    """A value (to the last bit) or the KeyError it fails with, and the keys read on the way."""
+    values.read.clear()
+    try:
+        outcome = _bits(evaluate(values))
+    except KeyError as error:
+        outcome = ("KeyError", tuple(error.args[0]))
+    return outcome, tuple(values.read)
+
+
+@pytest.mark.parametrize(("name", "network"), NETWORKS, ids=[name for name, _ in NETWORKS])
+def test_the_spots_of_every_iteration_are_those_its_own_graph_gives(name: str, network: Network) -> None:
+    """An iteration's spots, made from its shape's forms (`check.spots._Shape`), are those its own
+    graph gives, field by field: key, expressions (as trees: `repr`), value to the last bit, quantity,
+    name and identity. Their compiled expressions (`program.CompiledExprs`, what `judge` evaluates)
+    give each expression's value on the run's numbers to the last bit, reading the same keys in
+    the same order, and fail as it fails where a number is missing."""
+    values, _, _, extras = _plain(network)
+    every = values | extras
+    some_missing = dict(every)  # the steps left out, as a table without them is judged
+    for key in [k for k in some_missing if k.q.startswith(("η·", "−η·"))][::2]:
+        del some_missing[key]
+    readings = [_Recording(every), _Recording(some_missing)]
+    spots = run_spots(run(network))
+    params = set(param_names(network))
+    shapes = len({iteration_shape(network, t) for t in range(network.iters)})
+    for t in sorted({0, 1, 2, 3, shapes + 1, network.iters - 1}):
+        graph = build_iteration(network, t)
+        built = [
+            (quantity, i, key, (expr, *_alternatives(network, graph, quantity, i, params)))
+            for quantity in _with_extras(network, graph)
+            if not _frozen(network, quantity)
+            for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True))
+        ]
+        made = spots.iterations[t]
+        assert len(made) == len(built)
+        for spot, (quantity, i, key, expressions) in zip(made, built, strict=True):
+            assert (spot.t, spot.key, spot.index) == (t, key, i)
+            assert [repr(e) for e in spot.expressions] == [repr(e) for e in expressions]
+            assert _bits(spot.value) == _bits(every[key])
+            ours = spot.quantity
+            assert (ours.name, ours.section, ours.shape, ours.role, ours.sample, len(ours.keys)) == (
+                quantity.name,
+                quantity.section,
+                quantity.shape,
+                quantity.role,
+                quantity.sample,
+                len(quantity.keys),
+            )
+            assert label_token(ours.label) == label_token(quantity.label)
+            assert step_parameter(ours) == step_parameter(quantity)
+            assert (spot.negated, spot.optional, spot.extra, spot.carried) == (
+                quantity.note == NEGATED,
+                quantity.role == EXTRA and (quantity.section == MEAN or quantity.note == NEGATED),
+                quantity.role == EXTRA,
+                quantity.role == CARRIED,
+            )
+            assert spot.ident == ident_of(quantity, key.s, i)
+            assert spot.name.startswith(quantity.element_name(i)) and spot.group.startswith(quantity.name)
+            formulas = spot.form.formulas
+            for known in readings:
+                for expr, function in zip(expressions, formulas.functions, strict=True):
+                    tree = _evaluated(expr.value, known)
+                    compiled = _evaluated(lambda v, f=function, c=formulas, u=t: f(Reads(v, c, u)), known)
+                    assert compiled == tree

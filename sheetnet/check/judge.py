@@ -24,6 +24,7 @@ from sheetnet.check.spots import Ident, RunSpots, Spot, unnegated
 from sheetnet.check.thresholds import PLACES, ROUNDED_UNITS
 from sheetnet.graph import Expr, Key
 from sheetnet.net import lr_key
+from sheetnet.program import CompiledExprs, Reads
 from sheetnet.status import ABSENT, FOLLOWS, FOUND, MISMATCH, SLIP, jsonable
 
 
@@ -198,16 +199,7 @@ def judge(
     twice = layout.twice
     for spots in run.iterations[:iterations]:
         for spot in spots:
-            # what the expressions read matters only once something is wrong
-            reader = _Recorder(local) if tainted else local
-            value = spot.expr.value(reader)
-            others = []
-            for alternative in spot.alternatives:
-                try:
-                    others.append(alternative.value(reader))
-                except KeyError:
-                    pass
-            inputs_tainted = bool(tainted) and any(k in tainted for k in reader.read)
+            value, others, inputs_tainted = _local(spot, local, tainted)
             element = Element(spot, local=value)
             elements.append(element)
             p = layout.at(spot.ident, spot.t)
@@ -242,6 +234,38 @@ def judge(
             if element.status == MISMATCH:
                 tainted.add(spot.key)
     return elements
+
+
+def _local(spot: Spot, local: dict[Key, float], tainted: set[Key]) -> tuple[float, list[float], bool]:
+    """The spot's local value, those of the other ways it is computed (those that read a number
+    `local` lacks left out), and whether they read a number already wrong (`tainted`): its
+    expressions evaluated on `local`, by its form's compiled functions (`Form.formulas`), which
+    read what the expressions read, in their order."""
+    formulas = spot.form.formulas
+    reads = _Recorded(local, formulas, spot.t) if tainted else Reads(local, formulas, spot.t)
+    value = formulas.functions[0](reads)
+    others = []
+    for alternative in formulas.functions[1:]:
+        try:
+            others.append(alternative(reads))
+        except KeyError:
+            pass
+    return value, others, bool(tainted) and any(k in tainted for k in reads.read)  # type: ignore[attr-defined]
+
+
+class _Recorded(Reads):
+    """`Reads` that notes each key read (as a tuple equal to the key), in `read`."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, values: Mapping[Key, float], compiled: CompiledExprs, u: int) -> None:
+        super().__init__(values, compiled, u)
+        self.read: list[tuple[str, int, int, int]] = []
+
+    def __getitem__(self, j: int) -> float:
+        key = self.key(j)
+        self.read.append(key)
+        return self.values[key]  # type: ignore[index]
 
 
 def _judge_copies(

@@ -24,7 +24,8 @@ numbers of the run too, and a cell holding one of them rightly holds it:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection, Sequence
+import itertools
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
@@ -41,7 +42,7 @@ from sheetnet.net import (
     Quantity,
     param_names,
 )
-from sheetnet.program import MovingKeys, Program
+from sheetnet.program import CompiledExprs, MovingKeys, Program, moved
 from sheetnet.spec import Network
 from sheetnet.trace import Trace, iteration_shape
 
@@ -51,72 +52,140 @@ NEGATED = "negated"  # the note of a gradient's negative, −∂L/∂p (the delt
 Ident = tuple[str, int, int]  # section:quantity, sample, element: one element across iterations
 
 
-@dataclass
 class Spot:
-    """One number of the run: element `index` of `quantity` in iteration `t`."""
+    """One number of the run: element `index` of `quantity` in iteration `t`, with its `key` and
+    its `value`.
 
-    t: int
-    quantity: Quantity
-    index: int
-    key: Key
-    expr: Expr
-    value: float
-    alternatives: tuple[Expr, ...] = ()  # other ways a sheet computes the same number (L = E1 + E2)
-    samples: int = 1  # how many samples its iteration uses
-    batch: tuple[int, ...] = ()  # the samples its iteration uses, when fewer than all (`batch_size`)
+    What every iteration of one shape has alike (the quantity, the element's identity and name, its
+    expressions) is its `form`'s, made once from the shape's first iteration: `quantity` is that
+    iteration's (the same name, section, shape, role, sample and labels as this one's; its keys
+    and expressions are that iteration's). `expr` and `alternatives` are this iteration's own,
+    made from the form's (`sheetnet.program.moved`) the first time they are asked for."""
+
+    __slots__ = ("_expressions", "form", "key", "t", "value")
+
+    def __init__(self, form: Form, t: int, key: Key, value: float) -> None:
+        self.form, self.t, self.key, self.value = form, t, key, value
+
+    def __repr__(self) -> str:
+        return f"Spot(t={self.t}, {self.name}, key={self.key}, value={self.value!r})"
+
+    @property
+    def quantity(self) -> Quantity:
+        return self.form.quantity
+
+    @property
+    def index(self) -> int:
+        return self.form.index
+
+    @property
+    def samples(self) -> int:
+        """How many samples its iteration uses."""
+        return self.form.samples
+
+    @property
+    def batch(self) -> tuple[int, ...]:
+        """The samples its iteration uses, when fewer than all (`batch_size`)."""
+        return self.form.batch
 
     @property
     def ident(self) -> Ident:
-        """The element across iterations (worked out once: not with `functools.cached_property`,
-        which takes a lock on every read in Python 3.11, and check reads it for every number)."""
-        known = self.__dict__.get("_ident")
-        if known is None:
-            known = self.__dict__["_ident"] = ident_of(self.quantity, self.key.s, self.index)
-        return known
+        """The element across iterations."""
+        return self.form.ident
 
     @property
     def expressions(self) -> tuple[Expr, ...]:
         """The run's expression and the other ways a sheet computes the number."""
-        return (self.expr, *self.alternatives)
+        try:
+            return self._expressions
+        except AttributeError:
+            form = self.form
+            by = self.t - form.t
+            self._expressions = tuple(moved(e, by) for e in form.expressions) if by else form.expressions
+            return self._expressions
+
+    @property
+    def expr(self) -> Expr:
+        return self.expressions[0]
+
+    @property
+    def alternatives(self) -> tuple[Expr, ...]:
+        """Other ways a sheet computes the same number (L = E1 + E2)."""
+        return self.expressions[1:]
 
     @property
     def extra(self) -> bool:
-        return self.quantity.role == EXTRA
+        return self.form.extra
 
     @property
     def optional(self) -> bool:
         """True for the loss and the gradients under the other reduction (ΣL, mean L): a sheet may
         write them, but a sheet that does not lacks no number of the run."""
-        return self.quantity.role == EXTRA and (self.quantity.section == MEAN or self.negated)
+        return self.form.optional
 
     @property
     def negated(self) -> bool:
         """True for a gradient's negative, −∂L/∂p, as the delta rule writes it."""
-        return self.quantity.role == EXTRA and self.quantity.note == NEGATED
+        return self.form.negated
 
     @property
     def carried(self) -> bool:
-        return self.quantity.role == CARRIED
+        return self.form.carried
 
     @property
     def name(self) -> str:
         """`∂L/∂B1[0]`, `W2[1,0]` (the update), `W2[1,0] (used)` (the weight used in the forward pass)."""
-        name = self.quantity.element_name(self.index)
-        if self.quantity.role == CARRIED and self.quantity.section == PARAMETERS:
-            name += " (used)"
-        if self.key.s >= 0 and (self.samples > 1 or self.batch):
-            name += f" (sample {self.batch[self.key.s] if self.batch else self.key.s})"
-        return name
+        return self.form.name
 
     @property
     def group(self) -> str:
         """The quantity, as the per-quantity summary names it."""
-        q = self.quantity
+        return self.form.group
+
+
+class Form:
+    """What the spots of one element share in every iteration of one shape (`iteration_shape`),
+    as the shape's first iteration `t` has it: the quantity, the element's place in it, its
+    identity and name, and its expressions, compiled once for all those iterations (`formulas`)."""
+
+    def __init__(
+        self,
+        t: int,
+        quantity: Quantity,
+        index: int,
+        key: Key,
+        expressions: tuple[Expr, ...],
+        samples: int,
+        batch: tuple[int, ...],
+    ) -> None:
+        self.t, self.quantity, self.index, self.key = t, quantity, index, key
+        self.expressions, self.samples, self.batch = expressions, samples, batch
+        self.ident = ident_of(quantity, key.s, index)
+        self.extra = quantity.role == EXTRA
+        self.negated = self.extra and quantity.note == NEGATED
+        self.optional = self.extra and (quantity.section == MEAN or self.negated)
+        self.carried = quantity.role == CARRIED
+        name = quantity.element_name(index)
+        if self.carried and quantity.section == PARAMETERS:
+            name += " (used)"
+        if key.s >= 0 and (samples > 1 or batch):
+            name += f" (sample {batch[key.s] if batch else key.s})"
+        self.name = name
+        q = quantity
         if q.section == UPDATE and q.name[0] in "WB":
-            return f"{q.name} (after update)"
-        if q.role == CARRIED and q.section == PARAMETERS:
-            return f"{q.name} (used)"
-        return q.name
+            self.group = f"{q.name} (after update)"
+        elif self.carried and q.section == PARAMETERS:
+            self.group = f"{q.name} (used)"
+        else:
+            self.group = q.name
+
+    def __repr__(self) -> str:
+        return f"Form(t={self.t}, {self.name})"
+
+    @functools.cached_property
+    def formulas(self) -> CompiledExprs:
+        """Its expressions compiled, for every iteration of its shape."""
+        return CompiledExprs(self.t, self.expressions)
 
 
 def ident_of(quantity: Quantity, s: int, index: int) -> Ident:
@@ -128,7 +197,7 @@ class RunSpots:
     """Every number of a run, iteration by iteration, and the values `check` judges against.
 
     `values` and `fixed` hold every iteration's; an iteration's spots are made the first time they
-    are asked for (`iterations[t]`), from its graph."""
+    are asked for (`iterations[t]`), from its shape's forms."""
 
     trace: Trace
     iterations: Sequence[list[Spot]]
@@ -197,36 +266,27 @@ class _Iterations(Sequence[list[Spot]]):
 def run_spots(trace: Trace) -> RunSpots:
     """The spots of every iteration of `trace` (which must keep every iteration).
 
-    The values of the numbers only homework sheets write (`_with_extras`) are computed for every
-    iteration by one program per shape of iteration (`sheetnet.program`, as `trace.Run` computes
-    the run's own); the spots themselves when an iteration's are asked for."""
+    The numbers only homework sheets write (`_with_extras`) are computed for every iteration by one
+    program per shape of iteration (`sheetnet.program`), as `trace.Run` computes the run's own; an
+    iteration's spots, when they are asked for, from its shape's forms (`_Shape`): no iteration's
+    graph is built but the first of each shape."""
     network = trace.network
     values = dict(trace.values)
     inputs: dict[Key, float] = {}
     for quantity in trace.setup:
         inputs.update(zip(quantity.keys, quantity.inputs or (), strict=True))
     fixed: set[Key] = set()
-    shapes: dict[tuple[bool, tuple[int, ...]], _Extras] = {}
+    shapes: dict[tuple[bool, tuple[int, ...]], _Shape] = {}
     for t in range(len(trace.iterations)):
         shape = iteration_shape(network, t)
         if shape not in shapes:
-            shapes[shape] = _Extras(network, trace.iterations[t])
+            shapes[shape] = _Shape(network, trace.iterations[t])
         extras = shapes[shape]
         values.update(zip(extras.program.keys_at(t), extras.program.run(values, t), strict=True))
         fixed.update(extras.frozen.at(t))
 
     def spots_of(t: int) -> list[Spot]:
-        graph = trace.iterations[t]
-        samples, batch = graph.samples, graph.batch if network.batched else ()
-        spots: list[Spot] = []
-        params = set(param_names(network))
-        for quantity in _with_extras(network, graph):
-            if _frozen(network, quantity):
-                continue
-            for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True)):
-                alternatives = _alternatives(network, graph, quantity, i, params)
-                spots.append(Spot(graph.t, quantity, i, key, expr, values[key], alternatives, samples, batch))
-        return spots
+        return shapes[iteration_shape(network, t)].spots(t, values)
 
     return RunSpots(trace, _Iterations(len(trace.iterations), spots_of), values, inputs, fixed)
 
@@ -238,9 +298,13 @@ def _frozen(network: Network, quantity: Quantity) -> bool:
     )
 
 
-class _Extras:
-    """Of an iteration's shape: the program of the numbers homework sheets add to the run's (their
-    keys and expressions in calculation order), and the keys of its frozen numbers."""
+class _Shape:
+    """What every iteration of one shape has alike, made from the first one's graph: its spots'
+    forms in calculation order, the program of the numbers homework sheets add to the run's (their
+    keys and expressions in calculation order), and the keys of its frozen numbers.
+
+    Iteration u's spots are its forms' with their keys moved to u (`net.build_iteration` gives
+    every iteration of a shape the same graph with its keys moved), their values the run's."""
 
     def __init__(self, network: Network, graph: IterationGraph) -> None:
         quantities = _with_extras(network, graph)
@@ -252,6 +316,21 @@ class _Extras:
                     added[key] = expr
         self.program = Program(graph.t, list(added), list(added.values()))
         self.frozen = MovingKeys([k for q in quantities if _frozen(network, q) for k in q.keys], graph.t)
+        samples, batch = graph.samples, graph.batch if network.batched else ()
+        params = set(param_names(network))
+        self.forms: list[Form] = []
+        for quantity in quantities:
+            if _frozen(network, quantity):
+                continue
+            for i, (key, expr) in enumerate(zip(quantity.keys, quantity.exprs or (), strict=True)):
+                expressions = (expr, *_alternatives(network, graph, quantity, i, params))
+                self.forms.append(Form(graph.t, quantity, i, key, expressions, samples, batch))
+        self.keys = MovingKeys([form.key for form in self.forms], graph.t)
+
+    def spots(self, t: int, values: Mapping[Key, float]) -> list[Spot]:
+        """Iteration t's spots, their values from `values`."""
+        keys = self.keys.at(t)
+        return list(map(Spot, self.forms, itertools.repeat(t), keys, map(values.__getitem__, keys)))
 
 
 def _with_extras(network: Network, graph: IterationGraph) -> list[Quantity]:
