@@ -229,3 +229,34 @@ def test_grid_matches_finds_what_comparing_every_cell_finds(
             ((float(c.value), (0, c.row, c.col)) for c in sheet.values() if agrees_exactly(c, value, grid.places[0])),
         )
         assert grid.matches(value, [0]) == [p for _, p in every]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    cells=st.lists(st.tuples(_numbers, st.booleans(), st.integers(0, 5)), min_size=1, max_size=60),
+    probes=st.lists(_numbers, min_size=1, max_size=10),
+    order=st.randoms(use_true_random=False),
+)
+def test_grid_matching_many_numbers_at_once_finds_what_matching_each_finds(
+    cells: list[tuple[float, bool, int]], probes: list[float], order: Any
+) -> None:
+    """`Grid.matching` searches every number's windows at once: it gives each number the cells
+    `matches_on` finds for it, and leaves out a number with none. The grid keeps a sheet's numbers
+    by value, then cell, whatever order its cells were read in."""
+    from sheetnet.book import Book, Cell
+    from sheetnet.check.grid import Grid
+
+    placed = []
+    for k, (value, formula, places) in enumerate(cells):
+        row, col = divmod(k, 3)
+        text = f"=A{row + 1}*1" if formula else None
+        placed.append(Cell("S", row + 1, col + 1, value if formula else round(value, places), formula=text))
+    order.shuffle(placed)  # not in reading order: the sort by value then cell must still hold
+    grid = Grid(Book(path=Path("s.xlsx"), sheets=["S"], cells={"S": {(c.row, c.col): c for c in placed}}))
+    values = [float(c.value) for c in placed]
+    assert grid.numbers_on(0) == [(0, r, c) for _, r, c in sorted((float(x.value), x.row, x.col) for x in placed)]
+    wanted = [v for v in [*probes, *values] if math.isfinite(v)]
+    found = grid.matching(wanted, 0)
+    for value in wanted:
+        assert found.get(value, []) == grid.matches_on(value, 0)
+    assert all(found.values())

@@ -85,10 +85,13 @@ def base_votes(grid: Grid, run: RunSpots, layout: Layout) -> Votes:
     """For each element, the bases its exact matches imply, with the evidence for each: a vote per
     iteration, weighed by how many digits the cell shows (a typed 0.25 agrees with many numbers
     to 4 places; a formula's 0.2499527 with one). A table of a sheet per iteration is looked for
-    in iteration t on the sheet t sheets on; any other on its own sheet."""
-    sheet, shift, count = layout.sheet, layout.shift, len(grid.sheets)
+    in iteration t on the sheet t sheets on; any other on its own sheet. Each number is looked
+    up, and its cells weighed, once per sheet (an input, a weight that stays: many spots share a
+    number), all of them in one search (`Grid.matching`)."""
+    sheet, count = layout.sheet, len(grid.sheets)
     by_sheet = layout.stride is not None and layout.stride[0]
-    votes: Votes = defaultdict(dict)
+    wanted: list[tuple[Spot, int]] = []  # the spots that vote, and the sheet each is looked for on
+    numbers: dict[int, set[float]] = defaultdict(set)
     for spots in run.iterations:
         for spot in spots:
             value, t = spot.value, spot.t
@@ -98,16 +101,45 @@ def base_votes(grid: Grid, run: RunSpots, layout: Layout) -> Votes:
                 continue  # momentum's v on its first step is the gradient itself: its column's, not v's
             if not math.isfinite(value) or (by_sheet and sheet + t >= count):
                 continue
-            found = grid.matches_on(value, sheet + t if by_sheet else sheet)
-            if not found or len(found) > MAX_VOTERS:
-                continue
-            options = votes[spot.ident]
-            for p in found:
-                weight = vote_weight(grid, p, value)
-                ts = options.setdefault(shift(p, -t), {})
-                if ts.get(t, 0.0) < weight:
-                    ts[t] = weight
+            s = sheet + t if by_sheet else sheet
+            wanted.append((spot, s))
+            numbers[s].add(value)
+    # each number's cells on a sheet, and the weight of each cell's vote for it
+    voters = {
+        s: {
+            value: [(p, vote_weight(grid, p, value)) for p in cells]
+            for value, cells in grid.matching(values, s).items()
+            if len(cells) <= MAX_VOTERS
+        }
+        for s, values in numbers.items()
+    }
+    back = _back(layout)
+    votes: Votes = defaultdict(dict)
+    for spot, s in wanted:
+        found = voters[s].get(spot.value)
+        if found is None:
+            continue
+        options, t = votes[spot.ident], spot.t
+        for p, weight in found:
+            base = back(p, t)
+            ts = options.get(base)
+            if ts is None:
+                ts = options[base] = {}
+            if ts.get(t, 0.0) < weight:
+                ts[t] = weight
     return votes
+
+
+def _back(layout: Layout) -> Callable[[Pos, int], Pos]:
+    """`layout.shift(p, -t)`: the cell iteration t's `p` implies in iteration 0 (kept to its
+    arithmetic where the iterations are one stride apart: it runs for every vote)."""
+    stride = layout.stride
+    if stride is None:
+        return lambda p, t: p
+    if layout.moves:
+        return lambda p, t: layout.shift(p, -t)
+    ds, dr, dc = stride
+    return lambda p, t: (p[0] - t * ds, p[1] - t * dr, p[2] - t * dc)
 
 
 def choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: Votes) -> dict[Ident, tuple[float, float]]:
