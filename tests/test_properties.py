@@ -260,3 +260,28 @@ def test_grid_matching_many_numbers_at_once_finds_what_matching_each_finds(
     for value in wanted:
         assert found.get(value, []) == grid.matches_on(value, 0)
     assert all(found.values())
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    cells=st.lists(st.tuples(_numbers, st.booleans(), st.integers(0, 5)), min_size=1, max_size=40),
+    probes=st.lists(_numbers, min_size=1, max_size=12),
+)
+def test_a_line_in_line_with_a_parameter_holds_what_comparing_each_cell_finds(
+    cells: list[tuple[float, bool, int]], probes: list[float]
+) -> None:
+    """`eta._Line.holds`, asked of many η, searches the numbers sorted by value from its second
+    question on: each answer is what comparing every cell (`Grid.agrees`) gives."""
+    from sheetnet.book import Book, Cell
+    from sheetnet.check.eta import _Line
+    from sheetnet.check.grid import Grid
+
+    sheet: dict[tuple[int, int], Cell] = {}
+    for row, (value, formula, places) in enumerate(cells, start=1):
+        text = f"=A{row}*1" if formula else None
+        sheet[(row, 1)] = Cell("S", row, 1, value if formula else round(value, places), formula=text)
+    grid = Grid(Book(path=Path("s.xlsx"), sheets=["S"], cells={"S": sheet}))
+    positions = [(0, row, 1) for row in range(1, len(cells) + 1)]
+    line = _Line(grid, list(positions))
+    for value in [*probes, *(float(c.value) for c in sheet.values()), *probes]:
+        assert line.holds(value) == any(grid.agrees(p, value) for p in positions)

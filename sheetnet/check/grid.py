@@ -49,7 +49,7 @@ def agrees_exactly(cell: Cell, value: float, places: int = PLACES) -> bool:
 
 
 @functools.cache
-def _rounding_window(places: int) -> float:
+def rounding_window(places: int) -> float:
     """How far a number typed to `places` decimals may be from the value it stands for."""
     return 0.5 * 10.0**-places * (1 + ROUNDING_SLACK)
 
@@ -138,7 +138,7 @@ class Grid:
             return self._found(value, s, exact, lo, hi, 0, 0)
         if places is None:
             places = self.places[s]
-        within = max(exact, _rounding_window(places))
+        within = max(exact, rounding_window(places))
         typed_lo = bisect.bisect_left(typed, value - within)
         typed_hi = bisect.bisect_right(typed, value + within, typed_lo)
         return self._found(value, s, exact, lo, hi, typed_lo, typed_hi)
@@ -182,7 +182,7 @@ class Grid:
         lo, hi = _bounds(self._full[s][0], queries, exact)
         near = lo < hi
         if self._rounded[s][0]:
-            within = numpy.maximum(exact, _rounding_window(self.places[s]))
+            within = numpy.maximum(exact, rounding_window(self.places[s]))
             typed_lo, typed_hi = _bounds(self._rounded[s][0], queries, within)
             near |= typed_lo < typed_hi
         else:
