@@ -283,5 +283,6 @@ def test_a_line_in_line_with_a_parameter_holds_what_comparing_each_cell_finds(
     grid = Grid(Book(path=Path("s.xlsx"), sheets=["S"], cells={"S": sheet}))
     positions = [(0, row, 1) for row in range(1, len(cells) + 1)]
     line = _Line(grid, list(positions))
-    for value in [*probes, *(float(c.value) for c in sheet.values()), *probes]:
+    # the numbers as drawn, before typing them rounded: each within its cell's rounding window
+    for value in [*probes, *(float(c.value) for c in sheet.values()), *(v for v, _, _ in cells), *probes]:
         assert line.holds(value) == any(grid.agrees(p, value) for p in positions)
