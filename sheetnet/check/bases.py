@@ -25,9 +25,9 @@ update where the next iteration uses it, which keeps the cell alone (`settle_sha
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
+import operator
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -171,6 +171,7 @@ class _Bases:
         self.grid, self.run, self.layout, self.votes = grid, run, layout, votes
         self.spots = run.by_element
         self.several = len(run.iterations) > 1
+        self.decays = _decays(len(run.iterations))
         self.taken: set[Pos] = set()
         self.anchor: Pos | None = None
         self.primaries: dict[Pos, float] = {}  # the cells numbers of the run hold, on what evidence
@@ -178,10 +179,7 @@ class _Bases:
         self.in_iteration_zero = _iteration_zero(grid, run, layout)
         self.claims: Counter[Pos] = Counter(b for options in votes.values() for b, ts in options.items() if 0 in ts)
         self.forward = forward_box(grid, run, layout.sheet)
-        values: dict[Ident, set[float]] = defaultdict(set)
-        for spot in run.all():
-            values[spot.ident].add(spot.value)
-        self.constant = {ident for ident, seen in values.items() if len(seen) == 1 and self.several}
+        self.constant = _constant(run) if self.several else set()
         self.shapes = {s.ident[0]: s.quantity.shape for s in run.iterations[0]}
         self.learned: dict[str, Ident] | None = None  # labels of the run's own columns, once they are placed
 
@@ -227,7 +225,7 @@ class _Bases:
             return (
                 base != after_use,
                 word not in grid.words(base),
-                -_early(ts),
+                -_early(ts, self.decays),
                 self.continuation(spot, base, ts),
                 not spot.carried and base in grid.cells and copied_from(grid.cells[base]) is not None,  # not `=N32`
                 on_grid is not None and base != on_grid,
@@ -239,9 +237,10 @@ class _Bases:
 
         others = other_elements(spot)  # a label naming another element of the quantity rules a cell out
         options = self.votes.get(spot.ident, {})
-        ranked = sorted(((b, ts) for b, ts in options.items() if not others & grid.words(b)), key=rank)
+        ranked = [(b, ts) for b, ts in options.items() if not others & grid.words(b)]
         if not spot.carried:  # a number of the run is computed in the iteration's own rows
-            ranked = [item for item in ranked if self.in_iteration_zero(item[0])]
+            ranked = [item for item in ranked if self.in_iteration_zero(item[0])]  # (sorted after: fewer)
+        ranked.sort(key=rank)
         if after_use is not None and after_use in grid.cells and after_use not in options:
             ranked.insert(0, (after_use, {0: 1.0, 1: 1.0}))  # written where it is used next, as rows are
         elif on_grid is not None and on_grid not in options and self.holds(spot, on_grid):
@@ -391,6 +390,22 @@ class _Bases:
         return spot.carried and first == 0 and in_forward_rows and self.grid.cells[base].formula is None
 
 
+def _constant(run: RunSpots) -> set[Ident]:
+    """The elements whose number is the same in every iteration (x, y, a frozen bias), as a set of
+    their numbers would hold one: an element that changes is told at its first change."""
+    spots, iterations = run.by_element, range(len(run.iterations))
+    out = set()
+    for first in run.firsts:
+        ident, value = first.ident, first.value
+        for t in iterations:
+            other = spots.get((ident, t))
+            if other is not None and other.value is not value and other.value != value:
+                break
+        else:
+            out.add(ident)
+    return out
+
+
 def settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) -> None:
     """Two elements in one cell: both stay only if the cell holds both as exactly in their first
     iteration and as often (with i1 = 1, ∂E/∂w1 is ∂L/∂B1[0] in every row); else the other has no
@@ -486,15 +501,15 @@ def _stays(grid: Grid, layout: Layout, base: Pos, iterations: int) -> bool:
     return count >= STAYS
 
 
-def _early(ts: dict[int, float]) -> float:
+def _early(ts: dict[int, float], decays: list[float]) -> float:
     """The evidence for a base, the early iterations counting most: before any slip they agree, and
-    a row pasted twice later shifts only the later ones."""
-    return sum(w * _decay(t) for t, w in ts.items())
+    a row pasted twice later shifts only the later ones. `decays`: `_decays`, as many as iterations."""
+    return sum(map(operator.mul, ts.values(), map(decays.__getitem__, ts)))  # w·decay(t), in the order of ts
 
 
-@functools.cache
-def _decay(t: int) -> float:
-    return EARLY_DECAY**t
+def _decays(iterations: int) -> list[float]:
+    """How much each iteration's evidence counts: EARLY_DECAY**t for t = 0 … iterations − 1."""
+    return [EARLY_DECAY**t for t in range(iterations)]
 
 
 def _after_use(layout: Layout, spot: Spot) -> Pos | None:
