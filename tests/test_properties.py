@@ -286,3 +286,25 @@ def test_a_line_in_line_with_a_parameter_holds_what_comparing_each_cell_finds(
     # the numbers as drawn, before typing them rounded: each within its cell's rounding window
     for value in [*probes, *(float(c.value) for c in sheet.values()), *(v for v, _, _ in cells), *probes]:
         assert line.holds(value) == any(grid.agrees(p, value) for p in positions)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    stride=st.tuples(st.integers(-3, 3), st.integers(-4, 4), st.integers(-4, 4)),
+    bases=st.lists(st.tuples(st.integers(0, 3), st.integers(1, 12), st.integers(1, 12)), min_size=1, max_size=8),
+    last=st.integers(0, 4),
+    probes=st.lists(st.tuples(st.integers(-6, 9), st.integers(-12, 30), st.integers(-12, 30)), max_size=30),
+)
+def test_a_cell_held_in_some_iteration_is_a_base_moved_by_whole_strides(
+    stride: tuple[int, int, int], bases: list[tuple[int, int, int]], last: int, probes: list[tuple[int, int, int]]
+) -> None:
+    """`fit._held_in_some_iteration` looks a cell up among the bases in its line: it finds what
+    moving every base by −last … last strides finds, whichever axes the stride moves along."""
+    from sheetnet.check.fit import _held_in_some_iteration
+    from sheetnet.check.geometry import Layout
+
+    layout = Layout(0, stride, bases={("q", 0, k): b for k, b in enumerate(bases)}, last=last)
+    every = {layout.shift(b, t) for b in bases for t in range(-last, last + 1)}
+    held = _held_in_some_iteration(layout)
+    for p in [*probes, *every]:
+        assert held(p) == (p in every)
