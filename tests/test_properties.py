@@ -308,3 +308,29 @@ def test_a_cell_held_in_some_iteration_is_a_base_moved_by_whole_strides(
     held = _held_in_some_iteration(layout)
     for p in [*probes, *every]:
         assert held(p) == (p in every)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    stride=st.tuples(st.integers(0, 2), st.integers(-5, 5), st.integers(-5, 5)).filter(lambda s: any(s)),
+    box=st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(0, 4), st.integers(0, 4)),
+    last=st.integers(0, 5),
+    probes=st.lists(st.tuples(st.integers(0, 4), st.integers(-25, 35), st.integers(-25, 35)), max_size=40),
+)
+def test_a_cell_is_inside_a_table_where_iteration_0_s_box_moved_by_whole_strides_puts_it(
+    stride: tuple[int, int, int], box: tuple[int, int, int, int], last: int, probes: list[tuple[int, int, int]]
+) -> None:
+    """`Layout.inside` (its arithmetic for one stride along rows or columns, and for the rest): a
+    cell is inside exactly when iteration 0's box, moved by 0 … last strides, holds it."""
+    from sheetnet.check.geometry import Layout
+
+    r0, c0, height, width = box
+    layout = Layout(1, stride, box=(r0, c0, r0 + height, c0 + width), last=last)
+    every = {
+        (1 + t * stride[0], r + t * stride[1], c + t * stride[2])
+        for t in range(last + 1)
+        for r in range(r0, r0 + height + 1)
+        for c in range(c0, c0 + width + 1)
+    }
+    for p in [*probes, *every]:
+        assert layout.inside(p) == (p in every)
