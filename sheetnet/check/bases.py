@@ -113,33 +113,21 @@ def base_votes(grid: Grid, run: RunSpots, layout: Layout) -> Votes:
         }
         for s, values in numbers.items()
     }
-    back = _back(layout)
     votes: Votes = defaultdict(dict)
     for spot, s in wanted:
         found = voters[s].get(spot.value)
         if found is None:
             continue
         options, t = votes[spot.ident], spot.t
+        ds, dr, dc = layout.move(-t)  # back from iteration t to iteration 0 (`Layout.shift`)
         for p, weight in found:
-            base = back(p, t)
+            base = (p[0] + ds, p[1] + dr, p[2] + dc)
             ts = options.get(base)
             if ts is None:
                 ts = options[base] = {}
             if ts.get(t, 0.0) < weight:
                 ts[t] = weight
     return votes
-
-
-def _back(layout: Layout) -> Callable[[Pos, int], Pos]:
-    """`layout.shift(p, -t)`: the cell iteration t's `p` implies in iteration 0 (kept to its
-    arithmetic where the iterations are one stride apart: it runs for every vote)."""
-    stride = layout.stride
-    if stride is None:
-        return lambda p, t: p
-    if layout.moves:
-        return lambda p, t: layout.shift(p, -t)
-    ds, dr, dc = stride
-    return lambda p, t: (p[0] - t * ds, p[1] - t * dr, p[2] - t * dc)
 
 
 def choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: Votes) -> dict[Ident, tuple[float, float]]:
