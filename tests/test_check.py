@@ -359,3 +359,29 @@ def test_a_difference_a_spreadsheet_gives_as_0_agrees_with_the_runs_tiny_one() -
     assert not Tolerance().agrees(zero, 1e-9) and not agrees_exactly(zero, 1e-9)
     near_one = Cell("S", 1, 1, 0.75 + 2e-9, formula="=A1*B1")
     assert not Tolerance().agrees(near_one, 0.75) and not agrees_exactly(near_one, 0.75)
+
+
+def test_a_table_without_one_update_is_incomplete_and_names_it(tmp_path: Path) -> None:
+    """A parameter's update of iteration t is held as the update or as the value iteration t + 1
+    uses: with either, the table is right; with neither, it is incomplete, naming that update
+    (and a missing ŷ or loss by its name)."""
+    from sheetnet.check import _verdict
+    from sheetnet.net import FORWARD, PARAMETERS, UPDATE
+    from sheetnet.trace import run
+    from sheetnet.workbook import write_workbook
+
+    network = default_network().with_overrides(iters=3)
+    table = _check(write_workbook(run(network), tmp_path / "own.xlsx", layout="rows"), network).tables[0]
+    assert _verdict(table) == ("right", "")
+
+    def blank(section: str, name: str, index: int, t: int) -> None:
+        for e in table.elements:
+            if (e.quantity.section, e.quantity.name, e.spot.index, e.t) == (section, name, index, t):
+                e.status = ABSENT
+
+    blank(UPDATE, "W1", 1, 1)
+    assert _verdict(table) == ("right", "")  # iteration 2 uses it
+    blank(PARAMETERS, "W1", 1, 2)
+    assert _verdict(table) == ("incomplete", "the table does not hold the update of W1[1] of iteration 1")
+    blank(FORWARD, "ŷ", 0, 0)
+    assert _verdict(table) == ("incomplete", "the table does not hold ŷ of iteration 0")

@@ -229,3 +229,108 @@ def test_grid_matches_finds_what_comparing_every_cell_finds(
             ((float(c.value), (0, c.row, c.col)) for c in sheet.values() if agrees_exactly(c, value, grid.places[0])),
         )
         assert grid.matches(value, [0]) == [p for _, p in every]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    cells=st.lists(st.tuples(_numbers, st.booleans(), st.integers(0, 5)), min_size=1, max_size=60),
+    probes=st.lists(_numbers, min_size=1, max_size=10),
+    order=st.randoms(use_true_random=False),
+)
+def test_grid_matching_many_numbers_at_once_finds_what_matching_each_finds(
+    cells: list[tuple[float, bool, int]], probes: list[float], order: Any
+) -> None:
+    """`Grid.matching` searches every number's windows at once: it gives each number the cells
+    `matches_on` finds for it, and leaves out a number with none. The grid keeps a sheet's numbers
+    by value, then cell, whatever order its cells were read in."""
+    from sheetnet.book import Book, Cell
+    from sheetnet.check.grid import Grid
+
+    placed = []
+    for k, (value, formula, places) in enumerate(cells):
+        row, col = divmod(k, 3)
+        text = f"=A{row + 1}*1" if formula else None
+        placed.append(Cell("S", row + 1, col + 1, value if formula else round(value, places), formula=text))
+    order.shuffle(placed)  # not in reading order: the sort by value then cell must still hold
+    grid = Grid(Book(path=Path("s.xlsx"), sheets=["S"], cells={"S": {(c.row, c.col): c for c in placed}}))
+    values = [float(c.value) for c in placed]
+    assert grid.numbers_on(0) == [(0, r, c) for _, r, c in sorted((float(x.value), x.row, x.col) for x in placed)]
+    wanted = [v for v in [*probes, *values] if math.isfinite(v)]
+    found = grid.matching(wanted, 0)
+    for value in wanted:
+        assert found.get(value, []) == grid.matches_on(value, 0)
+    assert all(found.values())
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    cells=st.lists(st.tuples(_numbers, st.booleans(), st.integers(0, 5)), min_size=1, max_size=40),
+    probes=st.lists(_numbers, min_size=1, max_size=12),
+)
+def test_a_line_in_line_with_a_parameter_holds_what_comparing_each_cell_finds(
+    cells: list[tuple[float, bool, int]], probes: list[float]
+) -> None:
+    """`eta._Line.holds`, asked of many η, searches the numbers sorted by value from its second
+    question on: each answer is what comparing every cell (`Grid.agrees`) gives."""
+    from sheetnet.book import Book, Cell
+    from sheetnet.check.eta import _Line
+    from sheetnet.check.grid import Grid
+
+    sheet: dict[tuple[int, int], Cell] = {}
+    for row, (value, formula, places) in enumerate(cells, start=1):
+        text = f"=A{row}*1" if formula else None
+        sheet[(row, 1)] = Cell("S", row, 1, value if formula else round(value, places), formula=text)
+    grid = Grid(Book(path=Path("s.xlsx"), sheets=["S"], cells={"S": sheet}))
+    positions = [(0, row, 1) for row in range(1, len(cells) + 1)]
+    line = _Line(grid, list(positions))
+    # the numbers as drawn, before typing them rounded: each within its cell's rounding window
+    for value in [*probes, *(float(c.value) for c in sheet.values()), *(v for v, _, _ in cells), *probes]:
+        assert line.holds(value) == any(grid.agrees(p, value) for p in positions)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    stride=st.tuples(st.integers(-3, 3), st.integers(-4, 4), st.integers(-4, 4)),
+    bases=st.lists(st.tuples(st.integers(0, 3), st.integers(1, 12), st.integers(1, 12)), min_size=1, max_size=8),
+    last=st.integers(0, 4),
+    probes=st.lists(st.tuples(st.integers(-6, 9), st.integers(-12, 30), st.integers(-12, 30)), max_size=30),
+)
+def test_a_cell_held_in_some_iteration_is_a_base_moved_by_whole_strides(
+    stride: tuple[int, int, int], bases: list[tuple[int, int, int]], last: int, probes: list[tuple[int, int, int]]
+) -> None:
+    """`fit._held_in_some_iteration` looks a cell up among the bases in its line: it finds what
+    moving every base by −last … last strides finds, whichever axes the stride moves along."""
+    from sheetnet.check.fit import _held_in_some_iteration
+    from sheetnet.check.geometry import Layout
+
+    layout = Layout(0, stride, bases={("q", 0, k): b for k, b in enumerate(bases)}, last=last)
+    every = {layout.shift(b, t) for b in bases for t in range(-last, last + 1)}
+    held = _held_in_some_iteration(layout)
+    for p in [*probes, *every]:
+        assert held(p) == (p in every)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    stride=st.tuples(st.integers(0, 2), st.integers(-5, 5), st.integers(-5, 5)).filter(lambda s: any(s)),
+    box=st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(0, 4), st.integers(0, 4)),
+    last=st.integers(0, 5),
+    probes=st.lists(st.tuples(st.integers(0, 4), st.integers(-25, 35), st.integers(-25, 35)), max_size=40),
+)
+def test_a_cell_is_inside_a_table_where_iteration_0_s_box_moved_by_whole_strides_puts_it(
+    stride: tuple[int, int, int], box: tuple[int, int, int, int], last: int, probes: list[tuple[int, int, int]]
+) -> None:
+    """`Layout.inside` (its arithmetic for one stride along rows or columns, and for the rest): a
+    cell is inside exactly when iteration 0's box, moved by 0 … last strides, holds it."""
+    from sheetnet.check.geometry import Layout
+
+    r0, c0, height, width = box
+    layout = Layout(1, stride, box=(r0, c0, r0 + height, c0 + width), last=last)
+    every = {
+        (1 + t * stride[0], r + t * stride[1], c + t * stride[2])
+        for t in range(last + 1)
+        for r in range(r0, r0 + height + 1)
+        for c in range(c0, c0 + width + 1)
+    }
+    for p in [*probes, *every]:
+        assert layout.inside(p) == (p in every)

@@ -523,8 +523,11 @@ def _count(n: int, noun: str) -> str:
 def _held_steps(elements: list[Element]) -> list[Element]:
     """The elements without the steps (±η·∂L/∂p) a table does not write: a sheet writes a step in
     one sign or not at all, and one it does not write is no number missing from it."""
-    held = {e.quantity.name for e in elements if e.cell is not None and is_step(e.quantity)}
-    return [e for e in elements if not is_step(e.quantity) or e.quantity.name in held]
+    steps = [is_step(e.spot.quantity) for e in elements]
+    if not any(steps):
+        return list(elements)
+    held = {e.spot.quantity.name for e, step in zip(elements, steps, strict=True) if step and e.cell is not None}
+    return [e for e, step in zip(elements, steps, strict=True) if not step or e.spot.quantity.name in held]
 
 
 def _verdict(table: Table) -> tuple[str, str]:
@@ -545,19 +548,23 @@ def _verdict(table: Table) -> tuple[str, str]:
         )
     # What each iteration must hold, and whether it does: ŷ, a loss (L, Δ or E), and every trained
     # parameter's update before the next iteration (written as the update or as the value used next).
-    held: dict[tuple[str, int], bool] = defaultdict(bool)
+    # (what: ŷ, the loss, or a parameter's name and index; its iteration): held or not
+    held: dict[tuple[tuple[str, int], int], bool] = defaultdict(bool)
     for e in table.elements:
-        q, present = e.quantity, e.status != ABSENT
-        if q.section == FORWARD and q.name == "ŷ":
-            held["ŷ", e.t] |= present
-        elif (q.section == LOSS and q.role != CARRIED) or (q.section == MEAN and q.name == "L"):
-            held["the loss (L, Δ or E)", e.t] |= present  # a sample's, or the mean (or sum) over them
-        elif q.section == UPDATE and q.name[0] in "WB" and e.t < last:
-            held[f"the update of {q.name}[{e.spot.index}]", e.t] |= present
-        elif q.section == PARAMETERS and q.role == CARRIED and 1 <= e.t <= last:
-            held[f"the update of {q.name}[{e.spot.index}]", e.t - 1] |= present
-    for (what, t), present in held.items():
+        spot = e.spot
+        q, t, present = spot.quantity, spot.t, e.status != ABSENT
+        section = q.section
+        if section == FORWARD and q.name == "ŷ":
+            held[("ŷ", -1), t] |= present
+        elif (section == LOSS and q.role != CARRIED) or (section == MEAN and q.name == "L"):
+            held[("the loss (L, Δ or E)", -1), t] |= present  # a sample's, or the mean (or sum) over them
+        elif section == UPDATE and q.name[0] in "WB" and t < last:
+            held[(q.name, spot.index), t] |= present
+        elif section == PARAMETERS and q.role == CARRIED and 1 <= t <= last:
+            held[(q.name, spot.index), t - 1] |= present
+    for ((what, index), t), present in held.items():
         if not present and t <= last:
+            what = what if index < 0 else f"the update of {what}[{index}]"
             return INCOMPLETE, f"the table does not hold {what} of iteration {t}"
     return RIGHT, ""
 
@@ -565,8 +572,14 @@ def _verdict(table: Table) -> tuple[str, str]:
 def _copies_another_sheet(elements: list[Element]) -> bool:
     """True if most of what a table holds are formulas that only read one cell of another sheet."""
     cells = [e.cell for e in elements if e.cell is not None]
-    copies = sum(bool(copied_from(c)) for c in cells)
-    return bool(cells) and copies >= COPIED_SHARE * len(cells)
+    most = COPIED_SHARE * len(cells)
+    others = 0  # the cells that copy no cell of another sheet, counted until they are too many
+    for cell in cells:
+        if not copied_from(cell):
+            others += 1
+            if len(cells) - others < most:
+                return False
+    return bool(cells)
 
 
 def _writes_steps(grid: Grid, run: RunSpots, sheet: int) -> bool:

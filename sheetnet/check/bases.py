@@ -25,9 +25,9 @@ update where the next iteration uses it, which keeps the cell alone (`settle_sha
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
+import operator
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -87,10 +87,13 @@ def base_votes(grid: Grid, run: RunSpots, layout: Layout) -> Votes:
     """For each element, the bases its exact matches imply, with the evidence for each: a vote per
     iteration, weighed by how many digits the cell shows (a typed 0.25 agrees with many numbers
     to 4 places; a formula's 0.2499527 with one). A table of a sheet per iteration is looked for
-    in iteration t on the sheet t sheets on; any other on its own sheet."""
-    sheet, shift, count = layout.sheet, layout.shift, len(grid.sheets)
+    in iteration t on the sheet t sheets on; any other on its own sheet. Each number is looked
+    up, and its cells weighed, once per sheet (an input, a weight that stays: many spots share a
+    number), all of them in one search (`Grid.matching`)."""
+    sheet, count = layout.sheet, len(grid.sheets)
     by_sheet = layout.stride is not None and layout.stride[0]
-    votes: Votes = defaultdict(dict)
+    wanted: list[tuple[Spot, int]] = []  # the spots that vote, and the sheet each is looked for on
+    numbers: dict[int, set[float]] = defaultdict(set)
     for spots in run.iterations:
         for spot in spots:
             value, t = spot.value, spot.t
@@ -100,15 +103,32 @@ def base_votes(grid: Grid, run: RunSpots, layout: Layout) -> Votes:
                 continue  # momentum's v on its first step is the gradient itself: its column's, not v's
             if not math.isfinite(value) or (by_sheet and sheet + t >= count):
                 continue
-            found = grid.matches_on(value, sheet + t if by_sheet else sheet)
-            if not found or len(found) > MAX_VOTERS:
-                continue
-            options = votes[spot.ident]
-            for p in found:
-                weight = vote_weight(grid, p, value)
-                ts = options.setdefault(shift(p, -t), {})
-                if ts.get(t, 0.0) < weight:
-                    ts[t] = weight
+            s = sheet + t if by_sheet else sheet
+            wanted.append((spot, s))
+            numbers[s].add(value)
+    # each number's cells on a sheet, and the weight of each cell's vote for it
+    voters = {
+        s: {
+            value: [(p, vote_weight(grid, p, value)) for p in cells]
+            for value, cells in grid.matching(values, s).items()
+            if len(cells) <= MAX_VOTERS
+        }
+        for s, values in numbers.items()
+    }
+    votes: Votes = defaultdict(dict)
+    for spot, s in wanted:
+        found = voters[s].get(spot.value)
+        if found is None:
+            continue
+        options, t = votes[spot.ident], spot.t
+        ds, dr, dc = layout.move(-t)  # back from iteration t to iteration 0 (`Layout.shift`)
+        for p, weight in found:
+            base = (p[0] + ds, p[1] + dr, p[2] + dc)
+            ts = options.get(base)
+            if ts is None:
+                ts = options[base] = {}
+            if ts.get(t, 0.0) < weight:
+                ts[t] = weight
     return votes
 
 
@@ -141,6 +161,7 @@ class _Bases:
         self.grid, self.run, self.layout, self.votes = grid, run, layout, votes
         self.spots = run.by_element
         self.several = len(run.iterations) > 1
+        self.decays = _decays(len(run.iterations))
         self.taken: set[Pos] = set()
         self.anchor: Pos | None = None
         self.primaries: dict[Pos, float] = {}  # the cells numbers of the run hold, on what evidence
@@ -148,10 +169,7 @@ class _Bases:
         self.in_iteration_zero = _iteration_zero(grid, run, layout)
         self.claims: Counter[Pos] = Counter(b for options in votes.values() for b, ts in options.items() if 0 in ts)
         self.forward = forward_box(grid, run, layout.sheet)
-        values: dict[Ident, set[float]] = defaultdict(set)
-        for spot in run.all():
-            values[spot.ident].add(spot.value)
-        self.constant = {ident for ident, seen in values.items() if len(seen) == 1 and self.several}
+        self.constant = _constant(run) if self.several else set()
         self.shapes = {s.ident[0]: s.quantity.shape for s in run.iterations[0]}
         self.learned: dict[str, Ident] | None = None  # labels of the run's own columns, once they are placed
         self.on_grid: Pos | None = None  # where the element's matrix's grid puts the element being chosen
@@ -203,7 +221,7 @@ class _Bases:
             return (
                 base != after_use,
                 word not in grid.words(base),
-                -_early(ts),
+                -_early(ts, self.decays),
                 self.continuation(spot, base, ts),
                 not spot.carried and base in grid.cells and copied_from(grid.cells[base]) is not None,  # not `=N32`
                 on_grid is not None and base != on_grid,
@@ -216,9 +234,10 @@ class _Bases:
 
         others = other_elements(spot)  # a label naming another element of the quantity rules a cell out
         options = self.votes.get(spot.ident, {})
-        ranked = sorted(((b, ts) for b, ts in options.items() if not others & grid.words(b)), key=rank)
+        ranked = [(b, ts) for b, ts in options.items() if not others & grid.words(b)]
         if not spot.carried:  # a number of the run is computed in the iteration's own rows
-            ranked = [item for item in ranked if self.in_iteration_zero(item[0])]
+            ranked = [item for item in ranked if self.in_iteration_zero(item[0])]  # (sorted after: fewer)
+        ranked.sort(key=rank)
         if after_use is not None and after_use in grid.cells and after_use not in options:
             ranked.insert(0, (after_use, {0: 1.0, 1: 1.0}))  # written where it is used next, as rows are
         elif on_grid is not None and on_grid not in options and self.holds(spot, on_grid):
@@ -407,6 +426,22 @@ class _Bases:
         return spot.carried and first == 0 and in_forward_rows and self.grid.cells[base].formula is None
 
 
+def _constant(run: RunSpots) -> set[Ident]:
+    """The elements whose number is the same in every iteration (x, y, a frozen bias), as a set of
+    their numbers would hold one: an element that changes is told at its first change."""
+    spots, iterations = run.by_element, range(len(run.iterations))
+    out = set()
+    for first in run.firsts:
+        ident, value = first.ident, first.value
+        for t in iterations:
+            other = spots.get((ident, t))
+            if other is not None and other.value is not value and other.value != value:
+                break
+        else:
+            out.add(ident)
+    return out
+
+
 def settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) -> None:
     """Two elements in one cell: both stay only if the cell holds both as exactly in their first
     iteration and as often (with i1 = 1, ∂E/∂w1 is ∂L/∂B1[0] in every row); else the other has no
@@ -513,15 +548,15 @@ def _stays(grid: Grid, layout: Layout, base: Pos, iterations: int) -> bool:
     return count >= STAYS
 
 
-def _early(ts: dict[int, float]) -> float:
+def _early(ts: dict[int, float], decays: list[float]) -> float:
     """The evidence for a base, the early iterations counting most: before any slip they agree, and
-    a row pasted twice later shifts only the later ones."""
-    return sum(w * _decay(t) for t, w in ts.items())
+    a row pasted twice later shifts only the later ones. `decays`: `_decays`, as many as iterations."""
+    return sum(map(operator.mul, ts.values(), map(decays.__getitem__, ts)))  # w·decay(t), in the order of ts
 
 
-@functools.cache
-def _decay(t: int) -> float:
-    return EARLY_DECAY**t
+def _decays(iterations: int) -> list[float]:
+    """How much each iteration's evidence counts: EARLY_DECAY**t for t = 0 … iterations − 1."""
+    return [EARLY_DECAY**t for t in range(iterations)]
 
 
 def _after_use(layout: Layout, spot: Spot) -> Pos | None:

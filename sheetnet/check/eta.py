@@ -12,12 +12,13 @@ them, or None.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 
 from sheetnet.cells.labels import ETA_WORDS, label_token
 from sheetnet.check.geometry import forward_box
-from sheetnet.check.grid import Grid, Pos
+from sheetnet.check.grid import Grid, Pos, full_window, rounding_window
 from sheetnet.check.spots import RunSpots
 from sheetnet.check.thresholds import (
     ETA_BIGGEST,
@@ -82,14 +83,15 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
     rows' η win over the run's in a row with a slip in its first update: those tables are fitted,
     and taken away, first.)"""
     eta = run.trace.network.lr
-    moves: list[tuple[float, float, list[Pos]]] = []  # start, step at η = 1, the cells in line with it
+    moves: list[tuple[float, float, list[Pos], _Line]] = []  # start, step at η = 1, the cells in line with it
     for spot in run.iterations[0]:
         if spot.quantity.section == UPDATE and spot.quantity.name[0] in "WB":
             start = run.values[spot.expr.a.key]  # type: ignore[attr-defined]
             unit = (start - spot.value) / eta
             if unit != 0 and math.isfinite(unit):
                 here = sorted(grid.matches(start, [sheet]), key=lambda p: (abs(float(grid.cells[p].value) - start), p))
-                moves.append((start, unit, _in_line_with(grid, here[:ETA_START_CELLS])))
+                line = _in_line_with(grid, here[:ETA_START_CELLS])
+                moves.append((start, unit, line, _Line(grid, line)))
     if not moves:
         return None
 
@@ -97,11 +99,11 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
         """How many parameters η = candidate puts in line with them, and how many it moves visibly
         (by a unit of the 4th decimal: a typed 0.15 is no update by 2e-5)."""
         count = visible = 0
-        for start, unit, line in moves:
+        for start, unit, _, line in moves:
             moved = start - candidate * unit
             if abs(moved - start) >= VISIBLE_MOVE:
                 visible += 1
-                count += any(grid.agrees(p, moved) for p in line)
+                count += line.holds(moved)
         return count, visible
 
     def explained(candidate: float) -> int:
@@ -120,7 +122,7 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
     bins: dict[float, list[float]] = defaultdict(list)
     many = max(ETA_BIGGEST, int(len(moves) * ETA_BIGGEST_SHARE))
     biggest = sorted(moves, key=lambda m: -abs(m[1]))[:many]  # they give η best
-    for start, unit, line in biggest:
+    for start, unit, line, _ in biggest:
         seen: dict[float, float] = {}
         for p in line:
             candidate = (start - float(grid.cells[p].value)) / unit
@@ -146,6 +148,35 @@ def _multiple(candidate: float, eta: float) -> bool:
     """True if `candidate` is k·η for a whole k ≥ 2, within 10 %."""
     k = round(candidate / eta)
     return k >= 2 and abs(candidate - k * eta) <= MULTIPLE_SLACK * k * eta
+
+
+class _Line:
+    """The numbers in line with a parameter: whether one of them holds a number (`Grid.agrees`).
+    Asked once, each is compared (the run's η explains most tables); asked again, of the few near
+    it, the numbers sorted by value once (`tally` asks it of many η)."""
+
+    def __init__(self, grid: Grid, cells: list[Pos]) -> None:
+        self.grid, self.cells = grid, cells
+        self.asked = 0
+        self.values: list[float] = []  # the numbers' values, once sorted
+        self.typed = 0.0  # the widest rounding window of the typed numbers among them
+
+    def holds(self, value: float) -> bool:
+        """True if one of the numbers agrees with `value` (`Grid.agrees`)."""
+        grid = self.grid
+        self.asked += 1
+        if self.asked == 1:
+            return any(grid.agrees(p, value) for p in self.cells)
+        if self.asked == 2:
+            pairs = sorted((float(grid.cells[p].value), p) for p in self.cells)
+            self.values, self.cells = [v for v, _ in pairs], [p for _, p in pairs]
+            cells = [(grid.cells[p].decimals, grid.places[p[0]]) for p in self.cells]
+            typed = [max(decimals, places) for decimals, places in cells if decimals is not None]
+            self.typed = rounding_window(min(typed)) if typed else 0.0
+        reach = 2 * max(full_window(value), self.typed)  # twice the widest window: no rounding loses one
+        lo = bisect.bisect_left(self.values, value - reach)
+        hi = bisect.bisect_right(self.values, value + reach, lo)
+        return any(grid.agrees(p, value) for p in self.cells[lo:hi])
 
 
 def _in_line_with(grid: Grid, cells: list[Pos], reach: int = IN_LINE_REACH) -> list[Pos]:

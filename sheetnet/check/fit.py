@@ -81,7 +81,7 @@ def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: Votes) -> N
     judges copies). A cell another element holds in some iteration is no copy."""
     if layout.stride is None:
         return
-    occupied: set[Pos] = set()  # the cells the elements hold in some iteration, once a copy is likely
+    occupied: Callable[[Pos], bool] | None = None  # a cell the elements hold in some iteration, once a copy is likely
     spots: dict[tuple[Ident, int], Spot] = {}
     for ident, base in layout.bases.items():
         options = votes.get(ident, {})
@@ -96,19 +96,20 @@ def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: Votes) -> N
         ]  # in as many iterations from the same first one, at full precision only
         if not likely:
             continue
-        if not occupied:
-            bases = set(layout.bases.values())
-            occupied = {layout.shift(b, t) for b in bases for t in range(-layout.last, layout.last + 1)}
+        if occupied is None:
+            occupied = _held_in_some_iteration(layout)
             spots = run.by_element
-        holds = [u for u in range(layout.last + 1) if _holds(grid, layout, base, spots.get((ident, u)), u)]
+        holds: list[int] | None = None  # the iterations the base holds the element in, once a cell may be a copy
         copies: list[Pos] = []
         for b, _ in likely:
-            if b in occupied or b in copies:
+            if occupied(b) or b in copies:
                 continue  # (another element's cell in some iteration: a number typed to 4 places agrees by chance)
             if small(spots[(ident, first)].value) or any(strides_apart(layout, a, b) for a in [base, *copies]):
                 continue
             # wherever the base holds it, zeros too (a column of ∂L/∂B1 holds ∂L/∂W1 only where x
             # is 1), until it goes wrong, where it is close: there it is a slip
+            if holds is None:
+                holds = [u for u in range(layout.last + 1) if _holds(grid, layout, base, spots.get((ident, u)), u)]
             for u in holds:
                 spot = spots.get((ident, u))
                 if _holds(grid, layout, b, spot, u, exact=True):
@@ -126,6 +127,34 @@ def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: Votes) -> N
         if copies:
             layout.twice[ident] = copies
             layout.copies[ident] = list(dict.fromkeys([*layout.copies.get(ident, []), *copies]))
+
+
+def _held_in_some_iteration(layout: Layout) -> Callable[[Pos], bool]:
+    """Whether a cell is an element's in some iteration: a base moved by −last … last strides.
+    Where the stride moves along one axis, a cell is looked up among the bases in its line (the
+    same other coordinates, whole strides apart along it), not among every base's every iteration."""
+    bases, last, stride = set(layout.bases.values()), layout.last, layout.stride or (0, 0, 0)
+    axes = [k for k in range(3) if stride[k]]
+    if layout.moves or len(axes) != 1:
+        cells = {layout.shift(b, t) for b in bases for t in range(-last, last + 1)}
+        return cells.__contains__
+    k, step = axes[0], stride[axes[0]]
+    reach = last * abs(step)
+    lines: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    for b in bases:
+        lines[_line(b, k, step)].append(b[k])
+
+    def held(p: Pos) -> bool:
+        return any(abs(p[k] - a) <= reach for a in lines.get(_line(p, k, step), ()))
+
+    return held
+
+
+def _line(p: Pos, k: int, step: int) -> tuple[int, int, int]:
+    """The cells whole strides of `step` along axis k from `p`: its other two coordinates, and
+    where along the axis it stands within a stride."""
+    others = [p[i] for i in range(3) if i != k]
+    return (others[0], others[1], p[k] % step)
 
 
 def _holds(grid: Grid, layout: Layout, pos: Pos, spot: Spot | None, t: int, *, exact: bool = False) -> bool:

@@ -109,6 +109,13 @@ class Layout:
         if self.stride is None:
             return p[0] == self.sheet and r0 <= p[1] <= r1 and c0 <= p[2] <= c1
         ds, dr, dc = self.stride
+        if not self.moves and not ds:  # the common case, kept to its arithmetic: every cell of a sheet asks it
+            x, lo, hi, d = (p[1], r0, r1, dr) if dr else (p[2], c0, c1, dc)
+            a, b = (x - hi) / d, (x - lo) / d  # the t for which x − t·d lies in [lo, hi] (`_steps`)
+            for t in range(max(math.ceil(min(a, b)), 0), min(math.floor(max(a, b)), self.last) + 1):
+                if p[0] == self.sheet and r0 <= p[1] - t * dr <= r1 and c0 <= p[2] - t * dc <= c1:
+                    return True
+            return False
         slack = self._slack() if self.moves else 0
         if ds:
             t = p[0] - self.sheet

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import bisect
 import copy
+import functools
+import itertools
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from sheetnet.book import Book, Cell, Pos
 from sheetnet.cells.labels import label_token, labels_of
@@ -44,6 +48,12 @@ def agrees_exactly(cell: Cell, value: float, places: int = PLACES) -> bool:
     return decimals is not None and gap <= 0.5 * 10.0 ** -max(decimals, places) * (1 + ROUNDING_SLACK)
 
 
+@functools.cache
+def rounding_window(places: int) -> float:
+    """How far a number typed to `places` decimals may be from the value it stands for."""
+    return 0.5 * 10.0**-places * (1 + ROUNDING_SLACK)
+
+
 def grid_of(book: Book) -> Grid:
     """The book's grid, made the first time it is asked for and kept with the book."""
     return book.kept("grid", Grid)
@@ -69,23 +79,37 @@ class Grid:
         self._tokens: dict[Pos, tuple[str, str]] = {}
         self._digits: dict[Pos, int] = {}
         for s, name in enumerate(book.sheets):
-            numbers = []
+            numbers: list[tuple[float, Pos]] = []
             for (row, col), cell in book.cells[name].items():
-                if cell.is_number and math.isfinite(float(cell.value)):
-                    self.cells[(s, row, col)] = cell
-                    numbers.append((float(cell.value), (s, row, col)))
-                elif cell.value in ERRORS:
+                value = cell.value  # `cell.is_number`, for every cell of the book
+                if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(float(value)):
+                    p = (s, row, col)
+                    self.cells[p] = cell
+                    numbers.append((float(value), p))
+                elif value in ERRORS:
                     self.errors[(s, row, col)] = cell
-            numbers.sort()
-            self._sorted.append(([v for v, _ in numbers], [p for _, p in numbers]))
+            _by_value(numbers)
+            self._sorted.append(_columns(numbers))
             self._split(numbers)
-            self.places.append(_typed_places([self.cells[p] for _, p in numbers]))
 
     def _split(self, numbers: list[tuple[float, Pos]]) -> None:
-        full = [(v, p) for v, p in numbers if self.cells[p].decimals is None]
-        rounded = [(v, p) for v, p in numbers if self.cells[p].decimals is not None]
-        self._full.append(([v for v, _ in full], [p for _, p in full]))
-        self._rounded.append(([v for v, _ in rounded], [p for _, p in rounded]))
+        """The sheet's numbers at full precision and rounded apart, and the decimals it is typed to
+        (each cell's decimals read once)."""
+        full: list[tuple[float, Pos]] = []
+        rounded: list[tuple[float, Pos]] = []
+        typed: list[int] = []
+        for v, p in numbers:
+            cell = self.cells[p]
+            decimals = cell.decimals
+            if decimals is None:
+                full.append((v, p))
+            else:
+                rounded.append((v, p))
+                if decimals and cell.formula is None:
+                    typed.append(decimals)
+        self._full.append(_columns(full))
+        self._rounded.append(_columns(rounded))
+        self.places.append(_typed_places(typed))
 
     def matches(self, value: float, sheets: Iterable[int]) -> list[Pos]:
         """The cells on `sheets` that hold `value` exactly (see `agrees_exactly`), each sheet's
@@ -106,27 +130,69 @@ class Grid:
         # a number at full precision agrees within its window (`agrees_exactly`); the cells are
         # sorted by value, then position, and so are those found
         exact = full_window(value)
-        values, positions = self._full[s]
+        values = self._full[s][0]
         lo = bisect.bisect_left(values, value - exact)
         hi = bisect.bisect_right(values, value + exact, lo)
-        found = [p for v, p in zip(values[lo:hi], positions[lo:hi], strict=True) if abs(v - value) <= exact]
+        typed = self._rounded[s][0]
+        if not typed:
+            return self._found(value, s, exact, lo, hi, 0, 0)
+        if places is None:
+            places = self.places[s]
+        within = max(exact, rounding_window(places))
+        typed_lo = bisect.bisect_left(typed, value - within)
+        typed_hi = bisect.bisect_right(typed, value + within, typed_lo)
+        return self._found(value, s, exact, lo, hi, typed_lo, typed_hi)
+
+    def _found(self, value: float, s: int, exact: float, lo: int, hi: int, typed_lo: int, typed_hi: int) -> list[Pos]:
+        """The cells of `matches_on`, from where its windows begin and end in the sheet's sorted
+        numbers at full precision (lo, hi) and typed ones (typed_lo, typed_hi)."""
+        values, positions = self._full[s]
+        if hi == lo + 1:  # the common case: one cell, or none
+            found = [positions[lo]] if abs(values[lo] - value) <= exact else []
+        elif hi > lo:
+            found = [p for v, p in zip(values[lo:hi], positions[lo:hi], strict=True) if abs(v - value) <= exact]
+        else:
+            found = []
+        if typed_hi == typed_lo:
+            return found
         values, positions = self._rounded[s]
-        if values:
-            if places is None:
-                places = self.places[s]
-            within = max(exact, 0.5 * 10.0**-places * (1 + ROUNDING_SLACK))
-            lo = bisect.bisect_left(values, value - within)
-            hi = bisect.bisect_right(values, value + within, lo)
-            if hi > lo:
-                rounded = [
-                    (v, p)
-                    for v, p in zip(values[lo:hi], positions[lo:hi], strict=True)
-                    if agrees_exactly(self.cells[p], value, self.places[s])
-                ]
-                if found and rounded:  # the two, each sorted, as one
-                    rounded += [(float(self.cells[p].value), p) for p in found]
-                    rounded.sort()
-                found = [p for _, p in rounded] if rounded else found
+        cells, places = self.cells, self.places[s]
+        rounded = [
+            (v, p)
+            for v, p in zip(values[typed_lo:typed_hi], positions[typed_lo:typed_hi], strict=True)
+            if agrees_exactly(cells[p], value, places)
+        ]
+        if not rounded:
+            return found
+        if found:  # the two, each sorted, as one
+            rounded += [(float(cells[p].value), p) for p in found]
+            rounded.sort()
+        return [p for _, p in rounded]
+
+    def matching(self, values: Iterable[float], s: int) -> dict[float, list[Pos]]:
+        """`matches_on` for many finite numbers on sheet `s` at once: each number with a match,
+        and the cells `matches_on` gives for it (a number with none is left out). Every window
+        is searched for in one sorted search of them all (numpy's, with the same arithmetic and
+        the same bounds as `bisect`'s), so that a run of 100,000 numbers costs little more than
+        those a sheet holds."""
+        import numpy  # as openpyxl does (already loaded by reading the book)
+
+        queries = numpy.array(sorted(set(values)), dtype=float)
+        exact = FULL_ABSOLUTE + FULL_RELATIVE * numpy.abs(queries)  # `full_window`, element by element
+        lo, hi = _bounds(self._full[s][0], queries, exact)
+        near = lo < hi
+        if self._rounded[s][0]:
+            within = numpy.maximum(exact, rounding_window(self.places[s]))
+            typed_lo, typed_hi = _bounds(self._rounded[s][0], queries, within)
+            near |= typed_lo < typed_hi
+        else:
+            typed_lo = typed_hi = numpy.zeros(len(queries), dtype=int)
+        found = {}
+        columns = (queries, exact, lo, hi, typed_lo, typed_hi)
+        for value, window, a, b, c, d in zip(*(column[near].tolist() for column in columns), strict=True):
+            cells = self._found(value, s, window, a, b, c, d)
+            if cells:
+                found[value] = cells
         return found
 
     def digits(self, p: Pos) -> int:
@@ -212,13 +278,40 @@ class Grid:
         return found
 
 
-def _typed_places(cells: list[Cell]) -> int:
-    """How many decimals a sheet's numbers are typed to: 3 for a sheet typed to 3 places (most of
-    its many typed numbers have 3), else 4 (a few typed inputs say nothing of it)."""
-    typed = [c.decimals for c in cells if c.formula is None and c.decimals]
+def _bounds(sorted_values: list[float], queries: Any, window: Any) -> tuple[Any, Any]:
+    """Where each query's window [query − window, query + window] begins and ends in
+    `sorted_values`, as `bisect_left` and `bisect_right` find them (numpy arrays of floats)."""
+    import numpy
+
+    held = numpy.array(sorted_values, dtype=float)
+    return (
+        numpy.searchsorted(held, queries - window, side="left"),
+        numpy.searchsorted(held, queries + window, side="right"),
+    )
+
+
+def _typed_places(typed: list[int]) -> int:
+    """How many decimals a sheet's numbers are typed to, from the decimals of its typed numbers
+    (those with some): 3 for a sheet typed to 3 places (most of its many typed numbers have 3),
+    else 4 (a few typed inputs say nothing of it)."""
     if len(typed) < PLACES_SAMPLE:
         return PLACES
     return FEWER_PLACES if Counter(typed).most_common(1)[0][0] == FEWER_PLACES else PLACES
+
+
+def _by_value(numbers: list[tuple[float, Pos]]) -> None:
+    """Sorts (value, cell) pairs as tuples sort: by value, then cell. A sheet's cells come in
+    reading order, so a stable sort by value alone gives the same order, without comparing
+    tuples (checked: out of order, the tuples are compared)."""
+    if all(a[1] < b[1] for a, b in itertools.pairwise(numbers)):
+        numbers.sort(key=operator.itemgetter(0))
+    else:
+        numbers.sort()
+
+
+def _columns(pairs: list[tuple[float, Pos]]) -> tuple[list[float], list[Pos]]:
+    """(value, cell) pairs as a list of values and a list of cells."""
+    return [v for v, _ in pairs], [p for _, p in pairs]
 
 
 _REFERENCE = re.compile(r"^=\s*(?:(?P<sheet>'[^']+'|[\w.]+)!)?\$?[A-Za-z]{1,3}\$?\d+\s*$")
