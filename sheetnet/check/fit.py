@@ -13,7 +13,8 @@ assignment over all rows (`leftovers`).
 
 `fit_layout` runs the passes in this order, each in the module of its job:
 
-1. the stride (`stride`);
+1. the stride (`stride`), and where blocks are not one height (a block per epoch of 10 rows,
+   then 11), each iteration's move (`stride.table_moves`);
 2. each element's base, from the votes of its exact matches (`bases`);
 3. one sign per quantity: a sheet writes a gradient in one sign (`_one_sign_per_quantity`);
 4. iteration 0's box (`_set_box`);
@@ -40,7 +41,7 @@ from sheetnet.check.geometry import Layout, last_iteration, strides_apart
 from sheetnet.check.grid import Grid, Pos, same
 from sheetnet.check.leftovers import assign_leftovers
 from sheetnet.check.spots import Ident, RunSpots, Spot
-from sheetnet.check.stride import table_stride
+from sheetnet.check.stride import table_moves, table_stride
 from sheetnet.check.thresholds import COPY_ITERATIONS, FULL_WEIGHT
 
 
@@ -53,8 +54,11 @@ def fit_layout(
     a slip in iteration 0 leaves no later number the run's to find a stride by), one stride apart
     or not (`Layout.moves`), and only the bases are fitted from the numbers."""
     last = len(run.iterations) - 1
+    if len(moves) < 2:  # the numbers alone say where each iteration is (blocks of uneven height too)
+        stride = table_stride(grid, run, sheet)
+        moves = table_moves(grid, run, sheet, stride)
     if len(moves) < 2:  # None: the table holds one iteration only
-        layout = Layout(sheet, table_stride(grid, run, sheet), last=last)
+        layout = Layout(sheet, stride, last=last)
     elif all(m == tuple(t * d for d in moves[1]) for t, m in enumerate(moves)):
         layout = Layout(sheet, moves[1], last=last)
     else:
