@@ -149,8 +149,13 @@ def column_number(letters: str) -> int:
 
 def cell_address(sheet: str, row: int, col: int) -> str:
     """`Sheet1!B7`, or `'Iteration 0'!B7` when the sheet's name needs quotes."""
+    return f"{_sheet_prefix(sheet)}{column_letter(col)}{row}"
+
+
+def _sheet_prefix(sheet: str) -> str:
+    """`Sheet1!`, or `'Iteration 0'!` when the sheet's name needs quotes."""
     name = sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
-    return f"{name}!{column_letter(col)}{row}"
+    return name + "!"
 
 
 @quiet
@@ -420,13 +425,16 @@ def _read_sheet(book: Book, ws: Any) -> dict[tuple[int, int], Cell]:
     cells: dict[tuple[int, int], Cell] = {}
     title = ws.title
     fills = book.fills[title] = {}
+    firsts: dict[tuple[int, int], str] = {}  # each fill's first cell: the formula its fill is moved from
     for row, column, value, raw, filled_from in _parsed_cells(book, ws):
         where = (row, column)
         formula = _formula_text(raw) if raw is not None else None
         if filled_from is not None and formula is not None:
-            fills[where] = filled_from
-        if formula is None:
-            cells[where] = Cell(title, row, column, _as_read(raw if raw is not None else value))
+            fills[where] = first = (filled_from.row, filled_from.col)
+            firsts[first] = filled_from.tokenizer.formula
+        if formula is None:  # a value, or an empty <f/> or a data table's (`<f t="dataTable" …/>`): its saved value
+            if value is not None:
+                cells[where] = Cell(title, row, column, _as_read(value))
             continue
         if len(formula) - 1 > limits.FORMULA_CHARS:
             raise WorkbookError(
@@ -439,16 +447,23 @@ def _read_sheet(book: Book, ws: Any) -> dict[tuple[int, int], Cell]:
         cells[where] = Cell(
             title, row, column, _as_read(value) if value is not None else None, formula, _array_range(raw)
         )
+    # a fill's first cell written again later in the sheet (a hostile file), with another formula or
+    # none: its fill is read from each cell's own text, as openpyxl gives it
+    moved_from = {first for first, formula in firsts.items() if getattr(cells.get(first), "formula", None) == formula}
+    if len(moved_from) < len(firsts):
+        book.fills[title] = {where: first for where, first in fills.items() if first in moved_from}
     return cells
 
 
-def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any, Any, tuple[int, int] | None]]:
-    """The cells a sheet's XML holds, as (row, column, cached value, formula, the first cell of the
-    shared formula it is filled from where `Book.fills` keeps it): the cells that are
+def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any, Any, Any]]:
+    """The cells a sheet's XML holds, as (row, column, cached value, formula, the shared formula
+    (`shared_formulas.Planned`) it is filled from where `Book.fills` keeps it): the cells that are
     there, not the rectangle its <dimension> claims (a hostile file may claim all 17 billion). One
     pass reads both: a formula (openpyxl's, shared formulas written out in each cell) and the
     value a spreadsheet saved for it, as openpyxl reads either alone. A formula is what the file
-    writes as one (`<f>`): a text typed as `=abc` is a text (the two passes read it as a formula)."""
+    writes as one (`<f>`): a text typed as `=abc` is a text (the two passes read it as a formula).
+    A cell whose value its type cannot hold, or a shared formula's cell that cannot be written
+    (`_Damaged`), is a `WorkbookError` naming the cell."""
     workbook = ws.parent
     with ws._get_source() as source:
         parser = _both_parser()(
@@ -459,7 +474,16 @@ def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any, Any, tup
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
-        for _, row in parser.parse():
+        rows = parser.parse()
+        while True:
+            try:
+                _, row = next(rows)
+            except StopIteration:
+                return
+            except _Damaged as exc:
+                where, what = exc.args
+                at = _sheet_prefix(ws.title) + where
+                raise WorkbookError(f"{book.path}: {at} {what} (the file is damaged)") from None
             for cell in row:
                 value, formula = cell["value"], cell["formula"]
                 if value is None and formula is None:
@@ -473,37 +497,77 @@ def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any, Any, tup
                 yield cell["row"], cell["column"], value, formula, cell["filled from"]
 
 
+class _Damaged(Exception):
+    """A cell the sheet's parser cannot read: where it is (`C5`) and what is wrong with it."""
+
+
+_TYPES = {"n": "a number", "b": "a boolean (0 or 1)", "s": "a shared string's index", "d": "a date (ISO 8601)"}
+
+
 @functools.cache
 def _both_parser() -> type:
-    """openpyxl's sheet parser, reading a cell's saved value (as `data_only` does) and its formula."""
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+    """openpyxl's sheet parser, reading a cell's saved value (as `data_only` does) and its formula.
+
+    A shared formula's cell is written where the parser counts it (openpyxl leaves a cell without
+    `r` unmoved, and cannot read a fill's first cell without one). What openpyxl reads with an error
+    of no place (a value its type cannot hold, a shared formula it cannot tokenise or move, a
+    cell of a fill whose first cell is not before it) is `_Damaged`, naming the cell."""
+    from openpyxl.formula.tokenizer import TokenizerError
+    from openpyxl.formula.translate import TranslatorError
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
     from sheetnet.shared_formulas import Planned
 
     class BothParser(WorkSheetParser):  # type: ignore[misc]
-        filled_from: tuple[int, int] | None = None  # the cell just parsed: the first cell of its fill
+        filled_from: Planned | None = None  # the cell just parsed: the shared formula it is filled from
 
         def parse_cell(self, element: Any) -> dict[str, Any]:
-            cell = super().parse_cell(element)
+            try:
+                cell = super().parse_cell(element)
+            except (ValueError, TypeError, IndexError, KeyError, OverflowError):
+                where = element.get("r") or f"{column_letter(self.col_counter)}{self.row_counter}"
+                kind = element.get("t", "n")
+                value = element.findtext(VALUE_TAG)
+                raise _Damaged(
+                    where, f'holds {value!r}, which is not {_TYPES.get(kind, "a value")} as its type t="{kind}" says'
+                ) from None
             self.filled_from = None
-            cell["formula"] = self.parse_formula(element) if element.find(FORMULA_TAG) is not None else None
+            formula = element.find(FORMULA_TAG)
+            where = f"{column_letter(cell['column'])}{cell['row']}"
+            cell["formula"] = None if formula is None else self.formula_at(element, formula, where)
             cell["filled from"] = self.filled_from
             return cell
 
-        def parse_formula(self, element: Any) -> Any:
-            """openpyxl's, but the first cell of a shared formula keeps its translation planned
-            (`shared_formulas.Planned`): every other cell of the fill is then a join, and is
-            said to be filled from that cell where its text is that cell's moved (`Planned.exact`)."""
-            formula = element.find(FORMULA_TAG)
-            if formula.get("t") == "shared":
-                key = formula.get("si")
-                planned = self.shared_formulae.get(key)
-                if planned is None and formula.text:
-                    self.shared_formulae[key] = Planned("=" + formula.text, element.get("r"))
-                    return "=" + formula.text
-                if isinstance(planned, Planned) and planned.exact:
-                    self.filled_from = (planned.row, planned.col)
-            return super().parse_formula(element)
+        def formula_at(self, element: Any, formula: Any, where: str) -> Any:
+            """openpyxl's `parse_formula` of the cell at `where`, but the first cell of a shared
+            formula keeps its translation planned (`shared_formulas.Planned`): every other cell of
+            the fill is then a join, and is said to be filled from it where its text is that
+            cell's moved (`Planned.exact`)."""
+            if formula.get("t") != "shared":
+                return self.parse_formula(element)
+            key = formula.get("si")
+            planned = self.shared_formulae.get(key)
+            if planned is None:
+                if not formula.text:
+                    raise _Damaged(
+                        where, f'is a cell of shared formula si="{key}", but no cell before it holds that formula'
+                    )
+                try:
+                    self.shared_formulae[key] = Planned("=" + formula.text, where)
+                except TokenizerError as exc:
+                    raise _Damaged(where, f"holds a shared formula that cannot be read ({exc})") from None
+                return "=" + formula.text
+            if planned.exact:
+                self.filled_from = planned
+            try:
+                return planned.translate_formula(where)
+            except TranslatorError:
+                first = f"{column_letter(planned.col)}{planned.row}"
+                raise _Damaged(
+                    where,
+                    f"is a cell of the shared formula {planned.tokenizer.formula} of {first}, whose references moved "
+                    "there fall above row 1 or left of column A",
+                ) from None
 
     return BothParser
 
