@@ -3,6 +3,13 @@
 openpyxl reads .xlsx and .xlsm (formulas, and the values cached by the program that saved them).
 .ods and old .xls files go through LibreOffice first. Whatever goes wrong while reading
 becomes one `WorkbookError` line (exit 2), never a traceback.
+
+Every cell reads as openpyxl reads it (`load_workbook(read_only=True)`: its saved value, and its
+formula with `data_only=False`) but where openpyxl reads a damaged file wrongly or without saying
+where: a shared formula's cell with no first cell before it on its sheet, a first cell with no
+text or text openpyxl's tokenizer refuses, a fill moved off the sheet, and a value its type
+cannot hold (`t="n"` with text) are refused naming the cell; a cell without `r` is moved to where
+the parser counts it; an empty `<f/>` or a data table's `<f t="dataTable"/>` is its saved value.
 """
 
 from __future__ import annotations
@@ -566,7 +573,7 @@ def _both_parser() -> type:
                 raise _Damaged(
                     where,
                     f"is a cell of the shared formula {planned.tokenizer.formula} of {first}, whose references moved "
-                    "there fall above row 1 or left of column A",
+                    "there fall off the sheet (above row 1, left of column A or right of column ZZZ)",
                 ) from None
 
     return BothParser

@@ -262,7 +262,7 @@ def _refused_on_reading(path: Path) -> str:
             '<row r="4"><c r="C4"><f t="shared" si="0"/><v>6</v></c></row>',
             "S!C4 is a cell of shared formula",
         ),
-        # a first cell openpyxl's tokenizer cannot read, one moved above row 1 or left of column A
+        # a first cell openpyxl's tokenizer cannot read, one moved above row 1, left of column A, right of ZZZ
         ('<row r="3"><c r="C3"><f t="shared" ref="C3:C4" si="0">"abc</f><v>1</v></c></row>', "S!C3 holds a shared"),
         (
             '<row r="3"><c r="C3"><f t="shared" ref="C3:D3" si="0">A1+B2</f><v>5</v></c></row>'
@@ -272,7 +272,12 @@ def _refused_on_reading(path: Path) -> str:
         (
             '<row r="3"><c r="B3"><f t="shared" ref="B3:C3" si="0">A1</f><v>1</v></c><c r="A3"><f t="shared" si="0"/>'
             "<v>7</v></c></row>",
-            "fall above row 1 or left of column A",
+            "fall off the sheet (above row 1, left of column A",
+        ),
+        (
+            '<row r="3"><c r="C3"><f t="shared" ref="C3:D3" si="0">ZZZ1</f><v>1</v></c><c r="D3"><f t="shared" si="0"/>'
+            "<v>7</v></c></row>",
+            "S!D3 is a cell of the shared formula =ZZZ1 of C3, whose references moved there fall off the sheet",
         ),
         # a value its type cannot hold
         ('<row r="3"><c r="C3" t="n"><v>abc</v></c></row>', "S!C3 holds 'abc', which is not a number"),
