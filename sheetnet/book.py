@@ -439,6 +439,8 @@ def _read_sheet(book: Book, ws: Any) -> dict[tuple[int, int], Cell]:
         if filled_from is not None and formula is not None:
             fills[where] = first = (filled_from.row, filled_from.col)
             firsts[first] = filled_from.tokenizer.formula
+        elif where in fills:  # a cell of a fill written again (a hostile file): read as it is written last
+            del fills[where]
         if formula is None:  # a value, or an empty <f/> or a data table's (`<f t="dataTable" …/>`): its saved value
             if value is not None:
                 cells[where] = Cell(title, row, column, _as_read(value))
@@ -455,7 +457,7 @@ def _read_sheet(book: Book, ws: Any) -> dict[tuple[int, int], Cell]:
             title, row, column, _as_read(value) if value is not None else None, formula, _array_range(raw)
         )
     # a fill's first cell written again later in the sheet (a hostile file), with another formula or
-    # none: its fill is read from each cell's own text, as openpyxl gives it
+    # none: its fill is read from each cell's own text, as openpyxl gives it (the last written)
     moved_from = {first for first, formula in firsts.items() if getattr(cells.get(first), "formula", None) == formula}
     if len(moved_from) < len(firsts):
         book.fills[title] = {where: first for where, first in fills.items() if first in moved_from}

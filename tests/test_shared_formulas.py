@@ -320,6 +320,17 @@ def test_a_fill_whose_first_cell_is_written_again_is_read_from_each_cells_text(t
     assert formulas.precedents((0, 4, 3)) == ((0, 2, 1),)  # A2, not B2
 
 
+def test_a_cell_of_a_fill_written_again_is_read_as_written_last(tmp_path: Path) -> None:
+    cells = '<row r="3"><c r="C3"><f t="shared" ref="C3:C5" si="0">A1*2</f><v>2</v></c></row><row r="4">'
+    cells += '<c r="C4"><f t="shared" si="0"/><v>6</v></c><c r="C4"><f>B1*100</f><v>200</v></c></row>'
+    cells += '<row r="5"><c r="C5"><f t="shared" si="0"/><v>10</v></c></row>'
+    book = read_book(_written(tmp_path, NUMBERS + cells))
+    assert book.cells["S"][(4, 3)].formula == "=B1*100" and book.fills["S"] == {(5, 3): (3, 3)}
+    formulas = Formulas(book)
+    assert formulas.precedents((0, 4, 3)) == ((0, 1, 2),)  # B1, not A2
+    assert formulas.precedents((0, 5, 3)) == ((0, 3, 1),)
+
+
 def test_an_empty_formula_or_a_data_tables_keeps_its_saved_value(tmp_path: Path) -> None:
     cells = '<row r="3"><c r="C3"><f/><v>5</v></c>'
     cells += '<c r="D3"><f t="dataTable" ref="D3:E4" dt2D="1" dtr="1" r1="A1" r2="A2"/><v>8</v></c></row>'
