@@ -510,6 +510,7 @@ class _Damaged(Exception):
     """A cell the sheet's parser cannot read: where it is (`C5`) and what is wrong with it."""
 
 
+_ADDRESS = re.compile(r"[A-Za-z]{1,3}\d{1,9}$")  # a cell's `r` openpyxl reads: `C5`
 _TYPES = {"n": "a number", "b": "a boolean (0 or 1)", "s": "a shared string's index", "d": "a date (ISO 8601)"}
 
 
@@ -534,7 +535,10 @@ def _both_parser() -> type:
             try:
                 cell = super().parse_cell(element)
             except (ValueError, TypeError, IndexError, KeyError, OverflowError):
-                where = element.get("r") or f"{column_letter(self.col_counter)}{self.row_counter}"
+                written = element.get("r")
+                if written and not _ADDRESS.match(written):
+                    raise _Damaged(written, "is no cell's address (a column's letters, then a row's number)") from None
+                where = written or f"{column_letter(self.col_counter)}{self.row_counter}"
                 kind = element.get("t", "n")
                 value = element.findtext(VALUE_TAG)
                 raise _Damaged(
@@ -543,6 +547,8 @@ def _both_parser() -> type:
             self.filled_from = None
             formula = element.find(FORMULA_TAG)
             where = f"{column_letter(cell['column'])}{cell['row']}"
+            if not (1 <= cell["row"] <= limits.SHEET_ROWS and 1 <= cell["column"] <= limits.SHEET_COLUMNS):
+                raise _Damaged(where, f"is outside the sheet (rows 1 to {limits.SHEET_ROWS:,}, columns A to XFD)")
             cell["formula"] = None if formula is None else self.formula_at(element, formula, where)
             cell["filled from"] = self.filled_from
             return cell
