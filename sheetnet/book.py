@@ -7,9 +7,10 @@ becomes one `WorkbookError` line (exit 2), never a traceback.
 Every cell reads as openpyxl reads it (`load_workbook(read_only=True)`: its saved value, and its
 formula with `data_only=False`) but where openpyxl reads a damaged file wrongly or without saying
 where: a shared formula's cell with no first cell before it on its sheet, a first cell with no
-text or text openpyxl's tokenizer refuses, a fill moved off the sheet, and a value its type
-cannot hold (`t="n"` with text) are refused naming the cell; a cell without `r` is moved to where
-the parser counts it; an empty `<f/>` or a data table's `<f t="dataTable"/>` is its saved value.
+text or text openpyxl's tokenizer refuses, a fill moved off the sheet, a value its type cannot
+hold (`t="n"` with text), a data table's `<f>` without its attributes and a cell outside the sheet
+(row 0, past XFD) are refused naming the cell; a cell without `r` is moved to where the parser
+counts it; an empty `<f/>` or a data table's `<f t="dataTable"/>` is its saved value.
 """
 
 from __future__ import annotations
@@ -549,7 +550,10 @@ def _both_parser() -> type:
             where = f"{column_letter(cell['column'])}{cell['row']}"
             if not (1 <= cell["row"] <= limits.SHEET_ROWS and 1 <= cell["column"] <= limits.SHEET_COLUMNS):
                 raise _Damaged(where, f"is outside the sheet (rows 1 to {limits.SHEET_ROWS:,}, columns A to XFD)")
-            cell["formula"] = None if formula is None else self.formula_at(element, formula, where)
+            try:
+                cell["formula"] = None if formula is None else self.formula_at(element, formula, where)
+            except (ValueError, TypeError) as exc:  # a data table's <f> without its attributes
+                raise _Damaged(where, f"holds a formula that cannot be read ({exc})") from None
             cell["filled from"] = self.filled_from
             return cell
 

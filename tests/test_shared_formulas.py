@@ -284,6 +284,10 @@ def _refused_on_reading(path: Path) -> str:
         ('<row r="3"><c r="C3" t="b"><v>x</v></c></row>', "S!C3 holds 'x', which is not a boolean"),
         ('<row r="3"><c r="C3" t="s"><v>99</v></c></row>', "S!C3 holds '99', which is not a shared string's index"),
         ('<row r="3"><c r="C3" t="d"><v>soon</v></c></row>', "S!C3 holds 'soon', which is not a date"),
+        (
+            '<row r="3"><c r="C3"><f t="dataTable" r1="A1"/><v>1</v></c></row>',
+            "S!C3 holds a formula that cannot be read",
+        ),
         # a cell no spreadsheet can hold, or no cell's address
         ('<row r="3"><c r="XFE3"><v>1</v></c></row>', "S!XFE3 is outside the sheet (rows 1 to 1,048,576, columns A"),
         ('<row r="3"><c r="A0"><v>1</v></c></row>', "S!A0 is outside the sheet"),
