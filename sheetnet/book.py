@@ -50,6 +50,10 @@ FULL_PRECISION_DIGITS = 10
 # Bounds on what a workbook from anywhere may make sheetnet do (issue: untrusted workbooks).
 MAX_MEMBER = 64 * 2**20  # bytes one part of the archive may inflate to (a blocks workbook's largest sheet: 18 MiB)
 MAX_TOTAL = 128 * 2**20  # bytes all parts together may inflate to
+# characters of every formula, each written out in its cell: a shared formula's text is written in
+# every cell of its fill (`<f t="shared" si="0"/>`, 25 bytes), so a file of a few KiB could make
+# gigabytes of formulas; bounded as the parts are, it makes no more than plain formulas can
+MAX_FORMULA_TEXT = MAX_TOTAL
 MAX_MEMBERS = archive_directory.ENTRIES
 MAX_SHEETS = 1_000
 NOT_A_NUMBER = "#NUM!"  # what a cell shows whose number is infinite or not a number (1e999 cached)
@@ -116,6 +120,7 @@ class Book:
     cells: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
     formulas_without_value: int = 0
     formula_cells: int = 0
+    formula_chars: int = 0  # of every formula, written out in its cell
     cells_read: int = 0
     names: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # defined names of one cell, lowercase
     written: bool = False  # sheetnet wrote it: its network is on its Setup sheet
@@ -452,6 +457,12 @@ def _read_sheet(book: Book, ws: Any) -> dict[tuple[int, int], Cell]:
                 f"Excel allows at most {limits.FORMULA_CHARS:,} (refused)"
             )
         book.formula_cells += 1
+        book.formula_chars += len(formula)
+        if book.formula_chars > MAX_FORMULA_TEXT:
+            raise WorkbookError(
+                f"{book.path}: its formulas, each written out in its cell (a shared formula in every cell it "
+                f"fills), hold more than {MAX_FORMULA_TEXT:,} characters; sheetnet reads at most that many (refused)"
+            )
         if value is None:
             book.formulas_without_value += 1
         cells[where] = Cell(

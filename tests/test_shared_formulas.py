@@ -353,3 +353,21 @@ def test_a_shared_formula_in_cells_without_r_is_moved_where_they_are(tmp_path: P
     rows += '<row r="2"><c><v>3</v></c><c><f t="shared" si="0"/><v>6</v></c></row>'
     book = read_book(_written(tmp_path, rows))
     assert book.cells["S"][(2, 2)].formula == "=A2*2" and book.fills["S"] == {(2, 2): (1, 2)}
+
+
+def test_a_shared_formulas_text_written_out_in_every_cell_is_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fill writes its first cell's text in each of its cells: a file of a few KiB (a long first
+    formula, thousands of 25-byte pointers to it) would otherwise read as gigabytes of formulas."""
+    import sheetnet.book
+
+    first = "+".join(f"A{k}" for k in range(1, 200))  # 886 characters
+    rows = [
+        f'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f t="shared" ref="B1:B50" si="0">{first}</f><v>1</v></c></row>'
+    ]
+    rows += [f'<row r="{r}"><c r="B{r}"><f t="shared" si="0"/><v>1</v></c></row>' for r in range(2, 51)]
+    path = _written(tmp_path, "".join(rows))
+    assert len(read_book(path).cells["S"]) == 51
+    monkeypatch.setattr(sheetnet.book, "MAX_FORMULA_TEXT", 40 * len(first))
+    assert f"hold more than {40 * len(first):,} characters" in _refused_on_reading(path)  # 40 of its 50 cells
