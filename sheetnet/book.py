@@ -522,6 +522,7 @@ class _Damaged(Exception):
     """A cell the sheet's parser cannot read: where it is (`C5`) and what is wrong with it."""
 
 
+_SHOWN = 60  # characters of a formula a message quotes (a formula may hold 8,192)
 _ADDRESS = re.compile(r"[A-Za-z]{1,3}\d{1,9}$")  # a cell's `r` openpyxl reads: `C5`
 _TYPES = {"n": "a number", "b": "a boolean (0 or 1)", "s": "a shared string's index", "d": "a date (ISO 8601)"}
 
@@ -592,10 +593,11 @@ def _both_parser() -> type:
             try:
                 return planned.translate_formula(where)
             except TranslatorError:
-                first = f"{column_letter(planned.col)}{planned.row}"
+                first, text = f"{column_letter(planned.col)}{planned.row}", planned.tokenizer.formula
+                text = text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
                 raise _Damaged(
                     where,
-                    f"is a cell of the shared formula {planned.tokenizer.formula} of {first}, whose references moved "
+                    f"is a cell of the shared formula {text} of {first}, whose references moved "
                     "there fall off the sheet (above row 1, left of column A or right of column ZZZ)",
                 ) from None
 
