@@ -3,6 +3,14 @@
 openpyxl reads .xlsx and .xlsm (formulas, and the values cached by the program that saved them).
 .ods and old .xls files go through LibreOffice first. Whatever goes wrong while reading
 becomes one `WorkbookError` line (exit 2), never a traceback.
+
+Every cell reads as openpyxl reads it (`load_workbook(read_only=True)`: its saved value, and its
+formula with `data_only=False`) but where openpyxl reads a damaged file wrongly or without saying
+where: a shared formula's cell with no first cell before it on its sheet, a first cell with no
+text or text openpyxl's tokenizer refuses, a fill moved off the sheet, a value its type cannot
+hold (`t="n"` with text), a data table's `<f>` without its attributes and a cell outside the sheet
+(row 0, past XFD) are refused naming the cell; a cell without `r` is moved to where the parser
+counts it; an empty `<f/>` or a data table's `<f t="dataTable"/>` is its saved value.
 """
 
 from __future__ import annotations
@@ -42,6 +50,10 @@ FULL_PRECISION_DIGITS = 10
 # Bounds on what a workbook from anywhere may make sheetnet do (issue: untrusted workbooks).
 MAX_MEMBER = 64 * 2**20  # bytes one part of the archive may inflate to (a blocks workbook's largest sheet: 18 MiB)
 MAX_TOTAL = 128 * 2**20  # bytes all parts together may inflate to
+# characters of every formula, each written out in its cell: a shared formula's text is written in
+# every cell of its fill (`<f t="shared" si="0"/>`, 25 bytes), so a file of a few KiB could make
+# gigabytes of formulas; bounded as the parts are, it makes no more than plain formulas can
+MAX_FORMULA_TEXT = MAX_TOTAL
 MAX_MEMBERS = archive_directory.ENTRIES
 MAX_SHEETS = 1_000
 NOT_A_NUMBER = "#NUM!"  # what a cell shows whose number is infinite or not a number (1e999 cached)
@@ -108,6 +120,7 @@ class Book:
     cells: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
     formulas_without_value: int = 0
     formula_cells: int = 0
+    formula_chars: int = 0  # of every formula, written out in its cell
     cells_read: int = 0
     names: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # defined names of one cell, lowercase
     written: bool = False  # sheetnet wrote it: its network is on its Setup sheet
@@ -149,8 +162,13 @@ def column_number(letters: str) -> int:
 
 def cell_address(sheet: str, row: int, col: int) -> str:
     """`Sheet1!B7`, or `'Iteration 0'!B7` when the sheet's name needs quotes."""
+    return f"{_sheet_prefix(sheet)}{column_letter(col)}{row}"
+
+
+def _sheet_prefix(sheet: str) -> str:
+    """`Sheet1!`, or `'Iteration 0'!` when the sheet's name needs quotes."""
     name = sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
-    return f"{name}!{column_letter(col)}{row}"
+    return name + "!"
 
 
 @quiet
@@ -420,13 +438,18 @@ def _read_sheet(book: Book, ws: Any) -> dict[tuple[int, int], Cell]:
     cells: dict[tuple[int, int], Cell] = {}
     title = ws.title
     fills = book.fills[title] = {}
+    firsts: dict[tuple[int, int], str] = {}  # each fill's first cell: the formula its fill is moved from
     for row, column, value, raw, filled_from in _parsed_cells(book, ws):
         where = (row, column)
         formula = _formula_text(raw) if raw is not None else None
         if filled_from is not None and formula is not None:
-            fills[where] = filled_from
-        if formula is None:
-            cells[where] = Cell(title, row, column, _as_read(raw if raw is not None else value))
+            fills[where] = first = (filled_from.row, filled_from.col)
+            firsts[first] = filled_from.tokenizer.formula
+        elif where in fills:  # a cell of a fill written again (a hostile file): read as it is written last
+            del fills[where]
+        if formula is None:  # a value, or an empty <f/> or a data table's (`<f t="dataTable" …/>`): its saved value
+            if value is not None:
+                cells[where] = Cell(title, row, column, _as_read(value))
             continue
         if len(formula) - 1 > limits.FORMULA_CHARS:
             raise WorkbookError(
@@ -434,21 +457,34 @@ def _read_sheet(book: Book, ws: Any) -> dict[tuple[int, int], Cell]:
                 f"Excel allows at most {limits.FORMULA_CHARS:,} (refused)"
             )
         book.formula_cells += 1
+        book.formula_chars += len(formula)
+        if book.formula_chars > MAX_FORMULA_TEXT:
+            raise WorkbookError(
+                f"{book.path}: its formulas, each written out in its cell (a shared formula in every cell it "
+                f"fills), hold more than {MAX_FORMULA_TEXT:,} characters; sheetnet reads at most that many (refused)"
+            )
         if value is None:
             book.formulas_without_value += 1
         cells[where] = Cell(
             title, row, column, _as_read(value) if value is not None else None, formula, _array_range(raw)
         )
+    # a fill's first cell written again later in the sheet (a hostile file), with another formula or
+    # none: its fill is read from each cell's own text, as openpyxl gives it (the last written)
+    moved_from = {first for first, formula in firsts.items() if getattr(cells.get(first), "formula", None) == formula}
+    if len(moved_from) < len(firsts):
+        book.fills[title] = {where: first for where, first in fills.items() if first in moved_from}
     return cells
 
 
-def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any, Any, tuple[int, int] | None]]:
-    """The cells a sheet's XML holds, as (row, column, cached value, formula, the first cell of the
-    shared formula it is filled from where `Book.fills` keeps it): the cells that are
+def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any, Any, Any]]:
+    """The cells a sheet's XML holds, as (row, column, cached value, formula, the shared formula
+    (`shared_formulas.Planned`) it is filled from where `Book.fills` keeps it): the cells that are
     there, not the rectangle its <dimension> claims (a hostile file may claim all 17 billion). One
     pass reads both: a formula (openpyxl's, shared formulas written out in each cell) and the
     value a spreadsheet saved for it, as openpyxl reads either alone. A formula is what the file
-    writes as one (`<f>`): a text typed as `=abc` is a text (the two passes read it as a formula)."""
+    writes as one (`<f>`): a text typed as `=abc` is a text (the two passes read it as a formula).
+    A cell whose value its type cannot hold, or a shared formula's cell that cannot be written
+    (`_Damaged`), is a `WorkbookError` naming the cell."""
     workbook = ws.parent
     with ws._get_source() as source:
         parser = _both_parser()(
@@ -459,7 +495,16 @@ def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any, Any, tup
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
-        for _, row in parser.parse():
+        rows = parser.parse()
+        while True:
+            try:
+                _, row = next(rows)
+            except StopIteration:
+                return
+            except _Damaged as exc:
+                where, what = exc.args
+                at = _sheet_prefix(ws.title) + where
+                raise WorkbookError(f"{book.path}: {at} {what} (the file is damaged)") from None
             for cell in row:
                 value, formula = cell["value"], cell["formula"]
                 if value is None and formula is None:
@@ -473,37 +518,88 @@ def _parsed_cells(book: Book, ws: Any) -> Iterator[tuple[int, int, Any, Any, tup
                 yield cell["row"], cell["column"], value, formula, cell["filled from"]
 
 
+class _Damaged(Exception):
+    """A cell the sheet's parser cannot read: where it is (`C5`) and what is wrong with it."""
+
+
+_SHOWN = 60  # characters of a formula a message quotes (a formula may hold 8,192)
+_ADDRESS = re.compile(r"[A-Za-z]{1,3}\d{1,9}$")  # a cell's `r` openpyxl reads: `C5`
+_TYPES = {"n": "a number", "b": "a boolean (0 or 1)", "s": "a shared string's index", "d": "a date (ISO 8601)"}
+
+
 @functools.cache
 def _both_parser() -> type:
-    """openpyxl's sheet parser, reading a cell's saved value (as `data_only` does) and its formula."""
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+    """openpyxl's sheet parser, reading a cell's saved value (as `data_only` does) and its formula.
+
+    A shared formula's cell is written where the parser counts it (openpyxl leaves a cell without
+    `r` unmoved, and cannot read a fill's first cell without one). What openpyxl reads with an error
+    of no place (a value its type cannot hold, a shared formula it cannot tokenise or move, a
+    cell of a fill whose first cell is not before it) is `_Damaged`, naming the cell."""
+    from openpyxl.formula.tokenizer import TokenizerError
+    from openpyxl.formula.translate import TranslatorError
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
     from sheetnet.shared_formulas import Planned
 
     class BothParser(WorkSheetParser):  # type: ignore[misc]
-        filled_from: tuple[int, int] | None = None  # the cell just parsed: the first cell of its fill
+        filled_from: Planned | None = None  # the cell just parsed: the shared formula it is filled from
 
         def parse_cell(self, element: Any) -> dict[str, Any]:
-            cell = super().parse_cell(element)
+            try:
+                cell = super().parse_cell(element)
+            except (ValueError, TypeError, IndexError, KeyError, OverflowError):
+                written = element.get("r")
+                if written and not _ADDRESS.match(written):
+                    raise _Damaged(written, "is no cell's address (a column's letters, then a row's number)") from None
+                where = written or f"{column_letter(self.col_counter)}{self.row_counter}"
+                kind = element.get("t", "n")
+                value = element.findtext(VALUE_TAG)
+                raise _Damaged(
+                    where, f'holds {value!r}, which is not {_TYPES.get(kind, "a value")} as its type t="{kind}" says'
+                ) from None
             self.filled_from = None
-            cell["formula"] = self.parse_formula(element) if element.find(FORMULA_TAG) is not None else None
+            formula = element.find(FORMULA_TAG)
+            where = f"{column_letter(cell['column'])}{cell['row']}"
+            if not (1 <= cell["row"] <= limits.SHEET_ROWS and 1 <= cell["column"] <= limits.SHEET_COLUMNS):
+                raise _Damaged(where, f"is outside the sheet (rows 1 to {limits.SHEET_ROWS:,}, columns A to XFD)")
+            try:
+                cell["formula"] = None if formula is None else self.formula_at(element, formula, where)
+            except (ValueError, TypeError) as exc:  # a data table's <f> without its attributes
+                raise _Damaged(where, f"holds a formula that cannot be read ({exc})") from None
             cell["filled from"] = self.filled_from
             return cell
 
-        def parse_formula(self, element: Any) -> Any:
-            """openpyxl's, but the first cell of a shared formula keeps its translation planned
-            (`shared_formulas.Planned`): every other cell of the fill is then a join, and is
-            said to be filled from that cell where its text is that cell's moved (`Planned.exact`)."""
-            formula = element.find(FORMULA_TAG)
-            if formula.get("t") == "shared":
-                key = formula.get("si")
-                planned = self.shared_formulae.get(key)
-                if planned is None and formula.text:
-                    self.shared_formulae[key] = Planned("=" + formula.text, element.get("r"))
-                    return "=" + formula.text
-                if isinstance(planned, Planned) and planned.exact:
-                    self.filled_from = (planned.row, planned.col)
-            return super().parse_formula(element)
+        def formula_at(self, element: Any, formula: Any, where: str) -> Any:
+            """openpyxl's `parse_formula` of the cell at `where`, but the first cell of a shared
+            formula keeps its translation planned (`shared_formulas.Planned`): every other cell of
+            the fill is then a join, and is said to be filled from it where its text is that
+            cell's moved (`Planned.exact`)."""
+            if formula.get("t") != "shared":
+                return self.parse_formula(element)
+            key = formula.get("si")
+            planned = self.shared_formulae.get(key)
+            if planned is None:
+                if not formula.text:
+                    raise _Damaged(
+                        where, f'is a cell of shared formula si="{key}", but no cell before it holds that formula'
+                    )
+                try:
+                    self.shared_formulae[key] = Planned("=" + formula.text, where)
+                except TokenizerError as exc:
+                    raise _Damaged(where, f"holds a shared formula that cannot be read ({exc})") from None
+                return "=" + formula.text
+            if planned.exact:
+                self.filled_from = planned
+            try:
+                return planned.translate_formula(where)
+            except TranslatorError:
+                first, text = f"{column_letter(planned.col)}{planned.row}", planned.tokenizer.formula
+                text = text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+                raise _Damaged(
+                    where,
+                    f"is a cell of the shared formula {text} of {first}, whose references moved "
+                    "there fall off the sheet (above row 1, left of column A or right of column ZZZ)",
+                ) from None
 
     return BothParser
 

@@ -208,3 +208,166 @@ def test_a_formula_filled_from_a_shared_formulas_first_cell_reads_as_its_own_tex
     assert sorted((row, col) for (_, row, col), plan in plans.items() if plan is not None) == sorted(
         (int(ref.split(":")[0][1:]), ord(ref[0]) - 64) for ref in MOVED
     )
+
+
+# ------------------------------------------------------------------------------ damaged shared formulas
+
+HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+NUMBERS = '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row><row r="2"><c r="A2"><v>3</v></c></row>'
+
+
+def _written(tmp_path: Path, *sheets: str, name: str = "hand.xlsx") -> Path:
+    """A workbook of sheets `S`, `T`, … whose <sheetData> are `sheets`, written as a hostile file would."""
+    plain = tmp_path / "plain.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "S"
+    for k in range(1, len(sheets)):
+        book.create_sheet("STUVW"[k])
+    book.save(plain)
+    path = tmp_path / name
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            for k, body in enumerate(sheets):
+                if item.filename == f"xl/worksheets/sheet{k + 1}.xml":
+                    data = f"{HEAD}<worksheet {NS}><sheetData>{body}</sheetData></worksheet>".encode()
+            dst.writestr(item, data)
+    return path
+
+
+def _refused_on_reading(path: Path) -> str:
+    from sheetnet.book import WorkbookError
+
+    with pytest.raises(WorkbookError) as caught:
+        read_book(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize(
+    ("cells", "said"),
+    [
+        # a cell of a fill with no first cell before it: after its first, on another sheet, of an array
+        ('<row r="3"><c r="C3"><f t="shared" si="0"/><v>7</v></c></row>', 'S!C3 is a cell of shared formula si="0"'),
+        (
+            '<row r="3"><c r="C3"><f t="shared" si="0"/><v>7</v></c><c r="D3"><f t="shared" ref="C3:D3" si="0">A1</f>'
+            "<v>1</v></c></row>",
+            'S!C3 is a cell of shared formula si="0", but no cell before it',
+        ),
+        ('<row r="3"><c r="C3"><f t="shared" ref="C3:C4" si="0"/><v>7</v></c></row>', "S!C3 is a cell"),
+        (
+            '<row r="3"><c r="C3"><f t="array" ref="C3:C4" si="0">A1:A2*2</f><v>2</v></c></row>'
+            '<row r="4"><c r="C4"><f t="shared" si="0"/><v>6</v></c></row>',
+            "S!C4 is a cell of shared formula",
+        ),
+        # a first cell openpyxl's tokenizer cannot read, one moved above row 1, left of column A, right of ZZZ
+        ('<row r="3"><c r="C3"><f t="shared" ref="C3:C4" si="0">"abc</f><v>1</v></c></row>', "S!C3 holds a shared"),
+        (
+            '<row r="3"><c r="C3"><f t="shared" ref="C3:D3" si="0">A1+B2</f><v>5</v></c></row>'
+            '<row r="2"><c r="C2"><f t="shared" si="0"/><v>7</v></c></row>',
+            "S!C2 is a cell of the shared formula =A1+B2 of C3",
+        ),
+        (
+            '<row r="3"><c r="B3"><f t="shared" ref="B3:C3" si="0">A1</f><v>1</v></c><c r="A3"><f t="shared" si="0"/>'
+            "<v>7</v></c></row>",
+            "fall off the sheet (above row 1, left of column A",
+        ),
+        (
+            '<row r="3"><c r="C3"><f t="shared" ref="C3:D3" si="0">ZZZ1</f><v>1</v></c><c r="D3"><f t="shared" si="0"/>'
+            "<v>7</v></c></row>",
+            "S!D3 is a cell of the shared formula =ZZZ1 of C3, whose references moved there fall off the sheet",
+        ),
+        # a value its type cannot hold
+        ('<row r="3"><c r="C3" t="n"><v>abc</v></c></row>', "S!C3 holds 'abc', which is not a number"),
+        ('<row r="3"><c r="C3" t="b"><v>x</v></c></row>', "S!C3 holds 'x', which is not a boolean"),
+        ('<row r="3"><c r="C3" t="s"><v>99</v></c></row>', "S!C3 holds '99', which is not a shared string's index"),
+        ('<row r="3"><c r="C3" t="d"><v>soon</v></c></row>', "S!C3 holds 'soon', which is not a date"),
+        (
+            '<row r="3"><c r="C3"><f t="dataTable" r1="A1"/><v>1</v></c></row>',
+            "S!C3 holds a formula that cannot be read",
+        ),
+        # a cell no spreadsheet can hold, or no cell's address
+        ('<row r="3"><c r="XFE3"><v>1</v></c></row>', "S!XFE3 is outside the sheet (rows 1 to 1,048,576, columns A"),
+        ('<row r="3"><c r="A0"><v>1</v></c></row>', "S!A0 is outside the sheet"),
+        ('<row r="3"><c r="$A$3"><v>1</v></c></row>', "S!$A$3 is no cell's address"),
+    ],
+)
+def test_a_damaged_cell_is_refused_naming_it(tmp_path: Path, cells: str, said: str) -> None:
+    assert said in _refused_on_reading(_written(tmp_path, NUMBERS + cells))
+
+
+def test_a_fill_of_another_sheets_shared_formula_is_refused(tmp_path: Path) -> None:
+    """`si` numbers a sheet's shared formulas: the same number on another sheet is none of them."""
+    fill = '<row r="3"><c r="C3"><f t="shared" ref="C3:C4" si="0">A1</f><v>1</v></c></row>'
+    fill += '<row r="4"><c r="C4"><f t="shared" si="0"/><v>3</v></c></row>'
+    other = NUMBERS + '<row r="4"><c r="C4"><f t="shared" si="0"/><v>3</v></c></row>'
+    message = _refused_on_reading(_written(tmp_path, NUMBERS + fill, other))
+    assert 'T!C4 is a cell of shared formula si="0"' in message
+
+
+def test_a_damaged_shared_formula_is_one_line_from_every_command(tmp_path: Path) -> None:
+    from capped import refused, sheetnet
+
+    path = _written(tmp_path, NUMBERS + '<row r="3"><c r="C3"><f t="shared" si="4"/><v>7</v></c></row>')
+    for args in (["check", path.name], ["diff", path.name, path.name], ["init", "--from", path.name, "n.toml"]):
+        refused(sheetnet(*args, cwd=tmp_path), path.name, 'S!C3 is a cell of shared formula si="4"')
+    assert not (tmp_path / "n.toml").exists()
+
+
+def test_a_fill_whose_first_cell_is_written_again_is_read_from_each_cells_text(tmp_path: Path) -> None:
+    """A first cell written twice (the second wins, as in openpyxl) is not what its fill moves:
+    each cell of the fill is read from its own text (`=A2*2`), never as the later formula moved."""
+    cells = '<row r="3"><c r="C3"><f t="shared" ref="C3:C4" si="0">A1*2</f><v>2</v></c>'
+    cells += '<c r="C3"><f>B1*100</f><v>200</v></c></row><row r="4"><c r="C4"><f t="shared" si="0"/><v>6</v></c></row>'
+    book = read_book(_written(tmp_path, NUMBERS + cells))
+    assert book.cells["S"][(3, 3)].formula == "=B1*100" and book.cells["S"][(4, 3)].formula == "=A2*2"
+    assert book.fills["S"] == {}
+    formulas = Formulas(book)
+    assert formulas.precedents((0, 4, 3)) == ((0, 2, 1),)  # A2, not B2
+
+
+def test_a_cell_of_a_fill_written_again_is_read_as_written_last(tmp_path: Path) -> None:
+    cells = '<row r="3"><c r="C3"><f t="shared" ref="C3:C5" si="0">A1*2</f><v>2</v></c></row><row r="4">'
+    cells += '<c r="C4"><f t="shared" si="0"/><v>6</v></c><c r="C4"><f>B1*100</f><v>200</v></c></row>'
+    cells += '<row r="5"><c r="C5"><f t="shared" si="0"/><v>10</v></c></row>'
+    book = read_book(_written(tmp_path, NUMBERS + cells))
+    assert book.cells["S"][(4, 3)].formula == "=B1*100" and book.fills["S"] == {(5, 3): (3, 3)}
+    formulas = Formulas(book)
+    assert formulas.precedents((0, 4, 3)) == ((0, 1, 2),)  # B1, not A2
+    assert formulas.precedents((0, 5, 3)) == ((0, 3, 1),)
+
+
+def test_an_empty_formula_or_a_data_tables_keeps_its_saved_value(tmp_path: Path) -> None:
+    cells = '<row r="3"><c r="C3"><f/><v>5</v></c>'
+    cells += '<c r="D3"><f t="dataTable" ref="D3:E4" dt2D="1" dtr="1" r1="A1" r2="A2"/><v>8</v></c></row>'
+    book = read_book(_written(tmp_path, NUMBERS + cells))
+    assert [(c.value, c.formula) for c in (book.cells["S"][(3, 3)], book.cells["S"][(3, 4)])] == [(5, None), (8, None)]
+
+
+def test_a_shared_formula_in_cells_without_r_is_moved_where_they_are(tmp_path: Path) -> None:
+    """`r` is optional on a cell: openpyxl cannot read a fill's first cell without one, and leaves
+    a later cell unmoved; sheetnet moves it to where the row's count puts it."""
+    rows = '<row r="1"><c><v>1</v></c><c><f t="shared" ref="B1:B2" si="0">A1*2</f><v>2</v></c></row>'
+    rows += '<row r="2"><c><v>3</v></c><c><f t="shared" si="0"/><v>6</v></c></row>'
+    book = read_book(_written(tmp_path, rows))
+    assert book.cells["S"][(2, 2)].formula == "=A2*2" and book.fills["S"] == {(2, 2): (1, 2)}
+
+
+def test_a_shared_formulas_text_written_out_in_every_cell_is_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fill writes its first cell's text in each of its cells: a file of a few KiB (a long first
+    formula, thousands of 25-byte pointers to it) would otherwise read as gigabytes of formulas."""
+    import sheetnet.book
+
+    first = "+".join(f"A{k}" for k in range(1, 200))  # 886 characters
+    rows = [
+        f'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f t="shared" ref="B1:B50" si="0">{first}</f><v>1</v></c></row>'
+    ]
+    rows += [f'<row r="{r}"><c r="B{r}"><f t="shared" si="0"/><v>1</v></c></row>' for r in range(2, 51)]
+    path = _written(tmp_path, "".join(rows))
+    assert len(read_book(path).cells["S"]) == 51
+    monkeypatch.setattr(sheetnet.book, "MAX_FORMULA_TEXT", 40 * len(first))
+    assert f"hold more than {40 * len(first):,} characters" in _refused_on_reading(path)  # 40 of its 50 cells
