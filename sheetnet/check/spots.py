@@ -133,11 +133,6 @@ class Spot:
         return self.form.carried
 
     @property
-    def step(self) -> bool:
-        """True for a parameter's step d or −d (`is_step`)."""
-        return self.form.step
-
-    @property
     def name(self) -> str:
         """`∂L/∂B1[0]`, `W2[1,0]` (the update), `W2[1,0] (used)` (the weight used in the forward pass)."""
         return self.form.name
@@ -170,7 +165,7 @@ class Form:
         self.negated = self.extra and quantity.note == NEGATED
         self.optional = self.extra and (quantity.section == MEAN or self.negated)
         self.carried = quantity.role == CARRIED
-        self.step = is_step(quantity)
+        self.step = is_step(quantity)  # a parameter's step d or −d
         name = quantity.element_name(index)
         if self.carried and quantity.section == PARAMETERS:
             name += " (used)"
