@@ -334,3 +334,31 @@ def test_a_cell_is_inside_a_table_where_iteration_0_s_box_moved_by_whole_strides
     }
     for p in [*probes, *every]:
         assert layout.inside(p) == (p in every)
+
+
+def _decimals_by_decimal(number: float) -> int | None:
+    """`written_decimals` worked out independently, as `Decimal` normalizes the number's text."""
+    from decimal import Decimal
+
+    from sheetnet.book import FULL_PRECISION_DIGITS
+
+    digits = Decimal(repr(number)).normalize().as_tuple()
+    return None if len(digits.digits) >= FULL_PRECISION_DIGITS else max(0, -int(digits.exponent))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    number=st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.decimals(min_value=-(10**12), max_value=10**12, places=12, allow_nan=False, allow_infinity=False).map(float),
+        st.builds(round, st.floats(-1e6, 1e6), st.integers(0, 12)),
+        st.builds(lambda m, e: m * 10.0**e, st.integers(-999, 999), st.integers(-30, 30)),
+        st.sampled_from([0.0, -0.0, 1e-05, 1.5e20, 1e16, 1e22, 5e-324, 100.0, 1234567890.0, 123456789.0]),
+    )
+)
+def test_a_number_s_decimals_read_off_its_text_are_decimal_s(number: float) -> None:
+    """`written_decimals` (from `repr` as text: `1e-05`, `1.5e+20`, `-0.0`) gives what the
+    `Decimal` of the number's text gives, on any float and on numbers rounded to some decimals."""
+    from sheetnet.book import written_decimals
+
+    assert written_decimals(number) == _decimals_by_decimal(number)

@@ -26,7 +26,7 @@ from sheetnet.check.grid import Grid, Pos, copied_from, grid_of, same
 from sheetnet.check.judge import Element, Explainer, Tolerance, judge, local_values
 from sheetnet.check.own_layouts import own_layout, own_rows_layout
 from sheetnet.check.placed import place_losses, place_updates, scaled_loss, used_where_read
-from sheetnet.check.spots import RunSpots, is_step, run_spots
+from sheetnet.check.spots import Form, RunSpots, Spot, is_step, run_spots
 from sheetnet.check.tables import retyped, table_sheets
 from sheetnet.collector import quiet
 from sheetnet.layout import iteration_sheet
@@ -523,7 +523,7 @@ def _count(n: int, noun: str) -> str:
 def _held_steps(elements: list[Element]) -> list[Element]:
     """The elements without the steps (±η·∂L/∂p) a table does not write: a sheet writes a step in
     one sign or not at all, and one it does not write is no number missing from it."""
-    steps = [is_step(e.spot.quantity) for e in elements]
+    steps = [e.spot.form.step for e in elements]
     if not any(steps):
         return list(elements)
     held = {e.spot.quantity.name for e, step in zip(elements, steps, strict=True) if step and e.cell is not None}
@@ -550,23 +550,40 @@ def _verdict(table: Table) -> tuple[str, str]:
     # parameter's update before the next iteration (written as the update or as the value used next).
     # (what: ŷ, the loss, or a parameter's name and index; its iteration): held or not
     held: dict[tuple[tuple[str, int], int], bool] = defaultdict(bool)
+    holds: dict[Form, tuple[tuple[str, int], int, bool] | None] = {}  # by form: what its spots hold
     for e in table.elements:
         spot = e.spot
-        q, t, present = spot.quantity, spot.t, e.status != ABSENT
-        section = q.section
-        if section == FORWARD and q.name == "ŷ":
-            held[("ŷ", -1), t] |= present
-        elif (section == LOSS and q.role != CARRIED) or (section == MEAN and q.name == "L"):
-            held[("the loss (L, Δ or E)", -1), t] |= present  # a sample's, or the mean (or sum) over them
-        elif section == UPDATE and q.name[0] in "WB" and t < last:
-            held[(q.name, spot.index), t] |= present
-        elif section == PARAMETERS and q.role == CARRIED and 1 <= t <= last:
-            held[(q.name, spot.index), t - 1] |= present
+        form = spot.form
+        if form not in holds:
+            holds[form] = _must_hold(spot)
+        what = holds[form]
+        if what is not None:
+            u = spot.t - what[1]  # the iteration it holds for
+            if not what[2] or 0 <= u < last:
+                held[what[0], u] |= e.status != ABSENT
     for ((what, index), t), present in held.items():
         if not present and t <= last:
             what = what if index < 0 else f"the update of {what}[{index}]"
             return INCOMPLETE, f"the table does not hold {what} of iteration {t}"
     return RIGHT, ""
+
+
+def _must_hold(spot: Spot) -> tuple[tuple[str, int], int, bool] | None:
+    """What a spot (and every spot of its form) counts for among what each iteration must hold
+    (`_verdict`): what (ŷ, the loss, or a parameter's name and index), how many iterations back
+    it holds it for (the value used next holds the iteration before's update), and whether only
+    for the iterations before the table's last; None for what no iteration must hold."""
+    q = spot.quantity
+    section = q.section
+    if section == FORWARD and q.name == "ŷ":
+        return ("ŷ", -1), 0, False
+    if (section == LOSS and q.role != CARRIED) or (section == MEAN and q.name == "L"):
+        return ("the loss (L, Δ or E)", -1), 0, False  # a sample's, or the mean (or sum) over them
+    if section == UPDATE and q.name[0] in "WB":
+        return (q.name, spot.index), 0, True
+    if section == PARAMETERS and q.role == CARRIED:
+        return (q.name, spot.index), 1, True
+    return None
 
 
 def _copies_another_sheet(elements: list[Element]) -> bool:

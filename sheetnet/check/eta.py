@@ -52,8 +52,8 @@ def _near_eta_labels(grid: Grid, sheet: int) -> set[Pos]:
     """The numbers that a label naming η may label (`_named_eta`): those just right of one, or just
     under it; found from the sheet's few texts, not its many numbers."""
     near: set[Pos] = set()
-    for (r, c), cell in grid.book.cells[grid.sheets[sheet]].items():
-        if isinstance(cell.value, str) and label_token(cell.value) in ETA_WORDS:
+    for (_, r, c), text in grid.texts_on(sheet):
+        if label_token(text) in ETA_WORDS:
             reach = [(sheet, r, c + k) for k in range(1, ETA_LABEL_REACH + 1)] + [(sheet, r + 1, c)]
             near.update(p for p in reach if p in grid.cells)
     return near

@@ -109,7 +109,9 @@ class Layout:
         if self.stride is None:
             return p[0] == self.sheet and r0 <= p[1] <= r1 and c0 <= p[2] <= c1
         ds, dr, dc = self.stride
-        if not self.moves and not ds:  # the common case, kept to its arithmetic: every cell of a sheet asks it
+        if not self.moves and not ds and not (dr and dc):  # the common case: every cell of a sheet asks it
+            return _on_a_line(p, self.sheet, self.box, dr, dc, self.last)
+        if not self.moves and not ds:  # along rows and columns at once, kept to its arithmetic
             x, lo, hi, d = (p[1], r0, r1, dr) if dr else (p[2], c0, c1, dc)
             a, b = (x - hi) / d, (x - lo) / d  # the t for which x − t·d lies in [lo, hi] (`_steps`)
             for t in range(max(math.ceil(min(a, b)), 0), min(math.floor(max(a, b)), self.last) + 1):
@@ -143,6 +145,28 @@ class Layout:
                 max(abs(m[axis] - t * stride) for t, m in enumerate(self.moves)),
             )
         return known[1]
+
+
+def _on_a_line(p: Pos, sheet: int, box: tuple[int, int, int, int], dr: int, dc: int, last: int) -> bool:
+    """`Layout.inside` for one stride along rows (dr) or columns (dc) and no moves: a cell is
+    inside when its column (row) is the box's and its row (column) x is in one of the lines
+    [lo, hi] + t·d, t = 0 … last: in their span where they overlap or touch (|d| ≤ hi − lo + 1),
+    else in the one t = ⌊(x − lo)/d⌋ gives."""
+    r0, c0, r1, c1 = box
+    if dr:
+        x, lo, hi, d, y, y0, y1 = p[1], r0, r1, dr, p[2], c0, c1
+    else:
+        x, lo, hi, d, y, y0, y1 = p[2], c0, c1, dc, p[1], r0, r1
+    if p[0] != sheet or not y0 <= y <= y1:
+        return False
+    if d < 0:  # the same lines mirrored: x ↦ −x
+        x, lo, hi, d = -x, -hi, -lo, -d
+    if x < lo:
+        return False
+    if d > hi - lo + 1:
+        t = (x - lo) // d
+        return t <= last and x - t * d <= hi
+    return x <= hi + last * d
 
 
 def _steps(x: int, lo: int, hi: int, d: int) -> list[int]:

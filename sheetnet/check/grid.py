@@ -78,16 +78,22 @@ class Grid:
         self._words: dict[Pos, set[str]] = {}
         self._tokens: dict[Pos, tuple[str, str]] = {}
         self._digits: dict[Pos, int] = {}
+        self._texts: list[list[tuple[Pos, str]]] = []  # per sheet, its texts (errors shown too)
         for s, name in enumerate(book.sheets):
             numbers: list[tuple[float, Pos]] = []
+            texts: list[tuple[Pos, str]] = []
             for (row, col), cell in book.cells[name].items():
                 value = cell.value  # `cell.is_number`, for every cell of the book
                 if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(float(value)):
                     p = (s, row, col)
                     self.cells[p] = cell
                     numbers.append((float(value), p))
-                elif value in ERRORS:
+                    continue
+                if value in ERRORS:
                     self.errors[(s, row, col)] = cell
+                if isinstance(value, str):
+                    texts.append(((s, row, col), value))
+            self._texts.append(texts)
             _by_value(numbers)
             self._sorted.append(_columns(numbers))
             self._split(numbers)
@@ -241,6 +247,10 @@ class Grid:
 
     def numbers_on(self, sheet: int) -> list[Pos]:
         return self._sorted[sheet][1]
+
+    def texts_on(self, sheet: int) -> list[tuple[Pos, str]]:
+        """The texts of a sheet (an error a formula shows among them), each with its cell."""
+        return self._texts[sheet]
 
     def text(self, p: Pos) -> str:
         """The text of the cell at `p` ('' for a number or an empty cell)."""

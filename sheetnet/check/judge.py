@@ -199,29 +199,30 @@ def judge(
     twice = layout.twice
     for spots in run.iterations[:iterations]:
         for spot in spots:
+            form, key = spot.form, spot.key  # (what a spot has by its form, read from the form)
             value, others, inputs_tainted = _local(spot, local, tainted)
             element = Element(spot, local=value)
             elements.append(element)
-            p = layout.at(spot.ident, spot.t)
+            p = layout.at(form.ident, spot.t)
             cell = grid.held(p) if p is not None else None
             if cell is None and p is not None and layout.own:  # where sheetnet put the number, a text is no label
                 cell = grid.typed_text(p)
             if cell is None:
-                local[spot.key] = value
+                local[key] = value
                 if inputs_tainted:
-                    tainted.add(spot.key)
+                    tainted.add(key)
                 continue
             element.cell = cell
             if not cell.is_number:  # #DIV/0! where a number belongs: wrong, by itself or by what it reads
-                local[spot.key] = value
+                local[key] = value
                 typed = cell.formula is None  # a text typed in (`abc`) is wrong by itself
                 element.status, element.kind = MISMATCH, FOLLOWS if inputs_tainted and not typed else SLIP
-                tainted.add(spot.key)
+                tainted.add(key)
                 continue
-            local[spot.key] = float(cell.value)
-            placed.add(spot.key)
-            if spot.negated and unnegated(spot.key) not in placed:  # δ written, ∂L/∂B2 not: what follows reads −δ
-                local[unnegated(spot.key)] = -float(cell.value)
+            local[key] = float(cell.value)
+            placed.add(key)
+            if form.negated and unnegated(key) not in placed:  # δ written, ∂L/∂B2 not: what follows reads −δ
+                local[unnegated(key)] = -float(cell.value)
             places = grid.places[p[0]]  # type: ignore[index]
             if tolerance.agrees(cell, spot.value, places):
                 element.status = FOUND
@@ -229,10 +230,10 @@ def judge(
                 element.status, element.kind = (MISMATCH, FOLLOWS) if inputs_tainted else (FOUND, None)
             else:
                 element.status, element.kind = MISMATCH, SLIP
-            if element.status == FOUND and spot.ident in twice:
+            if element.status == FOUND and form.ident in twice:
                 _judge_copies(element, layout, grid, tolerance, [value, *others], inputs_tainted, local, bases)
             if element.status == MISMATCH:
-                tainted.add(spot.key)
+                tainted.add(key)
     return elements
 
 
@@ -243,13 +244,15 @@ def _local(spot: Spot, local: dict[Key, float], tainted: set[Key]) -> tuple[floa
     read what the expressions read, in their order."""
     formulas = spot.form.formulas
     reads = _Recorded(local, formulas, spot.t) if tainted else Reads(local, formulas, spot.t)
-    value = formulas.functions[0](reads)
+    functions = formulas.functions
+    value = functions[0](reads)
     others = []
-    for alternative in formulas.functions[1:]:
-        try:
-            others.append(alternative(reads))
-        except KeyError:
-            pass
+    if len(functions) > 1:
+        for alternative in functions[1:]:
+            try:
+                others.append(alternative(reads))
+            except KeyError:
+                pass
     return value, others, bool(tainted) and any(k in tainted for k in reads.read)  # type: ignore[attr-defined]
 
 

@@ -165,6 +165,7 @@ class Form:
         self.negated = self.extra and quantity.note == NEGATED
         self.optional = self.extra and (quantity.section == MEAN or self.negated)
         self.carried = quantity.role == CARRIED
+        self.step = is_step(quantity)  # a parameter's step d or −d
         name = quantity.element_name(index)
         if self.carried and quantity.section == PARAMETERS:
             name += " (used)"

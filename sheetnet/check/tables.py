@@ -20,7 +20,7 @@ from sheetnet.check.grid import Grid, full_window
 from sheetnet.check.spots import RunSpots, run_spots
 from sheetnet.check.thresholds import RETYPED_SHARE, TABLE_FORWARD_SHARE, TABLE_QUANTITIES
 from sheetnet.graph import Key
-from sheetnet.net import CARRIED, FORWARD, PARAMETERS, IterationGraph
+from sheetnet.net import FORWARD, PARAMETERS, IterationGraph
 from sheetnet.trace import Trace
 
 
@@ -63,12 +63,12 @@ def retyped(grid: Grid, run: RunSpots, sheet: int) -> RunSpots:
         return run
     values = dict(trace.values)
     changed = False
-    before = {key: values[key] for key in _carried_parameters(trace.iterations[0], run)}
-    previous = {(key.q, key.s, key.i): v for key, v in before.items()}
-    for graph in trace.iterations[1:]:
-        sheets = [sheet] + ([sheet + graph.t] if sheet + graph.t < len(grid.sheets) else [])
-        carried = _carried_parameters(graph, run)
-        plain = _evaluate(graph, values, {}) if changed else None
+    previous = {(key.q, key.s, key.i): values[key] for key in _carried_parameters(run, 0)}
+    for t in range(1, len(trace.iterations)):
+        sheets = [sheet] + ([sheet + t] if sheet + t < len(grid.sheets) else [])
+        carried = _carried_parameters(run, t)
+        graph = trace.iterations[t] if changed else None  # built only where it is evaluated
+        plain = _evaluate(graph, values, {}) if graph is not None else None
         current = plain if plain is not None else values
         typed: dict[Key, float] = {}
         counted = 0
@@ -90,6 +90,7 @@ def retyped(grid: Grid, run: RunSpots, sheet: int) -> RunSpots:
                 typed[key] = min(options, key=lambda v: (abs(v - value), v))
         accepted = None
         if typed and len(typed) >= RETYPED_SHARE * counted:
+            graph = graph or trace.iterations[t]
             retyped_values = _evaluate(graph, values, typed)
             if plain is None:
                 plain = {key: values[key] for q in graph.quantities for key in q.keys}
@@ -109,14 +110,13 @@ def retyped(grid: Grid, run: RunSpots, sheet: int) -> RunSpots:
     return run_spots(Trace(trace.network, trace.setup, trace.iterations, values, losses, trace.overflow))
 
 
-def _carried_parameters(graph: IterationGraph, run: RunSpots) -> list[Key]:
-    """The keys of the parameters an iteration uses, as it carries them in (not frozen biases)."""
+def _carried_parameters(run: RunSpots, t: int) -> list[Key]:
+    """The keys of the parameters iteration t uses, as it carries them in (not frozen biases), in
+    its graph's order: its spots' (made from its shape's forms, no graph built)."""
     return [
-        key
-        for q in graph.quantities
-        if q.section == PARAMETERS and q.role == CARRIED
-        for key in q.keys
-        if key not in run.fixed
+        spot.key
+        for spot in run.iterations[t]
+        if spot.carried and spot.quantity.section == PARAMETERS and spot.key not in run.fixed
     ]
 
 
