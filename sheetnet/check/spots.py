@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import overload
@@ -52,6 +53,11 @@ NEGATED = "negated"  # the note of a gradient's negative, −∂L/∂p (the delt
 Ident = tuple[str, int, int]  # section:quantity, sample, element: one element across iterations
 
 
+def _of_form(name: str, doc: str | None = None) -> property:
+    """A spot's attribute that is its form's (`Spot.form`), read through to it."""
+    return property(operator.attrgetter(f"form.{name}"), doc=doc)
+
+
 class Spot:
     """One number of the run: element `index` of `quantity` in iteration `t`, with its `key` and
     its `value`.
@@ -70,28 +76,24 @@ class Spot:
     def __repr__(self) -> str:
         return f"Spot(t={self.t}, {self.name}, key={self.key}, value={self.value!r})"
 
-    @property
-    def quantity(self) -> Quantity:
-        return self.form.quantity
-
-    @property
-    def index(self) -> int:
-        return self.form.index
-
-    @property
-    def samples(self) -> int:
-        """How many samples its iteration uses."""
-        return self.form.samples
-
-    @property
-    def batch(self) -> tuple[int, ...]:
-        """The samples its iteration uses, when fewer than all (`batch_size`)."""
-        return self.form.batch
-
-    @property
-    def ident(self) -> Ident:
-        """The element across iterations."""
-        return self.form.ident
+    # what every iteration's spot of the element shares, read from its form (as fast as a property)
+    quantity = _of_form("quantity")
+    index = _of_form("index")
+    samples = _of_form("samples", "How many samples its iteration uses.")
+    batch = _of_form("batch", "The samples its iteration uses, when fewer than all (`batch_size`).")
+    ident = _of_form("ident", "The element across iterations.")
+    extra = _of_form("extra")
+    optional = _of_form(
+        "optional",
+        "True for the loss and the gradients under the other reduction (ΣL, mean L): a sheet may "
+        "write them, but a sheet that does not lacks no number of the run.",
+    )
+    negated = _of_form("negated", "True for a gradient's negative, −∂L/∂p, as the delta rule writes it.")
+    carried = _of_form("carried")
+    name = _of_form(
+        "name", "`∂L/∂B1[0]`, `W2[1,0]` (the update), `W2[1,0] (used)` (the weight used in the forward pass)."
+    )
+    group = _of_form("group", "The quantity, as the per-quantity summary names it.")
 
     @property
     def expressions(self) -> tuple[Expr, ...]:
@@ -112,35 +114,6 @@ class Spot:
     def alternatives(self) -> tuple[Expr, ...]:
         """Other ways a sheet computes the same number (L = E1 + E2)."""
         return self.expressions[1:]
-
-    @property
-    def extra(self) -> bool:
-        return self.form.extra
-
-    @property
-    def optional(self) -> bool:
-        """True for the loss and the gradients under the other reduction (ΣL, mean L): a sheet may
-        write them, but a sheet that does not lacks no number of the run."""
-        return self.form.optional
-
-    @property
-    def negated(self) -> bool:
-        """True for a gradient's negative, −∂L/∂p, as the delta rule writes it."""
-        return self.form.negated
-
-    @property
-    def carried(self) -> bool:
-        return self.form.carried
-
-    @property
-    def name(self) -> str:
-        """`∂L/∂B1[0]`, `W2[1,0]` (the update), `W2[1,0] (used)` (the weight used in the forward pass)."""
-        return self.form.name
-
-    @property
-    def group(self) -> str:
-        """The quantity, as the per-quantity summary names it."""
-        return self.form.group
 
 
 class Form:
