@@ -204,9 +204,21 @@ _numbers = st.one_of(
 )
 
 
+def _cells(max_size: int) -> st.SearchStrategy[list[tuple[float, bool, int]]]:
+    """Numbers of a sheet, each a formula's result (True) or typed to 0-5 decimals."""
+    return st.lists(st.tuples(_numbers, st.booleans(), st.integers(0, 5)), min_size=1, max_size=max_size)
+
+
+def _cell(row: int, col: int, value: float, formula: bool, places: int) -> Any:
+    """A formula's result at full precision, or the number typed rounded to `places` decimals."""
+    from sheetnet.book import Cell
+
+    return Cell("S", row, col, value, formula=f"=A{row}*1") if formula else Cell("S", row, col, round(value, places))
+
+
 @settings(max_examples=150, deadline=None)
 @given(
-    cells=st.lists(st.tuples(_numbers, st.booleans(), st.integers(0, 5)), min_size=1, max_size=60),
+    cells=_cells(60),
     probes=st.lists(_numbers, min_size=1, max_size=10),
 )
 def test_grid_matches_finds_what_comparing_every_cell_finds(
@@ -214,15 +226,10 @@ def test_grid_matches_finds_what_comparing_every_cell_finds(
 ) -> None:
     """`Grid.matches` looks in a narrow window for formulas' results and in the rounding's window
     for typed numbers: it finds exactly the cells `agrees_exactly` accepts, in the order of value."""
-    from sheetnet.book import Book, Cell
+    from sheetnet.book import Book
     from sheetnet.check.grid import Grid, agrees_exactly
 
-    sheet: dict[tuple[int, int], Cell] = {}
-    for row, (value, formula, places) in enumerate(cells, start=1):
-        if formula:
-            sheet[(row, 1)] = Cell("S", row, 1, value, formula=f"=A{row}*1")
-        else:
-            sheet[(row, 1)] = Cell("S", row, 1, round(value, places))  # typed to `places` decimals
+    sheet = {(row, 1): _cell(row, 1, *cell) for row, cell in enumerate(cells, start=1)}
     grid = Grid(Book(path=Path("s.xlsx"), sheets=["S"], cells={"S": sheet}))
     for value in [*probes, *(float(c.value) for c in sheet.values())]:
         every = sorted(
@@ -233,7 +240,7 @@ def test_grid_matches_finds_what_comparing_every_cell_finds(
 
 @settings(max_examples=100, deadline=None)
 @given(
-    cells=st.lists(st.tuples(_numbers, st.booleans(), st.integers(0, 5)), min_size=1, max_size=60),
+    cells=_cells(60),
     probes=st.lists(_numbers, min_size=1, max_size=10),
     order=st.randoms(use_true_random=False),
 )
@@ -243,14 +250,10 @@ def test_grid_matching_many_numbers_at_once_finds_what_matching_each_finds(
     """`Grid.matching` searches every number's windows at once: it gives each number the cells
     `matches_on` finds for it, and leaves out a number with none. The grid keeps a sheet's numbers
     by value, then cell, whatever order its cells were read in."""
-    from sheetnet.book import Book, Cell
+    from sheetnet.book import Book
     from sheetnet.check.grid import Grid
 
-    placed = []
-    for k, (value, formula, places) in enumerate(cells):
-        row, col = divmod(k, 3)
-        text = f"=A{row + 1}*1" if formula else None
-        placed.append(Cell("S", row + 1, col + 1, value if formula else round(value, places), formula=text))
+    placed = [_cell(k // 3 + 1, k % 3 + 1, *cell) for k, cell in enumerate(cells)]
     order.shuffle(placed)  # not in reading order: the sort by value then cell must still hold
     grid = Grid(Book(path=Path("s.xlsx"), sheets=["S"], cells={"S": {(c.row, c.col): c for c in placed}}))
     values = [float(c.value) for c in placed]
@@ -264,7 +267,7 @@ def test_grid_matching_many_numbers_at_once_finds_what_matching_each_finds(
 
 @settings(max_examples=100, deadline=None)
 @given(
-    cells=st.lists(st.tuples(_numbers, st.booleans(), st.integers(0, 5)), min_size=1, max_size=40),
+    cells=_cells(40),
     probes=st.lists(_numbers, min_size=1, max_size=12),
 )
 def test_a_line_in_line_with_a_parameter_holds_what_comparing_each_cell_finds(
@@ -272,14 +275,11 @@ def test_a_line_in_line_with_a_parameter_holds_what_comparing_each_cell_finds(
 ) -> None:
     """`eta._Line.holds`, asked of many η, searches the numbers sorted by value from its second
     question on: each answer is what comparing every cell (`Grid.agrees`) gives."""
-    from sheetnet.book import Book, Cell
+    from sheetnet.book import Book
     from sheetnet.check.eta import _Line
     from sheetnet.check.grid import Grid
 
-    sheet: dict[tuple[int, int], Cell] = {}
-    for row, (value, formula, places) in enumerate(cells, start=1):
-        text = f"=A{row}*1" if formula else None
-        sheet[(row, 1)] = Cell("S", row, 1, value if formula else round(value, places), formula=text)
+    sheet = {(row, 1): _cell(row, 1, *cell) for row, cell in enumerate(cells, start=1)}
     grid = Grid(Book(path=Path("s.xlsx"), sheets=["S"], cells={"S": sheet}))
     positions = [(0, row, 1) for row in range(1, len(cells) + 1)]
     line = _Line(grid, list(positions))
