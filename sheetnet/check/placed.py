@@ -100,7 +100,8 @@ def scaled_loss(element: Element) -> str | None:
 def used_where_read(layout: Layout, run: RunSpots, derivation: Derivation | None) -> None:
     """A number typed twice (a row of initial weights, then a row that uses them): the parameter
     used is the one the formulas read. Move each used parameter's cell that no formula reads to the
-    cell holding the same number typed in its column that formulas do read."""
+    cell holding the same number typed in its column that formulas do read. Then a copy of a used
+    parameter is that parameter (`_copies_hold_their_parameter`)."""
     if derivation is None or layout.own:
         return
     f = derivation.formulas
@@ -121,6 +122,26 @@ def used_where_read(layout: Layout, run: RunSpots, derivation: Derivation | None
         if len(read) == 1:
             taken.discard(base)
             _place(layout, spot, read[0], taken, replace=True)
+    _copies_hold_their_parameter(layout, run, f)
+
+
+def _copies_hold_their_parameter(layout: Layout, run: RunSpots, f: Formulas) -> None:
+    """A cell that only repeats a parameter used (`=B16`: a phase's copy of the weights it does not
+    update, a helper column's copy of w5) holds that parameter, never another quantity of the run:
+    one placed there by its value or its neighbours (an input of 0.5 beside a weight of 0.5, a
+    gradient where a layout of value, gradient and update columns expects one) is taken out, and
+    is not written rather than wrong."""
+    used = {
+        f.original(layout.bases[s.ident])
+        for s in run.iterations[0]
+        if s.quantity.section == PARAMETERS and s.carried and s.ident in layout.bases
+    }
+    for spot in run.iterations[0]:
+        pos = layout.bases.get(spot.ident)
+        if spot.quantity.section in (PARAMETERS, UPDATE) or pos is None or f.copied(pos) is None:
+            continue
+        if f.original(pos) in used:
+            del layout.bases[spot.ident]
 
 
 def place_updates(layout: Layout, run: RunSpots, derivation: Derivation | None) -> None:
