@@ -19,7 +19,7 @@ LibreOffice file does), and then verified:
 
 Then it writes the recalculated workbooks, a network file per correct workbook, `verdicts.tsv`
 and `loss-cells.tsv` into this folder. Run from the repository: `uv run python tests/zoo/build.py`
-(2 to 4 minutes: LibreOffice recalculates the 32 workbooks, then
+(2 to 4 minutes: LibreOffice recalculates the 40 workbooks, then
 some 800 copies for the derivatives), or `… build.py FILE …` to rebuild some of them (and the
 correct workbooks their copies are checked against). Tests never rebuild the zoo.
 """
@@ -40,6 +40,7 @@ from kin import course_helpers, logreg_blocks, logreg_mmult_blocks, mazur_biases
 from openpyxl.worksheet.formula import ArrayFormula
 from rows import columns_relu, linreg_steps, logreg_sumproduct, named_cells, online_and, rows_tanh
 from stacked import blocks, logreg_mmult, sheet_per_epoch, transposed_batch, xor_delta_rule
+from strangers import course_columns, logreg_columns, mazur_across, phases_columns
 
 HERE = Path(__file__).resolve().parent
 TOLERANCE = 1e-9  # LibreOffice against the plain-Python training, relative
@@ -81,6 +82,14 @@ FAMILIES: list[Callable[[], Book]] = [
     lambda: course_helpers(slip=True),
     lambda: logreg_mmult_blocks(slip=True),
     lambda: phases_241(slip=True, loss=False),
+    course_columns,
+    mazur_across,
+    logreg_columns,
+    phases_columns,
+    lambda: course_columns(slip=True),
+    lambda: mazur_across(slip=True),
+    lambda: logreg_columns(slip=True),
+    lambda: phases_columns(slip=True),
 ]
 
 
