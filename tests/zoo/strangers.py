@@ -18,8 +18,9 @@ from openpyxl.worksheet.formula import ArrayFormula
 from training import Net, train
 
 
-def course_columns(slip: bool = False) -> Book:
-    """The course's 2-2-2 network a column per iteration, in French, η the name `alpha`, helper rows w − ∂E/∂w."""
+def course_columns(slip: str = "") -> Book:
+    """The course's 2-2-2 network a column per iteration, in French, η the name `alpha`, helper rows w − ∂E/∂w.
+    `slip`: "offset" (∂E/∂w5 reads z_h1 where a_h1 belongs), "typed" (iteration 3's w6 typed over its formula)."""
     net = Net(
         [2, 2, 2],
         "sigmoid",
@@ -34,7 +35,7 @@ def course_columns(slip: bool = False) -> Book:
     )
     steps = train(net)
     book = Book(
-        "course-columns-fr-offset-slip.xlsx" if slip else "course-columns-fr.xlsx",
+        f"course-columns-fr-{slip}-slip.xlsx" if slip else "course-columns-fr.xlsx",
         net,
         "course-columns-fr.toml",
         "the course's 2-2-2 logistic network without biases, a column per iteration (C-H), quantities down "
@@ -108,12 +109,22 @@ def course_columns(slip: bool = False) -> Book:
         ]
         for p, formula in zip(WEIGHTS, grads, strict=True):
             key = book.put(S, f"{c}{grow[p]}", formula, t, st.param(p, grad=True))
-            if slip and p == "W2[0,0]":  # a_h1 read one row up: z_h1, its pre-activation
+            if slip == "offset" and p == "W2[0,0]":  # a_h1 read one row up: z_h1, its pre-activation
                 book.seed(key, f"={c}28*{c}17")
         for n, p in enumerate(WEIGHTS):
             helper = st.param(p) - st.param(p, grad=True)
             book.put(S, f"{c}{39 + n}", f"={c}{prow[p]}-{c}{grow[p]}", t, helper)
-    if slip:
+    if slip == "typed":  # w6 of iteration 3 (F14) pasted as a number: iteration 2's w6 (E14), the column before
+        book.seed(f"{S}!F14", steps[2].param("W2[0,1]"))
+        book.copy_of = "course-columns-fr.xlsx"
+        book.first_slip = book.no_network_slip = [f"{S}!F14"]
+        book.no_network_exit = "1"
+        book.why = (
+            "w6 of iteration 3 (F14) is a number typed over its formula =E14-alpha*E35: iteration 2's w6, the "
+            "column before, pasted; so iteration 2's step of w6 is 0 where ∂E/∂w6 is not, and every number after "
+            "it drifts; iterations 0 and 1 are right"
+        )
+    if slip == "offset":
         book.copy_of = "course-columns-fr.xlsx"
         book.first_slip = book.no_network_slip = [f"{S}!C34"]
         book.no_network_exit = "1"
