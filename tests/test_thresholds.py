@@ -160,9 +160,9 @@ def test_numbers_typed_to_3_places_from_a_calculator_are_right(tmp_path: Path) -
 # the formulas yet: workbook → what it says instead (owed: a strict expected failure, run every time).
 PASTED_OWED = {
     "transposed-batch-product-slip.xlsx": "H25 named where the δ o of C19 is the slip",
-    "phases-columns-de.xlsx": "C16 (b3 copied into phase 2) fitted as ∂L/∂W1[0,1]: a false alarm",
+    "phases-columns-de.xlsx": "net h3 (0.05) fitted on C16, b3's copy; B25, net h3, judged as ∂L/∂W1[0,1]",
     "course-columns-fr-offset-slip.xlsx": "D13 (w5 updated) named: C34, no number of the run, is placed nowhere",
-    "mazur-across-es-bias-slip.xlsx": "M13 (b4's gradient) named: neta o2 (H10), no number of the run, is not placed",
+    "mazur-across-es-bias-slip.xlsx": "M13 (b4's gradient) named: neta o2 (H10) is fitted as b4, not as O2[1]",
     "phases-columns-de-tanh-slip.xlsx": "D15 (b2's update) fitted as ∂L/∂W2[0,1] and named where B35 is",
 }
 
