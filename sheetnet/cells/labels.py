@@ -45,6 +45,11 @@ LOSS_ALSO = frozenset({"error", "e", "j", "l", "etot", "e_tot"})
 INPUT_WORDS = frozenset({"i", "x", "in", "input"})
 TARGET_WORDS = frozenset({"t", "y", "target", "d"})
 
+# What sheets call a neuron's δ, the loss's derivative by its net input (δ_j = ∂E/∂net_j, or the
+# delta rule's negative of it), before the name they give the neuron (`δ o`, `delta h1`, `delta N3`).
+# Only the small Greek letter: Δ is the notes' ŷ − y (and `Δw` a change).
+DELTA_WORDS = frozenset({"δ", "delta"})
+
 # What sheets head a whole column or row of different quantities with: which sample, iteration or
 # epoch they belong to (`sample 2` over x1, x2, t, net h1 …; `mean` over the samples' means), or
 # what kind of number each is (`value` beside w1 … b4, `updated` beside their new values). A
@@ -97,6 +102,12 @@ def names_eta(text: str) -> bool:
     """True if a label names the learning rate (`η`, `LR:`, `Learning rate`, `eta = `)."""
     token = label_token(text.strip(" :=←")).replace("_", "")
     return token in ETA_WORDS or token.startswith(ETA_PREFIXES)
+
+
+def names_delta(word: str) -> bool:
+    """True if a word of a label is one sheets call a neuron's δ (see DELTA_WORDS): `δ`, `Delta`;
+    not `Δ`."""
+    return word in DELTA_WORDS or (word.isascii() and word.lower() in DELTA_WORDS)
 
 
 def is_caption(text: str) -> bool:
