@@ -170,8 +170,35 @@ class Labels:
             return row, header
         return header, row
 
-    def _nearest_text(self, p: Pos, along: str, within: int) -> str:
+    def table_name(self, p: Pos) -> str:
+        """The name a table of labelled rows and labelled columns gives a cell: its row's label and
+        its column's header together (`h1 w · in1`, the weight of h1 from in1 in a table of a row
+        per neuron and a column per input), where the row's label is one of a column of them, each
+        beside a number in the cell's column, and the header one of a row of them, each over a
+        number in the cell's row; "" for any other cell, or where either is a caption (`sample 1`)."""
         s, row, col = p
+        header, label = self.header(p), self.row_label(p)
+        if not header.strip() or not label.strip() or is_caption(header) or is_caption(label):
+            return ""
+        index = self._index(s)
+        cells = self.book.cells[self.book.sheets[s]]
+        header_row = self._nearest(index, "col", col, row)
+        label_col = self._nearest(index, "row", row, col)
+
+        def number(r: int, c: int) -> bool:
+            cell = cells.get((r, c))
+            return cell is not None and isinstance(cell.value, int | float) and not isinstance(cell.value, bool)
+
+        def text(r: int, c: int) -> bool:
+            cell = cells.get((r, c))
+            return cell is not None and isinstance(cell.value, str) and bool(cell.value.strip())
+
+        rows = any(text(r, label_col) and number(r, col) for r in (row - 1, row + 1))
+        columns = any(text(header_row, c) and number(row, c) for c in (col - 1, col + 1))
+        return f"{label.strip()} {header.strip()}" if rows and columns else ""
+
+    def _index(self, s: int) -> dict[tuple[str, int], list[int]]:
+        """The sheet's texts by column and by row, made the first time it is asked for."""
         index = self._texts.get(s)
         if index is None:
             index = self._texts[s] = {}
@@ -180,6 +207,18 @@ class Labels:
                 if isinstance(cell.value, str) and cell.value.strip():
                     index.setdefault(("col", c), []).append(r)
                     index.setdefault(("row", r), []).append(c)
+        return index
+
+    @staticmethod
+    def _nearest(index: dict[tuple[str, int], list[int]], along: str, line: int, before: int) -> int:
+        """Where the nearest text before `before` is on a column (`along` col) or a row; -1 if none."""
+        texts = index.get((along, line), [])
+        at = bisect.bisect_left(texts, before)
+        return texts[at - 1] if at else -1
+
+    def _nearest_text(self, p: Pos, along: str, within: int) -> str:
+        s, row, col = p
+        index = self._index(s)
         line = index.get((along, col if along == "col" else row), [])
         at = bisect.bisect_left(line, row if along == "col" else col)
         if at == 0:
