@@ -1,0 +1,139 @@
+"""The label rules of check's value fit (sheetnet/check/labels.py), each held down by a small workbook
+of typed numbers (values pasted over a sheet: no formula says what a cell is) whose verdict changes
+without the rule.
+
+Each workbook is built here with openpyxl from a plain-Python training written in this file (from
+the definitions, not from sheetnet), with one slip a person makes seeded in every iteration: a
+quantity wrong from iteration 0 matches none of the run's numbers, so no value votes for its cell,
+and only its label can name it. The expected first slip is the seeded quantity's cell in iteration
+0, as the docstrings work out.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from click.testing import CliRunner
+
+from sheetnet.cli import main
+
+
+def sigmoid(s: float) -> float:
+    return 1 / (1 + math.exp(-s))
+
+
+def check(tmp_path: Path, name: str, cells: dict[str, Any], network: str) -> tuple[int, dict[str, Any]]:
+    """`sheetnet check` of the typed numbers `cells` (one sheet) against `network`: exit code and JSON."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Sheet1"
+    for ref, value in cells.items():
+        sheet[ref] = value
+    path = tmp_path / f"{name}.xlsx"
+    book.save(path)
+    config = tmp_path / f"{name}.toml"
+    config.write_text(network, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(path), "--config", str(config), "--json"])
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def col(c: int) -> str:
+    return openpyxl.utils.get_column_letter(c)
+
+
+# --------------------------------------------------------------------------------------------------
+# a neuron's δ named by the names the sheet gives its neurons: `δ o` where `net o`, `out o` name O2
+
+TRANSPOSED = """
+layers = [2, 2, 1]
+activation = "sigmoid"
+output_activation = "sigmoid"
+loss = "half_squared_error"
+lr = 0.5
+iters = 3
+reduction = "mean"
+
+[init]
+W1 = [[0.1, 0.3], [-0.3, 0.2]]
+B1 = [0.05, -0.1]
+W2 = [[0.4, 0.6]]
+B2 = [-0.2]
+
+[[samples]]
+x = [0.3, 0.7]
+y = [0.2]
+
+[[samples]]
+x = [0.9, 0.1]
+y = [0.8]
+
+[[samples]]
+x = [0.6, 0.4]
+y = [0.5]
+"""
+SAMPLES = [((0.3, 0.7), 0.2), ((0.9, 0.1), 0.8), ((0.6, 0.4), 0.5)]
+
+
+def transposed(delta_out: Callable[[float, float], float]) -> dict[str, Any]:
+    """TRANSPOSED's network trained as the zoo's transposed-batch.xlsx lays it out: neurons down,
+    samples across (C:E), a block of 16 rows per iteration (rows 8, 24, 40): x1, x2, t copied, the
+    parameters as a table beside them (H:J, a row per neuron: h1, h2, o), net h1 … out o, E (the
+    mean in F), δ o, δ h1, δ h2, the mean gradients beside them; the next block's parameters are
+    the updated ones. `delta_out(out, t)` is the sheet's δ o."""
+    W1, B1, W2, B2 = [[0.1, 0.3], [-0.3, 0.2]], [0.05, -0.1], [0.4, 0.6], -0.2
+    cells: dict[str, Any] = {"A2": "η", "B2": 0.5}
+    for t in range(3):
+        b = 8 + 16 * t
+        cells |= {f"A{b}": f"Iteration {t}", f"F{b}": "mean", f"H{b}": "w · in1", f"I{b}": "w · in2", f"J{b}": "b"}
+        labels = ["x1", "x2", "t", "net h1", "net h2", "out h1", "out h2", "net o", "out o", "E", "δ o", "δ h1", "δ h2"]
+        cells |= {f"A{b + 1 + k}": label for k, label in enumerate(labels)}
+        rows = [(W1[0], B1[0]), (W1[1], B1[1]), (W2, B2)]
+        for k, (name, (w, bias)) in enumerate(zip(("h1", "h2", "o"), rows, strict=True)):
+            cells |= {f"G{b + 1 + k}": name, f"H{b + 1 + k}": w[0], f"I{b + 1 + k}": w[1], f"J{b + 1 + k}": bias}
+        grads = [[0.0] * 3 for _ in range(3)]  # h1, h2, o: w · in1, w · in2, b summed over the samples
+        losses = []
+        for s, ((x1, x2), y) in enumerate(SAMPLES):
+            c = col(3 + s)
+            n = [W1[j][0] * x1 + W1[j][1] * x2 + B1[j] for j in (0, 1)]
+            h = [sigmoid(v) for v in n]
+            no = W2[0] * h[0] + W2[1] * h[1] + B2
+            out = sigmoid(no)
+            d_o = delta_out(out, y)
+            d_h = [d_o * W2[j] * h[j] * (1 - h[j]) for j in (0, 1)]
+            losses.append(0.5 * (out - y) ** 2)
+            column = [x1, x2, y, n[0], n[1], h[0], h[1], no, out, losses[-1], d_o, d_h[0], d_h[1]]
+            cells |= {f"{c}{b}": f"sample {s + 1}"} | {f"{c}{b + 1 + k}": v for k, v in enumerate(column)}
+            for j, (d, ins) in enumerate(((d_h[0], (x1, x2)), (d_h[1], (x1, x2)), (d_o, (h[0], h[1])))):
+                grads[j] = [grads[j][0] + d * ins[0], grads[j][1] + d * ins[1], grads[j][2] + d]
+        cells[f"F{b + 10}"] = sum(losses) / 3
+        for j, name in enumerate(("h1", "h2", "o")):
+            cells |= {f"G{b + 12 + j}": f"∂E/∂ {name}"}
+            cells |= {f"{col(8 + i)}{b + 12 + j}": grads[j][i] / 3 for i in range(3)}
+        mean = [[g / 3 for g in row] for row in grads]
+        W1 = [[W1[j][i] - 0.5 * mean[j][i] for i in (0, 1)] for j in (0, 1)]
+        B1 = [B1[j] - 0.5 * mean[j][2] for j in (0, 1)]
+        W2, B2 = [W2[i] - 0.5 * mean[2][i] for i in (0, 1)], B2 - 0.5 * mean[2][2]
+    return cells
+
+
+def test_a_delta_labelled_by_the_neurons_own_name_is_that_neurons_delta(tmp_path: Path) -> None:
+    """`δ o` names ∂L/∂O2 (∂L/∂B2 of each sample) where the sheet's own rows call O2 `net o` and
+    ŷ `out o` (labels.neuron_names, labels.delta_named), and a block's rows under its loss are its
+    own (Layout.block_rows). With δ o = (out − t)·out, the (1 − out) left out, every backward
+    number of every iteration is wrong (0.2 − 0.5·… : no number of the run is in rows 19-22): the
+    first slip is sample 1's δ o in iteration 0, C19. Without either rule nothing names those rows
+    and the first slip named is an update (H25), the slip's consequence. The same sheet with δ o
+    = (out − t)·out·(1 − out) is right."""
+    code, _ = check(tmp_path, "right", transposed(lambda out, t: (out - t) * out * (1 - out)), TRANSPOSED)
+    assert code == 0
+    code, data = check(tmp_path, "slip", transposed(lambda out, t: (out - t) * out), TRANSPOSED)
+    assert code == 1
+    assert data["first_mismatch"]["cell"] == "Sheet1!C19", data["first_mismatch"]
+    assert data["first_mismatch"]["quantity"] == "∂L/∂B2[0] (sample 0)"
