@@ -137,3 +137,88 @@ def test_a_delta_labelled_by_the_neurons_own_name_is_that_neurons_delta(tmp_path
     assert code == 1
     assert data["first_mismatch"]["cell"] == "Sheet1!C19", data["first_mismatch"]
     assert data["first_mismatch"]["quantity"] == "∂L/∂B2[0] (sample 0)"
+
+
+# --------------------------------------------------------------------------------------------------
+# `dW`, `db` name the gradient of the parameter the sheet calls W, b
+
+LOGREG = """
+layers = [2, 1]
+activation = "linear"
+output_activation = "sigmoid"
+loss = "cross_entropy"
+lr = 1.0
+iters = 4
+reduction = "mean"
+
+[init]
+W1 = [[-0.3, 0.5]]
+B1 = [0.2]
+
+[[samples]]
+x = [1.0, 0.5]
+y = [1.0]
+
+[[samples]]
+x = [0.0, 1.0]
+y = [0.0]
+
+[[samples]]
+x = [0.5, 0.0]
+y = [1.0]
+
+[[samples]]
+x = [1.0, 1.0]
+y = [0.0]
+"""
+DATA = [((1.0, 0.5), 1.0), ((0.0, 1.0), 0.0), ((0.5, 0.0), 1.0), ((1.0, 1.0), 0.0)]
+
+
+def logreg_blocks(count: int) -> dict[str, Any]:
+    """LOGREG's logistic regression as the zoo's logreg-mmult-blocks.xlsx lays it out, typed: a block
+    of 14 rows per epoch (rows 2, 16, 30, 44), X (B:C) and y (E) a row per sample, W a column (G4:G5)
+    and b (H4), z, A, the sample losses (LN), their mean, dz = A − y; under them Xᵀ, dW (G10:G11),
+    db (H10) and the updated W and b beside them; the next block's W and b are those. dW is
+    Xᵀ·dz/`count`, db the mean of dz."""
+    w, bias = [-0.3, 0.5], 0.2
+    cells: dict[str, Any] = {"A1": "Learning rate", "B1": 1.0}
+    for t in range(4):
+        r = 2 + 14 * t
+        cells |= {f"A{r}": f"Epoch {t + 1}"}
+        heads = {"B": "X1", "C": "X2", "E": "y", "G": "W", "H": "b", "J": "z", "L": "A", "N": "loss", "O": "total"}
+        cells |= {f"{c}{r + 1}": text for c, text in heads.items()} | {f"P{r + 1}": "dz"}
+        dz, losses = [], []
+        for k, ((x1, x2), y) in enumerate(DATA):
+            z = w[0] * x1 + w[1] * x2 + bias
+            a = sigmoid(z)
+            losses.append(-(y * math.log(a) + (1 - y) * math.log(1 - a)))
+            dz.append(a - y)
+            row = r + 2 + k
+            cells |= {f"B{row}": x1, f"C{row}": x2, f"E{row}": y, f"J{row}": z, f"L{row}": a}
+            cells |= {f"N{row}": losses[-1], f"P{row}": dz[-1]}
+            cells |= {f"{col(2 + k)}{r + 7}": x1, f"{col(2 + k)}{r + 8}": x2}  # Xᵀ
+        dw = [sum(d * x[i] for d, (x, _) in zip(dz, DATA, strict=True)) / count for i in (0, 1)]
+        db = sum(dz) / 4
+        new_w, new_b = [w[i] - dw[i] for i in (0, 1)], bias - db
+        cells |= {f"G{r + 2}": w[0], f"G{r + 3}": w[1], f"H{r + 2}": bias, f"O{r + 2}": sum(losses) / 4}
+        cells |= {f"G{r + 6}": "dW", f"H{r + 6}": "db", f"I{r + 6}": "new W", f"J{r + 6}": "new b", f"A{r + 7}": "Xᵀ"}
+        cells |= {f"G{r + 8}": dw[0], f"G{r + 9}": dw[1], f"H{r + 8}": db, f"I{r + 8}": new_w[0], f"I{r + 9}": new_w[1]}
+        cells |= {f"J{r + 8}": new_b}
+        w, bias = new_w, new_b
+    return cells
+
+
+def test_dw_and_db_name_the_gradients_of_the_parameters_the_sheet_calls_w_and_b(tmp_path: Path) -> None:
+    """`dW` and `db` over a column name the gradient of the parameter the sheet calls W and b (learned
+    from the columns placed as W1 and B1: labels.header_names, `_gradient_by_name`), the one its
+    update reads (the mean over the 4 samples, no sample's own). With dW = Xᵀ·dz/3 where there are
+    4 samples, dW is 4/3 of the run's mean gradient in every epoch and matches nothing: the first
+    slip is epoch 1's dW[0] (G10), and its second element (G11) is a slip too. The same sheet
+    dividing by 4 is right."""
+    code, _ = check(tmp_path, "right", logreg_blocks(4), LOGREG)
+    assert code == 0
+    code, data = check(tmp_path, "slip", logreg_blocks(3), LOGREG)
+    assert code == 1
+    assert data["first_mismatch"]["cell"] == "Sheet1!G10", data["first_mismatch"]
+    slips = {m["cell"]: m["quantity"] for m in data["mismatches"] if m.get("kind") == "slip"}
+    assert slips.get("Sheet1!G11") == "∂L/∂W1[0,1]", slips
