@@ -222,3 +222,73 @@ def test_dw_and_db_name_the_gradients_of_the_parameters_the_sheet_calls_w_and_b(
     assert data["first_mismatch"]["cell"] == "Sheet1!G10", data["first_mismatch"]
     slips = {m["cell"]: m["quantity"] for m in data["mismatches"] if m.get("kind") == "slip"}
     assert slips.get("Sheet1!G11") == "∂L/∂W1[0,1]", slips
+
+
+# --------------------------------------------------------------------------------------------------
+# `loss1` names sample 1's loss (a quantity of one number, numbered by its sample); `x1` an input
+
+
+def logreg_rows(log: Callable[[float], float]) -> dict[str, Any]:
+    """LOGREG's logistic regression as the zoo's logreg-sumproduct.xlsx lays it out, typed: the data
+    once (x1, x2, y down D4:D6, samples across E:H), a row per iteration (rows 9-12): w1, w2, b;
+    z1..z4, a1..a4, loss1..loss4 (taken with `log`), their mean, a1 − y1 … a4 − y4, dL/dw1, dL/dw2,
+    dL/db; the next row's parameters are the updated ones."""
+    w, bias = [-0.3, 0.5], 0.2
+    cells: dict[str, Any] = {"A2": "learning rate", "B2": 1.0, "D4": "x1", "D5": "x2", "D6": "y"}
+    for k, ((x1, x2), y) in enumerate(DATA):
+        c = col(5 + k)
+        cells |= {f"{c}3": f"sample {k + 1}", f"{c}4": x1, f"{c}5": x2, f"{c}6": y}
+    heads = ["iter", "w1", "w2", "b"] + [f"{q}{k}" for q in ("z", "a", "loss") for k in range(1, 5)]
+    heads += ["L (mean)"] + [f"a{k} − y{k}" for k in range(1, 5)] + ["dL/dw1", "dL/dw2", "dL/db"]
+    cells |= {f"{col(1 + j)}8": text for j, text in enumerate(heads)}
+    for t in range(4):
+        z = [w[0] * x1 + w[1] * x2 + bias for (x1, x2), _ in DATA]
+        a = [sigmoid(v) for v in z]
+        losses = [-(y * log(v) + (1 - y) * log(1 - v)) for v, (_, y) in zip(a, DATA, strict=True)]
+        dz = [v - y for v, (_, y) in zip(a, DATA, strict=True)]
+        grads = [sum(d * x[i] for d, (x, _) in zip(dz, DATA, strict=True)) / 4 for i in (0, 1)] + [sum(dz) / 4]
+        row = [t, w[0], w[1], bias, *z, *a, *losses, sum(losses) / 4, *dz, *grads]
+        cells |= {f"{col(1 + j)}{9 + t}": v for j, v in enumerate(row)}
+        w, bias = [w[0] - grads[0], w[1] - grads[1]], bias - grads[2]
+    return cells
+
+
+def test_loss1_names_sample_1s_loss(tmp_path: Path) -> None:
+    """`loss1` … `loss4` over the samples' losses name each sample's loss (labels.names_sample: a
+    quantity of one number numbered by its sample, as `sample 1` heads its column). Taken with
+    LOG where LN belongs, every sample's loss is 1/ln 10 = 0.434 of the run's in every row (the
+    gradients, a − y, are LN's and right): no loss matches, and the first slip is sample 1's loss in
+    iteration 0, M9. Without the rule the losses are named by nothing and the first slip named is
+    the mean (Q9). The same sheet with LN is right."""
+    code, _ = check(tmp_path, "right", logreg_rows(math.log), LOGREG)
+    assert code == 0
+    code, data = check(tmp_path, "slip", logreg_rows(math.log10), LOGREG)
+    assert code == 1
+    assert data["first_mismatch"]["cell"] == "Sheet1!M9", data["first_mismatch"]
+    assert data["first_mismatch"]["quantity"] == "L (sample 0)"
+
+
+def test_x1_still_names_an_input_not_sample_1s_x() -> None:
+    """`x1` is numbered as `loss1` is, but x is a vector: its number names the element (x[0], of any
+    sample), not the sample (labels.names_sample asks for a quantity of one number). Of LOGREG's
+    run (4 samples), sample 1's own loss is named by `loss1` and not by `loss2`; x of sample 1 is
+    named by neither `x1` nor `x2` as a sample's."""
+    from sheetnet.book import Book, Cell
+    from sheetnet.check.geometry import Layout
+    from sheetnet.check.grid import Grid
+    from sheetnet.check.labels import names_sample
+    from sheetnet.check.spots import run_spots
+    from sheetnet.spec import parse_network
+    from sheetnet.trace import run
+
+    texts = ["loss1", "loss2", "x1", "x2"]
+    cells = {(1, c): Cell("S", 1, c, text) for c, text in enumerate(texts, start=1)}
+    cells |= {(2, c): Cell("S", 2, c, 0.25 * c) for c in range(1, 5)}
+    grid = Grid(Book(path=Path("s.xlsx"), sheets=["S"], cells={"S": cells}))
+    spots = run_spots(run(parse_network(LOGREG, source="LOGREG"))).iterations[0]
+    loss = next(s for s in spots if s.quantity.name == "L" and s.key.s == 0)
+    x = [s for s in spots if s.quantity.name == "x" and s.key.s == 0]
+    named = {text: names_sample(grid, Layout(0, None), (0, 2, c), loss) for c, text in enumerate(texts, start=1)}
+    assert named == {"loss1": True, "loss2": False, "x1": False, "x2": False}
+    assert len(x) == 2
+    assert not any(names_sample(grid, Layout(0, None), (0, 2, c), s) for s in x for c in (3, 4))
