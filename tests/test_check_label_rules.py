@@ -292,3 +292,74 @@ def test_x1_still_names_an_input_not_sample_1s_x() -> None:
     assert named == {"loss1": True, "loss2": False, "x1": False, "x2": False}
     assert len(x) == 2
     assert not any(names_sample(grid, Layout(0, None), (0, 2, c), s) for s in x for c in (3, 4))
+
+
+# --------------------------------------------------------------------------------------------------
+# a label naming a neuron by the sheet's own name for it (`err N3`, N3 learned as O1[2]); and a label
+# the sheet gave another quantity's number (`w2` over W1[1,0]) not naming this one (W2)
+
+PHASES = """
+layers = [2, 4, 1]
+activation = "sigmoid"
+output_activation = "sigmoid"
+loss = "half_squared_error"
+lr = 0.1
+iters = 1
+train_biases = false
+
+[init]
+W1 = [[0.3, 0.5], [0.6, 0.2], [0.1, 0.7], [0.4, 0.9]]
+B1 = [0.0, 0.0, 0.0, 0.0]
+W2 = [[0.5, 0.8, 0.2, 0.6]]
+B2 = [0.0]
+
+[[samples]]
+x = [0.8, 0.3]
+y = [0.9]
+"""
+
+
+def phases(err_from: list[int], w: list[float] | None = None) -> dict[str, Any]:
+    """PHASES's one step as the zoo's phases-241.xlsx lays it out (luizcf's 2-4-1 network), typed: a
+    row per phase under one header row (row 2): feed (row 3: IN A, IN B, w1..w12, N1..N4 each with
+    sig and sig', N5 with them, desired, error = t − y, delta = sig'·error, err N1..N4 = w·delta,
+    delta N1..N4 = sig'·err, E = ½·error²), back output (row 5: w9..w12 + 0.1·delta·sig(Nk), w1..w8
+    copied), back hidden (row 6: w1..w8 + 0.1·delta Nk·input, w9..w12 copied). w1..w4 join IN A to
+    N1..N4, w5..w8 IN B; err Nk reads w`err_from[k]` (w9..w12 where right). `w`: w1..w12."""
+    x, t = [0.8, 0.3], 0.9
+    w = w or [0.3, 0.6, 0.1, 0.4, 0.5, 0.2, 0.7, 0.9, 0.5, 0.8, 0.2, 0.6]
+    heads = ["Phase", "IN A", "IN B"] + [f"w{k}" for k in range(1, 13)]
+    heads += [h for k in range(1, 6) for h in (f"N{k}", f"sig(N{k})", f"sig'(N{k})")]
+    heads += ["desired", "error", "delta"] + [f"err N{k}" for k in range(1, 5)] + [f"delta N{k}" for k in range(1, 5)]
+    heads += ["E"]
+    n = [x[0] * w[k] + x[1] * w[k + 4] for k in range(4)]
+    h = [sigmoid(v) for v in n]
+    n5 = sum(w[8 + k] * h[k] for k in range(4))
+    y = sigmoid(n5)
+    error = t - y
+    delta = y * (1 - y) * error
+    err = [w[err_from[k] - 1] * delta for k in range(4)]
+    deltas = [h[k] * (1 - h[k]) * err[k] for k in range(4)]
+    feed = ["feed", *x, *w] + [v for k in range(4) for v in (n[k], h[k], h[k] * (1 - h[k]))]
+    feed += [n5, y, y * (1 - y), t, error, delta, *err, *deltas, 0.5 * error**2]
+    output = ["back (output)", *x, *w[:8]] + [w[8 + k] + 0.1 * delta * h[k] for k in range(4)]
+    hidden = ["back (hidden)", *x] + [w[k] + 0.1 * deltas[k % 4] * x[k // 4] for k in range(8)] + output[11:]
+    cells: dict[str, Any] = {}
+    for r, line in ((2, heads), (3, feed), (5, output), (6, hidden)):
+        cells |= {f"{col(1 + j)}{r}": v for j, v in enumerate(line)}
+    return cells
+
+
+def test_err_n3_names_the_neuron_the_sheet_calls_n3(tmp_path: Path) -> None:
+    """`err N3` names the error reaching the neuron the sheet calls N3 (its column `N3` placed as
+    O1[2]: labels.neurons_named), −∂L/∂f(O1)[2] in the delta rule's sign. Read with w12 where w11
+    belongs, err N3 = w12·delta is the very number err N4 holds (AK3): of the two cells holding
+    N4's error, the one under `err N4` is N4's, and AJ3, where the author went wrong, is the first
+    slip (N3's delta in AN3 and the updates of w3, w7 in F6, J6 follow from it). Without the rule the
+    two equal cells are told apart by nothing and AJ3 is taken for N4's. Read right, the sheet is
+    right."""
+    code, _ = check(tmp_path, "right", phases([9, 10, 11, 12]), PHASES)
+    assert code == 0
+    code, data = check(tmp_path, "slip", phases([9, 10, 12, 12]), PHASES)
+    assert code == 1
+    assert data["first_mismatch"]["cell"] == "Sheet1!AJ3", data["first_mismatch"]
