@@ -380,3 +380,30 @@ def test_a_label_given_to_another_quantitys_number_does_not_name_this_one(tmp_pa
     cells = {e["quantity"]: e.get("cell") for e in data["elements"] if e["iteration"] == 0}
     assert cells["W1[1,0] (used)"] == "Sheet1!E3"
     assert cells["W2[0,0] (used)"] == "Sheet1!L3", cells
+
+
+# --------------------------------------------------------------------------------------------------
+# init --from: parameters named as the sheet names them
+
+ZOO = Path(__file__).resolve().parent / "zoo"
+
+
+def test_init_names_a_tables_parameters_by_its_row_and_column(tmp_path: Path) -> None:
+    """The transposed batch (tests/zoo) holds its parameters in a table, a row per neuron (h1, h2,
+    o) and a column per input (`w · in1`, `w · in2`, `b`): the header alone would call all four of
+    W1 `w` and both of B1 `b`, so each is named by its row and its column (Labels.table_name). A
+    row per phase (phases-241: `feed`, `back (output)`), where each header names one weight, keeps
+    the header's names."""
+    comments = {}
+    for book in ("transposed-batch", "phases-241"):
+        out = tmp_path / f"{book}.toml"
+        result = CliRunner().invoke(main, ["init", "--from", str(ZOO / f"{book}.xlsx"), str(out)])
+        assert result.exit_code == 0, result.output
+        for line in out.read_text(encoding="utf-8").splitlines():
+            if line[:2] in ("W1", "B1", "W2", "B2") and "#" in line:
+                comments[(book, line[:2])] = line.split("#", 1)[1].strip()
+    assert comments[("transposed-batch", "W1")] == "H9 I9 H10 I10 (h1 w · in1, h1 w · in2, h2 w · in1, h2 w · in2)"
+    assert comments[("transposed-batch", "B1")] == "J9 J10 (h1 b, h2 b)"
+    assert comments[("transposed-batch", "W2")] == "H11 I11 (o w · in1, o w · in2)"
+    assert comments[("transposed-batch", "B2")] == "J11 (o b)"
+    assert comments[("phases-241", "W1")] == "D3 H3 E3 I3 F3 J3 G3 K3 (w1 w5 w2 w6 w3 w7 w4 w8)"
