@@ -367,19 +367,23 @@ def test_err_n3_names_the_neuron_the_sheet_calls_n3(tmp_path: Path) -> None:
 
 def test_a_label_given_to_another_quantitys_number_does_not_name_this_one(tmp_path: Path) -> None:
     """`w2` heads W1[1,0] (the sheet numbers its weights w1..w12, W2 being w9..w12): the label the
-    sheet gave that number does not name W2, in its own cell or below it (bases.names_quantity).
-    With w2 = w9 = 0.5, W2[0,0] (used) is 0.5 in E3 (w2), E5 (w2 copied into the back-output row)
-    and L3 (w9): it is L3's, where the sheet's w9 is. Read as naming W2, `w2` puts it in E5 (or,
-    where the label's first cell still named it, in E3 beside W1[1,0])."""
+    sheet gave that number does not name W2 in the cells below it (bases.names_quantity). With w9
+    chosen equal to w2's updated value (E6, the back-hidden row: w2 + 0.1·delta N2·IN A, w9 found
+    by iterating that equation to a fixed point), W2[0,0] (used) is in L3 (w9) and in E6: it is
+    L3's, where the sheet's w9 is. Read as naming W2, `w2` puts it in E6."""
     w = [0.3, 0.5, 0.1, 0.7, 0.6, 0.2, 0.9, 0.4, 0.5, 0.8, 0.2, 0.6]
+    for _ in range(50):
+        w[8] = phases([9, 10, 11, 12], w)["E6"]
+    cells = phases([9, 10, 11, 12], w)
+    assert cells["E6"] == cells["L3"] == w[8]
     network = PHASES.replace(
         "W1 = [[0.3, 0.5], [0.6, 0.2], [0.1, 0.7], [0.4, 0.9]]", "W1 = " + str([[w[k], w[k + 4]] for k in range(4)])
     ).replace("W2 = [[0.5, 0.8, 0.2, 0.6]]", f"W2 = [{w[8:]}]")
-    code, data = check(tmp_path, "tied", phases([9, 10, 11, 12], w), network)
+    code, data = check(tmp_path, "tied", cells, network)
     assert code == 0
-    cells = {e["quantity"]: e.get("cell") for e in data["elements"] if e["iteration"] == 0}
-    assert cells["W1[1,0] (used)"] == "Sheet1!E3"
-    assert cells["W2[0,0] (used)"] == "Sheet1!L3", cells
+    placed = {e["quantity"]: e.get("cell") for e in data["elements"] if e["iteration"] == 0}
+    assert placed["W1[1,0] (used)"] == "Sheet1!E3"
+    assert placed["W2[0,0] (used)"] == "Sheet1!L3", placed
 
 
 # --------------------------------------------------------------------------------------------------

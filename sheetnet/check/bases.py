@@ -174,8 +174,8 @@ class _Bases:
         self.learned: dict[str, Ident] | None = None  # labels of the run's own columns, once they are placed
         self.on_grid: Pos | None = None  # where the element's matrix's grid puts the element being chosen
         self.learned_at: tuple[int, dict[str, Ident]] = (-1, {})  # `learned_names` at so many bases
-        # a label token → the quantity name of the first number placed under it
-        self.labelled: dict[str, str] = {}
+        # a label token → the quantity name of the first number placed under it, and its cell
+        self.labelled: dict[str, tuple[str, Pos]] = {}
 
     def order(self) -> list[Spot]:
         return sorted(self.run.firsts, key=lambda s: (s.extra, s.ident in self.constant))
@@ -195,7 +195,7 @@ class _Bases:
             self.primaries[base] = max(self.primaries.get(base, 0.0), total)
         self.anchor = base
         for token in self.grid.labels(base):
-            self.labelled.setdefault(token, spot.quantity.name)
+            self.labelled.setdefault(token, (spot.quantity.name, base))
         copies: list[Pos] = []
         for b, c in ranked:  # other columns holding the element everywhere (a helper's copy), one per column
             if sum(c.values()) >= TWO_ITERATIONS and not any(strides_apart(layout, a, b) for a in [base, *copies]):
@@ -246,10 +246,14 @@ class _Bases:
 
     def names_quantity(self, names: set[str], spot: Spot, base: Pos) -> bool:
         """True if a label of `base` names the spot's quantity (`o1`, `∂L/∂W2`), and the sheet has not
-        given that label to another quantity's number: `w2` over W1[1,0] (weights named w1..w12)
-        does not name W2, in that cell or below it (w2 = w9: W2[0,0] is w9's)."""
+        given that label to another quantity's number in another cell: `w2` over W1[1,0] (weights
+        named w1..w12) does not name W2 in the cell below it."""
         name = spot.quantity.name  # (W1 used and W1 updated are one parameter's)
-        return any(self.labelled.get(token, name) == name for token in names & set(self.grid.labels(base)))
+        for token in names & set(self.grid.labels(base)):
+            other, cell = self.labelled.get(token, (name, base))
+            if other == name or cell == base:
+                return True
+        return False
 
     def names_another_neuron(self, spot: Spot, base: Pos) -> bool:
         """True if a label of `base` names another neuron of the spot's layer, by a name the sheet's
