@@ -5,7 +5,8 @@ it. `Labels` finds the one of each cell; `label_token` reads the word a label na
 (`w1` for "W1 ←"), `label_name` the name a person reads in it (`IN A`, where the word is `in`);
 `numbered` splits a numbered name into its name and number (`w3` → w, 3); `Labels.name` is the
 one of a cell's two labels that names it (a caption such as `value` or `sample 2`, which a whole
-column or row shares, gives way to the other). The words a sheet calls η, the loss, the inputs,
+column or row shares, gives way to the other); `Labels.table_name` the name a table of labelled rows
+and columns gives a cell (`h1 w · in1`). The words a sheet calls η, the loss, the inputs,
 the targets and its captions are listed here once, each list with what it is for, so that
 `init --from` and `check` read the same sheet the same way.
 
@@ -218,13 +219,9 @@ class Labels:
 
     def _nearest_text(self, p: Pos, along: str, within: int) -> str:
         s, row, col = p
-        index = self._index(s)
-        line = index.get((along, col if along == "col" else row), [])
-        at = bisect.bisect_left(line, row if along == "col" else col)
-        if at == 0:
-            return ""
-        other = line[at - 1]
-        if (row if along == "col" else col) - other > within:
+        line, before = (col, row) if along == "col" else (row, col)
+        other = self._nearest(self._index(s), along, line, before)
+        if other < 0 or before - other > within:
             return ""
         where = (other, col) if along == "col" else (row, other)
         return str(self.book.cells[self.book.sheets[s]][where].value)

@@ -3,9 +3,10 @@
 A header or a row label may name an element in the notes' notation (`w3`, `O1`, `∂L/∂W1`), by a
 word the sheet's own fitted columns teach (`learned_names`: `a_h1` over the column placed as
 f(O1)[0], and the numbered names between such words), as the loss's derivative by a learned number
-(`∂E/∂w3`, `dE_total/dout_h1`), as a parameter's change (`dw3`), or as a slope
-(`dout_h1/dnet_h1`). The fitting passes ask these questions of a cell to choose among cells of
-equal evidence.
+(`∂E/∂w3`, `dE_total/dout_h1`), as a parameter's change (`dw3`), as a slope (`dout_h1/dnet_h1`),
+or as a neuron's δ by the name the sheet gives the neuron (`δ o`, with `net o` and `out o` placed
+as O2 and ŷ: `neuron_names`). The fitting passes ask these questions of a cell to choose among
+cells of equal evidence.
 
 Guarantee: nothing here changes a layout or a grid; each answer depends only on the labels around
 the cell, the spot asked about and the bases placed so far.

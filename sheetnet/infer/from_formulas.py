@@ -479,28 +479,28 @@ class FormulaReader:
         named: dict[str, list[Pos]] = {}  # the parameters' cells, to be named apart
         for l, layer in enumerate(layers, start=1):
             previous = inputs_sorted if l == 1 else outs[l - 2]
-            w, b, w_cells, b_cells, w_names, b_names = [], [], [], [], [], []
+            w, b, w_cells, b_cells, w_params, b_params = [], [], [], [], [], []
             for n in layer:
                 weights = {source: param for param, source in n.weights}
                 if set(weights) != set(previous) or len(n.weights) != len(previous):
                     return None  # not fully connected
                 w.append([self.value(weights[source]) for source in previous])
                 w_cells += [self.coordinate(weights[source]) for source in previous]
-                w_names += [weights[source] for source in previous]
+                w_params += [weights[source] for source in previous]
                 if isinstance(n.bias, tuple):
                     b.append(self.value(n.bias))
                     b_cells.append(self.coordinate(n.bias))
-                    b_names.append(n.bias)
+                    b_params.append(n.bias)
                     trained.append(n.bias in roots)
                 else:
                     b.append(float(n.bias or 0.0))
             values["init"][f"W{l}"] = w
             values["init"][f"B{l}"] = b
             reading.cells[f"W{l}"] = " ".join(w_cells)
-            named[f"W{l}"] = w_names
+            named[f"W{l}"] = w_params
             if b_cells:
                 reading.cells[f"B{l}"] = " ".join(b_cells)
-                named[f"B{l}"] = b_names
+                named[f"B{l}"] = b_params
         apart = self.names_apart([p for cells in named.values() for p in cells])
         for key, cells in named.items():
             reading.names[key] = _listed(apart[p] for p in cells)
