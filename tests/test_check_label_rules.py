@@ -129,14 +129,23 @@ def test_a_delta_labelled_by_the_neurons_own_name_is_that_neurons_delta(tmp_path
     own (Layout.block_rows). With δ o = (out − t)·out, the (1 − out) left out, every backward
     number of every iteration is wrong (0.2 − 0.5·… : no number of the run is in rows 19-22): the
     first slip is sample 1's δ o in iteration 0, C19. Without either rule nothing names those rows
-    and the first slip named is an update (H25), the slip's consequence. The same sheet with δ o
-    = (out − t)·out·(1 − out) is right."""
+    and the first slip named is an update (H25), the slip's consequence. The mean gradients beside
+    them are named by their row, `∂E/∂ h1` beside the row `h1` of the parameters' table (W1[0,0],
+    W1[0,1], B1[0]), column by column (labels.derivative_in_table): they follow from δ o (without
+    the rule nothing names them), and the only slips are the δ o of each sample and iteration.
+    The same sheet with δ o = (out − t)·out·(1 − out) is right."""
     code, _ = check(tmp_path, "right", transposed(lambda out, t: (out - t) * out * (1 - out)), TRANSPOSED)
     assert code == 0
     code, data = check(tmp_path, "slip", transposed(lambda out, t: (out - t) * out), TRANSPOSED)
     assert code == 1
     assert data["first_mismatch"]["cell"] == "Sheet1!C19", data["first_mismatch"]
     assert data["first_mismatch"]["quantity"] == "∂L/∂B2[0] (sample 0)"
+    kinds = {m["cell"]: (m["quantity"], m.get("kind")) for m in data["mismatches"]}
+    assert {cell for cell, (_, kind) in kinds.items() if kind == "slip"} == {
+        f"Sheet1!{c}{r}" for c in "CDE" for r in (19, 35, 51)
+    }, kinds
+    assert kinds["Sheet1!H20"] == ("∂L/∂W1[0,0]", "follows")
+    assert kinds["Sheet1!J22"] == ("∂L/∂B2[0]", "follows")
 
 
 # --------------------------------------------------------------------------------------------------

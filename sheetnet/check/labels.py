@@ -4,9 +4,10 @@ A header or a row label may name an element in the notes' notation (`w3`, `O1`, 
 word the sheet's own fitted columns teach (`learned_names`: `a_h1` over the column placed as
 f(O1)[0], and the numbered names between such words), as the loss's derivative by a learned number
 (`∂E/∂w3`, `dE_total/dout_h1`), as a parameter's change (`dw3`), as a slope (`dout_h1/dnet_h1`),
-or as a neuron's δ by the name the sheet gives the neuron (`δ o`, with `net o` and `out o` placed
-as O2 and ŷ: `neuron_names`). The fitting passes ask these questions of a cell to choose among
-cells of equal evidence.
+as a neuron's δ by the name the sheet gives the neuron (`δ o`, with `net o` and `out o` placed as
+O2 and ŷ: `neuron_names`), or as the loss's derivative by a row of the sheet's table of parameters
+(`∂E/∂ h1` beside the row `h1` of W1 and B1). The fitting passes ask these questions of a cell to
+choose among cells of equal evidence.
 
 Guarantee: nothing here changes a layout or a grid; each answer depends only on the labels around
 the cell, the spot asked about and the bases placed so far.
@@ -288,6 +289,30 @@ def delta_named(grid: Grid, neurons: dict[str, Neuron], p: Pos, spot: Spot) -> b
             cell = neuron.cells.get(spot.ident[1])
             if not several or (cell is not None and cell[0] == p[0] and cell[across] == p[across]):
                 return True
+    return False
+
+
+_DERIVATIVE_BY = re.compile(r"[∂d][a-z_]*/[∂d](?P<of>\S+)")  # `∂E/∂ h1`, `dE/d o`: by what (spaces out)
+
+
+def derivative_in_table(grid: Grid, layout: Layout, p: Pos, spot: Spot) -> bool:
+    """True if `p`'s row label names the loss's derivative by a row of the sheet's table of
+    parameters (`∂E/∂ h1` where the row `h1` holds W1[0,0], W1[0,1], B1[0]) and `spot` is the
+    gradient, over the samples, of the parameter that row holds in `p`'s column (`∂E/∂ h1` under
+    `w · in2` is ∂L/∂W1[0,1])."""
+    match = _DERIVATIVE_BY.fullmatch(grid.row_label(p).replace(" ", "").replace("\u2009", "").lower())
+    if match is None or (spot.samples > 1 and spot.key.s >= 0):
+        return False
+    for ident, base in layout.bases.items():
+        if (
+            base[0] == p[0]
+            and base[2] == p[2]
+            and ident[0].startswith(f"{PARAMETERS}:")
+            and ident[2] == spot.index
+            and grid.row_label(base).strip().lower() == match.group("of")
+        ):
+            name = ident[0].split(":", 1)[1]
+            return spot.quantity.name.removeprefix("−") in (f"∂L/∂{name}", f"Σ∂L/∂{name}", f"mean ∂L/∂{name}")
     return False
 
 

@@ -25,6 +25,7 @@ from sheetnet.check.geometry import Layout, next_use, reading_distance
 from sheetnet.check.grid import Grid, Pos, full_window
 from sheetnet.check.labels import (
     delta_named,
+    derivative_in_table,
     header_names,
     labelled_as_learned,
     learned_names,
@@ -131,6 +132,7 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
             named = (
                 by_sample
                 or header_names(grid, layout, p, learned, spot)
+                or derivative_in_table(grid, layout, p, spot)  # `∂E/∂ h1` beside the row h1 of W1 and B1
                 or p == _in_line_with_samples(layout, spot)
                 or (spot.ident[0] in written and spot.index in (neurons_named(grid, learned, p, spot) or ()))
             )  # (`err N3` over one neuron's of a quantity the sheet writes neuron by neuron, N3 learned as O1[2])
