@@ -5,7 +5,8 @@ it. `Labels` finds the one of each cell; `label_token` reads the word a label na
 (`w1` for "W1 ←"), `label_name` the name a person reads in it (`IN A`, where the word is `in`);
 `numbered` splits a numbered name into its name and number (`w3` → w, 3); `Labels.name` is the
 one of a cell's two labels that names it (a caption such as `value` or `sample 2`, which a whole
-column or row shares, gives way to the other). The words a sheet calls η, the loss, the inputs,
+column or row shares, gives way to the other); `Labels.table_name` the name a table of labelled rows
+and columns gives a cell (`h1 w · in1`). The words a sheet calls η, the loss, the inputs,
 the targets and its captions are listed here once, each list with what it is for, so that
 `init --from` and `check` read the same sheet the same way.
 
@@ -44,6 +45,11 @@ LOSS_ALSO = frozenset({"error", "e", "j", "l", "etot", "e_tot"})
 # `d1`: the desired output of the delta rule), as the name of a numbered label.
 INPUT_WORDS = frozenset({"i", "x", "in", "input"})
 TARGET_WORDS = frozenset({"t", "y", "target", "d"})
+
+# What sheets call a neuron's δ, the loss's derivative by its net input (δ_j = ∂E/∂net_j, or the
+# delta rule's negative of it), before the name they give the neuron (`δ o`, `delta h1`, `delta N3`).
+# Only the small Greek letter: Δ is the notes' ŷ − y (and `Δw` a change).
+DELTA_WORDS = frozenset({"δ", "delta"})
 
 # What sheets head a whole column or row of different quantities with: which sample, iteration or
 # epoch they belong to (`sample 2` over x1, x2, t, net h1 …; `mean` over the samples' means), or
@@ -97,6 +103,12 @@ def names_eta(text: str) -> bool:
     """True if a label names the learning rate (`η`, `LR:`, `Learning rate`, `eta = `)."""
     token = label_token(text.strip(" :=←")).replace("_", "")
     return token in ETA_WORDS or token.startswith(ETA_PREFIXES)
+
+
+def names_delta(word: str) -> bool:
+    """True if a word of a label is one sheets call a neuron's δ (see DELTA_WORDS): `δ`, `Delta`;
+    not `Δ`."""
+    return word in DELTA_WORDS or (word.isascii() and word.lower() in DELTA_WORDS)
 
 
 def is_caption(text: str) -> bool:
@@ -159,8 +171,35 @@ class Labels:
             return row, header
         return header, row
 
-    def _nearest_text(self, p: Pos, along: str, within: int) -> str:
+    def table_name(self, p: Pos) -> str:
+        """The name a table of labelled rows and labelled columns gives a cell: its row's label and
+        its column's header together (`h1 w · in1`, the weight of h1 from in1 in a table of a row
+        per neuron and a column per input), where the row's label is one of a column of them, each
+        beside a number in the cell's column, and the header one of a row of them, each over a
+        number in the cell's row; "" for any other cell, or where either is a caption (`sample 1`)."""
         s, row, col = p
+        header, label = self.header(p), self.row_label(p)
+        if not header.strip() or not label.strip() or is_caption(header) or is_caption(label):
+            return ""
+        index = self._index(s)
+        cells = self.book.cells[self.book.sheets[s]]
+        header_row = self._nearest(index, "col", col, row)
+        label_col = self._nearest(index, "row", row, col)
+
+        def number(r: int, c: int) -> bool:
+            cell = cells.get((r, c))
+            return cell is not None and isinstance(cell.value, int | float) and not isinstance(cell.value, bool)
+
+        def text(r: int, c: int) -> bool:
+            cell = cells.get((r, c))
+            return cell is not None and isinstance(cell.value, str) and bool(cell.value.strip())
+
+        rows = any(text(r, label_col) and number(r, col) for r in (row - 1, row + 1))
+        columns = any(text(header_row, c) and number(row, c) for c in (col - 1, col + 1))
+        return f"{label.strip()} {header.strip()}" if rows and columns else ""
+
+    def _index(self, s: int) -> dict[tuple[str, int], list[int]]:
+        """The sheet's texts by column and by row, made the first time it is asked for."""
         index = self._texts.get(s)
         if index is None:
             index = self._texts[s] = {}
@@ -169,12 +208,20 @@ class Labels:
                 if isinstance(cell.value, str) and cell.value.strip():
                     index.setdefault(("col", c), []).append(r)
                     index.setdefault(("row", r), []).append(c)
-        line = index.get((along, col if along == "col" else row), [])
-        at = bisect.bisect_left(line, row if along == "col" else col)
-        if at == 0:
-            return ""
-        other = line[at - 1]
-        if (row if along == "col" else col) - other > within:
+        return index
+
+    @staticmethod
+    def _nearest(index: dict[tuple[str, int], list[int]], along: str, line: int, before: int) -> int:
+        """Where the nearest text before `before` is on a column (`along` col) or a row; -1 if none."""
+        texts = index.get((along, line), [])
+        at = bisect.bisect_left(texts, before)
+        return texts[at - 1] if at else -1
+
+    def _nearest_text(self, p: Pos, along: str, within: int) -> str:
+        s, row, col = p
+        line, before = (col, row) if along == "col" else (row, col)
+        other = self._nearest(self._index(s), along, line, before)
+        if other < 0 or before - other > within:
             return ""
         where = (other, col) if along == "col" else (row, other)
         return str(self.book.cells[self.book.sheets[s]][where].value)

@@ -55,6 +55,16 @@ class Layout:
             return "columns"
         return "blocks"
 
+    def block_rows(self) -> tuple[int, int]:
+        """Iteration 0's first and last rows with the rest of its block: in blocks stacked down a
+        sheet, every row from the box's first to the one before the next block's (the rows under
+        the loss are the block's own, where a backward pass wrong from its first row matches
+        nothing); in any other layout, the box's."""
+        r0, _, r1, _ = self.box
+        if self.stride is None or self.stride[0] or self.stride[2] or self.stride[1] <= 1:
+            return r0, r1
+        return r0, max(r1, r0 + self.move(1)[1] - 1)
+
     def move(self, t: int) -> Pos:
         """How far iteration t stands from iteration 0 (for t < 0: how far iteration 0 stands
         from iteration −t)."""

@@ -3,9 +3,11 @@
 A header or a row label may name an element in the notes' notation (`w3`, `O1`, `∂L/∂W1`), by a
 word the sheet's own fitted columns teach (`learned_names`: `a_h1` over the column placed as
 f(O1)[0], and the numbered names between such words), as the loss's derivative by a learned number
-(`∂E/∂w3`, `dE_total/dout_h1`), as a parameter's change (`dw3`), or as a slope
-(`dout_h1/dnet_h1`). The fitting passes ask these questions of a cell to choose among cells of
-equal evidence.
+(`∂E/∂w3`, `dE_total/dout_h1`), as a parameter's change (`dw3`), as a slope (`dout_h1/dnet_h1`),
+as a neuron's δ by the name the sheet gives the neuron (`δ o`, with `net o` and `out o` placed as
+O2 and ŷ: `neuron_names`), or as the loss's derivative by a row of the sheet's table of parameters
+(`∂E/∂ h1` beside the row `h1` of W1 and B1). The fitting passes ask these questions of a cell to
+choose among cells of equal evidence.
 
 Guarantee: nothing here changes a layout or a grid; each answer depends only on the labels around
 the cell, the spot asked about and the bases placed so far.
@@ -17,8 +19,9 @@ import itertools
 import math
 import re
 from collections import defaultdict
+from typing import NamedTuple
 
-from sheetnet.cells.labels import LOSS_WORDS, label_token, numbered
+from sheetnet.cells.labels import CAPTION_WORDS, LOSS_WORDS, label_token, names_delta, numbered
 from sheetnet.check.geometry import Layout
 from sheetnet.check.grid import Grid, Pos, change_of, derivative_of, element_word
 from sheetnet.check.spots import Ident, RunSpots, Spot, step_parameter
@@ -144,8 +147,9 @@ def labelled_as_learned(grid: Grid, layout: Layout, p: Pos, learned: dict[str, I
 
 def _gradient_by_name(named: Ident | None, spot: Spot) -> bool:
     """True if `spot` is the loss's derivative by the parameter `named` names, any element of it (a
-    label over a column names the matrix: `W` over W1's column), of a sample or over the samples."""
-    if named is None or not named[0].startswith(f"{PARAMETERS}:"):
+    label over a column names the matrix: `W` over W1's column), over the samples: the one its
+    update reads, not a sample's own (with 4 samples `dW` over the mean dW is no sample's)."""
+    if named is None or not named[0].startswith(f"{PARAMETERS}:") or (spot.samples > 1 and spot.key.s >= 0):
         return False
     name = named[0].split(":", 1)[1]
     return spot.quantity.name.removeprefix("−") in (f"∂L/∂{name}", f"Σ∂L/∂{name}", f"mean ∂L/∂{name}")
@@ -203,6 +207,113 @@ def neurons_named(grid: Grid, learned: dict[str, Ident], p: Pos, spot: Spot) -> 
         if ident is not None and ident[1] == spot.ident[1] and ident[0] in neurons:
             named.add(ident[2])
     return named
+
+
+class Neuron(NamedTuple):
+    """A neuron the sheet names: element `index` of layer `layer`'s pre-activation O_l, and where
+    each sample's is (`cells`: the sample → its O_l[i]'s cell)."""
+
+    layer: int
+    index: int
+    cells: dict[int, Pos]
+
+
+def neuron_names(grid: Grid, run: RunSpots, layout: Layout, learned: dict[str, Ident]) -> dict[str, Neuron]:
+    """The names the sheet gives its neurons, from the cells placed so far: a word the labels of a
+    pre-activation O_l[i] and of its activation f(O_l)[i] (ŷ for the output layer) share in a sample
+    (`h1` of `net h1` and `out h1`, `o` of `net o` and `out o`: neurons down, samples across), or a
+    label learned as either (`N3` over O1[2], `sig(N3)` beside it). A word that names more than one
+    neuron (`sample`, `1` of `sample 1` over a whole column) names none."""
+    depth = run.trace.network.depth
+    kinds: dict[tuple[int, int, int], dict[str, Pos]] = defaultdict(dict)  # (layer, neuron, sample) → net, out
+    for ident, base in layout.bases.items():
+        of = _neuron_of(ident[0], depth)
+        if of is not None:
+            kinds[(of[0], ident[2], ident[1])][of[1]] = base
+    words: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    cells: dict[tuple[int, int], dict[int, Pos]] = defaultdict(dict)
+    for (layer, index, sample), pair in kinds.items():
+        if "net" in pair:
+            cells[(layer, index)][sample] = pair["net"]
+        if len(pair) == 2:
+            for word in grid.words(pair["net"]) & grid.words(pair["out"]):
+                if not word.isdigit() and word not in CAPTION_WORDS:
+                    words[word].add((layer, index))
+    for token, ident in learned.items():
+        of = _neuron_of(ident[0], depth)
+        if of is not None:
+            words[token].add((of[0], ident[2]))
+    return {
+        word: Neuron(*neuron, cells[neuron])
+        for word, named in words.items()
+        if len(named) == 1 and (neuron := next(iter(named))) in cells
+    }
+
+
+_LAYER_OF = re.compile(r"(f\()?O(\d+)(?(1)\))")  # O2, f(O1): a layer's pre-activation or activation
+
+
+def _neuron_of(section_name: str, depth: int) -> tuple[int, str] | None:
+    """The layer of a forward quantity per neuron and which of its two it is: `Forward:O2` → (2,
+    net), `Forward:f(O1)` → (1, out), `Forward:ŷ` → (depth, out); None for any other."""
+    section, name = section_name.split(":", 1)
+    if section != FORWARD:
+        return None
+    if name == "ŷ":
+        return depth, "out"
+    match = _LAYER_OF.fullmatch(name)
+    return (int(match.group(2)), "out" if match.group(1) else "net") if match else None
+
+
+_DELTA_OF = re.compile(r"−?∂L/∂B(\d+)")  # a neuron's δ, in either sign, of a sample (∂L/∂O_l = ∂L/∂B_l)
+
+
+def delta_named(grid: Grid, neurons: dict[str, Neuron], p: Pos, spot: Spot) -> bool:
+    """True if a label of `p` names the spot as a neuron's δ in `p`'s sample: a δ word and a name the
+    sheet gives the neuron (`neuron_names`) in one label (`δ o` in the row of the samples' δ, `o`
+    named by `net o` and `out o`), the loss's derivative by the neuron's net input, ∂L/∂B_l[i] of a
+    sample, in either sign. With several samples, `p` is that sample's if it is in line with the
+    sample's O_l[i] (in its column under a row label, in its row under a header)."""
+    match = _DELTA_OF.fullmatch(spot.quantity.name)
+    several = spot.samples > 1
+    if match is None or (several and spot.key.s < 0):
+        return False
+    for text, across in ((grid.row_label(p), 2), (grid.header(p), 1)):
+        words = text.split()
+        if not any(names_delta(word) for word in words):
+            continue
+        for word in words:
+            neuron = neurons.get(element_word(word))
+            if neuron is None or (neuron.layer, neuron.index) != (int(match.group(1)), spot.index):
+                continue
+            cell = neuron.cells.get(spot.ident[1])
+            if not several or (cell is not None and cell[0] == p[0] and cell[across] == p[across]):
+                return True
+    return False
+
+
+_DERIVATIVE_BY = re.compile(r"[∂d][a-z_]*/[∂d](?P<of>\S+)")  # `∂E/∂ h1`, `dE/d o`: by what (spaces out)
+
+
+def derivative_in_table(grid: Grid, layout: Layout, p: Pos, spot: Spot) -> bool:
+    """True if `p`'s row label names the loss's derivative by a row of the sheet's table of
+    parameters (`∂E/∂ h1` where the row `h1` holds W1[0,0], W1[0,1], B1[0]) and `spot` is the
+    gradient, over the samples, of the parameter that row holds in `p`'s column (`∂E/∂ h1` under
+    `w · in2` is ∂L/∂W1[0,1])."""
+    match = _DERIVATIVE_BY.fullmatch(grid.row_label(p).replace(" ", "").replace("\u2009", "").lower())
+    if match is None or (spot.samples > 1 and spot.key.s >= 0):
+        return False
+    for ident, base in layout.bases.items():
+        if (
+            base[0] == p[0]
+            and base[2] == p[2]
+            and ident[0].startswith(f"{PARAMETERS}:")
+            and ident[2] == spot.index
+            and grid.row_label(base).strip().lower() == match.group("of")
+        ):
+            name = ident[0].split(":", 1)[1]
+            return spot.quantity.name.removeprefix("−") in (f"∂L/∂{name}", f"Σ∂L/∂{name}", f"mean ∂L/∂{name}")
+    return False
 
 
 def names_sample(grid: Grid, layout: Layout, p: Pos, spot: Spot) -> bool:

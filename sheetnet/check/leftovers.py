@@ -24,11 +24,14 @@ from sheetnet.check.evidence import small
 from sheetnet.check.geometry import Layout, next_use, reading_distance
 from sheetnet.check.grid import Grid, Pos, full_window
 from sheetnet.check.labels import (
+    delta_named,
+    derivative_in_table,
     header_names,
     labelled_as_learned,
     learned_names,
     named_for_another,
     names_sample,
+    neuron_names,
     neurons_named,
 )
 from sheetnet.check.spots import Ident, RunSpots, Spot, either_sign, is_step
@@ -59,6 +62,7 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
         for t in (0, 1):
             explained.update(layout.shift(b, t) for b in [layout.bases[ident], *layout.copies.get(ident, [])])
     r0, c0, r1, c1 = layout.box
+    r0, r1 = layout.block_rows()  # a block's rows under its loss too (its backward rows)
     if layout.stride is None:  # one iteration: its own rows, not the update written below them
         rows = [b[1] for ident, b in layout.bases.items() if not ident[0].startswith(f"{UPDATE}:")]
         r0, r1 = (min(rows), max(rows)) if rows else (r0, r1)
@@ -96,6 +100,7 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
     if not pool:
         return
     learned = learned_names(grid, run, layout)
+    neurons = neuron_names(grid, run, layout, learned)
     read = {ident: p for ident, p in _read_inputs(grid, run, layout).items() if p in pool}
     iterations = min(len(run.iterations), LEFTOVER_ITERATIONS)
     values = local(layout, iterations)
@@ -120,12 +125,14 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
                 continue  # x is where the forward pass reads it
             if is_step(spot.quantity) and named_for_another(grid, layout, learned, spot, p):
                 continue
-            by_sample = names_sample(grid, layout, p, spot)  # `loss1` over sample 1's loss
+            # `loss1` over sample 1's loss, `δ o` in sample 1's column over its δ (o: `net o`, `out o`)
+            by_sample = names_sample(grid, layout, p, spot) or delta_named(grid, neurons, p, spot)
             if not (sample_by_sample or by_sample):
                 continue
             named = (
                 by_sample
                 or header_names(grid, layout, p, learned, spot)
+                or derivative_in_table(grid, layout, p, spot)  # `∂E/∂ h1` beside the row h1 of W1 and B1
                 or p == _in_line_with_samples(layout, spot)
                 or (spot.ident[0] in written and spot.index in (neurons_named(grid, learned, p, spot) or ()))
             )  # (`err N3` over one neuron's of a quantity the sheet writes neuron by neuron, N3 learned as O1[2])

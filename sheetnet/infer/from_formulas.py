@@ -476,30 +476,34 @@ class FormulaReader:
         self.read_twice(layers, roots, reading)
         values["init"] = {}
         trained: list[bool] = []
+        named: dict[str, list[Pos]] = {}  # the parameters' cells, to be named apart
         for l, layer in enumerate(layers, start=1):
             previous = inputs_sorted if l == 1 else outs[l - 2]
-            w, b, w_cells, b_cells, w_names, b_names = [], [], [], [], [], []
+            w, b, w_cells, b_cells, w_params, b_params = [], [], [], [], [], []
             for n in layer:
                 weights = {source: param for param, source in n.weights}
                 if set(weights) != set(previous) or len(n.weights) != len(previous):
                     return None  # not fully connected
                 w.append([self.value(weights[source]) for source in previous])
                 w_cells += [self.coordinate(weights[source]) for source in previous]
-                w_names += [self.name(weights[source]) for source in previous]
+                w_params += [weights[source] for source in previous]
                 if isinstance(n.bias, tuple):
                     b.append(self.value(n.bias))
                     b_cells.append(self.coordinate(n.bias))
-                    b_names.append(self.name(n.bias))
+                    b_params.append(n.bias)
                     trained.append(n.bias in roots)
                 else:
                     b.append(float(n.bias or 0.0))
             values["init"][f"W{l}"] = w
             values["init"][f"B{l}"] = b
             reading.cells[f"W{l}"] = " ".join(w_cells)
-            reading.names[f"W{l}"] = _listed(w_names)
+            named[f"W{l}"] = w_params
             if b_cells:
                 reading.cells[f"B{l}"] = " ".join(b_cells)
-                reading.names[f"B{l}"] = _listed(b_names)
+                named[f"B{l}"] = b_params
+        apart = self.names_apart([p for cells in named.values() for p in cells])
+        for key, cells in named.items():
+            reading.names[key] = _listed(apart[p] for p in cells)
         values["train_biases"] = bool(trained) and Counter(trained).most_common(1)[0][0]
         network_cells = (
             set(roots) | {n.out for g in [group, *samples] for n in g} | {n.z for g in [group, *samples] for n in g}
@@ -633,6 +637,13 @@ class FormulaReader:
             if token and len(token) <= 12 and re.search(r"[a-zα-ωη]", token):
                 return label_name(text)
         return ""
+
+    def names_apart(self, cells: list[Pos]) -> dict[Pos, str]:
+        """Each cell's name (`name`); where one name is several cells' (`w` over a column of a table
+        with a row per neuron), the name the table gives each (`h1 w · in1`: `Labels.table_name`)."""
+        names = {p: self.name(p) for p in cells}
+        count = Counter(names.values())
+        return {p: (self.labels.table_name(p) or n) if n and count[n] > 1 else n for p, n in names.items()}
 
     def target(self, out: Pos, network_cells: set[Pos]) -> Pos | None:
         """The cell that, put in the place of output `out`, makes a formula reading both zero."""
