@@ -269,10 +269,10 @@ def test_an_eta_of_8_shown_only_by_the_updates_of_w7_and_w8_is_found(tmp_path: P
     typed with the step's sign flipped (w + η·∂E/∂w: M8 is the first slip). Of the half of the
     weights that move most, w7 and w8 are updated right: each gives (w − w')/(∂E/∂w) = 8 below
     it, and η = 8 puts the other six weights in line (w5 and w6 are its slips). The η each number
-    of those four lines would mean, binned to one digit, fills 11 bins; 8 is the 6th most common
-    (3 holds 3 numbers, 1, 2, 5, 6, 8 and 10 two each, all but 8's by chance), so it is among the 8
-    confirmed.
-    From w5's and w6's lines alone (a share of 1/4) no number means 8, and with 5 bins confirmed
+    of those four lines would mean, grouped within 5 % of each other, fills 17 groups; four are
+    given by two weights (3.07, 6.13 and 13.6 by chance, and 8), the others by one, so 8 is the
+    third confirmed (the smallest first, of those given by as many weights) of the 8.
+    From w5's and w6's lines alone (a share of 1/4) no number means 8, and with 2 groups confirmed
     8 is not among them: no η is found, and the table is judged against η = 0.5 (E8, w1's first
     update, named the slip)."""
     flipped = Mutation("w5, w6 stepped up", 1, {n: _stepped_up(n) for n in ("w5", "w6")})
@@ -284,13 +284,12 @@ def test_an_eta_of_8_shown_only_by_the_updates_of_w7_and_w8_is_found(tmp_path: P
 
 
 def test_an_eta_of_two_digits_shown_only_by_the_updates_is_found_to_its_last_digit(tmp_path: Path) -> None:
-    """ETA_MIDDLE_DIGITS = 8: the notes' table trained with η = 0.15, typed at full precision, no
+    """ETA_TYPED_DIGITS = 6: the notes' table trained with η = 0.15, typed at full precision, no
     η cell (the network file says 0.5). Each update gives (w − w')/(∂E/∂w) = 0.15 to the last bits
-    of a double; binned to one digit that is 0.1 or 0.2 (0.15 is no double), neither of which
-    puts any weight in line, so each bin is confirmed by its middle number as well, to 8 digits:
-    0.15, which puts the four weights it moves visibly (w5…w8, by η·|∂E/∂w| ≥ 0.006; w1…w4 move
-    by less than 10⁻⁴) in line. To 1 digit the middle number is the bin's own (no η found: judged
-    against 0.5, wrong); to 17 it is 0.1499999999999996, not the 0.15 the sheet was typed with."""
+    of a double (0.1499999999999996: 0.15 is no double); the η taken is the shortest rounding of
+    them that the updates allow to the 10⁻⁹ they are written to, 0.15, which puts the four weights
+    it moves visibly (w5…w8, by η·|∂E/∂w| ≥ 0.006; w1…w4 move by less than 10⁻⁴) in line. With one
+    digit allowed, 0.1 and 0.2 put no weight in line: no η is found (judged against 0.5, wrong)."""
     built = rows_workbook(tmp_path / "eta015", iters=3, eta=0.15, typed=True)
     assert f"{0.15:.1g}" in ("0.1", "0.2")
     moves = [0.15 * abs(built.tables[0][0][f"dw{n}"].value) for n in range(1, 9)]
@@ -390,3 +389,49 @@ def test_a_block_typed_twice_is_the_first_slip_though_the_later_blocks_all_follo
     result = CliRunner().invoke(main, ["check", str(built.path), "--config", str(built.network()), "--json"])
     tables = json.loads(result.stdout)["tables"]
     assert [(t["verdict"], t["first_slip"]) for t in tables] == [("wrong", "Hand!B29")]
+
+
+@pytest.mark.parametrize(("eta", "typed_as"), [(0.25, 0.25), (0.15, 0.15), (2.0, 2.0)])
+def test_an_eta_shown_only_by_updates_typed_to_4_places_is_the_eta_typed(
+    eta: float, typed_as: float, tmp_path: Path
+) -> None:
+    """ETA_SPREAD = 5 %, ETA_TYPED_DIGITS = 6: the notes' table trained with η = 0.25, 0.15 or 2,
+    typed to 4 places (the rounding carried forward), no η cell, checked against a network file
+    saying 0.5. Each weight that moves visibly (w5…w8: ∂E/∂w ≈ ±0.07 and ±0.04) gives, from the
+    number under it, (w − w')/(∂E/∂w) within (1 + η)·0.00005/|∂E/∂w| of η (the rounding of w' and
+    of the ∂E/∂w it was computed from): 0.2497 or 0.2503 for 0.25, never 0.25 itself. The numbers
+    two rows under give about 2η (0.4989 for 0.25: the gradient shrinks a little per step); binned
+    to one digit, 0.2497 and 0.2503 fell in two bins (0.2, 0.3) and 0.4989 in one, and η was taken
+    to be 2η. Grouped within 5 % of each other they are one group, whose η is the shortest rounding
+    of its middle that half of its weights allow (0.25, not 0.2497; 2, not 2.0014), and of the η
+    that put as many weights in line (0.25 and 0.4989 both put w5…w8 in line), the smallest is the
+    step. The workbook trains with another η than the network file's, and check says so (as it does
+    at full precision): "other η", naming the sheet's. (A spread of 0.1 % splits each group into
+    one candidate per weight; a typed η of 1 digit finds no 0.25 or 0.15.)"""
+    built = rows_workbook(tmp_path / "typed4", iters=ITERS, eta=eta, typed=True, decimals=4)
+    rows = built.tables[0]
+    exact = train(3, Network(eta=eta))
+    for n in range(5, 9):  # the η each weight's next number gives, and the one two rows on
+        w, g = exact[0][f"w{n}"].value, exact[0][f"dw{n}"].value
+        slack = (1 + eta) * 0.00005 / abs(g)
+        assert abs((w - rows[1][f"w{n}"].value) / g - eta) <= slack
+        assert abs((w - rows[2][f"w{n}"].value) / g - 2 * eta) < 0.05 * 2 * eta
+    argv = ["check", str(without_eta_cell(built, tmp_path)), "--config", str(built.network(lr=0.5)), "--json"]
+    result = CliRunner().invoke(main, argv)
+    data = json.loads(result.stdout)
+    assert [t["eta"] for t in data["tables"]] == [typed_as]
+    assert (result.exit_code, data["verdict"], data["first_mismatch"]) == (1, "other η", None)
+    assert data["message"].startswith(f"no table trains with η = 0.5 (Sheet1: η = {typed_as:g})")
+
+
+def test_a_wrong_output_that_scales_every_gradient_alike_is_no_other_eta() -> None:
+    """ETA_TYPED_DIGITS = 6: the zoo's 2-3-1 tanh table whose ŷ sums the pre-activations (its first
+    slip, X5, in iteration 0) computes every gradient from δ = ŷ − y, so each is the run's times one
+    factor, and every update of iteration 0 moves its weight by 0.1 × 1.00698 of the run's step:
+    as if η were 0.100698239 (to the 10⁻⁹ its numbers are written to), beside an η cell of 0.1.
+    No person types that η: the slip is named, with no word of another η (with 9 digits allowed,
+    "its updates move by η = 0.100698, not the η = 0.1 of Training!B2" follows it)."""
+    argv = ["--config", str(ZOO / "rows-tanh-231.toml"), "--iters", "5", "--json"]
+    result = CliRunner().invoke(main, ["check", str(ZOO / "rows-tanh-231-forward-slip.xlsx"), *argv])
+    data = json.loads(result.stdout)
+    assert [(t["eta"], t["reason"]) for t in data["tables"]] == [(0.1, "first slip in Training!X5, iteration 0: ŷ[0]")]
