@@ -348,6 +348,23 @@ def test_an_update_typed_wrong_on_every_sheet_is_named_on_its_own_sheet_not_wher
     assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("wrong", "'Iteration 1'!B39")]
 
 
+def negated_g5(tmp_path: Path, iters: int) -> tuple[Built, Path]:
+    """The notes' table typed at full precision (`iters` rows), its ∂E/∂w5 column holding
+    −∂E/∂w5 under the header `g5` (the negative a delta rule writes), every update right."""
+    built = rows_workbook(tmp_path / f"negated{iters}", iters=iters, typed=True)
+    book = openpyxl.load_workbook(built.path)
+    ws = book.active
+    column = ws[built.cell(0, "dw5").split("!")[1]].column
+    ws.cell(HEADER_ROW + 1, column, "g5")
+    for k in range(iters):
+        cell = ws.cell(HEADER_ROW + 2 + k, column)
+        assert cell.value == built.tables[0][k]["dw5"].value  # the run's ∂E/∂w5, by homework.train
+        cell.value = -cell.value
+    path = tmp_path / f"negated{iters}-g5.xlsx"
+    book.save(path)
+    return built, path
+
+
 def test_a_column_holding_a_gradients_negative_throughout_with_the_updates_right_is_another_number(
     tmp_path: Path,
 ) -> None:
@@ -358,18 +375,9 @@ def test_a_column_holding_a_gradients_negative_throughout_with_the_updates_right
     follow the run: it is another number (as t − y is to ŷ − y), not ∂E/∂w5 with its sign
     flipped, and the table is right. Asked for more negated iterations than are held against (5),
     the column is taken for ∂E/∂w5, and its first cell (AB7) named a slip."""
-    built = rows_workbook(tmp_path / "negated", iters=ITERS, typed=True)
-    book = openpyxl.load_workbook(built.path)
-    ws = book.active
-    column = ws[built.cell(0, "dw5").split("!")[1]].column
-    ws.cell(HEADER_ROW + 1, column, "g5")
-    for k in range(ITERS):
-        cell = ws.cell(HEADER_ROW + 2 + k, column)
-        assert cell.value == built.tables[0][k]["dw5"].value  # the run's ∂E/∂w5, by homework.train
-        cell.value = -cell.value
-    book.save(tmp_path / "negated-g5.xlsx")
+    built, path = negated_g5(tmp_path, ITERS)
     assert built.cell(0, "dw5") == "Sheet1!AB7"
-    data = check(tmp_path / "negated-g5.xlsx", tmp_path)
+    data = check(path, tmp_path)
     assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("right", None)]
 
 
@@ -435,3 +443,23 @@ def test_a_wrong_output_that_scales_every_gradient_alike_is_no_other_eta() -> No
     result = CliRunner().invoke(main, ["check", str(ZOO / "rows-tanh-231-forward-slip.xlsx"), *argv])
     data = json.loads(result.stdout)
     assert [(t["eta"], t["reason"]) for t in data["tables"]] == [(0.1, "first slip in Training!X5, iteration 0: ŷ[0]")]
+
+
+@pytest.mark.parametrize("iters", [2, 3, 5, 10, 30])
+def test_a_gradients_negative_throughout_with_the_updates_right_is_right_in_a_table_of_any_length(
+    iters: int, tmp_path: Path
+) -> None:
+    """The table of the test above (−∂E/∂w5 under `g5`, every update right) with 2 to 30 rows:
+    whatever its length, each g5 is exactly −∂E/∂w5 and each w5 below it is w5 − η·∂E/∂w5
+    (`homework.train`, checked here in plain Python), so it is right. The updates are held against
+    in the rows the table writes: the last iteration's update would be the row after the last,
+    which no table of a row per iteration types, so a table of 4 rows or fewer (every row held
+    against) was never found to have its updates right, and g5 was called ∂E/∂w5 with its sign
+    flipped (AB7)."""
+    built, path = negated_g5(tmp_path, iters)
+    rows = built.tables[0]
+    for k in range(iters - 1):
+        assert rows[k + 1]["w5"].value == pytest.approx(rows[k]["w5"].value - 0.5 * rows[k]["dw5"].value, rel=1e-15)
+    data = check(path, tmp_path, iters=iters)
+    assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("right", None)]
+    assert data["first_mismatch"] is None

@@ -269,15 +269,19 @@ def _read_inputs(grid: Grid, run: RunSpots, layout: Layout) -> dict[Ident, Pos]:
 
 def _updates_follow_the_run(grid: Grid, run: RunSpots, layout: Layout, iterations: int) -> bool:
     """True if the table's updated parameters are the run's in its first iterations, every one
-    placed (at least one): a number the updates are computed from is then not wrong."""
+    placed and every one it writes agreeing (one at least): a number the updates are computed from
+    is then not wrong. An update past the table's last row is written nowhere, in any length of
+    table (in a rows table the last iteration's is the next row's, never typed): it says nothing."""
     found = 0
     for spots in run.iterations[:iterations]:
         for spot in spots:
             if spot.quantity.section != UPDATE or spot.quantity.name[0] not in "WB" or is_step(spot.quantity):
                 continue
+            if spot.ident not in layout.bases:
+                return False
             p = layout.at(spot.ident, spot.t)
             if p is None or p not in grid.cells:
-                return False
+                continue  # past the table's end
             if not grid.agrees(p, spot.value):
                 return False
             found += 1

@@ -159,7 +159,8 @@ EXACT_DECADES = -16  # an exact continuation ranks before any gap a double can s
 #     test_the_first_slip_is_named_where_it_was_made[blocks-4dp-g-column-wrong-from-the-start]
 #   NEGATED_ITERATIONS 2 → 5 (more than the LEFTOVER_ITERATIONS held against: the rule off): test_thresholds.py::
 #     test_a_column_holding_a_gradients_negative_throughout_with_the_updates_right_is_another_number;
-#     → 1, → 3 and → 4: none
+#     → 3: test_thresholds.py::
+#     test_a_gradients_negative_throughout_with_the_updates_right_is_right_in_a_table_of_any_length[2]; → 1: none
 #   ORDER_WEIGHT 1e-9 → 1e-4 (the reading order outweighs a difference of error): test_thresholds.py::
 #     test_an_update_typed_wrong_on_every_sheet_is_named_on_its_own_sheet_not_where_the_next_uses_it;
 #     → 0: every verdict of test_thresholds, test_check and test_derive that passes today still does, and
