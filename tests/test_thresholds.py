@@ -463,3 +463,30 @@ def test_a_gradients_negative_throughout_with_the_updates_right_is_right_in_a_ta
     data = check(path, tmp_path, iters=iters)
     assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("right", None)]
     assert data["first_mismatch"] is None
+
+
+@pytest.mark.parametrize("decimals", [None, 4])
+def test_a_first_block_written_twice_is_iteration_0_and_its_copy(decimals: int | None, tmp_path: Path) -> None:
+    """REPEATED_SHARE = 1/2: the notes' network in a block per iteration (11 rows apart), at full
+    precision or typed to 4 places, its first block written twice (a block of the starting weights
+    and what they give, then the training from the same weights; or the first block copied), every
+    block after the second going on from the one before: 7 blocks, the 6 iterations of the run
+    from the second. What the student means: iteration 0 shown, then trained from. The second
+    block uses the starting weights, as iteration 0 must, so nothing in the table is wrong; the
+    first is its copy, read as such (before, the table was read from the first block: the second,
+    the update that did not move, named a slip or the step columns placed in the first block).
+    Every number of iteration 0 that moves by iteration 1 as written is in the first block and
+    again in the second; with a share over 1 asked, no first block is written twice and the
+    table is read from the first. (A block written twice later, the next going on from the copy,
+    is an update not made: a slip, as test_a_block_typed_twice_is_the_first_slip… holds.)"""
+    built = blocks_workbook(tmp_path / "twice", iters=ITERS + 1, decimals=decimals, mutation=pasted(0))
+    written = [{name: cell.value for name, cell in row.items()} for row in built.tables[0]]
+    trained = train(ITERS, typed=True, decimals=decimals)
+    assert written[0] == written[1]  # the first block written twice
+    assert written[1:] == [{name: cell.value for name, cell in row.items()} for row in trained]  # then the run
+    network = tmp_path / "net.toml"
+    network.write_text(Network().toml(ITERS), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(built.path), "--config", str(network), "--json"])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0, data["message"]
+    assert [(t["iterations"], t["verdict"], t["first_slip"]) for t in data["tables"]] == [(ITERS, "right", None)]

@@ -109,7 +109,18 @@ BEHIND = 2  # reading order: a cell before the anchor counts this much farther t
 #   FORWARD_CARRIED_SHARE 0.5 → 0: test_derive.py::
 #     test_a_correct_workbook_that_writes_no_loss_is_never_called_wrong[phases-241-noloss.xlsx]; → 0.1, → 0.9: none
 #   WEIGHTS_CARRIED 2 → 1: the same test; → 5, → 100: none
+#   REPEATED_SHARE 0.5 → 0: test_thresholds.py::
+#     test_a_block_typed_twice_is_the_first_slip_though_the_later_blocks_all_follow_it (and the η tests typed
+#     to 4 places: a column that stays, w3 = 0.25, is one number written again); → 0.9 and → 1.01:
+#     test_thresholds.py::test_a_first_block_written_twice_is_iteration_0_and_its_copy
+#   REPEATED_NUMBERS 2 → 1 and → 10: none (no workbook of the tests has fewer than 10 numbers that move,
+#     or one written again alone)
 STRIDE_ITERATIONS = 6  # iterations whose exact matches vote for the stride
+# a first iteration is written twice (`fit._first_written_twice`) where this share of its numbers
+# that move one stride on at all are written again one stride on before they move: a number or
+# two the same (a slow one, typed to 4 places) is no copy; nearly all are in a block copied
+REPEATED_SHARE = 0.5
+REPEATED_NUMBERS = 2  # … and this many at least: one number the same one stride on (a slow weight) is chance
 # pairs of cells (found here × found one iteration on) an element may vote with: more, and its
 # vote is spread too thin to tell anything (a frequent number's every pair)
 STRIDE_PAIRS = 4 * MAX_VOTERS
