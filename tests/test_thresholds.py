@@ -490,3 +490,22 @@ def test_a_first_block_written_twice_is_iteration_0_and_its_copy(decimals: int |
     data = json.loads(result.stdout)
     assert result.exit_code == 0, data["message"]
     assert [(t["iterations"], t["verdict"], t["first_slip"]) for t in data["tables"]] == [(ITERS, "right", None)]
+
+
+@pytest.mark.parametrize("decimals", [None, 4])
+def test_a_number_labelled_eta_is_given_to_no_number_of_the_run_left_over(decimals: int | None, tmp_path: Path) -> None:
+    """CLOSE, in the columns left over: the notes' network worked through once in a block (one
+    iteration: the weights, the forward pass, the errors and the gradients, no updated weights),
+    i, t and `η 0.5` typed above it, every number right. The updates are written nowhere, and w7's,
+    0.5 − 0.5·(−0.0425) = 0.521, is within 5 % of η's 0.5 (4 %): before, the numbers left over
+    gave η's cell, B4, to that update, and named it the first slip. A number labelled η is η."""
+    built = blocks_workbook(tmp_path / "once", iters=1, decimals=decimals)
+    row = built.tables[0][0]
+    update = row["w7"].value - 0.5 * row["dw7"].value
+    assert abs(update - 0.5) / update < 0.05
+    network = tmp_path / "net.toml"
+    network.write_text(Network().toml(1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(built.path), "--config", str(network), "--json"])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0, data["message"]
+    assert [(t["layout"], t["verdict"], t["first_slip"]) for t in data["tables"]] == [("one iteration", "right", None)]

@@ -5,7 +5,7 @@ table's forward pass (`eta_cell`). Whether or not it does, its first update move
 η times a step that does not depend on η, so the updated parameters written in line with the
 parameters give η (`learning_rate`).
 
-Guarantee: `eta_cell` is a positive number of at most 1000 beside or under such a label, or None;
+Guarantee: `eta_cell` is one of `eta_cells`, a positive number of at most 1000 beside or under such a label, or None;
 `learning_rate` is an η that puts at least half of the parameters it moves visibly in line with
 them, or None.
 """
@@ -42,10 +42,14 @@ def eta_cell(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     rate`, `α` or `n =` (on its left, or above it), the nearest to the table's forward pass."""
     box = forward_box(grid, run, sheet)
     r, c = (box[0], box[1]) if box is not None else (0, 0)
-    labelled = [
+    return min(eta_cells(grid, sheet), key=lambda p: (abs(p[1] - r) + abs(p[2] - c), p), default=None)
+
+
+def eta_cells(grid: Grid, sheet: int) -> list[Pos]:
+    """The positive numbers of at most 1000 on `sheet` that a label names η (`_named_eta`)."""
+    return [
         p for p in _near_eta_labels(grid, sheet) if 0 < float(grid.cells[p].value) <= ETA_MAX and _named_eta(grid, p)
     ]
-    return min(labelled, key=lambda p: (abs(p[1] - r) + abs(p[2] - c), p), default=None)
 
 
 def _near_eta_labels(grid: Grid, sheet: int) -> set[Pos]:

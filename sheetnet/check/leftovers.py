@@ -8,8 +8,8 @@ header that names the element winning, and x where the forward pass's formula mu
 weight (`_read_inputs`: columns of 0/±1 inputs and targets agree in most rows).
 
 Guarantee: only elements without a base are given one, one cell each and each cell to one element
-at most, among the numbers of the table's box that no base explains in iteration 0 or 1 (and the
-cells where the next iteration uses an update); a cell that no label names, that is not where the
+at most, among the numbers of the table's box that no base explains in iteration 0 or 1 and no
+label names η (and the cells where the next iteration uses an update); a cell that no label names, that is not where the
 other samples' line of the element puts it, and that the forward pass does not read as x, is given
 only to an element it is within 5 % of.
 """
@@ -20,6 +20,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
+from sheetnet.check.eta import eta_cells
 from sheetnet.check.evidence import small
 from sheetnet.check.geometry import Layout, next_use, reading_distance
 from sheetnet.check.grid import Grid, Pos, full_window
@@ -69,6 +70,9 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
         before = layout.shift(p, -1)
         return before not in grid.cells or not (r0 <= before[1] <= r1 and c0 <= before[2] <= c1)
 
+    # a number labelled η is η: no number of the run is left over to it (η = 0.5 is within 5 % of
+    # an update the table does not write, 0.5212)
+    explained.update(eta_cells(grid, layout.sheet))
     pool = [
         p
         for p in grid.numbers_on(layout.sheet)
