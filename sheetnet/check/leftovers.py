@@ -9,9 +9,9 @@ weight (`_read_inputs`: columns of 0/±1 inputs and targets agree in most rows).
 
 Guarantee: only elements without a base are given one, one cell each and each cell to one element
 at most, among the numbers of the table's box that no base explains in iteration 0 or 1 and no
-label names η (and the cells where the next iteration uses an update); a cell that no label names, that is not where the
-other samples' line of the element puts it, and that the forward pass does not read as x, is given
-only to an element it is within 5 % of.
+label names η (and the cells where the next iteration uses an update); a cell that no label
+names, that is not where the other samples' line of the element puts it, and that the forward
+pass does not read as x, is given only to an element it is within 5 % of.
 """
 
 from __future__ import annotations
