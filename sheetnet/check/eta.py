@@ -5,9 +5,10 @@ table's forward pass (`eta_cell`). Whether or not it does, its first update move
 η times a step that does not depend on η, so the updated parameters written in line with the
 parameters give η (`learning_rate`).
 
-Guarantee: `eta_cell` is one of `eta_cells`, a positive number of at most 1000 beside or under such a label, or None;
-`learning_rate` is an η that puts at least half of the parameters it moves visibly in line with
-them, or None.
+Guarantee: `eta_cell` is one of `eta_cells`, the positive numbers of at most 1000 beside or under
+such a label, or None; `learning_rate` is an η that puts at least half of the parameters it moves
+visibly in line with them, written with `ETA_TYPED_DIGITS` significant digits at most unless it is
+the run's, or None.
 """
 
 from __future__ import annotations
@@ -81,13 +82,14 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
     """The η a table trains with, from its first update: at iteration 0 every optimizer moves a
     parameter by η times a step that does not depend on η, so each updated parameter written in
     line with the parameter (below it in its column, right of it in its row, or in its cell on the
-    next sheet) gives η. The η most parameters give wins, the run's on a tie (and over its
-    multiples k·η: a value k updates later in line); None when none is given by at least half of
-    the parameters it moves visibly. (With a row per η, rows that agree in iteration 0, the intact
-    rows' η win over the run's in a row with a slip in its first update: those tables are fitted,
-    and taken away, first.)"""
+    next sheet) gives η, as a person types it (`_as_typed`). The η that puts most of the
+    parameters moving most in line wins, the run's on a tie (and over its multiples k·η: a value
+    k updates later in line), else the smallest (not 2η, the value two updates later); None when
+    none puts at least half of the parameters it moves visibly in line. (With a row per η, rows
+    that agree in iteration 0, the intact rows' η win over the run's in a row with a slip in its
+    first update: those tables are fitted, and taken away, first.)"""
     eta = run.trace.network.lr
-    moves: list[tuple[float, float, list[Pos], _Line]] = []  # start, step at η = 1, the cells in line with it
+    moves: list[_Move] = []  # start, step at η = 1, the cells in line with it
     for spot in run.iterations[0]:
         if spot.quantity.section == UPDATE and spot.quantity.name[0] in "WB":
             start = run.values[spot.expr.a.key]  # type: ignore[attr-defined]
@@ -99,7 +101,7 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
     if not moves:
         return None
 
-    def tally(candidate: float, among: list = moves) -> tuple[int, int]:
+    def tally(candidate: float, among: list[_Move] = moves) -> tuple[int, int]:
         """How many parameters (of `among`) η = candidate puts in line with them, and how many it
         moves visibly (by a unit of the 4th decimal: a typed 0.15 is no update by 2e-5)."""
         count = visible = 0
@@ -147,6 +149,9 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
         if count > best_count or (count == best_count and count and best != eta and candidate < best):
             best, best_count = candidate, count
     return best if best_count else None
+
+
+_Move = tuple[float, float, list[Pos], "_Line"]  # a parameter's start, its step at η = 1, the cells in line
 
 
 @dataclass(frozen=True)
