@@ -466,20 +466,28 @@ def test_a_gradients_negative_throughout_with_the_updates_right_is_right_in_a_ta
 
 
 @pytest.mark.parametrize("decimals", [None, 4])
-def test_a_first_block_written_twice_is_iteration_0_and_its_copy(decimals: int | None, tmp_path: Path) -> None:
-    """REPEATED_SHARE = 1/2: the notes' network in a block per iteration (11 rows apart), at full
-    precision or typed to 4 places, its first block written twice (a block of the starting weights
-    and what they give, then the training from the same weights; or the first block copied), every
-    block after the second going on from the one before: 7 blocks, the 6 iterations of the run
-    from the second. What the student means: iteration 0 shown, then trained from. The second
-    block uses the starting weights, as iteration 0 must, so nothing in the table is wrong; the
-    first is its copy, read as such (before, the table was read from the first block: the second,
-    the update that did not move, named a slip or the step columns placed in the first block).
-    Every number of iteration 0 that moves by iteration 1 as written is in the first block and
-    again in the second; with a share over 1 asked, no first block is written twice and the
-    table is read from the first. (A block written twice later, the next going on from the copy,
-    is an update not made: a slip, as test_a_block_typed_twice_is_the_first_slip… holds.)"""
-    built = blocks_workbook(tmp_path / "twice", iters=ITERS + 1, decimals=decimals, mutation=pasted(0))
+@pytest.mark.parametrize("layout", ["blocks", "rows"])
+def test_a_first_block_written_twice_is_iteration_0_and_its_copy(
+    layout: str, decimals: int | None, tmp_path: Path
+) -> None:
+    """REPEATED_SHARE = 1/2: the notes' network in a block per iteration (11 rows apart), or in a
+    row per iteration, at full precision or typed to 4 places, its first block (row) written twice
+    (the starting weights and what they give, then the training from the same weights; or the
+    first block copied), each after the second going on from the one before: 7 blocks, the run's
+    6 iterations from the second. What the student means: iteration 0 shown, then trained from.
+    The second uses the starting weights, as iteration 0 must, so nothing in the table is wrong;
+    the first is its copy, read as such (before, the table was read from the first: the second's
+    weights, the update that did not move, named a slip, or the steps placed in the first block).
+    Of iteration 0's numbers that move by iteration 1 as written, 27 of 35 (24 of 28 at 4 places)
+    are in the first block, again in the second and moved in the third: all but its updates,
+    written only where iteration 1 uses them. With a share of 0.9 asked, or over 1, no iteration
+    is written twice and the table is read from the first. (A block written twice later, the
+    next going on from the copy, is an update not made: a slip, as
+    test_a_block_typed_twice_is_the_first_slip_though_the_later_blocks_all_follow_it holds.)"""
+    if layout == "blocks":
+        built = blocks_workbook(tmp_path / "twice", iters=ITERS + 1, decimals=decimals, mutation=pasted(0))
+    else:
+        built = rows_workbook(tmp_path / "twice", iters=ITERS + 1, typed=True, decimals=decimals, mutation=pasted(0))
     written = [{name: cell.value for name, cell in row.items()} for row in built.tables[0]]
     trained = train(ITERS, typed=True, decimals=decimals)
     assert written[0] == written[1]  # the first block written twice
