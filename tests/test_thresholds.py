@@ -272,10 +272,10 @@ def test_an_eta_of_8_shown_only_by_the_updates_of_w7_and_w8_is_found(tmp_path: P
     typed with the step's sign flipped (w + η·∂E/∂w: M8 is the first slip). Of the half of the
     weights that move most, w7 and w8 are updated right: each gives (w − w')/(∂E/∂w) = 8 below
     it, and η = 8 puts the other six weights in line (w5 and w6 are its slips). The η each number
-    of those four lines would mean, binned to one digit, fills 11 bins; 8 is the 6th most common
-    (3 holds 3 numbers, 1, 2, 5, 6, 8 and 10 two each, all but 8's by chance), so it is among the 8
-    confirmed.
-    From w5's and w6's lines alone (a share of 1/4) no number means 8, and with 5 bins confirmed
+    of those four lines would mean, grouped within 5 % of each other, fills 17 groups; four are
+    given by two weights (3.07, 6.13 and 13.6 by chance, and 8), the others by one, so 8 is the
+    third confirmed (the smallest first, of those given by as many weights) of the 8.
+    From w5's and w6's lines alone (a share of 1/4) no number means 8, and with 2 groups confirmed
     8 is not among them: no η is found, and the table is judged against η = 0.5 (E8, w1's first
     update, named the slip)."""
     flipped = Mutation("w5, w6 stepped up", 1, {n: _stepped_up(n) for n in ("w5", "w6")})
@@ -287,13 +287,12 @@ def test_an_eta_of_8_shown_only_by_the_updates_of_w7_and_w8_is_found(tmp_path: P
 
 
 def test_an_eta_of_two_digits_shown_only_by_the_updates_is_found_to_its_last_digit(tmp_path: Path) -> None:
-    """ETA_MIDDLE_DIGITS = 8: the notes' table trained with η = 0.15, typed at full precision, no
+    """ETA_TYPED_DIGITS = 6: the notes' table trained with η = 0.15, typed at full precision, no
     η cell (the network file says 0.5). Each update gives (w − w')/(∂E/∂w) = 0.15 to the last bits
-    of a double; binned to one digit that is 0.1 or 0.2 (0.15 is no double), neither of which
-    puts any weight in line, so each bin is confirmed by its middle number as well, to 8 digits:
-    0.15, which puts the four weights it moves visibly (w5…w8, by η·|∂E/∂w| ≥ 0.006; w1…w4 move
-    by less than 10⁻⁴) in line. To 1 digit the middle number is the bin's own (no η found: judged
-    against 0.5, wrong); to 17 it is 0.1499999999999996, not the 0.15 the sheet was typed with."""
+    of a double (0.1499999999999996: 0.15 is no double); the η taken is the shortest rounding of
+    them that the updates allow to the 10⁻⁹ they are written to, 0.15, which puts the four weights
+    it moves visibly (w5…w8, by η·|∂E/∂w| ≥ 0.006; w1…w4 move by less than 10⁻⁴) in line. With one
+    digit allowed, 0.1 and 0.2 put no weight in line: no η is found (judged against 0.5, wrong)."""
     built = rows_workbook(tmp_path / "eta015", iters=3, eta=0.15, typed=True)
     assert f"{0.15:.1g}" in ("0.1", "0.2")
     moves = [0.15 * abs(built.tables[0][0][f"dw{n}"].value) for n in range(1, 9)]
@@ -352,6 +351,23 @@ def test_an_update_typed_wrong_on_every_sheet_is_named_on_its_own_sheet_not_wher
     assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("wrong", "'Iteration 1'!B39")]
 
 
+def negated_g5(tmp_path: Path, iters: int) -> tuple[Built, Path]:
+    """The notes' table typed at full precision (`iters` rows), its ∂E/∂w5 column holding
+    −∂E/∂w5 under the header `g5` (the negative a delta rule writes), every update right."""
+    built = rows_workbook(tmp_path / f"negated{iters}", iters=iters, typed=True)
+    book = openpyxl.load_workbook(built.path)
+    ws = book.active
+    column = ws[built.cell(0, "dw5").split("!")[1]].column
+    ws.cell(HEADER_ROW + 1, column, "g5")
+    for k in range(iters):
+        cell = ws.cell(HEADER_ROW + 2 + k, column)
+        assert cell.value == built.tables[0][k]["dw5"].value  # the run's ∂E/∂w5, by homework.train
+        cell.value = -cell.value
+    path = tmp_path / f"negated{iters}-g5.xlsx"
+    book.save(path)
+    return built, path
+
+
 def test_a_column_holding_a_gradients_negative_throughout_with_the_updates_right_is_another_number(
     tmp_path: Path,
 ) -> None:
@@ -362,18 +378,9 @@ def test_a_column_holding_a_gradients_negative_throughout_with_the_updates_right
     follow the run: it is another number (as t − y is to ŷ − y), not ∂E/∂w5 with its sign
     flipped, and the table is right. Asked for more negated iterations than are held against (5),
     the column is taken for ∂E/∂w5, and its first cell (AB7) named a slip."""
-    built = rows_workbook(tmp_path / "negated", iters=ITERS, typed=True)
-    book = openpyxl.load_workbook(built.path)
-    ws = book.active
-    column = ws[built.cell(0, "dw5").split("!")[1]].column
-    ws.cell(HEADER_ROW + 1, column, "g5")
-    for k in range(ITERS):
-        cell = ws.cell(HEADER_ROW + 2 + k, column)
-        assert cell.value == built.tables[0][k]["dw5"].value  # the run's ∂E/∂w5, by homework.train
-        cell.value = -cell.value
-    book.save(tmp_path / "negated-g5.xlsx")
+    built, path = negated_g5(tmp_path, ITERS)
     assert built.cell(0, "dw5") == "Sheet1!AB7"
-    data = check(tmp_path / "negated-g5.xlsx", tmp_path)
+    data = check(path, tmp_path)
     assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("right", None)]
 
 
@@ -393,3 +400,123 @@ def test_a_block_typed_twice_is_the_first_slip_though_the_later_blocks_all_follo
     result = CliRunner().invoke(main, ["check", str(built.path), "--config", str(built.network()), "--json"])
     tables = json.loads(result.stdout)["tables"]
     assert [(t["verdict"], t["first_slip"]) for t in tables] == [("wrong", "Hand!B29")]
+
+
+@pytest.mark.parametrize(("eta", "typed_as"), [(0.25, 0.25), (0.15, 0.15), (2.0, 2.0)])
+def test_an_eta_shown_only_by_updates_typed_to_4_places_is_the_eta_typed(
+    eta: float, typed_as: float, tmp_path: Path
+) -> None:
+    """ETA_SPREAD = 5 %, ETA_TYPED_DIGITS = 6: the notes' table trained with η = 0.25, 0.15 or 2,
+    typed to 4 places (the rounding carried forward), no η cell, checked against a network file
+    saying 0.5. Each weight that moves visibly (w5…w8: ∂E/∂w ≈ ±0.07 and ±0.04) gives, from the
+    number under it, (w − w')/(∂E/∂w) within (1 + η)·0.00005/|∂E/∂w| of η (the rounding of w' and
+    of the ∂E/∂w it was computed from): 0.2497 or 0.2503 for 0.25, never 0.25 itself. The numbers
+    two rows under give about 2η (0.4989 for 0.25: the gradient shrinks a little per step); binned
+    to one digit, 0.2497 and 0.2503 fell in two bins (0.2, 0.3) and 0.4989 in one, and η was taken
+    to be 2η. Grouped within 5 % of each other they are one group, whose η is the shortest rounding
+    of its middle that half of its weights allow (0.25, not 0.2497; 2, not 2.0014), and of the η
+    that put as many weights in line (0.25 and 0.4989 both put w5…w8 in line), the smallest is the
+    step. The workbook trains with another η than the network file's, and check says so (as it does
+    at full precision): "other η", naming the sheet's. (A spread of 0.1 % splits each group into
+    one candidate per weight; a typed η of 1 digit finds no 0.25 or 0.15.)"""
+    built = rows_workbook(tmp_path / "typed4", iters=ITERS, eta=eta, typed=True, decimals=4)
+    rows = built.tables[0]
+    exact = train(3, Network(eta=eta))
+    for n in range(5, 9):  # the η each weight's next number gives, and the one two rows on
+        w, g = exact[0][f"w{n}"].value, exact[0][f"dw{n}"].value
+        slack = (1 + eta) * 0.00005 / abs(g)
+        assert abs((w - rows[1][f"w{n}"].value) / g - eta) <= slack
+        assert abs((w - rows[2][f"w{n}"].value) / g - 2 * eta) < 0.05 * 2 * eta
+    argv = ["check", str(without_eta_cell(built, tmp_path)), "--config", str(built.network(lr=0.5)), "--json"]
+    result = CliRunner().invoke(main, argv)
+    data = json.loads(result.stdout)
+    assert [t["eta"] for t in data["tables"]] == [typed_as]
+    assert (result.exit_code, data["verdict"], data["first_mismatch"]) == (1, "other η", None)
+    assert data["message"].startswith(f"no table trains with η = 0.5 (Sheet1: η = {typed_as:g})")
+
+
+def test_a_wrong_output_that_scales_every_gradient_alike_is_no_other_eta() -> None:
+    """ETA_TYPED_DIGITS = 6: the zoo's 2-3-1 tanh table whose ŷ sums the pre-activations (its first
+    slip, X5, in iteration 0) computes every gradient from δ = ŷ − y, so each is the run's times one
+    factor, and every update of iteration 0 moves its weight by 0.1 × 1.00698 of the run's step:
+    as if η were 0.100698239 (to the 10⁻⁹ its numbers are written to), beside an η cell of 0.1.
+    No person types that η: the slip is named, with no word of another η (with 9 digits allowed,
+    "its updates move by η = 0.100698, not the η = 0.1 of Training!B2" follows it)."""
+    argv = ["--config", str(ZOO / "rows-tanh-231.toml"), "--iters", "5", "--json"]
+    result = CliRunner().invoke(main, ["check", str(ZOO / "rows-tanh-231-forward-slip.xlsx"), *argv])
+    data = json.loads(result.stdout)
+    assert [(t["eta"], t["reason"]) for t in data["tables"]] == [(0.1, "first slip in Training!X5, iteration 0: ŷ[0]")]
+
+
+@pytest.mark.parametrize("iters", [2, 3, 5, 10, 30])
+def test_a_gradients_negative_throughout_with_the_updates_right_is_right_in_a_table_of_any_length(
+    iters: int, tmp_path: Path
+) -> None:
+    """The table of the test above (−∂E/∂w5 under `g5`, every update right) with 2 to 30 rows:
+    whatever its length, each g5 is exactly −∂E/∂w5 and each w5 below it is w5 − η·∂E/∂w5
+    (`homework.train`, checked here in plain Python), so it is right. The updates are held against
+    in the rows the table writes: the last iteration's update would be the row after the last,
+    which no table of a row per iteration types, so a table of 4 rows or fewer (every row held
+    against) was never found to have its updates right, and g5 was called ∂E/∂w5 with its sign
+    flipped (AB7)."""
+    built, path = negated_g5(tmp_path, iters)
+    rows = built.tables[0]
+    for k in range(iters - 1):
+        assert rows[k + 1]["w5"].value == pytest.approx(rows[k]["w5"].value - 0.5 * rows[k]["dw5"].value, rel=1e-15)
+    data = check(path, tmp_path, iters=iters)
+    assert [(t["verdict"], t["first_slip"]) for t in data["tables"]] == [("right", None)]
+    assert data["first_mismatch"] is None
+
+
+@pytest.mark.parametrize("decimals", [None, 4])
+@pytest.mark.parametrize("layout", ["blocks", "rows"])
+def test_a_first_block_written_twice_is_iteration_0_and_its_copy(
+    layout: str, decimals: int | None, tmp_path: Path
+) -> None:
+    """REPEATED_SHARE = 1/2: the notes' network in a block per iteration (11 rows apart), or in a
+    row per iteration, at full precision or typed to 4 places, its first block (row) written twice
+    (the starting weights and what they give, then the training from the same weights; or the
+    first block copied), each after the second going on from the one before: 7 blocks, the run's
+    6 iterations from the second. What the student means: iteration 0 shown, then trained from.
+    The second uses the starting weights, as iteration 0 must, so nothing in the table is wrong;
+    the first is its copy, read as such (before, the table was read from the first: the second's
+    weights, the update that did not move, named a slip, or the steps placed in the first block).
+    Of iteration 0's numbers that move by iteration 1 as written, 27 of 35 (24 of 28 at 4 places)
+    are in the first block, again in the second and moved in the third: all but its updates,
+    written only where iteration 1 uses them. With a share of 0.9 asked, or over 1, no iteration
+    is written twice and the table is read from the first. (A block written twice later, the
+    next going on from the copy, is an update not made: a slip, as
+    test_a_block_typed_twice_is_the_first_slip_though_the_later_blocks_all_follow_it holds.)"""
+    if layout == "blocks":
+        built = blocks_workbook(tmp_path / "twice", iters=ITERS + 1, decimals=decimals, mutation=pasted(0))
+    else:
+        built = rows_workbook(tmp_path / "twice", iters=ITERS + 1, typed=True, decimals=decimals, mutation=pasted(0))
+    written = [{name: cell.value for name, cell in row.items()} for row in built.tables[0]]
+    trained = train(ITERS, typed=True, decimals=decimals)
+    assert written[0] == written[1]  # the first block written twice
+    assert written[1:] == [{name: cell.value for name, cell in row.items()} for row in trained]  # then the run
+    network = tmp_path / "net.toml"
+    network.write_text(Network().toml(ITERS), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(built.path), "--config", str(network), "--json"])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0, data["message"]
+    assert [(t["iterations"], t["verdict"], t["first_slip"]) for t in data["tables"]] == [(ITERS, "right", None)]
+
+
+@pytest.mark.parametrize("decimals", [None, 4])
+def test_a_number_labelled_eta_is_given_to_no_number_of_the_run_left_over(decimals: int | None, tmp_path: Path) -> None:
+    """CLOSE, in the columns left over: the notes' network worked through once in a block (one
+    iteration: the weights, the forward pass, the errors and the gradients, no updated weights),
+    i, t and `η 0.5` typed above it, every number right. The updates are written nowhere, and w7's,
+    0.5 − 0.5·(−0.0425) = 0.521, is within 5 % of η's 0.5 (4 %): before, the numbers left over
+    gave η's cell, B4, to that update, and named it the first slip. A number labelled η is η."""
+    built = blocks_workbook(tmp_path / "once", iters=1, decimals=decimals)
+    row = built.tables[0][0]
+    update = row["w7"].value - 0.5 * row["dw7"].value
+    assert abs(update - 0.5) / update < 0.05
+    network = tmp_path / "net.toml"
+    network.write_text(Network().toml(1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(built.path), "--config", str(network), "--json"])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0, data["message"]
+    assert [(t["layout"], t["verdict"], t["first_slip"]) for t in data["tables"]] == [("one iteration", "right", None)]

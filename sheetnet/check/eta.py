@@ -5,16 +5,17 @@ table's forward pass (`eta_cell`). Whether or not it does, its first update move
 η times a step that does not depend on η, so the updated parameters written in line with the
 parameters give η (`learning_rate`).
 
-Guarantee: `eta_cell` is a positive number of at most 1000 beside or under such a label, or None;
-`learning_rate` is an η that puts at least half of the parameters it moves visibly in line with
-them, or None.
+Guarantee: `eta_cell` is one of `eta_cells`, the positive numbers of at most 1000 beside or under
+such a label, or None; `learning_rate` is an η that puts at least half of the parameters it moves
+visibly in line with them, written with `ETA_TYPED_DIGITS` significant digits at most unless it is
+the run's, or None.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections import defaultdict
+from dataclasses import dataclass
 
 from sheetnet.cells.labels import ETA_WORDS, label_token
 from sheetnet.check.geometry import forward_box
@@ -24,12 +25,12 @@ from sheetnet.check.thresholds import (
     ETA_BIGGEST,
     ETA_BIGGEST_SHARE,
     ETA_BINS,
-    ETA_DIGITS,
     ETA_LABEL_REACH,
     ETA_MAX,
-    ETA_MIDDLE_DIGITS,
     ETA_SHARE,
+    ETA_SPREAD,
     ETA_START_CELLS,
+    ETA_TYPED_DIGITS,
     IN_LINE_REACH,
     MULTIPLE_SLACK,
     VISIBLE_MOVE,
@@ -42,10 +43,14 @@ def eta_cell(grid: Grid, run: RunSpots, sheet: int) -> Pos | None:
     rate`, `α` or `n =` (on its left, or above it), the nearest to the table's forward pass."""
     box = forward_box(grid, run, sheet)
     r, c = (box[0], box[1]) if box is not None else (0, 0)
-    labelled = [
+    return min(eta_cells(grid, sheet), key=lambda p: (abs(p[1] - r) + abs(p[2] - c), p), default=None)
+
+
+def eta_cells(grid: Grid, sheet: int) -> list[Pos]:
+    """The positive numbers of at most 1000 on `sheet` that a label names η (`_named_eta`)."""
+    return [
         p for p in _near_eta_labels(grid, sheet) if 0 < float(grid.cells[p].value) <= ETA_MAX and _named_eta(grid, p)
     ]
-    return min(labelled, key=lambda p: (abs(p[1] - r) + abs(p[2] - c), p), default=None)
 
 
 def _near_eta_labels(grid: Grid, sheet: int) -> set[Pos]:
@@ -77,13 +82,14 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
     """The η a table trains with, from its first update: at iteration 0 every optimizer moves a
     parameter by η times a step that does not depend on η, so each updated parameter written in
     line with the parameter (below it in its column, right of it in its row, or in its cell on the
-    next sheet) gives η. The η most parameters give wins, the run's on a tie (and over its
-    multiples k·η: a value k updates later in line); None when none is given by at least half of
-    the parameters it moves visibly. (With a row per η, rows that agree in iteration 0, the intact
-    rows' η win over the run's in a row with a slip in its first update: those tables are fitted,
-    and taken away, first.)"""
+    next sheet) gives η, as a person types it (`_as_typed`). The η that puts most of the
+    parameters moving most in line wins, the run's on a tie (and over its multiples k·η: a value
+    k updates later in line), else the smallest (not 2η, the value two updates later); None when
+    none puts at least half of the parameters it moves visibly in line. (With a row per η, rows
+    that agree in iteration 0, the intact rows' η win over the run's in a row with a slip in its
+    first update: those tables are fitted, and taken away, first.)"""
     eta = run.trace.network.lr
-    moves: list[tuple[float, float, list[Pos], _Line]] = []  # start, step at η = 1, the cells in line with it
+    moves: list[_Move] = []  # start, step at η = 1, the cells in line with it
     for spot in run.iterations[0]:
         if spot.quantity.section == UPDATE and spot.quantity.name[0] in "WB":
             start = run.values[spot.expr.a.key]  # type: ignore[attr-defined]
@@ -95,53 +101,112 @@ def learning_rate(grid: Grid, run: RunSpots, sheet: int) -> float | None:
     if not moves:
         return None
 
-    def tally(candidate: float) -> tuple[int, int]:
-        """How many parameters η = candidate puts in line with them, and how many it moves visibly
-        (by a unit of the 4th decimal: a typed 0.15 is no update by 2e-5)."""
+    def tally(candidate: float, among: list[_Move] = moves) -> tuple[int, int]:
+        """How many parameters (of `among`) η = candidate puts in line with them, and how many it
+        moves visibly (by a unit of the 4th decimal: a typed 0.15 is no update by 2e-5)."""
         count = visible = 0
-        for start, unit, _, line in moves:
+        for start, unit, _, line in among:
             moved = start - candidate * unit
             if abs(moved - start) >= VISIBLE_MOVE:
                 visible += 1
                 count += line.holds(moved)
         return count, visible
 
-    def explained(candidate: float) -> int:
-        """`tally`'s count, if at least half of the parameters it moves visibly; else 0."""
-        count, visible = tally(candidate)
-        return count if count >= ETA_SHARE * visible else 0
-
     count, visible = tally(eta)
     if count == visible and count:
         return eta  # every update is in line: the run's η
-    best, best_count = eta, (count if count >= ETA_SHARE * visible else 0)
     # Else another η may explain more: of tables one beside the other with the same first
     # iteration (a row per η), one intact is fitted before the run's with a slip in its first update.
-    # The η each cell in line would mean, to one digit (numbers typed to 4 places give it no closer
-    # than a few %): the most common few are confirmed, as the round value and as the middle one.
-    bins: dict[float, list[float]] = defaultdict(list)
+    # The η each cell in line would mean, from the parameters that move most (they give it best,
+    # and are compared on them: a larger η moves more of the others visibly, each in line with its
+    # next number typed to 4 places whatever η is within a wide range), in groups of those within
+    # a few % of each other: the most common few are confirmed, each as the number a person typed.
     many = max(ETA_BIGGEST, int(len(moves) * ETA_BIGGEST_SHARE))
-    biggest = sorted(moves, key=lambda m: -abs(m[1]))[:many]  # they give η best
-    for start, unit, line, _ in biggest:
-        seen: dict[float, float] = {}
+    biggest = sorted(moves, key=lambda m: -abs(m[1]))[:many]
+
+    def explained(candidate: float) -> int:
+        """How many of the parameters that move most η = candidate puts in line, if it puts at
+        least half of those it moves visibly in line; else 0."""
+        count, visible = tally(candidate)
+        return tally(candidate, biggest)[0] if count >= ETA_SHARE * visible else 0
+
+    best, best_count = eta, explained(eta)
+    means: list[_Mean] = []
+    for i, (start, unit, line, _) in enumerate(biggest):
         for p in line:
             candidate = (start - float(grid.cells[p].value)) / unit
             if 0 < candidate <= ETA_MAX:
-                seen.setdefault(float(f"{candidate:.{ETA_DIGITS}g}"), candidate)
-        for key, candidate in seen.items():
-            bins[key].append(candidate)
-    # A later value in line gives a multiple of η (k steps later): of the η that explain as many
-    # parameters, the smallest is the step.
-    for key in sorted(bins, key=lambda k: (-len(bins[k]), k))[:ETA_BINS]:
-        found = sorted(bins[key])
-        for candidate in (key, float(f"{found[len(found) // 2]:.{ETA_MIDDLE_DIGITS}g}")):
-            count = explained(candidate)
-            smaller = best != eta and candidate < best and candidate == key
-            if best == eta and best_count and _multiple(candidate, eta):
-                continue  # k steps later in line: the run's η still
-            if count > best_count or (count == best_count and count and smaller):
-                best, best_count = candidate, count
+                means.append(_Mean(candidate, i, (1 + candidate) * _window(grid, p) / abs(unit)))
+    # A later value in line gives about a multiple of η (k steps later): of the η that explain as
+    # many parameters, the smallest is the step.
+    for group in sorted(_groups(means), key=lambda g: (-_parameters(g), g[0].eta))[:ETA_BINS]:
+        candidate = _as_typed(group)
+        if candidate is None:
+            continue
+        count = explained(candidate)
+        if best == eta and best_count and _multiple(candidate, eta):
+            continue  # k steps later in line: the run's η still
+        if count > best_count or (count == best_count and count and best != eta and candidate < best):
+            best, best_count = candidate, count
     return best if best_count else None
+
+
+_Move = tuple[float, float, list[Pos], "_Line"]  # a parameter's start, its step at η = 1, the cells in line
+
+
+@dataclass(frozen=True)
+class _Mean:
+    """The η a number in line with a parameter would mean, the parameter's index, and how far from
+    it the η the number was computed with may be, by how the numbers are written: the number's
+    rounding, and η times the rounding of the step it was computed from (typed to as many places)."""
+
+    eta: float
+    parameter: int
+    slack: float
+
+    def allows(self, eta: float) -> bool:
+        return abs(eta - self.eta) <= self.slack
+
+
+def _window(grid: Grid, p: Pos) -> float:
+    """How far the number at `p` may be from the number it stands for: its rounding, if typed."""
+    decimals = grid.cells[p].decimals
+    if decimals is None:
+        return full_window(float(grid.cells[p].value))
+    return rounding_window(max(decimals, grid.places[p[0]]))
+
+
+def _parameters(group: list[_Mean]) -> int:
+    return len({m.parameter for m in group})
+
+
+def _groups(means: list[_Mean]) -> list[list[_Mean]]:
+    """The η candidates in groups: each from the smallest not yet grouped to those within
+    `ETA_SPREAD` of it. A group has no edges fixed in advance, so the candidates 0.2497 and 0.2503
+    of an η of 0.25 are one group, as they are not when binned to one digit (0.2 and 0.3)."""
+    groups: list[list[_Mean]] = []
+    for mean in sorted(means, key=lambda m: (m.eta, m.parameter)):
+        if groups and mean.eta <= groups[-1][0].eta * (1 + ETA_SPREAD):
+            groups[-1].append(mean)
+        else:
+            groups.append([mean])
+    return groups
+
+
+def _as_typed(group: list[_Mean]) -> float | None:
+    """The η a group stands for, as a person types it: the shortest rounding of its middle
+    candidate that half of its parameters allow at least (`_Mean.allows`); None if that takes more
+    than `ETA_TYPED_DIGITS` digits. Numbers typed to 4 places give 0.2497 or 2.0014 for the 0.25 or
+    2 they were trained with, and at full precision they give 0.1499999999999996 for 0.15 (no double
+    is 0.15 exactly); a wrong ŷ of one output, which scales every gradient by one factor, gives
+    0.100698239 for 0.1 (no η a person types)."""
+    middle = group[len(group) // 2].eta
+    need = ETA_SHARE * _parameters(group)
+    for digits in range(1, ETA_TYPED_DIGITS + 1):
+        rounded = float(f"{middle:.{digits}g}")
+        if len({m.parameter for m in group if m.allows(rounded)}) >= need:
+            return rounded
+    return None
 
 
 def _multiple(candidate: float, eta: float) -> bool:

@@ -13,8 +13,9 @@ assignment over all rows (`leftovers`).
 
 `fit_layout` runs the passes in this order, each in the module of its job:
 
-1. the stride (`stride`), and where blocks are not one height (a block per epoch of 10 rows,
-   then 11), each iteration's move (`stride.table_moves`);
+1. the stride (`stride`), a first iteration written twice (`_first_written_twice`: the table is
+   fitted from the second copy), and where blocks are not one height (a block per epoch of 10
+   rows, then 11), each iteration's move (`stride.table_moves`);
 2. each element's base, from the votes of its exact matches (`bases`);
 3. one sign per quantity: a sheet writes a gradient in one sign (`_one_sign_per_quantity`);
 4. iteration 0's box (`_set_box`);
@@ -42,7 +43,7 @@ from sheetnet.check.grid import Grid, Pos, same
 from sheetnet.check.leftovers import assign_leftovers
 from sheetnet.check.spots import Ident, RunSpots, Spot
 from sheetnet.check.stride import table_moves, table_stride
-from sheetnet.check.thresholds import COPY_ITERATIONS, FULL_WEIGHT
+from sheetnet.check.thresholds import COPY_ITERATIONS, FULL_WEIGHT, REPEATED_NUMBERS, REPEATED_SHARE
 
 
 def fit_layout(
@@ -54,8 +55,13 @@ def fit_layout(
     a slip in iteration 0 leaves no later number the run's to find a stride by), one stride apart
     or not (`Layout.moves`), and only the bases are fitted from the numbers."""
     last = len(run.iterations) - 1
+    repeated: tuple[int, int, int] | None = None
     if len(moves) < 2:  # the numbers alone say where each iteration is (blocks of uneven height too)
         stride = table_stride(grid, run, sheet)
+        repeated = _first_written_twice(grid, run, sheet, stride)
+        if repeated is not None:  # fitted from the second copy: the first is no iteration
+            lo, hi, axis = repeated
+            grid = grid.without(lambda p: lo <= p[axis] <= hi, sheet)
         moves = table_moves(grid, run, sheet, stride)
     if len(moves) < 2:  # None: the table holds one iteration only
         layout = Layout(sheet, stride, last=last)
@@ -71,8 +77,50 @@ def fit_layout(
     settle_shared(layout, support)
     _set_box(grid, layout, run)
     _written_twice(grid, run, layout, votes)
+    if repeated is not None:  # the table's first lines are iteration 0's first copy
+        r0, c0, r1, c1 = layout.box
+        layout.box = (min(r0, lo), c0, r1, c1) if axis == 1 else (r0, min(c0, lo), r1, c1)
     layout.last = last_iteration(grid, run, layout)
     return layout
+
+
+def _first_written_twice(grid: Grid, run: RunSpots, sheet: int, stride: Pos | None) -> tuple[int, int, int] | None:
+    """The lines of a first iteration that the next block (row, column) writes again, number for
+    number, before the iterations go on from the second: a block of the starting numbers and what
+    they give (iteration 0 shown), then the training from the same numbers; or the first block
+    copied. What the student means is iteration 0, then trained from: the table is the iterations
+    from the second copy, whose iteration 0 uses the starting numbers as iteration 0 must, each
+    block after it following the one before; the first copy is the table's too (its box), read as
+    that copy and not judged again. (An iteration written twice later, the next going on from the
+    copy, is an update not made: its parameters should have moved, and it is a slip.)
+    Found from iteration 0's numbers that move by iteration 1 as written: `REPEATED_SHARE` of
+    them, and `REPEATED_NUMBERS` at least, are in a cell that one stride on holds them again and
+    two strides on holds iteration 1's. The first copy's lines, from its first such cell to its
+    last along the stride (rows for a block of rows), and the stride's axis; None: no iteration
+    written twice."""
+    if stride is None or stride[0] or len(run.iterations) < 2:
+        return None
+    axis = 1 if stride[1] else 2
+    later = {s.ident: s.value for s in run.iterations[1]}
+
+    def on(p: Pos, k: int) -> Pos:
+        return (p[0], p[1] + k * stride[1], p[2] + k * stride[2])
+
+    moving = twice = 0
+    first: list[Pos] = []
+    for spot in run.iterations[0]:
+        after = later.get(spot.ident)
+        if after is None or small(spot.value) or spot.value == after:
+            continue
+        cells = {p for p in grid.matches(spot.value, [sheet]) if not grid.agrees(p, after)}  # iteration 0's as written
+        again = [p for p in cells if on(p, 1) in cells and on(p, 2) in grid.cells and grid.agrees(on(p, 2), after)]
+        if again or any(on(p, 1) in grid.cells and grid.agrees(on(p, 1), after) for p in cells):
+            moving += 1
+            twice += bool(again)
+            first += again
+    if twice < max(REPEATED_NUMBERS, REPEATED_SHARE * moving):
+        return None
+    return min(p[axis] for p in first), max(p[axis] for p in first), axis
 
 
 def _written_twice(grid: Grid, run: RunSpots, layout: Layout, votes: Votes) -> None:

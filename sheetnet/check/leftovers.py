@@ -8,10 +8,10 @@ header that names the element winning, and x where the forward pass's formula mu
 weight (`_read_inputs`: columns of 0/±1 inputs and targets agree in most rows).
 
 Guarantee: only elements without a base are given one, one cell each and each cell to one element
-at most, among the numbers of the table's box that no base explains in iteration 0 or 1 (and the
-cells where the next iteration uses an update); a cell that no label names, that is not where the
-other samples' line of the element puts it, and that the forward pass does not read as x, is given
-only to an element it is within 5 % of.
+at most, among the numbers of the table's box that no base explains in iteration 0 or 1 and no
+label names η (and the cells where the next iteration uses an update); a cell that no label
+names, that is not where the other samples' line of the element puts it, and that the forward
+pass does not read as x, is given only to an element it is within 5 % of.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
+from sheetnet.check.eta import eta_cells
 from sheetnet.check.evidence import small
 from sheetnet.check.geometry import Layout, next_use, reading_distance
 from sheetnet.check.grid import Grid, Pos, full_window
@@ -73,6 +74,9 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
         before = layout.shift(p, -1)
         return before not in grid.cells or not (r0 <= before[1] <= r1 and c0 <= before[2] <= c1)
 
+    # a number labelled η is η: no number of the run is left over to it (η = 0.5 is within 5 % of
+    # an update the table does not write, 0.5212)
+    explained.update(eta_cells(grid, layout.sheet))
     pool = [
         p
         for p in grid.numbers_on(layout.sheet)
@@ -276,15 +280,19 @@ def _read_inputs(grid: Grid, run: RunSpots, layout: Layout) -> dict[Ident, Pos]:
 
 def _updates_follow_the_run(grid: Grid, run: RunSpots, layout: Layout, iterations: int) -> bool:
     """True if the table's updated parameters are the run's in its first iterations, every one
-    placed (at least one): a number the updates are computed from is then not wrong."""
+    placed and every one it writes agreeing (one at least): a number the updates are computed from
+    is then not wrong. An update past the table's last row is written nowhere, in any length of
+    table (in a rows table the last iteration's is the next row's, never typed): it says nothing."""
     found = 0
     for spots in run.iterations[:iterations]:
         for spot in spots:
             if spot.quantity.section != UPDATE or spot.quantity.name[0] not in "WB" or is_step(spot.quantity):
                 continue
+            if spot.ident not in layout.bases:
+                return False
             p = layout.at(spot.ident, spot.t)
             if p is None or p not in grid.cells:
-                return False
+                continue  # past the table's end
             if not grid.agrees(p, spot.value):
                 return False
             found += 1
