@@ -26,24 +26,12 @@ import shared
 
 ZOO = Path(__file__).resolve().parent / "zoo"
 # the zoo's workbooks whose verdict check does not give yet: workbook → what it says instead
-# A reading of Netz o (B31 = Σ v·h + B22) as an update of b2 (B15) in cells.chains._updates: c (B22, −0.1)
-# is the number typed as b2 above it (_typed_above) and the sum reads b2 through h2, so b2's chain is
-# B15 → B31 and the derivation of phases-columns-de-tanh-slip is not decided
-_NETZ_O_AS_UPDATE = "cells.chains._updates reads Netz o (B31 = Σv·h + c) as b2's update: c is typed as b2"
 ZOO_OWED_WITHOUT: dict[str, str] = {
-    # cells.chains: b4's update (M16) reads no forward cell that reads b4 (neta o2 forgets it), so it is
-    # listed in Chains.unread and left out of the chains; a derivation with no first slip says right,
-    # though the step moves b4 while ∂L/∂b4 = 0
-    "mazur-across-es-bias-slip.xlsx": "an update of a parameter the loss does not read (Chains.unread) is no slip",
     # cells.chains._carries_on: blocks 2-5 read the first block's W ($E$2:$E$3), not L2:L3, so W's updates
     # do not carry on and W's chains are dropped as columns that feed nothing; only b is judged: right
     "logreg-columns-pinned-slip.xlsx": "W's chains dropped: its updates are not read where the first W was",
-    "phases-columns-de-tanh-slip.xlsx": _NETZ_O_AS_UPDATE,
 }
-ZOO_OWED_WITH: dict[str, str] = {
-    # not decided (above), so no backward slip comes first; the value fit places ∂L/∂W2[0,1] on D15, b2's update
-    "phases-columns-de-tanh-slip.xlsx": _NETZ_O_AS_UPDATE,
-}
+ZOO_OWED_WITH: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("row", shared.zoo_verdicts(ZOO_OWED_WITHOUT))

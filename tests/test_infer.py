@@ -128,9 +128,6 @@ ZOO_OWED: dict[str, str] = {
     "mazur-across-es-bias-slip.xlsx": "B2[1] read as 0: a bias the forward pass forgets is read from it",
     # infer.from_formulas: the z of blocks 2-5 all read the first block's W ($E$2:$E$3), read as 5 output neurons
     "logreg-columns-pinned-slip.xlsx": "2-5 read: blocks that read one W are read as neurons",
-    # infer.from_formulas counts b2 → … (B15 → B31, cells.chains) and v's update C18 as 2 parameter states
-    # (successor, without `feeds`); confirm keeps the value fit's 2 iterations (it is lured by the slip)
-    "phases-columns-de-tanh-slip.xlsx": "iters 2 read for one step (a column per phase)",
 }
 
 

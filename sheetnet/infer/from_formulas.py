@@ -24,7 +24,7 @@ from typing import Any
 
 from sheetnet.book import Book
 from sheetnet.cells.arrays import spread
-from sheetnet.cells.chains import TYPED_AGAIN
+from sheetnet.cells.chains import TYPED_AGAIN, feeds
 from sheetnet.cells.formulas import Formulas
 from sheetnet.cells.labels import Labels, label_name, label_token, numbered
 from sheetnet.cells.products import products
@@ -561,12 +561,18 @@ class FormulaReader:
             count, p = 1, param
             while (q := self.successor(p, after)) is not None and count < 1_048_576:
                 p, count = q, count + 1
-            lengths.append(max(count, chained.get(param, 0)))
+            lengths.append(max(count - self.computes_nothing(p, param), chained.get(param, 0)))
         values["iters"] = max(lengths)
         first_rows = sorted({p[1] for p in params})
         reading.cells["iters"] = f"the chain of updates from row {first_rows[0]}"
         values["loss"] = loss_in(self.grid, self.s, values) or GUESSED_LOSS
         return reading
+
+    def computes_nothing(self, last: Pos, first: Pos) -> bool:
+        """True if `last`, the last update of the chain from `first`, feeds no calculation (a one-step
+        sheet's new weights, a column of `w − η·g` beside the last row): it ends the training, and no
+        iteration computes from it, so it is no parameter state of its own."""
+        return last != first and not feeds(self.formulas, last)
 
     def read_twice(self, layers: list[list[_Neuron]], roots: set[Pos], reading: Reading) -> None:
         """A weight read twice (`=w1*i1+w1*i2`, a slip) where another, updated like a weight, is read
@@ -692,7 +698,6 @@ def _product(node: Node) -> list[Node]:
 def _chained_iterations(book: Book) -> dict[Pos, int]:
     """Each parameter's iterations by the workbook's update chains (`cells.chains`), by its first
     cell: its updates, and one more where the last update feeds a forward pass of its own."""
-    from sheetnet.cells.chains import feeds
     from sheetnet.check.derive import derive
 
     derivation = derive(book)
