@@ -26,11 +26,7 @@ import shared
 
 ZOO = Path(__file__).resolve().parent / "zoo"
 # the zoo's workbooks whose verdict check does not give yet: workbook → what it says instead
-ZOO_OWED_WITHOUT: dict[str, str] = {
-    # cells.chains._carries_on: blocks 2-5 read the first block's W ($E$2:$E$3), not L2:L3, so W's updates
-    # do not carry on and W's chains are dropped as columns that feed nothing; only b is judged: right
-    "logreg-columns-pinned-slip.xlsx": "W's chains dropped: its updates are not read where the first W was",
-}
+ZOO_OWED_WITHOUT: dict[str, str] = {}
 ZOO_OWED_WITH: dict[str, str] = {}
 
 

@@ -126,8 +126,6 @@ ZOO = Path(__file__).resolve().parent / "zoo"
 ZOO_OWED: dict[str, str] = {
     # infer.from_formulas takes b4 from neta o2's formula, which forgets it: 0, where M7 holds 0.6 and M16 trains it
     "mazur-across-es-bias-slip.xlsx": "B2[1] read as 0: a bias the forward pass forgets is read from it",
-    # infer.from_formulas: the z of blocks 2-5 all read the first block's W ($E$2:$E$3), read as 5 output neurons
-    "logreg-columns-pinned-slip.xlsx": "2-5 read: blocks that read one W are read as neurons",
 }
 
 

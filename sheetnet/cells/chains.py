@@ -168,7 +168,7 @@ def find_chains(formulas: Formulas) -> Chains:
             chosen[chain[-1]] = nxt
             chain.append(nxt.cell)
             seen.add(nxt.cell)
-        if not feeding or any(c in feeding for c in chain[1:]) or chain[1] in adopted:
+        if not feeding or any(c in feeding for c in chain[1:]) or chain[1] in adopted or _trains_on(chain, chosen):
             links.append(chain)
     links.sort(key=lambda chain: chain[0])
     kept = {c for chain in links for c in chain[1:]}
@@ -208,6 +208,15 @@ def _unread_updates(
         and _only_read_by(formulas, u.parameter, u.cell)
         and _computed_behind(formulas, u)
     }
+
+
+def _trains_on(chain: list[Pos], chosen: dict[Pos, Update]) -> bool:
+    """True if each update of the chain is the parameter of the next, every one standing where the
+    first stands from its parameter: the sheet trains it on, whatever its forward pass reads (a `$`
+    that pins every block's z to the first block's W). A column of `w − η·g` that feeds nothing
+    never has a next update reading it."""
+    offsets = {chosen[p].offset for p in chain[:-1]}
+    return len(chain) > 2 and len(offsets) == 1
 
 
 def _only_read_by(formulas: Formulas, parameter: Pos, update: Pos) -> bool:

@@ -260,6 +260,7 @@ class FormulaReader:
         """Every pre-activation of iteration 0: a sum of (initial weight × cell) and perhaps a bias,
         each weight with the input its update multiplies (`weighed_as_updated`)."""
         found: dict[Pos, _Neuron] = {}
+        updated = {u: p for p, u in after.items()}  # a pre-activation adds no update of its parameters (`+L4`)
         for z, tree in self.trees.items():
             weights, biases, ok = [], [], True
             for sign, written in terms(tree):
@@ -280,6 +281,9 @@ class FormulaReader:
                             break
                         weights.append((weight, source))
                 elif len(fs) == 1 and isinstance(fs[0], Ref):
+                    if self.updates_of(self.origin(fs[0].pos, roots), updated, roots):  # a later z
+                        ok = False
+                        break
                     biases.append(
                         self.origin(fs[0].pos, roots) if self.origin(fs[0].pos, roots) in roots else fs[0].pos
                     )
@@ -311,6 +315,19 @@ class FormulaReader:
                 found[z].out, found[z].kind = best
         self.weighed_as_updated(found, after)
         return found
+
+    @staticmethod
+    def updates_of(p: Pos, updated: dict[Pos, Pos], roots: set[Pos]) -> bool:
+        """True if `p` is an update, or an update of updates, of one of `roots`: a pre-activation that
+        adds it (`+L4`, b after a step, beside the first W) is a later iteration's, not a neuron of
+        the iteration of `roots` (every block's z pinned to the first W by a `$`)."""
+        seen = set()
+        while p in updated and p not in seen:
+            seen.add(p)
+            p = updated[p]
+            if p in roots:
+                return True
+        return False
 
     def weighed_as_updated(self, neurons: dict[Pos, _Neuron], after: dict[Pos, Pos]) -> None:
         """The input a weight weighs is the one its gradient multiplies (∂E/∂w = δ·input). Where a
@@ -557,7 +574,8 @@ class FormulaReader:
         if self.chained is None:
             self.chained = _chained_iterations(self.book)  # across sheets too: a sheet per iteration
         chained = self.chained
-        for param in params:
+        biases = [n.bias for layer in layers for n in layer if isinstance(n.bias, tuple) and n.bias in roots]
+        for param in params + biases:  # the longest chain of the table's: a slip may leave one unread
             count, p = 1, param
             while (q := self.successor(p, after)) is not None and count < 1_048_576:
                 p, count = q, count + 1
