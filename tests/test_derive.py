@@ -26,24 +26,8 @@ import shared
 
 ZOO = Path(__file__).resolve().parent / "zoo"
 # the zoo's workbooks whose verdict check does not give yet: workbook → what it says instead
-# A reading of Netz o (B31 = Σ v·h + B22) as an update of b2 (B15) in cells.chains._updates: c (B22, −0.1)
-# is the number typed as b2 above it (_typed_above) and the sum reads b2 through h2, so b2's chain is
-# B15 → B31 and the derivation of phases-columns-de-tanh-slip is not decided
-_NETZ_O_AS_UPDATE = "cells.chains._updates reads Netz o (B31 = Σv·h + c) as b2's update: c is typed as b2"
-ZOO_OWED_WITHOUT: dict[str, str] = {
-    # cells.chains: b4's update (M16) reads no forward cell that reads b4 (neta o2 forgets it), so it is
-    # listed in Chains.unread and left out of the chains; a derivation with no first slip says right,
-    # though the step moves b4 while ∂L/∂b4 = 0
-    "mazur-across-es-bias-slip.xlsx": "an update of a parameter the loss does not read (Chains.unread) is no slip",
-    # cells.chains._carries_on: blocks 2-5 read the first block's W ($E$2:$E$3), not L2:L3, so W's updates
-    # do not carry on and W's chains are dropped as columns that feed nothing; only b is judged: right
-    "logreg-columns-pinned-slip.xlsx": "W's chains dropped: its updates are not read where the first W was",
-    "phases-columns-de-tanh-slip.xlsx": _NETZ_O_AS_UPDATE,
-}
-ZOO_OWED_WITH: dict[str, str] = {
-    # not decided (above), so no backward slip comes first; the value fit places ∂L/∂W2[0,1] on D15, b2's update
-    "phases-columns-de-tanh-slip.xlsx": _NETZ_O_AS_UPDATE,
-}
+ZOO_OWED_WITHOUT: dict[str, str] = {}
+ZOO_OWED_WITH: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("row", shared.zoo_verdicts(ZOO_OWED_WITHOUT))
@@ -368,6 +352,42 @@ def test_a_typed_repeat_of_a_weight_is_chained_to_the_cell_the_forward_pass_read
     assert "Planilha1!D4" in starts and "Planilha1!D7" not in starts
     # G4 (w4) is read by no formula of the forward pass (Y4 reads J4): nothing trains it by its derivative
     assert "Planilha1!G4" not in starts
+
+
+def test_a_typed_number_trained_on_its_own_is_no_repeat_of_the_parameter_above_it() -> None:
+    """c (B22, −0.1) is typed as b2 (B15, −0.1) above it, but C22 trains c itself: `Netz o` (B31 =
+    Σ v·h + c), which reads b2 through h2, is no update of b2; the derivation is decided."""
+    f = Formulas(read_book(ZOO / "phases-columns-de-tanh-slip.xlsx"))
+    chains = find_chains(f)
+    assert "Tabelle1!B31" not in {f.address(c) for c in chains.updates}
+    assert len(chains.links) == 17 and chains.iterations == 1  # 8 + 4 + 4 + 1 parameters, one step
+    assert {"Tabelle1!B15", "Tabelle1!B22"} <= {f.address(c[0]) for c in chains.links}
+
+
+def test_a_trained_parameter_its_forward_pass_forgets_is_judged_with_its_table() -> None:
+    """neta o2 forgets b4 (M7), which b4 nuevo (M16) still trains as the other eleven are trained:
+    its chain runs across the three sheets, in the table of the others, and its step is wrong."""
+    f = Formulas(read_book(ZOO / "mazur-across-es-bias-slip.xlsx"))
+    chains = find_chains(f)
+    b4 = next(c for c in chains.links if f.address(c[0]) == "'Iteración 1'!M7")
+    assert [f.address(c) for c in b4[1:]] == [f"'Iteración {k}'!M16" for k in (1, 2, 3)]
+    assert len(chains.tables(f)) == 1 and not chains.unread
+    derivation = derive(read_book(ZOO / "mazur-across-es-bias-slip.xlsx"))
+    assert derivation is not None and derivation.verdict == "wrong"
+    assert {s.cell.address for s in derivation.slips} == {f"'Iteración {k}'!M13" for k in (1, 2, 3)}
+
+
+def test_weights_the_forward_pass_pins_to_the_first_block_are_still_trained() -> None:
+    """A `$` makes every block's z read the first block's W: W's updates feed only the next ones, and
+    are still chained; from iteration 1 on its loss does not depend on W, whose steps are wrong."""
+    f = Formulas(read_book(ZOO / "logreg-columns-pinned-slip.xlsx"))
+    chains = find_chains(f)
+    assert len(chains.links) == 3 and chains.iterations == 4  # W (2) and b, 5 blocks
+    derivation = derive(read_book(ZOO / "logreg-columns-pinned-slip.xlsx"))
+    assert derivation is not None and derivation.decided
+    assert derivation.first_mismatch is not None and derivation.first_mismatch.cell.address == "Sheet1!Q2"
+    assert derivation.tables[0].losses[1] == (0, 6, 15)  # O6: H6 moved as the blocks move
+    assert {s.t for s in derivation.slips} == {1, 2, 3}  # iteration 0 reads its own W: right
 
 
 ODD = ZOO / "odd"

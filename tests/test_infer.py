@@ -124,13 +124,11 @@ NAMED = {
 
 ZOO = Path(__file__).resolve().parent / "zoo"
 ZOO_OWED: dict[str, str] = {
-    # infer.from_formulas takes b4 from neta o2's formula, which forgets it: 0, where M7 holds 0.6 and M16 trains it
+    # infer.from_formulas takes b4 from neta o2's formula, which forgets it: 0, where M7 holds 0.6 and M16 trains it.
+    # Reading M7 as o2's bias (the parameter updated like the others that no pre-activation reads) is right
+    # here, but check --config then loses H10: batch.starting_numbers_read fits the tables on the run from
+    # the numbers read (b4 = 0, the forward pass's), and with b4 = 0.6 the value fit names L10 first
     "mazur-across-es-bias-slip.xlsx": "B2[1] read as 0: a bias the forward pass forgets is read from it",
-    # infer.from_formulas: the z of blocks 2-5 all read the first block's W ($E$2:$E$3), read as 5 output neurons
-    "logreg-columns-pinned-slip.xlsx": "2-5 read: blocks that read one W are read as neurons",
-    # infer.from_formulas counts b2 → … (B15 → B31, cells.chains) and v's update C18 as 2 parameter states
-    # (successor, without `feeds`); confirm keeps the value fit's 2 iterations (it is lured by the slip)
-    "phases-columns-de-tanh-slip.xlsx": "iters 2 read for one step (a column per phase)",
 }
 
 

@@ -94,7 +94,7 @@ class Chains:
         updates = set(self.updates)
         owner: dict[Pos, int] = {}
         for j, chain in enumerate(self.links):
-            for cell in _reach(formulas, chain[0], updates):
+            for cell in _reach(formulas, chain[0], updates) or _computed_behind(formulas, self.updates[chain[1]]):
                 if cell in owner:
                     group[root(j)] = root(owner[cell])
                 else:
@@ -122,6 +122,12 @@ def _reach(formulas: Formulas, start: Pos, stops: set[Pos]) -> set[Pos]:
     return seen
 
 
+def _computed_behind(formulas: Formulas, update: Update) -> set[Pos]:
+    """The calculations a step is computed from: where a parameter no calculation reads (b4, left
+    out of `neta o2`) is trained, the table it trains with is the one its gradient is computed in."""
+    return formulas.behind(update.reads, formulas.computed)
+
+
 def find_chains(formulas: Formulas) -> Chains:
     """The workbook's update chains (none if it trains nothing by formula)."""
     candidates, continuations = [], defaultdict(list)
@@ -138,6 +144,7 @@ def find_chains(formulas: Formulas) -> Chains:
                 candidates.append(update)
             else:
                 continuations[update.parameter].append(update)
+    candidates = _own_parameters_kept(formulas, candidates)
     feeding = {u.cell for u in candidates if feeds(formulas, u.cell) and _carries_on(formulas, u)}
     by_parameter: dict[Pos, list[Update]] = defaultdict(list)
     for u in candidates:
@@ -148,6 +155,8 @@ def find_chains(formulas: Formulas) -> Chains:
         best = max(options, key=lambda u: (u.cell in feeding, usual[u.offset], u.cell))
         if best.cell in feeding or usual[best.offset] or not feeding:
             chosen[parameter] = best
+    adopted = _unread_updates(formulas, continuations, chosen, usual)
+    chosen.update((u.parameter, u) for u in adopted.values())
     links: list[list[Pos]] = []
     following = {u.cell for u in chosen.values()}
     for start in sorted(p for p in chosen if p not in following and formulas.typed(p)):
@@ -159,7 +168,7 @@ def find_chains(formulas: Formulas) -> Chains:
             chosen[chain[-1]] = nxt
             chain.append(nxt.cell)
             seen.add(nxt.cell)
-        if not feeding or any(c in feeding for c in chain[1:]):
+        if not feeding or any(c in feeding for c in chain[1:]) or chain[1] in adopted or _trains_on(chain, chosen):
             links.append(chain)
     links.sort(key=lambda chain: chain[0])
     kept = {c for chain in links for c in chain[1:]}
@@ -170,6 +179,44 @@ def find_chains(formulas: Formulas) -> Chains:
         if u.cell not in kept and formulas.typed(u.parameter) and _only_read_by(formulas, u.parameter, u.cell)
     ]
     return Chains(links, {u.cell: u for u in chosen.values() if u.cell in kept}, sorted(unread))
+
+
+def _own_parameters_kept(formulas: Formulas, candidates: list[Update]) -> list[Update]:
+    """The candidates, less those that read a number typed again as another parameter (`_typed_above`)
+    where that number is trained itself: a typed cell with an update of its own is a parameter of its
+    own (c, −0.1, under b2, −0.1), not a copy of the one above it, so a sum that adds it is no update."""
+    own = {u.parameter for u in candidates if u.parameter == formulas.original(u.previous)}
+    return [u for u in candidates if (repeated := formulas.original(u.previous)) == u.parameter or repeated not in own]
+
+
+def _unread_updates(
+    formulas: Formulas, continuations: dict[Pos, list[Update]], chosen: dict[Pos, Update], usual: Counter
+) -> dict[Pos, Update]:
+    """The updates (by cell) of typed parameters that no formula but the update reads, standing where the
+    chosen updates usually stand from their parameters (`b4 nuevo = b4 − tasa·dE/db4` beside the
+    others, while `neta o2` forgets b4), by a step computed from the sheet's calculations: the sheet
+    trains them as it trains the others, so they are judged as the others are, and a step the loss
+    does not ask for (∂L/∂b4 = 0) is a slip. A difference `t − y` whose `t` only it reads stands
+    elsewhere, and a count `=A44+1` steps by no calculation: neither is an update."""
+    return {
+        u.cell: u
+        for options in continuations.values()
+        for u in options
+        if u.parameter not in chosen
+        and usual[u.offset]
+        and formulas.typed(u.parameter)
+        and _only_read_by(formulas, u.parameter, u.cell)
+        and _computed_behind(formulas, u)
+    }
+
+
+def _trains_on(chain: list[Pos], chosen: dict[Pos, Update]) -> bool:
+    """True if each update of the chain is the parameter of the next, every one standing where the
+    first stands from its parameter: the sheet trains it on, whatever its forward pass reads (a `$`
+    that pins every block's z to the first block's W). A column of `w − η·g` that feeds nothing
+    never has a next update reading it."""
+    offsets = {chosen[p].offset for p in chain[:-1]}
+    return len(chain) > 2 and len(offsets) == 1
 
 
 def _only_read_by(formulas: Formulas, parameter: Pos, update: Pos) -> bool:

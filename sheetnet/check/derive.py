@@ -414,6 +414,8 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
         if fit is not None and len(fit[2]) == len(steps):
             break
     if fit is None:
+        fit = _loss_moved(f, table, t, evaluation, cells, steps)
+    if fit is None:
         fit = _only_loss(f, {p: duals[p] for p in sinks if p in duals}, steps, table.scale)
     if fit is None:
         table.unjudged[t] = "no cell is the loss whose derivatives the updates follow"
@@ -479,6 +481,31 @@ def _choose_loss(
         still = {j for j in matched if abs(steps[j]) <= STEP_FLOOR * scale}
         return pos, -factor, still
     return pos, factor, matched
+
+
+def _loss_moved(
+    f: Formulas, table: DerivedTable, t: int, evaluation: Evaluation, cells: set[Pos], steps: dict[int, float]
+) -> tuple[Pos, float, set[int]] | None:
+    """Where no cell's derivatives two steps follow (a forward pass that reads another iteration's
+    weights: only the bias follows the loss): the loss is the iteration before's, moved as every
+    parameter moved from it, with its factor (the loss's convention and η do not change), if one
+    step at least follows it there; the others are wrong."""
+    before, factor = table.losses.get(t - 1), table.factors.get(t - 1)
+    links = [chain for chain in table.chains.links if len(chain) > t + 1]
+    moves = {tuple(a - b for a, b in zip(chain[t], chain[t - 1], strict=True)) for chain in links}
+    if before is None or factor is None or len(moves) != 1:
+        return None
+    loss = tuple(a + d for a, d in zip(before, moves.pop(), strict=True))
+    if loss not in cells:
+        return None
+    try:
+        derivative = evaluation.dual(loss).d  # type: ignore[arg-type]
+    except Unsupported:
+        return None
+    matched = {j for j, s in steps.items() if agrees(s, factor * derivative.get(j, 0.0), table.scale)}
+    if not any(abs(steps[j]) > STEP_FLOOR * table.scale for j in matched):
+        return None
+    return loss, factor, matched  # type: ignore[return-value]
 
 
 def _only_loss(

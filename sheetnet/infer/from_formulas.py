@@ -24,7 +24,7 @@ from typing import Any
 
 from sheetnet.book import Book
 from sheetnet.cells.arrays import spread
-from sheetnet.cells.chains import TYPED_AGAIN
+from sheetnet.cells.chains import TYPED_AGAIN, feeds
 from sheetnet.cells.formulas import Formulas
 from sheetnet.cells.labels import Labels, label_name, label_token, numbered
 from sheetnet.cells.products import products
@@ -260,6 +260,7 @@ class FormulaReader:
         """Every pre-activation of iteration 0: a sum of (initial weight × cell) and perhaps a bias,
         each weight with the input its update multiplies (`weighed_as_updated`)."""
         found: dict[Pos, _Neuron] = {}
+        updated = {u: p for p, u in after.items()}  # a pre-activation adds no update of its parameters (`+L4`)
         for z, tree in self.trees.items():
             weights, biases, ok = [], [], True
             for sign, written in terms(tree):
@@ -280,6 +281,9 @@ class FormulaReader:
                             break
                         weights.append((weight, source))
                 elif len(fs) == 1 and isinstance(fs[0], Ref):
+                    if self.updates_of(self.origin(fs[0].pos, roots), updated, roots):  # a later z
+                        ok = False
+                        break
                     biases.append(
                         self.origin(fs[0].pos, roots) if self.origin(fs[0].pos, roots) in roots else fs[0].pos
                     )
@@ -311,6 +315,19 @@ class FormulaReader:
                 found[z].out, found[z].kind = best
         self.weighed_as_updated(found, after)
         return found
+
+    @staticmethod
+    def updates_of(p: Pos, updated: dict[Pos, Pos], roots: set[Pos]) -> bool:
+        """True if `p` is an update, or an update of updates, of one of `roots`: a pre-activation that
+        adds it (`+L4`, b after a step, beside the first W) is a later iteration's, not a neuron of
+        the iteration of `roots` (every block's z pinned to the first W by a `$`)."""
+        seen = set()
+        while p in updated and p not in seen:
+            seen.add(p)
+            p = updated[p]
+            if p in roots:
+                return True
+        return False
 
     def weighed_as_updated(self, neurons: dict[Pos, _Neuron], after: dict[Pos, Pos]) -> None:
         """The input a weight weighs is the one its gradient multiplies (∂E/∂w = δ·input). Where a
@@ -561,16 +578,23 @@ class FormulaReader:
         if self.chained is None:
             self.chained = _chained_iterations(self.book)  # across sheets too: a sheet per iteration
         chained = self.chained
-        for param in params:
+        biases = [n.bias for layer in layers for n in layer if isinstance(n.bias, tuple) and n.bias in roots]
+        for param in params + biases:  # the longest chain of the table's: a slip may leave one unread
             count, p = 1, param
             while (q := self.successor(p, after)) is not None and count < 1_048_576:
                 p, count = q, count + 1
-            lengths.append(max(count, chained.get(param, 0)))
+            lengths.append(max(count - self.computes_nothing(p, param), chained.get(param, 0)))
         values["iters"] = max(lengths)
         first_rows = sorted({p[1] for p in params})
         reading.cells["iters"] = f"the chain of updates from row {first_rows[0]}"
         values["loss"] = loss_in(self.grid, self.s, values) or GUESSED_LOSS
         return reading
+
+    def computes_nothing(self, last: Pos, first: Pos) -> bool:
+        """True if `last`, the last update of the chain from `first`, feeds no calculation (a one-step
+        sheet's new weights, a column of `w − η·g` beside the last row): it ends the training, and no
+        iteration computes from it, so it is no parameter state of its own."""
+        return last != first and not feeds(self.formulas, last)
 
     def read_twice(self, layers: list[list[_Neuron]], roots: set[Pos], reading: Reading) -> None:
         """A weight read twice (`=w1*i1+w1*i2`, a slip) where another, updated like a weight, is read
@@ -703,7 +727,6 @@ def _product(node: Node) -> list[Node]:
 def _chained_iterations(book: Book) -> dict[Pos, int]:
     """Each parameter's iterations by the workbook's update chains (`cells.chains`), by its first
     cell: its updates, and one more where the last update feeds a forward pass of its own."""
-    from sheetnet.cells.chains import feeds
     from sheetnet.check.derive import derive
 
     derivation = derive(book)
