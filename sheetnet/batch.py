@@ -111,6 +111,7 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
     not the notes')."""
     from sheetnet.book import WorkbookError, read_book, require_cached_values
     from sheetnet.check import NO_TABLE, Tolerance, check_book
+    from sheetnet.check import _starts_otherwise as starts_otherwise
     from sheetnet.check.derive import derive_handmade
 
     book = read_book(path, recalc=options.recalc)
@@ -130,8 +131,10 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
         # --config and --iters can ask for more than any could hold
         asked = options.network is None or options.iters is not None
         network, note = _at_most_what_fits(book, network) if asked else (network, "")
-        follows = starting_numbers_read(book, network, options.sheet)
+        follows, stated = starting_numbers_read(book, network, options.sheet)
         result = check_book(book, network, tolerance, sheet=options.sheet, follows=follows, rates=rates)
+        if follows is not None and result.note:  # only the numbers it starts from, not the terms it forgets
+            result.note = starts_otherwise(network, stated) if stated != network else ""
         earlier = result.backward_first()
         if earlier is not None:
             return earlier, None, f"{source}{note}; {BACKWARD_FIRST}"
@@ -242,35 +245,40 @@ def _at_most_what_fits(book: Any, network: Any) -> tuple[Any, str]:
     return network.with_overrides(iters=fits), note
 
 
-def starting_numbers_read(book: Any, network: Any, sheet: str | None) -> Any:
-    """`network` starting from the numbers the workbook starts from, if its formulas say they are
-    others (a starting weight, an input or a target typed wrong): the run the workbook's numbers
-    follow, to find and fit its tables on. None if they are the same, or cannot be read surely."""
+def starting_numbers_read(book: Any, network: Any, sheet: str | None) -> tuple[Any, Any]:
+    """The run the workbook's numbers follow, if its formulas say it starts from other numbers than
+    `network` (a starting weight, an input or a target typed wrong, or a trained parameter a forward
+    formula forgets, which that pass reads as 0: `infer.confirm.forward_run`), to find and fit its
+    tables on; and `network` from the numbers it starts from (the forgotten parameter as typed). Both
+    None if it follows `network`'s own, or they cannot be read surely."""
     from dataclasses import replace
 
     from sheetnet.infer import NoNetwork, read_network
+    from sheetnet.infer.confirm import forward_run
     from sheetnet.spec import Sample
 
     try:
         reading = read_network(book, sheet=sheet, confirm=False)
     except NoNetwork:
-        return None
+        return None, None
     v = reading.values
     if reading.how != "formulas" or reading.missing or v.get("layers") != list(network.layers):
-        return None
+        return None, None
     if (v["activation"], v["output_activation"]) != (network.activation, network.output_activation):
-        return None
+        return None, None
     if v["train_biases"] != network.train_biases or len(v["samples"]) != len(network.samples):
-        return None
+        return None, None
     depth = network.depth
     starts = {
         "weights": tuple(tuple(map(tuple, v["init"][f"W{l}"])) for l in range(1, depth + 1)),
         "biases": tuple(tuple(v["init"][f"B{l}"]) for l in range(1, depth + 1)),
         "samples": tuple(Sample(tuple(s["x"]), tuple(s["y"])) for s in v["samples"]),
     }
-    if all(starts[k] == getattr(network, k) for k in starts):
-        return None
-    return replace(network, **starts)
+    stated = replace(network, **starts)
+    follows = forward_run(reading, stated) or stated
+    if follows == network:
+        return None, None
+    return follows, stated
 
 
 def network_of(book: Any, options: Options) -> tuple[Any, Any, str]:

@@ -123,13 +123,7 @@ NAMED = {
 
 
 ZOO = Path(__file__).resolve().parent / "zoo"
-ZOO_OWED: dict[str, str] = {
-    # infer.from_formulas takes b4 from neta o2's formula, which forgets it: 0, where M7 holds 0.6 and M16 trains it.
-    # Reading M7 as o2's bias (the parameter updated like the others that no pre-activation reads) is right
-    # here, but check --config then loses H10: batch.starting_numbers_read fits the tables on the run from
-    # the numbers read (b4 = 0, the forward pass's), and with b4 = 0.6 the value fit names L10 first
-    "mazur-across-es-bias-slip.xlsx": "B2[1] read as 0: a bias the forward pass forgets is read from it",
-}
+ZOO_OWED: dict[str, str] = {}
 
 
 def _zoo_rows(exit_with: str) -> list[object]:

@@ -30,8 +30,6 @@ def confirm(book: Book, reading: Reading, grid: Any = None) -> None:
     leaves every number after it the run's nowhere: the right loss only follows from it). Only the
     choices whose first updates the workbook holds most of (`_updates_held`) are checked: a check
     costs the time of reading the file several times, a short run found by value very little."""
-    from sheetnet.check import Tolerance, check_book
-
     result = None
     guessed = reading.values.get("loss") == GUESSED_LOSS
     losses = ("half_squared_error", "mse", "cross_entropy") if guessed else (reading.values.get("loss"),)
@@ -56,7 +54,7 @@ def confirm(book: Book, reading: Reading, grid: Any = None) -> None:
             if count < max(held):
                 continue
             try:
-                checked = check_book(book, network, Tolerance())
+                checked = check_as_read(book, reading, network)
             except SheetnetError:
                 continue
             table = _table_of(checked, reading)
@@ -83,11 +81,11 @@ def confirm(book: Book, reading: Reading, grid: Any = None) -> None:
         reading.values["reduction"] = reduction
     network = reading.network()
     if result is None:
-        result = check_book(book, network, Tolerance())
+        result = check_as_read(book, reading, network)
     table = _table_of(result, reading)
     if table is not None and reading.how != "the Setup sheet" and table.iterations != network.iters:
         reading.values["iters"] = table.iterations
-        result = check_book(book, reading.network(), Tolerance())
+        result = check_as_read(book, reading, reading.network())
         table = _table_of(result, reading) or table
     reading.result = result
     if table is None:
@@ -96,6 +94,36 @@ def confirm(book: Book, reading: Reading, grid: Any = None) -> None:
     reading.verdict = table.verdict
     reading.found = sum(e.status == "found" for e in table.elements)
     reading.total = len(table.elements)
+
+
+def check_as_read(book: Book, reading: Reading, network: Network) -> Any:
+    """`book` checked against `network`, a reading's, its tables found on the run its forward pass
+    follows (`forward_run`): where a formula forgets a trained parameter, that formula is the slip,
+    and the starting numbers are the reading's own (no note says the workbook starts otherwise)."""
+    from sheetnet.check import Tolerance, check_book
+
+    follows = forward_run(reading, network)
+    result = check_book(book, network, Tolerance(), follows=follows)
+    result.note = "" if follows is not None else result.note
+    return result
+
+
+def forward_run(reading: Reading, network: Network) -> Network | None:
+    """`network` with W and B as the reading's forward pass reads them: 0 where a formula forgets a
+    trained parameter (`Reading.forward_init`). None where it reads every one, or the shapes differ."""
+    from dataclasses import replace
+
+    init = reading.forward_init
+    depth = network.depth
+    if not init or any(f"W{l}" not in init or f"B{l}" not in init for l in range(1, depth + 1)):
+        return None
+    weights = tuple(tuple(map(tuple, init[f"W{l}"])) for l in range(1, depth + 1))
+    biases = tuple(tuple(init[f"B{l}"]) for l in range(1, depth + 1))
+    if [len(w) for w in weights] != [len(w) for w in network.weights] or [len(b) for b in biases] != [
+        len(b) for b in network.biases
+    ]:
+        return None
+    return replace(network, weights=weights, biases=biases)
 
 
 def _updates_held(grid: Any, network: Network) -> int:

@@ -162,6 +162,7 @@ class FormulaReader:
         if not neurons:
             return []
         self.used = {param for n in neurons.values() for param, _ in n.weights}
+        self.used |= {n.bias for n in neurons.values() if isinstance(n.bias, tuple)}
         out = []
         clusters: dict[frozenset[Pos], list[list[_Neuron]]] = {}
         for group in self.tables(neurons):  # the groups that use the same weights are its samples
@@ -491,17 +492,20 @@ class FormulaReader:
         values["output_activation"] = next(iter(output))
         reading.notes += [note for layer in layers for n in layer for note in n.notes]
         self.read_twice(layers, roots, reading)
+        forgotten = self.forgotten_terms(layers, [inputs_sorted, *outs], roots, after, updates, reading)
         values["init"] = {}
         trained: list[bool] = []
         named: dict[str, list[Pos]] = {}  # the parameters' cells, to be named apart
         for l, layer in enumerate(layers, start=1):
             previous = inputs_sorted if l == 1 else outs[l - 2]
             w, b, w_cells, b_cells, w_params, b_params = [], [], [], [], [], []
+            forward: list[list[float]] = []  # W as the forward pass reads it
             for n in layer:
                 weights = {source: param for param, source in n.weights}
                 if set(weights) != set(previous) or len(n.weights) != len(previous):
                     return None  # not fully connected
                 w.append([self.value(weights[source]) for source in previous])
+                forward.append([0.0 if weights[source] in forgotten else w[-1][i] for i, source in enumerate(previous)])
                 w_cells += [self.coordinate(weights[source]) for source in previous]
                 w_params += [weights[source] for source in previous]
                 if isinstance(n.bias, tuple):
@@ -513,6 +517,11 @@ class FormulaReader:
                     b.append(float(n.bias or 0.0))
             values["init"][f"W{l}"] = w
             values["init"][f"B{l}"] = b
+            if forgotten:
+                reading.forward_init[f"W{l}"] = forward
+                reading.forward_init[f"B{l}"] = [
+                    0.0 if n.bias in forgotten else value for n, value in zip(layer, b, strict=True)
+                ]
             reading.cells[f"W{l}"] = " ".join(w_cells)
             named[f"W{l}"] = w_params
             if b_cells:
@@ -526,9 +535,9 @@ class FormulaReader:
             set(roots) | {n.out for g in [group, *samples] for n in g} | {n.z for g in [group, *samples] for n in g}
         )
         values["samples"] = []
-        # the other samples' cells, matched to this one's by the weights they meet
-        first_weight = {source: param for n in layers[0] for param, source in n.weights}
-        out_weights = [frozenset(w for w, _ in n.weights) for n in layers[-1]]
+        # the other samples' cells, matched to this one's by the weights they meet (the ones they read)
+        first_weight = {source: param for n in layers[0] for param, source in n.weights if param not in forgotten}
+        out_weights = [frozenset(w for w, _ in n.weights if w not in forgotten) for n in layers[-1]]
         for s, members in enumerate([group, *samples]):
             if s == 0:
                 xs, ys = inputs_sorted, outs[-1]
@@ -587,7 +596,8 @@ class FormulaReader:
         values["iters"] = max(lengths)
         first_rows = sorted({p[1] for p in params})
         reading.cells["iters"] = f"the chain of updates from row {first_rows[0]}"
-        values["loss"] = loss_in(self.grid, self.s, values) or GUESSED_LOSS
+        forward = values | {"init": reading.forward_init} if reading.forward_init else values  # what the sheet computes
+        values["loss"] = loss_in(self.grid, self.s, forward) or GUESSED_LOSS
         return reading
 
     def computes_nothing(self, last: Pos, first: Pos) -> bool:
@@ -630,6 +640,53 @@ class FormulaReader:
                 f"{self.coordinate(n.z)} reads {self.label(param)} twice; {self.label(nearest)}, updated like a "
                 "weight but read by no pre-activation, is taken in its second place (a slip in that formula?)"
             )
+
+    def forgotten_terms(
+        self,
+        layers: list[list[_Neuron]],
+        sources: list[list[Pos]],
+        roots: set[Pos],
+        after: dict[Pos, Pos],
+        updates: dict[Pos, tuple[Pos, Node]],
+        reading: Reading,
+    ) -> set[Pos]:
+        """The trained parameters a forward formula forgets: a pre-activation that weighs no cell of a
+        layer's input (`=H7*C10+I7*E10` where two inputs come in: fully connected, it weighs each), or
+        adds no bias in a table that trains biases, where as many parameters updated like the
+        table's (with its η) are read by no pre-activation: each is taken in a place left empty, in
+        the order both are read, and the reading says so. The forward pass reads 0 there: the
+        formula that forgets it is the workbook's slip, its parameter still a starting number."""
+        trains_biases = any(isinstance(n.bias, tuple) and n.bias in roots for layer in layers for n in layer)
+        empty: list[tuple[_Neuron, Pos | None]] = []  # (neuron, the cell it weighs; None for its bias)
+        for layer, previous in zip(layers, sources, strict=False):
+            for n in layer:
+                weighed = {source for _, source in n.weights}
+                empty += [(n, source) for source in previous if source not in weighed]
+                if trains_biases and n.bias is None:
+                    empty.append((n, None))
+        if not empty:
+            return set()
+        params = [p for layer in layers for n in layer for p, _ in n.weights]
+        etas = Counter(_eta_key(updates[after[p]][1]) for p in params if p in after)
+        if not etas:
+            return set()
+        eta = etas.most_common(1)[0][0]
+        unread = sorted(r for r in roots - self.used if r in after and _eta_key(updates[after[r]][1]) == eta)
+        if len(unread) != len(empty):
+            return set()
+        for (n, source), param in zip(empty, unread, strict=True):
+            if source is None:
+                n.bias = param
+                what, reads = "bias", "adds no bias"
+            else:
+                n.weights.append((param, source))
+                what, reads = "weight", f"does not weigh {self.label(source)}"
+            reading.notes.append(
+                f"{self.label(n.z)} {reads}: {self.label(param)}, updated like the table's parameters but "
+                f"read by no pre-activation, is taken as its {what} (a slip in that formula?)"
+            )
+        self.used |= set(unread)
+        return set(unread)
 
     def label(self, p: Pos) -> str:
         name = self.name(p)

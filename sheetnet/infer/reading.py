@@ -43,6 +43,9 @@ class Reading:
     others: list[Reading] = field(default_factory=list)  # the other tables, when there are several
     result: Any = None  # the check that confirmed it (every table, default tolerance)
     notes: list[str] = field(default_factory=list)  # what the reader had to decide, in words
+    # init as the sheet's forward pass reads it, where a formula forgets a trained parameter (0 there;
+    # `from_formulas.forgotten_terms`): the run its numbers follow. Empty where it reads every one.
+    forward_init: dict[str, Any] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
