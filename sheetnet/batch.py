@@ -113,6 +113,7 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
     from sheetnet.check import NO_TABLE, Tolerance, check_book
     from sheetnet.check import _starts_otherwise as starts_otherwise
     from sheetnet.check.derive import derive_handmade
+    from sheetnet.infer.confirm import check_as_read
 
     book = read_book(path, recalc=options.recalc)
     require_cached_values(book)
@@ -156,7 +157,10 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
         result = reading.result
     else:
         network, note = _at_most_what_fits(book, network)
-        result, line = check_book(book, network, tolerance, sheet=options.sheet, rates=options.lr), line + note
+        result, line = (
+            check_as_read(book, reading, network, tolerance, sheet=options.sheet, rates=options.lr),
+            line + note,
+        )
     if derivation is not None and not _decided_despite(result, derivation):
         through = f"the network read from it ({reading.summary()}) is read through {derivation.blocked[1].address} too"
         return derivation, None, f"{OWN_FORWARD_PASS}; {through}, so it is not judged against it"
@@ -203,12 +207,17 @@ def _forward_slip(book: Any, options: Options, derivation: Any) -> tuple[Any, An
     (a cell the loss is computed from) no later than the derivation's first: a backward pass that
     is not its forward pass's derivative may be right, and the forward pass wrong (w1 read twice).
     None if no network is read, or its first slip is no earlier forward cell."""
+    from sheetnet.check import Tolerance
+    from sheetnet.infer.confirm import check_as_read
+
     network, reading, line = network_of(book, options)
     if reading is None:
         return None
     result = reading.result
     if result is None:
-        result = check_book_of(book, network, options)
+        network, _ = _at_most_what_fits(book, network)
+        tolerance = Tolerance(rtol=options.rtol, atol=options.atol)
+        result = check_as_read(book, reading, network, tolerance, sheet=options.sheet)
     first, own = result.first_mismatch, derivation.first_mismatch
     if first is None or first.cell is None or own is None or first.t > own.t:
         return None
@@ -216,13 +225,6 @@ def _forward_slip(book: Any, options: Options, derivation: Any) -> tuple[Any, An
     if pos not in derivation.forward(first.t):
         return None
     return result, reading, line + "; its forward pass is wrong before its backward pass"
-
-
-def check_book_of(book: Any, network: Any, options: Options) -> Any:
-    from sheetnet.check import Tolerance, check_book
-
-    network, _ = _at_most_what_fits(book, network)
-    return check_book(book, network, Tolerance(rtol=options.rtol, atol=options.atol), sheet=options.sheet)
 
 
 def _at_most_what_fits(book: Any, network: Any) -> tuple[Any, str]:

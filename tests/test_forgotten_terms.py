@@ -66,9 +66,12 @@ def test_mazur_across_reads_the_bias_its_forward_pass_forgets() -> None:
     assert reading.result.note == ""
 
 
-@pytest.mark.parametrize("config", [True, False])
-def test_mazur_across_names_the_formula_and_no_other_starting_number(config: bool) -> None:
-    options = Options(config=ZOO / "mazur-across-es.toml", iters=3) if config else Options()
+@pytest.mark.parametrize(
+    "options",
+    [Options(config=ZOO / "mazur-across-es.toml", iters=3), Options(), Options(iters=3)],
+    ids=["network file", "network read", "network read, --iters"],
+)
+def test_mazur_across_names_the_formula_and_no_other_starting_number(options: Options) -> None:
     result, _, line = judge(ZOO / "mazur-across-es-bias-slip.xlsx", options)
     first = result.first_mismatch
     assert first.cell.address == "'Iteración 1'!H10", line

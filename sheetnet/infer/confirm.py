@@ -96,24 +96,26 @@ def confirm(book: Book, reading: Reading, grid: Any = None) -> None:
     reading.total = len(table.elements)
 
 
-def check_as_read(book: Book, reading: Reading, network: Network) -> Any:
-    """`book` checked against `network`, a reading's, its tables found on the run its forward pass
-    follows (`forward_run`): where a formula forgets a trained parameter, that formula is the slip,
-    and the starting numbers are the reading's own (no note says the workbook starts otherwise)."""
-    from sheetnet.check import Tolerance, check_book
+def check_as_read(book: Book, reading: Reading | None, network: Network, tolerance: Any = None, **how: Any) -> Any:
+    """`book` checked against `network`, a reading's (`check_book`'s `sheet` and `rates` in `how`),
+    its tables found on the run its forward pass follows (`forward_run`): where a formula forgets a
+    trained parameter, that formula is the slip, and the starting numbers are the reading's own (no
+    note says the workbook starts otherwise)."""
+    from sheetnet.check import check_book
 
     follows = forward_run(reading, network)
-    result = check_book(book, network, Tolerance(), follows=follows)
+    result = check_book(book, network, tolerance, follows=follows, **how)
     result.note = "" if follows is not None else result.note
     return result
 
 
-def forward_run(reading: Reading, network: Network) -> Network | None:
+def forward_run(reading: Reading | None, network: Network) -> Network | None:
     """`network` with W and B as the reading's forward pass reads them: 0 where a formula forgets a
-    trained parameter (`Reading.forward_init`). None where it reads every one, or the shapes differ."""
+    trained parameter (`Reading.forward_init`). None where it reads every one (or there is no
+    reading), or the shapes differ."""
     from dataclasses import replace
 
-    init = reading.forward_init
+    init = reading.forward_init if reading is not None else {}
     depth = network.depth
     if not init or any(f"W{l}" not in init or f"B{l}" not in init for l in range(1, depth + 1)):
         return None
