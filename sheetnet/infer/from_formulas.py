@@ -9,9 +9,11 @@ an error back, no neuron. An update of a copy nothing else reads (`=D3`, a row p
 the typed weight it copies. The formula reading only its pre-activation is the activation (`activations`); a
 weight weighs the input its update multiplies (δ·a), so a pre-activation that reads another's
 pre-activation where the updates multiply its activation is read with the activation, its slip
-named. Only iteration 0's parameters make neurons: later iterations repeat them. A
-target is the cell that, put in the place of an output, makes a formula on it zero
-(`0.5*(t-a)^2`, `a-t`).
+named. A term a pre-activation forgets (no bias where the table trains biases, no weight of one
+of its layer's inputs) is the parameter updated like the table's that no pre-activation reads,
+its slip named, and the forward pass reads 0 there (`Reading.forward_init`). Only iteration 0's
+parameters make neurons: later iterations repeat them. A target is the cell that, put in the
+place of an output, makes a formula on it zero (`0.5*(t-a)^2`, `a-t`).
 """
 
 from __future__ import annotations
