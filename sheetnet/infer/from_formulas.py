@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sheetnet.book import Book
@@ -45,20 +44,12 @@ from sheetnet.formula import (
 )
 from sheetnet.infer.activations import activation_of
 from sheetnet.infer.confirm import loss_in
+from sheetnet.infer.forgotten import forgotten_terms
+from sheetnet.infer.neuron import Neuron, eta_key
 from sheetnet.infer.reading import GUESSED_LOSS, Reading, coordinate
 
 MAX_FORMULAS = 50_000  # per sheet: more is no hand-made network (sheetnet's own are read from Setup)
 COPIES_FOLLOWED = 8  # `=C4` copied again: a sample's row copies the first row's, a block the one before
-
-
-@dataclass
-class _Neuron:
-    z: Pos  # its pre-activation
-    out: Pos  # its activation (z itself for a linear neuron written once)
-    kind: str  # activation
-    weights: list[tuple[Pos, Pos]]  # (the weight's cell, the cell it weighs)
-    bias: Pos | float | None
-    notes: list[str] = field(default_factory=list)  # a slip in its formula the reading worked around
 
 
 class FormulaReader:
@@ -121,10 +112,10 @@ class FormulaReader:
             if found:
                 options[u] = [(self.repeated(p), eta) for p, eta in found]
         # η is the factor most updates share (the same cell, or the same typed number)
-        votes = Counter(_eta_key(eta) for found in options.values() for _, eta in found)
+        votes = Counter(eta_key(eta) for found in options.values() for _, eta in found)
         chosen = {}
         for u, found in options.items():
-            chosen[u] = max(found, key=lambda f: (votes[_eta_key(f[1])], isinstance(f[1], Ref) and f[1].absolute))
+            chosen[u] = max(found, key=lambda f: (votes[eta_key(f[1])], isinstance(f[1], Ref) and f[1].absolute))
         return chosen
 
     def repeated(self, p: Pos) -> Pos:
@@ -166,7 +157,7 @@ class FormulaReader:
         self.used = {param for n in neurons.values() for param, _ in n.weights}
         self.used |= {n.bias for n in neurons.values() if isinstance(n.bias, tuple)}
         out = []
-        clusters: dict[frozenset[Pos], list[list[_Neuron]]] = {}
+        clusters: dict[frozenset[Pos], list[list[Neuron]]] = {}
         for group in self.tables(neurons):  # the groups that use the same weights are its samples
             clusters.setdefault(frozenset(w for n in group for w, _ in n.weights), []).append(group)
         for groups in clusters.values():
@@ -206,7 +197,7 @@ class FormulaReader:
         return next((after[c] for c in self.copies.get(p, ()) if c in after), None)
 
     def read_batches(
-        self, reading: Reading, group: list[_Neuron], after: dict[Pos, Pos], updates: dict[Pos, tuple[Pos, Node]]
+        self, reading: Reading, group: list[Neuron], after: dict[Pos, Pos], updates: dict[Pos, tuple[Pos, Node]]
     ) -> None:
         """Online or mini-batch learning: iteration 1 (and on) reads other samples than iteration 0.
         The samples of the iterations that follow, one after the other, repeat from where they
@@ -259,10 +250,10 @@ class FormulaReader:
                 f"{'a sample' if b == 1 else f'{b} samples'} an iteration: iteration 1 reads the next{at}"
             )
 
-    def neurons(self, roots: set[Pos], after: dict[Pos, Pos]) -> dict[Pos, _Neuron]:
+    def neurons(self, roots: set[Pos], after: dict[Pos, Pos]) -> dict[Pos, Neuron]:
         """Every pre-activation of iteration 0: a sum of (initial weight × cell) and perhaps a bias,
         each weight with the input its update multiplies (`weighed_as_updated`)."""
-        found: dict[Pos, _Neuron] = {}
+        found: dict[Pos, Neuron] = {}
         updated = {u: p for p, u in after.items()}  # a pre-activation adds no update of its parameters (`+L4`)
         for z, tree in self.trees.items():
             weights, biases, ok = [], [], True
@@ -297,7 +288,7 @@ class FormulaReader:
                 if not ok:
                     break
             if ok and weights and len(biases) <= 1:
-                found[z] = _Neuron(z, z, "linear", weights, biases[0] if biases else None)
+                found[z] = Neuron(z, z, "linear", weights, biases[0] if biases else None)
         # activations: a formula reading only the pre-activation, evaluated at a few points
         # (or reading a cell that reads only it: `=EXP(-h1)`, then `=1/(1+X7)`)
         readers: dict[Pos, list[Pos]] = defaultdict(list)
@@ -332,7 +323,7 @@ class FormulaReader:
                 return True
         return False
 
-    def weighed_as_updated(self, neurons: dict[Pos, _Neuron], after: dict[Pos, Pos]) -> None:
+    def weighed_as_updated(self, neurons: dict[Pos, Neuron], after: dict[Pos, Pos]) -> None:
         """The input a weight weighs is the one its gradient multiplies (∂E/∂w = δ·input). Where a
         pre-activation reads another neuron's pre-activation z, and the weight's update multiplies
         that neuron's activation instead (`=L4+Q4*AG4*0.001`, Q4 = σ(P4), where the forward pass
@@ -340,7 +331,7 @@ class FormulaReader:
         activation, and the formula that reads z is the workbook's slip, named for check to judge."""
         by_z = {n.z: n for n in neurons.values() if n.out != n.z}
         for n in neurons.values():
-            moved: list[tuple[Pos, _Neuron]] = []
+            moved: list[tuple[Pos, Neuron]] = []
             for k, (param, source) in enumerate(n.weights):
                 m = by_z.get(source)
                 update = self.trees.get(after.get(param))  # type: ignore[arg-type]
@@ -430,7 +421,7 @@ class FormulaReader:
 
         return activation_of(at)
 
-    def tables(self, neurons: dict[Pos, _Neuron]) -> list[list[_Neuron]]:
+    def tables(self, neurons: dict[Pos, Neuron]) -> list[list[Neuron]]:
         """The neurons in groups that feed each other (one group per table), in reading order."""
         parent: dict[Pos, Pos] = {}
 
@@ -444,23 +435,23 @@ class FormulaReader:
             for _, source in n.weights:
                 other = by_out.get(source)
                 parent[find(n.z)] = find(other.z if other else source)
-        groups: dict[Pos, list[_Neuron]] = defaultdict(list)
+        groups: dict[Pos, list[Neuron]] = defaultdict(list)
         for n in neurons.values():
             groups[find(n.z)].append(n)
         return sorted(groups.values(), key=lambda g: min((n.z[1], n.z[2]) for n in g))
 
     def reading(
         self,
-        group: list[_Neuron],
+        group: list[Neuron],
         roots: set[Pos],
         after: dict[Pos, Pos],
         updates: dict[Pos, tuple[Pos, Node]],
-        samples: list[list[_Neuron]] = (),  # type: ignore[assignment]
+        samples: list[list[Neuron]] = (),  # type: ignore[assignment]
     ) -> Reading | None:
         by_out = {n.out: n for n in group}
         depth: dict[Pos, int] = {}
 
-        def level(n: _Neuron, seen: frozenset[Pos] = frozenset()) -> int:
+        def level(n: Neuron, seen: frozenset[Pos] = frozenset()) -> int:
             if n.z not in depth:
                 if n.z in seen:
                     raise FormulaError("a cycle")
@@ -473,7 +464,7 @@ class FormulaReader:
                 level(n)
         except FormulaError:
             return None
-        layers: list[list[_Neuron]] = [[n for n in group if depth[n.z] == d] for d in range(1, max(depth.values()) + 1)]
+        layers: list[list[Neuron]] = [[n for n in group if depth[n.z] == d] for d in range(1, max(depth.values()) + 1)]
         if any(not layer for layer in layers):
             return None
         inputs = {s for n in layers[0] for _, s in n.weights}
@@ -494,7 +485,10 @@ class FormulaReader:
         values["output_activation"] = next(iter(output))
         reading.notes += [note for layer in layers for n in layer for note in n.notes]
         self.read_twice(layers, roots, reading)
-        forgotten = self.forgotten_terms(layers, [inputs_sorted, *outs], roots, after, updates, reading)
+        forgotten = forgotten_terms(
+            layers, [inputs_sorted, *outs], roots, self.used, after, updates, reading, self.label
+        )
+        self.used |= forgotten
         values["init"] = {}
         trained: list[bool] = []
         named: dict[str, list[Pos]] = {}  # the parameters' cells, to be named apart
@@ -570,8 +564,8 @@ class FormulaReader:
             u = after.get(param)
             if u is not None:
                 eta = updates[u][1]
-                etas[_eta_key(eta)] += 1
-                where[_eta_key(eta)].append(u)
+                etas[eta_key(eta)] += 1
+                where[eta_key(eta)].append(u)
         if etas:
             key = etas.most_common(1)[0][0]
             if key[0] == "cell":
@@ -608,13 +602,13 @@ class FormulaReader:
         iteration computes from it, so it is no parameter state of its own."""
         return last != first and not feeds(self.formulas, last)
 
-    def read_twice(self, layers: list[list[_Neuron]], roots: set[Pos], reading: Reading) -> None:
+    def read_twice(self, layers: list[list[Neuron]], roots: set[Pos], reading: Reading) -> None:
         """A weight read twice (`=w1*i1+w1*i2`, a slip) where another, updated like a weight, is read
         by no pre-activation: that one is taken in the second place, and the reading says so. An
         update of a number typed again in a later row (a row per phase) stands for the cell above
         it that it repeats, where the table's weights are."""
         seen: set[Pos] = set()
-        twice: list[tuple[_Neuron, int]] = []
+        twice: list[tuple[Neuron, int]] = []
         for layer in layers:
             for n in layer:
                 for k, (param, _) in enumerate(n.weights):
@@ -643,53 +637,6 @@ class FormulaReader:
                 "weight but read by no pre-activation, is taken in its second place (a slip in that formula?)"
             )
 
-    def forgotten_terms(
-        self,
-        layers: list[list[_Neuron]],
-        sources: list[list[Pos]],
-        roots: set[Pos],
-        after: dict[Pos, Pos],
-        updates: dict[Pos, tuple[Pos, Node]],
-        reading: Reading,
-    ) -> set[Pos]:
-        """The trained parameters a forward formula forgets: a pre-activation that weighs no cell of a
-        layer's input (`=H7*C10+I7*E10` where two inputs come in: fully connected, it weighs each), or
-        adds no bias in a table that trains biases, where as many parameters updated like the
-        table's (with its η) are read by no pre-activation: each is taken in a place left empty, in
-        the order both are read, and the reading says so. The forward pass reads 0 there: the
-        formula that forgets it is the workbook's slip, its parameter still a starting number."""
-        trains_biases = any(isinstance(n.bias, tuple) and n.bias in roots for layer in layers for n in layer)
-        empty: list[tuple[_Neuron, Pos | None]] = []  # (neuron, the cell it weighs; None for its bias)
-        for layer, previous in zip(layers, sources, strict=False):
-            for n in layer:
-                weighed = {source for _, source in n.weights}
-                empty += [(n, source) for source in previous if source not in weighed]
-                if trains_biases and n.bias is None:
-                    empty.append((n, None))
-        if not empty:
-            return set()
-        params = [p for layer in layers for n in layer for p, _ in n.weights]
-        etas = Counter(_eta_key(updates[after[p]][1]) for p in params if p in after)
-        if not etas:
-            return set()
-        eta = etas.most_common(1)[0][0]
-        unread = sorted(r for r in roots - self.used if r in after and _eta_key(updates[after[r]][1]) == eta)
-        if len(unread) != len(empty):
-            return set()
-        for (n, source), param in zip(empty, unread, strict=True):
-            if source is None:
-                n.bias = param
-                what, reads = "bias", "adds no bias"
-            else:
-                n.weights.append((param, source))
-                what, reads = "weight", f"does not weigh {self.label(source)}"
-            reading.notes.append(
-                f"{self.label(n.z)} {reads}: {self.label(param)}, updated like the table's parameters but "
-                f"read by no pre-activation, is taken as its {what} (a slip in that formula?)"
-            )
-        self.used |= set(unread)
-        return set(unread)
-
     def label(self, p: Pos) -> str:
         name = self.name(p)
         return f"{name} ({self.coordinate(p)})" if name else self.coordinate(p)
@@ -701,7 +648,7 @@ class FormulaReader:
             return [p for _, p in sorted(zip(numbers, cells, strict=True))]
         return sorted(cells, key=lambda p: (p[0], p[2], p[1]) if self._row_layout(cells) else (p[0], p[1], p[2]))
 
-    def order_neurons(self, layer: list[_Neuron]) -> list[_Neuron]:
+    def order_neurons(self, layer: list[Neuron]) -> list[Neuron]:
         ordered = self.order([n.z for n in layer])
         by_z = {n.z: n for n in layer}
         return [by_z[z] for z in ordered]
@@ -812,7 +759,3 @@ def _period(seen: list[Any], least: int) -> int:
         if all(seen[j] == seen[j - n] for j in range(n, len(seen))):
             return n
     return len(seen)
-
-
-def _eta_key(eta: Node) -> tuple[str, Any]:
-    return ("cell", eta.pos) if isinstance(eta, Ref) else ("number", eta.value)  # type: ignore[union-attr]
