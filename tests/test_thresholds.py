@@ -417,8 +417,12 @@ def test_an_eta_shown_only_by_updates_typed_to_4_places_is_the_eta_typed(
     of its middle that half of its weights allow (0.25, not 0.2497; 2, not 2.0014), and of the η
     that put as many weights in line (0.25 and 0.4989 both put w5…w8 in line), the smallest is the
     step. The workbook trains with another η than the network file's, and check says so (as it does
-    at full precision): "other η", naming the sheet's. (A spread of 0.1 % splits each group into
-    one candidate per weight; a typed η of 1 digit finds no 0.25 or 0.15.)"""
+    at full precision): "other η", naming the sheet's; and its table is right at that η. (A spread
+    of 0.1 % splits each group into one candidate per weight; a typed η of 1 digit finds no 0.25 or
+    0.15.) ROUNDED_UNITS in `bases`: w3's column holds 0.25 (0.15) in every row, its steps (5e-5)
+    under the rounding carried forward, while the run drifts to 0.2498; the column stays, and is
+    still W1[2] because each row is within what the judge accepts of it (at its correct rounding
+    alone, f'(O1)[0] ≈ 0.2499 took the column, and the table was incomplete)."""
     built = rows_workbook(tmp_path / "typed4", iters=ITERS, eta=eta, typed=True, decimals=4)
     rows = built.tables[0]
     exact = train(3, Network(eta=eta))
@@ -430,7 +434,7 @@ def test_an_eta_shown_only_by_updates_typed_to_4_places_is_the_eta_typed(
     argv = ["check", str(without_eta_cell(built, tmp_path)), "--config", str(built.network(lr=0.5)), "--json"]
     result = CliRunner().invoke(main, argv)
     data = json.loads(result.stdout)
-    assert [t["eta"] for t in data["tables"]] == [typed_as]
+    assert [(t["eta"], t["verdict"]) for t in data["tables"]] == [(typed_as, "right")]
     assert (result.exit_code, data["verdict"], data["first_mismatch"]) == (1, "other η", None)
     assert data["message"].startswith(f"no table trains with η = 0.5 (Sheet1: η = {typed_as:g})")
 

@@ -349,9 +349,13 @@ class _Bases:
         if (
             not constant
             and _stays(grid, layout, base, len(self.run.iterations))
-            and not self.agrees_throughout(spot, base)
+            and not self.agrees_throughout(spot, base, judged=True)
         ):
-            return True  # a column of one number over the whole table (x = 1) is no number that changes
+            # a column of one number over the whole table (x = 1) is no number that changes; one
+            # that changes by less than the rounding of a typed column is (w3 = 0.25 typed to 4
+            # places with steps of 5e-5: the rounding carried forward keeps it 0.25, the run
+            # drifts to 0.2498)
+            return True
         if base in self.primaries and sum(ts.values()) < self.primaries[base] - EVIDENCE_SLACK:
             return True  # another number holds this cell on better evidence
         starts_later = spot.carried and not constant  # the weights used, after an update
@@ -389,13 +393,16 @@ class _Bases:
             self.learned = learned_names(self.grid, self.run, self.layout)
         return named_for_another(self.grid, self.layout, self.learned, spot, base)
 
-    def agrees_throughout(self, spot: Spot, base: Pos) -> bool:
+    def agrees_throughout(self, spot: Spot, base: Pos, judged: bool = False) -> bool:
         """True if every iteration's cell holds the element's number as it is written: a number that
-        changes slowly, typed to 4 places, is the same in the first few iterations (O1 = 0.0275)."""
+        changes slowly, typed to 4 places, is the same in the first few iterations (O1 = 0.0275).
+        `judged`: within what the judge accepts of a typed number (`Grid.agrees_as_typed`), not
+        its correct rounding alone."""
+        agrees = self.grid.agrees_as_typed if judged else self.grid.agrees
         for t in range(len(self.run.iterations)):
             p = self.layout.shift(base, t)
             other = self.spots.get((spot.ident, t))
-            if p in self.grid.cells and (other is None or not self.grid.agrees(p, other.value)):
+            if p in self.grid.cells and (other is None or not agrees(p, other.value)):
                 return False
         return True
 
