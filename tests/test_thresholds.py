@@ -160,7 +160,6 @@ def test_numbers_typed_to_3_places_from_a_calculator_are_right(tmp_path: Path) -
 # the formulas yet: workbook → what it says instead (owed: a strict expected failure, run every time).
 PASTED_OWED: dict[str, str] = {
     "mazur-across-es-bias-slip.xlsx": "M13 (b4's gradient) named: neta o2 (H10) is fitted as b4, not as O2[1]",
-    "phases-columns-de-tanh-slip.xlsx": "D15 (b2's update) fitted as ∂L/∂W2[0,1] and named where B35 is",
 }
 
 

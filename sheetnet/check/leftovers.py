@@ -102,6 +102,8 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
             if p[1] in rows and c0 <= p[2] <= c1 and p not in explained and p not in pool
         }
         pool += sorted(updates_only)
+        own_rows = _parameter_rows(layout)  # and each parameter's own row, where it is updated there
+        updates_only |= {p for p in pool if p[1] in own_rows}
     if not pool:
         return
     learned = learned_names(grid, run, layout)
@@ -186,6 +188,23 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
                 cost[i][j] = error + tiebreak
     for i, j in _assignment(cost):
         layout.bases[missing[i].ident] = pool[j]
+
+
+def _parameter_rows(layout: Layout) -> set[int]:
+    """The rows of the table's parameters where every update placed is in its parameter's row (a
+    column per phase: w11 in B6, its copy in C6, its update in D6): each parameter's update is then
+    in its own row, and only updates go there (w41 updated is no gradient of v2 left over); none
+    where an update is placed elsewhere, or none is."""
+    pairs = []
+    for ident, base in layout.bases.items():
+        section, name = ident[0].split(":", 1)
+        if section == UPDATE:
+            used = layout.bases.get((f"{PARAMETERS}:{name}", ident[1], ident[2]))
+            if used is not None:
+                pairs.append((used, base))
+    if not pairs or any(u[0] != b[0] or u[1] != b[1] for u, b in pairs):
+        return set()
+    return {b[1] for ident, b in layout.bases.items() if ident[0].startswith(f"{PARAMETERS}:") and b[0] == layout.sheet}
 
 
 def _copies_on_the_way(grid: Grid, layout: Layout) -> set[Pos]:
