@@ -420,3 +420,21 @@ def test_init_names_a_tables_parameters_by_its_row_and_column(tmp_path: Path) ->
     assert comments[("transposed-batch", "W2")] == "H11 I11 (o w · in1, o w · in2)"
     assert comments[("transposed-batch", "B2")] == "J11 (o b)"
     assert comments[("phases-241", "W1")] == "D3 H3 E3 I3 F3 J3 G3 K3 (w1 w5 w2 w6 w3 w7 w4 w8)"
+
+
+def test_a_kind_written_before_a_name_labels_by_the_name() -> None:
+    """KIND_WORDS: `poids w5`, `Gewicht w11`, `Bias b3`, `peso w2` name w5, w11, b3, w2 (the kind is
+    what every row of parameters is, in the sheet's language); so `∂E/∂w5` is the derivative by the
+    parameter in the row `poids w5` (course-columns-fr-offset-slip.xlsx with its numbers pasted:
+    C34, w5's gradient wrong from iteration 0, was placed nowhere, and w5's update named instead).
+    A kind alone is still its own word."""
+    from sheetnet.cells.labels import label_token
+
+    assert [label_token(t) for t in ("poids w5", "Gewicht w11", "Bias b3", "peso w2", "weight w1 =")] == [
+        "w5",
+        "w11",
+        "b3",
+        "w2",
+        "w1",
+    ]
+    assert [label_token(t) for t in ("bias", "Weights", "Netz h1")] == ["bias", "weights", "netz"]

@@ -58,13 +58,24 @@ DELTA_WORDS = frozenset({"δ", "delta"})
 # does (`x1`, `w7`, `E`).
 CAPTION_WORDS = frozenset({"value", "values", "sample", "samples", "mean", "average", "iteration", "epoch", "updated"})
 
+# What sheets call a parameter by its kind before the name they give it, in the languages sheets
+# are written in (`poids w5`, `Gewicht w11`, `Bias b3`, `peso w2`, `weight w1`): the kind says what
+# every row of the table's parameters is, the name which one; the name is the label's word.
+KIND_WORDS = frozenset(
+    {"weight", "weights", "bias", "biases", "poids", "biais", "gewicht", "gewichte", "peso", "pesos", "sesgo"}
+)
+
 # --------------------------------------------------------------------------------------------------
 # reading a label
 
 
 def label_token(text: str) -> str:
-    """`w1` for "W1 ←", "w1:", "W1 = …"; `o1` for "O1 = x·W1ᵀ + B1"; `∂e/∂w3` for "∂E/∂w3"."""
+    """`w1` for "W1 ←", "w1:", "W1 = …"; `o1` for "O1 = x·W1ᵀ + B1"; `∂e/∂w3` for "∂E/∂w3";
+    `w5` for "poids w5" (a kind, then the name: see KIND_WORDS); `bias` for "bias"."""
     text = text.strip().lower()
+    kind, _, rest = text.partition(" ")
+    if kind in KIND_WORDS and rest.strip():
+        text = rest.strip()
     for stop in (" ", "=", "←", ":", "\u2009"):
         text = text.split(stop, 1)[0]
     return text

@@ -137,6 +137,7 @@ def choose_bases(grid: Grid, run: RunSpots, layout: Layout, votes: Votes) -> dic
     chooser = _Bases(grid, run, layout, votes)
     for spot in chooser.order():
         chooser.choose(spot)
+    line_up(layout, votes, chooser.support, chooser.shapes)
     settle_shared(layout, chooser.support)
     return chooser.support
 
@@ -349,9 +350,13 @@ class _Bases:
         if (
             not constant
             and _stays(grid, layout, base, len(self.run.iterations))
-            and not self.agrees_throughout(spot, base)
+            and not self.agrees_throughout(spot, base, judged=True)
         ):
-            return True  # a column of one number over the whole table (x = 1) is no number that changes
+            # a column of one number over the whole table (x = 1) is no number that changes; one
+            # that changes by less than the rounding of a typed column is (w3 = 0.25 typed to 4
+            # places with steps of 5e-5: the rounding carried forward keeps it 0.25, the run
+            # drifts to 0.2498)
+            return True
         if base in self.primaries and sum(ts.values()) < self.primaries[base] - EVIDENCE_SLACK:
             return True  # another number holds this cell on better evidence
         starts_later = spot.carried and not constant  # the weights used, after an update
@@ -389,13 +394,16 @@ class _Bases:
             self.learned = learned_names(self.grid, self.run, self.layout)
         return named_for_another(self.grid, self.layout, self.learned, spot, base)
 
-    def agrees_throughout(self, spot: Spot, base: Pos) -> bool:
+    def agrees_throughout(self, spot: Spot, base: Pos, judged: bool = False) -> bool:
         """True if every iteration's cell holds the element's number as it is written: a number that
-        changes slowly, typed to 4 places, is the same in the first few iterations (O1 = 0.0275)."""
+        changes slowly, typed to 4 places, is the same in the first few iterations (O1 = 0.0275).
+        `judged`: within what the judge accepts of a typed number (`Grid.agrees_as_typed`), not
+        its correct rounding alone."""
+        agrees = self.grid.agrees_as_typed if judged else self.grid.agrees
         for t in range(len(self.run.iterations)):
             p = self.layout.shift(base, t)
             other = self.spots.get((spot.ident, t))
-            if p in self.grid.cells and (other is None or not self.grid.agrees(p, other.value)):
+            if p in self.grid.cells and (other is None or not agrees(p, other.value)):
                 return False
         return True
 
@@ -466,6 +474,53 @@ def settle_shared(layout: Layout, support: dict[Ident, tuple[float, float]]) -> 
             for ident, (first, total) in held.items():
                 if first < exact or total < SHARED_SHARE * often:
                     del layout.bases[ident]
+
+
+def line_up(
+    layout: Layout, votes: Votes, support: dict[Ident, tuple[float, float]], shapes: dict[str, tuple[int, ...]]
+) -> None:
+    """A vector is written in a line, its elements one cell apart: of the cells holding an element
+    on equal evidence, the one on the line most of its vector's elements lie on (half of them, two
+    at least, more than on any other line: `_line`) is its own, where no other element took it. A
+    number that only equals the element (net h3 = b3 = 0.05, b3's copy in a column per phase)
+    gives way to the cell between net h2 and net h4; each element is chosen before the next is
+    placed, so the line is known only here. (A matrix is a grid, not a line: `_matrix_cell`.)
+    `shapes`: each quantity's."""
+    vectors: dict[tuple[str, int], dict[int, Pos]] = defaultdict(dict)
+    for ident, base in layout.bases.items():
+        if len(shapes.get(ident[0], ())) == 1:
+            vectors[(ident[0], ident[1])][ident[2]] = base
+    taken = set(layout.bases.values())
+    for (quantity, sample), placed in vectors.items():
+        line = _line(placed)
+        if line is None:
+            continue
+        for index, base in sorted(placed.items()):
+            p, ident = line(index), (quantity, sample, index)
+            options = votes.get(ident, {})
+            if p == base or p in taken or p not in options:
+                continue
+            if sum(options[p].values()) < sum(options.get(base, {}).values()):
+                continue
+            layout.bases[ident] = p
+            taken.add(p)
+            support[ident] = (options[p][min(options[p])], sum(options[p].values()))
+
+
+def _line(placed: dict[int, Pos]) -> Callable[[int], Pos] | None:
+    """The cell of element k of a vector by the line most of its `placed` elements (element →
+    cell) lie on, one cell apart per element, down or across: half of them and two at least, and
+    more than on any other line; None if no line holds so many."""
+    lines: Counter[tuple[int, int, int, int, int]] = Counter()  # sheet, element 0's row and column, step
+    for k, (s, r, c) in placed.items():
+        for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            lines[(s, r - k * dr, c - k * dc, dr, dc)] += 1
+    if not lines:
+        return None
+    ((s, r0, c0, dr, dc), on), *rest = lines.most_common(2)
+    if on < 2 or 2 * on < len(placed) or (rest and rest[0][1] == on):
+        return None  # too few on it, or two lines as good
+    return lambda k: (s, r0 + k * dr, c0 + k * dc)
 
 
 def _matrix_cell(layout: Layout, spot: Spot, shapes: dict[str, tuple[int, ...]]) -> Pos | None:

@@ -21,6 +21,7 @@ from sheetnet.check.thresholds import (
     FULL_RELATIVE,
     PLACES,
     PLACES_SAMPLE,
+    ROUNDED_UNITS,
     ROUNDING_SLACK,
 )
 
@@ -52,6 +53,17 @@ def agrees_exactly(cell: Cell, value: float, places: int = PLACES) -> bool:
 def rounding_window(places: int) -> float:
     """How far a number typed to `places` decimals may be from the value it stands for."""
     return 0.5 * 10.0**-places * (1 + ROUNDING_SLACK)
+
+
+def typed_window(decimals: int | None, value: float, places: int = PLACES) -> float:
+    """How far a cell typed to `decimals` (None: at full precision) may be from `value` and still
+    be judged it: `ROUNDED_UNITS` units of its last place (decimals counted as at least `places`)
+    plus one unit per unit of |value|, as a rounding of a rounding, or a sum of rounded numbers,
+    is a few units off."""
+    if decimals is None:
+        return full_window(value)
+    unit = 10.0 ** -max(decimals, places)
+    return ROUNDED_UNITS * unit + unit * abs(value)
 
 
 def grid_of(book: Book) -> Grid:
@@ -225,6 +237,12 @@ class Grid:
     def agrees(self, p: Pos, value: float) -> bool:
         """`agrees_exactly` with the decimals the cell's sheet is typed to."""
         return agrees_exactly(self.cells[p], value, self.places[p[0]])
+
+    def agrees_as_typed(self, p: Pos, value: float) -> bool:
+        """True if the cell at `p` is `value` within `typed_window` (the decimals its sheet is
+        typed to counted): what the judge accepts as that number."""
+        cell = self.cells[p]
+        return abs(float(cell.value) - value) <= typed_window(cell.decimals, value, self.places[p[0]])
 
     def held(self, p: Pos) -> Cell | None:
         """The cell at `p` if it holds a number or an error a formula gave."""

@@ -77,6 +77,7 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
     # a number labelled η is η: no number of the run is left over to it (η = 0.5 is within 5 % of
     # an update the table does not write, 0.5212)
     explained.update(eta_cells(grid, layout.sheet))
+    explained.update(_copies_on_the_way(grid, layout))
     pool = [
         p
         for p in grid.numbers_on(layout.sheet)
@@ -101,6 +102,8 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
             if p[1] in rows and c0 <= p[2] <= c1 and p not in explained and p not in pool
         }
         pool += sorted(updates_only)
+        own_rows = _parameter_rows(layout)  # and each parameter's own row, where it is updated there
+        updates_only |= {p for p in pool if p[1] in own_rows}
     if not pool:
         return
     learned = learned_names(grid, run, layout)
@@ -185,6 +188,50 @@ def assign_leftovers(grid: Grid, run: RunSpots, layout: Layout, local: Callable[
                 cost[i][j] = error + tiebreak
     for i, j in _assignment(cost):
         layout.bases[missing[i].ident] = pool[j]
+
+
+def _parameter_rows(layout: Layout) -> set[int]:
+    """The rows of the table's parameters where every update placed is in its parameter's row (a
+    column per phase: w11 in B6, its copy in C6, its update in D6): each parameter's update is then
+    in its own row, and only updates go there (w41 updated is no gradient of v2 left over); none
+    where an update is placed elsewhere, or none is."""
+    pairs = []
+    for ident, base in layout.bases.items():
+        section, name = ident[0].split(":", 1)
+        if section == UPDATE:
+            used = layout.bases.get((f"{PARAMETERS}:{name}", ident[1], ident[2]))
+            if used is not None:
+                pairs.append((used, base))
+    if not pairs or any(u[0] != b[0] or u[1] != b[1] for u, b in pairs):
+        return set()
+    return {b[1] for ident, b in layout.bases.items() if ident[0].startswith(f"{PARAMETERS}:") and b[0] == layout.sheet}
+
+
+def _copies_on_the_way(grid: Grid, layout: Layout) -> set[Pos]:
+    """The cells between a parameter's cell and its update's, on the line joining them, that hold
+    the parameter's number, in the table's first two iterations: a column per phase copies a
+    parameter on until the phase that updates it (`=B16` between b3 and b3 updated). They are the
+    parameter's copies, no other number (b3 = 0.05 is not a gradient of −0.0516 with its sign
+    flipped)."""
+    out: set[Pos] = set()
+    for ident, base in layout.bases.items():
+        section, name = ident[0].split(":", 1)
+        update = layout.bases.get((f"{UPDATE}:{name}", ident[1], ident[2]))
+        if section != PARAMETERS or update is None or update[0] != base[0]:
+            continue
+        if update[1] != base[1] and update[2] != base[2]:
+            continue  # not on one line
+        axis = 1 if update[1] != base[1] else 2
+        for t in (0, 1):
+            first, end = layout.shift(base, t), layout.shift(update, t)
+            if first not in grid.cells:
+                continue
+            step = 1 if end[axis] > first[axis] else -1
+            for k in range(first[axis] + step, end[axis], step):
+                p = (first[0], k, first[2]) if axis == 1 else (first[0], first[1], k)
+                if p in grid.cells and grid.cells[p].value == grid.cells[first].value:
+                    out.add(p)
+    return out
 
 
 def _missing_in_the_sheets_sign(run: RunSpots, layout: Layout) -> list[Spot]:
