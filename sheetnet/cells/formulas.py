@@ -108,12 +108,12 @@ class Formulas:
             origin = origins.get(pos)
             moved = None if origin is None else parsed.moved(origin, pos, self._spell, self.cells)
             if moved is not None:  # its first cell's shape, and its references moved
-                shape, nodes = moved
+                shape, nodes, reads = moved
                 self._shape_at[pos] = shape
                 self.trees.later(pos, shape, nodes)
                 if type(parsed.shapes[shape]) is Ref:
-                    self._copied[pos] = nodes[0].pos  # type: ignore[union-attr]
-                self._precedents[pos] = tuple(dict.fromkeys(_cells_of(nodes)))
+                    self._copied[pos] = reads[0]
+                self._precedents[pos] = tuple(dict.fromkeys(reads))
                 continue
             try:
                 shape, tree, nodes = parsed.read(self._spell(cell.formula), pos)
@@ -259,7 +259,7 @@ class Formulas:
         precedents, readers, no_reads = self._precedents, self._readers, ()
         waiting = {}
         for pos in (*self.trees, *self.members):
-            waiting[pos] = len([p for p in precedents.get(pos, no_reads) if p in precedents])
+            waiting[pos] = len(precedents.keys() & precedents.get(pos, no_reads))  # each read once (`_precedents`)
         levels: dict[Pos, float] = {}
         known = levels.get
         ready = [pos for pos, count in waiting.items() if count == 0]
@@ -307,21 +307,22 @@ class Formulas:
         """The cells `keep` accepts among `starts` and what they are computed from, read back
         through the formulas (copies followed) as long as `keep` accepts the cell read."""
         out: set[Pos] = set()
-        todo = [self.original(p) for p in starts]
+        original, precedents, no_reads = self.original, self._precedents.get, ()
+        todo = [original(p) for p in starts]
         while todo:
             here = todo.pop()
             if here in out or not keep(here):
                 continue
             out.add(here)
-            todo.extend(self.original(p) for p in self.precedents(here))
+            todo.extend(map(original, precedents(here, no_reads)))
         return out
 
     def copies(self, pos: Pos) -> Iterator[Pos]:
         """Every cell that repeats `pos`, through copies of copies."""
-        todo, seen = [pos], {pos}
+        todo, seen, readers, copied, no_readers = [pos], {pos}, self._readers.get, self._copied, ()
         while todo:
-            for reader in self.readers(todo.pop()):
-                if reader not in seen and self.copied(reader) is not None:
+            for reader in readers(todo.pop(), no_readers):
+                if reader not in seen and reader in copied:
                     seen.add(reader)
                     todo.append(reader)
                     yield reader
@@ -473,11 +474,12 @@ class _Filled:
 
     def moved(
         self, origin: Pos, pos: Pos, spell: Callable[[str], str], cells: Mapping[Pos, Cell]
-    ) -> tuple[str, tuple[Node, ...]] | None:
+    ) -> tuple[str, tuple[Node, ...], list[Pos]] | None:
         """What `read` gives the formula at `pos`, which Excel saved as filled from `origin`'s (its
         text `origin`'s with every reference moved, and nothing else: `Book.fills`): `origin`'s
-        shape and its references moved, without reading the text. None where `read` would not
-        give a shape and references for `origin` (`_movable`), or a moved range grows too large."""
+        shape and its references moved, without reading the text, and the cells they read in
+        order (`_cells_of`). None where `read` would not give a shape and references for `origin`
+        (`_movable`), or a moved range grows too large."""
         plan = self._moves_at.get(origin, ...)
         if plan is ...:
             formula = spell(cells[origin].formula or "")
@@ -491,6 +493,7 @@ class _Filled:
         shape, specs = plan
         here, down, across = pos[0], pos[1] - origin[1], pos[2] - origin[2]
         nodes: list[Node] = []
+        reads: list[Pos] = []
         known = self._moved_nodes
         for sheet, row, dr, col, dc, absolute, last in specs:
             if sheet is None:
@@ -501,6 +504,7 @@ class _Filled:
                 if node is None:
                     node = known[(sheet, r1, c1, absolute)] = Ref((sheet, r1, c1), absolute=absolute)
                 nodes.append(node)
+                reads.append(node.pos)
                 continue
             row, dr, col, dc = last
             r2, c2 = row + down * dr, col + across * dc
@@ -512,7 +516,8 @@ class _Filled:
                     return None
                 node = known[(sheet, r1, c1, r2, c2)] = Rng(tuple((sheet, r, c) for r in rows for c in cols))
             nodes.append(node)
-        return shape, tuple(nodes)
+            reads.extend(node.cells)  # type: ignore[union-attr]
+        return shape, tuple(nodes), reads
 
     def _movable(self, formula: str, origin: Pos) -> tuple[str, list[tuple]] | None:
         """`origin`'s shape, and each reference as its sheet (None: the formula's own), its first
@@ -617,7 +622,9 @@ class _Trees(Mapping[Pos, Node]):
             # the template's program reads the cell's references where they are of the kinds its
             # own are (a range grown past MAX_RANGE down a column is an `Area`, no range: the cell's
             # own tree is then its program's); an `Area` is no reference a program reads
-            if kinds == tuple(type(n) for n in filled[1]):
+            if kinds == tuple(map(type, filled[1])):
+                if Area not in kinds:
+                    return template, filled[1]  # type: ignore[return-value]
                 return template, tuple(n for n in filled[1] if not isinstance(n, Area))  # type: ignore[return-value]
         return self[pos], tuple(reference_nodes(self[pos]))
 
