@@ -267,8 +267,9 @@ class _ReadsBack:
 
 def feeds(formulas: Formulas, pos: Pos) -> bool:
     """True if some formula reads `pos`, or a copy of it, other than to copy it."""
+    copied = formulas.copies_by_cell()
     for cell in (pos, *formulas.copies(pos)):
-        if any(formulas.copied(r) is None for r in formulas.readers(cell)):
+        if any(r not in copied for r in formulas.readers(cell)):
             return True
     return False
 
@@ -280,8 +281,9 @@ def _carries_on(formulas: Formulas, update: Update) -> bool:
     olds = {update.previous, update.parameter, *formulas.copies(update.parameter)}
     news = {update.cell, *formulas.copies(update.cell)}
     read_of = {new: set(formulas.readers(new)) for new in news}
+    copied = formulas.copies_by_cell()
     for old in olds:
-        readers = [r for r in formulas.readers(old) if formulas.copied(r) is None]
+        readers = [r for r in formulas.readers(old) if r not in copied]
         if not readers:
             continue
         for new, read in read_of.items():

@@ -134,9 +134,10 @@ class Formulas:
             self._precedents[pos] = tuple(dict.fromkeys(reads))
             if cell.array:
                 self._spread_array(pos, cell.array)
+        readers = self._readers
         for pos, reads in self._precedents.items():
             for p in reads:
-                self._readers[p].append(pos)
+                readers[p].append(pos)
         for member, (anchor, _, _) in self.members.items():
             self._precedents.setdefault(member, (anchor,))
             self._readers[anchor].append(member)
@@ -437,8 +438,8 @@ class _Filled:
         self._matched: dict[tuple[str, int, int], tuple[str, list[tuple[str, re.Match[str]]]]] = {}
         self._relative: dict[str, Callable[[int, int], str]] = {}  # a reference's text: its `_relative_to`
         # `_movable` of a fill's first cell, by its formula and place (row, column), and by the cell
-        self._moves: dict[tuple[str, int, int], tuple[str, list[tuple]] | None] = {}
-        self._moves_at: dict[Pos, tuple[str, list[tuple]] | None] = {}
+        self._moves: dict[tuple[str, int, int], tuple[str, list[tuple], tuple[int, ...]] | None] = {}
+        self._moves_at: dict[Pos, tuple[str, list[tuple], tuple[int, ...]] | None] = {}
         self._moved_nodes: dict[tuple, Node] = {}  # a moved reference's node, by its sheet and corners
 
     def read(self, formula: str, pos: Pos) -> tuple[str, Node | None, tuple[Node, ...]]:
@@ -478,21 +479,21 @@ class _Filled:
         """What `read` gives the formula at `pos`, which Excel saved as filled from `origin`'s (its
         text `origin`'s with every reference moved, and nothing else: `Book.fills`): `origin`'s
         shape and its references moved, without reading the text, and the cells they read in
-        order (`_cells_of`). None where `read` would not give a shape and references for `origin`
-        (`_movable`), or a moved range grows too large."""
+        order (`_cells_of`, a reference written twice once). None where `read` would not give a
+        shape and references for `origin` (`_movable`), or a moved range grows too large."""
         plan = self._moves_at.get(origin, ...)
         if plan is ...:
             formula = spell(cells[origin].formula or "")
             key = (formula, origin[1], origin[2])  # the same formula in the same cell of another sheet: one plan
             plan = self._moves.get(key, ...)
             if plan is ...:
-                plan = self._moves[key] = self._movable(formula, origin)
+                plan = self._moves[key] = _once_each(self._movable(formula, origin))
             self._moves_at[origin] = plan
         if plan is None:
             return None
-        shape, specs = plan
+        shape, specs, order = plan
         here, down, across = pos[0], pos[1] - origin[1], pos[2] - origin[2]
-        nodes: list[Node] = []
+        nodes: list[Node] = []  # each reference written once
         reads: list[Pos] = []
         known = self._moved_nodes
         for sheet, row, dr, col, dc, absolute, last in specs:
@@ -517,7 +518,7 @@ class _Filled:
                 node = known[(sheet, r1, c1, r2, c2)] = Rng(tuple((sheet, r, c) for r in rows for c in cols))
             nodes.append(node)
             reads.extend(node.cells)  # type: ignore[union-attr]
-        return shape, tuple(nodes), reads
+        return shape, tuple(map(nodes.__getitem__, order)), reads
 
     def _movable(self, formula: str, origin: Pos) -> tuple[str, list[tuple]] | None:
         """`origin`'s shape, and each reference as its sheet (None: the formula's own), its first
@@ -582,6 +583,17 @@ class _Filled:
             written = match.group(0)[len(match.group(1) or "") :]
             return Area(written, sheet, rows[0], cols[0], rows[-1], cols[-1])
         return Rng(tuple((sheet, r, c) for r in rows for c in cols))
+
+
+def _once_each(plan: tuple[str, list[tuple]] | None) -> tuple[str, list[tuple], tuple[int, ...]] | None:
+    """A `_movable` plan with each reference written more than once (`$S45*(1-$S45)`) moved once:
+    its shape, its distinct references, and for each reference in order, which of those it is."""
+    if plan is None:
+        return None
+    shape, specs = plan
+    distinct = list(dict.fromkeys(specs))
+    where = {spec: i for i, spec in enumerate(distinct)}
+    return shape, distinct, tuple(where[spec] for spec in specs)
 
 
 class _Trees(Mapping[Pos, Node]):

@@ -306,16 +306,16 @@ class _Running:
         if strides is None:
             steps = (pair for chain in chains.links for pair in itertools.pairwise(chain[1:]))
             strides = chains.derived["strides"] = {tuple(b - a for a, b in zip(u, v, strict=True)) for u, v in steps}
-        self.f, self.strides = f, strides
+        self.precedents, self.strides = f.precedents_by_cell(), strides
 
     def __call__(self, pos: Pos) -> bool:
-        f = self.f
-        for stride in self.strides:
-            before = tuple(a - d for a, d in zip(pos, stride, strict=True))
-            after = tuple(a + d for a, d in zip(pos, stride, strict=True))
-            if f.computed(before) and before in f.precedents(pos):
+        precedents, (s, r, c) = self.precedents, pos
+        for ds, dr, dc in self.strides:
+            before = (s - ds, r - dr, c - dc)
+            if before in precedents and before in precedents.get(pos, ()):
                 return True
-            if f.computed(after) and pos in f.precedents(after):
+            reads = precedents.get((s + ds, r + dr, c + dc))  # those of the cell after, if computed
+            if reads is not None and pos in reads:
                 return True
         return False
 
@@ -532,19 +532,20 @@ def _remembers(f: Formulas, chains: Chains, step_reads: list[Pos], cells: set[Po
     links = chains.derived.get("cells")
     if links is None:
         links = chains.derived["cells"] = {c for chain in chains.links for c in chain}
-    todo = [f.original(p) for p in step_reads]
+    original, precedents, no_reads = f.original, f.precedents_by_cell(), ()
+    todo = [original(p) for p in step_reads]
     seen = set(todo)
     while todo:
         here = todo.pop()
         if here in links:
             continue
-        if f.computed(here) and here not in cells:
+        if here in precedents and here not in cells:  # computed, in an earlier iteration
             if _reaches(f, here, links):
                 return here
             continue
-        for p in f.precedents(here):
-            p = f.original(p)
-            if p not in seen and (p in cells or f.computed(p)):
+        for p in precedents.get(here, no_reads):
+            p = original(p)
+            if p not in seen and (p in cells or p in precedents):
                 seen.add(p)
                 todo.append(p)
     return None
