@@ -95,13 +95,13 @@ class Formulas:
         self._numbers: dict[Pos, float | None] = {}
         origins: dict[Pos, Pos] = {}  # a cell Excel saved as a shared formula's fill: its first cell
         for s, name in enumerate(book.sheets):
-            for (row, col), cell in book.cells[name].items():
-                self.cells[(s, row, col)] = cell
-            for (row, col), (first_row, first_col) in book.fills.get(name, {}).items():
-                origins[(s, row, col)] = (s, first_row, first_col)
+            self.cells.update({(s, row, col): cell for (row, col), cell in book.cells[name].items()})
+            fills = book.fills.get(name, {})
+            origins.update({(s, row, col): (s, first[0], first[1]) for (row, col), first in fills.items()})
         parsed = _Filled(self.sheets, book.names)
         self.trees = _Trees(parsed)
         self._spell = _names_spelled(book.names)
+        shape_at, precedents, later, shapes = self._shape_at, self._precedents, self.trees.later, parsed.shapes
         for pos, cell in self.cells.items():
             if cell.formula is None:
                 continue
@@ -109,11 +109,11 @@ class Formulas:
             moved = None if origin is None else parsed.moved(origin, pos, self._spell, self.cells)
             if moved is not None:  # its first cell's shape, and its references moved
                 shape, nodes, reads = moved
-                self._shape_at[pos] = shape
-                self.trees.later(pos, shape, nodes)
-                if type(parsed.shapes[shape]) is Ref:
+                shape_at[pos] = shape
+                later(pos, shape, nodes)
+                if type(shapes[shape]) is Ref:
                     self._copied[pos] = reads[0]
-                self._precedents[pos] = tuple(dict.fromkeys(reads))
+                precedents[pos] = tuple(dict.fromkeys(reads))
                 continue
             try:
                 shape, tree, nodes = parsed.read(self._spell(cell.formula), pos)
@@ -435,6 +435,8 @@ class _Filled:
         # with it), so one parse serves the formula wherever it is filled, on any sheet
         self.shapes: dict[str, Node | None] = {}
         self._nodes: dict[tuple[int, str], Node] = {}  # a reference's node, by its sheet and text
+        # a reference's text read (`_area`, its sheet None where it names none): the same on every sheet
+        self._areas: dict[str, tuple[int | None, tuple[int, int], tuple[int, int]] | None] = {}
         self._matched: dict[tuple[str, int, int], tuple[str, list[tuple[str, re.Match[str]]]]] = {}
         self._relative: dict[str, Callable[[int, int], str]] = {}  # a reference's text: its `_relative_to`
         # `_movable` of a fill's first cell, by its formula and place (row, column), and by the cell
@@ -571,10 +573,15 @@ class _Filled:
         return "".join(pieces), references
 
     def _read(self, match: re.Match[str], sheet: int) -> Node:
-        area = _area(match, sheet, self.sheets)
+        text = match.group(0)
+        area = self._areas.get(text, ...)
+        if area is ...:
+            area = self._areas[text] = _area(match, None, self.sheets)
         if area is None:
             raise FormulaError("a sheet that is not there")
-        sheet, first, last = area
+        named, first, last = area
+        if named is not None:
+            sheet = named
         if match.group(7) is None:
             return Ref((sheet, *first), absolute=bool(match.group(2) and match.group(4)))
         rows = range(min(first[0], last[0]), max(first[0], last[0]) + 1)
@@ -672,9 +679,11 @@ def _cells_of(nodes: tuple[Node, ...]) -> list[Pos]:
     return out
 
 
-def _area(match: re.Match[str], sheet: int, sheets: list[str]) -> tuple[int, tuple[int, int], tuple[int, int]] | None:
-    """The sheet and corners (row, column) of a reference matched in a formula's text; None when
-    it names a sheet the book does not have."""
+def _area(
+    match: re.Match[str], sheet: int | None, sheets: list[str]
+) -> tuple[int | None, tuple[int, int], tuple[int, int]] | None:
+    """The sheet and corners (row, column) of a reference matched in a formula's text (`sheet`
+    where it names none); None when it names a sheet the book does not have."""
     name, _, col1, _, row1, _, col2, _, row2 = match.groups()
     if name:
         title = name[:-1]
