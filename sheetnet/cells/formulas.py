@@ -257,21 +257,17 @@ class Formulas:
     def _leveled(self) -> dict[Pos, float]:
         """Every computed cell's level, in one pass over the formulas in calculation order (what
         it leaves unreached is in a loop, or computed from one: infinite)."""
-        precedents, readers, no_reads = self._precedents, self._readers, ()
-        waiting = {}
-        for pos in (*self.trees, *self.members):
-            waiting[pos] = len(precedents.keys() & precedents.get(pos, no_reads))  # each read once (`_precedents`)
+        precedents, readers, no_reads, zeros = self._precedents, self._readers, (), itertools.repeat(0)
+        computed = precedents.keys()
+        waiting = {  # each cell's computed reads not leveled yet (`_precedents` reads each once)
+            pos: len(computed & precedents.get(pos, no_reads)) for pos in (*self.trees, *self.members)
+        }
         levels: dict[Pos, float] = {}
         known = levels.get
         ready = [pos for pos, count in waiting.items() if count == 0]
         while ready:
             here = ready.pop()
-            deepest = 0
-            for p in precedents.get(here, no_reads):
-                level = known(p, 0)
-                if level > deepest:
-                    deepest = level
-            levels[here] = 1 + deepest
+            levels[here] = 1 + max(map(known, precedents.get(here, no_reads), zeros), default=0)
             for reader in readers.get(here, no_reads):
                 count = waiting.get(reader)
                 if count is not None:
