@@ -45,12 +45,9 @@ class Update:
     previous: Pos
     parameter: Pos  # `previous` with copies followed
     step: Node  # the signed sum of the formula's other terms
-    term: int = field(default=0, compare=False, repr=False)  # the formula's term that is `previous`
-
-    @functools.cached_property
-    def reads(self) -> tuple[Pos, ...]:
-        """The cells the step reads, a range's one by one, in reading order (read once, kept)."""
-        return tuple(cells_read(self.step))
+    term: int = field(compare=False, repr=False)  # the formula's term that is `previous`
+    # the cells the step reads, a range's one by one, in reading order (`formula.cells_read`)
+    reads: tuple[Pos, ...] = field(compare=False, repr=False)
 
     @functools.cached_property
     def offset(self) -> tuple[int, int, int]:
@@ -132,6 +129,7 @@ def find_chains(formulas: Formulas) -> Chains:
     """The workbook's update chains (none if it trains nothing by formula)."""
     candidates, continuations = [], defaultdict(list)
     sums: dict[int, bool] = {}  # by a formula shape's template: whether it is a sum with a reference in it
+    reads_back_to = _ReadsBack(formulas)
     for pos in formulas.trees:
         template = formulas.template(pos)
         key = id(template)
@@ -139,7 +137,7 @@ def find_chains(formulas: Formulas) -> Chains:
             sums[key] = _may_update(template)  # type: ignore[arg-type]
         if not sums[key]:
             continue
-        for update, reads_back in _updates(formulas, pos):
+        for update, reads_back in _updates(formulas, pos, reads_back_to):
             if reads_back:
                 candidates.append(update)
             else:
@@ -245,28 +243,32 @@ def _may_update(tree: Node) -> bool:
     return len(parts) >= 2 and any(sign == 1 and isinstance(node, Ref) for sign, node in parts)
 
 
-def _updates(formulas: Formulas, pos: Pos) -> list[tuple[Update, bool]]:
+def _updates(formulas: Formulas, pos: Pos, reads_back_to: _ReadsBack) -> list[tuple[Update, bool]]:
     """The ways `pos` reads as `p ± step`, each with whether its step reads back to `p`."""
     tree = formulas.trees[pos]
     parts = terms(tree)
     if len(parts) < 2:
         return []
     found = []
+    part_reads: list[tuple[Pos, ...]] | None = None  # each term's cells, read once for every way
     for k, (sign, node) in enumerate(parts):
         if sign != 1 or not isinstance(node, Ref) or node.pos == pos:
             continue
         previous = node.pos
         if formulas.number(previous) is None:
             continue
+        if part_reads is None:
+            part_reads = [tuple(cells_read(other)) for _, other in parts]
         rest = parts[:k] + parts[k + 1 :]
+        reads = tuple(p for i, cells in enumerate(part_reads) if i != k for p in cells)
         parameter = formulas.original(previous)
-        reads_back = _reads_back_to(formulas, rest, {previous, parameter})
+        reads_back = reads_back_to(reads, {previous, parameter})
         if not reads_back:  # a number typed again (a row per phase repeats the weights): the cell it repeats
             for earlier in _typed_above(formulas, parameter):
-                if _reads_back_to(formulas, rest, {earlier}):
+                if reads_back_to(reads, {earlier}):
                     parameter, reads_back = earlier, True
                     break
-        found.append((Update(pos, previous, parameter, signed_sum(rest), k), reads_back))
+        found.append((Update(pos, previous, parameter, signed_sum(rest), k, reads), reads_back))
     return found
 
 
@@ -283,32 +285,38 @@ def _typed_above(formulas: Formulas, pos: Pos) -> list[Pos]:
     ]
 
 
-def _reads_back_to(formulas: Formulas, parts: list[tuple[int, Node]], targets: set[Pos]) -> bool:
-    """True if the terms read, through the cells they read, one of `targets`. A cell no deeper
-    than the shallowest target (`Formulas.level`) cannot read one: the search does not go there
-    (where the shallowest is in a loop, only a cell in one can)."""
-    levels = formulas.levels()
-    level, precedents, no_reads = levels.get, formulas.precedents_by_cell().get, ()
-    lowest = min(level(p, 0) for p in targets)
-    above = lowest if lowest != math.inf else sys.float_info.max  # a cell may read a target if deeper
-    reads = dict.fromkeys(p for _, node in parts for p in cells_read(node))
-    todo = deque(p for p in reads if p in targets or level(p, 0) > above)
-    seen = set(todo)
-    while todo and len(seen) < REACH:
-        here = todo.popleft()
-        if here in targets:
-            return True
-        for p in precedents(here, no_reads):
-            if p not in seen and (level(p, 0) > above or p in targets):
-                seen.add(p)
-                todo.append(p)
-    return False
+class _ReadsBack:
+    """`reads_back_to(reads, targets)`: True if the cells `reads`, through the cells they read,
+    read one of `targets`. A cell no deeper than the shallowest target (`Formulas.level`) cannot
+    read one: the search does not go there (where the shallowest is in a loop, only a cell in one
+    can). The levels and precedents are looked up once for every search."""
+
+    def __init__(self, formulas: Formulas) -> None:
+        self.level = formulas.levels().get
+        self.precedents = formulas.precedents_by_cell().get
+
+    def __call__(self, reads: tuple[Pos, ...], targets: set[Pos]) -> bool:
+        level, precedents, no_reads = self.level, self.precedents, ()
+        lowest = min(level(p, 0) for p in targets)
+        above = lowest if lowest != math.inf else sys.float_info.max  # a cell may read a target if deeper
+        todo = deque(p for p in dict.fromkeys(reads) if p in targets or level(p, 0) > above)
+        seen = set(todo)
+        while todo and len(seen) < REACH:
+            here = todo.popleft()
+            if here in targets:
+                return True
+            for p in precedents(here, no_reads):
+                if p not in seen and (level(p, 0) > above or p in targets):
+                    seen.add(p)
+                    todo.append(p)
+        return False
 
 
 def feeds(formulas: Formulas, pos: Pos) -> bool:
     """True if some formula reads `pos`, or a copy of it, other than to copy it."""
+    copied = formulas.copies_by_cell()
     for cell in (pos, *formulas.copies(pos)):
-        if any(formulas.copied(r) is None for r in formulas.readers(cell)):
+        if any(r not in copied for r in formulas.readers(cell)):
             return True
     return False
 
@@ -320,8 +328,9 @@ def _carries_on(formulas: Formulas, update: Update) -> bool:
     olds = {update.previous, update.parameter, *formulas.copies(update.parameter)}
     news = {update.cell, *formulas.copies(update.cell)}
     read_of = {new: set(formulas.readers(new)) for new in news}
+    copied = formulas.copies_by_cell()
     for old in olds:
-        readers = [r for r in formulas.readers(old) if formulas.copied(r) is None]
+        readers = [r for r in formulas.readers(old) if r not in copied]
         if not readers:
             continue
         for new, read in read_of.items():

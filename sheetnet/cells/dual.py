@@ -52,7 +52,8 @@ Value = Dual | Array
 def _combine(a: Dual, b: Dual, value: float, da: float, db: float) -> Dual:
     if not a.d and not b.d:  # two numbers that depend on no variable (most of a sheet's)
         return Dual(value, {})
-    d = {k: v * da for k, v in a.d.items()} if da else {}
+    # (a derivative times 1.0 is itself, to the bit: copied)
+    d = (a.d.copy() if da == 1.0 else {k: v * da for k, v in a.d.items()}) if da else {}
     if db:
         for k, v in b.d.items():
             d[k] = d.get(k, 0.0) + v * db
@@ -341,6 +342,18 @@ def _call(name: str, args: list[Run]) -> Run:
         if not 2 <= len(args) <= 3:
             return lambda read, refs: _raise("IF of other than 2 or 3 arguments")
         return lambda read, refs: _if(args, read, refs)
+    unary = _UNARY.get(name)
+    if unary is not None and len(args) == 1:  # what `_function` does, its function chosen once
+        arg = args[0]
+        return lambda read, refs: _map(arg(read, refs), unary)
+    if name == "POWER" and len(args) == 2:
+        base, exponent = args
+
+        def power(read: Read, refs: tuple) -> Value:
+            a, b = base(read, refs), exponent(read, refs)
+            return _pow(a, b) if type(a) is Dual and type(b) is Dual else _elementwise(a, b, _pow)
+
+        return power
 
     def called(read: Read, refs: tuple) -> Value:
         return _function(name, [a(read, refs) for a in args])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container
 
-from sheetnet.cells.dual import Dual, Program, Read, Unsupported, Value, element, evaluate
+from sheetnet.cells.dual import Dual, Program, Read, Unsupported, Value, element
 from sheetnet.cells.formulas import Formulas
 from sheetnet.formula import Node, Pos, reference_nodes, signed_sum, terms
 
@@ -142,8 +142,14 @@ def run_without(formulas: Formulas, pos: Pos, term: int, read: Read) -> Value:
 
 
 def shown_value(formulas: Formulas, node: Node) -> float:
-    """What a formula's tree gives on the numbers the workbook shows (no derivative)."""
-    return _number(evaluate(node, _shown_read(formulas)))
+    """What a formula's tree gives on the numbers the workbook shows (no derivative): `evaluate`,
+    its program compiled once per tree (kept with the tree, so a tree asked for again is that tree)."""
+    programs = formulas.derived.setdefault("programs of trees", {})
+    known = programs.get(id(node))
+    if known is None or known[0] is not node:
+        known = programs[id(node)] = (node, Program(node), tuple(reference_nodes(node)))
+    _, program, references = known
+    return _number(program(_shown_read(formulas), references))
 
 
 def shown_without(formulas: Formulas, pos: Pos, term: int) -> float:

@@ -95,25 +95,25 @@ class Formulas:
         self._numbers: dict[Pos, float | None] = {}
         origins: dict[Pos, Pos] = {}  # a cell Excel saved as a shared formula's fill: its first cell
         for s, name in enumerate(book.sheets):
-            for (row, col), cell in book.cells[name].items():
-                self.cells[(s, row, col)] = cell
-            for (row, col), (first_row, first_col) in book.fills.get(name, {}).items():
-                origins[(s, row, col)] = (s, first_row, first_col)
+            self.cells.update({(s, row, col): cell for (row, col), cell in book.cells[name].items()})
+            fills = book.fills.get(name, {})
+            origins.update({(s, row, col): (s, first[0], first[1]) for (row, col), first in fills.items()})
         parsed = _Filled(self.sheets, book.names)
         self.trees = _Trees(parsed)
         self._spell = _names_spelled(book.names)
+        shape_at, precedents, later, shapes = self._shape_at, self._precedents, self.trees.later, parsed.shapes
         for pos, cell in self.cells.items():
             if cell.formula is None:
                 continue
             origin = origins.get(pos)
             moved = None if origin is None else parsed.moved(origin, pos, self._spell, self.cells)
             if moved is not None:  # its first cell's shape, and its references moved
-                shape, nodes = moved
-                self._shape_at[pos] = shape
-                self.trees.later(pos, shape, nodes)
-                if type(parsed.shapes[shape]) is Ref:
-                    self._copied[pos] = nodes[0].pos  # type: ignore[union-attr]
-                self._precedents[pos] = tuple(dict.fromkeys(_cells_of(nodes)))
+                shape, nodes, reads = moved
+                shape_at[pos] = shape
+                later(pos, shape, nodes)
+                if type(shapes[shape]) is Ref:
+                    self._copied[pos] = reads[0]
+                precedents[pos] = tuple(dict.fromkeys(reads))
                 continue
             try:
                 shape, tree, nodes = parsed.read(self._spell(cell.formula), pos)
@@ -134,9 +134,10 @@ class Formulas:
             self._precedents[pos] = tuple(dict.fromkeys(reads))
             if cell.array:
                 self._spread_array(pos, cell.array)
+        readers = self._readers
         for pos, reads in self._precedents.items():
             for p in reads:
-                self._readers[p].append(pos)
+                readers[p].append(pos)
         for member, (anchor, _, _) in self.members.items():
             self._precedents.setdefault(member, (anchor,))
             self._readers[anchor].append(member)
@@ -256,21 +257,17 @@ class Formulas:
     def _leveled(self) -> dict[Pos, float]:
         """Every computed cell's level, in one pass over the formulas in calculation order (what
         it leaves unreached is in a loop, or computed from one: infinite)."""
-        precedents, readers, no_reads = self._precedents, self._readers, ()
-        waiting = {}
-        for pos in (*self.trees, *self.members):
-            waiting[pos] = len([p for p in precedents.get(pos, no_reads) if p in precedents])
+        precedents, readers, no_reads, zeros = self._precedents, self._readers, (), itertools.repeat(0)
+        computed = precedents.keys()
+        waiting = {  # each cell's computed reads not leveled yet (`_precedents` reads each once)
+            pos: len(computed & precedents.get(pos, no_reads)) for pos in (*self.trees, *self.members)
+        }
         levels: dict[Pos, float] = {}
         known = levels.get
         ready = [pos for pos, count in waiting.items() if count == 0]
         while ready:
             here = ready.pop()
-            deepest = 0
-            for p in precedents.get(here, no_reads):
-                level = known(p, 0)
-                if level > deepest:
-                    deepest = level
-            levels[here] = 1 + deepest
+            levels[here] = 1 + max(map(known, precedents.get(here, no_reads), zeros), default=0)
             for reader in readers.get(here, no_reads):
                 count = waiting.get(reader)
                 if count is not None:
@@ -307,21 +304,22 @@ class Formulas:
         """The cells `keep` accepts among `starts` and what they are computed from, read back
         through the formulas (copies followed) as long as `keep` accepts the cell read."""
         out: set[Pos] = set()
-        todo = [self.original(p) for p in starts]
+        original, precedents, no_reads = self.original, self._precedents.get, ()
+        todo = [original(p) for p in starts]
         while todo:
             here = todo.pop()
             if here in out or not keep(here):
                 continue
             out.add(here)
-            todo.extend(self.original(p) for p in self.precedents(here))
+            todo.extend(map(original, precedents(here, no_reads)))
         return out
 
     def copies(self, pos: Pos) -> Iterator[Pos]:
         """Every cell that repeats `pos`, through copies of copies."""
-        todo, seen = [pos], {pos}
+        todo, seen, readers, copied, no_readers = [pos], {pos}, self._readers.get, self._copied, ()
         while todo:
-            for reader in self.readers(todo.pop()):
-                if reader not in seen and self.copied(reader) is not None:
+            for reader in readers(todo.pop(), no_readers):
+                if reader not in seen and reader in copied:
                     seen.add(reader)
                     todo.append(reader)
                     yield reader
@@ -433,11 +431,13 @@ class _Filled:
         # with it), so one parse serves the formula wherever it is filled, on any sheet
         self.shapes: dict[str, Node | None] = {}
         self._nodes: dict[tuple[int, str], Node] = {}  # a reference's node, by its sheet and text
+        # a reference's text read (`_area`, its sheet None where it names none): the same on every sheet
+        self._areas: dict[str, tuple[int | None, tuple[int, int], tuple[int, int]] | None] = {}
         self._matched: dict[tuple[str, int, int], tuple[str, list[tuple[str, re.Match[str]]]]] = {}
         self._relative: dict[str, Callable[[int, int], str]] = {}  # a reference's text: its `_relative_to`
         # `_movable` of a fill's first cell, by its formula and place (row, column), and by the cell
-        self._moves: dict[tuple[str, int, int], tuple[str, list[tuple]] | None] = {}
-        self._moves_at: dict[Pos, tuple[str, list[tuple]] | None] = {}
+        self._moves: dict[tuple[str, int, int], tuple[str, list[tuple], tuple[int, ...]] | None] = {}
+        self._moves_at: dict[Pos, tuple[str, list[tuple], tuple[int, ...]] | None] = {}
         self._moved_nodes: dict[tuple, Node] = {}  # a moved reference's node, by its sheet and corners
 
     def read(self, formula: str, pos: Pos) -> tuple[str, Node | None, tuple[Node, ...]]:
@@ -473,24 +473,26 @@ class _Filled:
 
     def moved(
         self, origin: Pos, pos: Pos, spell: Callable[[str], str], cells: Mapping[Pos, Cell]
-    ) -> tuple[str, tuple[Node, ...]] | None:
+    ) -> tuple[str, tuple[Node, ...], list[Pos]] | None:
         """What `read` gives the formula at `pos`, which Excel saved as filled from `origin`'s (its
         text `origin`'s with every reference moved, and nothing else: `Book.fills`): `origin`'s
-        shape and its references moved, without reading the text. None where `read` would not
-        give a shape and references for `origin` (`_movable`), or a moved range grows too large."""
+        shape and its references moved, without reading the text, and the cells they read in
+        order (`_cells_of`, a reference written twice once). None where `read` would not give a
+        shape and references for `origin` (`_movable`), or a moved range grows too large."""
         plan = self._moves_at.get(origin, ...)
         if plan is ...:
             formula = spell(cells[origin].formula or "")
             key = (formula, origin[1], origin[2])  # the same formula in the same cell of another sheet: one plan
             plan = self._moves.get(key, ...)
             if plan is ...:
-                plan = self._moves[key] = self._movable(formula, origin)
+                plan = self._moves[key] = _once_each(self._movable(formula, origin))
             self._moves_at[origin] = plan
         if plan is None:
             return None
-        shape, specs = plan
+        shape, specs, order = plan
         here, down, across = pos[0], pos[1] - origin[1], pos[2] - origin[2]
-        nodes: list[Node] = []
+        nodes: list[Node] = []  # each reference written once
+        reads: list[Pos] = []
         known = self._moved_nodes
         for sheet, row, dr, col, dc, absolute, last in specs:
             if sheet is None:
@@ -501,6 +503,7 @@ class _Filled:
                 if node is None:
                     node = known[(sheet, r1, c1, absolute)] = Ref((sheet, r1, c1), absolute=absolute)
                 nodes.append(node)
+                reads.append(node.pos)
                 continue
             row, dr, col, dc = last
             r2, c2 = row + down * dr, col + across * dc
@@ -512,7 +515,8 @@ class _Filled:
                     return None
                 node = known[(sheet, r1, c1, r2, c2)] = Rng(tuple((sheet, r, c) for r in rows for c in cols))
             nodes.append(node)
-        return shape, tuple(nodes)
+            reads.extend(node.cells)  # type: ignore[union-attr]
+        return shape, tuple(map(nodes.__getitem__, order)), reads
 
     def _movable(self, formula: str, origin: Pos) -> tuple[str, list[tuple]] | None:
         """`origin`'s shape, and each reference as its sheet (None: the formula's own), its first
@@ -565,10 +569,15 @@ class _Filled:
         return "".join(pieces), references
 
     def _read(self, match: re.Match[str], sheet: int) -> Node:
-        area = _area(match, sheet, self.sheets)
+        text = match.group(0)
+        area = self._areas.get(text, ...)
+        if area is ...:
+            area = self._areas[text] = _area(match, None, self.sheets)
         if area is None:
             raise FormulaError("a sheet that is not there")
-        sheet, first, last = area
+        named, first, last = area
+        if named is not None:
+            sheet = named
         if match.group(7) is None:
             return Ref((sheet, *first), absolute=bool(match.group(2) and match.group(4)))
         rows = range(min(first[0], last[0]), max(first[0], last[0]) + 1)
@@ -577,6 +586,17 @@ class _Filled:
             written = match.group(0)[len(match.group(1) or "") :]
             return Area(written, sheet, rows[0], cols[0], rows[-1], cols[-1])
         return Rng(tuple((sheet, r, c) for r in rows for c in cols))
+
+
+def _once_each(plan: tuple[str, list[tuple]] | None) -> tuple[str, list[tuple], tuple[int, ...]] | None:
+    """A `_movable` plan with each reference written more than once (`$S45*(1-$S45)`) moved once:
+    its shape, its distinct references, and for each reference in order, which of those it is."""
+    if plan is None:
+        return None
+    shape, specs = plan
+    distinct = list(dict.fromkeys(specs))
+    where = {spec: i for i, spec in enumerate(distinct)}
+    return shape, distinct, tuple(where[spec] for spec in specs)
 
 
 class _Trees(Mapping[Pos, Node]):
@@ -617,7 +637,9 @@ class _Trees(Mapping[Pos, Node]):
             # the template's program reads the cell's references where they are of the kinds its
             # own are (a range grown past MAX_RANGE down a column is an `Area`, no range: the cell's
             # own tree is then its program's); an `Area` is no reference a program reads
-            if kinds == tuple(type(n) for n in filled[1]):
+            if kinds == tuple(map(type, filled[1])):
+                if Area not in kinds:
+                    return template, filled[1]  # type: ignore[return-value]
                 return template, tuple(n for n in filled[1] if not isinstance(n, Area))  # type: ignore[return-value]
         return self[pos], tuple(reference_nodes(self[pos]))
 
@@ -653,9 +675,11 @@ def _cells_of(nodes: tuple[Node, ...]) -> list[Pos]:
     return out
 
 
-def _area(match: re.Match[str], sheet: int, sheets: list[str]) -> tuple[int, tuple[int, int], tuple[int, int]] | None:
-    """The sheet and corners (row, column) of a reference matched in a formula's text; None when
-    it names a sheet the book does not have."""
+def _area(
+    match: re.Match[str], sheet: int | None, sheets: list[str]
+) -> tuple[int | None, tuple[int, int], tuple[int, int]] | None:
+    """The sheet and corners (row, column) of a reference matched in a formula's text (`sheet`
+    where it names none); None when it names a sheet the book does not have."""
     name, _, col1, _, row1, _, col2, _, row2 = match.groups()
     if name:
         title = name[:-1]

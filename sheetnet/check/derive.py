@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sheetnet.book import Book, Cell, column_letter
@@ -277,30 +278,20 @@ def _derive(book: Book) -> Derivation | None:
     return result
 
 
-class _Later:
+def _later(f: Formulas, chains: Chains, t: int) -> Callable[[Pos], bool]:
     """Whether a cell reads the parameters' cells of an iteration after the next one, in constant
     time: what each cell reads latest is worked out once per table, whatever the iteration."""
+    latest = chains.derived.get("latest")
+    if latest is None:
+        index = {c: i for chain in chains.links for i, c in enumerate(chain)}
+        latest = chains.derived["latest"] = _LatestRead(f, index)
+    known, after = latest.known, t + 1
 
-    def __init__(self, f: Formulas, chains: Chains, t: int) -> None:
-        latest = chains.derived.get("latest")
-        if latest is None:
-            index = {c: i for chain in chains.links for i, c in enumerate(chain)}
-            latest = chains.derived["latest"] = _LatestRead(f, index)
-        self.latest, self.known, self.next = latest, latest.known, t + 1
+    def later(pos: Pos) -> bool:
+        read = known.get(pos)
+        return (latest(pos) if read is None else read) > after
 
-    def __call__(self, pos: Pos) -> bool:
-        latest = self.known.get(pos)
-        return (self.latest(pos) if latest is None else latest) > self.next
-
-
-class _OtherUpdates:
-    """The updates that are not the iteration's parameters: `p in them`, in constant time."""
-
-    def __init__(self, chains: Chains, variables: dict[Pos, int]) -> None:
-        self.updates, self.variables = chains.updates, variables
-
-    def __contains__(self, pos: object) -> bool:
-        return pos in self.updates and pos not in self.variables
+    return later
 
 
 class _Running:
@@ -315,16 +306,16 @@ class _Running:
         if strides is None:
             steps = (pair for chain in chains.links for pair in itertools.pairwise(chain[1:]))
             strides = chains.derived["strides"] = {tuple(b - a for a, b in zip(u, v, strict=True)) for u, v in steps}
-        self.f, self.strides = f, strides
+        self.precedents, self.strides = f.precedents_by_cell(), strides
 
     def __call__(self, pos: Pos) -> bool:
-        f = self.f
-        for stride in self.strides:
-            before = tuple(a - d for a, d in zip(pos, stride, strict=True))
-            after = tuple(a + d for a, d in zip(pos, stride, strict=True))
-            if f.computed(before) and before in f.precedents(pos):
+        precedents, (s, r, c) = self.precedents, pos
+        for ds, dr, dc in self.strides:
+            before = (s - ds, r - dr, c - dc)
+            if before in precedents and before in precedents.get(pos, ()):
                 return True
-            if f.computed(after) and pos in f.precedents(after):
+            reads = precedents.get((s + ds, r + dr, c + dc))  # those of the cell after, if computed
+            if reads is not None and pos in reads:
                 return True
         return False
 
@@ -338,9 +329,11 @@ class _LatestRead:
     def __call__(self, pos: Pos) -> int:
         latest = self.known.get(pos)
         if latest is None:
-            f, index, latest = self.f, self.index, -1
-            for p in f.precedents(pos):
-                latest = max(latest, index.get(f.original(p), -1))
+            index, original, latest = self.index, self.f.original, -1
+            for p in self.f.precedents(pos):
+                read = index.get(original(p), -1)
+                if read > latest:
+                    latest = read
             self.known[pos] = latest
         return latest
 
@@ -359,9 +352,9 @@ def _judge_iteration(result: Derivation, table: DerivedTable, t: int) -> None:
     f, chains = result.formulas, table.chains
     variables = chains.variables(t)
     numbered = {j: p for p, j in variables.items()}
-    evaluation = Evaluation(f, variables, _OtherUpdates(chains, variables))
+    evaluation = Evaluation(f, variables, chains.updates.keys() - variables.keys())  # the other updates
     try:
-        reached = evaluation.reached(_Later(f, chains, t))
+        reached = evaluation.reached(_later(f, chains, t))
     except Unsupported as exc:
         table.unjudged[t] = str(exc)
         return
@@ -566,19 +559,20 @@ def _remembers(f: Formulas, chains: Chains, step_reads: list[Pos], cells: set[Po
     links = chains.derived.get("cells")
     if links is None:
         links = chains.derived["cells"] = {c for chain in chains.links for c in chain}
-    todo = [f.original(p) for p in step_reads]
+    original, precedents, no_reads = f.original, f.precedents_by_cell(), ()
+    todo = [original(p) for p in step_reads]
     seen = set(todo)
     while todo:
         here = todo.pop()
         if here in links:
             continue
-        if f.computed(here) and here not in cells:
+        if here in precedents and here not in cells:  # computed, in an earlier iteration
             if _reaches(f, here, links):
                 return here
             continue
-        for p in f.precedents(here):
-            p = f.original(p)
-            if p not in seen and (p in cells or f.computed(p)):
+        for p in precedents.get(here, no_reads):
+            p = original(p)
+            if p not in seen and (p in cells or p in precedents):
                 seen.add(p)
                 todo.append(p)
     return None
