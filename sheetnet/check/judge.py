@@ -191,16 +191,25 @@ def _start(run: RunSpots) -> dict[Key, float]:
 def local_values(run: RunSpots, layout: Layout, grid: Grid, iterations: int) -> dict[Key, float]:
     """Each number's local value under `layout` in the first `iterations` (used to fit the columns
     left over)."""
-    judged = judge(run, layout, grid, Tolerance(), iterations)
+    judged = judge(run, layout, grid, Tolerance(), iterations, every_local=True)
     return {e.spot.key: e.local for e in judged if e.local is not None}
 
 
 def judge(
-    run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance, iterations: int | None = None
+    run: RunSpots,
+    layout: Layout,
+    grid: Grid,
+    tolerance: Tolerance,
+    iterations: int | None = None,
+    every_local: bool = False,
 ) -> list[Element]:
     """Every number of the run (of its first `iterations`, if given), judged at the cell the
     layout gives it, in calculation order. What the spots of one form share (their compiled
-    expressions, their cell in iteration 0) is looked up once, at its first spot (`_Form`)."""
+    expressions, where their cells are) is looked up once, at its first spot (`_Form`).
+
+    A cell that holds the run's number is found whatever the numbers before it, and what follows
+    reads it: its local value is worked out only with `every_local` (fitting asks for every
+    one; a report shows only a slip's, and those of cells that do not hold the run's number)."""
     local = _start(run)
     tainted: set[Key] = set()
     elements: list[Element] = []
@@ -215,36 +224,44 @@ def judge(
             shared = forms.get(form)
             if shared is None:
                 shared = forms[form] = _Form(form, layout)
-            value, others, inputs_tainted = _local(shared.formulas, t, local, tainted)
-            element = Element(spot, local=value)
-            elements.append(element)
             p = shared.at(t)
             cell = None if p is None else numbers.get(p)
+            found = False  # the cell holds the run's number
+            if cell is not None:
+                held = float(cell.value)
+                a, b = window(cell, grid.places[p[0]])  # type: ignore[index]
+                found = _within(held, spot.value, a, b)
+            if found and not every_local and not shared.twice:
+                element = Element(spot, status=FOUND)  # found whatever it reads: no local value needed
+                value, others, inputs_tainted = None, [], False
+            else:
+                value, others, inputs_tainted = _local(shared.formulas, t, local, tainted)
+                element = Element(spot, local=value)
+            elements.append(element)
             if cell is None:
                 cell = None if p is None else errors.get(p)
                 if cell is None and p is not None and layout.own:  # where sheetnet put the number, a text is no label
                     cell = grid.typed_text(p)
                 if cell is None:
-                    local[key] = value
+                    local[key] = value  # type: ignore[assignment]
                     if inputs_tainted:
                         tainted.add(key)
                     continue
                 # #DIV/0! where a number belongs: wrong, by itself or by what it reads
                 element.cell = cell
-                local[key] = value
+                local[key] = value  # type: ignore[assignment]
                 typed = cell.formula is None  # a text typed in (`abc`) is wrong by itself
                 element.status, element.kind = MISMATCH, FOLLOWS if inputs_tainted and not typed else SLIP
                 tainted.add(key)
                 continue
             element.cell = cell
-            held = local[key] = float(cell.value)
+            local[key] = held
             placed.add(key)
             if shared.negated and unnegated(key) not in placed:  # δ written, ∂L/∂B2 not: what follows reads −δ
                 local[unnegated(key)] = -held
-            a, b = window(cell, grid.places[p[0]])  # type: ignore[index]
-            if _within(held, spot.value, a, b):
+            if found:
                 element.status = FOUND
-            elif _within(held, value, a, b) or any(_within(held, v, a, b) for v in others):
+            elif _within(held, value, a, b) or any(_within(held, v, a, b) for v in others):  # type: ignore[arg-type]
                 element.status, element.kind = (MISMATCH, FOLLOWS) if inputs_tainted else (FOUND, None)
             else:
                 element.status, element.kind = MISMATCH, SLIP

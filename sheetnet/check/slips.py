@@ -65,6 +65,7 @@ class WrongSteps:
     own_etas: set[Pos]  # the cells of those η
     slopes: dict[tuple[int, Pos], float] = field(default_factory=dict)  # (step, cell) → ∂step/∂cell, once
     shown: dict[Pos, Dual] = field(default_factory=dict)  # a cell's shown number as a constant, once
+    kinds: dict[tuple[int, object], list[Pos]] | None = None  # `cells` by sheet and shape, sorted once
 
 
 def place_slips(iteration: WrongSteps) -> list[Slip]:
@@ -223,13 +224,13 @@ def _one_reference_off(
             continue
         required = value + missing / slope
         for read in dict.fromkeys(f.original(p) for p in f.precedents(x)):
-            for other in _same_kind(f, read, parameters, iteration.cells):
+            for other in _same_kind(f, read, parameters, iteration):
                 if agrees(_read_instead(iteration, x, read, other), required, abs(required)):
                     return x, read, other, required
     return None
 
 
-def _same_kind(f: Formulas, read: Pos, parameters: set[Pos], cells: set[Pos]) -> list[Pos]:
+def _same_kind(f: Formulas, read: Pos, parameters: set[Pos], iteration: WrongSteps) -> list[Pos]:
     """The cells a formula could have read in place of `read`, nearest first: the iteration's
     other parameters for a parameter, the iteration's cells computed as `read` is (on its sheet)
     for a computed one."""
@@ -237,9 +238,13 @@ def _same_kind(f: Formulas, read: Pos, parameters: set[Pos], cells: set[Pos]) ->
         options = parameters - {read}
     else:
         shape = f.blotted(read)
-        if shape is None or read not in cells:
+        if shape is None or read not in iteration.cells:
             return []
-        options = {p for p in cells if p != read and p[0] == read[0] and f.blotted(p) == shape}
+        if iteration.kinds is None:  # the iteration's cells by sheet and shape, grouped once
+            iteration.kinds = {}
+            for p in sorted(iteration.cells):
+                iteration.kinds.setdefault((p[0], f.blotted(p)), []).append(p)
+        options = {p for p in iteration.kinds[read[0], shape] if p != read}
     return sorted(options, key=lambda p: (p[0] != read[0], abs(p[1] - read[1]) + abs(p[2] - read[2]), p))
 
 
