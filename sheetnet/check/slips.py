@@ -66,6 +66,9 @@ class WrongSteps:
     slopes: dict[tuple[int, Pos], float] = field(default_factory=dict)  # (step, cell) → ∂step/∂cell, once
     shown: dict[Pos, Dual] = field(default_factory=dict)  # a cell's shown number as a constant, once
     kinds: dict[tuple[int, object], list[Pos]] | None = None  # `cells` by sheet and shape, sorted once
+    # (cell, a cell it reads) → the numbers of the cells its formula reads that are not that one's
+    # copies (by the cell as the formula names it), and those that are: `_read_instead`'s, once
+    kept: dict[tuple[Pos, Pos], tuple[dict[Pos, Dual], list[Pos]]] = field(default_factory=dict)
 
 
 def place_slips(iteration: WrongSteps) -> list[Slip]:
@@ -249,23 +252,54 @@ def _same_kind(f: Formulas, read: Pos, parameters: set[Pos], iteration: WrongSte
 
 
 def _read_instead(iteration: WrongSteps, pos: Pos, read: Pos, other: Pos) -> float:
-    """What the formula at `pos` gives on the shown numbers with `other` read in place of `read`."""
-    f, shown = iteration.formulas, iteration.shown
-
-    def number(p: Pos) -> Dual:
-        p = f.original(p)
-        if p == read:
-            p = other
-        constant = shown.get(p)
-        if constant is None:
-            constant = shown[p] = Dual.const(f.number(p) or 0.0)
-        return constant
-
+    """What the formula at `pos` gives on the shown numbers with `other` read in place of `read`:
+    every cell it reads as the number its original shows (`_shown`), `other`'s where that is
+    `read`. Its numbers are given as a dict, filled once per cell and cell read (`WrongSteps.kept`),
+    the cells it names that are copies of `read` given `other`'s, any other read worked out when
+    read (`_Instead`)."""
+    f = iteration.formulas
+    kept = iteration.kept.get((pos, read))
+    if kept is None:
+        numbers: dict[Pos, Dual] = {}
+        copies: list[Pos] = []
+        for p in f.precedents(pos):
+            q = f.original(p)
+            if q == read:
+                copies.append(p)
+            else:
+                numbers[p] = _shown(iteration, q)
+        kept = iteration.kept[(pos, read)] = (numbers, copies)
+    numbers, copies = kept
+    instead = _Instead(numbers)
+    instead.iteration, instead.read, instead.other = iteration, read, other
+    replaced = _shown(iteration, other)
+    for p in copies:
+        instead[p] = replaced
     try:
-        result = run(f, pos, number)
+        result = run(f, pos, instead.__getitem__)
     except (Unsupported, ZeroDivisionError, OverflowError, ValueError):
         return float("nan")
     return float("nan") if isinstance(result, list) else result.value
+
+
+class _Instead(dict):
+    """The numbers `_read_instead` runs a formula on, by the cell it names: a cell missing from
+    them is read as the number its original shows, `other`'s where that is `read`."""
+
+    __slots__ = ("iteration", "other", "read")
+
+    def __missing__(self, p: Pos) -> Dual:
+        q = self.iteration.formulas.original(p)
+        number = self[p] = _shown(self.iteration, self.other if q == self.read else q)
+        return number
+
+
+def _shown(iteration: WrongSteps, p: Pos) -> Dual:
+    """The number cell `p` shows, as a constant (0 for an empty cell or a text), made once."""
+    constant = iteration.shown.get(p)
+    if constant is None:
+        constant = iteration.shown[p] = Dual.const(iteration.formulas.number(p) or 0.0)
+    return constant
 
 
 def _reader_on_the_way(f: Formulas, x: Pos, cone: set[Pos], update: Update) -> Pos | None:
