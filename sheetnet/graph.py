@@ -507,6 +507,24 @@ def _places(exprs: Sequence[Expr], slot: Slots) -> list[int] | None:
     return [slot(e.key) for e in exprs]  # type: ignore[attr-defined]
 
 
+# the nodes that read some of their keys only for some numbers: an IF one branch, a division no
+# dividend where its divisor is 0
+_BRANCHING = (IfPositive, Div)
+
+
+def reads_every_key(expr: Expr) -> bool:
+    """True if evaluating `expr` (or its compiled function) reads every key it names, whatever the
+    numbers: it holds no IF and no division (`_BRANCHING`)."""
+    if isinstance(expr, _BRANCHING):
+        return False
+    for name in type(expr).__slots__:  # its parts: the nodes it holds, a tuple of them, a key, a number
+        part = getattr(expr, name)
+        for child in part if isinstance(part, tuple) else (part,):
+            if isinstance(child, Expr) and not reads_every_key(child):
+                return False
+    return True
+
+
 def _square(a: float) -> float:
     return a * a
 

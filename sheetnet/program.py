@@ -17,7 +17,7 @@ import functools
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 
-from sheetnet.graph import Compiled, Expr, Key
+from sheetnet.graph import Compiled, Expr, Key, reads_every_key
 from sheetnet.net import SETUP  # the iteration of the Setup sheet's keys: they stay where they are
 
 _key = functools.partial(tuple.__new__, Key)  # Key(q, t, s, i) from a tuple, as fast as a tuple
@@ -99,14 +99,30 @@ class CompiledExprs:
 
     def __init__(self, t: int, exprs: Sequence[Expr]) -> None:
         read: dict[Key, int] = {}
+        named: list[set[int]] = []  # for each function, the keys it names (their places in `keys`)
 
         def slot(key: Key) -> int:
-            return read.setdefault(key, len(read))
+            j = read.setdefault(key, len(read))
+            named[-1].add(j)
+            return j
 
         self.t = t
-        self.functions = tuple(expr.compiled(slot) for expr in exprs)
+        functions = []
+        for expr in exprs:
+            named.append(set())
+            functions.append(expr.compiled(slot))
+        self.functions = tuple(functions)
+        self.named = tuple(tuple(sorted(js)) for js in named)
         # each key read, its iteration as the number of iterations after t (None: the Setup sheet's)
         self.keys = tuple((k.q, None if k.t == SETUP else k.t - t, k.s, k.i) for k in read)
+        # every function reads every one of its keys whatever the numbers (no IF, no division)
+        self.reads_all = all(reads_every_key(expr) for expr in exprs)
+
+    def keys_at(self, u: int) -> list[tuple[str, int, int, int]]:
+        """The keys the functions read, moved to iteration u (as plain tuples, as `Reads` reads
+        them): `functions[j]([values[k] for k in keys_at(u)])` is `functions[j](Reads(values,
+        self, u))` where `values` holds every one of them, every key looked up at once."""
+        return [(q, SETUP if after is None else u + after, s, i) for q, after, s, i in self.keys]
 
 
 class Reads:

@@ -385,3 +385,31 @@ def test_a_table_without_one_update_is_incomplete_and_names_it(tmp_path: Path) -
     assert _verdict(table) == ("incomplete", "the table does not hold the update of W1[1] of iteration 1")
     blank(FORWARD, "ŷ", 0, 0)
     assert _verdict(table) == ("incomplete", "the table does not hold ŷ of iteration 0")
+
+
+@pytest.mark.parametrize(
+    ("workbook", "iters"),
+    [
+        ("rows-tanh-231", 5),
+        ("columns-relu-221", None),
+        ("blocks-121", None),
+        ("sheet-per-epoch", None),
+        ("logreg-blocks", None),  # blocks a row taller than the others: moves, not one stride
+        ("named-cells", None),  # one iteration
+    ],
+)
+def test_where_a_layout_puts_an_element_is_at_in_every_iteration(workbook: str, iters: int | None) -> None:
+    """`Layout.where` (an element's cells by the stride's arithmetic, what judging asks of every
+    number) gives `Layout.at`'s cell in every iteration, before the table, in it and past its end."""
+    network = load_network(shared.ZOO / f"{workbook}.toml")
+    result = check_book(
+        read_book(shared.ZOO / f"{workbook}.xlsx"), network.with_overrides(iters=iters or network.iters)
+    )
+    assert result.tables
+    for table in result.tables:
+        layout = table.layout
+        for ident in [*layout.bases, ("Forward:nothing", -1, 0)]:
+            where = layout.where(ident)
+            assert [where(t) for t in range(-1, layout.last + 4)] == [
+                layout.at(ident, t) for t in range(-1, layout.last + 4)
+            ]

@@ -17,6 +17,7 @@ import pytest
 from networks import INIT_2_3_2
 
 from sheetnet.cells.labels import label_token
+from sheetnet.check.judge import _local, _local_as_read
 from sheetnet.check.spots import (
     EXTRA,
     NEGATED,
@@ -179,6 +180,16 @@ class _Recording(Mapping[Key, float]):
         return len(self.values)
 
 
+def _judged(local: Callable, formulas, t: int, values: dict[Key, float], tainted: set[Key]) -> tuple:
+    """A spot's local value, its other ways' and whether they read a wrong number (to the last
+    bit), or the KeyError it fails with."""
+    try:
+        value, others, wrong = local(formulas, t, values, tainted)
+    except KeyError:
+        return ("KeyError",)
+    return _bits(value), [_bits(v) for v in others], wrong
+
+
 def _evaluated(evaluate: Callable[[_Recording], float], values: _Recording) -> tuple:
     """A value (to the last bit) or the KeyError it fails with, and the keys read on the way."""
     values.read.clear()
@@ -244,3 +255,9 @@ def test_the_spots_of_every_iteration_are_those_its_own_graph_gives(name: str, n
                     tree = _evaluated(expr.value, known)
                     compiled = _evaluated(lambda v, f=function, c=formulas, u=t: f(Reads(v, c, u)), known)
                     assert compiled == tree
+            # what `judge` works out at once (every number named looked up together) is what reading
+            # the numbers as the expressions read them gives, whichever numbers are wrong
+            for known in (every, some_missing):
+                for tainted in (set(), set(list(known)[t % 3 :: 3])):
+                    at_once = _judged(_local, formulas, t, known, tainted)
+                    assert at_once == _judged(_local_as_read, formulas, t, known, tainted)

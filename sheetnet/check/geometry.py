@@ -17,7 +17,9 @@ a layout but `last_iteration`, which measures with `last` set to the run's last 
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sheetnet.check.grid import Grid, Pos
@@ -97,6 +99,19 @@ class Layout:
             return None
         p = self.shift(base, t)
         return p if self._within(base, t) or self.inside(p) else None
+
+    def where(self, ident: Ident) -> Callable[[int], Pos | None]:
+        """`at(ident, t)` as a function of t, for a layout no longer changed: the element's base
+        looked up once, and where the table has a stride and no moves, iterations 0 … `last` of a
+        base in iteration 0's box moved by the stride's arithmetic (what judging asks of every
+        number)."""
+        base = self.bases.get(ident)
+        if base is None or self.stride is None or self.moves or not self._within(base, 0):
+            return functools.partial(self.at, ident)
+        s, r, c = base
+        ds, dr, dc = self.stride
+        last, at = self.last, self.at
+        return lambda t: (s + t * ds, r + t * dr, c + t * dc) if 0 <= t <= last else at(ident, t)
 
     def positions(self, ident: Ident, t: int) -> list[Pos]:
         """The element's cell and the cells of its copies in iteration t."""

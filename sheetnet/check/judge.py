@@ -19,9 +19,9 @@ from typing import Any
 from sheetnet.book import Cell, cell_address, column_letter
 from sheetnet.cells.formulas import Formulas, formulas_of
 from sheetnet.check.geometry import Layout
-from sheetnet.check.grid import Grid, Pos, full_window, same
-from sheetnet.check.spots import Ident, RunSpots, Spot, unnegated
-from sheetnet.check.thresholds import PLACES, ROUNDED_UNITS
+from sheetnet.check.grid import Grid, Pos, same
+from sheetnet.check.spots import Form, Ident, RunSpots, Spot, unnegated
+from sheetnet.check.thresholds import FULL_ABSOLUTE, FULL_RELATIVE, PLACES, ROUNDED_UNITS
 from sheetnet.graph import Expr, Key
 from sheetnet.net import lr_key
 from sheetnet.program import CompiledExprs, Reads
@@ -41,24 +41,25 @@ class Tolerance:
 
     rtol: float | None = None
     atol: float | None = None
+    custom: bool = field(init=False, repr=False, compare=False)  # --rtol or --atol given (read once)
 
-    @property
-    def custom(self) -> bool:
-        return self.rtol is not None or self.atol is not None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "custom", self.rtol is not None or self.atol is not None)
 
-    def of(self, cell: Cell, expected: float, places: int = PLACES) -> float:
-        """The tolerance for `cell`, d decimals counted as at least `places` (3 on a sheet typed
-        to 3 places, else 4)."""
+    def window(self, cell: Cell, places: int = PLACES) -> tuple[float, float]:
+        """The tolerance for `cell` as (a, b): within a + b·|x| of x, d decimals counted as at
+        least `places` (3 on a sheet typed to 3 places, else 4)."""
         if self.custom:
-            return (self.atol or 0.0) + (self.rtol or 0.0) * abs(expected)
+            return self.atol or 0.0, self.rtol or 0.0
         decimals = cell.decimals
         if decimals is None:
-            return full_window(expected)
+            return FULL_ABSOLUTE, FULL_RELATIVE  # (`grid.full_window`)
         unit = 10.0 ** -max(decimals, places)
-        return ROUNDED_UNITS * unit + unit * abs(expected)
+        return ROUNDED_UNITS * unit, unit
 
     def agrees(self, cell: Cell, expected: float, places: int = PLACES) -> bool:
-        return math.isfinite(expected) and abs(float(cell.value) - expected) <= self.of(cell, expected, places)
+        a, b = self.window(cell, places)
+        return _within(float(cell.value), expected, a, b)
 
     def describe(self) -> str:
         if self.custom:
@@ -69,9 +70,15 @@ class Tolerance:
         )
 
 
-@dataclass
+def _within(number: float, expected: float, a: float, b: float) -> bool:
+    """True if `number` is within a + b·|expected| of `expected` (a `Tolerance.window`)."""
+    return math.isfinite(expected) and abs(number - expected) <= a + b * abs(expected)
+
+
+@dataclass(slots=True)
 class Element:
-    """One number of the run, as `check` reports it."""
+    """One number of the run, as `check` reports it (one per number judged: its attributes kept
+    in slots, made fast)."""
 
     spot: Spot
     table: int = 0
@@ -79,7 +86,7 @@ class Element:
     cell: Cell | None = None
     kind: str | None = None  # SLIP or FOLLOWS, for a mismatch
     local: float | None = None  # what the workbook's own numbers give for it
-    _reads: list[str] = field(default_factory=list)
+    _reads: list[str] | None = None  # (a list made when first asked for: most elements are no slips)
     _explanation: str = ""
     # what works out `reads` and `explanation` of a slip when they are first asked for (a table of
     # thousands of slips shows a few: the rest are explained only where a report lists them)
@@ -89,6 +96,8 @@ class Element:
     def reads(self) -> list[str]:
         """The cells a slip's formula reads, named as the sheet names them."""
         self._explained()
+        if self._reads is None:
+            self._reads = []
         return self._reads
 
     @reads.setter
@@ -182,68 +191,166 @@ def _start(run: RunSpots) -> dict[Key, float]:
 def local_values(run: RunSpots, layout: Layout, grid: Grid, iterations: int) -> dict[Key, float]:
     """Each number's local value under `layout` in the first `iterations` (used to fit the columns
     left over)."""
-    judged = judge(run, layout, grid, Tolerance(), iterations)
+    judged = judge(run, layout, grid, Tolerance(), iterations, every_local=True)
     return {e.spot.key: e.local for e in judged if e.local is not None}
 
 
 def judge(
-    run: RunSpots, layout: Layout, grid: Grid, tolerance: Tolerance, iterations: int | None = None
+    run: RunSpots,
+    layout: Layout,
+    grid: Grid,
+    tolerance: Tolerance,
+    iterations: int | None = None,
+    every_local: bool = False,
 ) -> list[Element]:
     """Every number of the run (of its first `iterations`, if given), judged at the cell the
-    layout gives it, in calculation order."""
+    layout gives it, in calculation order. What the spots of one form share (their compiled
+    expressions, where their cells are) is looked up once, at its first spot (`_Form`).
+
+    A cell that holds the run's number is found whatever the numbers before it, and what follows
+    reads it: its local value is worked out only with `every_local` (fitting asks for every
+    one; a report shows only a slip's, and those of cells that do not hold the run's number)."""
     local = _start(run)
     tainted: set[Key] = set()
     elements: list[Element] = []
     bases = set(layout.bases.values())  # a copy that is another element's cell is judged there
     placed: set[Key] = set()  # the numbers a cell holds
-    twice = layout.twice
+    numbers, errors = grid.cells, grid.errors  # a cell holds a number, or an error a formula gave
+    window = tolerance.window
+    forms: dict[Form, _Form] = {}
     for spots in run.iterations[:iterations]:
         for spot in spots:
-            form, key = spot.form, spot.key  # (what a spot has by its form, read from the form)
-            value, others, inputs_tainted = _local(spot, local, tainted)
-            element = Element(spot, local=value)
+            form, key, t = spot.form, spot.key, spot.t  # (what a spot has by its form, read from the form)
+            shared = forms.get(form)
+            if shared is None:
+                shared = forms[form] = _Form(form, layout)
+            p = shared.at(t)
+            cell = None if p is None else numbers.get(p)
+            found = False  # the cell holds the run's number
+            if cell is not None:
+                held = float(cell.value)
+                a, b = window(cell, grid.places[p[0]])  # type: ignore[index]
+                found = _within(held, spot.value, a, b)
+            if found and not every_local and not shared.twice:
+                element = Element(spot, status=FOUND)  # found whatever it reads: no local value needed
+                value, others, inputs_tainted = None, [], False
+            else:
+                value, others, inputs_tainted = _local(shared.formulas, t, local, tainted)
+                element = Element(spot, local=value)
             elements.append(element)
-            p = layout.at(form.ident, spot.t)
-            cell = grid.held(p) if p is not None else None
-            if cell is None and p is not None and layout.own:  # where sheetnet put the number, a text is no label
-                cell = grid.typed_text(p)
             if cell is None:
-                local[key] = value
-                if inputs_tainted:
-                    tainted.add(key)
-                continue
-            element.cell = cell
-            if not cell.is_number:  # #DIV/0! where a number belongs: wrong, by itself or by what it reads
-                local[key] = value
+                cell = None if p is None else errors.get(p)
+                if cell is None and p is not None and layout.own:  # where sheetnet put the number, a text is no label
+                    cell = grid.typed_text(p)
+                if cell is None:
+                    local[key] = value  # type: ignore[assignment]
+                    if inputs_tainted:
+                        tainted.add(key)
+                    continue
+                # #DIV/0! where a number belongs: wrong, by itself or by what it reads
+                element.cell = cell
+                local[key] = value  # type: ignore[assignment]
                 typed = cell.formula is None  # a text typed in (`abc`) is wrong by itself
                 element.status, element.kind = MISMATCH, FOLLOWS if inputs_tainted and not typed else SLIP
                 tainted.add(key)
                 continue
-            local[key] = float(cell.value)
+            element.cell = cell
+            local[key] = held
             placed.add(key)
-            if form.negated and unnegated(key) not in placed:  # δ written, ∂L/∂B2 not: what follows reads −δ
-                local[unnegated(key)] = -float(cell.value)
-            places = grid.places[p[0]]  # type: ignore[index]
-            if tolerance.agrees(cell, spot.value, places):
+            if shared.negated and unnegated(key) not in placed:  # δ written, ∂L/∂B2 not: what follows reads −δ
+                local[unnegated(key)] = -held
+            if found:
                 element.status = FOUND
-            elif any(tolerance.agrees(cell, v, places) for v in [value, *others]):
+            elif _within(held, value, a, b) or any(_within(held, v, a, b) for v in others):  # type: ignore[arg-type]
                 element.status, element.kind = (MISMATCH, FOLLOWS) if inputs_tainted else (FOUND, None)
             else:
                 element.status, element.kind = MISMATCH, SLIP
-            if element.status == FOUND and form.ident in twice:
+            if element.status == FOUND and shared.twice:
                 _judge_copies(element, layout, grid, tolerance, [value, *others], inputs_tainted, local, bases)
             if element.status == MISMATCH:
                 tainted.add(key)
     return elements
 
 
-def _local(spot: Spot, local: dict[Key, float], tainted: set[Key]) -> tuple[float, list[float], bool]:
-    """The spot's local value, those of the other ways it is computed (those that read a number
-    `local` lacks left out), and whether they read a number already wrong (`tainted`): its
-    expressions evaluated on `local`, by its form's compiled functions (`Form.formulas`), which
-    read what the expressions read, in their order."""
-    formulas = spot.form.formulas
-    reads = _Recorded(local, formulas, spot.t) if tainted else Reads(local, formulas, spot.t)
+class _Form:
+    """What the spots of one form share where a table is judged: the form's compiled expressions,
+    where its element's cells are (`Layout.where`), whether the table writes it twice, and whether
+    it is a gradient's negative."""
+
+    __slots__ = ("at", "formulas", "negated", "twice")
+
+    def __init__(self, form: Form, layout: Layout) -> None:
+        self.formulas, self.negated = form.formulas, form.negated
+        self.at = layout.where(form.ident)  # its cell in iteration t
+        self.twice = form.ident in layout.twice
+
+
+def _local(
+    formulas: CompiledExprs, u: int, local: dict[Key, float], tainted: set[Key]
+) -> tuple[float, list[float], bool]:
+    """A spot's local value, those of the other ways it is computed, and whether they read a
+    number already wrong (`tainted`): its form's compiled expressions (`Form.formulas`) evaluated
+    for iteration u on `local`, every number they read looked up at once. Where `local` lacks one,
+    they are evaluated as they read (`_local_as_read`), and those that read it are left out."""
+    keys = formulas.keys_at(u)
+    try:
+        numbers = list(map(local.__getitem__, keys))
+    except KeyError:
+        return _local_lacking(formulas, keys, u, local, tainted)
+    functions = formulas.functions
+    value = functions[0](numbers)
+    others = [alternative(numbers) for alternative in functions[1:]] if len(functions) > 1 else []
+    if not tainted or tainted.isdisjoint(keys):  # they read none of the numbers wrong: no more than `keys`
+        return value, others, False
+    if formulas.reads_all:  # they read every one of `keys`, one of them wrong
+        return value, others, True
+    return value, others, _local_as_read(formulas, u, local, tainted)[2]  # an IF: the keys its branch reads
+
+
+def _local_lacking(
+    formulas: CompiledExprs, keys: list[tuple[str, int, int, int]], u: int, local: dict[Key, float], tainted: set[Key]
+) -> tuple[float, list[float], bool]:
+    """`_local` where `local` lacks a number some of the expressions read (the step of a table that
+    writes none, read by W + (−η·∂L/∂W)): those that read every number they name are evaluated on
+    them at once, and those that name one it lacks are left out, as reading it fails. Whether they
+    read a wrong number: those they name, and, where none is wrong, the ones those left out read
+    before they failed (`_local_as_read`). Expressions that read some of their numbers only for
+    some numbers (an IF) are evaluated as they read."""
+    if not formulas.reads_all:
+        return _local_as_read(formulas, u, local, tainted)
+    numbers = list(map(local.get, keys))  # None for a number it lacks
+    functions, named = formulas.functions, formulas.named
+    if any(numbers[j] is None for j in named[0]):
+        return _local_as_read(formulas, u, local, tainted)  # the run's own expression fails as it fails there
+    value = functions[0](numbers)
+    others: list[float] = []
+    read = set(named[0])
+    failed = []
+    for function, names in zip(functions[1:], named[1:], strict=True):
+        if any(numbers[j] is None for j in names):
+            failed.append(function)
+        else:
+            others.append(function(numbers))
+            read.update(names)
+    if not tainted:
+        return value, others, False
+    if any(keys[j] in tainted for j in read):
+        return value, others, True
+    reads = _Recorded(local, formulas, u)  # what those left out read before they failed
+    for function in failed:
+        try:
+            function(reads)
+        except KeyError:
+            pass
+    return value, others, any(k in tainted for k in reads.read)
+
+
+def _local_as_read(
+    formulas: CompiledExprs, u: int, local: dict[Key, float], tainted: set[Key]
+) -> tuple[float, list[float], bool]:
+    """`_local`, each number looked up as the expressions read it (those that read a number `local`
+    lacks left out), and noted where some are wrong, to say whether they read one."""
+    reads = _Recorded(local, formulas, u) if tainted else Reads(local, formulas, u)
     functions = formulas.functions
     value = functions[0](reads)
     others = []

@@ -65,6 +65,10 @@ class WrongSteps:
     own_etas: set[Pos]  # the cells of those η
     slopes: dict[tuple[int, Pos], float] = field(default_factory=dict)  # (step, cell) → ∂step/∂cell, once
     shown: dict[Pos, Dual] = field(default_factory=dict)  # a cell's shown number as a constant, once
+    kinds: dict[tuple[int, object], list[Pos]] | None = None  # `cells` by sheet and shape, sorted once
+    # (cell, a cell it reads) → the numbers of the cells its formula reads that are not that one's
+    # copies (by the cell as the formula names it), and those that are: `_read_instead`'s, once
+    kept: dict[tuple[Pos, Pos], tuple[dict[Pos, Dual], list[Pos]]] = field(default_factory=dict)
 
 
 def place_slips(iteration: WrongSteps) -> list[Slip]:
@@ -223,13 +227,13 @@ def _one_reference_off(
             continue
         required = value + missing / slope
         for read in dict.fromkeys(f.original(p) for p in f.precedents(x)):
-            for other in _same_kind(f, read, parameters, iteration.cells):
+            for other in _same_kind(f, read, parameters, iteration):
                 if agrees(_read_instead(iteration, x, read, other), required, abs(required)):
                     return x, read, other, required
     return None
 
 
-def _same_kind(f: Formulas, read: Pos, parameters: set[Pos], cells: set[Pos]) -> list[Pos]:
+def _same_kind(f: Formulas, read: Pos, parameters: set[Pos], iteration: WrongSteps) -> list[Pos]:
     """The cells a formula could have read in place of `read`, nearest first: the iteration's
     other parameters for a parameter, the iteration's cells computed as `read` is (on its sheet)
     for a computed one."""
@@ -237,30 +241,65 @@ def _same_kind(f: Formulas, read: Pos, parameters: set[Pos], cells: set[Pos]) ->
         options = parameters - {read}
     else:
         shape = f.blotted(read)
-        if shape is None or read not in cells:
+        if shape is None or read not in iteration.cells:
             return []
-        options = {p for p in cells if p != read and p[0] == read[0] and f.blotted(p) == shape}
+        if iteration.kinds is None:  # the iteration's cells by sheet and shape, grouped once
+            iteration.kinds = {}
+            for p in sorted(iteration.cells):
+                iteration.kinds.setdefault((p[0], f.blotted(p)), []).append(p)
+        options = {p for p in iteration.kinds[read[0], shape] if p != read}
     return sorted(options, key=lambda p: (p[0] != read[0], abs(p[1] - read[1]) + abs(p[2] - read[2]), p))
 
 
 def _read_instead(iteration: WrongSteps, pos: Pos, read: Pos, other: Pos) -> float:
-    """What the formula at `pos` gives on the shown numbers with `other` read in place of `read`."""
-    f, shown = iteration.formulas, iteration.shown
-
-    def number(p: Pos) -> Dual:
-        p = f.original(p)
-        if p == read:
-            p = other
-        constant = shown.get(p)
-        if constant is None:
-            constant = shown[p] = Dual.const(f.number(p) or 0.0)
-        return constant
-
+    """What the formula at `pos` gives on the shown numbers with `other` read in place of `read`:
+    every cell it reads as the number its original shows (`_shown`), `other`'s where that is
+    `read`. Its numbers are given as a dict, filled once per cell and cell read (`WrongSteps.kept`),
+    the cells it names that are copies of `read` given `other`'s, any other read worked out when
+    read (`_Instead`)."""
+    f = iteration.formulas
+    kept = iteration.kept.get((pos, read))
+    if kept is None:
+        numbers: dict[Pos, Dual] = {}
+        copies: list[Pos] = []
+        for p in f.precedents(pos):
+            q = f.original(p)
+            if q == read:
+                copies.append(p)
+            else:
+                numbers[p] = _shown(iteration, q)
+        kept = iteration.kept[(pos, read)] = (numbers, copies)
+    numbers, copies = kept
+    instead = _Instead(numbers)
+    instead.iteration, instead.read, instead.other = iteration, read, other
+    replaced = _shown(iteration, other)
+    for p in copies:
+        instead[p] = replaced
     try:
-        result = run(f, pos, number)
+        result = run(f, pos, instead.__getitem__)
     except (Unsupported, ZeroDivisionError, OverflowError, ValueError):
         return float("nan")
     return float("nan") if isinstance(result, list) else result.value
+
+
+class _Instead(dict):
+    """The numbers `_read_instead` runs a formula on, by the cell it names: a cell missing from
+    them is read as the number its original shows, `other`'s where that is `read`."""
+
+    __slots__ = ("iteration", "other", "read")
+
+    def __missing__(self, p: Pos) -> Dual:
+        q = self.iteration.formulas.original(p)
+        number = self[p] = _shown(self.iteration, self.other if q == self.read else q)
+        return number
+
+
+def _shown(iteration: WrongSteps, p: Pos) -> Dual:
+    """The number cell `p` shows, as a constant (0 for an empty cell or a text), made once."""
+    constant = iteration.shown.get(p)
+    if constant is None:
+        constant = iteration.shown[p] = Dual.const(iteration.formulas.number(p) or 0.0)
+    return constant
 
 
 def _reader_on_the_way(f: Formulas, x: Pos, cone: set[Pos], update: Update) -> Pos | None:
