@@ -234,15 +234,26 @@ def _set_box(grid: Grid, layout: Layout, run: RunSpots) -> None:
     r0, r1 = min(p[1] for p in computed), max(p[1] for p in computed)
     c0, c1 = min(p[2] for p in computed), max(p[2] for p in computed)
     stride = layout.stride or (1, 0, 0)
-    for ident in carried:
-        b = layout.bases.get(ident)
-        if b is None or b[0] != layout.sheet:
-            continue
-        in_line = stride[0] or (stride[1] and r0 <= b[1] <= r1) or (not stride[1] and c0 <= b[2] <= c1)
-        next_cell = layout.shift(b, 1)
-        goes_on = layout.stride is not None and ident in later and next_cell in grid.cells
-        if in_line or (goes_on and grid.agrees(next_cell, later[ident]) and not small(later[ident])):
-            c0, c1, r0, r1 = min(c0, b[2]), max(c1, b[2]), min(r0, b[1]), max(r1, b[1])
+    outside = [(ident, b) for ident, b in layout.bases.items() if ident in carried and b[0] == layout.sheet]
+    goes_on = {  # the next iteration's cell one stride on holds it again (W1 updated atop the next block)
+        b
+        for ident, b in outside
+        if layout.stride is not None
+        and ident in later
+        and layout.shift(b, 1) in grid.cells
+        and grid.agrees(layout.shift(b, 1), later[ident])
+        and not small(later[ident])
+    }
+    grown = True
+    while grown:  # a copy taken in may bring another in line: the same box in whatever order they come
+        grown = False
+        for _, b in outside:
+            if r0 <= b[1] <= r1 and c0 <= b[2] <= c1:
+                continue
+            in_line = stride[0] or (stride[1] and r0 <= b[1] <= r1) or (not stride[1] and c0 <= b[2] <= c1)
+            if in_line or b in goes_on:
+                c0, c1, r0, r1 = min(c0, b[2]), max(c1, b[2]), min(r0, b[1]), max(r1, b[1])
+                grown = True
     # and the numbers written on beyond them in the same rows: a last column no number of the run
     # matches exactly (∂E/∂w8 wrong from its first row) is still the table's
     # (until a header repeats one of the table's own: another table begins there)
