@@ -55,15 +55,21 @@ def rounding_window(places: int) -> float:
     return 0.5 * 10.0**-places * (1 + ROUNDING_SLACK)
 
 
-def typed_window(decimals: int | None, value: float, places: int = PLACES) -> float:
-    """How far a cell typed to `decimals` (None: at full precision) may be from `value` and still
-    be judged it: `ROUNDED_UNITS` units of its last place (decimals counted as at least `places`)
-    plus one unit per unit of |value|, as a rounding of a rounding, or a sum of rounded numbers,
-    is a few units off."""
+def window_terms(decimals: int | None, places: int = PLACES) -> tuple[float, float]:
+    """How far a cell typed to `decimals` (None: at full precision) may be from a number x and still
+    be judged it, as (a, b): within a + b·|x|. At full precision `full_window`'s; typed, `ROUNDED_UNITS`
+    units of its last place (decimals counted as at least `places`) plus one unit per unit of |x|,
+    as a rounding of a rounding, or a sum of rounded numbers, is a few units off."""
     if decimals is None:
-        return full_window(value)
+        return FULL_ABSOLUTE, FULL_RELATIVE
     unit = 10.0 ** -max(decimals, places)
-    return ROUNDED_UNITS * unit + unit * abs(value)
+    return ROUNDED_UNITS * unit, unit
+
+
+def typed_window(decimals: int | None, value: float, places: int = PLACES) -> float:
+    """How far a cell typed to `decimals` may be from `value` and still be judged it (`window_terms`)."""
+    a, b = window_terms(decimals, places)
+    return a + b * abs(value)
 
 
 def grid_of(book: Book) -> Grid:

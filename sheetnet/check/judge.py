@@ -19,9 +19,9 @@ from typing import Any
 from sheetnet.book import Cell, cell_address, column_letter
 from sheetnet.cells.formulas import Formulas, formulas_of
 from sheetnet.check.geometry import Layout
-from sheetnet.check.grid import Grid, Pos, same
+from sheetnet.check.grid import Grid, Pos, same, window_terms
 from sheetnet.check.spots import Form, Ident, RunSpots, Spot, unnegated
-from sheetnet.check.thresholds import FULL_ABSOLUTE, FULL_RELATIVE, PLACES, ROUNDED_UNITS
+from sheetnet.check.thresholds import PLACES
 from sheetnet.graph import Expr, Key
 from sheetnet.net import lr_key
 from sheetnet.program import CompiledExprs, Reads
@@ -51,11 +51,7 @@ class Tolerance:
         least `places` (3 on a sheet typed to 3 places, else 4)."""
         if self.custom:
             return self.atol or 0.0, self.rtol or 0.0
-        decimals = cell.decimals
-        if decimals is None:
-            return FULL_ABSOLUTE, FULL_RELATIVE  # (`grid.full_window`)
-        unit = 10.0 ** -max(decimals, places)
-        return ROUNDED_UNITS * unit, unit
+        return window_terms(cell.decimals, places)
 
     def agrees(self, cell: Cell, expected: float, places: int = PLACES) -> bool:
         a, b = self.window(cell, places)
