@@ -110,8 +110,7 @@ def judge(path: Path, options: Options) -> tuple[Any, Any, str]:
     to judge (no numbers), or nothing to judge it against (no --config, no network read from it,
     not the notes')."""
     from sheetnet.book import WorkbookError, read_book, require_cached_values
-    from sheetnet.check import NO_TABLE, Tolerance, check_book
-    from sheetnet.check import _starts_otherwise as starts_otherwise
+    from sheetnet.check import NO_TABLE, Tolerance, check_book, starts_otherwise
     from sheetnet.check.derive import derive_handmade
     from sheetnet.infer.confirm import check_as_read
 
@@ -256,7 +255,7 @@ def starting_numbers_read(book: Any, network: Any, sheet: str | None) -> tuple[A
     from dataclasses import replace
 
     from sheetnet.infer import NoNetwork, read_network
-    from sheetnet.infer.confirm import forward_run
+    from sheetnet.infer.confirm import forward_run, parameters_of
     from sheetnet.spec import Sample
 
     try:
@@ -270,13 +269,9 @@ def starting_numbers_read(book: Any, network: Any, sheet: str | None) -> tuple[A
         return None, None
     if v["train_biases"] != network.train_biases or len(v["samples"]) != len(network.samples):
         return None, None
-    depth = network.depth
-    starts = {
-        "weights": tuple(tuple(map(tuple, v["init"][f"W{l}"])) for l in range(1, depth + 1)),
-        "biases": tuple(tuple(v["init"][f"B{l}"]) for l in range(1, depth + 1)),
-        "samples": tuple(Sample(tuple(s["x"]), tuple(s["y"])) for s in v["samples"]),
-    }
-    stated = replace(network, **starts)
+    weights, biases = parameters_of(v["init"], network.depth)
+    samples = tuple(Sample(tuple(s["x"]), tuple(s["y"])) for s in v["samples"])
+    stated = replace(network, weights=weights, biases=biases, samples=samples)
     follows = forward_run(reading, stated) or stated
     if follows == network:
         return None, None

@@ -335,7 +335,7 @@ def check_book(
         book, network, tolerance, tables, elements, precision, unexplained, sheet, rates=wanted, derivation=derivation
     )
     if follows is not None and tables:
-        result.note = _starts_otherwise(network, follows)
+        result.note = starts_otherwise(network, follows)
     return result
 
 
@@ -358,7 +358,7 @@ def _trained_sheets(derivation: Derivation | None, network: Network) -> list[int
     return out
 
 
-def _starts_otherwise(network: Network, follows: Network) -> str:
+def starts_otherwise(network: Network, follows: Network) -> str:
     """What the workbook starts from that the network does not: `W1[0,1] 0.2 (not 0.25)`."""
     differ = []
     for l, (a, b) in enumerate(zip(network.weights, follows.weights, strict=True), start=1):

@@ -119,13 +119,19 @@ def forward_run(reading: Reading | None, network: Network) -> Network | None:
     depth = network.depth
     if not init or any(f"W{l}" not in init or f"B{l}" not in init for l in range(1, depth + 1)):
         return None
-    weights = tuple(tuple(map(tuple, init[f"W{l}"])) for l in range(1, depth + 1))
-    biases = tuple(tuple(init[f"B{l}"]) for l in range(1, depth + 1))
+    weights, biases = parameters_of(init, depth)
     if [len(w) for w in weights] != [len(w) for w in network.weights] or [len(b) for b in biases] != [
         len(b) for b in network.biases
     ]:
         return None
     return replace(network, weights=weights, biases=biases)
+
+
+def parameters_of(init: dict[str, Any], depth: int) -> tuple[tuple, tuple]:
+    """A reading's `init` (`W1`, `B1`, … as lists) as a network's weights and biases (tuples)."""
+    weights = tuple(tuple(map(tuple, init[f"W{l}"])) for l in range(1, depth + 1))
+    biases = tuple(tuple(init[f"B{l}"]) for l in range(1, depth + 1))
+    return weights, biases
 
 
 def _updates_held(grid: Any, network: Network) -> int:
@@ -163,6 +169,7 @@ def first_iteration(values: dict[str, Any], loss: str = "half_squared_error") ->
     try:
         depth = len(values["layers"]) - 1
         sample = values["samples"][0]
+        weights, biases = parameters_of(values["init"], depth)
         network = Network(
             layers=tuple(values["layers"]),
             activation=values["activation"],
@@ -170,8 +177,8 @@ def first_iteration(values: dict[str, Any], loss: str = "half_squared_error") ->
             loss=loss,
             lr=1.0,
             iters=1,
-            weights=tuple(tuple(map(tuple, values["init"][f"W{l}"])) for l in range(1, depth + 1)),
-            biases=tuple(tuple(values["init"][f"B{l}"]) for l in range(1, depth + 1)),
+            weights=weights,
+            biases=biases,
             samples=(Sample(tuple(sample["x"]), tuple(sample["y"])),),
             train_biases=False,
         )
