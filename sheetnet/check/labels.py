@@ -301,19 +301,16 @@ def derivative_in_table(grid: Grid, layout: Layout, p: Pos, spot: Spot) -> bool:
     gradient, over the samples, of the parameter that row holds in `p`'s column (`∂E/∂ h1` under
     `w · in2` is ∂L/∂W1[0,1])."""
     match = _DERIVATIVE_BY.fullmatch(grid.row_label(p).replace(" ", "").replace("\u2009", "").lower())
-    if match is None or (spot.samples > 1 and spot.key.s >= 0):
+    if match is None:
         return False
-    for ident, base in layout.bases.items():
-        if (
-            base[0] == p[0]
-            and base[2] == p[2]
-            and ident[0].startswith(f"{PARAMETERS}:")
-            and ident[2] == spot.index
-            and grid.row_label(base).strip().lower() == match.group("of")
-        ):
-            name = ident[0].split(":", 1)[1]
-            return spot.quantity.name.removeprefix("−") in (f"∂L/∂{name}", f"Σ∂L/∂{name}", f"mean ∂L/∂{name}")
-    return False
+    return any(
+        base[0] == p[0]
+        and base[2] == p[2]
+        and ident[2] == spot.index
+        and grid.row_label(base).strip().lower() == match.group("of")
+        and _gradient_by_name(ident, spot)
+        for ident, base in layout.bases.items()
+    )
 
 
 def names_sample(grid: Grid, layout: Layout, p: Pos, spot: Spot) -> bool:

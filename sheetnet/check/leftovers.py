@@ -195,13 +195,7 @@ def _parameter_rows(layout: Layout) -> set[int]:
     column per phase: w11 in B6, its copy in C6, its update in D6): each parameter's update is then
     in its own row, and only updates go there (w41 updated is no gradient of v2 left over); none
     where an update is placed elsewhere, or none is."""
-    pairs = []
-    for ident, base in layout.bases.items():
-        section, name = ident[0].split(":", 1)
-        if section == UPDATE:
-            used = layout.bases.get((f"{PARAMETERS}:{name}", ident[1], ident[2]))
-            if used is not None:
-                pairs.append((used, base))
+    pairs = _with_updates(layout)
     if not pairs or any(u[0] != b[0] or u[1] != b[1] for u, b in pairs):
         return set()
     return {b[1] for ident, b in layout.bases.items() if ident[0].startswith(f"{PARAMETERS}:") and b[0] == layout.sheet}
@@ -214,12 +208,8 @@ def _copies_on_the_way(grid: Grid, layout: Layout) -> set[Pos]:
     parameter's copies, no other number (b3 = 0.05 is not a gradient of −0.0516 with its sign
     flipped)."""
     out: set[Pos] = set()
-    for ident, base in layout.bases.items():
-        section, name = ident[0].split(":", 1)
-        update = layout.bases.get((f"{UPDATE}:{name}", ident[1], ident[2]))
-        if section != PARAMETERS or update is None or update[0] != base[0]:
-            continue
-        if update[1] != base[1] and update[2] != base[2]:
+    for base, update in _with_updates(layout):
+        if update[0] != base[0] or (update[1] != base[1] and update[2] != base[2]):
             continue  # not on one line
         axis = 1 if update[1] != base[1] else 2
         for t in (0, 1):
@@ -232,6 +222,17 @@ def _copies_on_the_way(grid: Grid, layout: Layout) -> set[Pos]:
                 if p in grid.cells and grid.cells[p].value == grid.cells[first].value:
                     out.add(p)
     return out
+
+
+def _with_updates(layout: Layout) -> list[tuple[Pos, Pos]]:
+    """Each placed parameter's cell with its placed update's."""
+    pairs = []
+    for ident, base in layout.bases.items():
+        section, name = ident[0].split(":", 1)
+        update = layout.bases.get((f"{UPDATE}:{name}", ident[1], ident[2])) if section == PARAMETERS else None
+        if update is not None:
+            pairs.append((base, update))
+    return pairs
 
 
 def _missing_in_the_sheets_sign(run: RunSpots, layout: Layout) -> list[Spot]:
